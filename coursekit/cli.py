@@ -1,0 +1,283 @@
+"""The ``coursekit`` command line (click).
+
+Only parses options, calls the library and formats output. Heavy modules are
+imported inside each command so that ``coursekit profile`` does not pay for
+folium or matplotlib. Every :class:`~coursekit.errors.CoursekitError` (and bad
+option values) becomes one line ``Error: ...`` and exit status 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import CoursekitError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
+FORMAT = click.Choice(["text", "json", "csv"])
+
+
+class _Group(click.Group):
+    """A group that turns input errors into one clean line."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except CoursekitError as exc:
+            raise click.ClickException(str(exc)) from None
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (OSError, MemoryError, RecursionError) as exc:
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", prog_name="coursekit")
+def cli():
+    """Plan trail-race courses and time barriers.
+
+    \b
+    Example:
+        coursekit profile course.gpx
+        coursekit cutoffs courses/haut/haut-120.toml
+    """
+
+
+def main():  # console-script entry point
+    cli(prog_name="coursekit")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _num(x, nd=0):
+    """JSON-safe number: NaN/inf -> None, rounded."""
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x):
+        return None
+    return round(x, nd) if nd else round(x)
+
+
+def _fmt(x, spec="{:.0f}", missing="-"):
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return missing
+    return spec.format(x)
+
+
+def _emit(text: str, output: Path | None):
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"))
+    else:
+        from .io import atomic_write_text
+
+        atomic_write_text(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+def _table(headers: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """Plain-text table, right-aligned numbers (align: one char per column, l or r)."""
+    widths = [len(h) for h in headers]
+    for r in rows:
+        for i, c in enumerate(r):
+            widths[i] = max(widths[i], len(c))
+    align = align or "l" + "r" * (len(headers) - 1)
+
+    def line(cells):
+        return "  ".join(
+            c.ljust(w) if a == "l" else c.rjust(w)
+            for c, w, a in zip(cells, widths, align, strict=False)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def _csv(headers: list[str], rows: list[list]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- profile
+
+
+def _profile_record(path: Path, prof, st) -> dict:
+    return {
+        "file": str(path),
+        "name": prof.track.name,
+        "points": st.points,
+        "distance_m": _num(st.distance_m, 1),
+        "gain_m": _num(st.gain_m),
+        "loss_m": _num(st.loss_m),
+        "min_elevation_m": _num(st.min_elevation_m, 1),
+        "max_elevation_m": _num(st.max_elevation_m, 1),
+        "km_effort": _num(st.km_effort, 1),
+        "itra_points": st.itra_points,
+        "gain_method": st.gain_method,
+        "distance_method": st.distance_method,
+        "steepest_up_1km_grade": _num(st.steepest_up_grade, 3),
+        "steepest_up_1km_start_m": _num(st.steepest_up_at_m),
+        "steepest_down_1km_grade": _num(st.steepest_down_grade, 3),
+        "steepest_down_1km_start_m": _num(st.steepest_down_at_m),
+        "segments": int(prof.track.segment.max()) + 1 if len(prof.track) else 0,
+        "waypoints": len(prof.track.waypoints),
+        "warnings": list(st.warnings),
+    }
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option(
+    "--gain-threshold",
+    type=click.FloatRange(min=0),
+    default=None,
+    metavar="M",
+    help="Use the threshold rule with M metres (as timing providers publish) "
+    "instead of the automatic noise-robust method.",
+)
+@click.option(
+    "--splits",
+    "split_km",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="KM",
+    help="Add a table of splits every KM kilometres.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="OUT.png|OUT.svg",
+    help="Draw the elevation profile (first file).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of standard output.",
+)
+def profile(files, fmt, gain_threshold, split_km, plot, output):
+    """Measure GPX files: distance, D+/D-, altitude range, km-effort, ITRA points.
+
+    \b
+    Example:
+        coursekit profile course.gpx
+        coursekit profile a.gpx b.gpx --format json
+        coursekit profile course.gpx --gain-threshold 10 --splits 1 --plot profile.png
+    """
+    from .gpx import read_gpx
+    from .profile import course_stats, make_profile, splits
+
+    results = []
+    iterator = files
+    bar = None
+    if len(files) > 5 and sys.stderr.isatty():
+        bar = click.progressbar(files, label="measuring", file=sys.stderr)
+        iterator = bar.__enter__()
+    try:
+        for path in iterator:
+            track = read_gpx(path)
+            prof = make_profile(track, gain_threshold=gain_threshold)
+            st = course_stats(prof)
+            rec = _profile_record(path, prof, st)
+            if split_km:
+                sp = splits(prof, split_km * 1000)
+                rec["splits"] = [
+                    {
+                        "start_m": _num(a, 1),
+                        "end_m": _num(b, 1),
+                        "gain_m": _num(g),
+                        "loss_m": _num(lo),
+                        "elevation_m": _num(e, 1),
+                    }
+                    for a, b, g, lo, e in zip(*sp, strict=True)
+                ]
+            results.append((path, prof, st, rec))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+    if plot is not None:
+        from .figures import profile_figure
+
+        profile_figure(results[0][1], plot)
+
+    if fmt == "json":
+        text = json.dumps([r[3] for r in results], indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        keys = [k for k in results[0][3] if k not in ("warnings", "splits")]
+        rows = [[r[3][k] for k in keys] + ["; ".join(r[3]["warnings"])] for r in results]
+        text = _csv(keys + ["warnings"], rows)
+        if split_km:
+            text += "\n" + _csv(
+                ["file", "start_km", "end_km", "gain_m", "loss_m", "elevation_m"],
+                [
+                    [
+                        r[3]["file"],
+                        s["start_m"] / 1000,
+                        s["end_m"] / 1000,
+                        s["gain_m"],
+                        s["loss_m"],
+                        s["elevation_m"],
+                    ]
+                    for r in results
+                    for s in r[3]["splits"]
+                ],
+            )
+    else:
+        parts = []
+        for path, _prof, st, rec in results:
+            lines = [
+                f"{path}" + (f"  ({rec['name']})" if rec["name"] else ""),
+                f"  points        {st.points:,}"
+                + (f" in {rec['segments']} segments" if rec["segments"] > 1 else ""),
+                f"  distance      {st.distance_m / 1000:.2f} km  ({st.distance_method})",
+                f"  D+ / D-       {_fmt(st.gain_m)} m / {_fmt(st.loss_m)} m  ({st.gain_method})",
+                f"  altitude      {_fmt(st.min_elevation_m)} to {_fmt(st.max_elevation_m)} m",
+                f"  km-effort     {st.km_effort:.1f}  (ITRA points {st.itra_points})",
+            ]
+            if math.isfinite(st.steepest_up_grade):
+                lines.append(
+                    f"  steepest km   up {100 * st.steepest_up_grade:.0f} % from km "
+                    f"{st.steepest_up_at_m / 1000:.1f}, down {100 * st.steepest_down_grade:.0f} %"
+                    f" from km {st.steepest_down_at_m / 1000:.1f}"
+                )
+            for w in st.warnings:
+                lines.append(f"  warning: {w}")
+            text_block = "\n".join(lines) + "\n"
+            if split_km:
+                rows = [
+                    [
+                        f"{s['start_m'] / 1000:.1f}",
+                        f"{s['end_m'] / 1000:.1f}",
+                        _fmt(s["gain_m"]),
+                        _fmt(s["loss_m"]),
+                        _fmt(s["elevation_m"]),
+                    ]
+                    for s in rec["splits"]
+                ]
+                text_block += "\n" + _table(
+                    ["from km", "to km", "D+ m", "D- m", "alt m"], rows, "rrrrr"
+                )
+            parts.append(text_block)
+        text = "\n".join(parts)
+    _emit(text, output)

@@ -1,0 +1,29 @@
+"""Exceptions raised for bad input files and options.
+
+Every message names the file (and where possible the field, line or key) so
+that the command line can print it as a single ``Error: ...`` line.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CoursekitError", "GPXError", "CourseFileError", "HistoryError", "PlanError"]
+
+
+class CoursekitError(Exception):
+    """Base class of every error caused by the user's input (not by a bug)."""
+
+
+class GPXError(CoursekitError):
+    """A GPX file that cannot be read: missing, not XML, not GPX, no points, bad values."""
+
+
+class CourseFileError(CoursekitError):
+    """A course, event or places TOML file with a missing, unknown or wrong key."""
+
+
+class HistoryError(CoursekitError):
+    """A split-times CSV that cannot be read."""
+
+
+class PlanError(CoursekitError):
+    """A plan that cannot be made: limit too short, contradicting fixed cutoffs."""
