@@ -1,0 +1,60 @@
+"""The command-line surface: every command has help with an example and is in the README."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coursekit import __version__
+from coursekit.cli import cli
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(cli.commands)
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"coursekit, version {__version__}\n"
+
+
+def test_group_help_lists_every_command():
+    result = CliRunner().invoke(cli, ["-h"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert f"  {name}" in result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_with_example(name):
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Example:" in result.output
+    assert f"coursekit {name}" in result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_in_readme(name):
+    assert f"coursekit {name}" in README
+
+
+def test_cli_import_is_light():
+    """`import coursekit.cli` must not pull folium, matplotlib, scipy or shapely (start-up time)."""
+    code = (
+        "import sys, coursekit.cli\n"
+        "heavy = [m for m in ('folium', 'matplotlib', 'scipy', 'shapely', 'pyproj') "
+        "if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_unknown_command_is_one_error_line():
+    result = CliRunner().invoke(cli, ["nosuchcommand"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output
