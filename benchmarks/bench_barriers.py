@@ -1,0 +1,267 @@
+"""Computed time barriers against published ones on real races (../shared/realdata).
+
+For each race-edition: the course is built from the realdata GPX and the
+checkpoints CSV (checkpoints placed by their LiveTrail ``distance_m`` scaled to
+the GPX length), nothing is copied into the repository. Printed per race:
+
+- ``err%``: mean absolute error between computed and published barriers, in %
+  of the limit (intermediate barriers only; start and finish are given);
+- ``base%``: the same for the baseline, barriers proportional to km-effort;
+- ``cut%``: share of the actual finishers that the computed barriers would
+  have eliminated (passage later than the barrier), and ``pubcut%`` the same
+  for the published barriers (a floor: runners were let through);
+- ``lead%``: mean error of the leader ETA against the first passage, % of limit.
+
+Then the same with leave-one-race-out cross-validation: the few free
+parameters (fatigue, downhill cost, night) are refitted on the other races
+(GRR and TDB share half a course and are left out together) and the held-out
+race is predicted.
+
+Templiers races publish no finish limit: they are evaluated on the course
+truncated at the last published barrier, whose time becomes the limit.
+
+Usage::
+
+    python benchmarks/bench_barriers.py [--realdata PATH] [--round MIN] [--no-cv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from coursekit.cutoffs import course_grid, solve
+from coursekit.gpx import read_gpx
+from coursekit.history import backtest as run_backtest
+from coursekit.history import elapsed_matrix, map_columns, read_times
+from coursekit.pace import KME, TRAIL_2024
+from coursekit.profile import make_profile
+from coursekit.sun import dark_intervals
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDATA = Path(os.environ.get("COURSEKIT_REALDATA", ROOT.parent / "shared" / "realdata"))
+
+FULL = ["grr_2024", "mas_2024", "tdb_2024", "mtr_2024"]
+PARTIAL = [
+    "templiers_gtt_2023",
+    "templiers_gtt_2024",
+    "templiers_endurance_2023",
+    "templiers_endurance_2024",
+]
+# races sharing course sections are held out together in cross-validation
+GROUPS = {"grr_2024": "reunion-south", "tdb_2024": "reunion-south"}
+
+
+def load_race(rid: str, realdata: Path = REALDATA) -> dict:
+    """Course arrays, published barriers and split times of one race-edition."""
+    idx = {e["id"]: e for e in json.loads((realdata / "index.json").read_text())["editions"]}
+    e = idx[rid]
+    track = read_gpx(realdata / e["files"]["gpx"])
+    prof = make_profile(track)
+    rows = list(csv.DictReader((realdata / e["files"]["checkpoints"]).open(encoding="utf-8")))
+    rows = [r for r in rows if "déviation" not in r["name"]]  # off-course deviations
+    offset_fix = e.get("start_local_corrected") is not None
+    start = dt.datetime.fromisoformat(e.get("start_local_corrected") or e["start"])
+
+    def when(text):
+        t = dt.datetime.fromisoformat(text)
+        if offset_fix:  # trap 2: local wall-clock written with +00:00
+            t = t.replace(tzinfo=start.tzinfo)
+        return t
+
+    if rid == "mtr_2024":  # 14 h counted from 07:30 (the start checkpoint's cutoff)
+        start = when(rows[0]["cutoff"])
+    pub = []
+    for r in rows:
+        if r["cutoff"]:
+            t = (when(r["cutoff"]) - start).total_seconds()
+            if t < 0:  # trap 1: a night cutoff written on the start date
+                t += 86400
+            pub.append(t)
+        else:
+            pub.append(np.nan)
+    pub = np.array(pub)
+    d = np.array([float(r["distance_m"]) for r in rows])
+    if e.get("finish_cutoff"):
+        limit = (when(e["finish_cutoff"]) - start).total_seconds()
+        last = len(rows) - 1
+    else:  # Templiers: truncate at the last published barrier
+        last = int(np.flatnonzero(np.isfinite(pub))[-1])
+        limit = float(pub[last])
+    scale = prof.total_distance / d[-1]
+    cpd = d[: last + 1] * scale
+    names = [r["name"] for r in rows[: last + 1]]
+    short = [r["short_name"] for r in rows[: last + 1]]
+    pub = pub[: last + 1]
+    pub[0] = 0.0
+    pub[-1] = limit
+    # truncate the profile at the last checkpoint
+    k = int(np.searchsorted(prof.distance, cpd[-1], side="right"))
+    dist = np.concatenate([prof.distance[:k], [cpd[-1]]])
+    ele = np.concatenate([prof.elevation[:k], [np.interp(cpd[-1], prof.distance, prof.elevation)]])
+    gain = np.concatenate([prof.gain[:k], [np.interp(cpd[-1], prof.distance, prof.gain)]])
+    grid = course_grid(dist, ele, gain, cpd)
+    lat, lon = float(np.mean(track.lat)), float(np.mean(track.lon))
+    dark = dark_intervals(lat, lon, start, limit)
+    st = read_times(realdata / e["files"]["times"])
+    mapping, _how = map_columns(short, st.columns)
+    el = elapsed_matrix(st, mapping, start_column=short[0] if short[0] in st.columns else None)
+    # elapsed from the official start, not from the first wave's recorded passage
+    t0 = np.nanmin(st.time[:, st.column(short[0])])
+    shift = t0 - (start.timestamp() if not offset_fix else start.timestamp())
+    if offset_fix:
+        shift = t0 - start.replace(tzinfo=dt.UTC).timestamp()
+    el = el + shift
+    fin = st.finisher
+    if last < len(rows) - 1:
+        # finishers of the full race who passed the truncated course's end
+        pass
+    return {
+        "id": rid,
+        "names": names,
+        "grid": grid,
+        "published": pub,
+        "limit": limit,
+        "start": start,
+        "dark": dark,
+        "elapsed": el,
+        "finisher": fin,
+        "truncated": last < len(rows) - 1,
+    }
+
+
+def evaluate(race: dict, params, *, round_minutes=15) -> dict:
+    sol = solve(
+        race["grid"],
+        limit_s=race["limit"],
+        params=params,
+        start=race["start"],
+        dark=race["dark"],
+        round_minutes=round_minutes,
+        names=race["names"],
+    )
+    pub = race["published"]
+    m = np.isfinite(pub)
+    m[0] = m[-1] = False
+    err = np.abs(sol.cutoff[m] - pub[m]) / race["limit"]
+    bt = run_backtest(race["elapsed"], race["finisher"], sol.cutoff)
+    btp = run_backtest(race["elapsed"], race["finisher"], pub)
+    el = race["elapsed"]
+    first = np.nanmin(np.where(np.isfinite(el), el, np.nan), axis=0)
+    ok = np.isfinite(first)
+    ok[0] = False
+    lead = np.abs(sol.first_arrival[ok] - first[ok]) / race["limit"]
+    return {
+        "err": float(err.mean()) if err.size else np.nan,
+        "n": int(m.sum()),
+        "cut": bt.finishers_cut / max(bt.finishers, 1),
+        "pubcut": btp.finishers_cut / max(btp.finishers, 1),
+        "lead": float(lead.mean()) if lead.size else np.nan,
+        "sol": sol,
+    }
+
+
+FREE = ("fatigue", "down", "night_base")
+BOUNDS = {"fatigue": (0.0, 0.5), "down": (0.0, 8.0), "night_base": (0.0, 0.4)}
+
+
+def fit(races: list[dict], base=TRAIL_2024, *, round_minutes=0) -> tuple:
+    """Fit the free parameters on some races (mean of per-race mean abs. error)."""
+    from scipy.optimize import minimize
+
+    def loss(x):
+        kw = dict(zip(FREE, x, strict=True))
+        for k, v in kw.items():
+            lo, hi = BOUNDS[k]
+            if not lo <= v <= hi:
+                return 1.0
+        p = base.with_(**kw)
+        return float(np.mean([evaluate(r, p, round_minutes=round_minutes)["err"] for r in races]))
+
+    x0 = [getattr(base, k) for k in FREE]
+    res = minimize(loss, x0, method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-6})
+    return base.with_(**{k: round(float(v), 3) for k, v in zip(FREE, res.x, strict=True)}), res.fun
+
+
+def fit_leader(races: list[dict]) -> float:
+    """Leader finish / limit: median over races of the first finisher's time."""
+    vals = []
+    for r in races:
+        el = r["elapsed"][:, -1]
+        if np.isfinite(el).any() and not r["truncated"]:
+            vals.append(np.nanmin(el) / r["limit"])
+    return float(np.median(vals)) if vals else TRAIL_2024.leader_fraction
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--realdata", type=Path, default=REALDATA)
+    ap.add_argument("--round", type=float, default=15, dest="round_minutes")
+    ap.add_argument("--no-cv", action="store_true")
+    ap.add_argument("--fit", action="store_true", help="print the parameters fitted on all races")
+    a = ap.parse_args(argv)
+    if not (a.realdata / "index.json").is_file():
+        print(f"real data not found at {a.realdata}", file=sys.stderr)
+        return 1
+    t = time.perf_counter()
+    races = [load_race(r, a.realdata) for r in FULL + PARTIAL]
+    print(f"loaded {len(races)} races in {time.perf_counter() - t:.1f} s")
+    print(f"model: {TRAIL_2024.describe()}  round {a.round_minutes:g} min\n")
+    hdr = f"{'race':28s} {'n':>3s} {'err%':>6s} {'base%':>6s} {'cut%':>6s} {'bcut%':>6s} "
+    hdr += f"{'pubcut%':>7s} {'lead%':>6s}"
+    print(hdr)
+    tot = []
+    for r in races:
+        ev = evaluate(r, TRAIL_2024, round_minutes=a.round_minutes)
+        bl = evaluate(r, KME, round_minutes=a.round_minutes)
+        tot.append((ev["err"], bl["err"], ev["cut"]))
+        print(
+            f"{r['id'] + (' (trunc)' if r['truncated'] else ''):28s} {ev['n']:3d} "
+            f"{100 * ev['err']:6.2f} {100 * bl['err']:6.2f} {100 * ev['cut']:6.2f} "
+            f"{100 * bl['cut']:6.2f} {100 * ev['pubcut']:7.2f} {100 * ev['lead']:6.2f}"
+        )
+    arr = np.array(tot)
+    print(
+        f"{'mean':28s} {'':3s} {100 * arr[:, 0].mean():6.2f} {100 * arr[:, 1].mean():6.2f} "
+        f"{100 * arr[:, 2].mean():6.2f}"
+    )
+    if a.fit:
+        p, f = fit(races)
+        print(f"\nfitted on all races: {p.describe()}  (mean err {100 * f:.2f} %)")
+        print(f"leader fraction (median first finish / limit): {fit_leader(races):.3f}")
+    if not a.no_cv:
+        print("\nleave-one-race-out (fatigue, down, night_base refitted without the race):")
+        print(f"{'held out':28s} {'err%':>6s} {'base%':>6s} {'cut%':>6s}  fitted")
+        cv = []
+        for r in races:
+            g = GROUPS.get(r["id"], r["id"])
+            train = [x for x in races if GROUPS.get(x["id"], x["id"]) != g]
+            p, _ = fit(train)
+            p = p.with_(leader_fraction=fit_leader(train))
+            ev = evaluate(r, p, round_minutes=a.round_minutes)
+            bl = evaluate(r, KME, round_minutes=a.round_minutes)
+            cv.append((ev["err"], bl["err"], ev["cut"]))
+            print(
+                f"{r['id']:28s} {100 * ev['err']:6.2f} {100 * bl['err']:6.2f} "
+                f"{100 * ev['cut']:6.2f}  fatigue={p.fatigue:g} down={p.down:g} "
+                f"night={p.night_base:g}"
+            )
+        cva = np.array(cv)
+        print(
+            f"{'mean':28s} {100 * cva[:, 0].mean():6.2f} {100 * cva[:, 1].mean():6.2f} "
+            f"{100 * cva[:, 2].mean():6.2f}"
+        )
+    print(f"\ntotal {time.perf_counter() - t:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

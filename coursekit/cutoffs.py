@@ -1,0 +1,610 @@
+"""Time barriers inside the overall limit: the reference last finisher.
+
+The reference runner moves along the course at a pace
+
+.. math:: p(x, t) = \\frac{1}{v_0}\\, G(g(x))\\, A(h(x))\\, F(K(x))\\, N(\\text{dark}(t), g(x))
+
+(:mod:`coursekit.pace`: grade, altitude, fatigue by km-effort spent, night),
+stops ``dwell`` at each checkpoint, and finishes exactly at the limit: the
+fresh flat speed :math:`v_0` is found by root finding (``scipy.optimize.brentq``).
+Night depends on the clock, so the march is iterated to a fixed point. Each
+barrier is the departure deadline (arrival + dwell) rounded later to
+``round_minutes`` on the clock, never beyond the limit. Fixed cutoffs from the
+course file are honoured: the plan is solved piecewise between them, one
+:math:`v_0` per piece.
+
+The leader's ETA (first arrival, when a station must open) uses the same
+model with the leader's parameters (finish at ``leader_fraction`` of the
+limit, little fatigue).
+
+Core functions work on arrays (:func:`solve`); :func:`plan` glues them to
+``Course``/``Legs``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import PlanError
+from .pace import (
+    TRAIL_2024,
+    PaceParams,
+    fatigue_factor,
+    grade_factor,
+    params_for,
+    wehrlin2006,
+)
+
+__all__ = [
+    "Plan",
+    "Solution",
+    "CourseGrid",
+    "course_grid",
+    "solve",
+    "plan",
+    "check_plan",
+    "round_up_clock",
+    "MAX_FLAT_SPEED",
+    "PLAUSIBLE_LEG_SPEED",
+    "REACHABLE_RATIO",
+]
+
+MAX_FLAT_SPEED = 4.2
+"""Fresh flat speed above which a limit is impossible for a *last* finisher [m/s] (4 min/km)."""
+
+PLAUSIBLE_LEG_SPEED = (0.15, 3.0)
+"""Flat-equivalent speed between two barriers outside which a finding is raised [m/s]."""
+
+REACHABLE_RATIO = 1.10
+"""From a barrier, the finish needs at most this times the reference's average speed [-]."""
+
+NIGHT_ITERATIONS = 8
+
+
+# ---------------------------------------------------------------- the course as a grid
+
+
+class CourseGrid(NamedTuple):
+    """The course resampled for marching (cells between consecutive nodes).
+
+    ``node`` distances include every checkpoint exactly; ``cp_node`` gives the
+    node index of each checkpoint. Per-cell arrays have ``len(node) - 1`` items.
+    """
+
+    node: np.ndarray  # [m]
+    cp_node: np.ndarray  # int
+    length: np.ndarray  # cell length [m]
+    grade: np.ndarray  # cell grade [rise/run]
+    elevation: np.ndarray  # cell mid elevation [m]
+    kme: np.ndarray  # km-effort spent at the cell start [km]
+
+
+def course_grid(distance, elevation, gain, cp_distance, *, step: float = 25.0, window=80.0):
+    """Resample a profile for the solver.
+
+    Parameters
+    ----------
+    distance, elevation, gain : array_like
+        Profile per point: cumulative distance [m], elevation [m] (NaN allowed),
+        cumulative D+ [m].
+    cp_distance : array_like
+        Checkpoint distances [m], start row first (0) and finish last.
+    step : float, default 25
+        Grid step [m].
+    window : float, default 80
+        Width of the grade regression (:func:`coursekit.profile.smoothed_grade`) [m].
+    """
+    from .profile import smoothed_grade
+
+    d = np.asarray(distance, float)
+    e = np.asarray(elevation, float)
+    g = np.asarray(gain, float)
+    cp = np.asarray(cp_distance, float)
+    total = float(d[-1])
+    if np.any(np.diff(cp) < 0):
+        raise PlanError("checkpoints are not in course order (distances decrease)")
+    cp = np.clip(cp, 0.0, total)
+    n = max(int(math.ceil(total / step)), 1)
+    node = np.union1d(np.linspace(0.0, total, n + 1), cp)
+    cp_node = np.searchsorted(node, cp)
+    has_ele = np.isfinite(e).any()
+    if has_ele:
+        grade_pts = smoothed_grade(d, e, window=window)
+        mid = 0.5 * (node[1:] + node[:-1])
+        grade = np.interp(mid, d, grade_pts)
+        ok = np.isfinite(e)
+        ele = np.interp(mid, d[ok], e[ok])
+    else:
+        mid = 0.5 * (node[1:] + node[:-1])
+        grade = np.zeros(mid.size)
+        ele = np.full(mid.size, np.nan)
+    gain_n = np.interp(node[:-1], d, g)
+    kme = node[:-1] / 1000.0 + gain_n / 100.0
+    return CourseGrid(node, cp_node, np.diff(node), grade, ele, kme)
+
+
+# ---------------------------------------------------------------- solver
+
+
+class Solution(NamedTuple):
+    """Result of :func:`solve` (arrays per checkpoint row unless stated)."""
+
+    arrival: np.ndarray  # reference last finisher [s from start]
+    departure: np.ndarray  # arrival + dwell, unrounded [s]
+    cutoff: np.ndarray  # barriers (rounded, fixed honoured) [s]
+    first_arrival: np.ndarray  # leader [s]
+    night: np.ndarray  # bool: reference runner arrives in the dark
+    night_sections: tuple  # ((start_m, end_m), ...)
+    speed: np.ndarray  # fresh flat speed v0 of the piece ending at each row [m/s] (NaN at start)
+    fixed: np.ndarray  # bool
+    warnings: tuple
+
+
+def _static_cost(grid: CourseGrid, params: PaceParams, fatigue: float) -> np.ndarray:
+    """Flat-equivalent metres of each cell without night [m]."""
+    gf = grade_factor(grid.grade, model=params.model, up=params.up, down=params.down)
+    af = wehrlin2006(grid.elevation, per_1000m=params.altitude)
+    ff = fatigue_factor(grid.kme, rate=fatigue)
+    return grid.length * gf * af * ff
+
+
+def _march(cost, night_extra, t0, pace, dwell_at_cell_end, dark_iv):
+    """Times at nodes of a piece, iterating the night factor to a fixed point."""
+    from .sun import dark_mask
+
+    dt_static = cost * pace
+    times = t0 + np.concatenate([[0.0], np.cumsum(dt_static + dwell_at_cell_end)])
+    if dark_iv is None or dark_iv.size == 0 or not np.any(night_extra):
+        return times
+    for _ in range(NIGHT_ITERATIONS):
+        # dark at the cell's mid time
+        mid = times[:-1] + 0.5 * dt_static
+        nf = 1.0 + dark_mask(mid, dark_iv) * night_extra
+        dtc = dt_static * nf
+        new = t0 + np.concatenate([[0.0], np.cumsum(dtc + dwell_at_cell_end)])
+        if np.max(np.abs(new - times)) < 0.5:
+            times = new
+            break
+        times = new
+    return times
+
+
+def _solve_piece(cost, night_extra, t0, t1, dwell_end, dark_iv, what):
+    """Fresh pace [s/m] so that the piece's last node time (+ its dwell) equals t1."""
+    from scipy.optimize import brentq
+
+    total_cost = float(cost.sum())
+    fixed_time = float(dwell_end.sum())
+    avail = t1 - t0 - fixed_time
+    if total_cost <= 0:
+        return 0.0
+    if avail <= 0:
+        raise PlanError(f"{what}: no time left for moving after the planned stops")
+
+    def f(pace):
+        return _march(cost, night_extra, t0, pace, dwell_end, dark_iv)[-1] - t1
+
+    hi = avail / total_cost  # night only slows: f(hi) >= 0
+    lo = hi / (1.0 + float(np.max(night_extra, initial=0.0)))
+    if f(hi) <= 0:
+        return hi
+    if f(lo) >= 0:
+        return lo
+    return float(brentq(f, lo, hi, xtol=1e-9 * hi, rtol=1e-10))
+
+
+def round_up_clock(elapsed_s: float, start: dt.datetime | None, minutes: float) -> float:
+    """Round an elapsed time up to a whole multiple of ``minutes`` on the clock [s].
+
+    Without a start time the elapsed time itself is rounded.
+    """
+    if not minutes:
+        return float(elapsed_s)
+    step = minutes * 60.0
+    if start is None:
+        return math.ceil(elapsed_s / step - 1e-9) * step
+    off = start.utcoffset().total_seconds() if start.utcoffset() is not None else 0.0
+    clock0 = start.timestamp() + off  # local wall-clock seconds
+    c = clock0 + elapsed_s
+    return math.ceil(c / step - 1e-9) * step - clock0
+
+
+def solve(
+    grid: CourseGrid,
+    *,
+    limit_s: float,
+    params: PaceParams = TRAIL_2024,
+    dwell=None,
+    fixed=None,
+    start: dt.datetime | None = None,
+    dark: np.ndarray | None = None,
+    round_minutes: float = 15,
+    names=None,
+) -> Solution:
+    """Solve the reference last finisher and the leader on a course grid.
+
+    Parameters
+    ----------
+    grid : CourseGrid
+        From :func:`course_grid`.
+    limit_s : float
+        Overall limit [s].
+    params : PaceParams
+        Reference runner (default :data:`coursekit.pace.TRAIL_2024`).
+    dwell : array_like, optional
+        Planned stop at each checkpoint row [s] (the start and finish rows are ignored).
+    fixed : array_like, optional
+        Fixed barrier at each row [s from start], NaN where free (start and
+        finish rows ignored: 0 and the limit).
+    start : datetime, optional
+        Aware start, for clock rounding.
+    dark : ndarray, optional
+        Dark intervals [s from start] (:func:`coursekit.sun.dark_intervals`);
+        none means no night.
+    round_minutes : float, default 15
+        Barriers rounded up to this clock step (0: no rounding) [min].
+    names : sequence of str, optional
+        Checkpoint names for error messages.
+
+    Returns
+    -------
+    Solution
+
+    Raises
+    ------
+    PlanError
+        Limit too short for the course, fixed cutoffs contradicting each other
+        or beyond the limit.
+    """
+    ncp = grid.cp_node.size
+    names = list(names) if names is not None else [f"checkpoint {i}" for i in range(ncp)]
+    if not (limit_s > 0 and math.isfinite(limit_s)):
+        raise PlanError(f"limit must be a positive duration, got {limit_s} s")
+    if round_minutes < 0:
+        raise ValueError(f"round_minutes must be >= 0, got {round_minutes}")
+    dw = np.zeros(ncp) if dwell is None else np.asarray(dwell, float).copy()
+    dw[0] = 0.0
+    dw[-1] = 0.0
+    fx = np.full(ncp, np.nan) if fixed is None else np.asarray(fixed, float).copy()
+    fx[0] = 0.0
+    fx[-1] = limit_s
+    fixed_mask = np.isfinite(fx)
+    fixed_mask[0] = False
+    fixed_mask[-1] = False
+    warnings = []
+    # fixed cutoffs must increase and stay inside the limit
+    anchors = np.flatnonzero(np.isfinite(fx))
+    for a, b in zip(anchors[:-1], anchors[1:], strict=True):
+        if fx[b] <= fx[a]:
+            if b == ncp - 1:
+                raise PlanError(
+                    f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) is not before "
+                    f"the limit ({limit_s / 3600:.2f} h)"
+                )
+            raise PlanError(
+                f"fixed cutoffs contradict each other: {names[a]!r} at {fx[a] / 3600:.2f} h "
+                f"is not before {names[b]!r} at {fx[b] / 3600:.2f} h"
+            )
+
+    # dwell of each cell end (dwell at intermediate checkpoints, not at the piece end)
+    def run(pp: PaceParams, fatigue: float, targets: np.ndarray, label: str):
+        cost = _static_cost(grid, pp, fatigue)
+        extra = pp.night_base + pp.night_steep * np.abs(grid.grade)
+        node_time = np.zeros(grid.node.size)
+        speed = np.full(ncp, np.nan)
+        cell_dwell = np.zeros(grid.length.size)
+        for j in range(1, ncp - 1):
+            if grid.cp_node[j] >= 1:
+                cell_dwell[grid.cp_node[j] - 1] += dw[j]
+        anc = np.flatnonzero(np.isfinite(targets))
+        for a, b in zip(anc[:-1], anc[1:], strict=True):
+            n0, n1 = grid.cp_node[a], grid.cp_node[b]
+            t0 = targets[a]
+            t1 = targets[b]
+            c = cost[n0:n1]
+            e = extra[n0:n1]
+            de = cell_dwell[n0:n1].copy()
+            if de.size:
+                de[-1] = 0.0  # the end's dwell is part of its departure target
+            what = f"{label} from {names[a]!r} to {names[b]!r}"
+            pace = _solve_piece(c, e, t0, t1 - dw[b], de, dark, what)
+            if pace <= 0 and c.sum() > 0:
+                raise PlanError(f"{what}: impossible pace")
+            node_time[n0 : n1 + 1] = _march(c, e, t0, pace, de, dark)
+            for j in range(a + 1, b + 1):
+                speed[j] = 1.0 / pace if pace > 0 else np.inf
+        arr = node_time[grid.cp_node]
+        return arr, speed
+
+    arrival, speed = run(params, params.fatigue, fx, "reference runner")
+    departure = arrival + dw
+    departure[-1] = limit_s
+    # plausibility of the whole plan: fresh flat speed of the reference runner
+    vmax = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
+    if vmax > MAX_FLAT_SPEED:
+        j = int(np.nanargmax(speed))
+        a = int(np.flatnonzero(np.isfinite(fx[:j]))[-1])
+        raise PlanError(
+            f"limit too short: between {names[a]!r} and {names[j]!r} the last finisher "
+            f"would need a fresh flat pace of {1000 / vmax / 60:.1f} min/km "
+            f"(faster than {1000 / MAX_FLAT_SPEED / 60:.1f} min/km)"
+        )
+
+    cutoff = departure.copy()
+    for j in range(1, ncp - 1):
+        if fixed_mask[j]:
+            cutoff[j] = fx[j]
+        else:
+            cutoff[j] = min(round_up_clock(departure[j], start, round_minutes), limit_s)
+    cutoff[0] = 0.0
+    cutoff[-1] = limit_s
+
+    # leader: same model, leader parameters, finish at leader_fraction of the limit
+    lead_targets = np.full(ncp, np.nan)
+    lead_targets[0] = 0.0
+    lead_targets[-1] = params.leader_fraction * limit_s
+    lead_params = params.with_(night_base=params.night_base / 2, night_steep=params.night_steep / 2)
+    saved = dw.copy()
+    dw[:] = 0.0
+    try:
+        first, _ = run(lead_params, params.leader_fatigue, lead_targets, "leader")
+    finally:
+        dw[:] = saved
+
+    # night flags and sections of the reference runner
+    from .sun import dark_mask
+
+    if dark is not None and dark.size:
+        night = dark_mask(arrival, dark)
+        node_t = np.interp(grid.node, grid.node[grid.cp_node], arrival)
+        # finer: recompute node times from the march is costly; interpolating between
+        # checkpoints is enough to report sections at grid resolution
+        nd = dark_mask(node_t, dark)
+        sections = []
+        i = 0
+        while i < nd.size:
+            if nd[i]:
+                k = i
+                while k + 1 < nd.size and nd[k + 1]:
+                    k += 1
+                sections.append((float(grid.node[i]), float(grid.node[k])))
+                i = k + 1
+            else:
+                i += 1
+    else:
+        night = np.zeros(ncp, dtype=bool)
+        sections = []
+    return Solution(
+        arrival=arrival,
+        departure=departure,
+        cutoff=cutoff,
+        first_arrival=first,
+        night=night,
+        night_sections=tuple(sections),
+        speed=speed,
+        fixed=fixed_mask,
+        warnings=tuple(warnings),
+    )
+
+
+# ---------------------------------------------------------------- Plan on a Course
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Barriers, leader ETAs and night of a course (see docs/INTERFACES.md)."""
+
+    course: object
+    legs: object
+    model: str
+    cutoff_elapsed: np.ndarray
+    cutoff: tuple
+    arrival_elapsed: np.ndarray
+    first_arrival_elapsed: np.ndarray
+    first_arrival: tuple
+    night: np.ndarray
+    required_pace: np.ndarray
+    night_sections: tuple
+    sun: tuple
+    fixed: np.ndarray
+    warnings: tuple
+    dwell: np.ndarray = None  # planned stop per row [s]
+    params: PaceParams = None
+
+
+def _course_tz(course) -> dt.tzinfo:
+    tzname = getattr(course, "timezone", None)
+    if tzname:
+        try:
+            from zoneinfo import ZoneInfo
+
+            return ZoneInfo(tzname)
+        except Exception:  # unknown zone: the loader reports it; fall back to the offset
+            pass
+    return course.start.tzinfo
+
+
+def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, params=None) -> Plan:
+    """Time barriers of a course inside its overall limit.
+
+    Parameters
+    ----------
+    course : Course
+        From :func:`coursekit.course.load_course`.
+    model : str, default "trail"
+        Grade model (see :data:`coursekit.pace.GRADE_MODELS`).
+    fatigue : float, optional
+        Speed lost per 100 km-effort [-], overriding the calibrated value.
+    round_minutes : {0, 5, 15, ...}, default 15
+        Barriers rounded up to this clock step [min]; 0 keeps the exact times.
+    legs : Legs, optional
+        Precomputed :func:`coursekit.checkpoints.course_legs`.
+    params : PaceParams, optional
+        A full parameter set (e.g. from ``coursekit calibrate``); overrides
+        ``model`` and ``fatigue``.
+
+    Returns
+    -------
+    Plan
+    """
+    from .sun import dark_intervals, sun_days
+
+    if params is None:
+        params = params_for(model, fatigue=fatigue)
+    if legs is None:
+        from .checkpoints import course_legs
+
+        legs = course_legs(course)
+    prof = course.profile
+    limit = float(course.limit_s)
+    tz = _course_tz(course)
+    start = course.start.astimezone(tz)
+    cp = np.asarray(legs.distance, float)
+    grid = course_grid(prof.distance, prof.elevation, prof.gain, cp)
+    names = list(legs.names)
+    n = len(names)
+    dwell = np.zeros(n)
+    fixed = np.full(n, np.nan)
+    for j, spec in enumerate(legs.specs):
+        if spec is None:
+            continue
+        dwell[j] = float(getattr(spec, "dwell_s", 0.0) or 0.0)
+        if spec.cutoff is not None:
+            fixed[j] = (spec.cutoff - course.start).total_seconds()
+    if np.isfinite(fixed[-1]) and abs(fixed[-1] - limit) > 1:
+        raise PlanError(
+            f"{course.path}: the finish cutoff of {names[-1]!r} ({fixed[-1] / 3600:.2f} h) "
+            f"differs from the limit ({limit / 3600:.2f} h)"
+        )
+    for j in range(1, n - 1):
+        if np.isfinite(fixed[j]) and fixed[j] > limit:
+            raise PlanError(
+                f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
+                f"is after the limit ({limit / 3600:.2f} h)"
+            )
+        if np.isfinite(fixed[j]) and fixed[j] <= 0:
+            raise PlanError(f"{course.path}: fixed cutoff of {names[j]!r} is not after the start")
+    lat = float(np.nanmean(prof.track.lat))
+    lon = float(np.nanmean(prof.track.lon))
+    dark = dark_intervals(lat, lon, start, limit)
+    try:
+        sol = solve(
+            grid,
+            limit_s=limit,
+            params=params,
+            dwell=dwell,
+            fixed=fixed,
+            start=start,
+            dark=dark,
+            round_minutes=round_minutes,
+            names=names,
+        )
+    except PlanError as exc:
+        raise PlanError(f"{course.path}: {exc}") from None
+    cut_dt = tuple(start + dt.timedelta(seconds=float(s)) for s in sol.cutoff)
+    first_dt = tuple(start + dt.timedelta(seconds=float(s)) for s in sol.first_arrival)
+    leg_d = np.diff(cp, prepend=0.0)
+    leg_t = np.diff(sol.cutoff, prepend=0.0) - dwell
+    with np.errstate(divide="ignore", invalid="ignore"):
+        req = np.where(leg_d > 0, leg_t / leg_d, np.nan)
+    req[0] = np.nan
+    warnings = list(sol.warnings)
+    if getattr(course, "schematic", False):
+        warnings.append("the GPX is a sketch: barriers follow its approximate profile")
+    sun = sun_days(lat, lon, start, start + dt.timedelta(seconds=limit))
+    return Plan(
+        course=course,
+        legs=legs,
+        model=params.describe(),
+        cutoff_elapsed=sol.cutoff,
+        cutoff=cut_dt,
+        arrival_elapsed=sol.arrival,
+        first_arrival_elapsed=sol.first_arrival,
+        first_arrival=first_dt,
+        night=sol.night,
+        required_pace=req,
+        night_sections=sol.night_sections,
+        sun=sun,
+        fixed=sol.fixed,
+        warnings=tuple(warnings),
+        dwell=dwell,
+        params=params,
+    )
+
+
+# ---------------------------------------------------------------- checks
+
+
+def check_plan(plan: Plan) -> list[str]:
+    """Findings on a plan (empty list when everything is consistent).
+
+    Checks: barriers strictly increase; the flat-equivalent speed needed
+    between consecutive barriers is plausible (:data:`PLAUSIBLE_LEG_SPEED`);
+    from every barrier the finish is reachable at the reference pace; the
+    leader does not arrive after a barrier.
+    """
+    out = []
+    names = list(plan.legs.names)
+    c = np.asarray(plan.cutoff_elapsed, float)
+    for j in range(1, len(c)):
+        if not c[j] > c[j - 1]:
+            out.append(
+                f"barrier at {names[j]!r} ({c[j] / 3600:.2f} h) is not after the one at "
+                f"{names[j - 1]!r} ({c[j - 1] / 3600:.2f} h)"
+            )
+    prof = plan.course.profile
+    cp = np.asarray(plan.legs.distance, float)
+    params = plan.params or TRAIL_2024
+    grid = course_grid(prof.distance, prof.elevation, prof.gain, cp)
+    cost = _static_cost(grid, params, params.fatigue)
+    leg_cost = np.array(
+        [cost[grid.cp_node[j - 1] : grid.cp_node[j]].sum() for j in range(1, len(cp))]
+    )
+    dwell = plan.dwell if plan.dwell is not None else np.zeros(len(c))
+    lo, hi = PLAUSIBLE_LEG_SPEED
+    for j in range(1, len(c)):
+        avail = c[j] - c[j - 1] - dwell[j]
+        if leg_cost[j - 1] <= 0:
+            continue
+        if avail <= 0:
+            out.append(f"no time to move from {names[j - 1]!r} to {names[j]!r}")
+            continue
+        v = leg_cost[j - 1] / avail
+        if v > hi:
+            out.append(
+                f"leg {names[j - 1]!r} -> {names[j]!r} needs {v * 3.6:.1f} km/h flat-equivalent "
+                f"between barriers (more than {hi * 3.6:.0f} km/h)"
+            )
+        elif v < lo:
+            out.append(
+                f"leg {names[j - 1]!r} -> {names[j]!r} allows {v * 3.6:.2f} km/h flat-equivalent "
+                f"between barriers (barriers too loose?)"
+            )
+    # finish reachable from each barrier: the flat-equivalent speed needed from the
+    # barrier to the finish, against the whole-course average of the reference runner
+    limit = c[-1]
+    total = float(leg_cost.sum())
+    for j in range(1, len(c) - 1):
+        rest = float(leg_cost[j:].sum())
+        left = limit - c[j] - float(dwell[j + 1 : -1].sum())
+        if rest <= 0:
+            continue
+        if left <= 0:
+            out.append(f"from the barrier at {names[j]!r} no time is left to reach the finish")
+            continue
+        ratio = (rest / left) / (total / limit)
+        if ratio > REACHABLE_RATIO:
+            out.append(
+                f"from the barrier at {names[j]!r} the finish needs {100 * (ratio - 1):.0f} % "
+                f"more speed than the reference runner's average: not reachable at its pace"
+            )
+    fa = np.asarray(plan.first_arrival_elapsed, float)
+    for j in range(1, len(c)):
+        if fa[j] > c[j]:
+            out.append(f"the leader's ETA at {names[j]!r} is after its barrier")
+    return out

@@ -1,0 +1,336 @@
+"""Past split times: reading, column mapping, backtest of barriers, calibration.
+
+Split-time CSV layout (LiveTrail exports, ../shared/realdata/*_times.csv):
+``bib,status,category,sex`` then one column per checkpoint holding the ISO 8601
+time of the passage (empty when not passed). Columns are joined by *name*,
+never by position: they are not always in course order.
+
+Elapsed times are measured from the earliest time in the start column (the
+first wave's gun), not from the UTC offsets written in the file: some
+exports carry a wrong offset (Templiers 2023 says +00:00 for local +02:00);
+durations are unaffected.
+
+Mapping checkpoints (course file) to columns, in this order, first match wins:
+
+1. an explicit mapping given by the user (``{checkpoint name: column}``);
+2. the same name (case and spaces ignored);
+3. the checkpoint's GPX waypoint name, same rule;
+4. by order, only when the file has exactly one column per checkpoint row and
+   nothing matched by name.
+
+No fuzzy matching: look-alike names (``MASSABIAU`` / ``Massebiau``) are
+different places.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import HistoryError
+
+__all__ = [
+    "SplitTimes",
+    "read_times",
+    "map_columns",
+    "elapsed_matrix",
+    "Backtest",
+    "backtest",
+    "FINISHER",
+    "RUNNING_STATUSES",
+    "calibrate",
+]
+
+FIXED_COLUMNS = ("bib", "status", "category", "sex")
+FINISHER = "FINISHER"
+RUNNING_STATUSES = ("ON_RACE",)
+
+
+@dataclass(frozen=True, eq=False)
+class SplitTimes:
+    """Split times of one race.
+
+    Attributes
+    ----------
+    path : Path
+    bib, status : tuple of str
+        Per runner.
+    columns : tuple of str
+        Checkpoint columns, as in the file header (stripped).
+    time : ndarray, shape (runners, columns)
+        Passage times as POSIX seconds from the written offsets (NaN when empty).
+    warnings : tuple of str
+    """
+
+    path: Path
+    bib: tuple
+    status: tuple
+    columns: tuple
+    time: np.ndarray
+    warnings: tuple
+
+    @property
+    def finisher(self) -> np.ndarray:
+        return np.array([s == FINISHER for s in self.status], dtype=bool)
+
+    def column(self, name: str) -> int:
+        return self.columns.index(name)
+
+
+def _parse_time(text: str, path, line: int, col: str) -> float:
+    text = text.strip()
+    if not text:
+        return math.nan
+    try:
+        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise HistoryError(
+            f"{path}: line {line}, column {col!r}: not an ISO 8601 time: {text!r}"
+        ) from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.timestamp()
+
+
+def read_times(path) -> SplitTimes:
+    """Read a split-time CSV (layout in the module docstring).
+
+    Raises
+    ------
+    HistoryError
+        Missing file, missing ``bib``/``status`` columns, bad timestamps.
+    """
+    path = Path(path)
+    try:
+        fh = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise HistoryError(f"{path}: cannot read split times: {exc.strerror}") from None
+    warnings = []
+    with fh:
+        rows = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(rows)]
+        except StopIteration:
+            raise HistoryError(f"{path}: empty file, expected a header row") from None
+        for need in ("bib", "status"):
+            if need not in header:
+                raise HistoryError(f"{path}: header has no {need!r} column")
+        tcols = [i for i, h in enumerate(header) if h not in FIXED_COLUMNS]
+        names = [header[i] for i in tcols]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise HistoryError(f"{path}: duplicate checkpoint columns {dup}")
+        ib, ist = header.index("bib"), header.index("status")
+        bibs, status, times = [], [], []
+        extra = 0
+        for line, row in enumerate(rows, start=2):
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) > len(header):
+                extra += 1
+            row = row + [""] * (len(header) - len(row))
+            bibs.append(row[ib].strip())
+            status.append(row[ist].strip().upper())
+            times.append([_parse_time(row[i], path, line, header[i]) for i in tcols])
+    if extra:
+        warnings.append(f"{extra} rows have more fields than the header; extra fields ignored")
+    arr = np.array(times, dtype=float).reshape(len(times), len(names))
+    return SplitTimes(path, tuple(bibs), tuple(status), tuple(names), arr, tuple(warnings))
+
+
+def _norm(s: str) -> str:
+    return " ".join(str(s).split()).casefold()
+
+
+def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list, list[str]]:
+    """Map checkpoint rows to CSV columns (rules in the module docstring).
+
+    Parameters
+    ----------
+    names : sequence of str
+        Checkpoint names in course order (start row first, finish last).
+    columns : sequence of str
+        CSV checkpoint columns.
+    waypoints : sequence of str or None, optional
+        GPX waypoint names of the checkpoints (None where not given).
+    explicit : dict, optional
+        ``{checkpoint name: column}`` given by the user.
+
+    Returns
+    -------
+    mapping : list of int or None
+        Column index of each checkpoint (None: unmapped).
+    how : list of str
+        The rule used for each checkpoint ("explicit", "name", "waypoint",
+        "order", "unmapped").
+
+    Raises
+    ------
+    HistoryError
+        An explicit mapping names a column that does not exist.
+    """
+    cols = list(columns)
+    ncol = {_norm(c): i for i, c in enumerate(cols)}
+    explicit = explicit or {}
+    wps = list(waypoints) if waypoints is not None else [None] * len(names)
+    out: list = [None] * len(names)
+    how = ["unmapped"] * len(names)
+    used = set()
+    for j, n in enumerate(names):
+        if n in explicit:
+            c = explicit[n]
+            if c not in cols:
+                raise HistoryError(f"column {c!r} given for {n!r} is not in the split times")
+            out[j], how[j] = cols.index(c), "explicit"
+            used.add(out[j])
+    for j, n in enumerate(names):
+        if out[j] is None and _norm(n) in ncol and ncol[_norm(n)] not in used:
+            out[j], how[j] = ncol[_norm(n)], "name"
+            used.add(out[j])
+    for j, w in enumerate(wps):
+        if out[j] is None and w and _norm(w) in ncol and ncol[_norm(w)] not in used:
+            out[j], how[j] = ncol[_norm(w)], "waypoint"
+            used.add(out[j])
+    if not used and len(cols) == len(names):
+        out = list(range(len(cols)))
+        how = ["order"] * len(names)
+    return out, how
+
+
+def elapsed_matrix(st: SplitTimes, mapping, *, start_column: str | None = None) -> np.ndarray:
+    """Elapsed time of each runner at each mapped checkpoint [s from the first wave].
+
+    The origin is the earliest time in ``start_column`` (default: the column
+    mapped to the start row, else the earliest time of the first mapped
+    column). Unmapped checkpoints give NaN columns.
+    """
+    n = len(st.bib)
+    out = np.full((n, len(mapping)), np.nan)
+    for j, c in enumerate(mapping):
+        if c is not None:
+            out[:, j] = st.time[:, c]
+    if start_column is not None:
+        if start_column not in st.columns:
+            raise HistoryError(
+                f"{st.path}: start column {start_column!r} not found; columns: "
+                f"{', '.join(st.columns)}"
+            )
+        t0 = np.nanmin(st.time[:, st.column(start_column)])
+    else:
+        first = next((c for c in mapping if c is not None), None)
+        if first is None:
+            raise HistoryError(f"{st.path}: no checkpoint could be mapped to a column")
+        col = st.time[:, first]
+        if not np.isfinite(col).any():
+            raise HistoryError(f"{st.path}: column {st.columns[first]!r} has no times")
+        t0 = np.nanmin(col)
+    return out - t0
+
+
+class Backtest(NamedTuple):
+    """Per checkpoint row: passages and the finishers a set of barriers would cut."""
+
+    finishers_passed: np.ndarray  # int
+    others_passed: np.ndarray  # int
+    latest_finisher: np.ndarray  # elapsed [s] (NaN when none)
+    cut_here: np.ndarray  # finishers passing later than the barrier
+    finishers_cut: int  # finishers cut anywhere (each counted once)
+    finishers: int
+
+
+def backtest(elapsed: np.ndarray, finisher: np.ndarray, barriers) -> Backtest:
+    """How many actual finishers the barriers would have eliminated.
+
+    Parameters
+    ----------
+    elapsed : ndarray, shape (runners, rows)
+        From :func:`elapsed_matrix`.
+    finisher : ndarray of bool
+        Per runner.
+    barriers : array_like
+        Barrier per row [s from start] (NaN: none).
+
+    Notes
+    -----
+    ``cut_here`` counts, per row, finishers who passed later than the barrier
+    (the start row is never counted: later waves cross it after 0).
+    ``finishers_cut`` counts each finisher once over the *intermediate*
+    barriers: the finish barrier is the limit the race was run with.
+    """
+    b = np.asarray(barriers, float)
+    e = np.asarray(elapsed, float)
+    fin = np.asarray(finisher, bool)
+    passed = np.isfinite(e)
+    fp = (passed & fin[:, None]).sum(axis=0)
+    op = (passed & ~fin[:, None]).sum(axis=0)
+    ef = np.where(passed & fin[:, None], e, -np.inf)
+    latest = ef.max(axis=0, initial=-np.inf)
+    latest = np.where(np.isfinite(latest), latest, np.nan)
+    with np.errstate(invalid="ignore"):
+        late = passed & (e > b[None, :] + 0.5) & np.isfinite(b)[None, :]
+    late[:, 0] = False  # wave starts pass the start line after "0"
+    cut_here = (late & fin[:, None]).sum(axis=0)
+    # finishers eliminated by the intermediate barriers (the limit itself is given)
+    cut_any = int((late[:, 1:-1].any(axis=1) & fin).sum()) if late.shape[1] > 2 else 0
+    return Backtest(fp, op, latest, cut_here, cut_any, int(fin.sum()))
+
+
+def calibrate(grid, elapsed, finisher, *, limit_s, start=None, dark=None, base=None, quantile=0.9):
+    """Fit fatigue and downhill cost to the slow finishers of one race.
+
+    The target curve is, at each checkpoint, the ``quantile`` of the
+    finishers' elapsed times (e.g. 0.9 = the slowest decile's boundary), scaled
+    so that its finish equals the limit. The model's reference runner is fitted
+    to it by least squares over two parameters (``fatigue``, ``down``); the
+    others stay at ``base``.
+
+    Returns
+    -------
+    params : PaceParams
+    rms : float
+        Root-mean-square residual in fraction of the limit [-].
+    """
+    from scipy.optimize import minimize
+
+    from .cutoffs import solve
+    from .pace import TRAIL_2024
+
+    base = base or TRAIL_2024
+    e = np.asarray(elapsed, float)
+    fin = np.asarray(finisher, bool)
+    if fin.sum() < 5:
+        raise HistoryError("fewer than 5 finishers: cannot calibrate")
+    ef = e[fin]
+    ok = np.isfinite(ef).sum(axis=0) >= 5
+    target = np.full(e.shape[1], np.nan)
+    target[ok] = np.nanquantile(ef[:, ok], quantile, axis=0)
+    if not (np.isfinite(target[-1]) and target[-1] > 0):
+        raise HistoryError("the finish column has no finisher times: cannot calibrate")
+    target = target * (limit_s / target[-1])
+    rows = np.flatnonzero(np.isfinite(target))[1:-1]
+
+    def resid(x):
+        p = base.with_(fatigue=float(x[0]), down=float(x[1]))
+        sol = solve(grid, limit_s=limit_s, params=p, start=start, dark=dark, round_minutes=0)
+        return (sol.arrival[rows] - target[rows]) / limit_s
+
+    def cost(x):
+        if not (0 <= x[0] < 0.6 and 0 <= x[1] < 15):
+            return 1e3
+        r = resid(x)
+        return float(np.mean(r * r))
+
+    res = minimize(
+        cost,
+        x0=[base.fatigue, base.down],
+        method="Nelder-Mead",
+        options={"xatol": 1e-3, "fatol": 1e-9, "maxiter": 200},
+    )
+    p = base.with_(fatigue=round(float(res.x[0]), 4), down=round(float(res.x[1]), 3))
+    return p, math.sqrt(cost([p.fatigue, p.down]))

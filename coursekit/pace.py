@@ -1,0 +1,429 @@
+"""Pace models: grade, fatigue, night, altitude and aid-station dwell.
+
+Every model here is a pure vectorised function of numpy arrays, named after
+its source (pvlib style). A *factor* is a dimensionless multiplier of the
+time a runner needs per metre (pace [s/m]) relative to the same runner on
+flat ground, fresh, in daylight and at low altitude; factors multiply.
+
+Grades are rise/run from :func:`coursekit.profile.smoothed_grade` (a local
+regression over ~50-100 m): raw point-to-point grades are noise and must not
+be fed to these models.
+
+Parameter sets are :class:`PaceParams` constants (:data:`TRAIL_2024`,
+:data:`KME`); their docstrings say where each number comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+
+__all__ = [
+    "PaceParams",
+    "TRAIL_2024",
+    "KME",
+    "GRADE_MODELS",
+    "minetti2002",
+    "tobler1993",
+    "kay2012",
+    "trail",
+    "kme_grade",
+    "grade_factor",
+    "fatigue_factor",
+    "night_factor",
+    "wehrlin2006",
+    "altitude_factor",
+    "DWELL_S",
+    "dwell_time",
+    "params_for",
+]
+
+
+# ---------------------------------------------------------------- grade models
+
+
+def minetti2002(grade):
+    """Energy cost of running on a gradient, relative to flat (Minetti et al. 2002).
+
+    Parameters
+    ----------
+    grade : array_like
+        Grade [rise/run]; clipped to the measured range [-0.45, 0.45].
+
+    Returns
+    -------
+    ndarray
+        :math:`C_r(i) / C_r(0)` [-], the time factor of a runner whose metabolic
+        power is constant.
+
+    Notes
+    -----
+    .. math:: C_r(i) = 155.4 i^5 - 30.4 i^4 - 43.3 i^3 + 46.3 i^2 + 19.5 i + 3.6
+       \\quad [J\\,kg^{-1}\\,m^{-1}]
+
+    The minimum (about 0.47 of flat) lies near :math:`i = -0.18`: on energy
+    grounds steep descents would be much faster than flat running, which race
+    records contradict (see :func:`trail`).
+
+    References
+    ----------
+    Minetti A.E., Moia C., Roi G.S., Susta D., Ferretti G. (2002). Energy cost
+    of walking and running at extreme uphill and downhill slopes. J. Appl.
+    Physiol. 93: 1039-1046. doi:10.1152/japplphysiol.01177.2001
+    """
+    i = np.clip(np.asarray(grade, dtype=float), -0.45, 0.45)
+    c = ((((155.4 * i - 30.4) * i - 43.3) * i + 46.3) * i + 19.5) * i + 3.6
+    return c / 3.6
+
+
+def tobler1993(grade):
+    """Tobler's hiking function as a time factor relative to flat.
+
+    Parameters
+    ----------
+    grade : array_like
+        Grade [rise/run].
+
+    Returns
+    -------
+    ndarray
+        :math:`v(0) / v(s)` [-].
+
+    Notes
+    -----
+    Walking speed :math:`v(s) = 6 e^{-3.5 |s + 0.05|}` km/h, fastest (6 km/h)
+    at :math:`s = -0.05`; so the factor is
+    :math:`e^{3.5 (|s + 0.05| - 0.05)}`.
+
+    References
+    ----------
+    Tobler W. (1993). Three presentations on geographical analysis and
+    modeling: non-isotropic geographic modeling. NCGIA Technical Report 93-1.
+    """
+    s = np.asarray(grade, dtype=float)
+    return np.exp(3.5 * (np.abs(s + 0.05) - 0.05))
+
+
+# Quadratic pace law fitted by Kay (2012) to hill-race records, written as a
+# factor of flat pace: 1 + a g + b g^2. The coefficients reproduce the paper's
+# headline results as we read them (fastest descent near -10 %, a 20 % climb
+# about 2.5x slower than flat); they are marked "to verify" in docs/calibration.md.
+_KAY_A = 3.0
+_KAY_B = 15.0
+
+
+def kay2012(grade):
+    """Hill-runner pace against gradient, quadratic law after Kay (2012).
+
+    Parameters
+    ----------
+    grade : array_like
+        Grade [rise/run]; clipped to [-0.5, 0.5].
+
+    Returns
+    -------
+    ndarray
+        Time factor relative to flat [-], :math:`1 + a g + b g^2` with
+        ``a = 3.0``, ``b = 15.0`` (minimum 0.85 at :math:`g = -0.10`).
+
+    Notes
+    -----
+    Kay modelled the pace of fell and hill runners as a smooth function of
+    gradient fitted to race records; unlike Minetti's energy cost the fitted
+    pace rises again quickly on steep descents. The coefficients used here are
+    our reading of the paper's results, not copied tables (see
+    docs/calibration.md).
+
+    References
+    ----------
+    Kay A. (2012). Pace and critical gradient for hill runners: an analysis of
+    race records. J. Quant. Anal. Sports 8(4). doi:10.1515/1559-0410.1456
+    """
+    g = np.clip(np.asarray(grade, dtype=float), -0.5, 0.5)
+    return 1.0 + _KAY_A * g + _KAY_B * g * g
+
+
+def trail(grade, *, up: float | None = None, down: float | None = None):
+    """Back-marker trail pace: linear in climb and in descent (coursekit default).
+
+    Parameters
+    ----------
+    grade : array_like
+        Grade [rise/run].
+    up : float, optional
+        Extra flat-equivalent metres per metre climbed [-]
+        (default ``TRAIL_2024.up``).
+    down : float, optional
+        Extra flat-equivalent metres per metre descended [-]
+        (default ``TRAIL_2024.down``).
+
+    Returns
+    -------
+    ndarray
+        :math:`1 + u \\max(g, 0) + d \\max(-g, 0)` [-].
+
+    Notes
+    -----
+    With ``up = 10, down = 0`` this is ITRA's km-effort (100 m of climb = 1 km
+    of flat). Race records of the last finishers show descents cost time, not
+    save it (technical ground, tired legs): ``down`` is positive, unlike
+    Minetti's energy cost, which makes a 20 % descent twice as fast as flat.
+    The calibration is described in :data:`TRAIL_2024`.
+    """
+    up = TRAIL_2024.up if up is None else up
+    down = TRAIL_2024.down if down is None else down
+    g = np.asarray(grade, dtype=float)
+    return 1.0 + up * np.maximum(g, 0.0) + down * np.maximum(-g, 0.0)
+
+
+def kme_grade(grade):
+    """ITRA km-effort as a grade factor: :math:`1 + 10 \\max(g, 0)` (the baseline)."""
+    return trail(grade, up=10.0, down=0.0)
+
+
+GRADE_MODELS = {
+    "trail": trail,
+    "minetti2002": minetti2002,
+    "tobler1993": tobler1993,
+    "kay2012": kay2012,
+    "kme": kme_grade,
+}
+
+
+def grade_factor(grade, *, model: str = "trail", up: float | None = None, down=None):
+    """Time factor of a grade under a named model.
+
+    Parameters
+    ----------
+    grade : array_like
+        Grade [rise/run] (smoothed).
+    model : {"trail", "minetti2002", "tobler1993", "kay2012", "kme"}
+    up, down : float, optional
+        Parameters of the ``trail`` model (ignored by the others).
+
+    Returns
+    -------
+    ndarray
+        Pace factor relative to flat [-].
+
+    Raises
+    ------
+    ValueError
+        Unknown model (the message lists the valid ones).
+    """
+    if model not in GRADE_MODELS:
+        raise ValueError(f"unknown pace model {model!r}; valid models: {', '.join(GRADE_MODELS)}")
+    if model == "trail":
+        return trail(grade, up=up, down=down)
+    return GRADE_MODELS[model](grade)
+
+
+# ---------------------------------------------------------------- fatigue, night, altitude
+
+
+def fatigue_factor(effort_km, *, rate: float, floor: float = 0.3):
+    """Pace factor of a runner slowing down with the effort already spent.
+
+    Parameters
+    ----------
+    effort_km : array_like
+        Km-effort already covered (km + D+/100) [km].
+    rate : float
+        Fraction of the fresh speed lost per 100 km-effort [-].
+    floor : float, default 0.3
+        Speed never falls below this fraction of the fresh speed [-].
+
+    Returns
+    -------
+    ndarray
+        :math:`1 / \\max(1 - r K / 100, f)` [-].
+
+    Notes
+    -----
+    A linear speed loss with effort: over a 280 km-effort ultra (Diagonale
+    des Fous) ``rate = 0.18`` makes the last finisher lose half of the fresh
+    speed, over a 75 km-effort race about 13 %. Then the first barriers of a
+    long race sit near 0.72 of a proportional split (issue 4 of the project).
+    """
+    k = np.asarray(effort_km, dtype=float)
+    return 1.0 / np.maximum(1.0 - rate * k / 100.0, floor)
+
+
+def night_factor(dark, grade, *, base: float, steep: float):
+    """Pace factor in the dark, larger on steep ground.
+
+    Parameters
+    ----------
+    dark : array_like of bool
+        True where the runner moves between civil dusk and dawn.
+    grade : array_like
+        Grade [rise/run].
+    base : float
+        Fractional slow-down on flat ground at night [-] (0.10 = 10 % slower).
+    steep : float
+        Extra slow-down per unit absolute grade at night [-].
+
+    Returns
+    -------
+    ndarray
+        :math:`1 + [\\text{dark}](b + s |g|)` [-].
+    """
+    d = np.asarray(dark, dtype=bool)
+    g = np.abs(np.asarray(grade, dtype=float))
+    return 1.0 + d * (base + steep * g)
+
+
+def wehrlin2006(elevation, *, per_1000m: float = 0.06, threshold: float = 750.0):
+    """Time factor of endurance performance at altitude (Wehrlin & Hallén 2006).
+
+    Parameters
+    ----------
+    elevation : array_like
+        Altitude [m] (NaN treated as low altitude).
+    per_1000m : float, default 0.06
+        Fractional time increase per 1000 m above ``threshold`` [-].
+    threshold : float, default 750
+        Altitude above which performance falls [m].
+
+    Returns
+    -------
+    ndarray
+        :math:`1 + p \\max(h - 750, 0) / 1000` [-].
+
+    Notes
+    -----
+    VO2max falls by about 6-7 % per 1000 m above ~300-750 m in trained
+    endurance athletes; we apply it to time (pace) directly.
+
+    References
+    ----------
+    Wehrlin J.P., Hallén J. (2006). Linear decrease in VO2max and performance
+    with increasing altitude in endurance athletes. Eur. J. Appl. Physiol. 96:
+    404-412. doi:10.1007/s00421-005-0081-9
+    """
+    h = np.nan_to_num(np.asarray(elevation, dtype=float), nan=0.0)
+    return 1.0 + per_1000m * np.maximum(h - threshold, 0.0) / 1000.0
+
+
+altitude_factor = wehrlin2006
+
+# Planned stop at an aid station by service [s]; the largest applicable value is used.
+DWELL_S = {
+    "water": 0.0,
+    "food": 0.0,
+    "hot_meal": 0.0,
+    "drop_bag": 0.0,
+}
+
+
+def dwell_time(services, *, table: dict | None = None) -> float:
+    """Planned stop at a station from its services [s] (largest applicable value).
+
+    The default table is all zeros: the reference runner's stops are inside
+    the calibrated pace (the split times used for calibration include them),
+    and a barrier is the departure deadline. Course files give explicit
+    ``dwell`` values where a stop is planned (e.g. a compulsory rest).
+    """
+    table = DWELL_S if table is None else table
+    return float(max((table.get(s, 0.0) for s in services), default=0.0))
+
+
+# ---------------------------------------------------------------- parameter sets
+
+
+@dataclass(frozen=True)
+class PaceParams:
+    """One parameter set of the reference runner.
+
+    Attributes
+    ----------
+    model : str
+        Grade model name (see :data:`GRADE_MODELS`).
+    up, down : float
+        ``trail`` grade coefficients [-].
+    fatigue : float
+        Speed lost per 100 km-effort [-] (:func:`fatigue_factor`).
+    night_base, night_steep : float
+        Night slow-down on flat and per unit grade [-] (:func:`night_factor`).
+    altitude : float
+        Time increase per 1000 m above 750 m [-] (:func:`wehrlin2006`).
+    leader_fraction : float
+        Leader's finish time as a fraction of the limit [-].
+    leader_fatigue : float
+        Speed lost per 100 km-effort by the leader [-].
+    """
+
+    model: str = "trail"
+    up: float = 10.0
+    down: float = 0.0
+    fatigue: float = 0.0
+    night_base: float = 0.0
+    night_steep: float = 0.0
+    altitude: float = 0.06
+    leader_fraction: float = 0.4
+    leader_fatigue: float = 0.0
+
+    def with_(self, **kw) -> PaceParams:
+        return replace(self, **kw)
+
+    def describe(self) -> str:
+        d = asdict(self)
+        name = d.pop("model")
+        return name + "(" + ", ".join(f"{k}={v:g}" for k, v in d.items()) + ")"
+
+
+TRAIL_2024 = PaceParams(
+    model="trail",
+    up=10.0,
+    down=2.0,
+    fatigue=0.18,
+    night_base=0.10,
+    night_steep=0.5,
+    altitude=0.06,
+    leader_fraction=0.36,
+    leader_fatigue=0.05,
+)
+"""Default reference runner, calibrated on real races (see docs/calibration.md).
+
+Fitted to the published barriers of Grand Raid Réunion 2024 (Diagonale des
+Fous 66 h, Mascareignes, Trail de Bourbon, Métis Trail) and the partial
+barriers of the Templiers 2023/2024 (GTT, Endurance), with leave-one-race-out
+cross-validation in ``benchmarks/bench_barriers.py``:
+
+- ``up`` = 10: ITRA's 100 m of climb = 1 km, kept (walking back-markers climb
+  at ~400-500 m/h against ~4-5 km/h on the flat);
+- ``down``: descents cost back-markers time (technical Réunion trails);
+- ``fatigue``: speed lost per 100 km-effort, one rate for all race lengths
+  (long races lose more in total: ~50 % over the Diagonale, ~13 % over 75 km-effort);
+- ``night_base``, ``night_steep``: slower in the dark, more on steep ground;
+- ``altitude``: Wehrlin & Hallén (2006), not fitted;
+- ``leader_fraction``, ``leader_fatigue``: from the first passages in the split
+  times (leader's finish / limit).
+"""
+
+KME = PaceParams(model="kme", up=10.0, down=0.0, fatigue=0.0, altitude=0.0)
+"""The baseline: barriers proportional to km-effort (no fatigue, night or altitude)."""
+
+
+def params_for(model: str = "trail", *, fatigue: float | None = None) -> PaceParams:
+    """Parameter set for a model name, with an optional fatigue override.
+
+    Models other than ``trail`` keep the calibrated fatigue, night and leader
+    parameters of :data:`TRAIL_2024` and change only the grade factor.
+
+    Raises
+    ------
+    ValueError
+        Unknown model (the message lists the valid ones).
+    """
+    if model not in GRADE_MODELS:
+        raise ValueError(f"unknown pace model {model!r}; valid models: {', '.join(GRADE_MODELS)}")
+    p = KME if model == "kme" else TRAIL_2024.with_(model=model)
+    if fatigue is not None:
+        if not (0.0 <= fatigue < 1.0) or not np.isfinite(fatigue):
+            raise ValueError(
+                f"fatigue must be in [0, 1) (speed lost per 100 km-effort); got {fatigue}"
+            )
+        p = p.with_(fatigue=float(fatigue))
+    return p
