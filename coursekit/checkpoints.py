@@ -1,0 +1,791 @@
+"""Locate checkpoints on the track, in course order; the legs table; course checks.
+
+Checkpoints given by coordinates (``lat``/``lon`` or a GPX waypoint) are
+projected onto the track's *segments* (not the nearest vertex) in a local
+azimuthal equidistant projection (:func:`coursekit.geodesy.local_projection`),
+with shapely's vectorised ``distance`` and ``line_locate_point`` on one
+two-point line per segment.
+
+Course order
+------------
+Each checkpoint is matched on the **first passage at or after the previous
+checkpoint's distance**. A *passage* is a local minimum of the
+distance-to-track function along the track that lies within the tolerance;
+minima closer together than a rise of ``prominence`` metres (GPS wiggles of
+one passage) are merged and the lower one kept. So a loop (start = finish), an
+out-and-back and a village passed twice each come out at the right passage.
+
+Entry/exit pairs: a checkpoint within :data:`SAME_PLACE_M` of the previous
+checkpoint's position may be located *at* the previous checkpoint's distance
+even when its own nearest point on the track lies a few metres before it.
+
+Checkpoints placed by ``km`` are taken as given, on the profile's distance
+(the scaled one when the course is scaled to its declared figures), clipped to
+the course length (``check_course`` warns).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .errors import CourseFileError
+
+__all__ = [
+    "SAME_PLACE_M",
+    "Finding",
+    "Located",
+    "Legs",
+    "locate",
+    "locate_points",
+    "find_waypoint",
+    "course_legs",
+    "legs_from_located",
+    "check_course",
+]
+
+SAME_PLACE_M = 25.0
+"""Two checkpoints closer than this are one place (an entry/exit pair) [m]."""
+
+
+class Finding(NamedTuple):
+    """One result of :func:`check_course`.
+
+    ``level`` is ``"error"``, ``"warning"`` or ``"info"``; ``code`` a short
+    stable identifier (``"off-track"``, ``"declared-conflict"``...).
+    """
+
+    level: str
+    code: str
+    message: str
+
+
+class Located(NamedTuple):
+    """Where checkpoints lie on the course (one value per checkpoint).
+
+    Attributes
+    ----------
+    distance : ndarray
+        Distance along the course [m] (NaN when not found in ``collect`` mode).
+    offset : ndarray
+        Distance from the checkpoint's position to the track [m] (0 for km).
+    lat, lon : ndarray
+        Position on the track [degrees].
+    problems : tuple of (index, code, message)
+        Checkpoints that could not be placed (``collect`` mode only).
+    """
+
+    distance: np.ndarray
+    offset: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    problems: tuple = ()
+
+
+def _norm(name: str) -> str:
+    s = unicodedata.normalize("NFKD", name)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    return " ".join(s.casefold().split())
+
+
+def find_waypoint(track, name: str):
+    """The GPX waypoint called ``name``: exact match first, then ignoring case,
+    accents and repeated spaces.
+
+    Raises
+    ------
+    CourseFileError
+        No such waypoint (the message lists some names) or several match.
+    """
+    exact = [w for w in track.waypoints if w.name == name]
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        lines = ", ".join(str(w.line) for w in exact)
+        raise CourseFileError(
+            f"{track.path}: waypoint {name!r} is ambiguous: {len(exact)} waypoints have that "
+            f"name (lines {lines})"
+        )
+    key = _norm(name)
+    loose = [w for w in track.waypoints if _norm(w.name) == key]
+    if len(loose) == 1:
+        return loose[0]
+    if len(loose) > 1:
+        names = ", ".join(f"{w.name!r} (line {w.line})" for w in loose)
+        raise CourseFileError(
+            f"{track.path}: waypoint {name!r} is ambiguous ignoring case and accents: {names}"
+        )
+    known = [w.name for w in track.waypoints]
+    listing = ", ".join(repr(n) for n in known[:12]) + (" ..." if len(known) > 12 else "")
+    raise CourseFileError(
+        f"{track.path}: no waypoint named {name!r}"
+        + (f" (waypoints: {listing})" if known else " (the GPX has no waypoints)")
+    )
+
+
+class _Geometry:
+    """The track in the local projection, as one shapely line per segment."""
+
+    def __init__(self, profile, projection=None):
+        import shapely
+
+        from .geodesy import local_projection
+
+        tr = profile.track
+        self.lat = np.asarray(tr.lat, float)
+        self.lon = np.asarray(tr.lon, float)
+        self.dist = np.asarray(profile.distance, float)
+        self.proj = projection or local_projection(self.lat, self.lon)
+        self.x, self.y = self.proj.forward(self.lat, self.lon)
+        n = self.x.size
+        if n >= 2:
+            a = np.column_stack([self.x[:-1], self.y[:-1]])
+            b = np.column_stack([self.x[1:], self.y[1:]])
+            self.segs = shapely.linestrings(np.stack([a, b], axis=1))
+        else:
+            self.segs = None
+
+    def project(self, px: float, py: float):
+        """Per segment: distance from (px, py) [m] and along-course distance of the foot [m]."""
+        import shapely
+
+        pt = shapely.points(px, py)
+        d = shapely.distance(self.segs, pt)
+        with np.errstate(invalid="ignore"):
+            t = shapely.line_locate_point(self.segs, pt, normalized=True)
+        t = np.where(np.isfinite(t), t, 0.0)
+        s = self.dist[:-1] + t * np.diff(self.dist)
+        return np.asarray(d, float), s
+
+    def point_at(self, s: float):
+        """(x, y) of the track at course distance ``s`` [m]."""
+        return float(np.interp(s, self.dist, self.x)), float(np.interp(s, self.dist, self.y))
+
+    def latlon_at(self, s: float):
+        return float(np.interp(s, self.dist, self.lat)), float(np.interp(s, self.dist, self.lon))
+
+
+def _passages(d: np.ndarray, *, tol: float, prominence: float) -> list[int]:
+    """Indices of the passages: local minima of ``d`` within ``tol``.
+
+    Minima not separated by a rise of more than ``prominence`` (GPS wiggles of
+    one passage) are merged, keeping the lowest.
+    """
+    inside = np.flatnonzero(d <= tol)
+    if inside.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(inside) > 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [inside.size - 1]])
+    out = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        run = inside[a : b + 1]
+        dv = d[run].tolist()
+        seeking_min = True
+        best, best_d, top = -1, math.inf, -math.inf
+        for j, dj in enumerate(dv):
+            if seeking_min:
+                if dj < best_d:
+                    best, best_d = j, dj
+                elif dj > best_d + prominence:
+                    out.append(int(run[best]))
+                    seeking_min, top = False, dj
+            elif dj > top:
+                top = dj
+            elif dj < top - prominence:
+                seeking_min, best, best_d = True, j, dj
+        if seeking_min and best >= 0:
+            out.append(int(run[best]))
+    return out
+
+
+def locate_points(
+    profile,
+    specs,
+    *,
+    tolerance_m: float = 250.0,
+    projection=None,
+    prominence_m: float | None = None,
+    equal_m: float = SAME_PLACE_M,
+    errors: str = "raise",
+    source: str = "",
+) -> Located:
+    """Locate checkpoints along the course, in course order.
+
+    Parameters
+    ----------
+    profile : Profile
+        The course profile; its ``distance`` (possibly scaled) is the result's scale.
+    specs : sequence of CheckpointSpec
+        In course order.
+    tolerance_m : float, default 250
+        Largest distance from a checkpoint to the track [m].
+    projection : LocalProjection, optional
+        Defaults to one centred on the track.
+    prominence_m : float, optional
+        Rise of the distance-to-track between two minima for them to count as
+        two passages [m]; default ``clip(tolerance_m / 5, 10, 50)``.
+    equal_m : float, default 25
+        Passages closer than this to the checkpoint are equally good [m].
+    errors : {"raise", "collect"}
+        ``collect``: a checkpoint that cannot be placed gets NaN and a problem
+        entry; the others are still placed.
+    source : str
+        File named in messages (default: the GPX).
+
+    Returns
+    -------
+    Located
+
+    Notes
+    -----
+    Each checkpoint's candidates are its passages (see :func:`_passages`); a
+    checkpoint placed by km has one candidate. The assignment minimises
+    :math:`\\sum_i \\max(d_i - e, 0)` (:math:`d_i` the checkpoint's distance to
+    the track, :math:`e` = ``equal_m``) over non-decreasing distances along
+    the course (a checkpoint within :data:`SAME_PLACE_M` before the previous
+    one is put at the previous one's distance: entry/exit pairs), ties going
+    to the earliest passage. So a checkpoint is matched on the first passage
+    after the previous one, unless a later passage is clearly closer (a trail
+    grazing the tolerance circle on a switchback before reaching the station).
+    Solved exactly by dynamic programming over the candidates.
+    """
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
+    if not tolerance_m > 0:
+        raise ValueError(f"tolerance must be > 0 m, got {tolerance_m}")
+    prom = prominence_m if prominence_m is not None else min(max(tolerance_m / 5, 10.0), 50.0)
+    src = source or str(profile.track.path)
+    geo = _Geometry(profile, projection)
+    total = float(geo.dist[-1]) if geo.dist.size else 0.0
+    n = len(specs)
+    problems = []
+    eps = 1e-9  # [cost/m]: ties go to the earliest passage
+
+    def fail(i, code, msg):
+        if errors == "raise":
+            raise CourseFileError(msg)
+        problems.append((i, code, msg))
+
+    # candidates (s, d) for each checkpoint
+    cands: list[list[tuple[float, float]] | None] = []
+    nearest: list[tuple[float, float] | None] = []
+    for i, sp in enumerate(specs):
+        label = f"{src}: checkpoints[{i}] {sp.name!r}"
+        nearest.append(None)
+        if sp.km is not None:
+            cands.append([(min(sp.km * 1000.0, total), 0.0)])
+            continue
+        if sp.waypoint is not None:
+            try:
+                w = find_waypoint(profile.track, sp.waypoint)
+            except CourseFileError as exc:
+                fail(i, "waypoint", f"{label}: {exc}")
+                cands.append(None)
+                continue
+            plat, plon = w.lat, w.lon
+        else:
+            plat, plon = sp.lat, sp.lon
+        px, py = (float(v) for v in geo.proj.forward(plat, plon))
+        if geo.segs is None:
+            d_all = np.array([math.hypot(px - geo.x[0], py - geo.y[0])])
+            s_all = np.zeros(1)
+        else:
+            d_all, s_all = geo.project(px, py)
+        jmin = int(np.argmin(d_all))
+        nearest[i] = (float(s_all[jmin]), float(d_all[jmin]))
+        idx = _passages(d_all, tol=tolerance_m, prominence=prom)
+        if not idx:
+            fail(
+                i,
+                "off-track",
+                f"{label} is {d_all[jmin]:.0f} m from the track (nearest at km "
+                f"{s_all[jmin] / 1000:.2f}), beyond the tolerance of {tolerance_m:.0f} m",
+            )
+            cands.append(None)
+            continue
+        cands.append(sorted((float(s_all[j]), float(d_all[j])) for j in idx))
+
+    # dynamic programming over the placed checkpoints, in order
+    chain: list[int] = []  # checkpoints kept, in order
+    states: list[list[tuple[float, float, int, float]]] = []  # (s, cum, back, d)
+    for i, cs in enumerate(cands):
+        if cs is None:
+            continue
+        new = []
+        if not states:
+            for s, d in cs:
+                new.append((s, max(d - equal_m, 0.0) + eps * s, -1, d))
+        else:
+            prev = states[-1]  # sorted by s
+            ps = np.array([p[0] for p in prev])
+            pc = np.array([p[1] for p in prev])
+            pmin = np.minimum.accumulate(pc)
+            parg = np.zeros(len(prev), int)
+            for k in range(1, len(prev)):
+                parg[k] = k if pc[k] < pc[parg[k - 1]] else parg[k - 1]
+            for s, d in cs:
+                k = int(np.searchsorted(ps, s + SAME_PLACE_M, side="right")) - 1
+                if k < 0:
+                    continue
+                new.append((s, pmin[k] + max(d - equal_m, 0.0) + eps * s, int(parg[k]), d))
+        if not new:
+            sp = specs[i]
+            prev_i = chain[-1]
+            s_near = nearest[i][0] if nearest[i] else cs[0][0]
+            fail(
+                i,
+                "order",
+                f"{src}: checkpoints[{i}] {sp.name!r} is near the track only at km "
+                f"{s_near / 1000:.2f}, before the previous checkpoint {specs[prev_i].name!r} "
+                f"(km {states[-1][0][0] / 1000:.2f} at the earliest): checkpoints out of order?",
+            )
+            continue
+        new.sort(key=lambda t: t[0])
+        # re-point back-references after sorting is not needed: back indexes prev states
+        chain.append(i)
+        states.append(new)
+
+    dist = np.full(n, np.nan)
+    off = np.full(n, np.nan)
+    if chain:
+        k = int(np.argmin([st[1] for st in states[-1]]))
+        for pos in range(len(chain) - 1, -1, -1):
+            s, _, back, d = states[pos][k]
+            dist[chain[pos]] = s
+            off[chain[pos]] = d
+            k = back
+        # entry/exit: a checkpoint a few metres before the previous one sits at its distance
+        last = -math.inf
+        for i in chain:
+            dist[i] = max(dist[i], last)
+            last = dist[i]
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    ok = np.isfinite(dist)
+    if ok.any():
+        lat[ok] = np.interp(dist[ok], geo.dist, geo.lat)
+        lon[ok] = np.interp(dist[ok], geo.dist, geo.lon)
+    return Located(dist, off, lat, lon, tuple(problems))
+
+
+def locate(profile, specs, *, tolerance_m: float = 250.0, projection=None) -> np.ndarray:
+    """Distance of each checkpoint along the course [m] (see :func:`locate_points`).
+
+    Raises
+    ------
+    CourseFileError
+        A checkpoint farther than ``tolerance_m`` from the track (naming it and
+        its distance), one only near the track before the previous checkpoint,
+        or an unknown/ambiguous waypoint.
+    """
+    return locate_points(profile, specs, tolerance_m=tolerance_m, projection=projection).distance
+
+
+@dataclass(frozen=True, eq=False)
+class Legs:
+    """The legs table: one row per checkpoint, the start first and the finish last.
+
+    Attributes
+    ----------
+    names : tuple of str
+    distance : ndarray
+        Cumulative distance along the course [m]; 0 for the start row, the
+        course length for the finish row.
+    elevation : ndarray
+        Altitude of the track at the row [m] (NaN without elevation).
+    gain, loss : ndarray
+        Cumulative D+ and D- from the start [m].
+    offset : ndarray
+        Distance from the checkpoint's position to the track [m] (0 for km and
+        implicit rows).
+    services : tuple of tuple of str
+    specs : tuple of CheckpointSpec or None
+        None for the implicit start/finish rows.
+    lat, lon : ndarray
+        Position on the track [degrees].
+    """
+
+    names: tuple[str, ...]
+    distance: np.ndarray
+    elevation: np.ndarray
+    gain: np.ndarray
+    loss: np.ndarray
+    offset: np.ndarray
+    services: tuple[tuple[str, ...], ...]
+    specs: tuple
+    lat: np.ndarray
+    lon: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def leg_distance(self) -> np.ndarray:
+        """Distance from the previous row [m] (0 first)."""
+        return np.diff(self.distance, prepend=self.distance[:1])
+
+    @property
+    def leg_gain(self) -> np.ndarray:
+        """D+ from the previous row [m] (0 first)."""
+        return np.diff(self.gain, prepend=self.gain[:1])
+
+    @property
+    def leg_loss(self) -> np.ndarray:
+        """D- from the previous row [m] (0 first)."""
+        return np.diff(self.loss, prepend=self.loss[:1])
+
+    @property
+    def leg_km_effort(self) -> np.ndarray:
+        """km-effort of each leg: km + D+/100 [-]."""
+        return self.leg_distance / 1000.0 + self.leg_gain / 100.0
+
+    @property
+    def drop_bag(self) -> np.ndarray:
+        """True where the row's checkpoint has a drop bag."""
+        return np.array([bool(sp is not None and sp.drop_bag) for sp in self.specs])
+
+    @property
+    def cutoff(self) -> tuple:
+        """Fixed cutoff of each row (aware datetime) or None."""
+        return tuple(sp.cutoff if sp is not None else None for sp in self.specs)
+
+
+def legs_from_located(profile, specs, located: Located, *, tolerance_m: float = 250.0) -> Legs:
+    """Build the legs table from located checkpoints (implicit start/finish rows added).
+
+    The first checkpoint becomes the start row when it lies within
+    ``tolerance_m`` of distance 0, else a row "Start" is added; the last
+    becomes the finish row when within ``tolerance_m`` of the end, else a row
+    "Finish" is added. Start and finish rows sit exactly at 0 and at the course
+    length. Checkpoints that could not be placed (NaN) are left out.
+    """
+    total = float(profile.total_distance)
+    keep = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
+    names = [specs[i].name for i in keep]
+    dist = [float(located.distance[i]) for i in keep]
+    off = [float(located.offset[i]) for i in keep]
+    sps: list = [specs[i] for i in keep]
+    tr = profile.track
+    if not dist or dist[0] > tolerance_m:
+        names.insert(0, "Start")
+        dist.insert(0, 0.0)
+        off.insert(0, 0.0)
+        sps.insert(0, None)
+    else:
+        dist[0] = 0.0
+    if len(dist) < 2 or dist[-1] < total - tolerance_m:
+        names.append("Finish")
+        dist.append(total)
+        off.append(0.0)
+        sps.append(None)
+    else:
+        dist[-1] = total
+    d = np.asarray(dist, float)
+    ele, gain, loss = profile.at(d)
+    la = np.interp(d, profile.distance, tr.lat)
+    lo = np.interp(d, profile.distance, tr.lon)
+    return Legs(
+        names=tuple(names),
+        distance=d,
+        elevation=np.asarray(ele, float),
+        gain=np.asarray(gain, float),
+        loss=np.asarray(loss, float),
+        offset=np.asarray(off, float),
+        services=tuple(sp.services if sp is not None else () for sp in sps),
+        specs=tuple(sps),
+        lat=la,
+        lon=lo,
+    )
+
+
+def course_legs(course, *, tolerance_m: float = 250.0) -> Legs:
+    """Locate a course's checkpoints and build its legs table.
+
+    Raises
+    ------
+    CourseFileError
+        A checkpoint cannot be placed (see :func:`locate`); the message names the
+        course file.
+    """
+    located = locate_points(
+        course.profile, course.checkpoints, tolerance_m=tolerance_m, source=str(course.path)
+    )
+    return legs_from_located(course.profile, course.checkpoints, located, tolerance_m=tolerance_m)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / abs(b) if b else math.inf
+
+
+def _fmt_dur(s: float) -> str:
+    h, rem = divmod(int(round(s)), 3600)
+    return f"{h}h{rem // 60:02d}"
+
+
+DISTANCE_WARN = 0.05
+"""Measured vs declared distance beyond this relative difference warns [-]."""
+GAIN_WARN = 0.10
+"""Measured vs declared D+/D- beyond this relative difference warns [-]."""
+CONFLICT_REL = 0.01
+"""Two declared sources differing by more than this (relative) contradict [-]."""
+
+
+def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
+    """Everything inconsistent in a course file, as findings.
+
+    Checks: measured distance/D+/D- against every ``[[declared]]`` source
+    (warning beyond ±5 % distance, ±10 % D+/D-); declared sources that
+    contradict each other (pairwise, beyond 1 % or any different limit);
+    checkpoints off track or out of order (errors), beyond the course length,
+    duplicated names; a loop that does not close; fixed cutoffs that go
+    backwards, fall before the start or after start + limit (errors).
+
+    Returns
+    -------
+    list of Finding
+        In the order above; ``level == "error"`` means the file must be fixed.
+    """
+    out: list[Finding] = []
+    p = course.profile
+    f = out.append
+    if course.schematic:
+        f(
+            Finding(
+                "info",
+                "schematic",
+                "schematic course: the track is a sketch through places, not a surveyed "
+                "route; distances and D+/D- are estimates",
+            )
+        )
+    if course.info.get("start_localised"):
+        f(
+            Finding(
+                "info",
+                "start-localised",
+                f"start written without UTC offset, localised in {course.timezone}: "
+                f"{course.start.isoformat()}",
+            )
+        )
+    for pr in course.info.get("proposed", []):
+        f(
+            Finding(
+                "info",
+                "proposed",
+                f"proposed {pr['field']} = {pr['value']} (not published; basis: {pr['basis']})",
+            )
+        )
+    if not p.has_elevation:
+        f(Finding("warning", "no-elevation", "the GPX has no elevation: D+/D- unavailable"))
+
+    # measured vs declared
+    scaled = course.info.get("scale")
+    measured = {"distance": p.total_distance, "gain": p.total_gain, "loss": p.total_loss}
+    for d in course.declared:
+        for key, val, lim, unit in (
+            ("distance", d.distance_m, DISTANCE_WARN, "km"),
+            ("gain", d.gain_m, GAIN_WARN, "m"),
+            ("loss", d.loss_m, GAIN_WARN, "m"),
+        ):
+            if val is None or (key != "distance" and not p.has_elevation):
+                continue
+            m = measured[key]
+            r = _rel(m, val)
+            if r > lim:
+                show = (
+                    (lambda x: f"{x / 1000:.1f} km") if unit == "km" else (lambda x: f"{x:.0f} m")
+                )
+                what = {"distance": "distance", "gain": "D+", "loss": "D-"}[key]
+                f(
+                    Finding(
+                        "warning",
+                        f"declared-{key}",
+                        f"measured {what} {show(m)}"
+                        + (" (scaled)" if scaled else "")
+                        + f" differs from {show(val)} declared by {d.source!r} by "
+                        f"{100 * (m - val) / val:+.1f} % (beyond ±{100 * lim:.0f} %)",
+                    )
+                )
+        if d.limit_s is not None and abs(d.limit_s - course.limit_s) > 1:
+            f(
+                Finding(
+                    "warning",
+                    "declared-limit",
+                    f"limit {_fmt_dur(course.limit_s)} differs from {_fmt_dur(d.limit_s)} "
+                    f"declared by {d.source!r}",
+                )
+            )
+    # declared sources against each other
+    decl = course.declared
+    for a in range(len(decl)):
+        for b in range(a + 1, len(decl)):
+            da, db = decl[a], decl[b]
+            for attr, what, fmt in (
+                ("distance_m", "distance", lambda x: f"{x / 1000:g} km"),
+                ("gain_m", "D+", lambda x: f"{x:g} m"),
+                ("loss_m", "D-", lambda x: f"{x:g} m"),
+            ):
+                va, vb = getattr(da, attr), getattr(db, attr)
+                if va is None or vb is None:
+                    continue
+                if abs(va - vb) > CONFLICT_REL * max(abs(va), abs(vb)):
+                    f(
+                        Finding(
+                            "warning",
+                            "declared-conflict",
+                            f"declared {what} contradict: {fmt(va)} ({da.source!r}) vs "
+                            f"{fmt(vb)} ({db.source!r})",
+                        )
+                    )
+            if (
+                da.limit_s is not None
+                and db.limit_s is not None
+                and abs(da.limit_s - db.limit_s) > 1
+            ):
+                f(
+                    Finding(
+                        "warning",
+                        "declared-conflict",
+                        f"declared limits contradict: {_fmt_dur(da.limit_s)} ({da.source!r}) "
+                        f"vs {_fmt_dur(db.limit_s)} ({db.source!r})",
+                    )
+                )
+
+    # checkpoints
+    specs = course.checkpoints
+    located = locate_points(
+        p, specs, tolerance_m=tolerance_m, errors="collect", source=str(course.path)
+    )
+    for _i, code, msg in located.problems:
+        f(Finding("error", code, msg))
+    total = p.total_distance
+    last_km = None
+    for i, sp in enumerate(specs):
+        if sp.km is not None:
+            if sp.km * 1000.0 > total + 1.0:
+                f(
+                    Finding(
+                        "warning",
+                        "km-beyond-end",
+                        f"checkpoints[{i}] {sp.name!r} at km {sp.km:g} is beyond the end of "
+                        f"the course ({total / 1000:.2f} km): placed at the finish",
+                    )
+                )
+        dist_i = located.distance[i]
+        if np.isfinite(dist_i):
+            if last_km is not None and dist_i < last_km[1] - 1.0:
+                f(
+                    Finding(
+                        "error",
+                        "order",
+                        f"checkpoints[{i}] {sp.name!r} (km {dist_i / 1000:.2f}) comes before "
+                        f"the previous checkpoint {last_km[0]!r} (km {last_km[1] / 1000:.2f})",
+                    )
+                )
+            last_km = (sp.name, dist_i)
+            if located.offset[i] > 0.5 * tolerance_m:
+                f(
+                    Finding(
+                        "info",
+                        "offset",
+                        f"checkpoints[{i}] {sp.name!r} is {located.offset[i]:.0f} m from the track",
+                    )
+                )
+    seen: dict[str, list[int]] = {}
+    for i, sp in enumerate(specs):
+        seen.setdefault(_norm(sp.name), []).append(i)
+    for idx in seen.values():
+        if len(idx) > 1:
+            f(
+                Finding(
+                    "warning",
+                    "duplicate-name",
+                    f"checkpoint name {specs[idx[0]].name!r} is used {len(idx)} times "
+                    f"(checkpoints[{', '.join(map(str, idx))}]): fine for a place passed "
+                    "twice, but tables and timing need distinct names",
+                )
+            )
+    # loop
+    tr = course.track
+    names_loop = len(specs) >= 2 and _norm(specs[0].name) == _norm(specs[-1].name)
+    if course.loop or names_loop:
+        from .geodesy import segment_lengths
+
+        gap = (
+            float(segment_lengths([tr.lat[0], tr.lat[-1]], [tr.lon[0], tr.lon[-1]])[0])
+            if (len(tr) >= 2)
+            else 0.0
+        )
+        if gap > tolerance_m:
+            why = "loop = true" if course.loop else f"start and finish are both {specs[0].name!r}"
+            f(
+                Finding(
+                    "warning",
+                    "loop-open",
+                    f"{why}, but the track ends {gap:.0f} m from where it starts",
+                )
+            )
+    # fixed cutoffs
+    start = course.start
+    end = course.finish_deadline
+    prev = None
+    for i, sp in enumerate(specs):
+        c = sp.cutoff
+        if c is None:
+            continue
+        where = f"checkpoints[{i}] {sp.name!r} cutoff {c.isoformat()}"
+        if c <= start:
+            f(
+                Finding(
+                    "error",
+                    "cutoff-before-start",
+                    f"{where} is before the start {start.isoformat()}",
+                )
+            )
+        elif c > end + _td(1):
+            f(
+                Finding(
+                    "error",
+                    "cutoff-after-limit",
+                    f"{where} is after start + limit ({end.isoformat()})",
+                )
+            )
+        if prev is not None and c < prev[1]:
+            f(
+                Finding(
+                    "error",
+                    "cutoff-order",
+                    f"{where} is earlier than the cutoff of {prev[0]!r} "
+                    f"({prev[1].isoformat()}) before it",
+                )
+            )
+        prev = (sp.name, c)
+    if (
+        specs
+        and specs[-1].cutoff is not None
+        and np.isfinite(located.distance[-1])
+        and (located.distance[-1] >= total - tolerance_m)
+    ):
+        c = specs[-1].cutoff
+        if abs((c - end).total_seconds()) > 60:
+            f(
+                Finding(
+                    "warning",
+                    "cutoff-finish",
+                    f"the finish cutoff {c.isoformat()} is not start + limit ({end.isoformat()})",
+                )
+            )
+    return out
+
+
+def _td(seconds: float):
+    from datetime import timedelta
+
+    return timedelta(seconds=seconds)

@@ -1,0 +1,887 @@
+"""Course files (TOML, contract 1 of DESIGN.md) and event files.
+
+A course file names a GPX track, the start, the overall limit, the figures the
+organiser published (``[[declared]]``) and the checkpoints in course order::
+
+    name = "HAUT 120"                       # required
+    gpx = "haut-120.gpx"                    # required, relative to this file
+    start = 2024-06-01T04:00:00+01:00       # required, TOML offset date-time
+    limit = "34h"                           # required (or a [[proposed]] limit, see below)
+    timezone = "Africa/Casablanca"          # optional IANA name
+    scale_to_declared = false               # optional: scale the profile to [[declared]][0]
+    schematic = false                       # optional: the track is a sketch, not a route
+    loop = false                            # optional: the course starts and ends at one place
+    gain_threshold = 10                     # optional: D+/D- by the threshold rule [m]
+
+    [[declared]]                            # optional, repeatable
+    source = "HAUT regulations 2024, 2.A"   # required
+    distance_km = 120                       # optional
+    gain_m = 6400                           # optional
+    loss_m = 7000                           # optional
+    limit = "34h"                           # optional
+    note = "..."                            # optional
+
+    [[checkpoints]]                         # in course order
+    name = "Oukaimeden"
+    km = 31.5                               # one of: km | lat + lon | waypoint
+    services = ["water", "food"]            # see SERVICES
+    cutoff = "10h"                          # optional: elapsed from the start, or date-time
+    dwell = "5m"                            # optional planned stop
+    note = "..."                            # optional
+
+Optional tables for publishing (free text, carried in :attr:`Course.info`):
+
+``[info]``
+    ``equipment`` (list of str), ``food`` (str), ``notes`` (str or list of str),
+    ``organiser`` (str), ``website`` (str), ``description`` (str), ``sources``
+    (list of str), ``place`` (str).
+``[[proposed]]``
+    A value coursekit (or the course author) proposes where the organiser
+    published none, always shown labelled "proposed": ``field`` (e.g.
+    ``"limit"``, ``"gain_m"``), ``value``, ``basis`` (how it was obtained,
+    required) and optional ``note``. A course without ``limit`` must have a
+    proposed ``limit``: it is then used as :attr:`Course.limit_s` and
+    ``info["limit_proposed"]`` is True.
+
+Decisions (documented in docs/course-file.md):
+
+* Durations: ``"34h"``, ``"46h45m"``, ``"5m"``, ``"1h30"`` (minutes after
+  ``h``), ``"90s"`` or a number of hours (``34``, ``12.5``). A bare string
+  ``"34"`` is an error: the unit must be written.
+* ``start`` must carry its UTC offset. A local date-time (no offset) is
+  accepted only when ``timezone`` is given: it is then localised in that zone
+  (DST handled by :mod:`zoneinfo`), and ``info["start_localised"]`` says so.
+  The same rule holds for date-time cutoffs.
+* ``scale_to_declared``: distance is multiplied by declared/measured distance;
+  cumulative gain and loss by declared/measured gain and loss (the gain factor
+  is used for loss when no loss is declared). Altitudes are *not* changed (the
+  places' altitudes are the best data a sketch has); so on a scaled profile
+  gain - loss no longer equals end - start altitude. Checkpoint ``km`` are on
+  the scaled distance.
+* A GPX written by ``coursekit sketch`` says ``coursekit sketch (schematic)`` in
+  its creator and description: such a course is schematic without the key.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from .errors import CourseFileError, CoursekitError
+
+__all__ = [
+    "SERVICES",
+    "SKETCH_MARK",
+    "Declared",
+    "CheckpointSpec",
+    "Course",
+    "Event",
+    "load_course",
+    "load_event",
+    "parse_duration",
+    "scale_profile",
+    "is_sketch_gpx",
+]
+
+SERVICES = ("water", "food", "hot_meal", "drop_bag", "medical", "toilets", "bus")
+"""Known checkpoint services."""
+
+SKETCH_MARK = "coursekit sketch (schematic)"
+"""Text written by ``coursekit sketch`` in a GPX's creator and description."""
+
+_TOP_KEYS = {
+    "name",
+    "gpx",
+    "start",
+    "limit",
+    "timezone",
+    "scale_to_declared",
+    "schematic",
+    "loop",
+    "gain_threshold",
+    "declared",
+    "checkpoints",
+    "info",
+    "proposed",
+}
+_DECLARED_KEYS = {"source", "distance_km", "gain_m", "loss_m", "limit", "note"}
+_CP_KEYS = {"name", "km", "lat", "lon", "waypoint", "services", "cutoff", "dwell", "note"}
+_INFO_KEYS = {
+    "equipment": "list",
+    "food": "str",
+    "notes": "str_or_list",
+    "organiser": "str",
+    "website": "str",
+    "description": "str",
+    "sources": "list",
+    "place": "str",
+}
+_PROPOSED_KEYS = {"field", "value", "basis", "note"}
+_EVENT_KEYS = {"name", "courses", "timezone", "info", "combined"}
+_COMBINED_KEYS = {"name", "courses", "ranking", "note"}
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One ``[[declared]]`` table: figures as published, with their source.
+
+    Attributes
+    ----------
+    source : str
+    distance_m, gain_m, loss_m : float or None
+        Distance [m], cumulative gain and loss [m].
+    limit_s : float or None
+        Overall time limit [s].
+    note : str
+    """
+
+    source: str
+    distance_m: float | None
+    gain_m: float | None
+    loss_m: float | None
+    limit_s: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckpointSpec:
+    """One ``[[checkpoints]]`` table, as written (placement resolved later).
+
+    Attributes
+    ----------
+    name : str
+    km : float or None
+        Distance along the (possibly scaled) course [km] when placed by km.
+    lat, lon : float or None
+        Position [degrees] when placed by coordinates.
+    waypoint : str or None
+        Name of a GPX waypoint when placed by waypoint.
+    services : tuple of str
+        Subset of :data:`SERVICES`, in file order.
+    cutoff : datetime or None
+        Fixed barrier, aware (an elapsed ``"10h"`` is resolved against the start).
+    dwell_s : float
+        Planned stop [s], 0 if none.
+    drop_bag : bool
+        ``"drop_bag"`` in services.
+    note : str
+    """
+
+    name: str
+    km: float | None
+    lat: float | None
+    lon: float | None
+    waypoint: str | None
+    services: tuple[str, ...]
+    cutoff: datetime | None
+    dwell_s: float
+    drop_bag: bool
+    note: str = ""
+
+    @property
+    def placement(self) -> str:
+        """``"km"``, ``"latlon"`` or ``"waypoint"``."""
+        if self.km is not None:
+            return "km"
+        if self.waypoint is not None:
+            return "waypoint"
+        return "latlon"
+
+
+@dataclass(frozen=True, eq=False)
+class Course:
+    """A loaded course file: its track, profile, start, limit and checkpoints.
+
+    Attributes
+    ----------
+    name : str
+    path : Path
+        The TOML file.
+    gpx_path : Path
+    track : Track
+    profile : Profile
+        Scaled to ``declared[0]`` when ``scale_to_declared``.
+    start : datetime
+        Aware start time.
+    limit_s : float
+        Overall limit [s] (from ``limit``, or a proposed limit).
+    timezone : str or None
+    declared : tuple of Declared
+    checkpoints : tuple of CheckpointSpec
+    schematic : bool
+        True when the track is a sketch (key ``schematic`` or a sketch GPX).
+    scale_to_declared : bool
+    info : dict
+        Publishing tables: ``equipment``, ``food``, ``notes``, ``organiser``,
+        ``website``..., ``proposed`` (list of dicts with ``field, value,
+        basis, note``), ``limit_proposed`` (bool), ``start_localised`` (bool),
+        ``loop`` (bool), ``scale`` (dict of factors when scaled).
+    """
+
+    name: str
+    path: Path
+    gpx_path: Path
+    track: object
+    profile: object
+    start: datetime
+    limit_s: float
+    timezone: str | None
+    declared: tuple[Declared, ...]
+    checkpoints: tuple[CheckpointSpec, ...]
+    schematic: bool
+    scale_to_declared: bool
+    info: dict = field(default_factory=dict)
+
+    @property
+    def finish_deadline(self) -> datetime:
+        """Start + limit (aware)."""
+        return self.start + timedelta(seconds=self.limit_s)
+
+    @property
+    def loop(self) -> bool:
+        """True when declared a loop (``loop = true``)."""
+        return bool(self.info.get("loop", False))
+
+
+# ---------------------------------------------------------------- durations
+
+_TOKEN = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)?\s*", re.IGNORECASE)
+_UNIT_S = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
+_EXPECTED = 'expected a duration like "34h", "46h45m", "1h30", "5m", "90s" or a number of hours'
+
+
+def parse_duration(value) -> float:
+    """Parse a duration into seconds.
+
+    Parameters
+    ----------
+    value : str or int or float
+        ``"34h"``, ``"46h45m"``, ``"1h30"`` (minutes after hours), ``"5m"``,
+        ``"5min"``, ``"90s"``, ``"1h30m15s"``, or a number of hours (``34``,
+        ``12.5``).
+
+    Returns
+    -------
+    float
+        Duration [s].
+
+    Raises
+    ------
+    ValueError
+        For a bare number in a string (``"34"``: hours or minutes?), a
+        negative or unparseable value; the message says what is expected.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r}: {_EXPECTED}")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{value!r}: {_EXPECTED} (>= 0)")
+        return float(value) * 3600.0
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} ({type(value).__name__}): {_EXPECTED}")
+    text = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        raise ValueError(
+            f'{value!r} has no unit: {_EXPECTED} (write "{text}h" for hours, or {text} '
+            "without quotes)"
+        )
+    pos = 0
+    total = 0.0
+    order = ["h", "m", "s"]
+    seen: list[str] = []
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            raise ValueError(f"{value!r}: {_EXPECTED}")
+        num, unit = float(m.group(1)), (m.group(2) or "").lower()
+        if not unit:
+            # "1h30": a unitless number is minutes only right after hours, at the end
+            if seen != ["h"] or m.end() != len(text):
+                raise ValueError(f"{value!r}: {_EXPECTED}")
+            unit = "m"
+        key = "m" if unit == "min" else unit
+        if seen and order.index(key) <= order.index(seen[-1]):
+            raise ValueError(f"{value!r}: {_EXPECTED} (units in the order h, m, s, once each)")
+        seen.append(key)
+        total += num * _UNIT_S[unit]
+        pos = m.end()
+    if not seen:
+        raise ValueError(f"{value!r}: {_EXPECTED}")
+    return total
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _type_name(v) -> str:
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int | float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, datetime):
+        return "date-time"
+    if isinstance(v, date):
+        return "date"
+    if isinstance(v, time):
+        return "time"
+    if isinstance(v, list):
+        return "array"
+    if isinstance(v, dict):
+        return "table"
+    return type(v).__name__
+
+
+class _Ctx:
+    """Error-message builder for one table of one file."""
+
+    def __init__(self, path: Path, table: str):
+        self.path = path
+        self.table = table
+
+    def err(self, key: str | None, msg: str) -> CourseFileError:
+        where = str(self.path) + ":"
+        if self.table:
+            where += f" {self.table}"
+        if key is not None:
+            where += f" key '{key}'"
+        return CourseFileError(f"{where}: {msg}")
+
+    def check_keys(self, d: dict, allowed, what: str):
+        unknown = [k for k in d if k not in allowed]
+        if unknown:
+            k = unknown[0]
+            raise self.err(k, f"unknown key in {what} (known: {', '.join(sorted(allowed))})")
+
+    def str_(self, d: dict, key: str, *, required=False, default=None):
+        if key not in d:
+            if required:
+                raise self.err(key, "is required (a string)")
+            return default
+        v = d[key]
+        if not isinstance(v, str):
+            raise self.err(key, f"expected a string, got {_type_name(v)} {v!r}")
+        if required and not v.strip():
+            raise self.err(key, "must not be empty")
+        return v
+
+    def num(self, d: dict, key: str, *, default=None, lo=None, hi=None):
+        if key not in d:
+            return default
+        v = d[key]
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise self.err(key, f"expected a number, got {_type_name(v)} {v!r}")
+        v = float(v)
+        if not math.isfinite(v):
+            raise self.err(key, f"expected a finite number, got {v}")
+        if lo is not None and v < lo:
+            raise self.err(key, f"expected a number >= {lo:g}, got {v:g}")
+        if hi is not None and v > hi:
+            raise self.err(key, f"expected a number <= {hi:g}, got {v:g}")
+        return v
+
+    def bool_(self, d: dict, key: str, default=False) -> bool:
+        if key not in d:
+            return default
+        v = d[key]
+        if not isinstance(v, bool):
+            raise self.err(key, f"expected true or false, got {_type_name(v)} {v!r}")
+        return v
+
+    def duration(self, d: dict, key: str, default=None):
+        if key not in d:
+            return default
+        try:
+            return parse_duration(d[key])
+        except ValueError as exc:
+            raise self.err(key, str(exc)) from None
+
+    def str_list(self, d: dict, key: str, default=()):
+        if key not in d:
+            return tuple(default)
+        v = d[key]
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise self.err(key, f"expected an array of strings, got {_type_name(v)} {v!r}")
+        return tuple(v)
+
+
+def _localise(dt: datetime, tz: str | None, ctx: _Ctx, key: str) -> tuple[datetime, bool]:
+    """Aware datetime; a naive one is localised in ``tz`` (else an error)."""
+    if dt.tzinfo is not None:
+        return dt, False
+    if tz is None:
+        raise ctx.err(
+            key,
+            f"{dt.isoformat()} has no UTC offset: write it as an offset date-time "
+            f'(e.g. {dt.isoformat()}+01:00) or give timezone = "Area/City"',
+        )
+    from zoneinfo import ZoneInfo
+
+    return dt.replace(tzinfo=ZoneInfo(tz)), True
+
+
+def _timezone(ctx: _Ctx, raw: dict) -> str | None:
+    tz = ctx.str_(raw, "timezone")
+    if tz is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ctx.err(
+            "timezone", f'{tz!r} is not an IANA time zone (e.g. "Europe/Paris")'
+        ) from None
+    return tz
+
+
+def _read_toml(path: Path, what: str) -> dict:
+    path = Path(path)
+    if not path.exists():
+        raise CourseFileError(f"{path}: no such {what} file")
+    if path.is_dir():
+        raise CourseFileError(f"{path}: is a directory, not a {what} file")
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseFileError(f"{path}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise CourseFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
+
+
+def is_sketch_gpx(path) -> bool:
+    """True when the GPX file was written by ``coursekit sketch`` (its header says so)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    return SKETCH_MARK.encode() in head
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _declared(path: Path, i: int, raw) -> Declared:
+    ctx = _Ctx(path, f"declared[{i}]")
+    if not isinstance(raw, dict):
+        raise ctx.err(None, f"expected a table, got {_type_name(raw)}")
+    ctx.check_keys(raw, _DECLARED_KEYS, "[[declared]]")
+    source = ctx.str_(raw, "source", required=True)
+    ctx = _Ctx(path, f"declared[{i}] ({source!r})")
+    dist = ctx.num(raw, "distance_km", lo=0)
+    return Declared(
+        source=source,
+        distance_m=None if dist is None else dist * 1000.0,
+        gain_m=ctx.num(raw, "gain_m", lo=0),
+        loss_m=ctx.num(raw, "loss_m", lo=0),
+        limit_s=ctx.duration(raw, "limit"),
+        note=ctx.str_(raw, "note", default=""),
+    )
+
+
+def _cutoff(ctx: _Ctx, raw: dict, start: datetime, tz: str | None):
+    if "cutoff" not in raw:
+        return None
+    v = raw["cutoff"]
+    if isinstance(v, datetime):
+        return _localise(v, tz, ctx, "cutoff")[0]
+    if isinstance(v, str | int | float) and not isinstance(v, bool):
+        try:
+            return start + timedelta(seconds=parse_duration(v))
+        except ValueError as exc:
+            raise ctx.err(
+                "cutoff", f"{exc}; or an offset date-time like 2024-06-01T14:00:00+01:00"
+            ) from None
+    raise ctx.err(
+        "cutoff",
+        f'expected an elapsed duration ("10h") or an offset date-time, got {_type_name(v)}',
+    )
+
+
+def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> CheckpointSpec:
+    ctx = _Ctx(path, f"checkpoints[{i}]")
+    if not isinstance(raw, dict):
+        raise ctx.err(None, f"expected a table, got {_type_name(raw)}")
+    name = ctx.str_(raw, "name", required=True)
+    ctx = _Ctx(path, f"checkpoints[{i}] ({name!r})")
+    ctx.check_keys(raw, _CP_KEYS, "[[checkpoints]]")
+    km = ctx.num(raw, "km", lo=0)
+    lat = ctx.num(raw, "lat", lo=-90, hi=90)
+    lon = ctx.num(raw, "lon", lo=-180, hi=180)
+    wpt = ctx.str_(raw, "waypoint")
+    if (lat is None) != (lon is None):
+        raise ctx.err("lat" if lat is None else "lon", "lat and lon must be given together")
+    ways = [
+        w
+        for w, ok in (
+            ("km", km is not None),
+            ("lat+lon", lat is not None),
+            ("waypoint", wpt is not None),
+        )
+        if ok
+    ]
+    if len(ways) != 1:
+        raise ctx.err(
+            None,
+            "place it by exactly one of: km | lat + lon | waypoint"
+            + (f" (got {' and '.join(ways)})" if ways else " (got none)"),
+        )
+    services = ctx.str_list(raw, "services")
+    for s in services:
+        if s not in SERVICES:
+            raise ctx.err("services", f"unknown service {s!r} (known: {' '.join(SERVICES)})")
+    if len(set(services)) != len(services):
+        raise ctx.err("services", f"a service is listed twice: {list(services)}")
+    return CheckpointSpec(
+        name=name,
+        km=km,
+        lat=lat,
+        lon=lon,
+        waypoint=wpt,
+        services=services,
+        cutoff=_cutoff(ctx, raw, start, tz),
+        dwell_s=ctx.duration(raw, "dwell", default=0.0),
+        drop_bag="drop_bag" in services,
+        note=ctx.str_(raw, "note", default=""),
+    )
+
+
+def _info(path: Path, raw) -> dict:
+    ctx = _Ctx(path, "[info]")
+    if not isinstance(raw, dict):
+        raise ctx.err(None, f"expected a table, got {_type_name(raw)}")
+    ctx.check_keys(raw, _INFO_KEYS, "[info]")
+    out = {}
+    for k, kind in _INFO_KEYS.items():
+        if k not in raw:
+            continue
+        if kind == "str":
+            out[k] = ctx.str_(raw, k)
+        elif kind == "list":
+            out[k] = list(ctx.str_list(raw, k))
+        else:
+            v = raw[k]
+            out[k] = [v] if isinstance(v, str) else list(ctx.str_list(raw, k))
+    return out
+
+
+def _proposed(path: Path, i: int, raw) -> dict:
+    ctx = _Ctx(path, f"proposed[{i}]")
+    if not isinstance(raw, dict):
+        raise ctx.err(None, f"expected a table, got {_type_name(raw)}")
+    ctx.check_keys(raw, _PROPOSED_KEYS, "[[proposed]]")
+    fld = ctx.str_(raw, "field", required=True)
+    if "value" not in raw:
+        raise ctx.err("value", "is required")
+    value = raw["value"]
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ctx.err("value", f"expected a string or number, got {_type_name(value)}")
+    rec = {
+        "field": fld,
+        "value": value,
+        "basis": ctx.str_(raw, "basis", required=True),
+        "note": ctx.str_(raw, "note", default=""),
+        "label": "proposed",
+    }
+    if fld == "limit":
+        try:
+            rec["value_s"] = parse_duration(value)
+        except ValueError as exc:
+            raise ctx.err("value", str(exc)) from None
+    return rec
+
+
+# ---------------------------------------------------------------- scaling
+
+
+def scale_profile(profile, declared: Declared, *, source_path=""):
+    """Scale a profile's distance and cumulative gain/loss to declared figures.
+
+    Parameters
+    ----------
+    profile : Profile
+    declared : Declared
+        Target figures; missing ones leave that quantity unscaled (loss uses
+        the gain factor when only gain is declared).
+
+    Returns
+    -------
+    profile : Profile
+        New profile: ``distance * k_d``, ``gain * k_g``, ``loss * k_l``;
+        elevation unchanged; ``distance_method``/``gain_method`` name the
+        factors and the source.
+    factors : dict
+        ``distance, gain, loss`` factors [-] and ``source``.
+    """
+    p = profile
+    kd = kg = kl = 1.0
+    if declared.distance_m is not None and p.total_distance > 0:
+        kd = declared.distance_m / p.total_distance
+    if declared.gain_m is not None and p.total_gain > 0:
+        kg = declared.gain_m / p.total_gain
+    if declared.loss_m is not None and p.total_loss > 0:
+        kl = declared.loss_m / p.total_loss
+    elif declared.gain_m is not None:
+        kl = kg
+    src = declared.source
+    new = replace(
+        p,
+        distance=p.distance * kd,
+        gain=p.gain * kg,
+        loss=p.loss * kl,
+        distance_method=f"{p.distance_method}, scaled x{kd:.4f} to {src!r}",
+        gain_method=f"{p.gain_method}, scaled gain x{kg:.4f} loss x{kl:.4f} to {src!r}",
+    )
+    return new, {"distance": kd, "gain": kg, "loss": kl, "source": src}
+
+
+# ---------------------------------------------------------------- load
+
+
+def load_course(path, *, tolerance_m: float = 250.0) -> Course:
+    """Read and validate a course file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The course TOML file (contract 1).
+    tolerance_m : float, default 250
+        Kept for symmetry with :func:`coursekit.checkpoints.course_legs`
+        (checkpoints are located there, not here) [m].
+
+    Returns
+    -------
+    Course
+
+    Raises
+    ------
+    CourseFileError
+        Missing/unknown keys, wrong types, a missing GPX (naming the course file
+        and the GPX path); :class:`~coursekit.errors.GPXError` for a bad GPX.
+    """
+    from .gpx import read_gpx
+    from .profile import make_profile
+
+    path = Path(path)
+    raw = _read_toml(path, "course")
+    top = _Ctx(path, "")
+    if "courses" in raw and "gpx" not in raw:
+        raise CourseFileError(
+            f"{path}: has 'courses' but no 'gpx': this looks like an event file "
+            "(read it with load_event / give a course file)"
+        )
+    if "places" in raw and "gpx" not in raw:
+        raise CourseFileError(
+            f"{path}: has [[places]] but no 'gpx': this looks like a places file for "
+            "'coursekit sketch', not a course file"
+        )
+    top.check_keys(raw, _TOP_KEYS, "the course file")
+    name = top.str_(raw, "name", required=True)
+    gpx_rel = top.str_(raw, "gpx", required=True)
+    tz = _timezone(top, raw)
+    if "start" not in raw:
+        raise top.err("start", "is required (an offset date-time like 2024-06-01T04:00:00+01:00)")
+    start = raw["start"]
+    if not isinstance(start, datetime):
+        raise top.err(
+            "start",
+            f"expected an offset date-time like 2024-06-01T04:00:00+01:00, "
+            f"got {_type_name(start)} {start!r}",
+        )
+    start, localised = _localise(start, tz, top, "start")
+
+    info: dict = {}
+    if "info" in raw:
+        info.update(_info(path, raw["info"]))
+    proposed = raw.get("proposed", [])
+    if not isinstance(proposed, list):
+        raise top.err("proposed", "expected an array of tables [[proposed]]")
+    info["proposed"] = [_proposed(path, i, p) for i, p in enumerate(proposed)]
+    info["start_localised"] = localised
+    info["loop"] = top.bool_(raw, "loop")
+
+    limit_s = top.duration(raw, "limit")
+    info["limit_proposed"] = False
+    if limit_s is None:
+        lim = [p for p in info["proposed"] if p["field"] == "limit"]
+        if not lim:
+            raise top.err(
+                "limit",
+                'is required ("34h", "46h45m" or hours); if none is published, add a '
+                '[[proposed]] table with field = "limit", value and basis',
+            )
+        limit_s = lim[0]["value_s"]
+        info["limit_proposed"] = True
+    if limit_s <= 0:
+        raise top.err("limit", "must be longer than zero")
+
+    declared_raw = raw.get("declared", [])
+    if not isinstance(declared_raw, list):
+        raise top.err("declared", "expected an array of tables [[declared]]")
+    declared = tuple(_declared(path, i, d) for i, d in enumerate(declared_raw))
+
+    cps_raw = raw.get("checkpoints", [])
+    if not isinstance(cps_raw, list):
+        raise top.err("checkpoints", "expected an array of tables [[checkpoints]]")
+    checkpoints = tuple(_checkpoint(path, i, c, start, tz) for i, c in enumerate(cps_raw))
+
+    scale = top.bool_(raw, "scale_to_declared")
+    schematic_key = top.bool_(raw, "schematic")
+    gain_threshold = top.num(raw, "gain_threshold", lo=0)
+
+    gpx_path = (
+        (path.parent / gpx_rel).resolve() if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
+    )
+    if not gpx_path.is_file():
+        raise CourseFileError(f"{path}: key 'gpx': {gpx_rel!r} not found (looked for {gpx_path})")
+    try:
+        track = read_gpx(gpx_path)
+    except CoursekitError as exc:
+        raise type(exc)(f"{path}: key 'gpx': {exc}") from None
+    profile = make_profile(track, gain_threshold=gain_threshold)
+    sketch = is_sketch_gpx(gpx_path)
+    if scale:
+        if not declared:
+            raise top.err("scale_to_declared", "needs at least one [[declared]] table")
+        d0 = declared[0]
+        if d0.distance_m is None and d0.gain_m is None and d0.loss_m is None:
+            raise top.err(
+                "scale_to_declared",
+                f"declared[0] ({d0.source!r}) has no distance_km, gain_m or loss_m to scale to",
+            )
+        profile, factors = scale_profile(profile, d0)
+        info["scale"] = factors
+    return Course(
+        name=name,
+        path=path,
+        gpx_path=gpx_path,
+        track=track,
+        profile=profile,
+        start=start,
+        limit_s=float(limit_s),
+        timezone=tz,
+        declared=declared,
+        checkpoints=checkpoints,
+        schematic=bool(schematic_key or sketch),
+        scale_to_declared=scale,
+        info=info,
+    )
+
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Event:
+    """An ``event.toml``: a name and the course files of its races.
+
+    ``event.toml``::
+
+        name = "HAUT Trail 2024"        # required
+        courses = ["haut-120.toml", "haut-80.toml"]   # required, relative to the file
+        timezone = "Africa/Casablanca"  # optional
+
+        [info]                          # optional, as in course files
+
+        [[combined]]                    # optional: a ranking over several courses
+        name = "Atlas Quest Challenge"
+        courses = ["utat-105.toml", "marathon-42.toml"]
+        ranking = "cumulative"          # "cumulative" (sum of times)
+        note = "..."
+
+    An event file must not look like a course file (no ``gpx``/``start``).
+    """
+
+    name: str
+    path: Path
+    course_paths: tuple[Path, ...]
+    timezone: str | None = None
+    info: dict = field(default_factory=dict)
+    combined: tuple[dict, ...] = ()
+
+    def load_courses(self, *, tolerance_m: float = 250.0) -> tuple[Course, ...]:
+        """Load every course file of the event (in the order listed)."""
+        return tuple(load_course(p, tolerance_m=tolerance_m) for p in self.course_paths)
+
+
+def load_event(path) -> Event:
+    """Read an ``event.toml`` (see :class:`Event`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The event file, or a folder holding ``event.toml``.
+
+    Raises
+    ------
+    CourseFileError
+        Missing/unknown keys, a course file that does not exist, or a file
+        that looks like a course file (has ``gpx`` or ``start``).
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "event.toml"
+    raw = _read_toml(path, "event")
+    ctx = _Ctx(path, "")
+    for k in ("gpx", "start"):
+        if k in raw:
+            raise ctx.err(
+                k,
+                "an event file must not look like a course file (no gpx/start); "
+                "put the race in its own course file and list it in 'courses'",
+            )
+    ctx.check_keys(raw, _EVENT_KEYS, "the event file")
+    name = ctx.str_(raw, "name", required=True)
+    courses = ctx.str_list(raw, "courses")
+    if not courses:
+        raise ctx.err("courses", "is required: a non-empty array of course file names")
+    paths = []
+    for c in courses:
+        p = path.parent / c
+        if not p.is_file():
+            raise ctx.err("courses", f"{c!r} not found (looked for {p})")
+        paths.append(p)
+    tz = _timezone(ctx, raw)
+    info = _info(path, raw["info"]) if "info" in raw else {}
+    combined = []
+    comb_raw = raw.get("combined", [])
+    if not isinstance(comb_raw, list):
+        raise ctx.err("combined", "expected an array of tables [[combined]]")
+    for i, c in enumerate(comb_raw):
+        cc = _Ctx(path, f"combined[{i}]")
+        if not isinstance(c, dict):
+            raise cc.err(None, "expected a table")
+        cc.check_keys(c, _COMBINED_KEYS, "[[combined]]")
+        members = cc.str_list(c, "courses")
+        for m in members:
+            if m not in courses:
+                raise cc.err("courses", f"{m!r} is not one of the event's courses {list(courses)}")
+        ranking = cc.str_(c, "ranking", default="cumulative")
+        if ranking != "cumulative":
+            raise cc.err("ranking", f"unknown ranking {ranking!r} (known: cumulative)")
+        combined.append(
+            {
+                "name": cc.str_(c, "name", required=True),
+                "courses": [path.parent / m for m in members],
+                "ranking": ranking,
+                "note": cc.str_(c, "note", default=""),
+            }
+        )
+    return Event(
+        name=name,
+        path=path,
+        course_paths=tuple(paths),
+        timezone=tz,
+        info=info,
+        combined=tuple(combined),
+    )
