@@ -115,44 +115,383 @@ def _float(text: str | None, what: str, path: str, line: int) -> float:
     return value
 
 
+# The time forms gpxpy accepts (gpxpy.gpxfield.RE_TIMESTAMP): 1-2 digit fields,
+# "T" or space, up to 15 fraction digits, "Z" or an offset +hh[:mm] (also U+2212).
+_TIME_RE = re.compile(
+    r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[T ]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})"
+    r"(\.[0-9]{1,15})?(Z|[+\-\u2212][0-9]{2}:?(?:[0-9]{2})?)?$"
+)
+
+
 def parse_time(text: str) -> float:
-    """Parse an ISO 8601 time as written in GPX into seconds since the epoch (UTC).
+    """Parse a GPX time into seconds since the epoch (UTC) [s].
 
-    Accepts ``Z``, ``+hh:mm`` offsets, fractional seconds and naive times
-    (taken as UTC, like gpxpy). Raises ``ValueError`` when it is not a time.
+    Accepts the forms gpxpy accepts: ``YYYY-MM-DDTHH:MM:SS``, optional
+    fraction (kept to the full precision written, gpxpy keeps microseconds),
+    ``Z`` or an offset ``+hh:mm`` / ``+hhmm`` / ``+hh``. Times without an
+    offset are taken as UTC. Raises ``ValueError`` when it is not such a time
+    (gpxpy silently drops it; coursekit refuses it).
     """
-    s = text.strip()
-    if s.endswith(("Z", "z")):
-        s = s[:-1] + "+00:00"
-    # fromisoformat (3.11) takes most forms; gpxpy also allows a space separator
-    dt = datetime.fromisoformat(s)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+    m = _TIME_RE.match(text.strip())
+    if m is None:
+        raise ValueError(f"not a GPX time: {text!r}")
+    y, mo, d, h, mi, sec = (int(m.group(i)) for i in range(1, 7))
+    base = datetime(y, mo, d, h, mi, sec, tzinfo=UTC).timestamp()  # validates fields
+    if m.group(7):
+        base += float("0" + m.group(7))
+    tz = m.group(8)
+    if tz and tz != "Z":
+        sign = -1 if tz[0] in "-\u2212" else 1
+        digits = tz[1:].replace(":", "")
+        off = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
+        base -= sign * off
+    return base
 
 
-def _parse_times(texts: list, path: str, lines: list) -> np.ndarray:
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+
+
+def _fast_utc_times(texts: list) -> np.ndarray | None:
+    """Vectorised parse of ``YYYY-MM-DDTHH:MM:SS[.f+]Z`` (bytes, all the same length).
+
+    Returns None when any string has another form (the caller then parses one
+    by one). Exact: integer calendar arithmetic, no float rounding of the date.
+    """
+    n = len(texts)
+    if n == 0:
+        return np.zeros(0)
+    length = len(texts[0])
+    if length < 20 or length == 21 or length > 40:
+        return None
+    joined = b"".join(texts)
+    if len(joined) != n * length:
+        return None
+    a = np.frombuffer(joined, dtype=np.uint8).reshape(n, length)
+    fixed = ((4, 45), (7, 45), (10, 84), (13, 58), (16, 58), (length - 1, 90))
+    for col, ch in fixed:
+        if not (a[:, col] == ch).all():
+            return None
+    digit_cols = _DIGITS if length == 20 else np.concatenate([_DIGITS, np.arange(20, length - 1)])
+    if length > 20 and not (a[:, 19] == 46).all():
+        return None
+    dg = a[:, digit_cols].astype(np.int64) - 48
+    if ((dg < 0) | (dg > 9)).any():
+        return None
+    y = dg[:, 0] * 1000 + dg[:, 1] * 100 + dg[:, 2] * 10 + dg[:, 3]
+    mo = dg[:, 4] * 10 + dg[:, 5]
+    d = dg[:, 6] * 10 + dg[:, 7]
+    h = dg[:, 8] * 10 + dg[:, 9]
+    mi = dg[:, 10] * 10 + dg[:, 11]
+    s = dg[:, 12] * 10 + dg[:, 13]
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    mdays = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(mo - 1, 0, 11)]
+    mdays = mdays + ((mo == 2) & leap)
+    if (
+        (y < 1).any()
+        or (mo < 1).any()
+        or (mo > 12).any()
+        or (d < 1).any()
+        or (d > mdays).any()
+        or (h > 23).any()
+        or (mi > 59).any()
+        or (s > 59).any()
+    ):
+        return None
+    # days from civil (H. Hinnant's algorithm), proleptic Gregorian
+    yy = y - (mo <= 2)
+    era = yy // 400
+    yoe = yy - era * 400
+    doy = (153 * (mo + np.where(mo > 2, -3, 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468
+    out = (days * 86400 + h * 3600 + mi * 60 + s).astype(np.float64)
+    if length > 20:  # ".fff" parsed like float() does in parse_time
+        frac = np.ascontiguousarray(a[:, 19 : length - 1]).view(f"S{length - 20}").ravel()
+        out += frac.astype(np.float64)
+    return out
+
+
+def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
+    """Times as written (str or bytes, None/empty when absent) -> epoch seconds, NaN if absent."""
     out = np.full(len(texts), np.nan)
-    present = [i for i, t in enumerate(texts) if t is not None]
+    present = [i for i, t in enumerate(texts) if t]
     if not present:
         return out
     sample = [texts[i] for i in present]
-    # Fast path: every time is UTC with a trailing Z -> numpy parses the lot at once.
-    if all(t.endswith("Z") and "T" in t for t in sample):
+    if isinstance(sample[0], str):
         try:
-            stamps = np.array([t[:-1] for t in sample], dtype="datetime64[ns]")
-            out[present] = stamps.astype("int64") / 1e9
-            return out
-        except ValueError:
-            pass
+            sample = [t.encode("ascii") for t in sample]
+        except UnicodeEncodeError:
+            sample = None
+    if sample is not None and len(present) == len(texts):
+        fast = _fast_utc_times([t.strip() for t in sample])
+        if fast is not None:
+            return fast
     for i in present:
+        t = texts[i]
+        if isinstance(t, bytes):
+            t = t.decode("utf-8", "replace")
+        if not t.strip():
+            continue
         try:
-            out[i] = parse_time(texts[i])
-        except ValueError:
+            out[i] = parse_time(t)
+        except (ValueError, OverflowError):
+            where = f"line {lines[i]}: " if lines else ""
             raise GPXError(
-                f"{path}: line {lines[i]}: time {texts[i].strip()[:40]!r} is not an ISO 8601 time"
+                f"{path}: {where}time {t.strip()[:40]!r} is not an ISO 8601 time"
             ) from None
     return out
+
+
+# ---------------------------------------------------------------- fast path
+#
+# Most big GPX files (watch recordings, planner exports) are written the same
+# way: <trkpt lat=".." lon=".."> then <ele>, <time>, then extensions. For those
+# the fast path reads the file in pieces, checks it is well-formed XML with
+# expat (C, no callbacks after the header) and takes the numbers with one
+# regular expression per piece. Every assumption is checked by counting tags;
+# when anything is unusual (comments, CDATA, other attribute order, prefixes,
+# waypoints, routes, entities in values, a bad value) it gives up and the
+# general lxml reader reads the file, so both give the same Track.
+
+_CHUNK = 1 << 22
+_DEBUG = False
+_PT = re.compile(
+    rb'<trkpt\s+lat="([^"<&]*)"\s+lon="([^"<&]*)"\s*>\s*'
+    rb"(?:(<ele>)([^<&]*)</ele>\s*)?(?:<time>([^<&]*)</time>)?"
+)
+# comments/CDATA/DOCTYPE and processing instructions could hide or split tags.
+# (<rtept> needs no check: routes are read only when there is no <trkpt>, and
+# an <ele>/<time> of a route point after the first <trkpt> fails the counts.)
+_BAIL = (b"<!", b"<?")
+_WPT = re.compile(rb"<wpt[\s>].*?</wpt>", re.DOTALL)
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_XMLDECL = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^<>]*\?>")
+
+
+class _GiveUp(Exception):
+    """The fast path does not handle this file: use the general reader."""
+
+
+class _Head:
+    """expat callbacks for the header only: root name, metadata and first track names."""
+
+    def __init__(self, parser):
+        self.parser = parser
+        self.stack: list[str] = []
+        self.root = None
+        self.names: dict[str, str] = {}
+        self.text: list[str] | None = None
+        parser.StartElementHandler = self.start
+        parser.EndElementHandler = self.end
+        parser.CharacterDataHandler = self.data
+        parser.StartDoctypeDeclHandler = self.refuse
+        parser.EntityDeclHandler = self.refuse
+
+    @staticmethod
+    def refuse(*args):
+        raise _GiveUp
+
+    def start(self, tag, attrs):
+        local = tag.rpartition(" ")[2]
+        if self.root is None:
+            self.root = local
+            if local != "gpx":
+                raise _GiveUp
+        if local in ("trkpt", "rtept"):
+            p = self.parser
+            p.StartElementHandler = p.EndElementHandler = p.CharacterDataHandler = None
+            return
+        self.stack.append(local)
+        if local == "name" and len(self.stack) == 3 and self.stack[1] in ("trk", "metadata"):
+            self.text = []
+
+    def end(self, tag):
+        local = self.stack.pop()
+        if self.text is not None and local == "name":
+            self.names.setdefault(self.stack[-1], "".join(self.text).strip())
+            self.text = None
+
+    def data(self, text):
+        if self.text is not None:
+            self.text.append(text)
+
+
+def _waypoint(raw: bytes, line: int, name: str) -> Waypoint:
+    """Parse one ``<wpt>...</wpt>`` (UTF-8 bytes) like the general reader does."""
+    import xml.parsers.expat
+
+    p = xml.parsers.expat.ParserCreate()  # prefixes are declared on <gpx>, outside
+    attrs: dict = {}
+    fields: dict[str, str] = {}
+    state = {"depth": 0, "child": None, "text": [], "done": False}
+
+    def start(tag, a):
+        state["depth"] += 1
+        if state["depth"] == 1:
+            attrs.update(a)
+        elif state["depth"] == 2:
+            state["child"] = tag.rpartition(":")[2]
+            state["text"] = []
+            state["done"] = False
+        elif state["depth"] == 3:
+            state["done"] = True  # lxml's .text stops at the first sub-element
+
+    def end(tag):
+        if state["depth"] == 2:
+            fields[state["child"]] = "".join(state["text"]).strip()
+        state["depth"] -= 1
+
+    def data(text):
+        if state["depth"] == 2 and not state["done"]:
+            state["text"].append(text)
+
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, data
+    p.Parse(raw, True)
+    la = _float(attrs.get("lat"), "wpt lat", name, line)
+    lo = _float(attrs.get("lon"), "wpt lon", name, line)
+    if not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0):
+        raise _GiveUp("waypoint out of range")
+    e = _float(fields["ele"], "wpt ele", name, line) if fields.get("ele") else math.nan
+    return Waypoint(
+        name=fields.get("name", ""),
+        lat=la,
+        lon=lo,
+        elevation=e,
+        description=fields.get("desc", "") or fields.get("cmt", ""),
+        type=fields.get("type", ""),
+        line=line,
+    )
+
+
+def _floats(values: list) -> np.ndarray:
+    a = np.array(values, dtype=np.bytes_).astype(np.float64)
+    if not np.isfinite(a).all():
+        raise _GiveUp
+    return a
+
+
+def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
+    """Read a regularly written track file quickly, or return None (see above)."""
+    import xml.parsers.expat
+
+    parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
+    head = _Head(parser)
+    cols: dict[str, list] = {"lat": [], "lon": [], "ele": [], "time": [], "seg": []}
+    total = 0
+    segment = 0
+    first = True
+    lines = 0  # newlines before the current piece (for waypoint line numbers)
+    waypoints: list[Waypoint] = []
+    try:
+        with open(path, "rb") as fh:
+            buf = b""
+            while True:
+                chunk = fh.read(_CHUNK)
+                buf += chunk
+                if chunk:
+                    cut = buf.rfind(b"</trkpt>")
+                    if cut < 0:
+                        if len(buf) < 4 * _CHUNK:
+                            continue
+                        cut = buf.rfind(b">")
+                        if cut < 0:
+                            raise _GiveUp
+                        cut += 1
+                    else:
+                        cut += 8
+                    piece, buf = buf[:cut], buf[cut:]
+                else:
+                    piece, buf = buf, b""
+                parser.Parse(piece, not chunk)
+                if first:
+                    first = False
+                    decl = _XMLDECL.match(piece)
+                    scan = piece[decl.end() :] if decl else piece
+                    enc = _ENCODING.search(decl.group()) if decl else None
+                    if enc and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
+                        raise _GiveUp("encoding")
+                else:
+                    scan = piece
+                for b in _BAIL:
+                    if b in scan:
+                        raise _GiveUp(b)
+                if b"<wpt" in piece:
+                    kept, pos = [], 0
+                    for m in _WPT.finditer(piece):
+                        line = lines + piece.count(b"\n", 0, m.start()) + 1
+                        waypoints.append(_waypoint(m.group(), line, name))
+                        kept.append(piece[pos : m.start()])
+                        pos = m.end()
+                    kept.append(piece[pos:])
+                    lines += piece.count(b"\n")
+                    piece = b"".join(kept)
+                    if b"<wpt" in piece:
+                        raise _GiveUp("wpt count")
+                elif waypoints or total == 0:
+                    lines += piece.count(b"\n")
+                parts = piece.split(b"<trkseg")
+                for k, part in enumerate(parts):
+                    if k:
+                        segment += 1
+                    ms = _PT.findall(part)
+                    n = part.count(b"<trkpt")
+                    if n != len(ms):
+                        raise _GiveUp("trkpt count")
+                    start = 0
+                    if total == 0:
+                        if not ms:
+                            continue
+                        start = part.find(b"<trkpt")
+                    la, lo, has_e, e, t = zip(*ms, strict=True) if ms else ((),) * 5
+                    n_ele = len(has_e) - has_e.count(b"")
+                    n_time = len(t) - t.count(b"")
+                    if part.count(b"<ele", start) != n_ele or part.count(b"<time", start) != n_time:
+                        raise _GiveUp("ele/time count")
+                    if not ms:
+                        continue
+                    total += len(ms)
+                    if total > max_points:
+                        raise GPXError(f"{name}: more than {max_points:,} points (refused)")
+                    cols["lat"].append(_floats(la))
+                    cols["lon"].append(_floats(lo))
+                    if n_ele == len(ms) and all(e):
+                        cols["ele"].append(_floats(e))
+                    else:  # some points without <ele> or with an empty one: NaN
+                        ev = np.array([float(x) if x.strip() else math.nan for x in e])
+                        if np.isinf(ev).any():
+                            raise _GiveUp
+                        cols["ele"].append(ev)
+                    cols["time"].append(_parse_times(list(t), name, None))
+                    cols["seg"].append(np.full(len(ms), segment, np.int64))
+                if not chunk:
+                    break
+    except (_GiveUp, xml.parsers.expat.ExpatError, ValueError, GPXError) as exc:
+        if _DEBUG:
+            print(f"fast path gave up on {name}: {exc!r}")
+        if isinstance(exc, GPXError) and "points (refused)" in str(exc):
+            raise
+        return None
+    except OSError as exc:
+        raise GPXError(f"{name}: cannot read ({exc.strerror})") from None
+    if total == 0 or head.root != "gpx":
+        return None
+    lat = np.concatenate(cols["lat"])
+    lon = np.concatenate(cols["lon"])
+    if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
+        return None  # the general reader names the line
+    _, seg = np.unique(np.concatenate(cols["seg"]), return_inverse=True)
+    return Track(
+        lat=lat,
+        lon=lon,
+        elevation=np.concatenate(cols["ele"]),
+        time=np.concatenate(cols["time"]),
+        segment=seg.astype(np.int64).ravel(),
+        waypoints=tuple(waypoints),
+        name=head.names.get("trk") or head.names.get("metadata", ""),
+        kind="track",
+        path=name,
+    )
 
 
 def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
@@ -175,8 +514,6 @@ def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
         The file is missing, not XML, not GPX, has no points, or a point has a
         missing or out-of-range coordinate. The message names file and line.
     """
-    from lxml import etree
-
     path = Path(path)
     name = str(path)
     if not path.exists():
@@ -192,6 +529,16 @@ def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
         raise GPXError(f"{name}: empty file, not GPX")
     if _DTD.search(head):
         raise GPXError(f"{name}: DOCTYPE/ENTITY declarations are not allowed in GPX (refused)")
+
+    track = _read_fast(path, name, max_points)
+    if track is None:
+        track = _read_lxml(path, name, max_points)
+    return track
+
+
+def _read_lxml(path: Path, name: str, max_points: int) -> Track:
+    """The general reader: lxml ``iterparse``, any valid GPX, errors with line numbers."""
+    from lxml import etree
 
     lat, lon, ele = array("d"), array("d"), array("d")
     seg = array("l")
