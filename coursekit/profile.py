@@ -243,8 +243,7 @@ def _swing_cumulative(v: np.ndarray, turns: np.ndarray):
 # Calibration constants of the automatic method (see auto_gain_loss Notes).
 _GRID_M = 5.0  # resampling step [m]
 _DENSE_SMOOTH_PER_NOISE = 33.0  # smoothing sigma per metre of sample noise, recordings [m/m]
-_SPARSE_NOISE_FREE = 2.5  # point noise handled by the hysteresis alone, sparse tracks [m]
-_SPARSE_SMOOTH_PER_NOISE = 6.0  # smoothing sigma per metre of excess noise, sparse [m/m]
+_SPARSE_SMOOTH_PER_NOISE = 6.0  # smoothing sigma per metre of point noise, sparse [m/m]
 _MAX_SMOOTH_M = 60.0
 _HYSTERESIS_PER_NOISE = 2.5  # hysteresis per metre of residual noise [m/m]
 _MIN_HYSTERESIS_M = 2.0
@@ -297,10 +296,9 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
        :math:`\\sigma` [m] set from :math:`s`: on dense recordings (median
        step < 5 m or 1 s timestamps), where noise is correlated in time
        (GPS altitude), :math:`\\sigma = 33 s`; on sparse tracks (route
-       planners, DEM exports) :math:`\\sigma = 6 \\max(0, s - 2.5)`, i.e. none
-       for DEM noise of a metre or two (the hysteresis handles it, and
-       smoothing would flatten 10 m rollers) but strong smoothing for exports
-       whose altitude zig-zags point to point. :math:`\\sigma \\le 60` m.
+       planners, DEM exports) :math:`\\sigma = 6 s` (10 m for DEM noise of
+       1.5 m, about 40 m for exports whose altitude zig-zags point to point).
+       :math:`\\sigma \\le 60` m.
     4. **Hysteresis on turning points** ("zigzag"): the alternating maxima
        and minima of the smooth curve that differ by at least
        :math:`M = \\max(2, 2.5 r)` m, where :math:`r` is the noise left after
@@ -338,7 +336,7 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
     if dense:
         sigma = _DENSE_SMOOTH_PER_NOISE * noise
     else:
-        sigma = _SPARSE_SMOOTH_PER_NOISE * max(0.0, noise - _SPARSE_NOISE_FREE)
+        sigma = _SPARSE_SMOOTH_PER_NOISE * noise
     sigma = min(sigma, _MAX_SMOOTH_M)
     es = _gaussian_smooth(eg, sigma / _GRID_M)
     resid = _point_noise(es) if sigma > 0 else noise
@@ -352,6 +350,20 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
     return GainLoss(np.interp(d, grid, gg), np.interp(d, grid, lg), method)
 
 
+# Jitter filter of dense recordings (see denoise_distance Notes).
+_JITTER_FREE_M = 0.25  # below this point jitter a dense track is left untouched [m]
+_CUTOFF_AT_1M = 0.065  # low-pass cut-off for 1 m of point jitter [cycles/sample]
+_CUTOFF_EXPONENT = -1.0 / 3.0
+
+
+def _xy_jitter(x: np.ndarray, y: np.ndarray) -> float:
+    """Per-axis point jitter [m] from the median 2-D second difference (Rayleigh / sqrt 6)."""
+    d2 = np.hypot(np.diff(x, 2), np.diff(y, 2))
+    if d2.size < 10:
+        return 0.0
+    return float(np.median(d2) / np.sqrt(2.0 * np.log(2.0)) / np.sqrt(6.0))
+
+
 def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     """Cumulative distance along the track, robust to GPS jitter.
 
@@ -360,24 +372,81 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     lat, lon : array_like
         Positions [degrees].
     time : array_like, optional
-        Times [s] (NaN when absent).
+        Times [s] (NaN when absent); used to recognise 1 Hz recordings.
     method : {"auto", "raw"}
         ``raw``: sum of ellipsoidal steps. ``auto``: the same on sparse tracks
-        (route planners, median step >= 8 m: unchanged), and on dense
-        recordings the length of the track after removing jitter.
+        (route planners: unchanged) and on clean dense tracks; on dense
+        recordings with jitter, the length after a zero-phase low-pass filter.
 
     Returns
     -------
     distance : ndarray
-        Cumulative distance [m] at each point.
+        Cumulative distance [m] at each point (non-decreasing, one per point).
     method : str
-        What was done, for the output's ``distance_method``.
+        What was done, e.g. ``ellipsoidal`` or
+        ``ellipsoidal+jitter-filter(butterworth2x2,fc=0.054/sample,jitter=1.38m)``.
+
+    Notes
+    -----
+    A track is *dense* when its median step is under 5 m or its times are
+    about 1 s apart. Only dense tracks are filtered, so route-planner tracks
+    keep their exact ellipsoidal length.
+
+    On dense tracks the positions are projected on a local azimuthal
+    equidistant plane; the point jitter :math:`j` [m per axis] is estimated
+    from the median length of the 2-D second differences
+    (:math:`|\\Delta^2 p|` is Rayleigh-distributed with scale
+    :math:`\\sqrt 6 j` for white jitter). If :math:`j < 0.25` m the track is
+    left as is. Otherwise x and y are filtered forward and backward
+    (zero phase) with a 2nd-order Butterworth low-pass over the point index,
+    cut-off :math:`f_c = 0.065\\, j^{-1/3}` cycles per sample (clipped to
+    0.03-0.25), the filtered points are mapped back to WGS84 and the
+    ellipsoidal steps between them summed.
+
+    Why this cut-off: jitter that passes the filter inflates the length in
+    proportion to :math:`f_c` (its velocity spectrum is flat for
+    autocorrelated, Ornstein-Uhlenbeck-like noise), while the filter
+    shortens real bends (switchbacks) in proportion to :math:`f_c^{-2}`;
+    balancing the two gives :math:`f_c \\propto j^{-2/3}` for white jitter
+    and a weaker dependence for correlated jitter. The exponent -1/3 and
+    the constant 0.06 were set on synthetic 1 Hz trail recordings (speed
+    2-4 m/s, switchbacks of 5-12 m radius, AR(1) jitter of 1.5-5 m with 3-30 s
+    correlation time), where the result stays within 1 % of the true path.
+
+    References
+    ----------
+    .. [1] S. Butterworth, "On the theory of filter amplifiers", Wireless
+       Engineer 7, 536-541 (1930).
+    .. [2] F. Gustafsson, "Determining the initial states in forward-backward
+       filtering", IEEE Trans. Signal Processing 44(4), 988-992 (1996).
     """
     if method not in ("auto", "raw"):
         raise ValueError(f"distance method must be one of 'auto', 'raw'; got {method!r}")
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
     steps = segment_lengths(lat, lon)
     cum = np.concatenate([[0.0], np.cumsum(steps)])
-    return cum, "ellipsoidal"
+    if method == "raw" or lat.size < 30 or not _is_dense(steps, time):
+        return cum, "ellipsoidal"
+    from .geodesy import local_projection
+
+    proj = local_projection(lat, lon)
+    x, y = proj.forward(lat, lon)
+    jitter = _xy_jitter(x, y)
+    if jitter < _JITTER_FREE_M:
+        return cum, f"ellipsoidal (dense, jitter {jitter:.2f} m < {_JITTER_FREE_M} m: unfiltered)"
+    from scipy.signal import butter, sosfiltfilt
+
+    fc = float(np.clip(_CUTOFF_AT_1M * jitter**_CUTOFF_EXPONENT, 0.03, 0.25))
+    sos = butter(2, fc / 0.5, output="sos")
+    xs = sosfiltfilt(sos, x)
+    ys = sosfiltfilt(sos, y)
+    flat, flon = proj.inverse(xs, ys)
+    fsteps = segment_lengths(flat, flon)
+    out = np.concatenate([[0.0], np.cumsum(fsteps)])
+    return out, (
+        f"ellipsoidal+jitter-filter(butterworth2x2,fc={fc:.3f}/sample,jitter={jitter:.2f}m)"
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -103,9 +103,9 @@ def _gain_loss(z):
 
 
 def trail(rng, s, z):
-    """Plane path (x, y) [m] along the fine grid ``s``: curvy trail with switchbacks on steep parts."""
+    """Plane path (x, y) [m] along ``s``: curvy trail with switchbacks on steep parts."""
     n = s.size
-    # smooth random curvature (std 1/150 m^-1), |kappa| <= 1/25 m^-1
+    # smooth random curvature (std 1/150 per m), at most 1/25 per m
     kappa = _ar1(rng, n, 1.0 / 150.0, 400.0 / _DS)
     kappa = np.clip(kappa, -1 / 25.0, 1 / 25.0)
     grade = np.gradient(z, s)
