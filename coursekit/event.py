@@ -1,0 +1,1608 @@
+"""Events: several races together, shared aid stations, and a simulation of the field.
+
+Three layers, one direction:
+
+1. **Races as arrays** (:class:`Race`): names, positions, leader ETA, barriers,
+   reference (last finisher) arrivals and per-leg effort of one race. Built
+   from a :class:`coursekit.cutoffs.Plan` by :meth:`Race.from_plan`, or
+   directly from arrays (tests, split-time files).
+2. **Stations** (:func:`group_stations`, :func:`station_table`): checkpoints
+   of different races (or the same race passing twice) are one station when
+   their normalised names are equal or when they lie within ``radius_m`` of
+   each other; each station gets a staffing window ``[open, close]``.
+3. **Field simulation** (:func:`simulate_field`, :func:`simulate_race`): N
+   runners per race, repeated, fully vectorised; per barrier the eliminated,
+   per station the arrivals hour by hour (occupancy), the last runner's ETA.
+   :func:`fit_field` calibrates the parameters on past split times.
+
+:func:`load_event_plan` is the only function here that reads files;
+:func:`event_summary` returns plain data (dicts, lists, numbers, ISO strings)
+for the JSON output and for the roadbook's event index.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .errors import HistoryError
+
+__all__ = [
+    "FieldParams",
+    "DEFAULT_FIELD",
+    "Race",
+    "Passage",
+    "Station",
+    "EventPlan",
+    "FieldSimulation",
+    "FieldFit",
+    "normalize_name",
+    "group_stations",
+    "station_table",
+    "plan_event",
+    "load_event_plan",
+    "fatigue_weights",
+    "simulate_field",
+    "simulate_race",
+    "simulate_event",
+    "fit_field",
+    "history_outcomes",
+    "event_summary",
+    "occupancy_figure",
+]
+
+HOUR = 3600.0
+
+# ---------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class FieldParams:
+    """Parameters of a simulated field of runners.
+
+    A runner ``i`` has a log-ability :math:`\\theta_i` (log of a time
+    multiplier on the reference runner) and a standard score
+    :math:`z_i \\sim N(0, 1)`, :math:`\\theta_i = \\mu + s z_i`. Their time on leg
+    ``k`` is
+
+    .. math:: t_{ik} = r_k \\exp(\\theta_i w_k + \\sigma \\varepsilon_{ik}),
+              \\quad \\varepsilon_{ik} \\sim N(0, 1)
+
+    where :math:`r_k` is the reference runner's leg time and
+    :math:`w_k = 1 + \\beta (c_k - \\bar c)` the fatigue weight of the leg
+    (:math:`c_k` the effort fraction at the leg's middle, :math:`\\bar c` its
+    time-weighted mean, so that slower runners are relatively slower late in
+    the race when :math:`\\beta > 0`). Withdrawals (DNF) follow a hazard per
+    km-effort :math:`\\lambda e^{\\kappa z_i}`: proportional to the effort of
+    each leg, higher for slower runners when :math:`\\kappa > 0`; a runner
+    withdraws at the checkpoint ending the leg.
+
+    Attributes
+    ----------
+    spread : float
+        :math:`s`, standard deviation of the log-ability [-].
+    leg_sigma : float
+        :math:`\\sigma`, leg-to-leg variability (log of the leg time) [-].
+    fatigue : float
+        :math:`\\beta`, fatigue slope of the weights [-].
+    dnf_share : float
+        Share of starters who withdraw for reasons other than the barriers,
+        in a race without barriers [-]; sets :math:`\\lambda`.
+    dnf_ability : float
+        :math:`\\kappa`, how much more slower runners withdraw [-].
+    finish_share : float
+        Default share of starters who finish [-] (used to place :math:`\\mu`
+        when neither a share nor :math:`\\mu` is given).
+    source : str
+        Where the numbers come from.
+    """
+
+    spread: float = 0.17
+    leg_sigma: float = 0.10
+    fatigue: float = 0.5
+    dnf_share: float = 0.15
+    dnf_ability: float = 0.6
+    finish_share: float = 0.78
+    source: str = "default"
+
+    def __post_init__(self):
+        for key, lo, hi in (
+            ("spread", 0.0, 2.0),
+            ("leg_sigma", 0.0, 2.0),
+            ("fatigue", -2.0, 2.0),
+            ("dnf_share", 0.0, 0.95),
+            ("dnf_ability", -3.0, 3.0),
+            ("finish_share", 0.0, 1.0),
+        ):
+            v = getattr(self, key)
+            if not (lo <= v <= hi) or not math.isfinite(v):
+                raise ValueError(f"FieldParams.{key} must be in [{lo}, {hi}]; got {v}")
+
+
+DEFAULT_FIELD = FieldParams(
+    spread=0.17,
+    leg_sigma=0.10,
+    fatigue=0.5,
+    dnf_share=0.15,
+    dnf_ability=0.6,
+    finish_share=0.78,
+    source="median of fit_field over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024 "
+    "(benchmarks/bench_simulation.py)",
+)
+"""Default field of a mountain ultra, fitted with :func:`fit_field` on the split
+times of ../shared/realdata (Grand Raid Réunion 2024: Diagonale, Mascareignes,
+Trail de Bourbon, Métis Trail; Templiers 2023 and 2024: GTT, Endurance,
+Intégrale) and rounded to the median across races
+(``python benchmarks/bench_simulation.py`` prints every fit):
+
+- ``finish_share`` 0.78: finishers / starters range from 0.71 (Diagonale des
+  Fous) to 0.84 (Trail de Bourbon) in Réunion and 0.87-0.96 at the Templiers;
+  the default is that of a long mountain ultra;
+- ``dnf_share`` 0.15: withdrawals (not out-of-time) are 5-27 % of starters;
+- ``spread`` (log finish-time spread) 0.17, ``leg_sigma`` 0.10, ``fatigue``
+  0.5 and ``dnf_ability`` 0.6 are medians of the per-race fits.
+"""
+
+
+# ---------------------------------------------------------------- names
+
+
+_APOS = re.compile(r"[\u2019\u2018'`´\u02bc]")
+_SEP = re.compile(r"[\s\-\u2010-\u2015_./,;:()]+")
+
+
+def normalize_name(name: str) -> str:
+    """Normalise a station name for matching: case, accents, apostrophes, hyphens, spaces.
+
+    ``"Tizi-n'Oussem"``, ``"tizi n oussem"`` and ``"TIZI N’OUSSEM"`` all give
+    ``"tizi n oussem"``. No fuzzy matching: ``"Massabiau"`` and
+    ``"Massebiau"`` stay different (they are different places at the
+    Templiers).
+    """
+    s = unicodedata.normalize("NFKD", str(name))
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = _APOS.sub(" ", s.casefold())
+    s = _SEP.sub(" ", s)
+    return " ".join(s.split())
+
+
+def _haversine(lat1, lon1, lat2, lon2):
+    """Great-circle distance [m] (R = 6371 km): enough to compare with 200 m."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -> np.ndarray:
+    """Label checkpoints that are the same aid station.
+
+    Two checkpoints are one station when their :func:`normalize_name` are
+    equal or when they are within ``radius_m`` of each other; groups are
+    closed transitively (union-find).
+
+    Parameters
+    ----------
+    names : sequence of str
+        Checkpoint names, all races flattened.
+    lat, lon : array_like
+        Positions [degrees]; NaN when unknown (then only the name matches).
+    radius_m : float, default 200
+        Distance under which two checkpoints are one station [m].
+
+    Returns
+    -------
+    ndarray of int
+        Station label per checkpoint, numbered in order of first appearance.
+    """
+    if radius_m < 0 or not math.isfinite(radius_m):
+        raise ValueError(f"radius_m must be a finite distance >= 0; got {radius_m}")
+    n = len(names)
+    lat = np.asarray(lat, float).reshape(-1)
+    lon = np.asarray(lon, float).reshape(-1)
+    if lat.shape != (n,) or lon.shape != (n,):
+        raise ValueError("names, lat and lon must have the same length")
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def union(i, j):
+        a, b = find(i), find(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+
+    keys = [normalize_name(s) for s in names]
+    first: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k in first:
+            union(first[k], i)
+        else:
+            first[k] = i
+    if n > 1:
+        d = _haversine(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        ii, jj = np.nonzero(np.triu(d <= radius_m, 1))
+        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+            union(i, j)
+    roots = [find(i) for i in range(n)]
+    label: dict[int, int] = {}
+    return np.array([label.setdefault(r, len(label)) for r in roots], dtype=int)
+
+
+# ---------------------------------------------------------------- races
+
+
+@dataclass(frozen=True, eq=False)
+class Race:
+    """One race of an event as equal-length arrays (start row first, finish last).
+
+    Attributes
+    ----------
+    name : str
+    start : datetime
+        Aware start time.
+    names : tuple of str
+        Checkpoint names.
+    lat, lon : ndarray
+        Checkpoint positions on the track [degrees] (NaN when unknown).
+    distance : ndarray
+        Cumulative distance [m].
+    first_arrival_elapsed : ndarray
+        Leader's ETA [s from start].
+    cutoff_elapsed : ndarray
+        Departure deadline [s from start], NaN where there is none.
+    reference_elapsed : ndarray
+        Reference (last finisher) arrival [s from start].
+    leg_effort : ndarray
+        Km-effort of the leg ending at each row, 0 at the start [km].
+    night : ndarray of bool
+        The reference runner arrives in the dark.
+    dwell : ndarray
+        Planned stop [s].
+    services : tuple of tuple of str
+    leg_weights : ndarray or None
+        Fatigue weights per leg (rows 1..n-1) from the pace model, or None to
+        use :attr:`FieldParams.fatigue`.
+    timezone : str or None
+    """
+
+    name: str
+    start: dt.datetime
+    names: tuple[str, ...]
+    lat: np.ndarray
+    lon: np.ndarray
+    distance: np.ndarray
+    first_arrival_elapsed: np.ndarray
+    cutoff_elapsed: np.ndarray
+    reference_elapsed: np.ndarray
+    leg_effort: np.ndarray
+    night: np.ndarray = None
+    dwell: np.ndarray = None
+    services: tuple = ()
+    leg_weights: np.ndarray | None = None
+    timezone: str | None = None
+
+    def __post_init__(self):
+        n = len(self.names)
+        if n < 2:
+            raise ValueError(f"race {self.name!r}: needs a start and a finish row")
+        if self.start.tzinfo is None:
+            raise ValueError(f"race {self.name!r}: start must be an aware datetime")
+        for key in (
+            "lat",
+            "lon",
+            "distance",
+            "first_arrival_elapsed",
+            "cutoff_elapsed",
+            "reference_elapsed",
+            "leg_effort",
+        ):
+            a = np.asarray(getattr(self, key), dtype=float)
+            if a.shape != (n,):
+                raise ValueError(f"race {self.name!r}: {key} must have {n} values, got {a.shape}")
+            object.__setattr__(self, key, a)
+        night = np.zeros(n, bool) if self.night is None else np.asarray(self.night, bool)
+        dwell = np.zeros(n) if self.dwell is None else np.asarray(self.dwell, float)
+        object.__setattr__(self, "night", night)
+        object.__setattr__(self, "dwell", dwell)
+        if not self.services:
+            object.__setattr__(self, "services", ((),) * n)
+        if self.leg_weights is not None:
+            w = np.asarray(self.leg_weights, float)
+            if w.shape != (n - 1,):
+                raise ValueError(f"race {self.name!r}: leg_weights must have {n - 1} values")
+            object.__setattr__(self, "leg_weights", w)
+
+    @property
+    def reference_leg_s(self) -> np.ndarray:
+        """Reference leg times [s], 0 at the start row (dwell included in the next leg)."""
+        return np.diff(self.reference_elapsed, prepend=0.0)
+
+    def clock(self, elapsed_s: float) -> dt.datetime:
+        return self.start + dt.timedelta(seconds=float(elapsed_s))
+
+    @classmethod
+    def from_plan(cls, plan, *, name: str | None = None) -> Race:
+        """Arrays of a :class:`coursekit.cutoffs.Plan` (course, legs, barriers, ETAs).
+
+        The fatigue weights come from the pace model: the leader's and the
+        reference runner's leg times are two runners of the same model, and a
+        runner between or beyond them is interpolated geometrically leg by leg
+        (:math:`w_k = \\ln(t^{lead}_k / r_k) / \\ln(T^{lead} / T^{ref})`).
+        """
+        course = plan.course
+        legs = plan.legs
+        dwell = getattr(plan, "dwell", None)
+        if dwell is None:
+            dwell = np.array(
+                [float(getattr(s, "dwell_s", 0.0) or 0.0) if s else 0.0 for s in legs.specs]
+            )
+        kme = getattr(legs, "leg_km_effort", None)
+        if kme is None:
+            kme = np.diff(legs.distance, prepend=0.0) / 1000 + np.diff(legs.gain, prepend=0.0) / 100
+        ref = np.asarray(plan.arrival_elapsed, float)
+        lead = np.asarray(plan.first_arrival_elapsed, float)
+        weights = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rl, ll = np.diff(ref), np.diff(lead)
+            denom = math.log(lead[-1] / ref[-1]) if lead[-1] > 0 and ref[-1] > 0 else 0.0
+            if abs(denom) > 1e-3 and np.all(rl > 0) and np.all(ll > 0):
+                w = np.log(ll / rl) / denom
+                if np.all(np.isfinite(w)) and np.all(w > 0):
+                    weights = w
+        return cls(
+            name=name or course.name,
+            start=course.start,
+            names=tuple(legs.names),
+            lat=np.asarray(legs.lat, float),
+            lon=np.asarray(legs.lon, float),
+            distance=np.asarray(legs.distance, float),
+            first_arrival_elapsed=lead,
+            cutoff_elapsed=np.asarray(plan.cutoff_elapsed, float),
+            reference_elapsed=ref,
+            leg_effort=np.asarray(kme, float),
+            night=np.asarray(plan.night, bool),
+            dwell=np.asarray(dwell, float),
+            services=tuple(tuple(s) for s in legs.services),
+            leg_weights=weights,
+            timezone=getattr(course, "timezone", None),
+        )
+
+
+# ---------------------------------------------------------------- stations
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One race passing one station (a loop may pass twice)."""
+
+    race: str
+    row: int
+    name: str
+    distance_m: float
+    first_arrival: dt.datetime
+    cutoff: dt.datetime | None
+    last_arrival: dt.datetime  # reference last finisher's arrival
+    night: bool
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Station:
+    """An aid station shared by one or more races, with its staffing window."""
+
+    name: str
+    key: str  # normalised name
+    lat: float
+    lon: float
+    passages: tuple[Passage, ...]
+    open: dt.datetime
+    close: dt.datetime
+    dark_s: float  # time of the window in the dark (civil twilight) [s]
+    dark_intervals: tuple[tuple[dt.datetime, dt.datetime], ...]
+
+    @property
+    def night(self) -> bool:
+        """The station is staffed in the dark."""
+        return self.dark_s > 0
+
+    @property
+    def races(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p.race for p in self.passages))
+
+
+def _dark(lat, lon, start: dt.datetime, end: dt.datetime):
+    """Dark intervals (aware datetimes) and their total [s] inside [start, end]."""
+    span = (end - start).total_seconds()
+    if not (math.isfinite(lat) and math.isfinite(lon)) or span <= 0:
+        return (), 0.0
+    from .sun import dark_intervals
+
+    iv = dark_intervals(float(lat), float(lon), start, span)
+    out = tuple(
+        (start + dt.timedelta(seconds=float(a)), start + dt.timedelta(seconds=float(b)))
+        for a, b in iv
+    )
+    return out, float(np.sum(iv[:, 1] - iv[:, 0])) if len(iv) else 0.0
+
+
+def station_table(
+    races: Sequence[Race],
+    *,
+    margin_s: float = 1800.0,
+    sweep_s: float = 1800.0,
+    radius_m: float = 200.0,
+    night: bool = True,
+) -> tuple[Station, ...]:
+    """Group the checkpoints of several races into stations with staffing windows.
+
+    Parameters
+    ----------
+    races : sequence of Race
+    margin_s : float, default 1800
+        The station opens this long before the earliest first arrival [s].
+    sweep_s : float, default 1800
+        The station closes this long after the latest barrier [s] (the sweepers
+        pass, the team packs up). Where a passage has no barrier its
+        reference last arrival is used.
+    radius_m : float, default 200
+        See :func:`group_stations`.
+    night : bool, default True
+        Compute the dark part of each window (astral, civil twilight).
+
+    Returns
+    -------
+    tuple of Station
+        Ordered by opening time, then name.
+    """
+    if margin_s < 0 or sweep_s < 0:
+        raise ValueError(f"margin and sweep must be >= 0; got {margin_s}, {sweep_s}")
+    flat = [(r, j) for r in races for j in range(len(r.names))]
+    if not flat:
+        return ()
+    labels = group_stations(
+        [r.names[j] for r, j in flat],
+        [r.lat[j] for r, j in flat],
+        [r.lon[j] for r, j in flat],
+        radius_m=radius_m,
+    )
+    stations = []
+    for lab in range(int(labels.max()) + 1):
+        members = [flat[i] for i in np.nonzero(labels == lab)[0]]
+        passages = []
+        for r, j in members:
+            cut = r.cutoff_elapsed[j]
+            passages.append(
+                Passage(
+                    race=r.name,
+                    row=j,
+                    name=r.names[j],
+                    distance_m=float(r.distance[j]),
+                    first_arrival=r.clock(r.first_arrival_elapsed[j]),
+                    cutoff=r.clock(cut) if math.isfinite(cut) else None,
+                    last_arrival=r.clock(r.reference_elapsed[j] + r.dwell[j]),
+                    night=bool(r.night[j]),
+                    services=tuple(r.services[j]),
+                )
+            )
+        opens = min(p.first_arrival for p in passages) - dt.timedelta(seconds=margin_s)
+        close = max(p.cutoff or p.last_arrival for p in passages) + dt.timedelta(seconds=sweep_s)
+        lats = np.array([r.lat[j] for r, j in members])
+        lons = np.array([r.lon[j] for r, j in members])
+        lat = float(np.nanmean(lats)) if np.any(np.isfinite(lats)) else math.nan
+        lon = float(np.nanmean(lons)) if np.any(np.isfinite(lons)) else math.nan
+        iv, dark_s = _dark(lat, lon, opens, close) if night else ((), 0.0)
+        name = max((p.name for p in passages), key=lambda s: sum(q.name == s for q in passages))
+        stations.append(
+            Station(
+                name=name,
+                key=normalize_name(name),
+                lat=lat,
+                lon=lon,
+                passages=tuple(passages),
+                open=opens,
+                close=close,
+                dark_s=dark_s,
+                dark_intervals=iv,
+            )
+        )
+    stations.sort(key=lambda s: (s.open, s.key))
+    return tuple(stations)
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def fatigue_weights(reference_leg_s, leg_effort, *, fatigue: float) -> np.ndarray:
+    """Per-leg fatigue weights :math:`w_k = 1 + \\beta (c_k - \\bar c)` (see :class:`FieldParams`).
+
+    Parameters
+    ----------
+    reference_leg_s : array_like, shape (n,)
+        Reference leg times, first entry the start row (0) [s].
+    leg_effort : array_like, shape (n,)
+        Km-effort per leg, first entry 0 [km].
+    fatigue : float
+        :math:`\\beta` [-].
+
+    Returns
+    -------
+    ndarray, shape (n - 1,)
+        Weights of legs 1..n-1, time-weighted mean 1, clipped at 0.05.
+    """
+    r = np.asarray(reference_leg_s, float)[1:]
+    e = np.asarray(leg_effort, float)[1:]
+    tot = e.sum()
+    if tot <= 0:
+        e = np.ones_like(r)
+        tot = e.sum()
+    c_end = np.cumsum(e) / tot
+    c_mid = c_end - e / (2 * tot)
+    rs = r.sum()
+    cbar = float(np.sum(r * c_mid) / rs) if rs > 0 else 0.5
+    return np.maximum(1.0 + fatigue * (c_mid - cbar), 0.05)
+
+
+def _dnf_rate(dnf_share: float, kappa: float) -> float:
+    """λ·C_total such that E_z[1 - exp(-Λ e^{κ z})] = dnf_share (Gauss-Hermite)."""
+    if dnf_share <= 0:
+        return 0.0
+    x, wts = np.polynomial.hermite_e.hermegauss(60)
+    wts = wts / wts.sum()
+    m = np.exp(kappa * x)
+
+    def share(lam):
+        return float(np.sum(wts * (1 - np.exp(-lam * m))))
+
+    lo, hi = 0.0, 1.0
+    while share(hi) < dnf_share:
+        hi *= 2
+        if hi > 1e6:
+            raise ValueError(f"dnf_share {dnf_share} cannot be reached")
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if share(mid) < dnf_share else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+@dataclass(frozen=True, eq=False)
+class FieldSimulation:
+    """Result of :func:`simulate_field` (rows = checkpoints, start first).
+
+    Attributes
+    ----------
+    n_runners, repetitions : int
+    seed : int or None
+    ability_mean : float
+        :math:`\\mu` used (log time multiplier of the median runner on the reference).
+    params : FieldParams
+    finishers : ndarray, shape (repetitions,)
+    eliminated : ndarray, shape (repetitions, rows)
+        Runners stopped by the barrier of each row.
+    withdrawn : ndarray, shape (repetitions, rows)
+        Runners withdrawing at each row (DNF hazard).
+    reached : ndarray, shape (repetitions, rows)
+        Runners arriving at each row (each counted once per passage).
+    first_arrival, last_arrival : ndarray, shape (repetitions, rows)
+        Earliest and latest arrival [s from start] (NaN when nobody arrives).
+    quantile_levels : ndarray
+    arrival_quantiles : ndarray, shape (levels, rows)
+        Arrival percentiles among runners reaching the row [s from start],
+        from the first repetitions (up to 100,000 runner passages per row).
+    hour_offset_s : float
+        Occupancy bin ``b`` is ``[b, b + 1)`` hours after the clock origin
+        ``start - hour_offset_s``.
+    occupancy : ndarray, shape (rows, hours)
+        Mean number of runners arriving at each row in each hour bin.
+    occupancy_peak : ndarray, shape (repetitions, rows)
+        Largest hourly count of each repetition.
+    """
+
+    n_runners: int
+    repetitions: int
+    seed: int | None
+    ability_mean: float
+    params: FieldParams
+    finishers: np.ndarray
+    eliminated: np.ndarray
+    withdrawn: np.ndarray
+    reached: np.ndarray
+    first_arrival: np.ndarray
+    last_arrival: np.ndarray
+    quantile_levels: np.ndarray
+    arrival_quantiles: np.ndarray
+    hour_offset_s: float
+    occupancy: np.ndarray
+    occupancy_peak: np.ndarray
+
+    @property
+    def finish_share(self) -> float:
+        return float(self.finishers.mean() / self.n_runners)
+
+    def band(self, values: np.ndarray, lo: float = 5.0, hi: float = 95.0):
+        """(mean, low, high) over repetitions of a (repetitions, ...) array."""
+        v = np.asarray(values, float)
+        return v.mean(axis=0), np.percentile(v, lo, axis=0), np.percentile(v, hi, axis=0)
+
+    def last_arrival_band(self, lo: float = 5.0, hi: float = 95.0):
+        """Last runner's arrival per row: (median, low, high) over repetitions [s]."""
+        v = self.last_arrival
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return (
+                    np.nanmedian(v, axis=0),
+                    np.nanpercentile(v, lo, axis=0),
+                    np.nanpercentile(v, hi, axis=0),
+                )
+
+
+def _as_rows(x, n, what, fill=math.nan):
+    if x is None:
+        return np.full(n, fill)
+    a = np.asarray(x, float).reshape(-1)
+    if a.shape != (n,):
+        raise ValueError(f"{what} must have {n} values (one per row); got {a.size}")
+    return a
+
+
+def simulate_field(
+    reference_leg_s,
+    *,
+    leg_effort,
+    cutoff_elapsed=None,
+    dwell=None,
+    leg_weights=None,
+    n_runners: int = 1000,
+    repetitions: int = 100,
+    params: FieldParams = DEFAULT_FIELD,
+    finish_share: float | None = None,
+    ability_mean: float | None = None,
+    hour_offset_s: float = 0.0,
+    seed: int | np.random.Generator | None = None,
+    chunk_elements: int = 6_000_000,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    progress: Callable[[int], None] | None = None,
+) -> FieldSimulation:
+    """Simulate ``repetitions`` fields of ``n_runners`` runners on one race.
+
+    Parameters
+    ----------
+    reference_leg_s : array_like, shape (rows,)
+        Leg times of the reference runner, 0 at the start row [s]
+        (e.g. ``np.diff(plan.arrival_elapsed, prepend=0)``).
+    leg_effort : array_like, shape (rows,)
+        Km-effort per leg, 0 at the start row [km]: the DNF hazard is
+        proportional to it.
+    cutoff_elapsed : array_like, shape (rows,), optional
+        Departure deadlines [s from start]; NaN where there is none. A runner
+        whose arrival plus ``dwell`` is after it is eliminated there.
+    dwell : array_like, shape (rows,), optional
+        Planned stop per row [s] (0).
+    leg_weights : array_like, shape (rows - 1,), optional
+        Fatigue weights per leg; default :func:`fatigue_weights` with
+        ``params.fatigue``.
+    n_runners, repetitions : int
+    params : FieldParams
+    finish_share : float, optional
+        Share of starters who must finish; :math:`\\mu` is solved so that the
+        expected share (withdrawals + barriers) equals it. Needs barriers.
+        Default ``params.finish_share`` when ``ability_mean`` is None.
+    ability_mean : float, optional
+        :math:`\\mu` given directly (log multiplier of the median runner's
+        times on the reference runner's); then ``finish_share`` is not used.
+    hour_offset_s : float, default 0
+        Offset of the race start from the occupancy clock origin [s].
+    seed : int or numpy Generator, optional
+        Same seed, same result.
+    chunk_elements : int, default 6,000,000
+        Repetitions are processed in chunks of about this many
+        runner x checkpoint values (memory bound: ~30 bytes each).
+    quantiles : sequence of float, default (0.1, 0.5, 0.9)
+    progress : callable, optional
+        Called with the number of repetitions done after each chunk.
+
+    Returns
+    -------
+    FieldSimulation
+
+    Notes
+    -----
+    The model is that of :class:`FieldParams`. Runners start together (start
+    waves are not modelled); a runner withdraws or is eliminated at a
+    checkpoint (counted as arriving there) and goes no further.
+    """
+    r = np.asarray(reference_leg_s, float).reshape(-1)
+    rows = r.size
+    if rows < 2:
+        raise ValueError("reference_leg_s needs at least a start and a finish row")
+    if not np.all(np.isfinite(r[1:])) or np.any(r[1:] <= 0):
+        raise ValueError("reference leg times must be finite and > 0 after the start row")
+    eff = _as_rows(leg_effort, rows, "leg_effort")
+    if not np.all(np.isfinite(eff)) or np.any(eff < 0):
+        raise ValueError("leg_effort must be finite and >= 0")
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    dw = _as_rows(dwell, rows, "dwell", fill=0.0)
+    n_runners, repetitions = int(n_runners), int(repetitions)
+    if n_runners < 1 or repetitions < 1:
+        raise ValueError(f"n_runners and repetitions must be >= 1; got {n_runners}, {repetitions}")
+    L = rows - 1
+    w = (
+        fatigue_weights(r, eff, fatigue=params.fatigue)
+        if leg_weights is None
+        else np.asarray(leg_weights, float).reshape(-1)
+    )
+    if w.shape != (L,):
+        raise ValueError(f"leg_weights must have {L} values (one per leg)")
+    limit_eff = cut[1:] - dw[1:]
+    limit_eff = np.where(np.isfinite(limit_eff), limit_eff, np.inf)
+    has_barrier = bool(np.any(np.isfinite(limit_eff)))
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    seed_value = None if isinstance(seed, np.random.Generator) else seed
+
+    # DNF: cumulative hazard H_ik = Λ e^{κ z_i} C_k / C_L; one Exp(1) draw per runner.
+    ceff = np.cumsum(eff[1:])
+    ctot = float(ceff[-1]) if ceff[-1] > 0 else 1.0
+    lam = _dnf_rate(params.dnf_share, params.dnf_ability)
+    cfrac = ceff / ctot
+
+    # place mu: solve the finish share on a calibration sample (common random numbers)
+    if ability_mean is None:
+        share = params.finish_share if finish_share is None else float(finish_share)
+        if not (0.0 < share < 1.0):
+            raise ValueError(f"finish_share must be in (0, 1); got {share}")
+        if not has_barrier:
+            raise ValueError(
+                "finish_share needs barriers (cutoff_elapsed): without them only "
+                "withdrawals stop runners; give ability_mean instead"
+            )
+        cal = np.random.default_rng(rng.integers(2**63))
+        m = 20_000
+        zc = cal.standard_normal(m)
+        xc = cal.standard_exponential(m)
+        dnf_c = lam * np.exp(params.dnf_ability * zc) > xc if lam > 0 else np.zeros(m, bool)
+        survive = 1.0 - float(dnf_c.mean())
+        if share >= survive:
+            raise ValueError(
+                f"finish_share {share:.3f} is not reachable: withdrawals alone stop "
+                f"{1 - survive:.3f} of the field (dnf_share {params.dnf_share}); lower one of them"
+            )
+        nc = params.leg_sigma * cal.standard_normal((m, L))
+        dnf_row_c = np.where(
+            dnf_c,
+            np.searchsorted(cfrac, xc / (lam * np.exp(params.dnf_ability * zc) + 1e-300)),
+            L,
+        )
+        keep = dnf_row_c >= L  # finish share = P(no DNF and no barrier)
+
+        def fin(mu):
+            theta = (mu + params.spread * zc)[:, None]
+            t = np.cumsum(r[None, 1:] * np.exp(theta * w[None, :] + nc), axis=1)
+            return float(np.mean(keep & ~np.any(t > limit_eff[None, :], axis=1)))
+
+        lo, hi = -3.0, 3.0
+        if fin(lo) < share:
+            raise ValueError(f"finish_share {share} not reachable even with very fast runners")
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if fin(mid) >= share else (lo, mid)
+        mu = 0.5 * (lo + hi)
+    else:
+        mu = float(ability_mean)
+
+    # main loop, chunks of repetitions
+    per_rep = n_runners * L
+    chunk = max(1, min(repetitions, int(chunk_elements) // max(per_rep, 1)))
+    finishers = np.zeros(repetitions, np.int64)
+    eliminated = np.zeros((repetitions, rows), np.int64)
+    withdrawn = np.zeros((repetitions, rows), np.int64)
+    reached = np.zeros((repetitions, rows), np.int64)
+    first = np.full((repetitions, rows), np.nan)
+    last = np.full((repetitions, rows), np.nan)
+    first[:, 0] = last[:, 0] = 0.0
+    reached[:, 0] = n_runners
+    peak = np.zeros((repetitions, rows))
+    occ = np.zeros((rows, 1))
+    qlev = np.asarray(quantiles, float)
+    qrows = None
+    q_reps = max(1, min(repetitions, 100_000 // n_runners))
+    r32 = r[1:].astype(np.float32)
+    w32 = w.astype(np.float32)
+    lim = limit_eff.astype(np.float32)
+    legidx = np.arange(L, dtype=np.int32)
+    done = 0
+    while done < repetitions:
+        c = min(chunk, repetitions - done)
+        z = rng.standard_normal((c, n_runners), dtype=np.float32)
+        theta = (mu + params.spread * z).astype(np.float32)
+        # layout (repetition, leg, runner): leg slices contiguous, cumsum adds rows
+        t = rng.standard_normal((c, L, n_runners), dtype=np.float32)
+        t *= np.float32(params.leg_sigma)
+        for k in range(L):
+            t[:, k, :] += theta * w32[k]
+        np.exp(t, out=t)
+        t *= r32[:, None]
+        np.cumsum(t, axis=1, out=t)  # arrival at rows 1..L [s]
+        # stop leg: first barrier exceeded, or DNF
+        over = t > lim[:, None]
+        first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
+        del over
+        if lam > 0:
+            x = rng.standard_exponential((c, n_runners), dtype=np.float32)
+            hz = lam * np.exp(params.dnf_ability * z.astype(np.float64))
+            dnf_row = np.minimum(np.searchsorted(cfrac, x / hz), L)  # hazard reaches x
+        else:
+            dnf_row = np.full((c, n_runners), L)
+        elim = first_over <= dnf_row
+        stop = np.minimum(first_over, dnf_row)
+        rep_off = (np.arange(c) * rows)[:, None]
+        e_idx = (rep_off + first_over + 1)[elim & (first_over < L)]
+        eliminated[done : done + c] += np.bincount(e_idx, minlength=c * rows).reshape(c, rows)
+        d_idx = (rep_off + dnf_row + 1)[~elim & (dnf_row < L)]
+        withdrawn[done : done + c] += np.bincount(d_idx, minlength=c * rows).reshape(c, rows)
+        finishers[done : done + c] = np.sum(stop >= L, axis=1)
+        mask = legidx[:, None] <= stop[:, None, :]  # runner reaches row k+1
+        reached[done : done + c, 1:] = mask.sum(axis=2)
+        tm = np.where(mask, t, np.float32(np.inf))
+        mn = tm.min(axis=2)
+        first[done : done + c, 1:] = np.where(np.isfinite(mn), mn, np.nan)
+        np.copyto(tm, np.float32(-np.inf), where=~mask)
+        mx = tm.max(axis=2)
+        last[done : done + c, 1:] = np.where(np.isfinite(mx), mx, np.nan)
+        del tm
+        # occupancy: arrivals per clock hour; runners not arriving go to a dump bin
+        hs = max(int(math.floor(hour_offset_s / HOUR)), 0)
+        top = np.nanmax(last[done : done + c, 1:]) if np.any(reached[done : done + c, 1:]) else 0
+        nh = max(int((top + hour_offset_s) // HOUR) + 1, hs + 1)
+        h = t + np.float32(hour_offset_s)
+        h *= np.float32(1.0 / HOUR)
+        np.maximum(h, 0, out=h)
+        hrs = h.astype(np.int32)
+        del h
+        np.minimum(hrs, nh - 1, out=hrs)
+        np.copyto(hrs, np.int32(nh), where=~mask)
+        base = ((np.arange(c)[:, None] * rows + legidx[None, :] + 1) * (nh + 1)).astype(np.int32)
+        hrs += base[:, :, None]
+        counts = np.bincount(hrs.ravel(), minlength=c * rows * (nh + 1))
+        counts = counts.reshape(c, rows, nh + 1)[:, :, :nh].copy()
+        del hrs
+        counts[:, 0, hs] += n_runners
+        if nh > occ.shape[1]:
+            occ = np.pad(occ, ((0, 0), (0, nh - occ.shape[1])))
+        occ[:, :nh] += counts.sum(axis=0)
+        peak[done : done + c] = counts.max(axis=2)
+        if qrows is None:
+            k = min(c, q_reps)
+            v = np.where(mask[:k], t[:k], np.inf).transpose(1, 0, 2).reshape(L, -1)
+            v = np.sort(v, axis=1)
+            qrows = np.full((qlev.size, rows), np.nan)
+            qrows[:, 0] = 0.0
+            nreach = np.isfinite(v).sum(axis=1)
+            for j in range(L):
+                nj = int(nreach[j])
+                if nj:
+                    qrows[:, j + 1] = np.quantile(v[j, :nj], qlev)
+        del t, mask
+        done += c
+        if progress is not None:
+            progress(c)
+    return FieldSimulation(
+        n_runners=n_runners,
+        repetitions=repetitions,
+        seed=seed_value,
+        ability_mean=mu,
+        params=params,
+        finishers=finishers,
+        eliminated=eliminated,
+        withdrawn=withdrawn,
+        reached=reached,
+        first_arrival=first,
+        last_arrival=last,
+        quantile_levels=qlev,
+        arrival_quantiles=qrows,
+        hour_offset_s=float(hour_offset_s),
+        occupancy=occ / repetitions,
+        occupancy_peak=peak,
+    )
+
+
+def simulate_race(race: Race, **kw) -> FieldSimulation:
+    """:func:`simulate_field` on a :class:`Race` (reference, barriers, dwell, weights)."""
+    kw.setdefault("leg_weights", race.leg_weights)
+    return simulate_field(
+        race.reference_leg_s,
+        leg_effort=race.leg_effort,
+        cutoff_elapsed=race.cutoff_elapsed,
+        dwell=race.dwell,
+        **kw,
+    )
+
+
+# ---------------------------------------------------------------- history (split times)
+
+_FINISHED = "FINISHER"
+_TIMED_OUT = "OUT_OF_TIME"
+
+
+def _parse_time(text: str) -> float:
+    s = text.strip()
+    if not s:
+        return math.nan
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def _read_split_times(path, columns: Sequence[str]):
+    """Minimal reader of a split-times CSV (layout of ../shared/realdata).
+
+    One row per runner: ``bib, status, ...``, then one ISO 8601 timestamp
+    column per checkpoint (named by ``columns``, in course order; the file's
+    column order does not matter). Elapsed times are taken from each runner's
+    own start column (start waves; wrong but constant UTC offsets cancel).
+
+    Returns
+    -------
+    elapsed : ndarray, shape (runners, len(columns))
+        [s from the runner's start], NaN when missing.
+    status : ndarray of str
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader)]
+            rows = list(reader)
+    except (OSError, StopIteration, UnicodeDecodeError, csv.Error) as exc:
+        raise HistoryError(f"{path}: cannot read split times ({exc})") from None
+    if "status" not in header:
+        raise HistoryError(f"{path}: no 'status' column")
+    idx = []
+    for c in columns:
+        key = c.strip()
+        if key not in header:
+            raise HistoryError(f"{path}: no column {key!r} (columns: {', '.join(header)})")
+        idx.append(header.index(key))
+    si = header.index("status")
+    stamps = np.full((len(rows), len(idx)), np.nan)
+    for i, row in enumerate(rows):
+        for j, k in enumerate(idx):
+            if k < len(row) and row[k].strip():
+                try:
+                    stamps[i, j] = _parse_time(row[k])
+                except ValueError:
+                    raise HistoryError(
+                        f"{path}: line {i + 2}, column {columns[j]!r}: not a time {row[k]!r}"
+                    ) from None
+    status = np.array([row[si].strip() if si < len(row) else "" for row in rows])
+    elapsed = stamps - stamps[:, :1]
+    return elapsed, status
+
+
+def history_outcomes(elapsed, status, *, cutoff_elapsed=None, quantiles=(0.1, 0.5, 0.9)) -> dict:
+    """What happened in a past race, in the terms of :class:`FieldSimulation`.
+
+    Parameters
+    ----------
+    elapsed : ndarray, shape (runners, rows)
+        Passage times [s from each runner's start], NaN when missing.
+    status : array of str
+        ``FINISHER``, ``OUT_OF_TIME``, ``WITHDRAWN``, ...
+    cutoff_elapsed : array_like, shape (rows,), optional
+        Barriers [s]: an out-of-time runner is counted at the last row they
+        reached if they arrived after its barrier, else at the next row with
+        a barrier.
+
+    Returns
+    -------
+    dict
+        ``starters``, ``finishers``, ``eliminated`` (per row), ``withdrawn``
+        (per row, at the last row reached), ``reached`` (per row),
+        ``arrival_quantiles`` (levels x rows [s]).
+    """
+    E = np.asarray(elapsed, float)
+    status = np.asarray(status)
+    n, rows = E.shape
+    started = np.isfinite(E).sum(axis=1) >= 1
+    E = E[started]
+    st = status[started]
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    fin = st == _FINISHED
+    last_row = np.where(
+        np.isfinite(E).any(axis=1), rows - 1 - np.argmax(np.isfinite(E[:, ::-1]), axis=1), 0
+    )
+    elim = np.zeros(rows, int)
+    wd = np.zeros(rows, int)
+    for i in np.nonzero(st == _TIMED_OUT)[0]:
+        j = int(last_row[i])
+        if math.isfinite(cut[j]) and E[i, j] > cut[j]:
+            elim[j] += 1
+            continue
+        nxt = [k for k in range(j + 1, rows) if math.isfinite(cut[k])]
+        elim[nxt[0] if nxt else min(j + 1, rows - 1)] += 1
+    for i in np.nonzero(~fin & (st != _TIMED_OUT))[0]:
+        wd[int(last_row[i])] += 1
+    reached = np.isfinite(E).sum(axis=0)
+    q = np.full((len(quantiles), rows), np.nan)
+    for j in range(rows):
+        v = E[:, j][np.isfinite(E[:, j])]
+        if v.size:
+            q[:, j] = np.quantile(v, quantiles)
+    return {
+        "starters": int(started.sum()),
+        "finishers": int(fin.sum()),
+        "eliminated": elim,
+        "withdrawn": wd,
+        "reached": reached,
+        "arrival_quantiles": q,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class FieldFit:
+    """Result of :func:`fit_field`.
+
+    Attributes
+    ----------
+    params : FieldParams
+    ability_mean : float
+        :math:`\\mu` relative to ``reference_elapsed`` (the median finisher) [-].
+    reference_elapsed : ndarray
+        Median finisher's passage per row [s]; rows without data are
+        interpolated on the effort fraction.
+    slopes : ndarray
+        Cumulative fatigue weight per row, measured (NaN where not measured).
+    finish_ratio : float
+        Median finisher's time / the reference's finish (1 by construction).
+    notes : tuple of str
+    """
+
+    params: FieldParams
+    ability_mean: float
+    reference_elapsed: np.ndarray
+    slopes: np.ndarray
+    notes: tuple[str, ...] = ()
+
+
+def _robust_sd(x):
+    q16, q84 = np.quantile(x, [0.1587, 0.8413])
+    return 0.5 * float(q84 - q16)
+
+
+def fit_field(
+    elapsed, status, *, leg_effort, early_fraction: float = 0.3, min_runners: int = 20, source=""
+) -> FieldFit:
+    """Calibrate :class:`FieldParams` on the split times of a past race.
+
+    Parameters
+    ----------
+    elapsed : ndarray, shape (runners, rows)
+        Passage times [s from each runner's start] (NaN when missing).
+    status : array of str
+        Final status per runner (``FINISHER``, ``OUT_OF_TIME``, others = withdrawal).
+    leg_effort : array_like, shape (rows,)
+        Km-effort per leg [km].
+    early_fraction : float, default 0.3
+        Effort fraction of the checkpoint on which the ability spread of the
+        whole field (finishers and not) is measured.
+    min_runners : int, default 20
+        Rows with fewer finisher passages are not used.
+
+    Returns
+    -------
+    FieldFit
+
+    Notes
+    -----
+    1. Reference: the median finisher's passage per row, :math:`R_j`.
+    2. :math:`x_{ij} = \\ln(E_{ij} / R_j)`; for finishers
+       :math:`\\theta_i = x_{i,\\mathrm{finish}}`; the slope of :math:`x_{ij}`
+       on :math:`\\theta_i` is the cumulative weight :math:`W_j`, and
+       :math:`\\beta` is the least-squares fit of
+       :math:`W_j = 1 + \\beta g_j` (the cumulative form of :func:`fatigue_weights`).
+    3. ``leg_sigma``: median over legs of the residual spread of the log leg
+       times after regression on :math:`\\theta`.
+    4. ``spread`` and :math:`\\mu`: robust spread and median of
+       :math:`x_{ij^*}/W_{j^*}` over every runner passing the checkpoint
+       :math:`j^*` nearest ``early_fraction`` (noise variance removed).
+    5. ``dnf_share``: starters neither finisher nor out of time;
+       ``dnf_ability``: :math:`\\kappa` reproducing the mean standard score
+       (rank at an early checkpoint) of those who withdrew.
+    """
+    from scipy.special import ndtri
+
+    E = np.asarray(elapsed, float)
+    st = np.asarray(status)
+    started = np.isfinite(E[:, 1:]).any(axis=1)
+    E, st = E[started], st[started]
+    n, rows = E.shape
+    eff = _as_rows(leg_effort, rows, "leg_effort")
+    cfrac = np.cumsum(eff) / max(eff.sum(), 1e-9)
+    fin = (st == _FINISHED) & np.isfinite(E[:, -1])
+    if fin.sum() < min_runners:
+        raise HistoryError(f"fit_field: only {int(fin.sum())} finishers with a finish time")
+    notes = []
+    good = np.isfinite(E[fin]).sum(axis=0) >= min_runners
+    good[0] = True
+    with np.errstate(all="ignore"):
+        R = np.where(good, np.nanmedian(np.where(good, E[fin], 0.0), axis=0), np.nan)
+    R[0] = 0.0
+    bad = ~np.isfinite(R) | (np.r_[0.0, np.diff(np.fmax.accumulate(np.nan_to_num(R)))] < 0)
+    if np.any(~good):
+        notes.append(f"{int((~good).sum())} checkpoints without data (interpolated)")
+    R = np.interp(cfrac, cfrac[np.isfinite(R)], R[np.isfinite(R)]) if np.any(bad) else R
+    R = np.maximum.accumulate(R)
+    r = np.diff(R, prepend=0.0)
+    r[1:] = np.maximum(r[1:], 1.0)
+    with np.errstate(all="ignore"):
+        X = np.log(E / np.where(R > 0, R, np.nan))
+    theta_f = X[fin, -1]
+    W = np.full(rows, np.nan)
+    tc = theta_f - theta_f.mean()
+    for j in range(1, rows):
+        if not good[j]:
+            continue
+        x = X[fin, j]
+        ok = np.isfinite(x)
+        if ok.sum() >= min_runners:
+            a = tc[ok] - tc[ok].mean()
+            W[j] = float(np.sum(a * (x[ok] - x[ok].mean())) / np.sum(a * a))
+    # cumulative form g_j of the fatigue weights
+    e = eff[1:] if eff[1:].sum() > 0 else np.ones(rows - 1)
+    c_end = np.cumsum(e) / e.sum()
+    c_mid = c_end - e / (2 * e.sum())
+    rr = r[1:]
+    cbar = float(np.sum(rr * c_mid) / rr.sum())
+    g = np.r_[0.0, np.cumsum(rr * (c_mid - cbar)) / np.cumsum(rr)]
+    ok = np.isfinite(W) & (np.arange(rows) > 0) & (np.arange(rows) < rows - 1)
+    beta = float(np.sum(g[ok] * (W[ok] - 1)) / np.sum(g[ok] ** 2)) if ok.sum() >= 2 else 0.5
+    beta = float(np.clip(beta, -2.0, 2.0))
+    # leg noise
+    sig = []
+    for j in range(1, rows):
+        y = np.log(E[fin, j] - E[fin, j - 1])
+        okj = np.isfinite(y) & np.isfinite(theta_f)
+        if okj.sum() >= min_runners:
+            A = np.c_[np.ones(okj.sum()), theta_f[okj]]
+            coef, *_ = np.linalg.lstsq(A, y[okj], rcond=None)
+            res = y[okj] - A @ coef
+            sig.append(_robust_sd(res))
+    sigma = float(np.median(sig)) if sig else DEFAULT_FIELD.leg_sigma
+    # ability spread on an early checkpoint, whole field
+    cover = np.isfinite(E).sum(axis=0) / n
+    cand = [
+        j for j in range(1, rows - 1) if cover[j] >= 0.85 and math.isfinite(W[j]) and W[j] > 0.2
+    ]
+    if not cand:
+        cand = [rows - 1]
+        notes.append("no early checkpoint passed by 85 % of the field: spread from the finish")
+    js = min(cand, key=lambda j: abs(cfrac[j] - early_fraction))
+    Wj = W[js] if math.isfinite(W[js]) else 1.0
+    th = X[:, js] / Wj
+    th = th[np.isfinite(th)]
+    noise_var = sigma**2 * float(np.sum(r[1 : js + 1] ** 2) / np.sum(r[1 : js + 1]) ** 2) / Wj**2
+    spread = math.sqrt(max(_robust_sd(th) ** 2 - noise_var, 0.02**2))
+    mu = float(np.median(th))
+    # withdrawals
+    timed_out = st == _TIMED_OUT
+    dnf = ~fin & ~timed_out & (st != _FINISHED)
+    dnf_share = float(dnf.mean())
+    cand1 = [j for j in range(1, rows) if cover[j] >= 0.9 and cfrac[j] >= 0.1]
+    j1 = cand1[0] if cand1 else 1
+    kappa = 0.0
+    v = E[:, j1]
+    okv = np.isfinite(v)
+    if okv.sum() >= min_runners and dnf[okv].sum() >= 5 and dnf_share > 0:
+        ranks = np.argsort(np.argsort(v[okv]))
+        zs = ndtri((ranks + 0.5) / okv.sum())
+        target = float(zs[dnf[okv]].mean())
+        x, wts = np.polynomial.hermite_e.hermegauss(60)
+        wts = wts / wts.sum()
+
+        def mean_z(k):
+            lam = _dnf_rate(dnf_share, k)
+            p = 1 - np.exp(-lam * np.exp(k * x))
+            return float(np.sum(wts * p * x) / np.sum(wts * p))
+
+        lo, hi = -3.0, 3.0
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if mean_z(mid) < target else (lo, mid)
+        kappa = 0.5 * (lo + hi)
+    params = FieldParams(
+        spread=float(min(spread, 2.0)),
+        leg_sigma=float(min(sigma, 2.0)),
+        fatigue=beta,
+        dnf_share=float(min(dnf_share, 0.95)),
+        dnf_ability=float(kappa),
+        finish_share=float(np.clip(fin.mean(), 0.0, 1.0)),
+        source=source or "fit_field",
+    )
+    return FieldFit(
+        params=params, ability_mean=mu, reference_elapsed=R, slopes=W, notes=tuple(notes)
+    )
+
+
+# ---------------------------------------------------------------- event
+
+
+@dataclass(frozen=True, eq=False)
+class EventPlan:
+    """An event: its races, their shared stations and (optionally) simulations.
+
+    Attributes
+    ----------
+    name : str
+    path : Path or None
+    races : tuple of Race
+    stations : tuple of Station
+    margin_s, sweep_s, radius_m : float
+    origin : datetime
+        Occupancy clock origin: the earliest start, floored to the hour.
+    simulations : tuple of FieldSimulation
+        One per race (empty when not simulated).
+    warnings : tuple of str
+    """
+
+    name: str
+    path: Path | None
+    races: tuple[Race, ...]
+    stations: tuple[Station, ...]
+    margin_s: float
+    sweep_s: float
+    radius_m: float
+    origin: dt.datetime
+    simulations: tuple[FieldSimulation, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+
+def plan_event(
+    races: Sequence[Race],
+    *,
+    name: str = "event",
+    path=None,
+    margin_s: float = 1800.0,
+    sweep_s: float = 1800.0,
+    radius_m: float = 200.0,
+    night: bool = True,
+    warnings: Sequence[str] = (),
+) -> EventPlan:
+    """Stations and staffing windows of several races (pure; see :func:`station_table`)."""
+    races = tuple(races)
+    if not races:
+        raise ValueError("an event needs at least one race")
+    stations = station_table(
+        races, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m, night=night
+    )
+    t0 = min(r.start for r in races)
+    origin = t0.replace(minute=0, second=0, microsecond=0)
+    return EventPlan(
+        name=name,
+        path=Path(path) if path is not None else None,
+        races=races,
+        stations=stations,
+        margin_s=float(margin_s),
+        sweep_s=float(sweep_s),
+        radius_m=float(radius_m),
+        origin=origin,
+        warnings=tuple(warnings),
+    )
+
+
+def load_event_plan(
+    path,
+    *,
+    margin_s: float = 1800.0,
+    sweep_s: float = 1800.0,
+    radius_m: float = 200.0,
+    model: str = "trail",
+    night: bool = True,
+) -> EventPlan:
+    """Read an ``event.toml`` (or its folder), plan every course and group the stations.
+
+    Uses :func:`coursekit.course.load_event`, :func:`coursekit.course.load_course`
+    and :func:`coursekit.cutoffs.plan`.
+    """
+    from .course import load_event
+    from .cutoffs import plan
+
+    ev = load_event(path)
+    races, warns = [], []
+    for course in ev.load_courses():
+        p = plan(course, model=model)
+        races.append(Race.from_plan(p))
+        warns += [f"{course.name}: {w}" for w in p.warnings]
+    return plan_event(
+        races,
+        name=ev.name,
+        path=ev.path,
+        margin_s=margin_s,
+        sweep_s=sweep_s,
+        radius_m=radius_m,
+        night=night,
+        warnings=warns,
+    )
+
+
+def simulate_event(
+    event: EventPlan,
+    *,
+    n_runners: int | Sequence[int] = 1000,
+    repetitions: int = 100,
+    params: FieldParams = DEFAULT_FIELD,
+    finish_share: float | None = None,
+    seed: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    **kw,
+) -> EventPlan:
+    """Simulate the field of every race of ``event`` (see :func:`simulate_race`).
+
+    ``n_runners`` is one number for every race or one per race. Each race gets
+    its own random stream spawned from ``seed``. Races without barriers are
+    simulated with the default field's median runner (``ability_mean`` from
+    the finish share cannot be solved) and a warning.
+    """
+    counts = (
+        [int(n_runners)] * len(event.races)
+        if np.ndim(n_runners) == 0
+        else [int(x) for x in n_runners]
+    )
+    if len(counts) != len(event.races):
+        raise ValueError(f"n_runners: one value or {len(event.races)} values")
+    seeds = np.random.SeedSequence(seed).spawn(len(event.races))
+    sims, warns = [], list(event.warnings)
+    for race, n, ss in zip(event.races, counts, seeds, strict=True):
+        barrier = np.any(np.isfinite(race.cutoff_elapsed[1:]))
+        extra = {} if barrier else {"ability_mean": 0.0}
+        if not barrier:
+            warns.append(f"{race.name}: no barriers; simulated around the reference runner")
+        sims.append(
+            simulate_race(
+                race,
+                n_runners=n,
+                repetitions=repetitions,
+                params=params,
+                finish_share=finish_share,
+                seed=np.random.default_rng(ss),
+                hour_offset_s=(race.start - event.origin).total_seconds(),
+                progress=progress,
+                **extra,
+                **kw,
+            )
+        )
+    return replace(event, simulations=tuple(sims), warnings=tuple(warns))
+
+
+# ---------------------------------------------------------------- summary and figure
+
+
+def _iso(t: dt.datetime | None):
+    return None if t is None else t.isoformat(timespec="minutes")
+
+
+def _r(x, nd=1):
+    if x is None:
+        return None
+    x = float(x)
+    return round(x, nd) if math.isfinite(x) else None
+
+
+def _station_occupancy(event: EventPlan, station: Station):
+    """Mean arrivals per clock hour at a station, all passages summed."""
+    if not event.simulations:
+        return None
+    by_name = {r.name: (r, s) for r, s in zip(event.races, event.simulations, strict=True)}
+    total = np.zeros(0)
+    for p in station.passages:
+        _, sim = by_name[p.race]
+        o = sim.occupancy[p.row]
+        if o.size > total.size:
+            total = np.pad(total, (0, o.size - total.size))
+        total[: o.size] += o
+    return total
+
+
+def event_summary(event: EventPlan) -> dict:
+    """The event as plain data (JSON-ready) for the CLI and the roadbook index.
+
+    Returns
+    -------
+    dict
+        ``event, file, origin, margin_s, sweep_s, radius_m, warnings``;
+        ``races``: ``name, start, limit_s, checkpoints``;
+        ``stations`` (by opening time): ``name, key, lat, lon, open, close,
+        night, dark_s, dark`` ([begin, end] ISO pairs), ``races`` and
+        ``passages`` (``race, row, name, distance_m, first_arrival, cutoff,
+        last_arrival, night, services``), and when simulated ``occupancy``:
+        ``hours`` (ISO start of each clock hour), ``arrivals`` (mean runners
+        arriving in that hour, all races), ``peak``, ``peak_hour``;
+        ``simulation`` (None when not simulated): ``n_runners, repetitions,
+        seed, params`` and ``races``: per race ``race, ability_mean,
+        finish_share`` (mean, p05, p95) and ``checkpoints``: ``name, reached,
+        withdrawn, eliminated, eliminated_p05, eliminated_p95, arrival_p10,
+        arrival_p50, arrival_p90, last_arrival, last_arrival_p95,
+        peak_hourly, peak_hourly_p95`` (times ISO).
+        Times are ISO 8601 with offset; durations and distances SI.
+    """
+    out = {
+        "event": event.name,
+        "file": str(event.path) if event.path else None,
+        "origin": _iso(event.origin),
+        "margin_s": event.margin_s,
+        "sweep_s": event.sweep_s,
+        "radius_m": event.radius_m,
+        "warnings": list(event.warnings),
+        "races": [
+            {
+                "name": r.name,
+                "start": _iso(r.start),
+                "limit_s": _r(r.cutoff_elapsed[-1], 0),
+                "checkpoints": len(r.names),
+            }
+            for r in event.races
+        ],
+        "stations": [],
+        "simulation": None,
+    }
+    for s in event.stations:
+        rec = {
+            "name": s.name,
+            "key": s.key,
+            "lat": _r(s.lat, 6),
+            "lon": _r(s.lon, 6),
+            "open": _iso(s.open),
+            "close": _iso(s.close),
+            "night": s.night,
+            "dark_s": _r(s.dark_s, 0),
+            "dark": [[_iso(a), _iso(b)] for a, b in s.dark_intervals],
+            "races": list(s.races),
+            "passages": [
+                {
+                    "race": p.race,
+                    "row": p.row,
+                    "name": p.name,
+                    "distance_m": _r(p.distance_m, 0),
+                    "first_arrival": _iso(p.first_arrival),
+                    "cutoff": _iso(p.cutoff),
+                    "last_arrival": _iso(p.last_arrival),
+                    "night": p.night,
+                    "services": list(p.services),
+                }
+                for p in s.passages
+            ],
+        }
+        occ = _station_occupancy(event, s)
+        if occ is not None:
+            nz = np.nonzero(occ > 0.005)[0]
+            a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
+            hours = [event.origin + dt.timedelta(hours=h) for h in range(a, b)]
+            k = int(np.argmax(occ)) if occ.size else 0
+            rec["occupancy"] = {
+                "hours": [_iso(h) for h in hours],
+                "arrivals": [_r(x, 1) for x in occ[a:b]],
+                "peak": _r(occ.max() if occ.size else 0.0, 1),
+                "peak_hour": _iso(event.origin + dt.timedelta(hours=k)) if occ.size else None,
+            }
+        out["stations"].append(rec)
+    if event.simulations:
+        sim0 = event.simulations[0]
+        p = sim0.params
+        races = []
+        for race, sim in zip(event.races, event.simulations, strict=True):
+            em, elo, ehi = sim.band(sim.eliminated)
+            lm, _, lhi = sim.last_arrival_band()
+            pm, _, phi = sim.band(sim.occupancy_peak)
+            fs = sim.finishers / sim.n_runners
+            q = sim.arrival_quantiles
+            lev = list(np.round(sim.quantile_levels, 3))
+
+            def qi(level, q=q, lev=lev):
+                return lev.index(level) if level in lev else None
+
+            cps = []
+            for j, name in enumerate(race.names):
+                row = {
+                    "name": name,
+                    "reached": _r(sim.reached[:, j].mean(), 1),
+                    "withdrawn": _r(sim.withdrawn[:, j].mean(), 1),
+                    "eliminated": _r(em[j], 1),
+                    "eliminated_p05": _r(elo[j], 1),
+                    "eliminated_p95": _r(ehi[j], 1),
+                }
+                for lvl, key in ((0.1, "arrival_p10"), (0.5, "arrival_p50"), (0.9, "arrival_p90")):
+                    i = qi(lvl)
+                    v = q[i, j] if i is not None else math.nan
+                    row[key] = _iso(race.clock(v)) if math.isfinite(v) else None
+                row["last_arrival"] = _iso(race.clock(lm[j])) if math.isfinite(lm[j]) else None
+                row["last_arrival_p95"] = (
+                    _iso(race.clock(lhi[j])) if math.isfinite(lhi[j]) else None
+                )
+                row["peak_hourly"] = _r(pm[j], 1)
+                row["peak_hourly_p95"] = _r(phi[j], 1)
+                cps.append(row)
+            races.append(
+                {
+                    "race": race.name,
+                    "n_runners": sim.n_runners,
+                    "ability_mean": _r(sim.ability_mean, 4),
+                    "finish_share": {
+                        "mean": _r(fs.mean(), 4),
+                        "p05": _r(np.percentile(fs, 5), 4),
+                        "p95": _r(np.percentile(fs, 95), 4),
+                    },
+                    "checkpoints": cps,
+                }
+            )
+        out["simulation"] = {
+            "n_runners": [s.n_runners for s in event.simulations],
+            "repetitions": sim0.repetitions,
+            "seed": sim0.seed,
+            "params": {
+                "spread": p.spread,
+                "leg_sigma": p.leg_sigma,
+                "fatigue": p.fatigue,
+                "dnf_share": p.dnf_share,
+                "dnf_ability": p.dnf_ability,
+                "finish_share": p.finish_share,
+                "source": p.source,
+            },
+            "races": races,
+        }
+    return out
+
+
+def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110):
+    """Bar charts of the runners arriving per hour at each station (matplotlib).
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`event_summary` of a simulated event.
+    path : str or Path
+        Output .png or .svg (written atomically).
+    stations : sequence of str, optional
+        Station names to draw (default: every station with occupancy, except
+        start-only rows).
+    """
+    import io as _io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .io import atomic_write_bytes
+
+    recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
+    if stations is not None:
+        want = {normalize_name(x) for x in stations}
+        recs = [s for s in recs if s["key"] in want]
+    if not recs:
+        raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
+    n = len(recs)
+    fig, axes = plt.subplots(n, 1, figsize=(8, 1.6 * n + 0.6), squeeze=False)
+    for ax, s in zip(axes[:, 0], recs, strict=True):
+        o = s["occupancy"]
+        hours = [dt.datetime.fromisoformat(h) for h in o["hours"]]
+        ax.bar(hours, o["arrivals"], width=1 / 24, align="edge", color="#4477aa")
+        ax.set_ylabel("runners/h", fontsize=7)
+        ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    buf = _io.BytesIO()
+    suffix = Path(path).suffix.lower().lstrip(".") or "png"
+    fig.savefig(buf, format=suffix, dpi=dpi)
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
