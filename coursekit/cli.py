@@ -281,3 +281,338 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
             parts.append(text_block)
         text = "\n".join(parts)
     _emit(text, output)
+
+
+# ---------------- courses
+
+_SCHEMATIC_BANNER = (
+    "SCHEMATIC COURSE: the track is a sketch through places, not a surveyed route; "
+    "distances and D+/D- are estimates"
+)
+TOLERANCE = click.option(
+    "--tolerance",
+    "tolerance_m",
+    type=click.FloatRange(min=0, min_open=True),
+    default=250.0,
+    show_default=True,
+    metavar="M",
+    help="Largest distance from a checkpoint to the track [m].",
+)
+COURSE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _iso(dt):
+    return dt.isoformat() if dt is not None else None
+
+
+def _legs_records(course, legs) -> list[dict]:
+    recs = []
+    for i, name in enumerate(legs.names):
+        sp = legs.specs[i]
+        recs.append(
+            {
+                "name": name,
+                "distance_m": _num(legs.distance[i], 1),
+                "elevation_m": _num(legs.elevation[i], 1),
+                "gain_m": _num(legs.gain[i]),
+                "loss_m": _num(legs.loss[i]),
+                "leg_distance_m": _num(legs.leg_distance[i], 1),
+                "leg_gain_m": _num(legs.leg_gain[i]),
+                "leg_loss_m": _num(legs.leg_loss[i]),
+                "leg_km_effort": _num(legs.leg_km_effort[i], 2),
+                "services": list(legs.services[i]),
+                "drop_bag": bool(legs.drop_bag[i]),
+                "cutoff": _iso(sp.cutoff) if sp is not None else None,
+                "offset_m": _num(legs.offset[i], 1),
+                "lat": _num(legs.lat[i], 6),
+                "lon": _num(legs.lon[i], 6),
+                "implicit": sp is None,
+            }
+        )
+    return recs
+
+
+@cli.command()
+@click.argument("course_file", metavar="COURSE.toml", type=COURSE)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@TOLERANCE
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def legs(course_file, fmt, tolerance_m, output):
+    """The legs table of a course: distance, D+/D- and km-effort between checkpoints.
+
+    \b
+    Example:
+        coursekit legs courses/haut/haut-120.toml
+        coursekit legs course.toml --format json
+    """
+    from .checkpoints import course_legs
+    from .course import load_course
+
+    course = load_course(course_file)
+    lg = course_legs(course, tolerance_m=tolerance_m)
+    recs = _legs_records(course, lg)
+    p = course.profile
+    if fmt == "json":
+        obj = {
+            "course": course.name,
+            "file": str(course_file),
+            "schematic": course.schematic,
+            "distance_m": _num(p.total_distance, 1),
+            "gain_m": _num(p.total_gain),
+            "loss_m": _num(p.total_loss),
+            "distance_method": p.distance_method,
+            "gain_method": p.gain_method,
+            "checkpoints": recs,
+        }
+        text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        keys = [k for k in recs[0] if k != "services"]
+        rows = [[r[k] for k in keys] + [" ".join(r["services"])] for r in recs]
+        text = _csv(keys + ["services"], rows)
+        if course.schematic:
+            text = "# " + _SCHEMATIC_BANNER + "\n" + text
+    else:
+        head = []
+        if course.schematic:
+            head.append(_SCHEMATIC_BANNER)
+        head.append(
+            f"{course.name}: {p.total_distance / 1000:.2f} km, D+ {_fmt(p.total_gain)} m, "
+            f"D- {_fmt(p.total_loss)} m ({p.distance_method}; {p.gain_method})"
+        )
+        rows = []
+        for i, r in enumerate(recs):
+            rows.append(
+                [
+                    recs[i - 1]["name"] if i else "",
+                    r["name"],
+                    _fmt(r["leg_distance_m"] / 1000, "{:.1f}"),
+                    _fmt(r["leg_gain_m"]),
+                    _fmt(r["leg_loss_m"]),
+                    _fmt(r["distance_m"] / 1000, "{:.1f}"),
+                    _fmt(r["gain_m"]),
+                    _fmt(r["loss_m"]),
+                    _fmt(r["elevation_m"]),
+                    _fmt(r["leg_km_effort"], "{:.1f}"),
+                    " ".join(r["services"]),
+                    "yes" if r["drop_bag"] else "",
+                ]
+            )
+        text = (
+            "\n".join(head)
+            + "\n\n"
+            + _table(
+                [
+                    "from",
+                    "to",
+                    "leg km",
+                    "leg D+",
+                    "leg D-",
+                    "km",
+                    "D+",
+                    "D-",
+                    "alt m",
+                    "km-effort",
+                    "services",
+                    "drop bag",
+                ],
+                rows,
+                "llrrrrrrrrll",
+            )
+        )
+    _emit(text, output)
+
+
+def _check_findings(course, tolerance_m):
+    from .checkpoints import Finding, check_course
+
+    findings = list(check_course(course, tolerance_m=tolerance_m))
+    if any(f.level == "error" for f in findings):
+        return findings
+    try:
+        from . import cutoffs
+    except ImportError:
+        return findings
+    check_plan = getattr(cutoffs, "check_plan", None)
+    plan_fn = getattr(cutoffs, "plan", None)
+    if check_plan is None or plan_fn is None:
+        return findings
+    try:
+        pl = plan_fn(course)
+    except CoursekitError as exc:
+        findings.append(Finding("error", "plan", str(exc)))
+        return findings
+    for item in check_plan(pl):
+        if isinstance(item, Finding):
+            findings.append(item)
+        elif isinstance(item, tuple) and len(item) == 3:
+            findings.append(Finding(*item))
+        else:
+            findings.append(Finding("warning", "cutoffs", str(item)))
+    return findings
+
+
+@cli.command()
+@click.argument("course_file", metavar="COURSE.toml", type=COURSE)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@TOLERANCE
+def check(course_file, fmt, tolerance_m):
+    """Check a course file: declared figures, checkpoints, loop, fixed cutoffs.
+
+    Exit status 1 when there is any error; warnings are listed.
+
+    \b
+    Example:
+        coursekit check courses/haut/haut-120.toml
+        coursekit check course.toml --format json
+    """
+    from .course import load_course
+
+    course = load_course(course_file)
+    findings = _check_findings(course, tolerance_m)
+    n_err = sum(f.level == "error" for f in findings)
+    n_warn = sum(f.level == "warning" for f in findings)
+    if fmt == "json":
+        obj = {
+            "course": course.name,
+            "file": str(course_file),
+            "schematic": course.schematic,
+            "errors": n_err,
+            "warnings": n_warn,
+            "findings": [f._asdict() for f in findings],
+        }
+        click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+    else:
+        lines = []
+        if course.schematic:
+            lines.append(_SCHEMATIC_BANNER)
+        lines.append(f"{course_file}: {course.name}")
+        for f in findings:
+            lines.append(f"  {f.level}: [{f.code}] {f.message}")
+        lines.append(f"{n_err} error(s), {n_warn} warning(s)")
+        click.echo("\n".join(lines))
+    if n_err:
+        raise SystemExit(1)
+
+
+def _cp_description(course, legs, i) -> str:
+    sp = legs.specs[i]
+    bits = [f"km {legs.distance[i] / 1000:.1f}"]
+    if math.isfinite(legs.elevation[i]):
+        bits.append(f"alt {legs.elevation[i]:.0f} m")
+    if legs.services[i]:
+        bits.append("services: " + ", ".join(legs.services[i]))
+    if sp is not None and sp.cutoff is not None:
+        el = (sp.cutoff - course.start).total_seconds()
+        loc = sp.cutoff
+        bits.append(
+            f"cutoff {loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"
+        )
+    if course.schematic:
+        bits.append("schematic course")
+    return "; ".join(bits)
+
+
+@cli.command()
+@click.argument("course_file", metavar="COURSE.toml", type=COURSE)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The GPX to write.",
+)
+@click.option(
+    "--simplify",
+    "simplify_m",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="M",
+    help="Simplify the track (Douglas-Peucker, M metres in a local projection).",
+)
+@TOLERANCE
+def export(course_file, output, simplify_m, tolerance_m):
+    """Write a GPX for runners: the track plus one waypoint per checkpoint.
+
+    \b
+    Example:
+        coursekit export courses/haut/haut-120.toml -o haut-120-watch.gpx
+        coursekit export course.toml -o out.gpx --simplify 5
+    """
+    import numpy as np
+
+    from .checkpoints import course_legs
+    from .course import SKETCH_MARK, load_course
+    from .gpx import Waypoint, write_gpx
+
+    course = load_course(course_file)
+    lg = course_legs(course, tolerance_m=tolerance_m)
+    tr = course.track
+    lat, lon, ele = tr.lat, tr.lon, tr.elevation
+    desc = f"{course.name}: exported by coursekit from {course_file.name}"
+    if simplify_m is not None and len(tr) > 2:
+        import shapely
+
+        from .geodesy import local_projection
+
+        proj = local_projection(lat, lon)
+        x, y = proj.forward(lat, lon)
+        line = shapely.linestrings(np.column_stack([x, y, np.arange(x.size, dtype=float)]))
+        simp = shapely.simplify(line, simplify_m, preserve_topology=False)
+        keep = np.rint(shapely.get_coordinates(simp, include_z=True)[:, 2]).astype(int)
+        lat, lon, ele = lat[keep], lon[keep], ele[keep]
+        desc += (
+            f"; track simplified (Douglas-Peucker, tolerance {simplify_m:g} m in a local "
+            f"projection): {keep.size} of {len(tr)} points kept"
+        )
+    if course.schematic:
+        desc += f"; {SKETCH_MARK}: the track is a sketch, not a surveyed route"
+    wpts = [
+        Waypoint(
+            name=name,
+            lat=float(lg.lat[i]),
+            lon=float(lg.lon[i]),
+            elevation=float(lg.elevation[i]),
+            description=_cp_description(course, lg, i),
+            type="checkpoint",
+        )
+        for i, name in enumerate(lg.names)
+    ]
+    write_gpx(output, lat, lon, ele, name=course.name, description=desc, waypoints=wpts)
+    click.echo(f"wrote {output} ({lat.size} points, {len(wpts)} checkpoints)", err=True)
+
+
+@cli.command()
+@click.argument("places_file", metavar="PLACES.toml", type=COURSE)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The GPX to write.",
+)
+@click.option(
+    "--spacing",
+    type=click.FloatRange(min=1),
+    default=25.0,
+    show_default=True,
+    metavar="M",
+    help="Largest step between track points [m].",
+)
+def sketch(places_file, output, spacing):
+    """Draw a schematic GPX through an ordered list of places (marked schematic).
+
+    \b
+    Example:
+        coursekit sketch haut-120-places.toml -o haut-120.gpx
+    """
+    from .sketch import load_places, write_sketch
+
+    places = load_places(places_file)
+    st = write_sketch(places, output, spacing=spacing)
+    click.echo(
+        f"wrote {output}: schematic, {len(places.places)} places, "
+        f"{st.distance[-1] / 1000:.2f} km, {st.lat.size} points",
+        err=True,
+    )

@@ -1,0 +1,253 @@
+"""Schematic tracks through an ordered list of places (``coursekit sketch``).
+
+When no GPX of a course exists, a *sketch* joins its places by geodesic lines
+densified every ~25 m, with the altitude interpolated linearly along the
+distance between places. It is honest about being a sketch: no wiggle is
+added, the GPX's creator and description say ``coursekit sketch
+(schematic)`` (see :data:`coursekit.course.SKETCH_MARK`), and a course file
+using it is schematic in every output.
+
+Places file (TOML)::
+
+    name = "HAUT 120 (sketch)"          # required
+    description = "..."                 # optional
+    source = "places.json"              # optional
+
+    [[places]]                          # in course order, at least two
+    name = "Imlil"                      # required
+    lat = 31.137                        # required [degrees]
+    lon = -7.919                        # required [degrees]
+    alt_m = 1740                        # optional [m]; interpolated when absent
+    schematic_position = false          # optional: position guessed, not known
+    source = "..."                      # optional
+    confidence = "medium"               # optional: high | medium | low
+    note = "..."                        # optional
+
+A places file must not look like a course file: ``gpx`` or ``start`` is an error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .course import SKETCH_MARK, _Ctx, _read_toml
+
+__all__ = ["Place", "Places", "SketchTrack", "load_places", "sketch_track", "write_sketch"]
+
+_TOP = {"name", "description", "source", "places"}
+_PLACE = {
+    "name",
+    "lat",
+    "lon",
+    "alt_m",
+    "schematic_position",
+    "source",
+    "confidence",
+    "note",
+}
+_CONFIDENCE = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One place of a sketch: position [degrees], altitude [m] (NaN if unknown)."""
+
+    name: str
+    lat: float
+    lon: float
+    alt_m: float = math.nan
+    schematic_position: bool = False
+    source: str = ""
+    confidence: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Places:
+    """A places file: its name, description and places in course order."""
+
+    name: str
+    path: Path | None
+    places: tuple[Place, ...]
+    description: str = ""
+    source: str = ""
+
+
+def load_places(path) -> Places:
+    """Read a places TOML file (see module docstring).
+
+    Raises
+    ------
+    CourseFileError
+        Unknown or missing keys, wrong types, fewer than two places, or a file
+        that looks like a course file (``gpx``/``start``).
+    """
+    path = Path(path)
+    raw = _read_toml(path, "places")
+    ctx = _Ctx(path, "")
+    for k in ("gpx", "start"):
+        if k in raw:
+            raise ctx.err(
+                k,
+                "a places file must not look like a course file (no gpx/start): give the "
+                "course file to legs/check/export, and its places to sketch",
+            )
+    ctx.check_keys(raw, _TOP, "the places file")
+    name = ctx.str_(raw, "name", required=True)
+    items = raw.get("places")
+    if not isinstance(items, list) or len(items) < 2:
+        raise ctx.err("places", "needs at least two [[places]] tables, in course order")
+    places = []
+    for i, p in enumerate(items):
+        c = _Ctx(path, f"places[{i}]")
+        if not isinstance(p, dict):
+            raise c.err(None, "expected a table")
+        pname = c.str_(p, "name", required=True)
+        c = _Ctx(path, f"places[{i}] ({pname!r})")
+        c.check_keys(p, _PLACE, "[[places]]")
+        lat = c.num(p, "lat", lo=-90, hi=90)
+        lon = c.num(p, "lon", lo=-180, hi=180)
+        if lat is None or lon is None:
+            raise c.err(
+                "lat" if lat is None else "lon",
+                "is required (a place with no known coordinates gets an estimated position "
+                "and schematic_position = true)",
+            )
+        conf = c.str_(p, "confidence", default="")
+        if conf and conf not in _CONFIDENCE:
+            raise c.err("confidence", f"expected one of {', '.join(_CONFIDENCE)}, got {conf!r}")
+        places.append(
+            Place(
+                name=pname,
+                lat=lat,
+                lon=lon,
+                alt_m=c.num(p, "alt_m", default=math.nan, lo=-500, hi=9000),
+                schematic_position=c.bool_(p, "schematic_position"),
+                source=c.str_(p, "source", default=""),
+                confidence=conf,
+                note=c.str_(p, "note", default=""),
+            )
+        )
+    return Places(
+        name=name,
+        path=path,
+        places=tuple(places),
+        description=ctx.str_(raw, "description", default=""),
+        source=ctx.str_(raw, "source", default=""),
+    )
+
+
+class SketchTrack(NamedTuple):
+    """Points of a sketch and where each place falls among them.
+
+    ``lat, lon`` [degrees], ``elevation`` [m], ``place_index`` (index of each
+    place's point), ``distance`` (cumulative [m]).
+    """
+
+    lat: np.ndarray
+    lon: np.ndarray
+    elevation: np.ndarray
+    place_index: np.ndarray
+    distance: np.ndarray
+
+
+def sketch_track(places, *, spacing: float = 25.0) -> SketchTrack:
+    """Join places by geodesic legs densified every ``spacing`` metres.
+
+    Parameters
+    ----------
+    places : sequence of Place
+    spacing : float, default 25
+        Largest step between points [m].
+
+    Returns
+    -------
+    SketchTrack
+        Altitude interpolated linearly along distance between places that
+        have one (held constant before the first / after the last known one;
+        NaN everywhere when no place has an altitude).
+    """
+    from .geodesy import cumulative_distance, geodesic_line
+
+    if not spacing > 0:
+        raise ValueError(f"spacing must be > 0 m, got {spacing}")
+    if len(places) < 2:
+        raise ValueError("a sketch needs at least two places")
+    lats, lons, idx = [np.array([places[0].lat])], [np.array([places[0].lon])], [0]
+    n = 1
+    for a, b in zip(places[:-1], places[1:], strict=True):
+        la, lo = geodesic_line(a.lat, a.lon, b.lat, b.lon, spacing=spacing)
+        lats.append(la[1:])
+        lons.append(lo[1:])
+        n += la.size - 1
+        idx.append(n - 1)
+    lat = np.concatenate(lats)
+    lon = np.concatenate(lons)
+    dist = cumulative_distance(lat, lon)
+    place_index = np.asarray(idx, int)
+    alt = np.array([p.alt_m for p in places], float)
+    known = np.isfinite(alt)
+    if known.any():
+        ele = np.interp(dist, dist[place_index][known], alt[known])
+    else:
+        ele = np.full(lat.size, np.nan)
+    return SketchTrack(lat, lon, ele, place_index, dist)
+
+
+def write_sketch(places: Places, path, *, spacing: float = 25.0) -> SketchTrack:
+    """Write the sketch of ``places`` as a GPX marked schematic, with one waypoint per place."""
+    from .gpx import Waypoint, write_gpx
+
+    st = sketch_track(places.places, spacing=spacing)
+    wpts = []
+    guessed = []
+    for p, i in zip(places.places, st.place_index.tolist(), strict=True):
+        bits = [f"km {st.distance[i] / 1000:.2f}"]
+        if math.isfinite(p.alt_m):
+            bits.append(f"alt {p.alt_m:.0f} m")
+        if p.schematic_position:
+            bits.append("schematic position (no known coordinates)")
+            guessed.append(p.name)
+        if p.confidence:
+            bits.append(f"confidence {p.confidence}")
+        if p.source:
+            bits.append(f"source: {p.source}")
+        if p.note:
+            bits.append(p.note)
+        wpts.append(
+            Waypoint(
+                name=p.name,
+                lat=p.lat,
+                lon=p.lon,
+                elevation=p.alt_m,
+                description="; ".join(bits),
+                type="place (schematic position)" if p.schematic_position else "place",
+            )
+        )
+    desc = (
+        f"{SKETCH_MARK}: straight geodesic legs between {len(places.places)} places, "
+        f"points every {spacing:g} m, altitude interpolated linearly between places; "
+        "not a surveyed route."
+    )
+    if guessed:
+        desc += " Positions guessed: " + ", ".join(guessed) + "."
+    if places.description:
+        desc += " " + places.description
+    if places.source:
+        desc += f" Places from {places.source}."
+    write_gpx(
+        path,
+        st.lat,
+        st.lon,
+        st.elevation,
+        name=places.name,
+        description=desc,
+        waypoints=wpts,
+        creator=SKETCH_MARK,
+    )
+    return st
