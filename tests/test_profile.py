@@ -1,0 +1,225 @@
+"""Tests of coursekit.profile: threshold rule, automatic gain, jitter-robust distance, stats."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coursekit.geodesy import segment_lengths
+from coursekit.gpx import read_gpx
+from coursekit.profile import (
+    auto_gain_loss,
+    course_stats,
+    denoise_distance,
+    itra_points,
+    km_effort,
+    make_profile,
+    splits,
+    threshold_gain_loss,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from synthetic import make_track  # noqa: E402
+
+elev = st.lists(
+    st.one_of(st.floats(-400, 8800, allow_nan=False), st.just(float("nan"))),
+    min_size=1,
+    max_size=200,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(elev)
+def test_threshold_zero_gain_minus_loss_is_net_change(values):
+    e = np.array(values)
+    gl = threshold_gain_loss(e, 0.0)
+    ok = e[np.isfinite(e)]
+    net = (ok[-1] - ok[0]) if ok.size else 0.0
+    assert gl.gain[-1] - gl.loss[-1] == pytest.approx(net, abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(elev, st.floats(0, 50))
+def test_threshold_cumulative_non_decreasing_and_nan_skipped(values, m):
+    e = np.array(values)
+    gl = threshold_gain_loss(e, m)
+    assert np.all(np.diff(gl.gain) >= 0) and np.all(np.diff(gl.loss) >= 0)
+    ok = np.isfinite(e)
+    gl2 = threshold_gain_loss(e[ok], m)
+    assert (gl.gain[-1], gl.loss[-1]) == pytest.approx(
+        (gl2.gain[-1] if ok.any() else 0.0, gl2.loss[-1] if ok.any() else 0.0)
+    )
+
+
+def test_threshold_rule_uses_greater_or_equal():
+    gl = threshold_gain_loss([0.0, 5.0, 0.0, 4.9], 5.0)
+    assert gl.gain[-1] == 5.0 and gl.loss[-1] == 5.0
+
+
+def test_threshold_rejects_bad_threshold():
+    with pytest.raises(ValueError):
+        threshold_gain_loss([1.0, 2.0], -1.0)
+
+
+LIVETRAIL = ["grr_2024", "mas_2024", "tdb_2024", "mtr_2024"] + [
+    f"templiers_{r}_{y}" for r in ("gtt", "endurance", "integrale") for y in (2023, 2024)
+]
+
+
+@pytest.mark.parametrize("race", LIVETRAIL)
+def test_threshold_rule_exact_on_livetrail(realdata, realdata_index, race):
+    ed = next(e for e in realdata_index["editions"] if e["id"] == race)
+    stats = ed["livetrail_track_stats"]
+    p = make_profile(read_gpx(realdata / ed["files"]["gpx"]), gain_threshold=stats["threshold_m"])
+    assert round(p.total_gain) == stats["elevation_gain_m"]
+    assert round(p.total_loss) == stats["elevation_loss_m"]
+
+
+# ---------------------------------------------------------------- automatic gain, synthetic truth
+
+
+@pytest.mark.parametrize("kind", ["planner", "baro", "gps"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_auto_gain_within_3_percent_of_truth(kind, seed):
+    syn = make_track(kind, seed)
+    d, _ = denoise_distance(syn.lat, syn.lon, syn.time)
+    gl = auto_gain_loss(d, syn.elevation, syn.time)
+    assert gl.gain[-1] == pytest.approx(syn.true_gain, rel=0.03), gl.method
+    assert gl.loss[-1] == pytest.approx(syn.true_loss, rel=0.03), gl.method
+    assert np.all(np.diff(gl.gain) >= 0) and np.all(np.diff(gl.loss) >= 0)
+    assert gl.method.startswith("auto:")
+
+
+def test_rollers_matter_in_the_synthetic_truth():
+    """The fixtures are meant to fail a method that flattens 10 m hills."""
+    syn = make_track("planner", 0)
+    assert syn.roller_gain > 0.3 * syn.true_gain
+
+
+def test_auto_gain_flat_and_missing():
+    d = np.linspace(0, 10_000, 2001)
+    gl = auto_gain_loss(d, np.full(d.size, 100.0))
+    assert gl.gain[-1] == 0 and gl.loss[-1] == 0
+    gl = auto_gain_loss(d, np.full(d.size, np.nan))
+    assert gl.gain[-1] == 0 and gl.method == "auto:no-elevation"
+
+
+def test_auto_gain_single_climb_exact():
+    d = np.linspace(0, 5000, 501)
+    e = 500 + 300 * 0.5 * (1 - np.cos(np.pi * d / 5000))
+    gl = auto_gain_loss(d, e)
+    assert gl.gain[-1] == pytest.approx(300, abs=1.0) and gl.loss[-1] < 1.0
+
+
+# ---------------------------------------------------------------- distance
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("xy_tau", [3.0, 10.0, 30.0])
+def test_distance_within_1_percent_on_noisy_recordings(seed, xy_tau):
+    syn = make_track("gps", seed, xy_tau=xy_tau)
+    raw = segment_lengths(syn.lat, syn.lon).sum()
+    assert raw > 1.05 * syn.true_distance  # the jitter really inflates the length
+    d, method = denoise_distance(syn.lat, syn.lon, syn.time)
+    assert d[-1] == pytest.approx(syn.true_distance, rel=0.01), method
+    assert "jitter-filter" in method
+    assert d.size == syn.lat.size and np.all(np.diff(d) >= 0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_distance_unchanged_on_clean_planner(seed):
+    syn = make_track("planner", seed)
+    raw = segment_lengths(syn.lat, syn.lon).sum()
+    d, method = denoise_distance(syn.lat, syn.lon, syn.time)
+    assert abs(d[-1] / raw - 1) <= 1e-4 and method == "ellipsoidal"
+
+
+def test_distance_raw_is_exact_sum():
+    syn = make_track("gps", 0)
+    d, method = denoise_distance(syn.lat, syn.lon, syn.time, method="raw")
+    assert d[-1] == pytest.approx(segment_lengths(syn.lat, syn.lon).sum(), rel=1e-12)
+    assert method == "ellipsoidal"
+    with pytest.raises(ValueError, match="raw"):
+        denoise_distance(syn.lat, syn.lon, method="smooth")
+
+
+# ---------------------------------------------------------------- real files (honest tolerances)
+
+
+@pytest.mark.parametrize(
+    ("name", "official", "rel"),
+    [
+        ("utmb_2023_tracedetrail_noisy.gpx", 10_040, 0.10),
+        ("templiers_gtt_2025_tracedetrail.gpx", 3_436, 0.10),
+        ("ccc_2024_strava_recording.gpx", 6_000, 0.10),
+    ],
+)
+def test_auto_gain_real_files(realdata, name, official, rel):
+    p = make_profile(read_gpx(realdata / name))
+    assert p.total_gain == pytest.approx(official, rel=rel), p.gain_method
+
+
+def test_tor330_and_marathon(realdata):
+    p = make_profile(read_gpx(realdata / "tor330_2025_full_dem.gpx"))
+    assert 24_000 <= p.total_gain <= 29_500
+    p = make_profile(read_gpx(realdata / "marathon_tours_2022_recording.gpx"))
+    assert p.total_gain < 150
+    assert p.total_distance == pytest.approx(42_195, rel=0.01)
+
+
+# ---------------------------------------------------------------- stats helpers
+
+
+def test_km_effort_and_itra_bands():
+    assert km_effort(80_000, 3_500) == pytest.approx(115.0)
+    assert [itra_points(k) for k in (0, 24.9, 25, 44.9, 45, 75, 115, 155, 209.9, 210)] == [
+        0,
+        0,
+        1,
+        1,
+        2,
+        3,
+        4,
+        5,
+        5,
+        6,
+    ]
+
+
+def _synthetic_profile():
+    syn = make_track("planner", 3)
+    from coursekit.gpx import Track
+
+    t = Track(
+        lat=syn.lat,
+        lon=syn.lon,
+        elevation=syn.elevation,
+        time=syn.time,
+        segment=np.zeros(syn.lat.size, int),
+    )
+    return make_profile(t)
+
+
+def test_splits_add_up():
+    p = _synthetic_profile()
+    sp = splits(p, 1000.0)
+    assert sp.gain_m.sum() == pytest.approx(p.total_gain)
+    assert sp.loss_m.sum() == pytest.approx(p.total_loss)
+    assert sp.end_m[-1] == pytest.approx(p.total_distance)
+    assert np.all(sp.end_m - sp.start_m <= 1000.0 + 1e-9)
+    with pytest.raises(ValueError):
+        splits(p, 0)
+
+
+def test_course_stats_steepest():
+    p = _synthetic_profile()
+    s = course_stats(p)
+    assert s.steepest_up_grade > 0 > s.steepest_down_grade
+    e0, _, _ = p.at([s.steepest_up_at_m, s.steepest_up_at_m + 1000])
+    assert (e0[1] - e0[0]) / 1000 == pytest.approx(s.steepest_up_grade, abs=1e-9)
+    assert s.gain_method == p.gain_method and s.points == p.track.lat.size
