@@ -616,3 +616,434 @@ def sketch(places_file, output, spacing):
         f"{st.distance[-1] / 1000:.2f} km, {st.lat.size} points",
         err=True,
     )
+
+
+# ---------------------------------------------------------------- cutoffs
+
+import numpy as np  # noqa: E402  (numpy is light; scipy stays inside the commands)
+
+COURSE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _hm(seconds) -> str:
+    """Elapsed seconds as H:MM."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    m = int(round(seconds / 60.0))
+    return f"{m // 60}:{m % 60:02d}"
+
+
+def _clock(t) -> str:
+    return t.strftime("%a %H:%M")
+
+
+def _iso(t) -> str:
+    return t.isoformat(timespec="seconds")
+
+
+def _cutoffs_record(p) -> dict:
+    legs = p.legs
+    rows = []
+    n = len(legs.names)
+    leg_d = np.diff(legs.distance, prepend=0.0)
+    leg_g = np.diff(legs.gain, prepend=0.0)
+    leg_l = np.diff(legs.loss, prepend=0.0)
+    for j in range(n):
+        rows.append(
+            {
+                "name": legs.names[j],
+                "distance_m": _num(legs.distance[j], 1),
+                "elevation_m": _num(legs.elevation[j], 1),
+                "gain_m": _num(legs.gain[j]),
+                "loss_m": _num(legs.loss[j]),
+                "leg_distance_m": _num(leg_d[j], 1),
+                "leg_gain_m": _num(leg_g[j]),
+                "leg_loss_m": _num(leg_l[j]),
+                "cutoff": _iso(p.cutoff[j]),
+                "cutoff_elapsed_s": _num(p.cutoff_elapsed[j]),
+                "first_arrival": _iso(p.first_arrival[j]),
+                "first_arrival_elapsed_s": _num(p.first_arrival_elapsed[j]),
+                "arrival_elapsed_s": _num(p.arrival_elapsed[j]),
+                "required_pace_s_per_m": _num(p.required_pace[j], 4),
+                "dwell_s": _num(p.dwell[j]) if p.dwell is not None else 0,
+                "night": bool(p.night[j]),
+                "fixed": bool(p.fixed[j]),
+            }
+        )
+    sun = [
+        {
+            "date": d.date.isoformat(),
+            "dawn": _iso(d.dawn) if d.dawn else None,
+            "sunrise": _iso(d.sunrise) if d.sunrise else None,
+            "sunset": _iso(d.sunset) if d.sunset else None,
+            "dusk": _iso(d.dusk) if d.dusk else None,
+        }
+        for d in p.sun
+    ]
+    return {
+        "course": p.course.name,
+        "start": _iso(p.cutoff[0]),
+        "limit_s": _num(p.course.limit_s),
+        "model": p.model,
+        "schematic": bool(getattr(p.course, "schematic", False)),
+        "night_sections": [
+            {"start_m": _num(a, 1), "end_m": _num(b, 1)} for a, b in p.night_sections
+        ],
+        "sun": sun,
+        "warnings": list(p.warnings),
+        "checkpoints": rows,
+    }
+
+
+def _load_plan(course_path, model, round_minutes, fatigue, params_file=None):
+    from .checkpoints import course_legs
+    from .course import load_course
+    from .cutoffs import plan
+
+    course = load_course(course_path)
+    legs = course_legs(course)
+    params = _read_params(params_file) if params_file else None
+    return plan(
+        course,
+        model=model,
+        fatigue=fatigue,
+        round_minutes=round_minutes,
+        legs=legs,
+        params=params,
+    )
+
+
+def _read_params(path: Path):
+    """A parameter set written by `coursekit calibrate` (TOML or JSON)."""
+    import dataclasses
+    import tomllib
+
+    from .pace import TRAIL_2024
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: cannot read pace parameters: {exc}") from None
+    data = data.get("pace", data)
+    known = {f.name for f in dataclasses.fields(TRAIL_2024)}
+    bad = sorted(set(data) - known)
+    if bad:
+        raise ValueError(f"{path}: unknown pace parameters {bad}; known: {sorted(known)}")
+    return TRAIL_2024.with_(**data)
+
+
+MODEL_CHOICE = click.Choice(["trail", "minetti2002", "tobler1993", "kay2012", "kme"])
+
+
+@cli.command()
+@click.argument("course_file", type=COURSE_FILE)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option(
+    "--model",
+    type=MODEL_CHOICE,
+    default="trail",
+    show_default=True,
+    help="Grade model of the reference runner (kme: proportional to km-effort).",
+)
+@click.option(
+    "--round",
+    "round_minutes",
+    type=click.IntRange(min=0),
+    default=15,
+    show_default=True,
+    metavar="MIN",
+    help="Round barriers up to MIN on the clock (0: no).",
+)
+@click.option(
+    "--fatigue",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=None,
+    metavar="F",
+    help="Speed lost per 100 km-effort (default: calibrated).",
+)
+@click.option(
+    "--params",
+    "params_file",
+    type=COURSE_FILE,
+    default=None,
+    help="Pace parameters written by `coursekit calibrate` (TOML/JSON).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output):
+    """Time barriers at every checkpoint inside the overall limit, leader ETAs and night.
+
+    Each barrier is the departure deadline of a reference last finisher who
+    reaches the finish exactly at the limit (slower uphill, downhill, at
+    night, at altitude and as fatigue builds up). Fixed cutoffs of the course
+    file are kept.
+
+    \b
+    Example:
+        coursekit cutoffs course.toml
+        coursekit cutoffs course.toml --format json -o cutoffs.json
+        coursekit cutoffs course.toml --round 5 --fatigue 0.2
+    """
+    p = _load_plan(course_file, model, round_minutes, fatigue, params_file)
+    rec = _cutoffs_record(p)
+    if fmt == "json":
+        text = json.dumps(rec, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        keys = [k for k in rec["checkpoints"][0]]
+        text = _csv(keys, [[r[k] for k in keys] for r in rec["checkpoints"]])
+    else:
+        legs = p.legs
+        head = [
+            f"{p.course.name}  start {_clock(p.cutoff[0])} {p.cutoff[0]:%Y-%m-%d}  "
+            f"limit {_hm(p.course.limit_s)}",
+            f"model {p.model}",
+        ]
+        for d in p.sun:
+            if d.sunrise and d.sunset:
+                head.append(
+                    f"sun {d.date:%a %Y-%m-%d}  rise {d.sunrise:%H:%M}  set "
+                    f"{d.sunset:%H:%M}  (dark before {d.dawn:%H:%M} / after "
+                    f"{d.dusk:%H:%M})"
+                    if d.dawn and d.dusk
+                    else f"sun {d.date:%a %Y-%m-%d}  rise {d.sunrise:%H:%M}  set {d.sunset:%H:%M}"
+                )
+            else:
+                head.append(f"sun {d.date:%a %Y-%m-%d}  polar {d.polar}")
+        if p.night_sections:
+            head.append(
+                "night (reference runner): "
+                + ", ".join(f"km {a / 1000:.1f}-{b / 1000:.1f}" for a, b in p.night_sections)
+            )
+        rows = []
+        leg_g = np.diff(legs.gain, prepend=0.0)
+        leg_l = np.diff(legs.loss, prepend=0.0)
+        for j, name in enumerate(legs.names):
+            pace = p.required_pace[j]
+            rows.append(
+                [
+                    name,
+                    f"{legs.distance[j] / 1000:.1f}",
+                    _fmt(legs.elevation[j]),
+                    _fmt(leg_g[j]) if j else "",
+                    _fmt(leg_l[j]) if j else "",
+                    f"{_clock(p.cutoff[j])} ({_hm(p.cutoff_elapsed[j])})"
+                    + ("*" if p.fixed[j] else ""),
+                    f"{_clock(p.first_arrival[j])} ({_hm(p.first_arrival_elapsed[j])})",
+                    f"{pace * 1000 / 60:.1f}" if j and math.isfinite(pace) else "",
+                    "night" if p.night[j] else "",
+                ]
+            )
+        text = (
+            "\n".join(head)
+            + "\n\n"
+            + _table(
+                [
+                    "checkpoint",
+                    "km",
+                    "alt m",
+                    "D+ m",
+                    "D- m",
+                    "cutoff (elapsed)",
+                    "leader ETA",
+                    "min/km",
+                    "night",
+                ],
+                rows,
+                "lrrrrllrl",
+            )
+        )
+        if p.fixed.any():
+            text += "* fixed in the course file\n"
+        for w in p.warnings:
+            text += f"warning: {w}\n"
+    _emit(text, output)
+
+
+def _history_setup(course_file, times, start_column, columns):
+    from .checkpoints import course_legs
+    from .course import load_course
+    from .history import elapsed_matrix, map_columns, read_times
+
+    course = load_course(course_file)
+    legs = course_legs(course)
+    st = read_times(times)
+    explicit = {}
+    for item in columns:
+        if "=" not in item:
+            raise ValueError(f"--column expects CHECKPOINT=COLUMN, got {item!r}")
+        k, v = item.split("=", 1)
+        explicit[k.strip()] = v.strip()
+    wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
+    mapping, how = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit)
+    el = elapsed_matrix(st, mapping, start_column=start_column, start_ts=course.start.timestamp())
+    return course, legs, st, mapping, how, el
+
+
+HISTORY_OPTIONS = [
+    click.option("--times", type=COURSE_FILE, required=True, help="Split-time CSV."),
+    click.option(
+        "--start-column",
+        default=None,
+        metavar="NAME",
+        help="Column whose earliest time is the start (default: the start row's).",
+    ),
+    click.option(
+        "--column",
+        "columns",
+        multiple=True,
+        metavar="CHECKPOINT=COLUMN",
+        help="Map a checkpoint to a CSV column explicitly (repeatable).",
+    ),
+]
+
+
+def _history_options(f):
+    for opt in reversed(HISTORY_OPTIONS):
+        f = opt(f)
+    return f
+
+
+@cli.command()
+@click.argument("course_file", type=COURSE_FILE)
+@_history_options
+@click.option("--model", type=MODEL_CHOICE, default="trail", show_default=True)
+@click.option("--round", "round_minutes", type=click.IntRange(min=0), default=15, show_default=True)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def backtest(course_file, times, start_column, columns, model, round_minutes, fmt, output):
+    """Check computed barriers against a past edition's split times.
+
+    Per barrier: finishers and non-finishers who passed, the latest finisher's
+    passage, and how many actual finishers the barrier would have eliminated.
+    Checkpoints are matched to CSV columns by name, then GPX waypoint name,
+    then by order (shown in the `column` column); use --column to force one.
+
+    \b
+    Example:
+        coursekit backtest course.toml --times times_2024.csv
+        coursekit backtest course.toml --times t.csv --column "Cilaos=Cilaos (Stade)"
+    """
+    from .cutoffs import plan
+    from .history import backtest as run_backtest
+
+    course, legs, st, mapping, how, el = _history_setup(course_file, times, start_column, columns)
+    p = plan(course, model=model, round_minutes=round_minutes, legs=legs)
+    bt = run_backtest(el, st.finisher, p.cutoff_elapsed)
+    recs = []
+    for j, name in enumerate(legs.names):
+        recs.append(
+            {
+                "name": name,
+                "column": st.columns[mapping[j]] if mapping[j] is not None else None,
+                "matched_by": how[j],
+                "cutoff_elapsed_s": _num(p.cutoff_elapsed[j]),
+                "finishers_passed": int(bt.finishers_passed[j]),
+                "others_passed": int(bt.others_passed[j]),
+                "latest_finisher_elapsed_s": _num(bt.latest_finisher[j]),
+                "finishers_cut": int(bt.cut_here[j]),
+            }
+        )
+    summary = {
+        "course": course.name,
+        "times": str(times),
+        "model": p.model,
+        "finishers": bt.finishers,
+        "finishers_cut": bt.finishers_cut,
+        "warnings": list(st.warnings),
+        "checkpoints": recs,
+    }
+    if fmt == "json":
+        text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        keys = list(recs[0])
+        text = _csv(keys, [[r[k] for k in keys] for r in recs])
+    else:
+        rows = [
+            [
+                r["name"],
+                r["column"] or "-",
+                r["matched_by"],
+                _hm(r["cutoff_elapsed_s"]),
+                str(r["finishers_passed"]),
+                str(r["others_passed"]),
+                _hm(r["latest_finisher_elapsed_s"]),
+                str(r["finishers_cut"]),
+            ]
+            for r in recs
+        ]
+        text = _table(
+            ["checkpoint", "column", "by", "barrier", "finishers", "others", "latest fin.", "cut"],
+            rows,
+            "lllrrrrr",
+        )
+        share = 100.0 * bt.finishers_cut / max(bt.finishers, 1)
+        text += (
+            f"\n{bt.finishers_cut} of {bt.finishers} finishers ({share:.2f} %) would have "
+            f"been eliminated by the intermediate barriers\n"
+        )
+        for w in st.warnings:
+            text += f"warning: {w}\n"
+    _emit(text, output)
+
+
+@cli.command()
+@click.argument("course_file", type=COURSE_FILE)
+@_history_options
+@click.option(
+    "--quantile",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.9,
+    show_default=True,
+    help="Finishers' quantile the reference runner follows.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
+    """Fit the pace model (fatigue, downhill cost, leader) to a past edition's split times.
+
+    The reference runner is fitted to the finishers' QUANTILE passage times
+    scaled to the limit; the leader to the first finisher. The result can be
+    passed back with `coursekit cutoffs --params`.
+
+    \b
+    Example:
+        coursekit calibrate course.toml --times times_2024.csv -o pace.toml
+        coursekit cutoffs course.toml --params pace.toml
+    """
+    import dataclasses
+
+    from .cutoffs import _course_tz, course_grid
+    from .history import calibrate as fit
+    from .sun import dark_intervals
+
+    course, legs, st, mapping, how, el = _history_setup(course_file, times, start_column, columns)
+    prof = course.profile
+    grid = course_grid(prof.distance, prof.elevation, prof.gain, legs.distance)
+    start = course.start.astimezone(_course_tz(course))
+    dark = dark_intervals(
+        float(np.mean(prof.track.lat)), float(np.mean(prof.track.lon)), start, course.limit_s
+    )
+    params, rms = fit(
+        grid, el, st.finisher, limit_s=course.limit_s, start=start, dark=dark, quantile=quantile
+    )
+    fin = st.finisher
+    lead = np.nanmin(np.where(fin, el[:, -1], np.nan)) if fin.any() else math.nan
+    if math.isfinite(lead):
+        params = params.with_(leader_fraction=round(float(lead / course.limit_s), 4))
+    d = dataclasses.asdict(params)
+    if fmt == "json":
+        text = json.dumps({"pace": d, "rms_fraction_of_limit": round(rms, 5)}, indent=2) + "\n"
+    else:
+        text = f"# coursekit calibrate {course_file.name} --times {times.name}\n"
+        text += f"# rms residual {100 * rms:.2f} % of the limit (quantile {quantile:g})\n[pace]\n"
+        for k, v in d.items():
+            text += f'{k} = "{v}"\n' if isinstance(v, str) else f"{k} = {v!r}\n"
+    _emit(text, output)

@@ -16,7 +16,8 @@ Mapping checkpoints (course file) to columns, in this order, first match wins:
 2. the same name (case and spaces ignored);
 3. the checkpoint's GPX waypoint name, same rule;
 4. by order, only when the file has exactly one column per checkpoint row and
-   nothing matched by name.
+   every checkpoint matched by rules 1-3 sits at its own column's position (so
+   the order is confirmed by the names that do match).
 
 No fuzzy matching: look-alike names (``MASSABIAU`` / ``Massebiau``) are
 different places.
@@ -197,18 +198,23 @@ def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list,
         if out[j] is None and w and _norm(w) in ncol and ncol[_norm(w)] not in used:
             out[j], how[j] = ncol[_norm(w)], "waypoint"
             used.add(out[j])
-    if not used and len(cols) == len(names):
-        out = list(range(len(cols)))
-        how = ["order"] * len(names)
+    if len(cols) == len(names) and all(out[j] in (None, j) for j in range(len(names))):
+        # same count and every name match sits at its own position: fill the rest by order
+        for j in range(len(names)):
+            if out[j] is None:
+                out[j], how[j] = j, "order"
     return out, how
 
 
-def elapsed_matrix(st: SplitTimes, mapping, *, start_column: str | None = None) -> np.ndarray:
+def elapsed_matrix(
+    st: SplitTimes, mapping, *, start_column: str | None = None, start_ts: float | None = None
+) -> np.ndarray:
     """Elapsed time of each runner at each mapped checkpoint [s from the first wave].
 
-    The origin is the earliest time in ``start_column`` (default: the column
-    mapped to the start row, else the earliest time of the first mapped
-    column). Unmapped checkpoints give NaN columns.
+    The origin is the earliest time in ``start_column``; by default in the
+    column mapped to the start row; else ``start_ts`` (POSIX seconds, e.g. the
+    course start: then the file's UTC offsets must be right). Unmapped
+    checkpoints give NaN columns.
     """
     n = len(st.bib)
     out = np.full((n, len(mapping)), np.nan)
@@ -222,14 +228,14 @@ def elapsed_matrix(st: SplitTimes, mapping, *, start_column: str | None = None) 
                 f"{', '.join(st.columns)}"
             )
         t0 = np.nanmin(st.time[:, st.column(start_column)])
+    elif mapping and mapping[0] is not None and np.isfinite(st.time[:, mapping[0]]).any():
+        t0 = np.nanmin(st.time[:, mapping[0]])
+    elif start_ts is not None:
+        t0 = float(start_ts)
     else:
-        first = next((c for c in mapping if c is not None), None)
-        if first is None:
-            raise HistoryError(f"{st.path}: no checkpoint could be mapped to a column")
-        col = st.time[:, first]
-        if not np.isfinite(col).any():
-            raise HistoryError(f"{st.path}: column {st.columns[first]!r} has no times")
-        t0 = np.nanmin(col)
+        raise HistoryError(
+            f"{st.path}: the start row is not mapped to a column; give --start-column"
+        )
     return out - t0
 
 

@@ -376,12 +376,12 @@ class PaceParams:
 TRAIL_2024 = PaceParams(
     model="trail",
     up=10.0,
-    down=2.0,
-    fatigue=0.18,
-    night_base=0.10,
+    down=3.6,
+    fatigue=0.14,
+    night_base=0.0,
     night_steep=0.5,
     altitude=0.06,
-    leader_fraction=0.36,
+    leader_fraction=0.38,
     leader_fatigue=0.05,
 )
 """Default reference runner, calibrated on real races (see docs/calibration.md).
