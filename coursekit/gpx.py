@@ -298,7 +298,7 @@ class _Head:
             self.root = local
             if local != "gpx":
                 raise _GiveUp
-        if local in ("trkpt", "rtept"):
+        if local == "trkpt":
             p = self.parser
             p.StartElementHandler = p.EndElementHandler = p.CharacterDataHandler = None
             return
@@ -553,10 +553,12 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     nan = math.nan
     n_points = 0
 
-    tags = ("{*}trkpt", "{*}rtept", "{*}wpt", "{*}trkseg", "{*}rte", "{*}trk", "{*}metadata")
+    tags = ("{*}trkpt", "{*}rtept", "{*}wpt", "{*}trkseg", "{*}rte", "{*}name")
+    fh = None
     try:
+        fh = open(path, "rb")  # noqa: SIM115 (closed in finally, also on errors)
         context = etree.iterparse(
-            str(path),
+            fh,
             events=("end",),
             tag=tags,
             resolve_entities=False,
@@ -624,15 +626,14 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
             elif tag == "trkseg":
                 segment += 1
                 continue  # children already consumed; clear below
-            elif tag in ("trk", "rte", "metadata"):
-                for c in elem:
-                    if _local(c.tag) == "name" and c.text and tag not in names:
-                        names[tag] = c.text.strip()
-                if tag == "rte":
-                    route += 1
-                elif tag == "trk":
-                    # points of a <trk> without <trkseg> would be invalid GPX; keep numbering
-                    pass
+            elif tag == "name":
+                parent = elem.getparent()
+                ptag = _local(parent.tag) if parent is not None else ""
+                if ptag in ("trk", "rte", "metadata") and ptag not in names:
+                    names[ptag] = (elem.text or "").strip()
+                continue  # a <wpt>'s name is read with the <wpt>
+            elif tag == "rte":
+                route += 1
             # free memory: the element and everything before it
             elem.clear(keep_tail=False)
             parent = elem.getparent()
@@ -648,6 +649,9 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
         raise GPXError(f"{name}: bad text encoding ({exc.reason})") from None
     except OSError as exc:
         raise GPXError(f"{name}: cannot read ({exc})") from None
+    finally:
+        if fh is not None:
+            fh.close()
 
     if root is None or _local(root.tag) != "gpx":
         got = _local(root.tag) if root is not None else "none"

@@ -1,0 +1,314 @@
+"""GPX reading: parity with gpxpy (the reference reader), fast path = general reader, times."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coursekit import gpx
+from coursekit.errors import GPXError
+from coursekit.gpx import parse_time, read_gpx, write_gpx
+
+# gpxpy keeps times to the microsecond (datetime); coursekit keeps every digit written.
+TIME_TOL = 1e-6
+
+
+def _gpxpy_points(path: Path):
+    """What gpxpy reads: tracks -> segments -> points, or route points when no tracks."""
+    import gpxpy
+
+    with open(path, encoding="utf-8") as fh:
+        g = gpxpy.parse(fh)
+    pts = [p for t in g.tracks for s in t.segments for p in s.points]
+    seg_of = []
+    k = 0
+    for t in g.tracks:
+        for s in t.segments:
+            if s.points:
+                seg_of += [k] * len(s.points)
+                k += 1
+    if not pts:
+        pts = [p for r in g.routes for p in r.points]
+        seg_of = []
+    return g, pts, seg_of
+
+
+def _epoch(dt) -> float:
+    if dt is None:
+        return math.nan
+    if dt.tzinfo is None:  # gpxpy leaves times without offset naive; both take them as UTC
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def _assert_same_as_gpxpy(path: Path, track):
+    g, pts, seg_of = _gpxpy_points(path)
+    assert len(track) == len(pts)
+    np.testing.assert_array_equal(track.lat, [p.latitude for p in pts])
+    np.testing.assert_array_equal(track.lon, [p.longitude for p in pts])
+    ele = [math.nan if p.elevation is None else p.elevation for p in pts]
+    np.testing.assert_array_equal(track.elevation, ele)  # NaN == NaN here
+    np.testing.assert_allclose(
+        track.time, [_epoch(p.time) for p in pts], rtol=0, atol=TIME_TOL, equal_nan=True
+    )
+    if seg_of:
+        np.testing.assert_array_equal(track.segment, seg_of)
+    wpts = [(w.name or "", w.latitude, w.longitude) for w in g.waypoints]
+    assert [(w.name, w.lat, w.lon) for w in track.waypoints] == wpts
+    np.testing.assert_array_equal(
+        [w.elevation for w in track.waypoints],
+        [math.nan if w.elevation is None else w.elevation for w in g.waypoints],
+    )
+
+
+def _corpus(realdata):
+    files = sorted((realdata / "gpxpy_test_files").glob("*.gpx"))
+    assert len(files) >= 25
+    return files
+
+
+def test_parity_with_gpxpy_on_its_corpus(realdata):
+    """Every file of gpxpy's own test corpus: same points, or refused.
+
+    gpxpy reads the 10 files without track or route points as an empty GPX;
+    coursekit refuses them ("no track or route points"): there is nothing to
+    measure. That is the only difference allowed here.
+    """
+    read = refused = 0
+    for path in _corpus(realdata):
+        _, pts, _ = _gpxpy_points(path)
+        if not pts:
+            with pytest.raises(GPXError, match="no track or route points"):
+                read_gpx(path)
+            refused += 1
+            continue
+        _assert_same_as_gpxpy(path, read_gpx(path))
+        read += 1
+    assert read >= 15 and refused >= 1
+
+
+def test_fast_path_equals_general_reader(realdata):
+    """The fast path, when it accepts a file, gives exactly what the lxml reader gives."""
+    files = _corpus(realdata) + sorted(realdata.glob("*.gpx"))
+    fast_used = 0
+    for path in files:
+        fast = gpx._read_fast(path, str(path), 10**8)
+        try:
+            slow = gpx._read_lxml(path, str(path), 10**8)
+        except GPXError:
+            assert fast is None
+            continue
+        if fast is None:
+            continue
+        fast_used += 1
+        for k in ("lat", "lon", "elevation", "time", "segment"):
+            np.testing.assert_array_equal(getattr(fast, k), getattr(slow, k), err_msg=k)
+        assert fast.waypoints == slow.waypoints
+        assert (fast.name, fast.kind) == (slow.name, slow.kind)
+    assert fast_used >= 10
+
+
+def test_parity_on_real_race_tracks(realdata):
+    """The race tracks of the dev set, read against gpxpy (small ones: keep CI fast)."""
+    files = [p for p in sorted(realdata.glob("*.gpx")) if p.stat().st_size < 1_500_000]
+    assert files
+    for path in files:
+        _assert_same_as_gpxpy(path, read_gpx(path))
+
+
+def test_two_segments_file(data_dir):
+    t = read_gpx(data_dir / "two_segments.gpx")
+    assert t.kind == "track" and t.name == "Two segments"
+    np.testing.assert_array_equal(t.segment, [0, 0, 0, 1, 1])  # empty <trkseg/> vanishes
+    np.testing.assert_array_equal(t.lat, [45.0, 45.001, 45.002, 45.003, 45.004])
+    np.testing.assert_array_equal(t.elevation, [1000.5, np.nan, np.nan, 1003, 1004])
+    t0 = 1717214400.0  # 2024-06-01T04:00:00Z
+    np.testing.assert_array_equal(t.time, [t0, t0 + 1, t0 + 2.5, t0 + 3.25, np.nan])
+    (w,) = t.waypoints
+    assert (w.name, w.lat, w.lon, w.elevation, w.description, w.type, w.line) == (
+        "Col & Refuge",
+        45.5,
+        6.5,
+        1500.0,
+        "water",
+        "aid",
+        5,
+    )
+    _assert_same_as_gpxpy(data_dir / "two_segments.gpx", t)
+
+
+def test_gpx10_route(data_dir):
+    t = read_gpx(data_dir / "route10.gpx")
+    assert t.kind == "route" and t.name == "A route" and len(t) == 3
+    np.testing.assert_array_equal(t.elevation, [10, 20, np.nan])
+    assert np.isnan(t.time).all()
+    _assert_same_as_gpxpy(data_dir / "route10.gpx", t)
+
+
+def _regular(n=50, *, lonfirst=False, comment=False, prefix="", bom=False, wpt=False):
+    g = prefix[1:] + ":" if prefix else ""
+    lines = [f'<{g}gpx version="1.1" xmlns{prefix}="http://www.topografix.com/GPX/1/1">']
+    if wpt:
+        lines.append(f'<{prefix[1:]}{":" if prefix else ""}wpt lat="1" lon="2"><name>W</name>')
+        lines.append(f"</{prefix[1:]}{':' if prefix else ''}wpt>")
+    p = prefix[1:] + ":" if prefix else ""
+    lines.append(f"<{p}trk><{p}name>T</{p}name><{p}trkseg>")
+    for i in range(n):
+        a = f'lat="{45 + i * 1e-4:.7f}" lon="{6 + i * 1e-4:.7f}"'
+        if lonfirst:
+            a = f'lon="{6 + i * 1e-4:.7f}" lat="{45 + i * 1e-4:.7f}"'
+        lines.append(
+            f"<{p}trkpt {a}><{p}ele>{1000 + i}</{p}ele>"
+            f"<{p}time>2024-06-01T04:{i // 60:02d}:{i % 60:02d}Z</{p}time>"
+            + ("<!-- c -->" if comment and i == 3 else "")
+            + f"<{p}extensions><x>1</x></{p}extensions></{p}trkpt>"
+        )
+    lines.append(f"</{p}trkseg></{p}trk></{p}gpx>")
+    text = "\n".join(lines).encode()
+    return (b"\xef\xbb\xbf" if bom else b"") + text
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {},
+        {"lonfirst": True},
+        {"comment": True},
+        {"prefix": ":g"},
+        {"bom": True},
+        {"wpt": True},
+        {"prefix": ":g", "wpt": True},
+    ],
+    ids=str,
+)
+def test_variants_read_the_same(tmp_path, opts):
+    """Layouts the fast path takes or hands over give the same arrays."""
+    ref = tmp_path / "ref.gpx"
+    ref.write_bytes(_regular())
+    f = tmp_path / "v.gpx"
+    f.write_bytes(_regular(**opts))
+    a, b = read_gpx(ref), read_gpx(f)
+    for k in ("lat", "lon", "elevation", "time", "segment"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k))
+    assert b.name == "T"
+    assert len(b.waypoints) == (1 if opts.get("wpt") else 0)
+    if opts.get("prefix"):
+        # gpxpy ignores namespaces and finds no <trk> in <g:gpx><g:trk>: it reads an
+        # empty file. coursekit reads elements by local name in any namespace.
+        _, pts, _ = _gpxpy_points(f)
+        assert pts == []
+    else:
+        _assert_same_as_gpxpy(f, b)
+
+
+def test_fast_path_is_used_on_regular_files(tmp_path):
+    f = tmp_path / "r.gpx"
+    f.write_bytes(_regular(wpt=True))
+    assert gpx._read_fast(f, str(f), 10**6) is not None
+
+
+def test_fast_path_pieces(tmp_path, monkeypatch):
+    """Files longer than one read buffer are cut between points, never inside one."""
+    monkeypatch.setattr(gpx, "_CHUNK", 997)
+    f = tmp_path / "r.gpx"
+    f.write_bytes(_regular(400, wpt=True))
+    fast = gpx._read_fast(f, str(f), 10**6)
+    slow = gpx._read_lxml(f, str(f), 10**6)
+    assert fast is not None and len(fast) == 400
+    for k in ("lat", "lon", "elevation", "time", "segment"):
+        np.testing.assert_array_equal(getattr(fast, k), getattr(slow, k))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-06-01T04:00:00Z", 1717214400.0),
+        ("2024-06-01T04:00:00", 1717214400.0),
+        ("2024-06-01 04:00:00Z", 1717214400.0),
+        ("2024-06-01T06:00:00+02:00", 1717214400.0),
+        ("2024-06-01T06:00:00+0200", 1717214400.0),
+        ("2024-06-01T02:30:00-01:30", 1717214400.0),
+        ("2024-06-01T06:00:00+02", 1717214400.0),
+        ("2024-06-01T04:00:00.25Z", 1717214400.25),
+        ("2024-6-1T4:0:0Z", 1717214400.0),
+        ("1970-01-01T00:00:00Z", 0.0),
+        ("2000-02-29T00:00:00Z", 951782400.0),
+    ],
+)
+def test_parse_time(text, expected):
+    assert parse_time(text) == pytest.approx(expected, abs=1e-9)
+    import gpxpy.gpxfield
+
+    assert _epoch(gpxpy.gpxfield.parse_time(text)) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "text", ["yesterday", "2024-06-01", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", ""]
+)
+def test_parse_time_refuses(text):
+    with pytest.raises(ValueError):
+        parse_time(text)
+
+
+def test_vectorised_times_equal_parse_time():
+    rng = np.random.default_rng(3)
+    stamps = rng.integers(-2_000_000_000, 4_000_000_000, 500)
+    texts = [np.datetime_as_string(np.datetime64(int(s), "s")) + ".123Z" for s in stamps.tolist()]
+    fast = gpx._fast_utc_times([t.encode() for t in texts])
+    assert fast is not None
+    np.testing.assert_array_equal(fast, [parse_time(t) for t in texts])
+    np.testing.assert_allclose(fast, stamps + 0.123, rtol=0, atol=1e-6)
+    # an impossible date is not taken by the vectorised parser
+    assert gpx._fast_utc_times([b"2023-02-29T00:00:00Z"]) is None
+
+
+def test_bad_time_is_refused_with_line(tmp_path):
+    """gpxpy silently drops a time it cannot parse; coursekit names the line instead."""
+    f = tmp_path / "t.gpx"
+    f.write_bytes(_regular(5).replace(b"2024-06-01T04:00:02Z", b"2024-06-01T04:00:62Z"))
+    with pytest.raises(GPXError, match=r"t\.gpx: line \d+: time '2024-06-01T04:00:62Z'"):
+        read_gpx(f)
+
+
+def test_latitude_out_of_range_refused(tmp_path):
+    """gpxpy accepts lat="95" silently; coursekit refuses it, naming file and line."""
+    import gpxpy
+
+    f = tmp_path / "bad.gpx"
+    f.write_bytes(_regular(5).replace(b'lat="45.0002000"', b'lat="95.0002000"'))
+    assert gpxpy.parse(f.read_text()).tracks[0].segments[0].points[2].latitude == 95.0002
+    with pytest.raises(GPXError, match=r"bad\.gpx: line 5: latitude 95\.0002 out of range"):
+        read_gpx(f)
+
+
+def test_bad_elevation_refused(tmp_path):
+    """gpxpy turns <ele>abc</ele> into None; coursekit refuses it."""
+    f = tmp_path / "bad.gpx"
+    f.write_bytes(_regular(5).replace(b"<ele>1002</ele>", b"<ele>abc</ele>"))
+    with pytest.raises(GPXError, match=r"line 5: ele 'abc' is not a number"):
+        read_gpx(f)
+
+
+def test_max_points(tmp_path):
+    f = tmp_path / "r.gpx"
+    f.write_bytes(_regular(20))
+    with pytest.raises(GPXError, match="more than 10 points"):
+        read_gpx(f, max_points=10)
+
+
+def test_write_then_read(tmp_path):
+    lat = np.array([45.0, 45.001, 45.002])
+    lon = np.array([6.0, 6.001, 6.0])
+    ele = np.array([1000.0, np.nan, 1010.0])
+    w = gpx.Waypoint("CP1", 45.001, 6.001, 1005.0, "food", "aid")
+    out = tmp_path / "o.gpx"
+    write_gpx(out, lat, lon, ele, name="Course", waypoints=[w])
+    t = read_gpx(out)
+    np.testing.assert_array_equal(t.lat, lat)
+    np.testing.assert_array_equal(t.elevation, ele)
+    assert t.name == "Course"
+    assert t.waypoints[0].name == "CP1" and t.waypoints[0].description == "food"
