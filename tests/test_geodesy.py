@@ -1,0 +1,98 @@
+"""Distances against Karney's geodesic (geographiclib, test-only oracle); local projection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from geographiclib.geodesic import Geodesic
+
+from coursekit.geodesy import cumulative_distance, local_projection, segment_lengths
+from coursekit.gpx import read_gpx
+
+G = Geodesic.WGS84
+
+
+def _karney_length(lat, lon) -> float:
+    return sum(
+        G.Inverse(a, b, c, d)["s12"]
+        for a, b, c, d in zip(lat[:-1], lon[:-1], lat[1:], lon[1:], strict=True)
+    )
+
+
+def _walk(lat0, lon0, n, step, seed, turn=0.3):
+    """A wandering course built with geographiclib's direct problem (exact truth)."""
+    rng = np.random.default_rng(seed)
+    lat, lon, az = [lat0], [lon0], rng.uniform(0, 360)
+    for _ in range(n - 1):
+        az += rng.normal(0, turn) * 57.3
+        d = G.Direct(lat[-1], lon[-1], az, step * rng.uniform(0.5, 1.5))
+        lat.append(d["lat2"])
+        lon.append(((d["lon2"] + 180) % 360) - 180)
+    return np.array(lat), np.array(lon)
+
+
+@pytest.mark.parametrize(
+    ("lat0", "lon0", "step"),
+    [
+        (45.9, 6.9, 20.0),  # Alps, route-planner spacing
+        (0.0, 0.0, 3.0),  # equator, 1 Hz recording
+        (-33.9, 18.4, 500.0),
+        (89.95, 10.0, 15.0),  # around the North pole
+        (-89.99, 0.0, 5.0),  # at the South pole
+        (65.0, 179.99, 30.0),  # across the antimeridian
+        (10.0, -179.999, 300.0),
+        (30.0, 100.0, 15_000.0),  # long steps
+        (30.0, 100.0, 90_000.0),  # steps handed to PROJ
+    ],
+)
+def test_course_length_matches_karney(lat0, lon0, step):
+    lat, lon = _walk(lat0, lon0, 400, step, seed=int(abs(lat0 * 100 + lon0)))
+    ours = cumulative_distance(lat, lon)[-1]
+    ref = _karney_length(lat, lon)
+    assert abs(ours - ref) / ref < 1e-4
+    # and much closer than the contract, step by step
+    steps = segment_lengths(lat, lon)
+    karney = np.array(
+        [G.Inverse(a, b, c, d)["s12"] for a, b, c, d in zip(lat[:-1], lon[:-1], lat[1:], lon[1:])]
+    )
+    np.testing.assert_allclose(steps, karney, rtol=1e-7, atol=1e-9)
+
+
+def test_crossing_antimeridian_is_short():
+    d = segment_lengths([0.0, 0.0], [179.9999, -179.9999])[0]
+    assert d == pytest.approx(G.Inverse(0, 179.9999, 0, -179.9999)["s12"], rel=1e-9)
+    assert d < 25
+
+
+def test_over_the_pole_is_short():
+    d = segment_lengths([89.99, 89.99], [0.0, 180.0])[0]
+    assert d == pytest.approx(G.Inverse(89.99, 0, 89.99, 180)["s12"], rel=1e-7)
+
+
+def test_antipodes_and_degenerate():
+    assert segment_lengths([0, 0], [0, 180])[0] == pytest.approx(
+        G.Inverse(0, 0, 0, 180)["s12"], rel=1e-9
+    )
+    assert segment_lengths([45.0], [6.0]).size == 0
+    np.testing.assert_array_equal(cumulative_distance([45.0, 45.0], [6.0, 6.0]), [0, 0])
+
+
+def test_real_courses_match_karney(realdata):
+    for name in ("mtr_2024.gpx", "templiers_gtt_2024.gpx", "utmb_2023_tracedetrail_noisy.gpx"):
+        t = read_gpx(realdata / name)
+        ours = cumulative_distance(t.lat, t.lon)[-1]
+        ref = _karney_length(t.lat, t.lon)
+        assert abs(ours - ref) / ref < 1e-4, name
+
+
+def test_local_projection_round_trip():
+    lat, lon = _walk(45.9, 6.9, 300, 100.0, seed=5)
+    proj = local_projection(lat, lon)
+    x, y = proj.forward(lat, lon)
+    la2, lo2 = proj.inverse(x, y)
+    np.testing.assert_allclose(la2, lat, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(lo2, lon, rtol=0, atol=1e-9)
+    # azimuthal equidistant: distance from the centre is the geodesic distance
+    r = np.hypot(x, y)
+    ref = [G.Inverse(proj.lat0, proj.lon0, a, b)["s12"] for a, b in zip(lat, lon)]
+    np.testing.assert_allclose(r, ref, rtol=1e-6, atol=1e-3)

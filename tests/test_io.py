@@ -1,0 +1,84 @@
+"""Atomic writes: no temporary file left behind, an existing file never destroyed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from coursekit import io as ckio
+
+
+def test_write_and_replace(tmp_path):
+    f = tmp_path / "sub" / "out.txt"
+    assert ckio.atomic_write_text(f, "héllo\n") == f
+    assert f.read_text(encoding="utf-8") == "héllo\n"
+    ckio.atomic_write_bytes(f, b"new")
+    assert f.read_bytes() == b"new"
+    assert sorted(p.name for p in f.parent.iterdir()) == ["out.txt"]
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("where", ["write", "fsync", "replace"])
+def test_failure_leaves_old_file_and_no_temp(tmp_path, monkeypatch, where):
+    f = tmp_path / "out.txt"
+    f.write_text("old")
+
+    def boom(*a, **k):
+        raise Boom(where)
+
+    if where == "write":
+        monkeypatch.setattr(ckio.os, "fdopen", lambda fd, mode: _Failing(fd))
+    elif where == "fsync":
+        monkeypatch.setattr(ckio.os, "fsync", boom)
+    else:
+        monkeypatch.setattr(ckio.os, "replace", boom)
+    with pytest.raises((Boom, OSError)):
+        ckio.atomic_write_text(f, "new text")
+    assert f.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+_FDOPEN = os.fdopen
+
+
+class _Failing:
+    """A file object that writes half then fails (disk full)."""
+
+    def __init__(self, fd):
+        self.fh = _FDOPEN(fd, "wb")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+    def write(self, data):
+        self.fh.write(data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+
+def test_encoding_error_leaves_nothing(tmp_path):
+    f = tmp_path / "out.txt"
+    with pytest.raises(UnicodeEncodeError):
+        ckio.atomic_write_text(f, "é", encoding="ascii")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupt_is_cleaned_too(tmp_path, monkeypatch):
+    """KeyboardInterrupt (Ctrl-C) during the write also removes the temporary file."""
+    f = tmp_path / "out.txt"
+    f.write_text("old")
+
+    def interrupt(*a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ckio.os, "fsync", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        ckio.atomic_write_bytes(f, b"x" * 100_000)
+    assert f.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
