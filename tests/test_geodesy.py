@@ -53,7 +53,10 @@ def test_course_length_matches_karney(lat0, lon0, step):
     # and much closer than the contract, step by step
     steps = segment_lengths(lat, lon)
     karney = np.array(
-        [G.Inverse(a, b, c, d)["s12"] for a, b, c, d in zip(lat[:-1], lon[:-1], lat[1:], lon[1:])]
+        [
+            G.Inverse(a, b, c, d)["s12"]
+            for a, b, c, d in zip(lat[:-1], lon[:-1], lat[1:], lon[1:], strict=True)
+        ]
     )
     np.testing.assert_allclose(steps, karney, rtol=1e-7, atol=1e-9)
 
@@ -94,5 +97,5 @@ def test_local_projection_round_trip():
     np.testing.assert_allclose(lo2, lon, rtol=0, atol=1e-9)
     # azimuthal equidistant: distance from the centre is the geodesic distance
     r = np.hypot(x, y)
-    ref = [G.Inverse(proj.lat0, proj.lon0, a, b)["s12"] for a, b in zip(lat, lon)]
+    ref = [G.Inverse(proj.lat0, proj.lon0, a, b)["s12"] for a, b in zip(lat, lon, strict=True)]
     np.testing.assert_allclose(r, ref, rtol=1e-6, atol=1e-3)
