@@ -1,0 +1,164 @@
+"""`coursekit profile`: outputs (contract 2) and one-line errors on bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from coursekit.cli import cli
+
+CONTRACT2 = {
+    "file",
+    "name",
+    "points",
+    "distance_m",
+    "gain_m",
+    "loss_m",
+    "min_elevation_m",
+    "max_elevation_m",
+    "km_effort",
+    "itra_points",
+    "gain_method",
+    "warnings",
+}
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, ["profile", *map(str, args)])
+
+
+def _course(tmp_path, n=300, name="c.gpx"):
+    """A straight 1.5 km climb due north: 5 m steps, 0.1 m up per step."""
+    pts = "\n".join(
+        f'<trkpt lat="{45 + i * 5 / 111_150:.8f}" lon="6.0"><ele>{1000 + 0.1 * i:.1f}</ele></trkpt>'
+        for i in range(n)
+    )
+    f = tmp_path / name
+    f.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Climb</name><trkseg>\n'
+        f"{pts}\n</trkseg></trk></gpx>\n"
+    )
+    return f
+
+
+def test_json_contract(tmp_path):
+    a, b = _course(tmp_path), _course(tmp_path, 100, "d.gpx")
+    r = _run(a, b, "--format", "json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert isinstance(data, list) and len(data) == 2
+    for rec in data:
+        assert CONTRACT2 <= set(rec)
+    rec = data[0]
+    assert rec["file"] == str(a) and rec["name"] == "Climb" and rec["points"] == 300
+    assert rec["distance_m"] == pytest.approx(1495, rel=2e-3)
+    assert rec["min_elevation_m"] == 1000.0 and rec["max_elevation_m"] == 1029.9
+    assert rec["itra_points"] == 0 and isinstance(rec["warnings"], list)
+    assert data[1]["points"] == 100
+
+
+def test_text_and_csv(tmp_path):
+    a = _course(tmp_path)
+    r = _run(a)
+    assert r.exit_code == 0
+    assert r.stdout.splitlines()[0] == f"{a}  (Climb)"
+    assert "points        300" in r.stdout and "km-effort" in r.stdout
+    r = _run(a, _course(tmp_path, 100, "d.gpx"), "--format", "csv")
+    assert r.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["points"] for row in rows] == ["300", "100"]
+    assert CONTRACT2 <= set(rows[0])
+
+
+def test_splits(tmp_path):
+    a = _course(tmp_path)
+    r = _run(a, "--splits", "0.5", "--format", "json")
+    assert r.exit_code == 0
+    sp = json.loads(r.stdout)[0]["splits"]
+    assert [s["start_m"] for s in sp] == [0, 500, 1000]
+    assert sp[-1]["end_m"] == pytest.approx(1495, rel=2e-3)
+    r = _run(a, "--splits", "1")
+    assert "from km" in r.stdout and "D+ m" in r.stdout
+
+
+BAD = {
+    "empty": (b"", "empty file"),
+    "not_xml": (b"this is not xml at all\n", "not valid XML"),
+    "not_gpx": (b'<?xml version="1.0"?><kml><Document/></kml>', "not a GPX file"),
+    "no_points": (b'<gpx version="1.1"><trk><trkseg/></trk></gpx>', "no track or route points"),
+    "truncated": (
+        b'<gpx version="1.1"><trk><trkseg><trkpt lat="45" lon="6"><ele>1</ele></trkpt>'
+        b'<trkpt lat="45.1" lon="6"><el',
+        "not valid XML",
+    ),
+    "lat_range": (
+        b'<gpx><trk><trkseg><trkpt lat="91" lon="6"/><trkpt lat="45" lon="6"/></trkseg></trk>'
+        b"</gpx>",
+        "latitude 91.0 out of range",
+    ),
+    "lon_range": (
+        b'<gpx><trk><trkseg><trkpt lat="1" lon="-181"/><trkpt lat="45" lon="6"/></trkseg></trk>'
+        b"</gpx>",
+        "longitude -181.0 out of range",
+    ),
+    "missing_lat": (
+        b'<gpx><trk><trkseg><trkpt lon="6"/><trkpt lat="45" lon="6"/></trkseg></trk></gpx>',
+        "lat is missing",
+    ),
+    "nan_lat": (
+        b'<gpx><trk><trkseg><trkpt lat="nan" lon="6"/><trkpt lat="45" lon="6"/></trkseg></trk>'
+        b"</gpx>",
+        "not a finite number",
+    ),
+    "binary": (bytes(range(256)) * 40, "not valid XML"),
+    "utf16_garbage": ("<gpx>\udcff".encode("utf-8", "surrogatepass"), "not valid XML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_one_line(tmp_path, case):
+    data, problem = BAD[case]
+    f = tmp_path / f"{case}.gpx"
+    f.write_bytes(data)
+    r = _run(f)
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1, r.output
+    assert lines[0].startswith(f"Error: {f}: ")
+    assert problem in lines[0]
+    assert "Traceback" not in r.output
+
+
+def test_missing_file_and_directory(tmp_path):
+    r = _run(tmp_path / "nope.gpx")
+    assert r.exit_code == 1
+    assert r.output == f"Error: {tmp_path / 'nope.gpx'}: no such file\n"
+    r = _run(tmp_path)
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) >= 1
+
+
+def test_bad_file_among_good_ones(tmp_path):
+    good = _course(tmp_path)
+    bad = tmp_path / "bad.gpx"
+    bad.write_bytes(b"<gpx>")
+    r = _run(good, bad, "--format", "json")
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [r.output.strip()]
+    assert r.output.startswith(f"Error: {bad}: ")
+
+
+def test_output_not_destroyed_on_failure(tmp_path):
+    out = tmp_path / "report.json"
+    out.write_text("previous")
+    bad = tmp_path / "bad.gpx"
+    bad.write_bytes(b"")
+    r = CliRunner().invoke(cli, ["profile", str(bad), "-o", str(out)])
+    assert r.exit_code == 1
+    assert out.read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.gpx", "report.json"]
