@@ -301,7 +301,7 @@ TOLERANCE = click.option(
 COURSE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def _iso(dt):
+def _courses_iso(dt):
     return dt.isoformat() if dt is not None else None
 
 
@@ -322,7 +322,7 @@ def _legs_records(course, legs) -> list[dict]:
                 "leg_km_effort": _num(legs.leg_km_effort[i], 2),
                 "services": list(legs.services[i]),
                 "drop_bag": bool(legs.drop_bag[i]),
-                "cutoff": _iso(sp.cutoff) if sp is not None else None,
+                "cutoff": _courses_iso(sp.cutoff) if sp is not None else None,
                 "offset_m": _num(legs.offset[i], 1),
                 "lat": _num(legs.lat[i], 6),
                 "lon": _num(legs.lon[i], 6),

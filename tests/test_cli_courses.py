@@ -1,0 +1,109 @@
+"""CLI: legs, check, export, sketch (exact output fragments and exit codes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gpxpy
+from click.testing import CliRunner
+
+from coursekit.cli import cli
+from coursekit.gpx import read_gpx
+
+COURSES = Path(__file__).parent / "data" / "courses"
+MINI = str(COURSES / "mini.toml")
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_legs_json_contract():
+    r = run("legs", MINI, "--format", "json")
+    assert r.exit_code == 0, r.output
+    obj = json.loads(r.output)
+    assert obj["course"] == "Mini loop" and obj["schematic"] is True
+    cps = obj["checkpoints"]
+    assert [c["name"] for c in cps] == ["Village", "Col", "Hamlet", "Village"]
+    for key in (
+        "name",
+        "distance_m",
+        "elevation_m",
+        "gain_m",
+        "loss_m",
+        "leg_distance_m",
+        "leg_gain_m",
+        "leg_loss_m",
+        "services",
+    ):
+        assert key in cps[0]
+    assert cps[0]["distance_m"] == 0 and cps[1]["drop_bag"] is True
+    assert (
+        sum(c["leg_distance_m"] for c in cps) == round(obj["distance_m"], 0)
+        or abs(sum(c["leg_distance_m"] for c in cps) - obj["distance_m"]) < 0.5
+    )
+
+
+def test_legs_text_has_banner_and_rows():
+    r = run("legs", MINI)
+    assert r.exit_code == 0
+    lines = r.output.splitlines()
+    assert lines[0].startswith("SCHEMATIC COURSE")
+    assert any(line.startswith("Village  Col") and line.rstrip().endswith("yes") for line in lines)
+    r = run("legs", MINI, "--format", "csv")
+    assert r.output.startswith("# SCHEMATIC COURSE")
+
+
+def test_check_warnings_and_exit(tmp_path):
+    r = run("check", MINI, "--format", "json")
+    obj = json.loads(r.output)
+    codes = {f["code"] for f in obj["findings"]}
+    assert {"schematic", "declared-conflict", "declared-distance"} <= codes
+    assert r.exit_code == (1 if obj["errors"] else 0)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        (COURSES / "mini.toml")
+        .read_text()
+        .replace('"mini.gpx"', '"{}"'.format((COURSES / "mini.gpx").as_posix()))
+        .replace('cutoff = "1h15"', 'cutoff = "-"')
+        .replace("cutoff = 2024-06-01T08:30:00+01:00", "cutoff = 2024-06-01T05:30:00+01:00")
+    )
+    r = run("check", bad)
+    assert r.exit_code == 1
+    assert "Error" in r.output and "cutoff" in r.output
+    ok = tmp_path / "early.toml"
+    ok.write_text(
+        (COURSES / "mini.toml")
+        .read_text()
+        .replace('"mini.gpx"', '"{}"'.format((COURSES / "mini.gpx").as_posix()))
+        .replace("cutoff = 2024-06-01T08:30:00+01:00", "cutoff = 2024-06-01T05:30:00+01:00")
+    )
+    r = run("check", ok)
+    assert r.exit_code == 1
+    assert "error: [cutoff-before-start]" in r.output
+    assert "error: [cutoff-order]" in r.output
+
+
+def test_export_roundtrip(tmp_path):
+    out = tmp_path / "out.gpx"
+    r = run("export", MINI, "-o", out, "--simplify", "5")
+    assert r.exit_code == 0, r.output
+    g = gpxpy.parse(out.read_text())
+    assert "tolerance 5 m" in g.description and "schematic" in g.description
+    assert [w.name for w in g.waypoints] == ["Village", "Col", "Hamlet", "Village"]
+    assert all(w.type == "checkpoint" for w in g.waypoints)
+    assert "cutoff" in g.waypoints[1].description and "drop_bag" in g.waypoints[1].description
+    tr = read_gpx(out)
+    assert len(tr) == len(g.tracks[0].segments[0].points) < len(read_gpx(COURSES / "mini.gpx"))
+    assert tr.waypoints[1].description.startswith("km 2.")
+
+
+def test_sketch_command(tmp_path):
+    out = tmp_path / "s.gpx"
+    r = run("sketch", COURSES / "mini-places.toml", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "schematic, 4 places" in r.output
+    r = run("sketch", MINI, "-o", out)
+    assert r.exit_code == 1
+    assert "must not look like a course file" in r.output

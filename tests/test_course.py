@@ -1,0 +1,179 @@
+"""Course files (contract 1): durations, keys, types, start, cutoffs, scaling, events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coursekit.course import load_course, load_event, parse_duration
+from coursekit.errors import CourseFileError
+from coursekit.gpx import write_gpx
+
+COURSES = Path(__file__).parent / "data" / "courses"
+
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        ("34h", 34 * 3600),
+        ("46h45m", 46 * 3600 + 45 * 60),
+        ("5m", 300),
+        ("1h30", 5400),
+        ("90s", 90),
+        ("5min", 300),
+        (34, 34 * 3600),
+        (12.5, 12.5 * 3600),
+        ("1h30m15s", 5415),
+    ],
+)
+def test_parse_duration(value, seconds):
+    assert parse_duration(value) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", ["34", "h", "30m1h", "1h30x", "", "-3h", True, None, "5 5"])
+def test_parse_duration_refuses(value):
+    with pytest.raises(ValueError, match="expected a duration"):
+        parse_duration(value)
+
+
+def test_bare_number_string_says_what_is_expected():
+    with pytest.raises(ValueError, match='"34h"'):
+        parse_duration("34")
+
+
+def _course(tmp_path, body: str, *, gpx=True) -> Path:
+    if gpx:
+        la = np.linspace(45.0, 45.09, 400)
+        write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.linspace(1000, 1900, 400))
+    p = tmp_path / "c.toml"
+    p.write_text(body)
+    return p
+
+
+BASE = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T04:00:00+01:00\nlimit = "3h"\n'
+
+
+def test_load_minimal(tmp_path):
+    c = load_course(_course(tmp_path, BASE))
+    assert c.name == "T"
+    assert c.start == datetime(2024, 6, 1, 4, tzinfo=timezone(timedelta(hours=1)))
+    assert c.limit_s == 3 * 3600
+    assert not c.schematic and not c.scale_to_declared
+    assert c.profile.total_distance == pytest.approx(10_000, rel=0.01)
+
+
+def test_mini_course_fixture():
+    c = load_course(COURSES / "mini.toml")
+    assert c.schematic  # the GPX was written by coursekit sketch
+    assert [cp.name for cp in c.checkpoints] == ["Village", "Col", "Hamlet", "Village"]
+    col = c.checkpoints[1]
+    assert col.drop_bag and col.services == ("water", "food", "drop_bag")
+    assert col.cutoff == c.start + timedelta(hours=1, minutes=15)
+    assert c.checkpoints[2].cutoff.utcoffset() == timedelta(hours=1)
+    assert c.declared[1].limit_s == 3.5 * 3600
+    assert c.info["equipment"] == ["water 1 l", "whistle"]
+    assert c.loop
+
+
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        ("lenght = 3\n", r"c\.toml: key 'lenght': unknown key"),
+        (
+            '[[checkpoints]]\nname = "A"\nkm = 1\nservice = ["water"]\n',
+            r"checkpoints\[0\] \('A'\) key 'service': unknown key",
+        ),
+        (
+            '[[checkpoints]]\nname = "A"\nkm = "1"\n',
+            r"checkpoints\[0\] \('A'\) key 'km': expected a number, got string",
+        ),
+        (
+            '[[checkpoints]]\nname = "A"\nkm = 1\nservices = ["beer"]\n',
+            r"unknown service 'beer' \(known: water food hot_meal drop_bag medical toilets bus\)",
+        ),
+        (
+            '[[checkpoints]]\nname = "A"\nkm = 1\nlat = 45.0\nlon = 6.0\n',
+            r"exactly one of: km \| lat \+ lon \| waypoint \(got km and lat\+lon\)",
+        ),
+        ('[[checkpoints]]\nname = "A"\nlat = 45.0\n', r"key 'lon': lat and lon must be given"),
+        (
+            '[[checkpoints]]\nname = "A"\nkm = 1\ncutoff = "10"\n',
+            r"checkpoints\[0\] \('A'\) key 'cutoff': '10' has no unit",
+        ),
+        ("[[declared]]\ndistance_km = 3\n", r"declared\[0\] key 'source': is required"),
+        (
+            '[[declared]]\nsource = "x"\ngain_m = "6400"\n',
+            r"declared\[0\] \('x'\) key 'gain_m': expected a number",
+        ),
+        ('[info]\nequipment = "rope"\n', r"\[info\] key 'equipment': expected an array"),
+        ("scale_to_declared = 1\n", r"key 'scale_to_declared': expected true or false"),
+    ],
+)
+def test_errors_name_file_table_and_key(tmp_path, extra, match):
+    with pytest.raises(CourseFileError, match=match):
+        load_course(_course(tmp_path, BASE + extra))
+
+
+def test_start_without_offset(tmp_path):
+    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T04:00:00\nlimit = "3h"\n'
+    with pytest.raises(CourseFileError, match="key 'start'.*no UTC offset"):
+        load_course(_course(tmp_path, body))
+    c = load_course(_course(tmp_path, body + 'timezone = "Europe/Paris"\n'))
+    assert c.start.utcoffset() == timedelta(hours=2)  # CEST in June
+    assert c.info["start_localised"]
+
+
+def test_limit_bare_string_and_missing_gpx(tmp_path):
+    with pytest.raises(CourseFileError, match="key 'limit': '34' has no unit"):
+        load_course(_course(tmp_path, BASE.replace('"3h"', '"34"')))
+    body = BASE.replace("t.gpx", "nope.gpx")
+    with pytest.raises(CourseFileError, match=r"c\.toml: key 'gpx': 'nope\.gpx' not found"):
+        load_course(_course(tmp_path, body, gpx=False))
+
+
+def test_proposed_limit(tmp_path):
+    body = BASE.replace('limit = "3h"\n', "") + (
+        '[[proposed]]\nfield = "limit"\nvalue = "4h"\nbasis = "km-effort rate of X"\n'
+    )
+    c = load_course(_course(tmp_path, body))
+    assert c.limit_s == 4 * 3600 and c.info["limit_proposed"]
+    assert c.info["proposed"][0]["label"] == "proposed"
+    with pytest.raises(CourseFileError, match="key 'limit': is required"):
+        load_course(_course(tmp_path, BASE.replace('limit = "3h"\n', "")))
+
+
+def test_scale_to_declared(tmp_path):
+    body = (
+        BASE + 'scale_to_declared = true\n[[declared]]\nsource = "regs"\ndistance_km = 12\n'
+        "gain_m = 1800\n"
+    )
+    raw = load_course(_course(tmp_path, BASE))
+    c = load_course(_course(tmp_path, body))
+    assert c.profile.total_distance == pytest.approx(12_000)
+    assert c.profile.total_gain == pytest.approx(1800)
+    assert c.profile.total_loss == pytest.approx(
+        raw.profile.total_loss * 1800 / raw.profile.total_gain
+    )
+    np.testing.assert_array_equal(c.profile.elevation, raw.profile.elevation)
+    assert "scaled" in c.profile.distance_method
+    k = c.info["scale"]["distance"]
+    np.testing.assert_allclose(c.profile.distance, raw.profile.distance * k)
+
+
+def test_event_file(tmp_path):
+    _course(tmp_path, BASE)
+    (tmp_path / "event.toml").write_text(
+        'name = "E"\ncourses = ["c.toml"]\n[[combined]]\nname = "Ch"\ncourses = ["c.toml"]\n'
+    )
+    ev = load_event(tmp_path)
+    assert ev.name == "E" and ev.course_paths == (tmp_path / "c.toml",)
+    assert ev.load_courses()[0].name == "T"
+    (tmp_path / "event.toml").write_text('name = "E"\ncourses = ["c.toml"]\ngpx = "t.gpx"\n')
+    with pytest.raises(CourseFileError, match="must not look like a course file"):
+        load_event(tmp_path / "event.toml")
+    with pytest.raises(CourseFileError, match="looks like an event file"):
+        (tmp_path / "e2.toml").write_text('name = "E"\ncourses = ["c.toml"]\n')
+        load_course(tmp_path / "e2.toml")

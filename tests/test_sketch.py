@@ -1,0 +1,65 @@
+"""Sketches: geodesic legs densified, altitude interpolated, marked schematic."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coursekit.course import SKETCH_MARK, is_sketch_gpx
+from coursekit.errors import CourseFileError
+from coursekit.geodesy import segment_lengths
+from coursekit.gpx import read_gpx
+from coursekit.sketch import Place, load_places, sketch_track, write_sketch
+
+COURSES = Path(__file__).parent / "data" / "courses"
+
+
+def test_sketch_track_spacing_and_altitude():
+    places = [
+        Place("A", 45.0, 6.0, 1000.0),
+        Place("B", 45.01, 6.0, 2000.0),
+        Place("C", 45.01, 6.02, math.nan),
+        Place("D", 45.0, 6.02, 1500.0),
+    ]
+    st = sketch_track(places, spacing=25)
+    steps = segment_lengths(st.lat, st.lon)
+    assert steps.max() <= 25.0 + 1e-6
+    assert st.place_index[0] == 0 and st.place_index[-1] == st.lat.size - 1
+    i_b = st.place_index[1]
+    assert st.elevation[i_b] == pytest.approx(2000)
+    # linear in distance between known altitudes (C is unknown: B -> D)
+    i_d = st.place_index[3]
+    mid = (st.distance[i_b] + st.distance[i_d]) / 2
+    assert np.interp(mid, st.distance, st.elevation) == pytest.approx(1750, abs=1)
+    # the A-B leg is a geodesic along the meridian
+    np.testing.assert_allclose(st.lon[: i_b + 1], 6.0, atol=1e-9)
+
+
+def test_write_sketch_is_marked_and_readable(tmp_path):
+    places = load_places(COURSES / "mini-places.toml")
+    out = tmp_path / "s.gpx"
+    write_sketch(places, out)
+    assert is_sketch_gpx(out)
+    tr = read_gpx(out)
+    assert [w.name for w in tr.waypoints] == ["Village", "Col", "Hamlet", "Village"]
+    assert tr.waypoints[2].type == "place (schematic position)"
+    import gpxpy
+
+    g = gpxpy.parse(out.read_text())
+    assert SKETCH_MARK in g.creator and SKETCH_MARK in g.description
+
+
+def test_places_file_must_not_look_like_a_course(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text('name = "x"\ngpx = "a.gpx"\n[[places]]\nname="a"\nlat=1\nlon=1\n')
+    with pytest.raises(CourseFileError, match="key 'gpx'.*must not look like a course file"):
+        load_places(p)
+    p.write_text(
+        'name = "x"\n[[places]]\nname="a"\nlat=1\nlon=1\nalt=3\n'
+        '[[places]]\nname="b"\nlat=1\nlon=2\n'
+    )
+    with pytest.raises(CourseFileError, match=r"places\[0\] \('a'\) key 'alt': unknown key"):
+        load_places(p)
