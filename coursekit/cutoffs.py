@@ -51,7 +51,6 @@ __all__ = [
     "round_up_clock",
     "MAX_FLAT_SPEED",
     "PLAUSIBLE_LEG_SPEED",
-    "REACHABLE_RATIO",
 ]
 
 MAX_FLAT_SPEED = 4.2
@@ -59,9 +58,6 @@ MAX_FLAT_SPEED = 4.2
 
 PLAUSIBLE_LEG_SPEED = (0.15, 3.0)
 """Flat-equivalent speed between two barriers outside which a finding is raised [m/s]."""
-
-REACHABLE_RATIO = 1.10
-"""From a barrier, the finish needs at most this times the reference's average speed [-]."""
 
 NIGHT_ITERATIONS = 8
 
@@ -153,20 +149,23 @@ def _static_cost(grid: CourseGrid, params: PaceParams, fatigue: float) -> np.nda
     return grid.length * gf * af * ff
 
 
-def _march(cost, night_extra, t0, pace, dwell_at_cell_end, dark_iv):
-    """Times at nodes of a piece, iterating the night factor to a fixed point."""
+def _march(cost, night_extra, t0, pace, dwell_before, dark_iv):
+    """Arrival times at the nodes of a piece, iterating the night factor to a fixed point.
+
+    ``dwell_before[i]`` is the stop at the node that starts cell ``i``.
+    """
     from .sun import dark_mask
 
     dt_static = cost * pace
-    times = t0 + np.concatenate([[0.0], np.cumsum(dt_static + dwell_at_cell_end)])
+    times = t0 + np.concatenate([[0.0], np.cumsum(dt_static + dwell_before)])
     if dark_iv is None or dark_iv.size == 0 or not np.any(night_extra):
         return times
     for _ in range(NIGHT_ITERATIONS):
         # dark at the cell's mid time
-        mid = times[:-1] + 0.5 * dt_static
+        mid = times[:-1] + dwell_before + 0.5 * dt_static
         nf = 1.0 + dark_mask(mid, dark_iv) * night_extra
         dtc = dt_static * nf
-        new = t0 + np.concatenate([[0.0], np.cumsum(dtc + dwell_at_cell_end)])
+        new = t0 + np.concatenate([[0.0], np.cumsum(dtc + dwell_before)])
         if np.max(np.abs(new - times)) < 0.5:
             times = new
             break
@@ -297,10 +296,10 @@ def solve(
         extra = pp.night_base + pp.night_steep * np.abs(grid.grade)
         node_time = np.zeros(grid.node.size)
         speed = np.full(ncp, np.nan)
-        cell_dwell = np.zeros(grid.length.size)
+        cell_dwell = np.zeros(grid.length.size)  # stop before moving along the cell
         for j in range(1, ncp - 1):
-            if grid.cp_node[j] >= 1:
-                cell_dwell[grid.cp_node[j] - 1] += dw[j]
+            if grid.cp_node[j] < grid.length.size:
+                cell_dwell[grid.cp_node[j]] += dw[j]
         anc = np.flatnonzero(np.isfinite(targets))
         for a, b in zip(anc[:-1], anc[1:], strict=True):
             n0, n1 = grid.cp_node[a], grid.cp_node[b]
@@ -310,7 +309,7 @@ def solve(
             e = extra[n0:n1]
             de = cell_dwell[n0:n1].copy()
             if de.size:
-                de[-1] = 0.0  # the end's dwell is part of its departure target
+                de[0] = 0.0  # the piece starts at the departure from its first checkpoint
             what = f"{label} from {names[a]!r} to {names[b]!r}"
             pace = _solve_piece(c, e, t0, t1 - dw[b], de, dark, what)
             if pace <= 0 and c.sum() > 0:
@@ -328,9 +327,11 @@ def solve(
     vmax = float(np.nanmax(speed)) if np.isfinite(speed).any() else 0.0
     if vmax > MAX_FLAT_SPEED:
         j = int(np.nanargmax(speed))
-        a = int(np.flatnonzero(np.isfinite(fx[:j]))[-1])
+        anchors = np.flatnonzero(np.isfinite(fx))
+        a = int(anchors[anchors < j][-1])
+        b = int(anchors[anchors >= j][0])
         raise PlanError(
-            f"limit too short: between {names[a]!r} and {names[j]!r} the last finisher "
+            f"limit too short: between {names[a]!r} and {names[b]!r} the last finisher "
             f"would need a fresh flat pace of {1000 / vmax / 60:.1f} min/km "
             f"(faster than {1000 / MAX_FLAT_SPEED / 60:.1f} min/km)"
         )
@@ -415,6 +416,7 @@ class Plan:
     warnings: tuple
     dwell: np.ndarray = None  # planned stop per row [s]
     params: PaceParams = None
+    round_minutes: float = 15
 
 
 def _course_tz(course) -> dt.tzinfo:
@@ -534,6 +536,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         warnings=tuple(warnings),
         dwell=dwell,
         params=params,
+        round_minutes=round_minutes,
     )
 
 
@@ -585,23 +588,18 @@ def check_plan(plan: Plan) -> list[str]:
                 f"leg {names[j - 1]!r} -> {names[j]!r} allows {v * 3.6:.2f} km/h flat-equivalent "
                 f"between barriers (barriers too loose?)"
             )
-    # finish reachable from each barrier: the flat-equivalent speed needed from the
-    # barrier to the finish, against the whole-course average of the reference runner
+    # finish reachable from each barrier at the reference pace: the reference runner
+    # needs limit - departure to finish from there; rounding may eat up to one step
+    arr = np.asarray(plan.arrival_elapsed, float)
     limit = c[-1]
-    total = float(leg_cost.sum())
+    slack = 60.0 * (plan.round_minutes or 0) + 60.0
     for j in range(1, len(c) - 1):
-        rest = float(leg_cost[j:].sum())
-        left = limit - c[j] - float(dwell[j + 1 : -1].sum())
-        if rest <= 0:
-            continue
-        if left <= 0:
-            out.append(f"from the barrier at {names[j]!r} no time is left to reach the finish")
-            continue
-        ratio = (rest / left) / (total / limit)
-        if ratio > REACHABLE_RATIO:
+        need = limit - (arr[j] + dwell[j])
+        left = limit - c[j]
+        if left < need - slack:
             out.append(
-                f"from the barrier at {names[j]!r} the finish needs {100 * (ratio - 1):.0f} % "
-                f"more speed than the reference runner's average: not reachable at its pace"
+                f"from the barrier at {names[j]!r} the finish is not reachable at the reference "
+                f"pace: {(need - left) / 60:.0f} min short"
             )
     fa = np.asarray(plan.first_arrival_elapsed, float)
     for j in range(1, len(c)):

@@ -1,0 +1,275 @@
+"""Barrier solver: analytic synthetic courses, invariants, errors, CLI, real races."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coursekit.cli import cli
+from coursekit.cutoffs import check_plan, course_grid, plan, round_up_clock, solve
+from coursekit.errors import PlanError
+from coursekit.pace import KME, TRAIL_2024, PaceParams
+
+PLAIN = PaceParams(model="trail", up=10, down=0, fatigue=0, altitude=0, leader_fraction=0.4)
+
+
+def flat_grid(total=50_000.0, cps=(0, 10_000, 25_000, 40_000, 50_000), step=25.0):
+    d = np.linspace(0, total, 501)
+    return course_grid(d, np.zeros_like(d), np.zeros_like(d), np.array(cps, float), step=step)
+
+
+def test_flat_no_fatigue_is_proportional():
+    g = flat_grid()
+    sol = solve(g, limit_s=36_000, params=PLAIN, round_minutes=0)
+    np.testing.assert_allclose(sol.arrival, [0, 7200, 18000, 28800, 36000], atol=1e-6)
+    np.testing.assert_allclose(sol.cutoff, sol.arrival, atol=1e-6)
+    # leader: same shape, finish at 0.4 of the limit
+    np.testing.assert_allclose(sol.first_arrival, 0.4 * sol.arrival, atol=1e-6)
+
+
+def test_flat_fatigue_matches_integral():
+    # v = v0 (1 - r x/100km): t(x) / T = ln(1 - r x) / ln(1 - r X) (x in 100 km units)
+    r = 0.3
+    g = flat_grid(step=5.0)
+    sol = solve(g, limit_s=36_000, params=PLAIN.with_(fatigue=r), round_minutes=0)
+    x = np.array([0, 10, 25, 40, 50]) / 100
+    expected = 36_000 * np.log(1 - r * x) / np.log(1 - r * 0.5)
+    np.testing.assert_allclose(sol.arrival, expected, rtol=2e-4)
+    assert sol.arrival[1] < 0.2 * 36_000  # the first barrier sits earlier than proportional
+
+
+def test_climb_costs_km_effort():
+    # 10 km flat then 10 km at +10 %: the climb takes twice as long with km-effort
+    d = np.linspace(0, 20_000, 2001)
+    e = np.where(d < 10_000, 0.0, (d - 10_000) * 0.1)
+    gain = e.copy()
+    g = course_grid(d, e, gain, np.array([0, 10_000, 20_000.0]))
+    sol = solve(g, limit_s=30_000, params=KME, round_minutes=0)
+    assert sol.arrival[1] == pytest.approx(10_000, rel=5e-3)
+
+
+def test_dwell_and_fixed_cutoff_are_honoured():
+    g = flat_grid()
+    fixed = np.array([np.nan, np.nan, 20_000, np.nan, np.nan])
+    dwell = np.array([0, 600, 0, 0, 0.0])
+    sol = solve(g, limit_s=36_000, params=PLAIN, fixed=fixed, dwell=dwell, round_minutes=0)
+    assert sol.cutoff[2] == 20_000
+    assert sol.fixed.tolist() == [False, False, True, False, False]
+    # piece 1: 25 km in 20000 s with a 600 s stop at km 10
+    assert sol.departure[1] - sol.arrival[1] == pytest.approx(600)
+    assert sol.arrival[1] == pytest.approx((20_000 - 600) * 10 / 25)
+    # piece 2: 25 km in 16000 s, proportional
+    assert sol.arrival[3] == pytest.approx(20_000 + 16_000 * 15 / 25)
+
+
+def test_rounding_later_on_the_clock_never_beyond_limit():
+    g = flat_grid()
+    start = dt.datetime(2024, 6, 1, 4, 7, tzinfo=ZoneInfo("Africa/Casablanca"))
+    sol = solve(g, limit_s=36_000, params=PLAIN, start=start, round_minutes=15)
+    for j in range(1, 4):
+        clock = start + dt.timedelta(seconds=float(sol.cutoff[j]))
+        assert clock.minute % 15 == 0 and clock.second == 0
+        assert 0 <= sol.cutoff[j] - sol.departure[j] < 900
+    assert sol.cutoff[-1] == 36_000
+    sol = solve(g, limit_s=36_000, params=PLAIN, start=start, round_minutes=5)
+    assert all((start + dt.timedelta(seconds=float(c))).minute % 5 == 0 for c in sol.cutoff[1:-1])
+    # a barrier that would round beyond the limit stays at the limit
+    g2 = flat_grid(cps=(0, 49_990, 50_000))
+    sol = solve(g2, limit_s=36_000, params=PLAIN, start=start, round_minutes=15)
+    assert sol.cutoff[1] <= 36_000
+
+
+def test_round_up_clock():
+    start = dt.datetime(2024, 1, 1, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=4)))
+    assert round_up_clock(3 * 3600 + 1, start, 15) == 3 * 3600 + 900
+    assert round_up_clock(3 * 3600, start, 15) == 3 * 3600
+    assert round_up_clock(100.0, None, 0) == 100.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.floats(-0.3, 0.3), min_size=3, max_size=8),
+    st.floats(0, 0.4),
+    st.floats(15 * 3600, 60 * 3600),
+)
+def test_arrival_times_never_decrease(slopes, fatigue, limit):
+    # piecewise-linear profile of random grades, checkpoints every 5 km
+    n = len(slopes)
+    d = np.linspace(0, 5000.0 * n, 10 * n + 1)
+    seg = np.minimum((d // 5000).astype(int), n - 1)
+    dz = np.diff(d) * np.array(slopes)[seg[:-1]]
+    e = 1000 + np.concatenate([[0], np.cumsum(dz)])
+    gain = np.concatenate([[0], np.cumsum(np.maximum(dz, 0))])
+    g = course_grid(d, e, gain, np.arange(n + 1) * 5000.0)
+    sol = solve(g, limit_s=limit, params=TRAIL_2024.with_(fatigue=fatigue), round_minutes=15)
+    assert np.all(np.diff(sol.arrival) > 0)
+    assert np.all(np.diff(sol.cutoff) > 0)
+    assert np.all(np.diff(sol.first_arrival) > 0)
+    assert sol.arrival[-1] == pytest.approx(limit, abs=1.0)
+    assert sol.cutoff[-1] == limit
+
+
+def test_limit_too_short_names_the_checkpoints():
+    g = flat_grid()
+    with pytest.raises(PlanError, match="limit too short.*'checkpoint 0'.*'checkpoint 4'"):
+        solve(g, limit_s=3600, params=PLAIN)
+
+
+def test_contradicting_fixed_cutoffs():
+    g = flat_grid()
+    fixed = np.array([np.nan, 9000, 8000, np.nan, np.nan])
+    names = ["Start", "A", "B", "C", "Finish"]
+    with pytest.raises(PlanError, match="contradict.*'A'.*'B'"):
+        solve(g, limit_s=36_000, params=PLAIN, fixed=fixed, names=names)
+    fixed = np.array([np.nan, np.nan, np.nan, 40_000, np.nan])
+    with pytest.raises(PlanError, match="'C'.*limit"):
+        solve(g, limit_s=36_000, params=PLAIN, fixed=fixed, names=names)
+
+
+def test_night_slows_the_reference_runner():
+    g = flat_grid()
+    start = dt.datetime(2024, 6, 1, 4, 0, tzinfo=dt.UTC)
+    dark = np.array([[0.0, 3600.0]])  # dark for the first hour
+    night = PLAIN.with_(night_base=0.2)
+    sol = solve(g, limit_s=36_000, params=night, start=start, dark=dark, round_minutes=0)
+    day = solve(g, limit_s=36_000, params=PLAIN, start=start, round_minutes=0)
+    assert sol.arrival[1] > day.arrival[1]  # slower in the dark: first barrier later
+    assert sol.night.tolist() == [True, False, False, False, False]
+    assert sol.night_sections and sol.night_sections[0][0] == 0.0
+    # exact: 1 h at pace 1.2 p then p; 50 km in 36000 s -> p = 35000 s / 50 km... solve:
+    # 3600 / (1.2 p) + (36000 - 3600) / p = 50000 m  =>  p = (3000 + 32400) / 50000
+    p = (3600 / 1.2 + 32400) / 50_000
+    assert sol.arrival[1] == pytest.approx(3600 + (10_000 - 3600 / (1.2 * p)) * p, rel=1e-3)
+    assert sol.arrival[-1] == pytest.approx(36_000, abs=1)
+
+
+# ---------------------------------------------------------------- on a Course
+
+
+@pytest.fixture
+def course_file(tmp_path):
+    from coursekit.gpx import write_gpx
+
+    # 40 km out-and-back-ish line near Marrakech with a 1000 m climb in the middle
+    n = 401
+    lat = np.linspace(31.0, 31.36, n)
+    lon = np.full(n, -7.9)
+    k = np.arange(n)
+    ele = 800 + np.where(k < 200, k * 5.0, (400 - k) * 5.0)
+    write_gpx(tmp_path / "c.gpx", lat, lon, ele, name="c")
+    (tmp_path / "c.toml").write_text(
+        'name = "Test 40"\ngpx = "c.gpx"\nstart = 2024-06-01T04:00:00+01:00\nlimit = "10h"\n'
+        'timezone = "Africa/Casablanca"\n\n'
+        '[[checkpoints]]\nname = "A"\nkm = 10\nservices = ["water"]\n\n'
+        '[[checkpoints]]\nname = "Top"\nkm = 20\ncutoff = "5h30m"\n\n'
+        '[[checkpoints]]\nname = "B"\nkm = 30\ndwell = "10m"\n'
+    )
+    return tmp_path / "c.toml"
+
+
+def test_plan_on_a_course(course_file):
+    from coursekit.course import load_course
+
+    p = plan(load_course(course_file))
+    names = list(p.legs.names)
+    assert names[1:4] == ["A", "Top", "B"]
+    top = names.index("Top")
+    assert p.fixed[top] and p.cutoff_elapsed[top] == 5.5 * 3600
+    assert p.cutoff_elapsed[-1] == 10 * 3600
+    assert p.cutoff[0].utcoffset() == dt.timedelta(hours=1)
+    assert all(b > a for a, b in zip(p.cutoff_elapsed, p.cutoff_elapsed[1:], strict=False))
+    assert p.night[0]  # 04:00 on 1 June in Morocco is before civil dawn
+    assert p.sun[0].sunrise.hour == 6
+    assert check_plan(p) == []
+
+
+def test_check_plan_findings(course_file):
+    from dataclasses import replace
+
+    from coursekit.course import load_course
+
+    p = plan(load_course(course_file))
+    bad = p.cutoff_elapsed.copy()
+    bad[2] = bad[1] - 60  # decreasing
+    bad[3] = 9.9 * 3600  # the finish is not reachable from there
+    f = check_plan(replace(p, cutoff_elapsed=bad))
+    assert any("is not after" in x for x in f)
+    assert any("not reachable" in x for x in f)
+
+
+def test_cli_cutoffs_json_contract(course_file):
+    r = CliRunner().invoke(cli, ["cutoffs", str(course_file), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    for k in ("course", "start", "limit_s", "model", "checkpoints"):
+        assert k in d
+    assert d["limit_s"] == 36000
+    first, last = d["checkpoints"][0], d["checkpoints"][-1]
+    assert first["distance_m"] == 0
+    for k in (
+        "name distance_m elevation_m gain_m loss_m leg_distance_m leg_gain_m leg_loss_m cutoff "
+        "cutoff_elapsed_s first_arrival first_arrival_elapsed_s"
+    ).split():
+        assert k in last
+    assert last["cutoff"] == "2024-06-01T14:00:00+01:00"
+    assert dt.datetime.fromisoformat(first["cutoff"]).utcoffset() is not None
+
+
+def test_cli_cutoffs_text_and_errors(course_file, tmp_path):
+    r = CliRunner().invoke(cli, ["cutoffs", str(course_file), "--round", "5"])
+    assert r.exit_code == 0, r.output
+    assert "Sat 09:30 (5:30)*" in r.output  # the fixed cutoff, weekday + clock + elapsed
+    assert "sun Sat 2024-06-01" in r.output
+    bad = tmp_path / "short.toml"
+    bad.write_text(course_file.read_text().replace('limit = "10h"', 'limit = "1h"'))
+    r = CliRunner().invoke(cli, ["cutoffs", str(bad)])
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: ") and "limit" in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- real races
+
+
+def test_realdata_grr_barriers_close_to_published(realdata):
+    """Diagonale des Fous 2024 from the realdata GPX: mean error well under the baseline."""
+    import csv
+
+    from coursekit.gpx import read_gpx
+    from coursekit.profile import make_profile
+
+    prof = make_profile(read_gpx(realdata / "grr_2024.gpx"))
+    text = (realdata / "grr_2024_checkpoints.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    d = np.array([float(r["distance_m"]) for r in rows])
+    cp = d * prof.total_distance / d[-1]
+    start = dt.datetime.fromisoformat(rows[0]["cutoff"])
+    pub = np.array(
+        [
+            (dt.datetime.fromisoformat(r["cutoff"]) - start).total_seconds()
+            if r["cutoff"]
+            else math.nan
+            for r in rows
+        ]
+    )
+    limit = 66 * 3600.0
+    g = course_grid(prof.distance, prof.elevation, prof.gain, cp)
+    from coursekit.sun import dark_intervals
+
+    dark = dark_intervals(-21.2, 55.5, start, limit)
+    m = np.isfinite(pub)
+    m[0] = m[-1] = False
+    err = {}
+    for name, p in (("trail", TRAIL_2024), ("kme", KME)):
+        sol = solve(g, limit_s=limit, params=p, start=start, dark=dark, round_minutes=15)
+        err[name] = np.mean(np.abs(sol.cutoff[m] - pub[m])) / limit
+    assert err["trail"] < 0.02
+    assert err["trail"] < err["kme"] / 3

@@ -1,0 +1,97 @@
+"""Split-time CSVs: reading, column mapping, backtest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coursekit.errors import HistoryError
+from coursekit.history import backtest, elapsed_matrix, map_columns, read_times
+
+CSV = """bib,status,category,sex,Start,B,A,Finish
+1,FINISHER,SE,MALE,2023-10-20T04:00:00+00:00,2023-10-20T06:00:00+00:00,2023-10-20T05:00:00+00:00,2023-10-20T08:00:00+00:00
+2,FINISHER,SE,FEMALE,2023-10-20T04:10:00+00:00,2023-10-20T09:00:00+00:00,2023-10-20T06:30:00+00:00,2023-10-20T12:00:00+00:00
+3,WITHDRAWN,SE,MALE,2023-10-20T04:00:00+00:00,,2023-10-20T07:00:00+00:00,
+4,ON_RACE,SE,MALE,2023-10-20T04:00:00+00:00,,,
+"""
+
+
+@pytest.fixture
+def times(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text(CSV)
+    return read_times(p)
+
+
+def test_read(times):
+    assert times.columns == ("Start", "B", "A", "Finish")
+    assert times.status == ("FINISHER", "FINISHER", "WITHDRAWN", "ON_RACE")
+    assert np.isnan(times.time[2, 1])
+    assert times.finisher.tolist() == [True, True, False, False]
+
+
+def test_columns_joined_by_name_not_position(times):
+    m, how = map_columns(["Start", "A", "B", "Finish"], times.columns)
+    assert m == [0, 2, 1, 3]
+    assert how == ["name"] * 4
+    el = elapsed_matrix(times, m)
+    np.testing.assert_allclose(el[0], [0, 3600, 7200, 14400])
+    # the origin is the first wave: runner 2 started 10 min later
+    assert el[1, 0] == 600
+
+
+def test_mapping_rules(times):
+    m, how = map_columns(
+        ["start", "a", "X", "finish"], times.columns, waypoints=[None, None, "B", None]
+    )
+    assert how == ["name", "name", "waypoint", "name"]
+    m, how = map_columns(
+        ["Depart", "b", "a", "Arrivee"], times.columns, explicit={"Depart": "Start"}
+    )
+    assert how == ["explicit", "name", "name", "order"]
+    assert m == [0, 1, 2, 3]
+    # order is not used when a name match contradicts the positions
+    m, how = map_columns(["P", "A", "Q", "Z"], times.columns)
+    assert m == [None, 2, None, None]
+    with pytest.raises(HistoryError, match="Nope"):
+        map_columns(["x"], times.columns, explicit={"x": "Nope"})
+
+
+def test_lookalike_names_not_merged():
+    m, _ = map_columns(["MASSABIAU", "Massebiau"], ["Massebiau", "MASSABIAU"])
+    assert m == [1, 0]
+
+
+def test_backtest(times):
+    m, _ = map_columns(["Start", "A", "B", "Finish"], times.columns)
+    el = elapsed_matrix(times, m)
+    bt = backtest(el, times.finisher, [0, 2 * 3600, 4 * 3600, 8 * 3600])
+    assert bt.finishers_passed.tolist() == [2, 2, 2, 2]
+    assert bt.others_passed.tolist() == [2, 1, 0, 0]
+    assert bt.latest_finisher[2] == 5 * 3600
+    assert bt.cut_here.tolist() == [0, 1, 1, 0]  # runner 2 at A (2.5 h) and B (5 h)
+    assert bt.finishers_cut == 1 and bt.finishers == 2
+
+
+def test_bad_files(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("bib,status,A\n1,FINISHER,yesterday\n")
+    with pytest.raises(HistoryError, match="line 2.*'A'"):
+        read_times(p)
+    p.write_text("bib,A\n")
+    with pytest.raises(HistoryError, match="status"):
+        read_times(p)
+    with pytest.raises(HistoryError, match="cannot read"):
+        read_times(tmp_path / "missing.csv")
+
+
+def test_realdata_templiers_2023_wrong_offset_durations(realdata):
+    st = read_times(realdata / "templiers_gtt_2023_times.csv")
+    assert "MassebiauD" in st.columns  # the column the source left unnamed
+    names = ["Départ", "Peyreleau", "Arrivée"]
+    m, how = map_columns(names, st.columns)
+    assert how == ["name"] * 3
+    el = elapsed_matrix(st, m)
+    fin = st.finisher
+    # winner of the GTT: a little over 6.5 h, durations unaffected by the +00:00 offset
+    assert 6 * 3600 < np.nanmin(el[fin, 2]) < 8 * 3600

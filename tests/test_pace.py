@@ -1,0 +1,134 @@
+"""Pace models against values worked from the papers, and their invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coursekit import pace
+
+
+# Minetti et al. 2002: Cr(i) = 155.4 i^5 - 30.4 i^4 - 43.3 i^3 + 46.3 i^2 + 19.5 i + 3.6
+def _cr(i):
+    return 155.4 * i**5 - 30.4 * i**4 - 43.3 * i**3 + 46.3 * i**2 + 19.5 * i + 3.6
+
+
+@pytest.mark.parametrize(
+    ("grade", "expected"),
+    [
+        (0.0, 1.0),
+        (0.10, _cr(0.10) / 3.6),  # 5.97 J/kg/m -> x1.66
+        (0.20, _cr(0.20) / 3.6),
+        (-0.10, _cr(-0.10) / 3.6),
+        (0.45, _cr(0.45) / 3.6),
+        (0.60, _cr(0.45) / 3.6),  # clipped to the measured range
+    ],
+)
+def test_minetti2002(grade, expected):
+    assert pace.minetti2002(grade) == pytest.approx(expected, rel=1e-12)
+
+
+def test_minetti2002_values_from_the_paper():
+    # Table values of the paper, running: 3.40 at 0 (our polynomial 3.6), ~1.73 minimum near -20 %
+    assert pace.minetti2002(0.1) * 3.6 == pytest.approx(5.97, abs=0.01)
+    g = np.linspace(-0.45, 0.0, 451)
+    gmin = g[np.argmin(pace.minetti2002(g))]
+    assert -0.20 < gmin < -0.16
+
+
+@pytest.mark.parametrize(
+    ("grade", "speed_kmh"),
+    [
+        (0.0, 6 * math.exp(-0.175)),
+        (-0.05, 6.0),
+        (0.10, 6 * math.exp(-0.525)),
+        (-0.30, 6 * math.exp(-0.875)),
+    ],
+)
+def test_tobler1993(grade, speed_kmh):
+    v0 = 6 * math.exp(-3.5 * 0.05)  # 5.04 km/h on the flat
+    assert pace.tobler1993(grade) == pytest.approx(v0 / speed_kmh, rel=1e-12)
+
+
+def test_kay2012_shape():
+    g = np.linspace(-0.5, 0.5, 1001)
+    f = pace.kay2012(g)
+    assert pace.kay2012(0.0) == 1.0
+    assert g[np.argmin(f)] == pytest.approx(-0.10, abs=1e-3)
+    assert pace.kay2012(-0.3) > 1.0  # steep descents are slow, unlike minetti2002
+    assert pace.minetti2002(-0.3) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("grade", "up", "down", "expected"),
+    [(0.0, 10, 3, 1.0), (0.1, 10, 3, 2.0), (-0.2, 10, 3, 1.6), (0.05, 8, 0, 1.4)],
+)
+def test_trail(grade, up, down, expected):
+    assert pace.trail(grade, up=up, down=down) == pytest.approx(expected)
+
+
+def test_kme_grade_is_km_effort():
+    # 1 km at +10 %: 1 km + 100 m D+ = 2 km-effort
+    assert pace.kme_grade(0.1) == pytest.approx(2.0)
+    assert pace.kme_grade(-0.1) == pytest.approx(1.0)
+
+
+def test_grade_factor_unknown_model_names_valid_ones():
+    with pytest.raises(ValueError, match="minetti2002.*tobler1993.*kay2012"):
+        pace.grade_factor(0.1, model="naismith")
+
+
+@pytest.mark.parametrize("model", list(pace.GRADE_MODELS))
+def test_grade_factor_flat_is_one_and_vectorised(model):
+    g = np.array([0.0, 0.1, -0.1])
+    f = pace.grade_factor(g, model=model)
+    assert f.shape == (3,)
+    assert f[0] == pytest.approx(1.0)
+    assert f[1] > 1.0
+
+
+@given(st.floats(0, 0.6), st.floats(0, 0.6))
+def test_trail_uphill_monotonic(a, b):
+    lo, hi = sorted((a, b))
+    assert pace.trail(hi) >= pace.trail(lo)
+
+
+def test_fatigue_linear_speed_loss():
+    # 0.14 per 100 km-effort: after 250 km-effort speed is 65 % of fresh
+    assert pace.fatigue_factor(250, rate=0.14) == pytest.approx(1 / 0.65)
+    assert pace.fatigue_factor(0, rate=0.5) == 1.0
+    assert pace.fatigue_factor(1000, rate=0.5) == pytest.approx(1 / 0.3)  # floor
+
+
+def test_night_factor_more_on_steep_ground():
+    f = pace.night_factor([True, True, False], [0.0, 0.3, 0.3], base=0.1, steep=0.5)
+    np.testing.assert_allclose(f, [1.1, 1.25, 1.0])
+
+
+@pytest.mark.parametrize(("h", "expected"), [(0, 1.0), (750, 1.0), (1750, 1.06), (2750, 1.12)])
+def test_wehrlin2006(h, expected):
+    assert pace.wehrlin2006(h) == pytest.approx(expected)
+
+
+def test_wehrlin2006_nan_is_low_altitude():
+    assert pace.wehrlin2006(np.nan) == 1.0
+
+
+def test_dwell_time_largest_service():
+    t = {"water": 0.0, "hot_meal": 600.0, "drop_bag": 900.0}
+    assert pace.dwell_time(["water", "hot_meal", "drop_bag"], table=t) == 900.0
+    assert pace.dwell_time([], table=t) == 0.0
+
+
+def test_params_for():
+    assert pace.params_for("trail") == pace.TRAIL_2024
+    assert pace.params_for("kme") == pace.KME
+    assert pace.params_for("tobler1993", fatigue=0.2).fatigue == 0.2
+    with pytest.raises(ValueError, match="valid models"):
+        pace.params_for("foo")
+    with pytest.raises(ValueError, match="fatigue"):
+        pace.params_for("trail", fatigue=1.5)

@@ -1,0 +1,46 @@
+"""Sun times and darkness (astral)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from coursekit import sun
+
+MARRAKECH = (31.63, -8.0)
+TZ = ZoneInfo("Africa/Casablanca")
+
+
+def test_sun_day_order_and_plausible_times():
+    d = sun.sun_day(*MARRAKECH, dt.date(2024, 6, 1), TZ)
+    assert d.dawn < d.sunrise < d.sunset < d.dusk
+    # early June in Marrakech (UTC+1): sunrise ~06:25, sunset ~20:30
+    assert 6 <= d.sunrise.hour <= 6 and 20 <= d.sunset.hour <= 20
+
+
+def test_is_dark():
+    assert sun.is_dark(dt.datetime(2024, 6, 1, 2, 0, tzinfo=TZ), *MARRAKECH)
+    assert not sun.is_dark(dt.datetime(2024, 6, 1, 12, 0, tzinfo=TZ), *MARRAKECH)
+    with pytest.raises(ValueError, match="aware"):
+        sun.is_dark(dt.datetime(2024, 6, 1, 12, 0), *MARRAKECH)
+
+
+def test_dark_intervals_match_is_dark():
+    start = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
+    iv = sun.dark_intervals(*MARRAKECH, start, 34 * 3600)
+    t = np.arange(0, 34 * 3600, 1800.0)
+    mask = sun.dark_mask(t, iv)
+    ref = [sun.is_dark(start + dt.timedelta(seconds=float(s)), *MARRAKECH) for s in t]
+    assert mask.tolist() == ref
+    assert mask[0]  # 04:00 is before civil dawn
+
+
+def test_polar_day_and_night():
+    start = dt.datetime(2024, 6, 21, 12, tzinfo=dt.UTC)
+    assert sun.dark_intervals(78.2, 15.6, start, 86400).size == 0  # Svalbard midsummer
+    start = dt.datetime(2024, 12, 21, 12, tzinfo=dt.UTC)
+    iv = sun.dark_intervals(78.2, 15.6, start, 86400)
+    assert iv.tolist() == [[0.0, 86400.0]]
