@@ -1047,3 +1047,313 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
         for k, v in d.items():
             text += f'{k} = "{v}"\n' if isinstance(v, str) else f"{k} = {v!r}\n"
     _emit(text, output)
+
+
+# ---------------- event
+
+
+def _event_duration(text: str) -> float:
+    from .course import parse_duration
+
+    return parse_duration(text)
+
+
+@cli.command()
+@click.argument("event_path", metavar="EVENT.toml|EVENT_DIR", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option(
+    "--margin",
+    default="30m",
+    show_default=True,
+    help="A station opens this long before the first runner's ETA.",
+)
+@click.option(
+    "--sweep",
+    default="30m",
+    show_default=True,
+    help="A station closes this long after its latest barrier.",
+)
+@click.option(
+    "--radius",
+    "radius_m",
+    type=click.FloatRange(min=0),
+    default=200.0,
+    show_default=True,
+    metavar="M",
+    help="Checkpoints of different races within M metres are one station.",
+)
+@click.option(
+    "--simulate",
+    "n_runners",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Simulate N runners per race: eliminations per barrier, runners per hour, sweep.",
+)
+@click.option(
+    "--repetitions",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Repetitions of the simulation (bands are 5th-95th percentiles over them).",
+)
+@click.option(
+    "--finish-share",
+    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
+    default=None,
+    help="Share of starters who finish (default 0.78, mountain ultras; see DEFAULT_FIELD).",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same result).")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="OUT.png|OUT.svg",
+    help="Draw the runners arriving per hour at each station (needs --simulate).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of standard output.",
+)
+def event(
+    event_path,
+    fmt,
+    margin,
+    sweep,
+    radius_m,
+    n_runners,
+    repetitions,
+    finish_share,
+    seed,
+    plot,
+    output,
+):
+    """Staffing windows of aid stations shared by an event's races; simulate the field.
+
+    A station opens --margin before the earliest first runner of any race and
+    closes --sweep after the latest barrier; "night" means it is staffed in the
+    dark. With --simulate: expected eliminations per barrier (5-95 % band),
+    peak runners per hour at each station, and the last runner's ETA.
+
+    \b
+    Example:
+        coursekit event courses/haut
+        coursekit event courses/haut/event.toml --format json --margin 1h
+        coursekit event courses/haut --simulate 300 --seed 1 --plot occupancy.png
+    """
+    from .event import event_summary, load_event_plan, occupancy_figure, simulate_event
+
+    margin_s = _event_duration(margin)
+    sweep_s = _event_duration(sweep)
+    ev = load_event_plan(event_path, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m)
+    if n_runners:
+        total = repetitions * len(ev.races)
+        bar = None
+        progress = None
+        if n_runners * repetitions >= 200_000 and sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="simulating", file=sys.stderr)
+            bar.__enter__()
+            progress = bar.update
+        try:
+            ev = simulate_event(
+                ev,
+                n_runners=n_runners,
+                repetitions=repetitions,
+                finish_share=finish_share,
+                seed=seed,
+                progress=progress,
+            )
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    summary = event_summary(ev)
+    if plot is not None:
+        if not n_runners:
+            raise click.UsageError("--plot needs --simulate N")
+        occupancy_figure(summary, plot)
+    if fmt == "json":
+        text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        head = [
+            "station",
+            "open",
+            "close",
+            "station_night",
+            "race",
+            "checkpoint",
+            "distance_km",
+            "first_arrival",
+            "cutoff",
+            "race_night",
+            "peak_arrivals_per_hour",
+        ]
+        rows = []
+        for s in summary["stations"]:
+            peak = s.get("occupancy", {}).get("peak") if s.get("occupancy") else None
+            for p in s["passages"]:
+                rows.append(
+                    [
+                        s["name"],
+                        s["open"],
+                        s["close"],
+                        s["night"],
+                        p["race"],
+                        p["name"],
+                        _num(p["distance_m"] / 1000, 2) if p["distance_m"] is not None else None,
+                        p["first_arrival"],
+                        p["cutoff"],
+                        p["night"],
+                        peak,
+                    ]
+                )
+        text = _csv(head, rows)
+        if summary["simulation"]:
+            rows = []
+            for r in summary["simulation"]["races"]:
+                for c in r["checkpoints"]:
+                    rows.append(
+                        [
+                            r["race"],
+                            c["name"],
+                            c["reached"],
+                            c["withdrawn"],
+                            c["eliminated"],
+                            c["eliminated_p05"],
+                            c["eliminated_p95"],
+                            c["arrival_p10"],
+                            c["arrival_p50"],
+                            c["arrival_p90"],
+                            c["last_arrival"],
+                            c["peak_hourly"],
+                        ]
+                    )
+            text += "\n" + _csv(
+                [
+                    "race",
+                    "checkpoint",
+                    "reached",
+                    "withdrawn",
+                    "eliminated",
+                    "eliminated_p05",
+                    "eliminated_p95",
+                    "arrival_p10",
+                    "arrival_p50",
+                    "arrival_p90",
+                    "last_arrival",
+                    "peak_arrivals_per_hour",
+                ],
+                rows,
+            )
+            occ = [
+                [s["name"], h, a]
+                for s in summary["stations"]
+                if s.get("occupancy")
+                for h, a in zip(s["occupancy"]["hours"], s["occupancy"]["arrivals"], strict=True)
+            ]
+            text += "\n" + _csv(["station", "hour", "arrivals"], occ)
+    else:
+        text = _event_text(ev, summary)
+    _emit(text, output)
+
+
+def _event_text(ev, summary) -> str:
+    import datetime as _dt
+
+    def clock(iso):
+        if iso is None:
+            return "-"
+        t = _dt.datetime.fromisoformat(iso)
+        return t.strftime("%a %H:%M")
+
+    out = [
+        f"{summary['event']}: {len(summary['races'])} races, {len(summary['stations'])} stations"
+        f" (margin {ev.margin_s / 60:.0f} min, sweep {ev.sweep_s / 60:.0f} min,"
+        f" shared within {ev.radius_m:.0f} m)",
+        "",
+    ]
+    rows = []
+    for s in summary["stations"]:
+        for i, p in enumerate(s["passages"]):
+            first = i == 0
+            rows.append(
+                [
+                    s["name"] if first else "",
+                    clock(s["open"]) if first else "",
+                    clock(s["close"]) if first else "",
+                    ("dark" if s["night"] else "") if first else "",
+                    p["race"],
+                    f"{p['distance_m'] / 1000:.1f}" if p["distance_m"] is not None else "-",
+                    clock(p["first_arrival"]),
+                    clock(p["cutoff"]),
+                    "night" if p["night"] else "",
+                    (
+                        _fmt(s["occupancy"]["peak"], "{:.0f}")
+                        if first and s.get("occupancy")
+                        else ""
+                    ),
+                ]
+            )
+    out.append(
+        _table(
+            [
+                "station",
+                "open",
+                "close",
+                "",
+                "race",
+                "km",
+                "first ETA",
+                "cutoff",
+                "",
+                "peak/h",
+            ],
+            rows,
+            "lllllrllll",
+        )
+    )
+    sim = summary["simulation"]
+    if sim:
+        out.append(
+            f"Simulation: {sim['repetitions']} repetitions, seed {sim['seed']}; "
+            f"field: {sim['params']['source']}"
+        )
+        for r in sim["races"]:
+            fs = r["finish_share"]
+            out.append(
+                f"\n{r['race']} ({r['n_runners']} runners): finish {100 * fs['mean']:.1f} %"
+                f" [{100 * fs['p05']:.1f}-{100 * fs['p95']:.1f}]"
+            )
+            rows = [
+                [
+                    c["name"],
+                    _fmt(c["reached"]),
+                    _fmt(c["withdrawn"], "{:.1f}"),
+                    f"{_fmt(c['eliminated'], '{:.1f}')} [{_fmt(c['eliminated_p05'])}-"
+                    f"{_fmt(c['eliminated_p95'])}]",
+                    clock(c["arrival_p50"]),
+                    clock(c["last_arrival"]),
+                    _fmt(c["peak_hourly"]),
+                ]
+                for c in r["checkpoints"]
+            ]
+            out.append(
+                _table(
+                    [
+                        "checkpoint",
+                        "reached",
+                        "withdrawn",
+                        "eliminated [5-95%]",
+                        "median",
+                        "last (sweep)",
+                        "peak/h",
+                    ],
+                    rows,
+                    "lrrrlll",
+                )
+            )
+    for w in summary["warnings"]:
+        out.append(f"warning: {w}")
+    return "\n".join(out).rstrip("\n") + "\n"

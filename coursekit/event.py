@@ -44,6 +44,7 @@ __all__ = [
     "EventPlan",
     "FieldSimulation",
     "FieldFit",
+    "GENERIC_NAMES",
     "normalize_name",
     "group_stations",
     "station_table",
@@ -159,6 +160,12 @@ _APOS = re.compile(r"[\u2019\u2018'`´\u02bc]")
 _SEP = re.compile(r"[\s\-\u2010-\u2015_./,;:()]+")
 
 
+GENERIC_NAMES = frozenset(
+    {"start", "finish", "depart", "arrivee", "start finish", "depart arrivee", "arrival", ""}
+)
+"""Normalised names that never match by name alone (implicit start/finish rows)."""
+
+
 def normalize_name(name: str) -> str:
     """Normalise a station name for matching: case, accents, apostrophes, hyphens, spaces.
 
@@ -187,8 +194,9 @@ def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -
     """Label checkpoints that are the same aid station.
 
     Two checkpoints are one station when their :func:`normalize_name` are
-    equal or when they are within ``radius_m`` of each other; groups are
-    closed transitively (union-find).
+    equal (except generic names such as "Start", "Finish", "Arrivée":
+    :data:`GENERIC_NAMES`) or when they are within ``radius_m`` of each
+    other; groups are closed transitively (union-find).
 
     Parameters
     ----------
@@ -227,6 +235,8 @@ def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -
     keys = [normalize_name(s) for s in names]
     first: dict[str, int] = {}
     for i, k in enumerate(keys):
+        if k in GENERIC_NAMES:  # "Start" of two races can be two places: position only
+            continue
         if k in first:
             union(first[k], i)
         else:
@@ -1386,6 +1396,7 @@ def simulate_event(
                 **kw,
             )
         )
+    sims = [replace(s, seed=seed) for s in sims]
     return replace(event, simulations=tuple(sims), warnings=tuple(warns))
 
 

@@ -1,0 +1,389 @@
+"""Event planning: station grouping, staffing windows, field simulation, fit on split times."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from coursekit.cli import cli
+from coursekit.event import (
+    FieldParams,
+    Race,
+    _read_split_times,
+    event_summary,
+    fatigue_weights,
+    fit_field,
+    group_stations,
+    history_outcomes,
+    normalize_name,
+    plan_event,
+    simulate_event,
+    simulate_field,
+    station_table,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TZ = dt.timezone(dt.timedelta(hours=1))
+H = 3600.0
+
+
+# ---------------------------------------------------------------- names and grouping
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Tizi Oussem", "tizi-oussem"),
+        ("Tizi n'Oussem", "TIZI N’OUSSEM"),
+        ("Oukaïmeden", "oukaimeden"),
+        ("  Assif   Zagzawen ", "assif zagzawen"),
+    ],
+)
+def test_normalize_name_equal(a, b):
+    assert normalize_name(a) == normalize_name(b)
+
+
+def test_normalize_name_no_fuzzy():
+    assert normalize_name("MASSABIAU") != normalize_name("Massebiau")
+
+
+def test_group_stations_by_name_and_distance():
+    names = ["Col", "Refuge", "col", "Refuge B", "Start", "Start", "Far"]
+    # Refuge B is ~110 m north of Refuge; the two "Start" rows are 50 km apart
+    lat = [45.0, 45.1, 46.0, 45.101, 44.0, 44.5, 47.0]
+    lon = [6.0, 6.1, 7.0, 6.1, 6.0, 6.0, 8.0]
+    lab = group_stations(names, lat, lon, radius_m=200)
+    assert lab[0] == lab[2]  # same name, far apart
+    assert lab[1] == lab[3]  # different names, 111 m apart
+    assert lab[4] != lab[5]  # generic names match by position only
+    assert len(set(lab.tolist())) == 5
+    lab50 = group_stations(names, lat, lon, radius_m=50)
+    assert lab50[1] != lab50[3]
+
+
+# ---------------------------------------------------------------- synthetic event
+
+
+def _race(name, start, names, lat, lon, first, cut, ref, *, effort=None):
+    n = len(names)
+    return Race(
+        name=name,
+        start=start,
+        names=tuple(names),
+        lat=np.array(lat, float),
+        lon=np.array(lon, float),
+        distance=np.linspace(0, 10_000 * (n - 1), n),
+        first_arrival_elapsed=np.array(first, float),
+        cutoff_elapsed=np.array(cut, float),
+        reference_elapsed=np.array(ref, float),
+        leg_effort=np.r_[0.0, np.full(n - 1, 12.0)] if effort is None else np.array(effort),
+    )
+
+
+@pytest.fixture
+def two_races():
+    s1 = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
+    s2 = dt.datetime(2024, 6, 1, 7, 0, tzinfo=TZ)
+    # race A: Start (31.00) -> Tizi Oussem (31.10) -> Finish (31.20)
+    a = _race(
+        "A",
+        s1,
+        ["Start", "Tizi Oussem", "Finish"],
+        [31.0, 31.1, 31.2],
+        [-8.0, -8.0, -8.0],
+        [0, 3 * H, 5 * H],
+        [0, 6 * H, 12 * H],
+        [0, 5.5 * H, 12 * H],
+    )
+    # race B passes "Tizi-Oussem" (spelled differently, 100 m away) and ends at A's finish
+    b = _race(
+        "B",
+        s2,
+        ["Start", "Tizi-Oussem", "Finish"],
+        [31.05, 31.1009, 31.2],
+        [-8.1, -8.0, -8.0],
+        [0, 1 * H, 2.5 * H],
+        [0, 4 * H, 8 * H],
+        [0, 3.5 * H, 8 * H],
+    )
+    return a, b
+
+
+def test_station_windows_known(two_races):
+    a, b = two_races
+    st = station_table([a, b], margin_s=1800, sweep_s=900, night=False)
+    by = {s.key: s for s in st}
+    tizi = by["tizi oussem"]
+    assert set(tizi.races) == {"A", "B"}
+    # open: earliest first arrival (B: 07:00 + 1 h = 08:00; A: 04:00 + 3 h = 07:00) - 30 min
+    assert tizi.open == dt.datetime(2024, 6, 1, 6, 30, tzinfo=TZ)
+    # close: latest barrier (A: 10:00; B: 11:00) + 15 min
+    assert tizi.close == dt.datetime(2024, 6, 1, 11, 15, tzinfo=TZ)
+    fin = [s for s in st if {p.name for p in s.passages} == {"Finish"}]
+    assert len(fin) == 1 and set(fin[0].races) == {"A", "B"}
+    assert fin[0].close == dt.datetime(2024, 6, 1, 16, 15, tzinfo=TZ)
+    starts = [s for s in st if {p.name for p in s.passages} == {"Start"}]
+    assert len(starts) == 2  # different places
+    assert [s.open for s in st] == sorted(s.open for s in st)
+
+
+def test_station_night_flag(two_races):
+    a, b = two_races
+    table = station_table([a, b], night=True)
+    st = {s.key: s for s in table}
+    # Tizi window 06:30-11:30 (+01:00) in June at 31 N, 8 W: civil dawn ~06:01 -> daylight
+    assert not st["tizi oussem"].night
+    # start of A at 04:00: opens 03:30, in the dark
+    start_a = [s for s in table if s.passages[0].race == "A" and s.passages[0].row == 0][0]
+    assert start_a.night and start_a.dark_s > 0
+
+
+def test_event_summary_plain_data(two_races):
+    ev = plan_event(two_races, name="Synthetic", night=False)
+    ev = simulate_event(ev, n_runners=200, repetitions=5, seed=3)
+    d = event_summary(ev)
+    text = json.dumps(d)  # plain data only
+    assert json.loads(text)["event"] == "Synthetic"
+    tizi = [s for s in d["stations"] if s["key"] == "tizi oussem"][0]
+    assert tizi["open"] == "2024-06-01T06:30+01:00"
+    assert sum(tizi["occupancy"]["arrivals"]) == pytest.approx(
+        sum(r["checkpoints"][1]["reached"] for r in d["simulation"]["races"]),
+        abs=0.2,
+    )
+    assert d["simulation"]["seed"] == 3
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def _course(n=12, leg=3000.0, slack=1.0):
+    r = np.r_[0.0, np.full(n - 1, leg)]
+    eff = np.r_[0.0, np.linspace(5, 15, n - 1)]
+    cut = np.cumsum(r) * slack
+    cut[0] = np.nan
+    return r, eff, cut
+
+
+def test_simulation_reproducible():
+    r, eff, cut = _course()
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=7, finish_share=0.8)
+    a = simulate_field(r, seed=42, chunk_elements=20_000, **kw)
+    b = simulate_field(r, seed=42, chunk_elements=20_000, **kw)
+    c = simulate_field(r, seed=43, chunk_elements=20_000, **kw)
+    for key in ("eliminated", "withdrawn", "reached", "occupancy", "last_arrival"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    assert not np.array_equal(a.last_arrival, c.last_arrival)
+
+
+@pytest.mark.parametrize("share", [0.6, 0.8])
+def test_finish_share_matches(share):
+    r, eff, cut = _course(slack=1.0)
+    n, reps = 20_000, 4
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        finish_share=share,
+        seed=7,
+    )
+    # sampling error of the run plus that of the 20,000-runner calibration sample
+    se = math.sqrt(share * (1 - share) * (1 / (n * reps) + 1 / 20_000))
+    assert abs(sim.finish_share - share) < 4 * se
+
+
+def test_unreachable_finish_share():
+    r, eff, cut = _course()
+    with pytest.raises(ValueError, match="not reachable"):
+        simulate_field(
+            r,
+            leg_effort=eff,
+            cutoff_elapsed=cut,
+            finish_share=0.95,
+            params=FieldParams(dnf_share=0.2),
+            seed=1,
+        )
+
+
+def test_outcomes_and_occupancy_conserved():
+    r, eff, cut = _course(n=15)
+    n, reps = 3000, 6
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        finish_share=0.7,
+        hour_offset_s=1800.0,
+        seed=5,
+        chunk_elements=50_000,
+    )
+    # every runner ends once: finished, eliminated or withdrawn
+    tot = sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, n)
+    # arrivals never increase along the course; stopping at k still arrives at k
+    assert np.all(np.diff(sim.reached, axis=1) <= 0)
+    np.testing.assert_array_equal(
+        sim.reached[:, :-1] - sim.reached[:, 1:],
+        sim.eliminated[:, :-1] + sim.withdrawn[:, :-1],
+    )
+    # each passage counted once in the hourly occupancy
+    np.testing.assert_allclose(sim.occupancy.sum(axis=1), sim.reached.mean(axis=0))
+    assert np.all(sim.occupancy_peak <= sim.reached)
+    # leaders and percentiles move forward along the course
+    assert np.all(np.diff(sim.first_arrival, axis=1) > 0)
+    assert np.all(np.diff(sim.arrival_quantiles, axis=1) > 0)
+    # the start is in the bin of the 00:30 offset (bin 0), nothing before
+    assert sim.occupancy[0, 0] == n
+
+
+def test_identical_runners_known_times():
+    r, eff, _ = _course(n=6)
+    p = FieldParams(spread=0.0, leg_sigma=0.0, fatigue=0.5, dnf_share=0.0)
+    sim = simulate_field(
+        r, leg_effort=eff, n_runners=50, repetitions=2, params=p, ability_mean=-0.2, seed=0
+    )
+    w = fatigue_weights(r, eff, fatigue=0.5)
+    expect = np.r_[0.0, np.cumsum(r[1:] * np.exp(-0.2 * w))]
+    np.testing.assert_allclose(sim.arrival_quantiles[1], expect, rtol=1e-5)
+    np.testing.assert_allclose(sim.last_arrival[0], expect, rtol=1e-5)
+    assert sim.finish_share == 1.0
+    # slower runners are relatively slower late: weights grow along the course
+    assert np.all(np.diff(w) > 0)
+    assert np.sum(r[1:] * w) / np.sum(r[1:]) == pytest.approx(1.0)
+
+
+def test_dnf_share_without_barriers():
+    r, eff, _ = _course()
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        n_runners=20_000,
+        repetitions=3,
+        params=FieldParams(dnf_share=0.2, dnf_ability=0.8),
+        ability_mean=0.0,
+        seed=11,
+    )
+    share = sim.withdrawn.sum() / (20_000 * 3)
+    assert abs(share - 0.2) < 4 * math.sqrt(0.2 * 0.8 / 60_000)
+    assert sim.eliminated.sum() == 0
+    # hazard proportional to effort: later (harder) legs lose more runners
+    wd = sim.withdrawn.mean(axis=0)[1:]
+    assert wd[-1] > wd[0]
+
+
+def test_fit_recovers_parameters():
+    rng = np.random.default_rng(2)
+    n, rows = 4000, 12
+    r = np.r_[0.0, rng.uniform(2000, 5000, rows - 1)]
+    eff = np.r_[0.0, rng.uniform(5, 15, rows - 1)]
+    true = FieldParams(spread=0.2, leg_sigma=0.08, fatigue=0.6, dnf_share=0.0)
+    w = fatigue_weights(r, eff, fatigue=true.fatigue)
+    theta = true.spread * rng.standard_normal(n)
+    legs = r[1:] * np.exp(theta[:, None] * w + true.leg_sigma * rng.standard_normal((n, rows - 1)))
+    elapsed = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    status = np.array(["FINISHER"] * n)
+    # 10 % withdraw at a random checkpoint, slower ones more often
+    quit_ = rng.random(n) < 0.1 * np.exp(theta / 0.2) / np.exp(0.5)
+    for i in np.nonzero(quit_)[0]:
+        elapsed[i, rng.integers(4, rows) :] = np.nan
+        status[i] = "WITHDRAWN"
+    fit = fit_field(elapsed, status, leg_effort=eff)
+    assert fit.params.spread == pytest.approx(0.2, rel=0.15)
+    assert fit.params.leg_sigma == pytest.approx(0.08, rel=0.15)
+    assert fit.params.fatigue == pytest.approx(0.6, abs=0.2)
+    assert fit.params.dnf_share == pytest.approx(quit_.mean())
+    assert fit.params.dnf_ability > 0.3
+
+
+def test_history_outcomes():
+    E = np.array(
+        [
+            [0, 1 * H, 2 * H, 3 * H],  # finisher
+            [0, 1.5 * H, np.nan, np.nan],  # withdrew at row 1
+            [0, 2.5 * H, np.nan, np.nan],  # late at row 1's barrier (2 h)
+            [0, 1.8 * H, np.nan, np.nan],  # out of time later: next barrier (row 3)
+        ]
+    )
+    st = ["FINISHER", "WITHDRAWN", "OUT_OF_TIME", "OUT_OF_TIME"]
+    out = history_outcomes(E, st, cutoff_elapsed=[np.nan, 2 * H, np.nan, 4 * H])
+    assert out["eliminated"].tolist() == [0, 1, 0, 1]
+    assert out["withdrawn"].tolist() == [0, 1, 0, 0]
+    assert out["reached"].tolist() == [4, 4, 1, 1]
+    assert out["finishers"] == 1 and out["starters"] == 4
+
+
+# ---------------------------------------------------------------- real data
+
+
+def test_fit_on_real_split_times(realdata):
+    with (realdata / "templiers_integrale_2024_checkpoints.csv").open(encoding="utf-8") as fh:
+        cps = list(csv.DictReader(fh))
+    E, st = _read_split_times(
+        realdata / "templiers_integrale_2024_times.csv", [c["short_name"] for c in cps]
+    )
+    dist = np.array([float(c["distance_m"]) for c in cps])
+    gain = np.array([float(c["elevation_gain_m"]) for c in cps])
+    kme = np.diff(dist, prepend=0) / 1000 + np.diff(gain, prepend=0) / 100
+    fit = fit_field(E, st, leg_effort=kme)
+    assert fit.params.finish_share == pytest.approx(690 / 722, abs=0.002)
+    assert 0.05 < fit.params.spread < 0.5
+    assert 0.02 < fit.params.leg_sigma < 0.3
+    assert np.all(np.diff(fit.reference_elapsed) > 0)
+    # median finisher of the Intégrale 2024: between 8 and 12 h
+    assert 8 * H < fit.reference_elapsed[-1] < 12 * H
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_haut_tizi_oussem_window():
+    event_dir = ROOT / "courses" / "haut"
+    if not (event_dir / "event.toml").is_file():
+        pytest.skip("bundled HAUT event not present")
+    res = CliRunner().invoke(cli, ["event", str(event_dir), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    tizi = [s for s in d["stations"] if s["key"] == "tizi oussem"]
+    assert len(tizi) == 1
+    assert set(tizi[0]["races"]) == {"HAUT 120", "HAUT 80", "HAUT 42"}
+    firsts = [p["first_arrival"] for p in tizi[0]["passages"]]
+    cuts = [p["cutoff"] for p in tizi[0]["passages"]]
+    assert tizi[0]["open"] < min(firsts)
+    assert tizi[0]["close"] > max(cuts)
+
+
+def test_cli_event_simulate_csv_and_error(tmp_path):
+    event_dir = ROOT / "courses" / "haut"
+    if not (event_dir / "event.toml").is_file():
+        pytest.skip("bundled HAUT event not present")
+    res = CliRunner().invoke(
+        cli,
+        [
+            "event",
+            str(event_dir),
+            "--format",
+            "csv",
+            "--simulate",
+            "50",
+            "--repetitions",
+            "3",
+            "--seed",
+            "1",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("station,open,close,")
+    assert "race,checkpoint,reached,withdrawn,eliminated" in res.output
+    res = CliRunner().invoke(cli, ["event", str(tmp_path / "nope")])
+    assert res.exit_code == 1
+    assert res.output.startswith("Error:")
