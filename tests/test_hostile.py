@@ -293,6 +293,9 @@ def mutated(draw):
 
 
 FUZZ_EXAMPLES = int(os.environ.get("COURSEKIT_FUZZ_EXAMPLES", "300"))
+# Time bound per case [s]. Known miss (reported, profile.py): a point at a pole followed
+# by one at 45 deg (a 15,000 km jump) makes auto_gain_loss resample 3 M grid samples (~5 s).
+FUZZ_SECONDS = float(os.environ.get("COURSEKIT_FUZZ_SECONDS", "5"))
 
 
 @settings(
@@ -316,4 +319,4 @@ def test_fuzz_only_coursekit_errors(tmp_path_factory, data):
         make_profile(track, gain_threshold=5.0)
     except CoursekitError as exc:
         assert "\n" not in str(exc) and str(exc).startswith(str(f))
-    assert time.perf_counter() - t < 5.0
+    assert time.perf_counter() - t < FUZZ_SECONDS
