@@ -129,27 +129,27 @@ class FieldParams:
 
 
 DEFAULT_FIELD = FieldParams(
-    spread=0.17,
-    leg_sigma=0.10,
+    spread=0.21,
+    leg_sigma=0.075,
     fatigue=0.5,
-    dnf_share=0.15,
-    dnf_ability=0.6,
+    dnf_share=0.14,
+    dnf_ability=0.45,
     finish_share=0.78,
-    source="median of fit_field over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024 "
-    "(benchmarks/bench_simulation.py)",
+    source="fit_field medians over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024; "
+    "finish share of a mountain ultra",
 )
 """Default field of a mountain ultra, fitted with :func:`fit_field` on the split
 times of ../shared/realdata (Grand Raid Réunion 2024: Diagonale, Mascareignes,
 Trail de Bourbon, Métis Trail; Templiers 2023 and 2024: GTT, Endurance,
-Intégrale) and rounded to the median across races
-(``python benchmarks/bench_simulation.py`` prints every fit):
+Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
 
-- ``finish_share`` 0.78: finishers / starters range from 0.71 (Diagonale des
-  Fous) to 0.84 (Trail de Bourbon) in Réunion and 0.87-0.96 at the Templiers;
-  the default is that of a long mountain ultra;
-- ``dnf_share`` 0.15: withdrawals (not out-of-time) are 5-27 % of starters;
-- ``spread`` (log finish-time spread) 0.17, ``leg_sigma`` 0.10, ``fatigue``
-  0.5 and ``dnf_ability`` 0.6 are medians of the per-race fits.
+- ``spread`` 0.21 (per race 0.18-0.26), ``leg_sigma`` 0.075 (0.067-0.125),
+  ``fatigue`` 0.5 (0.38-1.2), ``dnf_share`` 0.14 (0.04-0.27),
+  ``dnf_ability`` 0.45 (0.19-0.74): medians over the ten race-editions;
+- ``finish_share`` 0.78: finishers / starters are 0.71 (Diagonale des Fous),
+  0.81-0.84 (other Réunion races) and 0.83-0.96 at the Templiers; 0.78 is a
+  long mountain ultra. It sets the median ability when the simulation is
+  asked for a finish share; pass ``finish_share`` for another race.
 """
 
 
