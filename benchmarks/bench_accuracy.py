@@ -77,6 +77,10 @@ def main():
     cases = [(k, s, {}) for k in KINDS for s in range(args.seeds)]
     cases += [("gps", 10 + s, {"ele_tau": tau}) for s, tau in enumerate((10.0, 60.0))]
     cases += [("gps", 20 + s, {"xy_tau": tau}) for s, tau in enumerate((3.0, 30.0))]
+    # second, independent family: other terrain and noise drawn per seed
+    cases += [(k, s, {"family": "b"}) for k in KINDS for s in range(2 * args.seeds)]
+    cases += [("gps", 7, {"family": "b", "ele_tau": tau}) for tau in (5.0, 60.0)]
+    errs = []
     for kind, seed, kw in cases:
         syn = make_track(kind, seed, **kw)
         d, _ = denoise_distance(syn.lat, syn.lon, syn.time)
@@ -86,6 +90,7 @@ def main():
         gp_g, gp_d = _gpxpy(syn.lat, syn.lon, syn.elevation)
         true_d = raw_d if kind == "planner" else syn.true_distance
         tg = syn.true_gain
+        errs.append((kind, 100 * (g / tg - 1)))
         lab = f"{kind} seed {seed} {kw or ''}"
         print(
             f"{lab:34s} {tg:8.0f} {g:7.0f} {_err(g, tg)} {gp_g:7.0f} {_err(gp_g, tg)}"
@@ -93,6 +98,12 @@ def main():
             f" {raw_d:8.0f} {_err(raw_d, true_d)} {gp_d:8.0f} {_err(gp_d, true_d)}"
         )
     print("(planner distance truth = its own polyline: the filter must leave it unchanged)")
+    for kind in KINDS:
+        e = np.array([x for k, x in errs if k == kind])
+        print(
+            f"auto D+ {kind:8s}: {np.sum(np.abs(e) <= 3)}/{e.size} within 3 %,"
+            f" max |err| {np.abs(e).max():.1f} %, rms {np.sqrt(np.mean(e * e)):.1f} %"
+        )
     if not (REAL / "index.json").is_file():
         print(f"real data not found at {REAL}")
         return

@@ -28,6 +28,16 @@ random smooth curvature (radius >= 25 m), with switchback sequences (legs of
 40-120 m joined by 180-degree hairpins of 5-12 m radius) where the grade
 exceeds 18 %.
 
+Family ``"b"`` (``make_track(..., family="b")``) is an independent second
+family used to check that the automatic method generalises rather than fits
+family ``"a"``: every parameter is drawn per seed. Terrain: ramps of 30-900 m
+over 0.8-8 km (grades up to ~40 %), two superposed roller trains of amplitude
+3-15 m (roller grade <= 30 %) and wavelengths 180-450 m and 450-1500 m
+(+-30 % drift); ``planner``: spacing
+U(5, 60) m, white noise 0.7-2.5 m; ``baro``: drift AR(1) 1-6 m with
+correlation time 600-3600 s, plus 0-4 m/h; ``gps``: altitude AR(1) 3-7 m with
+correlation time 5-60 s (unless given) + 0.3-1 m white; speed 1.5-5 m/s.
+
 Everything is seeded (``numpy.random.default_rng(seed)``), so a failure can be
 reproduced from the seed printed by the test. Positions are built in a local
 plane (metres) and converted to WGS84 with an azimuthal equidistant projection
@@ -97,6 +107,36 @@ def terrain(rng, length: float):
     return s, z + rollers, rollers
 
 
+def terrain_b(rng, length: float):
+    """Family ``"b"`` terrain: steeper/longer ramps, two roller trains of random size."""
+    s = np.arange(0.0, length + _DS, _DS)
+    z = np.full(s.size, 1200.0)
+    pos = 0.0
+    while pos < length:
+        span = rng.uniform(800.0, 8000.0)
+        height = rng.uniform(30.0, 900.0) * rng.choice([-1.0, 1.0])
+        height = float(np.clip(height, -0.4 * span, 0.4 * span))
+        if rng.random() < 0.15:
+            height = 0.0
+        u = np.clip((s - pos) / span, 0.0, 1.0)
+        z += height * 0.5 * (1 - np.cos(np.pi * u))
+        pos += span
+    rollers = np.zeros(s.size)
+    for lo, hi in ((180.0, 450.0), (450.0, 1500.0)):
+        lam0 = rng.uniform(lo, hi)
+        # amplitude 3-15 m, capped so that the rollers' own grade stays <= 30 %
+        amp = min(rng.uniform(3.0, 15.0), 0.3 * 0.7 * lam0 / (2 * np.pi))
+        lam = lam0 * (
+            1 + 0.3 * np.sin(2 * np.pi * s / rng.uniform(2000, 9000) + rng.uniform(0, 6.3))
+        )
+        # amplitude modulated so that some stretches have no rollers at all
+        env = np.clip(
+            1.2 * np.sin(2 * np.pi * s / rng.uniform(4000, 12000) + rng.uniform(0, 6.3)), 0, 1
+        )
+        rollers += amp * env * np.sin(2 * np.pi * np.cumsum(_DS / lam) + rng.uniform(0, 6.3))
+    return s, z + rollers, rollers
+
+
 def _gain_loss(z):
     d = np.diff(z)
     return float(d[d > 0].sum()), float(-d[d < 0].sum())
@@ -149,6 +189,7 @@ def make_track(
     ele_tau: float = 30.0,
     xy_sigma: float = 3.0,
     xy_tau: float = 10.0,
+    family: str = "a",
 ) -> Synthetic:
     """A synthetic track of the given kind (see the module docstring).
 
@@ -164,9 +205,17 @@ def make_track(
         Correlation time of the GPS altitude noise [s].
     xy_sigma, xy_tau : float
         Horizontal noise std per axis [m] and correlation time [s] (recordings).
+    family : {"a", "b"}
+        ``"b"``: the independent second family (see the module docstring);
+        its noise parameters are drawn from the seed unless ``ele_sigma`` is
+        given (and ``ele_tau`` differs from 30).
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if family not in ("a", "b"):
+        raise ValueError(f"family must be 'a' or 'b', got {family!r}")
+    if family == "b":
+        return _make_track_b(kind, seed, length, ele_sigma, ele_tau, xy_sigma, xy_tau)
     rng = np.random.default_rng(seed)
     s, z, rollers = terrain(rng, length)
     gain, loss = _gain_loss(z)
@@ -224,6 +273,62 @@ def make_track(
                 f"gps: 1 Hz, v 2-4 m/s, xy AR(1) {xy_sigma} m/{xy_tau} s; "
                 f"altitude AR(1) {sig} m/{ele_tau:g} s + 0.5 m white"
             )
+    lat, lon = _to_wgs84(px, py)
+    return Synthetic(
+        kind=kind,
+        seed=seed,
+        lat=lat,
+        lon=lon,
+        elevation=np.asarray(ele, float),
+        time=t,
+        true_distance=true_length,
+        true_gain=gain,
+        true_loss=loss,
+        roller_gain=roller_gain,
+        description=desc,
+    )
+
+
+def _make_track_b(kind, seed, length, ele_sigma, ele_tau, xy_sigma, xy_tau) -> Synthetic:
+    rng = np.random.default_rng(1_000_003 + seed)
+    s, z, rollers = terrain_b(rng, length)
+    gain, loss = _gain_loss(z)
+    roller_gain, _ = _gain_loss(rollers)
+    x, y = trail(rng, s, z)
+    true_length = float(s[-1])
+    if kind == "planner":
+        sig = rng.uniform(0.7, 2.5) if ele_sigma is None else ele_sigma
+        spacing = (5.0, rng.uniform(20.0, 60.0))
+        pos = np.cumsum(rng.uniform(*spacing, int(true_length / spacing[0]) + 2))
+        pos = np.concatenate([[0.0], pos[pos < true_length], [true_length]])
+        px, py = np.interp(pos, s, x), np.interp(pos, s, y)
+        ele = np.round(np.interp(pos, s, z) + rng.normal(0, sig, pos.size), 1)
+        t = np.full(pos.size, np.nan)
+        desc = f"planner-b: spacing U(5,{spacing[1]:.0f}) m, DEM noise white {sig:.2f} m"
+    else:
+        v0 = rng.uniform(1.5, 5.0)
+        nmax = int(true_length / 1.0) + 10
+        v = np.clip(v0 + _ar1(rng, nmax, 0.5, 90.0), 1.0, 6.0)
+        pos = np.concatenate([[0.0], np.cumsum(v)])
+        pos = np.append(pos[pos < true_length], true_length)
+        n = pos.size
+        px = np.interp(pos, s, x) + _ar1(rng, n, xy_sigma, xy_tau) + rng.normal(0, 0.5, n)
+        py = np.interp(pos, s, y) + _ar1(rng, n, xy_sigma, xy_tau) + rng.normal(0, 0.5, n)
+        zt = np.interp(pos, s, z)
+        t = 1.7e9 + np.arange(n, dtype=float)
+        if kind == "baro":
+            sig = rng.uniform(1.0, 6.0) if ele_sigma is None else ele_sigma
+            tau = rng.uniform(600.0, 3600.0)
+            rate = rng.uniform(0.0, 4.0)
+            drift = _ar1(rng, n, sig, tau) + rate * np.arange(n) / 3600.0
+            ele = np.round((zt + drift + rng.normal(0, 0.15, n)) / 0.1) * 0.1
+            desc = f"baro-b: v~{v0:.1f} m/s, drift AR(1) {sig:.1f} m/{tau:.0f} s + {rate:.1f} m/h"
+        else:
+            sig = rng.uniform(3.0, 7.0) if ele_sigma is None else ele_sigma
+            tau = rng.uniform(5.0, 60.0) if ele_tau == 30.0 else ele_tau
+            white = rng.uniform(0.3, 1.0)
+            ele = np.round(zt + _ar1(rng, n, sig, tau) + rng.normal(0, white, n), 1)
+            desc = f"gps-b: v~{v0:.1f} m/s, altitude AR(1) {sig:.1f} m/{tau:.0f} s + {white:.1f} m"
     lat, lon = _to_wgs84(px, py)
     return Synthetic(
         kind=kind,

@@ -84,8 +84,8 @@ def test_threshold_rule_exact_on_livetrail(realdata, realdata_index, race):
 
 
 # Known misses of the current method, kept visible (strict: they must be fixed, not hidden):
-# loss -3.2 % (planner seed 2) and gain/loss -6 % (GPS altitude seed 2), see the benchmark.
-_KNOWN_GAIN_MISSES = {("planner", 2), ("gps", 2)}
+# loss -6.2 % (GPS altitude seed 2), see the benchmark.
+_KNOWN_GAIN_MISSES = {("gps", 2)}
 
 
 @pytest.mark.parametrize(
@@ -108,6 +108,47 @@ def test_auto_gain_within_3_percent_of_truth(kind, seed):
     assert gl.loss[-1] == pytest.approx(syn.true_loss, rel=0.03), gl.method
     assert np.all(np.diff(gl.gain) >= 0) and np.all(np.diff(gl.loss) >= 0)
     assert gl.method.startswith("auto:")
+
+
+# Second, independent synthetic family (tests/synthetic.py, family "b": other terrain, noise
+# levels and correlation times drawn per seed). Gain only: several of its courses are long
+# monotone climbs whose true loss is < 10 % of the gain, where 3 % of the loss is a few metres.
+# Known misses: GPS altitude seed 0 (+16 %, 51 s noise correlation, 4.5 m/s) and seed 3 (+5 %).
+_KNOWN_FAMILY_B_MISSES = {("gps", 0), ("gps", 3)}
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed"),
+    [
+        pytest.param(
+            k,
+            s,
+            marks=pytest.mark.xfail((k, s) in _KNOWN_FAMILY_B_MISSES, strict=True, reason="known"),
+        )
+        for k in ("planner", "baro", "gps")
+        for s in (0, 1, 2, 3)
+    ],
+)
+def test_auto_gain_within_3_percent_second_family(kind, seed):
+    syn = make_track(kind, seed, family="b")
+    d, _ = denoise_distance(syn.lat, syn.lon, syn.time)
+    gl = auto_gain_loss(d, syn.elevation, syn.time)
+    assert gl.gain[-1] == pytest.approx(syn.true_gain, rel=0.03), (gl.method, syn.description)
+
+
+def test_sparse_calibration_adapts_to_noise_and_is_deterministic():
+    rng = np.random.default_rng(5)
+    d = np.cumsum(rng.uniform(10, 40, 1000))
+    terrain = 600 + 10 * np.sin(2 * np.pi * d / 400) + 300 * np.sin(2 * np.pi * d / 9000)
+    sig = {}
+    for s in (0.5, 3.0):
+        e = terrain + rng.normal(0, s, d.size)
+        a = auto_gain_loss(d, e)
+        b = auto_gain_loss(d, e)
+        assert a.method == b.method and a.gain[-1] == b.gain[-1]
+        assert "calibrated" in a.method and "sparse" in a.method
+        sig[s] = float(a.method.split("+gauss")[1].split("m(")[0])
+    assert sig[3.0] > 1.5 * sig[0.5]
 
 
 def test_rollers_matter_in_the_synthetic_truth():
