@@ -312,11 +312,11 @@ def _legs_records(course, legs) -> list[dict]:
         recs.append(
             {
                 "name": name,
-                "distance_m": _num(legs.distance[i], 1),
+                "distance_m": _num(legs.along[i], 1),
                 "elevation_m": _num(legs.elevation[i], 1),
                 "gain_m": _num(legs.gain[i]),
                 "loss_m": _num(legs.loss[i]),
-                "leg_distance_m": _num(legs.leg_distance[i], 1),
+                "leg_distance_m": _num(legs.leg_along[i], 1),
                 "leg_gain_m": _num(legs.leg_gain[i]),
                 "leg_loss_m": _num(legs.leg_loss[i]),
                 "leg_km_effort": _num(legs.leg_km_effort[i], 2),
@@ -326,6 +326,7 @@ def _legs_records(course, legs) -> list[dict]:
                 "offset_m": _num(legs.offset[i], 1),
                 "lat": _num(legs.lat[i], 6),
                 "lon": _num(legs.lon[i], 6),
+                "map_distance_m": _num(legs.distance[i], 1),
                 "implicit": sp is None,
             }
         )
@@ -498,7 +499,7 @@ def check(course_file, fmt, tolerance_m):
 
 def _cp_description(course, legs, i) -> str:
     sp = legs.specs[i]
-    bits = [f"km {legs.distance[i] / 1000:.1f}"]
+    bits = [f"km {legs.along[i] / 1000:.1f}"]
     if math.isfinite(legs.elevation[i]):
         bits.append(f"alt {legs.elevation[i]:.0f} m")
     if legs.services[i]:
@@ -641,18 +642,24 @@ def _iso(t) -> str:
     return t.isoformat(timespec="seconds")
 
 
+def _along(legs, track_distance):
+    """Along-course (slope) distance of a position given on the track's map distance [m]."""
+    return float(np.interp(track_distance, legs.distance, legs.along))
+
+
 def _cutoffs_record(p) -> dict:
     legs = p.legs
     rows = []
     n = len(legs.names)
-    leg_d = np.diff(legs.distance, prepend=0.0)
+    leg_d = legs.leg_along
     leg_g = np.diff(legs.gain, prepend=0.0)
     leg_l = np.diff(legs.loss, prepend=0.0)
     for j in range(n):
         rows.append(
             {
                 "name": legs.names[j],
-                "distance_m": _num(legs.distance[j], 1),
+                "distance_m": _num(legs.along[j], 1),
+                "map_distance_m": _num(legs.distance[j], 1),
                 "elevation_m": _num(legs.elevation[j], 1),
                 "gain_m": _num(legs.gain[j]),
                 "loss_m": _num(legs.loss[j]),
@@ -687,7 +694,8 @@ def _cutoffs_record(p) -> dict:
         "model": p.model,
         "schematic": bool(getattr(p.course, "schematic", False)),
         "night_sections": [
-            {"start_m": _num(a, 1), "end_m": _num(b, 1)} for a, b in p.night_sections
+            {"start_m": _num(_along(p.legs, a), 1), "end_m": _num(_along(p.legs, b), 1)}
+            for a, b in p.night_sections
         ],
         "sun": sun,
         "warnings": list(p.warnings),
@@ -818,7 +826,10 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         if p.night_sections:
             head.append(
                 "night (reference runner): "
-                + ", ".join(f"km {a / 1000:.1f}-{b / 1000:.1f}" for a, b in p.night_sections)
+                + ", ".join(
+                    f"km {_along(legs, a) / 1000:.1f}-{_along(legs, b) / 1000:.1f}"
+                    for a, b in p.night_sections
+                )
             )
         rows = []
         leg_g = np.diff(legs.gain, prepend=0.0)
@@ -828,7 +839,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
             rows.append(
                 [
                     name,
-                    f"{legs.distance[j] / 1000:.1f}",
+                    f"{legs.along[j] / 1000:.1f}",
                     _fmt(legs.elevation[j]),
                     _fmt(leg_g[j]) if j else "",
                     _fmt(leg_l[j]) if j else "",
