@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursekit.checkpoints import (
+    along_course_distance,
     check_course,
     course_legs,
     find_waypoint,
@@ -265,3 +266,22 @@ def test_realdata_2d_distance_is_not_enough(realdata, rid):
     rows, res, d3, prov = _realdata_check(realdata, rid)
     rel = np.abs(res.distance[1:] - prov[1:]) / prov[1:]
     assert rel.max() > 0.01
+
+
+def _along_errors(realdata, rid):
+    rows, res, _d3, prov = _realdata_check(realdata, rid)
+    p = make_profile(read_gpx(realdata / f"{rid}.gpx"))
+    along = np.interp(res.distance, p.distance, along_course_distance(p))
+    allowed = np.maximum(0.01 * prov, 300.0)
+    return [
+        (r["name"], round(float(a - b)))
+        for r, a, b, ok in zip(rows, along, prov, np.abs(along - prov) <= allowed, strict=True)
+        if not ok
+    ]
+
+
+@pytest.mark.parametrize("rid", CASES)
+def test_realdata_along_course_distance_vs_livetrail(realdata, rid):
+    """What `coursekit legs` prints (generic slope distance, no provider threshold) vs LiveTrail km."""
+    bad = _along_errors(realdata, rid)
+    assert not bad, bad
