@@ -282,6 +282,6 @@ def _along_errors(realdata, rid):
 
 @pytest.mark.parametrize("rid", CASES)
 def test_realdata_along_course_distance_vs_livetrail(realdata, rid):
-    """What `coursekit legs` prints (generic slope distance, no provider threshold) vs LiveTrail km."""
+    """What `coursekit legs` prints (generic slope distance) vs LiveTrail km."""
     bad = _along_errors(realdata, rid)
     assert not bad, bad
