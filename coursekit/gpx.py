@@ -466,7 +466,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     cols["seg"].append(np.full(len(ms), segment, np.int64))
                 if not chunk:
                     break
-    except (_GiveUp, xml.parsers.expat.ExpatError, ValueError, GPXError) as exc:
+    except (_GiveUp, xml.parsers.expat.ExpatError, ValueError, LookupError, GPXError) as exc:
         if _DEBUG:
             print(f"fast path gave up on {name}: {exc!r}")
         if isinstance(exc, GPXError) and "points (refused)" in str(exc):
@@ -476,17 +476,21 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
         raise GPXError(f"{name}: cannot read ({exc.strerror})") from None
     if total == 0 or head.root != "gpx":
         return None
-    lat = np.concatenate(cols["lat"])
-    lon = np.concatenate(cols["lon"])
+    # one column at a time, freeing the pieces (peak: the arrays + one column)
+    lat = np.concatenate(cols.pop("lat"))
+    lon = np.concatenate(cols.pop("lon"))
     if (np.abs(lat) > 90).any() or (np.abs(lon) > 180).any():
         return None  # the general reader names the line
-    _, seg = np.unique(np.concatenate(cols["seg"]), return_inverse=True)
+    seg = np.concatenate(cols.pop("seg"))  # non-decreasing: renumber 0..k-1 without sorting
+    seg = np.concatenate([[0], np.cumsum(np.diff(seg) != 0)]).astype(np.int64)
+    ele = np.concatenate(cols.pop("ele"))
+    tim = np.concatenate(cols.pop("time"))
     return Track(
         lat=lat,
         lon=lon,
-        elevation=np.concatenate(cols["ele"]),
-        time=np.concatenate(cols["time"]),
-        segment=seg.astype(np.int64).ravel(),
+        elevation=ele,
+        time=tim,
+        segment=seg,
         waypoints=tuple(waypoints),
         name=head.names.get("trk") or head.names.get("metadata", ""),
         kind="track",

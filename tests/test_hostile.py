@@ -254,8 +254,8 @@ def mutated(draw):
         elif op == "attr":
             which = draw(st.sampled_from([b'lat="', b'lon="']))
             i = data.find(which, draw(st.integers(0, n)))
-            if i >= 0:
-                j = data.index(b'"', i + len(which))
+            j = data.find(b'"', i + len(which)) if i >= 0 else -1
+            if j >= 0:
                 data = data[:i] + data[j + 1 :]
         elif op == "segments":
             data = data.replace(
