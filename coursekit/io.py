@@ -15,6 +15,19 @@ from pathlib import Path
 __all__ = ["atomic_write_text", "atomic_write_bytes"]
 
 
+def _mode_for(path: Path) -> int:
+    """Permissions of the output: those of the file it replaces, else 0o666 less the umask.
+
+    (``mkstemp`` creates 0o600 files: a published roadbook would be unreadable by a web server.)
+    """
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + rename); return the path."""
     path = Path(path)
@@ -26,6 +39,7 @@ def atomic_write_bytes(path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         try:

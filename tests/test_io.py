@@ -82,3 +82,28 @@ def test_interrupt_is_cleaned_too(tmp_path, monkeypatch):
         ckio.atomic_write_bytes(f, b"x" * 100_000)
     assert f.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_new_file_gets_ordinary_permissions(tmp_path):
+    """Not mkstemp's 0o600: a published page must be readable by a web server."""
+    import os
+
+    from coursekit.io import atomic_write_text
+
+    umask = os.umask(0o022)
+    try:
+        out = atomic_write_text(tmp_path / "page.html", "<p>x</p>")
+    finally:
+        os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_replaced_file_keeps_its_permissions(tmp_path):
+    from coursekit.io import atomic_write_text
+
+    out = tmp_path / "course.gpx"
+    out.write_text("old")
+    out.chmod(0o640)
+    atomic_write_text(out, "new")
+    assert out.read_text() == "new"
+    assert out.stat().st_mode & 0o777 == 0o640
