@@ -19,6 +19,7 @@ Two gain/loss methods:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -698,6 +699,7 @@ def itra_points(kme: float) -> int:
 
     Bands: <25: 0, 25-44: 1, 45-74: 2, 75-114: 3, 115-154: 4, 155-209: 5, >=210: 6.
     """
+    kme = math.floor(kme + 0.5)  # ITRA rounds the km-effort to the nearest whole number first
     for bound, pts in _ITRA_BANDS:
         if kme >= bound:
             return pts
