@@ -255,6 +255,8 @@ class Course:
 _TOKEN = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)?\s*", re.IGNORECASE)
 _UNIT_S = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
 _EXPECTED = 'expected a duration like "34h", "46h45m", "1h30", "5m", "90s" or a number of hours'
+MAX_DURATION_S = 60 * 86400.0
+"""Longest duration accepted (60 days) [s]: beyond it a value is a typo (or an overflow)."""
 
 
 def parse_duration(value) -> float:
@@ -283,7 +285,7 @@ def parse_duration(value) -> float:
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"{value!r}: {_EXPECTED} (>= 0)")
-        return float(value) * 3600.0
+        return _bounded(value, float(value) * 3600.0)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} ({type(value).__name__}): {_EXPECTED}")
     text = value.strip()
@@ -314,7 +316,13 @@ def parse_duration(value) -> float:
         pos = m.end()
     if not seen:
         raise ValueError(f"{value!r}: {_EXPECTED}")
-    return total
+    return _bounded(value, total)
+
+
+def _bounded(value, seconds: float) -> float:
+    if not seconds <= MAX_DURATION_S:
+        raise ValueError(f"{value!r}: {_EXPECTED}, at most {MAX_DURATION_S / 3600:.0f}h (60 days)")
+    return seconds
 
 
 # ---------------------------------------------------------------- helpers
@@ -479,6 +487,8 @@ def _declared(path: Path, i: int, raw) -> Declared:
     source = ctx.str_(raw, "source", required=True)
     ctx = _Ctx(path, f"declared[{i}] ({source!r})")
     dist = ctx.num(raw, "distance_km", lo=0)
+    if dist is not None and dist <= 0:
+        raise ctx.err("distance_km", f"expected a distance > 0 km, got {dist:g}")
     return Declared(
         source=source,
         distance_m=None if dist is None else dist * 1000.0,
@@ -760,6 +770,14 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
                 f"declared[0] ({d0.source!r}) has no distance_km, gain_m or loss_m to scale to",
             )
         profile, factors = scale_profile(profile, d0)
+        for key, lo, hi in (("distance", 0.1, 10.0), ("gain", 0.01, 100.0), ("loss", 0.01, 100.0)):
+            if not lo <= factors[key] <= hi:
+                raise top.err(
+                    "scale_to_declared",
+                    f"declared[0] ({d0.source!r}) would scale the measured {key} by "
+                    f"x{factors[key]:.3g}: expected a factor between {lo:g} and {hi:g} "
+                    "(a wrong unit or a wrong track?)",
+                )
         info["scale"] = factors
     return Course(
         name=name,

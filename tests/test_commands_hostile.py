@@ -1,0 +1,609 @@
+"""Hostile course files through the library and every course command.
+
+1. Fuzzing: a valid synthetic course (TOML + GPX written here) is mutated at the
+   level of its values (wrong types, NaN/inf, huge or negative numbers, km
+   beyond the end, latitudes out of range, missing and unknown keys, duplicate
+   checkpoints, cutoffs before the start / after the limit / backwards, limit
+   0, dwell longer than the limit, empty checkpoint list), of its GPX (1 point,
+   duplicate points, time going backwards, no elevation, points out of range)
+   and of its bytes (truncation, random bytes, other encodings). Each case goes
+   through ``load_course`` + ``course_legs`` + ``cutoffs.plan`` +
+   ``check_course`` (only :class:`CoursekitError` may come out) and through
+   ``coursekit legs|check|cutoffs|export`` (exit 0, or exit 1 with one line
+   ``Error: ...``; ``check`` may also exit 1 after its report), in bounded
+   time. ``COURSEKIT_COURSE_FUZZ_EXAMPLES`` raises the number of cases
+   (benchmarks/bench_fuzz_courses.py runs >= 10,000).
+2. Outputs: a command that fails leaves an existing output file untouched and
+   no temporary file behind.
+
+The GPX reader itself is fuzzed in tests/test_hostile.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coursekit.cli import cli
+from coursekit.errors import CoursekitError
+
+# ---------------------------------------------------------------- a tiny TOML writer
+
+TZ = timezone(timedelta(hours=1))
+START = datetime(2024, 6, 1, 6, 0, tzinfo=TZ)
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(type(v))
+
+
+def to_toml(doc: dict) -> str:
+    """Top-level scalars, then ``[table]`` and ``[[array of tables]]`` entries."""
+    out = []
+    for k, v in doc.items():
+        if not (isinstance(v, dict) or (isinstance(v, list) and v and isinstance(v[0], dict))):
+            out.append(f"{k} = {_toml_value(v)}")
+    for k, v in doc.items():
+        if isinstance(v, dict):
+            out.append(f"\n[{k}]")
+            out += [f"{kk} = {_toml_value(vv)}" for kk, vv in v.items()]
+        elif isinstance(v, list) and v and isinstance(v[0], dict):
+            for item in v:
+                if isinstance(item, dict):
+                    out.append(f"\n[[{k}]]")
+                    out += [f"{kk} = {_toml_value(vv)}" for kk, vv in item.items()]
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- the base course
+
+N_POINTS = 120
+STEP_DEG = 1e-3  # ~111 m per point: a 13 km out-and-north course
+
+
+def base_points() -> list[dict]:
+    return [
+        {
+            "lat": 45.0 + i * STEP_DEG,
+            "lon": 6.0 + 0.002 * math.sin(i / 8),
+            "ele": 1000.0 + 400.0 * math.sin(i / 30),
+            "time": START + timedelta(seconds=40 * i),
+        }
+        for i in range(N_POINTS)
+    ]
+
+
+def gpx_text(points: list[dict], waypoints=(("Col", 45.06, 6.0),)) -> str:
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">\n'
+    )
+    w = "".join(f'<wpt lat="{a}" lon="{b}"><name>{n}</name></wpt>\n' for n, a, b in waypoints)
+    pts = []
+    for p in points:
+        inner = ""
+        if p.get("ele") is not None:
+            inner += f"<ele>{p['ele']}</ele>"
+        if p.get("time") is not None:
+            t = p["time"]
+            inner += f"<time>{t.isoformat() if isinstance(t, datetime) else t}</time>"
+        pts.append(f'<trkpt lat="{p["lat"]}" lon="{p["lon"]}">{inner}</trkpt>')
+    return head + w + "<trk><name>T</name><trkseg>\n" + "\n".join(pts) + "\n</trkseg></trk></gpx>\n"
+
+
+def base_course() -> dict:
+    return {
+        "name": "Fuzz 13",
+        "gpx": "t.gpx",
+        "start": START,
+        "limit": "4h",
+        "timezone": "Europe/Paris",
+        "declared": [{"source": "rules", "distance_km": 13.0, "gain_m": 500, "limit": "4h"}],
+        "checkpoints": [
+            {"name": "Depart", "km": 0},
+            {"name": "Lac", "km": 3.5, "services": ["water"], "dwell": "2m"},
+            {"name": "Col", "waypoint": "Col", "services": ["water", "food"], "cutoff": "2h"},
+            {"name": "Refuge", "lat": 45.09, "lon": 6.0, "cutoff": "3h", "dwell": "5m"},
+            {"name": "Arrivee", "km": 13.2},
+        ],
+        "info": {"equipment": ["jacket"], "notes": "fuzz"},
+    }
+
+
+# ---------------------------------------------------------------- mutations
+
+HOSTILE = [
+    math.nan,
+    math.inf,
+    -math.inf,
+    1e308,
+    -1e308,
+    9223372036854775807,
+    -9223372036854775807,
+    -1,
+    -0.5,
+    0,
+    0.0,
+    1e-300,
+    91.0,
+    -91.0,
+    181.0,
+    1000.0,
+    "",
+    " ",
+    "34",
+    "0h",
+    "0m",
+    "-3h",
+    "99999999h",
+    "1e308h",
+    "1h30x",
+    "nan",
+    "inf h",
+    "é",
+    "\u202e\x00",
+    "water",
+    True,
+    False,
+    [],
+    [1, 2],
+    ["water", "water"],
+    ["spa"],
+    {},
+    {"a": 1},
+    START,
+    START - timedelta(days=1),
+    START + timedelta(days=400),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-23))),
+    datetime(2024, 6, 1, 6, 0),  # naive
+]
+
+TOP_KEYS = [
+    "name",
+    "gpx",
+    "start",
+    "limit",
+    "timezone",
+    "scale_to_declared",
+    "schematic",
+    "loop",
+    "gain_threshold",
+    "declared",
+    "checkpoints",
+    "info",
+    "proposed",
+]
+CP_KEYS = ["name", "km", "lat", "lon", "waypoint", "services", "cutoff", "dwell", "note"]
+DECL_KEYS = ["source", "distance_km", "gain_m", "loss_m", "limit", "note"]
+
+
+def _mutate_course(draw, doc: dict) -> None:
+    op = draw(
+        st.sampled_from(
+            [
+                "top_value",
+                "top_delete",
+                "cp_value",
+                "cp_delete",
+                "cp_duplicate",
+                "cp_empty",
+                "cp_shuffle",
+                "decl_value",
+                "unknown_key",
+                "cutoffs",
+                "scale",
+                "proposed",
+            ]
+        )
+    )
+    cps = doc.get("checkpoints")
+    if op == "top_value":
+        doc[draw(st.sampled_from(TOP_KEYS))] = draw(st.sampled_from(HOSTILE))
+    elif op == "top_delete":
+        doc.pop(draw(st.sampled_from(TOP_KEYS)), None)
+    elif op == "cp_value" and isinstance(cps, list) and cps:
+        cp = cps[draw(st.integers(0, len(cps) - 1))]
+        if isinstance(cp, dict):
+            cp[draw(st.sampled_from(CP_KEYS))] = draw(st.sampled_from(HOSTILE))
+    elif op == "cp_delete" and isinstance(cps, list) and cps:
+        cp = cps[draw(st.integers(0, len(cps) - 1))]
+        if isinstance(cp, dict):
+            cp.pop(draw(st.sampled_from(CP_KEYS)), None)
+    elif op == "cp_duplicate" and isinstance(cps, list) and cps:
+        i = draw(st.integers(0, len(cps) - 1))
+        cps.insert(i, dict(cps[i]) if isinstance(cps[i], dict) else cps[i])
+    elif op == "cp_empty":
+        doc["checkpoints"] = []
+    elif op == "cp_shuffle" and isinstance(cps, list):
+        doc["checkpoints"] = draw(st.permutations(cps))
+    elif op == "decl_value" and isinstance(doc.get("declared"), list) and doc["declared"]:
+        d = doc["declared"][0]
+        if isinstance(d, dict):
+            d[draw(st.sampled_from(DECL_KEYS))] = draw(st.sampled_from(HOSTILE))
+    elif op == "unknown_key":
+        doc[draw(st.sampled_from(["nmae", "limt", "checkpoint", "gpx_file"]))] = 1
+    elif op == "cutoffs" and isinstance(cps, list):
+        for cp in cps:
+            if isinstance(cp, dict):
+                cp["cutoff"] = draw(
+                    st.one_of(
+                        st.sampled_from(["0h", "1h", "30m", "3h", "3h59m", "4h", "5h", "100h"]),
+                        st.floats(-5, 50),
+                    )
+                )
+                if draw(st.booleans()):
+                    cp["dwell"] = draw(st.sampled_from(["0s", "1h", "3h59m", "4h", "5h", 100]))
+    elif op == "scale":
+        doc["scale_to_declared"] = True
+        if draw(st.booleans()):
+            doc["declared"] = [
+                {
+                    "source": "s",
+                    "distance_km": draw(st.sampled_from([0, 1e-9, 0.001, 13, 1e6, 1e300])),
+                    "gain_m": draw(st.sampled_from([0, 1e-9, 500, 1e9, 1e300])),
+                    "loss_m": draw(st.sampled_from([0, 500, 1e300])),
+                }
+            ]
+    elif op == "proposed":
+        doc.pop("limit", None)
+        doc["proposed"] = [
+            {
+                "field": draw(st.sampled_from(["limit", "gain_m"])),
+                "value": draw(st.sampled_from(HOSTILE + ["4h", 4])),
+                "basis": "b",
+            }
+        ]
+
+
+def _mutate_points(draw, pts: list[dict]) -> list[dict]:
+    op = draw(
+        st.sampled_from(
+            [
+                "one_point",
+                "two_same",
+                "duplicates",
+                "backwards",
+                "no_ele",
+                "no_time",
+                "value",
+                "reverse",
+                "all_same",
+                "jump",
+            ]
+        )
+    )
+    if op == "one_point":
+        return pts[:1]
+    if op == "two_same":
+        return [pts[0], dict(pts[0])]
+    if op == "duplicates":
+        i = draw(st.integers(0, len(pts) - 1))
+        return pts[: i + 1] + [dict(pts[i])] * draw(st.integers(1, 50)) + pts[i + 1 :]
+    if op == "backwards":
+        return [dict(p, time=START - timedelta(seconds=7 * i)) for i, p in enumerate(pts)]
+    if op == "no_ele":
+        return [dict(p, ele=None) for p in pts]
+    if op == "no_time":
+        return [dict(p, time=None) for p in pts]
+    if op == "reverse":
+        return pts[::-1]
+    if op == "all_same":
+        return [dict(pts[0]) for _ in pts]
+    if op == "jump":
+        i = draw(st.integers(0, len(pts) - 1))
+        out = list(pts)
+        out[i] = dict(out[i], lat=draw(st.sampled_from([-89.9, 0.0, 89.99])), lon=-179.9)
+        return out
+    i = draw(st.integers(0, len(pts) - 1))
+    key = draw(st.sampled_from(["lat", "lon", "ele", "time"]))
+    val = draw(st.sampled_from(["nan", "inf", "-inf", "1e308", "91", "-181", "", "x", "-0"]))
+    out = list(pts)
+    out[i] = dict(out[i], **{key: val})
+    return out
+
+
+def _mutate_bytes(draw, data: bytes) -> bytes:
+    op = draw(st.sampled_from(["truncate", "byte", "insert", "encoding", "bom", "nul"]))
+    n = len(data)
+    if op == "truncate":
+        return data[: draw(st.integers(0, n))]
+    if op == "byte":
+        i = draw(st.integers(0, n - 1))
+        return data[:i] + bytes([draw(st.integers(0, 255))]) + data[i + 1 :]
+    if op == "insert":
+        i = draw(st.integers(0, n))
+        return data[:i] + draw(st.binary(max_size=16)) + data[i:]
+    if op == "encoding":
+        enc = draw(st.sampled_from(["utf-16", "utf-32", "latin-1", "cp1252"]))
+        return data.decode("utf-8", "replace").replace("Arrivee", "Arrivée").encode(enc, "replace")
+    if op == "bom":
+        return b"\xef\xbb\xbf" + data
+    return data.replace(b"\n", b"\x00\n", 1)
+
+
+@st.composite
+def hostile_course(draw):
+    """(course TOML bytes, GPX bytes) of a mutated synthetic course."""
+    doc = base_course()
+    pts = base_points()
+    for _ in range(draw(st.integers(1, 3))):
+        _mutate_course(draw, doc)
+    if draw(st.integers(0, 3)) == 0:
+        pts = _mutate_points(draw, pts)
+    course = to_toml(doc).encode("utf-8")
+    gpx = gpx_text(pts).encode("utf-8")
+    if draw(st.integers(0, 4)) == 0:
+        course = _mutate_bytes(draw, course)
+    if draw(st.integers(0, 9)) == 0:
+        gpx = _mutate_bytes(draw, gpx)
+    return course, gpx
+
+
+# ---------------------------------------------------------------- running a case
+
+FUZZ_EXAMPLES = int(os.environ.get("COURSEKIT_COURSE_FUZZ_EXAMPLES", "150"))
+# Time bound per library run and per command [s]. Known slow path (profile.py, reported): a
+# point jumping to a pole makes auto_gain_loss resample millions of samples (~4.5 s per load).
+FUZZ_SECONDS = float(os.environ.get("COURSEKIT_COURSE_FUZZ_SECONDS", "8"))
+COMMANDS = ("legs", "check", "cutoffs", "export")
+
+
+def run_library(course_path: Path) -> None:
+    """load_course + course_legs + plan + check_course; only CoursekitError may come out."""
+    from coursekit.checkpoints import check_course, course_legs
+    from coursekit.course import load_course
+    from coursekit.cutoffs import check_plan, plan
+
+    try:
+        course = load_course(course_path)
+    except CoursekitError as exc:
+        msg = str(exc)
+        assert "\n" not in msg and msg.startswith(str(course_path)), msg
+        return
+    for f in check_course(course):
+        assert f.level in ("error", "warning", "info") and "\n" not in f.message
+    try:
+        legs = course_legs(course)
+    except CoursekitError as exc:
+        assert "\n" not in str(exc) and str(course_path) in str(exc), str(exc)
+        return
+    assert np.all(np.diff(legs.distance) >= 0)
+    try:
+        p = plan(course, legs=legs)
+    except CoursekitError as exc:
+        assert "\n" not in str(exc), str(exc)
+        return
+    check_plan(p)
+
+
+def run_command(runner: CliRunner, args: list[str], out_dir: Path) -> None:
+    t = time.perf_counter()
+    res = runner.invoke(cli, args, catch_exceptions=True)
+    assert time.perf_counter() - t < FUZZ_SECONDS, args
+    cmd = args[0]
+    exc = res.exception
+    assert exc is None or isinstance(exc, SystemExit), (args, repr(exc), res.output)
+    assert res.exit_code in (0, 1), (args, res.exit_code, res.output)
+    if res.exit_code == 1:
+        err = res.stderr.strip().splitlines()
+        if cmd == "check" and not err:
+            assert "error(s)" in res.stdout  # the report of a file with errors
+        else:
+            assert len(err) == 1 and err[0].startswith("Error: "), (args, res.stderr)
+            assert "Traceback" not in res.output
+    if cmd == "export":
+        names = sorted(p.name for p in out_dir.iterdir())
+        assert names == (["x.gpx"] if res.exit_code == 0 else []), names
+
+
+def run_case(root: Path, course: bytes, gpx: bytes, *, cli_too: bool = True) -> None:
+    (root / "t.gpx").write_bytes(gpx)
+    cpath = root / "c.toml"
+    cpath.write_bytes(course)
+    t = time.perf_counter()
+    run_library(cpath)
+    assert time.perf_counter() - t < FUZZ_SECONDS
+    if cli_too:
+        runner = CliRunner()
+        for cmd in COMMANDS:
+            out = root / f"out-{cmd}"
+            out.mkdir(exist_ok=True)
+            for old in out.iterdir():
+                old.unlink()
+            args = [cmd, str(cpath)] + (["-o", str(out / "x.gpx")] if cmd == "export" else [])
+            run_command(runner, args, out)
+
+
+def test_base_course_is_valid(tmp_path):
+    """The unmutated course goes through everything with exit 0 (else the fuzz proves nothing)."""
+    from coursekit.checkpoints import check_course
+    from coursekit.course import load_course
+
+    (tmp_path / "t.gpx").write_text(gpx_text(base_points()))
+    (tmp_path / "c.toml").write_text(to_toml(base_course()))
+    c = load_course(tmp_path / "c.toml")
+    assert [f for f in check_course(c) if f.level == "error"] == []
+    runner = CliRunner()
+    for cmd in COMMANDS:
+        extra = ["-o", str(tmp_path / "x.gpx")] if cmd == "export" else []
+        res = runner.invoke(cli, [cmd, str(tmp_path / "c.toml"), *extra])
+        assert res.exit_code == 0, (cmd, res.output)
+
+
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=FUZZ_EXAMPLES <= 300,
+)
+@given(case=hostile_course())
+def test_fuzz_courses_only_coursekit_errors(tmp_path_factory, case):
+    course, gpx = case
+    run_case(tmp_path_factory.mktemp("cf"), course, gpx)
+
+
+# ---------------------------------------------------------------- outputs
+
+SENTINEL = "sentinel: an earlier output that a failed run must not destroy\n"
+
+
+def _inputs(tmp_path: Path) -> dict:
+    """Good and bad inputs of every kind, in ``tmp_path/in``."""
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "t.gpx").write_text(gpx_text(base_points()))
+    (d / "c.toml").write_text(to_toml(base_course()))
+    bad = base_course()
+    bad["checkpoints"][1]["km"] = "3.5"  # km as a string
+    (d / "bad.toml").write_text(to_toml(bad))
+    (d / "bad.gpx").write_bytes(gpx_text(base_points()).encode()[:700])  # truncated
+    (d / "places.toml").write_text(
+        'name = "P"\n[[places]]\nname = "A"\nlat = 45.0\nlon = 6.0\n'
+        '[[places]]\nname = "B"\nlat = 45.1\nlon = 6.0\n'
+    )
+    (d / "badplaces.toml").write_text('name = "P"\n[[places]]\nname = "A"\nlat = 95.0\n')
+    (d / "event.toml").write_text('name = "E"\ncourses = ["c.toml"]\n')
+    (d / "badevent.toml").write_text('name = "E"\ncourses = ["bad.toml"]\n')
+    (d / "times.csv").write_text(
+        "bib,status,category,sex,Depart,Arrivee\n"
+        "1,FINISHER,SE,MALE,2024-06-01T06:00:00+01:00,2024-06-01T09:00:00+01:00\n"
+        "2,FINISHER,SE,FEMALE,2024-06-01T06:00:00+01:00,2024-06-01T09:30:00+01:00\n"
+    )
+    return {k.replace(".", "_"): str(d / k) for k in (p.name for p in d.iterdir())}
+
+
+def _writers(i: dict) -> list[tuple[str, list[str], list[str], str]]:
+    """(id, good args, bad args, output suffix); OUT is replaced by the output path."""
+    rows = [
+        ("profile-o", ["profile", i["t_gpx"], "-o", "OUT"], ["profile", i["bad_gpx"], "-o", "OUT"]),
+        (
+            "profile-plot",
+            ["profile", i["t_gpx"], "--plot", "OUT"],
+            ["profile", i["bad_gpx"], "--plot", "OUT"],
+        ),
+        ("legs-o", ["legs", i["c_toml"], "-o", "OUT"], ["legs", i["bad_toml"], "-o", "OUT"]),
+        ("export-o", ["export", i["c_toml"], "-o", "OUT"], ["export", i["bad_toml"], "-o", "OUT"]),
+        (
+            "cutoffs-o",
+            ["cutoffs", i["c_toml"], "-o", "OUT"],
+            ["cutoffs", i["bad_toml"], "-o", "OUT"],
+        ),
+        (
+            "sketch-o",
+            ["sketch", i["places_toml"], "-o", "OUT"],
+            ["sketch", i["badplaces_toml"], "-o", "OUT"],
+        ),
+        (
+            "event-o",
+            ["event", i["event_toml"], "-o", "OUT"],
+            ["event", i["badevent_toml"], "-o", "OUT"],
+        ),
+        (
+            "backtest-o",
+            ["backtest", i["c_toml"], "--times", i["times_csv"], "-o", "OUT"],
+            ["backtest", i["bad_toml"], "--times", i["times_csv"], "-o", "OUT"],
+        ),
+    ]
+    for cmd in ("map", "roadbook"):
+        if cmd in cli.commands:
+            rows.append(
+                (f"{cmd}-o", [cmd, i["c_toml"], "-o", "OUT"], [cmd, i["bad_toml"], "-o", "OUT"])
+            )
+    suffix = {"profile-plot": ".png", "export-o": ".gpx", "sketch-o": ".gpx", "map-o": ".html"}
+    return [(rid, good, bad, suffix.get(rid, ".txt")) for rid, good, bad in rows]
+
+
+WRITER_IDS = [
+    "profile-o",
+    "profile-plot",
+    "legs-o",
+    "export-o",
+    "cutoffs-o",
+    "sketch-o",
+    "event-o",
+    "backtest-o",
+    "map-o",
+    "roadbook-o",
+]
+
+
+def _writer(tmp_path, rid):
+    rows = {r[0]: r for r in _writers(_inputs(tmp_path))}
+    if rid not in rows:
+        pytest.skip(f"no `coursekit {rid[:-2]}` command yet")
+    if rid == "profile-plot" and importlib.util.find_spec("coursekit.figures") is None:
+        pytest.skip("coursekit.figures (profile --plot) not written yet")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    _, good, bad, suffix = rows[rid]
+    out = out_dir / f"result{suffix}"
+    out.write_text(SENTINEL)
+    sub = lambda args: [str(out) if a == "OUT" else a for a in args]  # noqa: E731
+    return out, sub(good), sub(bad)
+
+
+def _assert_untouched(out: Path, res):
+    assert res.exit_code == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("Error: "), res.stderr
+    assert out.read_text() == SENTINEL
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temp file left
+
+
+@pytest.mark.parametrize("rid", WRITER_IDS)
+def test_failed_run_keeps_existing_output(tmp_path, rid):
+    """Bad input: one error line, the earlier output intact, nothing else in the folder."""
+    out, _good, bad = _writer(tmp_path, rid)
+    _assert_untouched(out, CliRunner().invoke(cli, bad))
+
+
+@pytest.mark.parametrize("rid", WRITER_IDS)
+def test_failure_while_writing_keeps_existing_output(tmp_path, rid, monkeypatch):
+    """Good input but the final rename fails (disk full, permissions): same guarantees."""
+    out, good, _bad = _writer(tmp_path, rid)
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device (simulated)")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    _assert_untouched(out, CliRunner().invoke(cli, good))
+
+
+@pytest.mark.parametrize("rid", WRITER_IDS)
+def test_good_run_replaces_output(tmp_path, rid):
+    """Control: the same command with good input does replace the file (the tests can fail)."""
+    out, good, _bad = _writer(tmp_path, rid)
+    res = CliRunner().invoke(cli, good)
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes() != SENTINEL.encode() and out.stat().st_size > 0
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
