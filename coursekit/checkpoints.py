@@ -347,12 +347,20 @@ def locate_points(
             sp = specs[i]
             prev_i = chain[-1]
             s_near = nearest[i][0] if nearest[i] else cs[0][0]
+            pk = specs[prev_i].km
+            beyond = (
+                f" ({specs[prev_i].name!r} has km = {pk:g}, beyond the end of the course at "
+                f"km {total / 1000:.2f})"
+                if pk is not None and pk * 1000.0 > total + 1.0
+                else ""
+            )
             fail(
                 i,
                 "order",
                 f"{src}: checkpoints[{i}] {sp.name!r} is near the track only at km "
                 f"{s_near / 1000:.2f}, before the previous checkpoint {specs[prev_i].name!r} "
-                f"(km {states[-1][0][0] / 1000:.2f} at the earliest): checkpoints out of order?",
+                f"(km {states[-1][0][0] / 1000:.2f} at the earliest): checkpoints out of order?"
+                + beyond,
             )
             continue
         new.sort(key=lambda t: t[0])

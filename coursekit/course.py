@@ -366,8 +366,12 @@ class _Ctx:
     def check_keys(self, d: dict, allowed, what: str):
         unknown = [k for k in d if k not in allowed]
         if unknown:
+            import difflib
+
             k = unknown[0]
-            raise self.err(k, f"unknown key in {what} (known: {', '.join(sorted(allowed))})")
+            near = difflib.get_close_matches(str(k).lower(), sorted(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'? " if near else ""
+            raise self.err(k, f"unknown key in {what} ({hint}known: {', '.join(sorted(allowed))})")
 
     def str_(self, d: dict, key: str, *, required=False, default=None):
         if key not in d:
@@ -458,12 +462,20 @@ def _read_toml(path: Path, what: str) -> dict:
     if path.is_dir():
         raise CourseFileError(f"{path}: is a directory, not a {what} file")
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CourseFileError(f"{path}: cannot read the {what} file ({exc.strerror})") from None
+    if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark (Windows editors)
+        data = data[3:]
+    try:
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CourseFileError(f"{path}: not valid TOML ({exc})") from None
     except UnicodeDecodeError as exc:
-        raise CourseFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise CourseFileError(
+            f"{path}: not UTF-8 text ({exc.reason} at line {line}); save it as UTF-8"
+        ) from None
 
 
 def is_sketch_gpx(path) -> bool:

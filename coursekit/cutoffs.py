@@ -490,7 +490,10 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                 f"is after the limit ({limit / 3600:.2f} h)"
             )
         if np.isfinite(fixed[j]) and fixed[j] <= 0:
-            raise PlanError(f"{course.path}: fixed cutoff of {names[j]!r} is not after the start")
+            raise PlanError(
+                f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
+                f"is not after the start ({course.start.isoformat()})"
+            )
     lat = float(np.nanmean(prof.track.lat))
     lon = float(np.nanmean(prof.track.lon))
     dark = dark_intervals(lat, lon, start, limit)

@@ -1,0 +1,310 @@
+"""Course-file mistakes a person makes by hand: one line naming the file, where, and what.
+
+Each case edits one line of a valid hand-written course file and runs
+``coursekit legs``/``cutoffs`` (errors) or ``coursekit check`` (findings). The
+message must name the file, the key or line (and the checkpoint), and say what
+was expected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from coursekit.cli import cli
+from coursekit.course import load_course
+from coursekit.errors import CourseFileError
+from coursekit.gpx import write_gpx
+
+COURSE = """\
+name = "Hand 12"
+gpx = "hand.gpx"
+start = 2024-06-01T06:00:00+01:00
+limit = "4h"
+timezone = "Europe/Paris"
+
+[[declared]]
+source = "rules"
+distance_km = 12
+
+[[checkpoints]]
+name = "Lac"
+km = 3.5
+services = ["water"]
+
+[[checkpoints]]
+name = "Col"
+lat = 45.06
+lon = 6.0
+services = ["water", "food"]
+cutoff = "2h"
+
+[[checkpoints]]
+name = "Refuge"
+km = 9
+cutoff = "3h"
+dwell = "5m"
+"""
+
+
+@pytest.fixture
+def course_dir(tmp_path):
+    i = np.arange(121)
+    lat = 45.0 + 1e-3 * i  # ~13.3 km due north
+    lon = 6.0 + 0.001 * np.sin(i / 8)
+    ele = 1000 + 300 * np.sin(i / 30)
+    write_gpx(tmp_path / "hand.gpx", lat, lon, ele, name="hand")
+    return tmp_path
+
+
+def _write(d, old, new, *, count=1):
+    assert COURSE.count(old) >= 1, old
+    p = d / "c.toml"
+    p.write_text(COURSE.replace(old, new, count), encoding="utf-8")
+    return p
+
+
+def _one_line(res) -> str:
+    assert res.exit_code == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
+    return lines[0]
+
+
+# (id, old, new, expected fragments of the one-line error of `coursekit legs`)
+LOAD_ERRORS = [
+    (
+        "typo-top-key",
+        'limit = "4h"',
+        'limt = "4h"',
+        ["key 'limt'", "unknown key", "did you mean 'limit'?"],
+    ),
+    (
+        "typo-checkpoint-key",
+        'services = ["water"]\n',
+        'servces = ["water"]\n',
+        ["checkpoints[0] ('Lac')", "key 'servces'", "did you mean 'services'?"],
+    ),
+    (
+        "km-as-string",
+        "km = 3.5",
+        'km = "3.5"',
+        ["checkpoints[0] ('Lac')", "key 'km'", "expected a number, got string '3.5'"],
+    ),
+    (
+        "limit-without-unit",
+        'limit = "4h"',
+        'limit = "34"',
+        ["key 'limit'", "'34' has no unit", '"34h"'],
+    ),
+    (
+        "negative-elapsed-cutoff",
+        'cutoff = "2h"',
+        'cutoff = "-2h"',
+        ["checkpoints[1] ('Col')", "key 'cutoff'", "expected a duration", "offset date-time"],
+    ),
+    (
+        "gpx-not-found",
+        'gpx = "hand.gpx"',
+        'gpx = "hand-v2.gpx"',
+        ["key 'gpx'", "'hand-v2.gpx' not found", "looked for"],
+    ),
+    (
+        "start-without-offset",
+        'start = 2024-06-01T06:00:00+01:00\nlimit = "4h"\ntimezone = "Europe/Paris"',
+        'start = 2024-06-01T06:00:00\nlimit = "4h"',
+        ["key 'start'", "has no UTC offset", "+01:00", "timezone"],
+    ),
+    (
+        "start-as-string",
+        "start = 2024-06-01T06:00:00+01:00",
+        'start = "1 June 2024 6:00"',
+        ["key 'start'", "expected an offset date-time", "got string"],
+    ),
+    (
+        "unknown-service",
+        'services = ["water"]\n',
+        'services = ["water", "showers"]\n',
+        ["checkpoints[0] ('Lac')", "key 'services'", "unknown service 'showers'", "hot_meal"],
+    ),
+    (
+        "services-as-string",
+        'services = ["water"]\n',
+        'services = "water"\n',
+        ["checkpoints[0] ('Lac')", "key 'services'", "expected an array of strings"],
+    ),
+    (
+        "latitude-out-of-range",
+        "lat = 45.06",
+        "lat = 145.06",
+        ["checkpoints[1] ('Col')", "key 'lat'", "<= 90"],
+    ),
+    ("lat-without-lon", "lon = 6.0\n", "", ["checkpoints[1] ('Col')", "lat and lon"]),
+    (
+        "two-placements",
+        "km = 3.5",
+        "km = 3.5\nwaypoint = 'Lac'",
+        ["checkpoints[0] ('Lac')", "exactly one of: km | lat + lon | waypoint", "km and waypoint"],
+    ),
+    ("negative-km", "km = 3.5", "km = -3.5", ["checkpoints[0] ('Lac')", "key 'km'", ">= 0"]),
+    ("limit-zero", 'limit = "4h"', 'limit = "0h"', ["key 'limit'", "longer than zero"]),
+    (
+        "limit-absurd",
+        'limit = "4h"',
+        "limit = 4000",
+        ["key 'limit'", "at most 1440h"],
+    ),
+    ("missing-name", 'name = "Hand 12"\n', "", ["key 'name'", "is required"]),
+    (
+        "unknown-timezone",
+        'timezone = "Europe/Paris"',
+        'timezone = "Paris"',
+        ["key 'timezone'", "not an IANA time zone", "Europe/Paris"],
+    ),
+    (
+        "declared-zero-distance",
+        "distance_km = 12",
+        "distance_km = 0",
+        ["declared[0] ('rules')", "key 'distance_km'", "> 0 km"],
+    ),
+    (
+        "km-beyond-the-end-then-more",
+        "km = 3.5",
+        "km = 35",
+        ["checkpoints[1] 'Col'", "out of order", "'Lac' has km = 35, beyond the end"],
+    ),
+    (
+        "checkpoint-off-track",
+        "lon = 6.0\n",
+        "lon = 6.05\n",
+        ["checkpoints[1] 'Col'", "m from the track", "beyond the tolerance of 250 m"],
+    ),
+    (
+        "waypoint-not-in-gpx",
+        "km = 3.5",
+        'waypoint = "Lac"',
+        ["checkpoints[0] 'Lac'", "no waypoint named 'Lac'"],
+    ),
+    (
+        "toml-unclosed-string",
+        'name = "Col"',
+        'name = "Col',
+        ["not valid TOML", "line 17"],
+    ),
+    (
+        "toml-decimal-comma",
+        "km = 3.5",
+        "km = 3,5",
+        ["not valid TOML", "line 13"],
+    ),
+    (
+        "toml-single-brackets",
+        '[[checkpoints]]\nname = "Col"',
+        '[checkpoints]\nname = "Col"',
+        ["not valid TOML", "line 16"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "old, new, fragments", [c[1:] for c in LOAD_ERRORS], ids=[c[0] for c in LOAD_ERRORS]
+)
+def test_hand_mistake_one_clear_line(course_dir, old, new, fragments):
+    path = _write(course_dir, old, new)
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(path)]))
+    assert line.startswith(f"Error: {path}: "), line
+    for frag in fragments:
+        assert frag in line, (frag, line)
+
+
+def test_the_hand_written_course_is_valid(course_dir):
+    """Control: without the edit every command succeeds (so each case above tests its edit)."""
+    path = _write(course_dir, "", "")
+    runner = CliRunner()
+    for cmd in ("legs", "check", "cutoffs"):
+        res = runner.invoke(cli, [cmd, str(path)])
+        assert res.exit_code == 0, (cmd, res.output)
+
+
+# mistakes the file format allows but `check` reports (and `cutoffs` refuses)
+CHECK_FINDINGS = [
+    (
+        "cutoff-before-start",
+        'cutoff = "2h"',
+        "cutoff = 2024-06-01T05:30:00+01:00",
+        "[cutoff-before-start] checkpoints[1] 'Col' cutoff 2024-06-01T05:30:00+01:00 is before "
+        "the start 2024-06-01T06:00:00+01:00",
+        ["fixed cutoff of 'Col'", "not after the start (2024-06-01T06:00:00+01:00)"],
+    ),
+    (
+        "cutoff-after-limit",
+        'cutoff = "3h"',
+        'cutoff = "5h"',
+        "[cutoff-after-limit] checkpoints[2] 'Refuge'",
+        ["fixed cutoff of 'Refuge' (5.00 h) is after the limit (4.00 h)"],
+    ),
+    (
+        "cutoffs-backwards",
+        'cutoff = "3h"',
+        'cutoff = "1h30"',
+        "[cutoff-order] checkpoints[2] 'Refuge' cutoff 2024-06-01T07:30:00+01:00 is earlier "
+        "than the cutoff of 'Col'",
+        ["fixed cutoffs contradict", "'Col'", "'Refuge'"],
+    ),
+    (
+        "dwell-longer-than-limit",
+        'dwell = "5m"',
+        'dwell = "5h"',
+        "[plan]",
+        ["'Refuge'", "no time left for moving after the planned stops"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "old, new, finding, cutoff_fragments",
+    [c[1:] for c in CHECK_FINDINGS],
+    ids=[c[0] for c in CHECK_FINDINGS],
+)
+def test_check_reports_and_cutoffs_refuses(course_dir, old, new, finding, cutoff_fragments):
+    path = _write(course_dir, old, new)
+    runner = CliRunner()
+    res = runner.invoke(cli, ["check", str(path)])
+    assert res.exit_code == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    assert res.stdout.startswith(f"{path}: Hand 12"), res.stdout
+    errors = [ln for ln in res.stdout.splitlines() if ln.startswith("  error: ")]
+    assert any(finding in ln for ln in errors), res.stdout
+    line = _one_line(runner.invoke(cli, ["cutoffs", str(path)]))
+    assert line.startswith(f"Error: {path}: "), line
+    for frag in cutoff_fragments:
+        assert frag in line, (frag, line)
+
+
+def test_duplicate_checkpoint_names_are_reported(course_dir):
+    path = _write(course_dir, 'name = "Refuge"', 'name = "Lac"')
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert res.exit_code == 0, res.output
+    assert (
+        "warning: [duplicate-name] checkpoint name 'Lac' is used 2 times (checkpoints[0, 2])"
+        in res.stdout
+    )
+
+
+def test_bom_is_accepted_and_utf16_refused(course_dir):
+    p = course_dir / "c.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + COURSE.encode())
+    assert load_course(p).name == "Hand 12"
+    p.write_bytes(COURSE.encode("utf-16"))
+    with pytest.raises(CourseFileError, match=r"c\.toml: not UTF-8 text .* save it as UTF-8"):
+        load_course(p)
+
+
+def test_course_file_is_a_folder_or_missing(tmp_path):
+    runner = CliRunner()
+    for args in (["legs", str(tmp_path)], ["legs", str(tmp_path / "nope.toml")]):
+        res = runner.invoke(cli, args)
+        assert res.exit_code == 2 and "Traceback" not in res.output  # click's usage error
+        assert str(tmp_path) in res.stderr
