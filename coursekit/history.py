@@ -112,33 +112,43 @@ def read_times(path) -> SplitTimes:
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
         raise HistoryError(f"{path}: cannot read split times: {exc.strerror}") from None
+    try:
+        with fh:
+            return _read_rows(path, csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        raise HistoryError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+    except csv.Error as exc:
+        raise HistoryError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _read_rows(path: Path, rows) -> SplitTimes:
     warnings = []
-    with fh:
-        rows = csv.reader(fh)
-        try:
-            header = [h.strip() for h in next(rows)]
-        except StopIteration:
-            raise HistoryError(f"{path}: empty file, expected a header row") from None
-        for need in ("bib", "status"):
-            if need not in header:
-                raise HistoryError(f"{path}: header has no {need!r} column")
-        tcols = [i for i, h in enumerate(header) if h not in FIXED_COLUMNS]
-        names = [header[i] for i in tcols]
-        if len(set(names)) != len(names):
-            dup = sorted({n for n in names if names.count(n) > 1})
-            raise HistoryError(f"{path}: duplicate checkpoint columns {dup}")
-        ib, ist = header.index("bib"), header.index("status")
-        bibs, status, times = [], [], []
-        extra = 0
-        for line, row in enumerate(rows, start=2):
-            if not row or all(not c.strip() for c in row):
-                continue
-            if len(row) > len(header):
-                extra += 1
-            row = row + [""] * (len(header) - len(row))
-            bibs.append(row[ib].strip())
-            status.append(row[ist].strip().upper())
-            times.append([_parse_time(row[i], path, line, header[i]) for i in tcols])
+    try:
+        header = [h.strip() for h in next(rows)]
+    except StopIteration:
+        raise HistoryError(f"{path}: empty file, expected a header row") from None
+    for need in ("bib", "status"):
+        if need not in header:
+            raise HistoryError(f"{path}: header has no {need!r} column")
+    tcols = [i for i, h in enumerate(header) if h not in FIXED_COLUMNS]
+    names = [header[i] for i in tcols]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise HistoryError(f"{path}: duplicate checkpoint columns {dup}")
+    ib, ist = header.index("bib"), header.index("status")
+    bibs, status, times = [], [], []
+    extra = 0
+    for line, row in enumerate(rows, start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) > len(header):
+            extra += 1
+        row = row + [""] * (len(header) - len(row))
+        bibs.append(row[ib].strip())
+        status.append(row[ist].strip().upper())
+        times.append([_parse_time(row[i], path, line, header[i]) for i in tcols])
     if extra:
         warnings.append(f"{extra} rows have more fields than the header; extra fields ignored")
     arr = np.array(times, dtype=float).reshape(len(times), len(names))

@@ -370,7 +370,7 @@ def hostile_course(draw):
 
 # ---------------------------------------------------------------- running a case
 
-FUZZ_EXAMPLES = int(os.environ.get("COURSEKIT_COURSE_FUZZ_EXAMPLES", "150"))
+FUZZ_EXAMPLES = int(os.environ.get("COURSEKIT_COURSE_FUZZ_EXAMPLES", "250"))
 # Time bound per library run and per command [s]. Known slow path (profile.py, reported): a
 # point jumping to a pole makes auto_gain_loss resample millions of samples (~4.5 s per load).
 FUZZ_SECONDS = float(os.environ.get("COURSEKIT_COURSE_FUZZ_SECONDS", "8"))
@@ -469,6 +469,190 @@ def test_base_course_is_valid(tmp_path):
 def test_fuzz_courses_only_coursekit_errors(tmp_path_factory, case):
     course, gpx = case
     run_case(tmp_path_factory.mktemp("cf"), course, gpx)
+
+
+# ---------------------------------------------------------------- places files and split times
+
+PLACE_KEYS = ["name", "lat", "lon", "alt_m", "schematic_position", "source", "confidence", "note"]
+
+
+@st.composite
+def hostile_places(draw):
+    """A places file (``coursekit sketch``) with hostile values."""
+    doc = {
+        "name": "P",
+        "places": [
+            {"name": "A", "lat": 45.0, "lon": 6.0, "alt_m": 1000.0},
+            {"name": "B", "lat": 45.05, "lon": 6.02, "confidence": "low"},
+            {"name": "C", "lat": 45.1, "lon": 6.0, "alt_m": 1500},
+        ],
+    }
+    for _ in range(draw(st.integers(1, 3))):
+        if not doc["places"]:
+            break
+        pl = doc["places"][draw(st.integers(0, len(doc["places"]) - 1))]
+        if draw(st.booleans()):
+            pl[draw(st.sampled_from(PLACE_KEYS))] = draw(st.sampled_from(HOSTILE))
+        else:
+            pl.pop(draw(st.sampled_from(PLACE_KEYS)), None)
+        if draw(st.integers(0, 5)) == 0:
+            doc["places"] = doc["places"][: draw(st.integers(0, 3))]
+        if draw(st.integers(0, 5)) == 0:
+            doc["places"].append(dict(doc["places"][-1]) if doc["places"] else {})
+    data = to_toml(doc).encode()
+    if draw(st.integers(0, 4)) == 0:
+        data = _mutate_bytes(draw, data)
+    return data
+
+
+TIMES_HEAD = "bib,status,category,sex,Depart,Col,Arrivee\n"
+
+
+@st.composite
+def hostile_times(draw):
+    """A split-time CSV for the base course with hostile rows and bytes."""
+    rows = [TIMES_HEAD]
+    for b in range(draw(st.integers(0, 12))):
+        cells = []
+        for j in range(3):
+            t = START + timedelta(hours=j * 1.5 + 0.1 * b)
+            cells.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            t.isoformat(),
+                            t.isoformat(),
+                            "",
+                            "nan",
+                            "25:99",
+                            "2024-13-01T00:00:00",
+                            (START - timedelta(hours=j)).isoformat(),
+                            "x" * 40,
+                            "0001-01-01T00:00:00+00:00",
+                        ]
+                    )
+                )
+            )
+        status = draw(st.sampled_from(["FINISHER", "FINISHER", "ABANDON", "ON_RACE", "", "é"]))
+        rows.append(f"{b},{status},SE,MALE," + ",".join(cells) + "\n")
+    data = "".join(rows).encode()
+    if draw(st.integers(0, 3)) == 0:
+        data = _mutate_bytes(draw, data)
+    return data
+
+
+def _cli_ok_or_one_line(args):
+    t = time.perf_counter()
+    res = CliRunner().invoke(cli, args)
+    assert time.perf_counter() - t < FUZZ_SECONDS, args
+    assert res.exception is None or isinstance(res.exception, SystemExit), (
+        args,
+        repr(res.exception),
+    )
+    assert res.exit_code in (0, 1), (args, res.output)
+    if res.exit_code == 1:
+        err = res.stderr.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("Error: "), (args, res.stderr)
+    return res
+
+
+@settings(
+    max_examples=max(FUZZ_EXAMPLES // 3, 20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=FUZZ_EXAMPLES <= 300,
+)
+@given(data=hostile_places())
+def test_fuzz_places_only_coursekit_errors(tmp_path_factory, data):
+    from coursekit.sketch import load_places, write_sketch
+
+    d = tmp_path_factory.mktemp("pf")
+    (d / "p.toml").write_bytes(data)
+    try:
+        write_sketch(load_places(d / "p.toml"), d / "lib.gpx")
+    except CoursekitError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(str(d / "p.toml")), str(exc)
+    res = _cli_ok_or_one_line(["sketch", str(d / "p.toml"), "-o", str(d / "s.gpx")])
+    assert (d / "s.gpx").exists() == (res.exit_code == 0)
+    if res.exit_code == 0:
+        _cli_ok_or_one_line(["profile", str(d / "s.gpx")])
+
+
+@settings(
+    max_examples=max(FUZZ_EXAMPLES // 3, 20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=FUZZ_EXAMPLES <= 300,
+)
+@given(data=hostile_times())
+def test_fuzz_split_times_only_coursekit_errors(tmp_path_factory, data):
+    from coursekit.history import read_times
+
+    d = tmp_path_factory.mktemp("tf")
+    (d / "t.gpx").write_text(gpx_text(base_points()))
+    doc = base_course()
+    doc["checkpoints"][-1]["km"] = 13.0
+    (d / "c.toml").write_text(to_toml(doc))
+    (d / "times.csv").write_bytes(data)
+    try:
+        read_times(d / "times.csv")
+    except CoursekitError as exc:
+        assert "\n" not in str(exc), str(exc)
+    for cmd in ("backtest", "calibrate"):
+        _cli_ok_or_one_line([cmd, str(d / "c.toml"), "--times", str(d / "times.csv")])
+
+
+@st.composite
+def hostile_event(draw):
+    """An event file over two copies of the base course, and hostile command options."""
+    doc = {
+        "name": "E",
+        "courses": ["a.toml", "b.toml"],
+        "timezone": "Europe/Paris",
+        "combined": [{"name": "Both", "courses": ["a.toml", "b.toml"]}],
+    }
+    for _ in range(draw(st.integers(0, 2))):
+        key = draw(st.sampled_from(["name", "courses", "timezone", "combined", "gpx", "info"]))
+        doc[key] = draw(st.sampled_from(HOSTILE + [["a.toml", "a.toml"], ["nope.toml"], [{}]]))
+    b = base_course()
+    if draw(st.booleans()):
+        _mutate_course(draw, b)
+    opts = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    ["--margin", "-1h"],
+                    ["--margin", "34"],
+                    ["--sweep", "1e308h"],
+                    ["--radius", "0"],
+                    ["--radius", "1e308"],
+                    ["--simulate", "3", "--repetitions", "2", "--seed", "1"],
+                    ["--finish-share", "0.0001", "--simulate", "2", "--repetitions", "2"],
+                    ["--format", "json"],
+                    ["--format", "csv"],
+                ]
+            ),
+            max_size=2,
+        )
+    )
+    return to_toml(doc).encode(), to_toml(b).encode(), [a for o in opts for a in o]
+
+
+@settings(
+    max_examples=max(FUZZ_EXAMPLES // 3, 20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=FUZZ_EXAMPLES <= 300,
+)
+@given(case=hostile_event())
+def test_fuzz_event_only_coursekit_errors(tmp_path_factory, case):
+    event, course_b, opts = case
+    d = tmp_path_factory.mktemp("ef")
+    (d / "t.gpx").write_text(gpx_text(base_points()))
+    (d / "a.toml").write_text(to_toml(base_course()))
+    (d / "b.toml").write_bytes(course_b)
+    (d / "event.toml").write_bytes(event)
+    _cli_ok_or_one_line(["event", str(d), *opts])
 
 
 # ---------------------------------------------------------------- outputs
