@@ -455,22 +455,37 @@ def _timezone(ctx: _Ctx, raw: dict) -> str | None:
     return tz
 
 
+MAX_TOML_BYTES = 16 * 1024 * 1024
+"""Largest course, event or places file read [bytes] (real ones are a few KB)."""
+
+
 def _read_toml(path: Path, what: str) -> dict:
     path = Path(path)
     if not path.exists():
         raise CourseFileError(f"{path}: no such {what} file")
     if path.is_dir():
         raise CourseFileError(f"{path}: is a directory, not a {what} file")
+    if not path.is_file():  # a device (/dev/zero) or a pipe would be read forever
+        raise CourseFileError(f"{path}: not a regular file (expected a TOML {what} file)")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_TOML_BYTES + 1)
     except OSError as exc:
         raise CourseFileError(f"{path}: cannot read the {what} file ({exc.strerror})") from None
+    if len(data) > MAX_TOML_BYTES:
+        raise CourseFileError(
+            f"{path}: larger than {MAX_TOML_BYTES // 2**20} MB: not a TOML {what} file"
+        )
     if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark (Windows editors)
         data = data[3:]
     try:
         return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CourseFileError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise CourseFileError(
+            f"{path}: not valid TOML (arrays or tables nested too deep)"
+        ) from None
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CourseFileError(
@@ -764,6 +779,10 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
     gpx_path = (
         (path.parent / gpx_rel).resolve() if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
     )
+    if gpx_path.exists() and not gpx_path.is_file():
+        raise CourseFileError(
+            f"{path}: key 'gpx': {gpx_rel!r} is not a regular file (expected a GPX file)"
+        )
     if not gpx_path.is_file():
         raise CourseFileError(f"{path}: key 'gpx': {gpx_rel!r} not found (looked for {gpx_path})")
     try:

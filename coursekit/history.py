@@ -99,6 +99,10 @@ def _parse_time(text: str, path, line: int, col: str) -> float:
     return t.timestamp()
 
 
+MAX_CSV_BYTES = 256 * 1024 * 1024
+"""Largest split-time CSV read [bytes] (a 10,000-runner race is a few MB)."""
+
+
 def read_times(path) -> SplitTimes:
     """Read a split-time CSV (layout in the module docstring).
 
@@ -108,6 +112,10 @@ def read_times(path) -> SplitTimes:
         Missing file, missing ``bib``/``status`` columns, bad timestamps.
     """
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, a device or a pipe
+        raise HistoryError(f"{path}: not a regular file (expected a split-time CSV)")
+    if path.is_file() and path.stat().st_size > MAX_CSV_BYTES:
+        raise HistoryError(f"{path}: larger than {MAX_CSV_BYTES // 2**20} MB: not a split-time CSV")
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:

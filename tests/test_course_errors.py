@@ -308,3 +308,49 @@ def test_course_file_is_a_folder_or_missing(tmp_path):
         res = runner.invoke(cli, args)
         assert res.exit_code == 2 and "Traceback" not in res.output  # click's usage error
         assert str(tmp_path) in res.stderr
+
+
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>\n'
+    '<gpx version="1.1"><trk><name>&lol3;</name><trkseg><trkpt lat="45" lon="6"/>'
+    '<trkpt lat="45.1" lon="6"/></trkseg></trk></gpx>\n'
+)
+
+
+@pytest.mark.parametrize(
+    "kind, fragments",
+    [
+        ("device", ["not a regular file", "TOML course file"]),
+        ("fifo", ["not a regular file"]),
+        ("deep-nesting", ["not valid TOML", "nested too deep"]),
+        ("oversize", ["larger than 16 MB"]),
+        ("gpx-is-a-device", ["key 'gpx'", "'/dev/null' is not a regular file"]),
+        ("gpx-billion-laughs", ["key 'gpx'", "DOCTYPE/ENTITY declarations are not allowed"]),
+    ],
+)
+def test_hostile_course_files_refused_quickly(course_dir, kind, fragments):
+    import os
+    import time
+
+    p = course_dir / "c.toml"
+    if kind == "device":
+        p = "/dev/zero"
+    elif kind == "fifo":
+        os.mkfifo(p)
+    elif kind == "deep-nesting":
+        p.write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
+    elif kind == "oversize":
+        p.write_text(COURSE + "# " + "x" * (17 * 2**20) + "\n")
+    elif kind == "gpx-is-a-device":
+        p.write_text(COURSE.replace('gpx = "hand.gpx"', 'gpx = "/dev/null"'))
+    else:
+        (course_dir / "hand.gpx").write_text(LAUGHS)
+        p.write_text(COURSE)
+    t = time.perf_counter()
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
+    assert time.perf_counter() - t < 2.0
+    assert line.startswith(f"Error: {p}: "), line
+    for frag in fragments:
+        assert frag in line, (frag, line)
