@@ -264,8 +264,8 @@ def solve(
     names = list(names) if names is not None else [f"checkpoint {i}" for i in range(ncp)]
     if not (limit_s > 0 and math.isfinite(limit_s)):
         raise PlanError(f"limit must be a positive duration, got {limit_s} s")
-    if round_minutes < 0:
-        raise ValueError(f"round_minutes must be >= 0, got {round_minutes}")
+    if not 0 <= round_minutes <= 1440:
+        raise PlanError(f"rounding must be 0 to 1440 minutes (a day), got {round_minutes}")
     dw = np.zeros(ncp) if dwell is None else np.asarray(dwell, float).copy()
     dw[0] = 0.0
     dw[-1] = 0.0

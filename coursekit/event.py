@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import HistoryError
+from .errors import HistoryError, PlanError
 
 __all__ = [
     "FieldParams",
@@ -1350,6 +1350,10 @@ def load_event_plan(
     )
 
 
+MAX_SIMULATED = 20_000_000
+"""Largest runners x repetitions summed over the races of one simulation (~10 s, ~1 GB)."""
+
+
 def simulate_event(
     event: EventPlan,
     *,
@@ -1375,6 +1379,13 @@ def simulate_event(
     )
     if len(counts) != len(event.races):
         raise ValueError(f"n_runners: one value or {len(event.races)} values")
+    work = sum(counts) * int(repetitions)
+    if work > MAX_SIMULATED:
+        raise PlanError(
+            f"{event.path}: simulating {sum(counts):,} runners x {int(repetitions):,} "
+            f"repetitions is beyond {MAX_SIMULATED:,} runner-repetitions "
+            "(memory and time); lower the runners or the repetitions"
+        )
     seeds = np.random.SeedSequence(seed).spawn(len(event.races))
     sims, warns = [], list(event.warnings)
     for race, n, ss in zip(event.races, counts, seeds, strict=True):

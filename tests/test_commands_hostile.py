@@ -791,3 +791,46 @@ def test_good_run_replaces_output(tmp_path, rid):
     assert res.exit_code == 0, res.output
     assert out.read_bytes() != SENTINEL.encode() and out.stat().st_size > 0
     assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+# ---------------------------------------------------------------- hostile options
+
+HAUT = Path(__file__).resolve().parent.parent / "courses" / "haut"
+HOSTILE_OPTIONS = [
+    ["profile", "GPX", "--splits", "1e308"],
+    ["profile", "GPX", "--gain-threshold", "1e308"],
+    ["legs", "COURSE", "--tolerance", "1e308"],
+    ["legs", "COURSE", "--tolerance", "1e-300"],
+    ["check", "COURSE", "--tolerance", "1e308"],
+    ["export", "COURSE", "-o", "OUT", "--simplify", "1e308"],
+    ["cutoffs", "COURSE", "--round", "100000000000000000000000"],
+    ["cutoffs", "COURSE", "--round", "1441"],
+    ["cutoffs", "COURSE", "--fatigue", "0.999999"],
+    ["sketch", "PLACES", "-o", "OUT", "--spacing", "1e308"],
+    ["event", "EVENT", "--radius", "1e308"],
+    ["event", "EVENT", "--simulate", "100000000", "--repetitions", "100000000"],
+    ["event", "EVENT", "--margin", "1e308h"],
+]
+
+
+@pytest.mark.parametrize("args", HOSTILE_OPTIONS, ids=[" ".join(a) for a in HOSTILE_OPTIONS])
+def test_hostile_options_bounded(tmp_path, args):
+    """Absurd option values: exit 0 with sane output, or one line (exit 1/2), within 5 s."""
+    sub = {
+        "GPX": str(HAUT / "haut-21.gpx"),
+        "COURSE": str(HAUT / "haut-21.toml"),
+        "PLACES": str(HAUT / "haut-21.places.toml"),
+        "EVENT": str(HAUT),
+        "OUT": str(tmp_path / "out.gpx"),
+    }
+    argv = [sub.get(a, a) for a in args]
+    t = time.perf_counter()
+    res = CliRunner().invoke(cli, argv)
+    assert time.perf_counter() - t < 5.0
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    assert res.exit_code in (0, 1, 2), res.output
+    if res.exit_code:
+        err = [ln for ln in res.stderr.strip().splitlines() if ln.startswith("Error: ")]
+        assert len(err) == 1, res.stderr
+    else:
+        assert "(-" not in res.stdout  # no negative elapsed times like "(-477032:00)"
