@@ -717,12 +717,34 @@ def _writers(i: dict) -> list[tuple[str, list[str], list[str], str]]:
             ["backtest", i["bad_toml"], "--times", i["times_csv"], "-o", "OUT"],
         ),
     ]
+    rows.append(
+        (
+            "event-plot",
+            ["event", i["event_toml"], "--simulate", "20", "--repetitions", "2", "--plot", "OUT"],
+            [
+                "event",
+                i["badevent_toml"],
+                "--simulate",
+                "20",
+                "--repetitions",
+                "2",
+                "--plot",
+                "OUT",
+            ],
+        )
+    )
     for cmd in ("map", "roadbook"):
         if cmd in cli.commands:
             rows.append(
                 (f"{cmd}-o", [cmd, i["c_toml"], "-o", "OUT"], [cmd, i["bad_toml"], "-o", "OUT"])
             )
-    suffix = {"profile-plot": ".png", "export-o": ".gpx", "sketch-o": ".gpx", "map-o": ".html"}
+    suffix = {
+        "profile-plot": ".png",
+        "event-plot": ".png",
+        "export-o": ".gpx",
+        "sketch-o": ".gpx",
+        "map-o": ".html",
+    }
     return [(rid, good, bad, suffix.get(rid, ".txt")) for rid, good, bad in rows]
 
 
@@ -735,6 +757,7 @@ WRITER_IDS = [
     "sketch-o",
     "event-o",
     "backtest-o",
+    "event-plot",
     "map-o",
     "roadbook-o",
 ]
