@@ -425,8 +425,16 @@ class _Ctx:
         return tuple(v)
 
 
+YEARS = (1900, 2999)
+"""Years accepted in date-times (start, cutoffs): beyond, start + limit may not be representable."""
+
+
 def _localise(dt: datetime, tz: str | None, ctx: _Ctx, key: str) -> tuple[datetime, bool]:
     """Aware datetime; a naive one is localised in ``tz`` (else an error)."""
+    if not YEARS[0] <= dt.year <= YEARS[1]:
+        raise ctx.err(
+            key, f"{dt.isoformat()}: expected a date between the years {YEARS[0]} and {YEARS[1]}"
+        )
     if dt.tzinfo is not None:
         return dt, False
     if tz is None:

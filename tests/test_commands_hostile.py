@@ -222,6 +222,7 @@ def _mutate_course(draw, doc: dict) -> None:
                 "cutoffs",
                 "scale",
                 "proposed",
+                "dates",
             ]
         )
     )
@@ -273,6 +274,13 @@ def _mutate_course(draw, doc: dict) -> None:
                     "loss_m": draw(st.sampled_from([0, 500, 1e300])),
                 }
             ]
+    elif op == "dates":
+        dates = [v for v in HOSTILE if isinstance(v, datetime)]
+        if isinstance(cps, list) and cps and isinstance(cps[-1], dict) and draw(st.booleans()):
+            cps[draw(st.integers(0, len(cps) - 1))]["cutoff"] = draw(st.sampled_from(dates))
+        else:
+            doc["start"] = draw(st.sampled_from(dates))
+            doc["limit"] = draw(st.sampled_from(["4h", "1440h", 1440]))
     elif op == "proposed":
         doc.pop("limit", None)
         doc["proposed"] = [

@@ -118,6 +118,12 @@ LOAD_ERRORS = [
         ["key 'start'", "has no UTC offset", "+01:00", "timezone"],
     ),
     (
+        "start-year-typo",
+        "start = 2024-06-01T06:00:00+01:00",
+        "start = 9024-06-01T06:00:00+01:00",
+        ["key 'start'", "9024-06-01T06:00:00+01:00", "between the years 1900 and 2999"],
+    ),
+    (
         "start-as-string",
         "start = 2024-06-01T06:00:00+01:00",
         'start = "1 June 2024 6:00"',
