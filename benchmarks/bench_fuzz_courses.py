@@ -71,13 +71,13 @@ def main() -> int:
             env=env,
         )
         dt = time.perf_counter() - t
-        total += n
-        print(
-            f"{label}: {n:,} cases, exit {r.returncode}, {dt:.0f} s ({n / dt:.1f} cases/s)",
-            flush=True,
-        )
+        if r.returncode == 0:
+            total += n
+            print(f"{label}: {n:,} cases passed, {dt:.0f} s ({n / dt:.1f} cases/s)", flush=True)
+        else:
+            print(f"{label}: FAILED (exit {r.returncode}), {dt:.0f} s; input above", flush=True)
         status |= r.returncode
-    print(f"total: {total:,} cases in {time.perf_counter() - t_all:.0f} s, exit {status}")
+    print(f"total: {total:,} cases passed in {time.perf_counter() - t_all:.0f} s, exit {status}")
     return 1 if status else 0
 
 
