@@ -14,13 +14,18 @@ Run: ``python benchmarks/bench_simulation.py [--quick]``
    each checkpoint (target: within 10 %), eliminations per barrier (target:
    inside the simulated 5th-95th percentile band), finish share.
 
-The reference runner of the target race comes from a small terrain model
-fitted on the *source* race's median finisher (leg time = (a km + b D+ + c D-)
-x (1 + phi x km-effort so far)), so nothing of the target's split times is
-used. Réunion races have barriers and a limit: the median ability is solved
-from the source race's finish share (as the product does). Templiers races
-have almost no barriers: the median ability is the source's, on the terrain
-model's absolute scale.
+The reference runner of the target race is the pace model that sets the
+barriers (``coursekit.cutoffs.solve`` with ``TRAIL_2024``: grade factors on the
+smoothed GPX profile, altitude, fatigue, night), solved on the target's own
+track, with one parameter fitted on the *source* race: the fatigue rate that
+makes the model's runner match the source's median finisher. The leader of the
+same model gives the per-leg weights (``coursekit.event.pace_weights``, as
+``Race.from_plan`` does). Réunion races (limit): the median runner sits where
+the source's did relative to its limit. Templiers (no limit): the source's
+median finisher fixes the model's fresh flat speed on the target course.
+Nothing of the target's split times is used. (Before: the reference leg cost
+added the *cumulative* distance to each leg's climb, so early legs came out
+~5x too fast: Domaine Vidot 0.4 h against 1.9 h actual.)
 
 Real data are read from ../shared/realdata (never copied into the repo).
 """
@@ -38,13 +43,19 @@ from pathlib import Path
 
 import numpy as np
 
+from coursekit.cutoffs import course_grid, solve
+from coursekit.errors import PlanError
 from coursekit.event import (
-    _read_split_times,
     fit_field,
     history_outcomes,
+    pace_weights,
     simulate_field,
 )
+from coursekit.gpx import read_gpx
+from coursekit.history import map_columns, read_times
 from coursekit.pace import TRAIL_2024
+from coursekit.profile import make_profile
+from coursekit.sun import dark_intervals
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = Path(os.environ.get("COURSEKIT_REALDATA", ROOT.parent / "shared" / "realdata"))
@@ -83,9 +94,15 @@ def load_race(rid: str, index: dict) -> dict:
                 s += 86400.0
                 fixes.append(c["name"])
             cut[j] = s
-    elapsed, status = _read_split_times(
-        REALDATA / e["files"]["times"], [c["short_name"] for c in cps]
-    )
+    # split times joined by name (columns are not in course order); elapsed from each
+    # runner's own start passage (start waves; the wrong 2023 offsets cancel)
+    st = read_times(REALDATA / e["files"]["times"])
+    mapping, _ = map_columns([c["short_name"] for c in cps], st.columns)
+    if any(m is None for m in mapping):
+        raise SystemExit(f"{rid}: checkpoint without a split-time column")
+    stamps = st.time[:, mapping]
+    elapsed = stamps - stamps[:, :1]
+    status = np.array(st.status)
     # rows passed by < 50 % of finishers are branches (the 2023 deviations): not on the course
     fin = status == "FINISHER"
     keep = np.isfinite(elapsed[fin]).sum(axis=0) >= 0.5 * fin.sum()
@@ -98,6 +115,16 @@ def load_race(rid: str, index: dict) -> dict:
     down = np.maximum(up - np.diff(alt, prepend=alt[0]), 0.0)
     down[0] = 0.0
     cut = cut[keep]
+    # the course for the pace model: GPX profile, checkpoints at their declared km scaled
+    # to the track (the Templiers' configured km differ from the track, trap 10)
+    track = read_gpx(REALDATA / e["files"]["gpx"])
+    prof = make_profile(track)
+    grid = course_grid(
+        prof.distance, prof.elevation, prof.gain, dist * prof.total_distance / dist[-1]
+    )
+    if e.get("start_local_corrected"):  # trap 2: wall-clock written with +00:00
+        start = dt.datetime.fromisoformat(e["start_local_corrected"])
+    place = (float(np.mean(track.lat)), float(np.mean(track.lon)))
     return {
         "id": rid,
         "names": [c["name"] for c in cps],
@@ -111,45 +138,87 @@ def load_race(rid: str, index: dict) -> dict:
         "elapsed": elapsed,
         "status": status,
         "limit": e.get("limit_h"),
+        "grid": grid,
+        "start": start,
+        "place": place,
     }
 
 
-def effort_units(race: dict) -> np.ndarray:
-    """Leg cost in equivalent flat metres with the pace module's trail weights."""
-    p = TRAIL_2024
-    return race["dist"][1:] + p.up * race["up"][1:] + p.down * race["down"][1:]
+def pace_reference(race: dict, limit_s: float, fatigue: float = TRAIL_2024.fatigue):
+    """Reference runner (finishing at ``limit_s``) and leader of the pace model on the course.
+
+    The same model and solver as the barriers (:func:`coursekit.cutoffs.solve`
+    with :data:`coursekit.pace.TRAIL_2024`: grade factors on the smoothed
+    profile, altitude, fatigue by km-effort, night), without rounding and
+    without the published barriers. Returns (arrival [s], leader [s], fresh
+    flat speed v0 [m/s]).
+    """
+    # the solver refuses a last finisher faster than 4 min/km on the flat; a median
+    # runner may be: solve a slower runner of the same shape and scale the times
+    k = 1.0
+    while True:
+        try:
+            sol = solve(
+                race["grid"],
+                limit_s=k * limit_s,
+                params=TRAIL_2024.with_(fatigue=fatigue),
+                start=race["start"],
+                dark=dark_intervals(*race["place"], race["start"], 1.5 * k * limit_s),
+                round_minutes=0,
+                names=race["names"],
+            )
+            break
+        except PlanError:
+            if k > 8:
+                raise
+            k *= 1.5
+    return sol.arrival / k, sol.first_arrival / k, float(sol.speed[-1]) * k
 
 
-def terrain_model(race: dict, median_elapsed: np.ndarray):
-    """Fit leg = a x cost x (1 + phi x km-effort so far / 100) on the median finisher."""
-    m = np.diff(median_elapsed)
-    u = effort_units(race)
-    kmid = np.cumsum(race["kme"])[1:] - race["kme"][1:] / 2
-    best = None
-    for phi in np.linspace(0, 1.0, 101):
-        x = u * (1 + phi * kmid / 100)
-        a = float(np.sum(x * m) / np.sum(x * x))
-        res = float(np.sum((np.log(np.maximum(m, 1)) - np.log(a * x)) ** 2))
-        if best is None or res < best[2]:
-            best = (phi, a, res)
-    return best[0], best[1]
+def fit_fatigue(source: dict, median_elapsed: np.ndarray) -> float:
+    """Fatigue rate of the pace model (speed lost per 100 km-effort) fitted on the source.
+
+    One parameter, grid search: the pace-model runner finishing at the source's
+    median finisher's time whose passages best match the median finisher's
+    (least squares on the log of the elapsed times, rows with data).
+    """
+    ok = np.isfinite(median_elapsed) & (median_elapsed > 0)
+    best = (np.inf, TRAIL_2024.fatigue)
+    for f in np.round(np.arange(0.0, 0.401, 0.02), 3):
+        ref, _, _ = pace_reference(source, float(median_elapsed[-1]), f)
+        e = float(np.mean(np.log(median_elapsed[ok] / ref[ok]) ** 2))
+        best = min(best, (e, float(f)))
+    return best[1]
 
 
-def predict(race: dict, phi, a):
-    kmid = np.cumsum(race["kme"])[1:] - race["kme"][1:] / 2
-    legs = a * effort_units(race) * (1 + phi * kmid / 100)
-    return np.r_[0.0, np.maximum(legs, 30.0)]
+def reference_for(target: dict, source: dict, fit, fatigue: float):
+    """Reference of the target from the pace model, its absolute level from the source only.
 
-
-def reference_for(target: dict, source: dict, fit, same_race: bool):
-    """Reference leg times of the target from the source race only."""
-    if same_race:  # same course, other edition: the source's median finisher by distance
-        frac_t = target["dist"] / target["dist"][-1]
-        frac_s = source["dist"] / source["dist"][-1]
-        R = np.interp(frac_t, frac_s, fit.reference_elapsed)
-        return np.r_[0.0, np.maximum(np.diff(R), 30.0)], "source median finisher by distance"
-    phi, a = terrain_model(source, fit.reference_elapsed)
-    return predict(target, phi, a), f"pace-model cost x fatigue fitted on source (phi={phi:.2f})"
+    With a limit (Réunion): the target's reference last finisher finishes at its
+    limit and the median runner sits where the source's did relative to the
+    source's limit. Without a limit (Templiers): the source's median finisher
+    fixes a fresh flat speed v0 of the pace model; the target's reference is the
+    runner of that v0 on the target course (two solves: the limit for v0).
+    Returns (reference arrivals, leader arrivals, mu, description).
+    """
+    med_s = float(fit.reference_elapsed[-1])
+    if target["limit"] is not None and source["limit"] is not None:
+        limit = float(target["cut"][-1])
+        ref, lead, _ = pace_reference(target, limit, fatigue)
+        mu = float(np.log(med_s / source["cut"][-1])) + fit.ability_mean
+        how = f"median runner at {np.exp(mu):.3f} of the limit (from the source)"
+        return ref, lead, mu, how
+    _, _, v_s = pace_reference(source, med_s, fatigue)
+    limit = med_s
+    for _ in range(3):
+        ref, lead, v_t = pace_reference(target, limit, fatigue)
+        limit *= v_t / v_s
+    ref, lead, v_t = pace_reference(target, limit, fatigue)
+    how = (
+        f"fresh flat speed of the source's median finisher ({v_s * 3.6:.2f} km/h) "
+        f"-> {limit / 3600:.1f} h on this course"
+    )
+    return ref, lead, fit.ability_mean, how
 
 
 def speed(quick: bool):
@@ -217,33 +286,37 @@ def main(quick: bool = False):
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))
     print()
 
+    fatigue = {}
+    for rid in ids:
+        fatigue[rid] = fit_fatigue(races[rid], fits[rid].reference_elapsed)
+    print(
+        "pace-model fatigue fitted on each race's median finisher (per 100 km-effort; "
+        f"TRAIL_2024 has {TRAIL_2024.fatigue} for the last finisher): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in fatigue.items())
+    )
+    print()
     print("== validation: simulate with parameters fitted on another edition/race")
     print("(percentile errors = |simulated - actual| / actual elapsed time, at each checkpoint")
     print(" with data; eliminations: actual count inside the simulated 5-95 % band)")
     summary = []
     for target, source, why in PAIRS:
         tr, sr, fit = races[target], races[source], fits[source]
-        ref, how = reference_for(tr, sr, fit, why == "other edition")
-        has_bar = np.isfinite(tr["cut"][1:]).any() and tr["limit"] is not None
+        ref_el, lead_el, mu, how = reference_for(tr, sr, fit, fatigue[source])
         n = int(np.isfinite(tr["elapsed"][:, 1:]).any(axis=1).sum())
-        kw = dict(
+        sim = simulate_field(
+            np.diff(ref_el, prepend=0.0),
             leg_effort=tr["kme"],
             cutoff_elapsed=tr["cut"],
+            leg_weights=pace_weights(ref_el, lead_el),
             n_runners=n,
             repetitions=200,
             params=fit.params,
+            ability_mean=mu,
             seed=2024,
         )
-        if has_bar:
-            # scale: the source's median finisher as a fraction of its limit
-            ratio = fit.reference_elapsed[-1] / sr["cut"][-1]
-            ref = ref * tr["cut"][-1] / ref.sum()
-            mu = float(np.log(ratio)) + fit.ability_mean
-            sim = simulate_field(ref, ability_mean=mu, **kw)
-            mode = f"median finisher at {ratio:.3f} of the limit, as in the source"
-        else:
-            sim = simulate_field(ref, ability_mean=fit.ability_mean, **kw)
-            mode = "median ability of the source"
+        mode = (
+            f"pace model (cutoffs.solve, TRAIL_2024, fatigue {fatigue[source]:.2f} from the source)"
+        )
         obs = history_outcomes(tr["elapsed"], tr["status"], cutoff_elapsed=tr["cut"])
         fin_real = np.isfinite(tr["elapsed"][tr["status"] == "FINISHER"]).sum(axis=0)
         use = fin_real >= 0.5 * fin_real[-1]

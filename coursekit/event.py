@@ -51,6 +51,7 @@ __all__ = [
     "plan_event",
     "load_event_plan",
     "fatigue_weights",
+    "pace_weights",
     "simulate_field",
     "simulate_race",
     "simulate_event",
@@ -364,14 +365,7 @@ class Race:
             kme = np.diff(legs.distance, prepend=0.0) / 1000 + np.diff(legs.gain, prepend=0.0) / 100
         ref = np.asarray(plan.arrival_elapsed, float)
         lead = np.asarray(plan.first_arrival_elapsed, float)
-        weights = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rl, ll = np.diff(ref), np.diff(lead)
-            denom = math.log(lead[-1] / ref[-1]) if lead[-1] > 0 and ref[-1] > 0 else 0.0
-            if abs(denom) > 1e-3 and np.all(rl > 0) and np.all(ll > 0):
-                w = np.log(ll / rl) / denom
-                if np.all(np.isfinite(w)) and np.all(w > 0):
-                    weights = w
+        weights = pace_weights(ref, lead)
         return cls(
             name=name or course.name,
             start=course.start,
@@ -533,6 +527,40 @@ def station_table(
 
 
 # ---------------------------------------------------------------- simulation
+
+
+def pace_weights(reference_elapsed, first_arrival_elapsed) -> np.ndarray | None:
+    """Fatigue weights per leg from two runners of the same pace model.
+
+    The reference (last finisher) and the leader are two runners of the pace
+    model (:func:`coursekit.cutoffs.solve`); a runner of log multiplier
+    :math:`\\theta` on the reference is interpolated geometrically leg by leg,
+    :math:`w_k = \\ln(t^{lead}_k / r_k) / \\ln(T^{lead} / T^{ref})`, so that
+    :math:`\\theta = \\ln(T^{lead} / T^{ref})` gives the leader's leg times exactly.
+
+    Parameters
+    ----------
+    reference_elapsed, first_arrival_elapsed : array_like, shape (rows,)
+        Arrivals of the reference runner and of the leader [s from start].
+
+    Returns
+    -------
+    ndarray, shape (rows - 1,), or None
+        Weights of legs 1..rows-1; None when they are not defined (equal
+        finish times, a leg of zero or negative time, a weight <= 0).
+    """
+    ref = np.asarray(reference_elapsed, float).reshape(-1)
+    lead = np.asarray(first_arrival_elapsed, float).reshape(-1)
+    if ref.shape != lead.shape or ref.size < 2:
+        raise ValueError("reference and leader arrivals must have the same length (>= 2 rows)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rl, ll = np.diff(ref), np.diff(lead)
+        denom = math.log(lead[-1] / ref[-1]) if lead[-1] > 0 and ref[-1] > 0 else 0.0
+        if abs(denom) > 1e-3 and np.all(rl > 0) and np.all(ll > 0):
+            w = np.log(ll / rl) / denom
+            if np.all(np.isfinite(w)) and np.all(w > 0):
+                return w
+    return None
 
 
 def fatigue_weights(reference_leg_s, leg_effort, *, fatigue: float) -> np.ndarray:

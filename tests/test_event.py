@@ -23,6 +23,7 @@ from coursekit.event import (
     group_stations,
     history_outcomes,
     normalize_name,
+    pace_weights,
     plan_event,
     simulate_event,
     simulate_field,
@@ -387,3 +388,22 @@ def test_cli_event_simulate_csv_and_error(tmp_path):
     res = CliRunner().invoke(cli, ["event", str(tmp_path / "nope")])
     assert res.exit_code == 1
     assert res.output.startswith("Error:")
+
+
+def test_pace_weights_reproduce_the_leader_and_refuse_undefined_cases():
+    # two runners of a synthetic pace model: leader fresher (less fatigue) than the reference
+    legs = np.array([1000.0, 2000.0, 1500.0, 3000.0])
+    ref = np.r_[0.0, np.cumsum(legs * np.linspace(1.0, 1.6, 4))]
+    lead = np.r_[0.0, np.cumsum(0.4 * legs * np.linspace(1.0, 1.1, 4))]
+    w = pace_weights(ref, lead)
+    assert w.shape == (4,)
+    theta = math.log(lead[-1] / ref[-1])
+    np.testing.assert_allclose(np.diff(ref) * np.exp(theta * w), np.diff(lead), rtol=1e-12)
+    # the leader loses less on late legs: slower runners are relatively slower late
+    assert np.all(np.diff(w) > 0)
+    assert pace_weights(ref, ref) is None  # no second runner
+    bad = lead.copy()
+    bad[2] = bad[1]  # a leg of zero time
+    assert pace_weights(ref, bad) is None
+    with pytest.raises(ValueError):
+        pace_weights(ref, lead[:-1])
