@@ -22,7 +22,9 @@ from .errors import CoursekitError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-FILE = click.Path(exists=False, dir_okay=False, path_type=Path)
+# Input paths are checked by the loaders, which name the file in one `Error:` line
+# (click's own check prints a usage block instead).
+FILE = click.Path(path_type=Path)
 FORMAT = click.Choice(["text", "json", "csv"])
 
 
@@ -298,7 +300,7 @@ TOLERANCE = click.option(
     metavar="M",
     help="Largest distance from a checkpoint to the track [m].",
 )
-COURSE = click.Path(exists=True, dir_okay=False, path_type=Path)
+COURSE = click.Path(path_type=Path)
 
 
 def _courses_iso(dt):
@@ -623,7 +625,7 @@ def sketch(places_file, output, spacing):
 
 import numpy as np  # noqa: E402  (numpy is light; scipy stays inside the commands)
 
-COURSE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+COURSE_FILE = click.Path(path_type=Path)
 
 
 def _hm(seconds) -> str:
