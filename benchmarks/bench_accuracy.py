@@ -5,7 +5,14 @@ Prints, per synthetic kind (tests/synthetic.py, known truth) and per real file
 auto figure and its error, and for comparison gpxpy's ``get_uphill_downhill()``
 / ``length_2d()`` and the raw sums, all measured in the same run.
 
-Run: ``python benchmarks/bench_accuracy.py [--seeds N]``
+Run: ``python benchmarks/bench_accuracy.py [--seeds N] [--sweep]``
+
+``--sweep`` adds a wider check of the dense-recording paths on 69 synthetic
+GPS-altitude courses (three seeded sets: the cases below plus other noise
+correlation times, noise levels and seeds of both families) and on the 83
+distinct horizontal tracks among them: the current method against the former
+one, measured in the same run (gain: sigma = 33 * noise instead of the AR(1)
+calibration; distance: cut-off per sample instead of per metre).
 """
 
 from __future__ import annotations
@@ -67,7 +74,10 @@ def main():
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--sweep", action="store_true", help="wider dense-recording check")
     args = ap.parse_args()
+    if args.sweep:
+        sweep()
     hdr = (
         f"{'case':34s} {'true D+':>8s} {'auto':>7s} {'err':>8s} {'gpxpy':>7s} {'err':>8s}"
         f" {'raw':>7s} {'err':>8s} | {'true D':>8s} {'auto':>8s} {'err':>8s}"
@@ -120,6 +130,100 @@ def main():
             f"  [{src}]"
         )
         print(f"{'':36s}{p.gain_method}; {p.distance_method}")
+
+
+def _sweep_sets():
+    """The three seeded sets of GPS-altitude cases of ``--sweep``: (label, seed, kwargs)."""
+    s1 = [(s, {}) for s in range(3)]
+    s1 += [(10, {"ele_tau": 10.0}), (11, {"ele_tau": 60.0})]
+    s1 += [(20, {"xy_tau": 3.0}), (21, {"xy_tau": 30.0})]
+    s1 += [(s, {"family": "b"}) for s in range(8)]
+    s1 += [(7, {"family": "b", "ele_tau": t}) for t in (5.0, 60.0)]
+    s1 += [(30 + i, {"family": "b", "ele_tau": t}) for i, t in enumerate((8.0, 15.0, 40.0))]
+    s1 += [
+        (40 + i, {"ele_tau": t, "ele_sigma": sg})
+        for i, (t, sg) in enumerate(((5.0, 5.0), (20.0, 4.0), (45.0, 6.0)))
+    ]
+    rng = np.random.default_rng(123)
+    s2 = [(100 + s, {"ele_tau": float(rng.choice([5, 8, 12, 20, 30, 45, 60]))}) for s in range(8)]
+    s2 += [(100 + s, {"family": "b"}) for s in range(14)]
+    rng = np.random.default_rng(777)
+    s3 = [
+        (200 + s, {"ele_tau": float(rng.uniform(5, 60)), "ele_sigma": float(rng.uniform(3, 7))})
+        for s in range(10)
+    ]
+    s3 += [(200 + s, {"family": "b"}) for s in range(14)]
+    rng = np.random.default_rng(99)
+    xy = []
+    for i in range(16):
+        kw = {"xy_sigma": float(rng.uniform(1.5, 5.0))}
+        kw["xy_tau"] = float(rng.choice([3.0, 5.0, 10.0, 20.0, 30.0]))
+        if i % 2:
+            kw["family"] = "b"
+        xy.append((300 + i, kw))
+    return {"set1": s1, "set2": s2, "set3": s3}, xy
+
+
+def _summary(e, tol):
+    e = np.asarray(e)
+    return (
+        f"{np.sum(np.abs(e) <= tol):3d}/{e.size} within {tol:g} %"
+        f" ({np.sum(np.abs(e) <= 2 * tol):3d} within {2 * tol:g} %),"
+        f" median |err| {np.median(np.abs(e)):4.1f} %, rms {np.sqrt(np.mean(e * e)):5.2f} %,"
+        f" max |err| {np.abs(e).max():5.1f} %"
+    )
+
+
+def sweep():
+    """Current against former dense-recording methods on the sweep sets (same run)."""
+    from synthetic import make_track
+
+    import coursekit.profile as P
+
+    sets, xy = _sweep_sets()
+    seen = {}
+    gain = {}
+    for name, cases in sets.items():
+        for seed, kw in cases:
+            syn = make_track("gps", seed, **kw)
+            key = (seed, kw.get("family", "a"), kw.get("xy_tau"), kw.get("xy_sigma"))
+            seen.setdefault(key, syn)
+            d, _ = P.denoise_distance(syn.lat, syn.lon, syn.time)
+            new = P.auto_gain_loss(d, syn.elevation, syn.time).gain[-1]
+            keep, P._GPS_ALT_MIN_SD = P._GPS_ALT_MIN_SD, float("inf")
+            try:
+                old = P.auto_gain_loss(d, syn.elevation, syn.time).gain[-1]
+            finally:
+                P._GPS_ALT_MIN_SD = keep
+            tg = syn.true_gain
+            gain.setdefault(name, []).append((100 * (new / tg - 1), 100 * (old / tg - 1)))
+    for seed, kw in xy:
+        key = (seed, kw.get("family", "a"), kw.get("xy_tau"), kw.get("xy_sigma"))
+        seen.setdefault(key, make_track("gps", seed, **kw))
+    print("sweep: auto gain, 1 Hz GPS altitude (current AR(1) calibration / former 33*noise)")
+    allg = []
+    for name, rows in gain.items():
+        a = np.array(rows)
+        allg.append(a)
+        print(f"  {name} current: {_summary(a[:, 0], 3)}")
+        print(f"  {name} former : {_summary(a[:, 1], 3)}")
+    a = np.concatenate(allg)
+    print(f"  all  current: {_summary(a[:, 0], 3)}")
+    print(f"  all  former : {_summary(a[:, 1], 3)}")
+    dist = []
+    for syn in seen.values():
+        d, _ = P.denoise_distance(syn.lat, syn.lon, syn.time)
+        keep, P._CUTOFF_SPEED_ADAPT = P._CUTOFF_SPEED_ADAPT, False
+        try:
+            d0, _ = P.denoise_distance(syn.lat, syn.lon, syn.time)
+        finally:
+            P._CUTOFF_SPEED_ADAPT = keep
+        t = syn.true_distance
+        dist.append((100 * (d[-1] / t - 1), 100 * (d0[-1] / t - 1)))
+    a = np.array(dist)
+    print("sweep: distance, distinct horizontal tracks (current per metre / former per sample)")
+    print(f"  current: {_summary(a[:, 0], 1)}")
+    print(f"  former : {_summary(a[:, 1], 1)}")
 
 
 if __name__ == "__main__":
