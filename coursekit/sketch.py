@@ -199,10 +199,26 @@ def sketch_track(places, *, spacing: float = 25.0) -> SketchTrack:
     return SketchTrack(lat, lon, ele, place_index, dist)
 
 
+MAX_SKETCH_POINTS = 100_000
+"""Largest number of points in a sketch (2,500 km at the default 25 m spacing)."""
+
+
 def write_sketch(places: Places, path, *, spacing: float = 25.0) -> SketchTrack:
     """Write the sketch of ``places`` as a GPX marked schematic, with one waypoint per place."""
+    from .errors import CourseFileError
+    from .geodesy import segment_lengths
     from .gpx import Waypoint, write_gpx
 
+    if len(places.places) >= 2 and spacing > 0:
+        length = float(
+            np.sum(segment_lengths([p.lat for p in places.places], [p.lon for p in places.places]))
+        )
+        if length / spacing > MAX_SKETCH_POINTS:
+            raise CourseFileError(
+                f"{places.path}: the places span {length / 1000:,.0f} km: more than "
+                f"{MAX_SKETCH_POINTS:,} points every {spacing:g} m (a place in the wrong "
+                "hemisphere or lat/lon swapped? else a larger --spacing)"
+            )
     st = sketch_track(places.places, spacing=spacing)
     wpts = []
     guessed = []

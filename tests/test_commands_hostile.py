@@ -865,3 +865,21 @@ def test_hostile_options_bounded(tmp_path, args):
         assert len(err) == 1, res.stderr
     else:
         assert "(-" not in res.stdout  # no negative elapsed times like "(-477032:00)"
+
+
+def test_sketch_across_the_globe_refused_quickly(tmp_path):
+    """A place in the wrong hemisphere would make a 600,000-point sketch (15 s): refused."""
+    p = tmp_path / "far.toml"
+    p.write_text(
+        'name = "P"\n[[places]]\nname = "A"\nlat = 45.0\nlon = 6.0\n'
+        '[[places]]\nname = "B"\nlat = -45.0\nlon = 6.0\n'
+    )
+    t = time.perf_counter()
+    res = _cli_ok_or_one_line(["sketch", str(p), "-o", str(tmp_path / "s.gpx")])
+    assert time.perf_counter() - t < 3.0
+    assert res.exit_code == 1 and "places span 9,9" in res.stderr and "--spacing" in res.stderr
+    assert not (tmp_path / "s.gpx").exists()
+    res = _cli_ok_or_one_line(
+        ["sketch", str(p), "-o", str(tmp_path / "s.gpx"), "--spacing", "1000"]
+    )
+    assert res.exit_code == 0 and (tmp_path / "s.gpx").exists()
