@@ -693,6 +693,23 @@ def scale_profile(profile, declared: Declared, *, source_path=""):
 # ---------------------------------------------------------------- load
 
 
+MAX_ABS_ELEVATION_M = 20_000.0
+"""Largest plausible |elevation| of a track point [m]; beyond, the GPX is broken."""
+
+
+def _check_elevation(path: Path, gpx_rel: str, track) -> None:
+    import numpy as np
+
+    ele = np.asarray(track.elevation, float)
+    bad = np.flatnonzero(np.abs(np.nan_to_num(ele, nan=0.0)) > MAX_ABS_ELEVATION_M)
+    if bad.size:
+        i = int(bad[0])
+        raise CourseFileError(
+            f"{path}: key 'gpx': {gpx_rel!r} point {i + 1} has elevation {ele[i]:g} m: expected "
+            f"at most {MAX_ABS_ELEVATION_M:,.0f} m in absolute value (a broken export?)"
+        )
+
+
 def load_course(path, *, tolerance_m: float = 250.0) -> Course:
     """Read and validate a course file.
 
@@ -797,6 +814,7 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
         track = read_gpx(gpx_path)
     except CoursekitError as exc:
         raise type(exc)(f"{path}: key 'gpx': {exc}") from None
+    _check_elevation(path, gpx_rel, track)
     profile = make_profile(track, gain_threshold=gain_threshold)
     sketch = is_sketch_gpx(gpx_path)
     if scale:

@@ -883,3 +883,26 @@ def test_sketch_across_the_globe_refused_quickly(tmp_path):
         ["sketch", str(p), "-o", str(tmp_path / "s.gpx"), "--spacing", "1000"]
     )
     assert res.exit_code == 0 and (tmp_path / "s.gpx").exists()
+
+
+def test_course_with_absurd_elevation_refused(tmp_path):
+    """``<ele>1e308</ele>`` made every distance inf (nonsense 'out of order' errors)."""
+    pts = base_points()
+    pts[5] = dict(pts[5], ele="1e308")
+    (tmp_path / "t.gpx").write_text(gpx_text(pts))
+    (tmp_path / "c.toml").write_text(to_toml(base_course()))
+    for cmd in ("legs", "check", "cutoffs"):
+        res = _cli_ok_or_one_line([cmd, str(tmp_path / "c.toml")])
+        assert res.exit_code == 1 and "point 6 has elevation 1e+308 m" in res.stderr
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="reported: gpx.py accepts <ele>1e308</ele>, profile.itra_points raises OverflowError",
+)
+def test_profile_absurd_elevation_one_line(tmp_path):
+    pts = base_points()
+    pts[5] = dict(pts[5], ele="1e308")
+    (tmp_path / "t.gpx").write_text(gpx_text(pts))
+    res = CliRunner().invoke(cli, ["profile", str(tmp_path / "t.gpx")])
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
