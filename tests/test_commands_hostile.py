@@ -378,7 +378,7 @@ def hostile_course(draw):
 
 # ---------------------------------------------------------------- running a case
 
-FUZZ_EXAMPLES = int(os.environ.get("COURSEKIT_COURSE_FUZZ_EXAMPLES", "250"))
+FUZZ_EXAMPLES = int(os.environ.get("COURSEKIT_COURSE_FUZZ_EXAMPLES", "200"))
 # Time bound per library run and per command [s]. Known slow path (profile.py, reported): a
 # point jumping to a pole makes auto_gain_loss resample millions of samples (~4.5 s per load).
 FUZZ_SECONDS = float(os.environ.get("COURSEKIT_COURSE_FUZZ_SECONDS", "8"))
