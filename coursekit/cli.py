@@ -1370,3 +1370,87 @@ def _event_text(ev, summary) -> str:
     for w in summary["warnings"]:
         out.append(f"warning: {w}")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ---------------- roadbook
+
+
+@cli.command("map")
+@click.argument("target", metavar="COURSE.toml|EVENT_DIR", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Inline Leaflet: the page works with no network (map tiles excepted).",
+)
+@click.option("--grade", is_flag=True, help="Colour the course line by grade.")
+def map_command(target, output, offline, grade):
+    """Interactive map of a race, or of an event's races as layers.
+
+    Course line (simplified for display, tolerance 5 m), start and finish, one
+    marker per checkpoint with an icon by service and a popup (km, altitude,
+    D+/D-, barrier, opening time), km markers, OpenTopoMap and OpenStreetMap
+    tiles, scale bar, fullscreen.
+
+    \b
+    Example:
+        coursekit map courses/haut/haut-120.toml -o haut-120-map.html --offline
+        coursekit map courses/haut -o haut-map.html
+    """
+    from . import maps
+    from .course import load_course
+    from .cutoffs import plan as make_plan
+    from .roadbook import discover
+
+    events = discover(target)
+    paths = [p for _name, _f, cps, _i, _tz in events for p in cps]
+    courses = [load_course(p) for p in paths]
+    plans = [make_plan(c) for c in courses]
+    m = maps.event_map(courses, plans=plans, grade=grade)
+    title = courses[0].name if len(courses) == 1 else events[0][0]
+    maps.write_map(output, m, title=title, offline=offline)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("target", metavar="COURSE.toml|DIR", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the pages into.",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Inline every script and stylesheet: the pages work with no network (map tiles excepted).",
+)
+def roadbook(target, out_dir, offline):
+    """Publishable roadbook: one HTML page per race and an index per event.
+
+    Header (date, start, limit, distance, D+/D-, ITRA points; a banner when the
+    track is a sketch), the map, the profile with barriers and night sections,
+    the checkpoints table (km, leg D+/D-, barrier, opening time, services),
+    equipment, food and notes from the course file; prints on A4.
+
+    \b
+    Example:
+        coursekit roadbook courses/ -o roadbook/
+        coursekit roadbook courses/haut -o haut/ --offline
+        coursekit roadbook courses/haut/haut-120.toml -o out/
+    """
+    from .roadbook import build_roadbook
+
+    def progress(path):
+        click.echo(f"  {path}", err=True)
+
+    written = build_roadbook(target, out_dir, offline=offline, progress=progress)
+    click.echo(f"wrote {len(written)} pages into {out_dir}", err=True)

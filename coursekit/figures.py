@@ -1,0 +1,142 @@
+"""Profile figures (matplotlib, Agg backend, imported only when a figure is drawn).
+
+Readable in black and white and by colour-blind readers: the Okabe-Ito
+palette, night sections tinted *and* hatched, checkpoints drawn as labelled
+ticks rather than told apart by colour.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["profile_figure", "profile_svg", "along_axis"]
+
+_BLUE = "#0072B2"  # Okabe-Ito
+_ORANGE = "#E69F00"
+_GREY = "#999999"
+
+
+def along_axis(profile, legs=None) -> np.ndarray:
+    """Distance of each track point on the scale of the tables [m].
+
+    With ``legs`` the map distance is mapped piecewise-linearly onto the
+    legs' along-course (slope) distance, so the figure's km equal the tables'
+    at every checkpoint; without, the map distance.
+    """
+    d = np.asarray(profile.distance, float)
+    if legs is None or len(legs) < 2:
+        return d
+    along = np.asarray(getattr(legs, "along", legs.distance), float)
+    return np.interp(d, np.asarray(legs.distance, float), along)
+
+
+def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    if legs is None and plan is not None:
+        legs = plan.legs
+    x = along_axis(profile, legs) / 1000.0
+    has_ele = profile.has_elevation
+    y = profile.elevation if has_ele else np.zeros_like(x)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=100)
+    lo = float(np.nanmin(y)) if has_ele else 0.0
+    hi = float(np.nanmax(y)) if has_ele else 1.0
+    span = max(hi - lo, 50.0)
+    base = lo - 0.05 * span
+    ax.fill_between(x, base, y, color=_BLUE, alpha=0.18, linewidth=0)
+    ax.plot(x, y, color=_BLUE, linewidth=1.4, label="altitude")
+    if plan is not None and plan.night_sections:
+        for k, (a, b) in enumerate(plan.night_sections):
+            xa = np.interp(a, profile.distance, x)
+            xb = np.interp(b, profile.distance, x)
+            ax.axvspan(
+                xa,
+                xb,
+                facecolor="#000000",
+                alpha=0.10,
+                hatch="///",
+                edgecolor=_GREY,
+                linewidth=0,
+                label="night (reference runner)" if k == 0 else None,
+            )
+    top = hi + 0.08 * span
+    if legs is not None:
+        along = np.asarray(getattr(legs, "along", legs.distance), float) / 1000.0
+        for i, name in enumerate(legs.names):
+            ele = legs.elevation[i] if np.isfinite(legs.elevation[i]) else base
+            ax.plot([along[i], along[i]], [base, ele], color=_ORANGE, linewidth=0.8, zorder=3)
+            ax.plot(along[i], ele, marker="v", color="#000000", markersize=4, zorder=4)
+            label = str(name)
+            if plan is not None and i > 0:
+                label += f"  {plan.cutoff[i]:%a %H:%M}"
+            ax.text(
+                along[i],
+                top,
+                label,
+                rotation=90,
+                fontsize=7,
+                va="bottom",
+                ha="center",
+                color="#000000",
+            )
+    ax.set_xlim(float(x[0]), float(x[-1]) if x[-1] > x[0] else 1.0)
+    ax.set_ylim(base, top)
+    ax.set_xlabel("km")
+    ax.set_ylabel("altitude (m)" if has_ele else "no elevation in the file")
+    ax.grid(True, color="#dddddd", linewidth=0.5)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if plan is not None and plan.night_sections:
+        ax.legend(loc="lower left", fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10, loc="left", pad=70 if legs is not None else 6)
+    fig.tight_layout()
+    return fig
+
+
+def _render(fig, fmt: str) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    # metadata Date=None: the same course gives byte-identical SVG
+    meta = {"Date": None} if fmt == "svg" else {}
+    fig.savefig(buf, format=fmt, metadata=meta)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def profile_svg(profile, *, legs=None, plan=None, title=None) -> str:
+    """The profile figure as an SVG document (text), e.g. to inline in a page."""
+    return _render(_draw(profile, legs=legs, plan=plan, title=title), "svg").decode("utf-8")
+
+
+def profile_figure(profile, out_path, *, legs=None, plan=None, title=None) -> Path:
+    """Draw altitude against km to ``out_path`` (PNG or SVG, by suffix), atomically.
+
+    Parameters
+    ----------
+    profile : Profile
+    out_path : str or Path
+        ``.png`` or ``.svg``.
+    legs : Legs, optional
+        Checkpoints to mark (ticks with names; the km axis follows the legs'
+        along-course distance).
+    plan : Plan, optional
+        Adds each barrier's clock time and shades (tint + hatch) the night
+        sections of the reference runner.
+    title : str, optional
+    """
+    from .io import atomic_write_bytes
+
+    out_path = Path(out_path)
+    fmt = out_path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"figure must be .png or .svg, got {out_path.name!r}")
+    data = _render(_draw(profile, legs=legs, plan=plan, title=title), fmt)
+    return atomic_write_bytes(out_path, data)

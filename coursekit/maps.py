@@ -1,0 +1,821 @@
+"""Interactive course maps (folium / Leaflet). The only module that imports folium.
+
+folium builds the map itself (tile layers, layer control, scale bar); the
+course line, the checkpoint markers, their popups and the km markers are drawn
+by one small script fed with a JSON object, for three reasons:
+
+* **Size.** The line is simplified (Douglas-Peucker in a local metric
+  projection, tolerance :data:`DEFAULT_TOLERANCE_M` = 5 m) and sent as a
+  Google *encoded polyline* (precision 1e-5 degree, about 1 m), decoded by a
+  15-line function: a 170 km course weighs tens of kB, not megabytes.
+  Statistics never come from this display geometry, always from the full
+  track.
+* **Safety.** Every text from a GPX or course file reaches the page as a JSON
+  string (``<``, ``>``, ``&``, U+2028/U+2029 escaped, so ``</script>`` and
+  ``<!--`` cannot close or comment out the script) and is put in the page with
+  ``textContent``, never as HTML. folium's own popups interpolate HTML into a
+  JavaScript template literal (where `` ` `` and ``${`` are live), so they are
+  not used. Layer names, which Leaflet's layer control inserts as HTML, are
+  HTML-escaped first.
+* **Offline.** Markers are ``DivIcon`` with inline SVG (Leaflet's default PNG
+  icons are fetched by URL); the fullscreen button is a 10-line control
+  (folium's plugin loads a CDN script); with ``offline=True`` Leaflet's script
+  and stylesheet (from the ``xstatic-leaflet`` package, its images as data
+  URIs) are inlined, so nothing but map tiles needs the network, and a
+  message says so in the map when tiles fail. Without ``offline``, Leaflet
+  comes from the CDN folium uses and the page shows a message instead of
+  breaking when it cannot load. jQuery, Bootstrap and Font Awesome, which
+  folium loads by default, are not needed by anything drawn here and are left
+  out.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_TOLERANCE_M",
+    "SERVICE_LABELS",
+    "GRADE_CLASSES",
+    "MapParts",
+    "simplify_line",
+    "encode_polyline",
+    "decode_polyline",
+    "js_json",
+    "clock_label",
+    "display_tz",
+    "checkpoint_rows",
+    "course_map",
+    "event_map",
+    "map_parts",
+    "map_html",
+    "write_map",
+    "leaflet_assets",
+]
+
+DEFAULT_TOLERANCE_M = 5.0
+"""Tolerance of the display line's simplification [m] (Douglas-Peucker)."""
+
+SERVICE_LABELS = {
+    "water": "water",
+    "food": "food",
+    "hot_meal": "hot meal",
+    "drop_bag": "drop bag",
+    "medical": "medical",
+    "toilets": "toilets",
+    "bus": "shuttle bus",
+}
+"""How each known service is written in popups, tables and the legend."""
+
+# marker icon per "most important" service: (key, letter, colour); Okabe-Ito palette
+_ICONS = (
+    ("drop_bag", "B", "#CC79A7"),
+    ("hot_meal", "H", "#D55E00"),
+    ("food", "F", "#E69F00"),
+    ("water", "W", "#0072B2"),
+    ("medical", "+", "#56B4E9"),
+)
+_RACE_COLOURS = ("#D55E00", "#0072B2", "#CC79A7", "#009E73", "#E69F00", "#56B4E9", "#000000")
+
+GRADE_CLASSES = (
+    (-math.inf, -0.15, "#0072B2", "down > 15 %"),
+    (-0.15, -0.05, "#56B4E9", "down 5-15 %"),
+    (-0.05, 0.05, "#009E73", "flat < 5 %"),
+    (0.05, 0.15, "#E69F00", "up 5-15 %"),
+    (0.15, math.inf, "#D55E00", "up > 15 %"),
+)
+"""Grade classes of the optional colouring: (low, high [rise/run], colour, label)."""
+
+LEAFLET_CDN_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CDN_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+
+
+# ---------------------------------------------------------------- geometry and encoding
+
+
+def simplify_line(lat, lon, *, tolerance_m: float = DEFAULT_TOLERANCE_M) -> np.ndarray:
+    """Indices of the points kept by a Douglas-Peucker simplification.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Positions [degrees].
+    tolerance_m : float, default 5
+        Largest distance of a dropped point from the simplified line [m],
+        measured in a local azimuthal equidistant projection (scale error
+        < 0.1 % within 300 km of the course centre).
+
+    Returns
+    -------
+    ndarray of int
+        Increasing indices into ``lat``; the first and last point are always kept.
+    """
+    import shapely
+
+    from .geodesy import local_projection
+
+    lat = np.asarray(lat, float)
+    lon = np.asarray(lon, float)
+    if not tolerance_m >= 0:
+        raise ValueError(f"tolerance_m must be >= 0, got {tolerance_m}")
+    n = lat.size
+    if n <= 2:
+        return np.arange(n)
+    x, y = local_projection(lat, lon).forward(lat, lon)
+    # the point index rides along as Z, which GEOS keeps on the vertices it keeps
+    line = shapely.linestrings(np.column_stack([x, y, np.arange(n, dtype=float)]))
+    kept = shapely.get_coordinates(
+        shapely.simplify(line, tolerance_m, preserve_topology=False), include_z=True
+    )[:, 2]
+    idx = np.unique(np.rint(kept).astype(np.int64))
+    if idx[0] != 0:
+        idx = np.concatenate([[0], idx])
+    if idx[-1] != n - 1:
+        idx = np.concatenate([idx, [n - 1]])
+    return idx
+
+
+def encode_polyline(lat, lon, *, precision: int = 5) -> str:
+    """Google encoded-polyline string of positions rounded to ``10**-precision`` degree."""
+    factor = 10**precision
+    ilat = np.rint(np.asarray(lat, float) * factor).astype(np.int64)
+    ilon = np.rint(np.asarray(lon, float) * factor).astype(np.int64)
+    if ilat.size == 0:
+        return ""
+    d = np.empty((ilat.size, 2), np.int64)
+    d[0] = ilat[0], ilon[0]
+    d[1:, 0] = np.diff(ilat)
+    d[1:, 1] = np.diff(ilon)
+    out = []
+    for v in d.ravel().tolist():
+        v = ~(v << 1) if v < 0 else v << 1
+        while v >= 0x20:
+            out.append(chr((0x20 | (v & 0x1F)) + 63))
+            v >>= 5
+        out.append(chr(v + 63))
+    return "".join(out)
+
+
+def decode_polyline(text: str, *, precision: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`encode_polyline`: ``(lat, lon)`` arrays [degrees]."""
+    vals = []
+    i = 0
+    while i < len(text):
+        shift = result = 0
+        while True:
+            b = ord(text[i]) - 63
+            i += 1
+            result |= (b & 0x1F) << shift
+            shift += 5
+            if b < 0x20:
+                break
+        vals.append(~(result >> 1) if result & 1 else result >> 1)
+    arr = np.cumsum(np.asarray(vals, np.int64).reshape(-1, 2), axis=0) / 10**precision
+    return arr[:, 0], arr[:, 1]
+
+
+def js_json(obj) -> str:
+    """JSON for a ``<script>`` element: cannot close the element or open a comment.
+
+    ``<``, ``>`` and ``&`` become ``\\u003c``, ``\\u003e``, ``\\u0026`` and the
+    line separators U+2028/U+2029 are escaped (they end a JavaScript string in
+    old engines). NaN and infinities are refused (use None).
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+# ---------------------------------------------------------------- checkpoint rows
+
+
+def display_tz(course) -> tzinfo | None:
+    """The time zone times are shown in: the course's IANA zone, else its start's offset."""
+    tz = getattr(course, "timezone", None)
+    if tz:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(tz)
+    start = getattr(course, "start", None)
+    return start.tzinfo if start is not None else None
+
+
+def clock_label(dt: datetime | None, tz: tzinfo | None = None, *, day: bool = True) -> str | None:
+    """``"Sat 14:30"`` (or ``"14:30"``) in the course's time zone; None stays None."""
+    if dt is None:
+        return None
+    if tz is not None and dt.tzinfo is not None:
+        dt = dt.astimezone(tz)
+    return dt.strftime("%a %H:%M") if day else dt.strftime("%H:%M")
+
+
+def _finite(x, nd=None):
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x):
+        return None
+    return round(x, nd) if nd is not None else x
+
+
+def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
+    """One record per row of the legs table, ready to show (SI values, aware datetimes).
+
+    Parameters
+    ----------
+    course : Course
+    legs : Legs, optional
+        Defaults to ``plan.legs``; without both, the rows are the start and
+        the finish of the profile.
+    plan : Plan, optional
+        Gives ``cutoff``, ``opening`` (leader ETA), ``night`` and ``fixed``;
+        without it ``cutoff`` is the fixed barrier of the course file (if any).
+
+    Returns
+    -------
+    list of dict
+        Keys ``kind`` ("start", "checkpoint", "finish"), ``name``,
+        ``distance_m``, ``elevation_m``, ``gain_m``, ``loss_m``,
+        ``leg_distance_m``, ``leg_gain_m``, ``leg_loss_m``, ``lat``, ``lon``,
+        ``services`` (tuple of str), ``drop_bag`` (bool), ``cutoff``,
+        ``opening`` (datetime or None), ``night``, ``fixed`` (bool or None),
+        ``note`` (str).
+    """
+    if legs is None and plan is not None:
+        legs = plan.legs
+    prof = course.profile
+    if legs is None:
+        d = np.array([0.0, prof.total_distance])
+        ele, gain, loss = prof.at(d)
+        lat = prof.track.lat[[0, -1]]
+        lon = prof.track.lon[[0, -1]]
+        names = ("Start", "Finish")
+        services: tuple = ((), ())
+        specs: tuple = (None, None)
+    else:
+        # along-course (slope) km, as in the legs and cutoffs tables
+        d = np.asarray(getattr(legs, "along", legs.distance), float)
+        ele, gain, loss = (np.asarray(a, float) for a in (legs.elevation, legs.gain, legs.loss))
+        lat, lon = np.asarray(legs.lat, float), np.asarray(legs.lon, float)
+        names, services, specs = legs.names, legs.services, legs.specs
+    n = d.size
+    rows = []
+    for i in range(n):
+        spec = specs[i]
+        svc = tuple(services[i])
+        cutoff = opening = night = fixed = None
+        if plan is not None:
+            cutoff = plan.cutoff[i]
+            opening = plan.first_arrival[i]
+            night = bool(plan.night[i])
+            fixed = bool(plan.fixed[i])
+        elif spec is not None:
+            cutoff = spec.cutoff
+        rows.append(
+            {
+                "kind": "start" if i == 0 else ("finish" if i == n - 1 else "checkpoint"),
+                "name": str(names[i]),
+                "distance_m": float(d[i]),
+                "elevation_m": _finite(ele[i]),
+                "gain_m": _finite(gain[i]),
+                "loss_m": _finite(loss[i]),
+                "leg_distance_m": float(d[i] - d[i - 1]) if i else 0.0,
+                "leg_gain_m": _finite(gain[i] - gain[i - 1]) if i else 0.0,
+                "leg_loss_m": _finite(loss[i] - loss[i - 1]) if i else 0.0,
+                "lat": float(lat[i]),
+                "lon": float(lon[i]),
+                "services": svc,
+                "drop_bag": bool(getattr(spec, "drop_bag", False) or "drop_bag" in svc),
+                "cutoff": cutoff,
+                "opening": opening,
+                "night": night,
+                "fixed": fixed,
+                "note": getattr(spec, "note", "") or "",
+            }
+        )
+    return rows
+
+
+def _icon_key(row) -> str:
+    if row["kind"] in ("start", "finish"):
+        return row["kind"]
+    for key, _letter, _colour in _ICONS:
+        if key in row["services"]:
+            return key
+    return "control"
+
+
+def _services_text(services) -> str:
+    return ", ".join(SERVICE_LABELS.get(s, s) for s in services)
+
+
+def _marker_record(row, tz) -> dict:
+    def metres(x, sign=""):
+        return None if x is None else f"{sign}{x:,.0f} m".replace(",", " ")
+
+    dp = metres(row["gain_m"], "+")
+    dm = metres(row["loss_m"], "-")
+    return {
+        "name": row["name"],
+        "icon": _icon_key(row),
+        "lat": round(row["lat"], 5),
+        "lon": round(row["lon"], 5),
+        "rows": [
+            [k, v]
+            for k, v in (
+                ("km", f"{row['distance_m'] / 1000:.1f}"),
+                ("altitude", metres(row["elevation_m"])),
+                ("D+ / D- from start", f"{dp} / {dm}" if dp and dm else None),
+                ("cutoff", clock_label(row["cutoff"], tz)),
+                ("opens (leader ETA)", clock_label(row["opening"], tz)),
+                ("services", _services_text(row["services"]) or None),
+                ("note", row["note"] or None),
+            )
+            if v is not None
+        ],
+    }
+
+
+# ---------------------------------------------------------------- the map
+
+
+_MAP_JS = r"""
+(function () {
+  var map = __MAP__, races = __DATA__, groups = [__GROUPS__], tiles = [__TILES__];
+  var ICONS = __ICONS__, GRADES = __GRADES__;
+  function dec(s) {
+    var i = 0, la = 0, lo = 0, out = [];
+    function next() {
+      var b, sh = 0, r = 0;
+      do { b = s.charCodeAt(i++) - 63; r |= (b & 31) << sh; sh += 5; } while (b >= 32);
+      return (r & 1) ? ~(r >> 1) : (r >> 1);
+    }
+    while (i < s.length) { la += next(); lo += next(); out.push([la * 1e-5, lo * 1e-5]); }
+    return out;
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    return e;
+  }
+  function popup(c, race) {
+    var d = el("div", "ck-pop"), t = el("table");
+    d.appendChild(el("div", "ck-pop-name", c.name));
+    if (race) { d.appendChild(el("div", "ck-pop-race", race)); }
+    c.rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.appendChild(el("th", null, r[0]));
+      tr.appendChild(el("td", "ck-" + r[0].replace(/[^a-z]+/g, "-"), r[1]));
+      t.appendChild(tr);
+    });
+    d.appendChild(t);
+    return d;
+  }
+  var bounds = L.latLngBounds([]);
+  races.forEach(function (r, k) {
+    var g = groups[k];
+    if (r.runs) {
+      r.runs.forEach(function (run) {
+        var ll = dec(run[1]);
+        L.polyline(ll, {color: GRADES[run[0]], weight: 4, opacity: 0.9})
+          .bindTooltip(el("span", null, r.name), {sticky: true}).addTo(g);
+        bounds.extend(ll);
+      });
+    } else {
+      var ll = dec(r.line);
+      L.polyline(ll, {color: r.colour, weight: 4, opacity: 0.9})
+        .bindTooltip(el("span", null, r.name), {sticky: true}).addTo(g);
+      bounds.extend(ll);
+    }
+    r.km.forEach(function (p) {
+      L.circleMarker([p[0], p[1]], {radius: 3, color: "#000", weight: 1, fillColor: "#fff",
+                                    fillOpacity: 1, interactive: false})
+        .bindTooltip(String(p[2]), {permanent: true, direction: "right", offset: [3, 0],
+                                    className: "ck-km", interactive: false}).addTo(g);
+    });
+    r.cps.forEach(function (c) {
+      var ic = ICONS[c.icon] || ICONS.control;
+      var m = L.marker([c.lat, c.lon], {
+        title: c.name, alt: c.name, riseOnHover: true,
+        icon: L.divIcon({className: "ck-marker ck-" + c.icon, html: ic,
+                         iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -10]})
+      });
+      m.bindPopup(popup(c, races.length > 1 ? r.name : null), {maxWidth: 280}).addTo(g);
+    });
+  });
+  if (bounds.isValid()) { map.fitBounds(bounds, {padding: [16, 16]}); }
+
+  var note = el("div", "ck-tile-note",
+                "Map tiles need a network connection: the course, checkpoints and popups " +
+                "work without them.");
+  note.style.display = "none";
+  map.getContainer().appendChild(note);
+  tiles.forEach(function (t) {
+    t.on("tileerror", function () { note.style.display = "block"; });
+    t.on("tileload", function () { note.style.display = "none"; });
+  });
+  if (navigator.onLine === false) { note.style.display = "block"; }
+
+  var Full = L.Control.extend({
+    options: {position: "topleft"},
+    onAdd: function () {
+      var bar = el("div", "leaflet-bar ck-fullscreen"), a = el("a", null, "\u26F6");
+      a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button");
+      L.DomEvent.disableClickPropagation(bar);
+      L.DomEvent.on(a, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        var c = map.getContainer();
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else if (c.requestFullscreen) { c.requestFullscreen(); }
+        else { c.classList.toggle("ck-pseudo-full"); map.invalidateSize(); }
+      });
+      bar.appendChild(a);
+      return bar;
+    }
+  });
+  new Full().addTo(map);
+  document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
+
+  var Legend = L.Control.extend({
+    options: {position: "bottomleft"},
+    onAdd: function () {
+      var d = el("div", "ck-legend");
+      __LEGEND__.forEach(function (item) {
+        var row = el("div");
+        var sw = el("span", "ck-swatch");
+        if (item[0].charAt(0) === "#") { sw.style.background = item[0]; sw.className += " ck-line"; }
+        else { sw.innerHTML = ICONS[item[0]]; }
+        row.appendChild(sw);
+        row.appendChild(el("span", null, item[1]));
+        d.appendChild(row);
+      });
+      return d;
+    }
+  });
+  new Legend().addTo(map);
+})();
+"""
+
+_MAP_CSS = """
+.ck-marker { background: none; border: none; }
+.ck-marker svg { display: block; filter: drop-shadow(0 1px 1px rgba(0,0,0,.5)); }
+.ck-km { background: rgba(255,255,255,.85); border: 1px solid #555; border-radius: 3px;
+  padding: 0 3px; font: 10px/1.3 sans-serif; box-shadow: none; color: #000; }
+.ck-km::before { display: none; }
+.ck-pop-name { font-weight: bold; font-size: 14px; margin-bottom: 2px; }
+.ck-pop-race { color: #444; margin-bottom: 4px; }
+.ck-pop table { border-collapse: collapse; }
+.ck-pop th { text-align: left; font-weight: normal; color: #444; padding: 1px 8px 1px 0; }
+.ck-pop td { padding: 1px 0; }
+.ck-tile-note { position: absolute; z-index: 800; top: 10px; left: 50%;
+  transform: translateX(-50%); background: #fff; border: 2px solid #D55E00; padding: 4px 10px;
+  font: 13px/1.3 sans-serif; color: #000; border-radius: 4px; max-width: 70%;
+  text-align: center; pointer-events: none; }
+.ck-nomap { padding: 2em; font: 15px/1.4 sans-serif; background: #eee; height: 100%;
+  box-sizing: border-box; }
+.ck-fullscreen a { font-size: 18px; line-height: 30px; cursor: pointer; }
+.leaflet-container:fullscreen { width: 100% !important; height: 100% !important; }
+.ck-pseudo-full { position: fixed !important; inset: 0; z-index: 10000;
+  width: 100vw !important; height: 100vh !important; }
+.ck-legend { background: rgba(255,255,255,.9); padding: 4px 6px; border-radius: 4px;
+  font: 11px/1.2 sans-serif; color: #000; box-shadow: 0 1px 4px rgba(0,0,0,.4); }
+.ck-legend div { display: flex; align-items: center; gap: 4px; margin: 1px 0; }
+.ck-swatch { display: inline-block; width: 16px; height: 16px; }
+.ck-swatch svg { width: 16px; height: 16px; }
+.ck-swatch.ck-line { height: 4px; }
+"""
+
+
+def _svg_circle(letter: str, colour: str) -> str:
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
+        f'<circle cx="12" cy="12" r="10" fill="{colour}" stroke="#fff" stroke-width="2"/>'
+        '<text x="12" y="16.5" text-anchor="middle" font-family="Arial,sans-serif" '
+        f'font-size="13" font-weight="bold" fill="#fff">{letter}</text></svg>'
+    )
+
+
+@lru_cache(maxsize=1)
+def _icons() -> dict:
+    icons = {key: _svg_circle(letter, colour) for key, letter, colour in _ICONS}
+    icons["control"] = _svg_circle("&#8226;", "#555555")
+    icons["start"] = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
+        '<circle cx="12" cy="12" r="10" fill="#009E73" stroke="#fff" stroke-width="2"/>'
+        '<path d="M9 7 L17 12 L9 17 Z" fill="#fff"/></svg>'
+    )
+    icons["finish"] = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
+        '<rect x="2" y="2" width="20" height="20" fill="#fff" stroke="#000" stroke-width="2"/>'
+        '<path d="M3 3h6v6H3zM15 3h6v6h-6zM9 9h6v6H9zM3 15h6v6H3zM15 15h6v6h-6z" '
+        'fill="#000"/></svg>'
+    )
+    return icons
+
+
+def _legend(grade: bool) -> list:
+    items = [["start", "start"], ["finish", "finish"]]
+    items += [[key, SERVICE_LABELS[key]] for key, _l, _c in _ICONS]
+    items.append(["control", "checkpoint (no service)"])
+    if grade:
+        items += [[c, label] for _lo, _hi, c, label in GRADE_CLASSES]
+    return items
+
+
+def _km_every(total_m: float) -> float:
+    return 5000.0 if total_m <= 60000 else 10000.0
+
+
+def _race_record(course, legs, plan, *, colour, tolerance_m, grade, km_every) -> dict:
+    prof = course.profile
+    lat, lon = prof.track.lat, prof.track.lon
+    idx = simplify_line(lat, lon, tolerance_m=tolerance_m)
+    tz = display_tz(course)
+    rec = {
+        "name": str(course.name),
+        "colour": colour,
+        "cps": [_marker_record(r, tz) for r in checkpoint_rows(course, legs, plan)],
+    }
+    if grade and prof.has_elevation and idx.size >= 2:
+        from .profile import smoothed_grade
+
+        g = smoothed_grade(prof.distance, prof.elevation)
+        csum = np.concatenate([[0.0], np.cumsum(g)])
+        # mean grade of the original points inside each simplified segment
+        seg = (csum[idx[1:] + 1] - csum[idx[:-1]]) / (idx[1:] - idx[:-1] + 1)
+        edges = np.array([c[1] for c in GRADE_CLASSES[:-1]])
+        cls = np.searchsorted(edges, seg, side="right")
+        runs = []
+        start = 0
+        for k in range(1, cls.size + 1):
+            if k == cls.size or cls[k] != cls[start]:
+                sel = idx[start : k + 1]
+                runs.append([int(cls[start]), encode_polyline(lat[sel], lon[sel])])
+                start = k
+        rec["runs"] = runs
+    else:
+        rec["line"] = encode_polyline(lat[idx], lon[idx])
+    step = float(km_every) if km_every else _km_every(prof.total_distance)
+    marks = np.arange(step, prof.total_distance - 0.25 * step, step)
+    if marks.size:
+        d = prof.distance
+        mlat = np.interp(marks, d, lat)
+        mlon = np.interp(marks, d, lon)
+        rec["km"] = [
+            [round(float(a), 5), round(float(b), 5), int(round(m / 1000))]
+            for a, b, m in zip(mlat, mlon, marks, strict=True)
+        ]
+    else:
+        rec["km"] = []
+    return rec
+
+
+class _CourseLayer:
+    """Factory of the folium element holding the course script (imports folium lazily)."""
+
+    @staticmethod
+    def make(map_name, groups, tiles, races, grade):
+        from branca.element import MacroElement
+        from jinja2 import Template
+
+        script = (
+            _MAP_JS.replace("__MAP__", map_name)
+            .replace("__GROUPS__", ", ".join(groups))
+            .replace("__TILES__", ", ".join(tiles))
+            .replace("__ICONS__", js_json(_icons()))
+            .replace("__GRADES__", js_json([c[2] for c in GRADE_CLASSES]))
+            .replace("__LEGEND__", js_json(_legend(grade)))
+            .replace("__DATA__", js_json(races))
+        )
+        el = MacroElement()
+        el._name = "CourseLayer"
+        el._id = "ck"
+        # the script is passed as a template variable: Jinja never parses user text
+        el._template = Template(
+            "{% macro script(this, kwargs) %}{{ this.ck_script }}{% endmacro %}"
+        )
+        el.ck_script = script
+        return el
+
+
+def _as_seq(x, n, what):
+    if x is None:
+        return [None] * n
+    if isinstance(x, list | tuple):
+        if len(x) != n:
+            raise ValueError(f"{what}: expected {n} items (one per course), got {len(x)}")
+        return list(x)
+    if n != 1:
+        raise ValueError(f"{what}: expected a sequence of {n} items (one per course)")
+    return [x]
+
+
+def event_map(
+    courses: Sequence,
+    *,
+    legs: Sequence | None = None,
+    plans: Sequence | None = None,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    grade: bool = False,
+    km_every: float | None = None,
+):
+    """A folium map of several races, each a layer that can be switched on and off.
+
+    Parameters
+    ----------
+    courses : sequence of Course
+    legs, plans : sequence of Legs / Plan (or None items), optional
+        One per course; a plan's own legs are used when its legs item is None.
+    tolerance_m : float, default 5
+        Simplification tolerance of the displayed line [m] (:func:`simplify_line`).
+    grade : bool, default False
+        Colour the line by grade (:data:`GRADE_CLASSES`, from
+        :func:`coursekit.profile.smoothed_grade` averaged over each simplified
+        segment) instead of one colour per race.
+    km_every : float, optional
+        Distance between km markers [m]; default 5 km up to 60 km, else 10 km.
+
+    Returns
+    -------
+    folium.Map
+        Render it with :func:`map_html` / :func:`map_parts` (which control
+        the assets), not with ``Map.save``.
+    """
+    import folium
+
+    courses = list(courses)
+    if not courses:
+        raise ValueError("event_map needs at least one course")
+    legs = _as_seq(legs, len(courses), "legs")
+    plans = _as_seq(plans, len(courses), "plans")
+    lat = np.concatenate([c.profile.track.lat for c in courses])
+    lon = np.concatenate([c.profile.track.lon for c in courses])
+    m = folium.Map(
+        location=[float(np.mean([lat.min(), lat.max()])), float(np.mean([lon.min(), lon.max()]))],
+        zoom_start=11,
+        tiles=None,
+        control_scale=True,
+        width="100%",
+        height="100%",
+    )
+    m._id = "ck"
+    m.default_js = []
+    m.default_css = []
+    tiles = []
+    for i, (name, label) in enumerate(
+        (("OpenTopoMap", "OpenTopoMap (terrain)"), ("OpenStreetMap", "OpenStreetMap"))
+    ):
+        t = folium.TileLayer(name, name=label, overlay=False, control=True, show=i == 0)
+        t._id = f"t{i}"
+        t.add_to(m)
+        tiles.append(t.get_name())
+    groups = []
+    races = []
+    for i, (c, lg, pl) in enumerate(zip(courses, legs, plans, strict=True)):
+        fg = folium.FeatureGroup(name=html.escape(str(c.name)), overlay=True, control=True)
+        fg._id = f"r{i}"
+        fg.add_to(m)
+        groups.append(fg.get_name())
+        races.append(
+            _race_record(
+                c,
+                lg,
+                pl,
+                colour=_RACE_COLOURS[i % len(_RACE_COLOURS)],
+                tolerance_m=tolerance_m,
+                grade=grade,
+                km_every=km_every,
+            )
+        )
+    lc = folium.LayerControl(collapsed=len(courses) > 3)
+    lc._id = "lc"
+    lc.add_to(m)
+    m.add_child(_CourseLayer.make(m.get_name(), groups, tiles, races, grade), name="ck_course")
+    return m
+
+
+def course_map(
+    course,
+    *,
+    legs=None,
+    plan=None,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+    grade: bool = False,
+    km_every: float | None = None,
+):
+    """A folium map of one race: see :func:`event_map` for the options."""
+    return event_map(
+        [course],
+        legs=[legs],
+        plans=[plan],
+        tolerance_m=tolerance_m,
+        grade=grade,
+        km_every=km_every,
+    )
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _inline_script(text: str) -> str:
+    return "<script>" + text.replace("</script", "<\\/script") + "</script>"
+
+
+@lru_cache(maxsize=2)
+def leaflet_assets(offline: bool) -> str:
+    """``<link>``/``<script>`` tags for Leaflet: CDN links, or inlined from xstatic-leaflet.
+
+    Offline, the stylesheet's images (the layer-control icon) become data URIs.
+    """
+    if not offline:
+        return (
+            f'<link rel="stylesheet" href="{LEAFLET_CDN_CSS}">\n'
+            f'<script src="{LEAFLET_CDN_JS}"></script>\n'
+        )
+    from xstatic.pkg import leaflet
+
+    base = Path(leaflet.BASE_DIR)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+    for img in ("layers.png", "layers-2x.png", "marker-icon.png"):
+        data = base64.b64encode((base / "images" / img).read_bytes()).decode("ascii")
+        css = css.replace(f"url(images/{img})", f"url(data:image/png;base64,{data})")
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    return "<style>" + css.replace("</style", "<\\/style") + "</style>\n" + _inline_script(js)
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map, to place in a page: ``head`` (assets and styles), ``body`` (the map
+    ``<div>``) and ``script`` (a ``<script>`` element to put after it)."""
+
+    head: str
+    body: str
+    script: str
+
+
+def map_parts(m, *, offline: bool = False) -> MapParts:
+    """Render a map made by :func:`course_map` / :func:`event_map` into :class:`MapParts`.
+
+    ``offline=True`` inlines Leaflet (see :func:`leaflet_assets`). When
+    Leaflet could not be loaded (no network, default mode) the map area shows
+    a message instead of the page throwing errors.
+    """
+    fig = m.get_root()
+    fig.render()
+    header = fig.header.render()
+    # folium's page-wide rules (html/body 100 %, #map absolute) are for a map-only page
+    header = header.replace("<style>html, body {", "<style>.ck-unused-html-body {").replace(
+        "<style>#map {", "<style>.ck-unused-map {"
+    )
+    head = leaflet_assets(offline) + header + "<style>" + _MAP_CSS + "</style>\n"
+    name = m.get_name()
+    fallback = (
+        f"var d = document.getElementById({js_json(name)}); "
+        "d.className += ' ck-nomap'; d.textContent = 'The interactive map could not load its "
+        "script (Leaflet) from the network. The rest of this page works; an offline copy "
+        "(coursekit ... --offline) carries the map with it.';"
+    )
+    script = _inline_script(
+        "(function () {\nif (typeof L === 'undefined') { "
+        + fallback
+        + " return; }\n"
+        + fig.script.render()
+        + "\n})();"
+    )
+    return MapParts(head=head, body=fig.html.render(), script=script)
+
+
+def map_html(m, *, title: str = "coursekit map", offline: bool = False) -> str:
+    """A complete HTML page holding only the map (full window)."""
+    parts = map_parts(m, offline=offline)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n{parts.head}"
+        "<style>html, body { height: 100%; margin: 0; } .ck-map { height: 100%; }</style>\n"
+        f'</head>\n<body>\n<div class="ck-map">{parts.body}</div>\n{parts.script}\n'
+        "</body>\n</html>\n"
+    )
+
+
+def write_map(path, m, *, title: str = "coursekit map", offline: bool = False) -> Path:
+    """Write :func:`map_html` to ``path`` (atomically)."""
+    from .io import atomic_write_text
+
+    return atomic_write_text(path, map_html(m, title=title, offline=offline))

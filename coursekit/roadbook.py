@@ -1,0 +1,440 @@
+"""The roadbook: one printable HTML page per race and an index per event.
+
+A page holds the header (race, date, start, limit, distance, D+/D-, ITRA
+points, a SCHEMATIC banner for sketched tracks), the interactive map
+(:mod:`coursekit.maps`), the profile figure as inline SVG
+(:mod:`coursekit.figures`), the legs and barriers table, and what the course
+file says about equipment, food and notes. A print stylesheet lays it out on
+A4 (the table's header repeats and a row is never cut across pages).
+
+Every text from a GPX or course file goes through :func:`html.escape` (and,
+inside the map's script, through JSON with ``<``, ``>``, ``&`` escaped): a
+checkpoint called ``<script>...`` is shown, never run.
+
+All pages are built in memory first and only then written, each atomically:
+a failing course leaves no partial roadbook.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .errors import CourseFileError
+
+__all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
+
+_CSS = """
+:root { --ink: #1a1a1a; --muted: #555; --line: #ccc; --accent: #0072B2; --warn: #D55E00; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+       margin: 0 auto; max-width: 1100px; padding: 1rem 1.2rem 3rem; }
+h1 { font-size: 1.7rem; margin: .2rem 0 .3rem; }
+h2 { font-size: 1.2rem; margin: 1.6rem 0 .5rem; border-bottom: 2px solid var(--accent); }
+.sub { color: var(--muted); margin: 0 0 .8rem; }
+.banner { border: 2px solid var(--warn); color: var(--warn); padding: .5rem .8rem; margin: .6rem 0;
+          font-weight: 600; background: #fff7f0; }
+.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .4rem;
+         margin: .6rem 0; padding: 0; list-style: none; }
+.facts li { border: 1px solid var(--line); padding: .35rem .6rem; }
+.facts b { display: block; font-size: 1.15rem; }
+.mapbox { height: 520px; border: 1px solid var(--line); }
+.mapbox > div { height: 100%; }
+.profile svg { width: 100%; height: auto; }
+table { border-collapse: collapse; width: 100%; font-size: .9rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: right;
+         vertical-align: top; }
+th { background: #f2f2f2; }
+td.l, th.l { text-align: left; }
+tr.night td { background: #f4f4f8; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
+.note { color: var(--muted); font-size: .85rem; }
+ul.cols { columns: 2; }
+nav a { margin-right: 1rem; }
+@media print {
+  @page { size: A4; margin: 12mm; }
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  .mapbox { display: none; }
+  .noprint { display: none; }
+  h2 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x), quote=True)
+
+
+def _slug(text: str) -> str:
+    t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    t = re.sub(r"[^A-Za-z0-9]+", "-", t).strip("-").lower()
+    return t or "race"
+
+
+def _hm(seconds: float) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return ""
+    m = int(round(seconds / 60.0))
+    return f"{m // 60}:{m % 60:02d}"
+
+
+def _clock(dt: datetime | None, tz) -> str:
+    if dt is None:
+        return ""
+    if tz is not None:
+        dt = dt.astimezone(tz)
+    return f"{dt:%a %H:%M}"
+
+
+def _num(x, nd=0, unit=""):
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return ""
+    s = f"{x:,.{nd}f}".replace(",", "\u202f")
+    return s + unit
+
+
+@dataclass(frozen=True)
+class RacePage:
+    """A rendered race page: file name, HTML text and the facts the index lists."""
+
+    filename: str
+    html: str
+    name: str
+    start: datetime
+    distance_m: float
+    gain_m: float
+    limit_s: float
+    schematic: bool
+    plan: object
+
+
+def _list_block(title: str, value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        body = f"<p>{_e(value)}</p>"
+    elif isinstance(value, (list, tuple)):
+        cls = ' class="cols"' if len(value) > 6 else ""
+        body = f"<ul{cls}>" + "".join(f"<li>{_e(v)}</li>" for v in value) + "</ul>"
+    elif isinstance(value, dict):
+        body = "<ul>" + "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>" for k, v in value.items())
+        body += "</ul>"
+    else:
+        body = f"<p>{_e(value)}</p>"
+    return f"<h2>{_e(title)}</h2>\n{body}\n"
+
+
+def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> RacePage:
+    """Render one race's roadbook page (HTML text); nothing is written.
+
+    Parameters
+    ----------
+    course : Course
+    plan : Plan, optional
+        Defaults to :func:`coursekit.cutoffs.plan` of the course.
+    offline : bool
+        Inline Leaflet so the page works with no network (tiles excepted).
+    nav : str
+        HTML of a navigation line (links to the event index), already escaped.
+    """
+    from . import maps
+    from .figures import profile_svg
+    from .profile import itra_points, km_effort
+
+    if plan is None:
+        from .cutoffs import plan as make_plan
+
+        plan = make_plan(course)
+    legs = plan.legs
+    tz = maps.display_tz(course)
+    prof = course.profile
+    rows = maps.checkpoint_rows(course, legs, plan)
+    total_m = float(rows[-1]["distance_m"])
+    gain = prof.total_gain if prof.has_elevation else float("nan")
+    loss = prof.total_loss if prof.has_elevation else float("nan")
+    kme = km_effort(total_m, gain if math.isfinite(gain) else 0.0)
+    m = maps.course_map(course, plan=plan)
+    parts = maps.map_parts(m, offline=offline)
+    svg = profile_svg(prof, legs=legs, plan=plan)
+    svg = svg[svg.find("<svg") :]  # drop the XML prolog and doctype for inlining
+    start_local = course.start.astimezone(tz) if tz is not None else course.start
+    proposed = (
+        [p for p in course.info.get("proposed", []) if isinstance(p, dict)]
+        if isinstance(course.info, dict)
+        else []
+    )
+
+    out = []
+    out.append('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n')
+    out.append('<meta name="viewport" content="width=device-width, initial-scale=1">\n')
+    out.append(f"<title>{_e(course.name)} — roadbook</title>\n")
+    out.append('<meta name="generator" content="coursekit">\n')
+    out.append(parts.head)
+    out.append(f"<style>{_CSS}</style>\n</head>\n<body>\n")
+    if nav:
+        out.append(f'<nav class="noprint">{nav}</nav>\n')
+    out.append(f"<h1>{_e(course.name)}</h1>\n")
+    out.append(
+        f'<p class="sub">Start {_e(f"{start_local:%A %d %B %Y, %H:%M}")}'
+        f" ({_e(course.timezone or start_local.strftime('%z'))})"
+        f" · time limit {_e(_hm(course.limit_s))} h</p>\n"
+    )
+    if course.schematic:
+        out.append(
+            '<div class="banner" id="schematic">SCHEMATIC COURSE — the track is a sketch through '
+            "known places, not a surveyed route. Distances, D+/D-, the map line and the barriers "
+            "are estimates for planning, not for navigation.</div>\n"
+        )
+    facts = [
+        ("distance", _num(total_m / 1000, 1, " km")),
+        ("D+", _num(gain, 0, " m")),
+        ("D-", _num(loss, 0, " m")),
+        ("km-effort", _num(kme, 0)),
+        ("ITRA points", str(itra_points(kme))),
+        ("time limit", _hm(course.limit_s) + " h"),
+        ("checkpoints", str(max(len(rows) - 2, 0))),
+    ]
+    out.append(
+        '<ul class="facts">'
+        + "".join(f"<li>{_e(k)}<b>{_e(v)}</b></li>" for k, v in facts)
+        + "</ul>\n"
+    )
+    if course.declared:
+        srcs = "; ".join(
+            f"{_e(d.source)}: "
+            + ", ".join(
+                x
+                for x in (
+                    _num(d.distance_m / 1000, 1, " km") if d.distance_m else "",
+                    _num(d.gain_m, 0, " m D+") if d.gain_m else "",
+                    _num(d.loss_m, 0, " m D-") if d.loss_m else "",
+                )
+                if x
+            )
+            for d in course.declared
+        )
+        out.append(f'<p class="note">Published figures — {srcs}</p>\n')
+    for p in proposed:
+        out.append(
+            f'<p class="note">Proposed (not published): {_e(p.get("key", ""))} = '
+            f"{_e(p.get('value', ''))} — {_e(p.get('method', p.get('basis', '')))}</p>\n"
+        )
+    out.append('<h2 class="noprint">Map</h2>\n')
+    out.append(f'<div class="mapbox">{parts.body}</div>\n')
+    out.append(
+        '<p class="note noprint">Map tiles © OpenTopoMap / OpenStreetMap contributors; '
+        "they need a network connection, the course and checkpoints do not.</p>\n"
+    )
+    out.append(f'<h2>Profile</h2>\n<div class="profile">{svg}</div>\n')
+    out.append("<h2>Checkpoints, barriers and opening times</h2>\n")
+    out.append(
+        '<p class="note">Barrier = latest departure from the checkpoint; opening = expected '
+        "first arrival (leader). km are measured along the course on the slope, as timing "
+        f"providers publish them. Pace model: {_e(plan.model)}.</p>\n"
+    )
+    out.append(
+        '<table id="legs"><thead><tr><th class="l">checkpoint</th><th>km</th><th>leg km</th>'
+        "<th>leg D+</th><th>leg D-</th><th>alt m</th><th>barrier</th><th>elapsed</th>"
+        '<th>opening</th><th class="l">services</th><th class="l">night</th></tr></thead>\n<tbody>'
+    )
+    for i, r in enumerate(rows):
+        night = bool(r["night"])
+        svc = ", ".join(maps.SERVICE_LABELS.get(s, s) for s in r["services"])
+        barrier = _clock(r["cutoff"], tz) if i else _clock(course.start, tz)
+        out.append(
+            f'<tr class="{"night" if night else ""}"><td class="l">{_e(r["name"])}'
+            + (" <small>(fixed)</small>" if r.get("fixed") else "")
+            + f"</td><td>{_num(r['distance_m'] / 1000, 1)}</td>"
+            f"<td>{_num(r['leg_distance_m'] / 1000, 1) if i else ''}</td>"
+            f"<td>{_num(r['leg_gain_m'], 0) if i else ''}</td>"
+            f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
+            f"<td>{_num(r['elevation_m'], 0)}</td>"
+            f"<td>{_e(barrier)}</td><td>{_e(_hm(plan.cutoff_elapsed[i]))}</td>"
+            f"<td>{_e(_clock(r['opening'], tz))}</td>"
+            f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
+            f'<td class="l">{"night" if night else ""}</td></tr>\n'
+        )
+    out.append("</tbody></table>\n")
+    if plan.warnings:
+        out.append(
+            '<ul class="note">' + "".join(f"<li>{_e(w)}</li>" for w in plan.warnings) + "</ul>\n"
+        )
+    info = course.info if isinstance(course.info, dict) else {}
+    out.append(_list_block("Mandatory equipment", info.get("equipment")))
+    out.append(_list_block("Food and drink at the aid stations", info.get("food")))
+    out.append(_list_block("Notes", info.get("notes")))
+    for key, value in info.items():
+        if key in ("equipment", "food", "notes", "proposed"):
+            continue
+        if isinstance(value, (str, list, tuple, dict)) and value:
+            out.append(_list_block(key.replace("_", " ").capitalize(), value))
+    out.append(
+        f'<p class="note">Made with coursekit from {_e(Path(course.path).name)} and '
+        f"{_e(Path(course.gpx_path).name)}.</p>\n"
+    )
+    out.append(parts.script)
+    out.append("\n</body>\n</html>\n")
+    return RacePage(
+        filename=_slug(Path(course.path).stem) + ".html",
+        html="".join(out),
+        name=course.name,
+        start=course.start,
+        distance_m=total_m,
+        gain_m=gain,
+        limit_s=course.limit_s,
+        schematic=course.schematic,
+        plan=plan,
+    )
+
+
+def _event_index(
+    name: str, pages: list[RacePage], stations_html: str, info: dict, offline: bool
+) -> str:
+    rows = "".join(
+        f'<tr><td class="l"><a href="{_e(p.filename)}">{_e(p.name)}</a>'
+        f"{' <small>(schematic)</small>' if p.schematic else ''}</td>"
+        f"<td>{_e(f'{p.start:%a %d %b %Y %H:%M}')}</td><td>{_num(p.distance_m / 1000, 1)}</td>"
+        f"<td>{_num(p.gain_m, 0)}</td><td>{_e(_hm(p.limit_s))}</td></tr>\n"
+        for p in pages
+    )
+    notes = _list_block("Notes", info.get("notes")) if isinstance(info, dict) else ""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(name)} — roadbook</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{_e(name)}</h1>\n<h2>Races</h2>\n"
+        '<table id="races"><thead><tr><th class="l">race</th><th>start</th><th>km</th>'
+        f"<th>D+ m</th><th>limit</th></tr></thead>\n<tbody>{rows}</tbody></table>\n"
+        f"{stations_html}{notes}"
+        '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
+    )
+
+
+def _stations_html(pages: list[RacePage], tzname) -> str:
+    """Staffing windows of the stations shared by the event's races (coursekit.event)."""
+    try:
+        from .event import Race, plan_event
+    except ImportError:  # pragma: no cover
+        return ""
+    races = [Race.from_plan(p.plan) for p in pages]
+    ev = plan_event(races, name="event")
+    if not ev.stations:
+        return ""
+    tz = None
+    if tzname:
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(tzname)
+    body = []
+    for st in ev.stations:
+        if len({ps.race for ps in st.passages}) < 1:
+            continue
+        rn = ", ".join(sorted({str(ps.race) for ps in st.passages}))
+        body.append(
+            f'<tr><td class="l">{_e(st.name)}</td><td class="l">{_e(rn)}</td>'
+            f"<td>{_e(_clock(st.open, tz))}</td><td>{_e(_clock(st.close, tz))}</td>"
+            f'<td class="l">{"yes" if st.night else ""}</td></tr>\n'
+        )
+    return (
+        "<h2>Aid stations: staffing windows</h2>\n"
+        '<p class="note">Open = earliest leader arrival of any race minus 30 min; close = '
+        "latest barrier plus 30 min for the sweep.</p>\n"
+        '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
+        '<th>open</th><th>close</th><th class="l">in the dark</th></tr></thead>\n'
+        f"<tbody>{''.join(body)}</tbody></table>\n"
+    )
+
+
+def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
+    """What to build from a path: ``(event name, folder, course files, info, timezone)``.
+
+    A course file is a single race; a folder with ``event.toml`` is an event; a
+    folder of such folders (like the repository's ``courses/``) is several.
+    """
+    from .course import load_event
+
+    target = Path(target)
+    if not target.exists():
+        raise CourseFileError(f"{target}: no such course file or folder")
+    if target.is_file():
+        if target.name == "event.toml":
+            ev = load_event(target)
+            return [(ev.name, target.parent, list(ev.course_paths), ev.info, ev.timezone)]
+        return [(target.stem, target.parent, [target], {}, None)]
+    if (target / "event.toml").is_file():
+        ev = load_event(target)
+        return [(ev.name, target, list(ev.course_paths), ev.info, ev.timezone)]
+    found = []
+    for sub in sorted(p for p in target.iterdir() if p.is_dir()):
+        if (sub / "event.toml").is_file():
+            ev = load_event(sub)
+            found.append((ev.name, sub, list(ev.course_paths), ev.info, ev.timezone))
+    if not found:
+        tomls = sorted(p for p in target.glob("*.toml") if not p.name.endswith(".places.toml"))
+        if tomls:
+            return [(target.name, target, tomls, {}, None)]
+        raise CourseFileError(
+            f"{target}: no event.toml, no event folders and no course files found"
+        )
+    return found
+
+
+def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> list[Path]:
+    """Build the roadbook of a course file, an event folder or a folder of events.
+
+    Writes ``OUT/<event>/<race>.html`` and ``OUT/<event>/index.html`` per
+    event, plus ``OUT/index.html`` when there are several events (a single
+    course file gives ``OUT/<race>.html`` and ``OUT/index.html``). Everything is
+    built in memory first; files are then written atomically.
+
+    Returns the written paths.
+    """
+    from .course import load_course
+    from .io import atomic_write_text
+
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CourseFileError(f"{out_dir}: exists and is not a folder")
+    events = discover(target)
+    files: dict[Path, str] = {}
+    summary = []
+    several = len(events) > 1
+    for name, folder, course_paths, info, tzname in events:
+        sub = out_dir / _slug(folder.name) if several else out_dir
+        pages = []
+        for cp in course_paths:
+            course = load_course(cp)
+            nav = '<a href="index.html">← event index</a>'
+            page = race_page(course, offline=offline, nav=nav)
+            pages.append(page)
+            files[sub / page.filename] = page.html
+            if progress is not None:
+                progress(cp)
+        tzname = tzname or (pages[0].plan.course.timezone if pages else None)
+        stations = _stations_html(pages, tzname)
+        files[sub / "index.html"] = _event_index(name, pages, stations, info, offline)
+        summary.append((name, f"{_slug(folder.name)}/index.html", pages))
+    if several:
+        items = "".join(
+            f'<li><a href="{_e(href)}">{_e(name)}</a> — '
+            + ", ".join(_e(p.name) for p in pages)
+            + "</li>\n"
+            for name, href, pages in summary
+        )
+        files[out_dir / "index.html"] = (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>Roadbooks</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            f"<h1>Roadbooks</h1>\n<ul>{items}</ul>\n"
+            '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
+        )
+    written = []
+    for path, text in files.items():
+        written.append(atomic_write_text(path, text))
+    return written
