@@ -459,7 +459,9 @@ _MAP_JS = r"""
       __LEGEND__.forEach(function (item) {
         var row = el("div");
         var sw = el("span", "ck-swatch");
-        if (item[0].charAt(0) === "#") { sw.style.background = item[0]; sw.className += " ck-line"; }
+        if (item[0].charAt(0) === "#") {
+          sw.style.background = item[0]; sw.className += " ck-line";
+        }
         else { sw.innerHTML = ICONS[item[0]]; }
         row.appendChild(sw);
         row.appendChild(el("span", null, item[1]));
