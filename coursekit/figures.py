@@ -17,6 +17,7 @@ __all__ = ["profile_figure", "profile_svg", "along_axis"]
 _BLUE = "#0072B2"  # Okabe-Ito
 _ORANGE = "#E69F00"
 _GREY = "#999999"
+_MAX_LABEL = 32  # characters of a checkpoint name shown on the figure
 
 
 def along_axis(profile, legs=None) -> np.ndarray:
@@ -73,6 +74,8 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
             ax.plot([along[i], along[i]], [base, ele], color=_ORANGE, linewidth=0.8, zorder=3)
             ax.plot(along[i], ele, marker="v", color="#000000", markersize=4, zorder=4)
             label = str(name)
+            if len(label) > _MAX_LABEL:  # longer rotated labels break the layout
+                label = label[: _MAX_LABEL - 1] + "\u2026"
             if plan is not None and i > 0:
                 label += f"  {plan.cutoff[i]:%a %H:%M}"
             ax.text(
@@ -84,6 +87,7 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
                 va="bottom",
                 ha="center",
                 color="#000000",
+                parse_math=False,  # a "$" in a name is text, not mathtext (which can raise)
             )
     ax.set_xlim(float(x[0]), float(x[-1]) if x[-1] > x[0] else 1.0)
     ax.set_ylim(base, top)
@@ -95,7 +99,9 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     if plan is not None and plan.night_sections:
         ax.legend(loc="lower left", fontsize=7, frameon=False)
     if title:
-        ax.set_title(title, fontsize=10, loc="left", pad=70 if legs is not None else 6)
+        ax.set_title(
+            title, fontsize=10, loc="left", pad=70 if legs is not None else 6, parse_math=False
+        )
     fig.tight_layout()
     return fig
 

@@ -1,0 +1,369 @@
+"""Roadbook pages and event index (coursekit.roadbook) and the `roadbook`/`map` commands.
+
+Synthetic courses are written into tmp folders by :func:`make_course` (also used by
+test_maps, test_figures and test_browser); the bundled HAUT event is built once per module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from coursekit.cli import cli
+from coursekit.course import load_course
+from coursekit.errors import CourseFileError
+from coursekit.gpx import write_gpx
+from coursekit.roadbook import build_roadbook, race_page
+
+ROOT = Path(__file__).parent.parent
+COURSES = ROOT / "courses"
+
+DEFAULT_CPS = (
+    ("Alpha", 3, ["water"], "1h"),
+    ("Bravo", 6, ["water", "food"], None),
+    ("Charlie", 9, ["medical"], "3h"),
+)
+
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "</script><script>alert(2)</script>",
+    "${alert(3)}",
+    "`alert(4)`",
+    "line\u2028sep",
+)
+EVIL = "".join(PAYLOADS)
+
+
+def _q(x) -> str:
+    return json.dumps(x, ensure_ascii=False)
+
+
+def make_course(
+    folder,
+    *,
+    name="Synthetic 12",
+    slug="syn",
+    cps=DEFAULT_CPS,
+    track_name="synthetic track",
+    schematic=None,
+    info=None,
+    start="2024-06-01T06:00:00+01:00",
+    limit="4h",
+    length_m=12000.0,
+    n=1200,
+    zigzag_m=0.0,
+) -> Path:
+    """Write ``slug.gpx`` and ``slug.toml`` (docs/course-file.md) into ``folder``.
+
+    The track runs north from (31.10 N, 7.90 W) over ``length_m`` with a 70 m
+    sinusoidal meander, 300 m of altitude amplitude, and optionally an east-west
+    zigzag of +-``zigzag_m`` alternating point to point.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    s = np.linspace(0.0, length_m, n)
+    lat = 31.10 + s / 111_000.0
+    east = 70.0 * np.sin(s / 400.0) + zigzag_m * (-1.0) ** np.arange(n)
+    lon = -7.90 + east / (111_000.0 * np.cos(np.radians(31.1)))
+    ele = 1200.0 + 300.0 * np.sin(s / 3000.0)
+    write_gpx(folder / f"{slug}.gpx", lat, lon, ele, name=track_name)
+    lines = [
+        f"name = {_q(name)}",
+        f'gpx = "{slug}.gpx"',
+        f"start = {start}",
+        f'limit = "{limit}"',
+        'timezone = "Africa/Casablanca"',
+    ]
+    if schematic is not None:
+        lines.append(f"schematic = {'true' if schematic else 'false'}")
+    for cname, km, services, cutoff in cps:
+        lines += ["", "[[checkpoints]]", f"name = {_q(cname)}", f"km = {km}"]
+        lines.append(f"services = {_q(services)}")
+        if cutoff:
+            lines.append(f'cutoff = "{cutoff}"')
+    if info:
+        lines += ["", "[info]"] + [f"{k} = {_q(v)}" for k, v in info.items()]
+    path = folder / f"{slug}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def make_event(folder, name, slugs) -> Path:
+    folder = Path(folder)
+    for k, slug in enumerate(slugs):
+        make_course(folder, name=f"{name} race {k}", slug=slug, length_m=12000.0 + 2000 * k)
+    courses = ", ".join(_q(f"{s}.toml") for s in slugs)
+    (folder / "event.toml").write_text(
+        f'name = {_q(name)}\ncourses = [{courses}]\ntimezone = "Africa/Casablanca"\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def evil_course(folder) -> Path:
+    """A course whose every free text carries the injection payloads."""
+    return make_course(
+        folder,
+        name=f"Race {EVIL}",
+        slug="evil",
+        cps=(
+            (f"CP1 {EVIL}", 3, ["water"], "1h"),
+            (f"CP2 {PAYLOADS[1]}", 6, ["food"], None),
+            (f"CP3 {PAYLOADS[2]}{PAYLOADS[3]}", 9, [], "3h"),
+        ),
+        track_name=f"track {EVIL}",
+        info={"equipment": [f"torch {EVIL}", "whistle"], "food": f"soup {EVIL}", "notes": EVIL},
+    )
+
+
+def map_data(page_html: str) -> list:
+    """The races JSON the map script is fed with (js_json is valid JSON)."""
+    m = re.search(r"races = (\[.*?\]), groups = \[", page_html, re.S)
+    assert m, "map data not found in the page"
+    return json.loads(m.group(1))
+
+
+def table_rows(page_html: str, table_id: str) -> list[list[str]]:
+    m = re.search(rf'<table id="{table_id}">.*?<tbody>(.*?)</tbody>', page_html, re.S)
+    assert m, f"table {table_id} not found"
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(1), re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- one page
+
+
+@pytest.fixture(scope="module")
+def syn_page(tmp_path_factory):
+    course = load_course(make_course(tmp_path_factory.mktemp("syn"), schematic=False))
+    return course, race_page(course)
+
+
+def test_page_has_one_marker_record_and_one_table_row_per_checkpoint(syn_page):
+    course, page = syn_page
+    races = map_data(page.html)
+    assert len(races) == 1
+    names = [c["name"] for c in races[0]["cps"]]
+    assert names[1:-1] == ["Alpha", "Bravo", "Charlie"]
+    assert [c["icon"] for c in races[0]["cps"]] == ["start", "water", "food", "medical", "finish"]
+    rows = table_rows(page.html, "legs")
+    assert [r[0].removesuffix(" (fixed)") for r in rows] == names
+    assert rows[1][0] == "Alpha (fixed)" and rows[2][0] == "Bravo"
+
+
+def test_page_table_and_popup_show_the_same_barrier(syn_page):
+    course, page = syn_page
+    rows = table_rows(page.html, "legs")
+    alpha = next(r for r in rows if r[0] == "Alpha (fixed)")
+    # course file: Alpha cutoff 1h after a 06:00 start (Saturday 1 June 2024, +01:00)
+    assert alpha[6] == "Sat 07:00"
+    popup = dict(map_data(page.html)[0]["cps"][1]["rows"])
+    assert popup["cutoff"] == "Sat 07:00"
+    assert popup["km"] == alpha[1]
+
+
+def test_schematic_banner_absent_for_surveyed_track(syn_page):
+    _course, page = syn_page
+    assert not page.schematic
+    assert 'id="schematic"' not in page.html
+
+
+def test_print_css(syn_page):
+    _course, page = syn_page
+    assert "@page" in page.html
+    assert "break-inside: avoid" in page.html
+    assert "display: table-header-group" in page.html
+
+
+def test_stats_come_from_the_full_track(tmp_path):
+    """A +-2 m zigzag every point: the 5 m display line drops it, the statistics do not."""
+    from coursekit.maps import decode_polyline
+
+    course = load_course(make_course(tmp_path, zigzag_m=2.0, schematic=False))
+    page = race_page(course)
+    full = course.profile.total_distance
+    line = map_data(page.html)[0]["line"]
+    la, lo = decode_polyline(line)
+    from coursekit.geodesy import local_projection
+
+    x, y = local_projection(la, lo).forward(la, lo)
+    shown = float(np.hypot(np.diff(x), np.diff(y)).sum())
+    assert full > shown * 1.05  # the zigzag adds ~7 % to the 12 km
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b></li>", page.html))
+    assert facts["distance"] == f"{page.distance_m / 1000:.1f} km"
+    assert abs(page.distance_m - full) < 0.02 * full
+    assert abs(page.distance_m - shown) > 0.05 * shown
+    assert facts["D+"] == f"{course.profile.total_gain:,.0f}".replace(",", "\u202f") + " m"
+
+
+def test_offline_page_needs_no_network_for_scripts(tmp_path):
+    course = load_course(make_course(tmp_path))
+    online = race_page(course).html
+    offline = race_page(course, offline=True).html
+    assert re.search(r"<script[^>]+src=", online)  # the CDN Leaflet
+    assert not re.search(r"<script[^>]+src=", offline)
+    assert not re.search(r"<link[^>]+href=[\"']?(https?:)?//", offline)
+    assert "url(http" not in offline and "@import" not in offline
+    assert "L.Marker" in offline or "leaflet" in offline.lower()
+    assert len(offline) > len(online) + 100_000  # Leaflet itself is inlined
+
+
+# ---------------------------------------------------------------- safety
+
+
+def test_injection_payloads_are_escaped(tmp_path):
+    course = load_course(evil_course(tmp_path))
+    text = race_page(course, offline=True).html
+    for dangerous in ("<script>alert", "<img src=x", "onerror=alert(1)>"):
+        assert dangerous not in text, dangerous
+    # the texts are shown as written: escaped in HTML, intact in the map's JSON
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    cps = map_data(text)[0]["cps"]
+    assert cps[1]["name"] == f"CP1 {EVIL}"
+    # outside JSON strings, no script contains the payloads
+    scripts = re.findall(r"<script>(.*?)</script>", text, re.S)
+    assert scripts[0].startswith("/* @preserve\n * Leaflet")
+    for own in scripts[1:]:
+        own = re.sub(r'"(?:[^"\\]|\\.)*"', '""', own)
+        assert "alert" not in own and "${" not in own
+    for s in scripts:
+        assert "</script" not in s.lower()
+        assert "\u2028" not in s  # ends a string in older JavaScript engines
+    # equipment, food and notes are shown (escaped) too
+    assert text.count("torch ") == 1 and "soup " in text
+
+
+# ---------------------------------------------------------------- events and the bundled HAUT
+
+
+@pytest.fixture(scope="module")
+def haut(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rb")
+    written = build_roadbook(COURSES / "haut", out, offline=True)
+    return out, written
+
+
+def test_haut_event_pages(haut):
+    out, written = haut
+    names = sorted(p.name for p in written)
+    assert names == sorted(["index.html"] + [f"haut-{k}.html" for k in (10, 21, 42, 80, 120)])
+    for p in written:
+        if p.name != "index.html":
+            html = p.read_text(encoding="utf-8")
+            assert 'id="schematic"' in html  # every HAUT track is a sketch
+            assert 'href="index.html"' in html
+
+
+def _clock(text, saturday):
+    day, hm = text.split()
+    h, m = map(int, hm.split(":"))
+    return saturday + timedelta(days={"Sat": 0, "Sun": 1}[day], hours=h, minutes=m)
+
+
+def test_haut_index_lists_shared_station_with_window(haut):
+    out, _written = haut
+    index = (out / "index.html").read_text(encoding="utf-8")
+    stations = {r[0]: r for r in table_rows(index, "stations")}
+    tizi = stations["Tizi Oussem"]
+    assert set(tizi[1].split(", ")) == {"HAUT 120", "HAUT 80", "HAUT 42"}
+    # the window follows the race pages: earliest opening - 30 min, latest barrier + 30 min
+    sat = datetime(2024, 6, 1)
+    openings, barriers = [], []
+    for k in (120, 80, 42):
+        rows = table_rows((out / f"haut-{k}.html").read_text(encoding="utf-8"), "legs")
+        (row,) = [r for r in rows if r[0].startswith("Tizi Oussem")]
+        openings.append(_clock(row[8], sat))
+        barriers.append(_clock(row[6], sat))
+    assert _clock(tizi[2], sat) == min(openings) - timedelta(minutes=30)
+    assert _clock(tizi[3], sat) == max(barriers) + timedelta(minutes=30)
+
+
+def test_folder_of_events(tmp_path):
+    src = tmp_path / "src"
+    make_event(src / "ev-one", "Event One", ["a", "b"])
+    make_event(src / "ev-two", "Event Two", ["c"])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["roadbook", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 6 pages" in result.output
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*.html")) == [
+        "ev-one/a.html",
+        "ev-one/b.html",
+        "ev-one/index.html",
+        "ev-two/c.html",
+        "ev-two/index.html",
+        "index.html",
+    ]
+    top = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="ev-one/index.html"' in top and 'href="ev-two/index.html"' in top
+    one = (out / "ev-one" / "index.html").read_text(encoding="utf-8")
+    assert [r[0] for r in table_rows(one, "races")] == ["Event One race 0", "Event One race 1"]
+
+
+def test_failing_course_leaves_previous_roadbook_untouched(tmp_path):
+    src = make_event(tmp_path / "ev", "Event", ["a", "b"])
+    (src / "b.toml").write_text('name = "B"\n', encoding="utf-8")  # no gpx, start, limit
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "index.html").write_text("old", encoding="utf-8")
+    with pytest.raises(CourseFileError, match="b.toml"):
+        build_roadbook(src, out)
+    assert (out / "index.html").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_single_course_and_map(tmp_path):
+    course = make_course(tmp_path / "c")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(out), "--offline"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "syn.html"]
+    r = CliRunner().invoke(cli, ["map", str(course), "-o", str(tmp_path / "m.html"), "--grade"])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "runs" in map_data(text)[0] and "line" not in map_data(text)[0]
+
+
+@pytest.mark.parametrize("cmd", ["roadbook", "map"])
+def test_cli_missing_target(tmp_path, cmd):
+    out = tmp_path / ("o" if cmd == "roadbook" else "o.html")
+    r = CliRunner().invoke(cli, [cmd, str(tmp_path / "nope"), "-o", str(out)])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        f"Error: {tmp_path / 'nope'}: no such course file or folder"
+    ]
+    assert not out.exists()
+
+
+def test_cli_empty_folder_and_bad_course(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(cli, ["roadbook", str(tmp_path / "empty"), "-o", str(tmp_path / "o")])
+    assert r.exit_code == 1
+    assert len(r.output.strip().splitlines()) == 1 and "no course files found" in r.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "X"\ngpx = "x.gpx"\n', encoding="utf-8")
+    r = CliRunner().invoke(cli, ["roadbook", str(bad), "-o", str(tmp_path / "o")])
+    assert r.exit_code == 1
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error:") and "bad.toml" in lines[0]
+
+
+def test_cli_output_is_a_file(tmp_path):
+    course = make_course(tmp_path / "c")
+    (tmp_path / "f").write_text("keep", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(tmp_path / "f")])
+    assert r.exit_code == 2
+    assert (tmp_path / "f").read_text(encoding="utf-8") == "keep"
