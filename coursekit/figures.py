@@ -52,8 +52,10 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     base = lo - 0.05 * span
     ax.fill_between(x, base, y, color=_BLUE, alpha=0.18, linewidth=0)
     ax.plot(x, y, color=_BLUE, linewidth=1.4, label="altitude")
-    if plan is not None and plan.night_sections:
-        for k, (a, b) in enumerate(plan.night_sections):
+    # zero-length sections (dark at the very start or end) draw nothing: no legend entry
+    nights = [(a, b) for a, b in (plan.night_sections if plan is not None else ()) if b > a]
+    if nights:
+        for k, (a, b) in enumerate(nights):
             xa = np.interp(a, profile.distance, x)
             xb = np.interp(b, profile.distance, x)
             ax.axvspan(
@@ -96,7 +98,7 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     ax.grid(True, color="#dddddd", linewidth=0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    if plan is not None and plan.night_sections:
+    if nights:
         ax.legend(loc="lower left", fontsize=7, frameon=False)
     if title:
         ax.set_title(
@@ -107,12 +109,15 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
 
 
 def _render(fig, fmt: str) -> bytes:
+    import matplotlib
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    # metadata Date=None: the same course gives byte-identical SVG
+    # metadata Date=None and a fixed hash salt (the ids of the SVG's shared markers):
+    # the same course gives byte-identical SVG
     meta = {"Date": None} if fmt == "svg" else {}
-    fig.savefig(buf, format=fmt, metadata=meta)
+    with matplotlib.rc_context({"svg.hashsalt": "coursekit"}):
+        fig.savefig(buf, format=fmt, metadata=meta)
     plt.close(fig)
     return buf.getvalue()
 

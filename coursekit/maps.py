@@ -413,7 +413,8 @@ _MAP_JS = r"""
       var ic = ICONS[c.icon] || ICONS.control;
       var m = L.marker([c.lat, c.lon], {
         title: c.name, alt: c.name, riseOnHover: true,
-        icon: L.divIcon({className: "ck-marker ck-" + c.icon, html: ic,
+        icon: L.divIcon({className: "ck-marker ck-" + c.icon +
+                           (c.icon === "start" || c.icon === "finish" ? "" : " ck-cp"), html: ic,
                          iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -10]})
       });
       m.bindPopup(popup(c, races.length > 1 ? r.name : null), {maxWidth: 280}).addTo(g);

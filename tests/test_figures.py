@@ -1,0 +1,104 @@
+"""Profile figures (coursekit.figures): PNG/SVG, checkpoints, barriers, night, atomic writes."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from test_roadbook import make_course
+
+from coursekit.course import load_course
+from coursekit.cutoffs import plan as make_plan
+from coursekit.figures import along_axis, profile_figure, profile_svg
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory):
+    course = load_course(make_course(tmp_path_factory.mktemp("day"), schematic=False))
+    return course, make_plan(course)
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory):
+    # starts at 20:00 in June in Morocco: the whole race is in the dark
+    course = load_course(
+        make_course(tmp_path_factory.mktemp("night"), start="2024-06-01T20:00:00+01:00")
+    )
+    return course, make_plan(course)
+
+
+def test_png_and_svg(day, tmp_path):
+    course, plan = day
+    png = profile_figure(course.profile, tmp_path / "p.png", legs=plan.legs, plan=plan)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = profile_figure(course.profile, tmp_path / "p.SVG", legs=plan.legs, plan=plan)
+    text = svg.read_text(encoding="utf-8")
+    assert text.lstrip().startswith("<?xml") and "<svg" in text
+    # every checkpoint name with its barrier (matplotlib keeps each text as a comment)
+    for name, cutoff in zip(plan.legs.names[1:], plan.cutoff[1:], strict=True):
+        assert f"<!-- {name}  {cutoff:%a %H:%M} -->" in text
+    assert "<!-- Alpha  Sat 07:00 -->" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.SVG", "p.png"]
+
+
+def test_svg_is_deterministic(day):
+    course, plan = day
+    a = profile_svg(course.profile, legs=plan.legs, plan=plan, title="T")
+    b = profile_svg(course.profile, legs=plan.legs, plan=plan, title="T")
+    assert a == b
+
+
+def test_night_is_hatched_only_at_night(day, night):
+    course, plan = night
+    assert plan.night_sections
+    text = profile_svg(course.profile, legs=plan.legs, plan=plan)
+    assert "<pattern" in text and "night (reference runner)" in text
+    course, plan = day
+    # a 06:00 start is at civil dawn (~05:57 at Imlil): at most a zero-length section
+    assert plan.night_sections and all(b <= a for a, b in plan.night_sections)
+    text = profile_svg(course.profile, legs=plan.legs, plan=plan)
+    assert "<pattern" not in text and "night (reference runner)" not in text
+
+
+def test_along_axis_matches_tables_at_checkpoints(day):
+    course, plan = day
+    x = along_axis(course.profile, plan.legs)
+    along = np.asarray(getattr(plan.legs, "along", plan.legs.distance), float)
+    at = np.interp(np.asarray(plan.legs.distance, float), course.profile.distance, x)
+    # piecewise-linear between track points 10 m apart: within a centimetre
+    np.testing.assert_allclose(at, along, atol=0.01)
+    assert np.all(np.diff(x) >= 0)
+    np.testing.assert_array_equal(along_axis(course.profile), course.profile.distance)
+
+
+def test_awkward_names_are_text(tmp_path):
+    """'$' pairs used to be parsed as mathtext (and raise); long names broke the layout."""
+    cps = (
+        ("Price $5$ or $\\foo$", 3, ["water"], None),
+        ("A" * 120, 6, [], None),
+        ("<b>&amp;</b> -- -->", 9, [], None),
+    )
+    course = load_course(make_course(tmp_path, cps=cps))
+    text = profile_svg(course.profile, legs=make_plan(course).legs, title="$x$ <t>")
+    assert "<!-- Price $5$ or $\\foo$" in text
+    assert "A" * 31 + "\u2026" in text and "A" * 40 not in text
+    assert "<b>" not in text and "-->  " not in text
+
+
+def test_bad_suffix_and_failed_write_leave_existing_file(day, tmp_path, monkeypatch):
+    course, plan = day
+    for name in ("p.png", "p.pdf"):
+        (tmp_path / name).write_bytes(b"old")
+    with pytest.raises(ValueError, match="p.pdf"):
+        profile_figure(course.profile, tmp_path / "p.pdf")
+    assert (tmp_path / "p.pdf").read_bytes() == b"old"
+
+    def boom(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError, match="disk full"):
+        profile_figure(course.profile, tmp_path / "p.png", legs=plan.legs, plan=plan)
+    assert (tmp_path / "p.png").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.pdf", "p.png"]

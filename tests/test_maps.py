@@ -1,0 +1,195 @@
+"""Course maps (coursekit.maps): display geometry, encoding, escaping, marker records."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyproj import Proj
+from test_roadbook import EVIL, make_course, map_data
+
+from coursekit import maps
+from coursekit.course import load_course
+from coursekit.cutoffs import plan as make_plan
+
+# ---------------------------------------------------------------- encoded polyline
+
+
+def test_polyline_google_reference_vector():
+    # the example of Google's "Encoded Polyline Algorithm Format" page
+    lat, lon = [38.5, 40.7, 43.252], [-120.2, -120.95, -126.453]
+    text = maps.encode_polyline(lat, lon)
+    assert text == "_p~iF~ps|U_ulLnnqC_mqNvxq`@"
+    la, lo = maps.decode_polyline(text)
+    np.testing.assert_allclose(la, lat, atol=1e-9)
+    np.testing.assert_allclose(lo, lon, atol=1e-9)
+
+
+coords = st.lists(
+    st.tuples(st.floats(-90, 90, allow_nan=False), st.floats(-180, 180, allow_nan=False)),
+    min_size=0,
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(coords)
+def test_polyline_round_trip(points):
+    lat = np.array([p[0] for p in points], float)
+    lon = np.array([p[1] for p in points], float)
+    text = maps.encode_polyline(lat, lon)
+    assert all(63 <= ord(ch) <= 126 for ch in text)  # printable ASCII, no escaping needed
+    la, lo = maps.decode_polyline(text)
+    assert la.size == lat.size
+    # exactly the positions rounded to 1e-5 degree (about 1 m)
+    np.testing.assert_array_equal(np.rint(la * 1e5), np.rint(lat * 1e5))
+    np.testing.assert_array_equal(np.rint(lo * 1e5), np.rint(lon * 1e5))
+    assert np.all(np.abs(la - lat) <= 0.5e-5 + 1e-12)
+
+
+# ---------------------------------------------------------------- simplification
+
+
+def _max_deviation_m(lat, lon, idx):
+    """Largest distance [m] of any point from the kept polyline, in an independent AEQD."""
+    import shapely
+
+    p = Proj(proj="aeqd", lat_0=float(np.mean(lat)), lon_0=float(np.mean(lon)), ellps="WGS84")
+    x, y = p(lon, lat)
+    line = shapely.LineString(np.column_stack([x[idx], y[idx]]))
+    return float(shapely.distance(shapely.points(x, y), line).max())
+
+
+@pytest.mark.parametrize("tol", [1.0, 5.0, 20.0])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_simplification_honours_tolerance(tol, seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    # a 30 km random walk with metre-scale jitter and turns (local metres -> degrees)
+    heading = np.cumsum(rng.normal(0, 0.15, n))
+    step = rng.uniform(5, 15, n)
+    east = np.cumsum(step * np.sin(heading)) + rng.normal(0, 2, n)
+    north = np.cumsum(step * np.cos(heading)) + rng.normal(0, 2, n)
+    lat = 45.0 + north / 111_132.0
+    lon = 6.0 + east / (111_320.0 * math.cos(math.radians(45.0)))
+    idx = maps.simplify_line(lat, lon, tolerance_m=tol)
+    assert idx[0] == 0 and idx[-1] == n - 1
+    assert np.all(np.diff(idx) > 0)
+    assert 2 <= idx.size < n
+    dev = _max_deviation_m(lat, lon, idx)
+    assert dev <= tol * 1.001 + 1e-6, dev
+    # and it actually uses its budget (not keeping everything)
+    assert dev > 0.5 * tol
+
+
+def test_simplification_tolerance_order_and_edge_cases():
+    lat = np.linspace(31.0, 31.1, 500)
+    lon = -7.9 + 0.001 * np.sin(np.linspace(0, 40, 500))
+    sizes = [maps.simplify_line(lat, lon, tolerance_m=t).size for t in (0.5, 5, 50)]
+    assert sizes[0] > sizes[1] > sizes[2]
+    assert list(maps.simplify_line(lat[:2], lon[:2])) == [0, 1]
+    assert list(maps.simplify_line([31.0, 31.0, 31.0], [-7.0, -7.0, -7.0])) == [0, 2]
+    with pytest.raises(ValueError, match="tolerance_m"):
+        maps.simplify_line(lat, lon, tolerance_m=-1)
+    with pytest.raises(ValueError, match="tolerance_m"):
+        maps.simplify_line(lat, lon, tolerance_m=float("nan"))
+
+
+# ---------------------------------------------------------------- JSON for scripts
+
+
+def test_js_json_cannot_close_script_and_round_trips():
+    obj = {"name": EVIL + "<!-- & \u2029", "n": [1, 2.5, None]}
+    text = maps.js_json(obj)
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in text
+    assert json.loads(text) == obj
+    with pytest.raises(ValueError):
+        maps.js_json({"x": float("nan")})
+
+
+# ---------------------------------------------------------------- markers and rows
+
+
+@pytest.fixture(scope="module")
+def syn(tmp_path_factory):
+    course = load_course(make_course(tmp_path_factory.mktemp("m"), schematic=False))
+    return course, make_plan(course)
+
+
+def test_checkpoint_rows_one_per_legs_row(syn):
+    course, plan = syn
+    rows = maps.checkpoint_rows(course, plan=plan)
+    assert [r["kind"] for r in rows] == ["start"] + ["checkpoint"] * 3 + ["finish"]
+    assert [r["name"] for r in rows] == list(plan.legs.names)
+    assert rows[0]["distance_m"] == 0.0
+    km = [r["distance_m"] / 1000 for r in rows[1:4]]
+    np.testing.assert_allclose(km, [3, 6, 9], atol=1e-6)
+    assert sum(r["leg_distance_m"] for r in rows) == pytest.approx(rows[-1]["distance_m"])
+    assert rows[1]["cutoff"].isoformat() == "2024-06-01T07:00:00+01:00"
+    assert rows[1]["fixed"] is True and rows[2]["fixed"] is False
+    # without legs nor plan: start and finish of the profile
+    bare = maps.checkpoint_rows(course)
+    assert [r["kind"] for r in bare] == ["start", "finish"]
+    assert bare[-1]["distance_m"] == pytest.approx(course.profile.total_distance)
+
+
+def test_map_has_one_marker_record_per_checkpoint_and_km_markers(syn):
+    course, plan = syn
+    html = maps.map_html(maps.course_map(course, plan=plan), offline=True)
+    (race,) = map_data(html)
+    assert [c["name"] for c in race["cps"]] == list(plan.legs.names)
+    # 12 km course: a km marker every 5 km, not at the finish
+    assert [k[2] for k in race["km"]] == [5, 10]
+    popup = dict(race["cps"][3]["rows"])
+    assert popup["cutoff"] == "Sat 09:00" and popup["services"] == "medical"
+    assert popup["km"] == "9.0"
+    # the checkpoint markers carry their own class (used by the browser test)
+    assert "ck-cp" in html
+
+
+def test_event_map_layers(tmp_path):
+    a = load_course(make_course(tmp_path, slug="a", name="Race A"))
+    b = load_course(make_course(tmp_path, slug="b", name="Race <B>", length_m=15000))
+    m = maps.event_map([a, b])
+    html = maps.map_html(m, title="Event <x>")
+    races = map_data(html)
+    assert [r["name"] for r in races] == ["Race A", "Race <B>"]
+    assert races[0]["colour"] != races[1]["colour"]
+    # layer names go into the layer control as HTML: HTML-escaped, then JSON-escaped
+    assert '"Race \\u0026lt;B\\u0026gt;"' in html
+    assert "<title>Event &lt;x&gt;</title>" in html
+    with pytest.raises(ValueError, match="one per course"):
+        maps.event_map([a, b], plans=[None])
+
+
+def test_write_map_is_atomic(syn, tmp_path, monkeypatch):
+    course, _plan = syn
+    out = tmp_path / "map.html"
+    out.write_text("old", encoding="utf-8")
+
+    def boom(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError, match="disk full"):
+        maps.write_map(out, maps.course_map(course))
+    assert out.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+    monkeypatch.undo()
+    maps.write_map(out, maps.course_map(course))
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_leaflet_assets_offline_inline_images():
+    text = maps.leaflet_assets(True)
+    assert "url(images/" not in text
+    assert "data:image/png;base64," in text
+    assert not re.search(r"<script[^>]+src=", text)
+    assert maps.LEAFLET_CDN_JS in maps.leaflet_assets(False)
