@@ -271,7 +271,8 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     out.append(_list_block("Food and drink at the aid stations", info.get("food")))
     out.append(_list_block("Notes", info.get("notes")))
     for key, value in info.items():
-        if key in ("equipment", "food", "notes", "proposed"):
+        # scale / limit_proposed are coursekit's own bookkeeping, shown elsewhere
+        if key in ("equipment", "food", "notes", "proposed", "scale", "limit_proposed"):
             continue
         if isinstance(value, (str, list, tuple, dict)) and value:
             out.append(_list_block(key.replace("_", " ").capitalize(), value))

@@ -1,0 +1,206 @@
+"""Roadbook pages in headless Chromium (docs: /work/shared/BROWSER.md).
+
+Skipped when Debian's ``chromium`` or Python's playwright is missing. There is no
+network: (a) the default page gets Leaflet from the xstatic-leaflet files in place of
+the CDN, every other request is aborted; (b) the offline page gets nothing but itself.
+``COURSEKIT_SCREENSHOT=1`` also writes docs/roadbook.png (HAUT 120, offline).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from test_roadbook import EVIL, PAYLOADS, evil_course, make_course, table_rows
+
+from coursekit.course import load_course
+from coursekit.roadbook import build_roadbook, race_page
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).parent.parent
+CHROMIUM = shutil.which("chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover
+    sync_playwright = None
+
+if CHROMIUM is None:
+    pytest.skip("no `chromium` on PATH (apt-get install chromium)", allow_module_level=True)
+if sync_playwright is None:
+    pytest.skip("Python playwright is not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _leaflet_files():
+    from xstatic.pkg import leaflet
+
+    base = Path(leaflet.BASE_DIR)
+    return {
+        "leaflet.js": ((base / "leaflet.js").read_bytes(), "application/javascript"),
+        "leaflet.css": ((base / "leaflet.css").read_bytes(), "text/css"),
+    }
+
+
+def open_page(browser, path: Path, *, serve_leaflet: bool):
+    """Open ``path``; return (page, errors, dialogs, requests that left the file)."""
+    files = _leaflet_files()
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(8000)
+    errors, dialogs, outside = [], [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def route(r):
+        url = r.request.url
+        if url.startswith("file:"):
+            return r.continue_()
+        outside.append(url)
+        name = url.rsplit("/", 1)[-1]
+        if serve_leaflet and "leaflet@1.9.3/dist/" in url and name in files:
+            body, ctype = files[name]
+            return r.fulfill(status=200, body=body, content_type=ctype)
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_selector("path.leaflet-interactive", state="attached")
+    return page, errors, dialogs, outside
+
+
+def check_map(page, html: str):
+    """Course line drawn, one checkpoint marker per checkpoint row, popups show barriers."""
+    assert page.locator("path.leaflet-interactive").count() >= 1
+    rows = table_rows(html, "legs")
+    cps = rows[1:-1]
+    markers = page.locator(".leaflet-marker-icon.ck-cp")
+    assert markers.count() == len(cps) >= 1
+    assert page.locator(".leaflet-marker-icon.ck-start").count() == 1
+    assert page.locator(".leaflet-marker-icon.ck-finish").count() == 1
+    # click one checkpoint marker with a barrier; its popup shows the table's barrier time
+    k = next(i for i, r in enumerate(cps) if re.fullmatch(r"\w{3} \d\d:\d\d", r[6]))
+    markers.nth(k).click()
+    content = page.locator(".leaflet-popup-content")
+    content.wait_for()
+    text = content.inner_text()
+    name = cps[k][0].removesuffix(" (fixed)")
+    assert name in text
+    assert cps[k][6] in text  # e.g. "Sat 06:00"
+
+
+@pytest.fixture(scope="module")
+def syn_pages(tmp_path_factory):
+    d = tmp_path_factory.mktemp("br")
+    course = load_course(make_course(d / "src", schematic=False))
+    paths = {}
+    for offline in (False, True):
+        p = d / f"page-{offline}.html"
+        p.write_text(race_page(course, offline=offline).html, encoding="utf-8")
+        paths[offline] = p
+    return paths
+
+
+def test_default_page_with_leaflet_served_locally(browser, syn_pages):
+    path = syn_pages[False]
+    page, errors, dialogs, outside = open_page(browser, path, serve_leaflet=True)
+    try:
+        assert errors == [] and dialogs == []
+        assert any(u.endswith("leaflet.js") for u in outside)
+        check_map(page, path.read_text(encoding="utf-8"))
+    finally:
+        page.close()
+
+
+def test_default_page_without_network_degrades(browser, syn_pages):
+    """No Leaflet at all: a message in the map box, no JavaScript error."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    try:
+        page.goto(syn_pages[False].as_uri(), wait_until="load")
+        assert errors == []
+        assert "could not load" in page.locator(".ck-nomap").inner_text()
+        assert page.locator("#legs tbody tr").count() == 5
+    finally:
+        page.close()
+
+
+def test_offline_page_with_every_request_aborted(browser, syn_pages):
+    path = syn_pages[True]
+    page, errors, dialogs, outside = open_page(browser, path, serve_leaflet=False)
+    try:
+        assert errors == [] and dialogs == []
+        assert all("tile" in u or "openstreetmap" in u or "opentopomap" in u for u in outside)
+        check_map(page, path.read_text(encoding="utf-8"))
+    finally:
+        page.close()
+
+
+def test_injection_payloads_inert(browser, tmp_path, syn_pages):
+    benign_scripts = syn_pages[True].read_text(encoding="utf-8").count("<script")
+    course = load_course(evil_course(tmp_path / "src"))
+    path = tmp_path / "evil.html"
+    path.write_text(race_page(course, offline=True).html, encoding="utf-8")
+    page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    try:
+        assert errors == [] and dialogs == []
+        assert page.locator("img[src='x'], img[onerror]").count() == 0
+        # as many <script> elements as on a benign page: none injected
+        assert page.locator("script").count() == benign_scripts
+        # the texts are shown as written
+        assert f"Race {EVIL}" in page.title()
+        assert PAYLOADS[0] in page.locator("h1").inner_text()
+        page.locator(".leaflet-marker-icon.ck-cp").first.click()
+        pop = page.locator(".leaflet-popup-content")
+        pop.wait_for()
+        assert PAYLOADS[2] in pop.inner_text()
+        assert (
+            page.locator(".leaflet-popup-content img, .leaflet-popup-content script").count() == 0
+        )
+        page.wait_for_timeout(200)
+        assert dialogs == []
+    finally:
+        page.close()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("COURSEKIT_SCREENSHOT"), reason="set COURSEKIT_SCREENSHOT=1 to rewrite it"
+)
+def test_screenshot_haut_120(browser, tmp_path):
+    build_roadbook(ROOT / "courses" / "haut" / "haut-120.toml", tmp_path, offline=True)
+    path = tmp_path / "haut-120.html"
+    page, errors, _dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    try:
+        assert errors == []
+        from PIL import Image
+
+        shot = tmp_path / "shot.png"
+        page.screenshot(path=str(shot), full_page=True)
+        # a 128-colour palette keeps the README image small (< 400 kB)
+        out = ROOT / "docs" / "roadbook.png"
+        Image.open(shot).convert("RGB").quantize(colors=128).save(out, optimize=True)
+        assert out.stat().st_size < 400_000
+        check_map(page, path.read_text(encoding="utf-8"))
+    finally:
+        page.close()
