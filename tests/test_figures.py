@@ -10,7 +10,7 @@ from test_roadbook import make_course
 
 from coursekit.course import load_course
 from coursekit.cutoffs import plan as make_plan
-from coursekit.figures import along_axis, profile_figure, profile_svg
+from coursekit.figures import along_axis, plot_points, profile_figure, profile_svg
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +102,23 @@ def test_bad_suffix_and_failed_write_leave_existing_file(day, tmp_path, monkeypa
         profile_figure(course.profile, tmp_path / "p.png", legs=plan.legs, plan=plan)
     assert (tmp_path / "p.png").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.pdf", "p.png"]
+
+
+def test_plot_points_within_a_quarter_pixel():
+    import shapely
+
+    rng = np.random.default_rng(3)
+    n = 50_000  # a 1 Hz recording's worth
+    x = np.linspace(0.0, 170.0, n)
+    y = 1500 + 800 * np.sin(x / 9.0) + np.cumsum(rng.normal(0, 0.5, n))
+    w, h, span = 1100.0, 360.0, 1.13 * float(np.ptp(y))
+    keep = plot_points(x, y, width_px=w, height_px=h, y_span=span)
+    assert keep[0] == 0 and keep[-1] == n - 1 and np.all(np.diff(keep) > 0)
+    assert keep.size < n / 5
+    px, py = x * w / 170.0, y * h / span
+    line = shapely.LineString(np.column_stack([px[keep], py[keep]]))
+    dev = shapely.distance(shapely.points(px, py), line).max()
+    assert 0.1 < dev <= 0.25 + 1e-9
+    # non-finite values: everything is drawn
+    y[10] = np.nan
+    assert plot_points(x, y, width_px=w, height_px=h, y_span=span).size == n
