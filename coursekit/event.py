@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import HistoryError, PlanError
+from .errors import CourseFileError, HistoryError, PlanError
 
 __all__ = [
     "FieldParams",
@@ -1362,7 +1362,14 @@ def load_event_plan(
 
     ev = load_event(path)
     races, warns = [], []
+    seen: dict[str, object] = {}
     for course in ev.load_courses():
+        if course.name in seen:
+            raise CourseFileError(
+                f"{ev.path}: key 'courses': {course.path.name} and {seen[course.name]} are both "
+                f"named {course.name!r}: expected one name per race (tables are keyed by it)"
+            )
+        seen[course.name] = course.path.name
         p = plan(course, model=model)
         races.append(Race.from_plan(p))
         warns += [f"{course.name}: {w}" for w in p.warnings]

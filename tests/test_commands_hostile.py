@@ -622,7 +622,7 @@ def hostile_event(draw):
     for _ in range(draw(st.integers(0, 2))):
         key = draw(st.sampled_from(["name", "courses", "timezone", "combined", "gpx", "info"]))
         doc[key] = draw(st.sampled_from(HOSTILE + [["a.toml", "a.toml"], ["nope.toml"], [{}]]))
-    b = base_course()
+    b = dict(base_course(), name="Fuzz 13 B")
     if draw(st.booleans()):
         _mutate_course(draw, b)
     opts = draw(
@@ -906,3 +906,16 @@ def test_profile_absurd_elevation_one_line(tmp_path):
     (tmp_path / "t.gpx").write_text(gpx_text(pts))
     res = CliRunner().invoke(cli, ["profile", str(tmp_path / "t.gpx")])
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+
+
+def test_event_races_with_one_name_refused(tmp_path):
+    """Two courses named alike crashed `event --simulate` (IndexError: tables keyed by name)."""
+    (tmp_path / "t.gpx").write_text(gpx_text(base_points()))
+    (tmp_path / "a.toml").write_text(to_toml(base_course()))
+    b = base_course()
+    del b["checkpoints"]
+    (tmp_path / "b.toml").write_text(to_toml(b))
+    (tmp_path / "event.toml").write_text('name = "E"\ncourses = ["a.toml", "b.toml"]\n')
+    res = _cli_ok_or_one_line(["event", str(tmp_path), "--simulate", "3", "--repetitions", "2"])
+    assert res.exit_code == 1
+    assert "b.toml and a.toml are both named 'Fuzz 13'" in res.stderr
