@@ -120,12 +120,20 @@ def _csv(headers: list[str], rows: list[list]) -> str:
 # ---------------------------------------------------------------- profile
 
 
+def _along_total(prof) -> float:
+    """Length measured on the slope (3D), as timing providers publish km [m]."""
+    from .checkpoints import along_course_distance
+
+    return float(along_course_distance(prof)[-1]) if len(prof.track) else 0.0
+
+
 def _profile_record(path: Path, prof, st) -> dict:
     return {
         "file": str(path),
         "name": prof.track.name,
         "points": st.points,
         "distance_m": _num(st.distance_m, 1),
+        "distance_3d_m": _num(_along_total(prof), 1),
         "gain_m": _num(st.gain_m),
         "loss_m": _num(st.loss_m),
         "min_elevation_m": _num(st.min_elevation_m, 1),
@@ -252,7 +260,8 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                 f"{path}" + (f"  ({rec['name']})" if rec["name"] else ""),
                 f"  points        {st.points:,}"
                 + (f" in {rec['segments']} segments" if rec["segments"] > 1 else ""),
-                f"  distance      {st.distance_m / 1000:.2f} km  ({st.distance_method})",
+                f"  distance      {st.distance_m / 1000:.2f} km  ({st.distance_method}); "
+                f"on the slope {rec['distance_3d_m'] / 1000:.2f} km",
                 f"  D+ / D-       {_fmt(st.gain_m)} m / {_fmt(st.loss_m)} m  ({st.gain_method})",
                 f"  altitude      {_fmt(st.min_elevation_m)} to {_fmt(st.max_elevation_m)} m",
                 f"  km-effort     {st.km_effort:.1f}  (ITRA points {st.itra_points})",
