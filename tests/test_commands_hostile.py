@@ -780,17 +780,41 @@ def _writer(tmp_path, rid):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     _, good, bad, suffix = rows[rid]
+    if rid == "roadbook-o":  # writes a folder: pre-fill it with the pages a good run writes
+        probe = tmp_path / "probe"
+        res = CliRunner().invoke(cli, [str(probe) if a == "OUT" else a for a in good])
+        assert res.exit_code == 0, res.output
+        for f in sorted(probe.rglob("*")):
+            if f.is_file():
+                dest = out_dir / f.relative_to(probe)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_text(SENTINEL)
+        sub = lambda args: [str(out_dir) if a == "OUT" else a for a in args]  # noqa: E731
+        return out_dir, sub(good), sub(bad)
     out = out_dir / f"result{suffix}"
     out.write_text(SENTINEL)
     sub = lambda args: [str(out) if a == "OUT" else a for a in args]  # noqa: E731
     return out, sub(good), sub(bad)
 
 
+def _snapshot(out: Path) -> dict:
+    """{relative path: bytes} of the output file, or of every file of an output folder."""
+    if out.is_dir():
+        return {str(f.relative_to(out)): f.read_bytes() for f in out.rglob("*") if f.is_file()}
+    return {out.name: out.read_bytes()}
+
+
 def _assert_untouched(out: Path, res):
     assert res.exit_code == 1, res.output
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
-    err = res.stderr.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("Error: "), res.stderr
+    err = res.stderr.strip().splitlines()  # progress lines may come before the error
+    assert err and err[-1].startswith("Error: "), res.stderr
+    assert sum(ln.startswith("Error: ") for ln in err) == 1 and "Traceback" not in res.stderr
+    if out.is_dir():  # every page kept, nothing added
+        snap = _snapshot(out)
+        assert snap and all(v == SENTINEL.encode() for v in snap.values()), sorted(snap)
+        assert all(not f.name.endswith(".tmp") for f in out.rglob("*")), sorted(snap)
+        return
     assert out.read_text() == SENTINEL
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temp file left
 
@@ -820,6 +844,11 @@ def test_good_run_replaces_output(tmp_path, rid):
     out, good, _bad = _writer(tmp_path, rid)
     res = CliRunner().invoke(cli, good)
     assert res.exit_code == 0, res.output
+    if out.is_dir():
+        snap = _snapshot(out)
+        assert snap and all(v != SENTINEL.encode() for v in snap.values())
+        assert all(not f.name.endswith(".tmp") for f in out.rglob("*"))
+        return
     assert out.read_bytes() != SENTINEL.encode() and out.stat().st_size > 0
     assert [p.name for p in out.parent.iterdir()] == [out.name]
 
