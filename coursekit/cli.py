@@ -42,6 +42,10 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except (OSError, MemoryError, RecursionError) as exc:
             raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # a bug: still one line, never a traceback
+            raise click.ClickException(
+                f"internal error ({type(exc).__name__}: {exc}); please report it with the input"
+            ) from None
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
@@ -739,7 +743,14 @@ def _read_params(path: Path):
 
     from .pace import TRAIL_2024
 
-    text = path.read_text(encoding="utf-8")
+    if not path.is_file():
+        raise ValueError(f"{path}: no such parameter file (or not a regular file)")
+    if path.stat().st_size > 1_000_000:
+        raise ValueError(f"{path}: too large for a parameter file (over 1 MB)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text") from None
     try:
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
@@ -1053,9 +1064,13 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     dark = dark_intervals(
         float(np.mean(prof.track.lat)), float(np.mean(prof.track.lon)), start, course.limit_s
     )
-    params, rms = fit(
-        grid, el, st.finisher, limit_s=course.limit_s, start=start, dark=dark, quantile=quantile
-    )
+    try:
+        params, rms = fit(
+            grid, el, st.finisher, limit_s=course.limit_s, start=start, dark=dark, quantile=quantile
+        )
+    except (CoursekitError, ValueError) as exc:
+        msg = str(exc)
+        raise ValueError(msg if str(times) in msg else f"{times}: {msg}") from None
     fin = st.finisher
     lead = np.nanmin(np.where(fin, el[:, -1], np.nan)) if fin.any() else math.nan
     if math.isfinite(lead):
@@ -1074,10 +1089,13 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 # ---------------- event
 
 
-def _event_duration(text: str) -> float:
+def _event_duration(text: str, option: str = "") -> float:
     from .course import parse_duration
 
-    return parse_duration(text)
+    try:
+        return parse_duration(text)
+    except (CoursekitError, ValueError) as exc:
+        raise ValueError(f"option {option}: {exc}") from None
 
 
 @cli.command()
@@ -1168,8 +1186,8 @@ def event(
     """
     from .event import event_summary, load_event_plan, occupancy_figure, simulate_event
 
-    margin_s = _event_duration(margin)
-    sweep_s = _event_duration(sweep)
+    margin_s = _event_duration(margin, "--margin")
+    sweep_s = _event_duration(sweep, "--sweep")
     ev = load_event_plan(event_path, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m)
     if n_runners:
         total = repetitions * len(ev.races)

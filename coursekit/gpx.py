@@ -26,6 +26,9 @@ from .errors import GPXError
 __all__ = ["Track", "Waypoint", "read_gpx", "parse_time", "write_gpx"]
 
 _HEAD_BYTES = 1 << 16
+MAX_ABS_ELEVATION = 20_000.0
+"""Elevations beyond this [m] are refused: no point on or above the Earth is there, and
+values like 1e308 would make every distance and km-effort infinite."""
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -524,6 +527,8 @@ def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
         raise GPXError(f"{name}: no such file")
     if path.is_dir():
         raise GPXError(f"{name}: is a directory, not a GPX file")
+    if not path.is_file():
+        raise GPXError(f"{name}: not a regular file (a device or a pipe), not a GPX file")
     try:
         with open(path, "rb") as fh:
             head = fh.read(_HEAD_BYTES)
@@ -537,6 +542,13 @@ def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
     track = _read_fast(path, name, max_points)
     if track is None:
         track = _read_lxml(path, name, max_points)
+    bad = np.flatnonzero(np.abs(track.elevation) > MAX_ABS_ELEVATION)
+    if bad.size:
+        i = int(bad[0])
+        raise GPXError(
+            f"{name}: point {i + 1}: elevation {track.elevation[i]:g} m out of range "
+            f"[-{MAX_ABS_ELEVATION:g}, {MAX_ABS_ELEVATION:g}] m"
+        )
     return track
 
 

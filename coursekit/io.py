@@ -31,8 +31,19 @@ def _mode_for(path: Path) -> int:
 def atomic_write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + rename); return the path."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        if path.is_dir():
+            raise IsADirectoryError(f"{path}: is a folder, not a file")
+        # a device or pipe (/dev/stdout, /dev/null, a FIFO): write to it, never replace it
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return path
     folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        msg = f"{path}: cannot write: {folder} is a file, not a folder"
+        raise NotADirectoryError(msg) from None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -1107,6 +1107,11 @@ def splits(profile: Profile, every: float = 1000.0) -> Splits:
     if not every > 0:
         raise ValueError(f"split length must be > 0, got {every}")
     total = profile.total_distance
+    if total / every > 1_000_000:
+        raise ValueError(
+            f"splits of {every:g} m would make over a million rows on {total / 1000:.1f} km: "
+            "choose a longer split"
+        )
     edges = np.arange(0.0, total, every)
     edges = np.append(edges, total)
     if edges.size < 2:

@@ -107,3 +107,29 @@ def test_replaced_file_keeps_its_permissions(tmp_path):
     atomic_write_text(out, "new")
     assert out.read_text() == "new"
     assert out.stat().st_mode & 0o777 == 0o640
+
+
+def test_device_target_is_written_not_replaced(tmp_path):
+    """`-o /dev/null` (or a pipe) must never replace the device by a regular file."""
+    import os
+    import stat
+
+    from coursekit.io import atomic_write_text
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        atomic_write_text(fifo, "hello")
+        assert os.read(fd, 100) == b"hello"
+    finally:
+        os.close(fd)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_parent_is_a_file_is_a_clear_error(tmp_path):
+    from coursekit.io import atomic_write_text
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        atomic_write_text(tmp_path / "f" / "out.gpx", "data")
