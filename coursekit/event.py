@@ -1631,8 +1631,8 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
     ----------
     summary : dict
         From :func:`event_summary` of a simulated event.
-    path : str or Path
-        Output .png or .svg (written atomically).
+    path : str or Path or None
+        Output .png or .svg (written atomically); None returns the SVG bytes.
     stations : sequence of str, optional
         Station names to draw (default: every station with occupancy, except
         start-only rows).
@@ -1663,7 +1663,11 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
         ax.tick_params(labelsize=7)
     fig.tight_layout()
     buf = _io.BytesIO()
-    suffix = Path(path).suffix.lower().lstrip(".") or "png"
-    fig.savefig(buf, format=suffix, dpi=dpi)
+    suffix = (Path(path).suffix.lower().lstrip(".") or "png") if path is not None else "svg"
+    fig.savefig(
+        buf, format=suffix, dpi=dpi, **({"metadata": {"Date": None}} if suffix == "svg" else {})
+    )
     plt.close(fig)
+    if path is None:
+        return buf.getvalue()
     return atomic_write_bytes(path, buf.getvalue())

@@ -328,6 +328,7 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
     ev = plan_event(races, name="event")
     if not ev.stations:
         return ""
+    charts = _occupancy_html(ev)
     tz = None
     if tzname:
         from zoneinfo import ZoneInfo
@@ -350,6 +351,33 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
         '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
         '<th>open</th><th>close</th><th class="l">in the dark</th></tr></thead>\n'
         f"<tbody>{''.join(body)}</tbody></table>\n"
+        f"{charts}"
+    )
+
+
+FIELD_RUNNERS = 200
+"""Runners per race of the illustrative field simulated for the event index's occupancy
+charts: an assumption stated on the page, not a registration figure."""
+
+
+def _occupancy_html(ev) -> str:
+    """Arrivals per hour at the shared stations, from a seeded simulation of the field."""
+    from .event import event_summary, occupancy_figure, simulate_event
+
+    sim = simulate_event(ev, n_runners=FIELD_RUNNERS, repetitions=40, seed=1)
+    summary = event_summary(sim)
+    shared = [s["name"] for s in summary["stations"] if len(s.get("races", ())) > 1]
+    try:
+        svg = occupancy_figure(summary, None, stations=shared or None).decode("utf-8")
+    except ValueError:
+        return ""
+    svg = svg[svg.find("<svg") :]
+    return (
+        "<h2>Aid stations: runners arriving per hour</h2>\n"
+        f'<p class="note">Simulated field of {FIELD_RUNNERS} runners per race (an assumption, '
+        "not a registration figure), pushed through the same pace model as the barriers; "
+        "mean over 40 seeded repetitions. Use it to size food and volunteer shifts.</p>\n"
+        f'<div class="profile">{svg}</div>\n'
     )
 
 
