@@ -288,6 +288,16 @@ def test_haut_index_lists_shared_station_with_window(haut):
     assert _clock(tizi[3], sat) == max(barriers) + timedelta(minutes=30)
 
 
+def test_haut_index_has_occupancy_chart_of_shared_stations(haut):
+    out, _written = haut
+    index = (out / "index.html").read_text(encoding="utf-8")
+    i = index.index("runners arriving per hour")
+    chart = index[i : index.index("</svg>", i)]
+    assert "<svg" in chart and "200 runners per race" in chart
+    assert "Tizi Oussem (HAUT 120, HAUT 80, HAUT 42)" in chart  # a station shared by three races
+    assert "Oukaïmeden (" not in chart  # served by the 120 only: not a shared station
+
+
 def test_folder_of_events(tmp_path):
     src = tmp_path / "src"
     make_event(src / "ev-one", "Event One", ["a", "b"])
