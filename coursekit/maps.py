@@ -436,7 +436,11 @@ _MAP_JS = r"""
   var Full = L.Control.extend({
     options: {position: "topleft"},
     onAdd: function () {
-      var bar = el("div", "leaflet-bar ck-fullscreen"), a = el("a", null, "\u26F6");
+      var bar = el("div", "leaflet-bar ck-fullscreen"), a = el("a");
+      a.innerHTML = '<svg width="16" height="16" viewBox="0 0 16 16" ' +
+        'style="vertical-align:middle">' +
+        '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#000" ' +
+        'stroke-width="2"/></svg>';
       a.href = "#"; a.title = "Full screen"; a.setAttribute("role", "button");
       L.DomEvent.disableClickPropagation(bar);
       L.DomEvent.on(a, "click", function (e) {

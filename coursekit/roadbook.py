@@ -364,11 +364,17 @@ def _occupancy_html(ev) -> str:
     """Arrivals per hour at the shared stations, from a seeded simulation of the field."""
     from .event import event_summary, occupancy_figure, simulate_event
 
+    # only stations served by several races: a single race (or an event whose races share
+    # nothing) gets no chart, and no simulation is run for it
+    if not any(len(st.races) > 1 for st in ev.stations):
+        return ""
     sim = simulate_event(ev, n_runners=FIELD_RUNNERS, repetitions=40, seed=1)
     summary = event_summary(sim)
     shared = [s["name"] for s in summary["stations"] if len(s.get("races", ())) > 1]
+    if not shared:
+        return ""
     try:
-        svg = occupancy_figure(summary, None, stations=shared or None).decode("utf-8")
+        svg = occupancy_figure(summary, None, stations=shared).decode("utf-8")
     except ValueError:
         return ""
     svg = svg[svg.find("<svg") :]

@@ -377,3 +377,14 @@ def test_cli_output_is_a_file(tmp_path):
     r = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(tmp_path / "f")])
     assert r.exit_code == 2
     assert (tmp_path / "f").read_text(encoding="utf-8") == "keep"
+
+
+def test_single_race_index_has_no_occupancy_chart(tmp_path):
+    """One race shares no station: no field simulation and no chart (it cost ~2 s on GRR)."""
+    course = make_course(tmp_path / "in")
+    written = build_roadbook(course, tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert tmp_path / "out" / "index.html" in written
+    assert "Aid stations: staffing windows" in index  # the windows table is still there
+    assert "runners arriving per hour" not in index
+    assert "<svg" not in index
