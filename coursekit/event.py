@@ -182,15 +182,6 @@ def normalize_name(name: str) -> str:
     return " ".join(s.split())
 
 
-def _haversine(lat1, lon1, lat2, lon2):
-    """Great-circle distance [m] (R = 6371 km): enough to compare with 200 m."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(lon2) - np.radians(lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6_371_000.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
 def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -> np.ndarray:
     """Label checkpoints that are the same aid station.
 
@@ -243,7 +234,9 @@ def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -
         else:
             first[k] = i
     if n > 1:
-        d = _haversine(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        from .geodesy import distance
+
+        d = distance(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
         ii, jj = np.nonzero(np.triu(d <= radius_m, 1))
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
             union(i, j)

@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "segment_lengths",
+    "distance",
     "cumulative_distance",
     "geodesic_line",
     "LocalProjection",
@@ -80,12 +81,26 @@ def segment_lengths(lat, lon) -> np.ndarray:
     lon = np.asarray(lon, dtype=np.float64)
     if lat.size < 2:
         return np.zeros(0)
-    x, y, z = _ecef(lat, lon)
-    c = np.sqrt(np.diff(x) ** 2 + np.diff(y) ** 2 + np.diff(z) ** 2)
+    return distance(lat[:-1], lon[:-1], lat[1:], lon[1:])
+
+
+def distance(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Ellipsoidal (WGS84) distance between points, with numpy broadcasting [m].
+
+    Same method as :func:`segment_lengths` (3-D chord + arc correction below
+    20 km, Karney's algorithm via PROJ beyond); e.g. a matrix of pairwise
+    distances from ``lat[:, None], lon[:, None], lat[None, :], lon[None, :]``.
+    """
+    la1, lo1, la2, lo2 = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in (lat1, lon1, lat2, lon2))
+    )
+    x1, y1, z1 = _ecef(la1, lo1)
+    x2, y2, z2 = _ecef(la2, lo2)
+    c = np.sqrt((x2 - x1) ** 2 + (y2 - y1) ** 2 + (z2 - z1) ** 2)
     dist = c * (1.0 + c * c / (24.0 * _R1 * _R1))
-    far = np.flatnonzero(~(c < _CHORD_MAX))  # also NaN input, left to PROJ
-    if far.size:
-        _, _, d = _geod().inv(lon[far], lat[far], lon[far + 1], lat[far + 1])
+    far = ~(c < _CHORD_MAX)  # also NaN input, left to PROJ
+    if far.any():
+        _, _, d = _geod().inv(lo1[far], la1[far], lo2[far], la2[far])
         dist[far] = d
     return dist
 

@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coursekit.cli import cli
+from coursekit.course import _TOP_KEYS
 from coursekit.errors import CoursekitError
 
 # ---------------------------------------------------------------- a tiny TOML writer
@@ -187,21 +188,7 @@ HOSTILE = [
     datetime(2024, 6, 1, 6, 0),  # naive
 ]
 
-TOP_KEYS = [
-    "name",
-    "gpx",
-    "start",
-    "limit",
-    "timezone",
-    "scale_to_declared",
-    "schematic",
-    "loop",
-    "gain_threshold",
-    "declared",
-    "checkpoints",
-    "info",
-    "proposed",
-]
+TOP_KEYS = sorted(_TOP_KEYS)  # fuzz every key the loader accepts, from the loader itself
 CP_KEYS = ["name", "km", "lat", "lon", "waypoint", "services", "cutoff", "dwell", "note"]
 DECL_KEYS = ["source", "distance_km", "gain_m", "loss_m", "limit", "note"]
 

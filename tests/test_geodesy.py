@@ -99,3 +99,22 @@ def test_local_projection_round_trip():
     r = np.hypot(x, y)
     ref = [G.Inverse(proj.lat0, proj.lon0, a, b)["s12"] for a, b in zip(lat, lon, strict=True)]
     np.testing.assert_allclose(r, ref, rtol=1e-6, atol=1e-3)
+
+
+def test_pairwise_distance_matches_consecutive_steps_and_karney():
+    """geodesy.distance broadcasts; on consecutive points it equals segment_lengths."""
+    from geographiclib.geodesic import Geodesic
+
+    from coursekit.geodesy import distance, segment_lengths
+
+    lat = np.array([31.1, 31.1005, 31.2, 45.0, -33.9])
+    lon = np.array([-7.9, -7.9003, -7.8, 6.9, 18.4])
+    np.testing.assert_array_equal(
+        distance(lat[:-1], lon[:-1], lat[1:], lon[1:]), segment_lengths(lat, lon)
+    )
+    m = distance(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    assert m.shape == (5, 5) and np.all(np.diag(m) == 0) and np.allclose(m, m.T)
+    for i in range(5):
+        for j in range(5):
+            ref = Geodesic.WGS84.Inverse(lat[i], lon[i], lat[j], lon[j])["s12"]
+            assert abs(m[i, j] - ref) <= 1e-7 * max(ref, 1.0)
