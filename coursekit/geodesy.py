@@ -21,6 +21,8 @@ __all__ = [
     "segment_lengths",
     "distance",
     "cumulative_distance",
+    "ecef",
+    "chord_to_geodesic",
     "geodesic_line",
     "LocalProjection",
     "local_projection",
@@ -50,6 +52,36 @@ def _ecef(lat: np.ndarray, lon: np.ndarray):
     cp = np.cos(phi)
     n = _A / np.sqrt(1.0 - _E2 * sp * sp)
     return n * cp * np.cos(lam), n * cp * np.sin(lam), n * (1.0 - _E2) * sp
+
+
+def ecef(lat, lon) -> np.ndarray:
+    """Earth-centred, Earth-fixed coordinates of points on the WGS84 surface.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Positions [degrees], ``n`` points (the height is taken as 0).
+
+    Returns
+    -------
+    ndarray, shape (3, n)
+        x, y, z [m]. A linear operation on these (e.g. a low-pass filter over
+        a dense track) needs no map projection; :func:`chord_to_geodesic`
+        turns chords between such points back into geodesic lengths.
+    """
+    lat = np.asarray(lat, dtype=np.float64)
+    lon = np.asarray(lon, dtype=np.float64)
+    return np.stack(_ecef(lat, lon))
+
+
+def chord_to_geodesic(chord) -> np.ndarray:
+    """Geodesic length [m] of steps given their straight 3-D chords [m].
+
+    ``c (1 + c^2 / (24 R^2))``: within 1e-7 relative of Karney's geodesic for
+    chords under 20 km (see :func:`segment_lengths`); not meant for longer ones.
+    """
+    c = np.asarray(chord, dtype=np.float64)
+    return c * (1.0 + c * c / (24.0 * _R1 * _R1))
 
 
 def segment_lengths(lat, lon) -> np.ndarray:
@@ -97,7 +129,7 @@ def distance(lat1, lon1, lat2, lon2) -> np.ndarray:
     x1, y1, z1 = _ecef(la1, lo1)
     x2, y2, z2 = _ecef(la2, lo2)
     c = np.sqrt((x2 - x1) ** 2 + (y2 - y1) ** 2 + (z2 - z1) ** 2)
-    dist = c * (1.0 + c * c / (24.0 * _R1 * _R1))
+    dist = chord_to_geodesic(c)
     far = ~(c < _CHORD_MAX)  # also NaN input, left to PROJ
     if far.any():
         _, _, d = _geod().inv(lo1[far], la1[far], lo2[far], la2[far])

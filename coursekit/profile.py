@@ -692,28 +692,35 @@ _CUTOFF_REF_STEP_M = 2.25  # step per sample [m] for which _CUTOFF_AT_1M holds
 _CUTOFF_SPEED_EXP = 1.0  # fc proportional to step: a cut-off fixed in cycles per metre
 
 
-def _xy_jitter(x: np.ndarray, y: np.ndarray) -> float:
-    """Per-axis point jitter [m] from the median 2-D second difference (Rayleigh / sqrt 6)."""
-    d2 = np.hypot(np.diff(x, 2), np.diff(y, 2))
-    if d2.size < 10:
+def _point_jitter(p: np.ndarray) -> float:
+    """Per-axis horizontal jitter [m] from the median length of the second differences of
+    points ``p`` (shape (k, n), k = 2 or 3 Cartesian axes; Rayleigh scale / sqrt 6).
+
+    On Earth-centred coordinates of surface points the second differences lie in the
+    local horizontal plane (the curvature adds ~step^2/R, micrometres), so 3 axes give
+    the same figure as 2 projected ones.
+    """
+    if p.shape[1] < 12:
         return 0.0
+    d2 = np.sqrt((np.diff(p, 2, axis=1) ** 2).sum(axis=0))
     return float(np.median(d2) / np.sqrt(2.0 * np.log(2.0)) / np.sqrt(6.0))
 
 
 def _zero_phase_lowpass(v: np.ndarray, fc: float) -> np.ndarray:
     """Zero-phase low-pass with gain 1 / (1 + (f/fc)^4), the response of a 2nd-order
-    Butterworth run forward and backward, applied by FFT (numpy only: no scipy.signal
-    import on the command line's path). Ends are padded by odd reflection over 4/fc samples
-    so the trend continues smoothly and the ends are not pulled.
+    Butterworth run forward and backward, applied by FFT along the last axis (numpy
+    only: no scipy.signal import on the command line's path). Ends are padded by odd
+    reflection over 4/fc samples so the trend continues smoothly and the ends are not
+    pulled.
     """
-    n = v.size
+    n = v.shape[-1]
     pad = min(int(np.ceil(4.0 / fc)), n - 1)
-    left = 2 * v[0] - v[pad:0:-1]
-    right = 2 * v[-1] - v[-2 : -pad - 2 : -1]
-    w = np.concatenate([left, v, right])
-    f = np.fft.rfftfreq(w.size)
-    out = np.fft.irfft(np.fft.rfft(w) / (1.0 + (f / fc) ** 4), n=w.size)
-    return out[pad : pad + n]
+    left = 2 * v[..., :1] - v[..., pad:0:-1]
+    right = 2 * v[..., -1:] - v[..., -2 : -pad - 2 : -1]
+    w = np.concatenate([left, v, right], axis=-1)
+    f = np.fft.rfftfreq(w.shape[-1])
+    out = np.fft.irfft(np.fft.rfft(w, axis=-1) / (1.0 + (f / fc) ** 4), n=w.shape[-1], axis=-1)
+    return out[..., pad : pad + n]
 
 
 def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
@@ -744,12 +751,14 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     about 1 s apart. Only dense tracks are filtered, so route-planner tracks
     keep their exact ellipsoidal length.
 
-    On dense tracks the positions are projected on a local azimuthal
-    equidistant plane; the point jitter :math:`j` [m per axis] is estimated
-    from the median length of the 2-D second differences
+    On dense tracks the positions are taken as Earth-centred Cartesian
+    coordinates (:func:`coursekit.geodesy.ecef`; the filter is linear, so no
+    map projection is needed); the point jitter :math:`j` [m per axis] is
+    estimated from the median length of the second differences, which lie in
+    the local horizontal plane
     (:math:`|\\Delta^2 p|` is Rayleigh-distributed with scale
     :math:`\\sqrt 6 j` for white jitter). If :math:`j < 0.25` m the track is
-    left as is. Otherwise x and y are low-pass filtered over the point index
+    left as is. Otherwise the coordinates are low-pass filtered over the point index
     with the zero-phase response :math:`1/(1 + (f/f_c)^4)` (a 2nd-order
     Butterworth run forward and backward [1]_, applied by FFT with odd
     reflection at the ends),
@@ -760,8 +769,9 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     :math:`f_c \\leftarrow f_c\\, \\tilde u / 2.25` (clipped to 0.01-0.5),
     where :math:`\\tilde u` [m] is the median step of the first filtered
     track, i.e. a cut-off of :math:`0.062\\, j^{-1/3} / 2.25` cycles per
-    metre, and x and y are filtered again. The filtered points are mapped
-    back to WGS84 and the ellipsoidal steps between them summed.
+    metre, and the coordinates are filtered again. The chords between the
+    filtered points, turned into geodesic lengths
+    (:func:`coursekit.geodesy.chord_to_geodesic`), are summed.
 
     Why this cut-off: jitter that passes the filter inflates the length in
     proportion to :math:`f_c` (its velocity spectrum is flat for
@@ -791,27 +801,28 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     cum = np.concatenate([[0.0], np.cumsum(steps)])
     if method == "raw" or lat.size < 30 or not _is_dense(steps, time):
         return cum, "ellipsoidal"
-    from .geodesy import local_projection
+    from .geodesy import chord_to_geodesic, ecef
 
-    proj = local_projection(lat, lon)
-    x, y = proj.forward(lat, lon)
-    jitter = _xy_jitter(x, y)
+    # Filtering is linear, so it is done on Earth-centred coordinates (relative to the
+    # first point): no map projection, and the filtered steps are chords (see ecef).
+    p = ecef(lat, lon)
+    p -= p[:, :1]
+    jitter = _point_jitter(p)
     if jitter < _JITTER_FREE_M:
         return cum, f"ellipsoidal (dense, jitter {jitter:.2f} m < {_JITTER_FREE_M} m: unfiltered)"
     fc = float(np.clip(_CUTOFF_AT_1M * jitter**_CUTOFF_EXPONENT, 0.03, 0.25))
-    xs = _zero_phase_lowpass(x, fc)
-    ys = _zero_phase_lowpass(y, fc)
+    ps = _zero_phase_lowpass(p, fc)
     speed_how = ""
     if _CUTOFF_SPEED_ADAPT:
-        moving = np.hypot(np.diff(xs), np.diff(ys))
+        moving = np.sqrt((np.diff(ps, axis=1) ** 2).sum(axis=0))
         step = float(np.median(moving)) if moving.size else 0.0
         if step > 0:
             fc = float(np.clip(fc * (step / _CUTOFF_REF_STEP_M) ** _CUTOFF_SPEED_EXP, 0.01, 0.5))
-            xs = _zero_phase_lowpass(x, fc)
-            ys = _zero_phase_lowpass(y, fc)
+            ps = _zero_phase_lowpass(p, fc)
             speed_how = f",step={step:.2f}m"
-    flat, flon = proj.inverse(xs, ys)
-    fsteps = segment_lengths(flat, flon)
+    chords = np.sqrt((np.diff(ps, axis=1) ** 2).sum(axis=0))
+    # a jump longer than 20 km (a glitch) keeps its ellipsoidal length
+    fsteps = np.where(chords < 20_000.0, chord_to_geodesic(chords), steps)
     out = np.concatenate([[0.0], np.cumsum(fsteps)])
     return out, (
         f"ellipsoidal+jitter-filter(butterworth2x2,fc={fc:.3f}/sample,jitter={jitter:.2f}m"
