@@ -21,7 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import gpxcheck  # the fast path's checks (no numpy: can start first)
 from .errors import GPXError
+from .gpxcheck import GiveUp as _GiveUp
+from .gpxcheck import has as _has
+from .gpxcheck import pieces as _pieces
 
 __all__ = ["Track", "Waypoint", "read_gpx", "parse_time", "write_gpx"]
 
@@ -252,28 +256,26 @@ def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
 # way: <trkpt lat=".." lon=".."> then <ele>, <time>, then extensions. For those
 # the fast path reads the file in pieces, checks it is well-formed XML with
 # expat (C, no callbacks after the header) and takes the numbers with one
-# regular expression per piece. Every assumption is checked by counting tags;
+# regular expression per piece. Every assumption is checked by counting tags.
+# The checks (expat over the whole file, tag counts) take about as long as the
+# reading: on big files they run in a forked child process (gpxcheck), in
+# parallel, and the reader compares the counts when both are done;
 # when anything is unusual (comments, CDATA, other attribute order, prefixes,
 # waypoints, routes, entities in values, a bad value) it gives up and the
 # general lxml reader reads the file, so both give the same Track.
 
-_CHUNK = 1 << 22
 _DEBUG = False
 _PT = re.compile(
-    rb'<trkpt\s+lat="([^"<&]*)"\s+lon="([^"<&]*)"\s*>\s*'
-    rb"(?:(<ele>)([^<&]*)</ele>\s*)?(?:<time>([^<&]*)</time>)?"
+    # one literal prefix "<trk" (an alternation at the top would disable re's fast scan)
+    rb'<trk(?:(seg)[\s>/]|pt\s+lat="([^"<&]*)"\s+lon="([^"<&]*)"\s*>\s*'
+    rb"(?:(<ele>)([^<&]*)</ele>\s*)?(?:<time>([^<&]*)</time>)?)"
 )
-# comments/CDATA/DOCTYPE and processing instructions could hide or split tags.
-# (<rtept> needs no check: routes are read only when there is no <trkpt>, and
-# an <ele>/<time> of a route point after the first <trkpt> fails the counts.)
-_BAIL = (b"<!", b"<?")
+# Comments/CDATA/DOCTYPE and processing instructions could hide or split tags: the
+# check refuses them. (<rtept> needs no check: routes are read only when there is no
+# <trkpt>, and an <ele>/<time> of a route point after the first <trkpt> fails the counts.)
 _WPT = re.compile(rb"<wpt[\s>].*?</wpt>", re.DOTALL)
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_XMLDECL = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^<>]*\?>")
-
-
-class _GiveUp(Exception):
-    """The fast path does not handle this file: use the general reader."""
+_XMLDECL = gpxcheck.XMLDECL
 
 
 class _Head:
@@ -367,8 +369,11 @@ def _waypoint(raw: bytes, line: int, name: str) -> Waypoint:
     )
 
 
-def _floats(values: list) -> np.ndarray:
-    a = np.array(values, dtype=np.bytes_).astype(np.float64)
+def _floats(values, keep=None) -> np.ndarray:
+    a = np.array(values, dtype=np.bytes_)
+    if keep is not None:
+        a = a[keep]
+    a = a.astype(np.float64)
     if not np.isfinite(a).all():
         raise _GiveUp
     return a
@@ -379,47 +384,29 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     import xml.parsers.expat
 
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
-    head = _Head(parser)
+    head = _Head(parser)  # the header only (names); the whole file: gpxcheck
+    try:
+        check = gpxcheck.take(path)
+    except OSError as exc:
+        raise GPXError(f"{name}: cannot read ({exc.strerror})") from None
     cols: dict[str, list] = {"lat": [], "lon": [], "ele": [], "time": [], "seg": []}
+    captured: list = []  # per piece: what the expression captured, for the check's counts
     total = 0
     segment = 0
-    first = True
     lines = 0  # newlines before the current piece (for waypoint line numbers)
     waypoints: list[Waypoint] = []
     try:
         with open(path, "rb") as fh:
-            buf = b""
-            while True:
-                chunk = fh.read(_CHUNK)
-                buf += chunk
-                if chunk:
-                    cut = buf.rfind(b"</trkpt>")
-                    if cut < 0:
-                        if len(buf) < 4 * _CHUNK:
-                            continue
-                        cut = buf.rfind(b">")
-                        if cut < 0:
-                            raise _GiveUp
-                        cut += 1
-                    else:
-                        cut += 8
-                    piece, buf = buf[:cut], buf[cut:]
-                else:
-                    piece, buf = buf, b""
-                parser.Parse(piece, not chunk)
-                if first:
-                    first = False
+            for k, (piece, _last) in enumerate(_pieces(fh)):
+                if parser.StartElementHandler is not None:  # until the first <trkpt>
+                    parser.Parse(piece, False)
+                if k == 0:
                     decl = _XMLDECL.match(piece)
-                    scan = piece[decl.end() :] if decl else piece
                     enc = _ENCODING.search(decl.group()) if decl else None
                     if enc and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
                         raise _GiveUp("encoding")
-                else:
-                    scan = piece
-                for b in _BAIL:
-                    if b in scan:
-                        raise _GiveUp(b)
-                if b"<wpt" in piece:
+                own = None  # counts of a piece with waypoints, made here on what is left
+                if _has(piece, b"<wpt"):
                     kept, pos = [], 0
                     for m in _WPT.finditer(piece):
                         line = lines + piece.count(b"\n", 0, m.start()) + 1
@@ -431,52 +418,70 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     piece = b"".join(kept)
                     if b"<wpt" in piece:
                         raise _GiveUp("wpt count")
+                    start = 0 if total else max(piece.find(b"<trkpt"), 0)
+                    own = (
+                        piece.count(b"<trkpt"),
+                        piece.count(b"<ele", start),
+                        piece.count(b"<time", start),
+                        piece.count(b"<trkseg"),
+                    )
                 elif waypoints or total == 0:
                     lines += piece.count(b"\n")
-                parts = piece.split(b"<trkseg")
-                for k, part in enumerate(parts):
-                    if k:
-                        segment += 1
-                    ms = _PT.findall(part)
-                    n = part.count(b"<trkpt")
-                    if n != len(ms):
-                        raise _GiveUp("trkpt count")
-                    start = 0
-                    if total == 0:
-                        if not ms:
-                            continue
-                        start = part.find(b"<trkpt")
-                    la, lo, has_e, e, t = zip(*ms, strict=True) if ms else ((),) * 5
-                    n_ele = len(has_e) - has_e.count(b"")
-                    n_time = len(t) - t.count(b"")
-                    if part.count(b"<ele", start) != n_ele or part.count(b"<time", start) != n_time:
-                        raise _GiveUp("ele/time count")
-                    if not ms:
-                        continue
-                    total += len(ms)
-                    if total > max_points:
-                        raise GPXError(f"{name}: more than {max_points:,} points (refused)")
-                    cols["lat"].append(_floats(la))
-                    cols["lon"].append(_floats(lo))
-                    if n_ele == len(ms) and all(e):
-                        cols["ele"].append(_floats(e))
-                    else:  # some points without <ele> or with an empty one: NaN
-                        ev = np.array([float(x) if x.strip() else math.nan for x in e])
-                        if np.isinf(ev).any():
-                            raise _GiveUp
-                        cols["ele"].append(ev)
-                    cols["time"].append(_parse_times(list(t), name, None))
-                    cols["seg"].append(np.full(len(ms), segment, np.int64))
-                if not chunk:
-                    break
+                ms = _PT.findall(piece)
+                if not ms:
+                    captured.append(((0, 0, 0, 0), own))
+                    continue
+                mark, la, lo, has_e, e, t = zip(*ms, strict=True)
+                n_mark = len(mark) - mark.count(b"")
+                keep = None
+                seg = np.full(len(ms) - n_mark, segment, np.int64)
+                if n_mark:  # <trkseg> boundaries in this piece
+                    is_mark = np.array([bool(x) for x in mark])
+                    keep = ~is_mark
+                    seg = segment + np.cumsum(is_mark)[keep]
+                    segment += n_mark
+                    e = [x for x, m in zip(e, mark, strict=True) if not m]
+                    t = [x for x, m in zip(t, mark, strict=True) if not m]
+                    has_e = [x for x, m in zip(has_e, mark, strict=True) if not m]
+                n = len(e)
+                n_ele = n - has_e.count(b"")
+                n_time = n - t.count(b"")
+                captured.append(((n, n_ele, n_time, n_mark), own))
+                if not n:
+                    continue
+                total += n
+                if total > max_points:
+                    raise GPXError(f"{name}: more than {max_points:,} points (refused)")
+                cols["lat"].append(_floats(la, keep))
+                cols["lon"].append(_floats(lo, keep))
+                if n_ele == n and all(e):
+                    cols["ele"].append(_floats(e))
+                else:  # some points without <ele> or with an empty one: NaN
+                    ev = np.array([float(x) if x.strip() else math.nan for x in e])
+                    if np.isinf(ev).any():
+                        raise _GiveUp
+                    cols["ele"].append(ev)
+                cols["time"].append(_parse_times(list(t), name, None))
+                cols["seg"].append(seg)
+        counts = check.result()
+        if counts is None or len(counts) != len(captured):
+            raise _GiveUp("not well-formed, or comments/CDATA/DOCTYPE/PI")
+        for theirs, (mine, own) in zip(counts, captured, strict=True):
+            if (own or theirs) != mine:
+                raise _GiveUp(f"counts {own or theirs} != captured {mine}")
     except (_GiveUp, xml.parsers.expat.ExpatError, ValueError, LookupError, GPXError) as exc:
+        check.cancel()
         if _DEBUG:
             print(f"fast path gave up on {name}: {exc!r}")
         if isinstance(exc, GPXError) and "points (refused)" in str(exc):
             raise
         return None
     except OSError as exc:
+        check.cancel()
         raise GPXError(f"{name}: cannot read ({exc.strerror})") from None
+    except BaseException:
+        check.cancel()
+        raise
     if total == 0 or head.root != "gpx":
         return None
     # one column at a time, freeing the pieces (peak: the arrays + one column)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coursekit import gpx
+from coursekit import gpx, gpxcheck
 from coursekit.errors import GPXError
 from coursekit.gpx import parse_time, read_gpx, write_gpx
 
@@ -213,7 +213,7 @@ def test_fast_path_is_used_on_regular_files(tmp_path):
 
 def test_fast_path_pieces(tmp_path, monkeypatch):
     """Files longer than one read buffer are cut between points, never inside one."""
-    monkeypatch.setattr(gpx, "_CHUNK", 997)
+    monkeypatch.setattr(gpxcheck, "CHUNK", 997)
     f = tmp_path / "r.gpx"
     f.write_bytes(_regular(400, wpt=True))
     fast = gpx._read_fast(f, str(f), 10**6)
@@ -312,3 +312,59 @@ def test_write_then_read(tmp_path):
     np.testing.assert_array_equal(t.elevation, ele)
     assert t.name == "Course"
     assert t.waypoints[0].name == "CP1" and t.waypoints[0].description == "food"
+
+
+def _segments(n_seg=3, n=40) -> bytes:
+    body = [b'<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>S</name>']
+    for s in range(n_seg):
+        body.append(b"<trkseg>")
+        for i in range(n):
+            body.append(
+                f'<trkpt lat="{45 + (s * n + i) * 1e-4:.7f}" lon="6.1"><ele>{100 + i}</ele>'
+                f"<time>2024-06-01T04:{s:02d}:{i:02d}Z</time></trkpt>\n".encode()
+            )
+        body.append(b"</trkseg>")
+    body.append(b"</trk></gpx>")
+    return b"".join(body)
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forked"])
+@pytest.mark.parametrize("chunk", [997, 1 << 22], ids=["small-pieces", "one-piece"])
+def test_fast_path_checks_in_a_child_process(tmp_path, monkeypatch, fork, chunk):
+    """The whole-file checks give the same answer run in a forked child or in-process,
+    whatever the piece size: same arrays as the general reader, segments included."""
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0 if fork else 1 << 40)
+    monkeypatch.setattr(gpxcheck, "CHUNK", chunk)
+    for data, n_seg in ((_regular(300, wpt=True), 1), (_segments(), 3)):
+        f = tmp_path / "r.gpx"
+        f.write_bytes(data)
+        fast = gpx._read_fast(f, str(f), 10**6)
+        slow = gpx._read_lxml(f, str(f), 10**6)
+        assert fast is not None
+        assert int(fast.segment.max()) + 1 == n_seg
+        for k in ("lat", "lon", "elevation", "time", "segment"):
+            np.testing.assert_array_equal(getattr(fast, k), getattr(slow, k))
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forked"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        (b"<x>1</x></extensions>", b"<x>1</y></extensions>"),  # mismatched tag inside a point
+        (b"<extensions>", b"<!-- c --><extensions>"),  # a comment could hide tags
+        (b"</trkseg></trk></gpx>", b"</trkseg></trk>"),  # truncated
+        (b"<ele>1200</ele>", b"<ele>1200</ele><ele>1</ele>"),  # a second <ele> not captured
+    ],
+    ids=["mismatched", "comment", "truncated", "extra-ele"],
+)
+def test_fast_path_refuses_what_it_cannot_vouch_for(tmp_path, monkeypatch, fork, damage):
+    """Damage in the middle of a file makes the fast path hand over (None); the general
+    reader then reads it or names the problem."""
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0 if fork else 1 << 40)
+    monkeypatch.setattr(gpxcheck, "CHUNK", 997)
+    data = _regular(300)
+    old, new = damage
+    i = data.index(old, len(data) // 2)
+    f = tmp_path / "d.gpx"
+    f.write_bytes(data[:i] + new + data[i + len(old) :])
+    assert gpx._read_fast(f, str(f), 10**6) is None
