@@ -198,6 +198,9 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
         coursekit profile a.gpx b.gpx --format json
         coursekit profile course.gpx --gain-threshold 10 --splits 1 --plot profile.png
     """
+    from .gpxcheck import start
+
+    start(files[0])  # the file's XML check runs in the background while numpy is imported
     from .gpx import read_gpx
     from .profile import course_stats, make_profile, splits
 
@@ -636,8 +639,6 @@ def sketch(places_file, output, spacing):
 
 # ---------------------------------------------------------------- cutoffs
 
-import numpy as np  # noqa: E402  (numpy is light; scipy stays inside the commands)
-
 COURSE_FILE = click.Path(path_type=Path)
 
 
@@ -659,10 +660,14 @@ def _iso(t) -> str:
 
 def _along(legs, track_distance):
     """Along-course (slope) distance of a position given on the track's map distance [m]."""
+    import numpy as np
+
     return float(np.interp(track_distance, legs.distance, legs.along))
 
 
 def _cutoffs_record(p) -> dict:
+    import numpy as np
+
     legs = p.legs
     rows = []
     n = len(legs.names)
@@ -820,6 +825,8 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         coursekit cutoffs course.toml --format json -o cutoffs.json
         coursekit cutoffs course.toml --round 5 --fatigue 0.2
     """
+    import numpy as np
+
     p = _load_plan(course_file, model, round_minutes, fatigue, params_file)
     rec = _cutoffs_record(p)
     if fmt == "json":
@@ -1052,6 +1059,8 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
         coursekit cutoffs course.toml --params pace.toml
     """
     import dataclasses
+
+    import numpy as np
 
     from .cutoffs import _course_tz, course_grid
     from .history import calibrate as fit

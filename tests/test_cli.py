@@ -43,10 +43,11 @@ def test_every_command_is_in_readme(name):
 
 
 def test_cli_import_is_light():
-    """`import coursekit.cli` must not pull folium, matplotlib, scipy or shapely (start-up time)."""
+    """`import coursekit.cli` must not pull numpy, folium, matplotlib, scipy, shapely or pyproj
+    (start-up time; `coursekit profile` starts the GPX check before importing numpy)."""
     code = (
         "import sys, coursekit.cli\n"
-        "heavy = [m for m in ('folium', 'matplotlib', 'scipy', 'shapely', 'pyproj') "
+        "heavy = [m for m in ('numpy', 'folium', 'matplotlib', 'scipy', 'shapely', 'pyproj') "
         "if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
