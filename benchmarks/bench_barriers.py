@@ -10,13 +10,21 @@ the GPX length), nothing is copied into the repository. Printed per race:
 - ``cut%``: share of the actual finishers that the computed barriers would
   have eliminated (passage later than the barrier), and ``pubcut%`` the same
   for the published barriers (a floor: runners were let through);
-- ``lead%``: mean error of the leader ETA against the first passage, % of limit.
+- ``lead%``: mean over the checkpoints (finish included) of the error of the
+  leader ETA against the first runner's actual passage there, in % of that
+  first passage's elapsed time (``leadL%``: the same in % of the limit).
 
 Then the same with leave-one-race-out cross-validation: the two free
 parameters (fatigue, downhill cost) are refitted on the other races by a grid
-search on the benchmark's own metric (barriers rounded as printed; GRR and TDB
-share half a course and are left out together) and the held-out race is
-predicted. The finish is excluded from every mean (equal by construction).
+search (barriers rounded as printed; GRR and TDB share half a course and are
+left out together) and the held-out race is predicted; the leader's fatigue is
+refitted too, on the first passages. The finish is excluded from every
+barrier mean (equal by construction).
+
+The grid point minimises ``err + lam * cut`` (mean over the training races):
+``lam`` weighs a finisher cut against barrier error. ``--lam-table`` prints
+in-sample and leave-one-out results for several ``lam`` (the choice of the
+default, ``LAM``, is a product decision recorded in docs/calibration.md).
 
 Templiers races publish no finish limit: they are evaluated on the course
 truncated at the last published barrier, whose time becomes the limit.
@@ -24,6 +32,7 @@ truncated at the last published barrier, whose time becomes the limit.
 Usage::
 
     python benchmarks/bench_barriers.py [--realdata PATH] [--round MIN] [--no-cv] [--fit]
+        [--lam L] [--lam-table]
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ from coursekit.cutoffs import course_grid, solve
 from coursekit.gpx import read_gpx
 from coursekit.history import backtest as run_backtest
 from coursekit.history import elapsed_matrix, map_columns, read_times
-from coursekit.pace import KME, TRAIL_2024
+from coursekit.pace import KME, TRAIL_2024, PaceParams
 from coursekit.profile import make_profile
 from coursekit.sun import dark_intervals
 
@@ -135,6 +144,10 @@ def load_race(rid: str, realdata: Path = REALDATA) -> dict:
         "dark": dark,
         "elapsed": el,
         "finisher": fin,
+        # first runner's actual passage at each checkpoint [s from start]
+        "first": np.array(
+            [np.nanmin(c) if np.isfinite(c).any() else np.nan for c in el.T], dtype=float
+        ),
         "truncated": last < len(rows) - 1,
     }
 
@@ -155,17 +168,18 @@ def evaluate(race: dict, params, *, round_minutes=15) -> dict:
     err = np.abs(sol.cutoff[m] - pub[m]) / race["limit"]
     bt = run_backtest(race["elapsed"], race["finisher"], sol.cutoff)
     btp = run_backtest(race["elapsed"], race["finisher"], pub)
-    el = race["elapsed"]
-    first = np.nanmin(np.where(np.isfinite(el), el, np.nan), axis=0)
-    ok = np.isfinite(first)
+    first = race["first"]
+    ok = np.isfinite(first) & (first > 0)
     ok[0] = False
-    lead = np.abs(sol.first_arrival[ok] - first[ok]) / race["limit"]
+    dl = np.abs(sol.first_arrival[ok] - first[ok])
     return {
         "err": float(err.mean()) if err.size else np.nan,
         "n": int(m.sum()),
         "cut": bt.finishers_cut / max(bt.finishers, 1),
         "pubcut": btp.finishers_cut / max(btp.finishers, 1),
-        "lead": float(lead.mean()) if lead.size else np.nan,
+        "lead": float(np.mean(dl / first[ok])) if dl.size else np.nan,
+        "leadL": float(np.mean(dl / race["limit"])) if dl.size else np.nan,
+        "lead_finish": float(sol.first_arrival[-1] / first[-1] - 1) if ok[-1] else np.nan,
         "sol": sol,
     }
 
@@ -177,6 +191,12 @@ GRID = {
     "fatigue": np.round(np.arange(0.0, 0.301, 0.02), 3),
     "down": np.arange(0.0, 8.01, 0.5),
 }
+LEADER_GRID = np.round(np.arange(0.0, 0.201, 0.025), 3)
+LAM = 2.0
+"""Weight of the finishers cut against the barrier error in the fit (product decision:
+docs/calibration.md; the smallest tabulated weight whose leave-one-out cut share is
+under the issue's 0.5 %)."""
+LAMS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 def grid_scores(races: list[dict], base=TRAIL_2024, *, round_minutes=15) -> tuple:
@@ -192,30 +212,84 @@ def grid_scores(races: list[dict], base=TRAIL_2024, *, round_minutes=15) -> tupl
     return points, err, cut
 
 
-def fit(races: list[dict], base=TRAIL_2024, *, round_minutes=15, scores=None, train=None) -> tuple:
-    """Fit the free parameters: grid point with the least mean of per-race mean abs. error.
+def fit(
+    races: list[dict],
+    base=TRAIL_2024,
+    *,
+    round_minutes=15,
+    scores=None,
+    train=None,
+    lam: float = LAM,
+) -> tuple:
+    """Fit the free parameters: grid point with the least mean of ``err + lam * cut``.
 
-    ``scores`` from :func:`grid_scores` on ``races``; ``train`` a boolean mask of the races
-    to fit on (default all).
+    ``err`` is a race's mean absolute barrier error and ``cut`` its share of finishers
+    cut (both fractions). ``scores`` from :func:`grid_scores` on ``races``; ``train`` a
+    boolean mask of the races to fit on (default all). Ties go to the first grid point.
     """
-    points, err, _ = (
+    points, err, cut = (
         scores if scores is not None else grid_scores(races, base, round_minutes=round_minutes)
     )
     train = np.ones(err.shape[1], bool) if train is None else np.asarray(train, bool)
-    loss = err[:, train].mean(axis=1)
+    loss = (err[:, train] + lam * cut[:, train]).mean(axis=1)
     i = int(np.argmin(loss))
     f, d = points[i]
     return base.with_(fatigue=float(f), down=float(d)), float(loss[i])
 
 
-def fit_leader(races: list[dict]) -> float:
-    """Leader finish / limit: median over races of the first finisher's time."""
-    vals = []
-    for r in races:
-        el = r["elapsed"][:, -1]
-        if np.isfinite(el).any() and not r["truncated"]:
-            vals.append(np.nanmin(el) / r["limit"])
-    return float(np.median(vals)) if vals else TRAIL_2024.leader_fraction
+def fit_leader(races: list[dict], base=TRAIL_2024, *, round_minutes=15) -> PaceParams:
+    """Leader parameters fitted on the first runners' actual passages.
+
+    ``leader_fraction``: median over the full (not truncated) races of the first
+    finisher's time / limit. ``leader_fatigue``: grid point (``LEADER_GRID``) with the
+    least mean relative error of the leader ETA at every checkpoint, the fraction fixed.
+    """
+    vals = [r["first"][-1] / r["limit"] for r in races if not r["truncated"]]
+    vals = [v for v in vals if np.isfinite(v)]
+    frac = float(np.median(vals)) if vals else base.leader_fraction
+    p = base.with_(leader_fraction=round(frac, 3))
+    losses = []
+    for lf in LEADER_GRID:
+        q = p.with_(leader_fatigue=float(lf))
+        losses.append(np.mean([evaluate(r, q, round_minutes=round_minutes)["lead"] for r in races]))
+    return p.with_(leader_fatigue=float(LEADER_GRID[int(np.argmin(losses))]))
+
+
+def _row(label, ev, extra=""):
+    return (
+        f"{label:32s} {ev['n']:3d} {100 * ev['err']:6.2f} {100 * ev['base']:6.2f} "
+        f"{100 * ev['cut']:6.2f} {100 * ev['bcut']:6.2f} {100 * ev['pubcut']:7.2f} "
+        f"{100 * ev['lead']:6.1f} {100 * ev['leadL']:6.2f} {100 * ev['lead_finish']:+7.1f}" + extra
+    )
+
+
+HDR = (
+    f"{'race':32s} {'n':>3s} {'err%':>6s} {'base%':>6s} {'cut%':>6s} {'bcut%':>6s} "
+    f"{'pubcut%':>7s} {'lead%':>6s} {'leadL%':>6s} {'leadfin':>7s}"
+)
+
+
+def _mean_row(label, evs):
+    keys = ("err", "base", "cut", "bcut", "pubcut", "lead", "leadL")
+    m = {k: float(np.nanmean([e[k] for e in evs])) for k in keys}
+    return (
+        f"{label:32s} {'':3s} {100 * m['err']:6.2f} {100 * m['base']:6.2f} "
+        f"{100 * m['cut']:6.2f} {100 * m['bcut']:6.2f} {100 * m['pubcut']:7.2f} "
+        f"{100 * m['lead']:6.1f} {100 * m['leadL']:6.2f}"
+    )
+
+
+def _full_eval(race, p, round_minutes):
+    ev = evaluate(race, p, round_minutes=round_minutes)
+    bl = evaluate(race, KME, round_minutes=round_minutes)
+    ev["base"], ev["bcut"] = bl["err"], bl["cut"]
+    return ev
+
+
+def _folds(races):
+    for j, r in enumerate(races):
+        g = GROUPS.get(r["id"], r["id"])
+        yield j, r, np.array([GROUPS.get(x["id"], x["id"]) != g for x in races])
 
 
 def main(argv=None):
@@ -224,63 +298,78 @@ def main(argv=None):
     ap.add_argument("--round", type=float, default=15, dest="round_minutes")
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--fit", action="store_true", help="print the parameters fitted on all races")
+    ap.add_argument("--lam", type=float, default=LAM, help="weight of the cut share in the fit")
+    ap.add_argument(
+        "--lam-table", action="store_true", help="in-sample and leave-one-out results per lam"
+    )
     a = ap.parse_args(argv)
     if not (a.realdata / "index.json").is_file():
         print(f"real data not found at {a.realdata}", file=sys.stderr)
         return 1
+    rnd = a.round_minutes
     t = time.perf_counter()
     races = [load_race(r, a.realdata) for r in FULL + PARTIAL]
     print(f"loaded {len(races)} races in {time.perf_counter() - t:.1f} s")
-    print(f"model: {TRAIL_2024.describe()}  round {a.round_minutes:g} min\n")
-    hdr = f"{'race':28s} {'n':>3s} {'err%':>6s} {'base%':>6s} {'cut%':>6s} {'bcut%':>6s} "
-    hdr += f"{'pubcut%':>7s} {'lead%':>6s}"
-    print(hdr)
-    tot = []
+    print(f"model: {TRAIL_2024.describe()}  round {rnd:g} min\n")
+    print(HDR)
+    evs = []
     for r in races:
-        ev = evaluate(r, TRAIL_2024, round_minutes=a.round_minutes)
-        bl = evaluate(r, KME, round_minutes=a.round_minutes)
-        tot.append((ev["err"], bl["err"], ev["cut"]))
-        print(
-            f"{r['id'] + (' (trunc)' if r['truncated'] else ''):28s} {ev['n']:3d} "
-            f"{100 * ev['err']:6.2f} {100 * bl['err']:6.2f} {100 * ev['cut']:6.2f} "
-            f"{100 * bl['cut']:6.2f} {100 * ev['pubcut']:7.2f} {100 * ev['lead']:6.2f}"
-        )
-    arr = np.array(tot)
-    print(
-        f"{'mean':28s} {'':3s} {100 * arr[:, 0].mean():6.2f} {100 * arr[:, 1].mean():6.2f} "
-        f"{100 * arr[:, 2].mean():6.2f}"
-    )
+        ev = _full_eval(r, TRAIL_2024, rnd)
+        evs.append(ev)
+        print(_row(r["id"] + (" (trunc)" if r["truncated"] else ""), ev))
+    print(_mean_row("mean", evs))
     scores = None
-    if a.fit or not a.no_cv:
+    if a.fit or a.lam_table or not a.no_cv:
         t1 = time.perf_counter()
-        scores = grid_scores(races, round_minutes=a.round_minutes)
+        scores = grid_scores(races, round_minutes=rnd)
         print(f"\ngrid of {len(scores[0])} parameter sets in {time.perf_counter() - t1:.0f} s")
     if a.fit:
-        p, f = fit(races, scores=scores)
-        print(f"\nfitted on all races: {p.describe()}  (mean err {100 * f:.2f} %)")
-        print(f"leader fraction (median first finish / limit): {fit_leader(races):.3f}")
-    if not a.no_cv:
-        print("\nleave-one-race-out (fatigue, down refitted without the race):")
-        print(f"{'held out':28s} {'err%':>6s} {'base%':>6s} {'cut%':>6s}  fitted")
-        cv = []
-        for r in races:
-            g = GROUPS.get(r["id"], r["id"])
-            mask = [GROUPS.get(x["id"], x["id"]) != g for x in races]
-            train = [x for x, k in zip(races, mask, strict=True) if k]
-            p, _ = fit(races, scores=scores, train=mask)
-            p = p.with_(leader_fraction=fit_leader(train))
-            ev = evaluate(r, p, round_minutes=a.round_minutes)
-            bl = evaluate(r, KME, round_minutes=a.round_minutes)
-            cv.append((ev["err"], bl["err"], ev["cut"]))
-            print(
-                f"{r['id']:28s} {100 * ev['err']:6.2f} {100 * bl['err']:6.2f} "
-                f"{100 * ev['cut']:6.2f}  fatigue={p.fatigue:g} down={p.down:g}"
-            )
-        cva = np.array(cv)
+        p, f = fit(races, scores=scores, lam=a.lam)
+        p = fit_leader(races, p, round_minutes=rnd)
+        print(f"\nfitted on all races (lam {a.lam:g}): {p.describe()}  (mean loss {100 * f:.2f} %)")
+    if a.lam_table:
+        print("\nin-sample and leave-one-race-out per lam (err% / cut%, mean over races):")
         print(
-            f"{'mean':28s} {100 * cva[:, 0].mean():6.2f} {100 * cva[:, 1].mean():6.2f} "
-            f"{100 * cva[:, 2].mean():6.2f}"
+            f"{'lam':>5s} {'in err':>7s} {'in cut':>7s} {'loo err':>8s} {'loo cut':>8s}"
+            "  in-sample fit"
         )
+        for lam in LAMS:
+            p, _ = fit(races, scores=scores, lam=lam)
+            ins = [evaluate(r, p, round_minutes=rnd) for r in races]
+            loo = []
+            for j, _r, mask in _folds(races):
+                q, _ = fit(races, scores=scores, train=mask, lam=lam)
+                loo.append(
+                    (
+                        scores[1][scores[0].index((q.fatigue, q.down)), j],
+                        scores[2][scores[0].index((q.fatigue, q.down)), j],
+                    )
+                )
+            loo = np.array(loo)
+            print(
+                f"{lam:5g} {100 * np.mean([e['err'] for e in ins]):7.2f} "
+                f"{100 * np.mean([e['cut'] for e in ins]):7.2f} {100 * loo[:, 0].mean():8.2f} "
+                f"{100 * loo[:, 1].mean():8.2f}  fatigue={p.fatigue:g} down={p.down:g}"
+            )
+    if not a.no_cv:
+        print(
+            f"\nleave-one-race-out (lam {a.lam:g}; fatigue, down, leader refitted "
+            "without the race):"
+        )
+        print(HDR + "  fitted")
+        cv = []
+        for _j, r, mask in _folds(races):
+            train = [x for x, k in zip(races, mask, strict=True) if k]
+            p, _ = fit(races, scores=scores, train=mask, lam=a.lam)
+            p = fit_leader(train, p, round_minutes=rnd)
+            ev = _full_eval(r, p, rnd)
+            cv.append(ev)
+            extra = (
+                f"  fatigue={p.fatigue:g} down={p.down:g} "
+                f"leader={p.leader_fraction:g}/{p.leader_fatigue:g}"
+            )
+            print(_row(r["id"], ev, extra))
+        print(_mean_row("mean", cv))
     print(f"\ntotal {time.perf_counter() - t:.1f} s")
     return 0
 

@@ -240,10 +240,12 @@ def test_cli_cutoffs_text_and_errors(course_file, tmp_path):
 
 
 def test_realdata_grr_barriers_close_to_published(realdata):
-    """Diagonale des Fous 2024 from the realdata GPX: mean error well under the baseline."""
+    """Diagonale des Fous 2024 from the realdata GPX: mean error well under the baseline,
+    and the default barriers cut no more actual finishers than the published ones."""
     import csv
 
     from coursekit.gpx import read_gpx
+    from coursekit.history import backtest, elapsed_matrix, map_columns, read_times
     from coursekit.profile import make_profile
 
     prof = make_profile(read_gpx(realdata / "grr_2024.gpx"))
@@ -268,8 +270,14 @@ def test_realdata_grr_barriers_close_to_published(realdata):
     m = np.isfinite(pub)
     m[0] = m[-1] = False
     err = {}
+    cut = {}
+    st = read_times(realdata / "grr_2024_times.csv")
+    mapping, _ = map_columns([r["short_name"] for r in rows], st.columns)
+    el = elapsed_matrix(st, mapping)
     for name, p in (("trail", TRAIL_2024), ("kme", KME)):
         sol = solve(g, limit_s=limit, params=p, start=start, dark=dark, round_minutes=15)
         err[name] = np.mean(np.abs(sol.cutoff[m] - pub[m])) / limit
-    assert err["trail"] < 0.02
-    assert err["trail"] < err["kme"] / 3
+        cut[name] = backtest(el, st.finisher, sol.cutoff).finishers_cut
+    cut["published"] = backtest(el, st.finisher, pub).finishers_cut
+    assert err["trail"] < err["kme"] / 2
+    assert cut["trail"] <= cut["published"]
