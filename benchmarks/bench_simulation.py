@@ -184,7 +184,7 @@ def fit_fatigue(source: dict, median_elapsed: np.ndarray) -> float:
     """
     ok = np.isfinite(median_elapsed) & (median_elapsed > 0)
     best = (np.inf, TRAIL_2024.fatigue)
-    for f in np.round(np.arange(0.0, 0.401, 0.02), 3):
+    for f in np.round(np.arange(0.0, 1.001, 0.02), 3):
         ref, _, _ = pace_reference(source, float(median_elapsed[-1]), f)
         e = float(np.mean(np.log(median_elapsed[ok] / ref[ok]) ** 2))
         best = min(best, (e, float(f)))
@@ -269,19 +269,32 @@ def main(quick: bool = False):
     print("== fit_field on each race (finish share, withdrawals, ability spread, leg noise, ...)")
     print(
         f"{'race':26s} {'finish':>6s} {'dnf':>5s} {'spread':>6s} {'sigma':>6s} "
-        f"{'fatigue':>7s} {'kappa':>6s} {'mu':>6s}"
+        f"{'fatigue':>7s} {'kappa':>6s} {'mu':>6s} {'h0':>6s} {'gamma':>6s} {'skew':>5s}"
     )
     for rid in ids:
         rc = races[rid]
-        f = fit_field(rc["elapsed"], rc["status"], leg_effort=rc["kme"], source=rid)
+        f = fit_field(
+            rc["elapsed"], rc["status"], leg_effort=rc["kme"], cutoff_elapsed=rc["cut"], source=rid
+        )
         fits[rid] = f
         p = f.params
         print(
             f"{rid:26s} {p.finish_share:6.3f} {p.dnf_share:5.3f} {p.spread:6.3f} "
-            f"{p.leg_sigma:6.3f} {p.fatigue:7.2f} {p.dnf_ability:6.2f} {f.ability_mean:6.3f}"
+            f"{p.leg_sigma:6.3f} {p.fatigue:7.2f} {p.dnf_ability:6.2f} {f.ability_mean:6.3f} "
+            f"{p.behind_hazard:6.3f} {p.behind_slope:6.1f} {p.skew:5.2f}"
             + (f"  ({'; '.join(f.notes)})" if f.notes else "")
         )
-    keys = ("spread", "leg_sigma", "fatigue", "dnf_share", "dnf_ability", "finish_share")
+    keys = (
+        "spread",
+        "leg_sigma",
+        "fatigue",
+        "dnf_share",
+        "dnf_ability",
+        "finish_share",
+        "behind_hazard",
+        "behind_slope",
+        "skew",
+    )
     med = {k: float(np.median([getattr(fits[i].params, k) for i in ids])) for k in keys}
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))
     print()
@@ -368,19 +381,25 @@ def main(quick: bool = False):
             f"[{fslo:.3f}-{fshi:.3f}]; withdrawn actual {obs['withdrawn'].sum()}, "
             f"simulated {sim.withdrawn.sum(axis=1).mean():.0f}"
         )
-        summary.append((target, ok_q, sum(inside), len(bars), float(np.nanmax(mx))))
+        within = int(np.sum(err[:, use] <= 0.10))
+        summary.append(
+            (target, ok_q, sum(inside), len(bars), float(np.nanmax(mx)), within, int(3 * use.sum()))
+        )
     print()
     nq = sum(s[1] for s in summary)
     nb = sum(s[2] for s in summary)
     tb = sum(s[3] for s in summary)
+    nw = sum(s[5] for s in summary)
+    tw = sum(s[6] for s in summary)
     print(
-        f"== summary: percentiles within 10 % on {nq}/{len(summary)} races; "
+        f"== summary: percentiles within 10 % on {nq}/{len(summary)} races "
+        f"({nw}/{tw} = {100 * nw / tw:.0f} % of (checkpoint, percentile) cells); "
         f"eliminations inside the band at {nb}/{tb} barriers"
     )
-    for t, ok, a, b, m in summary:
+    for t, ok, a, b, m, w, tw_ in summary:
         print(
             f"   {t:26s} worst percentile error {100 * m:5.1f} %  {'ok' if ok else 'MISSED'}; "
-            f"barriers {a}/{b}"
+            f"cells within 10 % {w}/{tw_}; barriers {a}/{b}"
         )
 
 

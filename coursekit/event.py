@@ -87,6 +87,16 @@ class FieldParams:
     each leg, higher for slower runners when :math:`\\kappa > 0`; a runner
     withdraws at the checkpoint ending the leg.
 
+    Runners behind the pace of the next barrier withdraw before it (most real
+    runners who cannot make a barrier stop at an aid station instead of being
+    timed out): at a checkpoint ``k`` reached at :math:`t_{ik}`, the runner's
+    projected arrival at the next barrier ``b`` is
+    :math:`t_{ik} R_b / R_k` (:math:`R` the reference runner's arrivals) and its
+    ratio to the barrier is :math:`q_{ik} = t_{ik} R_b / (R_k T_b)`; the runner
+    withdraws there with the extra hazard :math:`h_0 q_{ik}^{\\gamma}`
+    (probability :math:`1 - e^{-h}` with the km-effort hazard of the leg). A
+    runner is eliminated only by a barrier they reach late.
+
     Attributes
     ----------
     spread : float
@@ -103,6 +113,19 @@ class FieldParams:
     finish_share : float
         Default share of starters who finish [-] (used to place :math:`\\mu`
         when neither a share nor :math:`\\mu` is given).
+    behind_hazard : float
+        :math:`h_0`, withdrawal hazard at a checkpoint of a runner projected
+        exactly at the next barrier [-] (0: nobody anticipates a barrier).
+    behind_slope : float
+        :math:`\\gamma`, how fast that hazard grows with the projected
+        lateness [-] (per unit of log ratio to the barrier).
+    skew : float
+        :math:`\\lambda`, shape of the ability distribution (Box-Cox of the
+        time multiplier): :math:`\\theta_i = \\mu + \\ln(1 + \\lambda s z_i) / \\lambda`
+        (0: log-normal, :math:`\\theta_i = \\mu + s z_i`; 1: time multipliers
+        normal). Real fields have a long fast tail and a short slow tail in log
+        time (:math:`\\lambda \\approx 1`): the slowest runners who would not make
+        the barriers mostly do not start.
     source : str
         Where the numbers come from.
     """
@@ -113,6 +136,9 @@ class FieldParams:
     dnf_share: float = 0.15
     dnf_ability: float = 0.6
     finish_share: float = 0.78
+    behind_hazard: float = 0.0
+    behind_slope: float = 25.0
+    skew: float = 0.0
     source: str = "default"
 
     def __post_init__(self):
@@ -123,6 +149,9 @@ class FieldParams:
             ("dnf_share", 0.0, 0.95),
             ("dnf_ability", -3.0, 3.0),
             ("finish_share", 0.0, 1.0),
+            ("behind_hazard", 0.0, 100.0),
+            ("behind_slope", 0.0, 200.0),
+            ("skew", -3.0, 3.0),
         ):
             v = getattr(self, key)
             if not (lo <= v <= hi) or not math.isfinite(v):
@@ -131,11 +160,14 @@ class FieldParams:
 
 DEFAULT_FIELD = FieldParams(
     spread=0.21,
-    leg_sigma=0.075,
-    fatigue=0.5,
-    dnf_share=0.14,
-    dnf_ability=0.45,
+    leg_sigma=0.073,
+    fatigue=0.52,
+    dnf_share=0.042,
+    dnf_ability=-0.63,
     finish_share=0.78,
+    behind_hazard=0.11,
+    behind_slope=20.0,
+    skew=0.66,
     source="fit_field medians over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024; "
     "finish share of a mountain ultra",
 )
@@ -144,9 +176,15 @@ times of ../shared/realdata (Grand Raid Réunion 2024: Diagonale, Mascareignes,
 Trail de Bourbon, Métis Trail; Templiers 2023 and 2024: GTT, Endurance,
 Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
 
-- ``spread`` 0.21 (per race 0.18-0.26), ``leg_sigma`` 0.075 (0.067-0.125),
-  ``fatigue`` 0.5 (0.38-1.2), ``dnf_share`` 0.14 (0.04-0.27),
-  ``dnf_ability`` 0.45 (0.19-0.74): medians over the ten race-editions;
+- ``spread`` 0.21 (per race 0.17-0.24), ``leg_sigma`` 0.073 (0.067-0.125),
+  ``fatigue`` 0.52 (0.38-1.2), ``skew`` 0.66 (0.31-1.33): medians over the
+  ten race-editions;
+- withdrawals (joint maximum likelihood on the eight race-editions with
+  barriers): ``behind_hazard`` 0.11 (0.06-0.30), ``behind_slope`` 20
+  (6.5-40), ``dnf_share`` 0.042 (0.03-0.12) and ``dnf_ability`` -0.63
+  (-1.15 to -0.14): once runners behind the barriers' pace are accounted
+  for, the remaining withdrawals are rare and slightly *more* frequent among
+  faster runners;
 - ``finish_share`` 0.78: finishers / starters are 0.71 (Diagonale des Fous),
   0.81-0.84 (other Réunion races) and 0.83-0.96 at the Templiers; 0.78 is a
   long mountain ultra. It sets the median ability when the simulation is
@@ -608,6 +646,73 @@ def _dnf_rate(dnf_share: float, kappa: float) -> float:
     return 0.5 * (lo + hi)
 
 
+def _ability(z, spread: float, skew: float):
+    """:math:`g(z) = \\ln(1 + \\lambda s z) / \\lambda` (``s z`` when :math:`\\lambda = 0`).
+
+    The argument of the logarithm is floored at 0.05 (times at most 20x
+    shorter or longer than the median's, reached only far in the tails).
+    """
+    if abs(skew) < 1e-12:
+        return spread * z
+    a = np.maximum((skew * spread) * z, -0.95)
+    return np.log1p(a) / skew
+
+
+def _behind_coef(reference_elapsed, limit_eff) -> np.ndarray:
+    """Per arrival row 1..L: :math:`R_b / (R_k T_b)` for the next barrier ``b > k``, else 0.
+
+    ``reference_elapsed`` has the start row (rows values), ``limit_eff`` the
+    barriers of rows 1..L (inf where none). The finish row gets 0 (nobody
+    withdraws at the finish).
+    """
+    R = np.asarray(reference_elapsed, float)
+    lim = np.asarray(limit_eff, float)
+    L = lim.size
+    coef = np.zeros(L)
+    nxt = math.inf
+    nxt_row = -1
+    for k in range(L - 1, -1, -1):  # k = leg index, arrival row k + 1
+        if k < L - 1 and nxt_row > k and R[k + 1] > 0:
+            coef[k] = R[nxt_row + 1] / (R[k + 1] * nxt)
+        if math.isfinite(lim[k]) and lim[k] > 0:
+            nxt, nxt_row = float(lim[k]), k
+    return coef
+
+
+def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min):
+    """First leg whose checkpoint ends the runner's race by withdrawal (L: none).
+
+    ``arrival`` (L, runners) [s], legs first; cumulative hazard per runner
+    ``base * cfrac`` plus the behind-the-barrier hazard ``h0 q^gamma`` summed
+    over the checkpoints (terms with ``q <= q_min`` are negligible and
+    skipped); the runner withdraws where it first reaches ``x`` (an Exp(1)
+    draw). A loop over legs of vector operations (faster than 2-D passes).
+    """
+    L, m = arrival.shape
+    base = np.asarray(base, np.float32)
+    x = np.asarray(x, np.float32)
+    H = np.zeros(m, np.float32)
+    out = np.full(m, L, dtype=np.int64)
+    prev = 0.0
+    lh0, g, qm = np.float32(math.log(h0)), np.float32(gamma), np.float32(q_min)
+    for k in range(L):
+        H += base * np.float32(cfrac[k] - prev)
+        prev = cfrac[k]
+        if coef[k] > 0:
+            q = np.asarray(arrival[k], np.float32) * np.float32(coef[k])
+            near = q > qm
+            np.maximum(q, qm, out=q)
+            np.log(q, out=q)
+            q *= g
+            q += lh0
+            np.exp(q, out=q)
+            q *= near
+            H += q
+        hit = (H >= x) & (out == L)
+        out[hit] = k
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class FieldSimulation:
     """Result of :func:`simulate_field` (rows = checkpoints, start first).
@@ -790,6 +895,13 @@ def simulate_field(
     ctot = float(ceff[-1]) if ceff[-1] > 0 else 1.0
     lam = _dnf_rate(params.dnf_share, params.dnf_ability)
     cfrac = ceff / ctot
+    # withdrawal of runners behind the next barrier's pace (see FieldParams)
+    h0, gamma = float(params.behind_hazard), float(params.behind_slope)
+    coef = _behind_coef(np.cumsum(r), limit_eff) if h0 > 0 else np.zeros(L)
+    behind = bool(np.any(coef > 0))
+    # below q_min a checkpoint adds < 1e-4 to the hazard: skipped
+    q_min = (1e-4 / h0) ** (1.0 / gamma) if behind and gamma > 0 else 0.0
+    thr = np.where(coef > 0, q_min / np.where(coef > 0, coef, 1.0), np.inf).astype(np.float32)
 
     # place mu: solve the finish share on a calibration sample (common random numbers)
     if ability_mean is None:
@@ -819,16 +931,22 @@ def simulate_field(
             L,
         )
         keep = dnf_row_c >= L  # finish share = P(no DNF and no barrier)
+        base_c = lam * np.exp(params.dnf_ability * zc)
 
         def fin(mu):
-            theta = (mu + params.spread * zc)[:, None]
+            theta = (mu + _ability(zc, params.spread, params.skew))[:, None]
             t = np.cumsum(r[None, 1:] * np.exp(theta * w[None, :] + nc), axis=1)
-            return float(np.mean(keep & ~np.any(t > limit_eff[None, :], axis=1)))
+            ok = ~np.any(t > limit_eff[None, :], axis=1)
+            if behind:
+                ok &= _withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min) >= L
+            else:
+                ok &= keep
+            return float(np.mean(ok))
 
         lo, hi = -3.0, 3.0
         if fin(lo) < share:
             raise ValueError(f"finish_share {share} not reachable even with very fast runners")
-        for _ in range(50):
+        for _ in range(24):  # 6 / 2**24: 4e-7 on mu
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if fin(mid) >= share else (lo, mid)
         mu = 0.5 * (lo + hi)
@@ -859,7 +977,7 @@ def simulate_field(
     while done < repetitions:
         c = min(chunk, repetitions - done)
         z = rng.standard_normal((c, n_runners), dtype=np.float32)
-        theta = (mu + params.spread * z).astype(np.float32)
+        theta = (mu + _ability(z, params.spread, params.skew)).astype(np.float32)
         # layout (repetition, leg, runner): leg slices contiguous, cumsum adds rows
         t = rng.standard_normal((c, L, n_runners), dtype=np.float32)
         t *= np.float32(params.leg_sigma)
@@ -872,12 +990,25 @@ def simulate_field(
         over = t > lim[:, None]
         first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
         del over
-        if lam > 0:
+        if lam > 0 or behind:
             x = rng.standard_exponential((c, n_runners), dtype=np.float32)
+        if lam > 0:
             hz = lam * np.exp(params.dnf_ability * z.astype(np.float64))
             dnf_row = np.minimum(np.searchsorted(cfrac, x / hz), L)  # hazard reaches x
         else:
+            hz = np.zeros((c, n_runners))
             dnf_row = np.full((c, n_runners), L)
+        if behind:  # runners near a barrier's pace at some checkpoint: full hazard
+            near = t > thr[:, None]
+            ri, ni = np.nonzero(near.any(axis=1))
+            del near
+            if ri.size:
+                sub = np.empty((L, ri.size), np.float32)
+                for k in range(L):
+                    sub[k] = t[ri, k, ni]
+                dnf_row[ri, ni] = _withdraw_leg(
+                    sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min
+                )
         elim = first_over <= dnf_row
         stop = np.minimum(first_over, dnf_row)
         rep_off = (np.arange(c) * rows)[:, None]
@@ -1112,8 +1243,105 @@ def _robust_sd(x):
     return 0.5 * float(q84 - q16)
 
 
+def _fit_ability(th):
+    """(median, spread, skew) of log time multipliers by least squares on 25 quantiles.
+
+    Quantiles 2 %..98 % of ``th`` against :math:`\\mu + g(\\Phi^{-1}(p))`
+    (:func:`_ability`); the spread is the slope of ``g`` at the median.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import ndtri
+
+    p = np.linspace(0.02, 0.98, 25)
+    zq = ndtri(p)
+    qt = np.quantile(th, p)
+    mu0, s0 = float(np.median(th)), max(_robust_sd(th), 0.02)
+
+    def loss(u):
+        mu, ls, lam = u
+        return float(np.sum((qt - mu - _ability(zq, math.exp(ls), lam)) ** 2))
+
+    res = minimize(
+        loss,
+        x0=[mu0, math.log(s0), 0.5],
+        method="L-BFGS-B",
+        bounds=[(mu0 - 1, mu0 + 1), (math.log(0.01), math.log(2.0)), (-3.0, 3.0)],
+    )
+    mu, ls, lam = (float(v) for v in res.x)
+    return mu, math.exp(ls), lam
+
+
+def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
+    """Maximum likelihood of (dnf_share, kappa, behind_hazard, behind_slope) on passages.
+
+    Every passage of a runner at a checkpoint before the finish (not late at
+    its own barrier) is a Bernoulli trial: the runner withdraws there (last
+    row reached, status neither finisher nor out of time) with probability
+    :math:`1 - \\exp(-\\Lambda e^{\\kappa z_i} \\Delta c_{ij} - h_0 q_{ij}^{\\gamma})`
+    (:class:`FieldParams`; :math:`\\Delta c` the effort fraction run since the
+    runner's previous passage, :math:`z_i` the normal score of the runner's
+    rank at checkpoint ``j1`` or, for those who stopped before, at their last
+    checkpoint).
+    """
+    from scipy.optimize import minimize
+    from scipy.special import ndtri
+
+    n, rows = E.shape
+    fin_row = np.isfinite(E)
+    last = np.where(fin_row.any(axis=1), rows - 1 - np.argmax(fin_row[:, ::-1], axis=1), 0)
+    with np.errstate(all="ignore"):
+        xr = np.log(E[:, j1] / R[j1])
+        xl = np.log(E[np.arange(n), last] / np.where(R[last] > 0, R[last], np.nan))
+    xa = np.where(np.isfinite(xr), xr, xl)
+    ok = np.isfinite(xa)
+    z = np.zeros(n)
+    ranks = np.argsort(np.argsort(xa[ok]))
+    z[ok] = ndtri((ranks + 0.5) / max(ok.sum(), 1))
+    dc, q, y, zz = [], [], [], []
+    prev = np.zeros(n)
+    for j in range(1, rows - 1):
+        here = fin_row[:, j]
+        late = here & np.isfinite(cut[j]) & (E[:, j] > cut[j])
+        use = here & ~late
+        dc.append(cfrac[j] - prev[use])
+        q.append(E[use, j] * coefR[j - 1])
+        y.append(dnf[use] & (last[use] == j))
+        zz.append(z[use])
+        prev = np.where(here, cfrac[j], prev)
+    dc, q, y, zz = (np.concatenate(a) for a in (dc, q, y, zz))
+    y = y.astype(bool)
+    lq = np.log(np.where(q > 0, q, 1.0))
+    has_q = q > 0
+
+    def nll(u):
+        lam, kap, lh0, gam = u
+        H = np.exp(lam + kap * zz) * dc + np.where(has_q, np.exp(lh0 + gam * lq), 0.0)
+        H = np.maximum(H, 1e-300)
+        return float(-np.sum(np.log(-np.expm1(-H[y]))) + np.sum(H[~y]))
+
+    lam0 = math.log(max(_dnf_rate(max(float(dnf.mean()), 1e-3), 0.5), 1e-6))
+    res = minimize(
+        nll,
+        x0=[lam0, 0.5, math.log(0.2), 20.0],
+        method="L-BFGS-B",
+        bounds=[(-15.0, 5.0), (-3.0, 3.0), (-15.0, math.log(100.0)), (0.0, 200.0)],
+    )
+    lam, kap, lh0, gam = (float(v) for v in res.x)
+    x, wts = np.polynomial.hermite_e.hermegauss(60)
+    wts = wts / wts.sum()
+    share = float(np.sum(wts * (1 - np.exp(-math.exp(lam) * np.exp(kap * x)))))
+    return min(share, 0.95), kap, math.exp(lh0), gam
+
+
 def fit_field(
-    elapsed, status, *, leg_effort, early_fraction: float = 0.3, min_runners: int = 20, source=""
+    elapsed,
+    status,
+    *,
+    leg_effort,
+    cutoff_elapsed=None,
+    early_fraction: float = 0.3,
+    min_runners: int = 20,
+    source="",
 ) -> FieldFit:
     """Calibrate :class:`FieldParams` on the split times of a past race.
 
@@ -1125,6 +1353,11 @@ def fit_field(
         Final status per runner (``FINISHER``, ``OUT_OF_TIME``, others = withdrawal).
     leg_effort : array_like, shape (rows,)
         Km-effort per leg [km].
+    cutoff_elapsed : array_like, shape (rows,), optional
+        The race's barriers [s from start], NaN where none: with barriers
+        before the finish, the withdrawal hazards (``dnf_share``,
+        ``dnf_ability``, ``behind_hazard``, ``behind_slope``) are fitted
+        jointly by maximum likelihood on every passage.
     early_fraction : float, default 0.3
         Effort fraction of the checkpoint on which the ability spread of the
         whole field (finishers and not) is measured.
@@ -1148,9 +1381,12 @@ def fit_field(
     4. ``spread`` and :math:`\\mu`: robust spread and median of
        :math:`x_{ij^*}/W_{j^*}` over every runner passing the checkpoint
        :math:`j^*` nearest ``early_fraction`` (noise variance removed).
-    5. ``dnf_share``: starters neither finisher nor out of time;
-       ``dnf_ability``: :math:`\\kappa` reproducing the mean standard score
-       (rank at an early checkpoint) of those who withdrew.
+    5. Without barriers: ``dnf_share`` is the share of starters neither
+       finisher nor out of time; ``dnf_ability``: :math:`\\kappa` reproducing
+       the mean standard score (rank at an early checkpoint) of those who
+       withdrew. With barriers: joint maximum likelihood of the km-effort and
+       behind-the-barrier hazards on every passage (see :class:`FieldParams`);
+       ``dnf_share`` is then the share the km-effort hazard alone would stop.
     """
     from scipy.special import ndtri
 
@@ -1228,8 +1464,8 @@ def fit_field(
     th = X[:, js] / Wj
     th = th[np.isfinite(th)]
     noise_var = sigma**2 * float(np.sum(r[1 : js + 1] ** 2) / np.sum(r[1 : js + 1]) ** 2) / Wj**2
-    spread = math.sqrt(max(_robust_sd(th) ** 2 - noise_var, 0.02**2))
-    mu = float(np.median(th))
+    mu, spread_all, skew = _fit_ability(th)
+    spread = math.sqrt(max(spread_all**2 - noise_var, 0.02**2))
     # withdrawals
     timed_out = st == _TIMED_OUT
     dnf = ~fin & ~timed_out & (st != _FINISHED)
@@ -1237,25 +1473,33 @@ def fit_field(
     cand1 = [j for j in range(1, rows) if cover[j] >= 0.9 and cfrac[j] >= 0.1]
     j1 = cand1[0] if cand1 else 1
     kappa = 0.0
-    v = E[:, j1]
-    okv = np.isfinite(v)
-    if okv.sum() >= min_runners and dnf[okv].sum() >= 5 and dnf_share > 0:
-        ranks = np.argsort(np.argsort(v[okv]))
-        zs = ndtri((ranks + 0.5) / okv.sum())
-        target = float(zs[dnf[okv]].mean())
-        x, wts = np.polynomial.hermite_e.hermegauss(60)
-        wts = wts / wts.sum()
+    h0, gamma = 0.0, FieldParams.behind_slope
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    coefR = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf))
+    if np.any(coefR > 0) and dnf.sum() >= 5:
+        dnf_share, kappa, h0, gamma = _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1)
+    else:
+        if cutoff_elapsed is not None:
+            notes.append("no barrier before the finish: behind_hazard not fitted (0)")
+        v = E[:, j1]
+        okv = np.isfinite(v)
+        if okv.sum() >= min_runners and dnf[okv].sum() >= 5 and dnf_share > 0:
+            ranks = np.argsort(np.argsort(v[okv]))
+            zs = ndtri((ranks + 0.5) / okv.sum())
+            target = float(zs[dnf[okv]].mean())
+            x, wts = np.polynomial.hermite_e.hermegauss(60)
+            wts = wts / wts.sum()
 
-        def mean_z(k):
-            lam = _dnf_rate(dnf_share, k)
-            p = 1 - np.exp(-lam * np.exp(k * x))
-            return float(np.sum(wts * p * x) / np.sum(wts * p))
+            def mean_z(k):
+                lam = _dnf_rate(dnf_share, k)
+                p = 1 - np.exp(-lam * np.exp(k * x))
+                return float(np.sum(wts * p * x) / np.sum(wts * p))
 
-        lo, hi = -3.0, 3.0
-        for _ in range(50):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if mean_z(mid) < target else (lo, mid)
-        kappa = 0.5 * (lo + hi)
+            lo, hi = -3.0, 3.0
+            for _ in range(50):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if mean_z(mid) < target else (lo, mid)
+            kappa = 0.5 * (lo + hi)
     params = FieldParams(
         spread=float(min(spread, 2.0)),
         leg_sigma=float(min(sigma, 2.0)),
@@ -1263,6 +1507,9 @@ def fit_field(
         dnf_share=float(min(dnf_share, 0.95)),
         dnf_ability=float(kappa),
         finish_share=float(np.clip(fin.mean(), 0.0, 1.0)),
+        behind_hazard=float(min(h0, 100.0)),
+        behind_slope=float(min(gamma, 200.0)),
+        skew=float(skew),
         source=source or "fit_field",
     )
     return FieldFit(

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -407,3 +408,152 @@ def test_pace_weights_reproduce_the_leader_and_refuse_undefined_cases():
     assert pace_weights(ref, bad) is None
     with pytest.raises(ValueError):
         pace_weights(ref, lead[:-1])
+
+
+# ---------------------------------------------------------------- withdrawals near barriers, skew
+
+
+def test_behind_hazard_known_probabilities():
+    # identical runners (no spread, no noise): every runner is at the same ratio q_k to the
+    # next barrier at each checkpoint, so the share withdrawing there is known exactly
+    rows = 6
+    r = np.r_[0.0, np.full(rows - 1, 3600.0)]
+    eff = np.r_[0.0, np.full(rows - 1, 10.0)]
+    cut = np.array([np.nan, np.nan, np.nan, 3 * H * 1.1, np.nan, 5 * H * 1.3])
+    p = FieldParams(
+        spread=0.0, leg_sigma=0.0, fatigue=0.0, dnf_share=0.0, behind_hazard=0.3, behind_slope=15
+    )
+    n, reps, mu = 20_000, 3, 0.05
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        params=p,
+        ability_mean=mu,
+        seed=4,
+    )
+    t = np.exp(mu) * np.cumsum(r)  # every runner's arrivals
+    R = np.cumsum(r)
+    q = {
+        1: t[1] * R[3] / (R[1] * cut[3]),
+        2: t[2] * R[3] / (R[2] * cut[3]),
+        3: t[3] * R[5] / (R[3] * cut[5]),
+        4: t[4] * R[5] / (R[4] * cut[5]),
+    }
+    alive, expect = 1.0, np.zeros(rows)
+    for k in range(1, 5):
+        pk = 1 - math.exp(-0.3 * q[k] ** 15)
+        expect[k] = alive * pk
+        alive *= 1 - pk
+    got = sim.withdrawn.sum(axis=0) / (n * reps)
+    se = np.sqrt(expect * (1 - expect) / (n * reps))
+    assert np.all(np.abs(got - expect) <= 4 * se + 1e-12), (got, expect)
+    assert sim.eliminated.sum() == 0  # nobody is late at a barrier (1.1 and 1.3 x e^0.05)
+    assert got[5] == 0  # nobody withdraws at the finish for being behind
+
+
+def test_behind_hazard_turns_eliminations_into_withdrawals():
+    r, eff, cut = _course(n=12, slack=1.0)
+    cut[[1, 2, 3, 5, 6, 7, 9, 10]] = np.nan  # barriers at rows 4, 8 and the finish
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=5000, repetitions=4, seed=9)
+    base = FieldParams(spread=0.2, leg_sigma=0.08, dnf_share=0.05, dnf_ability=0.0)
+    a = simulate_field(r, params=base, ability_mean=-0.15, **kw)
+    b = simulate_field(
+        r, params=replace(base, behind_hazard=0.5, behind_slope=20), ability_mean=-0.15, **kw
+    )
+    assert b.eliminated.sum() < 0.5 * a.eliminated.sum()
+    assert b.withdrawn.sum() > a.withdrawn.sum()
+    tot = b.finishers + b.eliminated.sum(axis=1) + b.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, 5000)
+
+
+@pytest.mark.parametrize("skew", [0.0, 1.0, -0.5])
+def test_skewed_ability_quantiles(skew):
+    from scipy.special import ndtri
+
+    r = np.r_[0.0, np.full(5, 3600.0)]
+    eff = np.r_[0.0, np.full(5, 10.0)]
+    p = FieldParams(spread=0.2, leg_sigma=0.0, dnf_share=0.0, skew=skew)
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        leg_weights=np.ones(5),
+        n_runners=50_000,
+        repetitions=2,
+        params=p,
+        ability_mean=0.1,
+        seed=3,
+    )
+    levels = np.array([0.1, 0.5, 0.9])
+    z = ndtri(levels)
+    g = 0.2 * z if skew == 0 else np.log1p(skew * 0.2 * z) / skew
+    expect = 5 * 3600.0 * np.exp(0.1 + g)
+    np.testing.assert_allclose(sim.arrival_quantiles[:, -1], expect, rtol=0.005)
+    if skew > 0:  # long fast tail, short slow tail in log time
+        assert np.log(expect[1] / expect[0]) > np.log(expect[2] / expect[1])
+
+
+def _synthetic_history(truth, n=6000, rows=12, seed=0):
+    """Split times and statuses of a field drawn from the model of FieldParams (fatigue 0)."""
+    from coursekit.event import _ability
+
+    rng = np.random.default_rng(seed)
+    r = np.r_[0.0, rng.uniform(2500, 4500, rows - 1)]
+    eff = np.r_[0.0, rng.uniform(5, 12, rows - 1)]
+    R = np.cumsum(r)
+    cut = np.full(rows, np.nan)
+    cut[[3, 6, 9, rows - 1]] = R[[3, 6, 9, rows - 1]] * 1.3
+    z = rng.standard_normal(n)
+    theta = -0.1 + _ability(z, truth.spread, truth.skew)
+    legs = r[1:] * np.exp(theta[:, None] + truth.leg_sigma * rng.standard_normal((n, rows - 1)))
+    E = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    cfrac = np.cumsum(eff) / eff.sum()
+    from coursekit.event import _dnf_rate
+
+    lam = _dnf_rate(truth.dnf_share, truth.dnf_ability)
+    status = np.array(["FINISHER"] * n, dtype=object)
+    alive = np.ones(n, bool)
+    for k in range(1, rows):
+        late = alive & np.isfinite(cut[k]) & (E[:, k] > cut[k])
+        status[late] = "OUT_OF_TIME"
+        E[late, k + 1 :] = np.nan
+        alive &= ~late
+        if k == rows - 1:
+            break
+        b = next(j for j in range(k + 1, rows) if np.isfinite(cut[j]))
+        q = E[:, k] * R[b] / (R[k] * cut[b])
+        h = lam * np.exp(truth.dnf_ability * z) * (cfrac[k] - cfrac[k - 1])
+        h = h + truth.behind_hazard * q**truth.behind_slope
+        quit_ = alive & (rng.random(n) < -np.expm1(-h))
+        status[quit_] = "WITHDRAWN"
+        E[quit_, k + 1 :] = np.nan
+        alive &= ~quit_
+    return E, status.astype(str), eff, cut
+
+
+def test_fit_recovers_withdrawal_hazards_and_skew():
+    truth = FieldParams(
+        spread=0.2,
+        leg_sigma=0.06,
+        fatigue=0.0,
+        dnf_share=0.08,
+        dnf_ability=0.0,
+        behind_hazard=0.25,
+        behind_slope=20.0,
+        skew=0.8,
+    )
+    E, status, eff, cut = _synthetic_history(truth)
+    fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
+    p = fit.params
+    assert (status == "WITHDRAWN").sum() > 300 and (status == "OUT_OF_TIME").sum() > 20
+    assert p.skew == pytest.approx(0.8, abs=0.25)
+    assert p.spread == pytest.approx(0.2, rel=0.15)
+    assert p.leg_sigma == pytest.approx(0.06, rel=0.15)
+    assert p.dnf_share == pytest.approx(0.08, abs=0.02)
+    assert p.dnf_ability == pytest.approx(0.0, abs=0.3)
+    assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
+    assert p.behind_slope == pytest.approx(20.0, rel=0.3)
+    # without the barriers the same split times give no behind-the-barrier hazard
+    assert fit_field(E, status, leg_effort=eff).params.behind_hazard == 0.0
