@@ -17,6 +17,7 @@ import re
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -220,6 +221,10 @@ def _fast_utc_times(texts: list) -> np.ndarray | None:
 
 def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
     """Times as written (str or bytes, None/empty when absent) -> epoch seconds, NaN if absent."""
+    if texts and isinstance(texts[0], bytes) and b"" not in texts:  # the usual case
+        fast = _fast_utc_times(texts)
+        if fast is not None:
+            return fast
     out = np.full(len(texts), np.nan)
     present = [i for i, t in enumerate(texts) if t]
     if not present:
@@ -370,10 +375,10 @@ def _waypoint(raw: bytes, line: int, name: str) -> Waypoint:
 
 
 def _floats(values, keep=None) -> np.ndarray:
-    a = np.array(values, dtype=np.bytes_)
+    """Numbers as written (bytes) -> float64, only where ``keep`` (bool array) is true."""
     if keep is not None:
-        a = a[keep]
-    a = a.astype(np.float64)
+        values = list(compress(values, keep))
+    a = np.fromiter(map(float, values), np.float64, len(values))
     if not np.isfinite(a).all():
         raise _GiveUp
     return a
