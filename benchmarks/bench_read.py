@@ -10,7 +10,15 @@ b. whole processes: ``coursekit profile FILE --format json`` against
    ``python -c "import gpxpy; ..."`` doing the same gpxpy calls (what a user
    waits for, imports included);
 c. peak memory (``ru_maxrss`` of a child process) of ``coursekit profile`` on a
-   1,000,000-point file (goal <= 500 MB).
+   1,000,000-point file (goal <= 500 MB). ``ru_maxrss`` of children is the
+   largest process, not a sum: the XML check that ``coursekit profile`` forks
+   (``coursekit.gpxcheck``, started before numpy is imported) holds one
+   4-16 MB piece on top of the ~25 MB interpreter it shares with its parent,
+   so add ~40 MB for the two together.
+
+On a machine where other jobs keep the cores busy, the forked check cannot run
+in parallel and both ratios drop (measured 9.0x and 9.4x with two other
+single-core jobs running); run it on a quiet machine.
 
 Usage::
 
