@@ -557,3 +557,33 @@ def test_fit_recovers_withdrawal_hazards_and_skew():
     assert p.behind_slope == pytest.approx(20.0, rel=0.3)
     # without the barriers the same split times give no behind-the-barrier hazard
     assert fit_field(E, status, leg_effort=eff).params.behind_hazard == 0.0
+
+
+def test_fit_withdrawals_on_real_split_times(realdata, realdata_index):
+    # Grand Trail des Templiers 2024: barriers at 4 checkpoints (start offset correct in 2024)
+    rid = "templiers_gtt_2024"
+    e = next(x for x in realdata_index["editions"] if x["id"] == rid)
+    with (realdata / e["files"]["checkpoints"]).open(encoding="utf-8") as fh:
+        cps = list(csv.DictReader(fh))
+    E, st = _read_split_times(realdata / e["files"]["times"], [c["short_name"] for c in cps])
+    start = dt.datetime.fromisoformat(e["start"])
+    cut = np.array(
+        [
+            (dt.datetime.fromisoformat(c["cutoff"]) - start).total_seconds()
+            if j and c["cutoff"]
+            else np.nan
+            for j, c in enumerate(cps)
+        ]
+    )
+    dist = np.array([float(c["distance_m"]) for c in cps])
+    gain = np.array([float(c["elevation_gain_m"]) for c in cps])
+    kme = np.diff(dist, prepend=0) / 1000 + np.diff(gain, prepend=0) / 100
+    with_b = fit_field(E, st, leg_effort=kme, cutoff_elapsed=cut).params
+    without = fit_field(E, st, leg_effort=kme).params
+    # runners behind the barriers' pace withdraw: the hazard is there and takes part of
+    # the withdrawals from the km-effort hazard
+    assert 0.02 < with_b.behind_hazard < 2.0
+    assert with_b.behind_slope > 3.0
+    assert with_b.dnf_share < without.dnf_share
+    # long fast tail, short slow tail of the log times
+    assert with_b.skew > 0.3
