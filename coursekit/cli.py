@@ -1449,7 +1449,12 @@ def map_command(target, output, offline, grade):
     courses = [load_course(p) for p in paths]
     plans = [make_plan(c) for c in courses]
     m = maps.event_map(courses, plans=plans, grade=grade)
-    title = courses[0].name if len(courses) == 1 else events[0][0]
+    if len(courses) == 1:
+        title = courses[0].name
+    elif len(events) == 1:
+        title = events[0][0]
+    else:  # a folder of events: name them all, not only the first
+        title = " · ".join(name for name, *_ in events)
     maps.write_map(output, m, title=title, offline=offline)
     click.echo(f"wrote {output}", err=True)
 

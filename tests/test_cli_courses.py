@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import tomllib
 from pathlib import Path
 
 import gpxpy
@@ -107,3 +110,14 @@ def test_sketch_command(tmp_path):
     r = run("sketch", MINI, "-o", out)
     assert r.exit_code == 1
     assert "must not look like a course file" in r.output
+
+
+def test_map_of_a_folder_of_events_names_every_event(tmp_path):
+    """`coursekit map courses/` draws every event's races: its title names them all."""
+    root = Path(__file__).resolve().parent.parent / "courses"
+    names = [tomllib.loads(p.read_text())["name"] for p in sorted(root.glob("*/event.toml"))]
+    out = tmp_path / "m.html"
+    result = CliRunner().invoke(cli, ["map", str(root), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    title = re.search(r"<title>(.*?)</title>", out.read_text()).group(1)
+    assert len(names) >= 2 and all(html.escape(n) in title for n in names)
