@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["profile_figure", "profile_svg", "along_axis", "plot_points"]
+__all__ = ["profile_figure", "profile_svg", "outline_svg", "along_axis", "plot_points"]
 
 _BLUE = "#0072B2"  # Okabe-Ito
 _ORANGE = "#E69F00"
@@ -150,6 +150,102 @@ def _render(fig, fmt: str) -> bytes:
         fig.savefig(buf, format=fmt, metadata=meta)
     plt.close(fig)
     return buf.getvalue()
+
+
+def _nice_length(x: float) -> float:
+    """The largest 1, 2 or 5 x 10^k not above ``x``."""
+    k = 10.0 ** np.floor(np.log10(x))
+    return float(max(m * k for m in (1.0, 2.0, 5.0) if m * k <= x))
+
+
+def _draw_outline(profile, *, legs=None, width=7.0):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from .geodesy import local_projection
+
+    lat, lon = profile.track.lat, profile.track.lon
+    proj = local_projection(lat, lon)
+    x, y = proj.forward(lat, lon)
+    span = max(float(np.nanmax(x) - np.nanmin(x)), float(np.nanmax(y) - np.nanmin(y)), 100.0)
+    # the figure takes the course's shape (north up), within 0.6-1.3 of its width
+    ratio = (float(np.nanmax(y) - np.nanmin(y)) + 0.15 * span) / span
+    height = width * float(np.clip(ratio, 0.6, 1.3))
+    fig, ax = plt.subplots(figsize=(width, height), dpi=100)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y, dist = x[ok], y[ok], np.asarray(profile.distance, float)[ok]
+    # a point per ~0.25 px of the figure is all it can show (Douglas-Peucker)
+    import shapely
+
+    line = shapely.linestrings(np.column_stack([x, y, np.arange(x.size, dtype=float)]))
+    tol = 0.25 * span / (min(width, height) * 100)
+    kept = shapely.get_coordinates(
+        shapely.simplify(line, tol, preserve_topology=False), include_z=True
+    )[:, 2]
+    keep = np.unique(np.concatenate([[0, x.size - 1], np.rint(kept).astype(np.int64)]))
+    ax.plot(x[keep], y[keep], color=_BLUE, linewidth=1.6, solid_capstyle="round")
+    ax.plot(x[0], y[0], marker="o", color="#009E73", markersize=8, zorder=5, label="start")
+    ax.plot(x[-1], y[-1], marker="s", color="#000000", markersize=7, zorder=5, label="finish")
+    if legs is not None:
+        d = np.asarray(legs.distance, float)
+        cx = np.interp(d, dist, x)
+        cy = np.interp(d, dist, y)
+        for i, name in enumerate(legs.names):
+            if i == 0 or i == len(legs.names) - 1:
+                continue
+            ax.plot(
+                cx[i],
+                cy[i],
+                marker="v",
+                color=_ORANGE,
+                markeredgecolor="#000000",
+                markersize=7,
+                zorder=6,
+            )
+            label = str(name)
+            if len(label) > _MAX_LABEL:
+                label = label[: _MAX_LABEL - 1] + "\u2026"
+            along = float(getattr(legs, "along", legs.distance)[i]) / 1000.0
+            ax.annotate(
+                f"{i}. {label} (km {along:.1f})",
+                (cx[i], cy[i]),
+                xytext=(6, 4),
+                textcoords="offset points",
+                fontsize=7,
+                annotation_clip=False,
+                parse_math=False,
+            )
+    bar = _nice_length(span / 4)
+    x0 = float(np.min(x))
+    y0 = float(np.min(y)) - 0.06 * span
+    ax.plot([x0, x0 + bar], [y0, y0], color="#000000", linewidth=2)
+    ax.text(x0 + bar / 2, y0, f"{bar / 1000:g} km", ha="center", va="bottom", fontsize=7)
+    ax.annotate(
+        "N",
+        xy=(0.97, 0.97),
+        xytext=(0.97, 0.88),
+        xycoords="axes fraction",
+        ha="center",
+        fontsize=8,
+        arrowprops={"arrowstyle": "-|>", "color": "#000000"},
+    )
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_axis_off()
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def outline_svg(profile, *, legs=None) -> str:
+    """A static map of the course (for print: no tiles), as an SVG document (text).
+
+    The track on a local azimuthal equidistant projection (north up, equal
+    scale on both axes), start and finish, numbered checkpoints with their km,
+    a scale bar. Byte-identical between runs.
+    """
+    return _render(_draw_outline(profile, legs=legs), "svg").decode("utf-8")
 
 
 def profile_svg(profile, *, legs=None, plan=None, title=None) -> str:

@@ -46,6 +46,8 @@ h2 { font-size: 1.2rem; margin: 1.6rem 0 .5rem; border-bottom: 2px solid var(--a
 .mapbox { height: 520px; border: 1px solid var(--line); }
 .mapbox > div { height: 100%; }
 .profile svg { width: 100%; height: auto; }
+.printmap { display: none; }
+.printmap svg { width: 100%; height: auto; max-height: 180mm; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; text-align: right;
          vertical-align: top; }
@@ -61,6 +63,7 @@ nav a { margin-right: 1rem; }
   @page { size: A4; margin: 12mm; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   .mapbox { display: none; }
+  .printmap { display: block; break-inside: avoid; }
   .noprint { display: none; }
   h2 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -145,7 +148,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         HTML of a navigation line (links to the event index), already escaped.
     """
     from . import maps
-    from .figures import profile_svg
+    from .figures import outline_svg, profile_svg
     from .profile import itra_points, km_effort
 
     if plan is None:
@@ -164,6 +167,8 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     parts = maps.map_parts(m, offline=offline)
     svg = profile_svg(prof, legs=legs, plan=plan)
     svg = svg[svg.find("<svg") :]  # drop the XML prolog and doctype for inlining
+    outline = outline_svg(prof, legs=legs)
+    outline = outline[outline.find("<svg") :]
     start_local = course.start.astimezone(tz) if tz is not None else course.start
     proposed = (
         [p for p in course.info.get("proposed", []) if isinstance(p, dict)]
@@ -231,6 +236,11 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     out.append(
         '<p class="note noprint">Map tiles © OpenTopoMap / OpenStreetMap contributors; '
         "they need a network connection, the course and checkpoints do not.</p>\n"
+    )
+    out.append(
+        '<div class="printmap"><h2>Map</h2>\n'
+        '<p class="note">Static map for print: the course line, start, finish and numbered '
+        f"checkpoints (no background map).</p>\n{outline}</div>\n"
     )
     out.append(f'<h2>Profile</h2>\n<div class="profile">{svg}</div>\n')
     out.append("<h2>Checkpoints, barriers and opening times</h2>\n")

@@ -10,7 +10,7 @@ from test_roadbook import make_course
 
 from coursekit.course import load_course
 from coursekit.cutoffs import plan as make_plan
-from coursekit.figures import along_axis, plot_points, profile_figure, profile_svg
+from coursekit.figures import along_axis, outline_svg, plot_points, profile_figure, profile_svg
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +122,16 @@ def test_plot_points_within_a_quarter_pixel():
     # non-finite values: everything is drawn
     y[10] = np.nan
     assert plot_points(x, y, width_px=w, height_px=h, y_span=span).size == n
+
+
+def test_outline_map_for_print(day):
+    """The static map: numbered checkpoints with their km, deterministic, north up."""
+    course, plan = day
+    svg = outline_svg(course.profile, legs=plan.legs)
+    assert svg == outline_svg(course.profile, legs=plan.legs)
+    legs = plan.legs
+    inner = range(1, len(legs.names) - 1)
+    assert len(inner) >= 2
+    for i in inner:
+        assert f"<!-- {i}. {legs.names[i]} (km {legs.along[i] / 1000:.1f}) -->" in svg
+    assert "<!-- N -->" in svg and " km -->" in svg  # north arrow and scale bar

@@ -183,6 +183,11 @@ def test_print_css(syn_page):
     assert "@page" in page.html
     assert "break-inside: avoid" in page.html
     assert "display: table-header-group" in page.html
+    # the interactive map is hidden on paper; a static map (SVG) is shown there instead
+    assert ".mapbox { display: none; }" in page.html
+    assert ".printmap { display: block;" in page.html
+    block = page.html[page.html.index('<div class="printmap">') :]
+    assert block.index("<svg") < block.index("</div>")
 
 
 def test_stats_come_from_the_full_track(tmp_path):
