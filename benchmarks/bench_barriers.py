@@ -48,11 +48,11 @@ from pathlib import Path
 
 import numpy as np
 
-from coursekit.cutoffs import course_grid, solve
+from coursekit.cutoffs import course_effort, course_grid, solve
 from coursekit.gpx import read_gpx
 from coursekit.history import backtest as run_backtest
 from coursekit.history import elapsed_matrix, map_columns, read_times
-from coursekit.pace import KME, TRAIL_2024, PaceParams
+from coursekit.pace import KME, TRAIL_2024, PaceParams, leader_time
 from coursekit.profile import make_profile
 from coursekit.sun import dark_intervals
 
@@ -172,6 +172,7 @@ def evaluate(race: dict, params, *, round_minutes=15) -> dict:
     ok = np.isfinite(first) & (first > 0)
     ok[0] = False
     dl = np.abs(sol.first_arrival[ok] - first[ok])
+    opens = sol.opens if sol.opens is not None else sol.first_arrival
     return {
         "err": float(err.mean()) if err.size else np.nan,
         "n": int(m.sum()),
@@ -180,6 +181,12 @@ def evaluate(race: dict, params, *, round_minutes=15) -> dict:
         "lead": float(np.mean(dl / first[ok])) if dl.size else np.nan,
         "leadL": float(np.mean(dl / race["limit"])) if dl.size else np.nan,
         "lead_finish": float(sol.first_arrival[-1] / first[-1] - 1) if ok[-1] else np.nan,
+        # signed leader error per checkpoint (finish included) in fraction of the first passage
+        "lead_cp": (sol.first_arrival - first) / np.where(ok, first, np.nan),
+        # share of checkpoints where the leader ETA / the station opening is later than the
+        # first runner's actual passage (the dangerous direction: the station not yet open)
+        "late": float(np.mean(sol.first_arrival[ok] > first[ok])) if dl.size else np.nan,
+        "olate": float(np.mean(opens[ok] > first[ok])) if dl.size else np.nan,
         "sol": sol,
     }
 
@@ -192,6 +199,7 @@ GRID = {
     "down": np.arange(0.0, 8.01, 0.5),
 }
 LEADER_GRID = np.round(np.arange(0.0, 0.201, 0.025), 3)
+WEIGHT_GRID = np.round(np.arange(0.0, 1.001, 0.1), 2)
 LAM = 2.0
 """Weight of the finishers cut against the barrier error in the fit (product decision:
 docs/calibration.md; the smallest tabulated weight whose leave-one-out cut share is
@@ -237,17 +245,48 @@ def fit(
     return base.with_(fatigue=float(f), down=float(d)), float(loss[i])
 
 
-def fit_leader(races: list[dict], base=TRAIL_2024, *, round_minutes=15) -> PaceParams:
+def _leader_finish_data(races):
+    """Limit [s], course km-effort [km] and first runner's time at the course end [s]."""
+    lim = np.array([r["limit"] for r in races])
+    k = np.array([course_effort(r["grid"]) for r in races])
+    t = np.array([r["first"][-1] for r in races])
+    ok = np.isfinite(t) & (t > 0)
+    return lim[ok], k[ok], t[ok]
+
+
+def fit_leader_finish(races: list[dict], base=TRAIL_2024, *, weight=None) -> PaceParams:
+    """Leader finish model (:func:`coursekit.pace.leader_time`) fitted on the first runners.
+
+    ``leader_fraction`` and ``leader_speed``: geometric means over the races of the first
+    runner's time / limit and of the course's km-effort / that time (each estimate
+    unbiased in logarithm). ``leader_weight``: grid point of ``WEIGHT_GRID`` with the least
+    mean absolute log error of the finish time if ``weight`` is ``"fit"``, else ``weight``
+    (default: the base's, 0.5 in the default model: not fitted). Templiers races,
+    truncated at their last published barrier, count as races ending there.
+    """
+    lim, k, t = _leader_finish_data(races)
+    weight = base.leader_weight if weight is None else weight
+    frac = float(np.exp(np.mean(np.log(t / lim))))
+    speed = float(np.exp(np.mean(np.log(1000.0 * k / t))))
+    if weight == "fit":
+        errs = [
+            np.mean(np.abs(np.log(leader_time(lim, k, fraction=frac, speed=speed, weight=w) / t)))
+            for w in WEIGHT_GRID
+        ]
+        weight = float(WEIGHT_GRID[int(np.argmin(errs))])
+    return base.with_(
+        leader_fraction=round(frac, 4), leader_speed=round(speed, 3), leader_weight=weight
+    )
+
+
+def fit_leader(races: list[dict], base=TRAIL_2024, *, round_minutes=15, weight=None) -> PaceParams:
     """Leader parameters fitted on the first runners' actual passages.
 
-    ``leader_fraction``: median over the full (not truncated) races of the first
-    finisher's time / limit. ``leader_fatigue``: grid point (``LEADER_GRID``) with the
-    least mean relative error of the leader ETA at every checkpoint, the fraction fixed.
+    The finish model by :func:`fit_leader_finish`; then ``leader_fatigue``: grid point
+    (``LEADER_GRID``) with the least mean relative error of the leader ETA at every
+    checkpoint, the finish model fixed. ``leader_margin`` is not fitted (a policy).
     """
-    vals = [r["first"][-1] / r["limit"] for r in races if not r["truncated"]]
-    vals = [v for v in vals if np.isfinite(v)]
-    frac = float(np.median(vals)) if vals else base.leader_fraction
-    p = base.with_(leader_fraction=round(frac, 3))
+    p = fit_leader_finish(races, base, weight=weight)
     losses = []
     for lf in LEADER_GRID:
         q = p.with_(leader_fatigue=float(lf))
@@ -259,24 +298,58 @@ def _row(label, ev, extra=""):
     return (
         f"{label:32s} {ev['n']:3d} {100 * ev['err']:6.2f} {100 * ev['base']:6.2f} "
         f"{100 * ev['cut']:6.2f} {100 * ev['bcut']:6.2f} {100 * ev['pubcut']:7.2f} "
-        f"{100 * ev['lead']:6.1f} {100 * ev['leadL']:6.2f} {100 * ev['lead_finish']:+7.1f}" + extra
+        f"{100 * ev['lead']:6.1f} {100 * ev['leadL']:6.2f} {100 * ev['lead_finish']:+7.1f} "
+        f"{100 * ev['late']:5.0f} {100 * ev['olate']:5.0f}" + extra
     )
 
 
 HDR = (
     f"{'race':32s} {'n':>3s} {'err%':>6s} {'base%':>6s} {'cut%':>6s} {'bcut%':>6s} "
-    f"{'pubcut%':>7s} {'lead%':>6s} {'leadL%':>6s} {'leadfin':>7s}"
+    f"{'pubcut%':>7s} {'lead%':>6s} {'leadL%':>6s} {'leadfin':>7s} {'late%':>5s} {'olate%':>5s}"
 )
 
 
 def _mean_row(label, evs):
-    keys = ("err", "base", "cut", "bcut", "pubcut", "lead", "leadL")
+    keys = ("err", "base", "cut", "bcut", "pubcut", "lead", "leadL", "late", "olate")
     m = {k: float(np.nanmean([e[k] for e in evs])) for k in keys}
+    fin = float(np.nanmean([abs(e["lead_finish"]) for e in evs]))
     return (
         f"{label:32s} {'':3s} {100 * m['err']:6.2f} {100 * m['base']:6.2f} "
         f"{100 * m['cut']:6.2f} {100 * m['bcut']:6.2f} {100 * m['pubcut']:7.2f} "
-        f"{100 * m['lead']:6.1f} {100 * m['leadL']:6.2f}"
+        f"{100 * m['lead']:6.1f} {100 * m['leadL']:6.2f} {100 * fin:7.1f} "
+        f"{100 * m['late']:5.0f} {100 * m['olate']:5.0f}"
     )
+
+
+MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+
+
+def _margin_rows(evs) -> list[str]:
+    """Share of checkpoints where the station would open after the first runner's passage.
+
+    The opening is ``(1 - m)`` times the leader ETA; with ``e`` the ETA's signed relative
+    error at a checkpoint, it is late when ``(1 - m)(1 + e) > 1``. Per margin: the share
+    over all checkpoints of all races, the worst race, and the mean opening advance
+    ``1 - (1 - m)(1 + e)`` (how long before the first runner the station opens, in % of
+    his elapsed time).
+    """
+    out = []
+    for m in MARGINS:
+        per = []
+        adv = []
+        for e in evs:
+            x = e["lead_cp"][np.isfinite(e["lead_cp"])]
+            per.append(((1 - m) * (1 + x) > 1).mean() if x.size else np.nan)
+            adv.append(1 - (1 - m) * (1 + x))
+        allx = np.concatenate(adv)
+        out.append(
+            f"{m:6.2f} {100 * np.mean(allx < 0):7.1f} {100 * np.nanmax(per):7.1f} "
+            f"{100 * np.mean(allx):8.1f}"
+        )
+    return out
+
+
+MARGIN_HDR = f"{'margin':>6s} {'late%':>7s} {'worst%':>7s} {'advance%':>8s}"
 
 
 def _full_eval(race, p, round_minutes):
@@ -284,6 +357,21 @@ def _full_eval(race, p, round_minutes):
     bl = evaluate(race, KME, round_minutes=round_minutes)
     ev["base"], ev["bcut"] = bl["err"], bl["cut"]
     return ev
+
+
+def _print_leader(races, evs):
+    """Signed leader ETA error per checkpoint (finish last) and the opening margin table."""
+    print("\nleader ETA - first runner's passage, % of that passage, per checkpoint:")
+    for r, e in zip(races, evs, strict=True):
+        x = e["lead_cp"][1:]
+        print(
+            f"  {r['id']:26s} "
+            + " ".join("  -  " if not np.isfinite(v) else f"{100 * v:+5.0f}" for v in x)
+        )
+    print("\nstation opening = (1 - margin) x leader ETA, checkpoints of all races:")
+    print("  " + MARGIN_HDR)
+    for row in _margin_rows(evs):
+        print("  " + row)
 
 
 def _folds(races):
@@ -302,7 +390,17 @@ def main(argv=None):
     ap.add_argument(
         "--lam-table", action="store_true", help="in-sample and leave-one-out results per lam"
     )
+    ap.add_argument(
+        "--leader-weight",
+        default=None,
+        help="leader weight w in the fits: a number, or 'fit' (WEIGHT_GRID); default the model's",
+    )
+    ap.add_argument(
+        "--leader", action="store_true", help="leader error per checkpoint and margin table"
+    )
     a = ap.parse_args(argv)
+    if a.leader_weight not in (None, "fit"):
+        a.leader_weight = float(a.leader_weight)
     if not (a.realdata / "index.json").is_file():
         print(f"real data not found at {a.realdata}", file=sys.stderr)
         return 1
@@ -318,6 +416,8 @@ def main(argv=None):
         evs.append(ev)
         print(_row(r["id"] + (" (trunc)" if r["truncated"] else ""), ev))
     print(_mean_row("mean", evs))
+    if a.leader:
+        _print_leader(races, evs)
     scores = None
     if a.fit or a.lam_table or not a.no_cv:
         t1 = time.perf_counter()
@@ -325,7 +425,7 @@ def main(argv=None):
         print(f"\ngrid of {len(scores[0])} parameter sets in {time.perf_counter() - t1:.0f} s")
     if a.fit:
         p, f = fit(races, scores=scores, lam=a.lam)
-        p = fit_leader(races, p, round_minutes=rnd)
+        p = fit_leader(races, p, round_minutes=rnd, weight=a.leader_weight)
         print(f"\nfitted on all races (lam {a.lam:g}): {p.describe()}  (mean loss {100 * f:.2f} %)")
     if a.lam_table:
         print("\nin-sample and leave-one-race-out per lam (err% / cut%, mean over races):")
@@ -361,15 +461,18 @@ def main(argv=None):
         for _j, r, mask in _folds(races):
             train = [x for x, k in zip(races, mask, strict=True) if k]
             p, _ = fit(races, scores=scores, train=mask, lam=a.lam)
-            p = fit_leader(train, p, round_minutes=rnd)
+            p = fit_leader(train, p, round_minutes=rnd, weight=a.leader_weight)
             ev = _full_eval(r, p, rnd)
             cv.append(ev)
             extra = (
                 f"  fatigue={p.fatigue:g} down={p.down:g} "
-                f"leader={p.leader_fraction:g}/{p.leader_fatigue:g}"
+                f"leader f={p.leader_fraction:g} v={3.6 * p.leader_speed:.1f} "
+                f"w={p.leader_weight:g} fat={p.leader_fatigue:g}"
             )
             print(_row(r["id"], ev, extra))
         print(_mean_row("mean", cv))
+        if a.leader:
+            _print_leader(races, cv)
     print(f"\ntotal {time.perf_counter() - t:.1f} s")
     return 0
 

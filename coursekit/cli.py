@@ -690,6 +690,8 @@ def _cutoffs_record(p) -> dict:
                 "cutoff_elapsed_s": _num(p.cutoff_elapsed[j]),
                 "first_arrival": _iso(p.first_arrival[j]),
                 "first_arrival_elapsed_s": _num(p.first_arrival_elapsed[j]),
+                "opens": _iso(p.opens[j]) if p.opens else None,
+                "opens_elapsed_s": _num(p.opens_elapsed[j]) if p.opens else None,
                 "arrival_elapsed_s": _num(p.arrival_elapsed[j]),
                 "required_pace_s_per_m": _num(p.required_pace[j], 4),
                 "dwell_s": _num(p.dwell[j]) if p.dwell is not None else 0,
@@ -875,6 +877,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     f"{_clock(p.cutoff[j])} ({_hm(p.cutoff_elapsed[j])})"
                     + ("*" if p.fixed[j] else ""),
                     f"{_clock(p.first_arrival[j])} ({_hm(p.first_arrival_elapsed[j])})",
+                    _clock(p.opens[j]) if p.opens else "",
                     f"{pace * 1000 / 60:.1f}" if j and math.isfinite(pace) else "",
                     "night" if p.night[j] else "",
                 ]
@@ -891,11 +894,12 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     "D- m",
                     "cutoff (elapsed)",
                     "leader ETA",
+                    "opens",
                     "min/km",
                     "night",
                 ],
                 rows,
-                "lrrrrllrl",
+                "lrrrrlllrl",
             )
         )
         if p.fixed.any():
@@ -1083,7 +1087,10 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     fin = st.finisher
     lead = np.nanmin(np.where(fin, el[:, -1], np.nan)) if fin.any() else math.nan
     if math.isfinite(lead):
-        params = params.with_(leader_fraction=round(float(lead / course.limit_s), 4))
+        # the edition's own winner: the fraction of the limit alone (weight 1)
+        params = params.with_(
+            leader_fraction=round(float(lead / course.limit_s), 4), leader_weight=1.0
+        )
     d = dataclasses.asdict(params)
     if fmt == "json":
         text = json.dumps({"pace": d, "rms_fraction_of_limit": round(rms, 5)}, indent=2) + "\n"

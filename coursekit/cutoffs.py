@@ -13,9 +13,14 @@ barrier is the departure deadline (arrival + dwell) rounded later to
 course file are honoured: the plan is solved piecewise between them, one
 :math:`v_0` per piece.
 
-The leader's ETA (first arrival, when a station must open) uses the same
-model with the leader's parameters (finish at ``leader_fraction`` of the
-limit, little fatigue).
+The leader's ETA (first arrival) uses the same model with the leader's
+parameters: little fatigue, half the night penalty, and a finish time from
+:func:`coursekit.pace.leader_time` (geometric mean of a fraction of the limit
+and the course's km-effort at an elite speed), never later than the
+reference last finisher at any checkpoint. A station opens at
+``(1 - leader_margin)`` times the ETA: the ETA is a central estimate, the
+opening time is the conservative one (a station must open before the first
+runner arrives).
 
 Core functions work on arrays (:func:`solve`); :func:`plan` glues them to
 ``Course``/``Legs``.
@@ -36,6 +41,7 @@ from .pace import (
     PaceParams,
     fatigue_factor,
     grade_factor,
+    leader_time,
     params_for,
     wehrlin2006,
 )
@@ -45,6 +51,7 @@ __all__ = [
     "Solution",
     "CourseGrid",
     "course_grid",
+    "course_effort",
     "solve",
     "plan",
     "check_plan",
@@ -139,6 +146,15 @@ class Solution(NamedTuple):
     speed: np.ndarray  # fresh flat speed v0 of the piece ending at each row [m/s] (NaN at start)
     fixed: np.ndarray  # bool
     warnings: tuple
+    opens: np.ndarray = None  # station opening: first_arrival * (1 - leader_margin) [s]
+
+
+def course_effort(grid: CourseGrid) -> float:
+    """Km-effort of the whole grid, km + D+/100 [km]."""
+    if not grid.length.size:
+        return 0.0
+    last = grid.length[-1] * (1.0 + 10.0 * max(float(grid.grade[-1]), 0.0)) / 1000.0
+    return float(grid.kme[-1] + last)
 
 
 def _static_cost(grid: CourseGrid, params: PaceParams, fatigue: float) -> np.ndarray:
@@ -345,10 +361,20 @@ def solve(
     cutoff[0] = 0.0
     cutoff[-1] = limit_s
 
-    # leader: same model, leader parameters, finish at leader_fraction of the limit
+    # leader: same model, leader parameters, finish from the limit and the km-effort
+    # (never after the limit; then never after the reference runner anywhere)
+    lead_finish = float(
+        leader_time(
+            limit_s,
+            course_effort(grid),
+            fraction=params.leader_fraction,
+            speed=params.leader_speed,
+            weight=params.leader_weight,
+        )
+    )
     lead_targets = np.full(ncp, np.nan)
     lead_targets[0] = 0.0
-    lead_targets[-1] = params.leader_fraction * limit_s
+    lead_targets[-1] = min(lead_finish, limit_s)
     lead_params = params.with_(night_base=params.night_base / 2, night_steep=params.night_steep / 2)
     saved = dw.copy()
     dw[:] = 0.0
@@ -356,6 +382,8 @@ def solve(
         first, _ = run(lead_params, params.leader_fatigue, lead_targets, "leader")
     finally:
         dw[:] = saved
+    first = np.minimum(first, arrival)
+    opens = first * (1.0 - params.leader_margin)
 
     # night flags and sections of the reference runner
     from .sun import dark_mask
@@ -390,6 +418,7 @@ def solve(
         speed=speed,
         fixed=fixed_mask,
         warnings=tuple(warnings),
+        opens=opens,
     )
 
 
@@ -417,6 +446,8 @@ class Plan:
     dwell: np.ndarray = None  # planned stop per row [s]
     params: PaceParams = None
     round_minutes: float = 15
+    opens_elapsed: np.ndarray = None  # station opening [s from start] (conservative)
+    opens: tuple = ()  # station opening (aware datetimes)
 
 
 def _course_tz(course) -> dt.tzinfo:
@@ -540,6 +571,8 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         dwell=dwell,
         params=params,
         round_minutes=round_minutes,
+        opens_elapsed=sol.opens,
+        opens=tuple(start + dt.timedelta(seconds=float(s)) for s in sol.opens),
     )
 
 

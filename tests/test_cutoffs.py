@@ -35,6 +35,32 @@ def test_flat_no_fatigue_is_proportional():
     np.testing.assert_allclose(sol.first_arrival, 0.4 * sol.arrival, atol=1e-6)
 
 
+def test_leader_geometric_mean_of_limit_and_effort():
+    # flat 50 km: km-effort 50; finish sqrt(f L * 1000 K / v), same shape as the reference
+    g = flat_grid()
+    p = PLAIN.with_(leader_fraction=0.3, leader_speed=4.0, leader_weight=0.5, leader_margin=0.1)
+    sol = solve(g, limit_s=36_000, params=p, round_minutes=0)
+    expect = math.sqrt(0.3 * 36_000 * 50_000 / 4.0)
+    np.testing.assert_allclose(sol.first_arrival, expect / 36_000 * sol.arrival, rtol=1e-9)
+    np.testing.assert_allclose(sol.opens, 0.9 * sol.first_arrival, rtol=1e-12)
+
+
+def test_leader_never_after_the_reference():
+    # a leader "slower" than the limit (fraction 1.5, little fatigue) is clipped to the
+    # reference last finisher, who slows down more
+    d = np.linspace(0, 60_000, 601)
+    g = course_grid(
+        d,
+        200 * np.sin(d / 3000),
+        np.cumsum(np.r_[0, np.maximum(np.diff(200 * np.sin(d / 3000)), 0)]),
+        np.array([0, 15e3, 30e3, 45e3, 60e3]),
+    )
+    p = TRAIL_2024.with_(leader_fraction=1.5, leader_weight=1.0, leader_fatigue=0.0)
+    sol = solve(g, limit_s=12 * 3600, params=p, round_minutes=0)
+    assert np.all(sol.first_arrival <= sol.arrival + 1e-9)
+    assert sol.first_arrival[-1] == pytest.approx(12 * 3600)
+
+
 def test_flat_fatigue_matches_integral():
     # v = v0 (1 - r x/100km): t(x) / T = ln(1 - r x) / ln(1 - r X) (x in 100 km units)
     r = 0.3
@@ -281,3 +307,9 @@ def test_realdata_grr_barriers_close_to_published(realdata):
     cut["published"] = backtest(el, st.finisher, pub).finishers_cut
     assert err["trail"] < err["kme"] / 2
     assert cut["trail"] <= cut["published"]
+    # stations open before the first runner's actual passage (the default margin)
+    sol = solve(g, limit_s=limit, params=TRAIL_2024, start=start, dark=dark)
+    first = np.nanmin(el, axis=0)
+    ok = np.isfinite(first)
+    ok[0] = False
+    assert np.all(sol.opens[ok] < first[ok])

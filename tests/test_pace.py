@@ -132,3 +132,28 @@ def test_params_for():
         pace.params_for("foo")
     with pytest.raises(ValueError, match="fatigue"):
         pace.params_for("trail", fatigue=1.5)
+
+
+def test_leader_time_geometric_mean():
+    lim, k = 30 * 3600.0, 178.0  # a 120 km / 5800 m race in 30 h
+    by_limit = pace.leader_time(lim, k, fraction=0.4, speed=4.0, weight=1.0)
+    by_effort = pace.leader_time(lim, k, fraction=0.4, speed=4.0, weight=0.0)
+    assert by_limit == pytest.approx(0.4 * lim)
+    assert by_effort == pytest.approx(178_000 / 4.0)
+    half = pace.leader_time(lim, k, fraction=0.4, speed=4.0, weight=0.5)
+    assert half == pytest.approx(math.sqrt(by_limit * by_effort))
+    # vectorised, and longer courses take longer at a fixed limit
+    t = pace.leader_time(lim, np.array([100.0, 200.0]), fraction=0.4, speed=4.0, weight=0.5)
+    assert t[1] > t[0]
+    with pytest.raises(ValueError, match="weight"):
+        pace.leader_time(lim, k, fraction=0.4, speed=4.0, weight=1.5)
+
+
+def test_default_leader_is_faster_than_the_limit_and_opens_earlier():
+    p = pace.TRAIL_2024
+    assert 0.0 < p.leader_weight < 1.0 and 0.0 < p.leader_margin < 0.5
+    # a 100 km / 5000 m race in 30 h: the leader well inside the limit
+    t = pace.leader_time(
+        30 * 3600.0, 150.0, fraction=p.leader_fraction, speed=p.leader_speed, weight=p.leader_weight
+    )
+    assert 0.2 * 30 * 3600 < t < 0.6 * 30 * 3600
