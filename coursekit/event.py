@@ -318,6 +318,10 @@ class Race:
         Fatigue weights per leg (rows 1..n-1) from the pace model, or None to
         use :attr:`FieldParams.fatigue`.
     timezone : str or None
+    opens_elapsed : ndarray or None
+        When each station must be ready [s from start]: the pace model's
+        conservative opening (``Plan.opens_elapsed``, before the leader's ETA),
+        or None to use ``first_arrival_elapsed``.
     """
 
     name: str
@@ -335,6 +339,7 @@ class Race:
     services: tuple = ()
     leg_weights: np.ndarray | None = None
     timezone: str | None = None
+    opens_elapsed: np.ndarray | None = None
 
     def __post_init__(self):
         n = len(self.names)
@@ -361,6 +366,11 @@ class Race:
         object.__setattr__(self, "dwell", dwell)
         if not self.services:
             object.__setattr__(self, "services", ((),) * n)
+        if self.opens_elapsed is not None:
+            o = np.asarray(self.opens_elapsed, float)
+            if o.shape != (n,):
+                raise ValueError(f"race {self.name!r}: opens_elapsed must have {n} values")
+            object.__setattr__(self, "opens_elapsed", o)
         if self.leg_weights is not None:
             w = np.asarray(self.leg_weights, float)
             if w.shape != (n - 1,):
@@ -413,6 +423,7 @@ class Race:
             services=tuple(tuple(s) for s in legs.services),
             leg_weights=weights,
             timezone=getattr(course, "timezone", None),
+            opens_elapsed=getattr(plan, "opens_elapsed", None),
         )
 
 
@@ -432,6 +443,7 @@ class Passage:
     last_arrival: dt.datetime  # reference last finisher's arrival
     night: bool
     services: tuple[str, ...]
+    opens: dt.datetime | None = None  # the pace model's conservative opening (before the ETA)
 
 
 @dataclass(frozen=True)
@@ -487,7 +499,10 @@ def station_table(
     ----------
     races : sequence of Race
     margin_s : float, default 1800
-        The station opens this long before the earliest first arrival [s].
+        The station opens this long before the earliest first arrival [s], or
+        at the earliest conservative opening of the races' plans
+        (``Plan.opens``: the leader's ETA less a share of the leader's elapsed
+        time, see :class:`coursekit.pace.PaceParams`), whichever is earlier.
     sweep_s : float, default 1800
         The station closes this long after the latest barrier [s] (the sweepers
         pass, the team packs up). Where a passage has no barrier its
@@ -530,9 +545,11 @@ def station_table(
                     last_arrival=r.clock(r.reference_elapsed[j] + r.dwell[j]),
                     night=bool(r.night[j]),
                     services=tuple(r.services[j]),
+                    opens=None if r.opens_elapsed is None else r.clock(r.opens_elapsed[j]),
                 )
             )
-        opens = min(p.first_arrival for p in passages) - dt.timedelta(seconds=margin_s)
+        margin = dt.timedelta(seconds=margin_s)
+        opens = min(min(p.first_arrival - margin, p.opens or p.first_arrival) for p in passages)
         close = max(p.cutoff or p.last_arrival for p in passages) + dt.timedelta(seconds=sweep_s)
         lats = np.array([r.lat[j] for r, j in members])
         lons = np.array([r.lon[j] for r, j in members])

@@ -243,7 +243,8 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
         Defaults to ``plan.legs``; without both, the rows are the start and
         the finish of the profile.
     plan : Plan, optional
-        Gives ``cutoff``, ``opening`` (leader ETA), ``night`` and ``fixed``;
+        Gives ``cutoff``, ``leader_eta``, ``opening`` (when the station must be
+        ready: ``Plan.opens``, before the leader's ETA), ``night`` and ``fixed``;
         without it ``cutoff`` is the fixed barrier of the course file (if any).
 
     Returns
@@ -253,7 +254,7 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
         ``distance_m``, ``elevation_m``, ``gain_m``, ``loss_m``,
         ``leg_distance_m``, ``leg_gain_m``, ``leg_loss_m``, ``lat``, ``lon``,
         ``services`` (tuple of str), ``drop_bag`` (bool), ``cutoff``,
-        ``opening`` (datetime or None), ``night``, ``fixed`` (bool or None),
+        ``opening``, ``leader_eta`` (datetime or None), ``night``, ``fixed`` (bool or None),
         ``note`` (str).
     """
     if legs is None and plan is not None:
@@ -278,10 +279,12 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
     for i in range(n):
         spec = specs[i]
         svc = tuple(services[i])
-        cutoff = opening = night = fixed = None
+        cutoff = opening = leader = night = fixed = None
         if plan is not None:
             cutoff = plan.cutoff[i]
-            opening = plan.first_arrival[i]
+            leader = plan.first_arrival[i]
+            opens = getattr(plan, "opens", ())
+            opening = opens[i] if opens else leader
             night = bool(plan.night[i])
             fixed = bool(plan.fixed[i])
         elif spec is not None:
@@ -303,6 +306,7 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
                 "drop_bag": bool(getattr(spec, "drop_bag", False) or "drop_bag" in svc),
                 "cutoff": cutoff,
                 "opening": opening,
+                "leader_eta": leader,
                 "night": night,
                 "fixed": fixed,
                 "note": getattr(spec, "note", "") or "",
@@ -342,7 +346,8 @@ def _marker_record(row, tz) -> dict:
                 ("altitude", metres(row["elevation_m"])),
                 ("D+ / D- from start", f"{dp} / {dm}" if dp and dm else None),
                 ("cutoff", clock_label(row["cutoff"], tz)),
-                ("opens (leader ETA)", clock_label(row["opening"], tz)),
+                ("leader ETA", clock_label(row.get("leader_eta"), tz)),
+                ("station opens", clock_label(row["opening"], tz)),
                 ("services", _services_text(row["services"]) or None),
                 ("note", row["note"] or None),
             )

@@ -244,15 +244,24 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     )
     out.append(f'<h2>Profile</h2>\n<div class="profile">{svg}</div>\n')
     out.append("<h2>Checkpoints, barriers and opening times</h2>\n")
+    margin = getattr(getattr(plan, "params", None), "leader_margin", None)
     out.append(
-        '<p class="note">Barrier = latest departure from the checkpoint; opening = expected '
-        "first arrival (leader). km are measured along the course on the slope, as timing "
+        '<p class="note">Barrier = latest departure from the checkpoint; leader = expected '
+        "first arrival; opens = when the station must be ready"
+        + (
+            f" (the leader's ETA less {margin:.0%} of the leader's elapsed time: winners beat "
+            "the ETA by up to ~15 %)"
+            if margin
+            else ""
+        )
+        + ". km are measured along the course on the slope, as timing "
         f"providers publish them. Pace model: {_e(plan.model)}.</p>\n"
     )
     out.append(
         '<table id="legs"><thead><tr><th class="l">checkpoint</th><th>km</th><th>leg km</th>'
         "<th>leg D+</th><th>leg D-</th><th>alt m</th><th>barrier</th><th>elapsed</th>"
-        '<th>opening</th><th class="l">services</th><th class="l">night</th></tr></thead>\n<tbody>'
+        '<th>leader</th><th>opens</th><th class="l">services</th><th class="l">night</th>'
+        "</tr></thead>\n<tbody>"
     )
     for i, r in enumerate(rows):
         night = bool(r["night"])
@@ -267,6 +276,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
             f"<td>{_e(barrier)}</td><td>{_e(_hm(plan.cutoff_elapsed[i]))}</td>"
+            f"<td>{_e(_clock(r['leader_eta'], tz))}</td>"
             f"<td>{_e(_clock(r['opening'], tz))}</td>"
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'

@@ -281,15 +281,18 @@ def test_haut_index_lists_shared_station_with_window(haut):
     stations = {r[0]: r for r in table_rows(index, "stations")}
     tizi = stations["Tizi Oussem"]
     assert set(tizi[1].split(", ")) == {"HAUT 120", "HAUT 80", "HAUT 42"}
-    # the window follows the race pages: earliest opening - 30 min, latest barrier + 30 min
+    # the window follows the race pages: the earlier of the earliest leader ETA - 30 min and
+    # the earliest "opens" (the plan's conservative opening), latest barrier + 30 min
     sat = datetime(2024, 6, 1)
-    openings, barriers = [], []
+    leaders, openings, barriers = [], [], []
     for k in (120, 80, 42):
         rows = table_rows((out / f"haut-{k}.html").read_text(encoding="utf-8"), "legs")
         (row,) = [r for r in rows if r[0].startswith("Tizi Oussem")]
-        openings.append(_clock(row[8], sat))
+        leaders.append(_clock(row[8], sat))
+        openings.append(_clock(row[9], sat))
         barriers.append(_clock(row[6], sat))
-    assert _clock(tizi[2], sat) == min(openings) - timedelta(minutes=30)
+        assert openings[-1] < leaders[-1]  # a station is ready before the leader's ETA
+    assert _clock(tizi[2], sat) == min(min(openings), min(leaders) - timedelta(minutes=30))
     assert _clock(tizi[3], sat) == max(barriers) + timedelta(minutes=30)
 
 
