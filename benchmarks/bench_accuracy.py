@@ -5,7 +5,12 @@ Prints, per synthetic kind (tests/synthetic.py, known truth) and per real file
 auto figure and its error, and for comparison gpxpy's ``get_uphill_downhill()``
 / ``length_2d()`` and the raw sums, all measured in the same run.
 
-Run: ``python benchmarks/bench_accuracy.py [--seeds N] [--sweep]``
+Run: ``python benchmarks/bench_accuracy.py [--seeds N] [--sweep] [--heldout]``
+
+``--heldout`` checks the automatic gain on 40 GPS-altitude courses kept out of
+every tuning so far (seeds 900-919 of both families, family "a" with noise level,
+correlation time and horizontal noise drawn from their own generator): the figure
+to quote next to the sweep's when a change is judged on the sweep.
 
 ``--sweep`` adds a wider check of the dense-recording paths on 69 synthetic
 GPS-altitude courses (three seeded sets: the cases below plus other noise
@@ -75,9 +80,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--sweep", action="store_true", help="wider dense-recording check")
+    ap.add_argument("--heldout", action="store_true", help="held-out GPS-altitude courses")
     args = ap.parse_args()
     if args.sweep:
         sweep()
+    if args.heldout:
+        heldout()
     hdr = (
         f"{'case':34s} {'true D+':>8s} {'auto':>7s} {'err':>8s} {'gpxpy':>7s} {'err':>8s}"
         f" {'raw':>7s} {'err':>8s} | {'true D':>8s} {'auto':>8s} {'err':>8s}"
@@ -110,6 +118,8 @@ def main():
     print("(planner distance truth = its own polyline: the filter must leave it unchanged)")
     for kind in KINDS:
         e = np.array([x for k, x in errs if k == kind])
+        if not e.size:
+            continue
         print(
             f"auto D+ {kind:8s}: {np.sum(np.abs(e) <= 3)}/{e.size} within 3 %,"
             f" max |err| {np.abs(e).max():.1f} %, rms {np.sqrt(np.mean(e * e)):.1f} %"
@@ -162,6 +172,39 @@ def _sweep_sets():
             kw["family"] = "b"
         xy.append((300 + i, kw))
     return {"set1": s1, "set2": s2, "set3": s3}, xy
+
+
+def _heldout_cases():
+    """GPS-altitude courses of ``--heldout``: (seed, kwargs), never used to tune the method."""
+    rng = np.random.default_rng(20250611)
+    cases = []
+    for s in range(20):
+        kw = {"ele_tau": float(rng.uniform(4, 70)), "ele_sigma": float(rng.uniform(3, 7))}
+        kw["xy_sigma"] = float(rng.uniform(1.5, 5))
+        kw["xy_tau"] = float(rng.choice([3.0, 5.0, 10.0, 20.0]))
+        cases.append((900 + s, kw))
+    cases += [(900 + s, {"family": "b"}) for s in range(20)]
+    return cases
+
+
+def heldout():
+    """Automatic gain on the held-out GPS-altitude courses, one line each and a summary."""
+    from synthetic import make_track
+
+    import coursekit.profile as P
+
+    errs = []
+    print("held-out: auto gain, 1 Hz GPS altitude")
+    for seed, kw in _heldout_cases():
+        syn = make_track("gps", seed, **kw)
+        d, _ = P.denoise_distance(syn.lat, syn.lon, syn.time)
+        gl = P.auto_gain_loss(d, syn.elevation, syn.time)
+        e = 100 * (gl.gain[-1] / syn.true_gain - 1)
+        errs.append(e)
+        fam = kw.get("family", "a")
+        print(f"  {fam} {seed:4d} true {syn.true_gain:6.0f} err {e:+6.1f} %  {syn.description}")
+    for fam, sl in (("a", slice(0, 20)), ("b", slice(20, 40)), ("all", slice(None))):
+        print(f"  {fam:3s}: {_summary(errs[sl], 3)}")
 
 
 def _summary(e, tol):
