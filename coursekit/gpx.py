@@ -13,6 +13,7 @@ refuses any ``<!DOCTYPE``/``<!ENTITY`` declaration (no GPX needs one), so
 from __future__ import annotations
 
 import math
+import os
 import re
 from array import array
 from dataclasses import dataclass, field
@@ -402,6 +403,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     waypoints: list[Waypoint] = []
     try:
         with open(path, "rb") as fh:
+            ident = gpxcheck.identity(os.fstat(fh.fileno()))
             for k, (piece, _last) in enumerate(_pieces(fh)):
                 if parser.StartElementHandler is not None:  # until the first <trkpt>
                     parser.Parse(piece, False)
@@ -430,7 +432,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                         piece.count(b"<time", start),
                         piece.count(b"<trkseg"),
                     )
-                elif waypoints or total == 0:
+                else:  # (a waypoint after the track still needs its line number)
                     lines += piece.count(b"\n")
                 ms = _PT.findall(piece)
                 if not ms:
@@ -462,15 +464,19 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                 if n_ele == n and all(e):
                     cols["ele"].append(_floats(e))
                 else:  # some points without <ele> or with an empty one: NaN
+                    given = [float(x) for x in e if x.strip()]
+                    if not np.isfinite(given).all():
+                        raise _GiveUp  # the general reader names the point
                     ev = np.array([float(x) if x.strip() else math.nan for x in e])
-                    if np.isinf(ev).any():
-                        raise _GiveUp
                     cols["ele"].append(ev)
                 cols["time"].append(_parse_times(list(t), name, None))
                 cols["seg"].append(seg)
-        counts = check.result()
-        if counts is None or len(counts) != len(captured):
-            raise _GiveUp("not well-formed, or comments/CDATA/DOCTYPE/PI")
+        checked = check.result()
+        if checked is None:
+            raise _GiveUp("not well-formed, or comments/CDATA/DOCTYPE/PI, or a GPX prefix")
+        checked_ident, counts = checked
+        if checked_ident != ident or len(counts) != len(captured):
+            raise _GiveUp("the file changed between the check and the reading")
         for theirs, (mine, own) in zip(counts, captured, strict=True):
             if (own or theirs) != mine:
                 raise _GiveUp(f"counts {own or theirs} != captured {mine}")

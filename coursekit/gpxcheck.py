@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 __all__ = ["start", "take"]
@@ -61,16 +62,25 @@ def has(piece: bytes, needle: bytes) -> bool:
     return needle[1:2] in piece and needle in piece
 
 
-def check_pieces(path: Path) -> list | None:
+def identity(st: os.stat_result) -> tuple:
+    """What tells one version of a file from another (device, inode, size, times)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+# a prefix bound to the GPX namespace (<g:trkpt>): the reader's expressions assume none
+_GPX_PREFIX = re.compile(rb"xmlns:[\w.-]+\s*=\s*[\"']http://www\.topografix\.com/GPX/")
+
+
+def check_pieces(path: Path) -> tuple | None:
     """The whole-file part of the fast reader's checks, piece by piece.
 
-    The file must be well-formed XML (expat, no callbacks, bounded memory) and have no
-    comment, CDATA, DOCTYPE or processing instruction after the XML declaration. Returns,
-    per piece, the counts of ``<trkpt``, ``<ele`` and ``<time`` (the last two from the
-    file's first ``<trkpt``) and ``<trkseg`` (what the regular expression must have
-    captured), or None for a
-    piece with waypoints (the reader counts those itself); None for the whole result
-    when a check fails.
+    The file must be well-formed XML (expat, no callbacks, bounded memory), have no
+    comment, CDATA, DOCTYPE or processing instruction after the XML declaration, and
+    bind no prefix to the GPX namespace. Returns ``(identity, counts)``: the
+    :func:`identity` of the file read, and per piece the counts of ``<trkpt``,
+    ``<ele`` and ``<time`` (the last two from the file's first ``<trkpt``) and
+    ``<trkseg`` (what the regular expression must have captured), or None for a piece
+    with waypoints (the reader counts those itself). None when a check fails.
     """
     import xml.parsers.expat
 
@@ -79,6 +89,7 @@ def check_pieces(path: Path) -> list | None:
     seen = False
     try:
         with open(path, "rb") as fh:
+            ident = identity(os.fstat(fh.fileno()))
             for k, (piece, last) in enumerate(pieces(fh)):
                 parser.Parse(piece, last)
                 scan = piece
@@ -87,35 +98,43 @@ def check_pieces(path: Path) -> list | None:
                     scan = piece[decl.end() :] if decl else piece
                 if has(scan, b"<!") or has(scan, b"<?"):
                     return None
-                if has(piece, b"<wpt"):
-                    counts.append(None)
-                    continue
+                if b"topografix.com/GPX" in piece and _GPX_PREFIX.search(piece):
+                    return None
                 start = 0
                 if not seen:
                     start = piece.find(b"<trkpt")
                     seen = start >= 0
+                    start = max(start, 0)
+                if has(piece, b"<wpt"):
+                    counts.append(None)
+                    continue
                 n_ele = piece.count(b"<ele", start) if seen else 0
                 n_time = piece.count(b"<time", start) if seen else 0
                 counts.append((piece.count(b"<trkpt"), n_ele, n_time, piece.count(b"<trkseg")))
     except (xml.parsers.expat.ExpatError, GiveUp, OSError, ValueError):
         return None
-    return counts
+    return ident, counts
+
+
+_FORK = sys.platform.startswith("linux") and os.environ.get("COURSEKIT_NO_FORK", "") in ("", "0")
 
 
 class PieceCheck:
     """:func:`check_pieces` on a file, in a forked child while the reader goes on.
 
     The regular-expression reading and the checks (expat, tag counts) each take
-    about half the time of a big file; on POSIX the checks run in a child process
-    that sends its result through a pipe, so the two use two cores. Elsewhere, for
-    small files or if the fork fails, :meth:`result` runs them in-process.
+    about half the time of a big file; on Linux the checks run in a child process
+    that sends its result through a pipe, so the two use two cores. Elsewhere (no
+    fork, or macOS where forking without exec is discouraged), with the
+    environment variable ``COURSEKIT_NO_FORK=1``, for small files or if the fork
+    fails, :meth:`result` runs them in-process.
     """
 
     def __init__(self, path: Path, size: int):
         self.path = path
         self.pid = None
         self.fd = None
-        if size < FORK_BYTES or not hasattr(os, "fork"):
+        if size < FORK_BYTES or not _FORK:
             return
         try:
             r, w = os.pipe()
@@ -128,12 +147,11 @@ class PieceCheck:
             os.close(w)
             return
         if pid == 0:  # child: never returns into the caller's code
-            code = 2
             try:
+                code = 2
                 os.close(r)
-                counts = check_pieces(path)
-                text = "bad" if counts is None else repr(counts)
-                data = text.encode("ascii")
+                result = check_pieces(path)
+                data = (repr(result) + "\nend").encode("ascii")
                 while data:
                     data = data[os.write(w, data) :]
                 code = 0
@@ -142,32 +160,41 @@ class PieceCheck:
         os.close(w)
         self.pid, self.fd = pid, r
 
-    def result(self) -> list | None:
+    def result(self) -> tuple | None:
+        """What :func:`check_pieces` returns (waits for the child)."""
         if self.pid is None:
             return check_pieces(self.path)
         import ast
 
         parts = []
-        while block := os.read(self.fd, 1 << 16):
-            parts.append(block)
-        os.close(self.fd)
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = self.fd = None
-        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-            return check_pieces(self.path)  # the child died: check here
-        text = b"".join(parts).decode("ascii")
-        return None if text == "bad" else ast.literal_eval(text)
+        try:
+            while block := os.read(self.fd, 1 << 16):
+                parts.append(block)
+        finally:
+            os.close(self.fd)
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:  # SIGCHLD ignored, or reaped elsewhere
+                pass
+            self.pid = self.fd = None
+        text = b"".join(parts).decode("ascii", "replace")
+        if not text.endswith("\nend"):
+            return check_pieces(self.path)  # the child died before answering: check here
+        return ast.literal_eval(text[: -len("\nend")])
 
     def cancel(self) -> None:
         if self.pid is not None:
             import signal
 
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.close(self.fd)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
+            for step in (
+                lambda: os.kill(self.pid, signal.SIGKILL),
+                lambda: os.close(self.fd),
+                lambda: os.waitpid(self.pid, 0),
+            ):
+                try:
+                    step()
+                except OSError:  # already gone, or reaped elsewhere
+                    pass
             self.pid = self.fd = None
 
 
@@ -175,13 +202,16 @@ _pending: dict = {}
 
 
 def _key(path: Path):
-    st = path.stat()
-    return (str(path), st.st_size, st.st_mtime_ns)
+    return (str(path), *identity(path.stat()))
 
 
 def start(path) -> None:
     """Start checking ``path`` now (in the background for big files), for a later
-    :func:`take`. Does nothing if the file cannot be read (the reader will say why)."""
+    :func:`take`. Does nothing if the file cannot be read (the reader will say why).
+
+    A check that is never taken keeps its finished child process (a zombie) and a
+    pipe until the next :func:`take` or the end of the process.
+    """
     path = Path(path)
     try:
         key = _key(path)
@@ -203,4 +233,4 @@ def take(path) -> PieceCheck:
     for other in _pending.values():  # never leave a child behind
         other.cancel()
     _pending.clear()
-    return check if check is not None else PieceCheck(path, key[1])
+    return check if check is not None else PieceCheck(path, key[3])

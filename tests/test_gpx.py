@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC
 from pathlib import Path
 
@@ -368,3 +369,110 @@ def test_fast_path_refuses_what_it_cannot_vouch_for(tmp_path, monkeypatch, fork,
     f = tmp_path / "d.gpx"
     f.write_bytes(data[:i] + new + data[i + len(old) :])
     assert gpx._read_fast(f, str(f), 10**6) is None
+
+
+def _same_or_refused(f):
+    fast = gpx._read_fast(f, str(f), 10**6)
+    try:
+        slow = gpx._read_lxml(f, str(f), 10**6)
+    except GPXError:
+        slow = None
+    if fast is None:
+        return True
+    assert slow is not None
+    for k in ("lat", "lon", "elevation", "time", "segment"):
+        np.testing.assert_array_equal(getattr(fast, k), getattr(slow, k), err_msg=k)
+    assert fast.waypoints == slow.waypoints
+    return False
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forked"])
+def test_fast_path_unusual_files_same_or_refused(tmp_path, monkeypatch, fork):
+    """Review cases: a point nested in a point cut after a waypoint, a prefix bound to the
+    GPX namespace, 'nan' beside a missing <ele>, a waypoint after the track."""
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0 if fork else 1 << 40)
+    head = b'<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+    pts = b"".join(
+        f'<trkpt lat="{45 + i * 1e-4:.7f}" lon="6"><ele>{i}</ele>'
+        f"<time>2024-06-01T04:00:{i:02d}Z</time></trkpt>\n".encode()
+        for i in range(40)
+    )
+    nested = (
+        b'<trkpt lat="45.5" lon="6.5"><ele>1</ele><trkpt lat="45.6" lon="6.6"><ele>2</ele>'
+        b"</trkpt><time>2024-06-01T05:00:00Z</time></trkpt>\n"
+    )
+    wpt = b'<wpt lat="45" lon="6"><name>W</name></wpt>\n'
+    cases = {
+        "nested-after-wpt": head
+        + wpt
+        + b"<trk><trkseg>"
+        + pts
+        + nested
+        + pts
+        + b"</trkseg></trk></gpx>",
+        "gpx-prefix": head.replace(b"<gpx ", b'<gpx xmlns:g="http://www.topografix.com/GPX/1/1" ')
+        + b"<trk><trkseg>"
+        + pts
+        + b"<g:trkpt lat='45.9' lon='6'><g:ele>5</g:ele></g:trkpt>"
+        + pts
+        + b"</trkseg></trk></gpx>",
+        "nan-beside-missing": head
+        + b"<trk><trkseg>"
+        + pts
+        + b'<trkpt lat="45.7" lon="6"></trkpt><trkpt lat="45.8" lon="6"><ele>nan</ele></trkpt>'
+        + pts
+        + b"</trkseg></trk></gpx>",
+        "wpt-after-track": head
+        + b"<trk><trkseg>"
+        + pts * 3
+        + b"</trkseg></trk>\n"
+        + wpt
+        + b"</gpx>",
+    }
+    for name, data in cases.items():
+        f = tmp_path / f"{name}.gpx"
+        f.write_bytes(data)
+        chunks = [997, 1 << 22]
+        if name == "nested-after-wpt":  # cut right after the inner point
+            i = data.index(b"<ele>2</ele></trkpt>") + len(b"<ele>2</ele></trkpt>")
+            chunks.append(i)
+        for chunk in chunks:
+            monkeypatch.setattr(gpxcheck, "CHUNK", chunk)
+            refused = _same_or_refused(f)
+            if name in ("gpx-prefix", "nan-beside-missing"):
+                assert refused, name
+            if name == "wpt-after-track":
+                assert not refused
+
+
+def test_forked_check_survives_ignored_sigchld(tmp_path, monkeypatch):
+    """With SIGCHLD ignored the child is reaped by the kernel: the answer still counts."""
+    import signal
+
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0)
+    f = tmp_path / "r.gpx"
+    f.write_bytes(_regular(200))
+    old = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        fast = gpx._read_fast(f, str(f), 10**6)
+    finally:
+        signal.signal(signal.SIGCHLD, old)
+    assert fast is not None and len(fast) == 200
+
+
+def test_a_started_check_never_vouches_for_another_version(tmp_path, monkeypatch):
+    """A check started on one version of a file is not used for a rewritten one, even of the
+    same size and modification time."""
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0)
+    f = tmp_path / "r.gpx"
+    good = _regular(200)
+    f.write_bytes(good)
+    st = f.stat()
+    gpxcheck.start(f)
+    bad = good.replace(b"<x>1</x>", b"<x>1</y>", 1)
+    assert len(bad) == len(good)
+    f.write_bytes(bad)
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert gpx._read_fast(f, str(f), 10**6) is None
+    with pytest.raises(GPXError):
+        read_gpx(f)
