@@ -722,7 +722,8 @@ def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min):
             np.log(q, out=q)
             q *= g
             q += lh0
-            np.exp(q, out=q)
+            np.minimum(q, np.float32(80.0), out=q)  # exp(80) ~ 5e34: certain withdrawal,
+            np.exp(q, out=q)  # no float32 overflow for steep slopes
             q *= near
             H += q
         hit = (H >= x) & (out == L)
@@ -1497,7 +1498,12 @@ def fit_field(
         dnf_share, kappa, h0, gamma = _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1)
     else:
         if cutoff_elapsed is not None:
-            notes.append("no barrier before the finish: behind_hazard not fitted (0)")
+            why = (
+                "no barrier before the finish"
+                if not np.any(coefR > 0)
+                else f"{int(dnf.sum())} withdrawals (< 5)"
+            )
+            notes.append(f"{why}: behind_hazard not fitted (0)")
         v = E[:, j1]
         okv = np.isfinite(v)
         if okv.sum() >= min_runners and dnf[okv].sum() >= 5 and dnf_share > 0:

@@ -587,3 +587,16 @@ def test_fit_withdrawals_on_real_split_times(realdata, realdata_index):
     assert with_b.dnf_share < without.dnf_share
     # long fast tail, short slow tail of the log times
     assert with_b.skew > 0.3
+
+
+def test_steep_behind_slope_does_not_overflow():
+    """The fit allows slopes up to 200: the hazard saturates (certain withdrawal) without
+    float32 overflow warnings (the suite turns warnings into errors)."""
+    r, eff, cut = _course(n=12, slack=1.0)
+    base = FieldParams(spread=0.2, leg_sigma=0.08, dnf_share=0.05, dnf_ability=0.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=2000, repetitions=2, seed=3)
+    sim = simulate_field(
+        r, params=replace(base, behind_hazard=0.2, behind_slope=200), ability_mean=-0.1, **kw
+    )
+    tot = sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, 2000)
