@@ -306,6 +306,10 @@ def test_realdata_grr_barriers_close_to_published(realdata):
         cut[name] = backtest(el, st.finisher, sol.cutoff).finishers_cut
     cut["published"] = backtest(el, st.finisher, pub).finishers_cut
     assert err["trail"] < err["kme"] / 2
+    # an absolute bound too: 2.40 % measured with the defaults fitted on error + 2 x cut
+    # (docs/calibration.md, third round; 1.31 % with the error-only fit that cut 43
+    # finishers here against the published barriers' 4)
+    assert err["trail"] < 0.026
     assert cut["trail"] <= cut["published"]
     # stations open before the first runner's actual passage (the default margin)
     sol = solve(g, limit_s=limit, params=TRAIL_2024, start=start, dark=dark)
