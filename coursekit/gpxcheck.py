@@ -217,7 +217,7 @@ def start(path) -> None:
         key = _key(path)
         if not path.is_file() or key in _pending:
             return
-        _pending[key] = PieceCheck(path, key[1])
+        _pending[key] = PieceCheck(path, key[3])
     except OSError:
         return
 
@@ -233,4 +233,4 @@ def take(path) -> PieceCheck:
     for other in _pending.values():  # never leave a child behind
         other.cancel()
     _pending.clear()
-    return check if check is not None else PieceCheck(path, key[3])
+    return check if check is not None else PieceCheck(path, key[1])

@@ -476,3 +476,18 @@ def test_a_started_check_never_vouches_for_another_version(tmp_path, monkeypatch
     assert gpx._read_fast(f, str(f), 10**6) is None
     with pytest.raises(GPXError):
         read_gpx(f)
+
+
+def test_start_forks_exactly_from_the_size_threshold(tmp_path, monkeypatch):
+    """`gpxcheck.start` (what `coursekit profile` calls before importing numpy) forks for files
+    of FORK_BYTES or more and checks smaller ones in-process; `take` hands that check over."""
+    f = tmp_path / "r.gpx"
+    f.write_bytes(_regular(200))
+    size = f.stat().st_size
+    for threshold, forked in ((size, True), (size + 1, False)):
+        monkeypatch.setattr(gpxcheck, "FORK_BYTES", threshold)
+        gpxcheck.start(f)
+        check = gpxcheck.take(f)
+        assert (check.pid is not None) == forked
+        ident, counts = check.result()
+        assert ident == gpxcheck.identity(f.stat()) and counts
