@@ -233,4 +233,4 @@ def take(path) -> PieceCheck:
     for other in _pending.values():  # never leave a child behind
         other.cancel()
     _pending.clear()
-    return check if check is not None else PieceCheck(path, key[1])
+    return check if check is not None else PieceCheck(path, key[3])

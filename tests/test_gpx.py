@@ -486,8 +486,10 @@ def test_start_forks_exactly_from_the_size_threshold(tmp_path, monkeypatch):
     size = f.stat().st_size
     for threshold, forked in ((size, True), (size + 1, False)):
         monkeypatch.setattr(gpxcheck, "FORK_BYTES", threshold)
-        gpxcheck.start(f)
-        check = gpxcheck.take(f)
-        assert (check.pid is not None) == forked
-        ident, counts = check.result()
-        assert ident == gpxcheck.identity(f.stat()) and counts
+        for started in (True, False):  # take() alone starts one itself
+            if started:
+                gpxcheck.start(f)
+            check = gpxcheck.take(f)
+            assert (check.pid is not None) == forked
+            ident, counts = check.result()
+            assert ident == gpxcheck.identity(f.stat()) and counts
