@@ -34,11 +34,14 @@ def along_axis(profile, legs=None) -> np.ndarray:
     return np.interp(d, np.asarray(legs.distance, float), along)
 
 
-def plot_points(x, y, *, width_px: float, height_px: float, y_span: float, tol_px=0.25):
+def plot_points(
+    x, y, *, width_px: float, height_px: float, y_span: float, x_span=None, tol_px=0.25
+):
     """Indices of the points of a line worth drawing at a given figure size.
 
-    Douglas-Peucker in figure pixels (x spread over ``width_px``, ``y_span``
-    over ``height_px``) with a tolerance of ``tol_px`` [px]: the drawn line
+    Douglas-Peucker in figure pixels (``x_span``, by default ``x[-1] - x[0]``,
+    spread over ``width_px``; ``y_span`` over ``height_px``) with a tolerance
+    of ``tol_px`` [px]: the drawn line
     differs from the full one by at most a quarter pixel, and a 170 km course
     recorded every second plots a few thousand points, not a hundred thousand
     (which made the inline SVG megabytes). Lines with non-finite values are
@@ -47,7 +50,7 @@ def plot_points(x, y, *, width_px: float, height_px: float, y_span: float, tol_p
     x = np.asarray(x, float)
     y = np.asarray(y, float)
     n = x.size
-    xr = float(x[-1] - x[0]) if n else 0.0
+    xr = (float(x[-1] - x[0]) if n else 0.0) if x_span is None else float(x_span)
     if n <= 2 or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))) or not xr > 0:
         return np.arange(n)
     import shapely
@@ -176,15 +179,9 @@ def _draw_outline(profile, *, legs=None, width=7.0):
     fig, ax = plt.subplots(figsize=(width, height), dpi=100)
     ok = np.isfinite(x) & np.isfinite(y)
     x, y, dist = x[ok], y[ok], np.asarray(profile.distance, float)[ok]
-    # a point per ~0.25 px of the figure is all it can show (Douglas-Peucker)
-    import shapely
-
-    line = shapely.linestrings(np.column_stack([x, y, np.arange(x.size, dtype=float)]))
-    tol = 0.25 * span / (min(width, height) * 100)
-    kept = shapely.get_coordinates(
-        shapely.simplify(line, tol, preserve_topology=False), include_z=True
-    )[:, 2]
-    keep = np.unique(np.concatenate([[0, x.size - 1], np.rint(kept).astype(np.int64)]))
+    # a point per ~0.25 px of the figure is all it can show; equal scales on both axes
+    side_px = min(width, height) * 100
+    keep = plot_points(x, y, width_px=side_px, height_px=side_px, y_span=span, x_span=span)
     ax.plot(x[keep], y[keep], color=_BLUE, linewidth=1.6, solid_capstyle="round")
     ax.plot(x[0], y[0], marker="o", color="#009E73", markersize=8, zorder=5, label="start")
     ax.plot(x[-1], y[-1], marker="s", color="#000000", markersize=7, zorder=5, label="finish")
