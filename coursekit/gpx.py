@@ -359,10 +359,19 @@ def _waypoint(raw: bytes, line: int, name: str) -> Waypoint:
 
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, data
     p.Parse(raw, True)
-    la = _float(attrs.get("lat"), "wpt lat", name, line)
-    lo = _float(attrs.get("lon"), "wpt lon", name, line)
+    return _make_waypoint(attrs.get("lat"), attrs.get("lon"), fields, name, line)
+
+
+def _make_waypoint(lat: str | None, lon: str | None, fields: dict, name: str, line: int):
+    """A :class:`Waypoint` from its attributes and child texts (both readers use this).
+
+    Raises GPXError (file and line named) for a bad or out-of-range value; the fast
+    path then hands the file to the general reader, which raises it again.
+    """
+    la = _float(lat, "wpt lat", name, line)
+    lo = _float(lon, "wpt lon", name, line)
     if not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0):
-        raise _GiveUp("waypoint out of range")
+        raise GPXError(f"{name}: line {line}: waypoint position {la}, {lo} out of range")
     e = _float(fields["ele"], "wpt ele", name, line) if fields.get("ele") else math.nan
     return Waypoint(
         name=fields.get("name", ""),
@@ -634,26 +643,9 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                 dest[5].append(line)
             elif tag == "wpt":
                 line = elem.sourceline or 0
-                la = _float(elem.get("lat"), "wpt lat", name, line)
-                lo = _float(elem.get("lon"), "wpt lon", name, line)
-                if not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0):
-                    raise GPXError(
-                        f"{name}: line {line}: waypoint position {la}, {lo} out of range"
-                    )
                 fields = {_local(c.tag): (c.text or "").strip() for c in elem}
-                e = nan
-                if fields.get("ele"):
-                    e = _float(fields["ele"], "wpt ele", name, line)
                 waypoints.append(
-                    Waypoint(
-                        name=fields.get("name", ""),
-                        lat=la,
-                        lon=lo,
-                        elevation=e,
-                        description=fields.get("desc", "") or fields.get("cmt", ""),
-                        type=fields.get("type", ""),
-                        line=line,
-                    )
+                    _make_waypoint(elem.get("lat"), elem.get("lon"), fields, name, line)
                 )
             elif tag == "trkseg":
                 segment += 1
