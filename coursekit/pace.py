@@ -192,6 +192,11 @@ GRADE_MODELS = {
 }
 
 
+def _check_model(model: str) -> None:
+    if model not in GRADE_MODELS:
+        raise ValueError(f"unknown pace model {model!r}; valid models: {', '.join(GRADE_MODELS)}")
+
+
 def grade_factor(grade, *, model: str = "trail", up: float | None = None, down=None):
     """Time factor of a grade under a named model.
 
@@ -213,8 +218,7 @@ def grade_factor(grade, *, model: str = "trail", up: float | None = None, down=N
     ValueError
         Unknown model (the message lists the valid ones).
     """
-    if model not in GRADE_MODELS:
-        raise ValueError(f"unknown pace model {model!r}; valid models: {', '.join(GRADE_MODELS)}")
+    _check_model(model)
     if model == "trail":
         return trail(grade, up=up, down=down)
     return GRADE_MODELS[model](grade)
@@ -515,8 +519,7 @@ def params_for(model: str = "trail", *, fatigue: float | None = None) -> PacePar
     ValueError
         Unknown model (the message lists the valid ones).
     """
-    if model not in GRADE_MODELS:
-        raise ValueError(f"unknown pace model {model!r}; valid models: {', '.join(GRADE_MODELS)}")
+    _check_model(model)
     p = KME if model == "kme" else TRAIL_2024.with_(model=model)
     if fatigue is not None:
         if not (0.0 <= fatigue < 1.0) or not np.isfinite(fatigue):
