@@ -384,6 +384,18 @@ def _make_waypoint(lat: str | None, lon: str | None, fields: dict, name: str, li
     )
 
 
+def _count_newlines(path: Path, start: int, stop: int) -> int:
+    """Newlines in bytes ``start:stop`` of a file (read again in pieces)."""
+    n = 0
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        left = stop - start
+        while left > 0 and (block := fh.read(min(left, gpxcheck.CHUNK))):
+            n += block.count(b"\n")
+            left -= len(block)
+    return n
+
+
 def _floats(values, keep=None) -> np.ndarray:
     """Numbers as written (bytes) -> float64, only where ``keep`` (bool array) is true."""
     if keep is not None:
@@ -408,7 +420,9 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     captured: list = []  # per piece: what the expression captured, for the check's counts
     total = 0
     segment = 0
-    lines = 0  # newlines before the current piece (for waypoint line numbers)
+    # waypoint line numbers: newlines in the file's first `counted` bytes; the pieces
+    # before a waypoint are counted only when one comes (no cost on a plain track)
+    lines = counted = offset = 0
     waypoints: list[Waypoint] = []
     try:
         with open(path, "rb") as fh:
@@ -422,7 +436,11 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     if enc and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
                         raise _GiveUp("encoding")
                 own = None  # counts of a piece with waypoints, made here on what is left
+                size, offset = len(piece), offset + len(piece)
                 if _has(piece, b"<wpt"):
+                    if counted < offset - size:
+                        lines += _count_newlines(path, counted, offset - size)
+                    counted = offset
                     kept, pos = [], 0
                     for m in _WPT.finditer(piece):
                         line = lines + piece.count(b"\n", 0, m.start()) + 1
@@ -441,8 +459,6 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                         piece.count(b"<time", start),
                         piece.count(b"<trkseg"),
                     )
-                else:  # (a waypoint after the track still needs its line number)
-                    lines += piece.count(b"\n")
                 ms = _PT.findall(piece)
                 if not ms:
                     captured.append(((0, 0, 0, 0), own))
