@@ -47,10 +47,10 @@ from pathlib import Path
 
 import numpy as np
 
-from coursekit.cutoffs import course_grid, solve
-from coursekit.errors import PlanError
+from coursekit.cutoffs import course_grid, model_runner
 from coursekit.event import (
     fit_field,
+    fit_reference_fatigue,
     history_outcomes,
     pace_weights,
     simulate_field,
@@ -59,7 +59,6 @@ from coursekit.gpx import read_gpx
 from coursekit.history import map_columns, read_times
 from coursekit.pace import TRAIL_2024
 from coursekit.profile import make_profile
-from coursekit.sun import dark_intervals
 
 ROOT = Path(__file__).resolve().parent.parent
 REALDATA = Path(os.environ.get("COURSEKIT_REALDATA", ROOT.parent / "shared" / "realdata"))
@@ -151,48 +150,31 @@ def load_race(rid: str, index: dict) -> dict:
 def pace_reference(race: dict, limit_s: float, fatigue: float = TRAIL_2024.fatigue):
     """Reference runner (finishing at ``limit_s``) and leader of the pace model on the course.
 
-    The same model and solver as the barriers (:func:`coursekit.cutoffs.solve`
-    with :data:`coursekit.pace.TRAIL_2024`: grade factors on the smoothed
-    profile, altitude, fatigue by km-effort, night), without rounding and
-    without the published barriers. Returns (arrival [s], leader [s], fresh
-    flat speed v0 [m/s]).
+    :func:`coursekit.cutoffs.model_runner` with :data:`coursekit.pace.TRAIL_2024`
+    (the barriers' model and solver, no rounding, no published barriers).
+    Returns (arrival [s], leader [s], fresh flat speed v0 [m/s]).
     """
-    # the solver refuses a last finisher faster than 4 min/km on the flat; a median
-    # runner may be: solve a slower runner of the same shape and scale the times
-    k = 1.0
-    while True:
-        try:
-            sol = solve(
-                race["grid"],
-                limit_s=k * limit_s,
-                params=TRAIL_2024.with_(fatigue=fatigue),
-                start=race["start"],
-                dark=dark_intervals(*race["place"], race["start"], 1.5 * k * limit_s),
-                round_minutes=0,
-                names=race["names"],
-            )
-            break
-        except PlanError:
-            if k > 8:
-                raise
-            k *= 1.5
-    return sol.arrival / k, sol.first_arrival / k, float(sol.speed[-1]) * k
+    if "runner" not in race:
+        race["runner"] = model_runner(
+            race["grid"],
+            params=TRAIL_2024,
+            start=race["start"],
+            lat=race["place"][0],
+            lon=race["place"][1],
+            names=race["names"],
+        )
+    return race["runner"](limit_s, fatigue)
 
 
 def fit_fatigue(source: dict, median_elapsed: np.ndarray) -> float:
-    """Fatigue rate of the pace model (speed lost per 100 km-effort) fitted on the source.
-
-    One parameter, grid search: the pace-model runner finishing at the source's
-    median finisher's time whose passages best match the median finisher's
-    (least squares on the log of the elapsed times, rows with data).
-    """
-    ok = np.isfinite(median_elapsed) & (median_elapsed > 0)
-    best = (np.inf, TRAIL_2024.fatigue)
-    for f in np.round(np.arange(0.0, 1.001, 0.02), 3):
-        ref, _, _ = pace_reference(source, float(median_elapsed[-1]), f)
-        e = float(np.mean(np.log(median_elapsed[ok] / ref[ok]) ** 2))
-        best = min(best, (e, float(f)))
-    return best[1]
+    """Pace-model fatigue fitted on the source's median finisher
+    (:func:`coursekit.event.fit_reference_fatigue`, the step `coursekit event --times` uses)."""
+    fin = source["status"] == "FINISHER"
+    measured = np.isfinite(source["elapsed"][fin]).sum(axis=0) >= 20
+    f, _, _ = fit_reference_fatigue(
+        median_elapsed, measured, lambda t, f: pace_reference(source, t, f)
+    )
+    return f
 
 
 def reference_for(target: dict, source: dict, fit, fatigue: float):

@@ -1161,6 +1161,14 @@ def _event_duration(text: str, option: str = "") -> float:
 )
 @click.option("--seed", type=int, default=None, help="Random seed (same seed, same result).")
 @click.option(
+    "--times",
+    "times",
+    multiple=True,
+    metavar="[RACE=]TIMES.csv",
+    help="Calibrate RACE's simulated field on a past edition's split times (repeatable; "
+    "RACE is the race name or course file stem, omitted for a single course file).",
+)
+@click.option(
     "--plot",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -1184,6 +1192,7 @@ def event(
     repetitions,
     finish_share,
     seed,
+    times,
     plot,
     output,
 ):
@@ -1204,7 +1213,17 @@ def event(
 
     margin_s = _event_duration(margin, "--margin")
     sweep_s = _event_duration(sweep, "--sweep")
-    ev = load_event_plan(event_path, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m)
+    history = {}
+    for item in times:
+        key, _, csv_path = (
+            ("", "", item) if Path(item).is_file() or "=" not in item else (item.partition("="))
+        )
+        history[key.strip()] = Path(csv_path)
+    if history and not n_runners:
+        raise click.UsageError("--times needs --simulate N")
+    ev = load_event_plan(
+        event_path, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m, history=history
+    )
     if n_runners:
         total = repetitions * len(ev.races)
         bar = None
@@ -1382,6 +1401,8 @@ def _event_text(ev, summary) -> str:
                 f"\n{r['race']} ({r['n_runners']} runners): finish {100 * fs['mean']:.1f} %"
                 f" [{100 * fs['p05']:.1f}-{100 * fs['p95']:.1f}]"
             )
+            if r.get("field"):
+                out.append(f"  {r['field']}")
             rows = [
                 [
                     c["name"],
@@ -1389,7 +1410,9 @@ def _event_text(ev, summary) -> str:
                     _fmt(c["withdrawn"], "{:.1f}"),
                     f"{_fmt(c['eliminated'], '{:.1f}')} [{_fmt(c['eliminated_p05'])}-"
                     f"{_fmt(c['eliminated_p95'])}]",
+                    clock(c["arrival_p10"]),
                     clock(c["arrival_p50"]),
+                    clock(c["arrival_p90"]),
                     clock(c["last_arrival"]),
                     _fmt(c["peak_hourly"]),
                 ]
@@ -1402,12 +1425,14 @@ def _event_text(ev, summary) -> str:
                         "reached",
                         "withdrawn",
                         "eliminated [5-95%]",
+                        "10 %",
                         "median",
+                        "90 %",
                         "last (sweep)",
                         "peak/h",
                     ],
                     rows,
-                    "lrrrlll",
+                    "lrrrlllll",
                 )
             )
     for w in summary["warnings"]:

@@ -55,6 +55,8 @@ __all__ = [
     "solve",
     "plan",
     "check_plan",
+    "model_runner",
+    "plan_runner",
     "round_up_clock",
     "MAX_FLAT_SPEED",
     "PLAUSIBLE_LEG_SPEED",
@@ -573,6 +575,68 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         round_minutes=round_minutes,
         opens_elapsed=sol.opens,
         opens=tuple(start + dt.timedelta(seconds=float(s)) for s in sol.opens),
+    )
+
+
+def model_runner(
+    grid: CourseGrid, *, params: PaceParams, start, lat: float, lon: float, dwell=None, names=None
+):
+    """The pace model's runners on one course, by finish time and fatigue.
+
+    Returns a function ``runner(finish_s, fatigue)`` giving the arrivals [s from
+    start] of the model runner (``params`` with that ``fatigue``) who finishes
+    in ``finish_s`` without barriers or rounding, the model leader's arrivals
+    (same fatigue for the reference, ``params.leader_*`` for the leader) and the
+    runner's fresh flat speed v0 [m/s]. Used to place a runner of a past
+    field (median finisher) on the course: :func:`coursekit.event.history_race`.
+
+    :func:`solve` refuses a runner faster than 4 min/km on the flat (a limit
+    too short for a last finisher); a median runner may be that fast, so a
+    slower runner of the same shape is solved and its times scaled (the
+    model's times scale with 1/v0; the night is then counted on the slower
+    runner's clock, a small approximation for fast runners only).
+    """
+    from .sun import dark_intervals
+
+    def runner(finish_s: float, fatigue: float):
+        k = 1.0
+        while True:
+            try:
+                sol = solve(
+                    grid,
+                    limit_s=k * finish_s,
+                    params=params.with_(fatigue=float(fatigue)),
+                    dwell=dwell,
+                    start=start,
+                    dark=dark_intervals(lat, lon, start, 1.5 * k * finish_s),
+                    round_minutes=0,
+                    names=names,
+                )
+                break
+            except PlanError:
+                if k > 8:
+                    raise
+                k *= 1.5
+        return sol.arrival / k, sol.first_arrival / k, float(sol.speed[-1]) * k
+
+    return runner
+
+
+def plan_runner(plan: Plan):
+    """:func:`model_runner` on the course, parameters and stops of ``plan``."""
+    prof = plan.course.profile
+    grid = course_grid(
+        prof.distance, prof.elevation, prof.gain, np.asarray(plan.legs.distance, float)
+    )
+    tz = _course_tz(plan.course)
+    return model_runner(
+        grid,
+        params=plan.params,
+        start=plan.course.start.astimezone(tz),
+        lat=float(np.nanmean(prof.track.lat)),
+        lon=float(np.nanmean(prof.track.lon)),
+        dwell=plan.dwell,
+        names=list(plan.legs.names),
     )
 
 

@@ -56,6 +56,8 @@ __all__ = [
     "simulate_race",
     "simulate_event",
     "fit_field",
+    "fit_reference_fatigue",
+    "history_race",
     "history_outcomes",
     "event_summary",
     "occupancy_figure",
@@ -322,6 +324,14 @@ class Race:
         When each station must be ready [s from start]: the pace model's
         conservative opening (``Plan.opens_elapsed``, before the leader's ETA),
         or None to use ``first_arrival_elapsed``.
+    field : FieldParams or None
+        The field calibrated on a past edition (:func:`history_race`), used
+        by :func:`simulate_event` instead of its ``params``; then
+        ``reference_elapsed`` is the past median finisher placed on this
+        course and ``ability_mean`` the log multiplier of the median starter on it.
+    ability_mean : float or None
+    field_note : str
+        How the field was calibrated (printed with the simulation).
     """
 
     name: str
@@ -340,6 +350,9 @@ class Race:
     leg_weights: np.ndarray | None = None
     timezone: str | None = None
     opens_elapsed: np.ndarray | None = None
+    field: FieldParams | None = None
+    ability_mean: float | None = None
+    field_note: str = ""
 
     def __post_init__(self):
         n = len(self.names)
@@ -1540,6 +1553,120 @@ def fit_field(
     )
 
 
+def fit_reference_fatigue(median_elapsed, measured, runner, *, grid=None):
+    """Fatigue rate of the pace model that best reproduces a past median finisher.
+
+    Parameters
+    ----------
+    median_elapsed : array_like, shape (rows,)
+        The median finisher's passage per checkpoint row [s from start].
+    measured : array_like of bool, shape (rows,)
+        Rows where that passage was measured (not interpolated).
+    runner : callable
+        ``runner(finish_s, fatigue) -> (arrival, leader, v0)``, e.g.
+        :func:`coursekit.cutoffs.plan_runner`.
+    grid : array_like, optional
+        Fatigue rates tried [per 100 km-effort]; default 0 to 1 step 0.02.
+
+    Returns
+    -------
+    fatigue : float
+    arrival, leader : ndarray
+        The fitted runner (finishing with the median finisher) and its leader.
+
+    Notes
+    -----
+    Grid search on the mean of :math:`\\ln(M_j / A_j(f))^2` over the measured
+    rows, where :math:`A(f)` finishes at :math:`M_{\\mathrm{finish}}`. One
+    parameter, so it transfers: the shape of the median finisher's race
+    (how much he slows down) on this course's profile.
+    """
+    med = np.asarray(median_elapsed, float)
+    ok = np.asarray(measured, bool) & np.isfinite(med) & (med > 0)
+    ok[0] = False
+    if grid is None:
+        grid = np.round(np.arange(0.0, 1.0001, 0.02), 3)
+    best = None
+    for f in grid:
+        arr, lead, _ = runner(float(med[-1]), float(f))
+        e = float(np.mean(np.log(med[ok] / arr[ok]) ** 2)) if ok.any() else 0.0
+        if best is None or e < best[0]:
+            best = (e, float(f), arr, lead)
+    return best[1], best[2], best[3]
+
+
+def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_runners=20):
+    """A race of ``plan`` whose field is calibrated on a past edition's split times.
+
+    Parameters
+    ----------
+    plan : coursekit.cutoffs.Plan
+        This edition: course, checkpoints, barriers.
+    elapsed : ndarray, shape (runners, rows)
+        The past edition's passages at this plan's checkpoint rows [s from each
+        runner's start], NaN where missing or where a checkpoint has no column.
+    status : array of str
+        Final status per runner (``FINISHER``, ``OUT_OF_TIME``, other = withdrawal).
+    cutoff_elapsed : array_like, optional
+        The barriers that applied in the past edition [s], for the withdrawal
+        hazards; default this plan's.
+    source : str
+        Name of the past edition, for notes.
+
+    Returns
+    -------
+    Race
+        :meth:`Race.from_plan` with ``field`` (:func:`fit_field`), the
+        reference runner replaced by the past median finisher placed on this
+        course and ``ability_mean`` relative to it.
+
+    Notes
+    -----
+    The reference is the pace model's runner (``plan.params``) finishing in
+    the past median finisher's time, with the fatigue rate fitted on his
+    measured passages (:func:`fit_reference_fatigue`): checkpoints without a
+    past column, or moved since, get the model's shape rather than an
+    interpolation. The leg weights come from that runner and its leader
+    (:func:`pace_weights`). The barriers, the leader's ETA and the station
+    windows stay this plan's. Validated edition to edition in
+    ``benchmarks/bench_simulation.py`` (docs/simulation.md).
+    """
+    from .cutoffs import plan_runner
+
+    race = Race.from_plan(plan)
+    el = np.asarray(elapsed, float)
+    st = np.asarray(status)
+    if el.ndim != 2 or el.shape[1] != len(race.names):
+        raise ValueError(f"elapsed must have {len(race.names)} columns (one per checkpoint)")
+    cut = race.cutoff_elapsed if cutoff_elapsed is None else cutoff_elapsed
+    fit = fit_field(
+        el,
+        st,
+        leg_effort=race.leg_effort,
+        cutoff_elapsed=cut,
+        source=source,
+        min_runners=min_runners,
+    )
+    fin = (st == _FINISHED) & np.isfinite(el[:, -1])
+    measured = np.isfinite(el[fin]).sum(axis=0) >= min_runners
+    fat, arr, lead = fit_reference_fatigue(fit.reference_elapsed, measured, plan_runner(plan))
+    arr = np.maximum.accumulate(arr)
+    note = (
+        f"field fitted on {source or 'past split times'} ({int(fin.sum())} finishers of "
+        f"{int(np.isfinite(el[:, 1:]).any(axis=1).sum())}, {int(measured[1:].sum())} of "
+        f"{len(race.names) - 1} checkpoints timed); median finisher "
+        f"{fit.reference_elapsed[-1] / 3600:.2f} h, pace-model fatigue {fat:.2f}"
+    )
+    return replace(
+        race,
+        reference_elapsed=arr,
+        leg_weights=pace_weights(arr, lead),
+        field=fit.params,
+        ability_mean=float(fit.ability_mean),
+        field_note=note,
+    )
+
+
 # ---------------------------------------------------------------- event
 
 
@@ -1614,38 +1741,125 @@ def load_event_plan(
     radius_m: float = 200.0,
     model: str = "trail",
     night: bool = True,
+    history: dict | None = None,
 ) -> EventPlan:
-    """Read an ``event.toml`` (or its folder), plan every course and group the stations.
+    """Read an ``event.toml`` (its folder, or one course file), plan the courses, group stations.
 
     Uses :func:`coursekit.course.load_event`, :func:`coursekit.course.load_course`
-    and :func:`coursekit.cutoffs.plan`.
+    and :func:`coursekit.cutoffs.plan`. A course file (it has ``gpx`` and
+    ``start``) is an event of one race.
+
+    ``history`` maps a race (its name, or its course file's name or stem) to
+    a past edition's split-time CSV, or to ``(csv, {checkpoint: column})``:
+    that race's field is calibrated on it (:func:`history_race`), checkpoints
+    matched to columns as in ``coursekit backtest``.
     """
-    from .course import load_event
+    from .course import load_course, load_event
     from .cutoffs import plan
 
-    ev = load_event(path)
+    path = Path(path)
+    single = path.is_file() and path.suffix.lower() == ".toml" and _is_course_file(path)
+    if single:
+        courses, ev_name, ev_path = [load_course(path)], None, path
+    else:
+        ev = load_event(path)
+        courses, ev_name, ev_path = list(ev.load_courses()), ev.name, ev.path
+    history = dict(history or {})
     races, warns = [], []
     seen: dict[str, object] = {}
-    for course in ev.load_courses():
+    for course in courses:
         if course.name in seen:
             raise CourseFileError(
-                f"{ev.path}: key 'courses': {course.path.name} and {seen[course.name]} are both "
+                f"{ev_path}: key 'courses': {course.path.name} and {seen[course.name]} are both "
                 f"named {course.name!r}: expected one name per race (tables are keyed by it)"
             )
         seen[course.name] = course.path.name
         p = plan(course, model=model)
-        races.append(Race.from_plan(p))
+        keys = (course.name, course.path.name, course.path.stem)
+        hit = next((k for k in keys if k in history), None)
+        if hit is None and single and "" in history:
+            hit = ""
+        if hit is not None:
+            races.append(_history_race_from_csv(p, history.pop(hit)))
+        else:
+            races.append(Race.from_plan(p))
         warns += [f"{course.name}: {w}" for w in p.warnings]
+    if history:
+        known = ", ".join(repr(c.name) for c in courses)
+        raise CourseFileError(
+            f"{ev_path}: --times for {', '.join(repr(k) for k in history)}: no such race "
+            f"(races: {known}; a course file's name or stem also works)"
+        )
     return plan_event(
         races,
-        name=ev.name,
-        path=ev.path,
+        name=ev_name or courses[0].name,
+        path=ev_path,
         margin_s=margin_s,
         sweep_s=sweep_s,
         radius_m=radius_m,
         night=night,
         warnings=warns,
     )
+
+
+def _is_course_file(path: Path) -> bool:
+    """A TOML file with ``gpx`` or ``start`` at the top (a course, not an event)."""
+    from .course import _read_toml
+
+    raw = _read_toml(path, "event or course")
+    return "gpx" in raw or "start" in raw
+
+
+def _timed_ends(mapping: list, stamps: np.ndarray) -> list:
+    """Start and finish rows without a column by name: the columns the times say.
+
+    The start is the column most runners pass first, the finish the one most
+    runners with a time there pass last (CSV columns need not be in course
+    order, and "Départ"/"Arrivée" need not match "Start"/"Finish").
+    """
+    mapping = list(mapping)
+    t = np.where(np.isfinite(stamps), stamps, np.nan)
+    used = {c for c in mapping[1:-1] if c is not None}
+    rows = np.isfinite(t).sum(axis=1) >= 2
+    if not rows.any():
+        return mapping
+    t = t[rows]
+    for end, pick in ((0, np.nanargmin), (-1, np.nanargmax)):
+        if mapping[end] is None:
+            votes = np.bincount(pick(t, axis=1), minlength=t.shape[1])
+            c = int(np.argmax(votes))
+            if c not in used and c != mapping[-1 - end]:
+                mapping[end] = c
+    return mapping
+
+
+def _history_race_from_csv(plan, spec) -> Race:
+    """:func:`history_race` from a split-time CSV, matched to the plan's checkpoints."""
+    from .history import map_columns, read_times
+
+    csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
+    st = read_times(csv_path)
+    legs = plan.legs
+    wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
+    mapping, _ = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit or {})
+    mapping = _timed_ends(mapping, st.time)
+    if mapping[0] is None or mapping[-1] is None:
+        j = 0 if mapping[0] is None else -1
+        raise HistoryError(
+            f"{csv_path}: no column for the {'start' if j == 0 else 'finish'} row "
+            f"{legs.names[j]!r} of {plan.course.name!r} (columns: {', '.join(st.columns)}); "
+            "name the column like the checkpoint"
+        )
+    stamps = np.full((len(st.bib), len(mapping)), np.nan)
+    for j, c in enumerate(mapping):
+        if c is not None:
+            stamps[:, j] = st.time[:, c]
+    # each runner's own start passage (start waves); the first wave when not timed
+    t0 = stamps[:, 0].copy()
+    if np.isfinite(t0).any():
+        t0[~np.isfinite(t0)] = np.nanmin(t0)
+    elapsed = stamps - t0[:, None]
+    return history_race(plan, elapsed, np.asarray(st.status), source=Path(csv_path).name)
 
 
 MAX_SIMULATED = 20_000_000
@@ -1688,15 +1902,19 @@ def simulate_event(
     sims, warns = [], list(event.warnings)
     for race, n, ss in zip(event.races, counts, seeds, strict=True):
         barrier = np.any(np.isfinite(race.cutoff_elapsed[1:]))
-        extra = {} if barrier else {"ability_mean": 0.0}
-        if not barrier:
+        extra = {"params": params}
+        if race.field is not None:
+            extra["params"] = race.field
+            if finish_share is None:
+                extra["ability_mean"] = race.ability_mean
+        elif not barrier:
+            extra["ability_mean"] = 0.0
             warns.append(f"{race.name}: no barriers; simulated around the reference runner")
         sims.append(
             simulate_race(
                 race,
                 n_runners=n,
                 repetitions=repetitions,
-                params=params,
                 finish_share=finish_share,
                 seed=np.random.default_rng(ss),
                 hour_offset_s=(race.start - event.origin).total_seconds(),
@@ -1738,6 +1956,21 @@ def _station_occupancy(event: EventPlan, station: Station):
     return total
 
 
+def _params_dict(p: FieldParams) -> dict:
+    return {
+        "spread": _r(p.spread, 4),
+        "skew": _r(p.skew, 3),
+        "leg_sigma": _r(p.leg_sigma, 4),
+        "fatigue": _r(p.fatigue, 3),
+        "dnf_share": _r(p.dnf_share, 4),
+        "dnf_ability": _r(p.dnf_ability, 3),
+        "behind_hazard": _r(p.behind_hazard, 4),
+        "behind_slope": _r(p.behind_slope, 2),
+        "finish_share": _r(p.finish_share, 4),
+        "source": p.source,
+    }
+
+
 def event_summary(event: EventPlan) -> dict:
     """The event as plain data (JSON-ready) for the CLI and the roadbook index.
 
@@ -1753,8 +1986,9 @@ def event_summary(event: EventPlan) -> dict:
         ``hours`` (ISO start of each clock hour), ``arrivals`` (mean runners
         arriving in that hour, all races), ``peak``, ``peak_hour``;
         ``simulation`` (None when not simulated): ``n_runners, repetitions,
-        seed, params`` and ``races``: per race ``race, ability_mean,
-        finish_share`` (mean, p05, p95) and ``checkpoints``: ``name, reached,
+        seed, params`` and ``races``: per race ``race, n_runners, field``
+        (how the field was calibrated, None for the default), ``params,
+        ability_mean, finish_share`` (mean, p05, p95) and ``checkpoints``: ``name, reached,
         withdrawn, eliminated, eliminated_p05, eliminated_p95, arrival_p10,
         arrival_p50, arrival_p90, last_arrival, last_arrival_p95,
         peak_hourly, peak_hourly_p95`` (times ISO).
@@ -1860,6 +2094,8 @@ def event_summary(event: EventPlan) -> dict:
                 {
                     "race": race.name,
                     "n_runners": sim.n_runners,
+                    "field": race.field_note or None,
+                    "params": _params_dict(sim.params),
                     "ability_mean": _r(sim.ability_mean, 4),
                     "finish_share": {
                         "mean": _r(fs.mean(), 4),
@@ -1873,15 +2109,7 @@ def event_summary(event: EventPlan) -> dict:
             "n_runners": [s.n_runners for s in event.simulations],
             "repetitions": sim0.repetitions,
             "seed": sim0.seed,
-            "params": {
-                "spread": p.spread,
-                "leg_sigma": p.leg_sigma,
-                "fatigue": p.fatigue,
-                "dnf_share": p.dnf_share,
-                "dnf_ability": p.dnf_ability,
-                "finish_share": p.finish_share,
-                "source": p.source,
-            },
+            "params": _params_dict(p),
             "races": races,
         }
     return out

@@ -1,0 +1,243 @@
+"""The simulated field calibrated on a past edition's split times (`coursekit event --times`)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from coursekit.cli import cli
+from coursekit.course import load_course
+from coursekit.cutoffs import plan, plan_runner
+from coursekit.event import (
+    _timed_ends,
+    fit_reference_fatigue,
+    history_race,
+    load_event_plan,
+    simulate_race,
+)
+
+H = 3600.0
+START = dt.datetime(2024, 6, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+NAMES = ["Start", "Aid 1", "Aid 2", "Aid 3", "Aid 4", "Finish"]
+KM = [6.0, 12.0, 18.0, 24.0]
+
+
+def _write_course(tmp_path: Path, limit="9h") -> Path:
+    """A 30 km out-and-up course: 600 m climb, 600 m descent, rollers (GPX written here)."""
+    s = np.arange(0.0, 30_001.0, 50.0)
+    z = 800 + 600 * np.sin(np.pi * s / 30_000.0) + 20 * np.sin(2 * np.pi * s / 1500.0)
+    lat = 31.0 + s / 111_000.0
+    pts = "\n".join(
+        f'<trkpt lat="{a:.6f}" lon="-7.900000"><ele>{e:.1f}</ele></trkpt>'
+        for a, e in zip(lat, z, strict=True)
+    )
+    (tmp_path / "c.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" creator="test" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>c</name><trkseg>'
+        f"{pts}</trkseg></trk></gpx>"
+    )
+    pairs = zip(NAMES[1:-1], KM, strict=True)
+    cps = "".join(f'\n[[checkpoints]]\nname = "{n}"\nkm = {k}\n' for n, k in pairs)
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'name = "Test 30"\ngpx = "c.gpx"\nstart = {START.isoformat()}\nlimit = "{limit}"\n'
+        'timezone = "Africa/Casablanca"\n' + cps
+    )
+    return path
+
+
+def _past_field(p, *, median_s=5.5 * H, fatigue=0.4, n=3000, seed=0):
+    """Split times of a field around a known median runner of the pace model."""
+    arr, _, _ = plan_runner(p)(median_s, fatigue)
+    rng = np.random.default_rng(seed)
+    theta = 0.15 * rng.standard_normal(n)
+    legs = np.diff(arr)[None, :] * np.exp(theta[:, None] + 0.03 * rng.standard_normal((n, 5)))
+    E = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    status = np.array(["FINISHER"] * n, dtype=object)
+    quit_ = rng.random(n) < 0.1
+    for i in np.nonzero(quit_)[0]:
+        E[i, rng.integers(2, 6) :] = np.nan
+        status[i] = "ABANDON"
+    return arr, E, status.astype(str)
+
+
+def _write_times(path: Path, E, status, columns=NAMES):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["bib", "status", *columns])
+        for i, (row, st) in enumerate(zip(E, status, strict=True)):
+            stamps = [
+                (START + dt.timedelta(seconds=float(t))).isoformat() if np.isfinite(t) else ""
+                for t in row
+            ]
+            w.writerow([i + 1, st, *stamps])
+
+
+def test_fit_reference_fatigue_recovers_the_model_runner(tmp_path):
+    p = plan(load_course(_write_course(tmp_path)))
+    runner = plan_runner(p)
+    arr, _, _ = runner(5.5 * H, 0.36)
+    f, fitted, _ = fit_reference_fatigue(arr, np.ones(arr.size, bool), runner)
+    assert f == pytest.approx(0.36, abs=1e-9)
+    np.testing.assert_allclose(fitted, arr, rtol=1e-9)
+    # only the finish measured: any fatigue fits, the finish is kept
+    f, fitted, _ = fit_reference_fatigue(arr, np.zeros(arr.size, bool), runner)
+    assert fitted[-1] == pytest.approx(arr[-1])
+
+
+def test_model_runner_scales_a_runner_faster_than_the_solver_allows(tmp_path):
+    p = plan(load_course(_write_course(tmp_path)))
+    arr, lead, v0 = plan_runner(p)(1.2 * H, 0.3)  # ~27 km/h on the flat: solve() refuses it
+    assert arr[-1] == pytest.approx(1.2 * H, rel=1e-6)
+    assert np.all(np.diff(arr) > 0)
+    assert v0 > 30 / 3.6 * 0.9
+
+
+def test_history_race_places_the_past_median_on_the_course(tmp_path):
+    p = plan(load_course(_write_course(tmp_path)))
+    arr, E, status = _past_field(p)
+    race = history_race(p, E, status, source="synthetic")
+    # the median finisher of the past field, placed by the pace model: within 2 % everywhere
+    np.testing.assert_allclose(race.reference_elapsed[1:], arr[1:], rtol=0.02)
+    assert race.field.finish_share == pytest.approx(np.mean(status == "FINISHER"))
+    assert 0.11 < race.field.spread < 0.19
+    assert "synthetic" in race.field_note
+    # barriers, leader and station windows stay this plan's
+    np.testing.assert_array_equal(race.cutoff_elapsed, p.cutoff_elapsed)
+    np.testing.assert_array_equal(race.first_arrival_elapsed, p.first_arrival_elapsed)
+    sim = simulate_race(
+        race,
+        n_runners=3000,
+        repetitions=4,
+        params=race.field,
+        ability_mean=race.ability_mean,
+        seed=1,
+    )
+    fin = status == "FINISHER"
+    for k, q in enumerate((0.1, 0.5, 0.9)):
+        actual = np.quantile(E[fin, -1], q)
+        assert sim.arrival_quantiles[k, -1] == pytest.approx(actual, rel=0.04)
+
+
+def test_history_race_with_missing_checkpoint_columns(tmp_path):
+    p = plan(load_course(_write_course(tmp_path)))
+    arr, E, status = _past_field(p)
+    E[:, [2, 3]] = np.nan  # two checkpoints were not timed last year
+    race = history_race(p, E, status)
+    np.testing.assert_allclose(race.reference_elapsed[1:], arr[1:], rtol=0.02)
+    assert "3 of 5 checkpoints timed" in race.field_note
+
+
+def test_timed_ends_finds_start_and_finish_by_the_times():
+    # columns out of course order: finish first, then start, then a checkpoint
+    t = np.array([[300.0, 0.0, 100.0], [320.0, 5.0, 90.0], [np.nan, 2.0, 110.0]])
+    assert _timed_ends([None, 2, None], t) == [1, 2, 0]
+    assert _timed_ends([1, 2, 0], t) == [1, 2, 0]  # mapped ends are kept
+
+
+def test_cli_event_times_on_a_course_file(tmp_path):
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, seed=3)
+    times = tmp_path / "past.csv"
+    # last year's file says Départ/Arrivée and lists the finish first
+    cols = ["Arrivée", "Départ", *NAMES[1:-1]]
+    _write_times(times, E[:, [5, 0, 1, 2, 3, 4]], status, cols)
+    args = ["event", str(course), "--simulate", "2000", "--repetitions", "4", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--times", str(times), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    r = json.loads(res.output)["simulation"]["races"][0]
+    assert "past.csv" in r["field"]
+    fin = status == "FINISHER"
+    med = dt.datetime.fromisoformat(r["checkpoints"][-1]["arrival_p50"]) - START
+    assert med.total_seconds() == pytest.approx(np.median(E[fin, -1]), rel=0.04)
+    assert r["params"]["finish_share"] == pytest.approx(fin.mean(), abs=1e-3)
+    # the same with the race named, and in text
+    res = CliRunner().invoke(cli, [*args, "--times", f"Test 30={times}"])
+    assert res.exit_code == 0, res.output
+    assert "field fitted on past.csv" in res.output
+    # the default field differs from the calibrated one
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert json.loads(res.output)["simulation"]["races"][0]["field"] is None
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--times", "Nope={times}", "--simulate", "10"], "no such race"),
+        (["--times", "{times}"], "--times needs --simulate"),
+        (["--times", "{bad}", "--simulate", "10"], "no column for the finish row"),
+        (["--times", "{tmp}/missing.csv", "--simulate", "10"], "missing.csv"),
+    ],
+)
+def test_cli_event_times_errors(tmp_path, extra, message):
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=200)
+    _write_times(tmp_path / "t.csv", E, status)
+    _write_times(tmp_path / "bad.csv", E[:, :1], status, ["Start"])
+    fill = {"times": tmp_path / "t.csv", "bad": tmp_path / "bad.csv", "tmp": tmp_path}
+    res = CliRunner().invoke(cli, ["event", str(course), *[x.format(**fill) for x in extra]])
+    assert res.exit_code != 0
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_load_event_plan_single_course_is_an_event_of_one(tmp_path):
+    ev = load_event_plan(_write_course(tmp_path))
+    assert [r.name for r in ev.races] == ["Test 30"]
+    assert ev.name == "Test 30"
+
+
+# ---------------------------------------------------------------- real data
+
+
+def test_templiers_endurance_2024_from_the_2023_field(tmp_path, realdata, realdata_index):
+    """Last year's field on this year's course: arrival percentiles within 10 % at the finish."""
+    from coursekit.gpx import read_gpx
+    from coursekit.profile import make_profile
+
+    e = next(x for x in realdata_index["editions"] if x["id"] == "templiers_endurance_2024")
+    with (realdata / e["files"]["checkpoints"]).open(encoding="utf-8") as fh:
+        cps = list(csv.DictReader(fh))
+    gpx = realdata / e["files"]["gpx"]
+    length = make_profile(read_gpx(gpx)).total_distance
+    scale = length / float(cps[-1]["distance_m"])
+    lines = [
+        'name = "Endurance"',
+        f'gpx = "{gpx}"',
+        f"start = {e.get('start_local_corrected') or e['start']}",
+        'limit = "26h"',
+    ]
+    for c in cps[1:-1]:
+        lines += ["[[checkpoints]]", f'name = "{c["short_name"]}"']
+        lines += [f"km = {float(c['distance_m']) * scale / 1000:.3f}"]
+    course = tmp_path / "endurance.toml"
+    course.write_text("\n".join(lines) + "\n")
+    past = realdata / "templiers_endurance_2023_times.csv"
+    ev = load_event_plan(course, history={"": past})
+    race = ev.races[0]
+    sim = simulate_race(
+        race,
+        n_runners=1200,
+        repetitions=20,
+        params=race.field,
+        ability_mean=race.ability_mean,
+        seed=0,
+    )
+    # this year's actual finish times
+    with (realdata / e["files"]["times"]).open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    el = []
+    for r in rows:
+        if r["status"] == "FINISHER" and r["Départ"] and r["Arrivée"]:
+            t0 = dt.datetime.fromisoformat(r["Départ"])
+            el.append((dt.datetime.fromisoformat(r["Arrivée"]) - t0).total_seconds())
+    actual = np.quantile(el, [0.1, 0.5, 0.9])
+    np.testing.assert_allclose(sim.arrival_quantiles[:, -1], actual, rtol=0.10)
