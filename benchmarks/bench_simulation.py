@@ -207,6 +207,103 @@ def reference_for(target: dict, source: dict, fit, fatigue: float):
     return ref, lead, fit.ability_mean, how
 
 
+def compare(tr: dict, sim):
+    """Simulation against what happened: percentile errors per cell, eliminations in band."""
+    obs = history_outcomes(tr["elapsed"], tr["status"], cutoff_elapsed=tr["cut"])
+    fin_real = np.isfinite(tr["elapsed"][tr["status"] == "FINISHER"]).sum(axis=0)
+    use = fin_real >= 0.5 * fin_real[-1]
+    use[0] = False
+    qa, qs = obs["arrival_quantiles"], sim.arrival_quantiles
+    with np.errstate(all="ignore"):
+        err = np.abs(qs - qa) / qa
+    err = np.where(use[None, :], err, np.nan)
+    _, elo, ehi = sim.band(sim.eliminated)
+    bars = np.nonzero(np.isfinite(tr["cut"]) & (np.arange(len(tr["cut"])) > 0))[0]
+    inside = [(elo[j] <= obs["eliminated"][j] <= ehi[j]) for j in bars]
+    return obs, use, qa, qs, err, elo, ehi, bars, inside
+
+
+def course_file(race: dict, rid: str, index: dict, folder: Path, limit_s: float) -> Path:
+    """A course file of a realdata race, as an organiser would write it.
+
+    GPX of the edition, checkpoints by km (declared km scaled to the track, as
+    in :func:`load_race`), the published barriers as fixed cutoffs, and
+    ``limit_s`` as the limit (the Templiers publish no finish cutoff).
+    """
+    e = next(x for x in index["editions"] if x["id"] == rid)
+    km = race["grid"].node[race["grid"].cp_node] / 1000
+    start = race["start"]
+    lines = [
+        f'name = "{rid}"',
+        f'gpx = "{REALDATA / e["files"]["gpx"]}"',
+        f"start = {start.isoformat()}",
+        f'limit = "{int(np.ceil(limit_s / 60))}min"',
+    ]
+    for j in range(1, len(race["names"]) - 1):
+        lines += ["", "[[checkpoints]]", f"name = {json.dumps(race['names'][j])}"]
+        lines.append(f"km = {km[j]:.3f}")
+        if np.isfinite(race["cut"][j]) and race["cut"][j] < limit_s:
+            lines.append(f'cutoff = "{int(round(race["cut"][j] / 60))}min"')
+    path = folder / f"{rid}.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def history_path(races: dict, index: dict) -> list:
+    """What `coursekit event COURSE.toml --simulate N --times PAST.csv` gives, edition to edition.
+
+    The target's course file (GPX, checkpoints, published barriers) and the
+    source edition's split-time CSV as published: columns matched by name
+    (start and finish by the times), the field fitted by
+    :func:`coursekit.event.history_race`. Limit: the source's slowest finisher
+    + 5 %, rounded up to the hour (nothing of the target's times is used).
+    """
+    import tempfile
+
+    from coursekit.event import load_event_plan, simulate_race
+
+    print()
+    print("== the user's path: coursekit event TARGET.toml --simulate N --times SOURCE_times.csv")
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for target, source, why in PAIRS:
+            if why != "other edition":
+                continue
+            tr, sr = races[target], races[source]
+            fin = sr["status"] == "FINISHER"
+            limit = float(np.ceil(1.05 * np.nanmax(sr["elapsed"][fin, -1]) / 3600) * 3600)
+            path = course_file(tr, target, index, Path(tmp), limit)
+            e = next(x for x in index["editions"] if x["id"] == source)
+            ev = load_event_plan(path, history={"": REALDATA / e["files"]["times"]})
+            race = ev.races[0]
+            n = int(np.isfinite(tr["elapsed"][:, 1:]).any(axis=1).sum())
+            sim = simulate_race(
+                race,
+                n_runners=n,
+                repetitions=200,
+                params=race.field,
+                ability_mean=race.ability_mean,
+                seed=2024,
+            )
+            obs, use, qa, qs, err, elo, ehi, bars, inside = compare(tr, sim)
+            mx = float(np.nanmax(err))
+            within = int(np.sum(err[:, use] <= 0.10))
+            print(
+                f"   {target:26s} <- {source[-4:]}: worst percentile error {100 * mx:5.1f} % "
+                f"{'ok' if mx <= 0.10 else 'MISSED'}; cells within 10 % {within}/{3 * use.sum()}; "
+                f"barriers {sum(inside)}/{len(bars)}; limit {limit / 3600:.0f} h"
+            )
+            print(f"      {race.field_note}")
+            out.append((target, mx <= 0.10, sum(inside), len(bars), mx, within, 3 * int(use.sum())))
+    nq = sum(o[1] for o in out)
+    print(
+        f"   summary: within 10 % on {nq}/{len(out)} races, cells "
+        f"{sum(o[5] for o in out)}/{sum(o[6] for o in out)}, barriers "
+        f"{sum(o[2] for o in out)}/{sum(o[3] for o in out)}"
+    )
+    return out
+
+
 def speed(quick: bool):
     n, rows, reps = 10_000, 30, (50 if quick else 200)
     r = np.r_[0.0, np.full(rows - 1, 3000.0)]
@@ -316,17 +413,7 @@ def main(quick: bool = False):
         mode = (
             f"pace model (cutoffs.solve, TRAIL_2024, fatigue {fatigue[source]:.2f} from the source)"
         )
-        obs = history_outcomes(tr["elapsed"], tr["status"], cutoff_elapsed=tr["cut"])
-        fin_real = np.isfinite(tr["elapsed"][tr["status"] == "FINISHER"]).sum(axis=0)
-        use = fin_real >= 0.5 * fin_real[-1]
-        use[0] = False
-        qa, qs = obs["arrival_quantiles"], sim.arrival_quantiles
-        with np.errstate(all="ignore"):
-            err = np.abs(qs - qa) / qa
-        err = np.where(use[None, :], err, np.nan)
-        em, elo, ehi = sim.band(sim.eliminated)
-        bars = np.nonzero(np.isfinite(tr["cut"]) & (np.arange(len(tr["cut"])) > 0))[0]
-        inside = [(elo[j] <= obs["eliminated"][j] <= ehi[j]) for j in bars]
+        obs, use, qa, qs, err, elo, ehi, bars, inside = compare(tr, sim)
         fs_real = obs["finishers"] / obs["starters"]
         fsm, fslo, fshi = sim.band(sim.finishers / sim.n_runners)
         mx = np.nanmax(err, axis=1)
@@ -372,6 +459,7 @@ def main(quick: bool = False):
         summary.append(
             (target, ok_q, sum(inside), len(bars), float(np.nanmax(mx)), within, int(3 * use.sum()))
         )
+    history_path(races, index)
     print()
     nq = sum(s[1] for s in summary)
     nb = sum(s[2] for s in summary)

@@ -15,7 +15,10 @@ Mapping checkpoints (course file) to columns, in this order, first match wins:
 1. an explicit mapping given by the user (``{checkpoint name: column}``);
 2. the same name (case and spaces ignored);
 3. the checkpoint's GPX waypoint name, same rule;
-4. by order, only when the file has exactly one column per checkpoint row and
+4. the words of one name contained in the other's (accents and punctuation
+   ignored: ``Cresse`` / ``La Cresse``, ``Mas de Bru`` / ``Mas de Bru (P88)``),
+   only when that pairs one checkpoint with one column and nothing else;
+5. by order, only when the file has exactly one column per checkpoint row and
    every checkpoint matched by rules 1-3 sits at its own column's position (so
    the order is confirmed by the names that do match).
 
@@ -167,6 +170,37 @@ def _norm(s: str) -> str:
     return " ".join(str(s).split()).casefold()
 
 
+def _tokens(s: str) -> frozenset:
+    """Words of a name, accents and punctuation dropped: "Mas de Bru (P88)" -> mas, de, bru, p88."""
+    import re
+    import unicodedata
+
+    t = unicodedata.normalize("NFKD", str(s).casefold())
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    return frozenset(re.findall(r"[a-z0-9]+", t))
+
+
+def _contained_pairs(names, cols, out, used) -> list[tuple[int, int]]:
+    """Unmapped (row, column) pairs whose words contain one another, one-to-one only."""
+    rows = [j for j in range(len(names)) if out[j] is None]
+    free = [i for i in range(len(cols)) if i not in used]
+    tok_r = {j: _tokens(names[j]) for j in rows}
+    tok_c = {i: _tokens(cols[i]) for i in free}
+    cand = {
+        j: [
+            i
+            for i in free
+            if tok_r[j] and tok_c[i] and (tok_r[j] <= tok_c[i] or tok_c[i] <= tok_r[j])
+        ]
+        for j in rows
+    }
+    by_col: dict[int, list[int]] = {}
+    for j, cs in cand.items():
+        for i in cs:
+            by_col.setdefault(i, []).append(j)
+    return [(j, cs[0]) for j, cs in cand.items() if len(cs) == 1 and len(by_col[cs[0]]) == 1]
+
+
 def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list, list[str]]:
     """Map checkpoint rows to CSV columns (rules in the module docstring).
 
@@ -187,7 +221,7 @@ def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list,
         Column index of each checkpoint (None: unmapped).
     how : list of str
         The rule used for each checkpoint ("explicit", "name", "waypoint",
-        "order", "unmapped").
+        "words", "order", "unmapped").
 
     Raises
     ------
@@ -216,6 +250,9 @@ def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list,
         if out[j] is None and w and _norm(w) in ncol and ncol[_norm(w)] not in used:
             out[j], how[j] = ncol[_norm(w)], "waypoint"
             used.add(out[j])
+    for j, i in _contained_pairs(names, cols, out, used):
+        out[j], how[j] = i, "words"
+        used.add(i)
     if len(cols) == len(names) and all(out[j] in (None, j) for j in range(len(names))):
         # same count and every name match sits at its own position: fill the rest by order
         for j in range(len(names)):

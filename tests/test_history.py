@@ -95,3 +95,19 @@ def test_realdata_templiers_2023_wrong_offset_durations(realdata):
     fin = st.finisher
     # winner of the GTT: a little over 6.5 h, durations unaffected by the +00:00 offset
     assert 6 * 3600 < np.nanmin(el[fin, 2]) < 8 * 3600
+
+
+def test_names_whose_words_contain_one_another():
+    cols = ["Départ", "Cresse", "St André", "Mas de Bru", "Massebiau", "MassebiauD", "Arrivée"]
+    names = ["Millau", "La Cresse", "St André de Vezines", "Mas de Bru (P88)", "Massebiau"]
+    m, how = map_columns([*names, "Arrivée Millau"], cols)
+    assert m == [None, 1, 2, 3, 4, 6]
+    assert how == ["unmapped", "words", "words", "words", "name", "words"]
+    # two columns contain the checkpoint's words -> not mapped
+    m, _ = map_columns(["Col"], ["Col Haut", "Col Bas"])
+    assert m == [None]
+    m, _ = map_columns(["Le Col", "Refuge"], ["Col", "Col du Refuge"])
+    assert m == [0, 1]
+    # one column, two checkpoints containing it -> neither
+    m, _ = map_columns(["Lac Haut", "Lac Bas"], ["Lac"])
+    assert m == [None, None]
