@@ -984,33 +984,25 @@ def simulate_field(
     else:
         mu = float(ability_mean)
 
-    # main loop, chunks of repetitions
+    # main loop: chunks of repetitions, each with its own random stream (seeded in
+    # order from ``rng``), run on threads (numpy releases the GIL in the heavy parts)
     per_rep = n_runners * L
     chunk = max(1, min(repetitions, int(chunk_elements) // max(per_rep, 1)))
-    finishers = np.zeros(repetitions, np.int64)
-    eliminated = np.zeros((repetitions, rows), np.int64)
-    withdrawn = np.zeros((repetitions, rows), np.int64)
-    reached = np.zeros((repetitions, rows), np.int64)
-    first = np.full((repetitions, rows), np.nan)
-    last = np.full((repetitions, rows), np.nan)
-    first[:, 0] = last[:, 0] = 0.0
-    reached[:, 0] = n_runners
-    peak = np.zeros((repetitions, rows))
-    occ = np.zeros((rows, 1))
+    sizes = [min(chunk, repetitions - i) for i in range(0, repetitions, chunk)]
+    seeds = rng.integers(2**63, size=len(sizes))
     qlev = np.asarray(quantiles, float)
-    qrows = None
     q_reps = max(1, min(repetitions, 100_000 // n_runners))
     r32 = r[1:].astype(np.float32)
     w32 = w.astype(np.float32)
     lim = limit_eff.astype(np.float32)
     legidx = np.arange(L, dtype=np.int32)
-    done = 0
-    while done < repetitions:
-        c = min(chunk, repetitions - done)
-        z = rng.standard_normal((c, n_runners), dtype=np.float32)
+
+    def run(c, s, want_q):
+        g = np.random.default_rng(s)
+        z = g.standard_normal((c, n_runners), dtype=np.float32)
         theta = (mu + _ability(z, params.spread, params.skew)).astype(np.float32)
         # layout (repetition, leg, runner): leg slices contiguous, cumsum adds rows
-        t = rng.standard_normal((c, L, n_runners), dtype=np.float32)
+        t = g.standard_normal((c, L, n_runners), dtype=np.float32)
         t *= np.float32(params.leg_sigma)
         for k in range(L):
             t[:, k, :] += theta * w32[k]
@@ -1022,7 +1014,7 @@ def simulate_field(
         first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
         del over
         if lam > 0 or behind:
-            x = rng.standard_exponential((c, n_runners), dtype=np.float32)
+            x = g.standard_exponential((c, n_runners), dtype=np.float32)
         if lam > 0:
             hz = lam * np.exp(params.dnf_ability * z.astype(np.float64))
             dnf_row = np.minimum(np.searchsorted(cfrac, x / hz), L)  # hazard reaches x
@@ -1044,22 +1036,22 @@ def simulate_field(
         stop = np.minimum(first_over, dnf_row)
         rep_off = (np.arange(c) * rows)[:, None]
         e_idx = (rep_off + first_over + 1)[elim & (first_over < L)]
-        eliminated[done : done + c] += np.bincount(e_idx, minlength=c * rows).reshape(c, rows)
+        out = {"eliminated": np.bincount(e_idx, minlength=c * rows).reshape(c, rows)}
         d_idx = (rep_off + dnf_row + 1)[~elim & (dnf_row < L)]
-        withdrawn[done : done + c] += np.bincount(d_idx, minlength=c * rows).reshape(c, rows)
-        finishers[done : done + c] = np.sum(stop >= L, axis=1)
+        out["withdrawn"] = np.bincount(d_idx, minlength=c * rows).reshape(c, rows)
+        out["finishers"] = np.sum(stop >= L, axis=1)
         mask = legidx[:, None] <= stop[:, None, :]  # runner reaches row k+1
-        reached[done : done + c, 1:] = mask.sum(axis=2)
+        out["reached"] = mask.sum(axis=2)
         tm = np.where(mask, t, np.float32(np.inf))
         mn = tm.min(axis=2)
-        first[done : done + c, 1:] = np.where(np.isfinite(mn), mn, np.nan)
+        out["first"] = np.where(np.isfinite(mn), mn, np.nan)
         np.copyto(tm, np.float32(-np.inf), where=~mask)
         mx = tm.max(axis=2)
-        last[done : done + c, 1:] = np.where(np.isfinite(mx), mx, np.nan)
+        out["last"] = np.where(np.isfinite(mx), mx, np.nan)
         del tm
         # occupancy: arrivals per clock hour; runners not arriving go to a dump bin
         hs = max(int(math.floor(hour_offset_s / HOUR)), 0)
-        top = np.nanmax(last[done : done + c, 1:]) if np.any(reached[done : done + c, 1:]) else 0
+        top = float(np.nanmax(out["last"])) if np.any(out["reached"]) else 0.0
         nh = max(int((top + hour_offset_s) // HOUR) + 1, hs + 1)
         h = t + np.float32(hour_offset_s)
         h *= np.float32(1.0 / HOUR)
@@ -1074,25 +1066,66 @@ def simulate_field(
         counts = counts.reshape(c, rows, nh + 1)[:, :, :nh].copy()
         del hrs
         counts[:, 0, hs] += n_runners
-        if nh > occ.shape[1]:
-            occ = np.pad(occ, ((0, 0), (0, nh - occ.shape[1])))
-        occ[:, :nh] += counts.sum(axis=0)
-        peak[done : done + c] = counts.max(axis=2)
-        if qrows is None:
+        out["occ"] = counts.sum(axis=0)
+        out["peak"] = counts.max(axis=2)
+        if want_q:
             k = min(c, q_reps)
             v = np.where(mask[:k], t[:k], np.inf).transpose(1, 0, 2).reshape(L, -1)
             v = np.sort(v, axis=1)
-            qrows = np.full((qlev.size, rows), np.nan)
-            qrows[:, 0] = 0.0
+            q = np.full((qlev.size, rows), np.nan)
+            q[:, 0] = 0.0
             nreach = np.isfinite(v).sum(axis=1)
             for j in range(L):
                 nj = int(nreach[j])
                 if nj:
-                    qrows[:, j + 1] = np.quantile(v[j, :nj], qlev)
-        del t, mask
-        done += c
-        if progress is not None:
-            progress(c)
+                    q[:, j + 1] = np.quantile(v[j, :nj], qlev)
+            out["q"] = q
+        return out
+
+    finishers = np.zeros(repetitions, np.int64)
+    eliminated = np.zeros((repetitions, rows), np.int64)
+    withdrawn = np.zeros((repetitions, rows), np.int64)
+    reached = np.zeros((repetitions, rows), np.int64)
+    first = np.full((repetitions, rows), np.nan)
+    last = np.full((repetitions, rows), np.nan)
+    first[:, 0] = last[:, 0] = 0.0
+    reached[:, 0] = n_runners
+    peak = np.zeros((repetitions, rows))
+    occ = np.zeros((rows, 1))
+    qrows = None
+    jobs = [(c, sd, i == 0) for i, (c, sd) in enumerate(zip(sizes, seeds, strict=True))]
+    workers = min(len(jobs), _threads())
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(workers)
+        results = pool.map(lambda job: run(*job), jobs)
+    else:
+        pool = None
+        results = (run(*job) for job in jobs)
+    done = 0
+    try:
+        for (c, _, _), res in zip(jobs, results, strict=True):
+            sl = slice(done, done + c)
+            finishers[sl] = res["finishers"]
+            eliminated[sl] += res["eliminated"]
+            withdrawn[sl] += res["withdrawn"]
+            reached[sl, 1:] = res["reached"]
+            first[sl, 1:] = res["first"]
+            last[sl, 1:] = res["last"]
+            peak[sl] = res["peak"]
+            nh = res["occ"].shape[1]
+            if nh > occ.shape[1]:
+                occ = np.pad(occ, ((0, 0), (0, nh - occ.shape[1])))
+            occ[:, :nh] += res["occ"]
+            if "q" in res:
+                qrows = res["q"]
+            done += c
+            if progress is not None:
+                progress(c)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return FieldSimulation(
         n_runners=n_runners,
         repetitions=repetitions,
@@ -1111,6 +1144,21 @@ def simulate_field(
         occupancy=occ / repetitions,
         occupancy_peak=peak,
     )
+
+
+def _threads() -> int:
+    """Worker threads of :func:`simulate_field`: the CPUs this process may use, at most 4
+    (memory: one chunk each); ``COURSEKIT_THREADS`` overrides (1 = no threads)."""
+    import os
+
+    env = os.environ.get("COURSEKIT_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
 
 
 def simulate_race(race: Race, **kw) -> FieldSimulation:

@@ -600,3 +600,19 @@ def test_steep_behind_slope_does_not_overflow():
     )
     tot = sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1)
     np.testing.assert_array_equal(tot, 2000)
+
+
+def test_simulation_same_result_on_any_number_of_threads(monkeypatch):
+    """Chunks carry their own seeded streams: threads change the speed, not the result."""
+    r, eff, cut = _course()
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=12, seed=5)
+    kw["chunk_elements"] = 500 * 11 * 3  # four chunks
+    out = []
+    for n in ("1", "3"):
+        monkeypatch.setenv("COURSEKIT_THREADS", n)
+        out.append(simulate_field(r, **kw))
+    a, b = out
+    for key in ("finishers", "eliminated", "withdrawn", "reached", "occupancy", "occupancy_peak"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    np.testing.assert_array_equal(a.arrival_quantiles, b.arrival_quantiles)
+    np.testing.assert_array_equal(a.last_arrival, b.last_arrival)
