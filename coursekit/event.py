@@ -128,6 +128,11 @@ class FieldParams:
         normal). Real fields have a long fast tail and a short slow tail in log
         time (:math:`\\lambda \\approx 1`): the slowest runners who would not make
         the barriers mostly do not start.
+    level_sd : float
+        Standard deviation of a shift of :math:`\\mu` shared by the whole field
+        of one repetition [-]: the edition-to-edition variation of a race's
+        level (weather, course state, who enters), which a forecast of next
+        year's race must include. 0: every repetition is the same edition.
     source : str
         Where the numbers come from.
     """
@@ -141,6 +146,7 @@ class FieldParams:
     behind_hazard: float = 0.0
     behind_slope: float = 25.0
     skew: float = 0.0
+    level_sd: float = 0.0
     source: str = "default"
 
     def __post_init__(self):
@@ -154,6 +160,7 @@ class FieldParams:
             ("behind_hazard", 0.0, 100.0),
             ("behind_slope", 0.0, 200.0),
             ("skew", -3.0, 3.0),
+            ("level_sd", 0.0, 1.0),
         ):
             v = getattr(self, key)
             if not (lo <= v <= hi) or not math.isfinite(v):
@@ -170,6 +177,7 @@ DEFAULT_FIELD = FieldParams(
     behind_hazard=0.11,
     behind_slope=20.0,
     skew=0.66,
+    level_sd=0.036,
     source="fit_field medians over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024; "
     "finish share of a mountain ultra",
 )
@@ -187,6 +195,11 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
   (-1.15 to -0.14): once runners behind the barriers' pace are accounted
   for, the remaining withdrawals are rare and slightly *more* frequent among
   faster runners;
+- ``level_sd`` 0.036: the median finisher's time changed between the 2023 and
+  2024 editions by ln ratios 0.025 (GTT), 0.063 (Endurance), 0.056
+  (Intégrale); a difference of two editions has :math:`\\sqrt 2` times the
+  edition spread, so :math:`\\sigma = \\mathrm{rms}/\\sqrt 2` = 0.036 (0.031-0.042
+  leaving one race out). The only races with two editions in the data;
 - ``finish_share`` 0.78: finishers / starters are 0.71 (Diagonale des Fous),
   0.81-0.84 (other Réunion races) and 0.83-0.96 at the Templiers; 0.78 is a
   long mountain ultra. It sets the median ability when the simulation is
@@ -964,8 +977,10 @@ def simulate_field(
         keep = dnf_row_c >= L  # finish share = P(no DNF and no barrier)
         base_c = lam * np.exp(params.dnf_ability * zc)
 
+        level_c = params.level_sd * cal.standard_normal(m)
+
         def fin(mu):
-            theta = (mu + _ability(zc, params.spread, params.skew))[:, None]
+            theta = (mu + level_c + _ability(zc, params.spread, params.skew))[:, None]
             t = np.cumsum(r[None, 1:] * np.exp(theta * w[None, :] + nc), axis=1)
             ok = ~np.any(t > limit_eff[None, :], axis=1)
             if behind:
@@ -1001,6 +1016,8 @@ def simulate_field(
         g = np.random.default_rng(s)
         z = g.standard_normal((c, n_runners), dtype=np.float32)
         theta = (mu + _ability(z, params.spread, params.skew)).astype(np.float32)
+        if params.level_sd > 0:  # this repetition's edition: one shift for the field
+            theta += (params.level_sd * g.standard_normal(c)).astype(np.float32)[:, None]
         # layout (repetition, leg, runner): leg slices contiguous, cumsum adds rows
         t = g.standard_normal((c, L, n_runners), dtype=np.float32)
         t *= np.float32(params.leg_sigma)
@@ -1594,6 +1611,7 @@ def fit_field(
         behind_hazard=float(min(h0, 100.0)),
         behind_slope=float(min(gamma, 200.0)),
         skew=float(skew),
+        level_sd=DEFAULT_FIELD.level_sd,
         source=source or "fit_field",
     )
     return FieldFit(
@@ -2008,6 +2026,7 @@ def _params_dict(p: FieldParams) -> dict:
     return {
         "spread": _r(p.spread, 4),
         "skew": _r(p.skew, 3),
+        "level_sd": _r(p.level_sd, 4),
         "leg_sigma": _r(p.leg_sigma, 4),
         "fatigue": _r(p.fatigue, 3),
         "dnf_share": _r(p.dnf_share, 4),

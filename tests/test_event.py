@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from coursekit.cli import cli
 from coursekit.event import (
+    DEFAULT_FIELD,
     FieldParams,
     Race,
     _read_split_times,
@@ -196,6 +197,7 @@ def test_finish_share_matches(share):
         repetitions=reps,
         finish_share=share,
         seed=7,
+        params=replace(DEFAULT_FIELD, level_sd=0.0),  # one edition: binomial error only
     )
     # sampling error of the run plus that of the 20,000-runner calibration sample
     se = math.sqrt(share * (1 - share) * (1 / (n * reps) + 1 / 20_000))
@@ -616,3 +618,18 @@ def test_simulation_same_result_on_any_number_of_threads(monkeypatch):
         np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     np.testing.assert_array_equal(a.arrival_quantiles, b.arrival_quantiles)
     np.testing.assert_array_equal(a.last_arrival, b.last_arrival)
+
+
+def test_level_sd_widens_the_bands_not_the_share():
+    """One shift of the field per repetition (edition to edition): wider bands, same mean."""
+    r, eff, cut = _course(slack=1.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=2000, repetitions=60, seed=3)
+    base = FieldParams(spread=0.2, leg_sigma=0.05, fatigue=0.0, dnf_share=0.05)
+    a = simulate_field(r, params=base, finish_share=0.7, **kw)
+    b = simulate_field(r, params=replace(base, level_sd=0.05), finish_share=0.7, **kw)
+    assert a.finish_share == pytest.approx(0.7, abs=0.01)
+    assert b.finish_share == pytest.approx(0.7, abs=0.02)
+    # finishers per repetition: binomial-like spread without, edition spread with
+    assert np.std(b.finishers) > 3 * np.std(a.finishers)
+    with pytest.raises(ValueError, match="level_sd"):
+        FieldParams(level_sd=-0.1)
