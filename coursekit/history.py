@@ -382,16 +382,20 @@ def calibrate(grid, elapsed, finisher, *, limit_s, start=None, dark=None, base=N
         return (sol.arrival[rows] - target[rows]) / limit_s
 
     def cost(x):
-        if not (0 <= x[0] < 0.6 and 0 <= x[1] < 15):
-            return 1e3
         r = resid(x)
         return float(np.mean(r * r))
 
+    bounds = [(0.0, 0.6), (0.0, 15.0)]
+    x0 = [float(np.clip(base.fatigue, *bounds[0])), float(np.clip(base.down, *bounds[1]))]
     res = minimize(
         cost,
-        x0=[base.fatigue, base.down],
+        x0=x0,
         method="Nelder-Mead",
+        bounds=bounds,
         options={"xatol": 1e-3, "fatol": 1e-9, "maxiter": 200},
     )
-    p = base.with_(fatigue=round(float(res.x[0]), 4), down=round(float(res.x[1]), 3))
+    # rounded inside the box (a fit on a bound used to be scored by the old penalty: "3162 %")
+    fat = float(np.clip(round(float(res.x[0]), 4), *bounds[0]))
+    down = float(np.clip(round(float(res.x[1]), 3), *bounds[1]))
+    p = base.with_(fatigue=fat, down=down)
     return p, math.sqrt(cost([p.fatigue, p.down]))

@@ -111,3 +111,46 @@ def test_names_whose_words_contain_one_another():
     # one column, two checkpoints containing it -> neither
     m, _ = map_columns(["Lac Haut", "Lac Bas"], ["Lac"])
     assert m == [None, None]
+
+
+def _grid():
+    from coursekit.cutoffs import course_grid
+
+    s = np.arange(0.0, 40_001.0, 25.0)
+    z = 1000 + 700 * np.sin(2 * np.pi * s / 20_000.0)
+    gain = np.r_[0.0, np.cumsum(np.maximum(np.diff(z), 0))]
+    return course_grid(s, z, gain, np.array([0.0, 8e3, 16e3, 24e3, 32e3, 40e3]))
+
+
+def _runners(grid, fatigue, down, limit):
+    from coursekit.cutoffs import solve
+    from coursekit.pace import TRAIL_2024
+
+    p = TRAIL_2024.with_(fatigue=fatigue, down=down)
+    arr = solve(grid, limit_s=limit, params=p, round_minutes=0).arrival
+    # 40 finishers around that runner: the 0.9 quantile is then a scaled copy of it
+    k = np.linspace(0.7, 1.0, 40)[:, None]
+    return arr[None, :] * k
+
+
+def test_calibrate_recovers_the_model_parameters():
+    from coursekit.history import calibrate
+
+    grid, limit = _grid(), 12 * 3600.0
+    el = _runners(grid, 0.2, 4.0, limit)
+    p, rms = calibrate(grid, el, np.ones(len(el), bool), limit_s=limit)
+    assert p.fatigue == pytest.approx(0.2, abs=0.02)
+    assert p.down == pytest.approx(4.0, abs=0.3)
+    assert rms < 2e-3
+
+
+def test_calibrate_on_a_bound_reports_a_real_residual():
+    """A fit that wants fatigue > 0.6 stops at the bound with its true residual (was 3162 %)."""
+    from coursekit.history import calibrate
+
+    grid, limit = _grid(), 12 * 3600.0
+    el = _runners(grid, 0.0, 4.0, limit)
+    el[:, 1:-1] *= 0.8  # early passages far too fast for any fatigue in the box
+    p, rms = calibrate(grid, el, np.ones(len(el), bool), limit_s=limit)
+    assert 0.0 <= p.fatigue <= 0.6 and 0.0 <= p.down <= 15.0
+    assert 0.01 < rms < 0.3
