@@ -1218,7 +1218,11 @@ def event(
         key, _, csv_path = (
             ("", "", item) if Path(item).is_file() or "=" not in item else (item.partition("="))
         )
-        history[key.strip()] = Path(csv_path)
+        key = key.strip()
+        if key in history:
+            what = f"race {key!r}" if key else "the course (a bare TIMES.csv)"
+            raise click.UsageError(f"--times given twice for {what}")
+        history[key] = Path(csv_path.strip())
     if history and not n_runners:
         raise click.UsageError("--times needs --simulate N")
     ev = load_event_plan(
@@ -1393,7 +1397,7 @@ def _event_text(ev, summary) -> str:
     if sim:
         out.append(
             f"Simulation: {sim['repetitions']} repetitions, seed {sim['seed']}; "
-            f"field: {sim['params']['source']}"
+            f"field: {sim['params']['source'] if sim['params'] else 'calibrated per race'}"
         )
         for r in sim["races"]:
             fs = r["finish_share"]

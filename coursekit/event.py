@@ -1165,12 +1165,12 @@ def simulate_field(
 
 def _threads() -> int:
     """Worker threads of :func:`simulate_field`: the CPUs this process may use, at most 4
-    (memory: one chunk each); ``COURSEKIT_THREADS`` overrides (1 = no threads)."""
+    (memory: ~230 MB per chunk in flight); ``COURSEKIT_THREADS`` overrides (1 = no threads)."""
     import os
 
     env = os.environ.get("COURSEKIT_THREADS", "").strip()
     if env.isdigit() and int(env) > 0:
-        return int(env)
+        return min(int(env), 4)
     try:
         n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -1179,8 +1179,16 @@ def _threads() -> int:
 
 
 def simulate_race(race: Race, **kw) -> FieldSimulation:
-    """:func:`simulate_field` on a :class:`Race` (reference, barriers, dwell, weights)."""
+    """:func:`simulate_field` on a :class:`Race` (reference, barriers, dwell, weights).
+
+    A race calibrated on past split times (:func:`history_race`) brings its
+    ``params`` and ``ability_mean``; pass them (or ``finish_share``) to override.
+    """
     kw.setdefault("leg_weights", race.leg_weights)
+    if race.field is not None:
+        kw.setdefault("params", race.field)
+        if kw.get("finish_share") is None:
+            kw.setdefault("ability_mean", race.ability_mean)
     return simulate_field(
         race.reference_leg_s,
         leg_effort=race.leg_effort,
@@ -1325,6 +1333,9 @@ class FieldFit:
     finish_ratio : float
         Median finisher's time / the reference's finish (1 by construction).
     notes : tuple of str
+    measured : ndarray of bool
+        Rows whose ``reference_elapsed`` is measured (passed by at least
+        ``min_runners`` and half of the finishers), not interpolated.
     """
 
     params: FieldParams
@@ -1332,6 +1343,7 @@ class FieldFit:
     reference_elapsed: np.ndarray
     slopes: np.ndarray
     notes: tuple[str, ...] = ()
+    measured: np.ndarray | None = None
 
 
 def _robust_sd(x):
@@ -1615,7 +1627,12 @@ def fit_field(
         source=source or "fit_field",
     )
     return FieldFit(
-        params=params, ability_mean=mu, reference_elapsed=R, slopes=W, notes=tuple(notes)
+        params=params,
+        ability_mean=mu,
+        reference_elapsed=R,
+        slopes=W,
+        notes=tuple(notes),
+        measured=good.copy(),
     )
 
 
@@ -1714,14 +1731,18 @@ def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_r
         min_runners=min_runners,
     )
     fin = (st == _FINISHED) & np.isfinite(el[:, -1])
-    measured = np.isfinite(el[fin]).sum(axis=0) >= min_runners
-    fat, arr, lead = fit_reference_fatigue(fit.reference_elapsed, measured, plan_runner(plan))
+    measured = fit.measured
+    grid = np.round(np.arange(0.0, 1.0001, 0.02), 3)
+    fat, arr, lead = fit_reference_fatigue(
+        fit.reference_elapsed, measured, plan_runner(plan), grid=grid
+    )
     arr = np.maximum.accumulate(arr)
     note = (
         f"field fitted on {source or 'past split times'} ({int(fin.sum())} finishers of "
         f"{int(np.isfinite(el[:, 1:]).any(axis=1).sum())}, {int(measured[1:].sum())} of "
         f"{len(race.names) - 1} checkpoints timed); median finisher "
         f"{fit.reference_elapsed[-1] / 3600:.2f} h, pace-model fatigue {fat:.2f}"
+        + (" (at the end of the grid 0-1: check the column matching)" if fat in (0.0, 1.0) else "")
     )
     return replace(
         race,
@@ -1842,14 +1863,25 @@ def load_event_plan(
         seen[course.name] = course.path.name
         p = plan(course, model=model)
         keys = (course.name, course.path.name, course.path.stem)
-        hit = next((k for k in keys if k in history), None)
-        if hit is None and single and "" in history:
-            hit = ""
+        hits = [k for k in dict.fromkeys(keys) if k in history]
+        if single and "" in history:
+            hits.append("")
+        if len(hits) > 1:
+            raise CourseFileError(
+                f"{ev_path}: --times given twice for race {course.name!r} "
+                f"({' and '.join(repr(h) if h else 'a bare TIMES.csv' for h in hits)})"
+            )
+        hit = hits[0] if hits else None
         if hit is not None:
             races.append(_history_race_from_csv(p, history.pop(hit)))
         else:
             races.append(Race.from_plan(p))
         warns += [f"{course.name}: {w}" for w in p.warnings]
+    if "" in history and not single:
+        raise CourseFileError(
+            f"{ev_path}: --times without a race name on an event of {len(courses)} races: "
+            "name the race, RACE=TIMES.csv"
+        )
     if history:
         known = ", ".join(repr(c.name) for c in courses)
         raise CourseFileError(
@@ -1876,27 +1908,46 @@ def _is_course_file(path: Path) -> bool:
     return "gpx" in raw or "start" in raw
 
 
-def _timed_ends(mapping: list, stamps: np.ndarray) -> list:
+def _timed_ends(mapping: list, stamps: np.ndarray) -> tuple[list, list[str]]:
     """Start and finish rows without a column by name: the columns the times say.
 
     The start is the column most runners pass first, the finish the one most
-    runners with a time there pass last (CSV columns need not be in course
-    order, and "Départ"/"Arrivée" need not match "Start"/"Finish").
+    runners pass last (CSV columns need not be in course order, and
+    "Départ"/"Arrivée" need not match "Start"/"Finish"). A start column must
+    be passed first by 90 % of the runners timed there, within 2 h of its
+    earliest passage (start waves), and a finish last by 90 %; otherwise the
+    row stays unmapped (an error names it). On a loop whose start and finish
+    share a name, the one column the name found goes where the times say.
+    Returns the mapping and which ends were found by the times.
     """
     mapping = list(mapping)
     t = np.where(np.isfinite(stamps), stamps, np.nan)
-    used = {c for c in mapping[1:-1] if c is not None}
     rows = np.isfinite(t).sum(axis=1) >= 2
     if not rows.any():
-        return mapping
+        return mapping, []
     t = t[rows]
-    for end, pick in ((0, np.nanargmin), (-1, np.nanargmax)):
-        if mapping[end] is None:
-            votes = np.bincount(pick(t, axis=1), minlength=t.shape[1])
-            c = int(np.argmax(votes))
-            if c not in used and c != mapping[-1 - end]:
-                mapping[end] = c
-    return mapping
+    first = np.bincount(np.nanargmin(t, axis=1), minlength=t.shape[1])
+    last = np.bincount(np.nanargmax(t, axis=1), minlength=t.shape[1])
+    timed = np.isfinite(t).sum(axis=0)
+    if mapping[0] is not None and mapping[-1] is None and last[mapping[0]] > first[mapping[0]]:
+        mapping[0], mapping[-1] = None, mapping[0]  # a loop's one column is its finish
+    elif mapping[-1] is not None and mapping[0] is None and first[mapping[-1]] > last[mapping[-1]]:
+        mapping[0], mapping[-1] = mapping[-1], None
+    used = {c for c in mapping if c is not None}
+    found = []
+    for end, votes in ((0, first), (-1, last)):
+        if mapping[end] is not None:
+            continue
+        c = int(np.argmax(votes))
+        ok = c not in used and votes[c] >= 0.9 * timed[c]
+        if ok and end == 0:
+            col = t[:, c][np.isfinite(t[:, c])]
+            ok = float(np.quantile(col, 0.95) - col.min()) <= 2 * HOUR
+        if ok:
+            mapping[end] = c
+            used.add(c)
+            found.append("start" if end == 0 else "finish")
+    return mapping, found
 
 
 def _history_race_from_csv(plan, spec) -> Race:
@@ -1908,13 +1959,13 @@ def _history_race_from_csv(plan, spec) -> Race:
     legs = plan.legs
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
     mapping, _ = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit or {})
-    mapping = _timed_ends(mapping, st.time)
+    mapping, by_times = _timed_ends(mapping, st.time)
     if mapping[0] is None or mapping[-1] is None:
         j = 0 if mapping[0] is None else -1
         raise HistoryError(
             f"{csv_path}: no column for the {'start' if j == 0 else 'finish'} row "
-            f"{legs.names[j]!r} of {plan.course.name!r} (columns: {', '.join(st.columns)}); "
-            "name the column like the checkpoint"
+            f"{legs.names[j]!r} of {plan.course.name!r} (columns: {', '.join(st.columns)}): "
+            "name it like the checkpoint, and time every runner there"
         )
     stamps = np.full((len(st.bib), len(mapping)), np.nan)
     for j, c in enumerate(mapping):
@@ -1925,11 +1976,20 @@ def _history_race_from_csv(plan, spec) -> Race:
     if np.isfinite(t0).any():
         t0[~np.isfinite(t0)] = np.nanmin(t0)
     elapsed = stamps - t0[:, None]
-    return history_race(plan, elapsed, np.asarray(st.status), source=Path(csv_path).name)
+    try:
+        race = history_race(plan, elapsed, np.asarray(st.status), source=Path(csv_path).name)
+    except (HistoryError, ValueError) as exc:
+        raise HistoryError(f"{csv_path}: {exc}") from None
+    if by_times:
+        ends = {"start": mapping[0], "finish": mapping[-1]}
+        found = ", ".join(f"{k} = column {st.columns[ends[k]]!r}" for k in by_times)
+        race = replace(race, field_note=f"{race.field_note}; found by the times: {found}")
+    return race
 
 
 MAX_SIMULATED = 20_000_000
-"""Largest runners x repetitions summed over the races of one simulation (~10 s, ~1 GB)."""
+"""Largest runners x repetitions summed over the races of one simulation (~5-10 s; memory is
+bounded by the chunks in flight, ~230 MB per thread)."""
 
 
 def simulate_event(
@@ -1968,12 +2028,8 @@ def simulate_event(
     sims, warns = [], list(event.warnings)
     for race, n, ss in zip(event.races, counts, seeds, strict=True):
         barrier = np.any(np.isfinite(race.cutoff_elapsed[1:]))
-        extra = {"params": params}
-        if race.field is not None:
-            extra["params"] = race.field
-            if finish_share is None:
-                extra["ability_mean"] = race.ability_mean
-        elif not barrier:
+        extra = {} if race.field is not None else {"params": params}
+        if race.field is None and not barrier:
             extra["ability_mean"] = 0.0
             warns.append(f"{race.name}: no barriers; simulated around the reference runner")
         sims.append(
@@ -2123,7 +2179,8 @@ def event_summary(event: EventPlan) -> dict:
         out["stations"].append(rec)
     if event.simulations:
         sim0 = event.simulations[0]
-        p = sim0.params
+        plain = [s for r, s in zip(event.races, event.simulations, strict=True) if r.field is None]
+        p = plain[0].params if plain else None
         races = []
         for race, sim in zip(event.races, event.simulations, strict=True):
             em, elo, ehi = sim.band(sim.eliminated)
@@ -2176,7 +2233,7 @@ def event_summary(event: EventPlan) -> dict:
             "n_runners": [s.n_runners for s in event.simulations],
             "repetitions": sim0.repetitions,
             "seed": sim0.seed,
-            "params": _params_dict(p),
+            "params": _params_dict(p) if p is not None else None,
             "races": races,
         }
     return out

@@ -16,8 +16,10 @@ Mapping checkpoints (course file) to columns, in this order, first match wins:
 2. the same name (case and spaces ignored);
 3. the checkpoint's GPX waypoint name, same rule;
 4. the words of one name contained in the other's (accents and punctuation
-   ignored: ``Cresse`` / ``La Cresse``, ``Mas de Bru`` / ``Mas de Bru (P88)``),
-   only when that pairs one checkpoint with one column and nothing else;
+   ignored, any script: ``Cresse`` / ``La Cresse``, ``Lac`` / ``Lac (km 12)``);
+   numbers in the shorter name must be exactly the longer's (``Aid 2``
+   never matches ``Aid 3 (km 2)``); only when that pairs
+   one checkpoint with one column and nothing else;
 5. by order, only when the file has exactly one column per checkpoint row and
    every checkpoint matched by rules 1-3 sits at its own column's position (so
    the order is confirmed by the names that do match).
@@ -177,7 +179,7 @@ def _tokens(s: str) -> frozenset:
 
     t = unicodedata.normalize("NFKD", str(s).casefold())
     t = "".join(c for c in t if not unicodedata.combining(c))
-    return frozenset(re.findall(r"[a-z0-9]+", t))
+    return frozenset(re.findall(r"[^\W_]+", t))
 
 
 def _contained_pairs(names, cols, out, used) -> list[tuple[int, int]]:
@@ -186,14 +188,19 @@ def _contained_pairs(names, cols, out, used) -> list[tuple[int, int]]:
     free = [i for i in range(len(cols)) if i not in used]
     tok_r = {j: _tokens(names[j]) for j in rows}
     tok_c = {i: _tokens(cols[i]) for i in free}
-    cand = {
-        j: [
-            i
-            for i in free
-            if tok_r[j] and tok_c[i] and (tok_r[j] <= tok_c[i] or tok_c[i] <= tok_r[j])
-        ]
-        for j in rows
-    }
+
+    def nested(a, b):
+        if not (a and b and (a <= b or b <= a)):
+            return False
+        num_a = {w for w in a if w.isdigit()}
+        num_b = {w for w in b if w.isdigit()}
+        # a number in the shorter name tells places apart (Aid 2 / Aid 3 (km 2)); the longer
+        # may add one (Lac / Lac (km 12)); a name of numbers only never matches
+        short = num_a if len(a) <= len(b) else num_b
+        same = num_a == num_b or not short
+        return same and bool(a - num_a) and bool(b - num_b)
+
+    cand = {j: [i for i in free if nested(tok_r[j], tok_c[i])] for j in rows}
     by_col: dict[int, list[int]] = {}
     for j, cs in cand.items():
         for i in cs:

@@ -137,8 +137,16 @@ def test_history_race_with_missing_checkpoint_columns(tmp_path):
 def test_timed_ends_finds_start_and_finish_by_the_times():
     # columns out of course order: finish first, then start, then a checkpoint
     t = np.array([[300.0, 0.0, 100.0], [320.0, 5.0, 90.0], [np.nan, 2.0, 110.0]])
-    assert _timed_ends([None, 2, None], t) == [1, 2, 0]
-    assert _timed_ends([1, 2, 0], t) == [1, 2, 0]  # mapped ends are kept
+    assert _timed_ends([None, 2, None], t) == ([1, 2, 0], ["start", "finish"])
+    assert _timed_ends([1, 2, 0], t) == ([1, 2, 0], [])  # mapped ends are kept
+    # a loop: start and finish share the name "Village", the name found one column;
+    # the times say it is the finish (passed last), and the start is the first column
+    assert _timed_ends([0, 2, None], t) == ([1, 2, 0], ["start"])
+    # no start column: the earliest column is a checkpoint passed over hours -> not a start
+    h = 3600.0
+    t2 = np.array([[1 * h, 5 * h], [2 * h, 7 * h], [4 * h, 9 * h]])  # "Ravito", "Finish"
+    mapping, found = _timed_ends([None, None, 1], t2)
+    assert mapping[0] is None and found == []
 
 
 def test_cli_event_times_on_a_course_file(tmp_path):
@@ -174,6 +182,8 @@ def test_cli_event_times_on_a_course_file(tmp_path):
         (["--times", "{times}"], "--times needs --simulate"),
         (["--times", "{bad}", "--simulate", "10"], "no column for the finish row"),
         (["--times", "{tmp}/missing.csv", "--simulate", "10"], "missing.csv"),
+        (["--times", "{few}", "--simulate", "10"], "few.csv: fit_field: only 5 finishers"),
+        (["--times", "{times}", "--times", "Test 30={times}", "--simulate", "10"], "twice"),
     ],
 )
 def test_cli_event_times_errors(tmp_path, extra, message):
@@ -182,7 +192,9 @@ def test_cli_event_times_errors(tmp_path, extra, message):
     _, E, status = _past_field(p, n=200)
     _write_times(tmp_path / "t.csv", E, status)
     _write_times(tmp_path / "bad.csv", E[:, :1], status, ["Start"])
+    _write_times(tmp_path / "few.csv", E[:5], status[:5])
     fill = {"times": tmp_path / "t.csv", "bad": tmp_path / "bad.csv", "tmp": tmp_path}
+    fill["few"] = tmp_path / "few.csv"
     res = CliRunner().invoke(cli, ["event", str(course), *[x.format(**fill) for x in extra]])
     assert res.exit_code != 0
     assert message in res.output
@@ -241,3 +253,28 @@ def test_templiers_endurance_2024_from_the_2023_field(tmp_path, realdata, realda
             el.append((dt.datetime.fromisoformat(r["Arrivée"]) - t0).total_seconds())
     actual = np.quantile(el, [0.1, 0.5, 0.9])
     np.testing.assert_allclose(sim.arrival_quantiles[:, -1], actual, rtol=0.10)
+
+
+def test_cli_event_times_needs_a_race_name_on_an_event(tmp_path):
+    root = Path(__file__).resolve().parent.parent / "courses" / "haut"
+    if not (root / "event.toml").is_file():
+        pytest.skip("bundled HAUT event not present")
+    p = plan(load_course(_write_course(tmp_path)))
+    _, E, status = _past_field(p, n=100)
+    _write_times(tmp_path / "t.csv", E, status)
+    args = ["event", str(root), "--simulate", "10", "--repetitions", "2"]
+    res = CliRunner().invoke(cli, [*args, "--times", str(tmp_path / "t.csv")])
+    assert res.exit_code == 1 and "name the race, RACE=TIMES.csv" in res.output
+    assert res.output.count("\n") == 1
+
+
+def test_history_race_fits_on_measured_rows_only(tmp_path):
+    """Checkpoints timed for 40 % of the field are interpolated by fit_field: not fitted on."""
+    p = plan(load_course(_write_course(tmp_path)))
+    arr, E, status = _past_field(p, median_s=5.5 * H)
+    rng = np.random.default_rng(1)
+    E[rng.random(len(E)) < 0.6, 1:5] = np.nan  # aids timed for ~40 % only
+    race = history_race(p, E, status)
+    assert "0 of 5 checkpoints timed" not in race.field_note
+    assert "1 of 5 checkpoints timed" in race.field_note  # the finish
+    np.testing.assert_allclose(race.reference_elapsed[-1], arr[-1], rtol=0.02)

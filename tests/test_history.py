@@ -108,6 +108,11 @@ def test_names_whose_words_contain_one_another():
     assert m == [None]
     m, _ = map_columns(["Le Col", "Refuge"], ["Col", "Col du Refuge"])
     assert m == [0, 1]
+    # numbers must agree, and any script has words
+    m, _ = map_columns(["Start", "Aid 2", "Finish"], ["Start", "Aid 1", "Aid 3 (km 2)", "Finish"])
+    assert m == [0, None, 3]
+    m, how = map_columns(["Старт", "Озеро", "Финиш"], ["Старт", "Перевал", "Озеро (км 12)"])
+    assert m[1] == 2 and how[1] == "words"
     # one column, two checkpoints containing it -> neither
     m, _ = map_columns(["Lac Haut", "Lac Bas"], ["Lac"])
     assert m == [None, None]
