@@ -281,8 +281,6 @@ def history_path(races: dict, index: dict) -> list:
                 race,
                 n_runners=n,
                 repetitions=200,
-                params=race.field,
-                ability_mean=race.ability_mean,
                 seed=2024,
             )
             obs, use, qa, qs, err, elo, ehi, bars, inside = compare(tr, sim)

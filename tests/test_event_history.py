@@ -115,8 +115,6 @@ def test_history_race_places_the_past_median_on_the_course(tmp_path):
         race,
         n_runners=3000,
         repetitions=4,
-        params=race.field,
-        ability_mean=race.ability_mean,
         seed=1,
     )
     fin = status == "FINISHER"
@@ -239,8 +237,6 @@ def test_templiers_endurance_2024_from_the_2023_field(tmp_path, realdata, realda
         race,
         n_runners=1200,
         repetitions=20,
-        params=race.field,
-        ability_mean=race.ability_mean,
         seed=0,
     )
     # this year's actual finish times
