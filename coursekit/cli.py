@@ -1066,17 +1066,13 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 
     import numpy as np
 
-    from .cutoffs import _course_tz, course_grid
+    from .cutoffs import course_setup
     from .history import calibrate as fit
     from .sun import dark_intervals
 
     course, legs, st, mapping, how, el = _history_setup(course_file, times, start_column, columns)
-    prof = course.profile
-    grid = course_grid(prof.distance, prof.elevation, prof.gain, legs.distance)
-    start = course.start.astimezone(_course_tz(course))
-    dark = dark_intervals(
-        float(np.mean(prof.track.lat)), float(np.mean(prof.track.lon)), start, course.limit_s
-    )
+    grid, start, lat, lon = course_setup(course, legs)
+    dark = dark_intervals(lat, lon, start, course.limit_s)
     try:
         params, rms = fit(
             grid, el, st.finisher, limit_s=course.limit_s, start=start, dark=dark, quantile=quantile

@@ -57,6 +57,8 @@ __all__ = [
     "check_plan",
     "model_runner",
     "plan_runner",
+    "CourseSetup",
+    "course_setup",
     "round_up_clock",
     "MAX_FLAT_SPEED",
     "PLAUSIBLE_LEG_SPEED",
@@ -464,6 +466,27 @@ def _course_tz(course) -> dt.tzinfo:
     return course.start.tzinfo
 
 
+class CourseSetup(NamedTuple):
+    """What every solve on a course needs: grid, local start, place (for the sun)."""
+
+    grid: CourseGrid
+    start: dt.datetime  # aware, in the course's time zone
+    lat: float  # mean of the track [degrees]
+    lon: float
+
+
+def course_setup(course, legs) -> CourseSetup:
+    """:class:`CourseSetup` of a course and its located checkpoints (``legs.distance``)."""
+    prof = course.profile
+    grid = course_grid(prof.distance, prof.elevation, prof.gain, np.asarray(legs.distance, float))
+    return CourseSetup(
+        grid=grid,
+        start=course.start.astimezone(_course_tz(course)),
+        lat=float(np.nanmean(prof.track.lat)),
+        lon=float(np.nanmean(prof.track.lon)),
+    )
+
+
 def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, params=None) -> Plan:
     """Time barriers of a course inside its overall limit.
 
@@ -495,12 +518,10 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         from .checkpoints import course_legs
 
         legs = course_legs(course)
-    prof = course.profile
     limit = float(course.limit_s)
-    tz = _course_tz(course)
-    start = course.start.astimezone(tz)
+    setup = course_setup(course, legs)
+    grid, start, lat, lon = setup
     cp = np.asarray(legs.distance, float)
-    grid = course_grid(prof.distance, prof.elevation, prof.gain, cp)
     names = list(legs.names)
     n = len(names)
     dwell = np.zeros(n)
@@ -527,8 +548,6 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                 f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
                 f"is not after the start ({course.start.isoformat()})"
             )
-    lat = float(np.nanmean(prof.track.lat))
-    lon = float(np.nanmean(prof.track.lon))
     dark = dark_intervals(lat, lon, start, limit)
     try:
         sol = solve(
@@ -624,17 +643,13 @@ def model_runner(
 
 def plan_runner(plan: Plan):
     """:func:`model_runner` on the course, parameters and stops of ``plan``."""
-    prof = plan.course.profile
-    grid = course_grid(
-        prof.distance, prof.elevation, prof.gain, np.asarray(plan.legs.distance, float)
-    )
-    tz = _course_tz(plan.course)
+    grid, start, lat, lon = course_setup(plan.course, plan.legs)
     return model_runner(
         grid,
         params=plan.params,
-        start=plan.course.start.astimezone(tz),
-        lat=float(np.nanmean(prof.track.lat)),
-        lon=float(np.nanmean(prof.track.lon)),
+        start=start,
+        lat=lat,
+        lon=lon,
         dwell=plan.dwell,
         names=list(plan.legs.names),
     )
@@ -660,10 +675,9 @@ def check_plan(plan: Plan) -> list[str]:
                 f"barrier at {names[j]!r} ({c[j] / 3600:.2f} h) is not after the one at "
                 f"{names[j - 1]!r} ({c[j - 1] / 3600:.2f} h)"
             )
-    prof = plan.course.profile
     cp = np.asarray(plan.legs.distance, float)
     params = plan.params or TRAIL_2024
-    grid = course_grid(prof.distance, prof.elevation, prof.gain, cp)
+    grid = course_setup(plan.course, plan.legs).grid
     cost = _static_cost(grid, params, params.fatigue)
     leg_cost = np.array(
         [cost[grid.cp_node[j - 1] : grid.cp_node[j]].sum() for j in range(1, len(cp))]
