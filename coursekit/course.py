@@ -889,6 +889,16 @@ class Event:
         return tuple(load_course(p, tolerance_m=tolerance_m) for p in self.course_paths)
 
 
+COURSE_MARKERS = ("gpx", "start")
+"""Top-level keys that make a TOML file a course file (events and places files have none)."""
+
+
+def is_course_file(path) -> bool:
+    """Whether a TOML file is a course file (it has one of :data:`COURSE_MARKERS`)."""
+    raw = _read_toml(Path(path), "course or event")
+    return any(k in raw for k in COURSE_MARKERS)
+
+
 def load_event(path) -> Event:
     """Read an ``event.toml`` (see :class:`Event`).
 
@@ -908,7 +918,7 @@ def load_event(path) -> Event:
         path = path / "event.toml"
     raw = _read_toml(path, "event")
     ctx = _Ctx(path, "")
-    for k in ("gpx", "start"):
+    for k in COURSE_MARKERS:
         if k in raw:
             raise ctx.err(
                 k,

@@ -1841,11 +1841,11 @@ def load_event_plan(
     that race's field is calibrated on it (:func:`history_race`), checkpoints
     matched to columns as in ``coursekit backtest``.
     """
-    from .course import load_course, load_event
+    from .course import is_course_file, load_course, load_event
     from .cutoffs import plan
 
     path = Path(path)
-    single = path.is_file() and path.suffix.lower() == ".toml" and _is_course_file(path)
+    single = path.is_file() and path.suffix.lower() == ".toml" and is_course_file(path)
     if single:
         courses, ev_name, ev_path = [load_course(path)], None, path
     else:
@@ -1898,14 +1898,6 @@ def load_event_plan(
         night=night,
         warnings=warns,
     )
-
-
-def _is_course_file(path: Path) -> bool:
-    """A TOML file with ``gpx`` or ``start`` at the top (a course, not an event)."""
-    from .course import _read_toml
-
-    raw = _read_toml(path, "event or course")
-    return "gpx" in raw or "start" in raw
 
 
 def _timed_ends(mapping: list, stamps: np.ndarray) -> tuple[list, list[str]]:

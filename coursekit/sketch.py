@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .course import SKETCH_MARK, _Ctx, _read_toml
+from .course import COURSE_MARKERS, SKETCH_MARK, _Ctx, _read_toml
 
 __all__ = ["Place", "Places", "SketchTrack", "load_places", "sketch_track", "write_sketch"]
 
@@ -90,7 +90,7 @@ def load_places(path) -> Places:
     path = Path(path)
     raw = _read_toml(path, "places")
     ctx = _Ctx(path, "")
-    for k in ("gpx", "start"):
+    for k in COURSE_MARKERS:
         if k in raw:
             raise ctx.err(
                 k,
