@@ -47,8 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
-from coursekit.cutoffs import course_grid, model_runner
+from coursekit.cutoffs import course_effort, course_grid, model_runner
 from coursekit.event import (
+    FIELD_SPEED_LOSS,
     fit_field,
     fit_reference_fatigue,
     history_outcomes,
@@ -185,21 +186,25 @@ def reference_for(target: dict, source: dict, fit, fatigue: float):
     source's limit. Without a limit (Templiers): the source's median finisher
     fixes a fresh flat speed v0 of the pace model; the target's reference is the
     runner of that v0 on the target course (two solves: the limit for v0).
+    The source's fatigue transfers as the median runner's speed loss over the
+    whole course (rate x km-effort, :data:`coursekit.event.FIELD_SPEED_LOSS`),
+    not as a rate per 100 km-effort.
     Returns (reference arrivals, leader arrivals, mu, description).
     """
     med_s = float(fit.reference_elapsed[-1])
+    fatigue_t = fatigue * course_effort(source["grid"]) / course_effort(target["grid"])
     if target["limit"] is not None and source["limit"] is not None:
         limit = float(target["cut"][-1])
-        ref, lead, _ = pace_reference(target, limit, fatigue)
+        ref, lead, _ = pace_reference(target, limit, fatigue_t)
         mu = float(np.log(med_s / source["cut"][-1])) + fit.ability_mean
         how = f"median runner at {np.exp(mu):.3f} of the limit (from the source)"
         return ref, lead, mu, how
     _, _, v_s = pace_reference(source, med_s, fatigue)
     limit = med_s
     for _ in range(3):
-        ref, lead, v_t = pace_reference(target, limit, fatigue)
+        ref, lead, v_t = pace_reference(target, limit, fatigue_t)
         limit *= v_t / v_s
-    ref, lead, v_t = pace_reference(target, limit, fatigue)
+    ref, lead, v_t = pace_reference(target, limit, fatigue_t)
     how = (
         f"fresh flat speed of the source's median finisher ({v_s * 3.6:.2f} km/h) "
         f"-> {limit / 3600:.1f} h on this course"
@@ -302,6 +307,52 @@ def history_path(races: dict, index: dict) -> list:
     return out
 
 
+def default_path(races: dict, index: dict) -> list:
+    """What `coursekit event COURSE.toml --simulate N` gives with no past split times.
+
+    The race a user (or a reviewer) has no history for: the course file (GPX,
+    checkpoints, published barriers, published limit) and nothing else, so the
+    field is :data:`coursekit.event.DEFAULT_FIELD` and its level is set by the
+    default finish share. Only races that publish a finish limit (the Réunion
+    ones) can be written this way; the Templiers publish none.
+    """
+    import tempfile
+
+    from coursekit.event import load_event_plan, simulate_race
+
+    print()
+    print("== no history: coursekit event COURSE.toml --simulate N (default field)")
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rid, race_data in races.items():
+            if race_data["limit"] is None:
+                continue
+            path = course_file(race_data, rid, index, Path(tmp), float(race_data["cut"][-1]))
+            race = load_event_plan(path).races[0]
+            n = int(np.isfinite(race_data["elapsed"][:, 1:]).any(axis=1).sum())
+            sim = simulate_race(race, n_runners=n, repetitions=200, seed=2024)
+            obs, use, qa, qs, err, elo, ehi, bars, inside = compare(race_data, sim)
+            mx = float(np.nanmax(err))
+            within = int(np.sum(err[:, use] <= 0.10))
+            with np.errstate(all="ignore"):
+                signed = np.nanmean(np.where(use[None, :], (qs - qa) / qa, np.nan), axis=1)
+            fin = obs["finishers"] / obs["starters"]
+            print(
+                f"   {rid:26s} worst {100 * mx:5.1f} %; cells within 10 % {within}/{3 * use.sum()}; "
+                f"mean signed p10/p50/p90 "
+                + "/".join(f"{100 * v:+.1f}" for v in signed)
+                + f" %; barriers {sum(inside)}/{len(bars)}; finish share actual {fin:.2f}, "
+                f"simulated {sim.finishers.mean() / sim.n_runners:.2f}"
+            )
+            out.append((rid, mx <= 0.10, sum(inside), len(bars), mx, within, 3 * int(use.sum())))
+    print(
+        f"   summary: within 10 % on {sum(o[1] for o in out)}/{len(out)} races, cells "
+        f"{sum(o[5] for o in out)}/{sum(o[6] for o in out)}, barriers "
+        f"{sum(o[2] for o in out)}/{sum(o[3] for o in out)}"
+    )
+    return out
+
+
 def speed(quick: bool):
     n, rows, reps = 10_000, 30, (50 if quick else 200)
     r = np.r_[0.0, np.full(rows - 1, 3000.0)]
@@ -388,6 +439,17 @@ def main(quick: bool = False):
         f"TRAIL_2024 has {TRAIL_2024.fatigue} for the last finisher): "
         + ", ".join(f"{k} {v:.2f}" for k, v in fatigue.items())
     )
+    loss = {k: v * course_effort(races[k]["grid"]) / 100 for k, v in fatigue.items()}
+    print(
+        "   as speed lost by the finish (rate x km-effort / 100; FIELD_SPEED_LOSS = "
+        f"{FIELD_SPEED_LOSS}): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in loss.items())
+        + f"; median {np.median(list(loss.values())):.3f}, leaving one out "
+        + "-".join(
+            f"{np.median([v for j, v in loss.items() if j != k]):.3f}"
+            for k in (min(loss, key=loss.get), max(loss, key=loss.get))
+        )
+    )
     print()
     print("== validation: simulate with parameters fitted on another edition/race")
     print("(percentile errors = |simulated - actual| / actual elapsed time, at each checkpoint")
@@ -458,6 +520,7 @@ def main(quick: bool = False):
             (target, ok_q, sum(inside), len(bars), float(np.nanmax(mx)), within, int(3 * use.sum()))
         )
     history_path(races, index)
+    default_path(races, index)
     print()
     nq = sum(s[1] for s in summary)
     nb = sum(s[2] for s in summary)

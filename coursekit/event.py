@@ -36,6 +36,7 @@ import numpy as np
 from .errors import CourseFileError, HistoryError, PlanError
 
 __all__ = [
+    "FIELD_SPEED_LOSS",
     "FieldParams",
     "DEFAULT_FIELD",
     "Race",
@@ -207,6 +208,24 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
 """
 
 
+FIELD_SPEED_LOSS = 0.44
+"""Share of his fresh speed a race's median runner has lost by the finish [-].
+
+The simulated field's shape on a course without history (:meth:`Race.from_plan`):
+the pace model's runner with fatigue rate ``FIELD_SPEED_LOSS / (K / 100)`` on a
+course of K km-effort. Fitted per race-edition on the median finisher's
+passages (:func:`fit_reference_fatigue`, the rate times K/100): 0.50 (Diagonale
+des Fous, 276 km-effort), 0.53 (Mascareignes), 0.51 (Métis Trail), 0.45 (Trail
+de Bourbon), 0.39/0.37 (Grand Trail des Templiers 2023/2024), 0.45/0.43
+(Endurance), 0.37/0.35 (Intégrale); median 0.44 (0.43-0.45 leaving one out).
+The loss barely depends on the race's length (75-276 km-effort), where a rate
+per 100 km-effort would vary fivefold (0.18-0.68). The barriers' reference last
+finisher loses far less (:data:`coursekit.pace.TRAIL_2024`: 0.08 per 100
+km-effort, fitted to the organisers' barriers, which keep margins early).
+``python benchmarks/bench_simulation.py`` prints the per-race values.
+"""
+
+
 # ---------------------------------------------------------------- names
 
 
@@ -321,7 +340,8 @@ class Race:
     cutoff_elapsed : ndarray
         Departure deadline [s from start], NaN where there is none.
     reference_elapsed : ndarray
-        Reference (last finisher) arrival [s from start].
+        Reference (last finisher) arrival [s from start]: the plan's, for the
+        station windows.
     leg_effort : ndarray
         Km-effort of the leg ending at each row, 0 at the start [km].
     night : ndarray of bool
@@ -340,8 +360,15 @@ class Race:
     field : FieldParams or None
         The field calibrated on a past edition (:func:`history_race`), used
         by :func:`simulate_event` instead of its ``params``; then
-        ``reference_elapsed`` is the past median finisher placed on this
+        ``field_elapsed`` is the past median finisher placed on this
         course and ``ability_mean`` the log multiplier of the median starter on it.
+    field_elapsed : ndarray or None
+        The simulated field's reference runner [s from start]: the shape of
+        every simulated runner's race (their level comes from ``ability_mean``
+        or the finish share). From a plan, the pace model's runner with the
+        speed loss of a race's median runner (:data:`FIELD_SPEED_LOSS`),
+        finishing at the limit; from :func:`history_race`, last year's median
+        finisher. None: ``reference_elapsed``.
     ability_mean : float or None
     field_note : str
         How the field was calibrated (printed with the simulation).
@@ -366,6 +393,7 @@ class Race:
     field: FieldParams | None = None
     ability_mean: float | None = None
     field_note: str = ""
+    field_elapsed: np.ndarray | None = None
 
     def __post_init__(self):
         n = len(self.names)
@@ -397,6 +425,11 @@ class Race:
             if o.shape != (n,):
                 raise ValueError(f"race {self.name!r}: opens_elapsed must have {n} values")
             object.__setattr__(self, "opens_elapsed", o)
+        if self.field_elapsed is not None:
+            f = np.asarray(self.field_elapsed, float)
+            if f.shape != (n,):
+                raise ValueError(f"race {self.name!r}: field_elapsed must have {n} values")
+            object.__setattr__(self, "field_elapsed", f)
         if self.leg_weights is not None:
             w = np.asarray(self.leg_weights, float)
             if w.shape != (n - 1,):
@@ -408,6 +441,12 @@ class Race:
         """Reference leg times [s], 0 at the start row (dwell included in the next leg)."""
         return np.diff(self.reference_elapsed, prepend=0.0)
 
+    @property
+    def field_leg_s(self) -> np.ndarray:
+        """Leg times of the simulated field's reference runner [s] (see ``field_elapsed``)."""
+        ref = self.reference_elapsed if self.field_elapsed is None else self.field_elapsed
+        return np.diff(ref, prepend=0.0)
+
     def clock(self, elapsed_s: float) -> dt.datetime:
         return self.start + dt.timedelta(seconds=float(elapsed_s))
 
@@ -415,11 +454,19 @@ class Race:
     def from_plan(cls, plan, *, name: str | None = None) -> Race:
         """Arrays of a :class:`coursekit.cutoffs.Plan` (course, legs, barriers, ETAs).
 
-        The fatigue weights come from the pace model: the leader's and the
-        reference runner's leg times are two runners of the same model, and a
-        runner between or beyond them is interpolated geometrically leg by leg
+        The simulated field follows the pace model's runner who loses
+        :data:`FIELD_SPEED_LOSS` of his fresh speed by the finish, finishing at
+        the limit (``field_elapsed``; its level is then set by the finish
+        share): runners slow down far more than the barriers' reference last
+        finisher, whose fatigue is fitted to the barriers, and they do not
+        pace themselves on fixed cutoffs. The fatigue weights come from the
+        same model: the leader's and the field runner's leg times are two
+        runners of the model, and a runner between or beyond them is
+        interpolated geometrically leg by leg
         (:math:`w_k = \\ln(t^{lead}_k / r_k) / \\ln(T^{lead} / T^{ref})`).
         """
+        from .cutoffs import plan_runner
+
         course = plan.course
         legs = plan.legs
         dwell = getattr(plan, "dwell", None)
@@ -432,7 +479,10 @@ class Race:
             kme = np.diff(legs.distance, prepend=0.0) / 1000 + np.diff(legs.gain, prepend=0.0) / 100
         ref = np.asarray(plan.arrival_elapsed, float)
         lead = np.asarray(plan.first_arrival_elapsed, float)
-        weights = pace_weights(ref, lead)
+        field_ref, _, _ = plan_runner(plan)(
+            float(plan.cutoff_elapsed[-1]), FIELD_SPEED_LOSS / (float(np.sum(kme)) / 100.0)
+        )
+        weights = pace_weights(field_ref, lead)
         return cls(
             name=name or course.name,
             start=course.start,
@@ -450,6 +500,7 @@ class Race:
             leg_weights=weights,
             timezone=getattr(course, "timezone", None),
             opens_elapsed=getattr(plan, "opens_elapsed", None),
+            field_elapsed=field_ref,
         )
 
 
@@ -1190,7 +1241,7 @@ def simulate_race(race: Race, **kw) -> FieldSimulation:
         if kw.get("finish_share") is None:
             kw.setdefault("ability_mean", race.ability_mean)
     return simulate_field(
-        race.reference_leg_s,
+        race.field_leg_s,
         leg_effort=race.leg_effort,
         cutoff_elapsed=race.cutoff_elapsed,
         dwell=race.dwell,
@@ -1746,7 +1797,7 @@ def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_r
     )
     return replace(
         race,
-        reference_elapsed=arr,
+        field_elapsed=arr,
         leg_weights=pace_weights(arr, lead),
         field=fit.params,
         ability_mean=float(fit.ability_mean),

@@ -104,7 +104,7 @@ def test_history_race_places_the_past_median_on_the_course(tmp_path):
     arr, E, status = _past_field(p)
     race = history_race(p, E, status, source="synthetic")
     # the median finisher of the past field, placed by the pace model: within 2 % everywhere
-    np.testing.assert_allclose(race.reference_elapsed[1:], arr[1:], rtol=0.02)
+    np.testing.assert_allclose(race.field_elapsed[1:], arr[1:], rtol=0.02)
     assert race.field.finish_share == pytest.approx(np.mean(status == "FINISHER"))
     assert 0.11 < race.field.spread < 0.19
     assert "synthetic" in race.field_note
@@ -128,7 +128,7 @@ def test_history_race_with_missing_checkpoint_columns(tmp_path):
     arr, E, status = _past_field(p)
     E[:, [2, 3]] = np.nan  # two checkpoints were not timed last year
     race = history_race(p, E, status)
-    np.testing.assert_allclose(race.reference_elapsed[1:], arr[1:], rtol=0.02)
+    np.testing.assert_allclose(race.field_elapsed[1:], arr[1:], rtol=0.02)
     assert "3 of 5 checkpoints timed" in race.field_note
 
 
@@ -273,4 +273,47 @@ def test_history_race_fits_on_measured_rows_only(tmp_path):
     race = history_race(p, E, status)
     assert "0 of 5 checkpoints timed" not in race.field_note
     assert "1 of 5 checkpoints timed" in race.field_note  # the finish
-    np.testing.assert_allclose(race.reference_elapsed[-1], arr[-1], rtol=0.02)
+    np.testing.assert_allclose(race.field_elapsed[-1], arr[-1], rtol=0.02)
+
+
+def test_from_plan_field_runner_loses_the_field_speed_share(tmp_path):
+    """Without history the simulated field follows the model runner who loses
+    FIELD_SPEED_LOSS of his speed by the finish (not the barriers' last finisher)."""
+    from coursekit.event import FIELD_SPEED_LOSS, Race
+
+    p = plan(load_course(_write_course(tmp_path)))
+    race = Race.from_plan(p)
+    # the plan's last finisher stays the reference of the station windows
+    np.testing.assert_allclose(race.reference_elapsed, p.arrival_elapsed)
+    effort = float(np.sum(race.leg_effort))
+    want, _, _ = plan_runner(p)(p.cutoff_elapsed[-1], FIELD_SPEED_LOSS / (effort / 100))
+    np.testing.assert_allclose(race.field_elapsed, want, rtol=1e-9)
+    assert race.field_elapsed[-1] == pytest.approx(p.cutoff_elapsed[-1], rel=1e-6)
+    # more fatigue than the last finisher: a larger share of the time spent late
+    share_field = race.field_elapsed[1] / race.field_elapsed[-1]
+    share_ref = race.reference_elapsed[1] / race.reference_elapsed[-1]
+    assert share_field < share_ref - 0.01
+    np.testing.assert_allclose(race.field_leg_s, np.diff(race.field_elapsed, prepend=0.0))
+
+
+def test_from_plan_field_runner_ignores_fixed_cutoffs(tmp_path):
+    """Runners do not pace themselves on the organiser's fixed cutoffs: a generous
+    fixed barrier moves the last finisher's reference but not the field's shape."""
+    from coursekit.event import Race
+
+    path = _write_course(tmp_path)
+    free = Race.from_plan(plan(load_course(path)))
+    text = path.read_text().replace('name = "Aid 1"\n', 'name = "Aid 1"\ncutoff = "4h"\n')
+    path.write_text(text)
+    fixed = Race.from_plan(plan(load_course(path)))
+    assert fixed.cutoff_elapsed[1] == pytest.approx(4 * H)
+    assert abs(fixed.reference_elapsed[1] - free.reference_elapsed[1]) > 0.05 * H
+    np.testing.assert_allclose(fixed.field_elapsed, free.field_elapsed, rtol=1e-9)
+
+
+def test_history_race_keeps_the_plan_reference_for_windows(tmp_path):
+    p = plan(load_course(_write_course(tmp_path)))
+    arr, E, status = _past_field(p)
+    race = history_race(p, E, status, source="synthetic")
+    np.testing.assert_allclose(race.reference_elapsed, p.arrival_elapsed)
+    np.testing.assert_allclose(race.field_elapsed[1:], arr[1:], rtol=0.02)
