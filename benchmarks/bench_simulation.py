@@ -338,8 +338,8 @@ def default_path(races: dict, index: dict) -> list:
                 signed = np.nanmean(np.where(use[None, :], (qs - qa) / qa, np.nan), axis=1)
             fin = obs["finishers"] / obs["starters"]
             print(
-                f"   {rid:26s} worst {100 * mx:5.1f} %; cells within 10 % {within}/{3 * use.sum()}; "
-                f"mean signed p10/p50/p90 "
+                f"   {rid:26s} worst {100 * mx:5.1f} %; "
+                f"cells within 10 % {within}/{3 * use.sum()}; mean signed p10/p50/p90 "
                 + "/".join(f"{100 * v:+.1f}" for v in signed)
                 + f" %; barriers {sum(inside)}/{len(bars)}; finish share actual {fin:.2f}, "
                 f"simulated {sim.finishers.mean() / sim.n_runners:.2f}"
