@@ -33,6 +33,10 @@ Usage::
 
     python benchmarks/bench_barriers.py [--realdata PATH] [--round MIN] [--no-cv] [--fit]
         [--lam L] [--lam-table]
+
+After the in-sample table, an external check that no fit has seen: UTMB 2024's
+published barriers (``benchmarks/data/utmb_2024_barriers.csv``, facts with their
+source) against ``coursekit cutoffs`` on the UTMB GPX of ../shared/realdata.
 """
 
 from __future__ import annotations
@@ -380,6 +384,80 @@ def _folds(races):
         yield j, r, np.array([GROUPS.get(x["id"], x["id"]) != g for x in races])
 
 
+EXTERNAL = ROOT / "benchmarks" / "data" / "utmb_2024_barriers.csv"
+UTMB_GPX = "utmb_2023_tracedetrail_noisy.gpx"
+UTMB_WINNER_S = 19 * 3600 + 54 * 60 + 23
+
+
+def external_check(realdata: Path = REALDATA) -> dict | None:
+    """UTMB 2024's published barriers against ``coursekit cutoffs``: a race no fit has seen.
+
+    The course file is what a user writes: the UTMB GPX of ../shared/realdata
+    (2023 Trace de Trail export, noisy altitude), start Fri 18:00, limit 46 h 30,
+    the timing points by km (the published km scaled to the track's slope
+    length), no cutoffs. Barriers come from the default model through
+    :func:`coursekit.cutoffs.plan`, exactly as the command prints them. Published
+    barriers and km: ``benchmarks/data/utmb_2024_barriers.csv`` (facts, with
+    their source). Prints the error per barrier and its mean in % of the limit,
+    the km-effort baseline, and the leader's finish against the winner's time.
+    """
+    import tempfile
+
+    from coursekit.checkpoints import along_course_distance
+    from coursekit.course import load_course
+    from coursekit.cutoffs import plan
+
+    gpx = realdata / UTMB_GPX
+    if not gpx.is_file():
+        print(f"\nexternal check skipped: {gpx} not found")
+        return None
+    rows = list(csv.DictReader(line for line in EXTERNAL.open(encoding="utf-8") if line[0] != "#"))
+    start = dt.datetime.fromisoformat("2024-08-30T18:00:00+02:00")
+    limit = 46.5 * 3600
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "utmb.toml"
+        head = (
+            f'name = "UTMB 2024"\ngpx = "{gpx}"\nstart = {start.isoformat()}\nlimit = "46h30min"\n'
+        )
+        path.write_text(head)
+        total = float(along_course_distance(load_course(path).profile)[-1]) / 1000
+        scale = total / float(rows[-1]["km"])
+        cps = "".join(
+            f'\n[[checkpoints]]\nname = "{r["name"]}"\nkm = {float(r["km"]) * scale:.3f}\n'
+            for r in rows[1:-1]
+        )
+        path.write_text(head + cps)
+        pl = plan(load_course(path))
+    kme = np.cumsum(pl.legs.leg_km_effort)
+    err, base = [], []
+    print("\nexternal check, never fitted: UTMB 2024 published barriers (benchmarks/data)")
+    print(f"{'checkpoint':22s} {'published':>9s} {'computed':>9s} {'err%':>6s} {'base%':>6s}")
+    for j, r in enumerate(rows[:-1]):
+        if not r["cutoff"]:
+            continue
+        pub = (dt.datetime.fromisoformat(r["cutoff"]) - start).total_seconds()
+        e = (pl.cutoff_elapsed[j] - pub) / limit
+        b = (limit * kme[j] / kme[-1] - pub) / limit
+        err.append(e)
+        base.append(b)
+        print(
+            f"{r['name'][:22]:22s} {pub / 3600:8.2f}h {pl.cutoff_elapsed[j] / 3600:8.2f}h "
+            f"{100 * e:+6.2f} {100 * b:+6.2f}"
+        )
+    lead = float(pl.first_arrival_elapsed[-1])
+    out = {
+        "err": float(np.mean(np.abs(err))),
+        "base": float(np.mean(np.abs(base))),
+        "lead_finish": lead / UTMB_WINNER_S - 1,
+    }
+    print(
+        f"mean |error| {100 * out['err']:.2f} % of the limit over {len(err)} barriers "
+        f"(km-effort baseline {100 * out['base']:.2f} %); leader finish {lead / 3600:.2f} h "
+        f"against the winner's {UTMB_WINNER_S / 3600:.2f} h ({100 * out['lead_finish']:+.1f} %)"
+    )
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--realdata", type=Path, default=REALDATA)
@@ -418,6 +496,7 @@ def main(argv=None):
     print(_mean_row("mean", evs))
     if a.leader:
         _print_leader(races, evs)
+    external_check(a.realdata)
     scores = None
     if a.fit or a.lam_table or not a.no_cv:
         t1 = time.perf_counter()
