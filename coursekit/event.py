@@ -222,7 +222,9 @@ The loss barely depends on the race's length (75-276 km-effort), where a rate
 per 100 km-effort would vary fivefold (0.18-0.68). The barriers' reference last
 finisher loses far less (:data:`coursekit.pace.TRAIL_2024`: 0.08 per 100
 km-effort, fitted to the organisers' barriers, which keep margins early).
-``python benchmarks/bench_simulation.py`` prints the per-race values.
+``python benchmarks/bench_simulation.py`` prints the per-race values. Races under
+75 km-effort are an extrapolation (no split times of short races in the data);
+there only the shape is affected, the level comes from the finish share.
 """
 
 
