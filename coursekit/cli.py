@@ -771,19 +771,14 @@ def _read_params(path: Path):
 
 
 MODEL_CHOICE = click.Choice(["trail", "minetti2002", "tobler1993", "kay2012", "kme"])
-
-
-@cli.command()
-@click.argument("course_file", type=COURSE_FILE)
-@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
-@click.option(
+MODEL_OPTION = click.option(
     "--model",
     type=MODEL_CHOICE,
     default="trail",
     show_default=True,
     help="Grade model of the reference runner (kme: proportional to km-effort).",
 )
-@click.option(
+ROUND_OPTION = click.option(
     "--round",
     "round_minutes",
     type=click.IntRange(min=0),
@@ -792,6 +787,13 @@ MODEL_CHOICE = click.Choice(["trail", "minetti2002", "tobler1993", "kay2012", "k
     metavar="MIN",
     help="Round barriers up to MIN on the clock (0: no).",
 )
+
+
+@cli.command()
+@click.argument("course_file", type=COURSE_FILE)
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@MODEL_OPTION
+@ROUND_OPTION
 @click.option(
     "--fatigue",
     type=click.FloatRange(0, 1, max_open=True),
@@ -956,8 +958,8 @@ def _history_options(f):
 @cli.command()
 @click.argument("course_file", type=COURSE_FILE)
 @_history_options
-@click.option("--model", type=MODEL_CHOICE, default="trail", show_default=True)
-@click.option("--round", "round_minutes", type=click.IntRange(min=0), default=15, show_default=True)
+@MODEL_OPTION
+@ROUND_OPTION
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def backtest(course_file, times, start_column, columns, model, round_minutes, fmt, output):
