@@ -373,6 +373,12 @@ class _Ctx:
             hint = f"did you mean '{near[0]}'? " if near else ""
             raise self.err(k, f"unknown key in {what} ({hint}known: {', '.join(sorted(allowed))})")
 
+    def refuse_course_keys(self, d: dict, why: str):
+        """A table that must not look like a course file (:data:`COURSE_MARKERS`)."""
+        for k in COURSE_MARKERS:
+            if k in d:
+                raise self.err(k, why)
+
     def str_(self, d: dict, key: str, *, required=False, default=None):
         if key not in d:
             if required:
@@ -918,13 +924,11 @@ def load_event(path) -> Event:
         path = path / "event.toml"
     raw = _read_toml(path, "event")
     ctx = _Ctx(path, "")
-    for k in COURSE_MARKERS:
-        if k in raw:
-            raise ctx.err(
-                k,
-                "an event file must not look like a course file (no gpx/start); "
-                "put the race in its own course file and list it in 'courses'",
-            )
+    ctx.refuse_course_keys(
+        raw,
+        "an event file must not look like a course file (no gpx/start); "
+        "put the race in its own course file and list it in 'courses'",
+    )
     ctx.check_keys(raw, _EVENT_KEYS, "the event file")
     name = ctx.str_(raw, "name", required=True)
     courses = ctx.str_list(raw, "courses")

@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .course import COURSE_MARKERS, SKETCH_MARK, _Ctx, _read_toml
+from .course import SKETCH_MARK, _Ctx, _read_toml
 
 __all__ = ["Place", "Places", "SketchTrack", "load_places", "sketch_track", "write_sketch"]
 
@@ -90,13 +90,11 @@ def load_places(path) -> Places:
     path = Path(path)
     raw = _read_toml(path, "places")
     ctx = _Ctx(path, "")
-    for k in COURSE_MARKERS:
-        if k in raw:
-            raise ctx.err(
-                k,
-                "a places file must not look like a course file (no gpx/start): give the "
-                "course file to legs/check/export, and its places to sketch",
-            )
+    ctx.refuse_course_keys(
+        raw,
+        "a places file must not look like a course file (no gpx/start): give the "
+        "course file to legs/check/export, and its places to sketch",
+    )
     ctx.check_keys(raw, _TOP, "the places file")
     name = ctx.str_(raw, "name", required=True)
     items = raw.get("places")
