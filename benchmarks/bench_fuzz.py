@@ -22,6 +22,10 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT_TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(ROOT_TESTS))
+from synthetic import write_big_gpx  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -55,25 +59,9 @@ def fuzz(examples: int, seconds: float) -> int:
 
 
 def big(size_mb: int) -> None:
-    block = b"".join(
-        b'<trkpt lat="%.6f" lon="6.5"><ele>%d</ele><time>2024-06-01T04:%02d:%02dZ</time>'
-        b"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>140</gpxtpx:hr>"
-        b"</gpxtpx:TrackPointExtension></extensions></trkpt>\n"
-        % (45 + i * 1e-5, i, i // 60, i % 60)
-        for i in range(1000)
-    )
     with tempfile.TemporaryDirectory(prefix="coursekit-fuzz-") as tmp:
         f = Path(tmp) / "big.gpx"
-        with open(f, "wb") as fh:
-            fh.write(
-                b'<?xml version="1.0"?>\n<gpx version="1.1" '
-                b'xmlns="http://www.topografix.com/GPX/1/1" '
-                b'xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
-                b"<trk><trkseg>\n"
-            )
-            for _ in range(size_mb * 1_000_000 // len(block)):
-                fh.write(block)
-            fh.write(b"</trkseg></trk></gpx>\n")
+        write_big_gpx(f, size_mb * 1_000_000)
         code = (
             "import resource, subprocess, sys, time, json\n"
             "t = time.perf_counter()\n"

@@ -362,3 +362,30 @@ def write_gpx_with_time(path, syn: Synthetic) -> None:
         tt = datetime.fromtimestamp(t, UTC) if np.isfinite(t) else None
         seg.points.append(gpxpy.gpx.GPXTrackPoint(la, lo, elevation=float(e), time=tt))
     atomic_write_text(path, g.to_xml())
+
+
+def write_big_gpx(path, size_bytes: int) -> int:
+    """A ~``size_bytes`` 1 Hz recording with heart-rate extensions, streamed to ``path``.
+
+    Returns the number of track points written.
+
+    For memory tests of the reader (``tests/test_hostile.py``,
+    ``benchmarks/bench_fuzz.py``): blocks of 1,000 points written again and again.
+    """
+    block = b"".join(
+        b'<trkpt lat="%.6f" lon="6.5"><ele>%d</ele><time>2024-06-01T04:%02d:%02dZ</time>'
+        b"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>140</gpxtpx:hr>"
+        b"</gpxtpx:TrackPointExtension></extensions></trkpt>\n"
+        % (45 + i * 1e-5, i, i // 60, i % 60)
+        for i in range(1000)
+    )
+    with open(path, "wb") as fh:
+        fh.write(
+            b'<?xml version="1.0"?>\n<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"'
+            b' xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
+            b"<trk><trkseg>\n"
+        )
+        for _ in range(size_bytes // len(block)):
+            fh.write(block)
+        fh.write(b"</trkseg></trk></gpx>\n")
+    return 1000 * (size_bytes // len(block))

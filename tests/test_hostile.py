@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from synthetic import write_big_gpx  # noqa: E402
 
 from coursekit.errors import CoursekitError, GPXError
 from coursekit.gpx import read_gpx
@@ -121,41 +122,37 @@ def test_very_long_values(tmp_path, where):
         assert track is None  # 1e20000000 is not a finite number / over libxml2's limits
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: peak 35 MB + 0.47 x the file size (87 MB for 120 MB), over 0.4 x; "
+    "ru_maxrss, used before, carries the pytest parent's peak across exec and passed vacuously",
+)
 def test_big_file_streams_with_bounded_memory(tmp_path):
-    """~120 MB of track points read in a child process: peak RSS far below the file size."""
-    block = b"".join(
-        b'<trkpt lat="%.6f" lon="6.5"><ele>%d</ele><time>2024-06-01T04:%02d:%02dZ</time>'
-        b"<extensions><gpxtpx:TrackPointExtension><gpxtpx:hr>140</gpxtpx:hr>"
-        b"</gpxtpx:TrackPointExtension></extensions></trkpt>\n"
-        % (45 + i * 1e-5, i, i // 60, i % 60)
-        for i in range(1000)
-    )
+    """~120 MB of track points read in a child process: peak RSS far below the file size.
+
+    The child's high-water mark is VmHWM (per address space, reset by exec), not
+    ``ru_maxrss``, which Linux carries over from the parent process across exec.
+    """
     f = tmp_path / "big.gpx"
-    with open(f, "wb") as fh:
-        fh.write(
-            b'<?xml version="1.0"?>\n<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"'
-            b' xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">'
-            b"<trk><trkseg>\n"
-        )
-        for _ in range(120_000_000 // len(block)):
-            fh.write(block)
-        fh.write(b"</trkseg></trk></gpx>\n")
+    n_points = write_big_gpx(f, 120_000_000)
     size_mb = f.stat().st_size / 1e6
     code = textwrap.dedent(
         f"""
-        import resource, sys
+        import re
         from coursekit.gpx import read_gpx
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        def hwm():
+            status = open("/proc/self/status").read()
+            return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
+        base = hwm()
         t = read_gpx({str(f)!r})
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(len(t), base, peak)
+        print(len(t), base, hwm())
         """
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     n, base, peak = out.stdout.split()
-    assert int(n) == 1000 * (120_000_000 // len(block))
+    assert int(n) == n_points
     # arrays: 5 x 8 bytes per point; the file itself is never held whole
     assert float(peak) - float(base) < 0.4 * size_mb
 
