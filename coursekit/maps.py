@@ -425,7 +425,9 @@ _MAP_JS = r"""
       m.bindPopup(popup(c, races.length > 1 ? r.name : null), {maxWidth: 280}).addTo(g);
     });
   });
-  if (bounds.isValid()) { map.fitBounds(bounds, {padding: [16, 16]}); }
+  // no animation: the view folium set at zoom 11 would otherwise zoom to the course
+  // for ~250 ms after load, and a click on a marker in that time is lost
+  if (bounds.isValid()) { map.fitBounds(bounds, {padding: [16, 16], animate: false}); }
 
   var note = el("div", "ck-tile-note",
                 "Map tiles need a network connection: the course, checkpoints and popups " +
