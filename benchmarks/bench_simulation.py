@@ -1,6 +1,7 @@
 """Field simulation: speed, memory, and validation on past races.
 
-Run: ``python benchmarks/bench_simulation.py [--quick]``
+Run: ``python benchmarks/bench_simulation.py [--quick] [--no-cap]`` (``--no-cap``: the
+no-history route once more with the level set by the finish share alone)
 
 1. Speed: 10,000 runners x 30 checkpoints x 200 repetitions (target <= 2 s),
    peak memory (tracemalloc), and the ratio to the time numpy needs just to
@@ -37,6 +38,7 @@ Real data are read from ../shared/realdata (never copied into the repo).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -307,21 +309,26 @@ def history_path(races: dict, index: dict) -> list:
     return out
 
 
-def default_path(races: dict, index: dict) -> list:
+def default_path(races: dict, index: dict, params=None) -> list:
     """What `coursekit event COURSE.toml --simulate N` gives with no past split times.
 
     The race a user (or a reviewer) has no history for: the course file (GPX,
     checkpoints, published barriers, published limit) and nothing else, so the
     field is :data:`coursekit.event.DEFAULT_FIELD` and its level is set by the
-    default finish share. Only races that publish a finish limit (the Réunion
-    ones) can be written this way; the Templiers publish none.
+    default finish share (at most ``eliminated_max`` of the starters timed out).
+    Only races that publish a finish limit (the Réunion ones) can be written
+    this way; the Templiers publish none. ``params``: another field, for a
+    comparison (``--no-cap``: the finish share alone).
     """
     import tempfile
 
     from coursekit.event import load_event_plan, simulate_race
 
     print()
-    print("== no history: coursekit event COURSE.toml --simulate N (default field)")
+    label = "default field" if params is None else f"eliminated_max={params.eliminated_max}"
+    print(f"== no history: coursekit event COURSE.toml --simulate N ({label})")
+    kw = {} if params is None else {"params": params}
+    edition = {e["id"]: e for e in index["editions"]}
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for rid, race_data in races.items():
@@ -330,8 +337,9 @@ def default_path(races: dict, index: dict) -> list:
             path = course_file(race_data, rid, index, Path(tmp), float(race_data["cut"][-1]))
             race = load_event_plan(path).races[0]
             n = int(np.isfinite(race_data["elapsed"][:, 1:]).any(axis=1).sum())
-            sim = simulate_race(race, n_runners=n, repetitions=200, seed=2024)
+            sim = simulate_race(race, n_runners=n, repetitions=200, seed=2024, **kw)
             obs, use, qa, qs, err, elo, ehi, bars, inside = compare(race_data, sim)
+            counts = edition[rid]["status_counts"]
             mx = float(np.nanmax(err))
             within = int(np.sum(err[:, use] <= 0.10))
             with np.errstate(all="ignore"):
@@ -342,7 +350,9 @@ def default_path(races: dict, index: dict) -> list:
                 f"cells within 10 % {within}/{3 * use.sum()}; mean signed p10/p50/p90 "
                 + "/".join(f"{100 * v:+.1f}" for v in signed)
                 + f" %; barriers {sum(inside)}/{len(bars)}; finish share actual {fin:.2f}, "
-                f"simulated {sim.finishers.mean() / sim.n_runners:.2f}"
+                f"simulated {sim.finishers.mean() / sim.n_runners:.2f}; timed out actual "
+                f"{counts.get('OUT_OF_TIME', 0) / sum(counts.values()):.3f}, simulated "
+                f"{sim.eliminated.sum(axis=1).mean() / sim.n_runners:.3f}"
             )
             out.append((rid, mx <= 0.10, sum(inside), len(bars), mx, within, 3 * int(use.sum())))
     print(
@@ -521,6 +531,10 @@ def main(quick: bool = False):
         )
     history_path(races, index)
     default_path(races, index)
+    if "--no-cap" in sys.argv:
+        from coursekit.event import DEFAULT_FIELD
+
+        default_path(races, index, dataclasses.replace(DEFAULT_FIELD, eliminated_max=None))
     print()
     nq = sum(s[1] for s in summary)
     nb = sum(s[2] for s in summary)

@@ -1155,7 +1155,8 @@ def _event_duration(text: str, option: str = "") -> float:
     "--finish-share",
     type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
     default=None,
-    help="Share of starters who finish (default 0.78, mountain ultras; see DEFAULT_FIELD).",
+    help="Share of starters who finish, honoured as given (default 0.78, mountain ultras, "
+    "with at most 5 % of the starters timed out; see DEFAULT_FIELD).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (same seed, same result).")
 @click.option(

@@ -204,6 +204,55 @@ def test_finish_share_matches(share):
     assert abs(sim.finish_share - share) < 4 * se
 
 
+def _short_race():
+    """A 10 km race with its only barrier at the finish (HAUT 10's shape)."""
+    r = np.array([0.0, 1800.0, 1800.0, 1800.0])
+    eff = np.array([0.0, 5.0, 5.0, 5.0])
+    cut = np.array([np.nan, np.nan, np.nan, 4 * 3600.0])
+    return r, eff, cut
+
+
+def test_default_level_times_out_at_most_eliminated_max():
+    r, eff, cut = _short_race()
+    n, reps = 20_000, 4
+    one = replace(DEFAULT_FIELD, level_sd=0.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=n, repetitions=reps, seed=5)
+    capped = simulate_field(r, params=one, **kw)
+    share_only = simulate_field(r, params=replace(one, eliminated_max=None), **kw)
+    out_capped = capped.eliminated.sum(axis=1).mean() / n
+    out_share = share_only.eliminated.sum(axis=1).mean() / n
+    # the finish share alone times out most non-finishers at the one barrier
+    assert out_share > 0.12
+    assert share_only.finish_share == pytest.approx(one.finish_share, abs=0.01)
+    # capped: the cap's share of the field (sampling: n * reps + the 20,000 calibration)
+    se = math.sqrt(0.05 * 0.95 * (1 / (n * reps) + 1 / 20_000))
+    assert abs(out_capped - one.eliminated_max) < 4 * se
+    assert capped.finish_share > share_only.finish_share + 0.05
+
+
+def test_explicit_finish_share_is_honoured_over_the_cap():
+    r, eff, cut = _short_race()
+    n = 20_000
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=2,
+        seed=6,
+        finish_share=0.7,
+        params=replace(DEFAULT_FIELD, level_sd=0.0),
+    )
+    assert sim.finish_share == pytest.approx(0.7, abs=0.01)
+    assert sim.eliminated.sum(axis=1).mean() / n > 2 * DEFAULT_FIELD.eliminated_max  # not capped
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, math.nan])
+def test_eliminated_max_range(bad):
+    with pytest.raises(ValueError, match="eliminated_max"):
+        FieldParams(eliminated_max=bad)
+
+
 def test_unreachable_finish_share():
     r, eff, cut = _course()
     with pytest.raises(ValueError, match="not reachable"):
