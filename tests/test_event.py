@@ -225,8 +225,9 @@ def test_default_level_times_out_at_most_eliminated_max():
     assert out_share > 0.12
     assert share_only.finish_share == pytest.approx(one.finish_share, abs=0.01)
     # capped: the cap's share of the field (sampling: n * reps + the 20,000 calibration)
-    se = math.sqrt(0.05 * 0.95 * (1 / (n * reps) + 1 / 20_000))
-    assert abs(out_capped - one.eliminated_max) < 4 * se
+    cap = one.eliminated_max
+    se = math.sqrt(cap * (1 - cap) * (1 / (n * reps) + 1 / 20_000))
+    assert abs(out_capped - cap) < 4 * se
     assert capped.finish_share > share_only.finish_share + 0.05
 
 
