@@ -13,8 +13,8 @@ c. peak memory (``ru_maxrss`` of a child process) of ``coursekit profile`` on a
    1,000,000-point file (goal <= 500 MB). ``ru_maxrss`` of children is the
    largest process, not a sum: the XML check that ``coursekit profile`` forks
    (``coursekit.gpxcheck``, started before numpy is imported) holds one
-   4-16 MB piece on top of the ~25 MB interpreter it shares with its parent,
-   so add ~40 MB for the two together.
+   0.25-1 MB piece (2 MB above its start on 1M points) on top of the ~25 MB
+   interpreter it shares with its parent, so add ~30 MB for the two together.
 
 On a machine where other jobs keep the cores busy, the forked check cannot run
 in parallel and both ratios drop (measured 9.0x and 9.4x with two other

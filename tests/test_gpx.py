@@ -329,6 +329,23 @@ def _segments(n_seg=3, n=40) -> bytes:
     return b"".join(body)
 
 
+def test_fast_path_arrays_grow_and_are_cut(tmp_path, monkeypatch):
+    """The arrays are sized from the points per byte read so far: after a first piece of
+    waypoints they grow, and are cut to the points read (same as the general reader)."""
+    monkeypatch.setattr(gpxcheck, "CHUNK", 997)
+    wpts = b"".join(f'<wpt lat="45" lon="6"><name>W{i}</name></wpt>\n'.encode() for i in range(60))
+    data = _segments(4, 60).replace(b"<trk>", wpts + b"<trk>", 1).replace(b"<ele>130</ele>", b"")
+    f = tmp_path / "g.gpx"
+    f.write_bytes(data)
+    fast = gpx._read_fast(f, str(f), 10**6)
+    slow = gpx._read_lxml(f, str(f), 10**6)
+    assert fast is not None and len(fast) == 240 and len(fast.waypoints) == 60
+    assert np.isnan(fast.elevation).sum() == 4
+    for k in ("lat", "lon", "elevation", "time", "segment"):
+        np.testing.assert_array_equal(getattr(fast, k), getattr(slow, k))
+        assert getattr(fast, k).flags.owndata  # no hidden room behind a view
+
+
 @pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forked"])
 @pytest.mark.parametrize("chunk", [997, 1 << 22], ids=["small-pieces", "one-piece"])
 def test_fast_path_checks_in_a_child_process(tmp_path, monkeypatch, fork, chunk):

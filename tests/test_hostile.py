@@ -122,11 +122,6 @@ def test_very_long_values(tmp_path, where):
         assert track is None  # 1e20000000 is not a finite number / over libxml2's limits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured: peak 35 MB + 0.47 x the file size (87 MB for 120 MB), over 0.4 x; "
-    "ru_maxrss, used before, carries the pytest parent's peak across exec and passed vacuously",
-)
 def test_big_file_streams_with_bounded_memory(tmp_path):
     """~120 MB of track points read in a child process: peak RSS far below the file size.
 
