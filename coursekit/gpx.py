@@ -435,12 +435,17 @@ class _Columns:
         return slice(start, stop)
 
     def cut(self) -> None:
-        """Cut the arrays to the points written (realloc: shrinking copies nothing).
+        """Cut the arrays to the points written, one column at a time.
 
-        ``refcheck=False``: no view of these arrays outlives a statement here.
+        A copy of the written part (the peak grows by one column while it is made),
+        not ``ndarray.resize(refcheck=False)``, which would leave any view of the old
+        buffer pointing into freed memory.
         """
-        for a in (self.lat, self.lon, self.ele, self.time, self.seg):
-            a.resize(self.n, refcheck=False)
+        for k in ("lat", "lon", "ele", "time", "seg"):
+            a = getattr(self, k)
+            if a.size != self.n:
+                setattr(self, k, a[: self.n].copy())
+            del a
 
 
 def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
