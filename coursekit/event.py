@@ -1068,20 +1068,19 @@ def simulate_field(
                 np.mean((first_over < L) & (first_over <= stop))
             )
 
-        lo, hi = -3.0, 3.0
-        if shares(lo)[0] < share:
-            raise ValueError(f"finish_share {share} not reachable even with very fast runners")
-        for _ in range(24):  # 6 / 2**24: 4e-7 on mu
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if shares(mid)[0] >= share else (lo, mid)
-        mu = 0.5 * (lo + hi)
-        cap = params.eliminated_max if finish_share is None else None
-        if cap is not None and shares(mu)[1] > cap:  # a faster field: see eliminated_max
-            lo, hi = -3.0, mu
+        def largest(ok, lo, hi):
+            """The largest mu in [lo, hi] with ok(mu) (true below it), to 6 / 2**24."""
             for _ in range(24):
                 mid = 0.5 * (lo + hi)
-                lo, hi = (mid, hi) if shares(mid)[1] <= cap else (lo, mid)
-            mu = lo
+                lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+            return lo
+
+        if shares(-3.0)[0] < share:
+            raise ValueError(f"finish_share {share} not reachable even with very fast runners")
+        mu = largest(lambda m: shares(m)[0] >= share, -3.0, 3.0)
+        cap = params.eliminated_max if finish_share is None else None
+        if cap is not None and shares(mu)[1] > cap:  # a faster field: see eliminated_max
+            mu = largest(lambda m: shares(m)[1] <= cap, -3.0, mu)
     else:
         mu = float(ability_mean)
 
