@@ -130,22 +130,31 @@ def _resample(distance: np.ndarray, elevation: np.ndarray, step: float):
 def _box_resample(distance: np.ndarray, elevation: np.ndarray, step: float):
     """Mean elevation over cells of ``step`` metres centred on a regular grid.
 
-    Exact average of the piecewise-linear profile (through its cumulative
-    integral), so dense points are averaged and sparse ones interpolated.
+    Exact average of the piecewise-linear profile: its integral from 0 to any
+    ``x`` inside segment ``i`` is ``A_i + e_i u + s_i u^2 / 2`` with
+    ``u = x - d_i`` and ``s_i`` the segment's slope (quadratic in ``u``, not
+    linear: a linear interpolation of the cumulative integral would replace
+    each segment by its mean and cut every vertex peak of a sparse track).
+    Dense points are averaged, sparse ones interpolated.
     """
     total = distance[-1]
     n = max(int(np.ceil(total / step)) + 1, 2)
     grid = np.linspace(0.0, total, n)
     h = grid[1] - grid[0]
-    area = np.concatenate(
-        [[0.0], np.cumsum(0.5 * (elevation[1:] + elevation[:-1]) * np.diff(distance))]
-    )
+    dd = np.diff(distance)
+    de = np.diff(elevation)
+    area = np.concatenate([[0.0], np.cumsum(0.5 * (elevation[1:] + elevation[:-1]) * dd)])
+    slope = np.divide(de, dd, out=np.zeros_like(de), where=dd > 0)
+
+    def integral(x):
+        i = np.clip(np.searchsorted(distance, x, side="right") - 1, 0, dd.size - 1)
+        u = x - distance[i]
+        return area[i] + elevation[i] * u + 0.5 * slope[i] * u * u
+
     lo = np.clip(grid - h / 2, 0.0, total)
     hi = np.clip(grid + h / 2, 0.0, total)
     width = hi - lo
-    mean = (np.interp(hi, distance, area) - np.interp(lo, distance, area)) / np.where(
-        width > 0, width, 1.0
-    )
+    mean = (integral(hi) - integral(lo)) / np.where(width > 0, width, 1.0)
     return grid, np.where(width > 0, mean, np.interp(grid, distance, elevation))
 
 

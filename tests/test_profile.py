@@ -241,6 +241,37 @@ def test_sparse_calibration_adapts_to_noise_and_is_deterministic():
     assert sig[3.0] > 1.5 * sig[0.5]
 
 
+def test_box_resample_is_the_exact_cell_mean_of_the_polyline():
+    """Cell means of a sparse piecewise-linear profile, against a fine numerical average.
+
+    A linear interpolation of the cumulative integral (the code before this test) returns
+    each segment's mean inside the segment: a staircase that never reaches a vertex."""
+    from coursekit.profile import _box_resample
+
+    rng = np.random.default_rng(3)
+    d = np.concatenate([[0.0], np.cumsum(rng.uniform(8, 45, 300))])
+    d[50] = d[49]  # a duplicate distance (zero-length segment) is allowed
+    e = rng.uniform(0, 30, d.size)
+    grid, mean = _box_resample(d, e, 5.0)
+    fine = np.linspace(0, d[-1], 400_001)
+    ef = np.interp(fine, d, e)
+    for g, m in zip(grid[1:-1:37], mean[1:-1:37], strict=True):
+        cell = (fine >= g - 2.5) & (fine <= g + 2.5)
+        assert m == pytest.approx(ef[cell].mean(), abs=0.02)
+
+
+def test_auto_gain_keeps_steep_rollers_of_a_sparse_track():
+    """Noise-free planner-like track, 10 m rollers of 250 m wavelength (25 % grades) on a climb,
+    points 10-40 m apart: the automatic gain stays within 3 % of the polyline's own gain
+    (-2.1 %; it was -5.2 % when the 5 m resampling was a staircase of segment means)."""
+    rng = np.random.default_rng(11)
+    d = np.concatenate([[0.0], np.cumsum(rng.uniform(10, 40, 800))])
+    e = 500 + 0.02 * d + 10 * np.sin(2 * np.pi * d / 250)
+    rises = np.diff(e)
+    gl = auto_gain_loss(d, e)
+    assert gl.gain[-1] == pytest.approx(rises[rises > 0].sum(), rel=0.03), gl.method
+
+
 def test_rollers_matter_in_the_synthetic_truth():
     """The fixtures are meant to fail a method that flattens 10 m hills."""
     syn = make_track("planner", 0)
