@@ -83,11 +83,13 @@ def _ar1(rng, n, sigma, tau, dt=1.0):
     return lfilter([1.0], [1.0, -phi], w)
 
 
-def terrain(rng, length: float):
+def terrain(rng, length: float, roller_wavelength: float | None = None):
     """Elevation function of distance along the path and its roller part.
 
     Returns ``(s, z, rollers)`` on a 0.25 m grid: big climbs/descents from
     raised-cosine ramps plus 10 m amplitude sinusoidal rollers.
+    ``roller_wavelength`` [m]: rollers of that wavelength (+-30 % drift)
+    instead of 250-700 m; the random draws are the same.
     """
     s = np.arange(0.0, length + _DS, _DS)
     z = np.full(s.size, 800.0)
@@ -101,7 +103,11 @@ def terrain(rng, length: float):
         z += height * 0.5 * (1 - np.cos(np.pi * u))
         pos += span
     # rollers: 10 m amplitude, wavelength drifting between 250 and 700 m
-    lam = 475.0 + 225.0 * np.sin(2 * np.pi * s / rng.uniform(3000, 8000) + rng.uniform(0, 6.3))
+    drift = np.sin(2 * np.pi * s / rng.uniform(3000, 8000) + rng.uniform(0, 6.3))
+    if roller_wavelength is None:
+        lam = 475.0 + 225.0 * drift
+    else:
+        lam = roller_wavelength * (1.0 + 0.3 * drift)
     phase = 2 * np.pi * np.cumsum(_DS / lam)
     rollers = 10.0 * np.sin(phase + rng.uniform(0, 6.3))
     return s, z + rollers, rollers
@@ -190,6 +196,7 @@ def make_track(
     xy_sigma: float = 3.0,
     xy_tau: float = 10.0,
     family: str = "a",
+    roller_wavelength: float | None = None,
 ) -> Synthetic:
     """A synthetic track of the given kind (see the module docstring).
 
@@ -209,15 +216,20 @@ def make_track(
         ``"b"``: the independent second family (see the module docstring);
         its noise parameters are drawn from the seed unless ``ele_sigma`` is
         given (and ``ele_tau`` differs from 30).
+    roller_wavelength : float, optional
+        Family "a" only: wavelength of the 10 m rollers [m] (default: drifting
+        between 250 and 700 m); 250 m gives 25 % roller grades.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if family not in ("a", "b"):
         raise ValueError(f"family must be 'a' or 'b', got {family!r}")
     if family == "b":
+        if roller_wavelength is not None:
+            raise ValueError("roller_wavelength applies to family 'a' only")
         return _make_track_b(kind, seed, length, ele_sigma, ele_tau, xy_sigma, xy_tau)
     rng = np.random.default_rng(seed)
-    s, z, rollers = terrain(rng, length)
+    s, z, rollers = terrain(rng, length, roller_wavelength)
     gain, loss = _gain_loss(z)
     roller_gain, _ = _gain_loss(rollers)
     x, y = trail(rng, s, z)
