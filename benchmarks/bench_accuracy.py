@@ -231,7 +231,8 @@ def _staircase_box(distance, elevation, step):
 
 def planner_sweep():
     """Automatic gain on route-planner tracks (sparse points, white DEM noise), current
-    method against the former staircase resampling, same run.
+    method against the fifth sprint's (staircase resampling, noise from plain second
+    differences), same run.
 
     Sets: family "a" (10-40 m spacing, 1.5 m noise, 10 m rollers of 250-700 m: the issue's
     description) and family "b" (5-60 m spacing, 0.7-2.5 m noise, two roller trains), seeds
@@ -248,19 +249,23 @@ def planner_sweep():
     }
     for lam in (150.0, 250.0, 400.0):
         sets[f"a rollers {lam:.0f} m"] = [(s, {"roller_wavelength": lam}) for s in range(300, 320)]
-    current = P._box_resample
-    print("planner sweep: auto gain on route-planner tracks (current / former staircase box)")
+    current = (P._box_resample, P._spaced_point_noise)
+    former = (_staircase_box, lambda d, e: P._point_noise(e))
+    print(
+        "planner sweep: auto gain on route-planner tracks (current / former: staircase box"
+        " and noise from plain second differences)"
+    )
     for name, cases in sets.items():
         errs = {"current": [], "former": []}
         for seed, kw in cases:
             syn = make_track("planner", seed, **kw)
             d = P.denoise_distance(syn.lat, syn.lon)[0]
-            for label, box in (("current", current), ("former", _staircase_box)):
-                P._box_resample = box
+            for label, (box, noise) in (("current", current), ("former", former)):
+                P._box_resample, P._spaced_point_noise = box, noise
                 try:
                     g = P.auto_gain_loss(d, syn.elevation).gain[-1]
                 finally:
-                    P._box_resample = current
+                    P._box_resample, P._spaced_point_noise = current
                 errs[label].append(100 * (g / syn.true_gain - 1))
         for label, e in errs.items():
             print(f"  {name:18s} {label:7s}: {_summary(e, 3)}, mean {np.mean(e):+.2f} %")
