@@ -565,7 +565,8 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         raise PlanError(f"{course.path}: {exc}") from None
     cut_dt = tuple(start + dt.timedelta(seconds=float(s)) for s in sol.cutoff)
     first_dt = tuple(start + dt.timedelta(seconds=float(s)) for s in sol.first_arrival)
-    leg_d = np.diff(cp, prepend=0.0)
+    # per along-course km, the km the tables print (on the slope), not the map km of the grid
+    leg_d = np.diff(np.asarray(getattr(legs, "along", cp), float), prepend=0.0)
     leg_t = np.diff(sol.cutoff, prepend=0.0) - dwell
     with np.errstate(divide="ignore", invalid="ignore"):
         req = np.where(leg_d > 0, leg_t / leg_d, np.nan)

@@ -359,7 +359,8 @@ class Race:
     lat, lon : ndarray
         Checkpoint positions on the track [degrees] (NaN when unknown).
     distance : ndarray
-        Cumulative distance [m].
+        Cumulative along-course distance [m], the km ``coursekit cutoffs`` prints (on the
+        slope; map distance for schematic courses).
     first_arrival_elapsed : ndarray
         Leader's ETA [s from start].
     cutoff_elapsed : ndarray
@@ -514,7 +515,7 @@ class Race:
             names=tuple(legs.names),
             lat=np.asarray(legs.lat, float),
             lon=np.asarray(legs.lon, float),
-            distance=np.asarray(legs.distance, float),
+            distance=np.asarray(getattr(legs, "along", legs.distance), float),
             first_arrival_elapsed=lead,
             cutoff_elapsed=np.asarray(plan.cutoff_elapsed, float),
             reference_elapsed=ref,
