@@ -366,8 +366,10 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
         )
     return (
         "<h2>Aid stations: staffing windows</h2>\n"
-        '<p class="note">Open = earliest leader arrival of any race minus 30 min; close = '
-        "latest barrier plus 30 min for the sweep.</p>\n"
+        '<p class="note">Open = the earlier of (earliest leader ETA of any race minus 30 min) '
+        "and the opening the pace model gives (85 % of the leader's elapsed time: the leader "
+        "ETA's error was up to ~15 % on the races measured, more on multi-day races); "
+        "close = latest barrier plus 30 min for the sweep.</p>\n"
         '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
         '<th>open</th><th>close</th><th class="l">in the dark</th></tr></thead>\n'
         f"<tbody>{''.join(body)}</tbody></table>\n"

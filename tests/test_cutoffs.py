@@ -45,6 +45,29 @@ def test_leader_geometric_mean_of_limit_and_effort():
     np.testing.assert_allclose(sol.opens, 0.9 * sol.first_arrival, rtol=1e-12)
 
 
+def test_leader_effort_time_stretched_beyond_a_day():
+    """Beyond 24 h of effort the leader's speed falls as (T/24 h)^-0.4 (sleep): the effort
+    time T solves T = t (T / 24 h)^0.4; up to a day it is the plain 1000 K / v."""
+    from coursekit.pace import MULTIDAY_EXPONENT, MULTIDAY_ONSET_S, leader_time
+
+    v = 4.0
+    t0 = MULTIDAY_ONSET_S
+    for k in (50.0, 0.999 * t0 * v / 1000):  # under a day: unchanged
+        assert leader_time(1.0, k, fraction=1.0, speed=v, weight=0.0) == pytest.approx(
+            1000 * k / v, rel=1e-12
+        )
+    for k in (400.0, 600.0, 900.0):
+        t = 1000 * k / v
+        got = float(leader_time(1.0, k, fraction=1.0, speed=v, weight=0.0))
+        assert got > t
+        assert got == pytest.approx(t * (got / t0) ** MULTIDAY_EXPONENT, rel=1e-9)
+    # continuous at the onset, increasing
+    ks = np.linspace(300.0, 400.0, 201)
+    ts = leader_time(1.0, ks, fraction=1.0, speed=v, weight=0.0)
+    assert np.all(np.diff(ts) > 0)
+    assert np.max(np.diff(ts)) < 3 * np.min(np.diff(ts))
+
+
 def test_leader_never_after_the_reference():
     # a leader "slower" than the limit (fraction 1.5, little fatigue) is clipped to the
     # reference last finisher, who slows down more
@@ -215,6 +238,26 @@ def test_plan_on_a_course(course_file):
     assert p.night[0]  # 04:00 on 1 June in Morocco is before civil dawn
     assert p.sun[0].sunrise.hour == 6
     assert check_plan(p) == []
+
+
+def test_paces_and_event_km_are_per_printed_km(course_file):
+    """The km a table prints are along the course (on the slope); the required pace and the
+    event's station km use the same km (they used the map distance: UTMB's finish printed
+    172.9 km by `cutoffs` and 170.0 km by `event`)."""
+    from coursekit.course import load_course
+    from coursekit.event import Race, station_table
+
+    course = load_course(course_file)
+    p = plan(course)
+    legs = p.legs
+    assert legs.along[-1] > 1.001 * legs.distance[-1]  # the climb makes them differ
+    leg_t = np.diff(p.cutoff_elapsed) - p.dwell[1:]
+    assert np.allclose(p.required_pace[1:] * legs.leg_along[1:], leg_t, rtol=1e-9)
+    race = Race.from_plan(p)
+    stations = station_table([race])
+    got = {ps.name: ps.distance_m for st in stations for ps in st.passages}
+    for name, along in zip(legs.names, legs.along, strict=True):
+        assert got[name] == pytest.approx(float(along), abs=1e-6)
 
 
 def test_check_plan_findings(course_file):
