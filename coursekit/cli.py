@@ -460,6 +460,9 @@ def _check_findings(course, tolerance_m):
     except CoursekitError as exc:
         findings.append(Finding("error", "plan", str(exc)))
         return findings
+    for w in pl.warnings:
+        if not course.schematic or "sketch" not in w:  # check_course reports the sketch
+            findings.append(Finding("warning", "cutoffs", w))
     for item in check_plan(pl):
         if isinstance(item, Finding):
             findings.append(item)

@@ -217,6 +217,12 @@ def _solve_piece(cost, night_extra, t0, t1, dwell_end, dark_iv, what):
     return float(brentq(f, lo, hi, xtol=1e-9 * hi, rtol=1e-10))
 
 
+SQUEEZE_RATIO = 0.9
+"""Rounded time between two barriers below this share of the reference leg time is reported."""
+SQUEEZE_MIN_S = 600.0
+"""... when it is also at least this much shorter [s]."""
+
+
 def round_up_clock(elapsed_s: float, start: dt.datetime | None, minutes: float) -> float:
     """Round an elapsed time up to a whole multiple of ``minutes`` on the clock [s].
 
@@ -364,6 +370,26 @@ def solve(
             cutoff[j] = min(round_up_clock(departure[j], start, round_minutes), limit_s)
     cutoff[0] = 0.0
     cutoff[-1] = limit_s
+    # rounding each barrier up on its own can shorten the time between two of them below
+    # what the reference last finisher needs for that leg: say so (a runner who leaves at
+    # the first barrier, at the reference pace, misses the second)
+    if round_minutes > 0:
+        for j in range(1, ncp):
+            if fixed_mask[j] or fixed_mask[j - 1]:
+                continue
+            need = departure[j] - (departure[j - 1] if j > 1 else 0.0)
+            got = cutoff[j] - cutoff[j - 1]
+            if need > 0 and got < SQUEEZE_RATIO * need and need - got >= SQUEEZE_MIN_S:
+                warnings.append(
+                    f"rounding to {round_minutes:g} min leaves {got / 60:.0f} min between the "
+                    f"barriers at {names[j - 1]!r} and {names[j]!r}; the reference last "
+                    f"finisher needs {need / 60:.0f} min ("
+                    + (
+                        "use --round 5)"
+                        if j == ncp - 1
+                        else "use --round 5, or keep one of the two)"
+                    )
+                )
 
     # leader: same model, leader parameters, finish from the limit and the km-effort
     # (never after the limit; then never after the reference runner anywhere)

@@ -136,6 +136,19 @@ def test_rounding_later_on_the_clock_never_beyond_limit():
     assert sol.cutoff[1] <= 36_000
 
 
+def test_rounding_that_shortens_a_leg_is_reported():
+    """Two barriers rounded up by different amounts: 1:15:01 -> 1:30 and 1:59:59 -> 2:00 leave
+    30 min for a leg of 45 min at the reference pace (720 s/km on this flat course)."""
+    km = [0.0, 4501 / 0.72, 7199 / 0.72, 30_000.0, 50_000.0]
+    g = flat_grid(cps=km)
+    sol = solve(g, limit_s=36_000, params=PLAIN, round_minutes=15, names=list("SABCF"))
+    assert sol.cutoff[1:3].tolist() == [5400, 7200]
+    msg = [w for w in sol.warnings if "rounding" in w]
+    assert len(msg) == 1 and "'A' and 'B'" in msg[0] and "30 min" in msg[0] and "45 min" in msg[0]
+    exact = solve(g, limit_s=36_000, params=PLAIN, round_minutes=0, names=list("SABCF"))
+    assert not [w for w in exact.warnings if "rounding" in w]
+
+
 def test_round_up_clock():
     start = dt.datetime(2024, 1, 1, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=4)))
     assert round_up_clock(3 * 3600 + 1, start, 15) == 3 * 3600 + 900
