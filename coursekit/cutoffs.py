@@ -316,34 +316,41 @@ def solve(
                 f"is not before {names[b]!r} at {fx[b] / 3600:.2f} h"
             )
 
-    # dwell of each cell end (dwell at intermediate checkpoints, not at the piece end)
     def run(pp: PaceParams, fatigue: float, targets: np.ndarray, label: str):
         cost = _static_cost(grid, pp, fatigue)
         extra = pp.night_base + pp.night_steep * np.abs(grid.grade)
-        node_time = np.zeros(grid.node.size)
+        arr = np.zeros(ncp)
         speed = np.full(ncp, np.nan)
-        cell_dwell = np.zeros(grid.length.size)  # stop before moving along the cell
-        for j in range(1, ncp - 1):
-            if grid.cp_node[j] < grid.length.size:
-                cell_dwell[grid.cp_node[j]] += dw[j]
         anc = np.flatnonzero(np.isfinite(targets))
         for a, b in zip(anc[:-1], anc[1:], strict=True):
             n0, n1 = grid.cp_node[a], grid.cp_node[b]
-            t0 = targets[a]
-            t1 = targets[b]
+            t0 = targets[a]  # the piece starts at the departure from checkpoint a
             c = cost[n0:n1]
             e = extra[n0:n1]
-            de = cell_dwell[n0:n1].copy()
-            if de.size:
-                de[0] = 0.0  # the piece starts at the departure from its first checkpoint
+            # stops of the checkpoints strictly inside the piece, before moving along the
+            # cell that starts at their node; those at b's own node (an entry/exit pair
+            # located at one distance) come before b's arrival
+            de = np.zeros(n1 - n0)
+            end_stop = 0.0
+            for j in range(a + 1, b):
+                k = grid.cp_node[j] - n0
+                if k < de.size:
+                    de[k] += dw[j]
+                else:
+                    end_stop += dw[j]
             what = f"{label} from {names[a]!r} to {names[b]!r}"
-            pace = _solve_piece(c, e, t0, t1 - dw[b], de, dark, what)
+            pace = _solve_piece(c, e, t0, targets[b] - dw[b] - end_stop, de, dark, what)
             if pace <= 0 and c.sum() > 0:
                 raise PlanError(f"{what}: impossible pace")
-            node_time[n0 : n1 + 1] = _march(c, e, t0, pace, de, dark)
+            times = _march(c, e, t0, pace, de, dark)
+            # arrival: the time at the node plus the stops already made there by the
+            # checkpoints before it at the same distance
+            stopped: dict[int, float] = {}
             for j in range(a + 1, b + 1):
+                k = int(grid.cp_node[j] - n0)
+                arr[j] = times[k] + stopped.get(k, 0.0)
+                stopped[k] = stopped.get(k, 0.0) + dw[j]
                 speed[j] = 1.0 / pace if pace > 0 else np.inf
-        arr = node_time[grid.cp_node]
         return arr, speed
 
     arrival, speed = run(params, params.fatigue, fx, "reference runner")

@@ -119,6 +119,37 @@ def test_dwell_and_fixed_cutoff_are_honoured():
     assert sol.arrival[3] == pytest.approx(20_000 + 16_000 * 15 / 25)
 
 
+def test_fixed_cutoff_with_dwell_arrival_is_before_the_departure():
+    # the fixed barrier is the departure deadline: the reference runner arrives there
+    # one stop earlier (the next piece used to overwrite it with the departure)
+    g = flat_grid()
+    fixed = np.array([np.nan, np.nan, 20_000, np.nan, np.nan])
+    dwell = np.array([0, 0, 1800, 0, 0.0])
+    sol = solve(g, limit_s=36_000, params=PLAIN, fixed=fixed, dwell=dwell, round_minutes=0)
+    assert sol.arrival[2] == pytest.approx(20_000 - 1800)
+    assert sol.departure[2] == pytest.approx(20_000)
+    assert sol.cutoff[2] == 20_000
+
+
+def test_entry_exit_pair_at_one_distance_keeps_the_stop():
+    # "B in" and "B out" located at the same distance (an entry/exit pair), the stop
+    # on the entry: the runner leaves "B out" after the stop, so its barrier cannot be
+    # earlier than the one at "B in" (it was: the stop was dropped from its arrival)
+    g = flat_grid(cps=(0, 10_000, 25_000, 25_000, 40_000, 50_000))
+    dwell = np.array([0, 0, 1800, 0, 0, 0.0])
+    sol = solve(g, limit_s=36_000, params=PLAIN, dwell=dwell, round_minutes=0)
+    move = (36_000 - 1800) / 50_000  # s/m
+    np.testing.assert_allclose(
+        sol.arrival, [0, 10e3 * move, 25e3 * move, 25e3 * move + 1800, 40e3 * move + 1800, 36e3]
+    )
+    assert sol.cutoff[3] >= sol.cutoff[2]
+    # the stop on the exit instead: same departure from the pair
+    dwell = np.array([0, 0, 0, 1800, 0, 0.0])
+    sol2 = solve(g, limit_s=36_000, params=PLAIN, dwell=dwell, round_minutes=0)
+    np.testing.assert_allclose(sol2.departure[3], sol.departure[3])
+    np.testing.assert_allclose(sol2.arrival[4:], sol.arrival[4:])
+
+
 def test_rounding_later_on_the_clock_never_beyond_limit():
     g = flat_grid()
     start = dt.datetime(2024, 6, 1, 4, 7, tzinfo=ZoneInfo("Africa/Casablanca"))
