@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .clock import seconds_between
 from .errors import CourseFileError
 
 __all__ = [
@@ -895,7 +896,7 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
         if c is None:
             continue
         where = f"checkpoints[{i}] {sp.name!r} cutoff {c.isoformat()}"
-        if c <= start:
+        if seconds_between(start, c) <= 0:
             f(
                 Finding(
                     "error",
@@ -903,7 +904,7 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
                     f"{where} is before the start {start.isoformat()}",
                 )
             )
-        elif c > end + _td(1):
+        elif seconds_between(end, c) > 1:
             f(
                 Finding(
                     "error",
@@ -911,7 +912,7 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
                     f"{where} is after start + limit ({end.isoformat()})",
                 )
             )
-        if prev is not None and c < prev[1]:
+        if prev is not None and seconds_between(prev[1], c) < 0:
             f(
                 Finding(
                     "error",
@@ -928,7 +929,7 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
         and (located.distance[-1] >= total - tolerance_m)
     ):
         c = specs[-1].cutoff
-        if abs((c - end).total_seconds()) > 60:
+        if abs(seconds_between(end, c)) > 60:
             f(
                 Finding(
                     "warning",
@@ -937,9 +938,3 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
                 )
             )
     return out
-
-
-def _td(seconds: float):
-    from datetime import timedelta
-
-    return timedelta(seconds=seconds)

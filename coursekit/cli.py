@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .clock import seconds_between
 from .errors import CoursekitError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -526,7 +527,7 @@ def _cp_description(course, legs, i) -> str:
     if legs.services[i]:
         bits.append("services: " + ", ".join(legs.services[i]))
     if sp is not None and sp.cutoff is not None:
-        el = (sp.cutoff - course.start).total_seconds()
+        el = seconds_between(course.start, sp.cutoff)
         loc = sp.cutoff
         bits.append(
             f"cutoff {loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"

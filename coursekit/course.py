@@ -68,7 +68,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 
 from .errors import CourseFileError, CoursekitError
@@ -241,8 +241,10 @@ class Course:
 
     @property
     def finish_deadline(self) -> datetime:
-        """Start + limit (aware)."""
-        return self.start + timedelta(seconds=self.limit_s)
+        """Start + limit (aware; real time, also across a daylight-saving change)."""
+        from .clock import after
+
+        return after(self.start, self.limit_s)
 
     @property
     def loop(self) -> bool:
@@ -548,7 +550,9 @@ def _cutoff(ctx: _Ctx, raw: dict, start: datetime, tz: str | None):
         return _localise(v, tz, ctx, "cutoff")[0]
     if isinstance(v, str | int | float) and not isinstance(v, bool):
         try:
-            return start + timedelta(seconds=parse_duration(v))
+            from .clock import after
+
+            return after(start, parse_duration(v))
         except ValueError as exc:
             raise ctx.err(
                 "cutoff", f"{exc}; or an offset date-time like 2024-06-01T14:00:00+01:00"

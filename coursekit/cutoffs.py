@@ -543,6 +543,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     -------
     Plan
     """
+    from .clock import after, seconds_between
     from .sun import dark_intervals, sun_days
 
     if params is None:
@@ -564,7 +565,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
             continue
         dwell[j] = float(getattr(spec, "dwell_s", 0.0) or 0.0)
         if spec.cutoff is not None:
-            fixed[j] = (spec.cutoff - course.start).total_seconds()
+            fixed[j] = seconds_between(course.start, spec.cutoff)
     if np.isfinite(fixed[-1]) and abs(fixed[-1] - limit) > 1:
         raise PlanError(
             f"{course.path}: the finish cutoff of {names[-1]!r} ({fixed[-1] / 3600:.2f} h) "
@@ -596,8 +597,8 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         )
     except PlanError as exc:
         raise PlanError(f"{course.path}: {exc}") from None
-    cut_dt = tuple(start + dt.timedelta(seconds=float(s)) for s in sol.cutoff)
-    first_dt = tuple(start + dt.timedelta(seconds=float(s)) for s in sol.first_arrival)
+    cut_dt = tuple(after(start, s) for s in sol.cutoff)
+    first_dt = tuple(after(start, s) for s in sol.first_arrival)
     # per along-course km, the km the tables print (on the slope), not the map km of the grid
     leg_d = np.diff(np.asarray(getattr(legs, "along", cp), float), prepend=0.0)
     leg_t = np.diff(sol.cutoff, prepend=0.0) - dwell
@@ -607,7 +608,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     warnings = list(sol.warnings)
     if getattr(course, "schematic", False):
         warnings.append("the GPX is a sketch: barriers follow its approximate profile")
-    sun = sun_days(lat, lon, start, start + dt.timedelta(seconds=limit))
+    sun = sun_days(lat, lon, start, after(start, limit))
     return Plan(
         course=course,
         legs=legs,
@@ -627,7 +628,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         params=params,
         round_minutes=round_minutes,
         opens_elapsed=sol.opens,
-        opens=tuple(start + dt.timedelta(seconds=float(s)) for s in sol.opens),
+        opens=tuple(after(start, s) for s in sol.opens),
     )
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .clock import after, seconds_between
 from .errors import CourseFileError, HistoryError, PlanError
 
 __all__ = [
@@ -474,7 +475,7 @@ class Race:
         return np.diff(ref, prepend=0.0)
 
     def clock(self, elapsed_s: float) -> dt.datetime:
-        return self.start + dt.timedelta(seconds=float(elapsed_s))
+        return after(self.start, elapsed_s)
 
     @classmethod
     def from_plan(cls, plan, *, name: str | None = None) -> Race:
@@ -575,16 +576,13 @@ class Station:
 
 def _dark(lat, lon, start: dt.datetime, end: dt.datetime):
     """Dark intervals (aware datetimes) and their total [s] inside [start, end]."""
-    span = (end - start).total_seconds()
+    span = seconds_between(start, end)
     if not (math.isfinite(lat) and math.isfinite(lon)) or span <= 0:
         return (), 0.0
     from .sun import dark_intervals
 
     iv = dark_intervals(float(lat), float(lon), start, span)
-    out = tuple(
-        (start + dt.timedelta(seconds=float(a)), start + dt.timedelta(seconds=float(b)))
-        for a, b in iv
-    )
+    out = tuple((after(start, a), after(start, b)) for a, b in iv)
     return out, float(np.sum(iv[:, 1] - iv[:, 0])) if len(iv) else 0.0
 
 
@@ -651,9 +649,10 @@ def station_table(
                     opens=None if r.opens_elapsed is None else r.clock(r.opens_elapsed[j]),
                 )
             )
-        margin = dt.timedelta(seconds=margin_s)
-        opens = min(min(p.first_arrival - margin, p.opens or p.first_arrival) for p in passages)
-        close = max(p.cutoff or p.last_arrival for p in passages) + dt.timedelta(seconds=sweep_s)
+        opens = min(
+            min(after(p.first_arrival, -margin_s), p.opens or p.first_arrival) for p in passages
+        )
+        close = after(max(p.cutoff or p.last_arrival for p in passages), sweep_s)
         lats = np.array([r.lat[j] for r, j in members])
         lons = np.array([r.lon[j] for r, j in members])
         lat = float(np.nanmean(lats)) if np.any(np.isfinite(lats)) else math.nan
@@ -2117,7 +2116,7 @@ def simulate_event(
                 repetitions=repetitions,
                 finish_share=finish_share,
                 seed=np.random.default_rng(ss),
-                hour_offset_s=(race.start - event.origin).total_seconds(),
+                hour_offset_s=seconds_between(event.origin, race.start),
                 progress=progress,
                 **extra,
                 **kw,
@@ -2247,13 +2246,13 @@ def event_summary(event: EventPlan) -> dict:
         if occ is not None:
             nz = np.nonzero(occ > 0.005)[0]
             a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
-            hours = [event.origin + dt.timedelta(hours=h) for h in range(a, b)]
+            hours = [after(event.origin, 3600.0 * h) for h in range(a, b)]
             k = int(np.argmax(occ)) if occ.size else 0
             rec["occupancy"] = {
                 "hours": [_iso(h) for h in hours],
                 "arrivals": [_r(x, 1) for x in occ[a:b]],
                 "peak": _r(occ.max() if occ.size else 0.0, 1),
-                "peak_hour": _iso(event.origin + dt.timedelta(hours=k)) if occ.size else None,
+                "peak_hour": _iso(after(event.origin, 3600.0 * k)) if occ.size else None,
             }
         out["stations"].append(rec)
     if event.simulations:

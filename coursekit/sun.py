@@ -129,8 +129,10 @@ def dark_intervals(lat, lon, start: dt.datetime, duration_s: float) -> np.ndarra
     """
     if start.tzinfo is None:
         raise ValueError("dark_intervals needs an aware start time")
+    from .clock import after, seconds_between
+
     lo = start - dt.timedelta(days=1)
-    hi = start + dt.timedelta(seconds=float(duration_s)) + dt.timedelta(days=1)
+    hi = after(start, float(duration_s)) + dt.timedelta(days=1)
     days = sun_days(lat, lon, lo, hi)
     # light intervals [dawn, dusk); polar day: whole day light; polar night: none
     light = []
@@ -152,7 +154,8 @@ def dark_intervals(lat, lon, start: dt.datetime, duration_s: float) -> np.ndarra
             light.append((a, day1))
         else:
             light.append((a, b))
-    secs = sorted(((a - start).total_seconds(), (b - start).total_seconds()) for a, b in light)
+    # real seconds: a and start share one tzinfo, so a - start would be wall-clock time
+    secs = sorted((seconds_between(start, a), seconds_between(start, b)) for a, b in light)
     # complement in [0, duration]
     dark = []
     t = 0.0

@@ -304,6 +304,32 @@ def test_paces_and_event_km_are_per_printed_km(course_file):
         assert got[name] == pytest.approx(float(along), abs=1e-6)
 
 
+def test_plan_clocks_are_real_time_across_a_dst_change(tmp_path):
+    # Morocco goes from +01:00 to +00:00 on 23 February 2025 at 03:00: a barrier
+    # 24 h after a 04:00 start is at 03:00 local, not 04:00 (wall-clock arithmetic);
+    # an elapsed cutoff "22h" is 22 real hours
+    from coursekit.course import load_course
+    from coursekit.gpx import write_gpx
+
+    n = 401
+    lat = np.linspace(31.0, 31.36, n)
+    write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), np.full(n, 800.0), name="c")
+    (tmp_path / "c.toml").write_text(
+        'name = "DST"\ngpx = "c.gpx"\nstart = 2025-02-22T04:00:00+01:00\nlimit = "24h"\n'
+        'timezone = "Africa/Casablanca"\n\n'
+        '[[checkpoints]]\nname = "A"\nkm = 20\ncutoff = "22h"\n'
+    )
+    c = load_course(tmp_path / "c.toml")
+    utc = dt.datetime(2025, 2, 22, 3, 0, tzinfo=dt.UTC)
+    assert c.finish_deadline == utc + dt.timedelta(hours=24)
+    p = plan(c, round_minutes=0)
+    assert p.cutoff_elapsed[1] == 22 * 3600
+    for clock, elapsed in zip(p.cutoff, p.cutoff_elapsed, strict=True):
+        # (timestamps: Python never finds a time of the repeated hour equal to a UTC one)
+        assert clock.timestamp() == utc.timestamp() + elapsed
+    assert p.cutoff[-1].hour == 3 and p.cutoff[-1].utcoffset() == dt.timedelta(0)
+
+
 def test_check_plan_findings(course_file):
     from dataclasses import replace
 

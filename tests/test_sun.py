@@ -44,3 +44,19 @@ def test_polar_day_and_night():
     start = dt.datetime(2024, 12, 21, 12, tzinfo=dt.UTC)
     iv = sun.dark_intervals(78.2, 15.6, start, 86400)
     assert iv.tolist() == [[0.0, 86400.0]]
+
+
+def test_dark_intervals_in_real_seconds_across_a_dst_change():
+    # Millau, 26-28 October 2024: clocks go back one hour on the 27th at 03:00. The
+    # intervals are elapsed (real) seconds: dawn of the 27th and dusk of the 27th were
+    # an hour early (wall-clock subtraction of datetimes sharing one ZoneInfo)
+    from astral import Observer
+    from astral.sun import elevation
+
+    start = dt.datetime(2024, 10, 26, 6, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    iv = sun.dark_intervals(44.1, 3.08, start, 48 * 3600)
+    t = np.arange(0, 48 * 3600, 120.0)
+    utc = start.astimezone(dt.UTC)
+    obs = Observer(44.1, 3.08)
+    truth = [elevation(obs, utc + dt.timedelta(seconds=float(s))) < -6 for s in t]
+    assert np.count_nonzero(sun.dark_mask(t, iv) != np.array(truth)) <= 2
