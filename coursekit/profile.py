@@ -1052,9 +1052,15 @@ class Stats(NamedTuple):
 
 
 def _steepest(distance: np.ndarray, elevation: np.ndarray, length: float = 1000.0):
+    """Steepest climb and descent over ``length`` metres of the polyline (grade, start [m]).
+
+    ``e(x + L) - e(x)`` is piecewise linear in ``x`` with breaks where ``x`` or
+    ``x + L`` is a vertex: its extremes are at starts ``d_i`` or ``d_i - L``.
+    """
     if distance[-1] < length or not np.isfinite(elevation).any():
         return (np.nan, np.nan, np.nan, np.nan)
-    starts = distance[distance <= distance[-1] - length]
+    starts = np.unique(np.concatenate([distance, distance - length]))
+    starts = starts[(starts >= 0.0) & (starts <= distance[-1] - length)]
     e0 = np.interp(starts, distance, elevation)
     e1 = np.interp(starts + length, distance, elevation)
     diff = e1 - e0

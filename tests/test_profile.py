@@ -410,6 +410,20 @@ def test_splits_add_up():
         splits(p, 0)
 
 
+def test_steepest_km_starting_between_points():
+    # a gentle 5 % climb, a 30 % wall, then flat: the steepest km ends at the top of the
+    # wall and starts between two points (km 1.5 -> 2.5: 175 m); starts only at the
+    # points found 150 m (km 2 -> 3)
+    from coursekit.profile import _steepest
+
+    d = np.array([0.0, 2000.0, 2500.0, 4000.0])
+    e = np.array([0.0, 100.0, 250.0, 250.0])
+    up, up_at, down, down_at = _steepest(d, e)
+    assert up == pytest.approx(0.175) and up_at == pytest.approx(1500.0)
+    up, up_at, down, down_at = _steepest(d, -e)
+    assert down == pytest.approx(-0.175) and down_at == pytest.approx(1500.0)
+
+
 def test_course_stats_steepest():
     p = _synthetic_profile()
     s = course_stats(p)
