@@ -188,10 +188,31 @@ class LocalProjection:
         return np.asarray(lat, float), np.asarray(lon, float)
 
 
+def _lon_centre(lon: np.ndarray) -> float:
+    """Middle of the shortest arc of longitudes holding every point [degrees].
+
+    The middle of ``min``/``max`` unless the points straddle the antimeridian
+    (their largest gap in longitude is not the one across +-180): there that
+    middle lies on the other side of the Earth.
+    """
+    v = np.unique(np.mod(lon[np.isfinite(lon)] + 180.0, 360.0) - 180.0)
+    lo, hi = float(np.nanmin(lon)), float(np.nanmax(lon))
+    if v.size < 2:
+        return 0.5 * (lo + hi)
+    gaps = np.diff(v)
+    k = int(np.argmax(gaps))
+    if gaps[k] <= v[0] + 360.0 - v[-1]:  # the largest gap is the one across +-180
+        return 0.5 * (lo + hi)
+    west, east = v[k + 1], v[k] + 360.0  # the points span west .. east
+    return float(np.mod(0.5 * (west + east) + 180.0, 360.0) - 180.0)
+
+
 def local_projection(lat, lon) -> LocalProjection:
-    """A :class:`LocalProjection` centred on the middle of the bounding box of the points."""
+    """A :class:`LocalProjection` centred on the middle of the bounding box of the points.
+
+    The longitude box is the shortest arc holding the points, so a course across
+    the antimeridian is centred on itself.
+    """
     lat = np.asarray(lat, float)
     lon = np.asarray(lon, float)
-    return LocalProjection(
-        0.5 * (np.nanmin(lat) + np.nanmax(lat)), 0.5 * (np.nanmin(lon) + np.nanmax(lon))
-    )
+    return LocalProjection(0.5 * (np.nanmin(lat) + np.nanmax(lat)), _lon_centre(lon))

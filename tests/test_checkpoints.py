@@ -285,3 +285,29 @@ def test_realdata_along_course_distance_vs_livetrail(realdata, rid):
     """What `coursekit legs` prints (generic slope distance) vs LiveTrail km."""
     bad = _along_errors(realdata, rid)
     assert not bad, bad
+
+
+def test_locate_across_the_antimeridian():
+    # a 5 km track heading north along 180 deg (lon 179.99 -> -179.99...) with a
+    # checkpoint 60 m east of it: the projection was centred on the middle of
+    # min/max longitude (0 deg, the other side of the Earth), which stretched the
+    # east-west offset to 274 m, beyond the tolerance
+    from geographiclib.geodesic import Geodesic
+
+    from coursekit.geodesy import local_projection
+
+    line = Geodesic.WGS84.DirectLine(-16.8, 179.999, 20.0, 5000.0)
+    pos = [line.Position(s) for s in np.arange(0.0, 5001.0, 10.0)]
+    lat = np.array([p["lat2"] for p in pos])
+    lon = np.mod(np.array([p["lon2"] for p in pos]) + 180.0, 360.0) - 180.0
+    assert lon.min() < -179.9 and lon.max() > 179.9
+    n = lat.size
+    tr = Track(lat, lon, np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, np.int64))
+    p = make_profile(tr)
+    mid = line.Position(2500.0)
+    cp = Geodesic.WGS84.Direct(mid["lat2"], mid["lon2"], mid["azi2"] + 90.0, 60.0)
+    spec = CheckpointSpec("East", None, cp["lat2"], cp["lon2"], None, (), None, 0.0, False)
+    loc = locate_points(p, [spec])
+    assert loc.distance[0] == pytest.approx(2500.0, abs=1.0)
+    assert loc.offset[0] == pytest.approx(60.0, abs=0.5)
+    assert abs(abs(local_projection(lat, lon).lon0) - 180.0) < 0.01
