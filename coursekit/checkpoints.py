@@ -867,6 +867,21 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
                     "twice, but tables and timing need distinct names",
                 )
             )
+    # the last checkpoint just short of the end: an implicit "Finish" row is added after it
+    fin = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
+    if fin:
+        i = fin[-1]
+        short = float(p.distance[-1] - located.distance[i])  # on the track, like the tolerance
+        if tolerance_m < short <= max(1000.0, 0.01 * float(p.distance[-1])):
+            f(
+                Finding(
+                    "warning",
+                    "finish-after-last",
+                    f"checkpoints[{i}] {specs[i].name!r} is {short:.0f} m before the end of the "
+                    "track: a 'Finish' row is added at the end, barrier = the limit; if "
+                    f"{specs[i].name!r} is the finish, end the track there or raise --tolerance",
+                )
+            )
     # loop
     tr = course.track
     names_loop = len(specs) >= 2 and _norm(specs[0].name) == _norm(specs[-1].name)
@@ -926,7 +941,7 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
         specs
         and specs[-1].cutoff is not None
         and np.isfinite(located.distance[-1])
-        and (located.distance[-1] >= total - tolerance_m)
+        and (located.distance[-1] >= p.distance[-1] - tolerance_m)  # track distances both
     ):
         c = specs[-1].cutoff
         if abs(seconds_between(end, c)) > 60:

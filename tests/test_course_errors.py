@@ -361,3 +361,47 @@ def test_hostile_course_files_refused_quickly(course_dir, kind, fragments):
     assert line.startswith(f"Error: {p}: "), line
     for frag in fragments:
         assert frag in line, (frag, line)
+
+
+def _with_last(course_dir, block):
+    p = course_dir / "c.toml"
+    p.write_text(COURSE + "\n" + block, encoding="utf-8")
+    return p
+
+
+def test_last_checkpoint_short_of_the_end_is_reported(course_dir):
+    """A finish given 400 m before the track's end (a loop without `loop = true`, a track that
+    runs on): the implicit "Finish" row at the end is announced."""
+    path = _with_last(course_dir, '[[checkpoints]]\nname = "Village"\nlat = 45.1164\nlon = 6.0\n')
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert res.exit_code == 0, res.output
+    line = [ln for ln in res.stdout.splitlines() if "[finish-after-last]" in ln]
+    assert len(line) == 1 and "checkpoints[3] 'Village' is 398 m before" in line[0], res.stdout
+    # at the end (within the tolerance): nothing to say
+    path = _with_last(course_dir, '[[checkpoints]]\nname = "Village"\nlat = 45.12\nlon = 6.0\n')
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert "[finish-after-last]" not in res.stdout, res.stdout
+
+
+def test_finish_cutoff_compared_on_a_steep_track(tmp_path):
+    """The finish row's cutoff is compared with start + limit when the last checkpoint is at
+    the end of the track: on a steep track the along-course (slope) length exceeds the map
+    length by more than the tolerance, and the test mixed the two (it never fired)."""
+    i = np.arange(121)
+    write_gpx(
+        tmp_path / "hand.gpx",
+        45.0 + 1e-3 * i,
+        6.0 + 0.001 * np.sin(i / 8),
+        1000 + 400 * np.sin(i / 2.5),
+        name="steep",
+    )
+    path = _with_last(
+        tmp_path, '[[checkpoints]]\nname = "Village"\nlat = 45.12\nlon = 6.0\ncutoff = "3h50m"\n'
+    )
+    course = load_course(path)
+    from coursekit.checkpoints import along_course_distance
+
+    along = along_course_distance(course.profile)
+    assert along[-1] - course.profile.distance[-1] > 250.0  # slope km beyond the tolerance
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert "[cutoff-finish] the finish cutoff 2024-06-01T09:50:00+01:00" in res.stdout, res.stdout
