@@ -529,6 +529,10 @@ def _cp_description(course, legs, i) -> str:
     if sp is not None and sp.cutoff is not None:
         el = seconds_between(course.start, sp.cutoff)
         loc = sp.cutoff
+        if course.timezone:  # the clock in the course's zone, not the offset written
+            from zoneinfo import ZoneInfo
+
+            loc = loc.astimezone(ZoneInfo(course.timezone))
         bits.append(
             f"cutoff {loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"
         )

@@ -36,6 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import PlanError
+from .geodesy import _lon_centre
 from .pace import (
     TRAIL_2024,
     PaceParams,
@@ -382,7 +383,7 @@ def solve(
     # the first barrier, at the reference pace, misses the second)
     if round_minutes > 0:
         for j in range(1, ncp):
-            if fixed_mask[j] or fixed_mask[j - 1]:
+            if fixed_mask[j] and fixed_mask[j - 1]:  # both published: the organiser's pair
                 continue
             need = departure[j] - (departure[j - 1] if j > 1 else 0.0)
             got = cutoff[j] - cutoff[j - 1]
@@ -392,9 +393,9 @@ def solve(
                     f"barriers at {names[j - 1]!r} and {names[j]!r}; the reference last "
                     f"finisher needs {need / 60:.0f} min ("
                     + (
-                        "use --round 5)"
+                        "round to 5 min)"
                         if j == ncp - 1
-                        else "use --round 5, or keep one of the two)"
+                        else "round to 5 min, or keep one of the two)"
                     )
                 )
 
@@ -516,7 +517,7 @@ def course_setup(course, legs) -> CourseSetup:
         grid=grid,
         start=course.start.astimezone(_course_tz(course)),
         lat=float(np.nanmean(prof.track.lat)),
-        lon=float(np.nanmean(prof.track.lon)),
+        lon=_lon_centre(np.asarray(prof.track.lon, float)),  # not a mean across +-180
     )
 
 

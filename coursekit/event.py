@@ -512,7 +512,7 @@ class Race:
         weights = pace_weights(field_ref, lead)
         return cls(
             name=name or course.name,
-            start=course.start,
+            start=plan.cutoff[0],  # the start in the course's zone (clocks after a DST change)
             names=tuple(legs.names),
             lat=np.asarray(legs.lat, float),
             lon=np.asarray(legs.lon, float),

@@ -195,7 +195,7 @@ def _spaced_point_noise(distance: np.ndarray, values: np.ndarray) -> float:
     :math:`r_i = e_i - (w e_{i-1} + (1 - w) e_{i+1})`, :math:`w = h_{i+1}/(h_i + h_{i+1})`:
     linear terrain cancels whatever the spacing, and for white noise of std ``s``
     :math:`E[r_i^2] = s^2 (1 + w^2 + (1 - w)^2)`. Plain second differences assume equal
-    spacing: on a 25 % grade sampled every 10-40 m they read 1.2 m of "noise" off a
+    spacing: on a 25 % grade sampled every 10-40 m they read 1.1 m of "noise" off a
     noise-free ramp. Points whose two neighbours are at one distance are skipped.
     """
     h = np.diff(distance)

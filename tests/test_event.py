@@ -683,3 +683,21 @@ def test_level_sd_widens_the_bands_not_the_share():
     assert np.std(b.finishers) > 3 * np.std(a.finishers)
     with pytest.raises(ValueError, match="level_sd"):
         FieldParams(level_sd=-0.1)
+
+
+def test_event_clocks_after_a_daylight_saving_change(tmp_path):
+    """HAUT 80 moved to start on 2025-02-22 04:00+01:00 (Africa/Casablanca goes to +00:00 for
+    Ramadan that night): 24 h later is Sun 03:00 local, in `event` as in `cutoffs`."""
+    import shutil
+
+    src = Path(__file__).resolve().parents[1] / "courses" / "haut"
+    for f in ("haut-80.toml", "haut-80.gpx"):
+        shutil.copy(src / f, tmp_path / f)
+    toml = tmp_path / "haut-80.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert "start = 2024-06-01T04:00:00+01:00" in text
+    toml.write_text(text.replace("2024-06-01T04:00:00+01:00", "2025-02-22T04:00:00+01:00"))
+    r = CliRunner().invoke(cli, ["event", str(toml)])
+    assert r.exit_code == 0, r.output
+    fin = [ln for ln in r.output.splitlines() if ln.startswith("Finish")]
+    assert fin and "Sun 03:00" in fin[0] and "Sun 04:00" not in fin[0], r.output
