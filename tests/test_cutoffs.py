@@ -430,3 +430,23 @@ def test_realdata_grr_barriers_close_to_published(realdata):
     ok = np.isfinite(first)
     ok[0] = False
     assert np.all(sol.opens[ok] < first[ok])
+
+
+def test_sun_longitude_of_a_course_across_the_antimeridian(tmp_path):
+    """The sun is taken at the middle of the track's shortest longitude arc: the mean of
+    179.9 and -179.9 is 0, the other side of the Earth (night in the middle of the day)."""
+    from coursekit.checkpoints import course_legs
+    from coursekit.course import load_course
+    from coursekit.cutoffs import course_setup
+    from coursekit.gpx import write_gpx
+
+    n = 201
+    lon = np.mod(np.linspace(179.9, 180.1, n) + 180.0, 360.0) - 180.0
+    write_gpx(tmp_path / "f.gpx", np.full(n, -17.8), lon, np.full(n, 10.0), name="fiji")
+    (tmp_path / "f.toml").write_text(
+        'name = "Fiji"\ngpx = "f.gpx"\nstart = 2024-06-01T08:00:00+12:00\nlimit = "6h"\n'
+    )
+    course = load_course(tmp_path / "f.toml")
+    setup = course_setup(course, course_legs(course))
+    assert abs(abs(setup.lon) - 180.0) < 0.2
+    assert plan(course).night_sections == ()  # 08:00-14:00 local in June: daylight
