@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .clock import seconds_between
+from .clock import in_zone, seconds_between
 from .errors import CoursekitError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -462,7 +462,7 @@ def _check_findings(course, tolerance_m):
         findings.append(Finding("error", "plan", str(exc)))
         return findings
     for w in pl.warnings:
-        if not course.schematic or "sketch" not in w:  # check_course reports the sketch
+        if w != cutoffs.SKETCH_WARNING:  # check_course reports the sketch itself
             findings.append(Finding("warning", "cutoffs", w))
     for item in check_plan(pl):
         if isinstance(item, Finding):
@@ -528,11 +528,7 @@ def _cp_description(course, legs, i) -> str:
         bits.append("services: " + ", ".join(legs.services[i]))
     if sp is not None and sp.cutoff is not None:
         el = seconds_between(course.start, sp.cutoff)
-        loc = sp.cutoff
-        if course.timezone:  # the clock in the course's zone, not the offset written
-            from zoneinfo import ZoneInfo
-
-            loc = loc.astimezone(ZoneInfo(course.timezone))
+        loc = in_zone(sp.cutoff, course.timezone)  # the zone's clock, not the offset written
         bits.append(
             f"cutoff {loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["after", "seconds_between"]
+__all__ = ["after", "in_zone", "seconds_between"]
 
 
 def after(start: dt.datetime, seconds: float) -> dt.datetime:
@@ -23,3 +23,16 @@ def after(start: dt.datetime, seconds: float) -> dt.datetime:
 def seconds_between(start: dt.datetime, end: dt.datetime) -> float:
     """Real time from ``start`` to ``end`` (aware) [s]."""
     return (end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds()
+
+
+def in_zone(moment: dt.datetime, tzname: str | None) -> dt.datetime:
+    """The aware ``moment`` on the clocks of the IANA zone ``tzname`` (unchanged without one,
+    or when the zone is unknown: the course loader reports that)."""
+    if not tzname:
+        return moment
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return moment.astimezone(ZoneInfo(tzname))
+    except (ZoneInfoNotFoundError, ValueError):
+        return moment

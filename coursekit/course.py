@@ -71,6 +71,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
+from .clock import after
 from .errors import CourseFileError, CoursekitError
 
 __all__ = [
@@ -242,8 +243,6 @@ class Course:
     @property
     def finish_deadline(self) -> datetime:
         """Start + limit (aware; real time, also across a daylight-saving change)."""
-        from .clock import after
-
         return after(self.start, self.limit_s)
 
     @property
@@ -550,8 +549,6 @@ def _cutoff(ctx: _Ctx, raw: dict, start: datetime, tz: str | None):
         return _localise(v, tz, ctx, "cutoff")[0]
     if isinstance(v, str | int | float) and not isinstance(v, bool):
         try:
-            from .clock import after
-
             return after(start, parse_duration(v))
         except ValueError as exc:
             raise ctx.err(

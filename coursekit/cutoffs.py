@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .clock import in_zone
 from .errors import PlanError
 from .geodesy import _lon_centre
 from .pace import (
@@ -218,6 +219,8 @@ def _solve_piece(cost, night_extra, t0, t1, dwell_end, dark_iv, what):
     return float(brentq(f, lo, hi, xtol=1e-9 * hi, rtol=1e-10))
 
 
+SKETCH_WARNING = "the GPX is a sketch: barriers follow its approximate profile"
+"""Plan warning of a schematic course (``coursekit check`` reports the sketch itself)."""
 SQUEEZE_RATIO = 0.9
 """Rounded time between two barriers below this share of the reference leg time is reported."""
 SQUEEZE_MIN_S = 600.0
@@ -488,18 +491,6 @@ class Plan:
     opens: tuple = ()  # station opening (aware datetimes)
 
 
-def _course_tz(course) -> dt.tzinfo:
-    tzname = getattr(course, "timezone", None)
-    if tzname:
-        try:
-            from zoneinfo import ZoneInfo
-
-            return ZoneInfo(tzname)
-        except Exception:  # unknown zone: the loader reports it; fall back to the offset
-            pass
-    return course.start.tzinfo
-
-
 class CourseSetup(NamedTuple):
     """What every solve on a course needs: grid, local start, place (for the sun)."""
 
@@ -515,7 +506,7 @@ def course_setup(course, legs) -> CourseSetup:
     grid = course_grid(prof.distance, prof.elevation, prof.gain, np.asarray(legs.distance, float))
     return CourseSetup(
         grid=grid,
-        start=course.start.astimezone(_course_tz(course)),
+        start=in_zone(course.start, getattr(course, "timezone", None)),
         lat=float(np.nanmean(prof.track.lat)),
         lon=_lon_centre(np.asarray(prof.track.lon, float)),  # not a mean across +-180
     )
@@ -608,7 +599,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     req[0] = np.nan
     warnings = list(sol.warnings)
     if getattr(course, "schematic", False):
-        warnings.append("the GPX is a sketch: barriers follow its approximate profile")
+        warnings.append(SKETCH_WARNING)
     sun = sun_days(lat, lon, start, after(start, limit))
     return Plan(
         course=course,

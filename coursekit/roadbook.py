@@ -345,7 +345,10 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
     except ImportError:  # pragma: no cover
         return ""
     races = [Race.from_plan(p.plan) for p in pages]
-    ev = plan_event(races, name="event")
+    margin_s = sweep_s = 1800.0
+    ev = plan_event(races, name="event", margin_s=margin_s, sweep_s=sweep_s)
+    lead = {getattr(getattr(p.plan, "params", None), "leader_margin", None) for p in pages}
+    lead = lead.pop() if len(lead) == 1 else None
     if not ev.stations:
         return ""
     charts = _occupancy_html(ev)
@@ -366,10 +369,11 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
         )
     return (
         "<h2>Aid stations: staffing windows</h2>\n"
-        '<p class="note">Open = the earlier of (earliest leader ETA of any race minus 30 min) '
-        "and the opening the pace model gives (85 % of the leader's elapsed time: the leader "
-        "ETA's error was up to ~15 % on the races measured, more on multi-day races); "
-        "close = latest barrier plus 30 min for the sweep.</p>\n"
+        '<p class="note">Open = the earlier of (earliest leader ETA of any race minus '
+        f"{margin_s / 60:.0f} min) and the opening the pace model gives ("
+        + (f"{1 - lead:.0%} of the leader's elapsed time: " if lead else "")
+        + "the leader ETA's error was up to ~15 % on the races measured, more on multi-day "
+        f"races); close = latest barrier plus {sweep_s / 60:.0f} min for the sweep.</p>\n"
         '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
         '<th>open</th><th>close</th><th class="l">in the dark</th></tr></thead>\n'
         f"<tbody>{''.join(body)}</tbody></table>\n"
