@@ -1,7 +1,8 @@
 """Field simulation: speed, memory, and validation on past races.
 
-Run: ``python benchmarks/bench_simulation.py [--quick] [--no-cap]`` (``--no-cap``: the
-no-history route once more with the level set by the finish share alone)
+Run: ``python benchmarks/bench_simulation.py [--quick] [--no-cap] [--no-start]``
+(``--no-cap``: the no-history route once more with the level set by the finish
+share alone; ``--no-start``: every route once more without the start compression)
 
 1. Speed: 10,000 runners x 30 checkpoints x 200 repetitions (target <= 2 s),
    peak memory (tracemalloc), and the ratio to the time numpy needs just to
@@ -9,7 +10,9 @@ no-history route once more with the level set by the finish share alone)
 2. Fits: :func:`coursekit.event.fit_field` on every race of ../shared/realdata
    with split times and its barriers (the numbers behind ``DEFAULT_FIELD``):
    ability spread and skew, leg noise, fatigue, and the withdrawal hazards
-   (km-effort ``dnf``/``kappa``, behind-the-next-barrier ``h0``/``gamma``).
+   (km-effort ``dnf``/``kappa``, behind-the-next-barrier ``h0``/``gamma``),
+   and the start compression (``start_compression``, ``start_time_s``) fitted on
+   the slopes of the runners' deviations against the pace model's weights.
 3. Validation: each race is simulated with parameters fitted on *another*
    edition (Templiers 2023 <-> 2024) or, for the Réunion races (one edition),
    on a different race of the same event (said in the output). Compared with
@@ -51,6 +54,7 @@ import numpy as np
 
 from coursekit.cutoffs import course_effort, course_grid, model_runner
 from coursekit.event import (
+    DEFAULT_FIELD,
     FIELD_SPEED_LOSS,
     fit_field,
     fit_reference_fatigue,
@@ -214,6 +218,83 @@ def reference_for(target: dict, source: dict, fit, fatigue: float):
     return ref, lead, fit.ability_mean, how
 
 
+def start_compression_fit(races: dict, fits: dict, index: dict) -> None:
+    """Fit ``start_compression`` and ``start_time_s`` of ``DEFAULT_FIELD`` on the split times.
+
+    Per race-edition: the slope of each checkpoint's log time ratio on the
+    finish's (``FieldFit.slopes``: how much of a runner's deviation from the
+    median has built up there) against the same slope of the simulated field
+    without compression (cumulative pace-model weights of ``Race.from_plan`` on
+    the race's course file; Templiers: limit = slowest finisher + 5 %), both
+    relative to the last checkpoint before the finish (the Endurance and
+    Intégrale finish times carry extra noise that lowers every slope by ~20 %).
+    The time axis is the model's median runner scaled to the real median
+    finisher. Least squares of the compressed model's slopes, each race-edition
+    weighted equally; then leaving one race out.
+    """
+    import tempfile
+
+    from scipy.optimize import minimize
+
+    from coursekit.event import load_event_plan
+
+    data = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rid, rd in races.items():
+            fin = rd["status"] == "FINISHER"
+            limit = (
+                float(rd["cut"][-1])
+                if rd["limit"] is not None
+                else float(np.ceil(1.05 * np.nanmax(rd["elapsed"][fin, -1]) / 3600) * 3600)
+            )
+            race = load_event_plan(course_file(rd, rid, index, Path(tmp), limit)).races[0]
+            f = fits[rid]
+            r = race.field_leg_s[1:]
+            ok = np.isfinite(f.slopes) & f.measured
+            ok[0] = ok[-1] = False
+            r = r * f.reference_elapsed[-1] / r.sum()
+            data[rid] = (r, race.leg_weights, f.slopes, ok)
+
+    def loss(p, keys):
+        a, tau = p[0], np.exp(p[1]) * 3600
+        tot = 0.0
+        for k in keys:
+            r, w, slope, ok = data[k]
+            h = 1 - a * np.exp(-(np.cumsum(r) - r / 2) / tau)
+            model = np.r_[np.nan, np.cumsum(r * w * h) / np.cumsum(r)]
+            last = np.nonzero(ok)[0][-1]
+            tot += float(np.mean((slope[ok] / slope[last] - model[ok] / model[last]) ** 2))
+        return tot
+
+    def fit(keys):
+        best = min(
+            (
+                minimize(loss, [a0, np.log(t0)], args=(keys,), method="Nelder-Mead")
+                for a0 in (0.2, 0.5)
+                for t0 in (1.0, 3.0, 8.0)
+            ),
+            key=lambda res: res.fun,
+        )
+        return float(best.x[0]), float(np.exp(best.x[1])), float(best.fun)
+
+    ids = sorted(data)
+    a, tau, fun = fit(ids)
+    print(
+        f"start compression (slopes of the deviations against the pace model's): "
+        f"start_compression {a:.2f}, start_time {tau:.2f} h (DEFAULT_FIELD "
+        f"{DEFAULT_FIELD.start_compression}, {DEFAULT_FIELD.start_time_s / 3600:.2f} h); "
+        f"mean squared slope error {fun / len(ids):.4f} "
+        f"(none: {loss([0.0, 0.0], ids) / len(ids):.4f})"
+    )
+    groups = sorted({k.rsplit("_", 1)[0] for k in ids})
+    loo = [fit([k for k in ids if not k.startswith(g)])[:2] for g in groups]
+    print(
+        f"   leaving one race out ({len(groups)} races): start_compression "
+        f"{min(x[0] for x in loo):.2f}-{max(x[0] for x in loo):.2f}, start_time "
+        f"{min(x[1] for x in loo):.2f}-{max(x[1] for x in loo):.2f} h"
+    )
+
+
 def compare(tr: dict, sim):
     """Simulation against what happened: percentile errors per cell, eliminations in band."""
     obs = history_outcomes(tr["elapsed"], tr["status"], cutoff_elapsed=tr["cut"])
@@ -327,7 +408,9 @@ def default_path(races: dict, index: dict, params=None) -> list:
     print()
     label = "default field" if params is None else f"eliminated_max={params.eliminated_max}"
     print(f"== no history: coursekit event COURSE.toml --simulate N ({label})")
-    kw = {} if params is None else {"params": params}
+    from coursekit import event
+
+    kw = {"params": event.DEFAULT_FIELD if params is None else params}
     edition = {e["id"]: e for e in index["editions"]}
     out = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -400,6 +483,11 @@ def speed(quick: bool):
 
 
 def main(quick: bool = False):
+    if "--no-start" in sys.argv:  # every route without the start compression
+        from coursekit import event
+
+        event.DEFAULT_FIELD = dataclasses.replace(event.DEFAULT_FIELD, start_compression=0.0)
+        print("--no-start: DEFAULT_FIELD.start_compression = 0 (fits inherit it)")
     speed(quick)
     if not (REALDATA / "index.json").is_file():
         print(f"real data not found at {REALDATA}: validation skipped")
@@ -439,6 +527,9 @@ def main(quick: bool = False):
     )
     med = {k: float(np.median([getattr(fits[i].params, k) for i in ids])) for k in keys}
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))
+    print()
+
+    start_compression_fit(races, fits, index)
     print()
 
     fatigue = {}
@@ -532,9 +623,9 @@ def main(quick: bool = False):
     history_path(races, index)
     default_path(races, index)
     if "--no-cap" in sys.argv:
-        from coursekit.event import DEFAULT_FIELD
+        from coursekit import event
 
-        default_path(races, index, dataclasses.replace(DEFAULT_FIELD, eliminated_max=None))
+        default_path(races, index, dataclasses.replace(event.DEFAULT_FIELD, eliminated_max=None))
     print()
     nq = sum(s[1] for s in summary)
     nb = sum(s[2] for s in summary)

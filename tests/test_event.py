@@ -701,3 +701,47 @@ def test_event_clocks_after_a_daylight_saving_change(tmp_path):
     assert r.exit_code == 0, r.output
     fin = [ln for ln in r.output.splitlines() if ln.startswith("Finish")]
     assert fin and "Sun 03:00" in fin[0] and "Sun 04:00" not in fin[0], r.output
+
+
+def test_start_compression_narrows_the_first_legs_around_the_median():
+    """Noise-free runners are ordered by ability, so the 90th percentile at each row is the
+    arrival of the runner at z = 1.2816: sum_k r_k exp(mu w_k + s z w_k h_k), with
+    h_k = 1 - a exp(-tau_k / tau_0) and tau_k the median runner's mid-leg time (closed form).
+    The median runner is unchanged; the late rows barely (the first hour is 1/11 of the race)."""
+    r = np.array([0.0, 1800.0, 1800.0, 36000.0])  # 0.5 h, 0.5 h, 10 h legs
+    w = np.array([0.9, 1.0, 1.1])
+    mu, s = -0.5, 0.2  # the median runs 0.6 x the reference's times: h on his clock
+    base = FieldParams(spread=s, leg_sigma=0.0, fatigue=0.0, dnf_share=0.0, skew=0.0)
+    kw = dict(
+        leg_effort=[0.0, 5.0, 5.0, 60.0],
+        leg_weights=w,
+        n_runners=20_000,
+        repetitions=1,
+        ability_mean=mu,
+        seed=8,
+        quantiles=(0.5, 0.9),
+    )
+    a, tau0 = 0.4, 1800.0
+    off = simulate_field(r, params=base, **kw).arrival_quantiles
+    on = simulate_field(
+        r, params=replace(base, start_compression=a, start_time_s=tau0), **kw
+    ).arrival_quantiles
+    legs = r[1:] * np.exp(mu * w)
+    h = 1 - a * np.exp(-(np.cumsum(legs) - legs / 2) / tau0)
+    z90 = 1.2815516
+
+    def arrivals(hk):
+        return np.cumsum(r[1:] * np.exp(mu * w + s * z90 * w * hk))
+
+    # the median runner's arrivals (sample median: 3 standard errors = 0.5 %)
+    np.testing.assert_allclose(on[0, 1:], np.cumsum(legs), rtol=5e-3)
+    np.testing.assert_allclose(off[0, 1:], np.cumsum(legs), rtol=5e-3)
+    # the 90th percentile: closed form with and without the compression (sample: 0.5 %)
+    np.testing.assert_allclose(on[1, 1:], arrivals(h), rtol=5e-3)
+    np.testing.assert_allclose(off[1, 1:], arrivals(1.0), rtol=5e-3)
+    # first checkpoint: the deviation is s w_1 h_1 (h_1 = 0.71 here)
+    assert math.log(on[1, 1] / on[0, 1]) == pytest.approx(z90 * s * w[0] * h[0], rel=0.03)
+    assert h[0] < 0.8
+    assert math.log(on[1, 3] / on[0, 3]) > 0.97 * math.log(off[1, 3] / off[0, 3])
+    with pytest.raises(ValueError, match="start_compression"):
+        FieldParams(start_compression=1.5)
