@@ -1645,6 +1645,11 @@ def fit_field(
        withdrew. With barriers: joint maximum likelihood of the km-effort and
        behind-the-barrier hazards on every passage (see :class:`FieldParams`);
        ``dnf_share`` is then the share the km-effort hazard alone would stop.
+    6. ``level_sd``, ``start_compression`` and ``start_time_s`` are
+       :data:`DEFAULT_FIELD`'s: one edition cannot show the first, and one
+       race has too few early checkpoints for the other two (fitted per race
+       they run off to :math:`a < 0` or :math:`a > 1`; ``bench_simulation``
+       fits them over all ten race-editions).
     """
     from scipy.special import ndtri
 
