@@ -116,16 +116,29 @@ def segment_lengths(lat, lon) -> np.ndarray:
     return distance(lat[:-1], lon[:-1], lat[1:], lon[1:])
 
 
-def distance(lat1, lon1, lat2, lon2) -> np.ndarray:
+def distance(lat1, lon1, lat2, lon2) -> np.ndarray | float:
     """Ellipsoidal (WGS84) distance between points, with numpy broadcasting [m].
 
     Same method as :func:`segment_lengths` (3-D chord + arc correction below
     20 km, Karney's algorithm via PROJ beyond); e.g. a matrix of pairwise
     distances from ``lat[:, None], lon[:, None], lat[None, :], lon[None, :]``.
+
+    Parameters
+    ----------
+    lat1, lon1, lat2, lon2 : float or array_like
+        Positions [degrees], broadcast against each other.
+
+    Returns
+    -------
+    ndarray or numpy.float64
+        Distances [m] in the broadcast shape; a scalar (a ``float`` subclass)
+        when every input is a scalar, as a numpy ufunc returns.
     """
     la1, lo1, la2, lo2 = np.broadcast_arrays(
         *(np.asarray(a, dtype=np.float64) for a in (lat1, lon1, lat2, lon2))
     )
+    shape = la1.shape
+    la1, lo1, la2, lo2 = (np.atleast_1d(a) for a in (la1, lo1, la2, lo2))
     x1, y1, z1 = _ecef(la1, lo1)
     x2, y2, z2 = _ecef(la2, lo2)
     c = np.sqrt((x2 - x1) ** 2 + (y2 - y1) ** 2 + (z2 - z1) ** 2)
@@ -134,7 +147,7 @@ def distance(lat1, lon1, lat2, lon2) -> np.ndarray:
     if far.any():
         _, _, d = _geod().inv(lo1[far], la1[far], lo2[far], la2[far])
         dist[far] = d
-    return dist
+    return dist.reshape(shape)[()]
 
 
 def cumulative_distance(lat, lon) -> np.ndarray:

@@ -118,3 +118,23 @@ def test_pairwise_distance_matches_consecutive_steps_and_karney():
         for j in range(5):
             ref = Geodesic.WGS84.Inverse(lat[i], lon[i], lat[j], lon[j])["s12"]
             assert abs(m[i, j] - ref) <= 1e-7 * max(ref, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("lat1", "lon1", "lat2", "lon2"),
+    [
+        (45.0, 6.0, 45.01, 6.0),  # chord formula
+        (45.0, 6.0, 46.0, 6.0),  # 111 km: handed to PROJ
+        (0.0, 0.0, 0.0, 180.0),  # antipodes
+    ],
+)
+def test_distance_of_scalars_is_a_float(lat1, lon1, lat2, lon2):
+    """One point to one point, like a ufunc: a float, not a TypeError beyond 20 km."""
+    from coursekit.geodesy import distance
+
+    d = distance(lat1, lon1, lat2, lon2)
+    assert isinstance(d, float) and np.ndim(d) == 0
+    assert d == pytest.approx(G.Inverse(lat1, lon1, lat2, lon2)["s12"], rel=1e-7)
+    # array-likes keep their broadcast shape
+    assert distance([lat1], lon1, [lat2], lon2).shape == (1,)
+    assert np.isnan(distance(lat1, lon1, float("nan"), lon2))
