@@ -735,8 +735,9 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
     Raises
     ------
     CourseFileError
-        Missing/unknown keys, wrong types, a missing GPX (naming the course file
-        and the GPX path); :class:`~coursekit.errors.GPXError` for a bad GPX.
+        Missing/unknown keys, wrong types, a missing GPX or one of zero length
+        (naming the course file and the GPX path);
+        :class:`~coursekit.errors.GPXError` for a bad GPX.
     """
     from .gpx import read_gpx
     from .profile import make_profile
@@ -823,6 +824,11 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
         raise type(exc)(f"{path}: key 'gpx': {exc}") from None
     _check_elevation(path, gpx_rel, track)
     profile = make_profile(track, gain_threshold=gain_threshold)
+    if not profile.total_distance > 0:
+        # every later step divides by the course's length or effort (event, roadbook)
+        n = len(track)
+        what = "a single track point" if n == 1 else f"{n} track points all at one place"
+        raise top.err("gpx", f"{gpx_rel!r} has {what} (length 0 m): a course needs a track")
     sketch = is_sketch_gpx(gpx_path)
     if scale:
         if not declared:

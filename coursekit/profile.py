@@ -135,7 +135,9 @@ def _box_resample(distance: np.ndarray, elevation: np.ndarray, step: float):
     ``u = x - d_i`` and ``s_i`` the segment's slope (quadratic in ``u``, not
     linear: a linear interpolation of the cumulative integral would replace
     each segment by its mean and cut every vertex peak of a sparse track).
-    Dense points are averaged, sparse ones interpolated.
+    Dense points are averaged, sparse ones interpolated. Needs at least two
+    points and a positive length (:func:`auto_gain_loss` returns zero gain
+    before calling it otherwise).
     """
     total = distance[-1]
     n = max(int(np.ceil(total / step)) + 1, 2)

@@ -405,3 +405,31 @@ def test_finish_cutoff_compared_on_a_steep_track(tmp_path):
     assert along[-1] - course.profile.distance[-1] > 250.0  # slope km beyond the tolerance
     res = CliRunner().invoke(cli, ["check", str(path)])
     assert "[cutoff-finish] the finish cutoff 2024-06-01T09:50:00+01:00" in res.stdout, res.stdout
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "fragment"),
+    [
+        ([45.0], [6.0], "'hand.gpx' has a single track point (length 0 m)"),
+        ([45.0, 45.0], [6.0, 6.0], "'hand.gpx' has 2 track points all at one place (length 0 m)"),
+    ],
+)
+@pytest.mark.parametrize("command", ["legs", "cutoffs", "check", "roadbook", "event"])
+def test_zero_length_track_is_one_clear_line(tmp_path, lat, lon, fragment, command):
+    """A GPX with one point (or all at one place) measures 0 km (``coursekit profile`` says so);
+    as a course it made ``roadbook`` and ``event`` fail with an internal ZeroDivisionError
+    (field spread per km-effort) and ``cutoffs`` print a 0 km race: refused when loaded."""
+    write_gpx(tmp_path / "hand.gpx", lat, lon, [1000.0] * len(lat), name="hand")
+    p = tmp_path / "c.toml"
+    p.write_text(COURSE.split("[[declared]]")[0], encoding="utf-8")
+    (tmp_path / "event.toml").write_text('name = "E"\ncourses = ["c.toml"]\n', encoding="utf-8")
+    args = {
+        "roadbook": ["roadbook", str(p), "-o", str(tmp_path / "site")],
+        "event": ["event", str(tmp_path / "event.toml")],
+    }.get(command, [command, str(p)])
+    line = _one_line(CliRunner().invoke(cli, args))
+    assert line.startswith(f"Error: {p}: key 'gpx': "), line
+    assert fragment in line and "internal error" not in line, line
+    # the GPX alone is measured: 0 km, no error
+    res = CliRunner().invoke(cli, ["profile", str(tmp_path / "hand.gpx"), "--format", "json"])
+    assert res.exit_code == 0 and '"distance_m": 0.0' in res.output, res.output
