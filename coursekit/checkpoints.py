@@ -281,10 +281,8 @@ def locate_points(
 
     # candidates (s, d) for each checkpoint
     cands: list[list[tuple[float, float]] | None] = []
-    nearest: list[tuple[float, float] | None] = []
     for i, sp in enumerate(specs):
         label = f"{src}: checkpoints[{i}] {sp.name!r}"
-        nearest.append(None)
         if sp.km is not None:
             s_km = sp.km * 1000.0
             if along is not None and along.size == geo.dist.size and along[-1] > 0:
@@ -308,7 +306,6 @@ def locate_points(
         else:
             d_all, s_all = geo.project(px, py)
         jmin = int(np.argmin(d_all))
-        nearest[i] = (float(s_all[jmin]), float(d_all[jmin]))
         idx = _passages(d_all, tol=tolerance_m, prominence=prom)
         if not idx:
             fail(
@@ -320,6 +317,11 @@ def locate_points(
             cands.append(None)
             continue
         cands.append(sorted((float(s_all[j]), float(d_all[j])) for j in idx))
+
+    def km_of(s):  # track distance -> km on the scale of the file's ``km`` (along-course)
+        if along is not None and along.size == geo.dist.size and along[-1] > 0:
+            return float(np.interp(s, geo.dist, along)) / 1000.0
+        return s / 1000.0
 
     # dynamic programming over the placed checkpoints, in order
     chain: list[int] = []  # checkpoints kept, in order
@@ -345,24 +347,7 @@ def locate_points(
                     continue
                 new.append((s, pmin[k] + max(d - equal_m, 0.0) + eps * s, int(parg[k]), d))
         if not new:
-            sp = specs[i]
-            prev_i = chain[-1]
-            s_near = nearest[i][0] if nearest[i] else cs[0][0]
-            pk = specs[prev_i].km
-            beyond = (
-                f" ({specs[prev_i].name!r} has km = {pk:g}, beyond the end of the course at "
-                f"km {total / 1000:.2f})"
-                if pk is not None and pk * 1000.0 > total + 1.0
-                else ""
-            )
-            fail(
-                i,
-                "order",
-                f"{src}: checkpoints[{i}] {sp.name!r} is near the track only at km "
-                f"{s_near / 1000:.2f}, before the previous checkpoint {specs[prev_i].name!r} "
-                f"(km {states[-1][0][0] / 1000:.2f} at the earliest): checkpoints out of order?"
-                + beyond,
-            )
+            fail(i, "order", _order_message(src, specs, cands, chain, states, i, km_of, total))
             continue
         new.sort(key=lambda t: t[0])
         # re-point back-references after sorting is not needed: back indexes prev states
@@ -390,6 +375,50 @@ def locate_points(
         lat[ok] = np.interp(dist[ok], geo.dist, geo.lat)
         lon[ok] = np.interp(dist[ok], geo.dist, geo.lon)
     return Located(dist, off, lat, lon, tuple(problems))
+
+
+def _order_message(src, specs, cands, chain, states, i, km_of, total) -> str:
+    """One line naming checkpoint ``i``, which fits nowhere after the ones placed before it,
+    and the checkpoint listed before it that comes later on the course.
+
+    That one is the latest placed checkpoint whose every candidate lies beyond every
+    candidate of ``i``; only when none does on its own (a checkpoint pushed to a later
+    passage by those before it) the last placed one, at its earliest feasible position.
+    """
+    last_i = max(s for s, _ in cands[i])
+    j, pushed = chain[-1], True
+    for k in reversed(chain):
+        if min(s for s, _ in cands[k]) > last_i + SAME_PLACE_M:
+            j, pushed = k, False
+            break
+
+    def where(k, ss):
+        sp = specs[k]
+        if sp.km is not None:
+            return f"km {sp.km:g}"
+        kms = sorted({round(km_of(x), 2) for x in ss})
+        more = " ..." if len(kms) > 3 else ""
+        return "km " + " or ".join(f"{x:.2f}" for x in kms[:3]) + more
+
+    at_j = where(j, [s for s, _ in cands[j]])
+    if pushed:  # len(chain) >= 2: a first placed checkpoint is never pushed
+        p = chain[-2]
+        at_j += (
+            f": km {km_of(states[-1][0][0]):.2f} once after checkpoints[{p}] "
+            f"{specs[p].name!r} at {where(p, [states[-2][0][0]])}"
+        )
+    pk = specs[j].km
+    end_km = km_of(total)
+    beyond = (
+        f" ({specs[j].name!r} has km = {pk:g}, beyond the end of the course at km {end_km:.2f})"
+        if pk is not None and pk > end_km + 0.001
+        else ""
+    )
+    return (
+        f"{src}: checkpoints out of order: checkpoints[{i}] {specs[i].name!r} "
+        f"({where(i, [s for s, _ in cands[i]])}) comes before checkpoints[{j}] "
+        f"{specs[j].name!r} ({at_j}), which is listed before it" + beyond
+    )
 
 
 def locate(profile, specs, *, tolerance_m: float = 250.0, projection=None) -> np.ndarray:

@@ -130,13 +130,50 @@ def test_off_track_error_names_checkpoint_and_distance():
 
 def test_out_of_order_is_reported():
     p = _profile([0, 3000], [0, 0.0])
-    with pytest.raises(CourseFileError, match="before the previous checkpoint 'B'.*out of order"):
+    with pytest.raises(
+        CourseFileError,
+        match=r"out of order: checkpoints\[1\] 'A' \(km 0.50\) comes before checkpoints\[0\] 'B'",
+    ):
         locate(p, [_cp("B", 2000, 0), _cp("A", 500, 0)])
     res = locate_points(
         p, [_cp("B", 2000, 0), _cp("A", 500, 0), _cp("C", 2500, 0)], errors="collect"
     )
     assert np.isnan(res.distance[1]) and res.problems[0][1] == "order"
     assert res.distance[2] == pytest.approx(2500, abs=1)
+
+
+def test_out_of_order_names_the_pair_actually_out_of_order():
+    """Out and back 3 km: 'B' is passed at km 1 and km 5. With A at km 2 (a typo), B is pushed
+    to its km 5 passage and C (km 1.5) fails; the message blamed B ("before the previous
+    checkpoint 'B' (km 5.00 at the earliest)") though B at km 1 and C at km 1.5 are in order:
+    the pair out of order is A (km 2) and C (km 1.5)."""
+    p = _profile([0, 3000, 0], [0, 0, 0.0])
+    with pytest.raises(CourseFileError) as exc:
+        locate(p, [_cp("A", km=2.0), _cp("B", 1000, 20), _cp("C", km=1.5)])
+    msg = str(exc.value)
+    assert "\n" not in msg
+    assert msg.endswith(
+        "checkpoints out of order: checkpoints[2] 'C' (km 1.5) comes before checkpoints[0] 'A' "
+        "(km 2), which is listed before it"
+    ), msg
+    # km 10, 30, 20, 25 (here 1, 3, 2, 2.5): both late ones are before 'Thirty', which is
+    # not the previous checkpoint of 'TwentyFive' ('Twenty' is, and is before it)
+    specs = [_cp("Ten", km=1.0), _cp("Thirty", km=3.0), _cp("Twenty", km=2.0)]
+    specs.append(_cp("TwentyFive", km=2.5))
+    res = locate_points(p, specs, errors="collect")
+    assert [m.split("out of order: ")[1] for _, _, m in res.problems] == [
+        "checkpoints[2] 'Twenty' (km 2) comes before checkpoints[1] 'Thirty' (km 3), "
+        "which is listed before it",
+        "checkpoints[3] 'TwentyFive' (km 2.5) comes before checkpoints[1] 'Thirty' (km 3), "
+        "which is listed before it",
+    ]
+    # no single checkpoint is beyond C: B (km 0.5 or 5.5) fits neither before A nor before C
+    with pytest.raises(CourseFileError) as exc:
+        locate(p, [_cp("A", km=1.0), _cp("B", 500, 20), _cp("C", km=1.5)])
+    assert str(exc.value).endswith(
+        "checkpoints[2] 'C' (km 1.5) comes before checkpoints[1] 'B' (km 0.50 or 5.50: km 5.50 "
+        "once after checkpoints[0] 'A' at km 1), which is listed before it"
+    ), str(exc.value)
 
 
 def test_not_nearest_vertex():

@@ -433,3 +433,20 @@ def test_zero_length_track_is_one_clear_line(tmp_path, lat, lon, fragment, comma
     # the GPX alone is measured: 0 km, no error
     res = CliRunner().invoke(cli, ["profile", str(tmp_path / "hand.gpx"), "--format", "json"])
     assert res.exit_code == 0 and '"distance_m": 0.0' in res.output, res.output
+
+
+def test_out_of_order_error_gives_the_file_km(course_dir):
+    """``Refuge`` at km 5 listed after ``Col`` (placed by lat/lon, ~6.7 km): the error names both
+    with the km the file and the legs table use (along the slope), not the map distance
+    (it printed "'Refuge' is near the track only at km 4.93, before the previous checkpoint")."""
+    p = _write(course_dir, "km = 9", "km = 5")
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
+    from coursekit.checkpoints import course_legs
+
+    legs = course_legs(load_course(_write(course_dir, "km = 9", "km = 9")))
+    col_km = legs.along[legs.names.index("Col")] / 1000  # 6.69, on the map 6.68
+    assert abs(col_km - legs.distance[legs.names.index("Col")] / 1000) > 0.005
+    assert line == (
+        f"Error: {p}: checkpoints out of order: checkpoints[2] 'Refuge' (km 5) comes before "
+        f"checkpoints[1] 'Col' (km {col_km:.2f}), which is listed before it"
+    ), line
