@@ -309,7 +309,9 @@ def solve(
     # fixed cutoffs must increase and stay inside the limit
     anchors = np.flatnonzero(np.isfinite(fx))
     for a, b in zip(anchors[:-1], anchors[1:], strict=True):
-        if fx[b] <= fx[a]:
+        # an entry/exit pair at one distance may share its barrier (no stop between them)
+        same_place = grid.cp_node[a] == grid.cp_node[b] and b != ncp - 1
+        if fx[b] < fx[a] or (fx[b] == fx[a] and not same_place):
             if b == ncp - 1:
                 raise PlanError(
                     f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) is not before "
@@ -343,7 +345,24 @@ def solve(
                 else:
                     end_stop += dw[j]
             what = f"{label} from {names[a]!r} to {names[b]!r}"
-            pace = _solve_piece(c, e, t0, targets[b] - dw[b] - end_stop, de, dark, what)
+            t1 = targets[b] - dw[b] - end_stop
+            if n1 == n0:
+                # both ends at one distance (an entry/exit pair, both barriers fixed): no
+                # moving; the time between them is the stop, which must hold the planned ones
+                if t1 < t0 - 1e-6:
+                    raise PlanError(
+                        f"fixed cutoffs contradict each other: {names[b]!r} at "
+                        f"{targets[b] / 3600:.2f} h leaves {(targets[b] - t0) / 60:.0f} min "
+                        f"after {names[a]!r} at {t0 / 3600:.2f} h, at the same place, for "
+                        f"planned stops of {(targets[b] - t1) / 60:.0f} min"
+                    )
+                stopped = {0: 0.0}
+                for j in range(a + 1, b):
+                    arr[j] = t0 + stopped[0]
+                    stopped[0] += dw[j]
+                arr[b] = t1 + end_stop  # = its barrier minus its own stop: the rest is waiting
+                continue  # speed stays NaN: nothing to run
+            pace = _solve_piece(c, e, t0, t1, de, dark, what)
             if pace <= 0 and c.sum() > 0:
                 raise PlanError(f"{what}: impossible pace")
             times = _march(c, e, t0, pace, de, dark)

@@ -150,6 +150,50 @@ def test_entry_exit_pair_at_one_distance_keeps_the_stop():
     np.testing.assert_allclose(sol2.arrival[4:], sol.arrival[4:])
 
 
+def test_fixed_cutoffs_on_both_halves_of_an_entry_exit_pair():
+    """A life base "B in" / "B out" at one distance, both with a fixed cutoff (out later):
+    the piece between them has no length, and its infinite "speed" made the solver refuse
+    the plan ("limit too short: between 'B in' and 'B out' ... 0.0 min/km")."""
+    g = flat_grid(cps=(0, 10_000, 25_000, 25_000, 40_000, 50_000))
+    names = ["Start", "A", "B in", "B out", "C", "Finish"]
+    fixed = np.array([np.nan, np.nan, 18_000, 19_800, np.nan, np.nan])
+    dwell = np.array([0, 0, 0, 600, 0, 0.0])
+    sol = solve(
+        g, limit_s=36_000, params=PLAIN, fixed=fixed, dwell=dwell, round_minutes=0, names=names
+    )
+    assert sol.cutoff[2] == 18_000 and sol.cutoff[3] == 19_800
+    assert sol.fixed.tolist() == [False, False, True, True, False, False]
+    np.testing.assert_allclose(sol.arrival[1], 18_000 * 10 / 25)  # 25 km in 18000 s
+    # the stop between the two barriers: in the base from 18000 s, leaves "B out" at 19800 s
+    assert sol.arrival[3] == pytest.approx(19_800 - 600)
+    assert sol.departure[3] == pytest.approx(19_800)
+    assert np.isnan(sol.speed[3])  # nothing run between them
+    np.testing.assert_allclose(sol.arrival[4], 19_800 + 16_200 * 15 / 25)
+    # the same barrier on both halves (no stop between them) is consistent too
+    fixed0 = np.array([np.nan, np.nan, 18_000, 18_000, np.nan, np.nan])
+    sol = solve(g, limit_s=36_000, params=PLAIN, fixed=fixed0, round_minutes=0, names=names)
+    assert sol.cutoff[2] == sol.cutoff[3] == 18_000
+    # exit before entry, or a planned stop longer than the time between them: one clear line
+    back = np.array([np.nan, np.nan, 18_000, 16_200, np.nan, np.nan])
+    with pytest.raises(
+        PlanError,
+        match=r"^fixed cutoffs contradict each other: 'B in' at 5.00 h "
+        r"is not before 'B out' at 4.50 h$",
+    ):
+        solve(g, limit_s=36_000, params=PLAIN, fixed=back, round_minutes=0, names=names)
+    short = np.array([np.nan, np.nan, 18_000, 18_300, np.nan, np.nan])
+    with pytest.raises(
+        PlanError,
+        match=r"'B out' at 5.08 h leaves 5 min after 'B in' at 5.00 h, "
+        r"at the same place, for planned stops of 10 min$",
+    ):
+        solve(g, limit_s=36_000, params=PLAIN, fixed=short, dwell=dwell, names=names)
+    # a pair with distance between them still needs time to run it
+    g2 = flat_grid(cps=(0, 10_000, 25_000, 26_000, 40_000, 50_000))
+    with pytest.raises(PlanError, match="'B in' at 5.00 h is not before 'B out' at 5.00 h"):
+        solve(g2, limit_s=36_000, params=PLAIN, fixed=fixed0, round_minutes=0, names=names)
+
+
 def test_rounding_later_on_the_clock_never_beyond_limit():
     g = flat_grid()
     start = dt.datetime(2024, 6, 1, 4, 7, tzinfo=ZoneInfo("Africa/Casablanca"))
