@@ -1,8 +1,10 @@
 """Sunrise, sunset and civil twilight for a place and date (astral).
 
 "Dark" means between civil dusk and civil dawn (sun more than 6 degrees below
-the horizon): a runner needs a head torch. Polar day and night are handled
-(no dusk / no dawn).
+the horizon): a runner needs a head torch. :func:`dark_intervals` finds it
+from the sun's elevation, so polar day and night and the days around them
+need no special case; :func:`sun_day` gives astral's times for display
+(``None`` when astral finds none).
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["SunDay", "sun_day", "sun_days", "is_dark", "dark_intervals", "dark_mask"]
+__all__ = [
+    "SunDay",
+    "sun_day",
+    "sun_days",
+    "is_dark",
+    "dark_intervals",
+    "dark_mask",
+    "SCAN_STEP_S",
+]
 
 CIVIL_DEPRESSION = 6.0
 
@@ -109,6 +119,10 @@ def is_dark(when: dt.datetime, lat: float, lon: float) -> bool:
     return _elevation(_observer(lat, lon), when) < -CIVIL_DEPRESSION
 
 
+SCAN_STEP_S = 600.0
+"""Step at which :func:`dark_intervals` samples the sun's elevation [s]."""
+
+
 def dark_intervals(lat, lon, start: dt.datetime, duration_s: float) -> np.ndarray:
     """Dark intervals over a race, in seconds from ``start``.
 
@@ -126,51 +140,62 @@ def dark_intervals(lat, lon, start: dt.datetime, duration_s: float) -> np.ndarra
     ndarray, shape (n, 2)
         ``[begin, end)`` of each dark interval [s from start], clipped to
         ``[0, duration_s]``, sorted.
-    """
-    if start.tzinfo is None:
-        raise ValueError("dark_intervals needs an aware start time")
-    from .clock import after, seconds_between
 
-    lo = start - dt.timedelta(days=1)
-    hi = after(start, float(duration_s)) + dt.timedelta(days=1)
-    days = sun_days(lat, lon, lo, hi)
-    # light intervals [dawn, dusk); polar day: whole day light; polar night: none
-    light = []
-    for d in days:
-        day0 = dt.datetime.combine(d.date, dt.time(0), start.tzinfo)
-        day1 = day0 + dt.timedelta(days=1)
-        if d.dawn is None and d.dusk is None:
-            if (
-                d.polar == "day"
-                or _elevation(_observer(lat, lon), day0 + dt.timedelta(hours=12))
-                > -CIVIL_DEPRESSION
-            ):
-                light.append((day0, day1))
-            continue
-        a = d.dawn or day0
-        b = d.dusk or day1
-        if b < a:  # dusk before dawn in local date (high latitude edge)
-            light.append((day0, b))
-            light.append((a, day1))
-        else:
-            light.append((a, b))
-    # real seconds: a and start share one tzinfo, so a - start would be wall-clock time
-    secs = sorted((seconds_between(start, a), seconds_between(start, b)) for a, b in light)
-    # complement in [0, duration]
-    dark = []
-    t = 0.0
-    for a, b in secs:
-        if b <= t:
-            continue
-        if a > t:
-            dark.append((t, min(a, duration_s)))
-        t = max(t, b)
-        if t >= duration_s:
-            break
-    if t < duration_s:
-        dark.append((t, float(duration_s)))
-    arr = np.array([(a, b) for a, b in dark if b > a], dtype=float).reshape(-1, 2)
-    return arr
+    Notes
+    -----
+    Dark is the sun's elevation below -6 degrees (:func:`is_dark`), found from
+    the elevation itself rather than from each local date's dawn and dusk:
+    the elevation is sampled every :data:`SCAN_STEP_S`, each change of side is
+    refined to the second (Brent), and every sampled minimum within 1 degree
+    above the threshold is searched for a shorter dip between samples (the
+    elevation moves less than 0.1 degree from its extremum within a step). So
+    polar night is dark all day, midnight sun (and white nights, when the
+    sun stays above -6 degrees) has no dark, and the days around them are
+    right too: near the poles astral finds no dusk on a date whose dusk falls
+    after midnight, or none on a date that has one, and dawn and dusk from it
+    were off by up to 30 min (78 deg N in September) or 12 h (77.8 deg S on
+    2 August 2024).
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("dark_intervals needs an aware start time")
+    import math
+
+    from scipy.optimize import brentq, minimize_scalar
+
+    dur = float(duration_s)
+    if not dur > 0:
+        return np.zeros((0, 2))
+    obs = _observer(lat, lon)
+    t0 = start.astimezone(dt.UTC)
+
+    def above(s: float) -> float:  # degrees above the threshold: dark where < 0
+        return _elevation(obs, t0 + dt.timedelta(seconds=float(s))) + CIVIL_DEPRESSION
+
+    n = max(int(math.ceil(dur / SCAN_STEP_S)), 1)
+    ts = np.linspace(0.0, dur, n + 1).tolist()
+    v = [above(s) for s in ts]
+    # a dip below the threshold between two samples: at a sampled minimum close above it
+    for i in range(n, -1, -1):
+        lo, hi = max(i - 1, 0), min(i + 1, n)
+        if 0.0 <= v[i] < 1.0 and v[i] <= v[lo] and v[i] <= v[hi]:
+            r = minimize_scalar(above, bounds=(ts[lo], ts[hi]), method="bounded")
+            if r.fun < 0.0:
+                k = i if r.x < ts[i] else i + 1
+                ts.insert(k, float(r.x))
+                v.insert(k, float(r.fun))
+    out = []
+    begin = 0.0 if v[0] < 0 else None
+    for i in range(len(ts) - 1):
+        if (v[i] < 0) != (v[i + 1] < 0):
+            c = float(brentq(above, ts[i], ts[i + 1], xtol=1.0))
+            if begin is None:
+                begin = c
+            else:
+                out.append((begin, c))
+                begin = None
+    if begin is not None:
+        out.append((begin, dur))
+    return np.array([(a, b) for a, b in out if b > a], dtype=float).reshape(-1, 2)
 
 
 def dark_mask(elapsed, intervals: np.ndarray) -> np.ndarray:

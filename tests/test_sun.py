@@ -60,3 +60,40 @@ def test_dark_intervals_in_real_seconds_across_a_dst_change():
     obs = Observer(44.1, 3.08)
     truth = [elevation(obs, utc + dt.timedelta(seconds=float(s))) < -6 for s in t]
     assert np.count_nonzero(sun.dark_mask(t, iv) != np.array(truth)) <= 2
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "tz", "day", "dark_share"),
+    [
+        (78.2, 15.6, "Arctic/Longyearbyen", dt.date(2024, 6, 18), 0.0),  # midnight sun
+        (78.2, 15.6, "Arctic/Longyearbyen", dt.date(2024, 12, 18), 1.0),  # polar night
+        # civil twilight all night begins: the dusk of the 2nd falls after midnight (astral
+        # has no dusk on the 2nd and no dawn or dusk on the 3rd: 00:05-01:55 was light)
+        (78.2, 15.6, "Arctic/Longyearbyen", dt.date(2024, 4, 1), None),
+        (78.2, 15.6, "Arctic/Longyearbyen", dt.date(2024, 9, 7), None),  # dawn 30 min late
+        (70.0, 23.0, "Europe/Oslo", dt.date(2024, 4, 22), None),  # no dawn on the 23rd
+        (70.0, 23.0, "Europe/Oslo", dt.date(2024, 5, 16), 0.0),  # the sun stops setting
+        (70.0, 23.0, "Europe/Oslo", dt.date(2024, 7, 27), None),  # it sets again
+        # polar night with a midday twilight; astral misses the dawn of 2 August (12 h light)
+        (-77.8, 166.7, "Antarctica/McMurdo", dt.date(2024, 8, 1), None),
+    ],
+)
+def test_dark_intervals_near_the_poles_follow_the_sun(lat, lon, tz, day, dark_share):
+    """Dark = the sun below -6 deg, also where astral finds no dawn or dusk on a date."""
+    from astral import Observer
+    from astral.sun import elevation
+
+    start = dt.datetime.combine(day, dt.time(0), ZoneInfo(tz))
+    span = 3 * 86400.0
+    iv = sun.dark_intervals(lat, lon, start, span)
+    t = np.arange(0.0, span, 300.0) + 150.0
+    utc = start.astimezone(dt.UTC)
+    obs = Observer(lat, lon)
+    truth = np.array([elevation(obs, utc + dt.timedelta(seconds=float(s))) < -6 for s in t])
+    got = sun.dark_mask(t, iv)
+    wrong = t[got != truth]
+    # only at a boundary (found to the second)
+    assert all(np.min(np.abs(iv - s)) < 2.0 for s in wrong), (wrong / 3600, iv / 3600)
+    if dark_share is not None:
+        assert got.mean() == dark_share and truth.mean() == dark_share
+    assert np.all(np.diff(iv.ravel()) > 0)  # sorted, disjoint, non-empty
