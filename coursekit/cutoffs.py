@@ -230,17 +230,64 @@ SQUEEZE_MIN_S = 600.0
 def round_up_clock(elapsed_s: float, start: dt.datetime | None, minutes: float) -> float:
     """Round an elapsed time up to a whole multiple of ``minutes`` on the clock [s].
 
-    Without a start time the elapsed time itself is rounded.
+    Parameters
+    ----------
+    elapsed_s : float
+        Real time from the start [s].
+    start : datetime or None
+        Aware start, in the time zone whose wall clock is meant (the course's).
+        Without one the elapsed time itself is rounded.
+    minutes : float
+        Step of the clock grid [min], counted from each local midnight; 0: no rounding.
+
+    Returns
+    -------
+    float
+        Real time from the start to the first instant at or after ``elapsed_s``
+        that the wall clock shows as a multiple of ``minutes`` [s].
+
+    Notes
+    -----
+    The grid is on the wall clock at the barrier itself, not at the start:
+    after a daylight-saving change the start's offset would shift it by the
+    change, which a step that does not divide the change notices (Lord Howe
+    Island's 30 min with a 60 min step; any 1 h change with 45 min, 2 h or a
+    day). When the clocks change before the next grid point, the instant of
+    the change counts as read on the new clock (02:59 summer time, 15 min:
+    the clocks going back show 02:00, one minute later).
     """
     if not minutes:
         return float(elapsed_s)
     step = minutes * 60.0
     if start is None:
         return math.ceil(elapsed_s / step - 1e-9) * step
-    off = start.utcoffset().total_seconds() if start.utcoffset() is not None else 0.0
-    clock0 = start.timestamp() + off  # local wall-clock seconds
-    c = clock0 + elapsed_s
-    return math.ceil(c / step - 1e-9) * step - clock0
+    tz = start.tzinfo
+    t = start.astimezone(dt.UTC) + dt.timedelta(seconds=float(elapsed_s))
+
+    def offset(u: dt.datetime) -> dt.timedelta:
+        return u.astimezone(tz).utcoffset() or dt.timedelta(0)
+
+    def next_on_grid(wall: dt.datetime) -> dt.datetime:  # naive wall time -> grid, up
+        midnight = wall.replace(hour=0, minute=0, second=0, microsecond=0)
+        j = math.ceil((wall - midnight).total_seconds() / step - 1e-9)
+        if j * step >= 86400.0 - 1e-6:
+            return midnight + dt.timedelta(days=1)
+        return midnight + dt.timedelta(seconds=j * step)
+
+    u = t
+    for _ in range(8):  # one pass per clock change before the grid point (one at most)
+        off = offset(u)
+        wall = (u + off).replace(tzinfo=None)
+        cand = (next_on_grid(wall) - off).replace(tzinfo=dt.UTC)
+        if offset(cand) == off:
+            return float(elapsed_s) + (cand - t).total_seconds()
+        # the clocks change before it: go on from the change, on the new clock
+        lo, hi = u, cand
+        while (hi - lo).total_seconds() > 1e-3:
+            mid = lo + (hi - lo) / 2
+            lo, hi = (mid, hi) if offset(mid) == off else (lo, mid)
+        u = hi.replace(microsecond=0) if offset(hi.replace(microsecond=0)) != off else hi
+    raise AssertionError("round_up_clock: no grid point found")  # pragma: no cover
 
 
 def solve(

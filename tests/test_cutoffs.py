@@ -231,6 +231,63 @@ def test_round_up_clock():
     assert round_up_clock(100.0, None, 0) == 100.0
 
 
+@pytest.mark.parametrize(
+    ("tz", "start", "elapsed", "minutes", "expected"),
+    [
+        # half- and three-quarter-hour zones: the grid is the local clock's, not UTC's
+        ("Asia/Kolkata", (2024, 6, 1, 6, 0), (4, 7), 15, "Sat 10:15 +0530"),
+        ("Asia/Kathmandu", (2024, 6, 1, 6, 0), (4, 7), 15, "Sat 10:15 +0545"),
+        ("Asia/Kathmandu", (2024, 6, 1, 6, 0), (4, 7), 5, "Sat 10:10 +0545"),
+        # Adelaide (+09:30/+10:30): both daylight-saving changes of 2024
+        ("Australia/Adelaide", (2024, 4, 6, 12, 0), (22, 7), 15, "Sun 09:15 +0930"),
+        ("Australia/Adelaide", (2024, 10, 5, 12, 0), (22, 7), 15, "Sun 11:15 +1030"),
+        # steps that do not divide the change: off by the change with the start's offset
+        ("Europe/Paris", (2024, 10, 26, 12, 0), (20, 7), 45, "Sun 07:30 +0100"),  # was 07:15
+        ("Europe/Paris", (2024, 10, 26, 12, 0), (20, 7), 120, "Sun 08:00 +0100"),  # was 09:00
+        ("Europe/Paris", (2024, 10, 26, 12, 0), (32, 7), 1440, "Mon 00:00 +0100"),  # was 23:00
+        ("Australia/Lord_Howe", (2024, 4, 6, 12, 0), (22, 7), 60, "Sun 10:00 +1030"),  # 10:30
+        ("Australia/Lord_Howe", (2024, 10, 5, 12, 0), (22, 7), 60, "Sun 11:00 +1100"),  # 11:30
+        # a change just before the grid point: the clock shows the grid at the change
+        ("Europe/Paris", (2024, 10, 26, 12, 0), (14, 59), 15, "Sun 02:00 +0100"),
+        ("Europe/Paris", (2024, 3, 30, 12, 0), (13, 59), 15, "Sun 03:00 +0200"),
+    ],
+)
+def test_round_up_clock_on_the_local_wall_clock(tz, start, elapsed, minutes, expected):
+    """A barrier at 10:07 local rounds to 10:15 local: on the wall clock at the barrier."""
+    from coursekit.clock import after
+
+    t0 = dt.datetime(*start, tzinfo=ZoneInfo(tz))
+    e = elapsed[0] * 3600.0 + elapsed[1] * 60.0
+    r = round_up_clock(e, t0, minutes)
+    assert f"{after(t0, r):%a %H:%M %z}" == expected
+    assert 0 <= r - e <= minutes * 60
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        ["Europe/Paris", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns", "UTC"]
+    ),
+    st.floats(0, 72 * 3600),
+    st.sampled_from([5, 15, 30, 45, 60, 90, 120, 1440]),
+)
+def test_round_up_clock_lands_on_the_grid_across_clock_changes(tz, elapsed, minutes):
+    from coursekit.clock import after
+
+    start = dt.datetime(2024, 10, 25, 18, 0, tzinfo=ZoneInfo(tz))  # Paris goes back on the 27th
+    if tz == "Australia/Lord_Howe":
+        start = dt.datetime(2024, 4, 5, 18, 0, tzinfo=ZoneInfo(tz))  # back 30 min on the 7th
+    elif tz == "America/St_Johns":
+        start = dt.datetime(2024, 11, 1, 18, 0, tzinfo=ZoneInfo(tz))  # -02:30 -> -03:30
+    r = round_up_clock(elapsed, start, minutes)
+    wall = after(start, r)
+    assert (wall.hour * 60 + wall.minute) % minutes == 0 and wall.second == 0, wall
+    # at most one step later (or microseconds earlier: float noise), plus the hour the clocks
+    # go back (Paris 02:15:01 summer time, 45 min: 03:00 summer time never shows, 02:15
+    # winter time does, 59:59 later)
+    assert -1e-5 <= r - elapsed <= minutes * 60 + (3600 if tz != "UTC" else 0) + 1e-6
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     st.lists(st.floats(-0.3, 0.3), min_size=3, max_size=8),
