@@ -762,13 +762,15 @@ def check_plan(plan: Plan) -> list[str]:
     out = []
     names = list(plan.legs.names)
     c = np.asarray(plan.cutoff_elapsed, float)
+    cp = np.asarray(plan.legs.distance, float)
     for j in range(1, len(c)):
-        if not c[j] > c[j - 1]:
+        # an entry/exit pair at one place may share its barrier (no stop between them)
+        same_place = abs(cp[j] - cp[j - 1]) < 1.0
+        if not (c[j] > c[j - 1] or (same_place and c[j] == c[j - 1])):
             out.append(
                 f"barrier at {names[j]!r} ({c[j] / 3600:.2f} h) is not after the one at "
                 f"{names[j - 1]!r} ({c[j - 1] / 3600:.2f} h)"
             )
-    cp = np.asarray(plan.legs.distance, float)
     params = plan.params or TRAIL_2024
     grid = course_setup(plan.course, plan.legs).grid
     cost = _static_cost(grid, params, params.fatigue)

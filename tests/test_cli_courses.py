@@ -121,3 +121,29 @@ def test_map_of_a_folder_of_events_names_every_event(tmp_path):
     assert result.exit_code == 0, result.output
     title = re.search(r"<title>(.*?)</title>", out.read_text()).group(1)
     assert len(names) >= 2 and all(html.escape(n) in title for n in names)
+
+
+def test_check_accepts_one_barrier_for_an_entry_exit_pair(tmp_path):
+    """'Col' and 'Col out' at one place without a stop between them share their barrier:
+    `check` warned "barrier at 'Col out' is not after the one at 'Col'"; a pair with a later
+    exit barrier before its entry's is still reported."""
+    pair = tmp_path / "pair.toml"
+    text = (
+        (COURSES / "mini.toml")
+        .read_text()
+        .replace('"mini.gpx"', '"{}"'.format((COURSES / "mini.gpx").as_posix()))
+    )
+    exit_row = '\n[[checkpoints]]\nname = "Col out"\nwaypoint = "col"\n'
+    text = text.replace('cutoff = "1h15"\n', 'cutoff = "1h15"\n' + exit_row)
+    pair.write_text(text)
+    r = run("check", pair, "--format", "json")
+    findings = json.loads(r.output)["findings"]
+    assert "Col out" in run("cutoffs", pair).output  # the pair is in the plan
+    assert not [f for f in findings if f["code"] == "cutoffs" and "Col out" in f["message"]]
+    # two checkpoints 2.8 km apart with one barrier are still an error
+    late = tmp_path / "late.toml"
+    late.write_text(text.replace("cutoff = 2024-06-01T08:30:00+01:00", 'cutoff = "1h15"'))
+    r = run("check", late, "--format", "json")
+    assert r.exit_code == 1
+    errors = [f["message"] for f in json.loads(r.output)["findings"] if f["level"] == "error"]
+    assert any("'Col' at 1.25 h is not before 'Hamlet' at 1.25 h" in m for m in errors), errors
