@@ -218,6 +218,12 @@ def reference_for(target: dict, source: dict, fit, fatigue: float):
     return ref, lead, fit.ability_mean, how
 
 
+def slowest_finisher_limit(race: dict) -> float:
+    """A limit for a race that publishes none: its slowest finisher + 5 %, up to the hour [s]."""
+    fin = race["status"] == "FINISHER"
+    return float(np.ceil(1.05 * np.nanmax(race["elapsed"][fin, -1]) / 3600) * 3600)
+
+
 def start_compression_fit(races: dict, fits: dict, index: dict) -> None:
     """Fit ``start_compression`` and ``start_time_s`` of ``DEFAULT_FIELD`` on the split times.
 
@@ -241,12 +247,7 @@ def start_compression_fit(races: dict, fits: dict, index: dict) -> None:
     data = {}
     with tempfile.TemporaryDirectory() as tmp:
         for rid, rd in races.items():
-            fin = rd["status"] == "FINISHER"
-            limit = (
-                float(rd["cut"][-1])
-                if rd["limit"] is not None
-                else float(np.ceil(1.05 * np.nanmax(rd["elapsed"][fin, -1]) / 3600) * 3600)
-            )
+            limit = float(rd["cut"][-1]) if rd["limit"] is not None else slowest_finisher_limit(rd)
             race = load_event_plan(course_file(rd, rid, index, Path(tmp), limit)).races[0]
             f = fits[rid]
             r = race.field_leg_s[1:]
@@ -358,8 +359,7 @@ def history_path(races: dict, index: dict) -> list:
             if why != "other edition":
                 continue
             tr, sr = races[target], races[source]
-            fin = sr["status"] == "FINISHER"
-            limit = float(np.ceil(1.05 * np.nanmax(sr["elapsed"][fin, -1]) / 3600) * 3600)
+            limit = slowest_finisher_limit(sr)
             path = course_file(tr, target, index, Path(tmp), limit)
             e = next(x for x in index["editions"] if x["id"] == source)
             ev = load_event_plan(path, history={"": REALDATA / e["files"]["times"]})

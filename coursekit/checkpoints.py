@@ -279,13 +279,16 @@ def locate_points(
             raise CourseFileError(msg)
         problems.append((i, code, msg))
 
+    # the file's km are along-course (slope) km when ``along`` is given for every point
+    use_along = along is not None and along.size == geo.dist.size and along[-1] > 0
+
     # candidates (s, d) for each checkpoint
     cands: list[list[tuple[float, float]] | None] = []
     for i, sp in enumerate(specs):
         label = f"{src}: checkpoints[{i}] {sp.name!r}"
         if sp.km is not None:
             s_km = sp.km * 1000.0
-            if along is not None and along.size == geo.dist.size and along[-1] > 0:
+            if use_along:
                 s_km = float(np.interp(s_km, along, geo.dist))
             cands.append([(min(s_km, total), 0.0)])
             continue
@@ -318,8 +321,8 @@ def locate_points(
             continue
         cands.append(sorted((float(s_all[j]), float(d_all[j])) for j in idx))
 
-    def km_of(s):  # track distance -> km on the scale of the file's ``km`` (along-course)
-        if along is not None and along.size == geo.dist.size and along[-1] > 0:
+    def km_of(s):  # track distance -> km on the scale of the file's ``km``
+        if use_along:
             return float(np.interp(s, geo.dist, along)) / 1000.0
         return s / 1000.0
 

@@ -227,6 +227,14 @@ SQUEEZE_MIN_S = 600.0
 """... when it is also at least this much shorter [s]."""
 
 
+def _same_place(grid, a: int, b: int) -> bool:
+    """Checkpoints ``a`` and ``b`` are an entry/exit pair at one place (not the finish).
+
+    Such a pair may share its barrier: no stop between them, nothing to run.
+    """
+    return grid.cp_node[a] == grid.cp_node[b] and b != len(grid.cp_node) - 1
+
+
 def round_up_clock(elapsed_s: float, start: dt.datetime | None, minutes: float) -> float:
     """Round an elapsed time up to a whole multiple of ``minutes`` on the clock [s].
 
@@ -356,9 +364,7 @@ def solve(
     # fixed cutoffs must increase and stay inside the limit
     anchors = np.flatnonzero(np.isfinite(fx))
     for a, b in zip(anchors[:-1], anchors[1:], strict=True):
-        # an entry/exit pair at one distance may share its barrier (no stop between them)
-        same_place = grid.cp_node[a] == grid.cp_node[b] and b != ncp - 1
-        if fx[b] < fx[a] or (fx[b] == fx[a] and not same_place):
+        if fx[b] < fx[a] or (fx[b] == fx[a] and not _same_place(grid, a, b)):
             if b == ncp - 1:
                 raise PlanError(
                     f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) is not before "
@@ -403,10 +409,10 @@ def solve(
                         f"after {names[a]!r} at {t0 / 3600:.2f} h, at the same place, for "
                         f"planned stops of {(targets[b] - t1) / 60:.0f} min"
                     )
-                stopped = {0: 0.0}
+                stopped = 0.0
                 for j in range(a + 1, b):
-                    arr[j] = t0 + stopped[0]
-                    stopped[0] += dw[j]
+                    arr[j] = t0 + stopped
+                    stopped += dw[j]
                 arr[b] = t1 + end_stop  # = its barrier minus its own stop: the rest is waiting
                 continue  # speed stays NaN: nothing to run
             pace = _solve_piece(c, e, t0, t1, de, dark, what)
@@ -762,17 +768,15 @@ def check_plan(plan: Plan) -> list[str]:
     out = []
     names = list(plan.legs.names)
     c = np.asarray(plan.cutoff_elapsed, float)
-    cp = np.asarray(plan.legs.distance, float)
+    grid = course_setup(plan.course, plan.legs).grid
     for j in range(1, len(c)):
-        # an entry/exit pair at one place may share its barrier (no stop between them)
-        same_place = abs(cp[j] - cp[j - 1]) < 1.0
-        if not (c[j] > c[j - 1] or (same_place and c[j] == c[j - 1])):
+        if not (c[j] > c[j - 1] or (c[j] == c[j - 1] and _same_place(grid, j - 1, j))):
             out.append(
                 f"barrier at {names[j]!r} ({c[j] / 3600:.2f} h) is not after the one at "
                 f"{names[j - 1]!r} ({c[j - 1] / 3600:.2f} h)"
             )
+    cp = np.asarray(plan.legs.distance, float)
     params = plan.params or TRAIL_2024
-    grid = course_setup(plan.course, plan.legs).grid
     cost = _static_cost(grid, params, params.fatigue)
     leg_cost = np.array(
         [cost[grid.cp_node[j - 1] : grid.cp_node[j]].sum() for j in range(1, len(cp))]

@@ -1172,7 +1172,8 @@ def simulate_field(
         t = g.standard_normal((c, L, n_runners), dtype=np.float32)
         t *= np.float32(params.leg_sigma)
         for k in range(L):
-            t[:, k, :] += dev * wd32[k] + level * w32[k]
+            t[:, k, :] += dev * wd32[k]
+            t[:, k, :] += level * w32[k]  # (c, 1): no runner-sized temporary
         np.exp(t, out=t)
         t *= r32[:, None]
         np.cumsum(t, axis=1, out=t)  # arrival at rows 1..L [s]

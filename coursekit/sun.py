@@ -10,6 +10,7 @@ need no special case; :func:`sun_day` gives astral's times for display
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -158,8 +159,6 @@ def dark_intervals(lat, lon, start: dt.datetime, duration_s: float) -> np.ndarra
     """
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("dark_intervals needs an aware start time")
-    import math
-
     from scipy.optimize import brentq, minimize_scalar
 
     dur = float(duration_s)
