@@ -1,8 +1,10 @@
 """Field simulation: speed, memory, and validation on past races.
 
-Run: ``python benchmarks/bench_simulation.py [--quick] [--no-cap] [--no-start]``
+Run: ``python benchmarks/bench_simulation.py [--quick] [--no-cap] [--no-start] [--level-oracle]``
 (``--no-cap``: the no-history route once more with the level set by the finish
-share alone; ``--no-start``: every route once more without the start compression)
+share alone; ``--no-start``: every route once more without the start compression;
+``--level-oracle``: the no-history route once more with the field's level read
+off the actual median finish, the bound of a better level guess)
 
 1. Speed: 10,000 runners x 30 checkpoints x 200 repetitions (target <= 2 s),
    peak memory (tracemalloc), and the ratio to the time numpy needs just to
@@ -390,7 +392,7 @@ def history_path(races: dict, index: dict) -> list:
     return out
 
 
-def default_path(races: dict, index: dict, params=None) -> list:
+def default_path(races: dict, index: dict, params=None, oracle: bool = False) -> list:
     """What `coursekit event COURSE.toml --simulate N` gives with no past split times.
 
     The race a user (or a reviewer) has no history for: the course file (GPX,
@@ -399,7 +401,10 @@ def default_path(races: dict, index: dict, params=None) -> list:
     default finish share (at most ``eliminated_max`` of the starters timed out).
     Only races that publish a finish limit (the Réunion ones) can be written
     this way; the Templiers publish none. ``params``: another field, for a
-    comparison (``--no-cap``: the finish share alone).
+    comparison (``--no-cap``: the finish share alone). ``oracle``: the level
+    (``ability_mean``) is set so that the simulated median finish equals the
+    actual one (``--level-oracle``): not a method (it reads the answer), the
+    bound of any better guess of the field's level.
     """
     import tempfile
 
@@ -407,6 +412,8 @@ def default_path(races: dict, index: dict, params=None) -> list:
 
     print()
     label = "default field" if params is None else f"eliminated_max={params.eliminated_max}"
+    if oracle:
+        label += "; level read off the actual median finish (oracle)"
     print(f"== no history: coursekit event COURSE.toml --simulate N ({label})")
     from coursekit import event
 
@@ -420,6 +427,8 @@ def default_path(races: dict, index: dict, params=None) -> list:
             path = course_file(race_data, rid, index, Path(tmp), float(race_data["cut"][-1]))
             race = load_event_plan(path).races[0]
             n = int(np.isfinite(race_data["elapsed"][:, 1:]).any(axis=1).sum())
+            if oracle:
+                kw["ability_mean"] = _median_level(race, race_data, n, kw["params"])
             sim = simulate_race(race, n_runners=n, repetitions=200, seed=2024, **kw)
             obs, use, qa, qs, err, elo, ehi, bars, inside = compare(race_data, sim)
             counts = edition[rid]["status_counts"]
@@ -444,6 +453,24 @@ def default_path(races: dict, index: dict, params=None) -> list:
         f"{sum(o[2] for o in out)}/{sum(o[3] for o in out)}"
     )
     return out
+
+
+def _median_level(race, race_data: dict, n: int, params) -> float:
+    """``ability_mean`` whose simulated median finish is the actual one (bisection)."""
+    from coursekit.event import simulate_race
+
+    obs = history_outcomes(
+        race_data["elapsed"], race_data["status"], cutoff_elapsed=race_data["cut"]
+    )
+    target = obs["arrival_quantiles"][1, -1]
+    lo, hi = -1.0, 1.0
+    for _ in range(14):
+        mid = 0.5 * (lo + hi)
+        sim = simulate_race(
+            race, n_runners=n, repetitions=20, seed=7, params=params, ability_mean=mid
+        )
+        lo, hi = (lo, mid) if sim.arrival_quantiles[1, -1] > target else (mid, hi)
+    return 0.5 * (lo + hi)
 
 
 def speed(quick: bool):
@@ -626,6 +653,8 @@ def main(quick: bool = False):
         from coursekit import event
 
         default_path(races, index, dataclasses.replace(event.DEFAULT_FIELD, eliminated_max=None))
+    if "--level-oracle" in sys.argv:
+        default_path(races, index, oracle=True)
     print()
     nq = sum(s[1] for s in summary)
     nb = sum(s[2] for s in summary)
