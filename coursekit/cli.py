@@ -532,6 +532,8 @@ def _cp_description(course, legs, i) -> str:
         bits.append(
             f"cutoff {loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"
         )
+    if sp is not None and not getattr(sp, "barrier", True):
+        bits.append("no barrier")
     if course.schematic:
         bits.append("schematic course")
     return "; ".join(bits)
@@ -678,6 +680,7 @@ def _cutoffs_record(p) -> dict:
     leg_d = legs.leg_along
     leg_g = np.diff(legs.gain, prepend=0.0)
     leg_l = np.diff(legs.loss, prepend=0.0)
+    barrier = p.is_barrier
     for j in range(n):
         rows.append(
             {
@@ -701,6 +704,7 @@ def _cutoffs_record(p) -> dict:
                 "dwell_s": _num(p.dwell[j]) if p.dwell is not None else 0,
                 "night": bool(p.night[j]),
                 "fixed": bool(p.fixed[j]),
+                "barrier": bool(barrier[j]),
             }
         )
     sun = [
@@ -871,8 +875,11 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         rows = []
         leg_g = np.diff(legs.gain, prepend=0.0)
         leg_l = np.diff(legs.loss, prepend=0.0)
+        no_barrier = ~p.is_barrier
+        no_barrier[0] = False  # the start is no barrier, and needs no mark
         for j, name in enumerate(legs.names):
             pace = p.required_pace[j]
+            cut = f"{_clock(p.cutoff[j])} ({_hm(p.cutoff_elapsed[j])})"
             rows.append(
                 [
                     name,
@@ -880,8 +887,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     _fmt(legs.elevation[j]),
                     _fmt(leg_g[j]) if j else "",
                     _fmt(leg_l[j]) if j else "",
-                    f"{_clock(p.cutoff[j])} ({_hm(p.cutoff_elapsed[j])})"
-                    + ("*" if p.fixed[j] else ""),
+                    (f"[{cut}]" if no_barrier[j] else cut) + ("*" if p.fixed[j] else ""),
                     f"{_clock(p.first_arrival[j])} ({_hm(p.first_arrival_elapsed[j])})",
                     _clock(p.opens[j]) if p.opens else "",
                     f"{pace * 1000 / 60:.1f}" if j and math.isfinite(pace) else "",
@@ -910,6 +916,11 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         )
         if p.fixed.any():
             text += "* fixed in the course file\n"
+        if no_barrier.any():
+            text += (
+                "[ ] no barrier (barrier = false): the reference last finisher's passage, "
+                "when the station may close\n"
+            )
         for w in p.warnings:
             text += f"warning: {w}\n"
     _emit(text, output)
@@ -979,12 +990,15 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
         coursekit backtest course.toml --times times_2024.csv
         coursekit backtest course.toml --times t.csv --column "Cilaos=Cilaos (Stade)"
     """
+    import numpy as np
+
     from .cutoffs import plan
     from .history import backtest as run_backtest
 
     course, legs, st, mapping, how, el = _history_setup(course_file, times, start_column, columns)
     p = plan(course, model=model, round_minutes=round_minutes, legs=legs)
-    bt = run_backtest(el, st.finisher, p.cutoff_elapsed)
+    # rows with barrier = false stop nobody: not counted as cuts
+    bt = run_backtest(el, st.finisher, np.where(p.is_barrier, p.cutoff_elapsed, np.nan))
     recs = []
     for j, name in enumerate(legs.names):
         recs.append(
@@ -993,6 +1007,7 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
                 "column": st.columns[mapping[j]] if mapping[j] is not None else None,
                 "matched_by": how[j],
                 "cutoff_elapsed_s": _num(p.cutoff_elapsed[j]),
+                "barrier": bool(p.is_barrier[j]),
                 "finishers_passed": int(bt.finishers_passed[j]),
                 "others_passed": int(bt.others_passed[j]),
                 "latest_finisher_elapsed_s": _num(bt.latest_finisher[j]),
@@ -1019,13 +1034,13 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
                 r["name"],
                 r["column"] or "-",
                 r["matched_by"],
-                _hm(r["cutoff_elapsed_s"]),
+                _hm(r["cutoff_elapsed_s"]) if r["barrier"] or not j else "none",
                 str(r["finishers_passed"]),
                 str(r["others_passed"]),
                 _hm(r["latest_finisher_elapsed_s"]),
                 str(r["finishers_cut"]),
             ]
-            for r in recs
+            for j, r in enumerate(recs)
         ]
         text = _table(
             ["checkpoint", "column", "by", "barrier", "finishers", "others", "latest fin.", "cut"],

@@ -27,6 +27,7 @@ organiser published (``[[declared]]``) and the checkpoints in course order::
     services = ["water", "food"]            # see SERVICES
     cutoff = "10h"                          # optional: elapsed from the start, or date-time
     dwell = "5m"                            # optional planned stop
+    barrier = false                         # optional: nobody is stopped here (water point)
     note = "..."                            # optional
 
 Optional tables for publishing (free text, carried in :attr:`Course.info`):
@@ -110,7 +111,18 @@ _TOP_KEYS = {
     "proposed",
 }
 _DECLARED_KEYS = {"source", "distance_km", "gain_m", "loss_m", "limit", "note"}
-_CP_KEYS = {"name", "km", "lat", "lon", "waypoint", "services", "cutoff", "dwell", "note"}
+_CP_KEYS = {
+    "name",
+    "km",
+    "lat",
+    "lon",
+    "waypoint",
+    "services",
+    "cutoff",
+    "barrier",
+    "dwell",
+    "note",
+}
 _INFO_KEYS = {
     "equipment": "list",
     "food": "str",
@@ -173,6 +185,10 @@ class CheckpointSpec:
     drop_bag : bool
         ``"drop_bag"`` in services.
     note : str
+    barrier : bool
+        False for a checkpoint where nobody is stopped (a water point, a
+        timing point): its time is only the reference last finisher's
+        passage, when the station may close. Default True.
     """
 
     name: str
@@ -185,6 +201,7 @@ class CheckpointSpec:
     dwell_s: float
     drop_bag: bool
     note: str = ""
+    barrier: bool = True
 
     @property
     def placement(self) -> str:
@@ -594,6 +611,9 @@ def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> Che
             raise ctx.err("services", f"unknown service {s!r} (known: {' '.join(SERVICES)})")
     if len(set(services)) != len(services):
         raise ctx.err("services", f"a service is listed twice: {list(services)}")
+    barrier = ctx.bool_(raw, "barrier", default=True)
+    if not barrier and "cutoff" in raw:
+        raise ctx.err("barrier", "barrier = false contradicts its cutoff: remove one of them")
     return CheckpointSpec(
         name=name,
         km=km,
@@ -605,6 +625,7 @@ def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> Che
         dwell_s=ctx.duration(raw, "dwell", default=0.0),
         drop_bag="drop_bag" in services,
         note=ctx.str_(raw, "note", default=""),
+        barrier=barrier,
     )
 
 

@@ -561,6 +561,16 @@ class Plan:
     round_minutes: float = 15
     opens_elapsed: np.ndarray = None  # station opening [s from start] (conservative)
     opens: tuple = ()  # station opening (aware datetimes)
+    barrier: np.ndarray = None  # per row: runners stopped there (False: start, barrier = false)
+
+    @property
+    def is_barrier(self) -> np.ndarray:
+        """Per row: True where runners are stopped (every row but the start when not given)."""
+        if self.barrier is not None:
+            return np.asarray(self.barrier, bool)
+        out = np.ones(len(self.cutoff_elapsed), bool)
+        out[0] = False
+        return out
 
 
 class CourseSetup(NamedTuple):
@@ -624,10 +634,19 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     n = len(names)
     dwell = np.zeros(n)
     fixed = np.full(n, np.nan)
+    barrier = np.ones(n, bool)
+    barrier[0] = False  # the start
     for j, spec in enumerate(legs.specs):
         if spec is None:
             continue
         dwell[j] = float(getattr(spec, "dwell_s", 0.0) or 0.0)
+        if j and not getattr(spec, "barrier", True):
+            if j == n - 1:
+                raise PlanError(
+                    f"{course.path}: {names[j]!r} is the finish, whose barrier is the limit: "
+                    "remove its barrier = false"
+                )
+            barrier[j] = False
         if spec.cutoff is not None:
             fixed[j] = seconds_between(course.start, spec.cutoff)
     if np.isfinite(fixed[-1]) and abs(fixed[-1] - limit) > 1:
@@ -693,6 +712,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         round_minutes=round_minutes,
         opens_elapsed=sol.opens,
         opens=tuple(after(start, s) for s in sol.opens),
+        barrier=barrier,
     )
 
 

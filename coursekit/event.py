@@ -539,6 +539,12 @@ class Race:
             float(plan.cutoff_elapsed[-1]), FIELD_SPEED_LOSS / (float(np.sum(kme)) / 100.0)
         )
         weights = pace_weights(field_ref, lead)
+        # rows with barrier = false stop nobody: no barrier (NaN), as in a history
+        # race; the station closes after the reference's passage there
+        cut = np.asarray(plan.cutoff_elapsed, float).copy()
+        no_barrier = ~plan.is_barrier
+        no_barrier[0] = False
+        cut[no_barrier] = np.nan
         return cls(
             name=name or course.name,
             start=plan.cutoff[0],  # the start in the course's zone (clocks after a DST change)
@@ -547,7 +553,7 @@ class Race:
             lon=np.asarray(legs.lon, float),
             distance=np.asarray(getattr(legs, "along", legs.distance), float),
             first_arrival_elapsed=lead,
-            cutoff_elapsed=np.asarray(plan.cutoff_elapsed, float),
+            cutoff_elapsed=cut,
             reference_elapsed=ref,
             leg_effort=np.asarray(kme, float),
             night=np.asarray(plan.night, bool),

@@ -111,7 +111,8 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
             label = str(name)
             if len(label) > _MAX_LABEL:  # longer rotated labels break the layout
                 label = label[: _MAX_LABEL - 1] + "\u2026"
-            if plan is not None and i > 0:
+            mask = getattr(plan, "is_barrier", None)
+            if plan is not None and i > 0 and (mask is None or mask[i]):
                 label += f"  {plan.cutoff[i]:%a %H:%M}"
             ax.text(
                 along[i],

@@ -280,6 +280,7 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
         spec = specs[i]
         svc = tuple(services[i])
         cutoff = opening = leader = night = fixed = None
+        barrier = i > 0 and getattr(spec, "barrier", True)
         if plan is not None:
             cutoff = plan.cutoff[i]
             leader = plan.first_arrival[i]
@@ -287,6 +288,8 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
             opening = opens[i] if opens else leader
             night = bool(plan.night[i])
             fixed = bool(plan.fixed[i])
+            mask = getattr(plan, "is_barrier", None)
+            barrier = bool(mask[i]) if mask is not None else barrier
         elif spec is not None:
             cutoff = spec.cutoff
         rows.append(
@@ -309,6 +312,7 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
                 "leader_eta": leader,
                 "night": night,
                 "fixed": fixed,
+                "barrier": bool(barrier),
                 "note": getattr(spec, "note", "") or "",
             }
         )
@@ -345,7 +349,12 @@ def _marker_record(row, tz) -> dict:
                 ("km", f"{row['distance_m'] / 1000:.1f}"),
                 ("altitude", metres(row["elevation_m"])),
                 ("D+ / D- from start", f"{dp} / {dm}" if dp and dm else None),
-                ("cutoff", clock_label(row["cutoff"], tz)),
+                (
+                    "cutoff"
+                    if row.get("barrier", True) or row["kind"] == "start"
+                    else "closes (no barrier)",
+                    clock_label(row["cutoff"], tz),
+                ),
                 ("leader ETA", clock_label(row.get("leader_eta"), tz)),
                 ("station opens", clock_label(row["opening"], tz)),
                 ("services", _services_text(row["services"]) or None),

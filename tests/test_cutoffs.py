@@ -551,3 +551,92 @@ def test_sun_longitude_of_a_course_across_the_antimeridian(tmp_path):
     setup = course_setup(course, course_legs(course))
     assert abs(abs(setup.lon) - 180.0) < 0.2
     assert plan(course).night_sections == ()  # 08:00-14:00 local in June: daylight
+
+
+# ---------------------------------------------------------------- barrier = false
+
+
+def _without_barrier_at_a(course_file):
+    text = course_file.read_text().replace(
+        'name = "A"\nkm = 10\n', 'name = "A"\nkm = 10\nbarrier = false\n'
+    )
+    assert "barrier = false" in text
+    course_file.write_text(text)
+    return course_file
+
+
+def test_no_barrier_row_keeps_the_reference_and_stops_nobody(course_file):
+    """``barrier = false`` (a water point): the plan's times are unchanged (the reference
+    runner is the same), the row is flagged, and neither the field simulation nor the
+    backtest eliminates anybody there."""
+    from coursekit.course import load_course
+    from coursekit.event import Race, simulate_race
+    from coursekit.history import backtest
+
+    before = plan(load_course(course_file))
+    after = plan(load_course(_without_barrier_at_a(course_file)))
+    np.testing.assert_array_equal(after.cutoff_elapsed, before.cutoff_elapsed)
+    a = list(after.legs.names).index("A")
+    assert after.is_barrier.tolist() == [j not in (0, a) for j in range(len(after.legs.names))]
+    assert before.is_barrier[a] and not before.is_barrier[0]
+    assert check_plan(after) == []
+
+    race = Race.from_plan(after)
+    assert math.isnan(race.cutoff_elapsed[a])
+    assert np.isfinite(Race.from_plan(before).cutoff_elapsed[a])
+    # a field too slow for A's time: with the barrier many are stopped at A, without none
+    kw = dict(n_runners=400, repetitions=20, seed=3, finish_share=0.5)
+    with_a = simulate_race(Race.from_plan(before), **kw)
+    without_a = simulate_race(race, **kw)
+    assert with_a.eliminated[:, a].sum() > 0
+    assert without_a.eliminated[:, a].sum() == 0
+
+    # a finisher 1 h late at A: a cut with the barrier, none without
+    late = after.cutoff_elapsed.copy()
+    late[a] += 3600
+    el = np.vstack([late - 60, after.cutoff_elapsed - 60])
+    fin = np.array([True, True])
+    assert backtest(el, fin, before.cutoff_elapsed).cut_here[a] == 1
+    masked = np.where(after.is_barrier, after.cutoff_elapsed, np.nan)
+    assert backtest(el, fin, masked).finishers_cut == 0
+
+
+def test_cli_no_barrier_outputs(course_file):
+    path = _without_barrier_at_a(course_file)
+    r = CliRunner().invoke(cli, ["cutoffs", str(path), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = {c["name"]: c for c in json.loads(r.output)["checkpoints"]}
+    assert rows["A"]["barrier"] is False and rows["A"]["cutoff"]  # the closing time is kept
+    assert rows["Top"]["barrier"] is True and rows["B"]["barrier"] is True
+    assert rows["Finish"]["barrier"] is True
+    r = CliRunner().invoke(cli, ["cutoffs", str(path)])
+    line = next(x for x in r.output.splitlines() if x.startswith("A "))
+    assert "[Sat " in line and ")]" in line
+    assert "[ ] no barrier (barrier = false)" in r.output
+    r = CliRunner().invoke(cli, ["cutoffs", str(path), "--format", "csv"])
+    assert r.output.splitlines()[0].endswith(",barrier")
+    out = path.with_name("book")
+    r = CliRunner().invoke(cli, ["roadbook", str(path), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    page = (out / "c.html").read_text()
+    assert page.count("none (closes Sat ") == 1  # the legs table, A only
+    assert page.count("closes (no barrier)") == 1  # A's map popup
+
+
+def test_no_barrier_errors(course_file):
+    """A cutoff on a row without barrier, or the finish without one: one line, exit 1."""
+    text = course_file.read_text()
+    bad = course_file.with_name("bad.toml")
+    bad.write_text(text.replace('cutoff = "5h30m"\n', 'cutoff = "5h30m"\nbarrier = false\n'))
+    r = CliRunner().invoke(cli, ["cutoffs", str(bad)])
+    assert r.exit_code != 0
+    assert r.output.strip().count("\n") == 0
+    assert "barrier = false contradicts its cutoff" in r.output and "'Top'" in r.output
+    bad.write_text(text + 'barrier = "no"\n')  # on B, the last table
+    r = CliRunner().invoke(cli, ["cutoffs", str(bad)])
+    assert r.exit_code != 0 and "expected true or false" in r.output
+    bad.write_text(text + '\n[[checkpoints]]\nname = "End"\nkm = 40\nbarrier = false\n')
+    r = CliRunner().invoke(cli, ["cutoffs", str(bad)])
+    assert r.exit_code != 0, r.output
+    assert r.output.strip().count("\n") == 0
+    assert "is the finish, whose barrier is the limit" in r.output
