@@ -282,6 +282,11 @@ def locate_points(
     # the file's km are along-course (slope) km when ``along`` is given for every point
     use_along = along is not None and along.size == geo.dist.size and along[-1] > 0
 
+    def km_of(s):  # track distance -> km on the scale of the file's ``km``
+        if use_along:
+            return float(np.interp(s, geo.dist, along)) / 1000.0
+        return s / 1000.0
+
     # candidates (s, d) for each checkpoint
     cands: list[list[tuple[float, float]] | None] = []
     for i, sp in enumerate(specs):
@@ -315,16 +320,11 @@ def locate_points(
                 i,
                 "off-track",
                 f"{label} is {d_all[jmin]:.0f} m from the track (nearest at km "
-                f"{s_all[jmin] / 1000:.2f}), beyond the tolerance of {tolerance_m:.0f} m",
+                f"{km_of(float(s_all[jmin])):.2f}), beyond the tolerance of {tolerance_m:.0f} m",
             )
             cands.append(None)
             continue
         cands.append(sorted((float(s_all[j]), float(d_all[j])) for j in idx))
-
-    def km_of(s):  # track distance -> km on the scale of the file's ``km``
-        if use_along:
-            return float(np.interp(s, geo.dist, along)) / 1000.0
-        return s / 1000.0
 
     # dynamic programming over the placed checkpoints, in order
     chain: list[int] = []  # checkpoints kept, in order

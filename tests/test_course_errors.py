@@ -8,6 +8,8 @@ was expected.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -450,3 +452,30 @@ def test_out_of_order_error_gives_the_file_km(course_dir):
         f"Error: {p}: checkpoints out of order: checkpoints[2] 'Refuge' (km 5) comes before "
         f"checkpoints[1] 'Col' (km {col_km:.2f}), which is listed before it"
     ), line
+
+
+def test_off_track_error_gives_the_file_km(tmp_path):
+    """A checkpoint by lat/lon beyond the tolerance: the error names it, its distance from the
+    track and the nearest point's km in the file's terms, along the slope as ``legs`` and
+    ``cutoffs`` print it (it printed the map km: 6.78 for 6.96 on this hilly track)."""
+    i = np.arange(121)
+    write_gpx(
+        tmp_path / "hand.gpx",
+        45.0 + 1e-3 * i,
+        6.0 + 0.001 * np.sin(i / 8),
+        1000 + 150 * np.sin(i / 4),
+        name="hilly",
+    )
+    p = _write(tmp_path, "lon = 6.0\n", "lon = 6.05\n")
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
+    assert line == (
+        f"Error: {p}: checkpoints[1] 'Col' is 3863 m from the track (nearest at km 6.96), "
+        "beyond the tolerance of 250 m"
+    ), line
+    # the km `legs` gives the Col when the tolerance lets it be placed there
+    res = CliRunner().invoke(cli, ["legs", str(p), "--tolerance", "5000", "--format", "json"])
+    col = next(r for r in json.loads(res.output)["checkpoints"] if r["name"] == "Col")
+    assert f"{col['distance_m'] / 1000:.2f}" == "6.96", col
+    # `coursekit check` reports the same line among its errors
+    res = CliRunner().invoke(cli, ["check", str(p)])
+    assert res.exit_code == 1 and "3863 m from the track (nearest at km 6.96)" in res.stdout
