@@ -595,7 +595,10 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
         ``auto:noise=0.91m,box5m+gauss30m+zigzag2.3m``, or on a 1 Hz
         GPS-altitude recording
         ``auto:noise=0.84m,dense,box5m+gauss24.6m(calibrated:ar1-noise-sim,
-        sd=6.7m,tau=60s,white=0.4m,2x4draws,seed0)+zigzag2.0m``.
+        sd=6.7m,tau=60s,white=0.4m,2x4draws,seed0)+zigzag2.0m``; zero gain
+        and loss with ``auto:no-elevation`` when no point has an elevation,
+        ``auto:zero-length`` when the track has no length (one point, or all
+        at one distance).
 
     Notes
     -----
@@ -685,7 +688,8 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
     e = np.asarray(elevation, dtype=np.float64)
     if not np.isfinite(e).any() or d.size < 2 or d[-1] <= 0:
         z = np.zeros(d.size)
-        return GainLoss(z, z.copy(), "auto:no-elevation")
+        why = "no-elevation" if not np.isfinite(e).any() else "zero-length"
+        return GainLoss(z, z.copy(), f"auto:{why}")
     ok = np.isfinite(e)
     dense = _is_dense(np.diff(d), time)
     # dense recordings: noise per sample (their rule sigma = 33 s was set on it); sparse

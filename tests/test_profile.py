@@ -357,6 +357,35 @@ def test_auto_gain_of_any_noise_free_ramp_is_its_rise(ramp):
     assert np.all(np.diff(gl.gain) >= 0) and np.all(np.diff(gl.loss) >= 0)
 
 
+@pytest.mark.parametrize(
+    ("distance", "elevation", "method"),
+    [
+        ([0.0], [1000.0], "auto:zero-length"),
+        ([0.0, 0.0, 0.0], [1000.0, 1004.0, np.nan], "auto:zero-length"),  # points at one place
+        ([0.0], [np.nan], "auto:no-elevation"),
+        ([0.0, 0.0], [np.nan, np.nan], "auto:no-elevation"),
+        ([0.0, 100.0], [np.nan, np.nan], "auto:no-elevation"),
+    ],
+)
+def test_auto_gain_without_length_says_so(distance, elevation, method):
+    """A track with elevations but no length was labelled ``auto:no-elevation``."""
+    gl = auto_gain_loss(np.array(distance), np.array(elevation))
+    assert gl.method == method
+    assert np.all(gl.gain == 0) and np.all(gl.loss == 0) and gl.gain.size == len(distance)
+
+
+def test_profile_of_a_one_point_gpx_with_elevation_names_the_method(tmp_path):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.gpx import write_gpx
+
+    write_gpx(tmp_path / "one.gpx", [45.0], [6.0], [1000.0], name="one")
+    res = CliRunner().invoke(cli, ["profile", str(tmp_path / "one.gpx"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert '"gain_method": "auto:zero-length"' in res.output, res.output
+
+
 def test_auto_gain_single_climb_exact():
     d = np.linspace(0, 5000, 501)
     e = 500 + 300 * 0.5 * (1 - np.cos(np.pi * d / 5000))
