@@ -671,6 +671,32 @@ def _along(legs, track_distance):
     return float(np.interp(track_distance, legs.distance, legs.along))
 
 
+def _sun_line(d) -> str:
+    """One date's sun times for the cutoffs header (a SunDay; events in the date's order)."""
+    head = f"sun {d.date:%a %Y-%m-%d}"
+    ordered = d.dawn and d.sunrise and d.sunset and d.dusk
+    if ordered and d.dawn < d.sunrise < d.sunset < d.dusk:
+        return (
+            f"{head}  rise {d.sunrise:%H:%M}  set {d.sunset:%H:%M}  "
+            f"(dark before {d.dawn:%H:%M} / after {d.dusk:%H:%M})"
+        )
+    if d.sunrise and d.sunset and d.sunrise < d.sunset and not d.dawn and not d.dusk:
+        return f"{head}  rise {d.sunrise:%H:%M}  set {d.sunset:%H:%M}"
+    parts = []
+    if d.polar == "day":
+        parts.append("no sunset (polar day)")
+    elif d.polar == "night":
+        parts.append("no sunrise (polar night)")
+    events = [(d.dawn, "dawn"), (d.sunrise, "rise"), (d.sunset, "set"), (d.dusk, "dusk")]
+    happen = sorted((t, name) for t, name in events if t is not None)
+    parts += [f"{name} {t:%H:%M}" for t, name in happen]
+    if not d.polar:  # one of the two without the other (the sun stops or starts setting)
+        parts += [
+            f"no {name}" for t, name in ((d.sunrise, "sunrise"), (d.sunset, "sunset")) if not t
+        ]
+    return "  ".join([head, *parts])
+
+
 def _cutoffs_record(p) -> dict:
     import numpy as np
 
@@ -714,6 +740,7 @@ def _cutoffs_record(p) -> dict:
             "sunrise": _iso(d.sunrise) if d.sunrise else None,
             "sunset": _iso(d.sunset) if d.sunset else None,
             "dusk": _iso(d.dusk) if d.dusk else None,
+            "polar": d.polar or None,
         }
         for d in p.sun
     ]
@@ -853,17 +880,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
             f"limit {_hm(p.course.limit_s)}",
             f"model {p.model}",
         ]
-        for d in p.sun:
-            if d.sunrise and d.sunset:
-                head.append(
-                    f"sun {d.date:%a %Y-%m-%d}  rise {d.sunrise:%H:%M}  set "
-                    f"{d.sunset:%H:%M}  (dark before {d.dawn:%H:%M} / after "
-                    f"{d.dusk:%H:%M})"
-                    if d.dawn and d.dusk
-                    else f"sun {d.date:%a %Y-%m-%d}  rise {d.sunrise:%H:%M}  set {d.sunset:%H:%M}"
-                )
-            else:
-                head.append(f"sun {d.date:%a %Y-%m-%d}  polar {d.polar}")
+        head += [_sun_line(d) for d in p.sun]
         if p.night_sections:
             head.append(
                 "night (reference runner): "

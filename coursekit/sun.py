@@ -1,10 +1,10 @@
-"""Sunrise, sunset and civil twilight for a place and date (astral).
+"""Sunrise, sunset and civil twilight for a place and date (sun position from astral).
 
 "Dark" means between civil dusk and civil dawn (sun more than 6 degrees below
-the horizon): a runner needs a head torch. :func:`dark_intervals` finds it
-from the sun's elevation, so polar day and night and the days around them
-need no special case; :func:`sun_day` gives astral's times for display
-(``None`` when astral finds none).
+the horizon): a runner needs a head torch. :func:`dark_intervals` and
+:func:`sun_day` both find their times where the sun's elevation crosses a
+level (one scan, :func:`_crossings`), so polar day and night and the days
+around them need no special case (``None`` where a date has no such event).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ __all__ = [
 ]
 
 CIVIL_DEPRESSION = 6.0
+HORIZON_ELEVATION = -0.833
+"""Geometric elevation of the sun's centre at sunrise and sunset [degrees]: refraction at the
+horizon (34') and the sun's semi-diameter (16'), as astral's and NOAA's sunrise."""
 
 
 class SunDay(NamedTuple):
@@ -53,6 +56,12 @@ def _elevation(obs, when: dt.datetime) -> float:
     return float(elevation(obs, when))
 
 
+def _geometric_elevation(obs, when: dt.datetime) -> float:
+    from astral.sun import elevation
+
+    return float(elevation(obs, when, with_refraction=False))
+
+
 def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
     """Dawn, sunrise, sunset and dusk (civil twilight) of one local date.
 
@@ -63,35 +72,61 @@ def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
     date : datetime.date
         Local date.
     tzinfo : datetime.tzinfo
-        Time zone of the results (e.g. the course start's ``tzinfo``).
+        Time zone of the date and of the results (e.g. the course start's ``tzinfo``).
 
     Returns
     -------
     SunDay
+        Each time to the second, ``None`` when the date has no such event;
+        ``polar`` is ``"day"`` (``"night"``) when the sun stays above (below)
+        the horizon the whole date.
+
+    Notes
+    -----
+    The events are where the sun's elevation crosses a level between the
+    date's local midnights (:func:`_crossings`, the scan of
+    :func:`dark_intervals`): sunrise and sunset at the geometric elevation
+    :data:`HORIZON_ELEVATION` (-0.833 degrees), dawn and dusk at -6 degrees on
+    the elevation with refraction that :func:`is_dark` tests, so "dark before
+    dawn / after dusk" is the dark of the night sections. Sunrise and dawn are
+    the first upward crossings of the date, sunset and dusk the last downward
+    ones. Near the poles a date may have a sunset or dusk in its small hours
+    (the previous evening's, after midnight) and none in the evening, or
+    only one of a pair; astral's own sunrise/dawn functions, which solve
+    around the date's noon, raise or return times off by up to hours there.
+    At mid-latitudes both agree to within a minute.
     """
-    from astral.sun import dawn, dusk, sunrise, sunset
-
     obs = _observer(lat, lon)
+    begin = dt.datetime.combine(date, dt.time(0), tzinfo).astimezone(dt.UTC)
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo).astimezone(dt.UTC)
+    dur = (end - begin).total_seconds()
 
-    def get(fn, **kw):
-        try:
-            return fn(obs, date=date, tzinfo=tzinfo, **kw)
-        except ValueError:
+    def events(elev, level):
+        ups, downs, first = _crossings(
+            lambda s: elev(obs, begin + dt.timedelta(seconds=s)) - level, dur
+        )
+        ups = [t for t in ups if t < dur]
+        downs = [t for t in downs if t < dur]
+        return ups, downs, first
+
+    def clock(secs):  # the first of a list of seconds from midnight, or None
+        if not secs:
             return None
+        return (begin + dt.timedelta(seconds=round(secs[0]))).astimezone(tzinfo)
 
-    d = SunDay(
+    h_up, h_down, h_first = events(_geometric_elevation, HORIZON_ELEVATION)
+    t_up, t_down, _ = events(_elevation, -CIVIL_DEPRESSION)
+    polar = ""
+    if not h_up and not h_down:
+        polar = "day" if h_first > 0 else "night"
+    return SunDay(
         date,
-        get(dawn, depression=CIVIL_DEPRESSION),
-        get(sunrise),
-        get(sunset),
-        get(dusk, depression=CIVIL_DEPRESSION),
-        "",
+        clock(t_up[:1]),
+        clock(h_up[:1]),
+        clock(h_down[-1:]),
+        clock(t_down[-1:]),
+        polar,
     )
-    if d.sunrise is None or d.sunset is None:
-        noon = dt.datetime.combine(date, dt.time(12), tzinfo)
-        polar = "day" if _elevation(obs, noon) > 0 else "night"
-        d = d._replace(polar=polar)
-    return d
 
 
 def sun_days(lat, lon, start: dt.datetime, end: dt.datetime) -> tuple[SunDay, ...]:
@@ -159,8 +194,6 @@ def dark_intervals(lat, lon, start: dt.datetime, duration_s: float) -> np.ndarra
     """
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("dark_intervals needs an aware start time")
-    from scipy.optimize import brentq, minimize_scalar
-
     dur = float(duration_s)
     if not dur > 0:
         return np.zeros((0, 2))
@@ -168,33 +201,56 @@ def dark_intervals(lat, lon, start: dt.datetime, duration_s: float) -> np.ndarra
     t0 = start.astimezone(dt.UTC)
 
     def above(s: float) -> float:  # degrees above the threshold: dark where < 0
-        return _elevation(obs, t0 + dt.timedelta(seconds=float(s))) + CIVIL_DEPRESSION
+        return _elevation(obs, t0 + dt.timedelta(seconds=s)) + CIVIL_DEPRESSION
+
+    ups, downs, first = _crossings(above, dur)
+    begins = ([0.0] if first < 0 else []) + downs
+    ends = ups + ([dur] if len(begins) > len(ups) else [])
+    out = [(a, b) for a, b in zip(begins, ends, strict=True) if b > a]
+    return np.array(out, dtype=float).reshape(-1, 2)
+
+
+def _crossings(f, dur: float):
+    """Where ``f`` (seconds -> value) changes sign on ``[0, dur]``, by a scan.
+
+    Returns ``(ups, downs, first)``: the times [s] where ``f`` goes from < 0 to
+    >= 0 and from >= 0 to < 0 (increasing, alternating), and ``f(0)``.
+
+    ``f`` is sampled every :data:`SCAN_STEP_S`, each change of sign is refined
+    to the second (Brent), and every sampled minimum within 1 degree above
+    zero (maximum within 1 degree below) is searched for a shorter dip below
+    (rise above) between samples: the sun's elevation moves less than 0.1
+    degree from its extremum within a step.
+    """
+    from scipy.optimize import brentq, minimize_scalar
 
     n = max(int(math.ceil(dur / SCAN_STEP_S)), 1)
     ts = np.linspace(0.0, dur, n + 1).tolist()
-    v = [above(s) for s in ts]
-    # a dip below the threshold between two samples: at a sampled minimum close above it
+    v = [f(s) for s in ts]
     for i in range(n, -1, -1):
         lo, hi = max(i - 1, 0), min(i + 1, n)
         if 0.0 <= v[i] < 1.0 and v[i] <= v[lo] and v[i] <= v[hi]:
-            r = minimize_scalar(above, bounds=(ts[lo], ts[hi]), method="bounded")
-            if r.fun < 0.0:
-                k = i if r.x < ts[i] else i + 1
-                ts.insert(k, float(r.x))
-                v.insert(k, float(r.fun))
-    out = []
-    begin = 0.0 if v[0] < 0 else None
+            r = minimize_scalar(f, bounds=(ts[lo], ts[hi]), method="bounded")
+            x, fx = float(r.x), float(r.fun)
+            if fx >= 0.0:
+                continue
+        elif -1.0 < v[i] < 0.0 and v[i] >= v[lo] and v[i] >= v[hi]:
+            r = minimize_scalar(lambda s: -f(s), bounds=(ts[lo], ts[hi]), method="bounded")
+            x, fx = float(r.x), -float(r.fun)
+            if fx < 0.0:
+                continue
+        else:
+            continue
+        k = i if x < ts[i] else i + 1
+        ts.insert(k, x)
+        v.insert(k, fx)
+    ups: list[float] = []
+    downs: list[float] = []
     for i in range(len(ts) - 1):
         if (v[i] < 0) != (v[i + 1] < 0):
-            c = float(brentq(above, ts[i], ts[i + 1], xtol=1.0))
-            if begin is None:
-                begin = c
-            else:
-                out.append((begin, c))
-                begin = None
-    if begin is not None:
-        out.append((begin, dur))
-    return np.array([(a, b) for a, b in out if b > a], dtype=float).reshape(-1, 2)
+            c = float(brentq(f, ts[i], ts[i + 1], xtol=1.0))
+            (ups if v[i] < 0 else downs).append(c)
+    return ups, downs, v[0]
 
 
 def dark_mask(elapsed, intervals: np.ndarray) -> np.ndarray:

@@ -97,3 +97,157 @@ def test_dark_intervals_near_the_poles_follow_the_sun(lat, lon, tz, day, dark_sh
     if dark_share is not None:
         assert got.mean() == dark_share and truth.mean() == dark_share
     assert np.all(np.diff(iv.ravel()) > 0)  # sorted, disjoint, non-empty
+
+
+def _elev(lat, lon, when, refraction):
+    from astral import Observer
+    from astral.sun import elevation
+
+    return elevation(Observer(lat, lon), when, with_refraction=refraction)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "tz"),
+    [
+        (31.63, -8.0, "Africa/Casablanca"),  # Marrakech
+        (45.0, 6.0, "Europe/Paris"),
+        (-45.0, 170.5, "Pacific/Auckland"),
+    ],
+)
+@pytest.mark.parametrize("day", ["2024-01-15", "2024-03-20", "2024-06-21", "2024-10-27"])
+def test_sun_day_agrees_with_astral_at_mid_latitudes(lat, lon, tz, day):
+    """Times from the elevation scan, within a minute of astral's dawn/sunrise/sunset/dusk
+    (dawn and dusk are taken on the refracted elevation that is_dark tests: ~15 s apart)."""
+    from astral import Observer
+    from astral.sun import dawn, dusk, sunrise, sunset
+
+    date, zone, obs = dt.date.fromisoformat(day), ZoneInfo(tz), Observer(lat, lon)
+    d = sun.sun_day(lat, lon, date, zone)
+    assert d.polar == ""
+    for got, ref in [
+        (d.dawn, dawn(obs, date=date, tzinfo=zone, depression=6)),
+        (d.sunrise, sunrise(obs, date=date, tzinfo=zone)),
+        (d.sunset, sunset(obs, date=date, tzinfo=zone)),
+        (d.dusk, dusk(obs, date=date, tzinfo=zone, depression=6)),
+    ]:
+        assert abs((got - ref).total_seconds()) < 60, (got, ref)
+        assert got.date() == date and got.tzinfo is zone
+
+
+POLAR_DATES = [
+    (70.0, 23.0, "Europe/Oslo", "2024-04-23", ""),
+    (70.0, 23.0, "Europe/Oslo", "2024-05-15", ""),  # rises, sets after midnight
+    (70.0, 23.0, "Europe/Oslo", "2024-05-16", ""),  # sets at 00:14, rises at 00:33, stays up
+    (70.0, 23.0, "Europe/Oslo", "2024-06-21", "day"),
+    (70.0, 23.0, "Europe/Oslo", "2024-07-27", ""),
+    (70.0, 23.0, "Europe/Oslo", "2024-12-21", "night"),  # civil twilight at midday
+    (78.2, 15.6, "Arctic/Longyearbyen", "2024-04-02", ""),  # dusk after midnight
+    (78.2, 15.6, "Arctic/Longyearbyen", "2024-04-03", ""),  # dusk 00:04, dawn 01:55
+    (78.2, 15.6, "Arctic/Longyearbyen", "2024-04-20", "day"),
+    (78.2, 15.6, "Arctic/Longyearbyen", "2024-09-07", ""),
+    (78.2, 15.6, "Arctic/Longyearbyen", "2024-10-25", ""),  # last sunrise
+    (78.2, 15.6, "Arctic/Longyearbyen", "2024-10-26", "night"),
+    (78.2, 15.6, "Arctic/Longyearbyen", "2024-12-18", "night"),
+    (-77.8, 166.7, "Antarctica/McMurdo", "2024-02-20", ""),  # sets 01:52, rises 02:23
+    (-77.8, 166.7, "Antarctica/McMurdo", "2024-04-24", ""),  # last sunrise
+    (-77.8, 166.7, "Antarctica/McMurdo", "2024-08-02", "night"),  # astral: no dawn
+    (-77.8, 166.7, "Antarctica/McMurdo", "2024-08-20", ""),
+    (-77.8, 166.7, "Antarctica/McMurdo", "2024-12-21", "day"),
+]
+
+
+@pytest.mark.parametrize(("lat", "lon", "tz", "day", "polar"), POLAR_DATES)
+def test_sun_day_near_the_poles_follows_the_elevation(lat, lon, tz, day, polar):
+    """Checked against the elevation itself, every 2 min over the date: each time returned is
+    a crossing in the right direction (sunrise/sunset at the geometric -0.833 deg, dawn/dusk at
+    -6 deg with refraction, each within 0.05 deg), and an event is None only when the date
+    has no such crossing. astral's functions raised (no event) or were off by up to hours."""
+    date, zone = dt.date.fromisoformat(day), ZoneInfo(tz)
+    d = sun.sun_day(lat, lon, date, zone)
+    assert d.polar == polar, d
+    t0 = dt.datetime.combine(date, dt.time(0), zone).astimezone(dt.UTC)
+    t1 = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
+    grid = [t0 + dt.timedelta(seconds=s) for s in np.arange(0, (t1 - t0).total_seconds() + 1, 120)]
+    for names, level, refraction in [
+        (("sunrise", "sunset"), -0.833, False),
+        (("dawn", "dusk"), -6.0, True),
+    ]:
+        above = np.array([_elev(lat, lon, t, refraction) >= level for t in grid])
+        ups = np.flatnonzero(~above[:-1] & above[1:])
+        downs = np.flatnonzero(above[:-1] & ~above[1:])
+        for name, found, sign in [(names[0], ups, 1), (names[1], downs, -1)]:
+            got = getattr(d, name)
+            if got is None:
+                assert found.size == 0, (name, [grid[k] for k in found])
+                continue
+            assert got.date() == date, (name, got)
+            assert _elev(lat, lon, got, refraction) == pytest.approx(level, abs=0.05), name
+            step = dt.timedelta(minutes=5)
+            rising = _elev(lat, lon, got + step, refraction) > _elev(
+                lat, lon, got - step, refraction
+            )
+            assert rising == (sign > 0), name
+            # the first rising / last setting crossing of the date
+            k = found[0] if sign > 0 else found[-1]
+            assert abs((got - grid[k]).total_seconds()) <= 121, (name, got, grid[k])
+    if polar == "day":
+        assert all(_elev(lat, lon, t, False) > -0.833 for t in grid)
+    if polar == "night":
+        assert all(_elev(lat, lon, t, False) < -0.833 for t in grid)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "tz", "day", "line"),
+    [
+        (31.63, -8.0, "Africa/Casablanca", "2024-06-01", "rise 06:2"),
+        (78.2, 15.6, "Arctic/Longyearbyen", "2024-04-20", "no sunset (polar day)"),
+        (78.2, 15.6, "Arctic/Longyearbyen", "2024-12-18", "no sunrise (polar night)"),
+        (-77.8, 166.7, "Antarctica/McMurdo", "2024-08-02", "no sunrise (polar night)  dawn 11:"),
+        (70.0, 23.0, "Europe/Oslo", "2024-05-15", "rise 01:01  no sunset"),
+        (70.0, 23.0, "Europe/Oslo", "2024-05-16", "set 00:14  rise 00:33"),
+        (78.2, 15.6, "Arctic/Longyearbyen", "2024-04-03", "dusk 00:04  dawn 01:55  rise 04:53"),
+    ],
+)
+def test_cutoffs_sun_line_says_what_happens(lat, lon, tz, day, line):
+    """The cutoffs header's sun line: events in the date's order, a clear polar day/night."""
+    from coursekit.cli import _sun_line
+
+    text = _sun_line(sun.sun_day(lat, lon, dt.date.fromisoformat(day), ZoneInfo(tz)))
+    assert text.startswith(f"sun {dt.date.fromisoformat(day):%a %Y-%m-%d}  ")
+    assert line in text, text
+
+
+def test_cutoffs_json_sun_block_near_the_pole(tmp_path):
+    """A course at Svalbard across the start of the midnight sun: the JSON ``sun`` block has
+    None where a date has no event and says which dates are polar (astral raised for them)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.gpx import write_gpx
+
+    n = 201
+    write_gpx(
+        tmp_path / "s.gpx",
+        np.linspace(78.20, 78.30, n),
+        np.full(n, 15.6),
+        np.full(n, 10.0),
+        name="svalbard",
+    )
+    (tmp_path / "s.toml").write_text(
+        'name = "Svalbard"\ngpx = "s.gpx"\nstart = 2024-04-16T12:00:00+02:00\nlimit = "83h"\n'
+        'timezone = "Arctic/Longyearbyen"\n'
+    )
+    res = CliRunner().invoke(cli, ["cutoffs", str(tmp_path / "s.toml"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    days = {d["date"]: d for d in json.loads(res.output)["sun"]}
+    assert list(days) == ["2024-04-16", "2024-04-17", "2024-04-18", "2024-04-19"]
+    assert days["2024-04-16"]["polar"] is None
+    assert days["2024-04-16"]["sunset"].startswith("2024-04-16T23:5")
+    assert days["2024-04-17"]["polar"] is None and days["2024-04-17"]["sunset"] is None
+    assert days["2024-04-19"]["polar"] == "day"
+    assert days["2024-04-19"]["sunrise"] is None and days["2024-04-19"]["sunset"] is None
+    text = CliRunner().invoke(cli, ["cutoffs", str(tmp_path / "s.toml")]).output
+    assert "sun Wed 2024-04-17  rise 01:5" in text and "  no sunset\n" in text, text
+    assert "sun Fri 2024-04-19  no sunset (polar day)" in text, text
