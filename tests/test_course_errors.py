@@ -385,18 +385,23 @@ def test_last_checkpoint_short_of_the_end_is_reported(course_dir):
     assert "[finish-after-last]" not in res.stdout, res.stdout
 
 
-def test_finish_cutoff_compared_on_a_steep_track(tmp_path):
-    """The finish row's cutoff is compared with start + limit when the last checkpoint is at
-    the end of the track: on a steep track the along-course (slope) length exceeds the map
-    length by more than the tolerance, and the test mixed the two (it never fired)."""
+def _wiggly_gpx(tmp_path, name: str, amplitude: float, period: float) -> None:
+    """hand.gpx: 121 points northwards, a slight zigzag, altitude 1000 m +- a sine."""
     i = np.arange(121)
     write_gpx(
         tmp_path / "hand.gpx",
         45.0 + 1e-3 * i,
         6.0 + 0.001 * np.sin(i / 8),
-        1000 + 400 * np.sin(i / 2.5),
-        name="steep",
+        1000 + amplitude * np.sin(i / period),
+        name=name,
     )
+
+
+def test_finish_cutoff_compared_on_a_steep_track(tmp_path):
+    """The finish row's cutoff is compared with start + limit when the last checkpoint is at
+    the end of the track: on a steep track the along-course (slope) length exceeds the map
+    length by more than the tolerance, and the test mixed the two (it never fired)."""
+    _wiggly_gpx(tmp_path, "steep", 400, 2.5)
     path = _with_last(
         tmp_path, '[[checkpoints]]\nname = "Village"\nlat = 45.12\nlon = 6.0\ncutoff = "3h50m"\n'
     )
@@ -458,14 +463,7 @@ def test_off_track_error_gives_the_file_km(tmp_path):
     """A checkpoint by lat/lon beyond the tolerance: the error names it, its distance from the
     track and the nearest point's km in the file's terms, along the slope as ``legs`` and
     ``cutoffs`` print it (it printed the map km: 6.78 for 6.96 on this hilly track)."""
-    i = np.arange(121)
-    write_gpx(
-        tmp_path / "hand.gpx",
-        45.0 + 1e-3 * i,
-        6.0 + 0.001 * np.sin(i / 8),
-        1000 + 150 * np.sin(i / 4),
-        name="hilly",
-    )
+    _wiggly_gpx(tmp_path, "hilly", 150, 4)
     p = _write(tmp_path, "lon = 6.0\n", "lon = 6.05\n")
     line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
     assert line == (
