@@ -892,8 +892,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         rows = []
         leg_g = np.diff(legs.gain, prepend=0.0)
         leg_l = np.diff(legs.loss, prepend=0.0)
-        no_barrier = ~p.is_barrier
-        no_barrier[0] = False  # the start is no barrier, and needs no mark
+        no_barrier = p.no_barrier  # barrier = false rows (the start is never one)
         for j, name in enumerate(legs.names):
             pace = p.required_pace[j]
             cut = f"{_clock(p.cutoff[j])} ({_hm(p.cutoff_elapsed[j])})"

@@ -561,14 +561,14 @@ class Plan:
     round_minutes: float = 15
     opens_elapsed: np.ndarray = None  # station opening [s from start] (conservative)
     opens: tuple = ()  # station opening (aware datetimes)
-    barrier: np.ndarray = None  # per row: runners stopped there (False: start, barrier = false)
+    no_barrier: np.ndarray = None  # per row: marked barrier = false (never the start)
 
     @property
     def is_barrier(self) -> np.ndarray:
-        """Per row: True where runners are stopped (every row but the start when not given)."""
-        if self.barrier is not None:
-            return np.asarray(self.barrier, bool)
+        """Per row: True where runners are stopped (not the start, not ``barrier = false``)."""
         out = np.ones(len(self.cutoff_elapsed), bool)
+        if self.no_barrier is not None:
+            out &= ~np.asarray(self.no_barrier, bool)
         out[0] = False
         return out
 
@@ -634,8 +634,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     n = len(names)
     dwell = np.zeros(n)
     fixed = np.full(n, np.nan)
-    barrier = np.ones(n, bool)
-    barrier[0] = False  # the start
+    no_barrier = np.zeros(n, bool)
     for j, spec in enumerate(legs.specs):
         if spec is None:
             continue
@@ -646,7 +645,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                     f"{course.path}: {names[j]!r} is the finish, whose barrier is the limit: "
                     "remove its barrier = false"
                 )
-            barrier[j] = False
+            no_barrier[j] = True
         if spec.cutoff is not None:
             fixed[j] = seconds_between(course.start, spec.cutoff)
     if np.isfinite(fixed[-1]) and abs(fixed[-1] - limit) > 1:
@@ -712,7 +711,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         round_minutes=round_minutes,
         opens_elapsed=sol.opens,
         opens=tuple(after(start, s) for s in sol.opens),
-        barrier=barrier,
+        no_barrier=no_barrier,
     )
 
 

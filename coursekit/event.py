@@ -542,9 +542,8 @@ class Race:
         # rows with barrier = false stop nobody: no barrier (NaN), as in a history
         # race; the station closes after the reference's passage there
         cut = np.asarray(plan.cutoff_elapsed, float).copy()
-        no_barrier = ~plan.is_barrier
-        no_barrier[0] = False
-        cut[no_barrier] = np.nan
+        if plan.no_barrier is not None:
+            cut[plan.no_barrier] = np.nan
         return cls(
             name=name or course.name,
             start=plan.cutoff[0],  # the start in the course's zone (clocks after a DST change)

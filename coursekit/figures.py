@@ -104,6 +104,7 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     top = hi + 0.08 * span
     if legs is not None:
         along = np.asarray(getattr(legs, "along", legs.distance), float) / 1000.0
+        no_barrier = getattr(plan, "no_barrier", None)  # barrier = false rows: no time
         for i, name in enumerate(legs.names):
             ele = legs.elevation[i] if np.isfinite(legs.elevation[i]) else base
             ax.plot([along[i], along[i]], [base, ele], color=_ORANGE, linewidth=0.8, zorder=3)
@@ -111,8 +112,7 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
             label = str(name)
             if len(label) > _MAX_LABEL:  # longer rotated labels break the layout
                 label = label[: _MAX_LABEL - 1] + "\u2026"
-            mask = getattr(plan, "is_barrier", None)
-            if plan is not None and i > 0 and (mask is None or mask[i]):
+            if plan is not None and i > 0 and not (no_barrier is not None and no_barrier[i]):
                 label += f"  {plan.cutoff[i]:%a %H:%M}"
             ax.text(
                 along[i],

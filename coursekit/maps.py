@@ -280,7 +280,7 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
         spec = specs[i]
         svc = tuple(services[i])
         cutoff = opening = leader = night = fixed = None
-        barrier = i > 0 and getattr(spec, "barrier", True)
+        barrier = getattr(spec, "barrier", True)  # False: barrier = false (closes only)
         if plan is not None:
             cutoff = plan.cutoff[i]
             leader = plan.first_arrival[i]
@@ -288,8 +288,6 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
             opening = opens[i] if opens else leader
             night = bool(plan.night[i])
             fixed = bool(plan.fixed[i])
-            mask = getattr(plan, "is_barrier", None)
-            barrier = bool(mask[i]) if mask is not None else barrier
         elif spec is not None:
             cutoff = spec.cutoff
         rows.append(
@@ -350,9 +348,7 @@ def _marker_record(row, tz) -> dict:
                 ("altitude", metres(row["elevation_m"])),
                 ("D+ / D- from start", f"{dp} / {dm}" if dp and dm else None),
                 (
-                    "cutoff"
-                    if row.get("barrier", True) or row["kind"] == "start"
-                    else "closes (no barrier)",
+                    "cutoff" if row.get("barrier", True) else "closes (no barrier)",
                     clock_label(row["cutoff"], tz),
                 ),
                 ("leader ETA", clock_label(row.get("leader_eta"), tz)),

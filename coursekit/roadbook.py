@@ -267,7 +267,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         night = bool(r["night"])
         svc = ", ".join(maps.SERVICE_LABELS.get(s, s) for s in r["services"])
         barrier = _clock(r["cutoff"], tz) if i else _clock(course.start, tz)
-        if i and not r.get("barrier", True):  # barrier = false: when the station may close
+        if not r.get("barrier", True):  # barrier = false: when the station may close
             barrier = f"none (closes {barrier})"
         out.append(
             f'<tr class="{"night" if night else ""}"><td class="l">{_e(r["name"])}'
