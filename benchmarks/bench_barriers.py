@@ -417,10 +417,6 @@ EXTERNAL_NOT_FOUND = (
 )
 """GPX tracks of ../shared/realdata whose published barriers could not be found with a source
 (searched in the stored pages, docs and GitHub corpora, November 2026): not checked."""
-# kept for callers of the first version (UTMB only)
-EXTERNAL = EXTERNAL_DIR / "utmb_2024_barriers.csv"
-UTMB_GPX = EXTERNAL_RACES[0]["gpx"]
-UTMB_WINNER_S = EXTERNAL_RACES[0]["winner_s"]
 
 
 def _published_elapsed(text: str, start: dt.datetime) -> float:
