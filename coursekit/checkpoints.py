@@ -227,12 +227,14 @@ def locate_points(
     specs : sequence of CheckpointSpec
         In course order.
     tolerance_m : float, default 250
-        Largest distance from a checkpoint to the track [m].
+        Largest distance from a checkpoint to the track [m], for the
+        checkpoints without their own ``tolerance_m``.
     projection : LocalProjection, optional
         Defaults to one centred on the track.
     prominence_m : float, optional
         Rise of the distance-to-track between two minima for them to count as
-        two passages [m]; default ``clip(tolerance_m / 5, 10, 50)``.
+        two passages [m]; default ``clip(tolerance / 5, 10, 50)`` with each
+        checkpoint's tolerance.
     equal_m : float, default 25
         Passages closer than this to the checkpoint are equally good [m].
     errors : {"raise", "collect"}
@@ -266,7 +268,6 @@ def locate_points(
         raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
     if not tolerance_m > 0:
         raise ValueError(f"tolerance must be > 0 m, got {tolerance_m}")
-    prom = prominence_m if prominence_m is not None else min(max(tolerance_m / 5, 10.0), 50.0)
     src = source or str(profile.track.path)
     geo = _Geometry(profile, projection)
     total = float(geo.dist[-1]) if geo.dist.size else 0.0
@@ -314,13 +315,17 @@ def locate_points(
         else:
             d_all, s_all = geo.project(px, py)
         jmin = int(np.argmin(d_all))
-        idx = _passages(d_all, tol=tolerance_m, prominence=prom)
+        tol = sp.tolerance_m if getattr(sp, "tolerance_m", None) is not None else tolerance_m
+        prom = prominence_m if prominence_m is not None else min(max(tol / 5, 10.0), 50.0)
+        idx = _passages(d_all, tol=tol, prominence=prom)
         if not idx:
             fail(
                 i,
                 "off-track",
                 f"{label} is {d_all[jmin]:.0f} m from the track (nearest at km "
-                f"{km_of(float(s_all[jmin])):.2f}), beyond the tolerance of {tolerance_m:.0f} m",
+                f"{km_of(float(s_all[jmin])):.2f}), beyond the tolerance of {tol:.0f} m "
+                f"(if the station is really that far from the route, set tolerance = "
+                f"{_round_up_tolerance(float(d_all[jmin]))} in its [[checkpoints]] table)",
             )
             cands.append(None)
             continue
@@ -422,6 +427,11 @@ def _order_message(src, specs, cands, chain, states, i, km_of, total) -> str:
         f"({where(i, [s for s, _ in cands[i]])}) comes before checkpoints[{j}] "
         f"{specs[j].name!r} ({at_j}), which is listed before it" + beyond
     )
+
+
+def _round_up_tolerance(d: float) -> int:
+    """A tolerance to suggest for a checkpoint ``d`` metres from the track: the next 50 m."""
+    return int(50 * (math.floor(d / 50.0) + 1))
 
 
 def locate(profile, specs, *, tolerance_m: float = 250.0, projection=None) -> np.ndarray:
@@ -674,8 +684,12 @@ def legs_from_located(
     )
 
 
-def course_legs(course, *, tolerance_m: float = 250.0) -> Legs:
+def course_legs(course, *, tolerance_m: float | None = None) -> Legs:
     """Locate a course's checkpoints and build its legs table.
+
+    ``tolerance_m`` (largest distance from a checkpoint to the track [m])
+    defaults to the course's (its file's ``tolerance`` key, else 250 m); a
+    checkpoint's own ``tolerance`` wins over both.
 
     Raises
     ------
@@ -683,6 +697,8 @@ def course_legs(course, *, tolerance_m: float = 250.0) -> Legs:
         A checkpoint cannot be placed (see :func:`locate`); the message names the
         course file.
     """
+    if tolerance_m is None:
+        tolerance_m = getattr(course, "tolerance_m", 250.0)
     along = along_course_distance(course.profile, slope=not course.schematic)
     located = locate_points(
         course.profile,
@@ -716,7 +732,7 @@ CONFLICT_REL = 0.01
 """Two declared sources differing by more than this (relative) contradict [-]."""
 
 
-def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
+def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     """Everything inconsistent in a course file, as findings.
 
     Checks: measured distance/D+/D- against every ``[[declared]]`` source
@@ -725,12 +741,15 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
     checkpoints off track or out of order (errors), beyond the course length,
     duplicated names; a loop that does not close; fixed cutoffs that go
     backwards, fall before the start or after start + limit (errors).
+    ``tolerance_m`` defaults to the course's, as in :func:`course_legs`.
 
     Returns
     -------
     list of Finding
         In the order above; ``level == "error"`` means the file must be fixed.
     """
+    if tolerance_m is None:
+        tolerance_m = getattr(course, "tolerance_m", 250.0)
     out: list[Finding] = []
     p = course.profile
     f = out.append
@@ -877,7 +896,8 @@ def check_course(course, *, tolerance_m: float = 250.0) -> list[Finding]:
                     )
                 )
             last_km = (sp.name, dist_i)
-            if located.offset[i] > 0.5 * tolerance_m:
+            tol_i = sp.tolerance_m if sp.tolerance_m is not None else tolerance_m
+            if located.offset[i] > 0.5 * tol_i:
                 f(
                     Finding(
                         "info",

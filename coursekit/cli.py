@@ -312,10 +312,10 @@ TOLERANCE = click.option(
     "--tolerance",
     "tolerance_m",
     type=click.FloatRange(min=0, min_open=True),
-    default=250.0,
-    show_default=True,
+    default=None,
     metavar="M",
-    help="Largest distance from a checkpoint to the track [m].",
+    help="Largest distance from a checkpoint to the track [m] (default: the course file's "
+    "'tolerance', else 250; a checkpoint's own 'tolerance' wins).",
 )
 COURSE = click.Path(path_type=Path)
 

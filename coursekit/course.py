@@ -95,6 +95,11 @@ SERVICES = ("water", "food", "hot_meal", "drop_bag", "medical", "toilets", "bus"
 SKETCH_MARK = "coursekit sketch (schematic)"
 """Text written by ``coursekit sketch`` in a GPX's creator and description."""
 
+DEFAULT_TOLERANCE_M = 250.0
+"""Largest distance from a checkpoint to the track when the course file gives none [m]."""
+MAX_TOLERANCE_M = 5000.0
+"""Largest ``tolerance`` a course file may set [m]: beyond it a checkpoint is not on the course."""
+
 _TOP_KEYS = {
     "name",
     "gpx",
@@ -105,6 +110,7 @@ _TOP_KEYS = {
     "schematic",
     "loop",
     "gain_threshold",
+    "tolerance",
     "declared",
     "checkpoints",
     "info",
@@ -120,6 +126,7 @@ _CP_KEYS = {
     "services",
     "cutoff",
     "barrier",
+    "tolerance",
     "dwell",
     "note",
 }
@@ -189,6 +196,10 @@ class CheckpointSpec:
         False for a checkpoint where nobody is stopped (a water point, a
         timing point): its time is only the reference last finisher's
         passage, when the station may close. Default True.
+    tolerance_m : float or None
+        Largest distance from this checkpoint to the track [m] (key
+        ``tolerance``, placements by coordinates or waypoint only); None: the
+        course's.
     """
 
     name: str
@@ -202,6 +213,7 @@ class CheckpointSpec:
     drop_bag: bool
     note: str = ""
     barrier: bool = True
+    tolerance_m: float | None = None
 
     @property
     def placement(self) -> str:
@@ -241,6 +253,10 @@ class Course:
         ``website``..., ``proposed`` (list of dicts with ``field, value,
         basis, note``), ``limit_proposed`` (bool), ``start_localised`` (bool),
         ``loop`` (bool), ``scale`` (dict of factors when scaled).
+    tolerance_m : float
+        Largest distance from a checkpoint to the track [m] (key ``tolerance``,
+        default :data:`DEFAULT_TOLERANCE_M`); a checkpoint's own ``tolerance``
+        overrides it.
     """
 
     name: str
@@ -256,6 +272,7 @@ class Course:
     schematic: bool
     scale_to_declared: bool
     info: dict = field(default_factory=dict)
+    tolerance_m: float = DEFAULT_TOLERANCE_M
 
     @property
     def finish_deadline(self) -> datetime:
@@ -611,6 +628,12 @@ def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> Che
             raise ctx.err("services", f"unknown service {s!r} (known: {' '.join(SERVICES)})")
     if len(set(services)) != len(services):
         raise ctx.err("services", f"a service is listed twice: {list(services)}")
+    tolerance = _tolerance(ctx, raw)
+    if tolerance is not None and km is not None:
+        raise ctx.err(
+            "tolerance",
+            "applies to a checkpoint placed by lat + lon or waypoint, not by km",
+        )
     barrier = ctx.bool_(raw, "barrier", default=True)
     if not barrier and "cutoff" in raw:
         raise ctx.err("barrier", "barrier = false contradicts its cutoff: remove one of them")
@@ -626,7 +649,16 @@ def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> Che
         drop_bag="drop_bag" in services,
         note=ctx.str_(raw, "note", default=""),
         barrier=barrier,
+        tolerance_m=tolerance,
     )
+
+
+def _tolerance(ctx, raw) -> float | None:
+    """The ``tolerance`` key [m]: a positive number, at most :data:`MAX_TOLERANCE_M`."""
+    v = ctx.num(raw, "tolerance", hi=MAX_TOLERANCE_M)
+    if v is not None and not v > 0:
+        raise ctx.err("tolerance", f"expected a distance in metres > 0, got {v:g}")
+    return v
 
 
 def _info(path: Path, raw) -> dict:
@@ -738,16 +770,18 @@ def _check_elevation(path: Path, gpx_rel: str, track) -> None:
         )
 
 
-def load_course(path, *, tolerance_m: float = 250.0) -> Course:
+def load_course(path, *, tolerance_m: float | None = None) -> Course:
     """Read and validate a course file.
 
     Parameters
     ----------
     path : str or Path
         The course TOML file (contract 1).
-    tolerance_m : float, default 250
-        Kept for symmetry with :func:`coursekit.checkpoints.course_legs`
-        (checkpoints are located there, not here) [m].
+    tolerance_m : float, optional
+        Largest distance from a checkpoint to the track [m], instead of the
+        file's ``tolerance`` key (default :data:`DEFAULT_TOLERANCE_M`); a
+        checkpoint's own ``tolerance`` still wins. Checkpoints are located by
+        :func:`coursekit.checkpoints.course_legs`, not here.
 
     Returns
     -------
@@ -763,6 +797,8 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
     from .gpx import read_gpx
     from .profile import make_profile
 
+    if tolerance_m is not None and not tolerance_m > 0:
+        raise ValueError(f"tolerance must be > 0 m, got {tolerance_m}")
     path = Path(path)
     raw = _read_toml(path, "course")
     top = _Ctx(path, "")
@@ -829,6 +865,7 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
     scale = top.bool_(raw, "scale_to_declared")
     schematic_key = top.bool_(raw, "schematic")
     gain_threshold = top.num(raw, "gain_threshold", lo=0)
+    tolerance = _tolerance(top, raw)
 
     gpx_path = (
         (path.parent / gpx_rel).resolve() if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
@@ -884,6 +921,9 @@ def load_course(path, *, tolerance_m: float = 250.0) -> Course:
         schematic=bool(schematic_key or sketch),
         scale_to_declared=scale,
         info=info,
+        tolerance_m=float(
+            tolerance_m if tolerance_m is not None else tolerance or DEFAULT_TOLERANCE_M
+        ),
     )
 
 
@@ -918,7 +958,7 @@ class Event:
     info: dict = field(default_factory=dict)
     combined: tuple[dict, ...] = ()
 
-    def load_courses(self, *, tolerance_m: float = 250.0) -> tuple[Course, ...]:
+    def load_courses(self, *, tolerance_m: float | None = None) -> tuple[Course, ...]:
         """Load every course file of the event (in the order listed)."""
         return tuple(load_course(p, tolerance_m=tolerance_m) for p in self.course_paths)
 

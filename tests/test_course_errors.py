@@ -190,6 +190,24 @@ LOAD_ERRORS = [
         ["checkpoints[1] 'Col'", "m from the track", "beyond the tolerance of 250 m"],
     ),
     (
+        "tolerance-on-a-km-checkpoint",
+        "km = 3.5\n",
+        "km = 3.5\ntolerance = 400\n",
+        ["checkpoints[0] ('Lac')", "key 'tolerance'", "lat + lon or waypoint, not by km"],
+    ),
+    (
+        "tolerance-zero",
+        "lon = 6.0\n",
+        "lon = 6.0\ntolerance = 0\n",
+        ["checkpoints[1] ('Col')", "key 'tolerance'", "> 0, got 0"],
+    ),
+    (
+        "course-tolerance-too-large",
+        'limit = "4h"\n',
+        'limit = "4h"\ntolerance = 1e6\n',
+        ["key 'tolerance'", "<= 5000"],
+    ),
+    (
         "waypoint-not-in-gpx",
         "km = 3.5",
         'waypoint = "Lac"',
@@ -468,7 +486,8 @@ def test_off_track_error_gives_the_file_km(tmp_path):
     line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
     assert line == (
         f"Error: {p}: checkpoints[1] 'Col' is 3863 m from the track (nearest at km 6.96), "
-        "beyond the tolerance of 250 m"
+        "beyond the tolerance of 250 m (if the station is really that far from the route, "
+        "set tolerance = 3900 in its [[checkpoints]] table)"
     ), line
     # the km `legs` gives the Col when the tolerance lets it be placed there
     res = CliRunner().invoke(cli, ["legs", str(p), "--tolerance", "5000", "--format", "json"])
@@ -477,3 +496,42 @@ def test_off_track_error_gives_the_file_km(tmp_path):
     # `coursekit check` reports the same line among its errors
     res = CliRunner().invoke(cli, ["check", str(p)])
     assert res.exit_code == 1 and "3863 m from the track (nearest at km 6.96)" in res.stdout
+
+
+def test_tolerance_keys_place_a_station_off_the_route(course_dir):
+    """A station in a village ~380 m off the route: refused at the default 250 m, placed when
+    its own ``tolerance`` (or the course's) allows it, at the same km as with ``--tolerance``;
+    a checkpoint's own key wins over the course's, and ``--tolerance`` over the course's."""
+    off = "lon = 6.0\n", "lon = 6.0058\n"  # 383 m from the wiggling track at 45.06 N
+    p = _write(course_dir, *off)
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(p)]))
+    assert "beyond the tolerance of 250 m" in line and "set tolerance = 400" in line, line
+
+    def col(args):
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 0, res.output
+        recs = json.loads(res.output)["checkpoints"]
+        return next(r for r in recs if r["name"] == "Col")
+
+    ref = col(["legs", str(p), "--tolerance", "600", "--format", "json"])
+    assert 350 < ref["offset_m"] < 400
+    own = _write(course_dir, "lon = 6.0\n", "lon = 6.0058\ntolerance = 600\n")
+    assert col(["legs", str(own), "--format", "json"]) == ref
+    res = CliRunner().invoke(cli, ["cutoffs", str(own), "--format", "json"])
+    assert res.exit_code == 0 and any(
+        r["name"] == "Col" for r in json.loads(res.output)["checkpoints"]
+    )
+    top = _write(course_dir, 'limit = "4h"\n', 'limit = "4h"\ntolerance = 600\n')
+    top.write_text(top.read_text().replace(*off))
+    assert col(["legs", str(top), "--format", "json"]) == ref
+    assert load_course(top).tolerance_m == 600.0
+    # --tolerance overrides the course's key; the checkpoint's own key wins over both
+    top = _write(course_dir, 'limit = "4h"\n', 'limit = "4h"\ntolerance = 600\n')
+    top.write_text(top.read_text().replace(*off))
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(top), "--tolerance", "300"]))
+    assert "beyond the tolerance of 300 m" in line, line
+    own = _write(course_dir, "lon = 6.0\n", "lon = 6.0058\ntolerance = 600\n")
+    assert col(["legs", str(own), "--tolerance", "300", "--format", "json"]) == ref
+    # `check` reports the offset as information once the station is placed
+    res = CliRunner().invoke(cli, ["check", str(own)])
+    assert "[offset] checkpoints[1] 'Col' is" in res.output, res.output
