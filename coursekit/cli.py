@@ -81,7 +81,10 @@ def _num(x, nd=0):
 def _fmt(x, spec="{:.0f}", missing="-"):
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return missing
-    return spec.format(x)
+    text = spec.format(x)
+    if text.startswith("-") and text[1:] == spec.format(0.0):
+        return text[1:]  # -0.3 m is "0", not "-0"
+    return text
 
 
 def _emit(text: str, output: Path | None):

@@ -75,6 +75,18 @@ def test_text_and_csv(tmp_path):
     assert CONTRACT2 <= set(rows[0])
 
 
+def test_text_has_no_negative_zero(tmp_path):
+    """A coastal start at -0.3 m (the Atlas Mountain Race route ends at the sea) prints
+    "altitude      0 to ...", not "-0 to ..."; a real -1 m stays negative."""
+    f = _course(tmp_path)
+    f.write_text(f.read_text().replace("<ele>1000.0</ele>", "<ele>-0.3</ele>", 1))
+    r = _run(f)
+    assert r.exit_code == 0, r.output
+    assert "  altitude      0 to 1030 m" in r.stdout, r.stdout
+    f.write_text(f.read_text().replace("<ele>-0.3</ele>", "<ele>-1.0</ele>", 1))
+    assert "  altitude      -1 to 1030 m" in _run(f).stdout
+
+
 def test_splits(tmp_path):
     a = _course(tmp_path)
     r = _run(a, "--splits", "0.5", "--format", "json")
