@@ -663,6 +663,13 @@ def _clock(t) -> str:
     return t.strftime("%a %H:%M")
 
 
+def _clock_nearest(t) -> str:
+    """Clock time rounded to the nearest minute, as :func:`_hm` rounds the elapsed beside it."""
+    from .clock import after
+
+    return _clock(after(t, 30.0))
+
+
 def _iso(t) -> str:
     return t.isoformat(timespec="seconds")
 
@@ -907,7 +914,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     _fmt(leg_g[j]) if j else "",
                     _fmt(leg_l[j]) if j else "",
                     (f"[{cut}]" if no_barrier[j] else cut) + ("*" if p.fixed[j] else ""),
-                    f"{_clock(p.first_arrival[j])} ({_hm(p.first_arrival_elapsed[j])})",
+                    f"{_clock_nearest(p.first_arrival[j])} ({_hm(p.first_arrival_elapsed[j])})",
                     _clock(p.opens[j]) if p.opens else "",
                     f"{pace * 1000 / 60:.1f}" if j and math.isfinite(pace) else "",
                     "night" if p.night[j] else "",

@@ -476,6 +476,29 @@ def test_cli_cutoffs_text_and_errors(course_file, tmp_path):
     assert len(r.output.strip().splitlines()) == 1
 
 
+def test_cli_cutoffs_leader_clock_matches_its_elapsed(course_file):
+    """The leader ETA column gives one instant twice: the clock is rounded like the elapsed."""
+    import re
+
+    from coursekit.course import load_course
+    from coursekit.cutoffs import plan
+
+    p = plan(load_course(course_file))
+    r = CliRunner().invoke(cli, ["cutoffs", str(course_file)])
+    assert r.exit_code == 0, r.output
+    start = p.cutoff[0]
+    assert start.second == 0  # a whole-minute start: the two must agree exactly
+    # a leader ETA whose seconds are 30 or more (the clock used to be truncated)
+    assert any(t.second >= 30 for t in p.first_arrival[1:])
+    found = re.findall(r"\w{3} (\d\d):(\d\d) \((\d+):(\d\d)\)", r.output)
+    leader = found[1::2]  # per row: cutoff (elapsed), then leader ETA (elapsed)
+    assert len(leader) == len(p.first_arrival)
+    for hh, mm, eh, em in leader:
+        clock_min = int(hh) * 60 + int(mm)
+        elapsed_min = int(eh) * 60 + int(em)
+        assert (clock_min - start.hour * 60 - start.minute) % 1440 == elapsed_min % 1440
+
+
 # ---------------------------------------------------------------- real races
 
 
