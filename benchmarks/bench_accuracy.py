@@ -23,6 +23,7 @@ calibration; distance: cut-off per sample instead of per metre).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-REAL = ROOT.parent / "shared" / "realdata"
+REAL = Path(os.environ.get("COURSEKIT_REALDATA", ROOT.parent / "shared" / "realdata"))
 
 REAL_FILES = [  # file, reference gain [m], where the reference comes from
     ("utmb_2023_tracedetrail_noisy.gpx", 10_040, "official"),
