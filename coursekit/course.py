@@ -12,6 +12,7 @@ organiser published (``[[declared]]``) and the checkpoints in course order::
     schematic = false                       # optional: the track is a sketch, not a route
     loop = false                            # optional: the course starts and ends at one place
     gain_threshold = 10                     # optional: D+/D- by the threshold rule [m]
+    tolerance = 250                         # optional: largest checkpoint-to-track distance [m]
 
     [[declared]]                            # optional, repeatable
     source = "HAUT regulations 2024, 2.A"   # required
@@ -27,7 +28,8 @@ organiser published (``[[declared]]``) and the checkpoints in course order::
     services = ["water", "food"]            # see SERVICES
     cutoff = "10h"                          # optional: elapsed from the start, or date-time
     dwell = "5m"                            # optional planned stop
-    barrier = false                         # optional: nobody is stopped here (water point)
+    barrier = false                         # optional: nobody stopped here (not with cutoff)
+    tolerance = 600                         # optional [m]: not with km (lat + lon or waypoint)
     note = "..."                            # optional
 
 Optional tables for publishing (free text, carried in :attr:`Course.info`):
