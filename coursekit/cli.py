@@ -633,7 +633,7 @@ def sketch(places_file, output, spacing):
 
     \b
     Example:
-        coursekit sketch haut-120-places.toml -o haut-120.gpx
+        coursekit sketch courses/haut/haut-120.places.toml -o haut-120.gpx
     """
     from .sketch import load_places, write_sketch
 
