@@ -970,8 +970,14 @@ COURSE_MARKERS = ("gpx", "start")
 
 
 def is_course_file(path) -> bool:
-    """Whether a TOML file is a course file (it has one of :data:`COURSE_MARKERS`)."""
+    """Whether a TOML file is a course file (it has one of :data:`COURSE_MARKERS`).
+
+    A file with ``courses`` and no ``gpx`` is an event file, even with a stray
+    ``start``: :func:`load_event` then names that key.
+    """
     raw = _read_toml(Path(path), "course or event")
+    if "courses" in raw and "gpx" not in raw:
+        return False
     return any(k in raw for k in COURSE_MARKERS)
 
 

@@ -535,3 +535,16 @@ def test_tolerance_keys_place_a_station_off_the_route(course_dir):
     # `check` reports the offset as information once the station is placed
     res = CliRunner().invoke(cli, ["check", str(own)])
     assert "[offset] checkpoints[1] 'Col' is" in res.output, res.output
+
+
+def test_event_file_with_a_start_names_the_key(course_dir):
+    """docs/course-file.md: an event file must not contain ``start``. `coursekit event` took
+    such a file (``courses``, ``start``, no ``gpx``) for a course file and said it "looks like
+    an event file (read it with load_event / give a course file)"; it names the key now."""
+    (course_dir / "c.toml").write_text(COURSE, encoding="utf-8")
+    ev = course_dir / "race-day.toml"
+    ev.write_text(
+        'name = "E"\ncourses = ["c.toml"]\nstart = 2024-06-01T06:00:00+01:00\n', encoding="utf-8"
+    )
+    line = _one_line(CliRunner().invoke(cli, ["event", str(ev)]))
+    assert line.startswith(f"Error: {ev}: key 'start': an event file must not look like a course")
