@@ -664,7 +664,10 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                 f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
                 f"is not after the start ({course.start.isoformat()})"
             )
-    dark = dark_intervals(lat, lon, start, limit)
+    # past the limit too: the intervals are half-open and clipped to their span, so a
+    # finish at the limit in the dark would not be flagged night (or only by the rounding
+    # of its arrival a few picoseconds short of the limit); nothing runs after the limit
+    dark = dark_intervals(lat, lon, start, limit + 3600.0)
     try:
         sol = solve(
             grid,

@@ -385,6 +385,29 @@ def test_plan_on_a_course(course_file):
     assert check_plan(p) == []
 
 
+@pytest.mark.parametrize("mid", ["", 'cutoff = "5h"'])
+def test_finish_at_the_limit_in_the_dark_is_night(tmp_path, mid):
+    """The reference last finisher reaches the finish at the limit; after dusk it is night.
+    The dark intervals were clipped to the limit and half-open, so the finish was flagged
+    night only when its arrival fell a rounding error short of the limit (Mascareignes 2024,
+    finish at 22:09 in Reunion: no "night"; Metis Trail: only without fixed cutoffs)."""
+    from coursekit.course import load_course
+    from coursekit.gpx import write_gpx
+
+    n = 401
+    lat = np.linspace(31.0, 31.36, n)
+    write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), np.full(n, 800.0), name="c")
+    (tmp_path / "c.toml").write_text(
+        'name = "Dusk"\ngpx = "c.gpx"\nstart = 2024-06-01T12:00:00+01:00\nlimit = "10h"\n'
+        'timezone = "Africa/Casablanca"\n\n'
+        f'[[checkpoints]]\nname = "A"\nkm = 20\n{mid}\n'
+    )
+    p = plan(load_course(tmp_path / "c.toml"))
+    assert p.cutoff[-1].hour == 22  # civil dusk there on 1 June is 20:59
+    assert p.night.tolist() == [False, False, True]
+    assert p.night_sections[-1][1] == pytest.approx(p.legs.distance[-1], abs=25.0)
+
+
 def test_paces_and_event_km_are_per_printed_km(course_file):
     """The km a table prints are along the course (on the slope); the required pace and the
     event's station km use the same km (they used the map distance: UTMB's finish printed
