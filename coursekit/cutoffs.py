@@ -309,6 +309,7 @@ def solve(
     dark: np.ndarray | None = None,
     round_minutes: float = 15,
     names=None,
+    barrier=None,
 ) -> Solution:
     """Solve the reference last finisher and the leader on a course grid.
 
@@ -334,6 +335,10 @@ def solve(
         Barriers rounded up to this clock step (0: no rounding) [min].
     names : sequence of str, optional
         Checkpoint names for error messages.
+    barrier : array_like of bool, optional
+        False at the rows that stop nobody (``barrier = false``): their time
+        is still solved and rounded, but the warning on rounding that
+        shortens a leg compares consecutive barriers only. Default: every row.
 
     Returns
     -------
@@ -456,16 +461,20 @@ def solve(
     # rounding each barrier up on its own can shorten the time between two of them below
     # what the reference last finisher needs for that leg: say so (a runner who leaves at
     # the first barrier, at the reference pace, misses the second)
+    # (between barriers only: a row with barrier = false stops nobody, whatever its time)
+    stops = np.ones(ncp, bool) if barrier is None else np.asarray(barrier, bool).copy()
+    stops[0] = stops[-1] = True
     if round_minutes > 0:
-        for j in range(1, ncp):
-            if fixed_mask[j] and fixed_mask[j - 1]:  # both published: the organiser's pair
+        rows = np.flatnonzero(stops)
+        for i, j in zip(rows[:-1], rows[1:], strict=True):
+            if fixed_mask[j] and fixed_mask[i]:  # both published: the organiser's pair
                 continue
-            need = departure[j] - (departure[j - 1] if j > 1 else 0.0)
-            got = cutoff[j] - cutoff[j - 1]
+            need = departure[j] - (departure[i] if i > 0 else 0.0)
+            got = cutoff[j] - cutoff[i]
             if need > 0 and got < SQUEEZE_RATIO * need and need - got >= SQUEEZE_MIN_S:
                 warnings.append(
                     f"rounding to {round_minutes:g} min leaves {got / 60:.0f} min between the "
-                    f"barriers at {names[j - 1]!r} and {names[j]!r}; the reference last "
+                    f"barriers at {names[i]!r} and {names[j]!r}; the reference last "
                     f"finisher needs {need / 60:.0f} min ("
                     + (
                         "round to 5 min)"
@@ -679,6 +688,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
             dark=dark,
             round_minutes=round_minutes,
             names=names,
+            barrier=~no_barrier,
         )
     except PlanError as exc:
         raise PlanError(f"{course.path}: {exc}") from None
@@ -785,7 +795,8 @@ def check_plan(plan: Plan) -> list[str]:
     Checks: barriers strictly increase; the flat-equivalent speed needed
     between consecutive barriers is plausible (:data:`PLAUSIBLE_LEG_SPEED`);
     from every barrier the finish is reachable at the reference pace; the
-    leader does not arrive after a barrier.
+    leader does not arrive after a barrier. The speed and reachability checks
+    skip rows with ``barrier = false``, whose time stops nobody.
     """
     out = []
     names = list(plan.legs.names)
@@ -805,22 +816,27 @@ def check_plan(plan: Plan) -> list[str]:
     )
     dwell = plan.dwell if plan.dwell is not None else np.zeros(len(c))
     lo, hi = PLAUSIBLE_LEG_SPEED
-    for j in range(1, len(c)):
-        avail = c[j] - c[j - 1] - dwell[j]
-        if leg_cost[j - 1] <= 0:
+    # from barrier to barrier: a row with barrier = false stops nobody, its time is a passage
+    stops = plan.is_barrier.copy()
+    stops[0] = True
+    rows = np.flatnonzero(stops)
+    for i, j in zip(rows[:-1], rows[1:], strict=True):
+        avail = c[j] - c[i] - dwell[i + 1 : j + 1].sum()
+        cost_ij = leg_cost[i:j].sum()
+        if cost_ij <= 0:
             continue
         if avail <= 0:
-            out.append(f"no time to move from {names[j - 1]!r} to {names[j]!r}")
+            out.append(f"no time to move from {names[i]!r} to {names[j]!r}")
             continue
-        v = leg_cost[j - 1] / avail
+        v = cost_ij / avail
         if v > hi:
             out.append(
-                f"leg {names[j - 1]!r} -> {names[j]!r} needs {v * 3.6:.1f} km/h flat-equivalent "
+                f"leg {names[i]!r} -> {names[j]!r} needs {v * 3.6:.1f} km/h flat-equivalent "
                 f"between barriers (more than {hi * 3.6:.0f} km/h)"
             )
         elif v < lo:
             out.append(
-                f"leg {names[j - 1]!r} -> {names[j]!r} allows {v * 3.6:.2f} km/h flat-equivalent "
+                f"leg {names[i]!r} -> {names[j]!r} allows {v * 3.6:.2f} km/h flat-equivalent "
                 f"between barriers (barriers too loose?)"
             )
     # finish reachable from each barrier at the reference pace: the reference runner
@@ -829,6 +845,8 @@ def check_plan(plan: Plan) -> list[str]:
     limit = c[-1]
     slack = 60.0 * (plan.round_minutes or 0) + 60.0
     for j in range(1, len(c) - 1):
+        if not stops[j]:
+            continue
         need = limit - (arr[j] + dwell[j])
         left = limit - c[j]
         if left < need - slack:

@@ -224,6 +224,24 @@ def test_rounding_that_shortens_a_leg_is_reported():
     assert not [w for w in exact.warnings if "rounding" in w]
 
 
+def test_rounding_warning_compares_barriers_only():
+    """A row with barrier = false stops nobody: the rounding warning compares consecutive
+    barriers (Mascareignes 2024 with Le Colorado as a water point warned of "the barriers at
+    'Le Colorado' and 'St Denis La Redoute'", and suggested keeping one of the two)."""
+    km = [0.0, 4501 / 0.72, 7199 / 0.72, 30_000.0, 50_000.0]
+    g = flat_grid(cps=km)
+    kw = dict(limit_s=36_000, params=PLAIN, round_minutes=15, names=list("SABCF"))
+    for barrier in ([True, False, True, True, True], [True, True, False, True, True]):
+        sol = solve(g, barrier=barrier, **kw)
+        assert sol.cutoff[1:3].tolist() == [5400, 7200]  # the times are unchanged
+        assert not [w for w in sol.warnings if "rounding" in w]
+    # A -> C across B without barrier: C's barrier is compared with A's
+    km = [0.0, 4501 / 0.72, 6000 / 0.72, 7199 / 0.72, 50_000.0]
+    sol = solve(flat_grid(cps=km), barrier=[True, True, False, True, True], **kw)
+    msg = [w for w in sol.warnings if "rounding" in w]
+    assert len(msg) == 1 and "'A' and 'C'" in msg[0], msg
+
+
 def test_round_up_clock():
     start = dt.datetime(2024, 1, 1, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=4)))
     assert round_up_clock(3 * 3600 + 1, start, 15) == 3 * 3600 + 900
@@ -645,6 +663,23 @@ def test_no_barrier_row_keeps_the_reference_and_stops_nobody(course_file):
     assert backtest(el, fin, before.cutoff_elapsed).cut_here[a] == 1
     masked = np.where(after.is_barrier, after.cutoff_elapsed, np.nan)
     assert backtest(el, fin, masked).finishers_cut == 0
+
+
+def test_check_plan_legs_run_from_barrier_to_barrier(course_file):
+    """The flat-equivalent speed "between barriers" skips rows with barrier = false: their
+    time is the reference runner's passage, which stops nobody."""
+    from dataclasses import replace
+
+    from coursekit.course import load_course
+
+    p = plan(load_course(_without_barrier_at_a(course_file)))
+    a = list(p.legs.names).index("A")
+    squeezed = p.cutoff_elapsed.copy()
+    squeezed[a] = squeezed[a + 1] - 60  # A's passage a minute before Top's barrier
+    assert check_plan(replace(p, cutoff_elapsed=squeezed)) == []
+    # the same times with a barrier at A: A -> Top needs an impossible speed
+    found = check_plan(replace(p, cutoff_elapsed=squeezed, no_barrier=None))
+    assert any("'A' -> 'Top'" in x for x in found), found
 
 
 def test_cli_no_barrier_outputs(course_file):
