@@ -832,7 +832,7 @@ def check_plan(plan: Plan) -> list[str]:
         if v > hi:
             out.append(
                 f"leg {names[i]!r} -> {names[j]!r} needs {v * 3.6:.1f} km/h flat-equivalent "
-                f"between barriers (more than {hi * 3.6:.0f} km/h)"
+                f"between barriers (more than {hi * 3.6:.1f} km/h)"
             )
         elif v < lo:
             out.append(

@@ -486,6 +486,22 @@ def test_check_plan_findings(course_file):
     assert any("not reachable" in x for x in f)
 
 
+def test_check_plan_speed_limit_printed_as_compared(course_file):
+    """The plausible leg speed is 3 m/s, 10.8 km/h: the finding said "needs 10.9 km/h ...
+    (more than 11 km/h)" (Templiers GTT 2023, Mas de Bru -> Massebiau deviation)."""
+    from dataclasses import replace
+
+    from coursekit.course import load_course
+    from coursekit.cutoffs import PLAUSIBLE_LEG_SPEED
+
+    p = plan(load_course(course_file))
+    assert PLAUSIBLE_LEG_SPEED[1] * 3.6 == pytest.approx(10.8)
+    squeezed = p.cutoff_elapsed.copy()
+    squeezed[2] = squeezed[1] + 60  # A -> Top in a minute
+    found = [x for x in check_plan(replace(p, cutoff_elapsed=squeezed)) if "km/h" in x]
+    assert found and all("(more than 10.8 km/h)" in x for x in found), found
+
+
 def test_cli_cutoffs_json_contract(course_file):
     r = CliRunner().invoke(cli, ["cutoffs", str(course_file), "--format", "json"])
     assert r.exit_code == 0, r.output
