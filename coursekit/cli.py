@@ -953,8 +953,11 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
 
 
 def _history_setup(course_file, times, start_column, columns):
+    import dataclasses
+
     from .checkpoints import course_legs
     from .course import load_course
+    from .event import _timed_ends
     from .history import elapsed_matrix, map_columns, read_times
 
     course = load_course(course_file)
@@ -968,6 +971,24 @@ def _history_setup(course_file, times, start_column, columns):
         explicit[k.strip()] = v.strip()
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
     mapping, how = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit)
+    # a start or finish row the names did not map: the column the times say, as `event
+    # --times` does ("Départ" for "Millau" when the columns are out of course order)
+    ends, _ = _timed_ends(mapping, st.time)
+    for j in (0, len(mapping) - 1):
+        if ends[j] != mapping[j]:
+            how[j] = "times" if ends[j] is not None else "unmapped"
+    mapping = ends
+    if start_column is None and mapping[0] is None:
+        st = dataclasses.replace(
+            st,
+            warnings=(
+                *st.warnings,
+                f"the start row {legs.names[0]!r} has no column in {Path(times).name}: "
+                f"elapsed times are counted from the course's start "
+                f"({course.start.isoformat()}) with the UTC offsets written in the file; "
+                "if they are wrong, give --start-column",
+            ),
+        )
     el = elapsed_matrix(st, mapping, start_column=start_column, start_ts=course.start.timestamp())
     return course, legs, st, mapping, how, el
 
@@ -1009,7 +1030,8 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
     Per barrier: finishers and non-finishers who passed, the latest finisher's
     passage, and how many actual finishers the barrier would have eliminated.
     Checkpoints are matched to CSV columns by name, then GPX waypoint name,
-    then by order (shown in the `column` column); use --column to force one.
+    then by order, and the start and finish rows left over by the times
+    (shown in the `column` column); use --column to force one.
 
     \b
     Example:

@@ -159,3 +159,67 @@ def test_calibrate_on_a_bound_reports_a_real_residual():
     p, rms = calibrate(grid, el, np.ones(len(el), bool), limit_s=limit)
     assert 0.0 <= p.fatigue <= 0.6 and 0.0 <= p.down <= 15.0
     assert 0.01 < rms < 0.3
+
+
+def _backtest_course(tmp_path):
+    """A flat 30 km course starting at 04:00 local (+02:00), 10 h limit, two checkpoints."""
+    from coursekit.gpx import write_gpx
+
+    n = 301
+    lat = np.linspace(44.0, 44.0 + 30_000 / 111_195, n)
+    write_gpx(tmp_path / "c.gpx", lat, np.full(n, 3.0), np.full(n, 400.0), name="c")
+    (tmp_path / "c.toml").write_text(
+        'name = "Flat 30"\ngpx = "c.gpx"\nstart = 2023-10-20T04:00:00+02:00\nlimit = "10h"\n'
+        'timezone = "Europe/Paris"\n\n'
+        '[[checkpoints]]\nname = "Millau"\nkm = 0\n\n'
+        '[[checkpoints]]\nname = "A"\nkm = 10\n\n'
+        '[[checkpoints]]\nname = "B"\nkm = 20\n\n'
+        '[[checkpoints]]\nname = "Finish"\nkm = 30\n'
+    )
+    return tmp_path / "c.toml"
+
+
+def _past_times(path, *, start_column=True):
+    """Local wall-clock times labelled +00:00 (as the Templiers 2023 exports), the columns
+    out of course order and one more than the checkpoints (no matching by order)."""
+    rows = []
+    for i in range(40):
+        h0, ha, hb, hf = 4.0, 5.0 + i / 40, 6.5 + i / 20, 8.0 + i / 10
+        stamp = [
+            f"2023-10-20T{int(h):02d}:{round(h % 1 * 60):02d}:00+00:00" for h in (h0, ha, hb, hf)
+        ]
+        cells = [stamp[3], stamp[0] if start_column else "", stamp[1], stamp[2], ""]
+        rows.append(f"{i},FINISHER,SE,MALE," + ",".join(cells))
+    path.write_text("bib,status,category,sex,Arrivée,Départ,A,B,Deviation\n" + "\n".join(rows))
+    return path
+
+
+def test_cli_backtest_finds_the_start_by_the_times(tmp_path):
+    """The start row named like its place ("Millau") and the file's "Départ" column: the
+    backtest counted from the course's start with the file's wrong offsets, 2 h late, and
+    cut every finisher (Templiers Endurance 2023: 978 of 978). The start column is now
+    found by the times, as ``event --times`` does."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _backtest_course(tmp_path)
+    times = _past_times(tmp_path / "t.csv")
+    r = CliRunner().invoke(
+        cli, ["backtest", str(course), "--times", str(times), "--format", "json"]
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    rows = {c["name"]: c for c in out["checkpoints"]}
+    assert rows["Millau"]["column"] == "Départ" and rows["Millau"]["matched_by"] == "times"
+    assert rows["Finish"]["column"] == "Arrivée"
+    assert out["finishers_cut"] == 0 and rows["A"]["latest_finisher_elapsed_s"] < 2 * 3600
+    assert out["warnings"] == []
+    # no start column at all: the course's start, said in a warning
+    times = _past_times(tmp_path / "t2.csv", start_column=False)
+    r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times)])
+    assert r.exit_code == 0, r.output
+    assert "warning: the start row 'Millau' has no column in t2.csv" in r.output
+    assert "--start-column" in r.output
