@@ -26,6 +26,7 @@ the course length (``check_course`` warns).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -957,18 +958,41 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     # fixed cutoffs
     start = course.start
     end = course.finish_deadline
+    # the first checkpoint placed within the tolerance of 0 is the start row (course_legs)
+    placed = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
+    start_row = placed[0] if placed and located.distance[placed[0]] <= tolerance_m else None
     prev = None
     for i, sp in enumerate(specs):
         c = sp.cutoff
         if c is None:
             continue
         where = f"checkpoints[{i}] {sp.name!r} cutoff {c.isoformat()}"
-        if seconds_between(start, c) <= 0:
+        if i == start_row:
+            # timing providers list the start with a "cutoff" at the gun: the start row's
+            # barrier is the start itself, whatever is written
+            if abs(seconds_between(start, c)) > 1:
+                f(
+                    Finding(
+                        "warning",
+                        "cutoff-start-row",
+                        f"{where} is on the start row and is not the start "
+                        f"{start.isoformat()}: the start row's barrier is the start, this "
+                        "cutoff is ignored (remove it, or correct the start)",
+                    )
+                )
+        elif seconds_between(start, c) <= 0:
+            late = c + dt.timedelta(days=1)  # a date-time written with the start's date
+            hint = (
+                f" (the next day, {late.isoformat()}, would be inside the race)"
+                if 0 < seconds_between(start, late) <= seconds_between(start, end)
+                else ""
+            )
+            at = "at" if seconds_between(start, c) == 0 else "before"
             f(
                 Finding(
                     "error",
                     "cutoff-before-start",
-                    f"{where} is before the start {start.isoformat()}",
+                    f"{where} is {at} the start {start.isoformat()}{hint}",
                 )
             )
         elif seconds_between(end, c) > 1:

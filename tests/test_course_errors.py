@@ -309,6 +309,44 @@ def test_check_reports_and_cutoffs_refuses(course_dir, old, new, finding, cutoff
         assert frag in line, (frag, line)
 
 
+@pytest.mark.parametrize("clock", ["06:00:00", "05:55:00"])
+def test_cutoff_on_the_start_row(course_dir, clock):
+    """Timing providers list the start with a cutoff at the gun (Grand Raid 2024: 22:00 for
+    a 22:00 start): ``check`` called it an error, "is before the start", though ``cutoffs``
+    uses the start for the start row whatever its cutoff. Equal to the start it is fine;
+    otherwise a warning says it is ignored (Metis Trail 2024: 07:30 for a 07:31:52 start)."""
+    row = f'[[checkpoints]]\nname = "Depart"\nkm = 0\ncutoff = 2024-06-01T{clock}+01:00\n\n'
+    path = _write(
+        course_dir, '[[checkpoints]]\nname = "Lac"', row + '[[checkpoints]]\nname = "Lac"'
+    )
+    runner = CliRunner()
+    res = runner.invoke(cli, ["check", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "cutoff-before-start" not in res.stdout
+    found = [ln for ln in res.stdout.splitlines() if "cutoff-start-row" in ln]
+    if clock == "06:00:00":
+        assert found == [], res.stdout
+    else:
+        assert len(found) == 1 and found[0].startswith("  warning: [cutoff-start-row] ")
+        assert "'Depart' cutoff 2024-06-01T05:55:00+01:00 is on the start row" in found[0]
+        assert "this cutoff is ignored" in found[0]
+    assert runner.invoke(cli, ["cutoffs", str(path)]).exit_code == 0
+
+
+def test_cutoff_before_the_start_says_when_the_next_day_fits(course_dir):
+    """A cutoff written with the start's date for the night after (Templiers Endurance 2024:
+    Le Cade 01:20 on the start day, a 04:02 start): the finding says the next day fits."""
+    path = _write(course_dir, 'cutoff = "2h"', "cutoff = 2024-06-01T05:30:00+01:00")
+    path.write_text(path.read_text().replace('limit = "4h"', 'limit = "24h"'))
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert res.exit_code == 1, res.output
+    assert (
+        "[cutoff-before-start] checkpoints[1] 'Col' cutoff 2024-06-01T05:30:00+01:00 is before "
+        "the start 2024-06-01T06:00:00+01:00 (the next day, 2024-06-02T05:30:00+01:00, would be "
+        "inside the race)"
+    ) in res.stdout
+
+
 def test_duplicate_checkpoint_names_are_reported(course_dir):
     path = _write(course_dir, 'name = "Refuge"', 'name = "Lac"')
     res = CliRunner().invoke(cli, ["check", str(path)])
