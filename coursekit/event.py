@@ -89,7 +89,9 @@ class FieldParams:
     the race when :math:`\\beta > 0`). Withdrawals (DNF) follow a hazard per
     km-effort :math:`\\lambda e^{\\kappa z_i}`: proportional to the effort of
     each leg, higher for slower runners when :math:`\\kappa > 0`; a runner
-    withdraws at the checkpoint ending the leg.
+    withdraws at the checkpoint ending the leg, except on the final leg, whose
+    withdrawals are booked at the checkpoint before the finish (where such a
+    runner is last seen; nobody withdraws at the finish line).
 
     Runners behind the pace of the next barrier withdraw before it (most real
     runners who cannot make a barrier stop at an aid station instead of being
@@ -863,6 +865,17 @@ def _behind_coef(reference_elapsed, limit_eff) -> np.ndarray:
     return coef
 
 
+def _last_seen(leg, L: int):
+    """Withdrawal legs as the checkpoint where the runner is last seen: a withdrawal on the
+    final leg (``L - 1``, which would book it at the finish) goes to the checkpoint before
+    the finish (``L - 2``; -1, the start, when there is none). Nobody withdraws at the finish
+    line: in split times such a runner's last passage is that checkpoint, which is how
+    :func:`fit_field` counts withdrawals (trials at the checkpoints before the finish).
+    """
+    leg = np.asarray(leg)
+    return np.where(leg == L - 1, L - 2, leg)
+
+
 def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min):
     """First leg whose checkpoint ends the runner's race by withdrawal (L: none).
 
@@ -1110,9 +1123,12 @@ def simulate_field(
                 f"{1 - survive:.3f} of the field (dnf_share {params.dnf_share}); lower one of them"
             )
         nc = params.leg_sigma * cal.standard_normal((m, L))
-        dnf_row_c = np.where(
-            dnf_c,
-            np.searchsorted(cfrac, xc / (lam * np.exp(params.dnf_ability * zc) + 1e-300)),
+        dnf_row_c = _last_seen(
+            np.where(
+                dnf_c,
+                np.searchsorted(cfrac, xc / (lam * np.exp(params.dnf_ability * zc) + 1e-300)),
+                L,
+            ),
             L,
         )
         base_c = lam * np.exp(params.dnf_ability * zc)
@@ -1129,7 +1145,7 @@ def simulate_field(
             over = t > limit_eff[None, :]
             first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
             if behind:
-                stop = _withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min)
+                stop = _last_seen(_withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min), L)
             else:
                 stop = dnf_row_c
             return float(np.mean((first_over >= L) & (stop >= L))), float(
@@ -1205,6 +1221,7 @@ def simulate_field(
                 dnf_row[ri, ni] = _withdraw_leg(
                     sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min
                 )
+        dnf_row = _last_seen(dnf_row, L)
         elim = first_over <= dnf_row
         stop = np.minimum(first_over, dnf_row)
         rep_off = (np.arange(c) * rows)[:, None]

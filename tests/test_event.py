@@ -330,9 +330,31 @@ def test_dnf_share_without_barriers():
     share = sim.withdrawn.sum() / (20_000 * 3)
     assert abs(share - 0.2) < 4 * math.sqrt(0.2 * 0.8 / 60_000)
     assert sim.eliminated.sum() == 0
-    # hazard proportional to effort: later (harder) legs lose more runners
+    # hazard proportional to effort: later (harder) legs lose more runners; nobody
+    # withdraws at the finish line: the final leg's withdrawals are last seen one row before
     wd = sim.withdrawn.mean(axis=0)[1:]
-    assert wd[-1] > wd[0]
+    assert wd[-1] == 0 and wd[-2] > wd[0]
+    assert sim.reached[:, -1].mean() == pytest.approx(sim.finishers.mean())
+
+
+def test_no_withdrawal_at_the_finish_line():
+    """A start-to-finish course with no checkpoint between (it printed "reached 500,
+    withdrawn 21.0" at the finish): the withdrawals are booked at the start, where such a
+    runner is last seen, and everyone reaching the finish has finished (or is timed out)."""
+    r = np.array([0.0, 6 * 3600.0])
+    sim = simulate_field(
+        r,
+        leg_effort=np.array([0.0, 40.0]),
+        cutoff_elapsed=np.array([0.0, 9 * 3600.0]),
+        n_runners=5_000,
+        repetitions=4,
+        params=FieldParams(dnf_share=0.1),
+        seed=3,
+    )
+    assert sim.withdrawn[:, 1].sum() == 0
+    assert sim.withdrawn[:, 0].mean() > 300  # ~10 % of 5,000
+    reached = sim.reached[:, 1]
+    assert np.array_equal(reached, sim.finishers + sim.eliminated[:, 1])
 
 
 def test_fit_recovers_parameters():
