@@ -522,21 +522,24 @@ def check(course_file, fmt, tolerance_m):
         raise SystemExit(1)
 
 
-def _cp_description(course, legs, i) -> str:
-    sp = legs.specs[i]
+def _cp_description(course, legs, i, plan) -> str:
+    """One waypoint's description: km, altitude, services and the plan's barrier (computed,
+    or the course file's fixed one, marked so)."""
     bits = [f"km {legs.along[i] / 1000:.1f}"]
     if math.isfinite(legs.elevation[i]):
         bits.append(f"alt {legs.elevation[i]:.0f} m")
     if legs.services[i]:
         bits.append("services: " + ", ".join(legs.services[i]))
-    if sp is not None and sp.cutoff is not None:
-        el = seconds_between(course.start, sp.cutoff)
-        loc = in_zone(sp.cutoff, course.timezone)  # the zone's clock, not the offset written
-        bits.append(
-            f"cutoff {loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"
-        )
-    if sp is not None and not getattr(sp, "barrier", True):
-        bits.append("no barrier")
+
+    def when(t):
+        el = seconds_between(course.start, t)
+        loc = in_zone(t, course.timezone)  # the zone's clock, not the offset written
+        return f"{loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"
+
+    if i and plan.no_barrier is not None and plan.no_barrier[i]:
+        bits.append(f"no barrier (closes {when(plan.cutoff[i])})")
+    elif i:
+        bits.append(f"cutoff {when(plan.cutoff[i])}" + (" fixed" if plan.fixed[i] else ""))
     if course.schematic:
         bits.append("schematic course")
     return "; ".join(bits)
@@ -560,8 +563,21 @@ def _cp_description(course, legs, i) -> str:
     help="Simplify the track (Douglas-Peucker, M metres in a local projection).",
 )
 @TOLERANCE
-def export(course_file, output, simplify_m, tolerance_m):
+@click.option(
+    "--round",
+    "round_minutes",
+    type=click.FloatRange(min=0),
+    default=15,
+    show_default=True,
+    metavar="MIN",
+    help="Round the computed barriers up to MIN on the clock, as `cutoffs` does (0: no).",
+)
+def export(course_file, output, simplify_m, tolerance_m, round_minutes):
     """Write a GPX for runners: the track plus one waypoint per checkpoint.
+
+    Each waypoint says its km, altitude, services and barrier: the one
+    `coursekit cutoffs` computes (default model), or the course file's fixed
+    cutoff ("fixed"); "no barrier (closes ...)" where nobody is stopped.
 
     \b
     Example:
@@ -572,10 +588,12 @@ def export(course_file, output, simplify_m, tolerance_m):
 
     from .checkpoints import course_legs
     from .course import SKETCH_MARK, load_course
+    from .cutoffs import plan as make_plan
     from .gpx import Waypoint, write_gpx
 
     course = load_course(course_file)
     lg = course_legs(course, tolerance_m=tolerance_m)
+    pl = make_plan(course, legs=lg, round_minutes=round_minutes)
     tr = course.track
     lat, lon, ele = tr.lat, tr.lon, tr.elevation
     desc = f"{course.name}: exported by coursekit from {course_file.name}"
@@ -602,7 +620,7 @@ def export(course_file, output, simplify_m, tolerance_m):
             lat=float(lg.lat[i]),
             lon=float(lg.lon[i]),
             elevation=float(lg.elevation[i]),
-            description=_cp_description(course, lg, i),
+            description=_cp_description(course, lg, i, pl),
             type="checkpoint",
         )
         for i, name in enumerate(lg.names)

@@ -6,6 +6,7 @@ import html
 import json
 import re
 import tomllib
+from datetime import datetime
 from pathlib import Path
 
 import gpxpy
@@ -97,6 +98,16 @@ def test_export_roundtrip(tmp_path):
     assert [w.name for w in g.waypoints] == ["Village", "Col", "Hamlet", "Village"]
     assert all(w.type == "checkpoint" for w in g.waypoints)
     assert "cutoff" in g.waypoints[1].description and "drop_bag" in g.waypoints[1].description
+    # every barrier as `coursekit cutoffs` gives it: the fixed ones marked, the finish the limit
+    plan = json.loads(run("cutoffs", MINI, "--format", "json").output)["checkpoints"]
+    descs = [w.description for w in g.waypoints]
+    assert "cutoff" not in descs[0]  # the start
+    for d, row in zip(descs[1:], plan[1:], strict=True):
+        clock = datetime.fromisoformat(row["cutoff"]).strftime("%a %H:%M")
+        h, m = divmod(round(row["cutoff_elapsed_s"] / 60), 60)
+        assert f"cutoff {clock} ({h}h{m:02d})" in d, (d, row)
+    assert "cutoff Sat 07:15 (1h15) fixed" in descs[1] and "fixed" in descs[2]
+    assert "cutoff Sat 09:00 (3h00);" in descs[3] and "fixed" not in descs[3]
     tr = read_gpx(out)
     assert len(tr) == len(g.tracks[0].segments[0].points) < len(read_gpx(COURSES / "mini.gpx"))
     assert tr.waypoints[1].description.startswith("km 2.")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from coursekit.cli import cli
 from coursekit.cutoffs import check_plan, course_grid, plan, round_up_clock, solve
 from coursekit.errors import PlanError
+from coursekit.gpx import read_gpx
 from coursekit.pace import KME, TRAIL_2024, PaceParams
 
 PLAIN = PaceParams(model="trail", up=10, down=0, fatigue=0, altitude=0, leader_fraction=0.4)
@@ -718,6 +719,13 @@ def test_cli_no_barrier_outputs(course_file):
     page = (out / "c.html").read_text()
     assert page.count("none (closes Sat ") == 1  # the legs table, A only
     assert page.count("closes (no barrier)") == 1  # A's map popup
+    # the runners' GPX: A closes at the reference's passage, the others carry their barrier
+    gpx = path.with_name("watch.gpx")
+    r = CliRunner().invoke(cli, ["export", str(path), "-o", str(gpx)])
+    assert r.exit_code == 0, r.output
+    desc = {w.name: w.description for w in read_gpx(gpx).waypoints}
+    assert "no barrier (closes Sat " in desc["A"] and "cutoff" not in desc["A"]
+    assert "; cutoff Sat " in desc["B"] and "no barrier" not in desc["B"]
 
 
 def test_no_barrier_errors(course_file):
