@@ -124,11 +124,44 @@ def find_waypoint(track, name: str):
             f"{track.path}: waypoint {name!r} is ambiguous ignoring case and accents: {names}"
         )
     known = [w.name for w in track.waypoints]
-    listing = ", ".join(repr(n) for n in known[:12]) + (" ..." if len(known) > 12 else "")
-    raise CourseFileError(
-        f"{track.path}: no waypoint named {name!r}"
-        + (f" (waypoints: {listing})" if known else " (the GPX has no waypoints)")
-    )
+    like = _similar_names(name, known)
+    if like:
+        hint = " (did you mean " + " or ".join(repr(n) for n in like) + "?)"
+    elif known:
+        hint = (
+            " (waypoints: "
+            + ", ".join(repr(n) for n in known[:12])
+            + (" ..." if len(known) > 12 else "")
+            + ")"
+        )
+    else:
+        hint = " (the GPX has no waypoints)"
+    raise CourseFileError(f"{track.path}: no waypoint named {name!r}{hint}")
+
+
+def _similar_names(name: str, known, n: int = 3) -> list[str]:
+    """Waypoint names like ``name``, ignoring case and accents: those containing it as a word
+    (``'Cogne'`` in ``'BaseVita-Cogne'``), then those sharing a word of 4 letters or more
+    (``'rif. champillon'``: ``'Rifugio Letey Champillon'``), then close spellings
+    (:mod:`difflib`)."""
+    import difflib
+    import re
+
+    key = _norm(name)
+    if not key:
+        return []
+    normed = {}
+    for k in known:
+        normed.setdefault(_norm(k), k)
+    words = re.compile(r"(?<![0-9a-z])" + re.escape(key) + r"(?![0-9a-z])")
+    out = [k for nk, k in normed.items() if words.search(nk)]
+    tokens = {t for t in re.split(r"[^0-9a-z]+", key) if len(t) >= 4}
+    shared = [
+        (-len(tokens & set(re.split(r"[^0-9a-z]+", nk))), k) for nk, k in normed.items() if tokens
+    ]
+    out += [k for neg, k in sorted(shared) if neg < 0]
+    out += [normed[c] for c in difflib.get_close_matches(key, list(normed), n=n, cutoff=0.75)]
+    return list(dict.fromkeys(out))[:n]
 
 
 class _Geometry:

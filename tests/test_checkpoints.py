@@ -196,6 +196,29 @@ def test_km_placement_and_waypoints():
         find_waypoint(p2.track, "Réfuge du Col")
 
 
+def test_unknown_waypoint_suggests_names():
+    """A name that is part of a waypoint's (the TOR330 GPX names its life bases
+    'BaseVita-Cogne'), shares a word with it, or is a close spelling is suggested; else the
+    error lists the waypoints."""
+    names = ["BaseVita-Cogne", "Rifugio Letey Champillon", "Col de Champillon", "Ollomont"]
+    p = _profile([0, 3000], [0, 0.0], waypoints=tuple(Waypoint(n, 0.0, 0.0) for n in names))
+
+    def message(q):
+        with pytest.raises(CourseFileError) as exc:
+            find_waypoint(p.track, q)
+        return str(exc.value).split(": ", 1)[1]
+
+    assert message("cogne") == "no waypoint named 'cogne' (did you mean 'BaseVita-Cogne'?)"
+    assert message("Rif. Champillon").endswith(
+        "(did you mean 'Col de Champillon' or 'Rifugio Letey Champillon'?)"
+    )
+    assert message("Olomont") == "no waypoint named 'Olomont' (did you mean 'Ollomont'?)"
+    assert message("Arnad") == (
+        "no waypoint named 'Arnad' (waypoints: 'BaseVita-Cogne', "
+        "'Rifugio Letey Champillon', 'Col de Champillon', 'Ollomont')"
+    )
+
+
 @st.composite
 def _spiral(draw):
     """A non-self-intersecting polyline (a monotone zig-zag), and a vertex index."""
