@@ -975,8 +975,7 @@ def _history_setup(course_file, times, start_column, columns):
 
     from .checkpoints import course_legs
     from .course import load_course
-    from .event import _timed_ends
-    from .history import elapsed_matrix, map_columns, read_times
+    from .history import elapsed_matrix, map_columns, read_times, timed_ends
 
     course = load_course(course_file)
     legs = course_legs(course)
@@ -991,7 +990,7 @@ def _history_setup(course_file, times, start_column, columns):
     mapping, how = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit)
     # a start or finish row the names did not map: the column the times say, as `event
     # --times` does ("Départ" for "Millau" when the columns are out of course order)
-    ends, _ = _timed_ends(mapping, st.time)
+    ends, _ = timed_ends(mapping, st.time)
     for j in (0, len(mapping) - 1):
         if ends[j] != mapping[j]:
             how[j] = "times" if ends[j] is not None else "unmapped"

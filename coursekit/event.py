@@ -2080,58 +2080,16 @@ def load_event_plan(
     )
 
 
-def _timed_ends(mapping: list, stamps: np.ndarray) -> tuple[list, list[str]]:
-    """Start and finish rows without a column by name: the columns the times say.
-
-    The start is the column most runners pass first, the finish the one most
-    runners pass last (CSV columns need not be in course order, and
-    "Départ"/"Arrivée" need not match "Start"/"Finish"). A start column must
-    be passed first by 90 % of the runners timed there, within 2 h of its
-    earliest passage (start waves), and a finish last by 90 %; otherwise the
-    row stays unmapped (an error names it). On a loop whose start and finish
-    share a name, the one column the name found goes where the times say.
-    Returns the mapping and which ends were found by the times.
-    """
-    mapping = list(mapping)
-    t = np.where(np.isfinite(stamps), stamps, np.nan)
-    rows = np.isfinite(t).sum(axis=1) >= 2
-    if not rows.any():
-        return mapping, []
-    t = t[rows]
-    first = np.bincount(np.nanargmin(t, axis=1), minlength=t.shape[1])
-    last = np.bincount(np.nanargmax(t, axis=1), minlength=t.shape[1])
-    timed = np.isfinite(t).sum(axis=0)
-    if mapping[0] is not None and mapping[-1] is None and last[mapping[0]] > first[mapping[0]]:
-        mapping[0], mapping[-1] = None, mapping[0]  # a loop's one column is its finish
-    elif mapping[-1] is not None and mapping[0] is None and first[mapping[-1]] > last[mapping[-1]]:
-        mapping[0], mapping[-1] = mapping[-1], None
-    used = {c for c in mapping if c is not None}
-    found = []
-    for end, votes in ((0, first), (-1, last)):
-        if mapping[end] is not None:
-            continue
-        c = int(np.argmax(votes))
-        ok = c not in used and votes[c] >= 0.9 * timed[c]
-        if ok and end == 0:
-            col = t[:, c][np.isfinite(t[:, c])]
-            ok = float(np.quantile(col, 0.95) - col.min()) <= 2 * HOUR
-        if ok:
-            mapping[end] = c
-            used.add(c)
-            found.append("start" if end == 0 else "finish")
-    return mapping, found
-
-
 def _history_race_from_csv(plan, spec) -> Race:
     """:func:`history_race` from a split-time CSV, matched to the plan's checkpoints."""
-    from .history import map_columns, read_times
+    from .history import map_columns, read_times, timed_ends
 
     csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
     st = read_times(csv_path)
     legs = plan.legs
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
     mapping, _ = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit or {})
-    mapping, by_times = _timed_ends(mapping, st.time)
+    mapping, by_times = timed_ends(mapping, st.time)
     if mapping[0] is None or mapping[-1] is None:
         j = 0 if mapping[0] is None else -1
         raise HistoryError(

@@ -15,12 +15,12 @@ from coursekit.cli import cli
 from coursekit.course import load_course
 from coursekit.cutoffs import plan, plan_runner
 from coursekit.event import (
-    _timed_ends,
     fit_reference_fatigue,
     history_race,
     load_event_plan,
     simulate_race,
 )
+from coursekit.history import timed_ends
 
 H = 3600.0
 START = dt.datetime(2024, 6, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
@@ -135,15 +135,15 @@ def test_history_race_with_missing_checkpoint_columns(tmp_path):
 def test_timed_ends_finds_start_and_finish_by_the_times():
     # columns out of course order: finish first, then start, then a checkpoint
     t = np.array([[300.0, 0.0, 100.0], [320.0, 5.0, 90.0], [np.nan, 2.0, 110.0]])
-    assert _timed_ends([None, 2, None], t) == ([1, 2, 0], ["start", "finish"])
-    assert _timed_ends([1, 2, 0], t) == ([1, 2, 0], [])  # mapped ends are kept
+    assert timed_ends([None, 2, None], t) == ([1, 2, 0], ["start", "finish"])
+    assert timed_ends([1, 2, 0], t) == ([1, 2, 0], [])  # mapped ends are kept
     # a loop: start and finish share the name "Village", the name found one column;
     # the times say it is the finish (passed last), and the start is the first column
-    assert _timed_ends([0, 2, None], t) == ([1, 2, 0], ["start"])
+    assert timed_ends([0, 2, None], t) == ([1, 2, 0], ["start"])
     # no start column: the earliest column is a checkpoint passed over hours -> not a start
     h = 3600.0
     t2 = np.array([[1 * h, 5 * h], [2 * h, 7 * h], [4 * h, 9 * h]])  # "Ravito", "Finish"
-    mapping, found = _timed_ends([None, None, 1], t2)
+    mapping, found = timed_ends([None, None, 1], t2)
     assert mapping[0] is None and found == []
 
 
