@@ -45,6 +45,7 @@ __all__ = [
     "SplitTimes",
     "read_times",
     "map_columns",
+    "timed_ends",
     "elapsed_matrix",
     "Backtest",
     "backtest",
