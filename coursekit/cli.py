@@ -321,6 +321,15 @@ TOLERANCE = click.option(
     "'tolerance', else 250; a checkpoint's own 'tolerance' wins).",
 )
 COURSE = click.Path(path_type=Path)
+ROUND_OPTION = click.option(
+    "--round",
+    "round_minutes",
+    type=click.IntRange(min=0),
+    default=15,
+    show_default=True,
+    metavar="MIN",
+    help="Round barriers up to MIN on the clock (0: no).",
+)
 
 
 def _courses_iso(dt):
@@ -563,15 +572,7 @@ def _cp_description(course, legs, i, plan) -> str:
     help="Simplify the track (Douglas-Peucker, M metres in a local projection).",
 )
 @TOLERANCE
-@click.option(
-    "--round",
-    "round_minutes",
-    type=click.FloatRange(min=0),
-    default=15,
-    show_default=True,
-    metavar="MIN",
-    help="Round the computed barriers up to MIN on the clock, as `cutoffs` does (0: no).",
-)
+@ROUND_OPTION
 def export(course_file, output, simplify_m, tolerance_m, round_minutes):
     """Write a GPX for runners: the track plus one waypoint per checkpoint.
 
@@ -840,15 +841,6 @@ MODEL_OPTION = click.option(
     default="trail",
     show_default=True,
     help="Grade model of the reference runner (kme: proportional to km-effort).",
-)
-ROUND_OPTION = click.option(
-    "--round",
-    "round_minutes",
-    type=click.IntRange(min=0),
-    default=15,
-    show_default=True,
-    metavar="MIN",
-    help="Round barriers up to MIN on the clock (0: no).",
 )
 
 
