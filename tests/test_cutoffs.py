@@ -404,6 +404,23 @@ def test_plan_on_a_course(course_file):
     assert check_plan(p) == []
 
 
+def _flat_course(tmp_path, name, start, limit, a_line=""):
+    """A flat 40 km course due north near Marrakech with one checkpoint "A" at km 20
+    (``a_line`` added to its table); returns the course file."""
+    from coursekit.gpx import write_gpx
+
+    n = 401
+    lat = np.linspace(31.0, 31.36, n)
+    write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), np.full(n, 800.0), name="c")
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'name = "{name}"\ngpx = "c.gpx"\nstart = {start}\nlimit = "{limit}"\n'
+        'timezone = "Africa/Casablanca"\n\n'
+        f'[[checkpoints]]\nname = "A"\nkm = 20\n{a_line}\n'
+    )
+    return path
+
+
 @pytest.mark.parametrize("mid", ["", 'cutoff = "5h"'])
 def test_finish_at_the_limit_in_the_dark_is_night(tmp_path, mid):
     """The reference last finisher reaches the finish at the limit; after dusk it is night.
@@ -411,17 +428,9 @@ def test_finish_at_the_limit_in_the_dark_is_night(tmp_path, mid):
     night only when its arrival fell a rounding error short of the limit (Mascareignes 2024,
     finish at 22:09 in Reunion: no "night"; Metis Trail: only without fixed cutoffs)."""
     from coursekit.course import load_course
-    from coursekit.gpx import write_gpx
 
-    n = 401
-    lat = np.linspace(31.0, 31.36, n)
-    write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), np.full(n, 800.0), name="c")
-    (tmp_path / "c.toml").write_text(
-        'name = "Dusk"\ngpx = "c.gpx"\nstart = 2024-06-01T12:00:00+01:00\nlimit = "10h"\n'
-        'timezone = "Africa/Casablanca"\n\n'
-        f'[[checkpoints]]\nname = "A"\nkm = 20\n{mid}\n'
-    )
-    p = plan(load_course(tmp_path / "c.toml"))
+    path = _flat_course(tmp_path, "Dusk", "2024-06-01T12:00:00+01:00", "10h", mid)
+    p = plan(load_course(path))
     assert p.cutoff[-1].hour == 22  # civil dusk there on 1 June is 20:59
     assert p.night.tolist() == [False, False, True]
     assert p.night_sections[-1][1] == pytest.approx(p.legs.distance[-1], abs=25.0)
@@ -452,17 +461,10 @@ def test_plan_clocks_are_real_time_across_a_dst_change(tmp_path):
     # 24 h after a 04:00 start is at 03:00 local, not 04:00 (wall-clock arithmetic);
     # an elapsed cutoff "22h" is 22 real hours
     from coursekit.course import load_course
-    from coursekit.gpx import write_gpx
 
-    n = 401
-    lat = np.linspace(31.0, 31.36, n)
-    write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), np.full(n, 800.0), name="c")
-    (tmp_path / "c.toml").write_text(
-        'name = "DST"\ngpx = "c.gpx"\nstart = 2025-02-22T04:00:00+01:00\nlimit = "24h"\n'
-        'timezone = "Africa/Casablanca"\n\n'
-        '[[checkpoints]]\nname = "A"\nkm = 20\ncutoff = "22h"\n'
+    c = load_course(
+        _flat_course(tmp_path, "DST", "2025-02-22T04:00:00+01:00", "24h", 'cutoff = "22h"')
     )
-    c = load_course(tmp_path / "c.toml")
     utc = dt.datetime(2025, 2, 22, 3, 0, tzinfo=dt.UTC)
     assert c.finish_deadline == utc + dt.timedelta(hours=24)
     p = plan(c, round_minutes=0)
