@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .clock import seconds_between
+from .course import DEFAULT_TOLERANCE_M
 from .errors import CourseFileError
 
 __all__ = [
@@ -244,7 +245,7 @@ def locate_points(
     profile,
     specs,
     *,
-    tolerance_m: float = 250.0,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
     projection=None,
     prominence_m: float | None = None,
     equal_m: float = SAME_PLACE_M,
@@ -349,7 +350,7 @@ def locate_points(
         else:
             d_all, s_all = geo.project(px, py)
         jmin = int(np.argmin(d_all))
-        tol = sp.tolerance_m if getattr(sp, "tolerance_m", None) is not None else tolerance_m
+        tol = sp.tolerance_m if sp.tolerance_m is not None else tolerance_m
         prom = prominence_m if prominence_m is not None else min(max(tol / 5, 10.0), 50.0)
         idx = _passages(d_all, tol=tol, prominence=prom)
         if not idx:
@@ -468,7 +469,9 @@ def _round_up_tolerance(d: float) -> int:
     return int(50 * (math.floor(d / 50.0) + 1))
 
 
-def locate(profile, specs, *, tolerance_m: float = 250.0, projection=None) -> np.ndarray:
+def locate(
+    profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, projection=None
+) -> np.ndarray:
     """Distance of each checkpoint along the course [m] (see :func:`locate_points`).
 
     Raises
@@ -667,7 +670,7 @@ class Legs:
 
 
 def legs_from_located(
-    profile, specs, located: Located, *, tolerance_m: float = 250.0, along=None
+    profile, specs, located: Located, *, tolerance_m: float = DEFAULT_TOLERANCE_M, along=None
 ) -> Legs:
     """Build the legs table from located checkpoints (implicit start/finish rows added).
 
@@ -732,7 +735,7 @@ def course_legs(course, *, tolerance_m: float | None = None) -> Legs:
         course file.
     """
     if tolerance_m is None:
-        tolerance_m = getattr(course, "tolerance_m", 250.0)
+        tolerance_m = course.tolerance_m
     along = along_course_distance(course.profile, slope=not course.schematic)
     located = locate_points(
         course.profile,
@@ -783,7 +786,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         In the order above; ``level == "error"`` means the file must be fixed.
     """
     if tolerance_m is None:
-        tolerance_m = getattr(course, "tolerance_m", 250.0)
+        tolerance_m = course.tolerance_m
     out: list[Finding] = []
     p = course.profile
     f = out.append

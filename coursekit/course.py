@@ -924,7 +924,9 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         scale_to_declared=scale,
         info=info,
         tolerance_m=float(
-            tolerance_m if tolerance_m is not None else tolerance or DEFAULT_TOLERANCE_M
+            tolerance_m
+            if tolerance_m is not None
+            else (tolerance if tolerance is not None else DEFAULT_TOLERANCE_M)
         ),
     )
 
