@@ -434,8 +434,8 @@ def _read_external(path: Path) -> list[dict]:
 
 def _truncated_gpx(gpx: Path, out: Path, profile, cut_m: float) -> None:
     """``gpx`` cut at ``cut_m`` along-course metres (slope length), written to ``out``."""
-    from coursekit.checkpoints import along_course_distance
     from coursekit.gpx import write_gpx
+    from coursekit.profile import along_course_distance
 
     trk = profile.track
     s = along_course_distance(profile)
@@ -460,9 +460,9 @@ def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
     """
     import tempfile
 
-    from coursekit.checkpoints import along_course_distance
     from coursekit.course import load_course, parse_duration
     from coursekit.cutoffs import plan
+    from coursekit.profile import along_course_distance
 
     gpx = realdata / race["gpx"]
     if not gpx.is_file():

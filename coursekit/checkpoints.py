@@ -37,6 +37,7 @@ import numpy as np
 from .clock import seconds_between
 from .course import DEFAULT_TOLERANCE_M
 from .errors import CourseFileError
+from .profile import along_course_distance
 
 __all__ = [
     "SAME_PLACE_M",
@@ -49,8 +50,6 @@ __all__ = [
     "course_legs",
     "legs_from_located",
     "check_course",
-    "slope_distance",
-    "along_course_distance",
 ]
 
 SAME_PLACE_M = 25.0
@@ -279,7 +278,7 @@ def locate_points(
         File named in messages (default: the GPX).
     along : ndarray, optional
         Cumulative along-course distance at each track point [m] (see
-        :func:`along_course_distance`): checkpoint ``km`` are read on this
+        :func:`coursekit.profile.along_course_distance`): checkpoint ``km`` are read on this
         scale and converted to track distance. Default: the profile's distance.
 
     Returns
@@ -484,107 +483,6 @@ def locate(
     return locate_points(profile, specs, tolerance_m=tolerance_m, projection=projection).distance
 
 
-def along_course_distance(profile, *, slope: bool = True, window: float = 30.0) -> np.ndarray:
-    """Cumulative distance along the course as timing providers measure it [m].
-
-    Parameters
-    ----------
-    profile : Profile
-    slope : bool, default True
-        Measure on the slope (3D). False (or a profile without elevation)
-        returns the profile's map (2D) distance unchanged; use False for
-        schematic sketches, whose altitude between places is invented.
-    window : float, default 30
-        Regression window of the grade [m] (:func:`coursekit.profile.smoothed_grade`).
-        30 m reproduces the providers' checkpoint km best on the dev set (8 of
-        10 LiveTrail races within 1 % or 300 m at every checkpoint, against 7
-        with 80 m); on the noisiest DEM export (UTMB 2023, Trace de Trail) it
-        adds 0.3 % over an 80 m window.
-
-    Returns
-    -------
-    ndarray
-        Cumulative along-course distance at each track point [m].
-
-    Notes
-    -----
-    :math:`s = \\int \\sqrt{1 + g^2}\\, dx` with :math:`g` the grade of a local
-    linear regression over ``window`` metres, so altitude noise does not
-    lengthen the course. Timing providers publish checkpoint km on the slope:
-    on the ten LiveTrail tracks of the dev set this is within 0.2 % of
-    their published 3D length (their own rule, :func:`slope_distance`, needs
-    their per-track threshold), while the map distance is 0.9-1.5 % shorter.
-    """
-    from .profile import smoothed_grade
-
-    d = np.asarray(profile.distance, float)
-    if not slope or d.size < 2 or not profile.has_elevation:
-        return d.copy()
-    g = smoothed_grade(d, profile.elevation, window=window)
-    gm = 0.5 * (g[1:] + g[:-1])
-    out = np.zeros(d.size)
-    np.cumsum(np.diff(d) * np.sqrt(1.0 + gm * gm), out=out[1:])
-    return out
-
-
-def slope_distance(distance, elevation, *, threshold: float) -> np.ndarray:
-    """Cumulative 3D ("slope") distance, as LiveTrail computes it.
-
-    Parameters
-    ----------
-    distance : array_like
-        Cumulative 2D distance at each point [m].
-    elevation : array_like
-        Raw altitude at each point [m]; NaN points are skipped.
-    threshold : float
-        Hysteresis threshold of the elevation [m] (LiveTrail's per-track
-        ``settings.threshold``).
-
-    Returns
-    -------
-    ndarray
-        Cumulative 3D distance at each point [m].
-
-    Notes
-    -----
-    The points where the hysteresis reference altitude changes (the threshold
-    rule of :func:`coursekit.profile.threshold_gain_loss`, plus the last
-    point) split the course into pieces of 2D length :math:`L_k` and climb
-    :math:`\\Delta z_k`; the 3D length is :math:`\\sum_k \\sqrt{L_k^2 +
-    \\Delta z_k^2}`, spread linearly over each piece. On the ten LiveTrail
-    tracks of the dev set with full elevation this reproduces LiveTrail's
-    published 3D distance to 1 m (the finish checkpoint's ``distance_m`` on the
-    Réunion races); a plain point-to-point 3D sum is 0.2-6 % longer because of
-    altitude noise.
-    """
-    d = np.asarray(distance, float)
-    e = np.asarray(elevation, float)
-    ok = np.flatnonzero(np.isfinite(e))
-    if ok.size < 2:
-        return d.copy()
-    ev = e[ok].tolist()
-    ref = ev[0]
-    keep = [0]
-    for k, v in enumerate(ev):
-        if abs(v - ref) >= threshold and v != ref:
-            ref = v
-            keep.append(k)
-    if keep[-1] != len(ev) - 1:
-        keep.append(len(ev) - 1)
-    idx = ok[np.asarray(keep)]
-    dk = d[idx]
-    zk = np.array([ev[k] for k in keep])
-    if idx[-1] != d.size - 1:
-        idx_last = d.size - 1
-        dk = np.append(dk, d[idx_last])
-        zk = np.append(zk, zk[-1])
-    if idx[0] != 0:
-        dk = np.concatenate([[d[0]], dk])
-        zk = np.concatenate([[zk[0]], zk])
-    cum3 = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(dk), np.diff(zk)))])
-    return np.interp(d, dk, cum3 + 0.0) + 0.0
-
-
 @dataclass(frozen=True, eq=False)
 class Legs:
     """The legs table: one row per checkpoint, the start first and the finish last.
@@ -609,7 +507,7 @@ class Legs:
         Position on the track [degrees].
     along : ndarray
         Cumulative along-course distance of each row [m], measured on the
-        slope as timing providers publish it (:func:`along_course_distance`);
+        slope as timing providers publish it (:func:`coursekit.profile.along_course_distance`);
         equal to ``distance`` for schematic courses. ``distance`` is the
         position on the track's map distance (index into the profile arrays).
     """

@@ -130,7 +130,7 @@ def _csv(headers: list[str], rows: list[list]) -> str:
 
 def _along_total(prof) -> float:
     """Length measured on the slope (3D), as timing providers publish km [m]."""
-    from .checkpoints import along_course_distance
+    from .profile import along_course_distance
 
     return float(along_course_distance(prof)[-1]) if len(prof.track) else 0.0
 

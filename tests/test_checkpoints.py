@@ -12,20 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursekit.checkpoints import (
-    along_course_distance,
     check_course,
     course_legs,
     find_waypoint,
     legs_from_located,
     locate,
     locate_points,
-    slope_distance,
 )
 from coursekit.course import CheckpointSpec, load_course
 from coursekit.errors import CourseFileError
 from coursekit.geodesy import LocalProjection
 from coursekit.gpx import Track, Waypoint, read_gpx
-from coursekit.profile import make_profile
+from coursekit.profile import along_course_distance, make_profile, slope_distance
 
 PROJ = LocalProjection(45.0, 6.0)
 COURSES = Path(__file__).parent / "data" / "courses"
@@ -247,14 +245,6 @@ def test_point_taken_from_track_returns_its_distance(case):
     d = locate(p, [_cp("P", px, py)])[0]
     # the profile measures ellipsoidal distance; the projection is exact to ~1e-4
     assert d == pytest.approx(truth * p.total_distance / cum[-1], abs=0.5)
-
-
-def test_slope_distance_synthetic():
-    d = np.array([0, 100, 200, 300.0])
-    e = np.array([0, 100, 100, 100.0])
-    s = slope_distance(d, e, threshold=5)
-    assert s[-1] == pytest.approx(np.hypot(100, 100) + 200)
-    assert s[1] == pytest.approx(np.hypot(100, 100))
 
 
 def test_mini_course_legs_and_check():

@@ -462,7 +462,7 @@ def test_finish_cutoff_compared_on_a_steep_track(tmp_path):
         tmp_path, '[[checkpoints]]\nname = "Village"\nlat = 45.12\nlon = 6.0\ncutoff = "3h50m"\n'
     )
     course = load_course(path)
-    from coursekit.checkpoints import along_course_distance
+    from coursekit.profile import along_course_distance
 
     along = along_course_distance(course.profile)
     assert along[-1] - course.profile.distance[-1] > 250.0  # slope km beyond the tolerance

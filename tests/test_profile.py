@@ -11,14 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursekit.geodesy import segment_lengths
-from coursekit.gpx import read_gpx
+from coursekit.gpx import Track, read_gpx
 from coursekit.profile import (
+    along_course_distance,
     auto_gain_loss,
     course_stats,
     denoise_distance,
     itra_points,
     km_effort,
     make_profile,
+    slope_distance,
     splits,
     threshold_gain_loss,
 )
@@ -471,8 +473,6 @@ def test_km_effort_and_itra_bands():
 
 def _synthetic_profile():
     syn = make_track("planner", 3)
-    from coursekit.gpx import Track
-
     t = Track(
         lat=syn.lat,
         lon=syn.lon,
@@ -515,3 +515,28 @@ def test_course_stats_steepest():
     e0, _, _ = p.at([s.steepest_up_at_m, s.steepest_up_at_m + 1000])
     assert (e0[1] - e0[0]) / 1000 == pytest.approx(s.steepest_up_grade, abs=1e-9)
     assert s.gain_method == p.gain_method and s.points == p.track.lat.size
+
+
+def test_slope_distance_synthetic():
+    d = np.array([0, 100, 200, 300.0])
+    e = np.array([0, 100, 100, 100.0])
+    s = slope_distance(d, e, threshold=5)
+    assert s[-1] == pytest.approx(np.hypot(100, 100) + 200)
+    assert s[1] == pytest.approx(np.hypot(100, 100))
+
+
+def test_along_course_distance_on_a_ramp_ignores_altitude_noise():
+    # a straight 12 % ramp, points every 10 m: the slope length is d * sqrt(1 + g^2);
+    # 1.5 m of white altitude noise must not lengthen it (a point-to-point 3D sum would)
+    d = np.arange(0.0, 3000.0 + 1, 10.0)
+    e = 500.0 + 0.12 * d + np.random.default_rng(3).normal(0.0, 1.5, d.size)
+    n = d.size
+    track = Track(45.0 + d / 111_000.0, np.full(n, 6.0), e, np.full(n, np.nan), np.zeros(n, int))
+    prof = make_profile(track)
+    along = along_course_distance(prof)
+    truth = prof.total_distance * np.sqrt(1.0 + 0.12**2)
+    assert along[-1] == pytest.approx(truth, rel=1e-3)  # +0.06 % measured (30 m window)
+    naive = np.sum(np.hypot(np.diff(prof.distance), np.diff(e)))
+    assert naive - truth > 10 * abs(along[-1] - truth)
+    assert np.all(np.diff(along) >= 0)
+    np.testing.assert_array_equal(along_course_distance(prof, slope=False), prof.distance)
