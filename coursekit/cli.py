@@ -161,7 +161,7 @@ def _profile_record(path: Path, prof, st) -> dict:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=FILE)
+@click.argument("files", metavar="FILE.gpx...", nargs=-1, required=True, type=FILE)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option(
     "--gain-threshold",
@@ -320,7 +320,6 @@ TOLERANCE = click.option(
     help="Largest distance from a checkpoint to the track [m] (default: the course file's "
     "'tolerance', else 250; a checkpoint's own 'tolerance' wins).",
 )
-COURSE = click.Path(path_type=Path)
 ROUND_OPTION = click.option(
     "--round",
     "round_minutes",
@@ -365,7 +364,7 @@ def _legs_records(course, legs) -> list[dict]:
 
 
 @cli.command()
-@click.argument("course_file", metavar="COURSE.toml", type=COURSE)
+@click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @TOLERANCE
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
@@ -487,7 +486,7 @@ def _check_findings(course, tolerance_m):
 
 
 @cli.command()
-@click.argument("course_file", metavar="COURSE.toml", type=COURSE)
+@click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -555,7 +554,7 @@ def _cp_description(course, legs, i, plan) -> str:
 
 
 @cli.command()
-@click.argument("course_file", metavar="COURSE.toml", type=COURSE)
+@click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option(
     "-o",
     "--output",
@@ -631,7 +630,7 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
 
 
 @cli.command()
-@click.argument("places_file", metavar="PLACES.toml", type=COURSE)
+@click.argument("places_file", metavar="PLACES.toml", type=FILE)
 @click.option(
     "-o",
     "--output",
@@ -666,8 +665,6 @@ def sketch(places_file, output, spacing):
 
 
 # ---------------------------------------------------------------- cutoffs
-
-COURSE_FILE = click.Path(path_type=Path)
 
 
 def _hm(seconds) -> str:
@@ -845,7 +842,7 @@ MODEL_OPTION = click.option(
 
 
 @cli.command()
-@click.argument("course_file", type=COURSE_FILE)
+@click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @MODEL_OPTION
 @ROUND_OPTION
@@ -859,8 +856,9 @@ MODEL_OPTION = click.option(
 @click.option(
     "--params",
     "params_file",
-    type=COURSE_FILE,
+    type=FILE,
     default=None,
+    metavar="PARAMS.toml",
     help="Pace parameters written by `coursekit calibrate` (TOML/JSON).",
 )
 @click.option(
@@ -1003,7 +1001,7 @@ def _history_setup(course_file, times, start_column, columns):
 
 
 HISTORY_OPTIONS = [
-    click.option("--times", type=COURSE_FILE, required=True, help="Split-time CSV."),
+    click.option("--times", type=FILE, metavar="TIMES.csv", required=True, help="Split-time CSV."),
     click.option(
         "--start-column",
         default=None,
@@ -1027,7 +1025,7 @@ def _history_options(f):
 
 
 @cli.command()
-@click.argument("course_file", type=COURSE_FILE)
+@click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @_history_options
 @MODEL_OPTION
 @ROUND_OPTION
@@ -1115,7 +1113,7 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
 
 
 @cli.command()
-@click.argument("course_file", type=COURSE_FILE)
+@click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @_history_options
 @click.option(
     "--quantile",

@@ -55,6 +55,39 @@ def test_cli_import_is_light():
     assert out.stdout.strip() == ""
 
 
+def test_profile_imports_only_what_it_needs():
+    """`coursekit profile` measures a GPX: it must not pay for the course, checkpoint or
+    plotting layers (what a user waits for; issue 2's whole-process speed)."""
+    gpx = Path(__file__).parent / "data" / "route10.gpx"
+    code = (
+        "import sys, contextlib, io\n"
+        "from coursekit.cli import main\n"
+        f"sys.argv = ['coursekit', 'profile', {str(gpx)!r}, '--format', 'json']\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc.code\n"
+        "mods = ('coursekit.course', 'coursekit.checkpoints', 'coursekit.cutoffs', 'tomllib', "
+        "'folium', 'matplotlib', 'scipy', 'shapely', 'pyproj')\n"
+        "print(','.join(m for m in mods if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_arguments_are_shown_as_file_kinds(name):
+    """Arguments are shown as what to give (COURSE.toml, EVENT.toml|EVENT_DIR, FILE.gpx...),
+    never as click's default taken from the parameter's name (COURSE_FILE)."""
+    import click
+
+    command = cli.commands[name]
+    for param in command.params:
+        if isinstance(param, click.Argument):
+            assert param.metavar, f"{name}: argument {param.name!r} has no metavar"
+
+
 def test_unknown_command_is_one_error_line():
     result = CliRunner().invoke(cli, ["nosuchcommand"])
     assert result.exit_code == 2
