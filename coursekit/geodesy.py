@@ -113,7 +113,9 @@ def segment_lengths(lat, lon) -> np.ndarray:
     lon = np.asarray(lon, dtype=np.float64)
     if lat.size < 2:
         return np.zeros(0)
-    return distance(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    x, y, z = _ecef(lat, lon)  # once per point, not once per step end
+    c = np.sqrt(np.diff(x) ** 2 + np.diff(y) ** 2 + np.diff(z) ** 2)
+    return _geodesic_from_chord(c, lat[:-1], lon[:-1], lat[1:], lon[1:])
 
 
 def distance(lat1, lon1, lat2, lon2) -> np.ndarray | float:
@@ -142,12 +144,18 @@ def distance(lat1, lon1, lat2, lon2) -> np.ndarray | float:
     x1, y1, z1 = _ecef(la1, lo1)
     x2, y2, z2 = _ecef(la2, lo2)
     c = np.sqrt((x2 - x1) ** 2 + (y2 - y1) ** 2 + (z2 - z1) ** 2)
+    return _geodesic_from_chord(c, la1, lo1, la2, lo2).reshape(shape)[()]
+
+
+def _geodesic_from_chord(c, la1, lo1, la2, lo2) -> np.ndarray:
+    """Geodesic lengths [m] from chords ``c`` [m] between the 1-D point arrays given:
+    the arc correction below 20 km, Karney's algorithm (PROJ) beyond and for NaN."""
     dist = chord_to_geodesic(c)
     far = ~(c < _CHORD_MAX)  # also NaN input, left to PROJ
     if far.any():
         _, _, d = _geod().inv(lo1[far], la1[far], lo2[far], la2[far])
         dist[far] = d
-    return dist.reshape(shape)[()]
+    return dist
 
 
 def cumulative_distance(lat, lon) -> np.ndarray:
