@@ -42,24 +42,29 @@ def test_every_command_is_in_readme(name):
     assert f"coursekit {name}" in README
 
 
+HEAVY = ("numpy", "folium", "matplotlib", "scipy", "shapely", "pyproj")
+
+
+def _imported(script: str, modules) -> list[str]:
+    """Run ``script`` in a fresh interpreter; which of ``modules`` it imported."""
+    code = (
+        script + f"import sys\nprint(','.join(m for m in {tuple(modules)!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
 def test_cli_import_is_light():
     """`import coursekit.cli` must not pull numpy, folium, matplotlib, scipy, shapely or pyproj
     (start-up time; `coursekit profile` starts the GPX check before importing numpy)."""
-    code = (
-        "import sys, coursekit.cli\n"
-        "heavy = [m for m in ('numpy', 'folium', 'matplotlib', 'scipy', 'shapely', 'pyproj') "
-        "if m in sys.modules]\n"
-        "print(','.join(heavy))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert _imported("import coursekit.cli\n", HEAVY) == []
 
 
 def test_profile_imports_only_what_it_needs():
     """`coursekit profile` measures a GPX: it must not pay for the course, checkpoint or
     plotting layers (what a user waits for; issue 2's whole-process speed)."""
     gpx = Path(__file__).parent / "data" / "route10.gpx"
-    code = (
+    script = (
         "import sys, contextlib, io\n"
         "from coursekit.cli import main\n"
         f"sys.argv = ['coursekit', 'profile', {str(gpx)!r}, '--format', 'json']\n"
@@ -68,12 +73,9 @@ def test_profile_imports_only_what_it_needs():
         "        main()\n"
         "    except SystemExit as exc:\n"
         "        assert not exc.code, exc.code\n"
-        "mods = ('coursekit.course', 'coursekit.checkpoints', 'coursekit.cutoffs', 'tomllib', "
-        "'folium', 'matplotlib', 'scipy', 'shapely', 'pyproj')\n"
-        "print(','.join(m for m in mods if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    course_layers = ("coursekit.course", "coursekit.checkpoints", "coursekit.cutoffs", "tomllib")
+    assert _imported(script, course_layers + HEAVY[1:]) == []
 
 
 @pytest.mark.parametrize("name", COMMANDS)
