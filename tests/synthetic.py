@@ -50,7 +50,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Synthetic", "terrain", "trail", "make_track", "KINDS", "write_gpx_with_time"]
+__all__ = [
+    "Synthetic",
+    "terrain",
+    "trail",
+    "make_track",
+    "with_stops",
+    "KINDS",
+    "write_gpx_with_time",
+]
 
 KINDS = ("planner", "baro", "gps")
 _DS = 0.25  # fine grid of the truth [m]
@@ -354,6 +362,54 @@ def _make_track_b(kind, seed, length, ele_sigma, ele_tau, xy_sigma, xy_tau) -> S
         true_loss=loss,
         roller_gain=roller_gain,
         description=desc,
+    )
+
+
+def with_stops(syn: Synthetic, stops, *, xy_sigma=3.0, xy_tau=10.0, seed=0) -> Synthetic:
+    """The same recording with the runner standing still at aid stations.
+
+    ``stops`` is a sequence of ``(fraction, seconds)``: at the point nearest that fraction
+    of the samples the runner stays ``seconds`` (1 Hz samples inserted, times after it
+    shifted); the watch keeps recording his position there with horizontal GPS noise
+    (AR(1) per axis, ``xy_sigma`` m, ``xy_tau`` s, plus 0.5 m white) and his altitude. The
+    truth (length, gain, loss) is unchanged: standing still covers no ground.
+    """
+    rng = np.random.default_rng(seed)
+    lat, lon, ele, t = (np.asarray(a, float) for a in (syn.lat, syn.lon, syn.elevation, syn.time))
+    pieces: list = []
+    shift = 0.0
+    last = 0
+    m_per_deg = 111_320.0
+    for frac, seconds in sorted(stops):
+        i = int(frac * (lat.size - 1))
+        n = int(seconds)
+        pieces.append((lat[last:i], lon[last:i], ele[last:i], t[last:i] + shift))
+        dx = _ar1(rng, n, xy_sigma, xy_tau) + rng.normal(0, 0.5, n)
+        dy = _ar1(rng, n, xy_sigma, xy_tau) + rng.normal(0, 0.5, n)
+        pieces.append(
+            (
+                lat[i] + dy / m_per_deg,
+                lon[i] + dx / (m_per_deg * np.cos(np.radians(lat[i]))),
+                np.full(n, ele[i]),
+                t[i] + shift + np.arange(n, dtype=float),
+            )
+        )
+        shift += n
+        last = i
+    pieces.append((lat[last:], lon[last:], ele[last:], t[last:] + shift))
+    cat = [np.concatenate([p[k] for p in pieces]) for k in range(4)]
+    return Synthetic(
+        kind=syn.kind,
+        seed=syn.seed,
+        lat=cat[0],
+        lon=cat[1],
+        elevation=cat[2],
+        time=cat[3],
+        true_distance=syn.true_distance,
+        true_gain=syn.true_gain,
+        true_loss=syn.true_loss,
+        roller_gain=syn.roller_gain,
+        description=syn.description + f"; stops {list(stops)}",
     )
 
 
