@@ -884,7 +884,7 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     stretch where, for at least ``_STOP_WINDOW_S`` = 120 s, the filtered
     positions stay in a box of diagonal ``_STOP_RADIUS_M`` = 15 m (0.125 m/s of
     progress). The seconds left out are named in the method (``stops=540s``). On
-    an independent set of 60 synthetic recordings, 24 with 1-3 stops of 1-5 min,
+    an independent set of 60 synthetic recordings, 21 with 1-3 stops of 1-5 min,
     this took the number within 1 % of the true path from 55 to 59; a hiker
     slower than ~0.15 m/s for two minutes is taken as stopped (the filter alone
     counted +16 % at that speed, from the jitter).
