@@ -9,7 +9,7 @@ off the actual median finish, the bound of a better level guess)
 1. Speed: 10,000 runners x 30 checkpoints x 200 repetitions (target <= 2 s),
    peak memory (tracemalloc), and the ratio to the time numpy needs just to
    draw the leg noise (the irreducible cost), measured in the same run.
-2. Fits: :func:`coursekit.event.fit_field` on every race of ../shared/realdata
+2. Fits: :func:`coursekit.field.fit_field` on every race of ../shared/realdata
    with split times and its barriers (the numbers behind ``DEFAULT_FIELD``):
    ability spread and skew, leg noise, fatigue, and the withdrawal hazards
    (km-effort ``dnf``/``kappa``, behind-the-next-barrier ``h0``/``gamma``),
@@ -29,7 +29,7 @@ barriers (``coursekit.cutoffs.solve`` with ``TRAIL_2024``: grade factors on the
 smoothed GPX profile, altitude, fatigue, night), solved on the target's own
 track, with one parameter fitted on the *source* race: the fatigue rate that
 makes the model's runner match the source's median finisher. The leader of the
-same model gives the per-leg weights (``coursekit.event.pace_weights``, as
+same model gives the per-leg weights (``coursekit.field.pace_weights``, as
 ``Race.from_plan`` does). Réunion races (limit): the median runner sits where
 the source's did relative to its limit. Templiers (no limit): the source's
 median finisher fixes the model's fresh flat speed on the target course.
@@ -55,7 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from coursekit.cutoffs import course_effort, course_grid, model_runner
-from coursekit.event import (
+from coursekit.field import (
     DEFAULT_FIELD,
     FIELD_SPEED_LOSS,
     fit_field,
@@ -177,7 +177,7 @@ def pace_reference(race: dict, limit_s: float, fatigue: float = TRAIL_2024.fatig
 
 def fit_fatigue(source: dict, median_elapsed: np.ndarray) -> float:
     """Pace-model fatigue fitted on the source's median finisher
-    (:func:`coursekit.event.fit_reference_fatigue`, the step `coursekit event --times` uses)."""
+    (:func:`coursekit.field.fit_reference_fatigue`, the step `coursekit event --times` uses)."""
     fin = source["status"] == "FINISHER"
     measured = np.isfinite(source["elapsed"][fin]).sum(axis=0) >= 20
     f, _, _ = fit_reference_fatigue(
@@ -195,7 +195,7 @@ def reference_for(target: dict, source: dict, fit, fatigue: float):
     fixes a fresh flat speed v0 of the pace model; the target's reference is the
     runner of that v0 on the target course (two solves: the limit for v0).
     The source's fatigue transfers as the median runner's speed loss over the
-    whole course (rate x km-effort, :data:`coursekit.event.FIELD_SPEED_LOSS`),
+    whole course (rate x km-effort, :data:`coursekit.field.FIELD_SPEED_LOSS`),
     not as a rate per 100 km-effort.
     Returns (reference arrivals, leader arrivals, mu, description).
     """
@@ -397,7 +397,7 @@ def default_path(races: dict, index: dict, params=None, oracle: bool = False) ->
 
     The race a user (or a reviewer) has no history for: the course file (GPX,
     checkpoints, published barriers, published limit) and nothing else, so the
-    field is :data:`coursekit.event.DEFAULT_FIELD` and its level is set by the
+    field is :data:`coursekit.field.DEFAULT_FIELD` and its level is set by the
     default finish share (at most ``eliminated_max`` of the starters timed out).
     Only races that publish a finish limit (the Réunion ones) can be written
     this way; the Templiers publish none. ``params``: another field, for a
@@ -415,9 +415,9 @@ def default_path(races: dict, index: dict, params=None, oracle: bool = False) ->
     if oracle:
         label += "; level read off the actual median finish (oracle)"
     print(f"== no history: coursekit event COURSE.toml --simulate N ({label})")
-    from coursekit import event
+    from coursekit import field
 
-    kw = {"params": event.DEFAULT_FIELD if params is None else params}
+    kw = {"params": field.DEFAULT_FIELD if params is None else params}
     edition = {e["id"]: e for e in index["editions"]}
     out = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -511,9 +511,9 @@ def speed(quick: bool):
 
 def main(quick: bool = False):
     if "--no-start" in sys.argv:  # every route without the start compression
-        from coursekit import event
+        from coursekit import field
 
-        event.DEFAULT_FIELD = dataclasses.replace(event.DEFAULT_FIELD, start_compression=0.0)
+        field.DEFAULT_FIELD = dataclasses.replace(field.DEFAULT_FIELD, start_compression=0.0)
         print("--no-start: DEFAULT_FIELD.start_compression = 0 (fits inherit it)")
     speed(quick)
     if not (REALDATA / "index.json").is_file():
@@ -650,9 +650,9 @@ def main(quick: bool = False):
     history_path(races, index)
     default_path(races, index)
     if "--no-cap" in sys.argv:
-        from coursekit import event
+        from coursekit import field
 
-        default_path(races, index, dataclasses.replace(event.DEFAULT_FIELD, eliminated_max=None))
+        default_path(races, index, dataclasses.replace(field.DEFAULT_FIELD, eliminated_max=None))
     if "--level-oracle" in sys.argv:
         default_path(races, index, oracle=True)
     print()

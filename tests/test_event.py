@@ -15,21 +15,23 @@ from click.testing import CliRunner
 
 from coursekit.cli import cli
 from coursekit.event import (
-    DEFAULT_FIELD,
-    FieldParams,
     Race,
-    _read_split_times,
     event_summary,
-    fatigue_weights,
-    fit_field,
     group_stations,
-    history_outcomes,
     normalize_name,
-    pace_weights,
     plan_event,
     simulate_event,
-    simulate_field,
     station_table,
+)
+from coursekit.field import (
+    DEFAULT_FIELD,
+    FieldParams,
+    _read_split_times,
+    fatigue_weights,
+    fit_field,
+    history_outcomes,
+    pace_weights,
+    simulate_field,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -571,7 +573,7 @@ def test_skewed_ability_quantiles(skew):
 
 def _synthetic_history(truth, n=6000, rows=12, seed=0):
     """Split times and statuses of a field drawn from the model of FieldParams (fatigue 0)."""
-    from coursekit.event import _ability
+    from coursekit.field import _ability
 
     rng = np.random.default_rng(seed)
     r = np.r_[0.0, rng.uniform(2500, 4500, rows - 1)]
@@ -584,7 +586,7 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0):
     legs = r[1:] * np.exp(theta[:, None] + truth.leg_sigma * rng.standard_normal((n, rows - 1)))
     E = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
     cfrac = np.cumsum(eff) / eff.sum()
-    from coursekit.event import _dnf_rate
+    from coursekit.field import _dnf_rate
 
     lam = _dnf_rate(truth.dnf_share, truth.dnf_ability)
     status = np.array(["FINISHER"] * n, dtype=object)

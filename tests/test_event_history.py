@@ -15,11 +15,11 @@ from coursekit.cli import cli
 from coursekit.course import load_course
 from coursekit.cutoffs import plan, plan_runner
 from coursekit.event import (
-    fit_reference_fatigue,
     history_race,
     load_event_plan,
     simulate_race,
 )
+from coursekit.field import fit_reference_fatigue
 from coursekit.history import timed_ends
 
 H = 3600.0
@@ -279,7 +279,8 @@ def test_history_race_fits_on_measured_rows_only(tmp_path):
 def test_from_plan_field_runner_loses_the_field_speed_share(tmp_path):
     """Without history the simulated field follows the model runner who loses
     FIELD_SPEED_LOSS of his speed by the finish (not the barriers' last finisher)."""
-    from coursekit.event import FIELD_SPEED_LOSS, Race
+    from coursekit.event import Race
+    from coursekit.field import FIELD_SPEED_LOSS
 
     p = plan(load_course(_write_course(tmp_path)))
     race = Race.from_plan(p)

@@ -1,0 +1,1393 @@
+"""The field of runners of one race: simulation, and its fit on past split times.
+
+:func:`simulate_field` simulates repeated fields of runners on one race given as
+arrays (reference leg times, km-effort, barriers, dwell): per barrier the
+eliminated, per checkpoint the withdrawn and the arrivals hour by hour
+(occupancy), the last runner's ETA (:class:`FieldSimulation`).
+:func:`fit_field` calibrates its parameters (:class:`FieldParams`) on a past
+race's split times, :func:`history_outcomes` tells what happened there in the
+same terms, and :func:`fit_reference_fatigue` fits the pace model's runner to
+a past median finisher.
+
+The model (:class:`FieldParams`, docs/simulation.md): each runner is a log
+time multiplier on a reference runner, weighted leg by leg for fatigue and
+compressed at the start, with leg-to-leg noise. Runners withdraw with a hazard
+per km-effort and when they fall behind the next barrier's pace, and are
+eliminated by a barrier they reach late.
+
+Pure functions on numpy arrays, except ``_read_split_times`` (a minimal
+split-time CSV reader for the tests): nothing here knows a course, a plan or
+an event. :mod:`coursekit.event` builds a race's arrays and calls these.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import HistoryError
+
+__all__ = [
+    "FIELD_SPEED_LOSS",
+    "FieldParams",
+    "DEFAULT_FIELD",
+    "FieldSimulation",
+    "FieldFit",
+    "fatigue_weights",
+    "pace_weights",
+    "start_weights",
+    "simulate_field",
+    "history_outcomes",
+    "fit_field",
+    "fit_reference_fatigue",
+]
+
+HOUR = 3600.0
+
+# ---------------------------------------------------------------- parameters
+
+
+@dataclass(frozen=True)
+class FieldParams:
+    """Parameters of a simulated field of runners.
+
+    A runner ``i`` has a log-ability :math:`\\theta_i` (log of a time
+    multiplier on the reference runner) and a standard score
+    :math:`z_i \\sim N(0, 1)`, :math:`\\theta_i = \\mu + s z_i`. Their time on leg
+    ``k`` is
+
+    .. math:: t_{ik} = r_k \\exp(\\theta_i w_k + \\sigma \\varepsilon_{ik}),
+              \\quad \\varepsilon_{ik} \\sim N(0, 1)
+
+    where :math:`r_k` is the reference runner's leg time and
+    :math:`w_k = 1 + \\beta (c_k - \\bar c)` the fatigue weight of the leg
+    (:math:`c_k` the effort fraction at the leg's middle, :math:`\\bar c` its
+    time-weighted mean, so that slower runners are relatively slower late in
+    the race when :math:`\\beta > 0`). Withdrawals (DNF) follow a hazard per
+    km-effort :math:`\\lambda e^{\\kappa z_i}`: proportional to the effort of
+    each leg, higher for slower runners when :math:`\\kappa > 0`; a runner
+    withdraws at the checkpoint ending the leg, except on the final leg, whose
+    withdrawals are booked at the checkpoint before the finish (where such a
+    runner is last seen; nobody withdraws at the finish line).
+
+    Runners behind the pace of the next barrier withdraw before it (most real
+    runners who cannot make a barrier stop at an aid station instead of being
+    timed out): at a checkpoint ``k`` reached at :math:`t_{ik}`, the runner's
+    projected arrival at the next barrier ``b`` is
+    :math:`t_{ik} R_b / R_k` (:math:`R` the reference runner's arrivals) and its
+    ratio to the barrier is :math:`q_{ik} = t_{ik} R_b / (R_k T_b)`; the runner
+    withdraws there with the extra hazard :math:`h_0 q_{ik}^{\\gamma}`
+    (probability :math:`1 - e^{-h}` with the km-effort hazard of the leg). A
+    runner is eliminated only by a barrier they reach late.
+
+    Runners start together and the field spreads out over the first hours
+    (crowding on the first trails, slower runners going out near the pack's
+    pace): a runner's deviation from the median runner,
+    :math:`\\theta_i - \\mu`, weighs :math:`w_k h_k` on leg ``k`` instead of
+    :math:`w_k`, with :math:`h_k = 1 - a \\exp(-\\tau_k / \\tau_0)` and
+    :math:`\\tau_k` the median runner's elapsed time at the leg's middle
+    (``start_compression`` :math:`a`, ``start_time_s`` :math:`\\tau_0`). The
+    median runner's own times, and every runner's late legs, are unchanged.
+
+    Attributes
+    ----------
+    spread : float
+        :math:`s`, standard deviation of the log-ability [-].
+    leg_sigma : float
+        :math:`\\sigma`, leg-to-leg variability (log of the leg time) [-].
+    fatigue : float
+        :math:`\\beta`, fatigue slope of the weights [-].
+    dnf_share : float
+        Share of starters who withdraw for reasons other than the barriers,
+        in a race without barriers [-]; sets :math:`\\lambda`.
+    dnf_ability : float
+        :math:`\\kappa`, how much more slower runners withdraw [-].
+    finish_share : float
+        Default share of starters who finish [-] (used to place :math:`\\mu`
+        when neither a share nor :math:`\\mu` is given).
+    eliminated_max : float or None
+        When :math:`\\mu` is placed by the default ``finish_share``: the most
+        starters the barriers may eliminate [-]; if the finish share would
+        eliminate more, the field is made faster until they eliminate this
+        share (and more runners finish). None: no limit. An explicit
+        ``finish_share`` passed to :func:`simulate_field` is always honoured.
+    behind_hazard : float
+        :math:`h_0`, withdrawal hazard at a checkpoint of a runner projected
+        exactly at the next barrier [-] (0: nobody anticipates a barrier).
+    behind_slope : float
+        :math:`\\gamma`, how fast that hazard grows with the projected
+        lateness [-] (per unit of log ratio to the barrier).
+    skew : float
+        :math:`\\lambda`, shape of the ability distribution (Box-Cox of the
+        time multiplier): :math:`\\theta_i = \\mu + \\ln(1 + \\lambda s z_i) / \\lambda`
+        (0: log-normal, :math:`\\theta_i = \\mu + s z_i`; 1: time multipliers
+        normal). Real fields have a long fast tail and a short slow tail in log
+        time (:math:`\\lambda \\approx 1`): the slowest runners who would not make
+        the barriers mostly do not start.
+    level_sd : float
+        Standard deviation of a shift of :math:`\\mu` shared by the whole field
+        of one repetition [-]: the edition-to-edition variation of a race's
+        level (weather, course state, who enters), which a forecast of next
+        year's race must include. 0: every repetition is the same edition.
+    start_compression : float
+        :math:`a`, how much less the runners' differences weigh at the start
+        [-] (0: not at all; 1: the first moments are run at the median's pace).
+    start_time_s : float
+        :math:`\\tau_0`, the median runner's time over which that compression
+        fades [s].
+    source : str
+        Where the numbers come from.
+    """
+
+    spread: float = 0.17
+    leg_sigma: float = 0.10
+    fatigue: float = 0.5
+    dnf_share: float = 0.15
+    dnf_ability: float = 0.6
+    finish_share: float = 0.78
+    behind_hazard: float = 0.0
+    behind_slope: float = 25.0
+    skew: float = 0.0
+    level_sd: float = 0.0
+    eliminated_max: float | None = None
+    start_compression: float = 0.0
+    start_time_s: float = 3600.0
+    source: str = "default"
+
+    def __post_init__(self):
+        for key, lo, hi in (
+            ("spread", 0.0, 2.0),
+            ("leg_sigma", 0.0, 2.0),
+            ("fatigue", -2.0, 2.0),
+            ("dnf_share", 0.0, 0.95),
+            ("dnf_ability", -3.0, 3.0),
+            ("finish_share", 0.0, 1.0),
+            ("behind_hazard", 0.0, 100.0),
+            ("behind_slope", 0.0, 200.0),
+            ("skew", -3.0, 3.0),
+            ("level_sd", 0.0, 1.0),
+            ("start_compression", 0.0, 1.0),
+            ("start_time_s", 1.0, 1e6),
+        ):
+            v = getattr(self, key)
+            if not (lo <= v <= hi) or not math.isfinite(v):
+                raise ValueError(f"FieldParams.{key} must be in [{lo}, {hi}]; got {v}")
+        v = self.eliminated_max
+        if v is not None and not (0.0 <= v <= 1.0):
+            raise ValueError(f"FieldParams.eliminated_max must be None or in [0, 1]; got {v}")
+
+
+DEFAULT_FIELD = FieldParams(
+    spread=0.21,
+    leg_sigma=0.073,
+    fatigue=0.52,
+    dnf_share=0.042,
+    dnf_ability=-0.63,
+    finish_share=0.78,
+    behind_hazard=0.11,
+    behind_slope=20.0,
+    skew=0.66,
+    level_sd=0.036,
+    eliminated_max=0.05,
+    start_compression=0.33,
+    start_time_s=0.79 * 3600,
+    source="fit_field medians over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024; "
+    "finish share of a mountain ultra, at most 5 % of starters timed out",
+)
+"""Default field of a mountain ultra, fitted with :func:`fit_field` on the split
+times of ../shared/realdata (Grand Raid Réunion 2024: Diagonale, Mascareignes,
+Trail de Bourbon, Métis Trail; Templiers 2023 and 2024: GTT, Endurance,
+Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
+
+- ``spread`` 0.21 (per race 0.17-0.24), ``leg_sigma`` 0.073 (0.067-0.125),
+  ``fatigue`` 0.52 (0.38-1.2), ``skew`` 0.66 (0.31-1.33): medians over the
+  ten race-editions;
+- withdrawals (joint maximum likelihood on the eight race-editions with
+  barriers): ``behind_hazard`` 0.11 (0.06-0.30), ``behind_slope`` 20
+  (6.5-40), ``dnf_share`` 0.042 (0.03-0.12) and ``dnf_ability`` -0.63
+  (-1.15 to -0.14): once runners behind the barriers' pace are accounted
+  for, the remaining withdrawals are rare and slightly *more* frequent among
+  faster runners;
+- ``level_sd`` 0.036: the median finisher's time changed between the 2023 and
+  2024 editions by ln ratios 0.025 (GTT), 0.063 (Endurance), 0.056
+  (Intégrale); a difference of two editions has :math:`\\sqrt 2` times the
+  edition spread, so :math:`\\sigma = \\mathrm{rms}/\\sqrt 2` = 0.036 (0.031-0.042
+  leaving one race out). The only races with two editions in the data;
+- ``finish_share`` 0.78: finishers / starters are 0.71 (Diagonale des Fous),
+  0.81-0.84 (other Réunion races) and 0.83-0.96 at the Templiers; 0.78 is a
+  long mountain ultra. It sets the median ability when the simulation is
+  asked for a finish share; pass ``finish_share`` for another race.
+- ``eliminated_max`` 0.05: the barriers stopped 0.6-4.5 % of the starters in
+  the four Réunion races (OUT_OF_TIME: 1.9 % Diagonale, 4.0 % Mascareignes,
+  0.6 % Bourbon, 4.5 % Métis) and 0-0.4 % at the Templiers; the others who did
+  not finish withdrew. With the finish share alone, a course with few barriers
+  puts its non-finishers at them: HAUT 10 (one barrier, at the finish) timed out
+  18 % of its field at the finish, 8-12 % were timed out in the Réunion races.
+  Capping the eliminated share at 5 % (the largest seen, rounded) fixes the
+  short races and leaves the validation on the Réunion races about as it was
+  (cells within 10 % 119 -> 123 of 162, barriers in band 25 -> 26 of 47, the
+  Mascareignes' worst cell 9.6 -> 10.2 %; simulated finish shares 0.83-0.89
+  against 0.71-0.84); a 3 % cap gives 100/162: the data do not support a
+  tighter one.
+- ``start_compression`` 0.33 and ``start_time_s`` 0.79 h: least squares of the
+  cumulative weight of a runner's deviation at each checkpoint (its slope on
+  the finish time, :attr:`FieldFit.slopes`, relative to the last checkpoint
+  before the finish) against the pace model's, over the ten race-editions.
+  The real fields are compressed at the start: at Domaine Vidot (Diagonale,
+  1.9 h) the slope is 0.71 of the model's, at Sentier Taïbit (Bourbon, 0.8 h)
+  0.62, at the Templiers' first checkpoint (1.1 h) 0.6-0.95; after 3-5 h they
+  agree. Leaving one race out: 0.24-0.46 and 0.52-0.99 h.
+"""
+
+
+FIELD_SPEED_LOSS = 0.44
+"""Share of his fresh speed a race's median runner has lost by the finish [-].
+
+The simulated field's shape on a course without history
+(:meth:`coursekit.event.Race.from_plan`): the pace model's runner with fatigue
+rate ``FIELD_SPEED_LOSS / (K / 100)`` on a course of K km-effort. Fitted per
+race-edition on the median finisher's passages (:func:`fit_reference_fatigue`,
+the rate times K/100): 0.50 (Diagonale des Fous, 276 km-effort), 0.53
+(Mascareignes), 0.51 (Métis Trail), 0.45 (Trail de Bourbon), 0.39/0.37 (Grand
+Trail des Templiers 2023/2024), 0.45/0.43 (Endurance), 0.37/0.35 (Intégrale);
+median 0.44 (0.43-0.45 leaving one out).
+The loss barely depends on the race's length (75-276 km-effort), where a rate
+per 100 km-effort would vary fivefold (0.18-0.68). The barriers' reference last
+finisher loses far less (:data:`coursekit.pace.TRAIL_2024`: 0.08 per 100
+km-effort, fitted to the organisers' barriers, which keep margins early).
+``python benchmarks/bench_simulation.py`` prints the per-race values. Races under
+75 km-effort are an extrapolation (no split times of short races in the data);
+there only the shape is affected, the level comes from the finish share.
+"""
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def pace_weights(reference_elapsed, first_arrival_elapsed) -> np.ndarray | None:
+    """Fatigue weights per leg from two runners of the same pace model.
+
+    The reference (last finisher) and the leader are two runners of the pace
+    model (:func:`coursekit.cutoffs.solve`); a runner of log multiplier
+    :math:`\\theta` on the reference is interpolated geometrically leg by leg,
+    :math:`w_k = \\ln(t^{lead}_k / r_k) / \\ln(T^{lead} / T^{ref})`, so that
+    :math:`\\theta = \\ln(T^{lead} / T^{ref})` gives the leader's leg times exactly.
+
+    Parameters
+    ----------
+    reference_elapsed, first_arrival_elapsed : array_like, shape (rows,)
+        Arrivals of the reference runner and of the leader [s from start].
+
+    Returns
+    -------
+    ndarray, shape (rows - 1,), or None
+        Weights of legs 1..rows-1; None when they are not defined (equal
+        finish times, a leg of zero or negative time, a weight <= 0).
+    """
+    ref = np.asarray(reference_elapsed, float).reshape(-1)
+    lead = np.asarray(first_arrival_elapsed, float).reshape(-1)
+    if ref.shape != lead.shape or ref.size < 2:
+        raise ValueError("reference and leader arrivals must have the same length (>= 2 rows)")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rl, ll = np.diff(ref), np.diff(lead)
+        denom = math.log(lead[-1] / ref[-1]) if lead[-1] > 0 and ref[-1] > 0 else 0.0
+        if abs(denom) > 1e-3 and np.all(rl > 0) and np.all(ll > 0):
+            w = np.log(ll / rl) / denom
+            if np.all(np.isfinite(w)) and np.all(w > 0):
+                return w
+    return None
+
+
+def fatigue_weights(reference_leg_s, leg_effort, *, fatigue: float) -> np.ndarray:
+    """Per-leg fatigue weights :math:`w_k = 1 + \\beta (c_k - \\bar c)` (see :class:`FieldParams`).
+
+    Parameters
+    ----------
+    reference_leg_s : array_like, shape (n,)
+        Reference leg times, first entry the start row (0) [s].
+    leg_effort : array_like, shape (n,)
+        Km-effort per leg, first entry 0 [km].
+    fatigue : float
+        :math:`\\beta` [-].
+
+    Returns
+    -------
+    ndarray, shape (n - 1,)
+        Weights of legs 1..n-1, time-weighted mean 1, clipped at 0.05.
+    """
+    r = np.asarray(reference_leg_s, float)[1:]
+    e = np.asarray(leg_effort, float)[1:]
+    tot = e.sum()
+    if tot <= 0:
+        e = np.ones_like(r)
+        tot = e.sum()
+    c_end = np.cumsum(e) / tot
+    c_mid = c_end - e / (2 * tot)
+    rs = r.sum()
+    cbar = float(np.sum(r * c_mid) / rs) if rs > 0 else 0.5
+    return np.maximum(1.0 + fatigue * (c_mid - cbar), 0.05)
+
+
+def _dnf_rate(dnf_share: float, kappa: float) -> float:
+    """λ·C_total such that E_z[1 - exp(-Λ e^{κ z})] = dnf_share (Gauss-Hermite)."""
+    if dnf_share <= 0:
+        return 0.0
+    x, wts = np.polynomial.hermite_e.hermegauss(60)
+    wts = wts / wts.sum()
+    m = np.exp(kappa * x)
+
+    def share(lam):
+        return float(np.sum(wts * (1 - np.exp(-lam * m))))
+
+    lo, hi = 0.0, 1.0
+    while share(hi) < dnf_share:
+        hi *= 2
+        if hi > 1e6:
+            raise ValueError(f"dnf_share {dnf_share} cannot be reached")
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if share(mid) < dnf_share else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def _ability(z, spread: float, skew: float):
+    """:math:`g(z) = \\ln(1 + \\lambda s z) / \\lambda` (``s z`` when :math:`\\lambda = 0`).
+
+    The argument of the logarithm is floored at 0.05 (times at most 20x
+    shorter or longer than the median's, reached only far in the tails).
+    """
+    if abs(skew) < 1e-12:
+        return spread * z
+    a = np.maximum((skew * spread) * z, -0.95)
+    return np.log1p(a) / skew
+
+
+def start_weights(reference_leg_s, leg_weights, mu: float, params: FieldParams) -> np.ndarray:
+    """Weights of a runner's deviation from the median runner per leg (see :class:`FieldParams`).
+
+    :math:`w_k h_k`, :math:`h_k = 1 - a \\exp(-\\tau_k / \\tau_0)`, with
+    :math:`\\tau_k` the median runner's elapsed time at the middle of leg ``k``
+    (his legs are :math:`r_k \\exp(\\mu w_k)`).
+
+    Parameters
+    ----------
+    reference_leg_s : array_like, shape (n,)
+        Reference leg times of legs 1..n [s] (no start row).
+    leg_weights : array_like, shape (n,)
+        :math:`w_k`.
+    mu : float
+        Log multiplier of the median runner's times on the reference's.
+    params : FieldParams
+        ``start_compression`` (:math:`a`) and ``start_time_s`` (:math:`\\tau_0`).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+    """
+    w = np.asarray(leg_weights, float)
+    a = float(params.start_compression)
+    if a <= 0:
+        return w.copy()
+    legs = np.asarray(reference_leg_s, float) * np.exp(mu * w)
+    mid = np.cumsum(legs) - legs / 2
+    return w * (1.0 - a * np.exp(-mid / float(params.start_time_s)))
+
+
+def _behind_coef(reference_elapsed, limit_eff) -> np.ndarray:
+    """Per arrival row 1..L: :math:`R_b / (R_k T_b)` for the next barrier ``b > k``, else 0.
+
+    ``reference_elapsed`` has the start row (rows values), ``limit_eff`` the
+    barriers of rows 1..L (inf where none). The finish row gets 0 (nobody
+    withdraws at the finish).
+    """
+    R = np.asarray(reference_elapsed, float)
+    lim = np.asarray(limit_eff, float)
+    L = lim.size
+    coef = np.zeros(L)
+    nxt = math.inf
+    nxt_row = -1
+    for k in range(L - 1, -1, -1):  # k = leg index, arrival row k + 1
+        if k < L - 1 and nxt_row > k and R[k + 1] > 0:
+            coef[k] = R[nxt_row + 1] / (R[k + 1] * nxt)
+        if math.isfinite(lim[k]) and lim[k] > 0:
+            nxt, nxt_row = float(lim[k]), k
+    return coef
+
+
+def _last_seen(leg, L: int):
+    """Withdrawal legs as the checkpoint where the runner is last seen: a withdrawal on the
+    final leg (``L - 1``, which would book it at the finish) goes to the checkpoint before
+    the finish (``L - 2``; -1, the start, when there is none). Nobody withdraws at the finish
+    line: in split times such a runner's last passage is that checkpoint, which is how
+    :func:`fit_field` counts withdrawals (trials at the checkpoints before the finish).
+    """
+    leg = np.asarray(leg)
+    return np.where(leg == L - 1, L - 2, leg)
+
+
+def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min):
+    """First leg whose checkpoint ends the runner's race by withdrawal (L: none).
+
+    ``arrival`` (L, runners) [s], legs first; cumulative hazard per runner
+    ``base * cfrac`` plus the behind-the-barrier hazard ``h0 q^gamma`` summed
+    over the checkpoints (terms with ``q <= q_min`` are negligible and
+    skipped); the runner withdraws where it first reaches ``x`` (an Exp(1)
+    draw). A loop over legs of vector operations (faster than 2-D passes).
+    """
+    L, m = arrival.shape
+    base = np.asarray(base, np.float32)
+    x = np.asarray(x, np.float32)
+    H = np.zeros(m, np.float32)
+    out = np.full(m, L, dtype=np.int64)
+    prev = 0.0
+    lh0, g, qm = np.float32(math.log(h0)), np.float32(gamma), np.float32(q_min)
+    for k in range(L):
+        H += base * np.float32(cfrac[k] - prev)
+        prev = cfrac[k]
+        if coef[k] > 0:
+            q = np.asarray(arrival[k], np.float32) * np.float32(coef[k])
+            near = q > qm
+            np.maximum(q, qm, out=q)
+            np.log(q, out=q)
+            q *= g
+            q += lh0
+            np.minimum(q, np.float32(80.0), out=q)  # exp(80) ~ 5e34: certain withdrawal,
+            np.exp(q, out=q)  # no float32 overflow for steep slopes
+            q *= near
+            H += q
+        hit = (H >= x) & (out == L)
+        out[hit] = k
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class FieldSimulation:
+    """Result of :func:`simulate_field` (rows = checkpoints, start first).
+
+    Attributes
+    ----------
+    n_runners, repetitions : int
+    seed : int or None
+    ability_mean : float
+        :math:`\\mu` used (log time multiplier of the median runner on the reference).
+    params : FieldParams
+    finishers : ndarray, shape (repetitions,)
+    eliminated : ndarray, shape (repetitions, rows)
+        Runners stopped by the barrier of each row.
+    withdrawn : ndarray, shape (repetitions, rows)
+        Runners withdrawing at each row (DNF hazard).
+    reached : ndarray, shape (repetitions, rows)
+        Runners arriving at each row (each counted once per passage).
+    first_arrival, last_arrival : ndarray, shape (repetitions, rows)
+        Earliest and latest arrival [s from start] (NaN when nobody arrives).
+    quantile_levels : ndarray
+    arrival_quantiles : ndarray, shape (levels, rows)
+        Arrival percentiles among runners reaching the row [s from start],
+        from the first repetitions (up to 100,000 runner passages per row).
+    hour_offset_s : float
+        Occupancy bin ``b`` is ``[b, b + 1)`` hours after the clock origin
+        ``start - hour_offset_s``.
+    occupancy : ndarray, shape (rows, hours)
+        Mean number of runners arriving at each row in each hour bin.
+    occupancy_peak : ndarray, shape (repetitions, rows)
+        Largest hourly count of each repetition.
+    """
+
+    n_runners: int
+    repetitions: int
+    seed: int | None
+    ability_mean: float
+    params: FieldParams
+    finishers: np.ndarray
+    eliminated: np.ndarray
+    withdrawn: np.ndarray
+    reached: np.ndarray
+    first_arrival: np.ndarray
+    last_arrival: np.ndarray
+    quantile_levels: np.ndarray
+    arrival_quantiles: np.ndarray
+    hour_offset_s: float
+    occupancy: np.ndarray
+    occupancy_peak: np.ndarray
+
+    @property
+    def finish_share(self) -> float:
+        return float(self.finishers.mean() / self.n_runners)
+
+    def band(self, values: np.ndarray, lo: float = 5.0, hi: float = 95.0):
+        """(mean, low, high) over repetitions of a (repetitions, ...) array."""
+        v = np.asarray(values, float)
+        return v.mean(axis=0), np.percentile(v, lo, axis=0), np.percentile(v, hi, axis=0)
+
+    def last_arrival_band(self, lo: float = 5.0, hi: float = 95.0):
+        """Last runner's arrival per row: (median, low, high) over repetitions [s]."""
+        v = self.last_arrival
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return (
+                    np.nanmedian(v, axis=0),
+                    np.nanpercentile(v, lo, axis=0),
+                    np.nanpercentile(v, hi, axis=0),
+                )
+
+
+def _as_rows(x, n, what, fill=math.nan):
+    if x is None:
+        return np.full(n, fill)
+    a = np.asarray(x, float).reshape(-1)
+    if a.shape != (n,):
+        raise ValueError(f"{what} must have {n} values (one per row); got {a.size}")
+    return a
+
+
+def simulate_field(
+    reference_leg_s,
+    *,
+    leg_effort,
+    cutoff_elapsed=None,
+    dwell=None,
+    leg_weights=None,
+    n_runners: int = 1000,
+    repetitions: int = 100,
+    params: FieldParams = DEFAULT_FIELD,
+    finish_share: float | None = None,
+    ability_mean: float | None = None,
+    hour_offset_s: float = 0.0,
+    seed: int | np.random.Generator | None = None,
+    chunk_elements: int = 6_000_000,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    progress: Callable[[int], None] | None = None,
+) -> FieldSimulation:
+    """Simulate ``repetitions`` fields of ``n_runners`` runners on one race.
+
+    Parameters
+    ----------
+    reference_leg_s : array_like, shape (rows,)
+        Leg times of the reference runner, 0 at the start row [s]
+        (e.g. ``np.diff(plan.arrival_elapsed, prepend=0)``).
+    leg_effort : array_like, shape (rows,)
+        Km-effort per leg, 0 at the start row [km]: the DNF hazard is
+        proportional to it.
+    cutoff_elapsed : array_like, shape (rows,), optional
+        Departure deadlines [s from start]; NaN where there is none. A runner
+        whose arrival plus ``dwell`` is after it is eliminated there.
+    dwell : array_like, shape (rows,), optional
+        Planned stop per row [s] (0).
+    leg_weights : array_like, shape (rows - 1,), optional
+        Fatigue weights per leg; default :func:`fatigue_weights` with
+        ``params.fatigue``.
+    n_runners, repetitions : int
+    params : FieldParams
+    finish_share : float, optional
+        Share of starters who must finish; :math:`\\mu` is solved so that the
+        expected share (withdrawals + barriers) equals it. Needs barriers.
+        Default ``params.finish_share`` when ``ability_mean`` is None.
+    ability_mean : float, optional
+        :math:`\\mu` given directly (log multiplier of the median runner's
+        times on the reference runner's); then ``finish_share`` is not used.
+    hour_offset_s : float, default 0
+        Offset of the race start from the occupancy clock origin [s].
+    seed : int or numpy Generator, optional
+        Same seed, same result.
+    chunk_elements : int, default 6,000,000
+        Repetitions are processed in chunks of about this many
+        runner x checkpoint values (memory bound: ~30 bytes each).
+    quantiles : sequence of float, default (0.1, 0.5, 0.9)
+    progress : callable, optional
+        Called with the number of repetitions done after each chunk.
+
+    Returns
+    -------
+    FieldSimulation
+
+    Notes
+    -----
+    The model is that of :class:`FieldParams`. Runners start together (start
+    waves are not modelled); a runner withdraws or is eliminated at a
+    checkpoint (counted as arriving there) and goes no further.
+    """
+    r = np.asarray(reference_leg_s, float).reshape(-1)
+    rows = r.size
+    if rows < 2:
+        raise ValueError("reference_leg_s needs at least a start and a finish row")
+    if not np.all(np.isfinite(r[1:])) or np.any(r[1:] <= 0):
+        raise ValueError("reference leg times must be finite and > 0 after the start row")
+    eff = _as_rows(leg_effort, rows, "leg_effort")
+    if not np.all(np.isfinite(eff)) or np.any(eff < 0):
+        raise ValueError("leg_effort must be finite and >= 0")
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    dw = _as_rows(dwell, rows, "dwell", fill=0.0)
+    n_runners, repetitions = int(n_runners), int(repetitions)
+    if n_runners < 1 or repetitions < 1:
+        raise ValueError(f"n_runners and repetitions must be >= 1; got {n_runners}, {repetitions}")
+    L = rows - 1
+    w = (
+        fatigue_weights(r, eff, fatigue=params.fatigue)
+        if leg_weights is None
+        else np.asarray(leg_weights, float).reshape(-1)
+    )
+    if w.shape != (L,):
+        raise ValueError(f"leg_weights must have {L} values (one per leg)")
+    limit_eff = cut[1:] - dw[1:]
+    limit_eff = np.where(np.isfinite(limit_eff), limit_eff, np.inf)
+    has_barrier = bool(np.any(np.isfinite(limit_eff)))
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    seed_value = None if isinstance(seed, np.random.Generator) else seed
+
+    # DNF: cumulative hazard H_ik = Λ e^{κ z_i} C_k / C_L; one Exp(1) draw per runner.
+    ceff = np.cumsum(eff[1:])
+    ctot = float(ceff[-1]) if ceff[-1] > 0 else 1.0
+    lam = _dnf_rate(params.dnf_share, params.dnf_ability)
+    cfrac = ceff / ctot
+    # withdrawal of runners behind the next barrier's pace (see FieldParams)
+    h0, gamma = float(params.behind_hazard), float(params.behind_slope)
+    coef = _behind_coef(np.cumsum(r), limit_eff) if h0 > 0 else np.zeros(L)
+    behind = bool(np.any(coef > 0))
+    # below q_min a checkpoint adds < 1e-4 to the hazard: skipped
+    q_min = (1e-4 / h0) ** (1.0 / gamma) if behind and gamma > 0 else 0.0
+    thr = np.where(coef > 0, q_min / np.where(coef > 0, coef, 1.0), np.inf).astype(np.float32)
+
+    # place mu: solve the finish share on a calibration sample (common random numbers)
+    if ability_mean is None:
+        share = params.finish_share if finish_share is None else float(finish_share)
+        if not (0.0 < share < 1.0):
+            raise ValueError(f"finish_share must be in (0, 1); got {share}")
+        if not has_barrier:
+            raise ValueError(
+                "finish_share needs barriers (cutoff_elapsed): without them only "
+                "withdrawals stop runners; give ability_mean instead"
+            )
+        cal = np.random.default_rng(rng.integers(2**63))
+        m = 20_000
+        zc = cal.standard_normal(m)
+        xc = cal.standard_exponential(m)
+        dnf_c = lam * np.exp(params.dnf_ability * zc) > xc if lam > 0 else np.zeros(m, bool)
+        survive = 1.0 - float(dnf_c.mean())
+        if share >= survive:
+            raise ValueError(
+                f"finish_share {share:.3f} is not reachable: withdrawals alone stop "
+                f"{1 - survive:.3f} of the field (dnf_share {params.dnf_share}); lower one of them"
+            )
+        nc = params.leg_sigma * cal.standard_normal((m, L))
+        dnf_row_c = _last_seen(
+            np.where(
+                dnf_c,
+                np.searchsorted(cfrac, xc / (lam * np.exp(params.dnf_ability * zc) + 1e-300)),
+                L,
+            ),
+            L,
+        )
+        base_c = lam * np.exp(params.dnf_ability * zc)
+
+        level_c = params.level_sd * cal.standard_normal(m)
+
+        dev_c = _ability(zc, params.spread, params.skew)[:, None]
+
+        def shares(mu):
+            """(finish share, share eliminated by a barrier) at ``mu``."""
+            wd = start_weights(r[1:], w, mu, params)
+            x = (mu + level_c)[:, None] * w[None, :] + dev_c * wd[None, :]
+            t = np.cumsum(r[None, 1:] * np.exp(x + nc), axis=1)
+            over = t > limit_eff[None, :]
+            first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
+            if behind:
+                stop = _last_seen(_withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min), L)
+            else:
+                stop = dnf_row_c
+            return float(np.mean((first_over >= L) & (stop >= L))), float(
+                np.mean((first_over < L) & (first_over <= stop))
+            )
+
+        def largest(ok, lo, hi):
+            """The largest mu in [lo, hi] with ok(mu) (true below it), to 6 / 2**24."""
+            for _ in range(24):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+            return lo
+
+        if shares(-3.0)[0] < share:
+            raise ValueError(f"finish_share {share} not reachable even with very fast runners")
+        mu = largest(lambda m: shares(m)[0] >= share, -3.0, 3.0)
+        cap = params.eliminated_max if finish_share is None else None
+        if cap is not None and shares(mu)[1] > cap:  # a faster field: see eliminated_max
+            mu = largest(lambda m: shares(m)[1] <= cap, -3.0, mu)
+    else:
+        mu = float(ability_mean)
+
+    # main loop: chunks of repetitions, each with its own random stream (seeded in
+    # order from ``rng``), run on threads (numpy releases the GIL in the heavy parts)
+    per_rep = n_runners * L
+    chunk = max(1, min(repetitions, int(chunk_elements) // max(per_rep, 1)))
+    sizes = [min(chunk, repetitions - i) for i in range(0, repetitions, chunk)]
+    seeds = rng.integers(2**63, size=len(sizes))
+    qlev = np.asarray(quantiles, float)
+    q_reps = max(1, min(repetitions, 100_000 // n_runners))
+    r32 = r[1:].astype(np.float32)
+    w32 = w.astype(np.float32)
+    wd32 = start_weights(r[1:], w, mu, params).astype(np.float32)
+    lim = limit_eff.astype(np.float32)
+    legidx = np.arange(L, dtype=np.int32)
+
+    def run(c, s, want_q):
+        g = np.random.default_rng(s)
+        z = g.standard_normal((c, n_runners), dtype=np.float32)
+        dev = _ability(z, params.spread, params.skew).astype(np.float32)  # from the median
+        level = np.full((c, 1), mu, np.float32)
+        if params.level_sd > 0:  # this repetition's edition: one shift for the field
+            level += (params.level_sd * g.standard_normal(c)).astype(np.float32)[:, None]
+        # layout (repetition, leg, runner): leg slices contiguous, cumsum adds rows
+        t = g.standard_normal((c, L, n_runners), dtype=np.float32)
+        t *= np.float32(params.leg_sigma)
+        for k in range(L):
+            t[:, k, :] += dev * wd32[k]
+            t[:, k, :] += level * w32[k]  # (c, 1): no runner-sized temporary
+        np.exp(t, out=t)
+        t *= r32[:, None]
+        np.cumsum(t, axis=1, out=t)  # arrival at rows 1..L [s]
+        # stop leg: first barrier exceeded, or DNF
+        over = t > lim[:, None]
+        first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
+        del over
+        if lam > 0 or behind:
+            x = g.standard_exponential((c, n_runners), dtype=np.float32)
+        if lam > 0:
+            hz = lam * np.exp(params.dnf_ability * z.astype(np.float64))
+            dnf_row = np.minimum(np.searchsorted(cfrac, x / hz), L)  # hazard reaches x
+        else:
+            hz = np.zeros((c, n_runners))
+            dnf_row = np.full((c, n_runners), L)
+        if behind:  # runners near a barrier's pace at some checkpoint: full hazard
+            near = t > thr[:, None]
+            ri, ni = np.nonzero(near.any(axis=1))
+            del near
+            if ri.size:
+                sub = np.empty((L, ri.size), np.float32)
+                for k in range(L):
+                    sub[k] = t[ri, k, ni]
+                dnf_row[ri, ni] = _withdraw_leg(
+                    sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min
+                )
+        dnf_row = _last_seen(dnf_row, L)
+        elim = first_over <= dnf_row
+        stop = np.minimum(first_over, dnf_row)
+        rep_off = (np.arange(c) * rows)[:, None]
+        e_idx = (rep_off + first_over + 1)[elim & (first_over < L)]
+        out = {"eliminated": np.bincount(e_idx, minlength=c * rows).reshape(c, rows)}
+        d_idx = (rep_off + dnf_row + 1)[~elim & (dnf_row < L)]
+        out["withdrawn"] = np.bincount(d_idx, minlength=c * rows).reshape(c, rows)
+        out["finishers"] = np.sum(stop >= L, axis=1)
+        mask = legidx[:, None] <= stop[:, None, :]  # runner reaches row k+1
+        out["reached"] = mask.sum(axis=2)
+        tm = np.where(mask, t, np.float32(np.inf))
+        mn = tm.min(axis=2)
+        out["first"] = np.where(np.isfinite(mn), mn, np.nan)
+        np.copyto(tm, np.float32(-np.inf), where=~mask)
+        mx = tm.max(axis=2)
+        out["last"] = np.where(np.isfinite(mx), mx, np.nan)
+        del tm
+        # occupancy: arrivals per clock hour; runners not arriving go to a dump bin
+        hs = max(int(math.floor(hour_offset_s / HOUR)), 0)
+        top = float(np.nanmax(out["last"])) if np.any(out["reached"]) else 0.0
+        nh = max(int((top + hour_offset_s) // HOUR) + 1, hs + 1)
+        h = t + np.float32(hour_offset_s)
+        h *= np.float32(1.0 / HOUR)
+        np.maximum(h, 0, out=h)
+        hrs = h.astype(np.int32)
+        del h
+        np.minimum(hrs, nh - 1, out=hrs)
+        np.copyto(hrs, np.int32(nh), where=~mask)
+        base = ((np.arange(c)[:, None] * rows + legidx[None, :] + 1) * (nh + 1)).astype(np.int32)
+        hrs += base[:, :, None]
+        counts = np.bincount(hrs.ravel(), minlength=c * rows * (nh + 1))
+        counts = counts.reshape(c, rows, nh + 1)[:, :, :nh].copy()
+        del hrs
+        counts[:, 0, hs] += n_runners
+        out["occ"] = counts.sum(axis=0)
+        out["peak"] = counts.max(axis=2)
+        if want_q:
+            k = min(c, q_reps)
+            v = np.where(mask[:k], t[:k], np.inf).transpose(1, 0, 2).reshape(L, -1)
+            v = np.sort(v, axis=1)
+            q = np.full((qlev.size, rows), np.nan)
+            q[:, 0] = 0.0
+            nreach = np.isfinite(v).sum(axis=1)
+            for j in range(L):
+                nj = int(nreach[j])
+                if nj:
+                    q[:, j + 1] = np.quantile(v[j, :nj], qlev)
+            out["q"] = q
+        return out
+
+    finishers = np.zeros(repetitions, np.int64)
+    eliminated = np.zeros((repetitions, rows), np.int64)
+    withdrawn = np.zeros((repetitions, rows), np.int64)
+    reached = np.zeros((repetitions, rows), np.int64)
+    first = np.full((repetitions, rows), np.nan)
+    last = np.full((repetitions, rows), np.nan)
+    first[:, 0] = last[:, 0] = 0.0
+    reached[:, 0] = n_runners
+    peak = np.zeros((repetitions, rows))
+    occ = np.zeros((rows, 1))
+    qrows = None
+    jobs = [(c, sd, i == 0) for i, (c, sd) in enumerate(zip(sizes, seeds, strict=True))]
+    workers = min(len(jobs), _threads())
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(workers)
+        results = pool.map(lambda job: run(*job), jobs)
+    else:
+        pool = None
+        results = (run(*job) for job in jobs)
+    done = 0
+    try:
+        for (c, _, _), res in zip(jobs, results, strict=True):
+            sl = slice(done, done + c)
+            finishers[sl] = res["finishers"]
+            eliminated[sl] += res["eliminated"]
+            withdrawn[sl] += res["withdrawn"]
+            reached[sl, 1:] = res["reached"]
+            first[sl, 1:] = res["first"]
+            last[sl, 1:] = res["last"]
+            peak[sl] = res["peak"]
+            nh = res["occ"].shape[1]
+            if nh > occ.shape[1]:
+                occ = np.pad(occ, ((0, 0), (0, nh - occ.shape[1])))
+            occ[:, :nh] += res["occ"]
+            if "q" in res:
+                qrows = res["q"]
+            done += c
+            if progress is not None:
+                progress(c)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return FieldSimulation(
+        n_runners=n_runners,
+        repetitions=repetitions,
+        seed=seed_value,
+        ability_mean=mu,
+        params=params,
+        finishers=finishers,
+        eliminated=eliminated,
+        withdrawn=withdrawn,
+        reached=reached,
+        first_arrival=first,
+        last_arrival=last,
+        quantile_levels=qlev,
+        arrival_quantiles=qrows,
+        hour_offset_s=float(hour_offset_s),
+        occupancy=occ / repetitions,
+        occupancy_peak=peak,
+    )
+
+
+def _threads() -> int:
+    """Worker threads of :func:`simulate_field`: the CPUs this process may use, at most 4
+    (memory: ~230 MB per chunk in flight); ``COURSEKIT_THREADS`` overrides (1 = no threads)."""
+    import os
+
+    env = os.environ.get("COURSEKIT_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return min(int(env), 4)
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
+# ---------------------------------------------------------------- history (split times)
+
+_FINISHED = "FINISHER"
+_TIMED_OUT = "OUT_OF_TIME"
+
+
+def _parse_time(text: str) -> float:
+    s = text.strip()
+    if not s:
+        return math.nan
+    return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def _read_split_times(path, columns: Sequence[str]):
+    """Minimal reader of a split-times CSV (layout of ../shared/realdata).
+
+    One row per runner: ``bib, status, ...``, then one ISO 8601 timestamp
+    column per checkpoint (named by ``columns``, in course order; the file's
+    column order does not matter). Elapsed times are taken from each runner's
+    own start column (start waves; wrong but constant UTC offsets cancel).
+
+    Returns
+    -------
+    elapsed : ndarray, shape (runners, len(columns))
+        [s from the runner's start], NaN when missing.
+    status : ndarray of str
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader)]
+            rows = list(reader)
+    except (OSError, StopIteration, UnicodeDecodeError, csv.Error) as exc:
+        raise HistoryError(f"{path}: cannot read split times ({exc})") from None
+    if "status" not in header:
+        raise HistoryError(f"{path}: no 'status' column")
+    idx = []
+    for c in columns:
+        key = c.strip()
+        if key not in header:
+            raise HistoryError(f"{path}: no column {key!r} (columns: {', '.join(header)})")
+        idx.append(header.index(key))
+    si = header.index("status")
+    stamps = np.full((len(rows), len(idx)), np.nan)
+    for i, row in enumerate(rows):
+        for j, k in enumerate(idx):
+            if k < len(row) and row[k].strip():
+                try:
+                    stamps[i, j] = _parse_time(row[k])
+                except ValueError:
+                    raise HistoryError(
+                        f"{path}: line {i + 2}, column {columns[j]!r}: not a time {row[k]!r}"
+                    ) from None
+    status = np.array([row[si].strip() if si < len(row) else "" for row in rows])
+    elapsed = stamps - stamps[:, :1]
+    return elapsed, status
+
+
+def history_outcomes(elapsed, status, *, cutoff_elapsed=None, quantiles=(0.1, 0.5, 0.9)) -> dict:
+    """What happened in a past race, in the terms of :class:`FieldSimulation`.
+
+    Parameters
+    ----------
+    elapsed : ndarray, shape (runners, rows)
+        Passage times [s from each runner's start], NaN when missing.
+    status : array of str
+        ``FINISHER``, ``OUT_OF_TIME``, ``WITHDRAWN``, ...
+    cutoff_elapsed : array_like, shape (rows,), optional
+        Barriers [s]: an out-of-time runner is counted at the last row they
+        reached if they arrived after its barrier, else at the next row with
+        a barrier.
+
+    Returns
+    -------
+    dict
+        ``starters``, ``finishers``, ``eliminated`` (per row), ``withdrawn``
+        (per row, at the last row reached), ``reached`` (per row),
+        ``arrival_quantiles`` (levels x rows [s]).
+    """
+    E = np.asarray(elapsed, float)
+    status = np.asarray(status)
+    n, rows = E.shape
+    started = np.isfinite(E).sum(axis=1) >= 1
+    E = E[started]
+    st = status[started]
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    fin = st == _FINISHED
+    last_row = np.where(
+        np.isfinite(E).any(axis=1), rows - 1 - np.argmax(np.isfinite(E[:, ::-1]), axis=1), 0
+    )
+    elim = np.zeros(rows, int)
+    wd = np.zeros(rows, int)
+    for i in np.nonzero(st == _TIMED_OUT)[0]:
+        j = int(last_row[i])
+        if math.isfinite(cut[j]) and E[i, j] > cut[j]:
+            elim[j] += 1
+            continue
+        nxt = [k for k in range(j + 1, rows) if math.isfinite(cut[k])]
+        elim[nxt[0] if nxt else min(j + 1, rows - 1)] += 1
+    for i in np.nonzero(~fin & (st != _TIMED_OUT))[0]:
+        wd[int(last_row[i])] += 1
+    reached = np.isfinite(E).sum(axis=0)
+    q = np.full((len(quantiles), rows), np.nan)
+    for j in range(rows):
+        v = E[:, j][np.isfinite(E[:, j])]
+        if v.size:
+            q[:, j] = np.quantile(v, quantiles)
+    return {
+        "starters": int(started.sum()),
+        "finishers": int(fin.sum()),
+        "eliminated": elim,
+        "withdrawn": wd,
+        "reached": reached,
+        "arrival_quantiles": q,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class FieldFit:
+    """Result of :func:`fit_field`.
+
+    Attributes
+    ----------
+    params : FieldParams
+    ability_mean : float
+        :math:`\\mu` relative to ``reference_elapsed`` (the median finisher) [-].
+    reference_elapsed : ndarray
+        Median finisher's passage per row [s]; rows without data are
+        interpolated on the effort fraction.
+    slopes : ndarray
+        Cumulative fatigue weight per row, measured (NaN where not measured).
+    finish_ratio : float
+        Median finisher's time / the reference's finish (1 by construction).
+    notes : tuple of str
+    measured : ndarray of bool
+        Rows whose ``reference_elapsed`` is measured (passed by at least
+        ``min_runners`` and half of the finishers), not interpolated.
+    """
+
+    params: FieldParams
+    ability_mean: float
+    reference_elapsed: np.ndarray
+    slopes: np.ndarray
+    notes: tuple[str, ...] = ()
+    measured: np.ndarray | None = None
+
+
+def _robust_sd(x):
+    q16, q84 = np.quantile(x, [0.1587, 0.8413])
+    return 0.5 * float(q84 - q16)
+
+
+def _fit_ability(th):
+    """(median, spread, skew) of log time multipliers by least squares on 25 quantiles.
+
+    Quantiles 2 %..98 % of ``th`` against :math:`\\mu + g(\\Phi^{-1}(p))`
+    (:func:`_ability`); the spread is the slope of ``g`` at the median.
+    """
+    from scipy.optimize import minimize
+    from scipy.special import ndtri
+
+    p = np.linspace(0.02, 0.98, 25)
+    zq = ndtri(p)
+    qt = np.quantile(th, p)
+    mu0, s0 = float(np.median(th)), max(_robust_sd(th), 0.02)
+
+    def loss(u):
+        mu, ls, lam = u
+        return float(np.sum((qt - mu - _ability(zq, math.exp(ls), lam)) ** 2))
+
+    res = minimize(
+        loss,
+        x0=[mu0, math.log(s0), 0.5],
+        method="L-BFGS-B",
+        bounds=[(mu0 - 1, mu0 + 1), (math.log(0.01), math.log(2.0)), (-3.0, 3.0)],
+    )
+    mu, ls, lam = (float(v) for v in res.x)
+    return mu, math.exp(ls), lam
+
+
+def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
+    """Maximum likelihood of (dnf_share, kappa, behind_hazard, behind_slope) on passages.
+
+    Every passage of a runner at a checkpoint before the finish (not late at
+    its own barrier) is a Bernoulli trial: the runner withdraws there (last
+    row reached, status neither finisher nor out of time) with probability
+    :math:`1 - \\exp(-\\Lambda e^{\\kappa z_i} \\Delta c_{ij} - h_0 q_{ij}^{\\gamma})`
+    (:class:`FieldParams`; :math:`\\Delta c` the effort fraction run since the
+    runner's previous passage, :math:`z_i` the normal score of the runner's
+    rank at checkpoint ``j1`` or, for those who stopped before, at their last
+    checkpoint).
+    """
+    from scipy.optimize import minimize
+    from scipy.special import ndtri
+
+    n, rows = E.shape
+    fin_row = np.isfinite(E)
+    last = np.where(fin_row.any(axis=1), rows - 1 - np.argmax(fin_row[:, ::-1], axis=1), 0)
+    with np.errstate(all="ignore"):
+        xr = np.log(E[:, j1] / R[j1])
+        xl = np.log(E[np.arange(n), last] / np.where(R[last] > 0, R[last], np.nan))
+    xa = np.where(np.isfinite(xr), xr, xl)
+    ok = np.isfinite(xa)
+    z = np.zeros(n)
+    ranks = np.argsort(np.argsort(xa[ok]))
+    z[ok] = ndtri((ranks + 0.5) / max(ok.sum(), 1))
+    dc, q, y, zz = [], [], [], []
+    prev = np.zeros(n)
+    for j in range(1, rows - 1):
+        here = fin_row[:, j]
+        late = here & np.isfinite(cut[j]) & (E[:, j] > cut[j])
+        use = here & ~late
+        dc.append(cfrac[j] - prev[use])
+        q.append(E[use, j] * coefR[j - 1])
+        y.append(dnf[use] & (last[use] == j))
+        zz.append(z[use])
+        prev = np.where(here, cfrac[j], prev)
+    dc, q, y, zz = (np.concatenate(a) for a in (dc, q, y, zz))
+    y = y.astype(bool)
+    lq = np.log(np.where(q > 0, q, 1.0))
+    has_q = q > 0
+
+    def nll(u):
+        lam, kap, lh0, gam = u
+        H = np.exp(lam + kap * zz) * dc + np.where(has_q, np.exp(lh0 + gam * lq), 0.0)
+        H = np.maximum(H, 1e-300)
+        return float(-np.sum(np.log(-np.expm1(-H[y]))) + np.sum(H[~y]))
+
+    lam0 = math.log(max(_dnf_rate(max(float(dnf.mean()), 1e-3), 0.5), 1e-6))
+    res = minimize(
+        nll,
+        x0=[lam0, 0.5, math.log(0.2), 20.0],
+        method="L-BFGS-B",
+        bounds=[(-15.0, 5.0), (-3.0, 3.0), (-15.0, math.log(100.0)), (0.0, 200.0)],
+    )
+    lam, kap, lh0, gam = (float(v) for v in res.x)
+    x, wts = np.polynomial.hermite_e.hermegauss(60)
+    wts = wts / wts.sum()
+    share = float(np.sum(wts * (1 - np.exp(-math.exp(lam) * np.exp(kap * x)))))
+    return min(share, 0.95), kap, math.exp(lh0), gam
+
+
+def fit_field(
+    elapsed,
+    status,
+    *,
+    leg_effort,
+    cutoff_elapsed=None,
+    early_fraction: float = 0.3,
+    min_runners: int = 20,
+    source="",
+) -> FieldFit:
+    """Calibrate :class:`FieldParams` on the split times of a past race.
+
+    Parameters
+    ----------
+    elapsed : ndarray, shape (runners, rows)
+        Passage times [s from each runner's start] (NaN when missing).
+    status : array of str
+        Final status per runner (``FINISHER``, ``OUT_OF_TIME``, others = withdrawal).
+    leg_effort : array_like, shape (rows,)
+        Km-effort per leg [km].
+    cutoff_elapsed : array_like, shape (rows,), optional
+        The race's barriers [s from start], NaN where none: with barriers
+        before the finish, the withdrawal hazards (``dnf_share``,
+        ``dnf_ability``, ``behind_hazard``, ``behind_slope``) are fitted
+        jointly by maximum likelihood on every passage.
+    early_fraction : float, default 0.3
+        Effort fraction of the checkpoint on which the ability spread of the
+        whole field (finishers and not) is measured.
+    min_runners : int, default 20
+        Rows with fewer finisher passages are not used.
+
+    Returns
+    -------
+    FieldFit
+
+    Notes
+    -----
+    1. Reference: the median finisher's passage per row, :math:`R_j`.
+    2. :math:`x_{ij} = \\ln(E_{ij} / R_j)`; for finishers
+       :math:`\\theta_i = x_{i,\\mathrm{finish}}`; the slope of :math:`x_{ij}`
+       on :math:`\\theta_i` is the cumulative weight :math:`W_j`, and
+       :math:`\\beta` is the least-squares fit of
+       :math:`W_j = 1 + \\beta g_j` (the cumulative form of :func:`fatigue_weights`).
+    3. ``leg_sigma``: median over legs of the residual spread of the log leg
+       times after regression on :math:`\\theta`.
+    4. ``spread`` and :math:`\\mu`: robust spread and median of
+       :math:`x_{ij^*}/W_{j^*}` over every runner passing the checkpoint
+       :math:`j^*` nearest ``early_fraction`` (noise variance removed).
+    5. Without barriers: ``dnf_share`` is the share of starters neither
+       finisher nor out of time; ``dnf_ability``: :math:`\\kappa` reproducing
+       the mean standard score (rank at an early checkpoint) of those who
+       withdrew. With barriers: joint maximum likelihood of the km-effort and
+       behind-the-barrier hazards on every passage (see :class:`FieldParams`);
+       ``dnf_share`` is then the share the km-effort hazard alone would stop.
+    6. ``level_sd``, ``start_compression`` and ``start_time_s`` are
+       :data:`DEFAULT_FIELD`'s: one edition cannot show the first, and one
+       race has too few early checkpoints for the other two (fitted per race
+       they run off to :math:`a < 0` or :math:`a > 1`; ``bench_simulation``
+       fits them over all ten race-editions).
+    """
+    from scipy.special import ndtri
+
+    E = np.asarray(elapsed, float)
+    st = np.asarray(status)
+    started = np.isfinite(E[:, 1:]).any(axis=1)
+    E, st = E[started], st[started]
+    n, rows = E.shape
+    eff = _as_rows(leg_effort, rows, "leg_effort")
+    cfrac = np.cumsum(eff) / max(eff.sum(), 1e-9)
+    fin = (st == _FINISHED) & np.isfinite(E[:, -1])
+    if fin.sum() < min_runners:
+        raise HistoryError(f"fit_field: only {int(fin.sum())} finishers with a finish time")
+    notes = []
+    passed = np.isfinite(E[fin]).sum(axis=0)
+    good = (passed >= min_runners) & (passed >= 0.5 * fin.sum())  # branches, lost timing
+    good[0] = True
+    with np.errstate(all="ignore"):
+        R = np.where(good, np.nanmedian(np.where(good, E[fin], 0.0), axis=0), np.nan)
+    R[0] = 0.0
+    if np.any(~good):
+        notes.append(
+            f"{int((~good).sum())} checkpoints passed by < 50 % of finishers (interpolated)"
+        )
+    ok = np.isfinite(R)
+    R = np.interp(cfrac, cfrac[ok], R[ok])
+    R = np.maximum.accumulate(R)
+    r = np.diff(R, prepend=0.0)
+    r[1:] = np.maximum(r[1:], 1.0)
+    with np.errstate(all="ignore"):
+        X = np.log(E / np.where(R > 0, R, np.nan))
+    theta_f = X[fin, -1]
+    W = np.full(rows, np.nan)
+    tc = theta_f - theta_f.mean()
+    for j in range(1, rows):
+        if not good[j]:
+            continue
+        x = X[fin, j]
+        ok = np.isfinite(x)
+        if ok.sum() >= min_runners:
+            a = tc[ok] - tc[ok].mean()
+            W[j] = float(np.sum(a * (x[ok] - x[ok].mean())) / np.sum(a * a))
+    # cumulative form g_j of the fatigue weights
+    e = eff[1:] if eff[1:].sum() > 0 else np.ones(rows - 1)
+    c_end = np.cumsum(e) / e.sum()
+    c_mid = c_end - e / (2 * e.sum())
+    rr = r[1:]
+    cbar = float(np.sum(rr * c_mid) / rr.sum())
+    g = np.r_[0.0, np.cumsum(rr * (c_mid - cbar)) / np.cumsum(rr)]
+    ok = np.isfinite(W) & (np.arange(rows) > 0) & (np.arange(rows) < rows - 1)
+    beta = float(np.sum(g[ok] * (W[ok] - 1)) / np.sum(g[ok] ** 2)) if ok.sum() >= 2 else 0.5
+    beta = float(np.clip(beta, -2.0, 2.0))
+    # leg noise
+    sig = []
+    for j in range(1, rows):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.log(E[fin, j] - E[fin, j - 1])
+        okj = np.isfinite(y) & np.isfinite(theta_f)
+        if okj.sum() >= min_runners:
+            A = np.c_[np.ones(okj.sum()), theta_f[okj]]
+            coef, *_ = np.linalg.lstsq(A, y[okj], rcond=None)
+            res = y[okj] - A @ coef
+            sig.append(_robust_sd(res))
+    sigma = float(np.median(sig)) if sig else DEFAULT_FIELD.leg_sigma
+    # ability spread on an early checkpoint, whole field
+    cover = np.isfinite(E).sum(axis=0) / n
+    cand = [
+        j for j in range(1, rows - 1) if cover[j] >= 0.85 and math.isfinite(W[j]) and W[j] > 0.2
+    ]
+    if not cand:
+        cand = [rows - 1]
+        notes.append("no early checkpoint passed by 85 % of the field: spread from the finish")
+    js = min(cand, key=lambda j: abs(cfrac[j] - early_fraction))
+    Wj = W[js] if math.isfinite(W[js]) else 1.0
+    th = X[:, js] / Wj
+    th = th[np.isfinite(th)]
+    noise_var = sigma**2 * float(np.sum(r[1 : js + 1] ** 2) / np.sum(r[1 : js + 1]) ** 2) / Wj**2
+    mu, spread_all, skew = _fit_ability(th)
+    spread = math.sqrt(max(spread_all**2 - noise_var, 0.02**2))
+    # withdrawals
+    timed_out = st == _TIMED_OUT
+    dnf = ~fin & ~timed_out & (st != _FINISHED)
+    dnf_share = float(dnf.mean())
+    cand1 = [j for j in range(1, rows) if cover[j] >= 0.9 and cfrac[j] >= 0.1]
+    j1 = cand1[0] if cand1 else 1
+    kappa = 0.0
+    h0, gamma = 0.0, FieldParams.behind_slope
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    coefR = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf))
+    if np.any(coefR > 0) and dnf.sum() >= 5:
+        dnf_share, kappa, h0, gamma = _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1)
+    else:
+        if cutoff_elapsed is not None:
+            why = (
+                "no barrier before the finish"
+                if not np.any(coefR > 0)
+                else f"{int(dnf.sum())} withdrawals (< 5)"
+            )
+            notes.append(f"{why}: behind_hazard not fitted (0)")
+        v = E[:, j1]
+        okv = np.isfinite(v)
+        if okv.sum() >= min_runners and dnf[okv].sum() >= 5 and dnf_share > 0:
+            ranks = np.argsort(np.argsort(v[okv]))
+            zs = ndtri((ranks + 0.5) / okv.sum())
+            target = float(zs[dnf[okv]].mean())
+            x, wts = np.polynomial.hermite_e.hermegauss(60)
+            wts = wts / wts.sum()
+
+            def mean_z(k):
+                lam = _dnf_rate(dnf_share, k)
+                p = 1 - np.exp(-lam * np.exp(k * x))
+                return float(np.sum(wts * p * x) / np.sum(wts * p))
+
+            lo, hi = -3.0, 3.0
+            for _ in range(50):
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if mean_z(mid) < target else (lo, mid)
+            kappa = 0.5 * (lo + hi)
+    params = FieldParams(
+        spread=float(min(spread, 2.0)),
+        leg_sigma=float(min(sigma, 2.0)),
+        fatigue=beta,
+        dnf_share=float(min(dnf_share, 0.95)),
+        dnf_ability=float(kappa),
+        finish_share=float(np.clip(fin.mean(), 0.0, 1.0)),
+        behind_hazard=float(min(h0, 100.0)),
+        behind_slope=float(min(gamma, 200.0)),
+        skew=float(skew),
+        level_sd=DEFAULT_FIELD.level_sd,
+        start_compression=DEFAULT_FIELD.start_compression,
+        start_time_s=DEFAULT_FIELD.start_time_s,
+        source=source or "fit_field",
+    )
+    return FieldFit(
+        params=params,
+        ability_mean=mu,
+        reference_elapsed=R,
+        slopes=W,
+        notes=tuple(notes),
+        measured=good.copy(),
+    )
+
+
+def fit_reference_fatigue(median_elapsed, measured, runner, *, grid=None):
+    """Fatigue rate of the pace model that best reproduces a past median finisher.
+
+    Parameters
+    ----------
+    median_elapsed : array_like, shape (rows,)
+        The median finisher's passage per checkpoint row [s from start].
+    measured : array_like of bool, shape (rows,)
+        Rows where that passage was measured (not interpolated).
+    runner : callable
+        ``runner(finish_s, fatigue) -> (arrival, leader, v0)``, e.g.
+        :func:`coursekit.cutoffs.plan_runner`.
+    grid : array_like, optional
+        Fatigue rates tried [per 100 km-effort]; default 0 to 1 step 0.02.
+
+    Returns
+    -------
+    fatigue : float
+    arrival, leader : ndarray
+        The fitted runner (finishing with the median finisher) and its leader.
+
+    Notes
+    -----
+    Grid search on the mean of :math:`\\ln(M_j / A_j(f))^2` over the measured
+    rows, where :math:`A(f)` finishes at :math:`M_{\\mathrm{finish}}`. One
+    parameter, so it transfers: the shape of the median finisher's race
+    (how much he slows down) on this course's profile.
+    """
+    med = np.asarray(median_elapsed, float)
+    ok = np.asarray(measured, bool) & np.isfinite(med) & (med > 0)
+    ok[0] = False
+    if grid is None:
+        grid = np.round(np.arange(0.0, 1.0001, 0.02), 3)
+    best = None
+    for f in grid:
+        arr, lead, _ = runner(float(med[-1]), float(f))
+        e = float(np.mean(np.log(med[ok] / arr[ok]) ** 2)) if ok.any() else 0.0
+        if best is None or e < best[0]:
+            best = (e, float(f), arr, lead)
+    return best[1], best[2], best[3]
