@@ -1282,7 +1282,8 @@ def event(
         coursekit event courses/haut/event.toml --format json --margin 1h
         coursekit event courses/haut --simulate 300 --seed 1 --plot occupancy.png
     """
-    from .event import event_summary, load_event_plan, occupancy_figure, simulate_event
+    from .event import event_summary, load_event_plan, simulate_event
+    from .figures import occupancy_figure
 
     margin_s = _event_duration(margin, "--margin")
     sweep_s = _event_duration(sweep, "--sweep")

@@ -18,7 +18,7 @@ Three layers, one direction:
 :func:`load_event_plan` is the only function here that reads files;
 :func:`event_summary` returns plain data (dicts, lists, numbers, ISO strings)
 for the JSON output and for the roadbook's event index, drawn by
-:func:`occupancy_figure`.
+:func:`coursekit.figures.occupancy_figure`.
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ __all__ = [
     "simulate_event",
     "history_race",
     "event_summary",
-    "occupancy_figure",
 ]
 
 HOUR = 3600.0
@@ -842,7 +841,7 @@ def simulate_event(
     return replace(event, simulations=tuple(sims), warnings=tuple(warns))
 
 
-# ---------------------------------------------------------------- summary and figure
+# ---------------------------------------------------------------- summary
 
 
 def _iso(t: dt.datetime | None):
@@ -1033,52 +1032,3 @@ def event_summary(event: EventPlan) -> dict:
             "races": races,
         }
     return out
-
-
-def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110):
-    """Bar charts of the runners arriving per hour at each station (matplotlib).
-
-    Parameters
-    ----------
-    summary : dict
-        From :func:`event_summary` of a simulated event.
-    path : str or Path or None
-        Output .png or .svg (written atomically); None returns the SVG bytes.
-    stations : sequence of str, optional
-        Station names to draw (default: every station with occupancy, except
-        start-only rows).
-    """
-    import io as _io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .io import atomic_write_bytes
-
-    recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
-    if stations is not None:
-        want = {normalize_name(x) for x in stations}
-        recs = [s for s in recs if s["key"] in want]
-    if not recs:
-        raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
-    n = len(recs)
-    fig, axes = plt.subplots(n, 1, figsize=(8, 1.6 * n + 0.6), squeeze=False)
-    for ax, s in zip(axes[:, 0], recs, strict=True):
-        o = s["occupancy"]
-        hours = [dt.datetime.fromisoformat(h) for h in o["hours"]]
-        ax.bar(hours, o["arrivals"], width=1 / 24, align="edge", color="#4477aa")
-        ax.set_ylabel("runners/h", fontsize=7)
-        ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
-        ax.tick_params(labelsize=7)
-    fig.tight_layout()
-    buf = _io.BytesIO()
-    suffix = (Path(path).suffix.lower().lstrip(".") or "png") if path is not None else "svg"
-    fig.savefig(
-        buf, format=suffix, dpi=dpi, **({"metadata": {"Date": None}} if suffix == "svg" else {})
-    )
-    plt.close(fig)
-    if path is None:
-        return buf.getvalue()
-    return atomic_write_bytes(path, buf.getvalue())

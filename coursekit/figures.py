@@ -1,18 +1,30 @@
-"""Profile figures (matplotlib, Agg backend, imported only when a figure is drawn).
+"""Figures (matplotlib, Agg backend, imported only when a figure is drawn).
 
-Readable in black and white and by colour-blind readers: the Okabe-Ito
-palette, night sections tinted *and* hatched, checkpoints drawn as labelled
-ticks rather than told apart by colour.
+The course profile and outline (:func:`profile_figure`, :func:`profile_svg`,
+:func:`outline_svg`), readable in black and white and by colour-blind readers:
+the Okabe-Ito palette, night sections tinted *and* hatched, checkpoints drawn
+as labelled ticks rather than told apart by colour. An event's runners
+arriving per hour at each station (:func:`occupancy_figure`, from
+:func:`coursekit.event.event_summary`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["profile_figure", "profile_svg", "outline_svg", "along_axis", "plot_points"]
+__all__ = [
+    "profile_figure",
+    "profile_svg",
+    "outline_svg",
+    "along_axis",
+    "plot_points",
+    "occupancy_figure",
+]
 
 _BLUE = "#0072B2"  # Okabe-Ito
 _ORANGE = "#E69F00"
@@ -275,3 +287,51 @@ def profile_figure(profile, out_path, *, legs=None, plan=None, title=None) -> Pa
         raise ValueError(f"figure must be .png or .svg, got {out_path.name!r}")
     data = _render(_draw(profile, legs=legs, plan=plan, title=title), fmt)
     return atomic_write_bytes(out_path, data)
+
+
+def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110):
+    """Bar charts of the runners arriving per hour at each station (matplotlib).
+
+    Parameters
+    ----------
+    summary : dict
+        From :func:`coursekit.event.event_summary` of a simulated event.
+    path : str or Path or None
+        Output .png or .svg (written atomically); None returns the SVG bytes.
+    stations : sequence of str, optional
+        Station names to draw (default: every station with occupancy, except
+        start-only rows).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .event import normalize_name
+    from .io import atomic_write_bytes
+
+    recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
+    if stations is not None:
+        want = {normalize_name(x) for x in stations}
+        recs = [s for s in recs if s["key"] in want]
+    if not recs:
+        raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
+    n = len(recs)
+    fig, axes = plt.subplots(n, 1, figsize=(8, 1.6 * n + 0.6), squeeze=False)
+    for ax, s in zip(axes[:, 0], recs, strict=True):
+        o = s["occupancy"]
+        hours = [dt.datetime.fromisoformat(h) for h in o["hours"]]
+        ax.bar(hours, o["arrivals"], width=1 / 24, align="edge", color="#4477aa")
+        ax.set_ylabel("runners/h", fontsize=7)
+        ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    suffix = (Path(path).suffix.lower().lstrip(".") or "png") if path is not None else "svg"
+    fig.savefig(
+        buf, format=suffix, dpi=dpi, **({"metadata": {"Date": None}} if suffix == "svg" else {})
+    )
+    plt.close(fig)
+    if path is None:
+        return buf.getvalue()
+    return atomic_write_bytes(path, buf.getvalue())

@@ -390,7 +390,8 @@ charts: an assumption stated on the page, not a registration figure."""
 
 def _occupancy_html(ev) -> str:
     """Arrivals per hour at the shared stations, from a seeded simulation of the field."""
-    from .event import event_summary, occupancy_figure, simulate_event
+    from .event import event_summary, simulate_event
+    from .figures import occupancy_figure
 
     # only stations served by several races: a single race (or an event whose races share
     # nothing) gets no chart, and no simulation is run for it
