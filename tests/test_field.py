@@ -1,0 +1,573 @@
+"""Field simulation and its fit on split times (coursekit.field): known shares and
+times, conservation, reproducibility, parameters recovered from synthetic and real fields."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from coursekit.field import (
+    DEFAULT_FIELD,
+    FieldParams,
+    _read_split_times,
+    fatigue_weights,
+    fit_field,
+    history_outcomes,
+    pace_weights,
+    simulate_field,
+)
+
+H = 3600.0
+
+
+# ---------------------------------------------------------------- simulation
+
+
+def _course(n=12, leg=3000.0, slack=1.0):
+    r = np.r_[0.0, np.full(n - 1, leg)]
+    eff = np.r_[0.0, np.linspace(5, 15, n - 1)]
+    cut = np.cumsum(r) * slack
+    cut[0] = np.nan
+    return r, eff, cut
+
+
+def test_simulation_reproducible():
+    r, eff, cut = _course()
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=7, finish_share=0.8)
+    a = simulate_field(r, seed=42, chunk_elements=20_000, **kw)
+    b = simulate_field(r, seed=42, chunk_elements=20_000, **kw)
+    c = simulate_field(r, seed=43, chunk_elements=20_000, **kw)
+    for key in ("eliminated", "withdrawn", "reached", "occupancy", "last_arrival"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    assert not np.array_equal(a.last_arrival, c.last_arrival)
+
+
+@pytest.mark.parametrize("share", [0.6, 0.8])
+def test_finish_share_matches(share):
+    r, eff, cut = _course(slack=1.0)
+    n, reps = 20_000, 4
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        finish_share=share,
+        seed=7,
+        params=replace(DEFAULT_FIELD, level_sd=0.0),  # one edition: binomial error only
+    )
+    # sampling error of the run plus that of the 20,000-runner calibration sample
+    se = math.sqrt(share * (1 - share) * (1 / (n * reps) + 1 / 20_000))
+    assert abs(sim.finish_share - share) < 4 * se
+
+
+def _short_race():
+    """A 10 km race with its only barrier at the finish (HAUT 10's shape)."""
+    r = np.array([0.0, 1800.0, 1800.0, 1800.0])
+    eff = np.array([0.0, 5.0, 5.0, 5.0])
+    cut = np.array([np.nan, np.nan, np.nan, 4 * 3600.0])
+    return r, eff, cut
+
+
+def test_default_level_times_out_at_most_eliminated_max():
+    r, eff, cut = _short_race()
+    n, reps = 20_000, 4
+    one = replace(DEFAULT_FIELD, level_sd=0.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=n, repetitions=reps, seed=5)
+    capped = simulate_field(r, params=one, **kw)
+    share_only = simulate_field(r, params=replace(one, eliminated_max=None), **kw)
+    out_capped = capped.eliminated.sum(axis=1).mean() / n
+    out_share = share_only.eliminated.sum(axis=1).mean() / n
+    # the finish share alone times out most non-finishers at the one barrier
+    assert out_share > 0.12
+    assert share_only.finish_share == pytest.approx(one.finish_share, abs=0.01)
+    # capped: the cap's share of the field (sampling: n * reps + the 20,000 calibration)
+    cap = one.eliminated_max
+    se = math.sqrt(cap * (1 - cap) * (1 / (n * reps) + 1 / 20_000))
+    assert abs(out_capped - cap) < 4 * se
+    assert capped.finish_share > share_only.finish_share + 0.05
+
+
+def test_explicit_finish_share_is_honoured_over_the_cap():
+    r, eff, cut = _short_race()
+    n = 20_000
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=2,
+        seed=6,
+        finish_share=0.7,
+        params=replace(DEFAULT_FIELD, level_sd=0.0),
+    )
+    assert sim.finish_share == pytest.approx(0.7, abs=0.01)
+    assert sim.eliminated.sum(axis=1).mean() / n > 2 * DEFAULT_FIELD.eliminated_max  # not capped
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, math.nan])
+def test_eliminated_max_range(bad):
+    with pytest.raises(ValueError, match="eliminated_max"):
+        FieldParams(eliminated_max=bad)
+
+
+def test_unreachable_finish_share():
+    r, eff, cut = _course()
+    with pytest.raises(ValueError, match="not reachable"):
+        simulate_field(
+            r,
+            leg_effort=eff,
+            cutoff_elapsed=cut,
+            finish_share=0.95,
+            params=FieldParams(dnf_share=0.2),
+            seed=1,
+        )
+
+
+def test_outcomes_and_occupancy_conserved():
+    r, eff, cut = _course(n=15)
+    n, reps = 3000, 6
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        finish_share=0.7,
+        hour_offset_s=1800.0,
+        seed=5,
+        chunk_elements=50_000,
+    )
+    # every runner ends once: finished, eliminated or withdrawn
+    tot = sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, n)
+    # arrivals never increase along the course; stopping at k still arrives at k
+    assert np.all(np.diff(sim.reached, axis=1) <= 0)
+    np.testing.assert_array_equal(
+        sim.reached[:, :-1] - sim.reached[:, 1:],
+        sim.eliminated[:, :-1] + sim.withdrawn[:, :-1],
+    )
+    # each passage counted once in the hourly occupancy
+    np.testing.assert_allclose(sim.occupancy.sum(axis=1), sim.reached.mean(axis=0))
+    assert np.all(sim.occupancy_peak <= sim.reached)
+    # leaders and percentiles move forward along the course
+    assert np.all(np.diff(sim.first_arrival, axis=1) > 0)
+    assert np.all(np.diff(sim.arrival_quantiles, axis=1) > 0)
+    # the start is in the bin of the 00:30 offset (bin 0), nothing before
+    assert sim.occupancy[0, 0] == n
+
+
+def test_identical_runners_known_times():
+    r, eff, _ = _course(n=6)
+    p = FieldParams(spread=0.0, leg_sigma=0.0, fatigue=0.5, dnf_share=0.0)
+    sim = simulate_field(
+        r, leg_effort=eff, n_runners=50, repetitions=2, params=p, ability_mean=-0.2, seed=0
+    )
+    w = fatigue_weights(r, eff, fatigue=0.5)
+    expect = np.r_[0.0, np.cumsum(r[1:] * np.exp(-0.2 * w))]
+    np.testing.assert_allclose(sim.arrival_quantiles[1], expect, rtol=1e-5)
+    np.testing.assert_allclose(sim.last_arrival[0], expect, rtol=1e-5)
+    assert sim.finish_share == 1.0
+    # slower runners are relatively slower late: weights grow along the course
+    assert np.all(np.diff(w) > 0)
+    assert np.sum(r[1:] * w) / np.sum(r[1:]) == pytest.approx(1.0)
+
+
+def test_dnf_share_without_barriers():
+    r, eff, _ = _course()
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        n_runners=20_000,
+        repetitions=3,
+        params=FieldParams(dnf_share=0.2, dnf_ability=0.8),
+        ability_mean=0.0,
+        seed=11,
+    )
+    share = sim.withdrawn.sum() / (20_000 * 3)
+    assert abs(share - 0.2) < 4 * math.sqrt(0.2 * 0.8 / 60_000)
+    assert sim.eliminated.sum() == 0
+    # hazard proportional to effort: later (harder) legs lose more runners; nobody
+    # withdraws at the finish line: the final leg's withdrawals are last seen one row before
+    wd = sim.withdrawn.mean(axis=0)[1:]
+    assert wd[-1] == 0 and wd[-2] > wd[0]
+    assert sim.reached[:, -1].mean() == pytest.approx(sim.finishers.mean())
+
+
+def test_no_withdrawal_at_the_finish_line():
+    """A start-to-finish course with no checkpoint between (it printed "reached 500,
+    withdrawn 21.0" at the finish): the withdrawals are booked at the start, where such a
+    runner is last seen, and everyone reaching the finish has finished (or is timed out)."""
+    r = np.array([0.0, 6 * 3600.0])
+    sim = simulate_field(
+        r,
+        leg_effort=np.array([0.0, 40.0]),
+        cutoff_elapsed=np.array([0.0, 9 * 3600.0]),
+        n_runners=5_000,
+        repetitions=4,
+        params=FieldParams(dnf_share=0.1),
+        seed=3,
+    )
+    assert sim.withdrawn[:, 1].sum() == 0
+    assert sim.withdrawn[:, 0].mean() > 300  # ~10 % of 5,000
+    reached = sim.reached[:, 1]
+    assert np.array_equal(reached, sim.finishers + sim.eliminated[:, 1])
+
+
+def test_fit_recovers_parameters():
+    rng = np.random.default_rng(2)
+    n, rows = 4000, 12
+    r = np.r_[0.0, rng.uniform(2000, 5000, rows - 1)]
+    eff = np.r_[0.0, rng.uniform(5, 15, rows - 1)]
+    true = FieldParams(spread=0.2, leg_sigma=0.08, fatigue=0.6, dnf_share=0.0)
+    w = fatigue_weights(r, eff, fatigue=true.fatigue)
+    theta = true.spread * rng.standard_normal(n)
+    legs = r[1:] * np.exp(theta[:, None] * w + true.leg_sigma * rng.standard_normal((n, rows - 1)))
+    elapsed = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    status = np.array(["FINISHER"] * n)
+    # 10 % withdraw at a random checkpoint, slower ones more often
+    quit_ = rng.random(n) < 0.1 * np.exp(theta / 0.2) / np.exp(0.5)
+    for i in np.nonzero(quit_)[0]:
+        elapsed[i, rng.integers(4, rows) :] = np.nan
+        status[i] = "WITHDRAWN"
+    fit = fit_field(elapsed, status, leg_effort=eff)
+    assert fit.params.spread == pytest.approx(0.2, rel=0.15)
+    assert fit.params.leg_sigma == pytest.approx(0.08, rel=0.15)
+    assert fit.params.fatigue == pytest.approx(0.6, abs=0.2)
+    assert fit.params.dnf_share == pytest.approx(quit_.mean())
+    assert fit.params.dnf_ability > 0.3
+
+
+def test_history_outcomes():
+    E = np.array(
+        [
+            [0, 1 * H, 2 * H, 3 * H],  # finisher
+            [0, 1.5 * H, np.nan, np.nan],  # withdrew at row 1
+            [0, 2.5 * H, np.nan, np.nan],  # late at row 1's barrier (2 h)
+            [0, 1.8 * H, np.nan, np.nan],  # out of time later: next barrier (row 3)
+        ]
+    )
+    st = ["FINISHER", "WITHDRAWN", "OUT_OF_TIME", "OUT_OF_TIME"]
+    out = history_outcomes(E, st, cutoff_elapsed=[np.nan, 2 * H, np.nan, 4 * H])
+    assert out["eliminated"].tolist() == [0, 1, 0, 1]
+    assert out["withdrawn"].tolist() == [0, 1, 0, 0]
+    assert out["reached"].tolist() == [4, 4, 1, 1]
+    assert out["finishers"] == 1 and out["starters"] == 4
+
+
+# ---------------------------------------------------------------- real data
+
+
+def test_fit_on_real_split_times(realdata):
+    with (realdata / "templiers_integrale_2024_checkpoints.csv").open(encoding="utf-8") as fh:
+        cps = list(csv.DictReader(fh))
+    E, st = _read_split_times(
+        realdata / "templiers_integrale_2024_times.csv", [c["short_name"] for c in cps]
+    )
+    dist = np.array([float(c["distance_m"]) for c in cps])
+    gain = np.array([float(c["elevation_gain_m"]) for c in cps])
+    kme = np.diff(dist, prepend=0) / 1000 + np.diff(gain, prepend=0) / 100
+    fit = fit_field(E, st, leg_effort=kme)
+    assert fit.params.finish_share == pytest.approx(690 / 722, abs=0.002)
+    assert 0.05 < fit.params.spread < 0.5
+    assert 0.02 < fit.params.leg_sigma < 0.3
+    assert np.all(np.diff(fit.reference_elapsed) > 0)
+    # median finisher of the Intégrale 2024: between 8 and 12 h
+    assert 8 * H < fit.reference_elapsed[-1] < 12 * H
+
+
+# ---------------------------------------------------------------- pace weights
+
+
+def test_pace_weights_reproduce_the_leader_and_refuse_undefined_cases():
+    # two runners of a synthetic pace model: leader fresher (less fatigue) than the reference
+    legs = np.array([1000.0, 2000.0, 1500.0, 3000.0])
+    ref = np.r_[0.0, np.cumsum(legs * np.linspace(1.0, 1.6, 4))]
+    lead = np.r_[0.0, np.cumsum(0.4 * legs * np.linspace(1.0, 1.1, 4))]
+    w = pace_weights(ref, lead)
+    assert w.shape == (4,)
+    theta = math.log(lead[-1] / ref[-1])
+    np.testing.assert_allclose(np.diff(ref) * np.exp(theta * w), np.diff(lead), rtol=1e-12)
+    # the leader loses less on late legs: slower runners are relatively slower late
+    assert np.all(np.diff(w) > 0)
+    assert pace_weights(ref, ref) is None  # no second runner
+    bad = lead.copy()
+    bad[2] = bad[1]  # a leg of zero time
+    assert pace_weights(ref, bad) is None
+    with pytest.raises(ValueError):
+        pace_weights(ref, lead[:-1])
+
+
+# ---------------------------------------------------------------- withdrawals near barriers, skew
+
+
+def test_behind_hazard_known_probabilities():
+    # identical runners (no spread, no noise): every runner is at the same ratio q_k to the
+    # next barrier at each checkpoint, so the share withdrawing there is known exactly
+    rows = 6
+    r = np.r_[0.0, np.full(rows - 1, 3600.0)]
+    eff = np.r_[0.0, np.full(rows - 1, 10.0)]
+    cut = np.array([np.nan, np.nan, np.nan, 3 * H * 1.1, np.nan, 5 * H * 1.3])
+    p = FieldParams(
+        spread=0.0, leg_sigma=0.0, fatigue=0.0, dnf_share=0.0, behind_hazard=0.3, behind_slope=15
+    )
+    n, reps, mu = 20_000, 3, 0.05
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        params=p,
+        ability_mean=mu,
+        seed=4,
+    )
+    t = np.exp(mu) * np.cumsum(r)  # every runner's arrivals
+    R = np.cumsum(r)
+    q = {
+        1: t[1] * R[3] / (R[1] * cut[3]),
+        2: t[2] * R[3] / (R[2] * cut[3]),
+        3: t[3] * R[5] / (R[3] * cut[5]),
+        4: t[4] * R[5] / (R[4] * cut[5]),
+    }
+    alive, expect = 1.0, np.zeros(rows)
+    for k in range(1, 5):
+        pk = 1 - math.exp(-0.3 * q[k] ** 15)
+        expect[k] = alive * pk
+        alive *= 1 - pk
+    got = sim.withdrawn.sum(axis=0) / (n * reps)
+    se = np.sqrt(expect * (1 - expect) / (n * reps))
+    assert np.all(np.abs(got - expect) <= 4 * se + 1e-12), (got, expect)
+    assert sim.eliminated.sum() == 0  # nobody is late at a barrier (1.1 and 1.3 x e^0.05)
+    assert got[5] == 0  # nobody withdraws at the finish for being behind
+
+
+def test_behind_hazard_turns_eliminations_into_withdrawals():
+    r, eff, cut = _course(n=12, slack=1.0)
+    cut[[1, 2, 3, 5, 6, 7, 9, 10]] = np.nan  # barriers at rows 4, 8 and the finish
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=5000, repetitions=4, seed=9)
+    base = FieldParams(spread=0.2, leg_sigma=0.08, dnf_share=0.05, dnf_ability=0.0)
+    a = simulate_field(r, params=base, ability_mean=-0.15, **kw)
+    b = simulate_field(
+        r, params=replace(base, behind_hazard=0.5, behind_slope=20), ability_mean=-0.15, **kw
+    )
+    assert b.eliminated.sum() < 0.5 * a.eliminated.sum()
+    assert b.withdrawn.sum() > a.withdrawn.sum()
+    tot = b.finishers + b.eliminated.sum(axis=1) + b.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, 5000)
+
+
+@pytest.mark.parametrize("skew", [0.0, 1.0, -0.5])
+def test_skewed_ability_quantiles(skew):
+    from scipy.special import ndtri
+
+    r = np.r_[0.0, np.full(5, 3600.0)]
+    eff = np.r_[0.0, np.full(5, 10.0)]
+    p = FieldParams(spread=0.2, leg_sigma=0.0, dnf_share=0.0, skew=skew)
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        leg_weights=np.ones(5),
+        n_runners=50_000,
+        repetitions=2,
+        params=p,
+        ability_mean=0.1,
+        seed=3,
+    )
+    levels = np.array([0.1, 0.5, 0.9])
+    z = ndtri(levels)
+    g = 0.2 * z if skew == 0 else np.log1p(skew * 0.2 * z) / skew
+    expect = 5 * 3600.0 * np.exp(0.1 + g)
+    np.testing.assert_allclose(sim.arrival_quantiles[:, -1], expect, rtol=0.005)
+    if skew > 0:  # long fast tail, short slow tail in log time
+        assert np.log(expect[1] / expect[0]) > np.log(expect[2] / expect[1])
+
+
+def _synthetic_history(truth, n=6000, rows=12, seed=0):
+    """Split times and statuses of a field drawn from the model of FieldParams (fatigue 0)."""
+    from coursekit.field import _ability
+
+    rng = np.random.default_rng(seed)
+    r = np.r_[0.0, rng.uniform(2500, 4500, rows - 1)]
+    eff = np.r_[0.0, rng.uniform(5, 12, rows - 1)]
+    R = np.cumsum(r)
+    cut = np.full(rows, np.nan)
+    cut[[3, 6, 9, rows - 1]] = R[[3, 6, 9, rows - 1]] * 1.3
+    z = rng.standard_normal(n)
+    theta = -0.1 + _ability(z, truth.spread, truth.skew)
+    legs = r[1:] * np.exp(theta[:, None] + truth.leg_sigma * rng.standard_normal((n, rows - 1)))
+    E = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    cfrac = np.cumsum(eff) / eff.sum()
+    from coursekit.field import _dnf_rate
+
+    lam = _dnf_rate(truth.dnf_share, truth.dnf_ability)
+    status = np.array(["FINISHER"] * n, dtype=object)
+    alive = np.ones(n, bool)
+    for k in range(1, rows):
+        late = alive & np.isfinite(cut[k]) & (E[:, k] > cut[k])
+        status[late] = "OUT_OF_TIME"
+        E[late, k + 1 :] = np.nan
+        alive &= ~late
+        if k == rows - 1:
+            break
+        b = next(j for j in range(k + 1, rows) if np.isfinite(cut[j]))
+        q = E[:, k] * R[b] / (R[k] * cut[b])
+        h = lam * np.exp(truth.dnf_ability * z) * (cfrac[k] - cfrac[k - 1])
+        h = h + truth.behind_hazard * q**truth.behind_slope
+        quit_ = alive & (rng.random(n) < -np.expm1(-h))
+        status[quit_] = "WITHDRAWN"
+        E[quit_, k + 1 :] = np.nan
+        alive &= ~quit_
+    return E, status.astype(str), eff, cut
+
+
+def test_fit_recovers_withdrawal_hazards_and_skew():
+    truth = FieldParams(
+        spread=0.2,
+        leg_sigma=0.06,
+        fatigue=0.0,
+        dnf_share=0.08,
+        dnf_ability=0.0,
+        behind_hazard=0.25,
+        behind_slope=20.0,
+        skew=0.8,
+    )
+    E, status, eff, cut = _synthetic_history(truth)
+    fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
+    p = fit.params
+    assert (status == "WITHDRAWN").sum() > 300 and (status == "OUT_OF_TIME").sum() > 20
+    assert p.skew == pytest.approx(0.8, abs=0.25)
+    assert p.spread == pytest.approx(0.2, rel=0.15)
+    assert p.leg_sigma == pytest.approx(0.06, rel=0.15)
+    assert p.dnf_share == pytest.approx(0.08, abs=0.02)
+    assert p.dnf_ability == pytest.approx(0.0, abs=0.3)
+    assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
+    assert p.behind_slope == pytest.approx(20.0, rel=0.3)
+    # without the barriers the same split times give no behind-the-barrier hazard
+    assert fit_field(E, status, leg_effort=eff).params.behind_hazard == 0.0
+
+
+def test_fit_withdrawals_on_real_split_times(realdata, realdata_index):
+    # Grand Trail des Templiers 2024: barriers at 4 checkpoints (start offset correct in 2024)
+    rid = "templiers_gtt_2024"
+    e = next(x for x in realdata_index["editions"] if x["id"] == rid)
+    with (realdata / e["files"]["checkpoints"]).open(encoding="utf-8") as fh:
+        cps = list(csv.DictReader(fh))
+    E, st = _read_split_times(realdata / e["files"]["times"], [c["short_name"] for c in cps])
+    start = dt.datetime.fromisoformat(e["start"])
+    cut = np.array(
+        [
+            (dt.datetime.fromisoformat(c["cutoff"]) - start).total_seconds()
+            if j and c["cutoff"]
+            else np.nan
+            for j, c in enumerate(cps)
+        ]
+    )
+    dist = np.array([float(c["distance_m"]) for c in cps])
+    gain = np.array([float(c["elevation_gain_m"]) for c in cps])
+    kme = np.diff(dist, prepend=0) / 1000 + np.diff(gain, prepend=0) / 100
+    with_b = fit_field(E, st, leg_effort=kme, cutoff_elapsed=cut).params
+    without = fit_field(E, st, leg_effort=kme).params
+    # runners behind the barriers' pace withdraw: the hazard is there and takes part of
+    # the withdrawals from the km-effort hazard
+    assert 0.02 < with_b.behind_hazard < 2.0
+    assert with_b.behind_slope > 3.0
+    assert with_b.dnf_share < without.dnf_share
+    # long fast tail, short slow tail of the log times
+    assert with_b.skew > 0.3
+
+
+def test_steep_behind_slope_does_not_overflow():
+    """The fit allows slopes up to 200: the hazard saturates (certain withdrawal) without
+    float32 overflow warnings (the suite turns warnings into errors)."""
+    r, eff, cut = _course(n=12, slack=1.0)
+    base = FieldParams(spread=0.2, leg_sigma=0.08, dnf_share=0.05, dnf_ability=0.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=2000, repetitions=2, seed=3)
+    sim = simulate_field(
+        r, params=replace(base, behind_hazard=0.2, behind_slope=200), ability_mean=-0.1, **kw
+    )
+    tot = sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, 2000)
+
+
+def test_simulation_same_result_on_any_number_of_threads(monkeypatch):
+    """Chunks carry their own seeded streams: threads change the speed, not the result."""
+    r, eff, cut = _course()
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=12, seed=5)
+    kw["chunk_elements"] = 500 * 11 * 3  # four chunks
+    out = []
+    for n in ("1", "3"):
+        monkeypatch.setenv("COURSEKIT_THREADS", n)
+        out.append(simulate_field(r, **kw))
+    a, b = out
+    for key in ("finishers", "eliminated", "withdrawn", "reached", "occupancy", "occupancy_peak"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    np.testing.assert_array_equal(a.arrival_quantiles, b.arrival_quantiles)
+    np.testing.assert_array_equal(a.last_arrival, b.last_arrival)
+
+
+def test_level_sd_widens_the_bands_not_the_share():
+    """One shift of the field per repetition (edition to edition): wider bands, same mean."""
+    r, eff, cut = _course(slack=1.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=2000, repetitions=60, seed=3)
+    base = FieldParams(spread=0.2, leg_sigma=0.05, fatigue=0.0, dnf_share=0.05)
+    a = simulate_field(r, params=base, finish_share=0.7, **kw)
+    b = simulate_field(r, params=replace(base, level_sd=0.05), finish_share=0.7, **kw)
+    assert a.finish_share == pytest.approx(0.7, abs=0.01)
+    assert b.finish_share == pytest.approx(0.7, abs=0.02)
+    # finishers per repetition: binomial-like spread without, edition spread with
+    assert np.std(b.finishers) > 3 * np.std(a.finishers)
+    with pytest.raises(ValueError, match="level_sd"):
+        FieldParams(level_sd=-0.1)
+
+
+# ---------------------------------------------------------------- start compression
+
+
+def test_start_compression_narrows_the_first_legs_around_the_median():
+    """Noise-free runners are ordered by ability, so the 90th percentile at each row is the
+    arrival of the runner at z = 1.2816: sum_k r_k exp(mu w_k + s z w_k h_k), with
+    h_k = 1 - a exp(-tau_k / tau_0) and tau_k the median runner's mid-leg time (closed form).
+    The median runner is unchanged; the late rows barely (the first hour is 1/11 of the race)."""
+    r = np.array([0.0, 1800.0, 1800.0, 36000.0])  # 0.5 h, 0.5 h, 10 h legs
+    w = np.array([0.9, 1.0, 1.1])
+    mu, s = -0.5, 0.2  # the median runs 0.6 x the reference's times: h on his clock
+    base = FieldParams(spread=s, leg_sigma=0.0, fatigue=0.0, dnf_share=0.0, skew=0.0)
+    kw = dict(
+        leg_effort=[0.0, 5.0, 5.0, 60.0],
+        leg_weights=w,
+        n_runners=20_000,
+        repetitions=1,
+        ability_mean=mu,
+        seed=8,
+        quantiles=(0.5, 0.9),
+    )
+    a, tau0 = 0.4, 1800.0
+    off = simulate_field(r, params=base, **kw).arrival_quantiles
+    on = simulate_field(
+        r, params=replace(base, start_compression=a, start_time_s=tau0), **kw
+    ).arrival_quantiles
+    legs = r[1:] * np.exp(mu * w)
+    h = 1 - a * np.exp(-(np.cumsum(legs) - legs / 2) / tau0)
+    z90 = 1.2815516
+
+    def arrivals(hk):
+        return np.cumsum(r[1:] * np.exp(mu * w + s * z90 * w * hk))
+
+    # the median runner's arrivals (sample median: 3 standard errors = 0.5 %)
+    np.testing.assert_allclose(on[0, 1:], np.cumsum(legs), rtol=5e-3)
+    np.testing.assert_allclose(off[0, 1:], np.cumsum(legs), rtol=5e-3)
+    # the 90th percentile: closed form with and without the compression (sample: 0.5 %)
+    np.testing.assert_allclose(on[1, 1:], arrivals(h), rtol=5e-3)
+    np.testing.assert_allclose(off[1, 1:], arrivals(1.0), rtol=5e-3)
+    # first checkpoint: the deviation is s w_1 h_1 (h_1 = 0.71 here)
+    assert math.log(on[1, 1] / on[0, 1]) == pytest.approx(z90 * s * w[0] * h[0], rel=0.03)
+    assert h[0] < 0.8
+    assert math.log(on[1, 3] / on[0, 3]) > 0.97 * math.log(off[1, 3] / off[0, 3])
+    with pytest.raises(ValueError, match="start_compression"):
+        FieldParams(start_compression=1.5)
