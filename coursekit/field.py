@@ -15,23 +15,21 @@ compressed at the start, with leg-to-leg noise. Runners withdraw with a hazard
 per km-effort and when they fall behind the next barrier's pace, and are
 eliminated by a barrier they reach late.
 
-Pure functions on numpy arrays, except ``_read_split_times`` (a minimal
-split-time CSV reader for the tests): nothing here knows a course, a plan or
-an event. :mod:`coursekit.event` builds a race's arrays and calls these.
+Pure functions on numpy arrays: nothing here reads a file or knows a course,
+a plan or an event (split times are read by :mod:`coursekit.history`);
+:mod:`coursekit.event` builds a race's arrays and calls these.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .errors import HistoryError
+from .history import FINISHER, OUT_OF_TIME
 
 __all__ = [
     "FIELD_SPEED_LOSS",
@@ -908,62 +906,6 @@ def _threads() -> int:
 
 # ---------------------------------------------------------------- history (split times)
 
-_FINISHED = "FINISHER"
-_TIMED_OUT = "OUT_OF_TIME"
-
-
-def _parse_time(text: str) -> float:
-    s = text.strip()
-    if not s:
-        return math.nan
-    return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
-
-
-def _read_split_times(path, columns: Sequence[str]):
-    """Minimal reader of a split-times CSV (layout of ../shared/realdata).
-
-    One row per runner: ``bib, status, ...``, then one ISO 8601 timestamp
-    column per checkpoint (named by ``columns``, in course order; the file's
-    column order does not matter). Elapsed times are taken from each runner's
-    own start column (start waves; wrong but constant UTC offsets cancel).
-
-    Returns
-    -------
-    elapsed : ndarray, shape (runners, len(columns))
-        [s from the runner's start], NaN when missing.
-    status : ndarray of str
-    """
-    path = Path(path)
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            header = [h.strip() for h in next(reader)]
-            rows = list(reader)
-    except (OSError, StopIteration, UnicodeDecodeError, csv.Error) as exc:
-        raise HistoryError(f"{path}: cannot read split times ({exc})") from None
-    if "status" not in header:
-        raise HistoryError(f"{path}: no 'status' column")
-    idx = []
-    for c in columns:
-        key = c.strip()
-        if key not in header:
-            raise HistoryError(f"{path}: no column {key!r} (columns: {', '.join(header)})")
-        idx.append(header.index(key))
-    si = header.index("status")
-    stamps = np.full((len(rows), len(idx)), np.nan)
-    for i, row in enumerate(rows):
-        for j, k in enumerate(idx):
-            if k < len(row) and row[k].strip():
-                try:
-                    stamps[i, j] = _parse_time(row[k])
-                except ValueError:
-                    raise HistoryError(
-                        f"{path}: line {i + 2}, column {columns[j]!r}: not a time {row[k]!r}"
-                    ) from None
-    status = np.array([row[si].strip() if si < len(row) else "" for row in rows])
-    elapsed = stamps - stamps[:, :1]
-    return elapsed, status
-
 
 def history_outcomes(elapsed, status, *, cutoff_elapsed=None, quantiles=(0.1, 0.5, 0.9)) -> dict:
     """What happened in a past race, in the terms of :class:`FieldSimulation`.
@@ -993,20 +935,20 @@ def history_outcomes(elapsed, status, *, cutoff_elapsed=None, quantiles=(0.1, 0.
     E = E[started]
     st = status[started]
     cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
-    fin = st == _FINISHED
+    fin = st == FINISHER
     last_row = np.where(
         np.isfinite(E).any(axis=1), rows - 1 - np.argmax(np.isfinite(E[:, ::-1]), axis=1), 0
     )
     elim = np.zeros(rows, int)
     wd = np.zeros(rows, int)
-    for i in np.nonzero(st == _TIMED_OUT)[0]:
+    for i in np.nonzero(st == OUT_OF_TIME)[0]:
         j = int(last_row[i])
         if math.isfinite(cut[j]) and E[i, j] > cut[j]:
             elim[j] += 1
             continue
         nxt = [k for k in range(j + 1, rows) if math.isfinite(cut[k])]
         elim[nxt[0] if nxt else min(j + 1, rows - 1)] += 1
-    for i in np.nonzero(~fin & (st != _TIMED_OUT))[0]:
+    for i in np.nonzero(~fin & (st != OUT_OF_TIME))[0]:
         wd[int(last_row[i])] += 1
     reached = np.isfinite(E).sum(axis=0)
     q = np.full((len(quantiles), rows), np.nan)
@@ -1218,7 +1160,7 @@ def fit_field(
     n, rows = E.shape
     eff = _as_rows(leg_effort, rows, "leg_effort")
     cfrac = np.cumsum(eff) / max(eff.sum(), 1e-9)
-    fin = (st == _FINISHED) & np.isfinite(E[:, -1])
+    fin = (st == FINISHER) & np.isfinite(E[:, -1])
     if fin.sum() < min_runners:
         raise HistoryError(f"fit_field: only {int(fin.sum())} finishers with a finish time")
     notes = []
@@ -1288,8 +1230,8 @@ def fit_field(
     mu, spread_all, skew = _fit_ability(th)
     spread = math.sqrt(max(spread_all**2 - noise_var, 0.02**2))
     # withdrawals
-    timed_out = st == _TIMED_OUT
-    dnf = ~fin & ~timed_out & (st != _FINISHED)
+    timed_out = st == OUT_OF_TIME
+    dnf = ~fin & ~timed_out & (st != FINISHER)
     dnf_share = float(dnf.mean())
     cand1 = [j for j in range(1, rows) if cover[j] >= 0.9 and cfrac[j] >= 0.1]
     j1 = cand1[0] if cand1 else 1

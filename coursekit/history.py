@@ -50,12 +50,14 @@ __all__ = [
     "Backtest",
     "backtest",
     "FINISHER",
+    "OUT_OF_TIME",
     "RUNNING_STATUSES",
     "calibrate",
 ]
 
 FIXED_COLUMNS = ("bib", "status", "category", "sex")
 FINISHER = "FINISHER"
+OUT_OF_TIME = "OUT_OF_TIME"  # eliminated by a barrier
 RUNNING_STATUSES = ("ON_RACE",)
 
 

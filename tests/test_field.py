@@ -14,13 +14,13 @@ import pytest
 from coursekit.field import (
     DEFAULT_FIELD,
     FieldParams,
-    _read_split_times,
     fatigue_weights,
     fit_field,
     history_outcomes,
     pace_weights,
     simulate_field,
 )
+from coursekit.history import read_times
 
 H = 3600.0
 
@@ -263,10 +263,19 @@ def test_history_outcomes():
 # ---------------------------------------------------------------- real data
 
 
+def _split_times(path, columns):
+    """Elapsed times [s from each runner's own first column] in ``columns`` order, and the
+    statuses, from a split-time CSV (``history.read_times``; start waves, and wrong but
+    constant UTC offsets, cancel)."""
+    times = read_times(path)
+    t = times.time[:, [times.columns.index(c.strip()) for c in columns]]
+    return t - t[:, :1], np.array(times.status)
+
+
 def test_fit_on_real_split_times(realdata):
     with (realdata / "templiers_integrale_2024_checkpoints.csv").open(encoding="utf-8") as fh:
         cps = list(csv.DictReader(fh))
-    E, st = _read_split_times(
+    E, st = _split_times(
         realdata / "templiers_integrale_2024_times.csv", [c["short_name"] for c in cps]
     )
     dist = np.array([float(c["distance_m"]) for c in cps])
@@ -458,7 +467,7 @@ def test_fit_withdrawals_on_real_split_times(realdata, realdata_index):
     e = next(x for x in realdata_index["editions"] if x["id"] == rid)
     with (realdata / e["files"]["checkpoints"]).open(encoding="utf-8") as fh:
         cps = list(csv.DictReader(fh))
-    E, st = _read_split_times(realdata / e["files"]["times"], [c["short_name"] for c in cps])
+    E, st = _split_times(realdata / e["files"]["times"], [c["short_name"] for c in cps])
     start = dt.datetime.fromisoformat(e["start"])
     cut = np.array(
         [
