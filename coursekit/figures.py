@@ -304,7 +304,7 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
     """
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
     from .event import normalize_name
@@ -317,21 +317,17 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
     if not recs:
         raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
     n = len(recs)
-    fig, axes = plt.subplots(n, 1, figsize=(8, 1.6 * n + 0.6), squeeze=False)
+    fig, axes = plt.subplots(n, 1, figsize=(8, 1.6 * n + 0.6), dpi=dpi, squeeze=False)
     for ax, s in zip(axes[:, 0], recs, strict=True):
         o = s["occupancy"]
         hours = [dt.datetime.fromisoformat(h) for h in o["hours"]]
-        ax.bar(hours, o["arrivals"], width=1 / 24, align="edge", color="#4477aa")
+        ax.bar(hours, o["arrivals"], width=1 / 24, align="edge", color=_BLUE)
         ax.set_ylabel("runners/h", fontsize=7)
         ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
         ax.tick_params(labelsize=7)
     fig.tight_layout()
-    buf = io.BytesIO()
     suffix = (Path(path).suffix.lower().lstrip(".") or "png") if path is not None else "svg"
-    fig.savefig(
-        buf, format=suffix, dpi=dpi, **({"metadata": {"Date": None}} if suffix == "svg" else {})
-    )
-    plt.close(fig)
+    data = _render(fig, suffix)  # byte-identical SVG for the same summary
     if path is None:
-        return buf.getvalue()
-    return atomic_write_bytes(path, buf.getvalue())
+        return data
+    return atomic_write_bytes(path, data)

@@ -80,8 +80,8 @@ def _race(name, start, names, lat, lon, first, cut, ref, *, effort=None):
     )
 
 
-@pytest.fixture
-def two_races():
+def make_two_races():
+    """Two races sharing Tizi Oussem (spelled differently, 100 m apart) and the finish."""
     s1 = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
     s2 = dt.datetime(2024, 6, 1, 7, 0, tzinfo=TZ)
     # race A: Start (31.00) -> Tizi Oussem (31.10) -> Finish (31.20)
@@ -107,6 +107,11 @@ def two_races():
         [0, 3.5 * H, 8 * H],
     )
     return a, b
+
+
+@pytest.fixture
+def two_races():
+    return make_two_races()
 
 
 def test_station_windows_known(two_races):

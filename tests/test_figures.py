@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import pytest
+from test_event import make_two_races
 from test_roadbook import make_course
 
 from coursekit.course import load_course
@@ -135,3 +136,25 @@ def test_outline_map_for_print(day):
     for i in inner:
         assert f"<!-- {i}. {legs.names[i]} (km {legs.along[i] / 1000:.1f}) -->" in svg
     assert "<!-- N -->" in svg and " km -->" in svg  # north arrow and scale bar
+
+
+def test_occupancy_figure_svg_deterministic_and_png_atomic(tmp_path):
+    """The event's arrivals-per-hour chart: the same summary gives the same SVG bytes (the
+    roadbook index embeds it), and a PNG is written whole."""
+    from coursekit.event import event_summary, plan_event, simulate_event
+    from coursekit.figures import occupancy_figure
+
+    ev = simulate_event(
+        plan_event(make_two_races(), name="Synthetic", night=False),
+        n_runners=200,
+        repetitions=5,
+        seed=3,
+    )
+    summary = event_summary(ev)
+    first = occupancy_figure(summary, None)
+    assert first.startswith(b"<?xml") and b"Tizi Oussem" in first
+    assert occupancy_figure(summary, None) == first
+    out = occupancy_figure(summary, tmp_path / "occupancy.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="no simulated station"):
+        occupancy_figure(summary, None, stations=["Nowhere"])
