@@ -368,8 +368,8 @@ def _make_track_b(kind, seed, length, ele_sigma, ele_tau, xy_sigma, xy_tau) -> S
 def with_stops(syn: Synthetic, stops, *, xy_sigma=3.0, xy_tau=10.0, seed=0) -> Synthetic:
     """The same recording with the runner standing still at aid stations.
 
-    ``stops`` is a sequence of ``(fraction, seconds)``: at the point nearest that fraction
-    of the samples the runner stays ``seconds`` (1 Hz samples inserted, times after it
+    ``stops`` is a sequence of ``(fraction, seconds)``: at the point at (or just before)
+    that fraction of the samples the runner stays ``seconds`` (1 Hz samples inserted, times after it
     shifted); the watch keeps recording his position there with horizontal GPS noise
     (AR(1) per axis, ``xy_sigma`` m, ``xy_tau`` s, plus 0.5 m white) and his altitude. The
     truth (length, gain, loss) is unchanged: standing still covers no ground.
