@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,14 +81,19 @@ def test_profile_imports_only_what_it_needs():
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_arguments_are_shown_as_file_kinds(name):
-    """Arguments are shown as what to give (COURSE.toml, EVENT.toml|EVENT_DIR, FILE.gpx...),
-    never as click's default taken from the parameter's name (COURSE_FILE)."""
+    """Arguments and file options are shown as what to give (COURSE.toml, EVENT.toml|EVENT_DIR,
+    TIMES.csv...), never as click's default taken from the parameter's name (COURSE_FILE)."""
     import click
 
     command = cli.commands[name]
+    help_lines = CliRunner().invoke(cli, [name, "--help"]).output.splitlines()
+    # the usage line and the option lines (not the prose, which may name an option)
+    usage = "\n".join(s for s in help_lines if s.startswith("Usage:") or s.lstrip().startswith("-"))
     for param in command.params:
         if isinstance(param, click.Argument):
             assert param.metavar, f"{name}: argument {param.name!r} has no metavar"
+        shown_as_name = re.compile(rf"\s{re.escape((param.name or '').upper())}(?![\w.|])")
+        assert not shown_as_name.search(usage), f"{name}: {param.name!r}"
 
 
 def test_unknown_command_is_one_error_line():
