@@ -298,6 +298,7 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
         From :func:`coursekit.event.event_summary` of a simulated event.
     path : str or Path or None
         Output .png or .svg (written atomically); None returns the SVG bytes.
+        Another suffix is a ValueError, as for :func:`profile_figure`.
     stations : sequence of str, optional
         Station names to draw (default: every station with occupancy, except
         start-only rows).
@@ -310,6 +311,9 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
     from .event import normalize_name
     from .io import atomic_write_bytes
 
+    suffix = Path(path).suffix.lower().lstrip(".") if path is not None else "svg"
+    if suffix not in ("png", "svg"):
+        raise ValueError(f"figure must be .png or .svg, got {Path(path).name!r}")
     recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
     if stations is not None:
         want = {normalize_name(x) for x in stations}
@@ -326,7 +330,6 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
         ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
         ax.tick_params(labelsize=7)
     fig.tight_layout()
-    suffix = (Path(path).suffix.lower().lstrip(".") or "png") if path is not None else "svg"
     data = _render(fig, suffix)  # byte-identical SVG for the same summary
     if path is None:
         return data

@@ -156,5 +156,9 @@ def test_occupancy_figure_svg_deterministic_and_png_atomic(tmp_path):
     assert occupancy_figure(summary, None) == first
     out = occupancy_figure(summary, tmp_path / "occupancy.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["occupancy.png"]  # no temp file left
+    with pytest.raises(ValueError, match=".png or .svg"):
+        occupancy_figure(summary, tmp_path / "occupancy.pdf")
+    assert not (tmp_path / "occupancy.pdf").exists()
     with pytest.raises(ValueError, match="no simulated station"):
         occupancy_figure(summary, None, stations=["Nowhere"])
