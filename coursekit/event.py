@@ -38,6 +38,7 @@ from .errors import CourseFileError, HistoryError, PlanError
 from .field import (
     DEFAULT_FIELD,
     FIELD_SPEED_LOSS,
+    HOUR,
     FieldParams,
     FieldSimulation,
     fit_field,
@@ -45,6 +46,7 @@ from .field import (
     pace_weights,
     simulate_field,
 )
+from .history import FINISHER
 
 __all__ = [
     "Race",
@@ -62,8 +64,6 @@ __all__ = [
     "history_race",
     "event_summary",
 ]
-
-HOUR = 3600.0
 
 # ---------------------------------------------------------------- names
 
@@ -556,7 +556,6 @@ def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_r
     ``benchmarks/bench_simulation.py`` (docs/simulation.md).
     """
     from .cutoffs import plan_runner
-    from .history import FINISHER
 
     race = Race.from_plan(plan)
     el = np.asarray(elapsed, float)
