@@ -32,13 +32,19 @@ truncated at the last published barrier, whose time becomes the limit.
 Usage::
 
     python benchmarks/bench_barriers.py [--realdata PATH] [--round MIN] [--no-cv] [--fit]
-        [--lam L] [--lam-table] [--external]
+        [--lam L] [--lam-table] [--external] [--by-coordinates]
 
 After the in-sample table, an external check on races no fit has seen
 (``EXTERNAL_RACES``: UTMB 2024, Grand Trail des Templiers 2025): their published
 barriers (``benchmarks/data/*_barriers.csv``, facts with their source) against
 ``coursekit cutoffs`` on their GPX of ../shared/realdata, then a summary line;
 ``--external`` runs only this part.
+
+``--by-coordinates``: after the in-sample table, the same table on the course files a
+user writes with the checkpoints by ``lat``/``lon`` (the checkpoints CSV's coordinates)
+instead of km, through :func:`coursekit.cutoffs.plan` as ``coursekit cutoffs`` runs
+(:func:`coordinate_plan`), with the largest placement difference per race; no
+cross-validation, no external check.
 """
 
 from __future__ import annotations
@@ -49,12 +55,15 @@ import datetime as dt
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from coursekit.cutoffs import course_effort, course_grid, solve
+from coursekit.checkpoints import course_legs
+from coursekit.course import load_course
+from coursekit.cutoffs import course_effort, course_grid, plan, solve
 from coursekit.gpx import read_gpx
 from coursekit.history import backtest as run_backtest
 from coursekit.history import elapsed_matrix, map_columns, read_times
@@ -115,6 +124,7 @@ def load_race(rid: str, realdata: Path = REALDATA) -> dict:
     scale = prof.total_distance / d[-1]
     cpd = d[: last + 1] * scale
     names = [r["name"] for r in rows[: last + 1]]
+    latlon = [(float(r["lat"]), float(r["lon"])) for r in rows[: last + 1]]
     short = [r["short_name"] for r in rows[: last + 1]]
     pub = pub[: last + 1]
     pub[0] = 0.0
@@ -155,6 +165,10 @@ def load_race(rid: str, realdata: Path = REALDATA) -> dict:
             [np.nanmin(c) if np.isfinite(c).any() else np.nan for c in el.T], dtype=float
         ),
         "truncated": last < len(rows) - 1,
+        # for the course file by coordinates (coordinate_plan)
+        "gpx": realdata / e["files"]["gpx"],
+        "timezone": e.get("time_zone"),
+        "latlon": latlon,
     }
 
 
@@ -168,17 +182,26 @@ def evaluate(race: dict, params, *, round_minutes=15) -> dict:
         round_minutes=round_minutes,
         names=race["names"],
     )
+    out = _scores(race, sol.cutoff, sol.first_arrival, sol.opens)
+    out["sol"] = sol
+    return out
+
+
+def _scores(race: dict, cutoff, first_arrival, opens=None) -> dict:
+    """Scores of barriers ``cutoff`` and leader ETAs ``first_arrival`` on ``race`` (one
+    value per row of ``race["names"]``, s from the start; ``opens``: station openings,
+    default the leader ETAs)."""
     pub = race["published"]
     m = np.isfinite(pub)
     m[0] = m[-1] = False
-    err = np.abs(sol.cutoff[m] - pub[m]) / race["limit"]
-    bt = run_backtest(race["elapsed"], race["finisher"], sol.cutoff)
+    err = np.abs(cutoff[m] - pub[m]) / race["limit"]
+    bt = run_backtest(race["elapsed"], race["finisher"], cutoff)
     btp = run_backtest(race["elapsed"], race["finisher"], pub)
     first = race["first"]
     ok = np.isfinite(first) & (first > 0)
     ok[0] = False
-    dl = np.abs(sol.first_arrival[ok] - first[ok])
-    opens = sol.opens if sol.opens is not None else sol.first_arrival
+    dl = np.abs(first_arrival[ok] - first[ok])
+    opens = opens if opens is not None else first_arrival
     return {
         "err": float(err.mean()) if err.size else np.nan,
         "n": int(m.sum()),
@@ -186,14 +209,13 @@ def evaluate(race: dict, params, *, round_minutes=15) -> dict:
         "pubcut": btp.finishers_cut / max(btp.finishers, 1),
         "lead": float(np.mean(dl / first[ok])) if dl.size else np.nan,
         "leadL": float(np.mean(dl / race["limit"])) if dl.size else np.nan,
-        "lead_finish": float(sol.first_arrival[-1] / first[-1] - 1) if ok[-1] else np.nan,
+        "lead_finish": float(first_arrival[-1] / first[-1] - 1) if ok[-1] else np.nan,
         # signed leader error per checkpoint (finish included) in fraction of the first passage
-        "lead_cp": (sol.first_arrival - first) / np.where(ok, first, np.nan),
+        "lead_cp": (first_arrival - first) / np.where(ok, first, np.nan),
         # share of checkpoints where the leader ETA / the station opening is later than the
         # first runner's actual passage (the dangerous direction: the station not yet open)
-        "late": float(np.mean(sol.first_arrival[ok] > first[ok])) if dl.size else np.nan,
+        "late": float(np.mean(first_arrival[ok] > first[ok])) if dl.size else np.nan,
         "olate": float(np.mean(opens[ok] > first[ok])) if dl.size else np.nan,
-        "sol": sol,
     }
 
 
@@ -458,10 +480,7 @@ def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
     error per barrier in % of the limit, the km-effort baseline (barriers proportional to
     the cumulative km-effort) and, with a sourced winner's time, the leader's finish.
     """
-    import tempfile
-
-    from coursekit.course import load_course, parse_duration
-    from coursekit.cutoffs import plan
+    from coursekit.course import parse_duration
     from coursekit.profile import along_course_distance
 
     gpx = realdata / race["gpx"]
@@ -562,6 +581,76 @@ def external_check(realdata: Path = REALDATA) -> list[dict]:
     return res
 
 
+def coordinate_plan(race: dict, folder: Path, params=TRAIL_2024, *, round_minutes=15):
+    """Barriers of ``race`` from the course file with its checkpoints by coordinates.
+
+    The file is what a user writes: the race's GPX, start, limit and time zone, every
+    checkpoint of ``race["names"]`` (start and finish too) by ``lat``/``lon`` of the
+    checkpoints CSV, no cutoffs; written to ``folder`` and planned by
+    :func:`coursekit.cutoffs.plan`. A truncated race (Templiers) is cut where its last
+    row, the last published barrier, is located by its coordinates on the whole track.
+
+    Returns
+    -------
+    plan : Plan
+    plan_kme : Plan
+        The same checkpoints with the km-effort baseline (:data:`coursekit.pace.KME`).
+    shift : ndarray
+        Placement by coordinates minus by km (``race["grid"]``), per row [m of track].
+    """
+    rows = "".join(
+        f'\n[[checkpoints]]\nname = "{n}"\nlat = {la}\nlon = {lo}\n'
+        for n, (la, lo) in zip(race["names"], race["latlon"], strict=True)
+    )
+    head = (
+        f'name = "{race["id"]}"\nstart = {race["start"].isoformat()}\n'
+        f'limit = {race["limit"] / 3600:.6f}\ntimezone = "{race["timezone"]}"\n'
+    )
+    path = folder / f"{race['id']}.toml"
+    gpx = race["gpx"]
+    if race["truncated"]:  # cut at the last row, located on the whole track
+        path.write_text(f'gpx = "{gpx}"\n' + head + rows)
+        full = load_course(path)
+        cut = course_legs(full).along[len(race["names"]) - 1]
+        gpx = folder / f"{race['id']}.gpx"
+        _truncated_gpx(race["gpx"], gpx, full.profile, float(cut))
+    path.write_text(f'gpx = "{gpx}"\n' + head + rows)
+    course = load_course(path)
+    legs = course_legs(course)
+    if legs.names != tuple(race["names"]):
+        raise RuntimeError(f"{race['id']}: rows {legs.names} != {race['names']}")
+    pl = plan(course, legs=legs, params=params, round_minutes=round_minutes)
+    pk = plan(course, legs=legs, params=KME, round_minutes=round_minutes)
+    shift = legs.distance - race["grid"].node[race["grid"].cp_node]
+    return pl, pk, shift
+
+
+def coordinate_table(races: list[dict], params=TRAIL_2024, *, round_minutes=15) -> list[dict]:
+    """The in-sample table with the checkpoints by coordinates (:func:`coordinate_plan`).
+
+    Same columns, plus ``maxdkm``: the largest placement difference by coordinates minus
+    by km [km of track] and the checkpoint where it is.
+    """
+    print(
+        "\ncheckpoints by coordinates (course file -> coursekit.cutoffs.plan), "
+        "maxdkm = largest |coordinates - km| placement:"
+    )
+    print(HDR + f" {'maxdkm':>7s}")
+    evs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in races:
+            pl, pk, shift = coordinate_plan(r, Path(tmp), params, round_minutes=round_minutes)
+            ev = _scores(r, pl.cutoff_elapsed, pl.first_arrival_elapsed, pl.opens_elapsed)
+            bl = _scores(r, pk.cutoff_elapsed, pk.first_arrival_elapsed)
+            ev["base"], ev["bcut"] = bl["err"], bl["cut"]
+            j = int(np.argmax(np.abs(shift)))
+            evs.append(ev)
+            label = r["id"] + (" (trunc)" if r["truncated"] else "")
+            print(_row(label, ev, f" {shift[j] / 1000:+7.2f} {r['names'][j]}"))
+    print(_mean_row("mean", evs))
+    return evs
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--realdata", type=Path, default=REALDATA)
@@ -582,6 +671,11 @@ def main(argv=None):
     )
     ap.add_argument(
         "--external", action="store_true", help="only the external check (races never fitted)"
+    )
+    ap.add_argument(
+        "--by-coordinates",
+        action="store_true",
+        help="then the in-sample table with the checkpoints by lat/lon through a course file",
     )
     a = ap.parse_args(argv)
     if a.external:
@@ -606,6 +700,12 @@ def main(argv=None):
     print(_mean_row("mean", evs))
     if a.leader:
         _print_leader(races, evs)
+    if a.by_coordinates:
+        cevs = coordinate_table(races, round_minutes=rnd)
+        if a.leader:
+            _print_leader(races, cevs)
+        print(f"\ntotal {time.perf_counter() - t:.1f} s")
+        return 0
     external_check(a.realdata)
     scores = None
     if a.fit or a.lam_table or not a.no_cv:
