@@ -272,11 +272,66 @@ def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
 # general lxml reader reads the file, so both give the same Track.
 
 _DEBUG = False
-_PT = re.compile(
+_COLUMNS = ("mark", "lat", "lon", "has_ele", "ele", "time")
+
+
+def _point_pattern(lon_first: bool = False, quote: bytes = b'"', time_first: bool = False):
+    """The fast path's expression for one way of writing points, and its column order.
+
+    The usual way is ``<trkpt lat="..." lon="...">`` then ``<ele>``, ``<time>``. Writers
+    also put ``lon`` first, quote with ``'`` or (against the schema's order) write
+    ``<time>`` before ``<ele>``: the file's first point chooses one of these eight forms,
+    and a file that mixes them fails the tag counts and goes to the general reader.
+    Returns ``(pattern, order)``: ``order[c]`` is the capture group (0-based) holding
+    column ``_COLUMNS[c]``.
+    """
+    q = re.escape(quote)
+    value = rb"([^" + quote + rb"<&]*)"
+    lat = rb"lat=" + q + value + q
+    lon = rb"lon=" + q + value + q
+    ele = rb"(<ele>)([^<&]*)</ele>"
+    tim = rb"<time>([^<&]*)</time>"
+    attrs = lon + rb"\s+" + lat if lon_first else lat + rb"\s+" + lon
+    body = (
+        rb"(?:" + tim + rb"\s*)?(?:" + ele + rb")?"
+        if time_first
+        else rb"(?:" + ele + rb"\s*)?(?:" + tim + rb")?"
+    )
     # one literal prefix "<trk" (an alternation at the top would disable re's fast scan)
-    rb'<trk(?:(seg)[\s>/]|pt\s+lat="([^"<&]*)"\s+lon="([^"<&]*)"\s*>\s*'
-    rb"(?:(<ele>)([^<&]*)</ele>\s*)?(?:<time>([^<&]*)</time>)?)"
-)
+    pattern = re.compile(rb"<trk(?:(seg)[\s>/]|pt\s+" + attrs + rb"\s*>\s*" + body + rb")")
+    groups = ["mark", *(("lon", "lat") if lon_first else ("lat", "lon"))]
+    groups += ["time", "has_ele", "ele"] if time_first else ["has_ele", "ele", "time"]
+    return pattern, tuple(groups.index(c) for c in _COLUMNS)
+
+
+_FORMS: dict = {}  # (lon_first, quote, time_first) -> _point_pattern(...)
+_FIRST_POINT = re.compile(rb"<trkpt\s[^>]*>")
+_ELE_TIME = re.compile(rb"</ele>\s*<time>")
+_TIME_ELE = re.compile(rb"</time>\s*<ele>")
+
+
+def _pattern_for(piece: bytes):
+    """:func:`_point_pattern` for the way the first ``<trkpt>`` of ``piece`` is written
+    (the usual form when there is none, or when it is not one of the eight)."""
+    m = _FIRST_POINT.search(piece)
+    key = (False, b'"', False)
+    if m:
+        tag = m.group()
+        la, lo = tag.find(b"lat="), tag.find(b"lon=")
+        quote = tag[la + 4 : la + 5] if la >= 0 else b'"'
+        # <time> then <ele>: the first point with both says (the first may have neither)
+        ele_time = _ELE_TIME.search(piece, m.start())
+        time_ele = _TIME_ELE.search(piece, m.start())
+        time_first = time_ele is not None and (
+            ele_time is None or time_ele.start() < ele_time.start()
+        )
+        key = (0 <= lo < la, quote if quote in (b'"', b"'") else b'"', time_first)
+    if key not in _FORMS:
+        _FORMS[key] = _point_pattern(*key)
+    return _FORMS[key]
+
+
+_FORMS_USUAL = _FORMS[(False, b'"', False)] = _point_pattern()
 # Comments/CDATA/DOCTYPE and processing instructions could hide or split tags: the
 # check refuses them. (<rtept> needs no check: routes are read only when there is no
 # <trkpt>, and an <ele>/<time> of a route point after the first <trkpt> fails the counts.)
@@ -467,6 +522,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     # before a waypoint are counted only when one comes (no cost on a plain track)
     lines = counted = offset = 0
     waypoints: list[Waypoint] = []
+    form = None  # how points are written (the first <trkpt> says)
     try:
         with open(path, "rb") as fh:
             ident = gpxcheck.identity(os.fstat(fh.fileno()))
@@ -503,14 +559,17 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                         piece.count(b"<time", start),
                         piece.count(b"<trkseg"),
                     )
-                ms = _PT.findall(piece)
+                if form is None and _has(piece, b"<trkpt"):
+                    form = _pattern_for(piece)
+                ms = (form or _FORMS_USUAL)[0].findall(piece)
                 if not ms:
                     captured.append(((0, 0, 0, 0), own))
                     continue
                 # the columns of the captures: slices of one flat list (zip(*ms) makes
                 # the same six tuples about three times slower)
                 flat = list(chain.from_iterable(ms))
-                mark, la, lo, has_e, e, t = (flat[c::6] for c in range(6))
+                order = (form or _FORMS_USUAL)[1]
+                mark, la, lo, has_e, e, t = (flat[c::6] for c in order)
                 del flat
                 n_mark = len(mark) - mark.count(b"")
                 keep = None

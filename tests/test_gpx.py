@@ -462,6 +462,59 @@ def test_fast_path_unusual_files_same_or_refused(tmp_path, monkeypatch, fork):
                 assert not refused
 
 
+def _written(i: int, lon_first: bool, quote: str, time_first: bool) -> str:
+    """Point ``i`` written in one of the fast path's eight forms (some without <ele> or
+    <time>)."""
+    lat = f"lat={quote}{45 + i * 1e-4:.7f}{quote}"
+    lon = f"lon={quote}{6 + i * 2e-4:.7f}{quote}"
+    ele = f"<ele>{1000 + (i % 13) * 0.5}</ele>" if i % 7 else ""
+    tim = f"<time>2024-06-01T04:{i // 60:02d}:{i % 60:02d}Z</time>" if i % 11 else ""
+    body = tim + "\n   " + ele if time_first else ele + "\n   " + tim
+    return f"  <trkpt {lon + ' ' + lat if lon_first else lat + ' ' + lon}>{body}</trkpt>\n"
+
+
+def _forms_file(n: int, form=None) -> bytes:
+    head = '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">\n'
+    head += '<wpt lat="45" lon="6"><name>W</name></wpt>\n<trk><trkseg>\n'
+    pts = []
+    for i in range(n):
+        pts.append(_written(i, *(form(i) if callable(form) else form)))
+        if i == n // 2:
+            pts.append("</trkseg><trkseg>\n")
+    return (head + "".join(pts) + "</trkseg></trk></gpx>\n").encode()
+
+
+FORMS = [(lf, q, tf) for lf in (False, True) for q in ('"', "'") for tf in (False, True)]
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forked"])
+@pytest.mark.parametrize(
+    "form", FORMS, ids=lambda f: f"lon_first={f[0]},quote={f[1]},time_first={f[2]}"
+)
+def test_fast_path_reads_points_written_in_any_order_or_quote(tmp_path, monkeypatch, fork, form):
+    """lon before lat, single quotes, <time> before <ele>: read by the fast path (it handed
+    such files to the general reader, 2.3x slower on 100k points), the same as that reader."""
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0 if fork else 1 << 40)
+    monkeypatch.setattr(gpxcheck, "CHUNK", 997)
+    f = tmp_path / "forms.gpx"
+    f.write_bytes(_forms_file(300, form))
+    assert not _same_or_refused(f)
+    fast = gpx._read_fast(f, str(f), 10**6)
+    assert len(fast) == 300 and np.isnan(fast.elevation).sum() == 43 and fast.segment[-1] == 1
+    assert np.isnan(fast.time).sum() == 28
+
+
+def test_fast_path_refuses_a_file_mixing_forms(tmp_path):
+    """The first point chooses the form; a later point written otherwise fails the tag
+    counts and the general reader reads the file."""
+    f = tmp_path / "mixed.gpx"
+    f.write_bytes(_forms_file(300, lambda i: (i >= 200, '"', False)))
+    assert gpx._read_fast(f, str(f), 10**6) is None
+    a, b = read_gpx(f), gpx._read_lxml(f, str(f), 10**6)
+    for k in ("lat", "lon", "elevation", "time", "segment"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
+
+
 def test_forked_check_survives_ignored_sigchld(tmp_path, monkeypatch):
     """With SIGCHLD ignored the child is reaped by the kernel: the answer still counts."""
     import signal
