@@ -260,15 +260,16 @@ def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
 # ---------------------------------------------------------------- fast path
 #
 # Most big GPX files (watch recordings, planner exports) are written the same
-# way: <trkpt lat=".." lon=".."> then <ele>, <time>, then extensions. For those
+# way: <trkpt lat=".." lon=".."> then <ele>, <time>, then extensions (or one of
+# seven variants: lon first, single quotes, <time> before <ele>). For those
 # the fast path reads the file in pieces, checks it is well-formed XML with
 # expat (C, no callbacks after the header) and takes the numbers with one
 # regular expression per piece. Every assumption is checked by counting tags.
 # The checks (expat over the whole file, tag counts) take about as long as the
 # reading: on big files they run in a forked child process (gpxcheck), in
 # parallel, and the reader compares the counts when both are done;
-# when anything is unusual (comments, CDATA, other attribute order, prefixes,
-# waypoints, routes, entities in values, a bad value) it gives up and the
+# when anything is unusual (comments, CDATA, other attributes in <trkpt>, forms
+# mixed in one file, prefixes, routes, entities in values, a bad value) it gives up and the
 # general lxml reader reads the file, so both give the same Track.
 
 _DEBUG = False
