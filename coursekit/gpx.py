@@ -16,6 +16,7 @@ import gc
 import math
 import os
 import re
+import threading
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -654,6 +655,52 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     )
 
 
+class _GCPause:
+    """Pause the cyclic garbage collector while the fast path reads (a context manager).
+
+    The fast path makes ~7 Python objects per point (captures), none in a cycle: the
+    cyclic collector, triggered by their number, would only walk them (about 15 % of
+    a 100k-point read). The collector's switch is process-wide: overlapping reads (in
+    threads) share one pause, the first in records whether the collector was on and
+    the last out switches it back on. (Each read saving ``gc.isenabled()`` and
+    restoring it could leave it off for good: a read starting inside another saw it
+    off, and switched it off after the other had switched it on again.)
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._inside = 0
+        self._was_on = False
+
+    def __enter__(self):
+        with self._lock:
+            if self._inside == 0:
+                self._was_on = gc.isenabled()
+                gc.disable()
+            self._inside += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._inside -= 1
+            if self._inside == 0 and self._was_on:
+                gc.enable()
+        return False
+
+    def _after_fork_in_child(self):
+        """A child forked during a read has no reader inside: the collector as before."""
+        self._lock = threading.Lock()
+        if self._inside:
+            self._inside = 0
+            if self._was_on:
+                gc.enable()
+
+
+_GC_PAUSE = _GCPause()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_GC_PAUSE._after_fork_in_child)
+
+
 def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
     """Read a GPX 1.0 or 1.1 file into a :class:`Track`.
 
@@ -692,16 +739,8 @@ def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
     if _DTD.search(head):
         raise GPXError(f"{name}: DOCTYPE/ENTITY declarations are not allowed in GPX (refused)")
 
-    # the fast path makes ~7 Python objects per point (captures), none in a cycle: the
-    # cyclic garbage collector, triggered by their number, would only walk them
-    # (about 15 % of a 100k-point read)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _GC_PAUSE:
         track = _read_fast(path, name, max_points)
-    finally:
-        if collecting:
-            gc.enable()
     if track is None:
         track = _read_lxml(path, name, max_points)
     ele = track.elevation  # two comparisons: no float temporary as large as the column

@@ -515,6 +515,118 @@ def test_fast_path_refuses_a_file_mixing_forms(tmp_path):
         np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
 
 
+def test_gc_pause_of_overlapping_reads_leaves_the_collector_on(tmp_path, monkeypatch):
+    """read_gpx pauses the cyclic GC around the fast path. Each call read gc.isenabled()
+    then called gc.disable(): a second thread reading "disabled" (the first one inside)
+    and disabling after the first had re-enabled it left the GC off for good. Here the
+    thread switch between the two calls is forced (it also happened with 8 threads and
+    sys.setswitchinterval(1e-6) reading a small file 20,000 times each)."""
+    import gc
+    import threading
+
+    f = tmp_path / "t.gpx"
+    f.write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="45" lon="6"><ele>1</ele></trkpt></trkseg></trk></gpx>'
+    )
+    a_inside, b_asked, a_done, b_done = (threading.Event() for _ in range(4))
+    real_fast = gpx._read_fast
+
+    def fast(*args):
+        if threading.current_thread().name == "A":
+            a_inside.set()
+            b_asked.wait(5)  # B asks whether the GC is on while A reads
+        return real_fast(*args)
+
+    class SwitchingGC:
+        """gc, with B's thread switched out just after gc.isenabled() (until A is done)."""
+
+        def __getattr__(self, name):
+            return getattr(gc, name)
+
+        def isenabled(self):
+            on = gc.isenabled()
+            if threading.current_thread().name == "B":
+                b_asked.set()
+                a_done.wait(1)  # (a fixed reader may hold A back: no deadlock)
+            return on
+
+    def run(name):
+        try:
+            gpx.read_gpx(f)
+        finally:
+            (a_done if name == "A" else b_asked).set()
+            if name == "B":
+                b_done.set()
+
+    was_on = gc.isenabled()
+    gc.enable()
+    monkeypatch.setattr(gpx, "gc", SwitchingGC())
+    monkeypatch.setattr(gpx, "_read_fast", fast)
+    try:
+        a = threading.Thread(target=run, args=("A",), name="A")
+        a.start()
+        assert a_inside.wait(5)
+        b = threading.Thread(target=run, args=("B",), name="B")
+        b.start()
+        a.join(10)
+        b.join(10)
+        assert a_done.is_set() and b_done.is_set()
+        assert gc.isenabled()
+    finally:
+        if was_on:
+            gc.enable()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+# Python >= 3.12 warns of fork() in a process with threads (the point of this test)
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_gc_pause_not_inherited_by_a_child_forked_during_a_read(tmp_path, monkeypatch):
+    """A process forked (by another thread) while a read is inside the GC pause has no
+    reader to end it: its collector is switched back on."""
+    import gc
+    import threading
+
+    f = tmp_path / "t.gpx"
+    f.write_text(
+        '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>'
+        '<trkpt lat="45" lon="6"><ele>1</ele></trkpt></trkseg></trk></gpx>'
+    )
+    inside, forked = threading.Event(), threading.Event()
+    real_fast = gpx._read_fast
+
+    def fast(*args):
+        inside.set()
+        forked.wait(5)
+        return real_fast(*args)
+
+    monkeypatch.setattr(gpx, "_read_fast", fast)
+    was_on = gc.isenabled()
+    gc.enable()
+    reader = threading.Thread(target=gpx.read_gpx, args=(f,))
+    try:
+        reader.start()
+        assert inside.wait(5) and not gc.isenabled()
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: report and leave at once
+            os.write(w, b"1" if gc.isenabled() else b"0")
+            os._exit(0)
+        os.close(w)
+        answer = os.read(r, 1)
+        os.close(r)
+        os.waitpid(pid, 0)
+        forked.set()
+        reader.join(10)
+        assert answer == b"1"
+        assert gc.isenabled()
+    finally:
+        forked.set()
+        reader.join(10)
+        if was_on:
+            gc.enable()
+
+
 def test_forked_check_survives_ignored_sigchld(tmp_path, monkeypatch):
     """With SIGCHLD ignored the child is reaped by the kernel: the answer still counts."""
     import signal
