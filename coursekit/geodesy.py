@@ -84,13 +84,15 @@ def chord_to_geodesic(chord) -> np.ndarray:
     return c * (1.0 + c * c / (24.0 * _R1 * _R1))
 
 
-def segment_lengths(lat, lon) -> np.ndarray:
+def segment_lengths(lat, lon, *, xyz=None) -> np.ndarray:
     """Ellipsoidal length of each step between consecutive points.
 
     Parameters
     ----------
     lat, lon : array_like
         Positions [degrees], ``n`` points.
+    xyz : ndarray, shape (3, n), optional
+        ``ecef(lat, lon)`` when the caller has it already (not converted twice).
 
     Returns
     -------
@@ -113,7 +115,7 @@ def segment_lengths(lat, lon) -> np.ndarray:
     lon = np.asarray(lon, dtype=np.float64)
     if lat.size < 2:
         return np.zeros(0)
-    x, y, z = _ecef(lat, lon)  # once per point, not once per step end
+    x, y, z = _ecef(lat, lon) if xyz is None else xyz  # once per point, not per step end
     c = np.sqrt(np.diff(x) ** 2 + np.diff(y) ** 2 + np.diff(z) ** 2)
     return _geodesic_from_chord(c, lat[:-1], lon[:-1], lat[1:], lon[1:])
 

@@ -12,6 +12,7 @@ refuses any ``<!DOCTYPE``/``<!ENTITY`` declaration (no GPX needs one), so
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
 import os
@@ -277,6 +278,7 @@ _DEBUG = False
 _COLUMNS = ("mark", "lat", "lon", "has_ele", "ele", "time")
 
 
+@functools.cache
 def _point_pattern(lon_first: bool = False, quote: bytes = b'"', time_first: bool = False):
     """The fast path's expression for one way of writing points, and its column order.
 
@@ -306,7 +308,6 @@ def _point_pattern(lon_first: bool = False, quote: bytes = b'"', time_first: boo
     return pattern, tuple(groups.index(c) for c in _COLUMNS)
 
 
-_FORMS: dict = {}  # (lon_first, quote, time_first) -> _point_pattern(...)
 _FIRST_POINT = re.compile(rb"<trkpt\s[^>]*>")
 _ELE_TIME = re.compile(rb"</ele>\s*<time>")
 _TIME_ELE = re.compile(rb"</time>\s*<ele>")
@@ -316,24 +317,19 @@ def _pattern_for(piece: bytes):
     """:func:`_point_pattern` for the way the first ``<trkpt>`` of ``piece`` is written
     (the usual form when there is none, or when it is not one of the eight)."""
     m = _FIRST_POINT.search(piece)
-    key = (False, b'"', False)
-    if m:
-        tag = m.group()
-        la, lo = tag.find(b"lat="), tag.find(b"lon=")
-        quote = tag[la + 4 : la + 5] if la >= 0 else b'"'
-        # <time> then <ele>: the first point with both says (the first may have neither)
-        ele_time = _ELE_TIME.search(piece, m.start())
-        time_ele = _TIME_ELE.search(piece, m.start())
-        time_first = time_ele is not None and (
-            ele_time is None or time_ele.start() < ele_time.start()
-        )
-        key = (0 <= lo < la, quote if quote in (b'"', b"'") else b'"', time_first)
-    if key not in _FORMS:
-        _FORMS[key] = _point_pattern(*key)
-    return _FORMS[key]
+    if m is None:
+        return _point_pattern()
+    tag = m.group()
+    la, lo = tag.find(b"lat="), tag.find(b"lon=")
+    quote = tag[la + 4 : la + 5] if la >= 0 else b'"'
+    # <time> then <ele>: the first point with both says (the first may have neither)
+    ele_time = _ELE_TIME.search(piece, m.start())
+    time_ele = _TIME_ELE.search(piece, m.start())
+    time_first = time_ele is not None and (ele_time is None or time_ele.start() < ele_time.start())
+    key = (0 <= lo < la, quote if quote in (b'"', b"'") else b'"', time_first)
+    return _point_pattern(*key)
 
 
-_FORMS_USUAL = _FORMS[(False, b'"', False)] = _point_pattern()
 # Comments/CDATA/DOCTYPE and processing instructions could hide or split tags: the
 # check refuses them. (<rtept> needs no check: routes are read only when there is no
 # <trkpt>, and an <ele>/<time> of a route point after the first <trkpt> fails the counts.)
@@ -563,14 +559,14 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     )
                 if form is None and _has(piece, b"<trkpt"):
                     form = _pattern_for(piece)
-                ms = (form or _FORMS_USUAL)[0].findall(piece)
+                pattern, order = form or _point_pattern()
+                ms = pattern.findall(piece)
                 if not ms:
                     captured.append(((0, 0, 0, 0), own))
                     continue
                 # the columns of the captures: slices of one flat list (zip(*ms) makes
                 # the same six tuples about three times slower)
                 flat = list(chain.from_iterable(ms))
-                order = (form or _FORMS_USUAL)[1]
                 mark, la, lo, has_e, e, t = (flat[c::6] for c in order)
                 del flat
                 n_mark = len(mark) - mark.count(b"")

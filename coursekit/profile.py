@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .geodesy import segment_lengths
+from .geodesy import chord_to_geodesic, ecef, segment_lengths
 from .gpx import Track
 
 __all__ = [
@@ -905,15 +905,13 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
         raise ValueError(f"distance method must be one of 'auto', 'raw'; got {method!r}")
     lat = np.asarray(lat, dtype=np.float64)
     lon = np.asarray(lon, dtype=np.float64)
-    steps = segment_lengths(lat, lon)
-    cum = np.concatenate([[0.0], np.cumsum(steps)])
-    if method == "raw" or lat.size < 30 or not _is_dense(steps, time):
-        return cum, "ellipsoidal"
-    from .geodesy import chord_to_geodesic, ecef
-
     # Filtering is linear, so it is done on Earth-centred coordinates (relative to the
     # first point): no map projection, and the filtered steps are chords (see ecef).
     p = ecef(lat, lon)
+    steps = segment_lengths(lat, lon, xyz=p)
+    cum = np.concatenate([[0.0], np.cumsum(steps)])
+    if method == "raw" or lat.size < 30 or not _is_dense(steps, time):
+        return cum, "ellipsoidal"
     p -= p[:, :1]
     jitter = _point_jitter(p)
     if jitter < _JITTER_FREE_M:
