@@ -163,30 +163,73 @@ def parse_time(text: str) -> float:
 _DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
 
 
-def _fast_utc_times(texts: list) -> np.ndarray | None:
-    """Vectorised parse of ``YYYY-MM-DDTHH:MM:SS[.f+]Z`` (bytes, all the same length).
+def _time_form(text: bytes) -> tuple[int, int] | None:
+    """``(fraction digits, offset form)`` of ``YYYY-MM-DDTHH:MM:SS[.f+][Z|+hh:mm|+hhmm|+hh]``.
 
-    Returns None when any string has another form (the caller then parses one
-    by one). Exact: integer calendar arithmetic, no float rounding of the date.
+    The offset form is the length of what follows the seconds and fraction: 0
+    (no offset: UTC, as :func:`parse_time`), 1 (``Z``), 3 (``+hh``), 5
+    (``+hhmm``) or 6 (``+hh:mm``). None for anything else.
+    """
+    if len(text) < 19:
+        return None
+    k = 19
+    if text[19:20] == b".":
+        k = 20
+        while text[k : k + 1].isdigit():
+            k += 1
+        if k == 20 or k - 20 > 15:
+            return None
+    rest = len(text) - k
+    if rest == 1 and text[k:] != b"Z":
+        return None
+    if rest not in (0, 1, 3, 5, 6):
+        return None
+    sign, colon = text[k : k + 1], text[k + 3 : k + 4] == b":"
+    if rest > 1 and (sign not in (b"+", b"-") or (rest == 6) != colon):
+        return None
+    return (k - 20 if k > 19 else 0), rest
+
+
+def _fast_utc_times(texts: list) -> np.ndarray | None:
+    """Vectorised parse of ``YYYY-MM-DDTHH:MM:SS[.f+][Z|+hh:mm|+hhmm|+hh]`` (bytes).
+
+    Every string must be written the same way as the first (same length, same
+    fraction digits, same offset form; the offset itself may change, as at a
+    change of summer time). Returns None when one is not (the caller then parses
+    one by one). Exact: integer calendar arithmetic, no float rounding of the
+    date; the same values as :func:`parse_time`.
     """
     n = len(texts)
     if n == 0:
         return np.zeros(0)
     length = len(texts[0])
-    if length < 20 or length == 21 or length > 40:
+    form = _time_form(texts[0])
+    if form is None or length > 40:
         return None
+    frac_len, tz = form
+    end = length - tz  # the seconds and fraction end here
     joined = b"".join(texts)
     if len(joined) != n * length:
         return None
     a = np.frombuffer(joined, dtype=np.uint8).reshape(n, length)
-    fixed = ((4, 45), (7, 45), (10, 84), (13, 58), (16, 58), (length - 1, 90))
+    fixed = [(4, 45), (7, 45), (10, 84), (13, 58), (16, 58)]
+    if frac_len:
+        fixed.append((19, 46))
+    if tz == 1:
+        fixed.append((end, 90))
+    elif tz == 6:
+        fixed.append((end + 3, 58))
     for col, ch in fixed:
         if not (a[:, col] == ch).all():
             return None
-    digit_cols = _DIGITS if length == 20 else np.concatenate([_DIGITS, np.arange(20, length - 1)])
-    if length > 20 and not (a[:, 19] == 46).all():
+    if tz > 1 and not ((a[:, end] == 43) | (a[:, end] == 45)).all():  # + or -
         return None
-    dg = a[:, digit_cols].astype(np.int64) - 48
+    cols = [_DIGITS]
+    if frac_len:
+        cols.append(np.arange(20, end))
+    offset_cols = {3: (1, 2), 5: (1, 2, 3, 4), 6: (1, 2, 4, 5)}.get(tz, ())
+    cols.append(end + np.array(offset_cols, dtype=np.intp))
+    dg = a[:, np.concatenate(cols)].astype(np.int64) - 48
     if ((dg < 0) | (dg > 9)).any():
         return None
     y = dg[:, 0] * 1000 + dg[:, 1] * 100 + dg[:, 2] * 10 + dg[:, 3]
@@ -216,9 +259,16 @@ def _fast_utc_times(texts: list) -> np.ndarray | None:
     doy = (153 * (mo + np.where(mo > 2, -3, 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     days = era * 146097 + doe - 719468
-    out = (days * 86400 + h * 3600 + mi * 60 + s).astype(np.float64)
-    if length > 20:  # ".fff" parsed like float() does in parse_time
-        frac = np.ascontiguousarray(a[:, 19 : length - 1]).view(f"S{length - 20}").ravel()
+    seconds = days * 86400 + h * 3600 + mi * 60 + s
+    if tz > 1:  # local time + offset: UTC = local - offset
+        o = dg[:, 14 + frac_len :]
+        off = (o[:, 0] * 10 + o[:, 1]) * 3600
+        if tz > 3:
+            off = off + (o[:, 2] * 10 + o[:, 3]) * 60
+        seconds = seconds - np.where(a[:, end] == 45, -1, 1) * off
+    out = seconds.astype(np.float64)
+    if frac_len:  # ".fff" parsed like float() does in parse_time
+        frac = np.ascontiguousarray(a[:, 19:end]).view(f"S{end - 19}").ravel()
         out += frac.astype(np.float64)
     return out
 
@@ -270,9 +320,10 @@ def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
 # The checks (expat over the whole file, tag counts) take about as long as the
 # reading: on big files they run in a forked child process (gpxcheck), in
 # parallel, and the reader compares the counts when both are done;
-# when anything is unusual (comments, CDATA, other attributes in <trkpt>, forms
-# mixed in one file, prefixes, routes, entities in values, a bad value) it gives up and the
-# general lxml reader reads the file, so both give the same Track.
+# when anything is unusual (comments or CDATA among the points or hiding tags in the
+# header, other attributes in <trkpt>, forms mixed in one file, prefixes, routes, entities
+# in values, a bad value) it gives up and the general lxml reader reads the file, so both
+# give the same Track.
 
 _DEBUG = False
 _COLUMNS = ("mark", "lat", "lon", "has_ele", "ele", "time")
@@ -331,8 +382,10 @@ def _pattern_for(piece: bytes):
 
 
 # Comments/CDATA/DOCTYPE and processing instructions could hide or split tags: the
-# check refuses them. (<rtept> needs no check: routes are read only when there is no
-# <trkpt>, and an <ele>/<time> of a route point after the first <trkpt> fails the counts.)
+# check refuses them, except comments and CDATA in the header that hide none of the
+# tags the expressions read (gpxcheck.header_ok). (<rtept> needs no check: routes are
+# read only when there is no <trkpt>, and an <ele>/<time> of a route point after the
+# first <trkpt> fails the counts.)
 _WPT = re.compile(rb"<wpt[\s>].*?</wpt>", re.DOTALL)
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _XMLDECL = gpxcheck.XMLDECL
@@ -605,7 +658,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                 out.seg[at] = seg
         checked = check.result()
         if checked is None:
-            raise _GiveUp("not well-formed, or comments/CDATA/DOCTYPE/PI, or a GPX prefix")
+            raise _GiveUp("not well-formed, comment/CDATA past the header, DOCTYPE/PI, GPX prefix")
         checked_ident, counts = checked
         if checked_ident != ident or len(counts) != len(captured):
             raise _GiveUp("the file changed between the check and the reading")

@@ -2,7 +2,8 @@
 
 :func:`coursekit.gpx.read_gpx` reads regularly written track files with one regular
 expression per piece of the file; that is only sound if the whole file is well-formed
-XML with no comment, CDATA, DOCTYPE or processing instruction, and if the expression
+XML with no DOCTYPE or processing instruction, no comment or CDATA among the points
+(the header may have harmless ones, :func:`header_ok`), and if the expression
 captured every ``<trkpt>``, ``<ele>``, ``<time>`` and ``<trkseg>``. This module makes
 those checks (expat, tag counts) piece by piece. They take about as long as the
 reading itself, so on big files they run in a forked child process while the reader
@@ -78,16 +79,47 @@ def identity(st: os.stat_result) -> tuple:
 _GPX_PREFIX = re.compile(rb"xmlns:[\w.-]+\s*=\s*[\"']http://www\.topografix\.com/GPX/")
 
 
+# what a comment or CDATA section in the header must not contain: the reader's
+# expressions would take a point, segment or waypoint written inside it
+_HIDDEN_TAGS = (b"<trk", b"</trk", b"<wpt", b"</wpt", b"<rte", b"<ele", b"<time", b"<gpx")
+
+
+def header_ok(head: bytes) -> bool:
+    """True if every ``<!`` in ``head`` (the file before its first ``<trkpt``) opens a
+    comment or CDATA section that closes in ``head`` and hides no tag of the reader's.
+
+    Exporters write a comment (``<!-- Created by ... -->``) or a CDATA description in
+    the header; elsewhere (between points) comments and CDATA still send the file to
+    the general reader. DOCTYPE and processing instructions are always refused.
+    """
+    pos = head.find(b"<!")
+    while pos >= 0:
+        if head.startswith(b"<!--", pos):
+            close, skip = head.find(b"-->", pos + 4), 4
+        elif head.startswith(b"<![CDATA[", pos):
+            close, skip = head.find(b"]]>", pos + 9), 9
+        else:
+            return False
+        if close < 0:
+            return False
+        body = head[pos + skip : close]
+        if b"<" in body and any(tag in body for tag in _HIDDEN_TAGS):
+            return False
+        pos = head.find(b"<!", close + 3)
+    return True
+
+
 def check_pieces(path: Path) -> tuple | None:
     """The whole-file part of the fast reader's checks, piece by piece.
 
     The file must be well-formed XML (expat, no callbacks, bounded memory), have no
-    comment, CDATA, DOCTYPE or processing instruction after the XML declaration, and
-    bind no prefix to the GPX namespace. Returns ``(identity, counts)``: the
-    :func:`identity` of the file read, and per piece the counts of ``<trkpt``,
-    ``<ele`` and ``<time`` (the last two from the file's first ``<trkpt``) and
-    ``<trkseg`` (what the regular expression must have captured), or None for a piece
-    with waypoints (the reader counts those itself). None when a check fails.
+    DOCTYPE or processing instruction after the XML declaration, no comment or CDATA
+    after its first ``<trkpt`` (before it, see :func:`header_ok`), and bind no prefix
+    to the GPX namespace. Returns ``(identity, counts)``: the :func:`identity` of the
+    file read, and per piece the counts of ``<trkpt``, ``<ele`` and ``<time`` (the last
+    two from the file's first ``<trkpt``) and ``<trkseg`` (what the regular expression
+    must have captured), or None for a piece with waypoints (the reader counts those
+    itself). None when a check fails.
     """
     import xml.parsers.expat
 
@@ -99,19 +131,24 @@ def check_pieces(path: Path) -> tuple | None:
             ident = identity(os.fstat(fh.fileno()))
             for k, (piece, last) in enumerate(pieces(fh)):
                 parser.Parse(piece, last)
-                scan = piece
+                lo = 0
                 if k == 0:
                     decl = XMLDECL.match(piece)
-                    scan = piece[decl.end() :] if decl else piece
-                if has(scan, b"<!") or has(scan, b"<?"):
-                    return None
-                if b"topografix.com/GPX" in piece and _GPX_PREFIX.search(piece):
-                    return None
+                    lo = decl.end() if decl else 0
                 start = 0
                 if not seen:
                     start = piece.find(b"<trkpt")
                     seen = start >= 0
                     start = max(start, 0)
+                    head = piece[lo:start] if seen else piece[lo:]
+                    if has(head, b"<?") or (has(head, b"<!") and not header_ok(head)):
+                        return None
+                    lo = start if seen else len(piece)
+                scan = piece[lo:] if lo else piece
+                if has(scan, b"<!") or has(scan, b"<?"):
+                    return None
+                if b"topografix.com/GPX" in piece and _GPX_PREFIX.search(piece):
+                    return None
                 if has(piece, b"<wpt"):
                     counts.append(None)
                     continue
