@@ -113,6 +113,28 @@ def _local(tag) -> str:
     return tag[i + 1 :] if i >= 0 else tag
 
 
+_GPX_NAMESPACES = frozenset(
+    ("http://www.topografix.com/GPX/1/1", "http://www.topografix.com/GPX/1/0")
+)
+
+
+def _gpx_local(tag, namespaces=_GPX_NAMESPACES) -> str:
+    """The local name of a GPX element, or "" for an element of another namespace.
+
+    GPX elements are those in no namespace, in the GPX 1.0 or 1.1 namespace or in
+    ``namespaces`` (the general reader adds the root's, whatever it is: gpxpy
+    drops the default namespace declaration and reads every unprefixed element).
+    Elements of other namespaces (``<x:ele>`` in an extension) are not read, as
+    gpxpy does not read them and the fast path's expressions do not see them.
+    """
+    if not isinstance(tag, str):
+        return ""
+    if tag[:1] != "{":
+        return tag
+    i = tag.find("}")
+    return tag[i + 1 :] if tag[1:i] in namespaces else ""
+
+
 def _float(text: str | None, what: str, path: str, line: int) -> float:
     if text is None:
         raise GPXError(f"{path}: line {line}: {what} is missing")
@@ -398,6 +420,7 @@ class _Head:
         self.parser = parser
         self.stack: list[str] = []
         self.root = None
+        self.namespaces = _GPX_NAMESPACES
         self.names: dict[str, str] = {}
         self.text: list[str] | None = None
         parser.StartElementHandler = self.start
@@ -411,11 +434,14 @@ class _Head:
         raise _GiveUp
 
     def start(self, tag, attrs):
-        local = tag.rpartition(" ")[2]
+        ns, _, local = tag.rpartition(" ")
         if self.root is None:
             self.root = local
+            self.namespaces = _GPX_NAMESPACES | {ns}
             if local != "gpx":
                 raise _GiveUp
+        if ns and ns not in self.namespaces:
+            local = ""  # not a GPX element (as the general reader)
         if local == "trkpt":
             p = self.parser
             p.StartElementHandler = p.EndElementHandler = p.CharacterDataHandler = None
@@ -449,14 +475,15 @@ def _waypoint(raw: bytes, line: int, name: str) -> Waypoint:
         if state["depth"] == 1:
             attrs.update(a)
         elif state["depth"] == 2:
-            state["child"] = tag.rpartition(":")[2]
+            # a prefixed child is another namespace's (the check refuses GPX prefixes)
+            state["child"] = "" if ":" in tag else tag
             state["text"] = []
             state["done"] = False
         elif state["depth"] == 3:
             state["done"] = True  # lxml's .text stops at the first sub-element
 
     def end(tag):
-        if state["depth"] == 2:
+        if state["depth"] == 2 and state["child"]:
             fields[state["child"]] = "".join(state["text"]).strip()
         state["depth"] -= 1
 
@@ -821,6 +848,7 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     n_points = 0
 
     tags = ("{*}trkpt", "{*}rtept", "{*}wpt", "{*}trkseg", "{*}rte", "{*}name")
+    ns = None  # the namespaces whose elements are GPX's (set at the first element)
     fh = None
     try:
         fh = open(path, "rb")  # noqa: SIM115 (closed in finally, also on errors)
@@ -835,7 +863,12 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
             remove_comments=True,
         )
         for _, elem in context:
-            tag = _local(elem.tag)
+            if ns is None:  # the first element ended: its root's namespace is GPX's too
+                top = elem
+                while (up := top.getparent()) is not None:
+                    top = up
+                ns = _GPX_NAMESPACES | {top.tag[1 : top.tag.find("}")]}
+            tag = _gpx_local(elem.tag, ns)
             if tag == "trkpt" or tag == "rtept":
                 n_points += 1
                 if n_points > max_points:
@@ -853,11 +886,11 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                     ct = child.tag
                     if not isinstance(ct, str):
                         continue
-                    if ct.endswith("ele") and _local(ct) == "ele":
+                    if ct.endswith("ele") and _gpx_local(ct, ns) == "ele":
                         text = child.text
                         if text is not None and text.strip():
                             e = _float(text, "ele", name, line)
-                    elif ct.endswith("time") and _local(ct) == "time":
+                    elif ct.endswith("time") and _gpx_local(ct, ns) == "time":
                         if child.text is not None and child.text.strip():
                             t = child.text
                 dest = trk_pts if tag == "trkpt" else rte_pts
@@ -869,7 +902,8 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                 dest[5].append(line)
             elif tag == "wpt":
                 line = elem.sourceline or 0
-                fields = {_local(c.tag): (c.text or "").strip() for c in elem}
+                fields = {_gpx_local(c.tag, ns): (c.text or "").strip() for c in elem}
+                fields.pop("", None)
                 waypoints.append(
                     _make_waypoint(elem.get("lat"), elem.get("lon"), fields, name, line)
                 )
@@ -878,7 +912,7 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                 continue  # children already consumed; clear below
             elif tag == "name":
                 parent = elem.getparent()
-                ptag = _local(parent.tag) if parent is not None else ""
+                ptag = _gpx_local(parent.tag, ns) if parent is not None else ""
                 if ptag in ("trk", "rte", "metadata") and ptag not in names:
                     names[ptag] = (elem.text or "").strip()
                 continue  # a <wpt>'s name is read with the <wpt>

@@ -494,6 +494,45 @@ def test_fast_path_unusual_files_same_or_refused(tmp_path, monkeypatch, fork):
                 assert not refused
 
 
+@pytest.mark.parametrize("fork", [False, True], ids=["in-process", "forked"])
+@pytest.mark.parametrize(
+    "root_ns",
+    ["http://www.topografix.com/GPX/1/1", "http://www.topografix.com/GPX/1/1/", ""],
+    ids=["gpx-1.1", "mistyped-namespace", "no-namespace"],
+)
+def test_readers_ignore_elements_of_other_namespaces(tmp_path, monkeypatch, fork, root_ns):
+    """<x:ele>, <x:time>, <x:trkpt> or a waypoint's <x:name> are another namespace's: the
+    general reader read them (lxml's {*}) where the fast path and gpxpy do not. Both readers
+    now read only GPX elements (no namespace, GPX 1.0/1.1, or the root's own namespace,
+    whatever it is, as gpxpy), and agree with gpxpy."""
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0 if fork else 1 << 40)
+    xmlns = f' xmlns="{root_ns}"' if root_ns else ""
+    head = f'<gpx version="1.1"{xmlns} xmlns:x="http://example.org/x">\n'
+    head += '<wpt lat="45" lon="6"><x:name>not mine</x:name><name>W</name></wpt>\n'
+    head += '<wpt lat="45.1" lon="6"><x:name>only foreign</x:name></wpt>\n'
+    head += "<trk><x:name>no</x:name><name>T</name><trkseg>\n"
+    pts = []
+    for i in range(120):
+        body = f"<ele>{1000 + i}</ele>" if i % 3 else ""
+        body += f"<time>2024-06-01T04:00:{i % 60:02d}Z</time>" if i % 4 else ""
+        body += "" if i % 3 else f"<x:ele>{5000 + i}</x:ele>"
+        body += "" if i % 4 else "<x:time>2024-06-01T09:00:00Z</x:time>"
+        if i == 50:
+            body += '<extensions><x:trkpt lat="1" lon="1"><x:ele>7</x:ele></x:trkpt></extensions>'
+        pts.append(f'<trkpt lat="{45 + i * 1e-4:.7f}" lon="6">{body}</trkpt>\n')
+    f = tmp_path / "ns.gpx"
+    f.write_text(head + "".join(pts) + "</trkseg></trk></gpx>\n")
+    for chunk in (997, 1 << 22):
+        monkeypatch.setattr(gpxcheck, "CHUNK", chunk)
+        assert not _same_or_refused(f)
+    t = read_gpx(f)
+    assert len(t) == 120 and np.isnan(t.elevation).sum() == 40 and np.isnan(t.time).sum() == 30
+    assert t.name == "T" and [w.name for w in t.waypoints] == ["W", ""]
+    slow = gpx._read_lxml(f, str(f), 10**6)
+    assert slow.name == "T" and slow.waypoints == t.waypoints
+    _assert_same_as_gpxpy(f, t)
+
+
 def _written(i: int, lon_first: bool, quote: str, time_first: bool) -> str:
     """Point ``i`` written in one of the fast path's eight forms (some without <ele> or
     <time>)."""
