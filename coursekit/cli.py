@@ -1605,3 +1605,7 @@ def roadbook(target, out_dir, offline):
 
     written = build_roadbook(target, out_dir, offline=offline, progress=progress)
     click.echo(f"wrote {len(written)} pages into {out_dir}", err=True)
+
+
+if __name__ == "__main__":  # python -m coursekit.cli
+    main()

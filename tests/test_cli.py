@@ -100,3 +100,17 @@ def test_unknown_command_is_one_error_line():
     result = CliRunner().invoke(cli, ["nosuchcommand"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+@pytest.mark.parametrize("module", ["coursekit", "coursekit.cli"])
+def test_module_forms_run_the_command(tmp_path, module):
+    """`python -m coursekit` and `python -m coursekit.cli` are the `coursekit` command
+    (the second one was a silent no-op with exit 0: a script calling it "passed")."""
+    missing = tmp_path / "missing.gpx"
+    out = subprocess.run(
+        [sys.executable, "-m", module, "profile", str(missing)], capture_output=True, text=True
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip() == f"Error: {missing}: no such file"
+    out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("Usage: coursekit ")
