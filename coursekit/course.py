@@ -491,6 +491,37 @@ def _localise(dt: datetime, tz: str | None, ctx: _Ctx, key: str) -> tuple[dateti
     return dt.replace(tzinfo=ZoneInfo(tz)), True
 
 
+def start_offset_note(start: datetime, tz: str, zone_offset: str) -> str:
+    """The warning for a start whose UTC offset is not its time zone's at that date."""
+    from zoneinfo import ZoneInfo
+
+    local = start.astimezone(ZoneInfo(tz))
+    return (
+        f"start {start.isoformat()} has UTC offset {start.strftime('%z')[:3]}:"
+        f"{start.strftime('%z')[3:]}, but {tz} is at {zone_offset} then: the race is "
+        f"planned from {local:%H:%M} local time; if {start:%H:%M} is the local start, "
+        f"write {start.replace(tzinfo=None).isoformat()}{zone_offset}"
+    )
+
+
+def _offset_mismatch(start: datetime, tz: str | None) -> str | None:
+    """The zone's UTC offset (``+hh:mm``) when an offset start contradicts ``tz``, else None.
+
+    A start copied with a wrong offset (a timing provider's export in UTC, a winter
+    offset in summer) silently moves every barrier and night section by hours.
+    """
+    if tz is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    zone = start.astimezone(ZoneInfo(tz)).utcoffset()
+    if zone is None or zone == start.utcoffset():
+        return None
+    minutes = int(zone.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def _timezone(ctx: _Ctx, raw: dict) -> str | None:
     tz = ctx.str_(raw, "timezone")
     if tz is None:
@@ -828,6 +859,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
             f"got {_type_name(start)} {start!r}",
         )
     start, localised = _localise(start, tz, top, "start")
+    mismatch = _offset_mismatch(start, tz) if not localised else None
 
     info: dict = {}
     if "info" in raw:
@@ -837,6 +869,8 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         raise top.err("proposed", "expected an array of tables [[proposed]]")
     info["proposed"] = [_proposed(path, i, p) for i, p in enumerate(proposed)]
     info["start_localised"] = localised
+    if mismatch:
+        info["start_offset_mismatch"] = mismatch
     info["loop"] = top.bool_(raw, "loop")
 
     limit_s = top.duration(raw, "limit")

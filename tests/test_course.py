@@ -126,6 +126,43 @@ def test_start_without_offset(tmp_path):
     assert c.info["start_localised"]
 
 
+@pytest.mark.parametrize(
+    ("start", "zone", "expected"),
+    [
+        ("2024-06-01T04:00:00+01:00", "Europe/Paris", "+02:00"),  # a winter offset in June
+        ("2023-10-22T05:18:53+00:00", "Europe/Paris", "+02:00"),  # a UTC export (Templiers)
+        ("2024-06-01T04:00:00+02:00", "Europe/Paris", None),
+        ("2024-12-01T04:00:00+01:00", "Europe/Paris", None),
+        ("2024-06-01T04:00:00+01:00", "Africa/Casablanca", None),
+        ("2024-06-01T04:00:00+00:00", None, None),  # no zone: nothing to contradict
+    ],
+)
+def test_start_offset_contradicting_the_time_zone_is_flagged(tmp_path, start, zone, expected):
+    """A start whose offset is not its time zone's at that date moves every barrier and
+    night section by hours without a word (a black-box tester's case): check warns, and
+    so does every plan (cutoffs, event)."""
+    from zoneinfo import ZoneInfo
+
+    from coursekit.checkpoints import check_course
+    from coursekit.cutoffs import plan
+
+    body = BASE.replace("2024-06-01T04:00:00+01:00", start)
+    if zone:
+        body += f'timezone = "{zone}"\n'
+    c = load_course(_course(tmp_path, body))
+    assert c.info.get("start_offset_mismatch") == expected
+    found = [x for x in check_course(c) if x.code == "start-offset"]
+    notes = [w for w in plan(c).warnings if "UTC offset" in w]
+    if expected is None:
+        assert not found and not notes
+        return
+    assert len(found) == 1 and found[0].level == "warning" and len(notes) == 1
+    assert f"but {zone} is at {expected} then" in notes[0] and notes[0] == found[0].message
+    local = c.start.astimezone(ZoneInfo(zone))
+    assert f"planned from {local:%H:%M} local time" in notes[0]
+    assert f"write {start[:19]}{expected}" in notes[0]
+
+
 def test_limit_bare_string_and_missing_gpx(tmp_path):
     with pytest.raises(CourseFileError, match="key 'limit': '34' has no unit"):
         load_course(_course(tmp_path, BASE.replace('"3h"', '"34"')))
