@@ -444,10 +444,21 @@ def solve(
         anchors = np.flatnonzero(np.isfinite(fx))
         a = int(anchors[anchors < j][-1])
         b = int(anchors[anchors >= j][0])
-        raise PlanError(
-            f"limit too short: between {names[a]!r} and {names[b]!r} the last finisher "
-            f"would need a fresh flat pace of {1000 / vmax / 60:.1f} min/km "
+        need = (
+            f"the last finisher would need a fresh flat pace of {1000 / vmax / 60:.1f} min/km "
             f"(faster than {1000 / MAX_FLAT_SPEED / 60:.1f} min/km)"
+        )
+        if a == 0 and b == ncp - 1:
+            raise PlanError(f"limit too short: between {names[a]!r} and {names[b]!r} {need}")
+        # a fixed cutoff bounds the piece: it is what to fix, not the limit
+        if b < ncp - 1:
+            raise PlanError(
+                f"fixed cutoff at {names[b]!r} ({fx[b] / 3600:.2f} h) too early: "
+                f"from {names[a]!r} {need}"
+            )
+        raise PlanError(
+            f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) too late for the "
+            f"limit: from there to {names[b]!r} {need}"
         )
 
     cutoff = departure.copy()

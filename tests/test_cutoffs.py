@@ -336,6 +336,21 @@ def test_limit_too_short_names_the_checkpoints():
         solve(g, limit_s=3600, params=PLAIN)
 
 
+def test_too_tight_fixed_cutoff_is_named_not_the_limit():
+    """A fixed cutoff the reference cannot reach is what to fix: the message named the
+    limit ("limit too short") although the limit was fine (black-box tester's case)."""
+    g = flat_grid()
+    names = ["Start", "A", "B", "C", "Finish"]
+    early = np.array([np.nan, np.nan, 600.0, np.nan, np.nan])  # B at 10 min
+    with pytest.raises(PlanError, match=r"fixed cutoff at 'B' \(0\.17 h\) too early: from 'Start'"):
+        solve(g, limit_s=36_000, params=PLAIN, fixed=early, names=names)
+    late = np.array([np.nan, np.nan, 35_400.0, np.nan, np.nan])  # 10 min left for half
+    with pytest.raises(PlanError, match=r"fixed cutoff at 'B' \(9\.83 h\) too late for the limit"):
+        solve(g, limit_s=36_000, params=PLAIN, fixed=late, names=names)
+    with pytest.raises(PlanError, match="limit too short: between 'Start' and 'Finish'"):
+        solve(g, limit_s=3600, params=PLAIN, names=names)
+
+
 def test_contradicting_fixed_cutoffs():
     g = flat_grid()
     fixed = np.array([np.nan, 9000, 8000, np.nan, np.nan])
