@@ -520,6 +520,29 @@ def test_check_plan_speed_limit_printed_as_compared(course_file):
     assert found and all("(more than 10.8 km/h)" in x for x in found), found
 
 
+def test_check_plan_blames_rounding_not_the_course(course_file):
+    """Barriers coursekit computed, squeezed by its own rounding, were reported as legs
+    needing an implausible speed (black-box tester, GTT 2024 by coordinates: "Massebiau ->
+    Le Cade needs 11.7 km/h", where the reference needs 53 min and got 45). The finding now
+    says the rounding did it and what the reference needs; with no rounding, or between
+    two fixed cutoffs, it is the leg that is too fast."""
+    from dataclasses import replace
+
+    from coursekit.course import load_course
+
+    p = plan(load_course(course_file))
+    dep = p.arrival_elapsed + p.dwell
+    squeezed = p.cutoff_elapsed.copy()
+    squeezed[1] = squeezed[2] - 0.25 * (dep[2] - dep[1])  # a quarter of the leg left
+    found = [x for x in check_plan(replace(p, cutoff_elapsed=squeezed)) if "km/h" in x]
+    assert len(found) == 1 and "rounding the barriers to 15 min leaves" in found[0], found
+    need = (dep[2] - dep[1] - p.dwell[2]) / 60
+    assert f"the reference last finisher needs {need:.0f} min (round to 5 min)" in found[0]
+    for other in (replace(p, round_minutes=0), replace(p, fixed=np.ones_like(p.fixed))):
+        found = [x for x in check_plan(replace(other, cutoff_elapsed=squeezed)) if "km/h" in x]
+        assert len(found) == 1 and "flat-equivalent between barriers" in found[0], found
+
+
 def test_cli_cutoffs_json_contract(course_file):
     r = CliRunner().invoke(cli, ["cutoffs", str(course_file), "--format", "json"])
     assert r.exit_code == 0, r.output
