@@ -1330,86 +1330,93 @@ def event(
     if fmt == "json":
         text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
-        head = [
-            "station",
-            "open",
-            "close",
-            "station_night",
-            "race",
-            "checkpoint",
-            "distance_km",
-            "first_arrival",
-            "cutoff",
-            "race_night",
-            "peak_arrivals_per_hour",
-        ]
-        rows = []
-        for s in summary["stations"]:
-            peak = s.get("occupancy", {}).get("peak") if s.get("occupancy") else None
-            for p in s["passages"]:
-                rows.append(
-                    [
-                        s["name"],
-                        s["open"],
-                        s["close"],
-                        s["night"],
-                        p["race"],
-                        p["name"],
-                        _num(p["distance_m"] / 1000, 2) if p["distance_m"] is not None else None,
-                        p["first_arrival"],
-                        p["cutoff"],
-                        p["night"],
-                        peak,
-                    ]
+        text, occupancy = _event_csv(summary)
+        if occupancy is not None:
+            if output is None:
+                click.echo(
+                    "note: the runners per hour at each station are in --format json, or in "
+                    "OUT-occupancy.csv next to -o OUT.csv",
+                    err=True,
                 )
-        text = _csv(head, rows)
-        if summary["simulation"]:
-            rows = []
-            for r in summary["simulation"]["races"]:
-                for c in r["checkpoints"]:
-                    rows.append(
-                        [
-                            r["race"],
-                            c["name"],
-                            c["reached"],
-                            c["withdrawn"],
-                            c["eliminated"],
-                            c["eliminated_p05"],
-                            c["eliminated_p95"],
-                            c["arrival_p10"],
-                            c["arrival_p50"],
-                            c["arrival_p90"],
-                            c["last_arrival"],
-                            c["peak_hourly"],
-                        ]
-                    )
-            text += "\n" + _csv(
-                [
-                    "race",
-                    "checkpoint",
-                    "reached",
-                    "withdrawn",
-                    "eliminated",
-                    "eliminated_p05",
-                    "eliminated_p95",
-                    "arrival_p10",
-                    "arrival_p50",
-                    "arrival_p90",
-                    "last_arrival",
-                    "peak_arrivals_per_hour",
-                ],
-                rows,
-            )
-            occ = [
-                [s["name"], h, a]
-                for s in summary["stations"]
-                if s.get("occupancy")
-                for h, a in zip(s["occupancy"]["hours"], s["occupancy"]["arrivals"], strict=True)
-            ]
-            text += "\n" + _csv(["station", "hour", "arrivals"], occ)
+            else:
+                from .io import atomic_write_text
+
+                extra = output.with_name(f"{output.stem}-occupancy{output.suffix or '.csv'}")
+                atomic_write_text(extra, occupancy)
+                click.echo(f"wrote {extra}", err=True)
     else:
         text = _event_text(ev, summary)
     _emit(text, output)
+
+
+_SIM_COLUMNS = (
+    "reached",
+    "withdrawn",
+    "eliminated",
+    "eliminated_p05",
+    "eliminated_p95",
+    "arrival_p10",
+    "arrival_p50",
+    "arrival_p90",
+    "last_arrival",
+)
+
+
+def _event_csv(summary) -> tuple[str, str | None]:
+    """The event as one CSV table, one row per station and race passing it (with the
+    simulation's columns when there is one), and the runners per hour at each station
+    as a second CSV (None without a simulation): a spreadsheet reads one table a file."""
+    sim = {}
+    if summary["simulation"]:
+        for r in summary["simulation"]["races"]:
+            for c in r["checkpoints"]:
+                sim[(r["race"], c["name"])] = c
+    head = [
+        "station",
+        "open",
+        "close",
+        "station_night",
+        "station_peak_arrivals_per_hour",
+        "race",
+        "checkpoint",
+        "distance_km",
+        "first_arrival",
+        "cutoff",
+        "race_night",
+    ]
+    if sim:
+        head += [*_SIM_COLUMNS, "peak_arrivals_per_hour"]
+    rows = []
+    for s in summary["stations"]:
+        peak = s.get("occupancy", {}).get("peak") if s.get("occupancy") else None
+        for p in s["passages"]:
+            row = [
+                s["name"],
+                s["open"],
+                s["close"],
+                s["night"],
+                peak,
+                p["race"],
+                p["name"],
+                _num(p["distance_m"] / 1000, 2) if p["distance_m"] is not None else None,
+                p["first_arrival"],
+                p["cutoff"],
+                p["night"],
+            ]
+            if sim:
+                c = sim.get((p["race"], p["name"]), {})
+                row += [c.get(k) for k in _SIM_COLUMNS] + [c.get("peak_hourly")]
+            rows.append(row)
+    table = _csv(head, rows)
+    if not sim:
+        return table, None
+    occ = [
+        [s["name"], h, a]
+        for s in summary["stations"]
+        if s.get("occupancy")
+        for h, a in zip(s["occupancy"]["hours"], s["occupancy"]["arrivals"], strict=True)
+    ]
+    return table, _csv(["station", "hour", "arrivals"], occ)
 
 
 def _event_text(ev, summary) -> str:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -197,8 +199,26 @@ def test_cli_event_simulate_csv_and_error(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert res.output.startswith("station,open,close,")
-    assert "race,checkpoint,reached,withdrawn,eliminated" in res.output
+    assert res.stdout.startswith("station,open,close,")
+    # one table a file (three tables in one CSV could not be loaded by a spreadsheet):
+    # per station and race, the simulation's columns joined on the checkpoint
+    rows = list(csv.reader(io.StringIO(res.stdout)))
+    assert len({len(r) for r in rows}) == 1 and "" not in {r[0] for r in rows}
+    head = rows[0]
+    for col in ("race", "checkpoint", "cutoff", "eliminated", "eliminated_p95", "arrival_p50"):
+        assert col in head
+    tizi = [r for r in rows if r[0] == "Tizi Oussem"]
+    assert {r[head.index("race")] for r in tizi} == {"HAUT 120", "HAUT 80", "HAUT 42"}
+    assert all(r[head.index("reached")] for r in tizi)
+    assert "OUT-occupancy.csv" in res.stderr
+    out = tmp_path / "ev.csv"
+    args = ["event", str(event_dir), "--format", "csv", "--simulate", "50", "--repetitions", "3"]
+    res = CliRunner().invoke(cli, [*args, "--seed", "1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert list(csv.reader(io.StringIO(out.read_text()))) == rows  # same seed, same table
+    occ = list(csv.reader(io.StringIO((tmp_path / "ev-occupancy.csv").read_text())))
+    assert occ[0] == ["station", "hour", "arrivals"] and len({len(r) for r in occ}) == 1
+    assert {r[0] for r in occ[1:]} >= {"Tizi Oussem"}
     res = CliRunner().invoke(cli, ["event", str(tmp_path / "nope")])
     assert res.exit_code == 1
     assert res.output.startswith("Error:")
