@@ -1,10 +1,12 @@
 """Field simulation: speed, memory, and validation on past races.
 
 Run: ``python benchmarks/bench_simulation.py [--quick] [--no-cap] [--no-start] [--level-oracle]``
-(``--no-cap``: the no-history route once more with the level set by the finish
-share alone; ``--no-start``: every route once more without the start compression;
-``--level-oracle``: the no-history route once more with the field's level read
-off the actual median finish, the bound of a better level guess)
+(an in-sample line, the Réunion races with their own split times, is printed as a
+sanity check and kept out of the totals; ``--no-cap``: the no-history route once
+more with the level set by the finish share alone; ``--no-start``: every route
+once more without the start compression; ``--level-oracle``: the no-history
+route once more with the field's level read off the actual median finish, the
+bound of a better level guess)
 
 1. Speed: 10,000 runners x 30 checkpoints x 200 repetitions (target <= 2 s),
    peak memory (tracemalloc), and the ratio to the time numpy needs just to
@@ -392,6 +394,54 @@ def history_path(races: dict, index: dict) -> list:
     return out
 
 
+def insample_path(races: dict, index: dict) -> list:
+    """IN-SAMPLE sanity line, not a validation: each Réunion race with its *own* split times.
+
+    `coursekit event COURSE.toml --simulate N --times SAME_RACE_times.csv`: the course
+    file of :func:`course_file` (published barriers and limit) and the same edition's CSV.
+    The percentiles should be close (they are the data the field is fitted on); the
+    eliminations show what the model's slow tail does at the barriers when the level and
+    the spread are right (docs/simulation.md, "What is still missed"). Not in the totals.
+    """
+    import tempfile
+
+    from coursekit.event import load_event_plan, simulate_race
+
+    print()
+    print(
+        "== IN-SAMPLE (not validation): coursekit event RACE.toml --simulate N "
+        "--times RACE_times.csv, the same edition"
+    )
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rid, tr in races.items():
+            if tr["limit"] is None:
+                continue
+            path = course_file(tr, rid, index, Path(tmp), float(tr["cut"][-1]))
+            e = next(x for x in index["editions"] if x["id"] == rid)
+            race = load_event_plan(path, history={"": REALDATA / e["files"]["times"]}).races[0]
+            n = int(np.isfinite(tr["elapsed"][:, 1:]).any(axis=1).sum())
+            sim = simulate_race(race, n_runners=n, repetitions=200, seed=2024)
+            obs, use, qa, qs, err, elo, ehi, bars, inside = compare(tr, sim)
+            mx = float(np.nanmax(err))
+            within = int(np.sum(err[:, use] <= 0.10))
+            print(
+                f"   {rid:26s} worst {100 * mx:5.1f} %; "
+                f"cells within 10 % {within}/{3 * use.sum()}; "
+                f"barriers {sum(inside)}/{len(bars)}; finish share actual "
+                f"{obs['finishers'] / obs['starters']:.2f}, simulated "
+                f"{sim.finishers.mean() / sim.n_runners:.2f}; timed out actual "
+                f"{obs['eliminated'].sum()}, simulated {sim.eliminated.sum(axis=1).mean():.0f}"
+            )
+            out.append((rid, mx <= 0.10, sum(inside), len(bars), mx, within, 3 * int(use.sum())))
+    print(
+        f"   in-sample summary (not in the totals): cells "
+        f"{sum(o[5] for o in out)}/{sum(o[6] for o in out)}, barriers "
+        f"{sum(o[2] for o in out)}/{sum(o[3] for o in out)}"
+    )
+    return out
+
+
 def default_path(races: dict, index: dict, params=None, oracle: bool = False) -> list:
     """What `coursekit event COURSE.toml --simulate N` gives with no past split times.
 
@@ -648,6 +698,7 @@ def main(quick: bool = False):
             (target, ok_q, sum(inside), len(bars), float(np.nanmax(mx)), within, int(3 * use.sum()))
         )
     history_path(races, index)
+    insample_path(races, index)
     default_path(races, index)
     if "--no-cap" in sys.argv:
         from coursekit import field
