@@ -316,6 +316,22 @@ def compare(tr: dict, sim):
     return obs, use, qa, qs, err, elo, ehi, bars, inside
 
 
+def scored(tr: dict, sim):
+    """:func:`compare` reduced to what the summary lines print: ``(obs, worst error,
+    cells within 10 %, cells, barriers with the actual count in the band, barriers)``."""
+    obs, use, _qa, _qs, err, _elo, _ehi, bars, inside = compare(tr, sim)
+    within = int(np.sum(err[:, use] <= 0.10))
+    return obs, float(np.nanmax(err)), within, 3 * int(use.sum()), sum(inside), len(bars)
+
+
+def summary_totals(out: list) -> str:
+    """``cells a/b, barriers c/d`` summed over ``(id, ok, band, bars, worst, within, cells)``."""
+    return (
+        f"cells {sum(o[5] for o in out)}/{sum(o[6] for o in out)}, barriers "
+        f"{sum(o[2] for o in out)}/{sum(o[3] for o in out)}"
+    )
+
+
 def course_file(race: dict, rid: str, index: dict, folder: Path, limit_s: float) -> Path:
     """A course file of a realdata race, as an organiser would write it.
 
@@ -375,22 +391,16 @@ def history_path(races: dict, index: dict) -> list:
                 repetitions=200,
                 seed=2024,
             )
-            obs, use, qa, qs, err, elo, ehi, bars, inside = compare(tr, sim)
-            mx = float(np.nanmax(err))
-            within = int(np.sum(err[:, use] <= 0.10))
+            _obs, mx, within, cells, band, nbars = scored(tr, sim)
             print(
                 f"   {target:26s} <- {source[-4:]}: worst percentile error {100 * mx:5.1f} % "
-                f"{'ok' if mx <= 0.10 else 'MISSED'}; cells within 10 % {within}/{3 * use.sum()}; "
-                f"barriers {sum(inside)}/{len(bars)}; limit {limit / 3600:.0f} h"
+                f"{'ok' if mx <= 0.10 else 'MISSED'}; cells within 10 % {within}/{cells}; "
+                f"barriers {band}/{nbars}; limit {limit / 3600:.0f} h"
             )
             print(f"      {race.field_note}")
-            out.append((target, mx <= 0.10, sum(inside), len(bars), mx, within, 3 * int(use.sum())))
+            out.append((target, mx <= 0.10, band, nbars, mx, within, cells))
     nq = sum(o[1] for o in out)
-    print(
-        f"   summary: within 10 % on {nq}/{len(out)} races, cells "
-        f"{sum(o[5] for o in out)}/{sum(o[6] for o in out)}, barriers "
-        f"{sum(o[2] for o in out)}/{sum(o[3] for o in out)}"
-    )
+    print(f"   summary: within 10 % on {nq}/{len(out)} races, {summary_totals(out)}")
     return out
 
 
@@ -422,23 +432,17 @@ def insample_path(races: dict, index: dict) -> list:
             race = load_event_plan(path, history={"": REALDATA / e["files"]["times"]}).races[0]
             n = int(np.isfinite(tr["elapsed"][:, 1:]).any(axis=1).sum())
             sim = simulate_race(race, n_runners=n, repetitions=200, seed=2024)
-            obs, use, qa, qs, err, elo, ehi, bars, inside = compare(tr, sim)
-            mx = float(np.nanmax(err))
-            within = int(np.sum(err[:, use] <= 0.10))
+            obs, mx, within, cells, band, nbars = scored(tr, sim)
             print(
                 f"   {rid:26s} worst {100 * mx:5.1f} %; "
-                f"cells within 10 % {within}/{3 * use.sum()}; "
-                f"barriers {sum(inside)}/{len(bars)}; finish share actual "
+                f"cells within 10 % {within}/{cells}; "
+                f"barriers {band}/{nbars}; finish share actual "
                 f"{obs['finishers'] / obs['starters']:.2f}, simulated "
                 f"{sim.finishers.mean() / sim.n_runners:.2f}; timed out actual "
                 f"{obs['eliminated'].sum()}, simulated {sim.eliminated.sum(axis=1).mean():.0f}"
             )
-            out.append((rid, mx <= 0.10, sum(inside), len(bars), mx, within, 3 * int(use.sum())))
-    print(
-        f"   in-sample summary (not in the totals): cells "
-        f"{sum(o[5] for o in out)}/{sum(o[6] for o in out)}, barriers "
-        f"{sum(o[2] for o in out)}/{sum(o[3] for o in out)}"
-    )
+            out.append((rid, mx <= 0.10, band, nbars, mx, within, cells))
+    print(f"   in-sample summary (not in the totals): {summary_totals(out)}")
     return out
 
 
