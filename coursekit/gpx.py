@@ -867,7 +867,10 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                 top = elem
                 while (up := top.getparent()) is not None:
                     top = up
-                ns = _GPX_NAMESPACES | {top.tag[1 : top.tag.find("}")]}
+                root_tag = top.tag if isinstance(top.tag, str) else ""
+                ns = _GPX_NAMESPACES | {
+                    root_tag[1 : root_tag.find("}")] if root_tag[:1] == "{" else ""
+                }
             tag = _gpx_local(elem.tag, ns)
             if tag == "trkpt" or tag == "rtept":
                 n_points += 1
