@@ -14,8 +14,8 @@ the GPX length), nothing is copied into the repository. Printed per race:
   leader ETA against the first runner's actual passage there, in % of that
   first passage's elapsed time (``leadL%``: the same in % of the limit).
 
-Then the same with leave-one-race-out cross-validation: the two free
-parameters (fatigue, downhill cost) are refitted on the other races by a grid
+Then the same with leave-one-race-out cross-validation: the three free
+parameters (climb cost ``up``, fatigue, downhill cost) are refitted on the other races by a grid
 search (barriers rounded as printed; GRR and TDB share half a course and are
 left out together) and the held-out race is predicted; the leader's fatigue is
 refitted too, on the first passages. The finish is excluded from every
@@ -52,6 +52,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import itertools
 import json
 import os
 import sys
@@ -219,12 +220,14 @@ def _scores(race: dict, cutoff, first_arrival, opens=None) -> dict:
     }
 
 
-FREE = ("fatigue", "down")
+FREE = ("up", "fatigue", "down")
 # grid of the free parameters: the metric (barriers rounded up to the clock) is a step
-# function of them, so a grid search replaces Nelder-Mead (which stalled on the steps)
+# function of them, so a grid search replaces Nelder-Mead (which stalled on the steps);
+# ``down`` goes to 10 because the steeper climb costs (12, 14) pick 8 and more
 GRID = {
+    "up": np.array([6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 14.0]),
     "fatigue": np.round(np.arange(0.0, 0.301, 0.02), 3),
-    "down": np.arange(0.0, 8.01, 0.5),
+    "down": np.arange(0.0, 10.01, 0.5),
 }
 LEADER_GRID = np.round(np.arange(0.0, 0.201, 0.025), 3)
 WEIGHT_GRID = np.round(np.arange(0.0, 1.001, 0.1), 2)
@@ -237,11 +240,11 @@ LAMS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
 
 def grid_scores(races: list[dict], base=TRAIL_2024, *, round_minutes=15) -> tuple:
     """Error and finishers cut of every race at every grid point (arrays ``[point, race]``)."""
-    points = [(f, d) for f in GRID["fatigue"] for d in GRID["down"]]
+    points = [tuple(float(x) for x in pt) for pt in itertools.product(*(GRID[k] for k in FREE))]
     err = np.empty((len(points), len(races)))
     cut = np.empty_like(err)
-    for i, (f, d) in enumerate(points):
-        p = base.with_(fatigue=float(f), down=float(d))
+    for i, pt in enumerate(points):
+        p = base.with_(**dict(zip(FREE, pt, strict=True)))
         for j, r in enumerate(races):
             ev = evaluate(r, p, round_minutes=round_minutes)
             err[i, j], cut[i, j] = ev["err"], ev["cut"]
@@ -269,8 +272,16 @@ def fit(
     train = np.ones(err.shape[1], bool) if train is None else np.asarray(train, bool)
     loss = (err[:, train] + lam * cut[:, train]).mean(axis=1)
     i = int(np.argmin(loss))
-    f, d = points[i]
-    return base.with_(fatigue=float(f), down=float(d)), float(loss[i])
+    return base.with_(**dict(zip(FREE, points[i], strict=True))), float(loss[i])
+
+
+def _free(p: PaceParams) -> tuple:
+    """The free parameters of ``p``, as a grid point of :func:`grid_scores`."""
+    return tuple(float(getattr(p, k)) for k in FREE)
+
+
+def _free_text(p: PaceParams) -> str:
+    return " ".join(f"{k}={getattr(p, k):g}" for k in FREE)
 
 
 def _leader_finish_data(races):
@@ -728,21 +739,17 @@ def main(argv=None):
             loo = []
             for j, _r, mask in _folds(races):
                 q, _ = fit(races, scores=scores, train=mask, lam=lam)
-                loo.append(
-                    (
-                        scores[1][scores[0].index((q.fatigue, q.down)), j],
-                        scores[2][scores[0].index((q.fatigue, q.down)), j],
-                    )
-                )
+                k = scores[0].index(_free(q))
+                loo.append((scores[1][k, j], scores[2][k, j]))
             loo = np.array(loo)
             print(
                 f"{lam:5g} {100 * np.mean([e['err'] for e in ins]):7.2f} "
                 f"{100 * np.mean([e['cut'] for e in ins]):7.2f} {100 * loo[:, 0].mean():8.2f} "
-                f"{100 * loo[:, 1].mean():8.2f}  fatigue={p.fatigue:g} down={p.down:g}"
+                f"{100 * loo[:, 1].mean():8.2f}  {_free_text(p)}"
             )
     if not a.no_cv:
         print(
-            f"\nleave-one-race-out (lam {a.lam:g}; fatigue, down, leader refitted "
+            f"\nleave-one-race-out (lam {a.lam:g}; up, fatigue, down, leader refitted "
             "without the race):"
         )
         print(HDR + "  fitted")
@@ -754,7 +761,7 @@ def main(argv=None):
             ev = _full_eval(r, p, rnd)
             cv.append(ev)
             extra = (
-                f"  fatigue={p.fatigue:g} down={p.down:g} "
+                f"  {_free_text(p)} "
                 f"leader f={p.leader_fraction:g} v={3.6 * p.leader_speed:.1f} "
                 f"w={p.leader_weight:g} fat={p.leader_fatigue:g}"
             )

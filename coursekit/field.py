@@ -257,7 +257,7 @@ Trail des Templiers 2023/2024), 0.45/0.43 (Endurance), 0.37/0.35 (Intégrale);
 median 0.44 (0.43-0.45 leaving one out).
 The loss barely depends on the race's length (75-276 km-effort), where a rate
 per 100 km-effort would vary fivefold (0.18-0.68). The barriers' reference last
-finisher loses far less (:data:`coursekit.pace.TRAIL_2024`: 0.08 per 100
+finisher loses far less (:data:`coursekit.pace.TRAIL_2024`: 0.10 per 100
 km-effort, fitted to the organisers' barriers, which keep margins early).
 ``python benchmarks/bench_simulation.py`` prints the per-race values. Races under
 75 km-effort are an extrapolation (no split times of short races in the data);
