@@ -788,12 +788,12 @@ def model_runner(
     return runner
 
 
-def plan_runner(plan: Plan):
-    """:func:`model_runner` on the course, parameters and stops of ``plan``."""
+def plan_runner(plan: Plan, *, params: PaceParams | None = None):
+    """:func:`model_runner` on the course, parameters (or ``params``) and stops of ``plan``."""
     grid, start, lat, lon = course_setup(plan.course, plan.legs)
     return model_runner(
         grid,
-        params=plan.params,
+        params=plan.params if params is None else params,
         start=start,
         lat=lat,
         lon=lon,

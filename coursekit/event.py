@@ -37,6 +37,7 @@ from .clock import after, seconds_between
 from .errors import CourseFileError, HistoryError, PlanError
 from .field import (
     DEFAULT_FIELD,
+    FIELD_GRADE,
     FIELD_SPEED_LOSS,
     HOUR,
     FieldParams,
@@ -306,6 +307,7 @@ class Race:
         (:math:`w_k = \\ln(t^{lead}_k / r_k) / \\ln(T^{lead} / T^{ref})`).
         """
         from .cutoffs import plan_runner
+        from .pace import TRAIL_2024
 
         course = plan.course
         legs = plan.legs
@@ -319,9 +321,10 @@ class Race:
             kme = np.diff(legs.distance, prepend=0.0) / 1000 + np.diff(legs.gain, prepend=0.0) / 100
         ref = np.asarray(plan.arrival_elapsed, float)
         lead = np.asarray(plan.first_arrival_elapsed, float)
-        field_ref, _, _ = plan_runner(plan)(
-            float(plan.cutoff_elapsed[-1]), FIELD_SPEED_LOSS / (float(np.sum(kme)) / 100.0)
-        )
+        up, down = FIELD_GRADE
+        field_ref, _, _ = plan_runner(
+            plan, params=(plan.params or TRAIL_2024).with_(up=up, down=down)
+        )(float(plan.cutoff_elapsed[-1]), FIELD_SPEED_LOSS / (float(np.sum(kme)) / 100.0))
         weights = pace_weights(field_ref, lead)
         # rows with barrier = false stop nobody: no barrier (NaN), as in a history
         # race; the station closes after the reference's passage there

@@ -32,6 +32,7 @@ from .errors import HistoryError
 from .history import FINISHER, OUT_OF_TIME
 
 __all__ = [
+    "FIELD_GRADE",
     "FIELD_SPEED_LOSS",
     "FieldParams",
     "DEFAULT_FIELD",
@@ -241,6 +242,20 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
   1.9 h) the slope is 0.71 of the model's, at Sentier Taïbit (Bourbon, 0.8 h)
   0.62, at the Templiers' first checkpoint (1.1 h) 0.6-0.95; after 3-5 h they
   agree. Leaving one race out: 0.24-0.46 and 0.52-0.99 h.
+"""
+
+
+FIELD_GRADE = (10.0, 7.0)
+"""Grade weights ``(up, down)`` of the simulated field's runner without history [-].
+
+Flat-equivalent metres per metre climbed and descended of the model runner the
+field follows (:meth:`coursekit.event.Race.from_plan`), kept when the barriers'
+reference moved to its twelfth-round fit (``TRAIL_2024`` up 9, down 5): the
+barriers' fit places organisers' barriers, the field's shape was validated with
+these weights, and the new ones measured worse for it (``python
+benchmarks/bench_simulation.py``, no-history route: 127 of 162 percentile cells
+within 10 % and 27 of 47 barriers in band before, 111 and 24 with the barriers'
+new weights, 126 and 27 with these; docs/simulation.md).
 """
 
 

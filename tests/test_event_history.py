@@ -278,17 +278,24 @@ def test_history_race_fits_on_measured_rows_only(tmp_path):
 
 def test_from_plan_field_runner_loses_the_field_speed_share(tmp_path):
     """Without history the simulated field follows the model runner who loses
-    FIELD_SPEED_LOSS of his speed by the finish (not the barriers' last finisher)."""
+    FIELD_SPEED_LOSS of his speed by the finish (not the barriers' last finisher), with
+    the field's own grade weights FIELD_GRADE (not the barriers')."""
     from coursekit.event import Race
-    from coursekit.field import FIELD_SPEED_LOSS
+    from coursekit.field import FIELD_GRADE, FIELD_SPEED_LOSS
 
     p = plan(load_course(_write_course(tmp_path)))
     race = Race.from_plan(p)
     # the plan's last finisher stays the reference of the station windows
     np.testing.assert_allclose(race.reference_elapsed, p.arrival_elapsed)
     effort = float(np.sum(race.leg_effort))
-    want, _, _ = plan_runner(p)(p.cutoff_elapsed[-1], FIELD_SPEED_LOSS / (effort / 100))
+    field = p.params.with_(up=FIELD_GRADE[0], down=FIELD_GRADE[1])
+    want, _, _ = plan_runner(p, params=field)(
+        p.cutoff_elapsed[-1], FIELD_SPEED_LOSS / (effort / 100)
+    )
     np.testing.assert_allclose(race.field_elapsed, want, rtol=1e-9)
+    if (p.params.up, p.params.down) != FIELD_GRADE:  # the barriers' weights differ
+        other, _, _ = plan_runner(p)(p.cutoff_elapsed[-1], FIELD_SPEED_LOSS / (effort / 100))
+        assert np.abs(other - race.field_elapsed).max() > 60.0
     assert race.field_elapsed[-1] == pytest.approx(p.cutoff_elapsed[-1], rel=1e-6)
     # more fatigue than the last finisher: a larger share of the time spent late
     share_field = race.field_elapsed[1] / race.field_elapsed[-1]
