@@ -706,12 +706,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                 f"{course.start.isoformat()}",
             )
         )
-    if course.info.get("start_offset_mismatch"):
-        from .course import start_offset_note
-
-        zone_offset = course.info["start_offset_mismatch"]
-        note = start_offset_note(course.start, course.timezone, zone_offset)
-        f(Finding("warning", "start-offset", note))
+    if course.info.get("start_offset_note"):
+        f(Finding("warning", "start-offset", course.info["start_offset_note"]))
     for pr in course.info.get("proposed", []):
         f(
             Finding(

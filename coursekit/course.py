@@ -254,7 +254,9 @@ class Course:
         Publishing tables: ``equipment``, ``food``, ``notes``, ``organiser``,
         ``website``..., ``proposed`` (list of dicts with ``field, value,
         basis, note``), ``limit_proposed`` (bool), ``start_localised`` (bool),
-        ``loop`` (bool), ``scale`` (dict of factors when scaled).
+        ``start_offset_mismatch`` and ``start_offset_note`` (the zone's UTC
+        offset and the warning, when the start's offset contradicts
+        ``timezone``), ``loop`` (bool), ``scale`` (dict of factors when scaled).
     tolerance_m : float
         Largest distance from a checkpoint to the track [m] (key ``tolerance``,
         default :data:`DEFAULT_TOLERANCE_M`); a checkpoint's own ``tolerance``
@@ -491,7 +493,7 @@ def _localise(dt: datetime, tz: str | None, ctx: _Ctx, key: str) -> tuple[dateti
     return dt.replace(tzinfo=ZoneInfo(tz)), True
 
 
-def start_offset_note(start: datetime, tz: str, zone_offset: str) -> str:
+def _start_offset_note(start: datetime, tz: str, zone_offset: str) -> str:
     """The warning for a start whose UTC offset is not its time zone's at that date."""
     from zoneinfo import ZoneInfo
 
@@ -869,8 +871,9 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         raise top.err("proposed", "expected an array of tables [[proposed]]")
     info["proposed"] = [_proposed(path, i, p) for i, p in enumerate(proposed)]
     info["start_localised"] = localised
-    if mismatch:
+    if mismatch:  # the zone's offset, and the warning check and every plan carry
         info["start_offset_mismatch"] = mismatch
+        info["start_offset_note"] = _start_offset_note(start, tz, mismatch)
     info["loop"] = top.bool_(raw, "loop")
 
     limit_s = top.duration(raw, "limit")

@@ -714,11 +714,8 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     warnings = list(sol.warnings)
     if getattr(course, "schematic", False):
         warnings.append(SKETCH_WARNING)
-    mismatch = getattr(course, "info", {}).get("start_offset_mismatch")
-    if mismatch:
-        from .course import start_offset_note
-
-        warnings.append(start_offset_note(course.start, course.timezone, mismatch))
+    if getattr(course, "info", {}).get("start_offset_note"):
+        warnings.append(course.info["start_offset_note"])
     sun = sun_days(lat, lon, start, after(start, limit))
     return Plan(
         course=course,
