@@ -580,7 +580,8 @@ def main(quick: bool = False):
     print("== fit_field on each race (finish share, withdrawals, ability spread, leg noise, ...)")
     print(
         f"{'race':26s} {'finish':>6s} {'dnf':>5s} {'spread':>6s} {'sigma':>6s} "
-        f"{'fatigue':>7s} {'kappa':>6s} {'mu':>6s} {'h0':>6s} {'gamma':>6s} {'skew':>5s}"
+        f"{'fatigue':>7s} {'kappa':>6s} {'mu':>6s} {'h0':>6s} {'gamma':>6s} {'skew':>5s} "
+        f"{'chase':>5s}"
     )
     for rid in ids:
         rc = races[rid]
@@ -592,7 +593,7 @@ def main(quick: bool = False):
         print(
             f"{rid:26s} {p.finish_share:6.3f} {p.dnf_share:5.3f} {p.spread:6.3f} "
             f"{p.leg_sigma:6.3f} {p.fatigue:7.2f} {p.dnf_ability:6.2f} {f.ability_mean:6.3f} "
-            f"{p.behind_hazard:6.3f} {p.behind_slope:6.1f} {p.skew:5.2f}"
+            f"{p.behind_hazard:6.3f} {p.behind_slope:6.1f} {p.skew:5.2f} {p.chase_share:5.2f}"
             + (f"  ({'; '.join(f.notes)})" if f.notes else "")
         )
     keys = (
@@ -605,6 +606,7 @@ def main(quick: bool = False):
         "behind_hazard",
         "behind_slope",
         "skew",
+        "chase_share",
     )
     med = {k: float(np.median([getattr(fits[i].params, k) for i in ids])) for k in keys}
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))

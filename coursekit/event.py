@@ -887,6 +887,7 @@ def _params_dict(p: FieldParams) -> dict:
         "eliminated_max": None if p.eliminated_max is None else _r(p.eliminated_max, 4),
         "start_compression": _r(p.start_compression, 3),
         "start_time_h": _r(p.start_time_s / HOUR, 3),
+        "chase_share": _r(p.chase_share, 3),
         "source": p.source,
     }
 

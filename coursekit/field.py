@@ -94,6 +94,18 @@ class FieldParams:
     (``start_compression`` :math:`a`, ``start_time_s`` :math:`\\tau_0`). The
     median runner's own times, and every runner's late legs, are unchanged.
 
+    Runners chase the barriers: a runner projected late at the next barrier
+    at the checkpoint that starts leg ``k`` (:math:`q_{i,k-1} > 1`, the same
+    ratio as the behind-the-barrier hazard, on the simulated arrival so far)
+    and slower than the median runner runs that leg with his deviation shrunk
+    by the share :math:`c` (``chase_share``):
+
+    .. math:: (\\theta_i - \\mu) w_k h_k \\to (1 - c)(\\theta_i - \\mu) w_k h_k
+              \\quad \\text{when } q_{i,k-1} > 1 \\text{ and } \\theta_i > \\mu
+
+    (his pace pulled toward the median's, i.e. toward the pace the barrier
+    needs); back on time (:math:`q \\le 1`) he runs his own pace again.
+
     Attributes
     ----------
     spread : float
@@ -140,6 +152,10 @@ class FieldParams:
     start_time_s : float
         :math:`\\tau_0`, the median runner's time over which that compression
         fades [s].
+    chase_share : float
+        :math:`c`, share of his deviation from the median a runner projected
+        late at the next barrier drops on the next leg [-] (0: nobody chases
+        a barrier; 1: he runs it at the median's pace).
     source : str
         Where the numbers come from.
     """
@@ -157,6 +173,7 @@ class FieldParams:
     eliminated_max: float | None = None
     start_compression: float = 0.0
     start_time_s: float = 3600.0
+    chase_share: float = 0.0
     source: str = "default"
 
     def __post_init__(self):
@@ -173,6 +190,7 @@ class FieldParams:
             ("level_sd", 0.0, 1.0),
             ("start_compression", 0.0, 1.0),
             ("start_time_s", 1.0, 1e6),
+            ("chase_share", 0.0, 1.0),
         ):
             v = getattr(self, key)
             if not (lo <= v <= hi) or not math.isfinite(v):
@@ -196,6 +214,7 @@ DEFAULT_FIELD = FieldParams(
     eliminated_max=0.05,
     start_compression=0.33,
     start_time_s=0.79 * 3600,
+    chase_share=0.30,
     source="fit_field medians over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024; "
     "finish share of a mountain ultra, at most 5 % of starters timed out",
 )
@@ -242,6 +261,12 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
   1.9 h) the slope is 0.71 of the model's, at Sentier Taïbit (Bourbon, 0.8 h)
   0.62, at the Templiers' first checkpoint (1.1 h) 0.6-0.95; after 3-5 h they
   agree. Leaving one race out: 0.24-0.46 and 0.52-0.99 h.
+- ``chase_share`` 0.30: median over the ten race-editions of :func:`fit_field`'s
+  chasing share (0.305: GRR 0.45, MAS 0, MTR 0.41, TDB 0.68, Endurance
+  0.09/0.34, GTT 0.27/0.44, Intégrale 0/0, no barrier to chase): runners
+  projected late at the next barrier ran the next leg with about 0.7 of their
+  deviation from the median (cross-race barriers in band 41 -> 43 of 71, no
+  history 27 -> 29 of 47, ``--times`` 18 of 24 unchanged; docs/simulation.md).
 """
 
 
@@ -431,6 +456,26 @@ def _behind_coef(reference_elapsed, limit_eff) -> np.ndarray:
         if math.isfinite(lim[k]) and lim[k] > 0:
             nxt, nxt_row = float(lim[k]), k
     return coef
+
+
+def _chase_arrivals_2d(x, dev, r, late_at, chase: float):
+    """Arrivals (runners, legs) [s] with barrier chasing (see :class:`FieldParams`).
+
+    ``x`` the log leg multipliers without the deviation term, ``dev`` the
+    deviation term :math:`(\\theta_i - \\mu) w_k h_k` (runners, legs), ``r`` the
+    reference legs [s], ``late_at[k]`` the arrival after leg ``k`` above which
+    leg ``k + 1`` is chased (inf: no next barrier), ``chase`` :math:`c`.
+    """
+    m, L = x.shape
+    t = np.empty((m, L))
+    prev = np.zeros(m)
+    for k in range(L):
+        d = dev[:, k]
+        if k and math.isfinite(late_at[k - 1]):
+            d = np.where((prev > late_at[k - 1]) & (d > 0), (1.0 - chase) * d, d)
+        prev = prev + r[k] * np.exp(x[:, k] + d)
+        t[:, k] = prev
+    return t
 
 
 def _last_seen(leg, L: int):
@@ -668,6 +713,12 @@ def simulate_field(
     # below q_min a checkpoint adds < 1e-4 to the hazard: skipped
     q_min = (1e-4 / h0) ** (1.0 / gamma) if behind and gamma > 0 else 0.0
     thr = np.where(coef > 0, q_min / np.where(coef > 0, coef, 1.0), np.inf).astype(np.float32)
+    # barrier chasing: leg k + 1 of a runner with q > 1 at arrival row k + 1 (see FieldParams)
+    chase = float(params.chase_share)
+    coef_c = _behind_coef(np.cumsum(r), limit_eff) if chase > 0 else np.zeros(L)
+    chasing = bool(np.any(coef_c[:-1] > 0))
+    # arrival after leg k above which the runner chases on leg k + 1 (inf: no next barrier)
+    late_at = np.where(coef_c > 0, 1.0 / np.where(coef_c > 0, coef_c, 1.0), np.inf)
 
     # place mu: solve the finish share on a calibration sample (common random numbers)
     if ability_mean is None:
@@ -708,8 +759,12 @@ def simulate_field(
         def shares(mu):
             """(finish share, share eliminated by a barrier) at ``mu``."""
             wd = start_weights(r[1:], w, mu, params)
-            x = (mu + level_c)[:, None] * w[None, :] + dev_c * wd[None, :]
-            t = np.cumsum(r[None, 1:] * np.exp(x + nc), axis=1)
+            x = (mu + level_c)[:, None] * w[None, :]
+            dv = dev_c * wd[None, :]
+            if chasing:
+                t = _chase_arrivals_2d(x + nc, dv, r[1:], late_at, chase)
+            else:
+                t = np.cumsum(r[None, 1:] * np.exp(x + dv + nc), axis=1)
             over = t > limit_eff[None, :]
             first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
             if behind:
@@ -748,6 +803,7 @@ def simulate_field(
     w32 = w.astype(np.float32)
     wd32 = start_weights(r[1:], w, mu, params).astype(np.float32)
     lim = limit_eff.astype(np.float32)
+    late32 = late_at.astype(np.float32)
     legidx = np.arange(L, dtype=np.int32)
 
     def run(c, s, want_q):
@@ -760,12 +816,28 @@ def simulate_field(
         # layout (repetition, leg, runner): leg slices contiguous, cumsum adds rows
         t = g.standard_normal((c, L, n_runners), dtype=np.float32)
         t *= np.float32(params.leg_sigma)
-        for k in range(L):
-            t[:, k, :] += dev * wd32[k]
-            t[:, k, :] += level * w32[k]  # (c, 1): no runner-sized temporary
-        np.exp(t, out=t)
-        t *= r32[:, None]
-        np.cumsum(t, axis=1, out=t)  # arrival at rows 1..L [s]
+        if chasing:  # leg by leg: a leg's time depends on the arrival so far
+            slow = dev > 0
+            keep = np.float32(1.0 - chase)
+            for k in range(L):
+                tk = t[:, k, :]
+                dv = dev * wd32[k]
+                if k and math.isfinite(late_at[k - 1]):
+                    prev = t[:, k - 1, :]
+                    dv[(prev > late32[k - 1]) & slow] *= keep
+                tk += dv
+                tk += level * w32[k]
+                np.exp(tk, out=tk)
+                tk *= r32[k]
+                if k:
+                    tk += t[:, k - 1, :]
+        else:
+            for k in range(L):
+                t[:, k, :] += dev * wd32[k]
+                t[:, k, :] += level * w32[k]  # (c, 1): no runner-sized temporary
+            np.exp(t, out=t)
+            t *= r32[:, None]
+            np.cumsum(t, axis=1, out=t)  # arrival at rows 1..L [s]
         # stop leg: first barrier exceeded, or DNF
         over = t > lim[:, None]
         first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
@@ -1106,6 +1178,59 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
     return min(share, 0.95), kap, math.exp(lh0), gam
 
 
+def _fit_chase(E, R, cut, coefR, min_legs: int = 5, min_runners: int = 20):
+    """Chasing share :math:`c` (:class:`FieldParams`) on the legs of runners projected late.
+
+    For each leg ``j - 1 -> j`` after a checkpoint with a next barrier,
+    :math:`x_i = \\ln(E_{i,j-1} / R_{j-1})` (the runner's pace so far) and
+    :math:`y_i = \\ln((E_{ij} - E_{i,j-1}) / (R_j - R_{j-1}))` (his leg). On the
+    runners on time there (:math:`q \\le 1`), :math:`y = a_j + b_j x` by least
+    squares; the runners projected late (:math:`q > 1`) and slower than the
+    median :math:`x_m` of the passers then give :math:`u = b_j (x - x_m)` (the
+    deviation they would run at their own pace) and :math:`v = y - a_j - b_j x_m`
+    (the one they ran), and :math:`c = 1 - \\sum u v / \\sum u^2` over every such
+    leg (clipped to [0, 1]). The selection on :math:`q` is a selection on the
+    regressor :math:`x`, and a runner's withdrawal depends on :math:`q` only
+    (:func:`_fit_withdrawals`), so this is the continuing runners' factor of the
+    same passages' likelihood. Passages already late at their own barrier are
+    left out, as in the hazard fit.
+
+    Returns
+    -------
+    (share, legs) : (float, int)
+        ``share`` None when fewer than ``min_legs`` late legs were seen.
+    """
+    rows = E.shape[1]
+    U, V = [], []
+    for j in range(2, rows):
+        cq = coefR[j - 2]
+        if cq <= 0:
+            continue
+        here = np.isfinite(E[:, j - 1])
+        late_own = np.isfinite(cut[j - 1]) & (E[:, j - 1] > cut[j - 1])
+        use = here & np.isfinite(E[:, j]) & ~late_own
+        if use.sum() < min_runners:
+            continue
+        with np.errstate(all="ignore"):
+            x = np.log(E[use, j - 1] / R[j - 1])
+            y = np.log((E[use, j] - E[use, j - 1]) / (R[j] - R[j - 1]))
+            xm = float(np.median(np.log(E[here, j - 1] / R[j - 1])))
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+        late = x + math.log(R[j - 1] * cq) > 0  # q = E coefR > 1
+        on_time = ~late
+        chase = late & (x > xm)
+        if on_time.sum() < min_runners or not chase.any():
+            continue
+        b, a = np.polyfit(x[on_time], y[on_time], 1)
+        U.append(b * (x[chase] - xm))
+        V.append(y[chase] - a - b * xm)
+    if not U or sum(u.size for u in U) < min_legs:
+        return None, sum(u.size for u in U)
+    U, V = np.concatenate(U), np.concatenate(V)
+    return float(np.clip(1.0 - np.sum(U * V) / np.sum(U * U), 0.0, 1.0)), int(U.size)
+
+
 def fit_field(
     elapsed,
     status,
@@ -1165,6 +1290,10 @@ def fit_field(
        race has too few early checkpoints for the other two (fitted per race
        they run off to :math:`a < 0` or :math:`a > 1`; ``bench_simulation``
        fits them over all ten race-editions).
+    7. ``chase_share``: least squares on the legs run by runners projected
+       late at the next barrier against their own pace so far
+       (:func:`_fit_chase`); 0 without a barrier, or with fewer than 5 such
+       legs.
     """
     from scipy.special import ndtri
 
@@ -1283,6 +1412,13 @@ def fit_field(
                 mid = 0.5 * (lo + hi)
                 lo, hi = (mid, hi) if mean_z(mid) < target else (lo, mid)
             kappa = 0.5 * (lo + hi)
+    chase = 0.0
+    if np.any(coefR > 0):
+        fitted, nlegs = _fit_chase(E, R, cut, coefR, min_runners=min_runners)
+        if fitted is None:
+            notes.append(f"{nlegs} legs run projected late (< 5): chase_share not fitted (0)")
+        else:
+            chase = fitted
     params = FieldParams(
         spread=float(min(spread, 2.0)),
         leg_sigma=float(min(sigma, 2.0)),
@@ -1296,6 +1432,7 @@ def fit_field(
         level_sd=DEFAULT_FIELD.level_sd,
         start_compression=DEFAULT_FIELD.start_compression,
         start_time_s=DEFAULT_FIELD.start_time_s,
+        chase_share=chase,
         source=source or "fit_field",
     )
     return FieldFit(

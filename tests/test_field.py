@@ -398,7 +398,9 @@ def test_skewed_ability_quantiles(skew):
 
 
 def _synthetic_history(truth, n=6000, rows=12, seed=0):
-    """Split times and statuses of a field drawn from the model of FieldParams (fatigue 0)."""
+    """Split times and statuses of a field drawn from the model of FieldParams (fatigue 0),
+    leg by leg: a runner slower than the median and projected late at the next barrier
+    runs the next leg with his deviation times (1 - chase_share)."""
     from coursekit.field import _ability
 
     rng = np.random.default_rng(seed)
@@ -408,16 +410,20 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0):
     cut = np.full(rows, np.nan)
     cut[[3, 6, 9, rows - 1]] = R[[3, 6, 9, rows - 1]] * 1.3
     z = rng.standard_normal(n)
-    theta = -0.1 + _ability(z, truth.spread, truth.skew)
-    legs = r[1:] * np.exp(theta[:, None] + truth.leg_sigma * rng.standard_normal((n, rows - 1)))
-    E = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    dev = _ability(z, truth.spread, truth.skew)
+    eps = truth.leg_sigma * rng.standard_normal((n, rows - 1))
+    E = np.zeros((n, rows))
     cfrac = np.cumsum(eff) / eff.sum()
     from coursekit.field import _dnf_rate
 
     lam = _dnf_rate(truth.dnf_share, truth.dnf_ability)
     status = np.array(["FINISHER"] * n, dtype=object)
     alive = np.ones(n, bool)
+    chasing = np.zeros(n, bool)
     for k in range(1, rows):
+        d = np.where(chasing, (1 - truth.chase_share) * dev, dev)
+        E[:, k] = E[:, k - 1] + r[k] * np.exp(-0.1 + d + eps[:, k - 1])
+        E[~alive, k] = np.nan
         late = alive & np.isfinite(cut[k]) & (E[:, k] > cut[k])
         status[late] = "OUT_OF_TIME"
         E[late, k + 1 :] = np.nan
@@ -426,11 +432,11 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0):
             break
         b = next(j for j in range(k + 1, rows) if np.isfinite(cut[j]))
         q = E[:, k] * R[b] / (R[k] * cut[b])
+        chasing = (q > 1) & (dev > 0)
         h = lam * np.exp(truth.dnf_ability * z) * (cfrac[k] - cfrac[k - 1])
         h = h + truth.behind_hazard * q**truth.behind_slope
         quit_ = alive & (rng.random(n) < -np.expm1(-h))
         status[quit_] = "WITHDRAWN"
-        E[quit_, k + 1 :] = np.nan
         alive &= ~quit_
     return E, status.astype(str), eff, cut
 
@@ -580,3 +586,116 @@ def test_start_compression_narrows_the_first_legs_around_the_median():
     assert math.log(on[1, 3] / on[0, 3]) > 0.97 * math.log(off[1, 3] / off[0, 3])
     with pytest.raises(ValueError, match="start_compression"):
         FieldParams(start_compression=1.5)
+
+
+# ---------------------------------------------------------------- barrier chasing
+
+
+def test_chasing_pulls_late_runners_toward_the_median():
+    """Two legs of 1 h, a barrier at the finish at 1.2 x the reference's 2 h: after leg 1 a
+    runner at deviation d > ln 1.2 is projected late (q = e^d / 1.2 > 1) and runs leg 2 at
+    e^((1 - c) d). Noise-free runners: the 99th percentile at the finish is the runner at
+    z = 2.326 (closed form), the median and every runner on time are unchanged."""
+    r = np.array([0.0, 3600.0, 3600.0])
+    cut = np.array([np.nan, np.nan, 1.2 * 7200.0])
+    s, c = 0.2, 0.5
+    base = FieldParams(
+        spread=s, leg_sigma=0.0, fatigue=0.0, dnf_share=0.0, skew=0.0, chase_share=0.0
+    )
+    kw = dict(
+        leg_effort=[0.0, 5.0, 5.0],
+        cutoff_elapsed=cut,
+        leg_weights=[1.0, 1.0],
+        n_runners=20_000,
+        repetitions=5,
+        ability_mean=0.0,
+        seed=3,
+        quantiles=(0.5, 0.8, 0.99),
+    )
+    off = simulate_field(r, params=base, **kw).arrival_quantiles
+    on = simulate_field(r, params=replace(base, chase_share=c), **kw).arrival_quantiles
+    d99 = s * 2.3263479
+    assert d99 > math.log(1.2)  # projected late after leg 1
+    np.testing.assert_allclose(off[2, 2], 3600 * 2 * math.exp(d99), rtol=1e-2)
+    np.testing.assert_allclose(
+        on[2, 2], 3600 * (math.exp(d99) + math.exp((1 - c) * d99)), rtol=1e-2
+    )
+    # the first leg is run at the runners' own pace; the median runner is not late, and
+    # the chasers (d > ln 1.2) stay behind him; at p80 (d = 0.168) chasers overtake
+    np.testing.assert_array_equal(on[:, 1], off[:, 1])
+    assert on[0, 2] == off[0, 2]
+    assert on[1, 2] < off[1, 2]
+    with pytest.raises(ValueError, match="chase_share"):
+        FieldParams(chase_share=1.5)
+
+
+def test_chase_arrivals_known_values():
+    from coursekit.field import _chase_arrivals_2d
+
+    x = np.zeros((3, 3))
+    dev = np.array([[0.3, 0.3, 0.3], [-0.3, -0.3, -0.3], [0.1, 0.1, 0.1]])
+    r = np.array([100.0, 100.0, 100.0])
+    late_at = np.array([120.0, math.inf, math.inf])  # a barrier after leg 2 only
+    t = _chase_arrivals_2d(x, dev, r, late_at, 0.5)
+    e3, e1 = math.exp(0.3), math.exp(0.1)
+    # runner 0: late after leg 1 (135 > 120), leg 2 at exp(0.15), no next barrier after
+    np.testing.assert_allclose(t[0], np.cumsum([100 * e3, 100 * math.exp(0.15), 100 * e3]))
+    # runner 1 is faster than the median, runner 2 on time (110.5 <= 120): own pace
+    np.testing.assert_allclose(t[1], np.cumsum(100 * np.exp([-0.3] * 3)))
+    np.testing.assert_allclose(t[2], np.cumsum([100 * e1] * 3))
+
+
+def test_chase_share_zero_is_the_simulation_without_chasing():
+    """c = 0 runs the vectorised simulation unchanged; a share so small that 1 - c rounds to
+    1 in float32 runs the leg-by-leg loop: the same seed gives the same field exactly."""
+    r, eff, cut = _course(slack=1.05)
+    base = replace(DEFAULT_FIELD, chase_share=0.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=40, seed=11)
+    kw["ability_mean"] = -0.05
+    a = simulate_field(r, params=base, chunk_elements=60_000, **kw)
+    b = simulate_field(r, params=replace(base, chase_share=1e-9), chunk_elements=60_000, **kw)
+    assert a.eliminated.sum() > 100
+    for key in ("finishers", "eliminated", "withdrawn", "reached", "arrival_quantiles"):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    np.testing.assert_array_equal(a.occupancy, b.occupancy)
+
+
+def test_chasing_times_out_fewer_at_the_same_level():
+    """Barriers at rows 4, 8 and 11: runners projected late before row 4 chase it, so it
+    stops fewer; some of them are stopped by the next barriers instead (they run their own
+    pace again once back on time), and more finish."""
+    r, eff, cut = _course(slack=1.05)
+    cut[[1, 2, 3, 5, 6, 7, 9, 10]] = np.nan
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=2000, repetitions=20, seed=5)
+    base = replace(DEFAULT_FIELD, chase_share=0.0, behind_hazard=0.0, level_sd=0.0)
+    a = simulate_field(r, params=base, ability_mean=-0.1, **kw)
+    b = simulate_field(r, params=replace(base, chase_share=0.6), ability_mean=-0.1, **kw)
+    assert b.eliminated[:, 4].sum() < 0.8 * a.eliminated[:, 4].sum()
+    assert b.eliminated.sum() < 0.9 * a.eliminated.sum()
+    assert b.finishers.sum() > a.finishers.sum()
+
+
+@pytest.mark.parametrize("chase", [0.0, 0.5])
+def test_fit_recovers_chase_share(chase):
+    truth = FieldParams(
+        spread=0.2,
+        leg_sigma=0.06,
+        fatigue=0.0,
+        dnf_share=0.08,
+        dnf_ability=0.0,
+        behind_hazard=0.25,
+        behind_slope=20.0,
+        skew=0.8,
+        chase_share=chase,
+    )
+    got = []
+    for seed in (0, 1):
+        E, status, eff, cut = _synthetic_history(truth, seed=seed)
+        p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
+        got.append(p.chase_share)
+        # the withdrawal hazards come out as without chasing
+        assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
+        assert p.behind_slope == pytest.approx(20.0, rel=0.3)
+    assert np.mean(got) == pytest.approx(chase, abs=0.08)
+    # without barriers there is nothing to chase: not fitted (0)
+    assert fit_field(E, status, leg_effort=eff).params.chase_share == 0.0
