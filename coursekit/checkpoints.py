@@ -240,6 +240,12 @@ def _passages(d: np.ndarray, *, tol: float, prominence: float) -> list[int]:
     return out
 
 
+KM_BEYOND_MAX = 1.10
+"""A checkpoint's ``km`` past this multiple of the course length is refused (a typo such
+as 60 for 6.0); up to it, it is placed at the finish with a warning (the organiser's km
+table measured a little longer than the GPX) [-]."""
+
+
 def locate_points(
     profile,
     specs,
@@ -328,6 +334,17 @@ def locate_points(
         label = f"{src}: checkpoints[{i}] {sp.name!r}"
         if sp.km is not None:
             s_km = sp.km * 1000.0
+            end_m = float(along[-1]) if use_along else total
+            if s_km > KM_BEYOND_MAX * end_m:
+                fail(
+                    i,
+                    "km-beyond-end",
+                    f"{label}: km {sp.km:g} is beyond the end of the course (km "
+                    f"{end_m / 1000:.2f}) by more than {100 * (KM_BEYOND_MAX - 1):.0f} %: a typo? "
+                    "(km are along the course, on the slope)",
+                )
+                cands.append(None)
+                continue
             if use_along:
                 s_km = float(np.interp(s_km, along, geo.dist))
             cands.append([(min(s_km, total), 0.0)])
@@ -812,7 +829,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     last_km = None
     for i, sp in enumerate(specs):
         if sp.km is not None:
-            if sp.km * 1000.0 > total + 1.0:
+            if total + 1.0 < sp.km * 1000.0 <= KM_BEYOND_MAX * total:  # beyond: an error
                 f(
                     Finding(
                         "warning",
@@ -873,7 +890,15 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
             )
     # loop
     tr = course.track
-    names_loop = len(specs) >= 2 and _norm(specs[0].name) == _norm(specs[-1].name)
+    # the first and last checkpoints named alike are the start and the finish only when they
+    # sit at the track's two ends (two stations "A" mid-course say nothing about a loop)
+    d0, d1 = (float(located.distance[0]), float(located.distance[-1])) if specs else (0, 0)
+    names_loop = (
+        len(specs) >= 2
+        and _norm(specs[0].name) == _norm(specs[-1].name)
+        and d0 <= tolerance_m
+        and float(p.distance[-1]) - d1 <= tolerance_m
+    )
     if course.loop or names_loop:
         from .geodesy import segment_lengths
 

@@ -472,8 +472,9 @@ def _check_findings(course, tolerance_m):
     except CoursekitError as exc:
         findings.append(Finding("error", "plan", str(exc)))
         return findings
+    own = {cutoffs.SKETCH_WARNING, *cutoffs.course_warnings(course, pl.legs)}
     for w in pl.warnings:
-        if w != cutoffs.SKETCH_WARNING:  # check_course reports the sketch itself
+        if w not in own:  # check_course reports the sketch, the start offset, km past the end
             findings.append(Finding("warning", "cutoffs", w))
     for item in check_plan(pl):
         if isinstance(item, Finding):
@@ -895,7 +896,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         legs = p.legs
         head = [
             f"{p.course.name}  start {_clock(p.cutoff[0])} {p.cutoff[0]:%Y-%m-%d}  "
-            f"limit {_hm(p.course.limit_s)}",
+            f"limit {_hm(p.course.limit_s)}  clock {_zone(p.cutoff[0], p.course)}",
             f"model {p.model}",
         ]
         head += [_sun_line(d) for d in p.sun]
@@ -1193,7 +1194,8 @@ def _event_duration(text: str, option: str = "") -> float:
     "--margin",
     default="30m",
     show_default=True,
-    help="A station opens this long before the first runner's ETA.",
+    help="A station opens this long before the first runner's ETA, or at the plan's "
+    "opening (the leader's ETA less 15 % of his elapsed time) when that is earlier.",
 )
 @click.option(
     "--sweep",
@@ -1208,7 +1210,8 @@ def _event_duration(text: str, option: str = "") -> float:
     default=200.0,
     show_default=True,
     metavar="M",
-    help="Checkpoints of different races within M metres are one station.",
+    help="Checkpoints within M metres of each other are one station; so are checkpoints "
+    "with the same name up to 1 km apart.",
 )
 @click.option(
     "--simulate",
@@ -1232,7 +1235,12 @@ def _event_duration(text: str, option: str = "") -> float:
     help="Share of starters who finish, honoured as given (default 0.78, mountain ultras, "
     "with at most 5 % of the starters timed out; see DEFAULT_FIELD).",
 )
-@click.option("--seed", type=int, default=None, help="Random seed (same seed, same result).")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Random seed (same seed, same result); default a drawn one, printed with the results.",
+)
 @click.option(
     "--times",
     "times",
@@ -1271,10 +1279,12 @@ def event(
 ):
     """Staffing windows of aid stations shared by an event's races; simulate the field.
 
-    A station opens --margin before the earliest first runner of any race and
-    closes --sweep after the latest barrier; "night" means it is staffed in the
-    dark. With --simulate: expected eliminations per barrier (5-95 % band),
-    peak runners per hour at each station, and the last runner's ETA.
+    A station opens --margin before the earliest first runner of any race (or
+    at the plan's opening, 15 % of the leader's elapsed time before his ETA,
+    when that is earlier) and closes --sweep after the latest barrier; "night"
+    means it is staffed in the dark. With --simulate: expected eliminations per
+    barrier (5-95 % band), peak runners per hour at each station, and the last
+    runner's ETA.
 
     \b
     Example:
@@ -1310,6 +1320,10 @@ def event(
             bar = click.progressbar(length=total, label="simulating", file=sys.stderr)
             bar.__enter__()
             progress = bar.update
+        if seed is None:  # drawn, and reported, so that any run can be repeated
+            import secrets
+
+            seed = secrets.randbelow(2**31)
         try:
             ev = simulate_event(
                 ev,
@@ -1419,6 +1433,20 @@ def _event_csv(summary) -> tuple[str, str | None]:
     return table, _csv(["station", "hour", "arrivals"], occ)
 
 
+def _zone(t, course) -> str:
+    """The clock the times are printed on: ``Africa/Casablanca (UTC+01:00)``, or the
+    offset alone when the course file names no time zone."""
+    off = t.strftime("%z")
+    off = f"UTC{off[:3]}:{off[3:]}" if off else "UTC"
+    tz = getattr(course, "timezone", None)
+    return f"{tz} ({off})" if tz else f"{off} (no time zone in the course file)"
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 race"``, ``"3 races"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _event_text(ev, summary) -> str:
     import datetime as _dt
 
@@ -1429,7 +1457,8 @@ def _event_text(ev, summary) -> str:
         return t.strftime("%a %H:%M")
 
     out = [
-        f"{summary['event']}: {len(summary['races'])} races, {len(summary['stations'])} stations"
+        f"{summary['event']}: {_count(len(summary['races']), 'race')}, "
+        f"{_count(len(summary['stations']), 'station')}"
         f" (margin {ev.margin_s / 60:.0f} min, sweep {ev.sweep_s / 60:.0f} min,"
         f" shared within {ev.radius_m:.0f} m)",
         "",

@@ -224,7 +224,10 @@ SKETCH_WARNING = "the GPX is a sketch: barriers follow its approximate profile"
 SQUEEZE_RATIO = 0.9
 """Rounded time between two barriers below this share of the reference leg time is reported."""
 SQUEEZE_MIN_S = 600.0
-"""... when it is also at least this much shorter [s]."""
+"""... when it is also at least this much shorter [s], or ..."""
+SQUEEZE_SHARE = 0.25
+"""... at least this share of the reference leg time shorter (short legs and short races:
+5 min left of the 11 a 1.5 km final leg needs is a squeeze that 10 min would never flag)."""
 
 
 def _same_place(grid, a: int, b: int) -> bool:
@@ -482,11 +485,12 @@ def solve(
                 continue
             need = departure[j] - (departure[i] if i > 0 else 0.0)
             got = cutoff[j] - cutoff[i]
-            if need > 0 and got < SQUEEZE_RATIO * need and need - got >= SQUEEZE_MIN_S:
+            short = min(SQUEEZE_MIN_S, SQUEEZE_SHARE * need)
+            if need > 0 and got < SQUEEZE_RATIO * need and need - got >= short:
                 warnings.append(
-                    f"rounding to {round_minutes:g} min leaves {got / 60:.0f} min between the "
+                    f"rounding to {round_minutes:g} min leaves {round(got / 60)} min between the "
                     f"barriers at {names[i]!r} and {names[j]!r}; the reference last "
-                    f"finisher needs {need / 60:.0f} min ("
+                    f"finisher needs {round(need / 60)} min ("
                     + (
                         "round to 5 min)"
                         if j == ncp - 1
@@ -556,6 +560,23 @@ def solve(
 
 
 # ---------------------------------------------------------------- Plan on a Course
+
+
+def course_warnings(course, legs) -> list[str]:
+    """Warnings about the course file that the plan repeats (``coursekit check`` reports
+    them itself): a start offset that contradicts the time zone, checkpoints whose ``km``
+    is past the end of the course (placed at the finish)."""
+    out = []
+    end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
+    for sp in getattr(course, "checkpoints", ()):
+        if end_km is not None and sp.km is not None and sp.km > end_km + 0.001:
+            out.append(
+                f"{sp.name!r} at km {sp.km:g} is beyond the end of the course (km {end_km:.2f}): "
+                "placed at the finish"
+            )
+    if getattr(course, "info", {}).get("start_offset_note"):
+        out.append(course.info["start_offset_note"])
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -709,13 +730,13 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     leg_d = np.diff(np.asarray(getattr(legs, "along", cp), float), prepend=0.0)
     leg_t = np.diff(sol.cutoff, prepend=0.0) - dwell
     with np.errstate(divide="ignore", invalid="ignore"):
-        req = np.where(leg_d > 0, leg_t / leg_d, np.nan)
+        # no time left for the leg (an entry/exit pair whose stop the rounding ate, say so
+        # the squeeze warning): no pace, rather than a negative one
+        req = np.where((leg_d > 0) & (leg_t > 0), leg_t / leg_d, np.nan)
     req[0] = np.nan
-    warnings = list(sol.warnings)
+    warnings = list(sol.warnings) + course_warnings(course, legs)
     if getattr(course, "schematic", False):
         warnings.append(SKETCH_WARNING)
-    if getattr(course, "info", {}).get("start_offset_note"):
-        warnings.append(course.info["start_offset_note"])
     sun = sun_days(lat, lon, start, after(start, limit))
     return Plan(
         course=course,

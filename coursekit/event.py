@@ -57,6 +57,8 @@ __all__ = [
     "GENERIC_NAMES",
     "normalize_name",
     "group_stations",
+    "far_same_names",
+    "NAME_MAX_M",
     "station_table",
     "plan_event",
     "load_event_plan",
@@ -94,13 +96,25 @@ def normalize_name(name: str) -> str:
     return " ".join(s.split())
 
 
-def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -> np.ndarray:
+NAME_MAX_M = 1000.0
+"""Checkpoints with the same name farther apart than this are two stations [m].
+
+Names such as "CP1" or "Ravito 1" recur across the races of one event; a
+same-named checkpoint placed 685 m away on a sketched course (HAUT's Tekent)
+is still the same place."""
+
+
+def group_stations(
+    names: Sequence[str], lat, lon, *, radius_m: float = 200.0, name_max_m: float = NAME_MAX_M
+) -> np.ndarray:
     """Label checkpoints that are the same aid station.
 
     Two checkpoints are one station when their :func:`normalize_name` are
     equal (except generic names such as "Start", "Finish", "Arrivée":
-    :data:`GENERIC_NAMES`) or when they are within ``radius_m`` of each
+    :data:`GENERIC_NAMES`) and they are at most ``name_max_m`` apart (or a
+    position is unknown), or when they are within ``radius_m`` of each
     other; groups are closed transitively (union-find).
+    :func:`far_same_names` lists the same-named pairs kept apart.
 
     Parameters
     ----------
@@ -110,6 +124,8 @@ def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -
         Positions [degrees]; NaN when unknown (then only the name matches).
     radius_m : float, default 200
         Distance under which two checkpoints are one station [m].
+    name_max_m : float, default :data:`NAME_MAX_M`
+        Same-named checkpoints farther apart than this stay separate [m].
 
     Returns
     -------
@@ -137,24 +153,55 @@ def group_stations(names: Sequence[str], lat, lon, *, radius_m: float = 200.0) -
             parent[max(a, b)] = min(a, b)
 
     keys = [normalize_name(s) for s in names]
-    first: dict[str, int] = {}
-    for i, k in enumerate(keys):
-        if k in GENERIC_NAMES:  # "Start" of two races can be two places: position only
-            continue
-        if k in first:
-            union(first[k], i)
-        else:
-            first[k] = i
+    d = _pair_distances(lat, lon)
+    for i, j in _same_name_pairs(keys):
+        if not d[i, j] > name_max_m:  # NaN (a position unknown): the name decides
+            union(i, j)
     if n > 1:
-        from .geodesy import distance
-
-        d = distance(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
         ii, jj = np.nonzero(np.triu(d <= radius_m, 1))
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
             union(i, j)
     roots = [find(i) for i in range(n)]
     label: dict[int, int] = {}
     return np.array([label.setdefault(r, len(label)) for r in roots], dtype=int)
+
+
+def _pair_distances(lat, lon) -> np.ndarray:
+    """Geodesic distance between every pair of positions [m] (NaN where one is unknown)."""
+    from .geodesy import distance
+
+    lat = np.asarray(lat, float).reshape(-1)
+    lon = np.asarray(lon, float).reshape(-1)
+    with np.errstate(invalid="ignore"):
+        return distance(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+
+
+def _same_name_pairs(keys: Sequence[str]):
+    """Index pairs ``(i, j)``, ``i < j``, with the same non-generic normalised name."""
+    members: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k not in GENERIC_NAMES:  # "Start" of two races can be two places: position only
+            members.setdefault(k, []).append(i)
+    for idx in members.values():
+        for a, i in enumerate(idx):
+            for j in idx[a + 1 :]:
+                yield i, j
+
+
+def far_same_names(
+    names: Sequence[str], lat, lon, *, name_max_m: float = NAME_MAX_M
+) -> list[tuple[int, int, float]]:
+    """Same-named checkpoints that :func:`group_stations` keeps apart.
+
+    Returns
+    -------
+    list of (i, j, distance [m])
+        Index pairs (``i < j``) with the same :func:`normalize_name` farther
+        apart than ``name_max_m``.
+    """
+    keys = [normalize_name(s) for s in names]
+    d = _pair_distances(lat, lon)
+    return [(i, j, float(d[i, j])) for i, j in _same_name_pairs(keys) if d[i, j] > name_max_m]
 
 
 # ---------------------------------------------------------------- races
@@ -493,6 +540,15 @@ def station_table(
                 dark_intervals=iv,
             )
         )
+    # same-named stations kept apart (farther than NAME_MAX_M): tell them apart by race
+    count: dict[str, int] = {}
+    for st in stations:
+        count[st.key] = count.get(st.key, 0) + 1
+    for i, st in enumerate(stations):
+        if count[st.key] > 1:
+            races_here = ", ".join(dict.fromkeys(p.race for p in st.passages))
+            name = f"{st.name} ({races_here})"
+            stations[i] = replace(st, name=name, key=normalize_name(name))
     stations.sort(key=lambda s: (s.open, s.key))
     return tuple(stations)
 
@@ -649,6 +705,20 @@ def plan_event(
     stations = station_table(
         races, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m, night=night
     )
+    flat = [(r, j) for r in races for j in range(len(r.names))]
+    far = far_same_names(
+        [r.names[j] for r, j in flat], [r.lat[j] for r, j in flat], [r.lon[j] for r, j in flat]
+    )
+    apart: dict[tuple, float] = {}  # one line per (name, race) pair: the nearest passages
+    for i, j, d in far:
+        (ri, ji), (rj, jj) = flat[i], flat[j]
+        key = (ri.names[ji], ri.name, rj.names[jj], rj.name)
+        apart[key] = min(d, apart.get(key, math.inf))
+    warnings = list(warnings) + [
+        f"{a!r} of {ra} and {b!r} of {rb} share a name but are {d / 1000:.1f} km apart: "
+        f"two stations (a name is one station within {NAME_MAX_M / 1000:g} km)"
+        for (a, ra, b, rb), d in apart.items()
+    ]
     t0 = min(r.start for r in races)
     origin = t0.replace(minute=0, second=0, microsecond=0)
     return EventPlan(
@@ -840,14 +910,44 @@ def simulate_event(
             )
         )
     sims = [replace(s, seed=seed) for s in sims]
+    warns += _late_after_close(event, sims)
     return replace(event, simulations=tuple(sims), warnings=tuple(warns))
+
+
+def _late_after_close(event: EventPlan, sims) -> list[str]:
+    """Stations whose simulated last runner (median over repetitions) arrives after they
+    close: runners timed out there still arrive, and the sweep comes behind them."""
+    index = {r.name: (r, s) for r, s in zip(event.races, sims, strict=True)}
+    out = []
+    for st in event.stations:
+        late = []
+        for p in st.passages:
+            race, sim = index[p.race]
+            med = sim.last_arrival_band()[0][p.row]
+            if math.isfinite(med) and race.clock(med) > st.close:
+                late.append((race.clock(med), p.race))
+        if late:
+            t, who = max(late)
+            out.append(
+                f"station {st.name!r}: the simulated last runner of {who} arrives "
+                f"{t.strftime('%a %H:%M')} (median over repetitions), after it closes "
+                f"{st.close.strftime('%a %H:%M')}: keep it open for the runners stopped there, "
+                "or widen --sweep"
+            )
+    return out
 
 
 # ---------------------------------------------------------------- summary
 
 
-def _iso(t: dt.datetime | None):
-    return None if t is None else t.isoformat(timespec="minutes")
+def _iso(t: dt.datetime | None, *, floor: bool = False):
+    """ISO clock to the minute: rounded to the nearest minute (as ``coursekit cutoffs``
+    prints the leader's ETA), or floored (an opening is never printed later than computed)."""
+    if t is None:
+        return None
+    if not floor and (t.second, t.microsecond) >= (30, 0):
+        t = t + dt.timedelta(minutes=1)  # wall-clock minute: no zone change within it
+    return t.isoformat(timespec="minutes")
 
 
 def _r(x, nd=1):
@@ -941,7 +1041,7 @@ def event_summary(event: EventPlan) -> dict:
             "key": s.key,
             "lat": _r(s.lat, 6),
             "lon": _r(s.lon, 6),
-            "open": _iso(s.open),
+            "open": _iso(s.open, floor=True),
             "close": _iso(s.close),
             "night": s.night,
             "dark_s": _r(s.dark_s, 0),

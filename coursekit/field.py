@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -788,6 +788,15 @@ def simulate_field(
         cap = params.eliminated_max if finish_share is None else None
         if cap is not None and shares(mu)[1] > cap:  # a faster field: see eliminated_max
             mu = largest(lambda m: shares(m)[1] <= cap, -3.0, mu)
+        if finish_share is not None:  # the parameters reported are the ones used
+            params = replace(
+                params,
+                finish_share=share,
+                eliminated_max=None,
+                # the default's own finish-share clause no longer applies
+                source=f"{params.source.split('; finish share')[0]}; finish share {share:g} "
+                "as asked, no cap on the barriers' eliminations",
+            )
     else:
         mu = float(ability_mean)
 

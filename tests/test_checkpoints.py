@@ -361,3 +361,56 @@ def test_locate_across_the_antimeridian():
     assert loc.distance[0] == pytest.approx(2500.0, abs=1.0)
     assert loc.offset[0] == pytest.approx(60.0, abs=0.5)
     assert abs(abs(local_projection(lat, lon).lon0) - 180.0) < 0.01
+
+
+def _line_course(tmp_path, checkpoints: str, *, loop: bool = False):
+    """A 10 km course due north (not a loop) with the given [[checkpoints]] tables."""
+    from coursekit.gpx import write_gpx
+
+    la = np.linspace(45.0, 45.09, 400)
+    write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.full(400, 1000.0))
+    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    body += 'timezone = "Europe/Paris"\n' + ("loop = true\n" if loop else "") + checkpoints
+    (tmp_path / "c.toml").write_text(body)
+    return tmp_path / "c.toml"
+
+
+def test_loop_open_only_when_the_same_name_is_at_both_ends(tmp_path):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    # two stations "A" mid-course: nothing to do with a loop (it warned "loop-open")
+    mid = _line_course(
+        tmp_path, '[[checkpoints]]\nname="A"\nkm=3\n[[checkpoints]]\nname="A"\nkm=6\n'
+    )
+    out = run.invoke(cli, ["check", str(mid)]).output
+    assert "[duplicate-name]" in out and "loop-open" not in out, out
+    # start and finish both named "Imlil" at the two ends of an open track: a loop that
+    # does not close
+    ends = _line_course(
+        tmp_path, '[[checkpoints]]\nname="Imlil"\nkm=0\n[[checkpoints]]\nname="Imlil"\nkm=10.0\n'
+    )
+    out = run.invoke(cli, ["check", str(ends)]).output
+    assert "[loop-open] start and finish are both 'Imlil'" in out, out
+
+
+def test_km_past_the_end_warned_by_cutoffs_and_refused_far_beyond(tmp_path):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    near = _line_course(tmp_path, '[[checkpoints]]\nname="A"\nkm=10.5\n')  # 5 % past the end
+    out = run.invoke(cli, ["cutoffs", str(near)])
+    assert out.exit_code == 0, out.output
+    assert "'A' at km 10.5 is beyond the end of the course (km 10.0" in out.output
+    assert "clock Europe/Paris (UTC+02:00)" in out.output.splitlines()[0]
+    chk = run.invoke(cli, ["check", str(near)]).output
+    assert chk.count("beyond the end") == 1, chk  # once, as [km-beyond-end]
+    far = _line_course(tmp_path, '[[checkpoints]]\nname="A"\nkm=60\n')  # 60 for 6.0
+    out = run.invoke(cli, ["cutoffs", str(far)])
+    assert out.exit_code != 0
+    assert out.output.startswith("Error: ") and "km 60 is beyond the end" in out.output
+    assert "a typo?" in out.output and len(out.output.strip().splitlines()) == 1

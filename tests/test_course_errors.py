@@ -181,7 +181,7 @@ LOAD_ERRORS = [
         "km-beyond-the-end-then-more",
         "km = 3.5",
         "km = 35",
-        ["checkpoints[1] 'Col'", "out of order", "'Lac' has km = 35, beyond the end"],
+        ["checkpoints[0] 'Lac'", "km 35 is beyond the end of the course", "a typo?"],
     ),
     (
         "checkpoint-off-track",

@@ -785,3 +785,49 @@ def test_no_barrier_errors(course_file):
     assert r.exit_code != 0, r.output
     assert r.output.strip().count("\n") == 0
     assert "is the finish, whose barrier is the limit" in r.output
+
+
+def test_squeeze_on_a_short_final_leg_is_reported():
+    """A 10 km race in 1 h 20: rounding the last barrier up to 15 min leaves 5 min for the
+    final 1.5 km, which the reference needs 12 min for. The absolute 10 min rule alone never
+    fires on legs this short; the share rule (a quarter of the leg) does."""
+    g = flat_grid(total=10_100.0, cps=(0, 1_500, 5_000, 8_600, 10_100), step=5.0)
+    sol = solve(g, limit_s=4800.0, params=PLAIN, round_minutes=15)
+    need = sol.arrival[-1] - sol.arrival[-2]
+    assert need == pytest.approx(4800 * 1.5 / 10.1, rel=1e-6)
+    assert sol.cutoff[-1] - sol.cutoff[-2] == pytest.approx(300.0)
+    found = [w for w in sol.warnings if "leaves 5 min" in w]
+    assert len(found) == 1 and "needs 12 min" in found[0], sol.warnings
+    # unrounded: no squeeze, no warning
+    assert not solve(g, limit_s=4800.0, params=PLAIN, round_minutes=0).warnings
+    # a 54 min leg left 45 min (9 min short: under 10 min and under a quarter) stays quiet
+    g2 = flat_grid(total=50_000.0, cps=(0, 10_000, 45_500, 50_000), step=25.0)
+    sol2 = solve(g2, limit_s=36_000.0, params=PLAIN, round_minutes=15)
+    assert not [w for w in sol2.warnings if "leaves" in w], sol2.warnings
+
+
+def test_entry_exit_pair_with_a_stop_has_no_negative_pace(tmp_path):
+    """ "Bridge" and "Bridge exit" 10 m apart, the stop on the exit: rounding gives both the
+    same barrier, so no time is left to run between them. The required pace is not printed
+    (it was -601.8 min/km) and the squeeze is reported."""
+    from coursekit.course import load_course
+    from coursekit.gpx import write_gpx
+
+    la = np.linspace(45.0, 45.09, 400)  # 10 km due north
+    write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.full(400, 1000.0))
+    (tmp_path / "c.toml").write_text(
+        'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+01:00\nlimit = "2h"\n'
+        '[[checkpoints]]\nname = "Bridge"\nkm = 8.25\n'
+        '[[checkpoints]]\nname = "Bridge exit"\nkm = 8.26\ndwell = "10m"\n'
+    )
+    p = plan(load_course(tmp_path / "c.toml"))
+    assert p.cutoff_elapsed[1] == pytest.approx(p.cutoff_elapsed[2], abs=1e-3)
+    assert np.isnan(p.required_pace[2])
+    assert np.all(np.isnan(p.required_pace) | (p.required_pace > 0))
+    assert any("'Bridge' and 'Bridge exit'" in w for w in p.warnings), p.warnings
+    out = CliRunner().invoke(cli, ["cutoffs", str(tmp_path / "c.toml"), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)["checkpoints"]
+    assert [r["name"] for r in rows][2] == "Bridge exit"
+    keys = [k for k in rows[2] if "pace" in k]
+    assert keys and all(rows[2][k] is None for k in keys), rows[2]

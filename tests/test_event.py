@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from coursekit.cli import cli
 from coursekit.event import (
     Race,
     event_summary,
+    far_same_names,
     group_stations,
     normalize_name,
     plan_event,
@@ -55,12 +57,25 @@ def test_group_stations_by_name_and_distance():
     lat = [45.0, 45.1, 46.0, 45.101, 44.0, 44.5, 47.0]
     lon = [6.0, 6.1, 7.0, 6.1, 6.0, 6.0, 8.0]
     lab = group_stations(names, lat, lon, radius_m=200)
-    assert lab[0] == lab[2]  # same name, far apart
+    assert lab[0] != lab[2]  # same name, 137 km apart: two places ("CP1" of two races)
     assert lab[1] == lab[3]  # different names, 111 m apart
     assert lab[4] != lab[5]  # generic names match by position only
-    assert len(set(lab.tolist())) == 5
+    assert len(set(lab.tolist())) == 6
     lab50 = group_stations(names, lat, lon, radius_m=50)
     assert lab50[1] != lab50[3]
+    # same name within NAME_MAX_M (a sketched course places it 685 m off): one station
+    near = group_stations(["Col", "col"], [45.0, 45.006], [6.0, 6.0], radius_m=200)
+    assert near[0] == near[1]
+    far = group_stations(["Col", "col"], [45.0, 45.012], [6.0, 6.0], radius_m=200)  # 1.33 km
+    assert far[0] != far[1]
+    # position unknown: the name decides
+    nan = group_stations(["Col", "col"], [45.0, np.nan], [6.0, np.nan], radius_m=200)
+    assert nan[0] == nan[1]
+    # the pairs kept apart, for the event's warnings
+    assert far_same_names(["Col", "col"], [45.0, 45.012], [6.0, 6.0]) == [
+        (0, 1, pytest.approx(1334, abs=5))
+    ]
+    assert far_same_names(["Col", "col"], [45.0, 45.006], [6.0, 6.0]) == []
 
 
 # ---------------------------------------------------------------- synthetic event
@@ -240,3 +255,99 @@ def test_event_clocks_after_a_daylight_saving_change(tmp_path):
     assert r.exit_code == 0, r.output
     fin = [ln for ln in r.output.splitlines() if ln.startswith("Finish")]
     assert fin and "Sun 03:00" in fin[0] and "Sun 04:00" not in fin[0], r.output
+
+
+# ---------------------------------------------------------------- thirteenth-sprint fixes
+
+
+def test_same_name_far_apart_is_two_stations_with_a_warning():
+    """ "CP1" of two races 1.3 km apart: two stations, told apart by race, and a warning
+    (they were merged into one window at a position between the two)."""
+    s = dt.datetime(2024, 6, 1, 8, 0, tzinfo=TZ)
+    a = _race(
+        "Loop",
+        s,
+        ["Start", "CP1", "Finish"],
+        [45.0, 45.012, 45.0],
+        [6.0, 6.0, 6.0],
+        [0, H, 2 * H],
+        [0, 2 * H, 4 * H],
+        [0, 1.8 * H, 4 * H],
+    )
+    b = _race(
+        "Out",
+        s,
+        ["Start", "CP1", "Finish"],
+        [45.0, 45.0, 45.0],
+        [6.0, 6.1, 6.0],
+        [0, H, 2 * H],
+        [0, 2 * H, 4 * H],
+        [0, 1.8 * H, 4 * H],
+    )
+    ev = plan_event([a, b], night=False)
+    cp1 = [st for st in ev.stations if st.key.startswith("cp1")]
+    assert sorted(st.name for st in cp1) == ["CP1 (Loop)", "CP1 (Out)"]
+    assert all(len(st.passages) == 1 for st in cp1)
+    far = [w for w in ev.warnings if "share a name" in w]
+    assert len(far) == 1 and "'CP1' of Loop and 'CP1' of Out" in far[0], ev.warnings
+    # the same pair within 1 km stays one station, no warning
+    b2 = replace(b, lat=np.array([45.0, 45.006, 45.0]), lon=np.array([6.0, 6.0, 6.0]))
+    ev2 = plan_event([a, b2], night=False)
+    assert [st.name for st in ev2.stations if st.key == "cp1"] == ["CP1"]
+    assert not [w for w in ev2.warnings if "share a name" in w]
+
+
+def test_summary_clock_times_are_rounded_like_cutoffs_and_openings_floored():
+    from coursekit.event import _iso
+
+    t = dt.datetime(2024, 6, 1, 4, 45, 32, tzinfo=TZ)
+    assert _iso(t) == "2024-06-01T04:46+01:00"  # as `coursekit cutoffs` prints the ETA
+    assert _iso(t, floor=True) == "2024-06-01T04:45+01:00"  # never later than computed
+    assert _iso(t.replace(second=29)) == "2024-06-01T04:45+01:00"
+    assert _iso(dt.datetime(2024, 6, 1, 23, 59, 45, tzinfo=TZ)) == "2024-06-02T00:00+01:00"
+    assert _iso(None) is None
+
+
+def test_explicit_finish_share_is_the_one_reported(two_races):
+    ev = plan_event(two_races, night=False)
+    sim = simulate_event(ev, n_runners=300, repetitions=4, seed=1, finish_share=0.4)
+    for s in sim.simulations:
+        assert s.params.finish_share == 0.4 and s.params.eliminated_max is None
+        assert "finish share 0.4 as asked" in s.params.source
+        assert "at most 5 %" not in s.params.source
+    d = event_summary(sim)
+    assert d["simulation"]["params"]["finish_share"] == 0.4
+    # without it, the default's own share and cap are reported, unchanged
+    sim0 = simulate_event(ev, n_runners=300, repetitions=4, seed=1)
+    assert sim0.simulations[0].params.finish_share == pytest.approx(0.78)
+    assert sim0.simulations[0].params.eliminated_max == pytest.approx(0.05)
+
+
+def test_station_closing_before_the_simulated_last_runner_is_warned(two_races):
+    ev = plan_event(two_races, night=False, sweep_s=0.0)
+    sim = simulate_event(ev, n_runners=400, repetitions=6, seed=2, finish_share=0.3)
+    late = [w for w in sim.warnings if "after it closes" in w]
+    assert late, sim.warnings
+    # the warning is true: that station's close is before the median last arrival
+    st = {s.name: s for s in sim.stations}
+    name = late[0].split("'")[1]
+    assert name in st
+    # a generous sweep removes it
+    ev2 = plan_event(two_races, night=False, sweep_s=48 * H)
+    sim2 = simulate_event(ev2, n_runners=400, repetitions=6, seed=2, finish_share=0.3)
+    assert not [w for w in sim2.warnings if "after it closes" in w]
+
+
+def test_event_without_seed_prints_a_seed_that_repeats_the_run(tmp_path):
+    course = ROOT / "courses" / "haut" / "haut-10.toml"
+    r = CliRunner().invoke(cli, ["event", str(course), "--simulate", "50", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    seed = d["simulation"]["seed"]
+    assert isinstance(seed, int)
+    again = CliRunner().invoke(
+        cli, ["event", str(course), "--simulate", "50", "--format", "json", "--seed", str(seed)]
+    )
+    assert json.loads(again.output) == d
+    text = CliRunner().invoke(cli, ["event", str(course)])
+    assert ": 1 race, " in text.output.splitlines()[0]
