@@ -749,16 +749,29 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                 continue
             m = measured[key]
             r = _rel(m, val)
+            if key == "distance" and not course.schematic:
+                # declared km may be map or slope km (the tables print slope km): the
+                # nearer one is compared, both are shown
+                slope = float(along_course_distance(p)[-1])
+                if _rel(slope, val) < r:
+                    m, r = slope, _rel(slope, val)
             if r > lim:
                 show = (
                     (lambda x: f"{x / 1000:.1f} km") if unit == "km" else (lambda x: f"{x:.0f} m")
                 )
                 what = {"distance": "distance", "gain": "D+", "loss": "D-"}[key]
+                both = ""
+                if key == "distance" and not course.schematic:
+                    both = (
+                        f" (map {show(p.total_distance)}, "
+                        f"slope {show(float(along_course_distance(p)[-1]))})"
+                    )
                 f(
                     Finding(
                         "warning",
                         f"declared-{key}",
                         f"measured {what} {show(m)}"
+                        + both
                         + (" (scaled)" if scaled else "")
                         + f" differs from {show(val)} declared by {d.source!r}"
                         + (

@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .clock import in_zone, seconds_between
-from .errors import CoursekitError
+from .errors import CoursekitError, PlanError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -1179,12 +1179,16 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 
 
 def _event_duration(text: str, option: str = "") -> float:
+    """An option's duration; a bad value is click's usage error (exit status 2), and a bare
+    0 is accepted (no unit needed for nothing)."""
     from .course import parse_duration
 
+    if str(text).strip() in ("0", "0.0"):
+        return 0.0
     try:
         return parse_duration(text)
     except (CoursekitError, ValueError) as exc:
-        raise ValueError(f"option {option}: {exc}") from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 @cli.command()
@@ -1333,6 +1337,8 @@ def event(
                 seed=seed,
                 progress=progress,
             )
+        except ValueError as exc:  # e.g. a finish share the field cannot reach
+            raise PlanError(f"{event_path}: {exc}") from None
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)

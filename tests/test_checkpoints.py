@@ -414,3 +414,26 @@ def test_km_past_the_end_warned_by_cutoffs_and_refused_far_beyond(tmp_path):
     assert out.exit_code != 0
     assert out.output.startswith("Error: ") and "km 60 is beyond the end" in out.output
     assert "a typo?" in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_declared_distance_compared_on_the_map_or_the_slope(tmp_path):
+    """A 10 km (map) climb of 3000 m is 10.44 km on the slope, the km every table prints: a
+    declared 10.9 km is 4.4 % from the slope length (no warning), 9 % from the map one; a
+    declared 12 km warns and shows both measures."""
+    from coursekit.course import load_course
+    from coursekit.gpx import write_gpx
+
+    la = np.linspace(45.0, 45.09, 400)
+    write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.linspace(0.0, 3000.0, 400))
+    base = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "6h"\n'
+    for km, warned in ((10.9, False), (12.0, True)):
+        (tmp_path / "c.toml").write_text(
+            base + f'[[declared]]\nsource = "rules"\ndistance_km = {km}\n'
+        )
+        found = [
+            x
+            for x in check_course(load_course(tmp_path / "c.toml"))
+            if x.code == "declared-distance"
+        ]
+        assert bool(found) == warned, found
+    assert "(map 10.0 km, slope 10.4 km)" in found[0].message, found[0].message

@@ -351,3 +351,15 @@ def test_event_without_seed_prints_a_seed_that_repeats_the_run(tmp_path):
     assert json.loads(again.output) == d
     text = CliRunner().invoke(cli, ["event", str(course)])
     assert ": 1 race, " in text.output.splitlines()[0]
+
+
+def test_event_option_errors():
+    course = str(ROOT / "courses" / "haut" / "haut-10.toml")
+    run = CliRunner()
+    zero = run.invoke(cli, ["event", course, "--margin", "0"])
+    assert zero.exit_code == 0 and "margin 0 min" in zero.output, zero.output
+    bad = run.invoke(cli, ["event", course, "--margin", "abc"])
+    assert bad.exit_code == 2 and "Invalid value for --margin" in bad.output  # usage error
+    far = run.invoke(cli, ["event", course, "--simulate", "50", "--finish-share", "0.99"])
+    assert far.exit_code == 1 and "Traceback" not in far.output
+    assert far.output.startswith(f"Error: {course}: finish_share 0.990 is not reachable")
