@@ -544,10 +544,13 @@ def _cli_ok_or_one_line(args):
         args,
         repr(res.exception),
     )
-    assert res.exit_code in (0, 1), (args, res.output)
+    assert res.exit_code in (0, 1, 2), (args, res.output)
     if res.exit_code == 1:
         err = res.stderr.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("Error: "), (args, res.stderr)
+    if res.exit_code == 2:  # a bad option value: click's usage error (docs/guarantees.md)
+        err = res.stderr.strip().splitlines()
+        assert err[0].startswith("Usage: ") and err[-1].startswith("Error: Invalid value for")
     return res
 
 
