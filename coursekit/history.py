@@ -3,7 +3,10 @@
 Split-time CSV layout (LiveTrail exports, ../shared/realdata/*_times.csv):
 ``bib,status,category,sex`` then one column per checkpoint holding the ISO 8601
 time of the passage (empty when not passed). Columns are joined by *name*,
-never by position: they are not always in course order.
+never by position: they are not always in course order. Every row has the
+header's number of fields (trailing empty ones excepted), the file at least one
+runner, and each status is one of :data:`STATUSES` (case, spaces and hyphens
+ignored; :data:`STATUS_ALIASES`): anything else is an error naming the line.
 
 Elapsed times are measured from the earliest time in the start column (the
 first wave's gun), not from the UTC offsets written in the file: some
@@ -25,7 +28,10 @@ Mapping checkpoints (course file) to columns, in this order, first match wins:
    the order is confirmed by the names that do match).
 
 No fuzzy matching: look-alike names (``MASSABIAU`` / ``Massebiau``) are
-different places.
+different places. A start or finish row left unmapped may then be given the
+column the times say (:func:`timed_ends`), never one that looks like an
+intermediate checkpoint's (:func:`looks_like`, truncated names included:
+``Ecole  Bel`` for ``Ecole Bellemène``).
 """
 
 from __future__ import annotations
@@ -46,19 +52,39 @@ __all__ = [
     "read_times",
     "map_columns",
     "timed_ends",
+    "looks_like",
+    "backwards_note",
     "elapsed_matrix",
     "Backtest",
     "backtest",
     "FINISHER",
     "OUT_OF_TIME",
     "RUNNING_STATUSES",
+    "STATUSES",
+    "STATUS_ALIASES",
+    "backwards_passages",
     "calibrate",
+    "CALIBRATE_BOUNDS",
+    "calibrate_notes",
 ]
 
 FIXED_COLUMNS = ("bib", "status", "category", "sex")
 FINISHER = "FINISHER"
 OUT_OF_TIME = "OUT_OF_TIME"  # eliminated by a barrier
 RUNNING_STATUSES = ("ON_RACE",)
+STATUSES = (
+    FINISHER,
+    "WITHDRAWN",
+    OUT_OF_TIME,
+    "DISQUALIFIED",
+    "UNRANKED",
+    "STOPPED_BY_ORGANIZATION",
+    *RUNNING_STATUSES,
+)
+"""Statuses of a split-time CSV (LiveTrail's, as in ../shared/realdata); case, spaces and
+hyphens are ignored (``Out of time``, ``out-of-time``), and :data:`STATUS_ALIASES` are
+read as the status they stand for. Anything else is an error naming the row."""
+STATUS_ALIASES = {"ABANDON": "WITHDRAWN", "DNF": "WITHDRAWN", "DSQ": "DISQUALIFIED"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +118,22 @@ class SplitTimes:
         return self.columns.index(name)
 
 
+def _parse_status(text: str, path, line: int) -> str:
+    import re
+
+    raw = text.strip()
+    st = re.sub(r"[\s_-]+", "_", raw.upper())
+    st = STATUS_ALIASES.get(st, st)
+    if st in STATUSES:
+        return st
+    what = f"unknown status {raw!r}" if raw else "empty status"
+    raise HistoryError(
+        f"{path}: line {line}, column 'status': {what}; expected one of "
+        f"{', '.join(STATUSES)} (case, spaces and hyphens ignored; also "
+        f"{', '.join(STATUS_ALIASES)})"
+    )
+
+
 def _parse_time(text: str, path, line: int, col: str) -> float:
     text = text.strip()
     if not text:
@@ -117,7 +159,9 @@ def read_times(path) -> SplitTimes:
     Raises
     ------
     HistoryError
-        Missing file, missing ``bib``/``status`` columns, bad timestamps.
+        Missing file, missing ``bib``/``status`` columns, no runners, a row whose
+        number of fields is not the header's (trailing empty fields excepted), a status
+        not in :data:`STATUSES`, bad timestamps.
     """
     path = Path(path)
     if path.exists() and not path.is_file():  # a folder, a device or a pipe
@@ -159,14 +203,22 @@ def _read_rows(path: Path, rows) -> SplitTimes:
     for line, row in enumerate(rows, start=2):
         if not row or all(not c.strip() for c in row):
             continue
+        if len(row) < len(header) or any(c.strip() for c in row[len(header) :]):
+            raise HistoryError(
+                f"{path}: line {line}: {len(row)} fields, expected {len(header)} as in the "
+                "header (a truncated row, or a comma inside an unquoted value?)"
+            )
         if len(row) > len(header):
-            extra += 1
-        row = row + [""] * (len(header) - len(row))
+            extra += 1  # trailing empty fields (a comma at the end of the row)
         bibs.append(row[ib].strip())
-        status.append(row[ist].strip().upper())
+        status.append(_parse_status(row[ist], path, line))
         times.append([_parse_time(row[i], path, line, header[i]) for i in tcols])
+    if not bibs:
+        raise HistoryError(f"{path}: no runners: only a header row, expected one row per runner")
     if extra:
-        warnings.append(f"{extra} rows have more fields than the header; extra fields ignored")
+        warnings.append(
+            f"{extra} rows have more fields than the header, all empty; extra fields ignored"
+        )
     arr = np.array(times, dtype=float).reshape(len(times), len(names))
     return SplitTimes(path, tuple(bibs), tuple(status), tuple(names), arr, tuple(warnings))
 
@@ -175,14 +227,60 @@ def _norm(s: str) -> str:
     return " ".join(str(s).split()).casefold()
 
 
-def _tokens(s: str) -> frozenset:
-    """Words of a name, accents and punctuation dropped: "Mas de Bru (P88)" -> mas, de, bru, p88."""
+def _words(s: str) -> list[str]:
+    """Words of a name in order, accents and punctuation dropped: "Mas de Bru (P88)" ->
+    mas, de, bru, p88."""
     import re
     import unicodedata
 
     t = unicodedata.normalize("NFKD", str(s).casefold())
     t = "".join(c for c in t if not unicodedata.combining(c))
-    return frozenset(re.findall(r"[^\W_]+", t))
+    return re.findall(r"[^\W_]+", t)
+
+
+def _tokens(s: str) -> frozenset:
+    """Words of a name as a set (:func:`_words`)."""
+    return frozenset(_words(s))
+
+
+def _nested(a: frozenset, b: frozenset) -> bool:
+    """The words of one name contain the other's (rule 4 of the module docstring)."""
+    if not (a and b and (a <= b or b <= a)):
+        return False
+    num_a = {w for w in a if w.isdigit()}
+    num_b = {w for w in b if w.isdigit()}
+    # a number in the shorter name tells places apart (Aid 2 / Aid 3 (km 2)); the longer
+    # may add one (Lac / Lac (km 12)); a name of numbers only never matches
+    short = num_a if len(a) <= len(b) else num_b
+    same = num_a == num_b or not short
+    return same and bool(a - num_a) and bool(b - num_b)
+
+
+def _truncated(col: str, name: str) -> bool:
+    """``col`` is ``name`` cut short, word by word (LiveTrail's 10-character short names:
+    "Ecole  Bel" for "Ecole Bellemène", "Sen. Scout" for "Sentier Scout"): each word of
+    the column begins a later word of the name, numbers equal."""
+    a, b = _words(col), _words(name)
+    if not a or sum(len(w) for w in a if not w.isdigit()) < 3:
+        return False
+    k = 0
+    for w in a:
+        while k < len(b) and not (b[k] == w or (not w.isdigit() and b[k].startswith(w))):
+            k += 1
+        if k == len(b):
+            return False
+        k += 1
+    return True
+
+
+def looks_like(column: str, name: str) -> bool:
+    """Whether CSV column ``column`` may be the column of the place ``name``: the same
+    name, the words of one contained in the other's, or ``name`` cut short."""
+    return (
+        _norm(column) == _norm(name)
+        or _nested(_tokens(column), _tokens(name))
+        or _truncated(column, name)
+    )
 
 
 def _contained_pairs(names, cols, out, used) -> list[tuple[int, int]]:
@@ -191,19 +289,7 @@ def _contained_pairs(names, cols, out, used) -> list[tuple[int, int]]:
     free = [i for i in range(len(cols)) if i not in used]
     tok_r = {j: _tokens(names[j]) for j in rows}
     tok_c = {i: _tokens(cols[i]) for i in free}
-
-    def nested(a, b):
-        if not (a and b and (a <= b or b <= a)):
-            return False
-        num_a = {w for w in a if w.isdigit()}
-        num_b = {w for w in b if w.isdigit()}
-        # a number in the shorter name tells places apart (Aid 2 / Aid 3 (km 2)); the longer
-        # may add one (Lac / Lac (km 12)); a name of numbers only never matches
-        short = num_a if len(a) <= len(b) else num_b
-        same = num_a == num_b or not short
-        return same and bool(a - num_a) and bool(b - num_b)
-
-    cand = {j: [i for i in free if nested(tok_r[j], tok_c[i])] for j in rows}
+    cand = {j: [i for i in free if _nested(tok_r[j], tok_c[i])] for j in rows}
     by_col: dict[int, list[int]] = {}
     for j, cs in cand.items():
         for i in cs:
@@ -211,7 +297,43 @@ def _contained_pairs(names, cols, out, used) -> list[tuple[int, int]]:
     return [(j, cs[0]) for j, cs in cand.items() if len(cs) == 1 and len(by_col[cs[0]]) == 1]
 
 
-def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list, list[str]]:
+def _explicit_rows(names, cols, explicit, names_source, columns_source) -> dict:
+    """``{row: column index}`` of an explicit mapping; unknown names are errors.
+
+    A checkpoint or column is found by its exact name, else by the one name equal to
+    it with case and spaces ignored.
+    """
+
+    def find(key, pool):
+        if key in pool:
+            return pool.index(key)
+        hits = [i for i, x in enumerate(pool) if _norm(x) == _norm(key)]
+        return hits[0] if len(hits) == 1 else None
+
+    def where(src):
+        return f"{src}: " if src else ""
+
+    rows = {}
+    for k, c in explicit.items():
+        j = find(k, list(names))
+        if j is None:
+            raise HistoryError(
+                f"{where(names_source)}checkpoint {k!r} given for column {c!r} is not in the "
+                f"course; checkpoints: {', '.join(repr(n) for n in names)}"
+            )
+        i = find(c, cols)
+        if i is None:
+            raise HistoryError(
+                f"{where(columns_source)}column {c!r} given for {names[j]!r} is not in the "
+                f"split times; columns: {', '.join(repr(x) for x in cols)}"
+            )
+        rows[j] = i
+    return rows
+
+
+def map_columns(
+    names, columns, *, waypoints=None, explicit=None, names_source=None, columns_source=None
+) -> tuple[list, list[str]]:
     """Map checkpoint rows to CSV columns (rules in the module docstring).
 
     Parameters
@@ -223,7 +345,10 @@ def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list,
     waypoints : sequence of str or None, optional
         GPX waypoint names of the checkpoints (None where not given).
     explicit : dict, optional
-        ``{checkpoint name: column}`` given by the user.
+        ``{checkpoint name: column}`` given by the user (exact names, or the one name
+        equal with case and spaces ignored).
+    names_source, columns_source : str or Path, optional
+        The files naming the checkpoints and the columns, to begin the error messages.
 
     Returns
     -------
@@ -236,7 +361,7 @@ def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list,
     Raises
     ------
     HistoryError
-        An explicit mapping names a column that does not exist.
+        An explicit mapping names a checkpoint or a column that does not exist.
     """
     cols = list(columns)
     ncol = {_norm(c): i for i, c in enumerate(cols)}
@@ -245,13 +370,9 @@ def map_columns(names, columns, *, waypoints=None, explicit=None) -> tuple[list,
     out: list = [None] * len(names)
     how = ["unmapped"] * len(names)
     used = set()
-    for j, n in enumerate(names):
-        if n in explicit:
-            c = explicit[n]
-            if c not in cols:
-                raise HistoryError(f"column {c!r} given for {n!r} is not in the split times")
-            out[j], how[j] = cols.index(c), "explicit"
-            used.add(out[j])
+    for j, i in _explicit_rows(names, cols, explicit, names_source, columns_source).items():
+        out[j], how[j] = i, "explicit"
+        used.add(i)
     for j, n in enumerate(names):
         if out[j] is None and _norm(n) in ncol and ncol[_norm(n)] not in used:
             out[j], how[j] = ncol[_norm(n)], "name"
@@ -352,6 +473,10 @@ def backtest(elapsed: np.ndarray, finisher: np.ndarray, barriers) -> Backtest:
     return Backtest(fp, op, latest, cut_here, cut_any, int(fin.sum()))
 
 
+CALIBRATE_BOUNDS = {"fatigue": (0.0, 0.6), "down": (0.0, 15.0)}
+"""Search range of each parameter :func:`calibrate` fits."""
+
+
 def calibrate(grid, elapsed, finisher, *, limit_s, start=None, dark=None, base=None, quantile=0.9):
     """Fit fatigue and downhill cost to the slow finishers of one race.
 
@@ -395,7 +520,7 @@ def calibrate(grid, elapsed, finisher, *, limit_s, start=None, dark=None, base=N
         r = resid(x)
         return float(np.mean(r * r))
 
-    bounds = [(0.0, 0.6), (0.0, 15.0)]
+    bounds = [CALIBRATE_BOUNDS["fatigue"], CALIBRATE_BOUNDS["down"]]
     x0 = [float(np.clip(base.fatigue, *bounds[0])), float(np.clip(base.down, *bounds[1]))]
     res = minimize(
         cost,
@@ -411,7 +536,15 @@ def calibrate(grid, elapsed, finisher, *, limit_s, start=None, dark=None, base=N
     return p, math.sqrt(cost([p.fatigue, p.down]))
 
 
-def timed_ends(mapping: list, stamps: np.ndarray) -> tuple[list, list[str]]:
+def timed_ends(
+    mapping: list,
+    stamps: np.ndarray,
+    *,
+    names=None,
+    columns=None,
+    waypoints=None,
+    notes: list | None = None,
+) -> tuple[list, list[str]]:
     """Start and finish rows without a column by name: the columns the times say.
 
     The start is the column most runners pass first, the finish the one most
@@ -421,6 +554,14 @@ def timed_ends(mapping: list, stamps: np.ndarray) -> tuple[list, list[str]]:
     earliest passage (start waves), and a finish last by 90 %; otherwise the
     row stays unmapped (an error names it). On a loop whose start and finish
     share a name, the one column the name found goes where the times say.
+
+    With the checkpoint ``names`` (course order), their GPX ``waypoints`` and the
+    CSV ``columns``, a column that looks like an intermediate checkpoint's
+    (:func:`looks_like`: "Ecole  Bel" for "Ecole Bellemène") is never taken as an
+    end: a file without its start column has its first checkpoint passed first by
+    everyone, and counting from it would shorten every elapsed time. Such a refusal
+    is explained in ``notes`` (a list appended to) when given.
+
     Returns the mapping and which ends were found by the times.
     """
     mapping = list(mapping)
@@ -446,8 +587,83 @@ def timed_ends(mapping: list, stamps: np.ndarray) -> tuple[list, list[str]]:
         if ok and end == 0:
             col = t[:, c][np.isfinite(t[:, c])]
             ok = float(np.quantile(col, 0.95) - col.min()) <= 2 * 3600.0  # start waves within 2 h
+        like = _checkpoint_like(c, names, columns, waypoints) if ok else None
+        if like is not None:
+            ok = False
+            if notes is not None:
+                what = "start" if end == 0 else "finish"
+                notes.append(
+                    f"column {columns[c]!r}, passed {'first' if end == 0 else 'last'} by most "
+                    f"runners, is not taken as the {what} row {names[end]!r}: it looks like the "
+                    f"column of checkpoint {like!r} (map it explicitly if it is the {what}'s)"
+                )
         if ok:
             mapping[end] = c
             used.add(c)
             found.append("start" if end == 0 else "finish")
     return mapping, found
+
+
+def _checkpoint_like(c: int, names, columns, waypoints) -> str | None:
+    """The intermediate checkpoint whose name or waypoint column ``c`` looks like, if any."""
+    if names is None or columns is None or len(names) < 3:
+        return None
+    wps = list(waypoints) if waypoints is not None else [None] * len(names)
+    for j in range(1, len(names) - 1):
+        if any(x and looks_like(columns[c], x) for x in (names[j], wps[j])):
+            return names[j]
+    return None
+
+
+def backwards_passages(stamps: np.ndarray) -> np.ndarray:
+    """Runners with a passage earlier than at a previous checkpoint.
+
+    Parameters
+    ----------
+    stamps : ndarray, shape (runners, rows)
+        Passage times (or elapsed times) in course order, NaN when not timed.
+
+    Returns
+    -------
+    ndarray of bool, shape (runners,)
+        True for a runner timed at some checkpoint before (strictly) his latest
+        passage at the checkpoints before it: a timing glitch (a wrong clock, a
+        chip read twice, a runner sent back) that real files have.
+    """
+    t = np.asarray(stamps, float)
+    if t.ndim != 2 or t.shape[1] < 2:
+        return np.zeros(t.shape[0] if t.ndim else 0, dtype=bool)
+    prev = np.fmax.accumulate(np.where(np.isfinite(t), t, -np.inf), axis=1)
+    with np.errstate(invalid="ignore"):
+        back = np.isfinite(t[:, 1:]) & (t[:, 1:] < prev[:, :-1])
+    return back.any(axis=1)
+
+
+def backwards_note(stamps: np.ndarray, bibs, source) -> str | None:
+    """A warning naming how many runners have backwards passages (None when none)."""
+    back = backwards_passages(stamps)
+    k = int(back.sum())
+    if not k:
+        return None
+    eg = ", ".join(str(bibs[i]) for i in np.flatnonzero(back)[:3])
+    return (
+        f"{k} runner{'s' if k > 1 else ''} in {Path(source).name} passed a checkpoint earlier "
+        f"than a previous one (bib {eg}{', ...' if k > 3 else ''}): timing glitches, their "
+        "times are used as written"
+    )
+
+
+def calibrate_notes(params) -> list[str]:
+    """Notes for the fitted parameters at a bound of their range (:data:`CALIBRATE_BOUNDS`):
+    the fit wanted beyond it, the value is the bound, not an estimate."""
+    out = []
+    for key, (lo, hi) in CALIBRATE_BOUNDS.items():
+        v = float(getattr(params, key))
+        tol = 1e-3 * (hi - lo)
+        for b, side, beyond in ((lo, "lower", "less"), (hi, "upper", "more")):
+            if abs(v - b) <= tol:
+                out.append(
+                    f"{key} = {v:g} is at the {side} bound of its range [{lo:g}, {hi:g}]: the "
+                    f"split times want {beyond}, the value is the bound, not an estimate"
+                )
+    return out

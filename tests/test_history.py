@@ -223,3 +223,142 @@ def test_cli_backtest_finds_the_start_by_the_times(tmp_path):
     assert r.exit_code == 0, r.output
     assert "warning: the start row 'Millau' has no column in t2.csv" in r.output
     assert "--start-column" in r.output
+
+
+# ---------------------------------------------------------------- thirteenth sprint fixes
+
+
+def _csv_text(rows, head="bib,status,category,sex,Start,A,Finish"):
+    return head + "\n" + "\n".join(rows) + "\n"
+
+
+ROW = (
+    "1,FINISHER,SE,MALE,2023-10-20T04:00:00+00:00,2023-10-20T05:00:00+00:00,"
+    "2023-10-20T06:00:00+00:00"
+)
+
+
+def test_read_times_refuses_a_row_with_the_wrong_number_of_fields(tmp_path):
+    p = tmp_path / "short.csv"
+    p.write_text(_csv_text([ROW, "2,FINISHER,SE,MALE,2023-10-20T04:00:00+00:00"]))
+    with pytest.raises(HistoryError, match=r"short\.csv: line 3: 5 fields, expected 7"):
+        read_times(p)
+    p.write_text(_csv_text([ROW, ROW + ",2023-10-20T07:00:00+00:00"]))
+    with pytest.raises(HistoryError, match=r"line 3: 8 fields, expected 7"):
+        read_times(p)
+    # trailing empty fields (a comma at the end of a row) carry nothing: read, with a warning
+    p.write_text(_csv_text([ROW + ",", ROW]))
+    st = read_times(p)
+    assert len(st.bib) == 2 and "extra fields ignored" in st.warnings[0]
+
+
+def test_read_times_refuses_a_file_without_runners(tmp_path):
+    p = tmp_path / "empty.csv"
+    p.write_text(_csv_text([]))
+    with pytest.raises(HistoryError, match=r"empty\.csv: no runners"):
+        read_times(p)
+    p.write_text(_csv_text(["", ",,,,,,"]))
+    with pytest.raises(HistoryError, match="no runners"):
+        read_times(p)
+
+
+def test_read_times_statuses_liberal_but_never_silent(tmp_path):
+    from coursekit.history import STATUSES
+
+    p = tmp_path / "st.csv"
+    rows = [ROW.replace("FINISHER", s) for s in ("finisher", " Out of time", "out-of-time", "DNF")]
+    p.write_text(_csv_text(rows))
+    assert read_times(p).status == ("FINISHER", "OUT_OF_TIME", "OUT_OF_TIME", "WITHDRAWN")
+    for bad, what in (("FINISHED", "unknown status 'FINISHED'"), ("", "empty status")):
+        p.write_text(_csv_text([ROW, ROW.replace("FINISHER", bad)]))
+        with pytest.raises(HistoryError) as exc:
+            read_times(p)
+        msg = str(exc.value)
+        assert msg.startswith(f"{p}: line 3, column 'status': {what}")
+        assert all(s in msg for s in STATUSES)
+
+
+def test_realdata_times_load_with_their_statuses_and_glitches(realdata):
+    """Every real split-time file loads (statuses as written); the backwards passages they
+    hold, measured in course order (the checkpoints CSV's short names): 21 runners of the
+    Templiers Endurance 2023 stamped at Massebiau with their finish time, 1 at Cade, and
+    one of the Intégrale 2023 at Mas de Bru."""
+    import csv
+    import json
+
+    from coursekit.history import backwards_passages
+
+    idx = json.loads((realdata / "index.json").read_text())["editions"]
+    back = {}
+    for e in idx:
+        f = e["files"]
+        if "times" not in f or "checkpoints" not in f:
+            continue
+        st = read_times(realdata / f["times"])
+        assert len(st.bib) > 100 and st.warnings == ()
+        with (realdata / f["checkpoints"]).open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        m, _ = map_columns([r["short_name"] for r in rows], st.columns)
+        assert None not in m
+        back[e["id"]] = int(backwards_passages(st.time[:, m]).sum())
+    assert back.pop("templiers_endurance_2023") == 22
+    assert back.pop("templiers_integrale_2023") == 1
+    assert set(back.values()) == {0}
+
+
+def test_backwards_passages():
+    from coursekit.history import backwards_note, backwards_passages
+
+    nan = np.nan
+    t = np.array(
+        [
+            [0, 10, 20, 30],
+            [0, 10, nan, 30],
+            [0, 25, 20, 30],  # B before A
+            [0, 10, nan, 5],  # finish before A, B not timed
+            [nan, nan, nan, nan],
+        ]
+    )
+    assert backwards_passages(t).tolist() == [False, False, True, True, False]
+    note = backwards_note(t, ["a", "b", "c", "d", "e"], "/x/t.csv")
+    assert note.startswith("2 runners in t.csv passed a checkpoint earlier") and "bib c, d" in note
+    assert backwards_note(t[:2], ["a", "b"], "t.csv") is None
+
+
+def test_explicit_mapping_names_unknown_checkpoints_and_columns(times):
+    with pytest.raises(HistoryError, match=r"c\.toml: checkpoint 'Nope' given for column 'A'"):
+        map_columns(
+            ["Start", "A", "Finish"], times.columns, explicit={"Nope": "A"}, names_source="c.toml"
+        )
+    with pytest.raises(HistoryError, match=r"t\.csv: column 'Nope' given for 'A'.*'Start', 'B'"):
+        map_columns(["Start", "A"], times.columns, explicit={"A": "Nope"}, columns_source="t.csv")
+    # case and spaces do not matter when one name fits
+    m, how = map_columns(
+        ["Depart", "Le  Lac"], times.columns, explicit={"le lac": " b", "DEPART": "start"}
+    )
+    assert m == [0, 1] and how == ["explicit", "explicit"]
+
+
+def test_looks_like():
+    from coursekit.history import looks_like
+
+    assert looks_like("Ecole  Bel", "Ecole  Bellemène")
+    assert looks_like("Sen. Scout", "Sentier Scout")
+    assert looks_like("Ilet Savan", "Ilet Savannah")
+    assert looks_like("Colorado", "Le Colorado")
+    assert not looks_like("St Paul", "St Denis La Redoute")
+    assert not looks_like("Aid 1", "Aid 12")
+    assert not looks_like("MassebiauD", "Massebiau")
+    assert not looks_like("Départ", "Arrivée")
+
+
+def test_calibrate_notes_a_parameter_at_a_bound():
+    from coursekit.history import CALIBRATE_BOUNDS, calibrate_notes
+    from coursekit.pace import TRAIL_2024
+
+    assert calibrate_notes(TRAIL_2024.with_(fatigue=0.3, down=5.0)) == []
+    hi = CALIBRATE_BOUNDS["down"][1]
+    (note,) = calibrate_notes(TRAIL_2024.with_(fatigue=0.3, down=hi))
+    assert note.startswith(f"down = {hi:g} is at the upper bound of its range [0, {hi:g}]")
+    notes = calibrate_notes(TRAIL_2024.with_(fatigue=0.0, down=hi))
+    assert len(notes) == 2 and "fatigue = 0 is at the lower bound" in notes[0]
