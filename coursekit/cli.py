@@ -964,9 +964,11 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
 def _history_setup(course_file, times, start_column, columns):
     import dataclasses
 
+    import numpy as np
+
     from .checkpoints import course_legs
     from .course import load_course
-    from .history import elapsed_matrix, map_columns, read_times, timed_ends
+    from .history import backwards_note, elapsed_matrix, map_columns, read_times, timed_ends
 
     course = load_course(course_file)
     legs = course_legs(course)
@@ -978,25 +980,45 @@ def _history_setup(course_file, times, start_column, columns):
         k, v = item.split("=", 1)
         explicit[k.strip()] = v.strip()
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
-    mapping, how = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit)
+    mapping, how = map_columns(
+        legs.names,
+        st.columns,
+        waypoints=wps,
+        explicit=explicit,
+        names_source=course_file,
+        columns_source=times,
+    )
     # a start or finish row the names did not map: the column the times say, as `event
-    # --times` does ("Départ" for "Millau" when the columns are out of course order)
-    ends, _ = timed_ends(mapping, st.time)
+    # --times` does ("Départ" for "Millau" when the columns are out of course order),
+    # never a column that looks like an intermediate checkpoint's
+    warnings = list(st.warnings)
+    ends, _ = timed_ends(
+        mapping, st.time, names=legs.names, columns=st.columns, waypoints=wps, notes=warnings
+    )
     for j in (0, len(mapping) - 1):
         if ends[j] != mapping[j]:
             how[j] = "times" if ends[j] is not None else "unmapped"
     mapping = ends
     if start_column is None and mapping[0] is None:
-        st = dataclasses.replace(
-            st,
-            warnings=(
-                *st.warnings,
-                f"the start row {legs.names[0]!r} has no column in {Path(times).name}: "
-                f"elapsed times are counted from the course's start "
-                f"({course.start.isoformat()}) with the UTC offsets written in the file; "
-                "if they are wrong, give --start-column",
-            ),
+        warnings.append(
+            f"the start row {legs.names[0]!r} has no column in {Path(times).name}: "
+            f"elapsed times are counted from the course's start "
+            f"({course.start.isoformat()}) with the UTC offsets written in the file; "
+            "if they are wrong, give --start-column"
         )
+    if mapping[-1] is None:
+        warnings.append(
+            f"the finish row {legs.names[-1]!r} has no column in {Path(times).name}: "
+            "finish times not checked"
+        )
+    stamps = np.full((len(st.bib), len(mapping)), np.nan)
+    for j, c in enumerate(mapping):
+        if c is not None:
+            stamps[:, j] = st.time[:, c]
+    back = backwards_note(stamps, st.bib, times)
+    if back:
+        warnings.append(back)
+    st = dataclasses.replace(st, warnings=tuple(warnings))
     el = elapsed_matrix(st, mapping, start_column=start_column, start_ts=course.start.timestamp())
     return course, legs, st, mapping, how, el
 

@@ -787,7 +787,7 @@ def load_event_plan(
             )
         hit = hits[0] if hits else None
         if hit is not None:
-            races.append(_history_race_from_csv(p, history.pop(hit)))
+            races.append(_history_race_from_csv(p, history.pop(hit), warnings=warns))
         else:
             races.append(Race.from_plan(p))
         warns += [f"{course.name}: {w}" for w in p.warnings]
@@ -814,27 +814,42 @@ def load_event_plan(
     )
 
 
-def _history_race_from_csv(plan, spec) -> Race:
-    """:func:`history_race` from a split-time CSV, matched to the plan's checkpoints."""
-    from .history import map_columns, read_times, timed_ends
+def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
+    """:func:`history_race` from a split-time CSV, matched to the plan's checkpoints;
+    what the file's times say (backwards passages) is appended to ``warnings``."""
+    from .history import backwards_note, map_columns, read_times, timed_ends
 
     csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
     st = read_times(csv_path)
     legs = plan.legs
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
-    mapping, _ = map_columns(legs.names, st.columns, waypoints=wps, explicit=explicit or {})
-    mapping, by_times = timed_ends(mapping, st.time)
+    mapping, _ = map_columns(
+        legs.names,
+        st.columns,
+        waypoints=wps,
+        explicit=explicit or {},
+        names_source=plan.course.path,
+        columns_source=csv_path,
+    )
+    notes: list[str] = []
+    mapping, by_times = timed_ends(
+        mapping, st.time, names=legs.names, columns=st.columns, waypoints=wps, notes=notes
+    )
     if mapping[0] is None or mapping[-1] is None:
         j = 0 if mapping[0] is None else -1
         raise HistoryError(
             f"{csv_path}: no column for the {'start' if j == 0 else 'finish'} row "
             f"{legs.names[j]!r} of {plan.course.name!r} (columns: {', '.join(st.columns)}): "
             "name it like the checkpoint, and time every runner there"
+            + "".join(f"; {n}" for n in notes)
         )
     stamps = np.full((len(st.bib), len(mapping)), np.nan)
     for j, c in enumerate(mapping):
         if c is not None:
             stamps[:, j] = st.time[:, c]
+    back = backwards_note(stamps, st.bib, csv_path)
+    if back and warnings is not None:
+        warnings.append(f"{plan.course.name}: {back}")
     # each runner's own start passage (start waves); the first wave when not timed
     t0 = stamps[:, 0].copy()
     if np.isfinite(t0).any():

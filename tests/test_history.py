@@ -352,6 +352,124 @@ def test_looks_like():
     assert not looks_like("Départ", "Arrivée")
 
 
+def _named_course(tmp_path, names, km=(0, 10, 20, 30)):
+    """The flat 30 km course of :func:`_backtest_course` (04:00 +02:00, 10 h) with these
+    checkpoint names."""
+    _backtest_course(tmp_path)
+    cps = "".join(
+        f'\n[[checkpoints]]\nname = "{n}"\nkm = {k}\n' for n, k in zip(names, km, strict=True)
+    )
+    (tmp_path / "n.toml").write_text(
+        'name = "Flat 30"\ngpx = "c.gpx"\nstart = 2023-10-20T04:00:00+02:00\nlimit = "10h"\n'
+        'timezone = "Europe/Paris"\n' + cps
+    )
+    return tmp_path / "n.toml"
+
+
+def _times_csv(path, columns, hours, n=40, status="FINISHER"):
+    """``n`` runners, runner i at ``hours[k](i)`` local (+02:00) in ``columns[k]``."""
+    rows = []
+    for i in range(n):
+        cells = []
+        for h in hours:
+            x = h(i)
+            cells.append(f"2023-10-20T{int(x):02d}:{round(x % 1 * 60):02d}:00+02:00")
+        rows.append(f"{i},{status},SE,MALE," + ",".join(cells))
+    path.write_text(f"bib,status,category,sex,{','.join(columns)}\n" + "\n".join(rows) + "\n")
+    return path
+
+
+REUNION = ["Saint Paul", "Ecole Bellemène", "Ilet Savannah", "St Denis"]
+H0, HA, HB, HF = (
+    (lambda i: 4.0),
+    (lambda i: 5.0 + i / 40),
+    (lambda i: 6.5 + i / 20),
+    (lambda i: 8.0 + i / 10),
+)
+
+
+def _bt(args):
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    r = CliRunner().invoke(cli, ["backtest", *map(str, args), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    return out, {c["name"]: c for c in out["checkpoints"]}
+
+
+def test_cli_backtest_never_takes_a_checkpoint_column_as_the_finish(tmp_path):
+    course = _named_course(tmp_path, REUNION)
+    times = _times_csv(tmp_path / "t.csv", ["St Paul", "Ecole  Bel", "Ilet Savan"], [H0, HA, HB])
+    out, rows = _bt([course, "--times", times])
+    assert rows["Saint Paul"]["column"] == "St Paul" and rows["Saint Paul"]["matched_by"] == "times"
+    assert rows["St Denis"]["column"] is None
+    w = "\n".join(out["warnings"])
+    assert "column 'Ilet Savan', passed last by most runners, is not taken as the finish" in w
+    assert "the finish row 'St Denis' has no column in t.csv" in w
+
+
+def test_cli_backtest_warns_of_backwards_passages(tmp_path):
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    hb = lambda i: 4.5 if i < 3 else HB(i)  # noqa: E731 - three runners at B before A
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, hb, HF])
+    out, _ = _bt([course, "--times", times])
+    assert any(
+        w.startswith("3 runners in t.csv passed a checkpoint earlier") for w in out["warnings"]
+    )
+
+
+@pytest.mark.parametrize("cmd", ["backtest", "calibrate"])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("checkpoint", "n.toml: checkpoint 'Nope' given for column 'A' is not in the course"),
+        ("column", "t.csv: column 'Nope' given for 'A' is not in the split times"),
+        ("short", "bad.csv: line 3: 6 fields, expected 8 as in the header"),
+        ("empty", "bad.csv: no runners"),
+        ("status", "bad.csv: line 2, column 'status': unknown status 'FINISHED'"),
+    ],
+)
+def test_cli_history_input_errors_one_line(tmp_path, cmd, case, message):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    lines = times.read_text().splitlines()
+    extra = []
+    if case == "checkpoint":
+        extra = ["--column", "Nope=A"]
+    elif case == "column":
+        extra = ["--column", "A=Nope"]
+    else:
+        if case == "short":
+            lines[2] = ",".join(lines[2].split(",")[:6])
+        elif case == "empty":
+            lines = lines[:1]
+        else:
+            lines[1] = lines[1].replace("FINISHER", "FINISHED")
+        times = tmp_path / "bad.csv"
+        times.write_text("\n".join(lines) + "\n")
+    r = CliRunner().invoke(cli, [cmd, str(course), "--times", str(times), *extra])
+    assert r.exit_code == 1
+    assert r.output.startswith("Error: ") and r.output.count("\n") == 1, r.output
+    assert message in r.output
+
+
+def test_event_times_unknown_checkpoint_in_the_explicit_mapping(tmp_path):
+    from coursekit.event import load_event_plan
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    with pytest.raises(HistoryError, match=r"n\.toml: checkpoint 'Nope' given for column 'A'"):
+        load_event_plan(course, history={"": (times, {"Nope": "A"})})
+
+
 def test_calibrate_notes_a_parameter_at_a_bound():
     from coursekit.history import CALIBRATE_BOUNDS, calibrate_notes
     from coursekit.pace import TRAIL_2024
