@@ -1077,6 +1077,21 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
     p = plan(course, model=model, round_minutes=round_minutes, legs=legs)
     # rows with barrier = false stop nobody: not counted as cuts
     bt = run_backtest(el, st.finisher, np.where(p.is_barrier, p.cutoff_elapsed, np.nan))
+    # intermediate barriers without a column: nobody can be counted as cut there
+    unchecked = [
+        legs.names[j]
+        for j in range(1, len(legs.names) - 1)
+        if p.is_barrier[j] and mapping[j] is None
+    ]
+    warnings = list(st.warnings)
+    if unchecked:
+        k = len(unchecked)
+        warnings.insert(
+            0,
+            f"{k} barrier{'s' if k > 1 else ''} not checked, no column in {Path(times).name}: "
+            f"{', '.join(repr(n) for n in unchecked)} (the columns: {', '.join(st.columns)}; "
+            'map one with --column "CHECKPOINT=COLUMN")',
+        )
     recs = []
     for j, name in enumerate(legs.names):
         recs.append(
@@ -1098,7 +1113,8 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
         "model": p.model,
         "finishers": bt.finishers,
         "finishers_cut": bt.finishers_cut,
-        "warnings": list(st.warnings),
+        "barriers_not_checked": unchecked,
+        "warnings": warnings,
         "checkpoints": recs,
     }
     if fmt == "json":
@@ -1106,6 +1122,8 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
     elif fmt == "csv":
         keys = list(recs[0])
         text = _csv(keys, [[r[k] for k in keys] for r in recs])
+        for w in warnings:  # the table has no room for them: on standard error
+            click.echo(f"warning: {w}", err=True)
     else:
         rows = [
             [
@@ -1126,11 +1144,13 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
             "lllrrrrr",
         )
         share = 100.0 * bt.finishers_cut / max(bt.finishers, 1)
+        k = len(unchecked)
+        skipped = f" ({k} barrier{'s' if k > 1 else ''} not checked: no column)" if k else ""
         text += (
             f"\n{bt.finishers_cut} of {bt.finishers} finishers ({share:.2f} %) would have "
-            f"been eliminated by the intermediate barriers\n"
+            f"been eliminated by the intermediate barriers{skipped}\n"
         )
-        for w in st.warnings:
+        for w in warnings:
             text += f"warning: {w}\n"
     _emit(text, output)
 

@@ -401,6 +401,43 @@ def _bt(args):
     return out, {c["name"]: c for c in out["checkpoints"]}
 
 
+def test_cli_backtest_never_takes_a_checkpoint_column_as_the_start(tmp_path):
+    """MTR 2024 without its start column: "Ecole  Bel", passed first by everyone, was taken as
+    the start "by times", every elapsed time short by the first leg, silently. It looks like
+    the checkpoint "Ecole Bellemène": the course's start is the origin, with warnings."""
+    course = _named_course(tmp_path, REUNION)
+    times = _times_csv(tmp_path / "t.csv", ["Ecole  Bel", "Ilet Savan", "St Denis"], [HA, HB, HF])
+    out, rows = _bt([course, "--times", times])
+    assert rows["Saint Paul"]["column"] is None and rows["Saint Paul"]["matched_by"] == "unmapped"
+    # elapsed from the course's start (04:00): the last finisher at 11.9 h, not 9.875 h
+    assert rows["St Denis"]["latest_finisher_elapsed_s"] == pytest.approx(
+        (HF(39) - 4) * 3600, abs=60
+    )
+    w = "\n".join(out["warnings"])
+    assert "column 'Ecole  Bel', passed first by most runners, is not taken as the start" in w
+    assert "looks like the column of checkpoint 'Ecole Bellemène'" in w
+    assert "the start row 'Saint Paul' has no column in t.csv" in w
+    # the explicit mapping: the same origin, every barrier checked
+    out, rows = _bt(
+        [
+            course,
+            "--times",
+            times,
+            "--column",
+            "Ecole Bellemène=Ecole  Bel",
+            "--column",
+            "Ilet Savannah=Ilet Savan",
+        ]
+    )
+    assert rows["St Denis"]["latest_finisher_elapsed_s"] == pytest.approx(
+        (HF(39) - 4) * 3600, abs=60
+    )
+    assert rows["Ecole Bellemène"]["latest_finisher_elapsed_s"] == pytest.approx(
+        (HA(39) - 4) * 3600, abs=60
+    )
+    assert out["barriers_not_checked"] == []
+
+
 def test_cli_backtest_never_takes_a_checkpoint_column_as_the_finish(tmp_path):
     course = _named_course(tmp_path, REUNION)
     times = _times_csv(tmp_path / "t.csv", ["St Paul", "Ecole  Bel", "Ilet Savan"], [H0, HA, HB])
@@ -410,6 +447,30 @@ def test_cli_backtest_never_takes_a_checkpoint_column_as_the_finish(tmp_path):
     w = "\n".join(out["warnings"])
     assert "column 'Ilet Savan', passed last by most runners, is not taken as the finish" in w
     assert "the finish row 'St Denis' has no column in t.csv" in w
+
+
+def test_cli_backtest_reports_the_barriers_it_could_not_check(tmp_path):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "Finish"], [H0, HA, HF])
+    out, rows = _bt([course, "--times", times])
+    assert out["barriers_not_checked"] == ["B"] and rows["B"]["matched_by"] == "unmapped"
+    assert out["warnings"][0].startswith("1 barrier not checked, no column in t.csv: 'B'")
+    r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times)])
+    assert r.exit_code == 0, r.output
+    assert "by the intermediate barriers (1 barrier not checked: no column)\n" in r.output
+    assert "warning: 1 barrier not checked, no column in t.csv: 'B'" in r.output
+    # csv: the warnings on standard error
+    r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times), "--format", "csv"])
+    assert r.exit_code == 0 and "barrier not checked" in r.stderr
+    assert "warning" not in r.stdout
+    # all mapped: no such words
+    times = _times_csv(tmp_path / "t2.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times)])
+    assert r.exit_code == 0 and "not checked" not in r.output
 
 
 def test_cli_backtest_warns_of_backwards_passages(tmp_path):
