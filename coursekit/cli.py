@@ -1187,6 +1187,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 
     from .cutoffs import course_setup
     from .history import calibrate as fit
+    from .history import calibrate_notes
     from .sun import dark_intervals
 
     course, legs, st, mapping, how, el = _history_setup(course_file, times, start_column, columns)
@@ -1206,12 +1207,37 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
         params = params.with_(
             leader_fraction=round(float(lead / course.limit_s), 4), leader_weight=1.0
         )
+    warnings = list(st.warnings)
+    unused = [legs.names[j] for j in range(1, len(legs.names) - 1) if mapping[j] is None]
+    if unused:
+        warnings.insert(
+            0,
+            f"not fitted, no column in {Path(times).name}: "
+            f"{', '.join(repr(n) for n in unused)} (the columns: {', '.join(st.columns)}; "
+            'map one with --column "CHECKPOINT=COLUMN")',
+        )
+    notes = calibrate_notes(params)
     d = dataclasses.asdict(params)
     if fmt == "json":
-        text = json.dumps({"pace": d, "rms_fraction_of_limit": round(rms, 5)}, indent=2) + "\n"
+        text = (
+            json.dumps(
+                {
+                    "pace": d,
+                    "rms_fraction_of_limit": round(rms, 5),
+                    "notes": notes,
+                    "warnings": warnings,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     else:
         text = f"# coursekit calibrate {course_file.name} --times {times.name}\n"
-        text += f"# rms residual {100 * rms:.2f} % of the limit (quantile {quantile:g})\n[pace]\n"
+        text += f"# rms residual {100 * rms:.2f} % of the limit (quantile {quantile:g})\n"
+        text += "".join(f"# note: {n}\n" for n in notes)
+        text += "".join(f"# warning: {w}\n" for w in warnings)
+        text += "[pace]\n"
         for k, v in d.items():
             text += f'{k} = "{v}"\n' if isinstance(v, str) else f"{k} = {v!r}\n"
     _emit(text, output)

@@ -541,3 +541,73 @@ def test_calibrate_notes_a_parameter_at_a_bound():
     assert note.startswith(f"down = {hi:g} is at the upper bound of its range [0, {hi:g}]")
     notes = calibrate_notes(TRAIL_2024.with_(fatigue=0.0, down=hi))
     assert len(notes) == 2 and "fatigue = 0 is at the lower bound" in notes[0]
+
+
+def test_cli_calibrate_says_when_a_fit_is_at_a_bound(tmp_path):
+    """Passages far too early for the finish: fatigue runs to the top of its range (as MTR
+    2024's down = 15); the output says the value is the bound, not an estimate."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(
+        tmp_path / "t.csv",
+        ["Start", "A", "B", "Finish"],
+        [H0, lambda i: 5.0 + i / 80, lambda i: 6.0 + i / 40, lambda i: 11.0 + i / 20],
+    )
+    r = CliRunner().invoke(cli, ["calibrate", str(course), "--times", str(times)])
+    assert r.exit_code == 0, r.output
+    assert "# note: fatigue = 0.6 is at the upper bound of its range [0, 0.6]" in r.output
+    import tomllib
+
+    assert tomllib.loads(r.output)["pace"]["fatigue"] == 0.6
+    r = CliRunner().invoke(
+        cli, ["calibrate", str(course), "--times", str(times), "--format", "json"]
+    )
+    out = json.loads(r.output)
+    assert out["pace"]["fatigue"] == 0.6 and "upper bound" in out["notes"][0]
+    assert out["warnings"] == []
+
+
+def test_realdata_mtr_calibrate_down_at_its_bound(tmp_path, realdata):
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    (tmp_path / "mtr.toml").write_text(
+        f'name = "MTR 2024"\ngpx = "{realdata / "mtr_2024.gpx"}"\n'
+        'start = 2024-10-19T07:30:00+04:00\nlimit = "14h"\ntimezone = "Indian/Reunion"\n'
+        + "".join(
+            f'\n[[checkpoints]]\nname = "{n}"\nwaypoint = "{w}"\n'
+            for n, w in [
+                ("Saint Paul", "Saint Paul"),
+                ("Ecole Bellemène", "Ecole  Bellemène"),
+                ("Ilet Savannah", "Ilet Savannah"),
+                ("Chemin Ratinaud", "Chemin Ratinaud"),
+                ("La possession", "La possession"),
+                ("Grande Chaloupe", "Grande Chaloupe"),
+                ("Le Colorado", "Le Colorado"),
+                ("St Denis La Redoute", "St Denis La Redoute"),
+            ]
+        )
+    )
+    r = CliRunner().invoke(
+        cli,
+        [
+            "calibrate",
+            str(tmp_path / "mtr.toml"),
+            "--times",
+            str(realdata / "mtr_2024_times.csv"),
+            "--format",
+            "json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    assert out["pace"]["down"] == 15.0
+    assert out["notes"] and out["notes"][0].startswith("down = 15 is at the upper bound")
