@@ -441,17 +441,21 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0):
     return E, status.astype(str), eff, cut
 
 
+HISTORY_TRUTH = FieldParams(
+    spread=0.2,
+    leg_sigma=0.06,
+    fatigue=0.0,
+    dnf_share=0.08,
+    dnf_ability=0.0,
+    behind_hazard=0.25,
+    behind_slope=20.0,
+    skew=0.8,
+)
+"""The field the fit-back tests draw their synthetic split times from."""
+
+
 def test_fit_recovers_withdrawal_hazards_and_skew():
-    truth = FieldParams(
-        spread=0.2,
-        leg_sigma=0.06,
-        fatigue=0.0,
-        dnf_share=0.08,
-        dnf_ability=0.0,
-        behind_hazard=0.25,
-        behind_slope=20.0,
-        skew=0.8,
-    )
+    truth = HISTORY_TRUTH
     E, status, eff, cut = _synthetic_history(truth)
     fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
     p = fit.params
@@ -677,17 +681,7 @@ def test_chasing_times_out_fewer_at_the_same_level():
 
 @pytest.mark.parametrize("chase", [0.0, 0.5])
 def test_fit_recovers_chase_share(chase):
-    truth = FieldParams(
-        spread=0.2,
-        leg_sigma=0.06,
-        fatigue=0.0,
-        dnf_share=0.08,
-        dnf_ability=0.0,
-        behind_hazard=0.25,
-        behind_slope=20.0,
-        skew=0.8,
-        chase_share=chase,
-    )
+    truth = replace(HISTORY_TRUTH, chase_share=chase)
     got = []
     for seed in (0, 1):
         E, status, eff, cut = _synthetic_history(truth, seed=seed)
