@@ -1088,7 +1088,7 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
         k = len(unchecked)
         warnings.insert(
             0,
-            f"{k} barrier{'s' if k > 1 else ''} not checked, no column in {Path(times).name}: "
+            f"{_count(k, 'barrier')} not checked, no column in {Path(times).name}: "
             f"{', '.join(repr(n) for n in unchecked)} (the columns: {', '.join(st.columns)}; "
             'map one with --column "CHECKPOINT=COLUMN")',
         )
@@ -1145,7 +1145,7 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
         )
         share = 100.0 * bt.finishers_cut / max(bt.finishers, 1)
         k = len(unchecked)
-        skipped = f" ({k} barrier{'s' if k > 1 else ''} not checked: no column)" if k else ""
+        skipped = f" ({_count(k, 'barrier')} not checked: no column)" if k else ""
         text += (
             f"\n{bt.finishers_cut} of {bt.finishers} finishers ({share:.2f} %) would have "
             f"been eliminated by the intermediate barriers{skipped}\n"

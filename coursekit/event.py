@@ -932,13 +932,14 @@ def simulate_event(
 def _late_after_close(event: EventPlan, sims) -> list[str]:
     """Stations whose simulated last runner (median over repetitions) arrives after they
     close: runners timed out there still arrive, and the sweep comes behind them."""
-    index = {r.name: (r, s) for r, s in zip(event.races, sims, strict=True)}
+    # the median over repetitions once per race, not once per passage
+    index = {r.name: (r, s.last_arrival_band()[0]) for r, s in zip(event.races, sims, strict=True)}
     out = []
     for st in event.stations:
         late = []
         for p in st.passages:
-            race, sim = index[p.race]
-            med = sim.last_arrival_band()[0][p.row]
+            race, last = index[p.race]
+            med = last[p.row]
             if math.isfinite(med) and race.clock(med) > st.close:
                 late.append((race.clock(med), p.race))
         if late:
