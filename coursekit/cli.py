@@ -1432,6 +1432,13 @@ def event(
                 extra = output.with_name(f"{output.stem}-occupancy{output.suffix or '.csv'}")
                 atomic_write_text(extra, occupancy)
                 click.echo(f"wrote {extra}", err=True)
+        elif output is not None:
+            # An occupancy table left by an earlier --simulate run would sit beside a CSV
+            # it no longer matches: the pair written by one run is the whole output.
+            stale = output.with_name(f"{output.stem}-occupancy{output.suffix or '.csv'}")
+            if stale.is_file():
+                stale.unlink()
+                click.echo(f"removed {stale} (from an earlier --simulate run)", err=True)
     else:
         text = _event_text(ev, summary)
     _emit(text, output)

@@ -234,6 +234,12 @@ def test_cli_event_simulate_csv_and_error(tmp_path):
     occ = list(csv.reader(io.StringIO((tmp_path / "ev-occupancy.csv").read_text())))
     assert occ[0] == ["station", "hour", "arrivals"] and len({len(r) for r in occ}) == 1
     assert {r[0] for r in occ[1:]} >= {"Tizi Oussem"}
+    # the same -o without --simulate: the earlier run's occupancy table no longer matches
+    res = CliRunner().invoke(cli, ["event", str(event_dir), "--format", "csv", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "ev-occupancy.csv").exists()
+    assert "removed" in res.stderr and "ev-occupancy.csv" in res.stderr
+    assert out.read_text().startswith("station,open,close,")
     res = CliRunner().invoke(cli, ["event", str(tmp_path / "nope")])
     assert res.exit_code == 1
     assert res.output.startswith("Error:")
