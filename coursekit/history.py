@@ -23,8 +23,11 @@ Mapping checkpoints (course file) to columns, in this order, first match wins:
    numbers in the shorter name must be exactly the longer's (``Aid 2``
    never matches ``Aid 3 (km 2)``); only when that pairs
    one checkpoint with one column and nothing else;
-5. by order, only when the file has exactly one column per checkpoint row and
-   every checkpoint matched by rules 1-3 sits at its own column's position (so
+5. the column is the checkpoint's name cut short word by word (LiveTrail's
+   10-character short names: ``Ecole  Bel`` for ``Ecole Bellemène``, ``Sen.
+   Scout`` for ``Sentier Scout``; :func:`looks_like`), one-to-one only as in 4;
+6. by order, only when the file has exactly one column per checkpoint row and
+   every checkpoint matched by rules 1-5 sits at its own column's position (so
    the order is confirmed by the names that do match).
 
 No fuzzy matching: look-alike names (``MASSABIAU`` / ``Massebiau``) are
@@ -283,13 +286,12 @@ def looks_like(column: str, name: str) -> bool:
     )
 
 
-def _contained_pairs(names, cols, out, used) -> list[tuple[int, int]]:
-    """Unmapped (row, column) pairs whose words contain one another, one-to-one only."""
+def _unique_pairs(names, cols, out, used, match) -> list[tuple[int, int]]:
+    """Unmapped (row, column) pairs for which ``match(column, name)`` holds, one-to-one
+    only: a column matching two rows, or a row matching two columns, is left alone."""
     rows = [j for j in range(len(names)) if out[j] is None]
     free = [i for i in range(len(cols)) if i not in used]
-    tok_r = {j: _tokens(names[j]) for j in rows}
-    tok_c = {i: _tokens(cols[i]) for i in free}
-    cand = {j: [i for i in free if _nested(tok_r[j], tok_c[i])] for j in rows}
+    cand = {j: [i for i in free if match(cols[i], names[j])] for j in rows}
     by_col: dict[int, list[int]] = {}
     for j, cs in cand.items():
         for i in cs:
@@ -356,7 +358,7 @@ def map_columns(
         Column index of each checkpoint (None: unmapped).
     how : list of str
         The rule used for each checkpoint ("explicit", "name", "waypoint",
-        "words", "order", "unmapped").
+        "words", "truncated", "order", "unmapped").
 
     Raises
     ------
@@ -381,8 +383,11 @@ def map_columns(
         if out[j] is None and w and _norm(w) in ncol and ncol[_norm(w)] not in used:
             out[j], how[j] = ncol[_norm(w)], "waypoint"
             used.add(out[j])
-    for j, i in _contained_pairs(names, cols, out, used):
+    for j, i in _unique_pairs(names, cols, out, used, lambda c, n: _nested(_tokens(c), _tokens(n))):
         out[j], how[j] = i, "words"
+        used.add(i)
+    for j, i in _unique_pairs(names, cols, out, used, _truncated):
+        out[j], how[j] = i, "truncated"
         used.add(i)
     if len(cols) == len(names) and all(out[j] in (None, j) for j in range(len(names))):
         # same count and every name match sits at its own position: fill the rest by order

@@ -118,6 +118,21 @@ def test_names_whose_words_contain_one_another():
     assert m == [None, None]
 
 
+def test_names_cut_short_are_mapped_one_to_one():
+    """LiveTrail's 10-character short names: the column is the checkpoint's name cut
+    short word by word; a short name that begins two checkpoints' names maps neither."""
+    cols = ["Départ", "Ecole  Bel", "Sen. Scout", "Massebiau", "Arrivée"]
+    names = ["Départ", "Ecole Bellemène", "Sentier Scout", "Massebiau", "Arrivée"]
+    m, how = map_columns(names, list(reversed(cols)))  # never by position here
+    assert m == [4, 3, 2, 1, 0]
+    assert how == ["name", "truncated", "truncated", "name", "name"]
+    m, how = map_columns(["Col de Voza", "Col du Bonhomme"], ["Col d"])
+    assert m == [None, None] and how == ["unmapped", "unmapped"]
+    # a different place whose name merely starts alike is not a cut
+    m, how = map_columns(["Bellevue"], ["Bel Air", "Refuge"])
+    assert m == [None] and how == ["unmapped"]
+
+
 def _grid():
     from coursekit.cutoffs import course_grid
 
@@ -403,20 +418,37 @@ def _bt(args):
 
 def test_cli_backtest_never_takes_a_checkpoint_column_as_the_start(tmp_path):
     """MTR 2024 without its start column: "Ecole  Bel", passed first by everyone, was taken as
-    the start "by times", every elapsed time short by the first leg, silently. It looks like
-    the checkpoint "Ecole Bellemène": the course's start is the origin, with warnings."""
+    the start "by times", every elapsed time short by the first leg, silently. It is the
+    checkpoint "Ecole Bellemène" cut short: mapped to it, the course's start is the origin."""
     course = _named_course(tmp_path, REUNION)
     times = _times_csv(tmp_path / "t.csv", ["Ecole  Bel", "Ilet Savan", "St Denis"], [HA, HB, HF])
     out, rows = _bt([course, "--times", times])
     assert rows["Saint Paul"]["column"] is None and rows["Saint Paul"]["matched_by"] == "unmapped"
+    assert rows["Ecole Bellemène"]["column"] == "Ecole  Bel"
+    assert rows["Ecole Bellemène"]["matched_by"] == "truncated"
+    assert rows["Ilet Savannah"]["matched_by"] == "truncated"
     # elapsed from the course's start (04:00): the last finisher at 11.9 h, not 9.875 h
+    assert rows["St Denis"]["latest_finisher_elapsed_s"] == pytest.approx(
+        (HF(39) - 4) * 3600, abs=60
+    )
+    assert rows["Ecole Bellemène"]["latest_finisher_elapsed_s"] == pytest.approx(
+        (HA(39) - 4) * 3600, abs=60
+    )
+    assert out["barriers_not_checked"] == []
+    assert "the start row 'Saint Paul' has no column in t.csv" in "\n".join(out["warnings"])
+    # cut short like two checkpoints ("Ecole Bellemène", "Ecole Bellevue"): mapped to neither,
+    # and still never the start
+    course = _named_course(
+        tmp_path, ["Saint Paul", "Ecole Bellemène", "Ecole Bellevue", "St Denis"]
+    )
+    out, rows = _bt([course, "--times", times])
+    assert rows["Saint Paul"]["column"] is None and rows["Ecole Bellemène"]["column"] is None
     assert rows["St Denis"]["latest_finisher_elapsed_s"] == pytest.approx(
         (HF(39) - 4) * 3600, abs=60
     )
     w = "\n".join(out["warnings"])
     assert "column 'Ecole  Bel', passed first by most runners, is not taken as the start" in w
     assert "looks like the column of checkpoint 'Ecole Bellemène'" in w
-    assert "the start row 'Saint Paul' has no column in t.csv" in w
     # the explicit mapping: the same origin, every barrier checked
     out, rows = _bt(
         [
@@ -426,7 +458,7 @@ def test_cli_backtest_never_takes_a_checkpoint_column_as_the_start(tmp_path):
             "--column",
             "Ecole Bellemène=Ecole  Bel",
             "--column",
-            "Ilet Savannah=Ilet Savan",
+            "Ecole Bellevue=Ilet Savan",
         ]
     )
     assert rows["St Denis"]["latest_finisher_elapsed_s"] == pytest.approx(
@@ -439,11 +471,14 @@ def test_cli_backtest_never_takes_a_checkpoint_column_as_the_start(tmp_path):
 
 
 def test_cli_backtest_never_takes_a_checkpoint_column_as_the_finish(tmp_path):
-    course = _named_course(tmp_path, REUNION)
+    # "Ilet Savan" is cut short from two checkpoints: mapped to neither, never the finish
+    names = ["Saint Paul", "Ecole Bellemène", "Ilet Savannah", "Ilet Savane", "St Denis"]
+    course = _named_course(tmp_path, names, km=(0, 8, 16, 24, 30))
     times = _times_csv(tmp_path / "t.csv", ["St Paul", "Ecole  Bel", "Ilet Savan"], [H0, HA, HB])
     out, rows = _bt([course, "--times", times])
     assert rows["Saint Paul"]["column"] == "St Paul" and rows["Saint Paul"]["matched_by"] == "times"
-    assert rows["St Denis"]["column"] is None
+    assert rows["Ecole Bellemène"]["matched_by"] == "truncated"
+    assert rows["St Denis"]["column"] is None and rows["Ilet Savannah"]["column"] is None
     w = "\n".join(out["warnings"])
     assert "column 'Ilet Savan', passed last by most runners, is not taken as the finish" in w
     assert "the finish row 'St Denis' has no column in t.csv" in w
@@ -611,3 +646,26 @@ def test_realdata_mtr_calibrate_down_at_its_bound(tmp_path, realdata):
     out = json.loads(r.output)
     assert out["pace"]["down"] == 15.0
     assert out["notes"] and out["notes"][0].startswith("down = 15 is at the upper bound")
+
+
+def test_livetrail_short_names_map_to_their_checkpoints(realdata):
+    """Every race of the dev set: the checkpoint names of the table against the split-time
+    file's columns (LiveTrail's short names, often cut short). Each checkpoint mapped is
+    mapped to its own short name; only the start (named after the town) and a renamed
+    deviation stay unmapped."""
+    import csv
+
+    unmapped = []
+    for f in sorted(realdata.glob("*_checkpoints.csv")):
+        rows = list(csv.DictReader(f.read_text(encoding="utf-8").splitlines()))
+        times = f.with_name(f.name.replace("_checkpoints", "_times"))
+        with times.open(encoding="utf-8") as fh:
+            cols = fh.readline().rstrip("\n").split(",")[4:]
+        m, how = map_columns([r["name"] for r in rows], cols)
+        for j, r in enumerate(rows):
+            if m[j] is None:
+                unmapped.append(r["name"])
+            else:
+                assert cols[m[j]] == r["short_name"], (f.name, r["name"], how[j])
+    assert len(unmapped) <= 5
+    assert set(unmapped) <= {"Millau", "Massebiau déviation Ravin bas roubelier"}
