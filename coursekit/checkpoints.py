@@ -50,10 +50,16 @@ __all__ = [
     "course_legs",
     "legs_from_located",
     "check_course",
+    "end_notes",
 ]
 
 SAME_PLACE_M = 25.0
 """Two checkpoints closer than this are one place (an entry/exit pair) [m]."""
+
+END_SNAP_M = 100.0
+"""The first (last) checkpoint placed this close along the track to its start (end) is the
+start (finish) row [m], capped by the tolerance. Farther, it is a checkpoint of its own: a
+bridge 200 m out of town is not the start, whatever the tolerance to the track."""
 
 
 class Finding(NamedTuple):
@@ -590,10 +596,11 @@ def legs_from_located(
     """Build the legs table from located checkpoints (implicit start/finish rows added).
 
     The first checkpoint becomes the start row when it lies within
-    ``tolerance_m`` of distance 0, else a row "Start" is added; the last
-    becomes the finish row when within ``tolerance_m`` of the end, else a row
-    "Finish" is added. Start and finish rows sit exactly at 0 and at the course
-    length. Checkpoints that could not be placed (NaN) are left out.
+    :data:`END_SNAP_M` (at most ``tolerance_m``) of distance 0 along the track, else a
+    row "Start" is added; the last becomes the finish row when as close to the end,
+    else a row "Finish" is added (:func:`end_notes` says when that may not be meant).
+    Start and finish rows sit exactly at 0 and at the course length. Checkpoints that
+    could not be placed (NaN) are left out.
     """
     total = float(profile.total_distance)
     keep = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
@@ -602,14 +609,15 @@ def legs_from_located(
     off = [float(located.offset[i]) for i in keep]
     sps: list = [specs[i] for i in keep]
     tr = profile.track
-    if not dist or dist[0] > tolerance_m:
+    snap = min(tolerance_m, END_SNAP_M)
+    if not dist or dist[0] > snap:
         names.insert(0, "Start")
         dist.insert(0, 0.0)
         off.insert(0, 0.0)
         sps.insert(0, None)
     else:
         dist[0] = 0.0
-    if len(dist) < 2 or dist[-1] < total - tolerance_m:
+    if len(dist) < 2 or dist[-1] < total - snap:
         names.append("Finish")
         dist.append(total)
         off.append(0.0)
@@ -634,6 +642,36 @@ def legs_from_located(
         lon=lo,
         along=al,
     )
+
+
+def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
+    """Notes on a first or last checkpoint kept as a row of its own although it lies near
+    the track's start or end: between the snap (:data:`END_SNAP_M`) and the course's
+    tolerance, at most :data:`DEFAULT_TOLERANCE_M` (beyond that it is plainly a place of
+    its own).
+
+    ``names`` and ``distance`` [m along the track] are the placed checkpoints in course
+    order; ``total`` is the track's length [m].
+    """
+    out = []
+    if not len(names):
+        return out
+    snap = min(tolerance_m, END_SNAP_M)
+    near = min(tolerance_m, DEFAULT_TOLERANCE_M)
+    d0, d1 = float(distance[0]), float(distance[-1])
+    if snap < d0 <= near:
+        out.append(
+            f"{names[0]!r} is {d0:.0f} m along the track from its start: a checkpoint of its "
+            "own after the start row; give it km = 0 if it is the start"
+        )
+    if len(names) > 1 or d0 > snap:
+        gap = total - d1
+        if snap < gap <= near:
+            out.append(
+                f"{names[-1]!r} is {gap:.0f} m before the track's end: a checkpoint of its own "
+                "before the finish row; if it is the finish, end the GPX there"
+            )
+    return out
 
 
 def course_legs(course, *, tolerance_m: float | None = None) -> Legs:
@@ -834,6 +872,14 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     )
     for _i, code, msg in located.problems:
         f(Finding("error", code, msg))
+    placed = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
+    for msg in end_notes(
+        [specs[i].name for i in placed],
+        located.distance[placed],
+        float(p.total_distance),
+        tolerance_m,
+    ):
+        f(Finding("warning", "near-end", msg))
     total = float(along[-1])  # checkpoint km are along-course (slope) km
 
     def _km(track_d):

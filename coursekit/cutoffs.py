@@ -565,7 +565,8 @@ def solve(
 def course_warnings(course, legs) -> list[str]:
     """Warnings about the course file that the plan repeats (``coursekit check`` reports
     them itself): a start offset that contradicts the time zone, checkpoints whose ``km``
-    is past the end of the course (placed at the finish)."""
+    is past the end of the course (placed at the finish), a first or last checkpoint near
+    the track's end kept as a row of its own (:func:`coursekit.checkpoints.end_notes`)."""
     out = []
     end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
     for sp in getattr(course, "checkpoints", ()):
@@ -576,6 +577,18 @@ def course_warnings(course, legs) -> list[str]:
             )
     if getattr(course, "info", {}).get("start_offset_note"):
         out.append(course.info["start_offset_note"])
+    specs = getattr(legs, "specs", ())
+    tol = getattr(course, "tolerance_m", None)
+    if tol is not None and len(specs):
+        from .checkpoints import end_notes
+
+        rows = [i for i, sp in enumerate(specs) if sp is not None]
+        out += end_notes(
+            [legs.names[i] for i in rows],
+            np.asarray(legs.distance, float)[rows],
+            float(course.profile.total_distance),
+            tol,
+        )
     return out
 
 

@@ -437,3 +437,40 @@ def test_declared_distance_compared_on_the_map_or_the_slope(tmp_path):
         ]
         assert bool(found) == warned, found
     assert "(map 10.0 km, slope 10.4 km)" in found[0].message, found[0].message
+
+
+def test_checkpoint_near_an_end_of_the_track_is_not_moved_onto_it(tmp_path):
+    """A checkpoint on the track 200 m from its start (default tolerance 250 m) or 1.2 km
+    from it (tolerance 1500 m) was taken as the start row: km 0, the start's position. Only
+    within END_SNAP_M (100 m) is it the start; between that and the tolerance, a note."""
+    from click.testing import CliRunner
+
+    from coursekit.checkpoints import END_SNAP_M
+    from coursekit.cli import cli
+
+    p = _profile([0, 5000, 0], [0, 0, 0.0])  # 10 km out and back, east
+    for x, tol, start_row in ((60, 250, True), (200, 250, False), (1200, 1500, False)):
+        specs = [_cp("Bridge", x, 0), _cp("Turn", 5000, 0), _cp("Bridge", x, 0)]
+        lg = legs_from_located(p, specs, locate_points(p, specs, tolerance_m=tol), tolerance_m=tol)
+        if start_row:
+            assert x <= END_SNAP_M and lg.names == ("Bridge", "Turn", "Bridge")
+        else:
+            assert lg.names == ("Start", "Bridge", "Turn", "Bridge", "Finish")
+            np.testing.assert_allclose(lg.distance[1:4], [x, 5000, 10000 - x], atol=2)
+            assert lg.distance[0] == 0 and lg.distance[-1] == pytest.approx(p.total_distance)
+    # check and cutoffs say it once each when it may have been meant as the start/finish
+    run = CliRunner()
+    near = _line_course(tmp_path, '[[checkpoints]]\nname="Bridge"\nkm=0.2\n')
+    chk = run.invoke(cli, ["check", str(near)]).output
+    assert chk.count("[near-end] 'Bridge' is 200 m along the track from its start") == 1, chk
+    out = run.invoke(cli, ["cutoffs", str(near)]).output
+    assert "'Bridge' is 200 m along the track from its start" in out
+    assert out.count("along the track from its start") == 1
+    far = _line_course(tmp_path, '[[checkpoints]]\nname="Hamlet"\nkm=1.2\ntolerance=1500\n')
+    assert "near-end" not in run.invoke(cli, ["check", str(far)]).output
+    end = _line_course(tmp_path, '[[checkpoints]]\nname="Arch"\nkm=9.85\n')
+    chk = run.invoke(cli, ["check", str(end)]).output
+    import re
+
+    gap = re.search(r"'Arch' is (\d+) m before the track's end", chk)
+    assert gap and 140 <= int(gap[1]) <= 160, chk  # the track is 10.00 km long
