@@ -25,7 +25,7 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 # Input paths are checked by the loaders, which name the file in one `Error:` line
 # (click's own check prints a usage block instead).
-FILE = click.Path(path_type=Path)
+FILE = click.Path(readable=False, path_type=Path)
 FORMAT = click.Choice(["text", "json", "csv"])
 
 
@@ -181,7 +181,7 @@ def _profile_record(path: Path, prof, st) -> dict:
 )
 @click.option(
     "--plot",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     default=None,
     metavar="OUT.png|OUT.svg",
     help="Draw the elevation profile (first file).",
@@ -189,7 +189,7 @@ def _profile_record(path: Path, prof, st) -> dict:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     default=None,
     help="Write the report to this file instead of standard output.",
 )
@@ -367,7 +367,9 @@ def _legs_records(course, legs) -> list[dict]:
 @click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @TOLERANCE
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
+)
 def legs(course_file, fmt, tolerance_m, output):
     """The legs table of a course: distance, D+/D- and km-effort between checkpoints.
 
@@ -559,7 +561,7 @@ def _cp_description(course, legs, i, plan) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     required=True,
     help="The GPX to write.",
 )
@@ -635,7 +637,7 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     required=True,
     help="The GPX to write.",
 )
@@ -676,15 +678,44 @@ def _hm(seconds) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-def _clock(t) -> str:
-    return t.strftime("%a %H:%M")
+DATED_S = 6.5 * 86400.0
+"""Races longer than this print dates with the weekdays (a weekday names two days)."""
 
 
-def _clock_nearest(t) -> str:
+def _clock(t, dated: bool = False) -> str:
+    return t.strftime("%a %d %b %H:%M" if dated else "%a %H:%M")
+
+
+def _clock_nearest(t, dated: bool = False) -> str:
     """Clock time rounded to the nearest minute, as :func:`_hm` rounds the elapsed beside it."""
     from .clock import after
 
-    return _clock(after(t, 30.0))
+    return _clock(after(t, 30.0), dated)
+
+
+def _offset(td) -> str:
+    """``UTC+02:00`` of a UTC offset."""
+    m = round(td.total_seconds() / 60)
+    return f"UTC{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+
+
+def _clock_change_lines(start, seconds: float, dated: bool = False) -> list[str]:
+    """One line per daylight-saving change during the race: the times printed after it
+    are on the new offset, and an hour of clock time may happen twice."""
+    import datetime as _dt
+
+    from .clock import offset_changes
+
+    out = []
+    prev = start.utcoffset()
+    for t, off in offset_changes(start, seconds):
+        old = t.astimezone(_dt.timezone(prev))
+        out.append(
+            f"clock change: {_clock(old, dated)} {_offset(prev)} becomes "
+            f"{_clock(t, dated)} {_offset(off)}; the times after it are on {_offset(off)}"
+        )
+        prev = off
+    return out
 
 
 def _iso(t) -> str:
@@ -865,7 +896,7 @@ MODEL_OPTION = click.option(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     default=None,
     help="Write to this file instead of standard output.",
 )
@@ -894,9 +925,11 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         text = _csv(keys, [[r[k] for k in keys] for r in rec["checkpoints"]])
     else:
         legs = p.legs
+        dated = p.course.limit_s > DATED_S
         head = [
             f"{p.course.name}  start {_clock(p.cutoff[0])} {p.cutoff[0]:%Y-%m-%d}  "
             f"limit {_hm(p.course.limit_s)}  clock {_zone(p.cutoff[0], p.course)}",
+            *_clock_change_lines(p.cutoff[0], p.course.limit_s, dated),
             f"model {p.model}",
         ]
         head += [_sun_line(d) for d in p.sun]
@@ -914,7 +947,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         no_barrier = p.no_barrier  # barrier = false rows (the start is never one)
         for j, name in enumerate(legs.names):
             pace = p.required_pace[j]
-            cut = f"{_clock(p.cutoff[j])} ({_hm(p.cutoff_elapsed[j])})"
+            cut = f"{_clock(p.cutoff[j], dated)} ({_hm(p.cutoff_elapsed[j])})"
             rows.append(
                 [
                     name,
@@ -923,8 +956,9 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     _fmt(leg_g[j]) if j else "",
                     _fmt(leg_l[j]) if j else "",
                     (f"[{cut}]" if no_barrier[j] else cut) + ("*" if p.fixed[j] else ""),
-                    f"{_clock_nearest(p.first_arrival[j])} ({_hm(p.first_arrival_elapsed[j])})",
-                    _clock(p.opens[j]) if p.opens else "",
+                    f"{_clock_nearest(p.first_arrival[j], dated)} "
+                    f"({_hm(p.first_arrival_elapsed[j])})",
+                    _clock(p.opens[j], dated) if p.opens else "",
                     f"{pace * 1000 / 60:.1f}" if j and math.isfinite(pace) else "",
                     "night" if p.night[j] else "",
                 ]
@@ -937,8 +971,8 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     "checkpoint",
                     "km",
                     "alt m",
-                    "D+ m",
-                    "D- m",
+                    "leg D+",
+                    "leg D-",
                     "cutoff (elapsed)",
                     "leader ETA",
                     "opens",
@@ -1053,7 +1087,9 @@ def _history_options(f):
 @MODEL_OPTION
 @ROUND_OPTION
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
+)
 def backtest(course_file, times, start_column, columns, model, round_minutes, fmt, output):
     """Check computed barriers against a past edition's split times.
 
@@ -1168,7 +1204,9 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
 @click.option(
     "--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
+)
 def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     """Fit the pace model (fatigue, downhill cost, leader) to a past edition's split times.
 
@@ -1260,7 +1298,9 @@ def _event_duration(text: str, option: str = "") -> float:
 
 
 @cli.command()
-@click.argument("event_path", metavar="EVENT.toml|EVENT_DIR", type=click.Path(path_type=Path))
+@click.argument(
+    "event_path", metavar="EVENT.toml|EVENT_DIR", type=click.Path(readable=False, path_type=Path)
+)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option(
     "--margin",
@@ -1323,7 +1363,7 @@ def _event_duration(text: str, option: str = "") -> float:
 )
 @click.option(
     "--plot",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     default=None,
     metavar="OUT.png|OUT.svg",
     help="Draw the runners arriving per hour at each station (needs --simulate).",
@@ -1331,7 +1371,7 @@ def _event_duration(text: str, option: str = "") -> float:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     default=None,
     help="Write the report to this file instead of standard output.",
 )
@@ -1639,11 +1679,13 @@ def _event_text(ev, summary) -> str:
 
 
 @cli.command("map")
-@click.argument("target", metavar="COURSE.toml|EVENT_DIR", type=click.Path(path_type=Path))
+@click.argument(
+    "target", metavar="COURSE.toml|EVENT_DIR", type=click.Path(readable=False, path_type=Path)
+)
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=Path),
     required=True,
     help="The HTML file to write.",
 )
@@ -1687,12 +1729,14 @@ def map_command(target, output, offline, grade):
 
 
 @cli.command()
-@click.argument("target", metavar="COURSE.toml|DIR", type=click.Path(path_type=Path))
+@click.argument(
+    "target", metavar="COURSE.toml|DIR", type=click.Path(readable=False, path_type=Path)
+)
 @click.option(
     "-o",
     "--output",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(readable=False, file_okay=False, path_type=Path),
     required=True,
     help="Folder to write the pages into.",
 )

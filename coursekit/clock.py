@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["after", "in_zone", "seconds_between"]
+__all__ = ["after", "in_zone", "seconds_between", "offset_changes"]
 
 
 def after(start: dt.datetime, seconds: float) -> dt.datetime:
@@ -36,3 +36,27 @@ def in_zone(moment: dt.datetime, tzname: str | None) -> dt.datetime:
         return moment.astimezone(ZoneInfo(tzname))
     except (ZoneInfoNotFoundError, ValueError):
         return moment
+
+
+def offset_changes(start: dt.datetime, seconds: float) -> list[tuple[dt.datetime, dt.timedelta]]:
+    """The clock changes (daylight saving) of ``start``'s zone within ``seconds`` after it:
+    ``[(first instant on the new offset, new offset)]``, to the minute, in course order."""
+    out = []
+    step = 900.0
+    prev = after(start, 0.0).utcoffset()
+    t = 0.0
+    while t < seconds:
+        nxt = min(t + step, float(seconds))
+        off = after(start, nxt).utcoffset()
+        if off != prev:
+            lo, hi = t, nxt  # bisect to the minute
+            while hi - lo > 60.0:
+                mid = 0.5 * (lo + hi)
+                if after(start, mid).utcoffset() == prev:
+                    lo = mid
+                else:
+                    hi = mid
+            out.append((after(start, hi).replace(second=0, microsecond=0), off))
+            prev = off
+        t = nxt
+    return out

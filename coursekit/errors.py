@@ -6,7 +6,14 @@ that the command line can print it as a single ``Error: ...`` line.
 
 from __future__ import annotations
 
-__all__ = ["CoursekitError", "GPXError", "CourseFileError", "HistoryError", "PlanError"]
+__all__ = [
+    "CoursekitError",
+    "GPXError",
+    "CourseFileError",
+    "HistoryError",
+    "PlanError",
+    "OutputError",
+]
 
 
 class CoursekitError(Exception):
@@ -27,3 +34,16 @@ class HistoryError(CoursekitError):
 
 class PlanError(CoursekitError):
     """A plan that cannot be made: limit too short, contradicting fixed cutoffs."""
+
+
+class OutputError(CoursekitError, OSError):
+    """An output file that cannot be written (a read-only folder, a full disk); the
+    message names the file asked for, never the temporary file. Also an :class:`OSError`
+    (``errno`` kept), for callers that catch those."""
+
+    def __init__(self, message: str, errno: int | None = None):
+        super().__init__(message)
+        self.errno = errno
+
+    def __str__(self) -> str:
+        return self.args[0]

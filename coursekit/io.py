@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import OutputError
+
 __all__ = ["atomic_write_text", "atomic_write_bytes"]
 
 
@@ -44,7 +46,12 @@ def atomic_write_bytes(path, data: bytes) -> Path:
     except (FileExistsError, NotADirectoryError):
         msg = f"{path}: cannot write: {folder} is a file, not a folder"
         raise NotADirectoryError(msg) from None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -52,13 +59,21 @@ def atomic_write_bytes(path, data: bytes) -> Path:
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
     return path
+
+
+def _cannot_write(path: Path, exc: OSError) -> OutputError:
+    """The error to show for a failed write: the file asked for, not the temporary one
+    ("report.txt: cannot write (Permission denied)")."""
+    return OutputError(f"{path}: cannot write ({exc.strerror or exc})", exc.errno)
 
 
 def atomic_write_text(path, text: str, encoding: str = "utf-8") -> Path:

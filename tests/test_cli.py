@@ -114,3 +114,50 @@ def test_module_forms_run_the_command(tmp_path, module):
     assert out.stderr.strip() == f"Error: {missing}: no such file"
     out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("Usage: coursekit ")
+
+
+def _north_course(tmp_path, start: str, limit: str, km: float = 10.0):
+    """A course due north from 45°N 6°E of ``km`` with a climb, checkpoints every quarter."""
+    import numpy as np
+
+    from coursekit.gpx import write_gpx
+
+    n = 400
+    la = np.linspace(45.0, 45.0 + km / 111.13, n)
+    write_gpx(tmp_path / "t.gpx", la, np.full(n, 6.0), 1000 + 300 * np.sin(np.linspace(0, 6, n)))
+    cps = "".join(f'[[checkpoints]]\nname = "CP{q}"\nkm = {km * q / 4:.3f}\n' for q in (1, 2, 3))
+    (tmp_path / "c.toml").write_text(
+        f'name = "T"\ngpx = "t.gpx"\nstart = {start}\nlimit = "{limit}"\n'
+        f'timezone = "Europe/Paris"\n{cps}'
+    )
+    return tmp_path / "c.toml"
+
+
+def test_cutoffs_text_says_the_clock_change_and_dates_long_races(tmp_path):
+    """The night the clocks go back (Paris, 26 Oct 2025 03:00 -> 02:00) the header named
+    one offset for every row; a race over a week printed weekdays only, so a later barrier
+    could read as earlier. The D+/D- columns are the leg's (JSON's are cumulative)."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _north_course(tmp_path, "2025-10-25T20:00:00+02:00", "30h", km=100)
+    out = CliRunner().invoke(cli, ["cutoffs", str(course)])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[1] == (
+        "clock change: Sun 03:00 UTC+02:00 becomes Sun 02:00 UTC+01:00; "
+        "the times after it are on UTC+01:00"
+    )
+    table = next(ln for ln in lines if ln.startswith("checkpoint"))
+    assert "leg D+" in table and "leg D-" in table and " D+ m" not in table
+    assert "Sat 20:00 (0:00)" in out.output and "Sat 25 Oct" not in out.output
+    # no change in June: no such line
+    june = _north_course(tmp_path, "2025-06-21T20:00:00+02:00", "30h", km=100)
+    assert "clock change" not in CliRunner().invoke(cli, ["cutoffs", str(june)]).output
+    # ten days (a Tor des Glaciers is ~190 h): the date beside the weekday
+    long = _north_course(tmp_path, "2025-06-21T10:00:00+02:00", "240h", km=450)
+    out = CliRunner().invoke(cli, ["cutoffs", str(long)])
+    assert out.exit_code == 0, out.output
+    fin = next(ln for ln in out.output.splitlines() if ln.startswith("Finish"))
+    assert "Tue 01 Jul 10:00 (240:00)" in fin, fin

@@ -825,7 +825,54 @@ def test_failure_while_writing_keeps_existing_output(tmp_path, rid, monkeypatch)
         raise OSError(28, "No space left on device (simulated)")
 
     monkeypatch.setattr(os, "replace", refuse)
-    _assert_untouched(out, CliRunner().invoke(cli, good))
+    res = CliRunner().invoke(cli, good)
+    _assert_untouched(out, res)
+    # the line names the file asked for (or a page of the folder), never the temporary file
+    line = res.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"Error: {out}") and ".tmp" not in line, line
+    assert line.endswith("cannot write (No space left on device (simulated))"), line
+
+
+@pytest.mark.parametrize("command", ["profile", "legs", "check", "cutoffs"])
+def test_unreadable_input_is_one_error_line_not_a_usage_error(tmp_path, command, monkeypatch):
+    """A file the user may not read: click's own check printed a 4-line usage block, exit 2;
+    the loaders say it in one `Error:` line, exit 1, like any other bad input."""
+    import builtins
+
+    import numpy as np
+
+    from coursekit.gpx import write_gpx
+
+    gpx = tmp_path / "c.gpx"
+    la = np.linspace(45.0, 45.09, 400)
+    write_gpx(gpx, la, np.full(400, 6.0), np.linspace(1000.0, 1500.0, 400))
+    target = gpx
+    if command != "profile":
+        target = tmp_path / "c.toml"
+        target.write_text(
+            'name = "C"\ngpx = "c.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+        )
+    real_access, real_open = os.access, builtins.open
+
+    def denied(path):
+        return Path(path).resolve() == target.resolve()
+
+    def access(path, mode, *a, **k):  # what a user without read permission sees
+        return False if denied(path) and mode & os.R_OK else real_access(path, mode, *a, **k)
+
+    def open_(file, *a, **k):
+        if isinstance(file, str | os.PathLike) and denied(file):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *a, **k)
+
+    monkeypatch.setattr(os, "access", access)
+    monkeypatch.setattr(builtins, "open", open_)
+    res = CliRunner().invoke(cli, [command, str(target)])
+    assert res.exit_code == 1, res.output
+    assert "Usage:" not in res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {target}"), res.output
+    assert "Permission denied" in lines[0]
 
 
 @pytest.mark.parametrize("rid", WRITER_IDS)
