@@ -661,3 +661,166 @@ def test_along_course_distance_on_a_ramp_ignores_altitude_noise():
     assert naive - truth > 10 * abs(along[-1] - truth)
     assert np.all(np.diff(along) >= 0)
     np.testing.assert_array_equal(along_course_distance(prof, slope=False), prof.distance)
+
+
+# ---------------------------------------------------------------- h20 black-box findings
+
+
+def _line_track(ele, step_m=10.0, time=None):
+    """A straight track due north, ``step_m`` apart, with the given elevations."""
+    ele = np.asarray(ele, float)
+    n = ele.size
+    lat = 45.0 + np.arange(n) * step_m / 111_150.0
+    return Track(
+        lat=lat,
+        lon=np.full(n, 6.0),
+        elevation=ele,
+        time=np.full(n, np.nan) if time is None else np.asarray(time, float),
+        segment=np.zeros(n, np.int64),
+    )
+
+
+def _climb_with_dropouts(n=1001, idx=(100, 300, 500, 700, 900)):
+    ele = np.linspace(2000.0, 2500.0, n)
+    ele[list(idx)] = 0.0
+    return ele
+
+
+@pytest.mark.parametrize("threshold", [None, 5.0])
+def test_zero_dropouts_are_missing_elevation_not_climbing(threshold):
+    """Five <ele>0</ele> on a 2000->2500 m climb gave D+ 7885 m; they are missing now."""
+    p = make_profile(_line_track(_climb_with_dropouts()), gain_threshold=threshold)
+    st = course_stats(p)
+    assert p.dropouts == 5
+    # (the threshold rule loses up to its threshold at the top, as on any climb)
+    tol = threshold or 1
+    assert st.gain_m == pytest.approx(500, abs=tol) and st.loss_m == pytest.approx(0, abs=1)
+    assert st.min_elevation_m == pytest.approx(2000) and st.km_effort < 16
+    assert np.isnan(st.steepest_down_grade)
+    assert any("5 points at exactly 0 m" in w and "dropouts" in w for w in st.warnings)
+    assert not any("spike" in w for w in st.warnings)
+
+
+def test_zero_dropout_rule_keeps_terrain():
+    """Only exactly-0 points far from 0 are dropouts: a real spike, a sea-level start
+    (neighbours a few metres from 0) and a 0 next to a 30 m point are kept."""
+    ele = np.linspace(2000.0, 2500.0, 101)
+    ele[50] = 2400.0  # a spike, but real data: not 0
+    c = profile_module.clean_elevation(ele)
+    assert c.dropouts == 0 and np.array_equal(c.elevation, ele)
+    coast = np.concatenate([[0.0, 0.0, 2.0, 5.0, 0.0, 8.0], np.linspace(10, 500, 50)])
+    c = profile_module.clean_elevation(coast)
+    assert c.dropouts == 0 and np.array_equal(c.elevation, coast)
+    c = profile_module.clean_elevation([100.0, 0.0, 30.0, 60.0])
+    assert c.dropouts == 0
+    # a run of zeros, and zeros at the end with NaN between, are dropouts
+    c = profile_module.clean_elevation([1000.0, 0.0, 0.0, 1010.0, np.nan, 0.0, 0.0])
+    assert c.dropouts == 4 and np.isnan(c.elevation[[1, 2, 5, 6]]).all()
+    assert c.elevation[0] == 1000.0 and c.elevation[3] == 1010.0
+
+
+def test_all_zero_elevation_is_no_elevation():
+    """A file at 0 m everywhere (no altitude recorded) gave D+ 0 m and no warning: it is
+    now handled as a file without <ele> (gain unknown) and says why."""
+    p = make_profile(_line_track(np.zeros(200)))
+    st = course_stats(p)
+    assert p.all_zero and not p.has_elevation
+    assert np.isnan(st.gain_m) and np.isnan(st.min_elevation_m)
+    assert any("0 m at every point" in w for w in st.warnings)
+    for th in (None, 10.0):
+        assert np.isnan(
+            course_stats(make_profile(_line_track(np.zeros(200)), gain_threshold=th)).gain_m
+        )
+
+
+def test_steepest_down_is_none_on_a_pure_climb():
+    """The "down" km was the least steep km even when it climbed (+10 %)."""
+    up = course_stats(make_profile(_line_track(np.linspace(0, 200, 201), step_m=10.0)))
+    assert up.steepest_up_grade == pytest.approx(0.1, abs=1e-3)
+    assert np.isnan(up.steepest_down_grade) and np.isnan(up.steepest_down_at_m)
+    down = course_stats(make_profile(_line_track(np.linspace(200, 0, 201), step_m=10.0)))
+    assert down.steepest_down_grade == pytest.approx(-0.1, abs=1e-3)
+    assert np.isnan(down.steepest_up_grade) and np.isnan(down.steepest_up_at_m)
+    flat = course_stats(make_profile(_line_track(np.full(201, 300.0), step_m=10.0)))
+    assert np.isnan(flat.steepest_up_grade) and np.isnan(flat.steepest_down_grade)
+
+
+def test_splits_no_zero_length_last_split():
+    """A length 4e-8 m over a whole number of splits made a 20.0-20.0 km split."""
+    p = make_profile(_line_track(np.linspace(500, 1500, 201), step_m=100.0))
+    p2 = profile_module.Profile(
+        track=p.track,
+        distance=p.distance * (20000.00000004 / p.distance[-1]),
+        elevation=p.elevation,
+        gain=p.gain,
+        loss=p.loss,
+        gain_method=p.gain_method,
+        distance_method=p.distance_method,
+    )
+    sp = splits(p2, 1000.0)
+    assert sp.start_m.size == 20 and sp.start_m[-1] == 19000.0
+    assert sp.end_m[-1] == pytest.approx(20000.0)
+    # a real short last split is kept
+    assert splits(p2, 3000.0).start_m.size == 7
+
+
+def test_itra_points_use_the_km_effort_itra_rounds():
+    """ITRA rounds the km-effort to the nearest whole number before its bands."""
+    assert profile_module.itra_km_effort(74.95) == 75 and itra_points(74.95) == 3
+    assert profile_module.itra_km_effort(74.4) == 74 and itra_points(74.4) == 2
+    assert profile_module.itra_km_effort(74.5) == 75 and itra_points(74.5) == 3
+
+
+def test_threshold_warns_when_small_against_the_noise():
+    """--gain-threshold 10 on altitude with ~6.5 m of noise counted 2.5x the D+ silently.
+    The figure stays the threshold rule's; a warning names the noise."""
+    rng = np.random.default_rng(1)
+    ele = np.linspace(1000, 1500, 2001) + rng.normal(0, 6.5, 2001)
+    p = make_profile(_line_track(ele, step_m=15.0), gain_threshold=10.0)
+    assert p.elevation_noise == pytest.approx(6.5, rel=0.15)
+    assert p.total_gain == threshold_gain_loss(ele, 10.0).gain[-1]  # unchanged
+    st = course_stats(p)
+    assert any("elevation noise about" in w and "10 m threshold" in w for w in st.warnings)
+    # a threshold well above the noise, or the automatic method: no warning
+    quiet = course_stats(make_profile(_line_track(ele, step_m=15.0), gain_threshold=20.0))
+    assert not any("elevation noise" in w for w in quiet.warnings)
+    auto = course_stats(make_profile(_line_track(ele, step_m=15.0)))
+    assert not any("elevation noise" in w for w in auto.warnings)
+
+
+@pytest.mark.parametrize("race", LIVETRAIL)
+def test_threshold_noise_warning_silent_on_livetrail(realdata, realdata_index, race):
+    """The providers' own thresholds (2.1-10 times the noise) are not warned about."""
+    ed = next(e for e in realdata_index["editions"] if e["id"] == race)
+    th = ed["livetrail_track_stats"]["threshold_m"]
+    p = make_profile(read_gpx(realdata / ed["files"]["gpx"]), gain_threshold=th)
+    assert profile_module.threshold_noise_warning(p) is None
+    assert p.dropouts == 0
+
+
+def test_threshold_noise_warning_on_utmb_noisy_export(realdata):
+    p = make_profile(read_gpx(realdata / "utmb_2023_tracedetrail_noisy.gpx"), gain_threshold=10)
+    assert round(p.total_gain) == 25682  # the rule's figure, unchanged
+    assert "about 6.5 m against a 10 m threshold" in profile_module.threshold_noise_warning(p)
+
+
+@pytest.mark.parametrize(
+    ("method", "label"),
+    [
+        ("threshold:10m", "threshold 10 m"),
+        ("threshold:6.5m", "threshold 6.5 m"),
+        (
+            "auto:noise=6.48m,sparse,box5m+gauss37.3m(calibrated:white-noise-sim,2x2draws,"
+            "seed0)+zigzag2.0m",
+            "automatic (noise 6.5 m)",
+        ),
+        ("auto:no-elevation", "automatic (no elevation)"),
+        (
+            "threshold:6m, scaled gain x1.0100 loss x0.9900 to 'x'",
+            "threshold 6 m, scaled gain x1.0100 loss x0.9900 to 'x'",
+        ),
+        ("something else", "something else"),
+    ],
+)
+def test_gain_method_label(method, label):
+    assert profile_module.gain_method_label(method) == label
