@@ -136,6 +136,8 @@ def _along_total(prof) -> float:
 
 
 def _profile_record(path: Path, prof, st) -> dict:
+    from .profile import itra_km_effort
+
     return {
         "file": str(path),
         "name": prof.track.name,
@@ -147,6 +149,7 @@ def _profile_record(path: Path, prof, st) -> dict:
         "min_elevation_m": _num(st.min_elevation_m, 1),
         "max_elevation_m": _num(st.max_elevation_m, 1),
         "km_effort": _num(st.km_effort, 1),
+        "km_effort_itra": itra_km_effort(st.km_effort),
         "itra_points": st.itra_points,
         "gain_method": st.gain_method,
         "distance_method": st.distance_method,
@@ -177,7 +180,8 @@ def _profile_record(path: Path, prof, st) -> dict:
     type=click.FloatRange(min=0, min_open=True),
     default=None,
     metavar="KM",
-    help="Add a table of splits every KM kilometres.",
+    help="Add a table of splits every KM kilometres (with --format csv, written to "
+    "OUT-splits.csv next to -o OUT.csv).",
 )
 @click.option(
     "--plot",
@@ -196,6 +200,9 @@ def _profile_record(path: Path, prof, st) -> dict:
 def profile(files, fmt, gain_threshold, split_km, plot, output):
     """Measure GPX files: distance, D+/D-, altitude range, km-effort, ITRA points.
 
+    The text output names the D+ method briefly ("automatic (noise 6.5 m)",
+    "threshold 10 m"); --format json gives every step and parameter in gain_method.
+
     \b
     Example:
         coursekit profile course.gpx
@@ -206,7 +213,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
 
     start(files[0])  # the file's XML check runs in the background while numpy is imported
     from .gpx import read_gpx
-    from .profile import course_stats, make_profile, splits
+    from .profile import course_stats, gain_method_label, make_profile, splits
 
     results = []
     iterator = files
@@ -245,25 +252,41 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
     if fmt == "json":
         text = json.dumps([r[3] for r in results], indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
+        # one table per file a spreadsheet loads: the summary here, the splits (same
+        # keys and units as JSON) in OUT-splits.csv, as `event` writes OUT-occupancy.csv
         keys = [k for k in results[0][3] if k not in ("warnings", "splits")]
         rows = [[r[3][k] for k in keys] + ["; ".join(r[3]["warnings"])] for r in results]
         text = _csv(keys + ["warnings"], rows)
+        split_path = (
+            output.with_name(f"{output.stem}-splits{output.suffix or '.csv'}")
+            if output is not None
+            else None
+        )
         if split_km:
-            text += "\n" + _csv(
-                ["file", "start_km", "end_km", "gain_m", "loss_m", "elevation_m"],
+            split_keys = ["start_m", "end_m", "gain_m", "loss_m", "elevation_m"]
+            split_text = _csv(
+                ["file", *split_keys],
                 [
-                    [
-                        r[3]["file"],
-                        s["start_m"] / 1000,
-                        s["end_m"] / 1000,
-                        s["gain_m"],
-                        s["loss_m"],
-                        s["elevation_m"],
-                    ]
+                    [r[3]["file"]] + [s[k] for k in split_keys]
                     for r in results
                     for s in r[3]["splits"]
                 ],
             )
+            if split_path is None:
+                click.echo(
+                    "note: the splits are in --format json, or in OUT-splits.csv next to "
+                    "-o OUT.csv",
+                    err=True,
+                )
+            else:
+                from .io import atomic_write_text
+
+                atomic_write_text(split_path, split_text)
+                click.echo(f"wrote {split_path}", err=True)
+        elif split_path is not None and split_path.is_file():
+            # splits left by an earlier --splits run no longer match this summary
+            split_path.unlink()
+            click.echo(f"removed {split_path} (from an earlier --splits run)", err=True)
     else:
         parts = []
         for path, _prof, st, rec in results:
@@ -273,15 +296,28 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                 + (f" in {rec['segments']} segments" if rec["segments"] > 1 else ""),
                 f"  distance      {st.distance_m / 1000:.2f} km  ({st.distance_method}); "
                 f"on the slope {rec['distance_3d_m'] / 1000:.2f} km",
-                f"  D+ / D-       {_fmt(st.gain_m)} m / {_fmt(st.loss_m)} m  ({st.gain_method})",
+                f"  D+ / D-       {_fmt(st.gain_m)} m / {_fmt(st.loss_m)} m  "
+                f"({gain_method_label(st.gain_method)})",
                 f"  altitude      {_fmt(st.min_elevation_m)} to {_fmt(st.max_elevation_m)} m",
-                f"  km-effort     {st.km_effort:.1f}  (ITRA points {st.itra_points})",
+                f"  km-effort     {st.km_effort:.1f}  "
+                f"(ITRA rounds to {rec['km_effort_itra']}: ITRA points {st.itra_points})",
             ]
-            if math.isfinite(st.steepest_up_grade):
+            up, down = st.steepest_up_grade, st.steepest_down_grade
+            if math.isfinite(up) or math.isfinite(down):
+                # a course that never descends has no steepest descent: "-", not a climb
                 lines.append(
-                    f"  steepest km   up {100 * st.steepest_up_grade:.0f} % from km "
-                    f"{st.steepest_up_at_m / 1000:.1f}, down {100 * st.steepest_down_grade:.0f} %"
-                    f" from km {st.steepest_down_at_m / 1000:.1f}"
+                    "  steepest km   up "
+                    + (
+                        f"{100 * up:.0f} % from km {st.steepest_up_at_m / 1000:.1f}"
+                        if math.isfinite(up)
+                        else "-"
+                    )
+                    + ", down "
+                    + (
+                        f"{100 * down:.0f} % from km {st.steepest_down_at_m / 1000:.1f}"
+                        if math.isfinite(down)
+                        else "-"
+                    )
                 )
             for w in st.warnings:
                 lines.append(f"  warning: {w}")

@@ -174,3 +174,108 @@ def test_output_not_destroyed_on_failure(tmp_path):
     assert r.exit_code == 1
     assert out.read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.gpx", "report.json"]
+
+
+# ---------------------------------------------------------------- h20 black-box findings
+
+
+def _gpx(tmp_path, name, eles, step_m=10.0):
+    """A straight track due north, ``step_m`` apart; None writes a point without <ele>."""
+    pts = "\n".join(
+        f'<trkpt lat="{45 + i * step_m / 111_150:.8f}" lon="6.0">'
+        + ("" if e is None else f"<ele>{e:g}</ele>")
+        + "</trkpt>"
+        for i, e in enumerate(eles)
+    )
+    f = tmp_path / name
+    f.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>\n'
+        f"{pts}\n</trkseg></trk></gpx>\n"
+    )
+    return f
+
+
+def test_zero_dropouts_cli(tmp_path):
+    eles = [2000 + 0.5 * i for i in range(1001)]
+    for i in (100, 300, 500, 700, 900):
+        eles[i] = 0
+    f = _gpx(tmp_path, "drop.gpx", eles)
+    r = _run(f, "--format", "json")
+    assert r.exit_code == 0, r.output
+    rec = json.loads(r.stdout)[0]
+    assert rec["gain_m"] == 500 and rec["loss_m"] == 0 and rec["min_elevation_m"] == 2000.0
+    assert any("5 points at exactly 0 m" in w for w in rec["warnings"])
+
+
+def test_all_zero_elevation_cli(tmp_path):
+    """All-zero altitude is reported like a file without <ele>: null gain, and a warning."""
+    r = _run(_gpx(tmp_path, "zero.gpx", [0] * 300), "--format", "json")
+    rec = json.loads(r.stdout)[0]
+    assert rec["gain_m"] is None and rec["loss_m"] is None and rec["min_elevation_m"] is None
+    assert any("altitude is 0 m at every point" in w for w in rec["warnings"])
+    none = json.loads(_run(_gpx(tmp_path, "none.gpx", [None] * 300), "--format", "json").stdout)
+    assert none[0]["gain_m"] is None
+
+
+def test_steepest_down_on_a_pure_climb_cli(tmp_path):
+    f = _gpx(tmp_path, "up.gpx", [0.1 * i * 10 for i in range(1001)])  # 10 % over 10 km
+    rec = json.loads(_run(f, "--format", "json").stdout)[0]
+    assert rec["steepest_up_1km_grade"] == 0.1
+    assert rec["steepest_down_1km_grade"] is None and rec["steepest_down_1km_start_m"] is None
+    text = _run(f).stdout
+    assert "  steepest km   up 10 % from km " in text and text.rstrip().endswith(", down -")
+
+
+def test_csv_splits_one_table_per_file(tmp_path):
+    """--format csv --splits wrote two tables (km, then m) into one CSV. The summary CSV
+    is one table; the splits go to OUT-splits.csv, in metres as in JSON."""
+    a = _course(tmp_path)
+    r = _run(a, "--splits", "0.5", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert len(rows) == 2 and len(rows[0]) == len(rows[1])
+    assert "OUT-splits.csv" in r.stderr
+    out = tmp_path / "report.csv"
+    r = _run(a, "--splits", "0.5", "--format", "csv", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert len(list(csv.reader(io.StringIO(out.read_text())))) == 2
+    sp = list(csv.DictReader(io.StringIO((tmp_path / "report-splits.csv").read_text())))
+    assert list(sp[0]) == ["file", "start_m", "end_m", "gain_m", "loss_m", "elevation_m"]
+    assert [float(s["start_m"]) for s in sp] == [0, 500, 1000]
+    # a later run without --splits removes the splits that no longer match
+    r = _run(a, "--format", "csv", "-o", out)
+    assert r.exit_code == 0 and not (tmp_path / "report-splits.csv").exists()
+
+
+def test_threshold_small_against_noise_warns_cli(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    eles = (np.linspace(1000, 1500, 2001) + rng.normal(0, 6.5, 2001)).round(1).tolist()
+    f = _gpx(tmp_path, "noisy.gpx", eles, step_m=15.0)
+    r = _run(f, "--gain-threshold", "10")
+    assert r.exit_code == 0, r.output
+    assert "warning: elevation noise about 6." in r.stdout and "10 m threshold" in r.stdout
+    assert "warning: elevation noise" not in _run(f, "--gain-threshold", "25").stdout
+
+
+def test_itra_km_effort_shown_as_itra_rounds(tmp_path):
+    """A km-effort of 74.95 printed 74.9 next to 3 ITRA points (75-114): the rounded
+    value the points come from is shown, and is in JSON as km_effort_itra."""
+    f = _gpx(tmp_path, "flat.gpx", [100] * 7496, step_m=10.0)  # 74.95 km, flat
+    rec = json.loads(_run(f, "--format", "json").stdout)[0]
+    assert rec["km_effort"] == pytest.approx(74.9, abs=0.051)
+    assert rec["km_effort_itra"] == 75 and rec["itra_points"] == 3
+    assert "(ITRA rounds to 75: ITRA points 3)" in _run(f).stdout
+
+
+def test_gain_method_short_in_text_full_in_json(tmp_path):
+    a = _course(tmp_path)
+    text = _run(a).stdout
+    line = next(x for x in text.splitlines() if x.startswith("  D+ / D-"))
+    assert line.endswith("(automatic (noise 0.0 m))"), line
+    assert "gauss" not in text and "calibrated" not in text
+    rec = json.loads(_run(a, "--format", "json").stdout)[0]
+    assert rec["gain_method"].startswith("auto:noise=") and "gauss" in rec["gain_method"]
+    assert _run(a, "--gain-threshold", "10").stdout.count("(threshold 10 m)") == 1
