@@ -93,10 +93,24 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     hi = float(np.nanmax(y)) if has_ele else 1.0
     span = max(hi - lo, 50.0)
     base = lo - 0.05 * span
-    # the plotted line only: a point per ~0.25 px is all the figure can show
-    keep = plot_points(x, y, width_px=width * 100, height_px=height * 100, y_span=1.13 * span)
-    ax.fill_between(x[keep], base, y[keep], color=_BLUE, alpha=0.18, linewidth=0)
-    ax.plot(x[keep], y[keep], color=_BLUE, linewidth=1.4, label="altitude")
+    if has_ele:
+        # the plotted line only: a point per ~0.25 px is all the figure can show
+        keep = plot_points(x, y, width_px=width * 100, height_px=height * 100, y_span=1.13 * span)
+        ax.fill_between(x[keep], base, y[keep], color=_BLUE, alpha=0.18, linewidth=0)
+        ax.plot(x[keep], y[keep], color=_BLUE, linewidth=1.4, label="altitude")
+    else:
+        # no altitude line at all: a line at 0 m would read as a course at sea level
+        ax.text(
+            0.5,
+            0.5,
+            "no elevation in the file: no altitude profile",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=11,
+            color="#000000",
+        )
+        ax.set_yticks([])
     # zero-length sections (dark at the very start or end) draw nothing: no legend entry
     nights = [(a, b) for a, b in (plan.night_sections if plan is not None else ()) if b > a]
     if nights:

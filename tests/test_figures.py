@@ -162,3 +162,29 @@ def test_occupancy_figure_svg_deterministic_and_png_atomic(tmp_path):
     assert not (tmp_path / "occupancy.pdf").exists()
     with pytest.raises(ValueError, match="no simulated station"):
         occupancy_figure(summary, None, stations=["Nowhere"])
+
+
+def test_no_elevation_draws_no_altitude_line(tmp_path):
+    """A track without elevation drew a blue altitude line at 0 m; now no line, a notice."""
+    from coursekit.figures import _draw
+    from coursekit.gpx import Track
+    from coursekit.profile import make_profile
+
+    n = 200
+    track = Track(
+        lat=45.0 + np.arange(n) * 10 / 111_150,
+        lon=np.full(n, 6.0),
+        elevation=np.full(n, np.nan),
+        time=np.full(n, np.nan),
+        segment=np.zeros(n, np.int64),
+    )
+    fig = _draw(make_profile(track))
+    ax = fig.axes[0]
+    assert not [ln for ln in ax.get_lines() if ln.get_label() == "altitude"]
+    assert not ax.collections  # no fill under a line
+    assert any("no elevation in the file" in t.get_text() for t in ax.texts)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    out = profile_figure(make_profile(track), tmp_path / "noele.png")
+    assert out.read_bytes()[:4] == b"\x89PNG"
