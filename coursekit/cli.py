@@ -29,6 +29,13 @@ FILE = click.Path(readable=False, path_type=Path)
 FORMAT = click.Choice(["text", "json", "csv"])
 
 
+def _figure_path(ctx, param, value):
+    """--plot: a .png or .svg file; anything else is a usage error (exit 2), before any work."""
+    if value is not None and value.suffix.lower() not in (".png", ".svg"):
+        raise click.BadParameter(f"must end in .png or .svg, got {value.name!r}")
+    return value
+
+
 class _Group(click.Group):
     """A group that turns input errors into one clean line."""
 
@@ -186,6 +193,7 @@ def _profile_record(path: Path, prof, st) -> dict:
 @click.option(
     "--plot",
     type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    callback=_figure_path,
     default=None,
     metavar="OUT.png|OUT.svg",
     help="Draw the elevation profile (first file).",
@@ -216,6 +224,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
     from .profile import course_stats, gain_method_label, make_profile, splits
 
     results = []
+    failed = []  # one bad file among several: the others are still checked
     iterator = files
     bar = None
     if len(files) > 5 and sys.stderr.isatty():
@@ -223,8 +232,14 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
         iterator = bar.__enter__()
     try:
         for path in iterator:
-            track = read_gpx(path)
-            prof = make_profile(track, gain_threshold=gain_threshold)
+            try:
+                track = read_gpx(path)
+                prof = make_profile(track, gain_threshold=gain_threshold)
+            except CoursekitError as exc:
+                if len(files) == 1:
+                    raise
+                failed.append(str(exc))
+                continue
             st = course_stats(prof)
             rec = _profile_record(path, prof, st)
             if split_km:
@@ -243,6 +258,10 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    if failed:  # all or nothing (docs/guarantees.md), but every bad file named at once
+        for msg in failed[:-1]:
+            click.echo(f"Error: {msg}", err=True)
+        raise click.ClickException(failed[-1])
 
     if plot is not None:
         from .figures import profile_figure
@@ -1400,6 +1419,7 @@ def _event_duration(text: str, option: str = "") -> float:
 @click.option(
     "--plot",
     type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    callback=_figure_path,
     default=None,
     metavar="OUT.png|OUT.svg",
     help="Draw the runners arriving per hour at each station (needs --simulate).",

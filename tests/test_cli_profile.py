@@ -279,3 +279,27 @@ def test_gain_method_short_in_text_full_in_json(tmp_path):
     rec = json.loads(_run(a, "--format", "json").stdout)[0]
     assert rec["gain_method"].startswith("auto:noise=") and "gauss" in rec["gain_method"]
     assert _run(a, "--gain-threshold", "10").stdout.count("(threshold 10 m)") == 1
+
+
+def test_every_bad_file_among_several_is_named(tmp_path):
+    """`profile folder/*.gpx` stopped at the first broken export: every file is now read
+    and each bad one named on its own line; all or nothing, so no output and exit 1."""
+    a, b = _course(tmp_path), _course(tmp_path, 100, "d.gpx")
+    bad = tmp_path / "bad.gpx"
+    bad.write_text("<gpx>")
+    out = tmp_path / "r.json"
+    out.write_text("previous")
+    r = _run(a, tmp_path / "missing.gpx", bad, b, "--format", "json", "-o", str(out))
+    assert r.exit_code == 1 and r.stdout == "" and out.read_text() == "previous"
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 2 and all(ln.startswith("Error: ") for ln in err), r.stderr
+    assert "missing.gpx" in err[0] and "bad.gpx" in err[1] and "Traceback" not in r.stderr
+
+
+def test_plot_of_another_kind_is_a_usage_error(tmp_path):
+    """A bad option value exits 2 before any work (docs/guarantees.md); it exited 1."""
+    r = _run(_course(tmp_path), "--plot", str(tmp_path / "x.pdf"))
+    assert r.exit_code == 2 and "must end in .png or .svg" in r.output
+    assert not (tmp_path / "x.pdf").exists()
+    r = _run(_course(tmp_path), "--plot", str(tmp_path / "x.SVG"))
+    assert r.exit_code == 0 and (tmp_path / "x.SVG").read_bytes().startswith(b"<?xml")
