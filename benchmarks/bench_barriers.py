@@ -10,6 +10,11 @@ the GPX length), nothing is copied into the repository. Printed per race:
 - ``cut%``: share of the actual finishers that the computed barriers would
   have eliminated (passage later than the barrier), and ``pubcut%`` the same
   for the published barriers (a floor: runners were let through);
+- ``pack%``: packed-field cut, a shape-only cut share (:func:`packed_field`): the
+  slowest ``PACK_SHARE`` (a quarter) of the finishers, each one's passages rescaled by
+  limit / his time at the course's end so that he ends exactly at the limit; the share
+  of them later than some intermediate barrier. ``pubpack%`` the same for the published
+  barriers (a floor, as ``pubcut%``);
 - ``lead%``: mean over the checkpoints (finish included) of the error of the
   leader ETA against the first runner's actual passage there, in % of that
   first passage's elapsed time (``leadL%``: the same in % of the limit).
@@ -21,10 +26,12 @@ left out together) and the held-out race is predicted; the leader's fatigue is
 refitted too, on the first passages. The finish is excluded from every
 barrier mean (equal by construction).
 
-The grid point minimises ``err + lam * cut`` (mean over the training races):
-``lam`` weighs a finisher cut against barrier error. ``--lam-table`` prints
+The grid point minimises ``err + lam * cut + mu * pack`` (mean over the training
+races): ``lam`` weighs a finisher cut against barrier error, ``mu`` (``--mu``, default
+``MU`` = 0: not in the default objective) a packed-field cut. ``--lam-table`` prints
 in-sample and leave-one-out results for several ``lam`` (the choice of the
-default, ``LAM``, is a product decision recorded in docs/calibration.md).
+default, ``LAM``, is a product decision recorded in docs/calibration.md), ``--mu-table``
+the same for several ``mu`` at ``lam`` (fourteenth round).
 
 Templiers races publish no finish limit: they are evaluated on the course
 truncated at the last published barrier, whose time becomes the limit.
@@ -32,7 +39,7 @@ truncated at the last published barrier, whose time becomes the limit.
 Usage::
 
     python benchmarks/bench_barriers.py [--realdata PATH] [--round MIN] [--no-cv] [--fit]
-        [--lam L] [--lam-table] [--external] [--by-coordinates]
+        [--lam L] [--mu M] [--lam-table] [--mu-table] [--external] [--by-coordinates]
 
 After the in-sample table, an external check on races no fit has seen
 (``EXTERNAL_RACES``: UTMB 2024, Grand Trail des Templiers 2025): their published
@@ -198,6 +205,9 @@ def _scores(race: dict, cutoff, first_arrival, opens=None) -> dict:
     err = np.abs(cutoff[m] - pub[m]) / race["limit"]
     bt = run_backtest(race["elapsed"], race["finisher"], cutoff)
     btp = run_backtest(race["elapsed"], race["finisher"], pub)
+    packed = race.get("packed")
+    if packed is None:
+        packed = race["packed"] = packed_field(race)
     first = race["first"]
     ok = np.isfinite(first) & (first > 0)
     ok[0] = False
@@ -208,6 +218,8 @@ def _scores(race: dict, cutoff, first_arrival, opens=None) -> dict:
         "n": int(m.sum()),
         "cut": bt.finishers_cut / max(bt.finishers, 1),
         "pubcut": btp.finishers_cut / max(btp.finishers, 1),
+        "pack": packed_cut(packed, cutoff),
+        "pubpack": packed_cut(packed, pub),
         "lead": float(np.mean(dl / first[ok])) if dl.size else np.nan,
         "leadL": float(np.mean(dl / race["limit"])) if dl.size else np.nan,
         "lead_finish": float(first_arrival[-1] / first[-1] - 1) if ok[-1] else np.nan,
@@ -218,6 +230,40 @@ def _scores(race: dict, cutoff, first_arrival, opens=None) -> dict:
         "late": float(np.mean(first_arrival[ok] > first[ok])) if dl.size else np.nan,
         "olate": float(np.mean(opens[ok] > first[ok])) if dl.size else np.nan,
     }
+
+
+PACK_SHARE = 0.25
+"""Share of a race's finishers, the slowest, that :func:`packed_field` keeps."""
+
+
+def packed_field(race: dict, share: float | None = None) -> np.ndarray:
+    """The slowest finishers of ``race``, each rescaled to end exactly at the limit.
+
+    Finishers (``race["finisher"]``) with a passage at the course's last row (the finish,
+    or for a truncated Templiers race the last published barrier, as the limit) are
+    ranked by that passage; the slowest ``ceil(share x n)`` are kept and each one's
+    elapsed times multiplied by limit / his time at the last row, so that his pacing
+    (the shape of his race) is kept and the packing of the field against the limit
+    (race-specific) is removed. Returns the rescaled elapsed matrix (runners, rows); the
+    last row is set to the limit exactly. ``share`` defaults to :data:`PACK_SHARE`.
+    """
+    share = PACK_SHARE if share is None else share
+    el = race["elapsed"]
+    end = el[:, -1]
+    ok = np.asarray(race["finisher"], bool) & np.isfinite(end) & (end > 0)
+    idx = np.flatnonzero(ok)
+    k = int(np.ceil(share * idx.size))
+    slow = idx[np.argsort(end[idx], kind="stable")[idx.size - k :]]
+    out = el[slow] * (race["limit"] / end[slow])[:, None]
+    out[:, -1] = race["limit"]
+    return out
+
+
+def packed_cut(packed: np.ndarray, cutoff) -> float:
+    """Share of the rescaled finishers of :func:`packed_field` later than some
+    intermediate barrier of ``cutoff`` (the rule of :func:`coursekit.history.backtest`)."""
+    bt = run_backtest(packed, np.ones(len(packed), bool), cutoff)
+    return bt.finishers_cut / max(bt.finishers, 1)
 
 
 FREE = ("up", "fatigue", "down")
@@ -236,19 +282,28 @@ LAM = 2.0
 docs/calibration.md; the smallest tabulated weight whose leave-one-out cut share is
 under the issue's 0.5 %)."""
 LAMS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+MU = 0.0
+"""Weight of the packed-field cut (:func:`packed_cut`) in the fit: 0, not in the default
+objective (fourteenth round, docs/calibration.md)."""
+MUS = (0.0, 1.0, 2.0)
+"""Weights of ``--mu-table`` besides the a priori one, ``LAM`` x ``PACK_SHARE`` (0.5), fixed
+before any run: the slowest quarter of a field all at the limit, each counted as a finisher
+cut (``LAM``) times the quarter's share of the field; 1 and 2 are reported beside it."""
 
 
 def grid_scores(races: list[dict], base=TRAIL_2024, *, round_minutes=15) -> tuple:
-    """Error and finishers cut of every race at every grid point (arrays ``[point, race]``)."""
+    """Error, finishers cut and packed-field cut of every race at every grid point
+    (arrays ``[point, race]``)."""
     points = [tuple(float(x) for x in pt) for pt in itertools.product(*(GRID[k] for k in FREE))]
     err = np.empty((len(points), len(races)))
     cut = np.empty_like(err)
+    pack = np.empty_like(err)
     for i, pt in enumerate(points):
         p = base.with_(**dict(zip(FREE, pt, strict=True)))
         for j, r in enumerate(races):
             ev = evaluate(r, p, round_minutes=round_minutes)
-            err[i, j], cut[i, j] = ev["err"], ev["cut"]
-    return points, err, cut
+            err[i, j], cut[i, j], pack[i, j] = ev["err"], ev["cut"], ev["pack"]
+    return points, err, cut, pack
 
 
 def fit(
@@ -259,18 +314,27 @@ def fit(
     scores=None,
     train=None,
     lam: float = LAM,
+    mu: float = MU,
+    excess: bool = False,
 ) -> tuple:
-    """Fit the free parameters: grid point with the least mean of ``err + lam * cut``.
+    """Fit the free parameters: grid point with the least mean of
+    ``err + lam * cut + mu * pack``.
 
-    ``err`` is a race's mean absolute barrier error and ``cut`` its share of finishers
-    cut (both fractions). ``scores`` from :func:`grid_scores` on ``races``; ``train`` a
-    boolean mask of the races to fit on (default all). Ties go to the first grid point.
+    ``err`` is a race's mean absolute barrier error, ``cut`` its share of finishers
+    cut and ``pack`` its packed-field cut (:func:`packed_cut`), all fractions.
+    ``scores`` from :func:`grid_scores` on ``races``; ``train`` a boolean mask of the
+    races to fit on (default all). ``excess``: ``pack`` counts only above the published
+    barriers' own packed-field cut (``max(pack - pubpack, 0)``). Ties go to the first
+    grid point.
     """
-    points, err, cut = (
+    points, err, cut, pack = (
         scores if scores is not None else grid_scores(races, base, round_minutes=round_minutes)
     )
     train = np.ones(err.shape[1], bool) if train is None else np.asarray(train, bool)
-    loss = (err[:, train] + lam * cut[:, train]).mean(axis=1)
+    if excess:
+        ref = np.array([packed_cut(packed_field(r), r["published"]) for r in races])
+        pack = np.maximum(pack - ref[None, :], 0.0)
+    loss = (err[:, train] + lam * cut[:, train] + mu * pack[:, train]).mean(axis=1)
     i = int(np.argmin(loss))
     return base.with_(**dict(zip(FREE, points[i], strict=True))), float(loss[i])
 
@@ -337,6 +401,7 @@ def _row(label, ev, extra=""):
     return (
         f"{label:32s} {ev['n']:3d} {100 * ev['err']:6.2f} {100 * ev['base']:6.2f} "
         f"{100 * ev['cut']:6.2f} {100 * ev['bcut']:6.2f} {100 * ev['pubcut']:7.2f} "
+        f"{100 * ev['pack']:6.2f} {100 * ev['pubpack']:8.2f} "
         f"{100 * ev['lead']:6.1f} {100 * ev['leadL']:6.2f} {100 * ev['lead_finish']:+7.1f} "
         f"{100 * ev['late']:5.0f} {100 * ev['olate']:5.0f}" + extra
     )
@@ -344,17 +409,20 @@ def _row(label, ev, extra=""):
 
 HDR = (
     f"{'race':32s} {'n':>3s} {'err%':>6s} {'base%':>6s} {'cut%':>6s} {'bcut%':>6s} "
-    f"{'pubcut%':>7s} {'lead%':>6s} {'leadL%':>6s} {'leadfin':>7s} {'late%':>5s} {'olate%':>5s}"
+    f"{'pubcut%':>7s} {'pack%':>6s} {'pubpack%':>8s} "
+    f"{'lead%':>6s} {'leadL%':>6s} {'leadfin':>7s} {'late%':>5s} {'olate%':>5s}"
 )
 
 
 def _mean_row(label, evs):
-    keys = ("err", "base", "cut", "bcut", "pubcut", "lead", "leadL", "late", "olate")
+    keys = ("err", "base", "cut", "bcut", "pubcut", "pack", "pubpack", "lead", "leadL")
+    keys += ("late", "olate")
     m = {k: float(np.nanmean([e[k] for e in evs])) for k in keys}
     fin = float(np.nanmean([abs(e["lead_finish"]) for e in evs]))
     return (
         f"{label:32s} {'':3s} {100 * m['err']:6.2f} {100 * m['base']:6.2f} "
         f"{100 * m['cut']:6.2f} {100 * m['bcut']:6.2f} {100 * m['pubcut']:7.2f} "
+        f"{100 * m['pack']:6.2f} {100 * m['pubpack']:8.2f} "
         f"{100 * m['lead']:6.1f} {100 * m['leadL']:6.2f} {100 * fin:7.1f} "
         f"{100 * m['late']:5.0f} {100 * m['olate']:5.0f}"
     )
@@ -479,7 +547,9 @@ def _truncated_gpx(gpx: Path, out: Path, profile, cut_m: float) -> None:
     write_gpx(out, lat, lon, ele, name=f"{gpx.stem} (truncated)")
 
 
-def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
+def external_race(
+    race: dict, realdata: Path = REALDATA, params=TRAIL_2024, *, verbose: bool = True
+) -> dict | None:
     """One race's published barriers against ``coursekit cutoffs``.
 
     The course file is what a user writes: the race's GPX of ../shared/realdata, the
@@ -490,13 +560,17 @@ def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
     through :func:`coursekit.cutoffs.plan`, exactly as the command prints them. Prints the
     error per barrier in % of the limit, the km-effort baseline (barriers proportional to
     the cumulative km-effort) and, with a sourced winner's time, the leader's finish.
+    ``params``: the model (default the default's, as the command); ``verbose`` False
+    prints nothing. The result's ``computed`` lists the computed barriers [h] at the
+    published ones, finish excluded.
     """
     from coursekit.course import parse_duration
     from coursekit.profile import along_course_distance
 
     gpx = realdata / race["gpx"]
+    say = print if verbose else (lambda *a, **k: None)
     if not gpx.is_file():
-        print(f"\n{race['label']}: skipped, {gpx} not found")
+        say(f"\n{race['label']}: skipped, {gpx} not found")
         return None
     rows = _read_external(EXTERNAL_DIR / race["barriers"])
     start = dt.datetime.fromisoformat(race["start"])
@@ -530,12 +604,12 @@ def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
                 where = f"km = {float(r['km']) * scale:.3f}"
             cps += f'\n[[checkpoints]]\nname = "{r["name"]}"\n{where}\n'
         path.write_text(head + f"limit = {limit_text}\n" + tz + cps)
-        pl = plan(load_course(path))
+        pl = plan(load_course(path), params=params)
     kme = np.cumsum(pl.legs.leg_km_effort)
-    err, base, names = [], [], []
+    err, base, names, computed = [], [], [], []
     trunc = f", truncated at {rows[last]['name']}" if last < len(rows) - 1 else ""
-    print(f"\nexternal check, never fitted: {race['label']} published barriers{trunc}")
-    print(f"{'checkpoint':22s} {'published':>9s} {'computed':>9s} {'err%':>6s} {'base%':>6s}")
+    say(f"\nexternal check, never fitted: {race['label']} published barriers{trunc}")
+    say(f"{'checkpoint':22s} {'published':>9s} {'computed':>9s} {'err%':>6s} {'base%':>6s}")
     for j in range(last):
         if pub[j] is None:
             continue
@@ -544,7 +618,8 @@ def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
         err.append(e)
         base.append(b)
         names.append(rows[j]["name"])
-        print(
+        computed.append(float(pl.cutoff_elapsed[j]) / 3600)
+        say(
             f"{rows[j]['name'][:22]:22s} {pub[j] / 3600:8.2f}h {pl.cutoff_elapsed[j] / 3600:8.2f}h "
             f"{100 * e:+6.2f} {100 * b:+6.2f}"
         )
@@ -555,6 +630,7 @@ def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
         "base": float(np.mean(np.abs(base))),
         "signed": np.array(err),
         "names": names,
+        "computed": computed,
         "limit": limit,
         "lead_finish": np.nan,
     }
@@ -570,7 +646,7 @@ def external_race(race: dict, realdata: Path = REALDATA) -> dict | None:
         )
     else:
         line += " (no sourced winner's time)"
-    print(line)
+    say(line)
     return out
 
 
@@ -662,13 +738,77 @@ def coordinate_table(races: list[dict], params=TRAIL_2024, *, round_minutes=15) 
     return evs
 
 
+def mu_table(races, scores, *, lam=LAM, mus=None, realdata: Path = REALDATA) -> list[dict]:
+    """In-sample, leave-one-race-out and external results per weight ``mu`` of the
+    packed-field cut in the objective ``err + lam * cut + mu * pack`` (fourteenth round).
+
+    Per variant (each ``mu`` of ``mus``, default 0, the a priori ``lam`` x
+    :data:`PACK_SHARE` and the rest of :data:`MUS`; then the a priori ``mu`` on the excess
+    over the published barriers' own packed cut, ``excess``): the point fitted on all races, its
+    in-sample err / cut / pack (means over races, %), the same leave one race out (the
+    point refitted without the race, as the leave-one-out table), the external error on
+    UTMB 2024 and GTT 2025 at the in-sample point, and UTMB 2024's computed barriers [h]
+    (the published barrier checkpoints, finish excluded, in course order).
+    """
+    prior = lam * PACK_SHARE
+    if mus is None:
+        mus = sorted({0.0, prior, *MUS})
+    variants = [(mu, False) for mu in mus] + [(prior, True)]
+    print(
+        f"\nper weight mu of the packed-field cut (lam {lam:g}; err / cut / pack %, "
+        "mean over races):"
+    )
+    print(
+        f"{'mu':>9s} {'in err':>6s} {'cut':>5s} {'pack':>6s} {'loo err':>7s} {'cut':>5s} "
+        f"{'pack':>6s} {'UTMB':>5s} {'GTT25':>5s}  in-sample fit"
+    )
+    out = []
+    for mu, excess in variants:
+        p, _ = fit(races, scores=scores, lam=lam, mu=mu, excess=excess)
+        k = scores[0].index(_free(p))
+        ins = np.array([scores[i][k] for i in (1, 2, 3)])
+        loo = []
+        for j, _r, mask in _folds(races):
+            q, _ = fit(races, scores=scores, train=mask, lam=lam, mu=mu, excess=excess)
+            kq = scores[0].index(_free(q))
+            loo.append([scores[i][kq, j] for i in (1, 2, 3)])
+        loo = np.array(loo).T
+        ext = [external_race(x, realdata, p, verbose=False) for x in EXTERNAL_RACES]
+        ee = [np.nan if e is None else e["err"] for e in ext]
+        label = f"{mu:g}" + (" excess" if excess else "")
+        print(
+            f"{label:>9s} {100 * ins[0].mean():6.2f} {100 * ins[1].mean():5.2f} "
+            f"{100 * ins[2].mean():6.2f} {100 * loo[0].mean():7.2f} {100 * loo[1].mean():5.2f} "
+            f"{100 * loo[2].mean():6.2f} {100 * ee[0]:5.2f} {100 * ee[1]:5.2f}  {_free_text(p)}"
+        )
+        utmb = ext[0]["computed"] if ext[0] is not None else []
+        print(f"{'':9s} UTMB 2024 barriers [h]: " + " ".join(f"{h:g}" for h in utmb))
+        out.append({"mu": mu, "excess": excess, "params": p, "in": ins, "loo": loo, "ext": ee})
+    return out
+
+
 def main(argv=None):
+    global PACK_SHARE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--realdata", type=Path, default=REALDATA)
     ap.add_argument("--round", type=float, default=15, dest="round_minutes")
     ap.add_argument("--no-cv", action="store_true")
     ap.add_argument("--fit", action="store_true", help="print the parameters fitted on all races")
     ap.add_argument("--lam", type=float, default=LAM, help="weight of the cut share in the fit")
+    ap.add_argument(
+        "--mu", type=float, default=MU, help="weight of the packed-field cut in the fit"
+    )
+    ap.add_argument(
+        "--pack-share",
+        type=float,
+        default=PACK_SHARE,
+        help="share of the slowest finishers in the packed-field cut",
+    )
+    ap.add_argument(
+        "--mu-table",
+        action="store_true",
+        help="in-sample, leave-one-out and external results per mu (packed-field cut)",
+    )
     ap.add_argument(
         "--lam-table", action="store_true", help="in-sample and leave-one-out results per lam"
     )
@@ -692,6 +832,7 @@ def main(argv=None):
     if a.external:
         external_check(a.realdata)
         return 0
+    PACK_SHARE = a.pack_share
     if a.leader_weight not in (None, "fit"):
         a.leader_weight = float(a.leader_weight)
     if not (a.realdata / "index.json").is_file():
@@ -719,14 +860,17 @@ def main(argv=None):
         return 0
     external_check(a.realdata)
     scores = None
-    if a.fit or a.lam_table or not a.no_cv:
+    if a.fit or a.lam_table or a.mu_table or not a.no_cv:
         t1 = time.perf_counter()
         scores = grid_scores(races, round_minutes=rnd)
         print(f"\ngrid of {len(scores[0])} parameter sets in {time.perf_counter() - t1:.0f} s")
     if a.fit:
-        p, f = fit(races, scores=scores, lam=a.lam)
+        p, f = fit(races, scores=scores, lam=a.lam, mu=a.mu)
         p = fit_leader(races, p, round_minutes=rnd, weight=a.leader_weight)
-        print(f"\nfitted on all races (lam {a.lam:g}): {p.describe()}  (mean loss {100 * f:.2f} %)")
+        print(
+            f"\nfitted on all races (lam {a.lam:g}, mu {a.mu:g}): {p.describe()}  "
+            f"(mean loss {100 * f:.2f} %)"
+        )
     if a.lam_table:
         print("\nin-sample and leave-one-race-out per lam (err% / cut%, mean over races):")
         print(
@@ -747,16 +891,18 @@ def main(argv=None):
                 f"{100 * np.mean([e['cut'] for e in ins]):7.2f} {100 * loo[:, 0].mean():8.2f} "
                 f"{100 * loo[:, 1].mean():8.2f}  {_free_text(p)}"
             )
+    if a.mu_table:
+        mu_table(races, scores, lam=a.lam, realdata=a.realdata)
     if not a.no_cv:
         print(
-            f"\nleave-one-race-out (lam {a.lam:g}; up, fatigue, down, leader refitted "
-            "without the race):"
+            f"\nleave-one-race-out (lam {a.lam:g}, mu {a.mu:g}; up, fatigue, down, leader "
+            "refitted without the race):"
         )
         print(HDR + "  fitted")
         cv = []
         for _j, r, mask in _folds(races):
             train = [x for x, k in zip(races, mask, strict=True) if k]
-            p, _ = fit(races, scores=scores, train=mask, lam=a.lam)
+            p, _ = fit(races, scores=scores, train=mask, lam=a.lam, mu=a.mu)
             p = fit_leader(train, p, round_minutes=rnd, weight=a.leader_weight)
             ev = _full_eval(r, p, rnd)
             cv.append(ev)
