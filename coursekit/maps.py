@@ -261,8 +261,9 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
         legs = plan.legs
     prof = course.profile
     if legs is None:
-        d = np.array([0.0, prof.total_distance])
-        ele, gain, loss = prof.at(d)
+        ele, gain, loss = prof.at(np.array([0.0, prof.total_distance]))
+        # along-course (slope) km, as the tables count (the finish row's km)
+        d = np.array([0.0, float(_along_track(course)[-1])])
         lat = prof.track.lat[[0, -1]]
         lon = prof.track.lon[[0, -1]]
         names = ("Start", "Finish")
@@ -557,6 +558,23 @@ def _legend(grade: bool) -> list:
     return items
 
 
+def _along_track(course, legs=None) -> np.ndarray:
+    """Kilometre scale of the checkpoints at every track point [m].
+
+    The along-course (slope) distance :func:`coursekit.checkpoints.course_legs` reads the
+    checkpoints' km on (map distance for schematic sketches); map distance when ``legs``
+    were built on it (their ``along`` equals their ``distance``).
+    """
+    from .profile import along_course_distance
+
+    prof = course.profile
+    if legs is not None:
+        al = np.asarray(getattr(legs, "along", legs.distance), float)
+        if np.array_equal(al, np.asarray(legs.distance, float)):
+            return np.asarray(prof.distance, float)
+    return along_course_distance(prof, slope=not getattr(course, "schematic", False))
+
+
 def _km_every(total_m: float) -> float:
     return 5000.0 if total_m <= 60000 else 10000.0
 
@@ -590,12 +608,15 @@ def _race_record(course, legs, plan, *, colour, tolerance_m, grade, km_every) ->
         rec["runs"] = runs
     else:
         rec["line"] = encode_polyline(lat[idx], lon[idx])
-    step = float(km_every) if km_every else _km_every(prof.total_distance)
-    marks = np.arange(step, prof.total_distance - 0.25 * step, step)
+    # km markers on the checkpoints' scale: along the course on the slope (as the tables,
+    # the popups and the timing providers count), placed back on the track's map distance
+    along = _along_track(course, legs if legs is not None else getattr(plan, "legs", None))
+    step = float(km_every) if km_every else _km_every(float(along[-1]))
+    marks = np.arange(step, float(along[-1]) - 0.25 * step, step)
     if marks.size:
-        d = prof.distance
-        mlat = np.interp(marks, d, lat)
-        mlon = np.interp(marks, d, lon)
+        d = np.interp(marks, along, prof.distance)
+        mlat = np.interp(d, prof.distance, lat)
+        mlon = np.interp(d, prof.distance, lon)
         rec["km"] = [
             [round(float(a), 5), round(float(b), 5), int(round(m / 1000))]
             for a, b, m in zip(mlat, mlon, marks, strict=True)
@@ -668,7 +689,9 @@ def event_map(
         :func:`coursekit.profile.smoothed_grade` averaged over each simplified
         segment) instead of one colour per race.
     km_every : float, optional
-        Distance between km markers [m]; default 5 km up to 60 km, else 10 km.
+        Distance between km markers [m]; default 5 km up to 60 km, else 10 km. The
+        markers count km as the tables and popups do: along the course on the slope
+        (map distance on schematic sketches).
 
     Returns
     -------

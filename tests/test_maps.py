@@ -6,13 +6,14 @@ import json
 import math
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Proj
-from test_roadbook import EVIL, make_course, map_data
+from test_roadbook import EVIL, make_course, map_data, table_rows
 
 from coursekit import maps
 from coursekit.course import load_course
@@ -137,7 +138,11 @@ def test_checkpoint_rows_one_per_legs_row(syn):
     # without legs nor plan: start and finish of the profile
     bare = maps.checkpoint_rows(course)
     assert [r["kind"] for r in bare] == ["start", "finish"]
-    assert bare[-1]["distance_m"] == pytest.approx(course.profile.total_distance)
+    # ... the finish on the tables' scale: along the course, on the slope
+    from coursekit.profile import along_course_distance
+
+    assert bare[-1]["distance_m"] == pytest.approx(along_course_distance(course.profile)[-1])
+    assert bare[-1]["distance_m"] > course.profile.total_distance
 
 
 def test_map_has_one_marker_record_per_checkpoint_and_km_markers(syn):
@@ -152,6 +157,73 @@ def test_map_has_one_marker_record_per_checkpoint_and_km_markers(syn):
     assert popup["km"] == "9.0"
     # the checkpoint markers carry their own class (used by the browser test)
     assert "ck-cp" in html
+
+
+def steep_course(folder, *, cps=(("Ridge", 20),), loop=False) -> Path:
+    """A 20 km (map) course due north whose altitude saw-tooths at +-40 % every km.
+
+    Its slope length is about 21.5 km (sqrt(1 + 0.4**2) = 1.077): map and slope km differ by
+    ~380 m at km 5 and ~1.5 km at the finish. ``cps``: (name, km) in the course file (km are
+    slope km, docs/course-file.md).
+    """
+    from coursekit.gpx import write_gpx
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    s = np.linspace(0.0, 20000.0, 2001)
+    lat = 45.0 + s / 111_132.0
+    lon = np.full(s.size, 6.0)
+    ele = 1000.0 + 0.4 * (500.0 - np.abs(s % 2000.0 - 1000.0))  # 1000-1400 m, 40 % grades
+    write_gpx(folder / "steep.gpx", lat, lon, ele, name="steep")
+    lines = [
+        'name = "Steep 20"',
+        'gpx = "steep.gpx"',
+        "start = 2025-06-07T06:00:00+02:00",
+        'limit = "10h"',
+        'timezone = "Europe/Paris"',
+    ]
+    for name, km in cps:
+        lines += ["", "[[checkpoints]]", f'name = "{name}"', f"km = {km}", 'services = ["water"]']
+    path = folder / "steep.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _metres(a, b) -> float:
+    from pyproj import Geod
+
+    return float(Geod(ellps="WGS84").inv(a[1], a[0], b[1], b[0])[2])
+
+
+def test_km_markers_use_the_slope_km_of_the_tables_and_popups(tmp_path):
+    """Marker "20" stands at the checkpoint the table and popup list at km 20 (slope km).
+
+    Before, the markers were placed on the map (2D) distance: on this 40 % saw-tooth marker
+    "20" was at the finish, ~1.4 km past the km-20 checkpoint (TOR330: Donnas, km 152.5 in the
+    table, was 35 m from marker "150").
+    """
+    from coursekit.profile import along_course_distance
+    from coursekit.roadbook import race_page
+
+    course = load_course(steep_course(tmp_path))
+    total_map = course.profile.total_distance
+    along = along_course_distance(course.profile)
+    assert along[-1] - total_map > 1400.0  # the two scales differ visibly
+    page = race_page(course, offline=True)
+    (race,) = map_data(page.html)
+    ridge = next(c for c in race["cps"] if c["name"] == "Ridge")
+    assert dict(ridge["rows"])["km"] == "20.0"
+    marks = {k[2]: (k[0], k[1]) for k in race["km"]}
+    assert sorted(marks) == [5, 10, 15, 20]
+    assert _metres(marks[20], (ridge["lat"], ridge["lon"])) < 20.0
+    # every marker stands where the slope distance is its label
+    tr = course.profile.track
+    for km, pos in marks.items():
+        i = int(np.argmin((tr.lat - pos[0]) ** 2 + (tr.lon - pos[1]) ** 2))
+        assert along[i] == pytest.approx(km * 1000.0, abs=20.0), km
+    # the legs table says the same km
+    rows = table_rows(page.html, "legs")
+    assert [r[1] for r in rows if r[0] == "Ridge"] == ["20.0"]
 
 
 def test_event_map_layers(tmp_path):
