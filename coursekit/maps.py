@@ -215,10 +215,21 @@ def display_tz(course) -> tzinfo | None:
     return start.tzinfo if start is not None else None
 
 
-def clock_label(dt: datetime | None, tz: tzinfo | None = None, *, day: bool = True) -> str | None:
-    """``"Sat 14:30"`` (or ``"14:30"``) in the course's time zone; None stays None."""
+def clock_label(
+    dt: datetime | None, tz: tzinfo | None = None, *, day: bool = True, nearest: bool = False
+) -> str | None:
+    """``"Sat 14:30"`` (or ``"14:30"``) in the course's time zone; None stays None.
+
+    Seconds are dropped (barriers sit on their rounding grid, and a station opening shown
+    early is safe); ``nearest=True`` rounds to the nearest minute instead, as `coursekit
+    cutoffs` shows the leader's ETA (04:45:32 is ``04:46``).
+    """
     if dt is None:
         return None
+    if nearest:
+        from .clock import after
+
+        dt = after(dt, 30.0)
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
     return dt.strftime("%a %H:%M") if day else dt.strftime("%H:%M")
@@ -352,7 +363,7 @@ def _marker_record(row, tz) -> dict:
                     "cutoff" if row.get("barrier", True) else "closes (no barrier)",
                     clock_label(row["cutoff"], tz),
                 ),
-                ("leader ETA", clock_label(row.get("leader_eta"), tz)),
+                ("leader ETA", clock_label(row.get("leader_eta"), tz, nearest=True)),
                 ("station opens", clock_label(row["opening"], tz)),
                 ("services", _services_text(row["services"]) or None),
                 ("note", row["note"] or None),

@@ -88,9 +88,15 @@ def _hm(seconds: float) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-def _clock(dt: datetime | None, tz) -> str:
+def _clock(dt: datetime | None, tz, *, nearest: bool = False) -> str:
+    """``"Sat 04:45"``: seconds dropped (barriers, openings), or ``nearest=True`` rounded to
+    the nearest minute (the leader's ETA), as `coursekit cutoffs` writes them."""
     if dt is None:
         return ""
+    if nearest:
+        from .clock import after
+
+        dt = after(dt, 30.0)
     if tz is not None:
         dt = dt.astimezone(tz)
     return f"{dt:%a %H:%M}"
@@ -278,7 +284,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
             f"<td>{_e(barrier)}</td><td>{_e(_hm(plan.cutoff_elapsed[i]))}</td>"
-            f"<td>{_e(_clock(r['leader_eta'], tz))}</td>"
+            f"<td>{_e(_clock(r['leader_eta'], tz, nearest=True))}</td>"
             f"<td>{_e(_clock(r['opening'], tz))}</td>"
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'

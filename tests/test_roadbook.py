@@ -296,6 +296,40 @@ def test_haut_index_lists_shared_station_with_window(haut):
     assert _clock(tizi[3], sat) == max(barriers) + timedelta(minutes=30)
 
 
+def test_roadbook_leader_eta_rounded_as_cutoffs_text(haut):
+    """The leader's ETA is rounded to the nearest minute in the table and the popups, as
+    `coursekit cutoffs` prints it; barriers and openings keep their minutes.
+
+    Before, the roadbook cut the seconds off: Aguersioual's leader at 04:45:32 read
+    ``Sat 04:45`` in the roadbook and ``Sat 04:46`` in `cutoffs`.
+    """
+    out, _written = haut
+    course = COURSES / "haut" / "haut-120.toml"
+    res = CliRunner().invoke(cli, ["cutoffs", str(course)])
+    assert res.exit_code == 0, res.output
+    text_rows = [
+        re.findall(r"(\w{3} \d\d:\d\d)(?: \(\d+:\d\d\))?", line)
+        for line in res.output.splitlines()
+        if re.search(r"\w{3} \d\d:\d\d \(\d+:\d\d\)", line)
+    ]
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--format", "json"])
+    seconds = [
+        datetime.fromisoformat(r["first_arrival"]).second
+        for r in json.loads(res.output)["checkpoints"]
+    ]
+    assert any(s >= 30 for s in seconds)  # rows where cutting off and rounding differ
+    page = (out / "haut-120.html").read_text(encoding="utf-8")
+    rows = table_rows(page, "legs")
+    popups = [dict(c["rows"]) for c in map_data(page)[0]["cps"]]
+    assert len(rows) == len(text_rows) == len(popups) == len(seconds)
+    for row, (cut, leader, opens), pop in zip(rows, text_rows, popups, strict=True):
+        assert row[8] == leader, row[0]
+        assert pop["leader ETA"] == leader, row[0]
+        assert row[9] == opens and pop["station opens"] == opens, row[0]
+        if row[0] != "Start":
+            assert row[6] == cut and pop["cutoff"] == cut, row[0]
+
+
 def test_haut_index_has_occupancy_chart_of_shared_stations(haut):
     out, _written = haut
     index = (out / "index.html").read_text(encoding="utf-8")
