@@ -600,7 +600,7 @@ def _cp_description(course, legs, i, plan) -> str:
     def when(t):
         el = seconds_between(course.start, t)
         loc = in_zone(t, course.timezone)  # the zone's clock, not the offset written
-        return f"{loc.strftime('%a %H:%M')} ({int(el // 3600)}h{int(el % 3600) // 60:02d})"
+        return f"{loc.strftime('%a %H:%M')} ({_hm(el)})"  # as `cutoffs` writes it
 
     if i and plan.no_barrier is not None and plan.no_barrier[i]:
         bits.append(f"no barrier (closes {when(plan.cutoff[i])})")

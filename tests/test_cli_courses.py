@@ -105,9 +105,12 @@ def test_export_roundtrip(tmp_path):
     for d, row in zip(descs[1:], plan[1:], strict=True):
         clock = datetime.fromisoformat(row["cutoff"]).strftime("%a %H:%M")
         h, m = divmod(round(row["cutoff_elapsed_s"] / 60), 60)
-        assert f"cutoff {clock} ({h}h{m:02d})" in d, (d, row)
-    assert "cutoff Sat 07:15 (1h15) fixed" in descs[1] and "fixed" in descs[2]
-    assert "cutoff Sat 09:00 (3h00);" in descs[3] and "fixed" not in descs[3]
+        assert f"cutoff {clock} ({h}:{m:02d})" in d, (d, row)
+    # the elapsed time written as `cutoffs` writes it ("1:15", not "1h15")
+    text = run("cutoffs", MINI).output
+    assert "Sat 07:15 (1:15)*" in text and "Sat 09:00 (3:00)" in text
+    assert "cutoff Sat 07:15 (1:15) fixed" in descs[1] and "fixed" in descs[2]
+    assert "cutoff Sat 09:00 (3:00);" in descs[3] and "fixed" not in descs[3]
     tr = read_gpx(out)
     assert len(tr) == len(g.tracks[0].segments[0].points) < len(read_gpx(COURSES / "mini.gpx"))
     assert tr.waypoints[1].description.startswith("km 2.")
