@@ -463,8 +463,14 @@ def legs(course_file, fmt, tolerance_m, output):
         head = []
         if course.schematic:
             head.append(_SCHEMATIC_BANNER)
+        # lead with the distance the table's km count (the finish row), and say which
+        dist = (
+            f"{lg.along[-1] / 1000:.2f} km on the slope (map {p.total_distance / 1000:.2f} km)"
+            if p.has_elevation and not course.schematic
+            else f"{p.total_distance / 1000:.2f} km (map)"
+        )
         head.append(
-            f"{course.name}: {p.total_distance / 1000:.2f} km, D+ {_fmt(p.total_gain)} m, "
+            f"{course.name}: {dist}, D+ {_fmt(p.total_gain)} m, "
             f"D- {_fmt(p.total_loss)} m ({p.distance_method}; {p.gain_method})"
         )
         rows = []

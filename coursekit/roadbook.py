@@ -43,6 +43,7 @@ h2 { font-size: 1.2rem; margin: 1.6rem 0 .5rem; border-bottom: 2px solid var(--a
          margin: .6rem 0; padding: 0; list-style: none; }
 .facts li { border: 1px solid var(--line); padding: .35rem .6rem; }
 .facts b { display: block; font-size: 1.15rem; }
+.facts small { display: block; }
 .mapbox { height: 520px; border: 1px solid var(--line); }
 .mapbox > div { height: 100%; }
 .profile svg { width: 100%; height: auto; }
@@ -102,6 +103,10 @@ def _clock(dt: datetime | None, tz, *, nearest: bool = False) -> str:
     return f"{dt:%a %H:%M}"
 
 
+def _distance_note(map_m: float) -> str:
+    return "map " + _num(map_m / 1000, 1, " km")
+
+
 def _num(x, nd=0, unit=""):
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return ""
@@ -122,6 +127,9 @@ class RacePage:
     limit_s: float
     schematic: bool
     plan: object
+    map_distance_m: float | None = None
+    on_slope: bool = False
+    """``distance_m`` is along the course on the slope (the tables' km); else map distance."""
 
 
 def _list_block(title: str, value) -> str:
@@ -203,8 +211,16 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             "known places, not a surveyed route. Distances, D+/D-, the map line and the barriers "
             "are estimates for planning, not for navigation.</div>\n"
         )
+    # the distance the tables count (checkpoint km): along the course on the slope, except
+    # on schematic sketches and tracks without altitude, where it is the map distance
+    map_m = float(prof.total_distance)
+    on_slope = not course.schematic and prof.has_elevation
     facts = [
-        ("distance", _num(total_m / 1000, 1, " km")),
+        (
+            ("distance on the slope", _num(total_m / 1000, 1, " km"), _distance_note(map_m))
+            if on_slope
+            else ("distance (map)", _num(total_m / 1000, 1, " km"))
+        ),
         ("D+", _num(gain, 0, " m")),
         ("D-", _num(loss, 0, " m")),
         ("km-effort", _num(kme, 0)),
@@ -214,7 +230,12 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     ]
     out.append(
         '<ul class="facts">'
-        + "".join(f"<li>{_e(k)}<b>{_e(v)}</b></li>" for k, v in facts)
+        + "".join(
+            f"<li>{_e(f[0])}<b>{_e(f[1])}</b>"
+            + (f'<small class="note">{_e(f[2])}</small>' if len(f) > 2 else "")
+            + "</li>"
+            for f in facts
+        )
         + "</ul>\n"
     )
     if course.declared:
@@ -260,8 +281,13 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             if margin
             else ""
         )
-        + ". km are measured along the course on the slope, as timing "
-        f"providers publish them. Pace model: {_e(plan.model)}.</p>\n"
+        + (
+            ". km are measured along the course on the slope, as timing providers publish them"
+            if on_slope
+            else ". km are map distance (no slope correction: "
+            + ("a schematic sketch's altitude is invented)" if course.schematic else "no altitude)")
+        )
+        + f". Pace model: {_e(plan.model)}.</p>\n"
     )
     out.append(
         '<table id="legs"><thead><tr><th class="l">checkpoint</th><th>km</th><th>leg km</th>'
@@ -320,6 +346,8 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         limit_s=course.limit_s,
         schematic=course.schematic,
         plan=plan,
+        map_distance_m=map_m,
+        on_slope=on_slope,
     )
 
 
@@ -341,9 +369,25 @@ def _event_index(
         f"<h1>{_e(name)}</h1>\n<h2>Races</h2>\n"
         '<table id="races"><thead><tr><th class="l">race</th><th>start</th><th>km</th>'
         f"<th>D+ m</th><th>limit</th></tr></thead>\n<tbody>{rows}</tbody></table>\n"
-        f"{stations_html}{notes}"
+        f"{_km_note(pages)}{stations_html}{notes}"
         '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
     )
+
+
+def _km_note(pages: list[RacePage]) -> str:
+    """Which distance the index's km column is: each race's finish km, as its tables."""
+    slope = [p for p in pages if p.on_slope]
+    flat = [p for p in pages if not p.on_slope]
+    if slope and flat:
+        text = (
+            "km: the finish km of each race's tables, along the course on the slope "
+            "(map distance for " + ", ".join(p.name for p in flat) + ")."
+        )
+    elif slope:
+        text = "km: along the course on the slope, as in each race's tables."
+    else:
+        text = "km: map distance, as in each race's tables."
+    return f'<p class="note">{_e(text)}</p>\n'
 
 
 def _stations_html(pages: list[RacePage], tzname) -> str:

@@ -6,14 +6,13 @@ import json
 import math
 import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Proj
-from test_roadbook import EVIL, make_course, map_data, table_rows
+from test_roadbook import EVIL, make_course, map_data, steep_course, table_rows
 
 from coursekit import maps
 from coursekit.course import load_course
@@ -157,36 +156,6 @@ def test_map_has_one_marker_record_per_checkpoint_and_km_markers(syn):
     assert popup["km"] == "9.0"
     # the checkpoint markers carry their own class (used by the browser test)
     assert "ck-cp" in html
-
-
-def steep_course(folder, *, cps=(("Ridge", 20),), loop=False) -> Path:
-    """A 20 km (map) course due north whose altitude saw-tooths at +-40 % every km.
-
-    Its slope length is about 21.5 km (sqrt(1 + 0.4**2) = 1.077): map and slope km differ by
-    ~380 m at km 5 and ~1.5 km at the finish. ``cps``: (name, km) in the course file (km are
-    slope km, docs/course-file.md).
-    """
-    from coursekit.gpx import write_gpx
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    s = np.linspace(0.0, 20000.0, 2001)
-    lat = 45.0 + s / 111_132.0
-    lon = np.full(s.size, 6.0)
-    ele = 1000.0 + 0.4 * (500.0 - np.abs(s % 2000.0 - 1000.0))  # 1000-1400 m, 40 % grades
-    write_gpx(folder / "steep.gpx", lat, lon, ele, name="steep")
-    lines = [
-        'name = "Steep 20"',
-        'gpx = "steep.gpx"',
-        "start = 2025-06-07T06:00:00+02:00",
-        'limit = "10h"',
-        'timezone = "Europe/Paris"',
-    ]
-    for name, km in cps:
-        lines += ["", "[[checkpoints]]", f'name = "{name}"', f"km = {km}", 'services = ["water"]']
-    path = folder / "steep.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def _metres(a, b) -> float:

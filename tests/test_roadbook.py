@@ -95,6 +95,34 @@ def make_course(
     return path
 
 
+def steep_course(folder, *, cps=(("Ridge", 20),)) -> Path:
+    """A 20 km (map) course due north whose altitude saw-tooths at +-40 % every km.
+
+    Its slope length is about 21.5 km (sqrt(1 + 0.4**2) = 1.077): map and slope km differ by
+    ~380 m at km 5 and ~1.5 km at the finish. ``cps``: (name, km) in the course file (km are
+    slope km, docs/course-file.md).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    s = np.linspace(0.0, 20000.0, 2001)
+    lat = 45.0 + s / 111_132.0
+    lon = np.full(s.size, 6.0)
+    ele = 1000.0 + 0.4 * (500.0 - np.abs(s % 2000.0 - 1000.0))  # 1000-1400 m, 40 % grades
+    write_gpx(folder / "steep.gpx", lat, lon, ele, name="steep")
+    lines = [
+        'name = "Steep 20"',
+        'gpx = "steep.gpx"',
+        "start = 2025-06-07T06:00:00+02:00",
+        'limit = "10h"',
+        'timezone = "Europe/Paris"',
+    ]
+    for name, km in cps:
+        lines += ["", "[[checkpoints]]", f'name = "{name}"', f"km = {km}", 'services = ["water"]']
+    path = folder / "steep.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def make_event(folder, name, slugs) -> Path:
     folder = Path(folder)
     for k, slug in enumerate(slugs):
@@ -204,11 +232,51 @@ def test_stats_come_from_the_full_track(tmp_path):
     x, y = local_projection(la, lo).forward(la, lo)
     shown = float(np.hypot(np.diff(x), np.diff(y)).sum())
     assert full > shown * 1.05  # the zigzag adds ~7 % to the 12 km
-    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b></li>", page.html))
-    assert facts["distance"] == f"{page.distance_m / 1000:.1f} km"
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", page.html))
+    assert facts["distance on the slope"] == f"{page.distance_m / 1000:.1f} km"
     assert abs(page.distance_m - full) < 0.02 * full
     assert abs(page.distance_m - shown) > 0.05 * shown
     assert facts["D+"] == f"{course.profile.total_gain:,.0f}".replace(",", "\u202f") + " m"
+
+
+def test_distances_say_whether_on_the_slope_or_map(tmp_path):
+    """The roadbook's distance box, the event index and the `legs` header name their distance
+    and lead with the one the tables' km count (the finish row).
+
+    Before, the box said "distance 21.5 km" (slope, unnamed) while `legs` led with the map
+    "20.00 km" over a table ending at 21.5.
+    """
+    course = load_course(steep_course(tmp_path / "steep"))
+    page = race_page(course)
+    rows = table_rows(page.html, "legs")
+    finish_km = rows[-1][1]
+    assert float(finish_km) > 21.0  # 40 % saw-tooth: 20 km on the map
+    facts = {
+        k: (v, note)
+        for k, v, note in re.findall(
+            r"<li>([^<]+)<b>([^<]+)</b>(?:<small[^>]*>([^<]*)</small>)?</li>", page.html
+        )
+    }
+    assert "distance" not in facts
+    assert facts["distance on the slope"] == (f"{finish_km} km", "map 20.0 km")
+    assert "km are measured along the course on the slope" in page.html
+    # a schematic sketch has no slope correction: its box and table say map
+    sketch = race_page(load_course(make_course(tmp_path / "sk", schematic=True)))
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", sketch.html))
+    assert facts["distance (map)"] == f"{table_rows(sketch.html, 'legs')[-1][1]} km"
+    assert "km are map distance" in sketch.html
+    # the event index says which distance its km column is
+    build_roadbook(tmp_path / "steep" / "steep.toml", tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert table_rows(index, "races")[0][2] == finish_km
+    assert "km: along the course on the slope, as in each race&#x27;s tables." in index
+    # `legs` leads with the same figure as its finish row, named, then the map distance
+    res = CliRunner().invoke(cli, ["legs", str(tmp_path / "steep" / "steep.toml")])
+    assert res.exit_code == 0, res.output
+    head, last = res.output.splitlines()[0], res.output.splitlines()[-1]
+    m = re.match(r"Steep 20: (\d+\.\d\d) km on the slope \(map 20\.00 km\), D\+", head)
+    assert m, head
+    assert f"{float(m.group(1)):.1f}" == finish_km and f" {finish_km} " in last
 
 
 def test_offline_page_needs_no_network_for_scripts(tmp_path):
