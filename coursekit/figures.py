@@ -303,6 +303,24 @@ def profile_figure(profile, out_path, *, legs=None, plan=None, title=None) -> Pa
     return atomic_write_bytes(out_path, data)
 
 
+def _clock_ticks(ax, hours: Sequence[dt.datetime], *, most: int = 8) -> None:
+    """Label the time axis "Sat 04:00" as the tables do, on whole local hours.
+
+    Each label is read on its own hour's UTC offset (the summary's ISO times), so the clocks
+    stay right across a daylight-saving change; at most ``most`` ticks, every 1, 2, 3, 4, 6,
+    12 or 24 h (matplotlib's default labels were "06-01 06" or "01 04:00", in UTC).
+    """
+    import matplotlib.dates as mdates
+
+    if not hours:
+        return
+    step = next((k for k in (1, 2, 3, 4, 6, 12) if len(hours) / k <= most), 24)
+    ticks = [h for h in hours if h.minute == 0 and h.hour % step == 0] or [hours[0]]
+    ax.set_xticks(mdates.date2num(ticks))
+    ax.set_xticklabels([h.strftime("%a %H:%M") for h in ticks])
+    ax.set_xlim(mdates.date2num(hours[0]), mdates.date2num(hours[-1] + dt.timedelta(hours=1)))
+
+
 def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110):
     """Bar charts of the runners arriving per hour at each station (matplotlib).
 
@@ -342,6 +360,7 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
         ax.bar(hours, o["arrivals"], width=1 / 24, align="edge", color=_BLUE)
         ax.set_ylabel("runners/h", fontsize=7)
         ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
+        _clock_ticks(ax, hours)
         ax.tick_params(labelsize=7)
     fig.tight_layout()
     data = _render(fig, suffix)  # byte-identical SVG for the same summary

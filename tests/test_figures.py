@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -188,3 +191,51 @@ def test_no_elevation_draws_no_altitude_line(tmp_path):
     plt.close(fig)
     out = profile_figure(make_profile(track), tmp_path / "noele.png")
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def _tick_labels(svg: bytes) -> list[str]:
+    """The x tick labels of a matplotlib SVG (each text is preceded by a comment of it)."""
+    return re.findall(r"<!-- (\w{3} \d\d:\d\d|[^>]*\d\d-\d\d[^>]*) -->", svg.decode("utf-8"))
+
+
+def test_occupancy_ticks_are_weekday_and_local_clock():
+    """Ticks read "Sat 04:00" on local whole hours, right across a daylight-saving change.
+
+    Before, matplotlib's automatic labels read "06-01 06" (6 January to a European reader)
+    or "01 04:00", in UTC rather than the race's clock.
+    """
+    from coursekit.clock import after
+    from coursekit.figures import occupancy_figure
+
+    paris = ZoneInfo("Europe/Paris")
+
+    def station(name, start, n):
+        hours = [after(start, 3600.0 * h) for h in range(n)]
+        return {
+            "name": name,
+            "key": name.lower(),
+            "races": ["A", "B"],
+            "occupancy": {
+                "hours": [h.isoformat() for h in hours],
+                "arrivals": [float(10 + k % 5) for k in range(n)],
+            },
+        }
+
+    june = datetime(2024, 6, 1, 4, 0, tzinfo=ZoneInfo("Africa/Casablanca"))
+    # clocks go back at 03:00 on Sunday 27 October 2024 in Paris: 02:00-03:00 twice
+    october = datetime(2024, 10, 26, 20, 0, tzinfo=paris)
+    summary = {"stations": [station("Short", june, 5), station("Night", october, 16)]}
+    labels = _tick_labels(occupancy_figure(summary, None))
+    assert labels and all(re.fullmatch(r"(Sat|Sun) \d\d:00", t) for t in labels), labels
+    assert labels[:5] == ["Sat 04:00", "Sat 05:00", "Sat 06:00", "Sat 07:00", "Sat 08:00"]
+    night = labels[5:]
+    # 16 hours: a tick every 2 h on the local clock, starting at the race's 20:00
+    assert night[0] == "Sat 20:00" and night[1] == "Sat 22:00"
+    expected = []
+    t = october
+    while t < after(october, 16 * 3600.0):
+        if t.astimezone(paris).hour % 2 == 0:
+            expected.append(t.astimezone(paris).strftime("%a %H:%M"))
+        t = after(t, 3600.0)
+    assert night == expected
+    assert night.count("Sun 02:00") == 2  # both 02:00s of that night, on their own offsets
