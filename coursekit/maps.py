@@ -403,7 +403,8 @@ _MAP_JS = r"""
     c.rows.forEach(function (r) {
       var tr = el("tr");
       tr.appendChild(el("th", null, r[0]));
-      tr.appendChild(el("td", "ck-" + r[0].replace(/[^a-z]+/g, "-"), r[1]));
+      // "ck-v-km", not "ck-km": that class is the km markers' label (with its border)
+      tr.appendChild(el("td", "ck-v-" + r[0].replace(/[^a-z]+/g, "-"), r[1]));
       t.appendChild(tr);
     });
     d.appendChild(t);
@@ -431,20 +432,44 @@ _MAP_JS = r"""
         .bindTooltip(String(p[2]), {permanent: true, direction: "right", offset: [3, 0],
                                     className: "ck-km", interactive: false}).addTo(g);
     });
-    r.cps.forEach(function (c) {
-      var ic = ICONS[c.icon] || ICONS.control;
-      var m = L.marker([c.lat, c.lon], {
-        title: c.name, alt: c.name, riseOnHover: true,
-        icon: L.divIcon({className: "ck-marker ck-" + c.icon +
-                           (c.icon === "start" || c.icon === "finish" ? "" : " ck-cp"), html: ic,
-                         iconSize: [24, 24], iconAnchor: [12, 12], popupAnchor: [0, -10]})
+    // one marker per place: the passages at one spot (start, a mid-race station and the
+    // finish of a loop) share a marker showing every icon, and a popup listing each passage
+    var places = r.places || r.cps.map(function (c, i) { return [i]; });
+    places.forEach(function (idx) {
+      var cs = idx.map(function (i) { return r.cps[i]; }), c0 = cs[0];
+      var html = cs.map(function (c) { return ICONS[c.icon] || ICONS.control; }).join("");
+      var cls = "ck-marker" + cs.map(function (c) { return " ck-" + c.icon; }).join("");
+      if (cs.some(function (c) { return c.icon !== "start" && c.icon !== "finish"; })) {
+        cls += " ck-cp";
+      }
+      var names = [];
+      cs.forEach(function (c) { if (names.indexOf(c.name) < 0) { names.push(c.name); } });
+      var title = names.join(" / ");
+      if (cs.length > 1) {
+        cls += " ck-place";
+        title += " (km " + cs.map(function (c) { return c.rows[0][1]; }).join(", ") + ")";
+      }
+      var w = 24 * cs.length;
+      var m = L.marker([c0.lat, c0.lon], {
+        title: title, alt: title, riseOnHover: true,
+        icon: L.divIcon({className: cls, html: '<div class="ck-icons">' + html + "</div>",
+                         iconSize: [w, 24], iconAnchor: [w / 2, 12], popupAnchor: [0, -10]})
       });
-      m.bindPopup(popup(c, races.length > 1 ? r.name : null), {maxWidth: 280}).addTo(g);
+      var pop = el("div", "ck-pop-place");
+      cs.forEach(function (c, k) {
+        pop.appendChild(popup(c, races.length > 1 && k === 0 ? r.name : null));
+      });
+      m.bindPopup(pop, {maxWidth: 300, maxHeight: 360}).addTo(g);
     });
   });
   // no animation: the view folium set at zoom 11 would otherwise zoom to the course
   // for ~250 ms after load, and a click on a marker in that time is lost
-  if (bounds.isValid()) { map.fitBounds(bounds, {padding: [16, 16], animate: false}); }
+  // the padding keeps the course clear of the zoom and full-screen buttons (top left) and
+  // of the collapsed layer switcher (top right)
+  if (bounds.isValid()) {
+    map.fitBounds(bounds, {paddingTopLeft: [56, 20], paddingBottomRight: [60, 20],
+                           animate: false});
+  }
 
   var note = el("div", "ck-tile-note",
                 "Map tiles need a network connection: the course, checkpoints and popups " +
@@ -506,6 +531,8 @@ _MAP_JS = r"""
 _MAP_CSS = """
 .ck-marker { background: none; border: none; }
 .ck-marker svg { display: block; filter: drop-shadow(0 1px 1px rgba(0,0,0,.5)); }
+.ck-icons { display: flex; }
+.ck-pop-place .ck-pop + .ck-pop { border-top: 1px solid #ccc; margin-top: 6px; padding-top: 4px; }
 .ck-km { background: rgba(255,255,255,.85); border: 1px solid #555; border-radius: 3px;
   padding: 0 3px; font: 10px/1.3 sans-serif; box-shadow: none; color: #000; }
 .ck-km::before { display: none; }
@@ -569,6 +596,31 @@ def _legend(grade: bool) -> list:
     return items
 
 
+SAME_PLACE_M = 30.0
+"""Checkpoint rows closer than this [m] share one map marker (:func:`_places`)."""
+
+
+def _places(cps: list[dict], within_m: float = SAME_PLACE_M) -> list[list[int]]:
+    """Indices of the marker records grouped by place, in course order.
+
+    Rows within ``within_m`` of a group's first row join it: a loop's start, its mid-race
+    passages at the start's village and its finish get one marker whose popup lists every
+    passage (one marker each would stack, the last drawn hiding the others at every zoom).
+    """
+    groups: list[list[int]] = []
+    for i, c in enumerate(cps):
+        for grp in groups:
+            f = cps[grp[0]]
+            dy = (c["lat"] - f["lat"]) * 111_195.0
+            dx = (c["lon"] - f["lon"]) * 111_195.0 * math.cos(math.radians(f["lat"]))
+            if math.hypot(dx, dy) <= within_m:
+                grp.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
 def _along_track(course, legs=None) -> np.ndarray:
     """Kilometre scale of the checkpoints at every track point [m].
 
@@ -595,10 +647,12 @@ def _race_record(course, legs, plan, *, colour, tolerance_m, grade, km_every) ->
     lat, lon = prof.track.lat, prof.track.lon
     idx = simplify_line(lat, lon, tolerance_m=tolerance_m)
     tz = display_tz(course)
+    cps = [_marker_record(r, tz) for r in checkpoint_rows(course, legs, plan)]
     rec = {
         "name": str(course.name),
         "colour": colour,
-        "cps": [_marker_record(r, tz) for r in checkpoint_rows(course, legs, plan)],
+        "cps": cps,
+        "places": _places(cps),
     }
     if grade and prof.has_elevation and idx.size >= 2:
         from .profile import smoothed_grade
@@ -756,7 +810,8 @@ def event_map(
                 km_every=km_every,
             )
         )
-    lc = folium.LayerControl(collapsed=len(courses) > 3)
+    # collapsed: open, the switcher is a 150 px box over the top right of the course
+    lc = folium.LayerControl(collapsed=True)
     lc._id = "lc"
     lc.add_to(m)
     m.add_child(_CourseLayer.make(m.get_name(), groups, tiles, races, grade), name="ck_course")

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_roadbook import EVIL, PAYLOADS, evil_course, make_course, table_rows
+from test_roadbook import EVIL, PAYLOADS, evil_course, loop_course, make_course, table_rows
 
 from coursekit.course import load_course
 from coursekit.roadbook import build_roadbook, race_page
@@ -185,6 +185,49 @@ def test_injection_payloads_inert(browser, tmp_path, syn_pages):
         )
         page.wait_for_timeout(200)
         assert dialogs == []
+    finally:
+        page.close()
+
+
+def _overlap(a, b) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_loop_every_passage_reachable_and_controls_hide_no_marker(browser, tmp_path):
+    """A figure-of-eight through HQ: one click on HQ shows the start, the km-10 station with
+    its drop bag and the finish; no marker lies under a map control.
+
+    Before, the finish flag covered the km-10 station (no way to open its popup) and the
+    expanded layer switcher covered a corner checkpoint.
+    """
+    course = load_course(loop_course(tmp_path / "src"))
+    path = tmp_path / "fig8.html"
+    path.write_text(race_page(course, offline=True).html, encoding="utf-8")
+    page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    try:
+        assert errors == [] and dialogs == []
+        markers = page.locator(".leaflet-marker-icon")
+        assert markers.count() == 3  # HQ, North corner, South corner
+        assert page.locator(".leaflet-control-layers-expanded").count() == 0
+        controls = page.locator(".leaflet-control")
+        boxes = [controls.nth(i).bounding_box() for i in range(controls.count())]
+        for i in range(markers.count()):
+            m = markers.nth(i).bounding_box()
+            assert not any(_overlap(m, c) for c in boxes if c), markers.nth(i).get_attribute(
+                "title"
+            )
+        page.locator(".leaflet-marker-icon.ck-place").click()
+        pop = page.locator(".leaflet-popup-content")
+        pop.wait_for()
+        text = pop.inner_text()
+        for want in ("0.0", "10.0", "20.0", "drop bag", "Sun 09:00", "Sun 11:00"):
+            assert want in text, want
+        assert text.count("HQ") == 1 and "Start" in text and "Finish" in text
     finally:
         page.close()
 

@@ -12,7 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Proj
-from test_roadbook import EVIL, make_course, map_data, steep_course, table_rows
+from test_roadbook import (
+    EVIL,
+    loop_course,
+    make_course,
+    map_data,
+    steep_course,
+    table_rows,
+)
 
 from coursekit import maps
 from coursekit.course import load_course
@@ -193,6 +200,31 @@ def test_km_markers_use_the_slope_km_of_the_tables_and_popups(tmp_path):
     # the legs table says the same km
     rows = table_rows(page.html, "legs")
     assert [r[1] for r in rows if r[0] == "Ridge"] == ["20.0"]
+
+
+def test_colocated_checkpoints_share_one_marker_listing_every_passage(tmp_path):
+    """On a loop the start, the mid-race station at the start's village and the finish get
+    one marker (every icon, one popup section per passage); the layer switcher is collapsed.
+
+    Before, three markers were stacked on HQ and only the finish flag could be clicked: the
+    km-10 station with its drop bag was unreachable, and the open layer switcher covered the
+    top right of the course.
+    """
+    course = load_course(loop_course(tmp_path))
+    plan = make_plan(course)
+    html = maps.map_html(maps.course_map(course, plan=plan), offline=True)
+    (race,) = map_data(html)
+    names = [c["name"] for c in race["cps"]]
+    assert names == ["Start", "North corner", "HQ", "South corner", "Finish"]
+    assert race["places"] == [[0, 2, 4], [1], [3]]
+    hq = [race["cps"][i] for i in race["places"][0]]
+    assert [dict(c["rows"])["km"] for c in hq] == ["0.0", "10.0", "20.0"]
+    assert [c["icon"] for c in hq] == ["start", "drop_bag", "finish"]
+    assert "drop bag" in dict(hq[1]["rows"])["services"]
+    assert '"collapsed": true' in html
+    # distinct places never merge, whatever their order
+    assert maps._places([{"lat": 45.0, "lon": 6.0}, {"lat": 45.001, "lon": 6.0}]) == [[0], [1]]
+    assert maps._places([{"lat": 45.0, "lon": 6.0}, {"lat": 45.0001, "lon": 6.0}]) == [[0, 1]]
 
 
 def test_event_map_layers(tmp_path):

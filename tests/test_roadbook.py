@@ -123,6 +123,42 @@ def steep_course(folder, *, cps=(("Ridge", 20),)) -> Path:
     return path
 
 
+def loop_course(folder) -> Path:
+    """A figure-of-eight through HQ: 10 km east loop, 10 km west loop, flat at 500 m.
+
+    Start, the km-10 station (drop bag) and the finish are all at HQ (45 N, 6 E).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    n_deg, e_deg = 2500.0 / 111_132.0, 2500.0 / (111_320.0 * np.cos(np.radians(45.0)))
+    corners = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0), (-1, 0), (-1, -1), (0, -1), (0, 0)]
+    lat, lon = [], []
+    for (a, b), (c, d) in zip(corners[:-1], corners[1:], strict=True):
+        t = np.linspace(0.0, 1.0, 101)[:-1]
+        lat += list(45.0 + n_deg * (a + (c - a) * t))
+        lon += list(6.0 + e_deg * (b + (d - b) * t))
+    lat.append(45.0)
+    lon.append(6.0)
+    write_gpx(folder / "fig8.gpx", lat, lon, np.full(len(lat), 500.0), name="fig8")
+    lines = [
+        'name = "Figure eight 20"',
+        'gpx = "fig8.gpx"',
+        "start = 2025-12-21T07:00:00+01:00",
+        'limit = "4h"',
+        'timezone = "Europe/Paris"',
+        "loop = true",
+    ]
+    for name, km, svc in (
+        ("North corner", 5, []),
+        ("HQ", 10, ["water", "food", "drop_bag"]),
+        ("South corner", 15, []),
+    ):
+        lines += ["", "[[checkpoints]]", f'name = "{name}"', f"km = {km}", f"services = {_q(svc)}"]
+    path = folder / "fig8.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def make_event(folder, name, slugs) -> Path:
     folder = Path(folder)
     for k, slug in enumerate(slugs):
