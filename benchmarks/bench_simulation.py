@@ -585,7 +585,7 @@ def main(quick: bool = False):
     print(
         f"{'race':26s} {'finish':>6s} {'dnf':>5s} {'spread':>6s} {'sigma':>6s} "
         f"{'fatigue':>7s} {'kappa':>6s} {'mu':>6s} {'h0':>6s} {'gamma':>6s} {'skew':>5s} "
-        f"{'chase':>5s}"
+        f"{'chase':>5s} {'h2':>6s} {'gamma2':>6s}"
     )
     for rid in ids:
         rc = races[rid]
@@ -597,7 +597,8 @@ def main(quick: bool = False):
         print(
             f"{rid:26s} {p.finish_share:6.3f} {p.dnf_share:5.3f} {p.spread:6.3f} "
             f"{p.leg_sigma:6.3f} {p.fatigue:7.2f} {p.dnf_ability:6.2f} {f.ability_mean:6.3f} "
-            f"{p.behind_hazard:6.3f} {p.behind_slope:6.1f} {p.skew:5.2f} {p.chase_share:5.2f}"
+            f"{p.behind_hazard:6.3f} {p.behind_slope:6.1f} {p.skew:5.2f} {p.chase_share:5.2f} "
+            f"{p.ahead_hazard:6.3f} {p.ahead_slope:6.1f}"
             + (f"  ({'; '.join(f.notes)})" if f.notes else "")
         )
     keys = (
@@ -611,6 +612,8 @@ def main(quick: bool = False):
         "behind_slope",
         "skew",
         "chase_share",
+        "ahead_hazard",
+        "ahead_slope",
     )
     med = {k: float(np.median([getattr(fits[i].params, k) for i in ids])) for k in keys}
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))

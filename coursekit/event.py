@@ -1004,6 +1004,8 @@ def _params_dict(p: FieldParams) -> dict:
         "start_compression": _r(p.start_compression, 3),
         "start_time_h": _r(p.start_time_s / HOUR, 3),
         "chase_share": _r(p.chase_share, 3),
+        "ahead_hazard": _r(p.ahead_hazard, 4),
+        "ahead_slope": _r(p.ahead_slope, 2),
         "source": p.source,
     }
 

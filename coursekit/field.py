@@ -85,6 +85,13 @@ class FieldParams:
     (probability :math:`1 - e^{-h}` with the km-effort hazard of the leg). A
     runner is eliminated only by a barrier they reach late.
 
+    Runners also look one barrier further: with :math:`q'_{ik} = t_{ik} R_{b'}
+    / (R_k T_{b'})` the same ratio at the barrier after next :math:`b'`, the
+    hazard at checkpoint ``k`` has the extra term :math:`h'_0 q'^{\\gamma'}_{ik}`
+    (``ahead_hazard``, ``ahead_slope``): a runner who can still make the next
+    barrier but not the one after it stops at an aid station before (0: off,
+    the model before the fourteenth sprint).
+
     Runners start together and the field spreads out over the first hours
     (crowding on the first trails, slower runners going out near the pack's
     pace): a runner's deviation from the median runner,
@@ -156,6 +163,12 @@ class FieldParams:
         :math:`c`, share of his deviation from the median a runner projected
         late at the next barrier drops on the next leg [-] (0: nobody chases
         a barrier; 1: he runs it at the median's pace).
+    ahead_hazard : float
+        :math:`h'_0`, withdrawal hazard at a checkpoint of a runner projected
+        exactly at the barrier after next [-] (0: off).
+    ahead_slope : float
+        :math:`\\gamma'`, how fast that hazard grows with the projected
+        lateness there [-].
     source : str
         Where the numbers come from.
     """
@@ -174,6 +187,8 @@ class FieldParams:
     start_compression: float = 0.0
     start_time_s: float = 3600.0
     chase_share: float = 0.0
+    ahead_hazard: float = 0.0
+    ahead_slope: float = 20.0
     source: str = "default"
 
     def __post_init__(self):
@@ -191,6 +206,8 @@ class FieldParams:
             ("start_compression", 0.0, 1.0),
             ("start_time_s", 1.0, 1e6),
             ("chase_share", 0.0, 1.0),
+            ("ahead_hazard", 0.0, 100.0),
+            ("ahead_slope", 0.0, 200.0),
         ):
             v = getattr(self, key)
             if not (lo <= v <= hi) or not math.isfinite(v):
@@ -215,6 +232,8 @@ DEFAULT_FIELD = FieldParams(
     start_compression=0.33,
     start_time_s=0.79 * 3600,
     chase_share=0.30,
+    ahead_hazard=0.0,
+    ahead_slope=20.0,
     source="fit_field medians over GRR, MAS, TDB, MTR 2024 and Templiers 2023/2024; "
     "finish share of a mountain ultra, at most 5 % of starters timed out",
 )
@@ -267,6 +286,14 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
   projected late at the next barrier ran the next leg with about 0.7 of their
   deviation from the median (cross-race barriers in band 41 -> 43 of 71, no
   history 27 -> 29 of 47, ``--times`` 18 of 24 unchanged; docs/simulation.md).
+- ``ahead_hazard`` 0 (off): the hazard on the barrier after next is fitted by
+  :func:`fit_field` on a race's split times (the cross-race and ``--times``
+  routes use it), but its medians over the ten race-editions (0.039, slope 20,
+  with the other hazards refitted jointly: ``behind_hazard`` 0.042, slope 25,
+  ``dnf_share`` 0.033) made the no-history route worse on two seeds of three
+  (cells within 10 % 129 -> 129, 129 -> 126, 128 -> 126 of 162; barriers in band
+  29 -> 30, 30 -> 30, 28 -> 29 of 47), and adding it to these hazards worse still
+  (121-126 of 162): without history the field keeps the thirteenth sprint's.
 """
 
 
@@ -437,24 +464,25 @@ def start_weights(reference_leg_s, leg_weights, mu: float, params: FieldParams) 
     return w * (1.0 - a * np.exp(-mid / float(params.start_time_s)))
 
 
-def _behind_coef(reference_elapsed, limit_eff) -> np.ndarray:
+def _behind_coef(reference_elapsed, limit_eff, nth: int = 1) -> np.ndarray:
     """Per arrival row 1..L: :math:`R_b / (R_k T_b)` for the next barrier ``b > k``, else 0.
 
     ``reference_elapsed`` has the start row (rows values), ``limit_eff`` the
     barriers of rows 1..L (inf where none). The finish row gets 0 (nobody
-    withdraws at the finish).
+    withdraws at the finish). ``nth`` = 2: the barrier after next (0 where
+    there is none).
     """
     R = np.asarray(reference_elapsed, float)
     lim = np.asarray(limit_eff, float)
     L = lim.size
     coef = np.zeros(L)
-    nxt = math.inf
-    nxt_row = -1
+    ahead = []  # the next barriers (time, leg index), nearest last
     for k in range(L - 1, -1, -1):  # k = leg index, arrival row k + 1
-        if k < L - 1 and nxt_row > k and R[k + 1] > 0:
+        if k < L - 1 and len(ahead) >= nth and R[k + 1] > 0:
+            nxt, nxt_row = ahead[-nth]
             coef[k] = R[nxt_row + 1] / (R[k + 1] * nxt)
         if math.isfinite(lim[k]) and lim[k] > 0:
-            nxt, nxt_row = float(lim[k]), k
+            ahead.append((float(lim[k]), k))
     return coef
 
 
@@ -489,14 +517,16 @@ def _last_seen(leg, L: int):
     return np.where(leg == L - 1, L - 2, leg)
 
 
-def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min):
+def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min, ahead=None):
     """First leg whose checkpoint ends the runner's race by withdrawal (L: none).
 
     ``arrival`` (L, runners) [s], legs first; cumulative hazard per runner
     ``base * cfrac`` plus the behind-the-barrier hazard ``h0 q^gamma`` summed
     over the checkpoints (terms with ``q <= q_min`` are negligible and
-    skipped); the runner withdraws where it first reaches ``x`` (an Exp(1)
-    draw). A loop over legs of vector operations (faster than 2-D passes).
+    skipped); ``ahead`` = ``(coef2, h2, gamma2, q2_min)`` adds the same term
+    on the barrier after next (:class:`FieldParams` ``ahead_hazard``); the
+    runner withdraws where it first reaches ``x`` (an Exp(1) draw). A loop
+    over legs of vector operations (faster than 2-D passes).
     """
     L, m = arrival.shape
     base = np.asarray(base, np.float32)
@@ -504,21 +534,25 @@ def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min):
     H = np.zeros(m, np.float32)
     out = np.full(m, L, dtype=np.int64)
     prev = 0.0
-    lh0, g, qm = np.float32(math.log(h0)), np.float32(gamma), np.float32(q_min)
+    terms = [(coef, h0, gamma, q_min)] if h0 > 0 else []
+    if ahead is not None and ahead[1] > 0:
+        terms.append(ahead)
+    terms = [(c, np.float32(math.log(h)), np.float32(g), np.float32(qm)) for c, h, g, qm in terms]
     for k in range(L):
         H += base * np.float32(cfrac[k] - prev)
         prev = cfrac[k]
-        if coef[k] > 0:
-            q = np.asarray(arrival[k], np.float32) * np.float32(coef[k])
-            near = q > qm
-            np.maximum(q, qm, out=q)
-            np.log(q, out=q)
-            q *= g
-            q += lh0
-            np.minimum(q, np.float32(80.0), out=q)  # exp(80) ~ 5e34: certain withdrawal,
-            np.exp(q, out=q)  # no float32 overflow for steep slopes
-            q *= near
-            H += q
+        for c, lh0, g, qm in terms:
+            if c[k] > 0:
+                q = np.asarray(arrival[k], np.float32) * np.float32(c[k])
+                near = q > qm
+                np.maximum(q, qm, out=q)
+                np.log(q, out=q)
+                q *= g
+                q += lh0
+                np.minimum(q, np.float32(80.0), out=q)  # exp(80) ~ 5e34: certain withdrawal,
+                np.exp(q, out=q)  # no float32 overflow for steep slopes
+                q *= near
+                H += q
         hit = (H >= x) & (out == L)
         out[hit] = k
     return out
@@ -713,6 +747,16 @@ def simulate_field(
     # below q_min a checkpoint adds < 1e-4 to the hazard: skipped
     q_min = (1e-4 / h0) ** (1.0 / gamma) if behind and gamma > 0 else 0.0
     thr = np.where(coef > 0, q_min / np.where(coef > 0, coef, 1.0), np.inf).astype(np.float32)
+    # the same on the barrier after next (ahead_hazard, see FieldParams)
+    h2, gamma2 = float(params.ahead_hazard), float(params.ahead_slope)
+    coef2 = _behind_coef(np.cumsum(r), limit_eff, nth=2) if h2 > 0 else np.zeros(L)
+    ahead = None
+    if np.any(coef2 > 0):
+        q2_min = (1e-4 / h2) ** (1.0 / gamma2) if gamma2 > 0 else 0.0
+        ahead = (coef2, h2, gamma2, q2_min)
+        thr2 = np.where(coef2 > 0, q2_min / np.where(coef2 > 0, coef2, 1.0), np.inf)
+        thr = np.minimum(thr, thr2.astype(np.float32))
+        behind = True
     # barrier chasing: leg k + 1 of a runner with q > 1 at arrival row k + 1 (see FieldParams)
     chase = float(params.chase_share)
     coef_c = _behind_coef(np.cumsum(r), limit_eff) if chase > 0 else np.zeros(L)
@@ -768,7 +812,9 @@ def simulate_field(
             over = t > limit_eff[None, :]
             first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
             if behind:
-                stop = _last_seen(_withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min), L)
+                stop = _last_seen(
+                    _withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min, ahead), L
+                )
             else:
                 stop = dnf_row_c
             return float(np.mean((first_over >= L) & (stop >= L))), float(
@@ -868,7 +914,7 @@ def simulate_field(
                 for k in range(L):
                     sub[k] = t[ri, k, ni]
                 dnf_row[ri, ni] = _withdraw_leg(
-                    sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min
+                    sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min, ahead
                 )
         dnf_row = _last_seen(dnf_row, L)
         elim = first_over <= dnf_row
@@ -1125,7 +1171,7 @@ def _fit_ability(th):
     return mu, math.exp(ls), lam
 
 
-def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
+def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
     """Maximum likelihood of (dnf_share, kappa, behind_hazard, behind_slope) on passages.
 
     Every passage of a runner at a checkpoint before the finish (not late at
@@ -1136,6 +1182,12 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
     runner's previous passage, :math:`z_i` the normal score of the runner's
     rank at checkpoint ``j1`` or, for those who stopped before, at their last
     checkpoint).
+
+    With ``coefR2`` (:func:`_behind_coef` on the barrier after next) the
+    hazard has the term :math:`h'_0 q'^{\\gamma'}_{ij}` as well
+    (``ahead_hazard``, ``ahead_slope``), fitted jointly (six parameters, best
+    of three starting points). Returns
+    ``(dnf_share, kappa, h0, gamma, h2, gamma2)`` (``h2`` 0 without ``coefR2``).
     """
     from scipy.optimize import minimize
     from scipy.special import ndtri
@@ -1151,7 +1203,9 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
     z = np.zeros(n)
     ranks = np.argsort(np.argsort(xa[ok]))
     z[ok] = ndtri((ranks + 0.5) / max(ok.sum(), 1))
-    dc, q, y, zz = [], [], [], []
+    two = coefR2 is not None and bool(np.any(coefR2 > 0))
+    c2 = coefR2 if two else np.zeros(rows - 1)
+    dc, q, q2, y, zz = [], [], [], [], []
     prev = np.zeros(n)
     for j in range(1, rows - 1):
         here = fin_row[:, j]
@@ -1159,13 +1213,16 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
         use = here & ~late
         dc.append(cfrac[j] - prev[use])
         q.append(E[use, j] * coefR[j - 1])
+        q2.append(E[use, j] * c2[j - 1])
         y.append(dnf[use] & (last[use] == j))
         zz.append(z[use])
         prev = np.where(here, cfrac[j], prev)
-    dc, q, y, zz = (np.concatenate(a) for a in (dc, q, y, zz))
+    dc, q, q2, y, zz = (np.concatenate(a) for a in (dc, q, q2, y, zz))
     y = y.astype(bool)
     lq = np.log(np.where(q > 0, q, 1.0))
     has_q = q > 0
+    lq2 = np.log(np.where(q2 > 0, q2, 1.0))
+    has_q2 = q2 > 0
 
     def nll(u):
         lam, kap, lh0, gam = u
@@ -1174,17 +1231,43 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1):
         return float(-np.sum(np.log(-np.expm1(-H[y]))) + np.sum(H[~y]))
 
     lam0 = math.log(max(_dnf_rate(max(float(dnf.mean()), 1e-3), 0.5), 1e-6))
-    res = minimize(
-        nll,
-        x0=[lam0, 0.5, math.log(0.2), 20.0],
-        method="L-BFGS-B",
-        bounds=[(-15.0, 5.0), (-3.0, 3.0), (-15.0, math.log(100.0)), (0.0, 200.0)],
-    )
+    bounds = [(-15.0, 5.0), (-3.0, 3.0), (-15.0, math.log(100.0)), (0.0, 200.0)]
+    res = minimize(nll, x0=[lam0, 0.5, math.log(0.2), 20.0], method="L-BFGS-B", bounds=bounds)
     lam, kap, lh0, gam = (float(v) for v in res.x)
+    h2, gam2 = 0.0, FieldParams.ahead_slope
+    if two:
+
+        def nll2(u):
+            H = np.exp(u[0] + u[1] * zz) * dc
+            H = H + np.where(has_q, np.exp(np.minimum(u[2] + u[3] * lq, 80.0)), 0.0)
+            H = H + np.where(has_q2, np.exp(np.minimum(u[4] + u[5] * lq2, 80.0)), 0.0)
+            H = np.maximum(H, 1e-300)
+            return float(-np.sum(np.log(-np.expm1(-H[y]))) + np.sum(H[~y]))
+
+        starts = [
+            [*res.x, math.log(0.05), 20.0],  # the old fit, a small term ahead
+            [lam, kap, math.log(0.05), 10.0, math.log(0.05), 20.0],
+            [lam, kap, lh0 - 2.0, gam, lh0, gam],  # the old term moved ahead
+        ]
+        best = min(
+            (
+                minimize(
+                    nll2,
+                    x0=x0,
+                    method="L-BFGS-B",
+                    bounds=[*bounds, (-15.0, math.log(100.0)), (0.0, 200.0)],
+                )
+                for x0 in starts
+            ),
+            key=lambda r: r.fun,
+        )
+        if best.fun < res.fun:
+            lam, kap, lh0, gam, lh2, gam2 = (float(v) for v in best.x)
+            h2 = math.exp(lh2)
     x, wts = np.polynomial.hermite_e.hermegauss(60)
     wts = wts / wts.sum()
     share = float(np.sum(wts * (1 - np.exp(-math.exp(lam) * np.exp(kap * x)))))
-    return min(share, 0.95), kap, math.exp(lh0), gam
+    return min(share, 0.95), kap, math.exp(lh0), gam, h2, gam2
 
 
 def _fit_chase(E, R, cut, coefR, min_legs: int = 5, min_runners: int = 20):
@@ -1248,6 +1331,7 @@ def fit_field(
     cutoff_elapsed=None,
     early_fraction: float = 0.3,
     min_runners: int = 20,
+    ahead: bool = True,
     source="",
 ) -> FieldFit:
     """Calibrate :class:`FieldParams` on the split times of a past race.
@@ -1270,6 +1354,10 @@ def fit_field(
         whole field (finishers and not) is measured.
     min_runners : int, default 20
         Rows with fewer finisher passages are not used.
+    ahead : bool, default True
+        Fit the hazard on the barrier after next (``ahead_hazard``,
+        ``ahead_slope``) with the others; False: 0, the fit before the
+        fourteenth sprint.
 
     Returns
     -------
@@ -1294,6 +1382,9 @@ def fit_field(
        withdrew. With barriers: joint maximum likelihood of the km-effort and
        behind-the-barrier hazards on every passage (see :class:`FieldParams`);
        ``dnf_share`` is then the share the km-effort hazard alone would stop.
+       Where some checkpoint has a barrier after next, the hazard on it
+       (``ahead_hazard``, ``ahead_slope``) is in the same likelihood; it is
+       kept when it raises it (else 0).
     6. ``level_sd``, ``start_compression`` and ``start_time_s`` are
        :data:`DEFAULT_FIELD`'s: one edition cannot show the first, and one
        race has too few early checkpoints for the other two (fitted per race
@@ -1392,8 +1483,12 @@ def fit_field(
     h0, gamma = 0.0, FieldParams.behind_slope
     cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
     coefR = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf))
+    coefR2 = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf), nth=2)
+    h2, gamma2 = 0.0, FieldParams.ahead_slope
     if np.any(coefR > 0) and dnf.sum() >= 5:
-        dnf_share, kappa, h0, gamma = _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1)
+        dnf_share, kappa, h0, gamma, h2, gamma2 = _fit_withdrawals(
+            E, dnf, R, cut, cfrac, coefR, j1, coefR2 if ahead else None
+        )
     else:
         if cutoff_elapsed is not None:
             why = (
@@ -1442,6 +1537,8 @@ def fit_field(
         start_compression=DEFAULT_FIELD.start_compression,
         start_time_s=DEFAULT_FIELD.start_time_s,
         chase_share=chase,
+        ahead_hazard=float(min(h2, 100.0)),
+        ahead_slope=float(min(gamma2, 200.0)),
         source=source or "fit_field",
     )
     return FieldFit(
