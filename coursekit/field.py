@@ -1171,6 +1171,12 @@ def _fit_ability(th):
     return mu, math.exp(ls), lam
 
 
+AHEAD_MIN_GAIN = 3.0
+"""Log-likelihood gain [-] above which :func:`fit_field` keeps the hazard on the barrier
+after next: half the 95 % point of a chi-square with 2 degrees of freedom (5.99 / 2), the
+likelihood-ratio test of its two parameters."""
+
+
 def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
     """Maximum likelihood of (dnf_share, kappa, behind_hazard, behind_slope) on passages.
 
@@ -1186,7 +1192,8 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
     With ``coefR2`` (:func:`_behind_coef` on the barrier after next) the
     hazard has the term :math:`h'_0 q'^{\\gamma'}_{ij}` as well
     (``ahead_hazard``, ``ahead_slope``), fitted jointly (six parameters, best
-    of three starting points). Returns
+    of three starting points) and kept when it raises the log-likelihood by
+    more than :data:`AHEAD_MIN_GAIN` (else 0 and the four-parameter fit). Returns
     ``(dnf_share, kappa, h0, gamma, h2, gamma2)`` (``h2`` 0 without ``coefR2``).
     """
     from scipy.optimize import minimize
@@ -1261,7 +1268,10 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
             ),
             key=lambda r: r.fun,
         )
-        if best.fun < res.fun:
+        # kept when the likelihood ratio is significant (chi-square, 2 degrees of freedom,
+        # 5 %): where the barrier after next is as tight as the next, q2 = q and the two
+        # terms cannot be told apart
+        if res.fun - best.fun > AHEAD_MIN_GAIN:
             lam, kap, lh0, gam, lh2, gam2 = (float(v) for v in best.x)
             h2 = math.exp(lh2)
     x, wts = np.polynomial.hermite_e.hermegauss(60)
@@ -1384,7 +1394,9 @@ def fit_field(
        ``dnf_share`` is then the share the km-effort hazard alone would stop.
        Where some checkpoint has a barrier after next, the hazard on it
        (``ahead_hazard``, ``ahead_slope``) is in the same likelihood; it is
-       kept when it raises it (else 0).
+       kept when the likelihood-ratio test of its two parameters passes at
+       5 % (else 0: where the barrier after next is as tight as the next,
+       the two terms are the same).
     6. ``level_sd``, ``start_compression`` and ``start_time_s`` are
        :data:`DEFAULT_FIELD`'s: one edition cannot show the first, and one
        race has too few early checkpoints for the other two (fitted per race

@@ -397,10 +397,12 @@ def test_skewed_ability_quantiles(skew):
         assert np.log(expect[1] / expect[0]) > np.log(expect[2] / expect[1])
 
 
-def _synthetic_history(truth, n=6000, rows=12, seed=0):
+def _synthetic_history(truth, n=6000, rows=12, seed=0, slack=(1.3, 1.3, 1.3, 1.3)):
     """Split times and statuses of a field drawn from the model of FieldParams (fatigue 0),
     leg by leg: a runner slower than the median and projected late at the next barrier
-    runs the next leg with his deviation times (1 - chase_share)."""
+    runs the next leg with his deviation times (1 - chase_share). Barriers at rows 3, 6, 9
+    and the finish at ``slack`` times the reference's arrival; the hazard on the barrier
+    after next (ahead_hazard) needs different slacks to be told from the next one's."""
     from coursekit.field import _ability
 
     rng = np.random.default_rng(seed)
@@ -408,7 +410,7 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0):
     eff = np.r_[0.0, rng.uniform(5, 12, rows - 1)]
     R = np.cumsum(r)
     cut = np.full(rows, np.nan)
-    cut[[3, 6, 9, rows - 1]] = R[[3, 6, 9, rows - 1]] * 1.3
+    cut[[3, 6, 9, rows - 1]] = R[[3, 6, 9, rows - 1]] * np.asarray(slack)
     z = rng.standard_normal(n)
     dev = _ability(z, truth.spread, truth.skew)
     eps = truth.leg_sigma * rng.standard_normal((n, rows - 1))
@@ -435,6 +437,10 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0):
         chasing = (q > 1) & (dev > 0)
         h = lam * np.exp(truth.dnf_ability * z) * (cfrac[k] - cfrac[k - 1])
         h = h + truth.behind_hazard * q**truth.behind_slope
+        after = [j for j in range(b + 1, rows) if np.isfinite(cut[j])]
+        if after and truth.ahead_hazard > 0:
+            q2 = E[:, k] * R[after[0]] / (R[k] * cut[after[0]])
+            h = h + truth.ahead_hazard * q2**truth.ahead_slope
         quit_ = alive & (rng.random(n) < -np.expm1(-h))
         status[quit_] = "WITHDRAWN"
         alive &= ~quit_
@@ -693,3 +699,150 @@ def test_fit_recovers_chase_share(chase):
     assert np.mean(got) == pytest.approx(chase, abs=0.08)
     # without barriers there is nothing to chase: not fitted (0)
     assert fit_field(E, status, leg_effort=eff).params.chase_share == 0.0
+
+
+# ---------------------------------------------------------------- the barrier after next
+
+
+def test_ahead_coef_known_values():
+    from coursekit.field import _behind_coef
+
+    R = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    lim = np.array([np.inf, 2.2, np.inf, 4.5, 6.0])  # barriers at rows 2, 4 and the finish
+    np.testing.assert_allclose(
+        _behind_coef(R, lim), [2 / 2.2, 4 / (2 * 4.5), 4 / (3 * 4.5), 5 / (4 * 6), 0]
+    )
+    # the barrier after next: row 4 from row 1, the finish from rows 2 and 3, none from row 4
+    np.testing.assert_allclose(
+        _behind_coef(R, lim, nth=2), [4 / 4.5, 5 / (2 * 6), 5 / (3 * 6), 0, 0]
+    )
+
+
+def test_ahead_hazard_known_probabilities():
+    """Identical runners: at rows 1 and 2 the next barrier is row 3 and the one after it the
+    finish; at rows 3 and 4 there is no barrier after next. The share withdrawing at each
+    checkpoint is 1 - exp(-h0 q^g - h2 q2^g2) exactly."""
+    rows = 6
+    r = np.r_[0.0, np.full(rows - 1, 3600.0)]
+    eff = np.r_[0.0, np.full(rows - 1, 10.0)]
+    cut = np.array([np.nan, np.nan, np.nan, 3 * H * 1.3, np.nan, 5 * H * 1.1])
+    p = FieldParams(
+        spread=0.0,
+        leg_sigma=0.0,
+        fatigue=0.0,
+        dnf_share=0.0,
+        behind_hazard=0.1,
+        behind_slope=15,
+        ahead_hazard=0.3,
+        ahead_slope=12,
+    )
+    n, reps, mu = 20_000, 3, 0.05
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        params=p,
+        ability_mean=mu,
+        seed=4,
+    )
+    t = np.exp(mu) * np.cumsum(r)
+    R = np.cumsum(r)
+    alive, expect = 1.0, np.zeros(rows)
+    for k in range(1, 5):
+        b = 3 if k < 3 else 5
+        h = 0.1 * (t[k] * R[b] / (R[k] * cut[b])) ** 15
+        if k < 3:
+            h += 0.3 * (t[k] * R[5] / (R[k] * cut[5])) ** 12
+        expect[k] = alive * (1 - math.exp(-h))
+        alive *= 1 - expect[k] / alive
+    got = sim.withdrawn.sum(axis=0) / (n * reps)
+    se = np.sqrt(expect * (1 - expect) / (n * reps))
+    assert np.all(np.abs(got - expect) <= 4 * se + 1e-12), (got, expect)
+    assert expect[1] > 0.1 and expect[2] > 0.1  # the term ahead does most of it there
+    assert sim.eliminated.sum() == 0
+    # behind_hazard 0: the term ahead alone
+    only = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        params=replace(p, behind_hazard=0.0),
+        ability_mean=mu,
+        seed=4,
+    )
+    got = only.withdrawn.sum(axis=0) / (n * reps)
+    p1 = 1 - math.exp(-0.3 * (t[1] * R[5] / (R[1] * cut[5])) ** 12)
+    assert got[1] == pytest.approx(p1, abs=4 * math.sqrt(p1 * (1 - p1) / (n * reps)))
+    assert got[3] == 0 and got[4] == 0
+    with pytest.raises(ValueError, match="ahead_hazard"):
+        FieldParams(ahead_hazard=-0.1)
+
+
+def test_ahead_hazard_zero_is_the_simulation_without_it():
+    """ahead_hazard 0 runs the former code; a hazard so small that every term is below the
+    1e-4 cut runs the new one with the term zeroed: the same seed gives the same field."""
+    r, eff, cut = _course(slack=1.05)
+    base = replace(DEFAULT_FIELD, ahead_hazard=0.0)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=40, seed=11)
+    for extra in ({"ability_mean": -0.05}, {}):  # given level, and solved from the share
+        a = simulate_field(r, params=base, chunk_elements=60_000, **kw, **extra)
+        b = simulate_field(
+            r, params=replace(base, ahead_hazard=1e-30), chunk_elements=60_000, **kw, **extra
+        )
+        assert a.withdrawn.sum() > 100
+        assert a.ability_mean == b.ability_mean
+        for key in ("finishers", "eliminated", "withdrawn", "reached", "arrival_quantiles"):
+            np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    assert DEFAULT_FIELD.ahead_hazard == 0.0  # the no-history route is the former one
+
+
+def test_ahead_hazard_withdraws_before_the_barrier_after_next():
+    """Barriers at rows 4, 8 and 11, the one at row 8 tight: the term ahead stops runners at
+    the checkpoints before row 4 who would be late at row 8, so row 8 times out fewer."""
+    r, eff, cut = _course(n=12, slack=1.25)
+    cut[[1, 2, 3, 5, 6, 7, 9, 10]] = np.nan
+    cut[8] = np.cumsum(r)[8] * 1.05
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=5000, repetitions=4, seed=9)
+    base = FieldParams(spread=0.2, leg_sigma=0.08, dnf_share=0.05, dnf_ability=0.0)
+    a = simulate_field(r, params=base, ability_mean=-0.1, **kw)
+    b = simulate_field(
+        r, params=replace(base, ahead_hazard=0.3, ahead_slope=20), ability_mean=-0.1, **kw
+    )
+    assert b.eliminated[:, 8].sum() < 0.7 * a.eliminated[:, 8].sum()
+    assert b.withdrawn[:, 1:5].sum() > a.withdrawn[:, 1:5].sum()
+    tot = b.finishers + b.eliminated.sum(axis=1) + b.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, 5000)
+
+
+AHEAD_SLACK = (1.35, 1.15, 1.3, 1.25)
+"""Barriers of the ahead fit-back tests: the one after next is tighter than the next at
+rows 1-3 and 7-9, looser at rows 4-6."""
+
+
+def test_fit_recovers_ahead_hazard():
+    truth = replace(HISTORY_TRUTH, ahead_hazard=0.15, ahead_slope=15.0)
+    got = []
+    for seed in (0, 1):
+        E, status, eff, cut = _synthetic_history(truth, seed=seed, slack=AHEAD_SLACK)
+        p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
+        got.append((p.ahead_hazard, p.ahead_slope, p.behind_hazard, p.behind_slope))
+        # the former fit (ahead=False) has no term ahead and the rest as before
+        q = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, ahead=False).params
+        assert q.ahead_hazard == 0.0
+    h2, g2, h0, g0 = np.mean(got, axis=0)
+    assert h2 == pytest.approx(0.15, rel=0.35)
+    assert g2 == pytest.approx(15.0, rel=0.35)
+    assert h0 == pytest.approx(0.25, rel=0.35)
+    assert g0 == pytest.approx(20.0, rel=0.35)
+
+
+def test_fit_finds_no_ahead_hazard_where_there_is_none():
+    E, status, eff, cut = _synthetic_history(HISTORY_TRUTH, seed=0, slack=AHEAD_SLACK)
+    p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
+    # a negligible term: below 1 % per checkpoint for a runner at the barrier after next
+    assert p.ahead_hazard < 0.01
+    assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
+    assert p.behind_slope == pytest.approx(20.0, rel=0.3)
