@@ -16,7 +16,8 @@ seed N instead of 2024, to check a change on other random draws)
 2. Fits: :func:`coursekit.field.fit_field` on every race of ../shared/realdata
    with split times and its barriers (the numbers behind ``DEFAULT_FIELD``):
    ability spread and skew, leg noise, fatigue, and the withdrawal hazards
-   (km-effort ``dnf``/``kappa``, behind-the-next-barrier ``h0``/``gamma``),
+   (km-effort ``dnf``/``kappa``, behind-the-next-barrier ``h0``/``gamma``,
+   before the barrier after next ``h2``/``gamma2``),
    and the start compression (``start_compression``, ``start_time_s``) fitted on
    the slopes of the runners' deviations against the pace model's weights.
 3. Validation: each race is simulated with parameters fitted on *another*
