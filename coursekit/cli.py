@@ -435,6 +435,7 @@ def legs(course_file, fmt, tolerance_m, output):
     """
     from .checkpoints import course_legs
     from .course import load_course
+    from .profile import gain_method_label
 
     course = load_course(course_file)
     lg = course_legs(course, tolerance_m=tolerance_m)
@@ -471,7 +472,7 @@ def legs(course_file, fmt, tolerance_m, output):
         )
         head.append(
             f"{course.name}: {dist}, D+ {_fmt(p.total_gain)} m, "
-            f"D- {_fmt(p.total_loss)} m ({p.distance_method}; {p.gain_method})"
+            f"D- {_fmt(p.total_loss)} m ({p.distance_method}; {gain_method_label(p.gain_method)})"
         )
         rows = []
         for i, r in enumerate(recs):

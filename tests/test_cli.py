@@ -161,3 +161,20 @@ def test_cutoffs_text_says_the_clock_change_and_dates_long_races(tmp_path):
     assert out.exit_code == 0, out.output
     fin = next(ln for ln in out.output.splitlines() if ln.startswith("Finish"))
     assert "Tue 01 Jul 10:00 (240:00)" in fin, fin
+
+
+def test_legs_text_names_the_gain_method_briefly(tmp_path):
+    """The legs header printed the developer's method string (`box5m+gauss...`); text now
+    names it as `profile` does, the JSON keeps every step."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _north_course(tmp_path, "2025-06-21T08:00:00+02:00", "6h")
+    text = CliRunner().invoke(cli, ["legs", str(course)]).output
+    head = text.splitlines()[0]
+    assert "automatic (noise" in head and "gauss" not in head and "calibrated" not in head
+    rec = json.loads(CliRunner().invoke(cli, ["legs", str(course), "--format", "json"]).output)
+    assert "gauss" in rec["gain_method"]
