@@ -66,13 +66,16 @@ class GainLoss(NamedTuple):
     ``grade_window`` is the shortest distance over which a grade of this profile is
     signal rather than altitude noise [m] (0: no constraint): on dense recordings,
     the width of the box with the same standard deviation as the gain's Gaussian
-    smoothing, sqrt(12) sigma.
+    smoothing, sqrt(12) sigma. ``noise`` is the point-to-point altitude noise the
+    automatic method measured [m] (:func:`elevation_noise`; 0 for the threshold rule,
+    which measures none).
     """
 
     gain: np.ndarray
     loss: np.ndarray
     method: str
     grade_window: float = 0.0
+    noise: float = 0.0
 
 
 def _fill_nan(x: np.ndarray, elevation: np.ndarray) -> np.ndarray:
@@ -805,11 +808,10 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
         z = np.zeros(d.size)
         why = "no-elevation" if not np.isfinite(e).any() else "zero-length"
         return GainLoss(z, z.copy(), f"auto:{why}")
-    ok = np.isfinite(e)
     dense = _is_dense(np.diff(d), time)
     # dense recordings: noise per sample (their rule sigma = 33 s was set on it); sparse
     # tracks: per point against its neighbours over distance (their spacing is irregular)
-    noise = _point_noise(e[ok]) if dense else _spaced_point_noise(d[ok], e[ok])
+    noise = elevation_noise(d, e, time)
     e = _fill_nan(d, e)
     step = max(_GRID_M, float(d[-1]) / _MAX_GRID)
     grid, eg = _box_resample(d, e, step)
@@ -884,7 +886,7 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
     # grades of a dense recording are noise below the smoothing's scale (GPS altitude:
     # correlated over tens of seconds, hundreds of metres of sigma x 3.5)
     window = math.sqrt(12.0) * sigma if dense else 0.0
-    return GainLoss(gain, loss, method, window)
+    return GainLoss(gain, loss, method, window, noise)
 
 
 # Jitter filter of dense recordings (see denoise_distance Notes).
@@ -1233,7 +1235,12 @@ def make_profile(
         grade_window=gl.grade_window,
         dropouts=clean.dropouts,
         all_zero=clean.all_zero,
-        elevation_noise=elevation_noise(distance, ele, track.time) if has else 0.0,
+        # measured once: by the automatic method, else here (the threshold rule's warning)
+        elevation_noise=(
+            gl.noise
+            if gain_method != "threshold"
+            else (elevation_noise(distance, ele, track.time) if has else 0.0)
+        ),
         gain_threshold=float(gain_threshold) if gain_method == "threshold" else None,
     )
 
