@@ -90,17 +90,11 @@ def _hm(seconds: float) -> str:
 
 
 def _clock(dt: datetime | None, tz, *, nearest: bool = False) -> str:
-    """``"Sat 04:45"``: seconds dropped (barriers, openings), or ``nearest=True`` rounded to
-    the nearest minute (the leader's ETA), as `coursekit cutoffs` writes them."""
-    if dt is None:
-        return ""
-    if nearest:
-        from .clock import after
+    """``"Sat 04:45"`` as the map's popups write it (:func:`coursekit.maps.clock_label`:
+    seconds dropped, or ``nearest=True`` rounded, the leader's ETA); "" for None."""
+    from .maps import clock_label
 
-        dt = after(dt, 30.0)
-    if tz is not None:
-        dt = dt.astimezone(tz)
-    return f"{dt:%a %H:%M}"
+    return clock_label(dt, tz, nearest=nearest) or ""
 
 
 def _distance_note(map_m: float) -> str:
