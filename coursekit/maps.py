@@ -607,13 +607,13 @@ def _places(cps: list[dict], within_m: float = SAME_PLACE_M) -> list[list[int]]:
     passages at the start's village and its finish get one marker whose popup lists every
     passage (one marker each would stack, the last drawn hiding the others at every zoom).
     """
+    from .geodesy import distance
+
     groups: list[list[int]] = []
     for i, c in enumerate(cps):
         for grp in groups:
             f = cps[grp[0]]
-            dy = (c["lat"] - f["lat"]) * 111_195.0
-            dx = (c["lon"] - f["lon"]) * 111_195.0 * math.cos(math.radians(f["lat"]))
-            if math.hypot(dx, dy) <= within_m:
+            if distance(f["lat"], f["lon"], c["lat"], c["lon"]) <= within_m:
                 grp.append(i)
                 break
         else:
