@@ -29,6 +29,31 @@ FILE = click.Path(readable=False, path_type=Path)
 FORMAT = click.Choice(["text", "json", "csv"])
 
 
+def _companion_csv(output, tag: str, text: str | None, *, what: str, option: str) -> None:
+    """The second table of a CSV output (one table a file, for spreadsheets), written as
+    ``OUT-<tag>.csv`` beside ``-o OUT.csv``; without ``-o``, a note says where to find it.
+    With no such table this run, one left by an earlier ``option`` run is removed: it would
+    sit beside a table it no longer matches (the files written by one run are its output).
+    """
+    path = None
+    if output is not None:
+        path = output.with_name(f"{output.stem}-{tag}{output.suffix or '.csv'}")
+    if text is not None:
+        if path is None:
+            click.echo(
+                f"note: {what} are in --format json, or in OUT-{tag}.csv next to -o OUT.csv",
+                err=True,
+            )
+        else:
+            from .io import atomic_write_text
+
+            atomic_write_text(path, text)
+            click.echo(f"wrote {path}", err=True)
+    elif path is not None and path.is_file():
+        path.unlink()
+        click.echo(f"removed {path} (from an earlier {option} run)", err=True)
+
+
 def _figure_path(ctx, param, value):
     """--plot: a .png or .svg file; anything else is a usage error (exit 2), before any work."""
     if value is not None and value.suffix.lower() not in (".png", ".svg"):
@@ -276,11 +301,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
         keys = [k for k in results[0][3] if k not in ("warnings", "splits")]
         rows = [[r[3][k] for k in keys] + ["; ".join(r[3]["warnings"])] for r in results]
         text = _csv(keys + ["warnings"], rows)
-        split_path = (
-            output.with_name(f"{output.stem}-splits{output.suffix or '.csv'}")
-            if output is not None
-            else None
-        )
+        split_text = None
         if split_km:
             split_keys = ["start_m", "end_m", "gain_m", "loss_m", "elevation_m"]
             split_text = _csv(
@@ -291,21 +312,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                     for s in r[3]["splits"]
                 ],
             )
-            if split_path is None:
-                click.echo(
-                    "note: the splits are in --format json, or in OUT-splits.csv next to "
-                    "-o OUT.csv",
-                    err=True,
-                )
-            else:
-                from .io import atomic_write_text
-
-                atomic_write_text(split_path, split_text)
-                click.echo(f"wrote {split_path}", err=True)
-        elif split_path is not None and split_path.is_file():
-            # splits left by an earlier --splits run no longer match this summary
-            split_path.unlink()
-            click.echo(f"removed {split_path} (from an earlier --splits run)", err=True)
+        _companion_csv(output, "splits", split_text, what="the splits", option="--splits")
     else:
         parts = []
         for path, _prof, st, rec in results:
@@ -1522,26 +1529,13 @@ def event(
         text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
         text, occupancy = _event_csv(summary)
-        if occupancy is not None:
-            if output is None:
-                click.echo(
-                    "note: the runners per hour at each station are in --format json, or in "
-                    "OUT-occupancy.csv next to -o OUT.csv",
-                    err=True,
-                )
-            else:
-                from .io import atomic_write_text
-
-                extra = output.with_name(f"{output.stem}-occupancy{output.suffix or '.csv'}")
-                atomic_write_text(extra, occupancy)
-                click.echo(f"wrote {extra}", err=True)
-        elif output is not None:
-            # An occupancy table left by an earlier --simulate run would sit beside a CSV
-            # it no longer matches: the pair written by one run is the whole output.
-            stale = output.with_name(f"{output.stem}-occupancy{output.suffix or '.csv'}")
-            if stale.is_file():
-                stale.unlink()
-                click.echo(f"removed {stale} (from an earlier --simulate run)", err=True)
+        _companion_csv(
+            output,
+            "occupancy",
+            occupancy,
+            what="the runners per hour at each station",
+            option="--simulate",
+        )
     else:
         text = _event_text(ev, summary)
     _emit(text, output)
