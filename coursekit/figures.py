@@ -77,6 +77,14 @@ def plot_points(
     return idx
 
 
+# the notice on a profile without altitude: the file has none, or only 0 m everywhere
+# (an app's "no altitude", read as missing by :func:`coursekit.profile.clean_elevation`)
+_NO_ELEVATION = {
+    False: "no elevation in the file",
+    True: "elevation 0 m at every point (taken as missing)",
+}
+
+
 def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     import matplotlib
 
@@ -103,7 +111,7 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
         ax.text(
             0.5,
             0.5,
-            "no elevation in the file: no altitude profile",
+            _NO_ELEVATION[bool(getattr(profile, "all_zero", False))] + ": no altitude profile",
             transform=ax.transAxes,
             ha="center",
             va="center",
@@ -154,7 +162,7 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     ax.set_xlim(float(x[0]), float(x[-1]) if x[-1] > x[0] else 1.0)
     ax.set_ylim(base, top)
     ax.set_xlabel("km")
-    ax.set_ylabel("altitude (m)" if has_ele else "no elevation in the file")
+    ax.set_ylabel("altitude (m)" if has_ele else "no altitude")
     ax.grid(True, color="#dddddd", linewidth=0.5)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -193,6 +193,32 @@ def test_no_elevation_draws_no_altitude_line(tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_all_zero_elevation_notice_says_zero_not_missing():
+    """A file whose every <ele> is 0 (taken as no altitude) said "no elevation in the file",
+    which the file contradicts; the notice now says what it has."""
+    from coursekit.figures import _draw
+    from coursekit.gpx import Track
+    from coursekit.profile import make_profile
+
+    n = 200
+    track = Track(
+        lat=45.0 + np.arange(n) * 10 / 111_150,
+        lon=np.full(n, 6.0),
+        elevation=np.zeros(n),
+        time=np.full(n, np.nan),
+        segment=np.zeros(n, np.int64),
+    )
+    prof = make_profile(track)
+    assert not prof.has_elevation and prof.all_zero
+    fig = _draw(prof)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("elevation 0 m at every point" in t for t in texts), texts
+    assert not any("no elevation in the file" in t for t in texts)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
 def _tick_labels(svg: bytes) -> list[str]:
     """The x tick labels of a matplotlib SVG (each text is preceded by a comment of it)."""
     return re.findall(r"<!-- (\w{3} \d\d:\d\d|[^>]*\d\d-\d\d[^>]*) -->", svg.decode("utf-8"))

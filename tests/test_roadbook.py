@@ -315,6 +315,26 @@ def test_distances_say_whether_on_the_slope_or_map(tmp_path):
     assert f"{float(m.group(1)):.1f}" == finish_km and f" {finish_km} " in last
 
 
+def test_km_effort_counts_map_km_as_profile_does(tmp_path):
+    """The box's km-effort and ITRA points are `profile`'s: map km + D+/100, rounded as ITRA
+    rounds. Before, the box added the tables' slope km (7 % more on this 40 % saw-tooth; TOR330
+    616 against `profile`'s 610)."""
+    import json
+
+    toml = steep_course(tmp_path / "steep")
+    course = load_course(toml)
+    page = race_page(course)
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", page.html))
+    gpx = course.gpx_path
+    res = CliRunner().invoke(cli, ["profile", str(gpx), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rec = json.loads(res.output)[0]
+    assert facts["km-effort"] == str(rec["km_effort_itra"])
+    assert facts["ITRA points"] == str(rec["itra_points"])
+    slope_kme = page.distance_m / 1000 + course.profile.total_gain / 100
+    assert abs(slope_kme - rec["km_effort"]) > 1.0  # the two km differ enough to tell
+
+
 def test_offline_page_needs_no_network_for_scripts(tmp_path):
     course = load_course(make_course(tmp_path))
     online = race_page(course).html
