@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .clock import in_zone, seconds_between
+from .clock import DATED_S, clock_format, in_zone, seconds_between
 from .errors import CoursekitError, PlanError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -614,7 +614,7 @@ def _cp_description(course, legs, i, plan) -> str:
     def when(t):
         el = seconds_between(course.start, t)
         loc = in_zone(t, course.timezone)  # the zone's clock, not the offset written
-        return f"{loc.strftime('%a %H:%M')} ({_hm(el)})"  # as `cutoffs` writes it
+        return f"{_clock(loc, course.limit_s > DATED_S)} ({_hm(el)})"  # as `cutoffs` writes it
 
     if i and plan.no_barrier is not None and plan.no_barrier[i]:
         bits.append(f"no barrier (closes {when(plan.cutoff[i])})")
@@ -747,12 +747,8 @@ def _hm(seconds) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-DATED_S = 6.5 * 86400.0
-"""Races longer than this print dates with the weekdays (a weekday names two days)."""
-
-
 def _clock(t, dated: bool = False) -> str:
-    return t.strftime("%a %d %b %H:%M" if dated else "%a %H:%M")
+    return t.strftime(clock_format(dated))
 
 
 def _clock_nearest(t, dated: bool = False) -> str:
@@ -1628,11 +1624,21 @@ def _count(n: int, noun: str) -> str:
 def _event_text(ev, summary) -> str:
     import datetime as _dt
 
+    # an event over a week long (first open to last close) writes dates with the weekdays
+    span = [(s["open"], s["close"]) for s in summary["stations"] if s["open"] and s["close"]]
+    dated = (
+        bool(span)
+        and seconds_between(
+            min(_dt.datetime.fromisoformat(a) for a, _ in span),
+            max(_dt.datetime.fromisoformat(b) for _, b in span),
+        )
+        > DATED_S
+    )
+
     def clock(iso):
         if iso is None:
             return "-"
-        t = _dt.datetime.fromisoformat(iso)
-        return t.strftime("%a %H:%M")
+        return _clock(_dt.datetime.fromisoformat(iso), dated)
 
     out = [
         f"{summary['event']}: {_count(len(summary['races']), 'race')}, "

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["after", "in_zone", "seconds_between", "offset_changes"]
+__all__ = ["after", "in_zone", "seconds_between", "offset_changes", "DATED_S", "clock_format"]
+
+DATED_S = 6.5 * 86400.0
+"""Spans longer than this print dates with the weekdays (a weekday then names two days)."""
+
+
+def clock_format(dated: bool = False) -> str:
+    """The ``strftime`` format of a clock time in outputs: ``"Sat 14:30"``, or
+    ``"Sat 01 Jun 14:30"`` when ``dated`` (races over :data:`DATED_S`)."""
+    return "%a %d %b %H:%M" if dated else "%a %H:%M"
 
 
 def after(start: dt.datetime, seconds: float) -> dt.datetime:

@@ -216,9 +216,17 @@ def display_tz(course) -> tzinfo | None:
 
 
 def clock_label(
-    dt: datetime | None, tz: tzinfo | None = None, *, day: bool = True, nearest: bool = False
+    dt: datetime | None,
+    tz: tzinfo | None = None,
+    *,
+    day: bool = True,
+    nearest: bool = False,
+    dated: bool = False,
 ) -> str | None:
     """``"Sat 14:30"`` (or ``"14:30"``) in the course's time zone; None stays None.
+
+    ``dated=True`` writes ``"Sat 01 Jun 14:30"`` (races over a week, where a weekday names
+    two days: :data:`coursekit.clock.DATED_S`).
 
     Seconds are dropped (barriers sit on their rounding grid, and a station opening shown
     early is safe); ``nearest=True`` rounds to the nearest minute instead, as `coursekit
@@ -232,7 +240,11 @@ def clock_label(
         dt = after(dt, 30.0)
     if tz is not None and dt.tzinfo is not None:
         dt = dt.astimezone(tz)
-    return dt.strftime("%a %H:%M") if day else dt.strftime("%H:%M")
+    if not day:
+        return dt.strftime("%H:%M")
+    from .clock import clock_format
+
+    return dt.strftime(clock_format(dated))
 
 
 def _finite(x, nd=None):
@@ -342,7 +354,7 @@ def _services_text(services) -> str:
     return ", ".join(SERVICE_LABELS.get(s, s) for s in services)
 
 
-def _marker_record(row, tz) -> dict:
+def _marker_record(row, tz, dated: bool = False) -> dict:
     def metres(x, sign=""):
         return None if x is None else f"{sign}{x:,.0f} m".replace(",", " ")
 
@@ -361,10 +373,10 @@ def _marker_record(row, tz) -> dict:
                 ("D+ / D- from start", f"{dp} / {dm}" if dp and dm else None),
                 (
                     "cutoff" if row.get("barrier", True) else "closes (no barrier)",
-                    clock_label(row["cutoff"], tz),
+                    clock_label(row["cutoff"], tz, dated=dated),
                 ),
-                ("leader ETA", clock_label(row.get("leader_eta"), tz, nearest=True)),
-                ("station opens", clock_label(row["opening"], tz)),
+                ("leader ETA", clock_label(row.get("leader_eta"), tz, nearest=True, dated=dated)),
+                ("station opens", clock_label(row["opening"], tz, dated=dated)),
                 ("services", _services_text(row["services"]) or None),
                 ("note", row["note"] or None),
             )
@@ -647,7 +659,10 @@ def _race_record(course, legs, plan, *, colour, tolerance_m, grade, km_every) ->
     lat, lon = prof.track.lat, prof.track.lon
     idx = simplify_line(lat, lon, tolerance_m=tolerance_m)
     tz = display_tz(course)
-    cps = [_marker_record(r, tz) for r in checkpoint_rows(course, legs, plan)]
+    from .clock import DATED_S
+
+    dated = course.limit_s > DATED_S
+    cps = [_marker_record(r, tz, dated) for r in checkpoint_rows(course, legs, plan)]
     rec = {
         "name": str(course.name),
         "colour": colour,

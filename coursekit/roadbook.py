@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .clock import DATED_S, seconds_between
 from .errors import CourseFileError
 
 __all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
@@ -89,12 +90,13 @@ def _hm(seconds: float) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-def _clock(dt: datetime | None, tz, *, nearest: bool = False) -> str:
+def _clock(dt: datetime | None, tz, *, nearest: bool = False, dated: bool = False) -> str:
     """``"Sat 04:45"`` as the map's popups write it (:func:`coursekit.maps.clock_label`:
-    seconds dropped, or ``nearest=True`` rounded, the leader's ETA); "" for None."""
+    seconds dropped, or ``nearest=True`` rounded, the leader's ETA; ``dated``: with the
+    date, for races over a week); "" for None."""
     from .maps import clock_label
 
-    return clock_label(dt, tz, nearest=nearest) or ""
+    return clock_label(dt, tz, nearest=nearest, dated=dated) or ""
 
 
 def _distance_note(map_m: float) -> str:
@@ -165,6 +167,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         plan = make_plan(course)
     legs = plan.legs
     tz = maps.display_tz(course)
+    dated = course.limit_s > DATED_S  # over a week: a weekday names two days
     prof = course.profile
     rows = maps.checkpoint_rows(course, legs, plan)
     total_m = float(rows[-1]["distance_m"])
@@ -294,7 +297,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     for i, r in enumerate(rows):
         night = bool(r["night"])
         svc = ", ".join(maps.SERVICE_LABELS.get(s, s) for s in r["services"])
-        barrier = _clock(r["cutoff"], tz) if i else _clock(course.start, tz)
+        barrier = _clock(r["cutoff"] if i else course.start, tz, dated=dated)
         if not r.get("barrier", True):  # barrier = false: when the station may close
             barrier = f"none (closes {barrier})"
         out.append(
@@ -306,8 +309,8 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
             f"<td>{_e(barrier)}</td><td>{_e(_hm(plan.cutoff_elapsed[i]))}</td>"
-            f"<td>{_e(_clock(r['leader_eta'], tz, nearest=True))}</td>"
-            f"<td>{_e(_clock(r['opening'], tz))}</td>"
+            f"<td>{_e(_clock(r['leader_eta'], tz, nearest=True, dated=dated))}</td>"
+            f"<td>{_e(_clock(r['opening'], tz, dated=dated))}</td>"
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'
         )
@@ -405,6 +408,10 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
         from zoneinfo import ZoneInfo
 
         tz = ZoneInfo(tzname)
+    dated = (
+        seconds_between(min(st.open for st in ev.stations), max(st.close for st in ev.stations))
+        > DATED_S
+    )
     body = []
     for st in ev.stations:
         if len({ps.race for ps in st.passages}) < 1:
@@ -412,7 +419,8 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
         rn = ", ".join(sorted({str(ps.race) for ps in st.passages}))
         body.append(
             f'<tr><td class="l">{_e(st.name)}</td><td class="l">{_e(rn)}</td>'
-            f"<td>{_e(_clock(st.open, tz))}</td><td>{_e(_clock(st.close, tz))}</td>"
+            f"<td>{_e(_clock(st.open, tz, dated=dated))}</td>"
+            f"<td>{_e(_clock(st.close, tz, dated=dated))}</td>"
             f'<td class="l">{"yes" if st.night else ""}</td></tr>\n'
         )
     return (

@@ -163,6 +163,40 @@ def test_cutoffs_text_says_the_clock_change_and_dates_long_races(tmp_path):
     assert "Tue 01 Jul 10:00 (240:00)" in fin, fin
 
 
+def test_every_output_dates_races_over_a_week(tmp_path):
+    """`cutoffs` wrote dates for races over 6.5 days, the roadbook, its map popups, the GPX
+    export and `event` still wrote weekdays only: the finish of a 240 h race read "Tue 10:00",
+    also the first Tuesday."""
+    import json
+    import re
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.course import load_course
+    from coursekit.roadbook import race_page
+
+    long = _north_course(tmp_path, "2025-06-21T10:00:00+02:00", "240h", km=450)
+    page = race_page(load_course(long)).html
+    finish = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", page) if ">Finish<" in r)
+    assert "Tue 01 Jul 10:00" in finish, finish
+    data = json.loads(re.search(r"races = (\[.*?\]), groups = \[", page, re.S).group(1))
+    popup = dict(data[0]["cps"][-1]["rows"])
+    assert popup["cutoff"] == "Tue 01 Jul 10:00", popup
+    out = tmp_path / "x.gpx"
+    res = CliRunner().invoke(cli, ["export", str(long), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "cutoff Tue 01 Jul 10:00 (240:00)" in out.read_text(encoding="utf-8")
+    (tmp_path / "ev.toml").write_text('name = "E"\ncourses = ["c.toml"]\n', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["event", str(tmp_path / "ev.toml")])
+    assert res.exit_code == 0, res.output
+    assert "Tue 01 Jul 10:00" in res.output, res.output
+    # a short race keeps the weekday alone
+    short = _north_course(tmp_path / "s", "2025-06-21T10:00:00+02:00", "30h", km=100)
+    page = race_page(load_course(short)).html
+    assert "Sun 16:00" in page and "Sun 22 Jun" not in page
+
+
 def test_legs_text_names_the_gain_method_briefly(tmp_path):
     """The legs header printed the developer's method string (`box5m+gauss...`); text now
     names it as `profile` does, the JSON keeps every step."""
