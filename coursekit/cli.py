@@ -884,29 +884,75 @@ def _cutoffs_record(p) -> dict:
 
 
 def _load_plan(course_path, model, round_minutes, fatigue, params_file=None):
+    """The cutoffs plan of a course file. When the plan is impossible with the pace
+    parameters given (``--fatigue``, ``--params``) but possible with the calibrated ones,
+    the message blames those parameters, not the course file's limit."""
     from .checkpoints import course_legs
     from .course import load_course
     from .cutoffs import plan
+    from .pace import params_for
 
     course = load_course(course_path)
     legs = course_legs(course)
     params = _read_params(params_file) if params_file else None
-    return plan(
-        course,
-        model=model,
-        fatigue=fatigue,
-        round_minutes=round_minutes,
-        legs=legs,
-        params=params,
-    )
+
+    def make(params, fatigue):
+        return plan(
+            course,
+            model=model,
+            fatigue=fatigue,
+            round_minutes=round_minutes,
+            legs=legs,
+            params=params,
+        )
+
+    try:
+        return make(params, fatigue)
+    except PlanError as exc:
+        if params is None and fatigue is None:
+            raise
+        try:
+            make(None, None)
+        except CoursekitError:
+            raise exc from None  # the default parameters fail too: the course is to blame
+        if params is not None:
+            raise PlanError(
+                f"{params_file}: these pace parameters make the pace impossible on this "
+                f"course ({exc}); the default parameters fit the limit"
+            ) from None
+        raise PlanError(
+            f"--fatigue {fatigue:g} makes the pace impossible ({exc}); with the default "
+            f"fatigue of --model {model} ({params_for(model).fatigue:g}) the limit is "
+            "enough: lower --fatigue"
+        ) from None
+
+
+def _params_ranges():
+    """The accepted range of each key of a parameter file: (low, high, low_open,
+    high_open, what), what saying the unit (see :class:`coursekit.pace.PaceParams`); the
+    fatigues as ``--fatigue``, the others wide around the calibrated values."""
+    return {
+        "up": (0.0, 30.0, False, False, "flat-equivalent metres per metre climbed"),
+        "down": (0.0, 30.0, False, False, "flat-equivalent metres per metre descended"),
+        "fatigue": (0.0, 1.0, False, True, "speed lost per 100 km-effort, as --fatigue"),
+        "night_base": (0.0, 1.0, False, False, "night slow-down on flat ground"),
+        "night_steep": (0.0, 5.0, False, False, "night slow-down per unit grade"),
+        "altitude": (0.0, 0.5, False, False, "time increase per 1000 m above 750 m"),
+        "leader_fraction": (0.0, 1.0, True, True, "leader's finish as a fraction of the limit"),
+        "leader_fatigue": (0.0, 1.0, False, True, "leader's speed lost per 100 km-effort"),
+        "leader_speed": (0.0, 10.0, True, False, "leader's km-effort speed [m/s]"),
+        "leader_weight": (0.0, 1.0, False, False, "weight of the limit in the leader's time"),
+        "leader_margin": (0.0, 1.0, False, True, "station opening margin on the leader's ETA"),
+    }
 
 
 def _read_params(path: Path):
-    """A parameter set written by `coursekit calibrate` (TOML or JSON)."""
+    """A parameter set written by `coursekit calibrate` (TOML or JSON), every value checked:
+    a bad one is ``<file>: key '<key>': <problem>``."""
     import dataclasses
     import tomllib
 
-    from .pace import TRAIL_2024
+    from .pace import GRADE_MODELS, TRAIL_2024
 
     if not path.is_file():
         raise ValueError(f"{path}: no such parameter file (or not a regular file)")
@@ -920,12 +966,35 @@ def _read_params(path: Path):
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: cannot read pace parameters: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a table of pace parameters ([pace] or an object)")
     data = data.get("pace", data)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: key 'pace': expected a table of pace parameters")
     known = {f.name for f in dataclasses.fields(TRAIL_2024)}
     bad = sorted(set(data) - known)
     if bad:
         raise ValueError(f"{path}: unknown pace parameters {bad}; known: {sorted(known)}")
-    return TRAIL_2024.with_(**data)
+    ranges = _params_ranges()
+    for key, v in data.items():
+        where = f"{path}: key {key!r}"
+        if key == "model":
+            if v not in GRADE_MODELS:
+                raise ValueError(
+                    f"{where}: unknown pace model {v!r}; valid models: {', '.join(GRADE_MODELS)}"
+                )
+            continue
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            kind = {str: "a string", bool: "a boolean", list: "an array", dict: "a table"}
+            got = "null" if v is None else f"{kind.get(type(v), type(v).__name__)} {v!r}"
+            if isinstance(v, float):
+                got = repr(v)
+            raise ValueError(f"{where}: expected a finite number, got {got}")
+        lo, hi, lo_open, hi_open, what = ranges[key]
+        if not ((lo < v if lo_open else lo <= v) and (v < hi if hi_open else v <= hi)):
+            span = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+            raise ValueError(f"{where}: {v:g} is out of range: expected {span} ({what})")
+    return TRAIL_2024.with_(**{k: (v if k == "model" else float(v)) for k, v in data.items()})
 
 
 MODEL_CHOICE = click.Choice(["trail", "minetti2002", "tobler1993", "kay2012", "kme"])
@@ -948,7 +1017,7 @@ MODEL_OPTION = click.option(
     type=click.FloatRange(0, 1, max_open=True),
     default=None,
     metavar="F",
-    help="Speed lost per 100 km-effort (default: calibrated).",
+    help="Speed lost per 100 km-effort (default: calibrated). Not with --params.",
 )
 @click.option(
     "--params",
@@ -956,7 +1025,9 @@ MODEL_OPTION = click.option(
     type=FILE,
     default=None,
     metavar="PARAMS.toml",
-    help="Pace parameters written by `coursekit calibrate` (TOML/JSON).",
+    help="Pace parameters written by `coursekit calibrate` (TOML/JSON). They include the "
+    "model and the fatigue: --model or --fatigue with --params is a usage error (edit the "
+    "file instead).",
 )
 @click.option(
     "-o",
@@ -980,7 +1051,20 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         coursekit cutoffs course.toml --round 5 --fatigue 0.2
     """
     import numpy as np
+    from click.core import ParameterSource
 
+    if params_file is not None:
+        ctx = click.get_current_context()
+        given = [
+            f"--{name}"
+            for name in ("model", "fatigue")
+            if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+        ]
+        if given:
+            raise click.UsageError(
+                f"{' and '.join(given)} cannot be combined with --params: the parameter file "
+                f"sets the model and the fatigue ({params_file}); edit it instead"
+            )
     p = _load_plan(course_file, model, round_minutes, fatigue, params_file)
     rec = _cutoffs_record(p)
     if fmt == "json":

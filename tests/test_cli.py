@@ -212,3 +212,99 @@ def test_legs_text_names_the_gain_method_briefly(tmp_path):
     assert "automatic (noise" in head and "gauss" not in head and "calibrated" not in head
     rec = json.loads(CliRunner().invoke(cli, ["legs", str(course), "--format", "json"]).output)
     assert "gauss" in rec["gain_method"]
+
+
+# ---------------------------------------------------------------- cutoffs --params
+
+PARAMS_BAD = [
+    ('[pace]\nup = "nine"\n', ".toml", "key 'up': expected a finite number, got a string 'nine'"),
+    ('{"pace": {"up": null}}', ".json", "key 'up': expected a finite number, got null"),
+    ("[pace]\nup = nan\n", ".toml", "key 'up': expected a finite number, got nan"),
+    ("[pace]\nup = true\n", ".toml", "key 'up': expected a finite number, got a boolean True"),
+    ('[pace]\nmodel = "bogus"\n', ".toml", "key 'model': unknown pace model 'bogus'; valid"),
+    ("[pace]\nfatigue = 5\n", ".toml", "key 'fatigue': 5 is out of range: expected [0, 1)"),
+    ("[pace]\nfatigue = -3\n", ".toml", "key 'fatigue': -3 is out of range: expected [0, 1)"),
+    ("[pace]\nup = 1e9\n", ".toml", "key 'up': 1e+09 is out of range: expected [0, 30]"),
+    ("[pace]\nleader_fraction = 5\n", ".toml", "key 'leader_fraction': 5 is out of range"),
+    ("[pace]\nleader_weight = 2\n", ".toml", "key 'leader_weight': 2 is out of range"),
+    ("[pace]\nleader_speed = 0\n", ".toml", "key 'leader_speed': 0 is out of range: expected (0"),
+    ("[1, 2]", ".json", "expected a table of pace parameters"),
+    ('{"pace": 3}', ".json", "key 'pace': expected a table of pace parameters"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "fragment"), PARAMS_BAD, ids=[p[2][:40] for p in PARAMS_BAD]
+)
+def test_params_file_values_are_checked(tmp_path, text, suffix, fragment):
+    """Black-box finding 5: a bad value of a --params file gave an internal error, raw scipy
+    text or "limit too short" blaming the course file, or was taken; now one line naming
+    the parameter file and the key, exit 1, with the ranges of the CLI options."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    params = tmp_path / f"p{suffix}"
+    params.write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--params", str(params)])
+    assert res.exit_code == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {params}: "), res.stderr
+    assert fragment in lines[0], lines[0]
+    assert "internal error" not in lines[0]
+
+
+def test_params_file_written_by_calibrate_is_accepted(tmp_path):
+    """Control: every key at its calibrated value (calibrate's bounds included) passes."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    params = tmp_path / "p.toml"
+    params.write_text(
+        '[pace]\nmodel = "trail"\nup = 9.0\ndown = 15.0\nfatigue = 0.6\nnight_base = 0.0\n'
+        "night_steep = 0.5\naltitude = 0.06\nleader_fraction = 0.4623\nleader_fatigue = 0.125\n"
+        "leader_speed = 3.916\nleader_weight = 1\nleader_margin = 0.15\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--params", str(params)])
+    assert res.exit_code == 0, res.output
+    assert "model trail(up=9, down=15, fatigue=0.6," in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        (["--model", "kme"], "--model"),
+        (["--fatigue", "0"], "--fatigue"),
+        (["--model", "trail", "--fatigue", "0.2"], "--model and --fatigue"),
+    ],
+)
+def test_params_with_model_or_fatigue_is_a_usage_error(tmp_path, extra, named):
+    """Black-box finding 6: --params silently overrode an explicit --model/--fatigue. The
+    file holds the model and the fatigue: giving them again is a usage error (exit 2)."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    params = tmp_path / "p.toml"
+    params.write_text("[pace]\nfatigue = 0.3\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--params", str(params), *extra])
+    assert res.exit_code == 2, res.output
+    assert f"Error: {named} cannot be combined with --params" in res.stderr
+    help_text = CliRunner().invoke(cli, ["cutoffs", "--help"]).output
+    assert "usage error" in " ".join(help_text.split())
+
+
+def test_impossible_pace_blames_the_fatigue_or_the_params_file(tmp_path):
+    """Black-box finding 9: ``--fatigue 0.99`` gave "limit too short" on the course file; the
+    limit is enough with the calibrated fatigue, so the message names the option (and a
+    parameter file when it is the file's values)."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    assert CliRunner().invoke(cli, ["cutoffs", str(course)]).exit_code == 0
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--fatigue", "0.99"])
+    assert res.exit_code == 1, res.output
+    line = res.stderr.strip()
+    assert line.startswith("Error: --fatigue 0.99 makes the pace impossible ("), line
+    assert "with the default fatigue of --model trail (0.1) the limit is enough" in line
+    params = tmp_path / "p.toml"
+    params.write_text("[pace]\nfatigue = 0.99\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--params", str(params)])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.startswith(f"Error: {params}: these pace parameters make the pace imposs")
+    # a limit too short for any parameters is still the course file's
+    short = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "3h", 80)
+    res = CliRunner().invoke(cli, ["cutoffs", str(short), "--fatigue", "0.99"])
+    assert res.exit_code == 1 and res.stderr.startswith(f"Error: {short}: limit too short")
