@@ -1498,7 +1498,7 @@ def _event_duration(text: str, option: str = "") -> float:
 )
 @click.option(
     "--seed",
-    type=int,
+    type=click.IntRange(min=0),
     default=None,
     help="Random seed (same seed, same result); default a drawn one, printed with the results.",
 )

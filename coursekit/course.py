@@ -839,8 +839,17 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     top = _Ctx(path, "")
     if "courses" in raw and "gpx" not in raw:
         raise CourseFileError(
-            f"{path}: has 'courses' but no 'gpx': this looks like an event file "
-            "(read it with load_event / give a course file)"
+            f"{path}: has 'courses' but no 'gpx': this looks like an event file, not a course "
+            "file (give a course file here; `coursekit event` reads event files, whose "
+            "'courses' list course files)"
+        )
+    if _looks_like_event(raw):
+        stray = [k for k in COURSE_MARKERS if k in raw]
+        raise top.err(
+            stray[0],
+            f"this looks like an event file ('courses', no 'checkpoints' or 'limit') with an "
+            f"unexpected key {stray[0]!r}: an event file has no gpx/start (put the race in "
+            "its own course file and list it in 'courses')",
         )
     if "places" in raw and "gpx" not in raw:
         raise CourseFileError(
@@ -1011,13 +1020,20 @@ COURSE_MARKERS = ("gpx", "start")
 def is_course_file(path) -> bool:
     """Whether a TOML file is a course file (it has one of :data:`COURSE_MARKERS`).
 
-    A file with ``courses`` and no ``gpx`` is an event file, even with a stray
-    ``start``: :func:`load_event` then names that key.
+    A file with ``courses`` and no ``gpx``, or with ``courses`` and neither
+    ``checkpoints`` nor ``limit``, is an event file, even with a stray ``start`` or
+    ``gpx``: :func:`load_event` then names that key.
     """
     raw = _read_toml(Path(path), "course or event")
-    if "courses" in raw and "gpx" not in raw:
+    if ("courses" in raw and "gpx" not in raw) or _looks_like_event(raw):
         return False
     return any(k in raw for k in COURSE_MARKERS)
+
+
+def _looks_like_event(raw: dict) -> bool:
+    """An event file's ``courses`` without a course's ``checkpoints`` or ``limit``: an event
+    file with a stray ``gpx``/``start``, not a course file with a stray ``courses``."""
+    return "courses" in raw and not any(k in raw for k in ("checkpoints", "limit"))
 
 
 def load_event(path) -> Event:
@@ -1054,6 +1070,8 @@ def load_event(path) -> Event:
         p = path.parent / c
         if not p.is_file():
             raise ctx.err("courses", f"{c!r} not found (looked for {p})")
+        if p.resolve() == path.resolve():
+            raise ctx.err("courses", f"{c!r} is this event file itself: list course files")
         paths.append(p)
     tz = _timezone(ctx, raw)
     info = _info(path, raw["info"]) if "info" in raw else {}

@@ -586,3 +586,47 @@ def test_event_file_with_a_start_names_the_key(course_dir):
     )
     line = _one_line(CliRunner().invoke(cli, ["event", str(ev)]))
     assert line.startswith(f"Error: {ev}: key 'start': an event file must not look like a course")
+
+
+def test_event_file_with_a_stray_gpx_is_read_as_an_event(course_dir):
+    """Black-box finding 9: an event file with a stray ``gpx`` was read as a course file,
+    "key 'courses': unknown key in the course file". It is an event file with an unexpected
+    key, for `event` and for the course commands alike."""
+    (course_dir / "c.toml").write_text(COURSE, encoding="utf-8")
+    ev = course_dir / "ev.toml"
+    ev.write_text('name = "E"\ncourses = ["c.toml"]\ngpx = "hand.gpx"\n', encoding="utf-8")
+    line = _one_line(CliRunner().invoke(cli, ["event", str(ev)]))
+    assert line.startswith(f"Error: {ev}: key 'gpx': an event file must not look like a course")
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(ev)]))
+    assert line.startswith(f"Error: {ev}: key 'gpx': this looks like an event file"), line
+    assert "unexpected key 'gpx'" in line and "unknown key in the course file" not in line
+    # a course file with a stray 'courses' is still a course file with an unknown key
+    (course_dir / "c2.toml").write_text('courses = ["c.toml"]\n' + COURSE, encoding="utf-8")
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(course_dir / "c2.toml")]))
+    assert "key 'courses': unknown key in the course file" in line, line
+
+
+def test_event_listing_itself_speaks_to_a_cli_user(course_dir):
+    """Black-box finding 9: "read it with load_event / give a course file" named a Python
+    function; an event listing itself is said so, and an event file given to a course
+    command is told apart without naming the API."""
+    ev = course_dir / "ev.toml"
+    ev.write_text('name = "E"\ncourses = ["ev.toml"]\n', encoding="utf-8")
+    line = _one_line(CliRunner().invoke(cli, ["event", str(ev)]))
+    assert (
+        line
+        == f"Error: {ev}: key 'courses': 'ev.toml' is this event file itself: list course files"
+    )
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(ev)]))
+    assert "this looks like an event file, not a course file" in line
+    assert "`coursekit event` reads event files" in line and "load_event" not in line
+
+
+def test_negative_seed_is_a_usage_error_naming_the_option(course_dir):
+    """Black-box finding 9: ``--seed -5`` said "<event file>: expected non-negative integer";
+    it is click's usage error naming --seed (exit 2), as for --simulate 0."""
+    path = course_dir / "c.toml"
+    path.write_text(COURSE, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["event", str(path), "--simulate", "10", "--seed", "-5"])
+    assert res.exit_code == 2, res.output
+    assert "Invalid value for '--seed'" in res.stderr and str(path) not in res.stderr
