@@ -87,6 +87,9 @@ class Located(NamedTuple):
         Position on the track [degrees].
     problems : tuple of (index, code, message)
         Checkpoints that could not be placed (``collect`` mode only).
+    passages : tuple of tuple of float
+        Every passage of the track at each checkpoint's position, in course order
+        [m] (one for a checkpoint placed by ``km``, none for one not placed).
     """
 
     distance: np.ndarray
@@ -94,6 +97,7 @@ class Located(NamedTuple):
     lat: np.ndarray
     lon: np.ndarray
     problems: tuple = ()
+    passages: tuple = ()
 
 
 def _norm(name: str) -> str:
@@ -439,7 +443,8 @@ def locate_points(
     if ok.any():
         lat[ok] = np.interp(dist[ok], geo.dist, geo.lat)
         lon[ok] = np.interp(dist[ok], geo.dist, geo.lon)
-    return Located(dist, off, lat, lon, tuple(problems))
+    passages = tuple(tuple(c[0] for c in cs) if cs else () for cs in cands)
+    return Located(dist, off, lat, lon, tuple(problems), passages)
 
 
 def _order_message(src, specs, cands, chain, states, i, km_of, total) -> str:
@@ -722,6 +727,72 @@ CONFLICT_REL = 0.01
 """Two declared sources differing by more than this (relative) contradict [-]."""
 
 
+def _km_list(kms) -> str:
+    """``"45.0 and 53.9"``, ``"3.1, 45.0 and 53.9"``."""
+    t = [f"{k:.1f}" for k in kms]
+    return t[0] if len(t) == 1 else ", ".join(t[:-1]) + " and " + t[-1]
+
+
+def _passages_note(i, name, located, prev, km, profile, tolerance_m) -> str | None:
+    """Info for a checkpoint whose position the track passes several times after the
+    previous checkpoint (an out-and-back, a village crossed twice): where it could be and
+    which passage it is on, so that a checkpoint listed out of course order shows. None
+    when one passage is left after the previous checkpoint (the list's order chose it),
+    and for the start and finish rows of a loop (passed at both ends of the track)."""
+    ss = located.passages[i] if i < len(located.passages) else ()
+    d = float(located.distance[i])
+    if len(ss) < 2 or not math.isfinite(d):
+        return None
+    end = float(profile.distance[-1])
+    if (prev is None and d <= tolerance_m) or (
+        i == len(located.distance) - 1 and d >= end - tolerance_m
+    ):
+        return None
+    after = [s for s in ss if prev is None or s >= prev - SAME_PLACE_M]
+    if len(after) < 2:
+        return None  # one passage left after the previous checkpoint: the order decides
+    first = after[0]
+    if abs(first - d) <= SAME_PLACE_M:
+        how = "the first" if prev is None else "the first after the previous checkpoint"
+    else:
+        how = "a later one, nearer than the first after the previous checkpoint"
+    return (
+        f"checkpoints[{i}] {name!r} is passed {len(ss)} times, at km "
+        f"{_km_list(km(s) for s in ss)}: placed at km {km(d):.1f}, on {how} "
+        "(list the checkpoints in course order to place it on another passage)"
+    )
+
+
+def _duplicate_places(idx, specs, located, km, tolerance_m) -> str | None:
+    """For checkpoints sharing a name: None when they are one place (passed several times),
+    else where they are, e.g. "two different places, 7.0 km apart (km 38.2 and 45.2)"."""
+    from .geodesy import segment_lengths
+
+    ok = [i for i in idx if np.isfinite(located.distance[i])]
+    if len(ok) < 2:
+        return None
+    tol = [specs[i].tolerance_m if specs[i].tolerance_m is not None else tolerance_m for i in ok]
+    far = False
+    for a in range(len(ok)):
+        for b in range(a + 1, len(ok)):
+            ia, ib = ok[a], ok[b]
+            gap = float(
+                segment_lengths(
+                    [located.lat[ia], located.lat[ib]], [located.lon[ia], located.lon[ib]]
+                )[0]
+            )
+            far = far or gap > max(tol[a], tol[b])
+    if not far:
+        return None
+    kms = [km(float(located.distance[i])) for i in ok]
+    if len(ok) == 2:
+        return (
+            f"two different places, {abs(kms[1] - kms[0]):.1f} km apart along the course "
+            f"(km {_km_list(kms)})"
+        )
+    return f"not one place (km {_km_list(kms)})"
+
+
 def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     """Everything inconsistent in a course file, as findings.
 
@@ -886,6 +957,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         return float(np.interp(track_d, p.distance, along)) / 1000.0
 
     last_km = None
+    placed_prev = None  # distance of the previous placed checkpoint
     for i, sp in enumerate(specs):
         if sp.km is not None:
             if total + 1.0 < sp.km * 1000.0 <= KM_BEYOND_MAX * total:  # beyond: an error
@@ -918,18 +990,24 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                         f"checkpoints[{i}] {sp.name!r} is {located.offset[i]:.0f} m from the track",
                     )
                 )
+            note = _passages_note(i, sp.name, located, placed_prev, _km, p, tolerance_m)
+            if note:
+                f(Finding("info", "passages", note))
+            placed_prev = dist_i
     seen: dict[str, list[int]] = {}
     for i, sp in enumerate(specs):
         seen.setdefault(_norm(sp.name), []).append(i)
     for idx in seen.values():
         if len(idx) > 1:
+            where = _duplicate_places(idx, specs, located, _km, tolerance_m)
             f(
                 Finding(
                     "warning",
                     "duplicate-name",
                     f"checkpoint name {specs[idx[0]].name!r} is used {len(idx)} times "
-                    f"(checkpoints[{', '.join(map(str, idx))}]): fine for a place passed "
-                    "twice, but tables and timing need distinct names",
+                    f"(checkpoints[{', '.join(map(str, idx))}]): "
+                    + (where or "fine for a place passed twice")
+                    + ", but tables and timing need distinct names",
                 )
             )
     # the last checkpoint just short of the end: an implicit "Finish" row is added after it

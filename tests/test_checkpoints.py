@@ -474,3 +474,73 @@ def test_checkpoint_near_an_end_of_the_track_is_not_moved_onto_it(tmp_path):
 
     gap = re.search(r"'Arch' is (\d+) m before the track's end", chk)
     assert gap and 140 <= int(gap[1]) <= 160, chk  # the track is 10.00 km long
+
+
+def _out_and_back_course(tmp_path, checkpoints: str):
+    """A 5 km out-and-back due north (10 km; the return 15 m east) with the given tables."""
+    from coursekit.gpx import write_gpx
+
+    la = np.concatenate([np.linspace(45.0, 45.045, 250), np.linspace(45.045, 45.0, 250)[1:]])
+    lo = np.concatenate([np.full(250, 6.0), np.full(249, 6.0002)])
+    write_gpx(tmp_path / "t.gpx", la, lo, np.full(la.size, 1000.0))
+    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    body += 'timezone = "Europe/Paris"\n' + checkpoints
+    (tmp_path / "c.toml").write_text(body)
+    return tmp_path / "c.toml"
+
+
+def _cp_at(name: str, km_north: float) -> str:
+    return f'[[checkpoints]]\nname = "{name}"\nlat = {45.0 + km_north / 111.13:.6f}\nlon = 6.0001\n'
+
+
+def test_check_says_where_a_checkpoint_passed_twice_is_placed(tmp_path):
+    """Black-box finding 10: on an out-and-back, a checkpoint meant for the return but
+    listed before the turn went on the outward passage (the documented rule) without a word.
+    `check` now says where its position is passed and which passage it took, when more than
+    one passage is left after the previous checkpoint; placement is unchanged."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    # "B (back)" listed right after "A (out)", the turn not listed: put on the way out
+    mis = _out_and_back_course(tmp_path, _cp_at("A (out)", 1.0) + _cp_at("B (back)", 3.0))
+    res = run.invoke(cli, ["check", str(mis)])
+    assert res.exit_code == 0, res.output
+    assert (
+        "info: [passages] checkpoints[1] 'B (back)' is passed 2 times, at km 3.0 and 7.0: "
+        "placed at km 3.0, on the first after the previous checkpoint"
+    ) in res.output, res.output
+    legs = json.loads(run.invoke(cli, ["legs", str(mis), "--format", "json"]).output)
+    assert [round(c["distance_m"] / 1000, 1) for c in legs["checkpoints"]][1:3] == [1.0, 3.0]
+    # listed in course order, the turn between them: one passage left, nothing to say
+    ok = _out_and_back_course(
+        tmp_path, _cp_at("A (out)", 1.0) + _cp_at("Turn", 5.0) + _cp_at("B (back)", 3.0)
+    )
+    res = run.invoke(cli, ["check", str(ok)])
+    assert "'B (back)' is passed" not in res.output, res.output
+    assert "'Turn' is passed" not in res.output  # one passage
+    assert "'A (out)' is passed 2 times, at km 1.0 and 9.0: placed at km 1.0" in res.output
+
+
+def test_duplicate_names_at_two_places_are_told_apart(tmp_path):
+    """Black-box finding 11: two checkpoints sharing a name 3 km apart were "fine for a place
+    passed twice"; the warning now says they are two places, and how far apart."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    two = _line_course(
+        tmp_path, '[[checkpoints]]\nname="A"\nkm=3\n[[checkpoints]]\nname="A"\nkm=6\n'
+    )
+    out = run.invoke(cli, ["check", str(two)]).output
+    assert (
+        "[duplicate-name] checkpoint name 'A' is used 2 times (checkpoints[0, 1]): two different "
+        "places, 3.0 km apart along the course (km 3.0 and 6.0), but tables and timing need "
+        "distinct names"
+    ) in out, out
+    # one place passed twice (an out-and-back): the old wording
+    one = _out_and_back_course(tmp_path, _cp_at("A", 1.0) + _cp_at("Turn", 5.0) + _cp_at("A", 1.0))
+    out = run.invoke(cli, ["check", str(one)]).output
+    assert "(checkpoints[0, 2]): fine for a place passed twice, but tables" in out, out
