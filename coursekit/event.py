@@ -958,12 +958,14 @@ def _late_after_close(event: EventPlan, sims) -> list[str]:
 
 def _iso(t: dt.datetime | None, *, floor: bool = False):
     """ISO clock to the minute: rounded to the nearest minute (as ``coursekit cutoffs``
-    prints the leader's ETA), or floored (an opening is never printed later than computed)."""
+    prints the leader's ETA), or floored (an opening is never printed later than computed).
+    Written with seconds (``2024-06-01T04:46:00+01:00``), the form of ``coursekit cutoffs
+    --format json``, so that scripts can join the two outputs on the strings."""
     if t is None:
         return None
     if not floor and (t.second, t.microsecond) >= (30, 0):
         t = t + dt.timedelta(minutes=1)  # wall-clock minute: no zone change within it
-    return t.isoformat(timespec="minutes")
+    return t.replace(second=0, microsecond=0).isoformat(timespec="seconds")
 
 
 def _r(x, nd=1):

@@ -167,7 +167,7 @@ def test_event_summary_plain_data(two_races):
     text = json.dumps(d)  # plain data only
     assert json.loads(text)["event"] == "Synthetic"
     tizi = [s for s in d["stations"] if s["key"] == "tizi oussem"][0]
-    assert tizi["open"] == "2024-06-01T06:30+01:00"
+    assert tizi["open"] == "2024-06-01T06:30:00+01:00"
     assert sum(tizi["occupancy"]["arrivals"]) == pytest.approx(
         sum(r["checkpoints"][1]["reached"] for r in d["simulation"]["races"]),
         abs=0.2,
@@ -307,10 +307,10 @@ def test_summary_clock_times_are_rounded_like_cutoffs_and_openings_floored():
     from coursekit.event import _iso
 
     t = dt.datetime(2024, 6, 1, 4, 45, 32, tzinfo=TZ)
-    assert _iso(t) == "2024-06-01T04:46+01:00"  # as `coursekit cutoffs` prints the ETA
-    assert _iso(t, floor=True) == "2024-06-01T04:45+01:00"  # never later than computed
-    assert _iso(t.replace(second=29)) == "2024-06-01T04:45+01:00"
-    assert _iso(dt.datetime(2024, 6, 1, 23, 59, 45, tzinfo=TZ)) == "2024-06-02T00:00+01:00"
+    assert _iso(t) == "2024-06-01T04:46:00+01:00"  # as `coursekit cutoffs` prints the ETA
+    assert _iso(t, floor=True) == "2024-06-01T04:45:00+01:00"  # never later than computed
+    assert _iso(t.replace(second=29)) == "2024-06-01T04:45:00+01:00"
+    assert _iso(dt.datetime(2024, 6, 1, 23, 59, 45, tzinfo=TZ)) == "2024-06-02T00:00:00+01:00"
     assert _iso(None) is None
 
 
@@ -369,3 +369,26 @@ def test_event_option_errors():
     far = run.invoke(cli, ["event", course, "--simulate", "50", "--finish-share", "0.99"])
     assert far.exit_code == 1 and "Traceback" not in far.output
     assert far.output.startswith(f"Error: {course}: finish_share 0.990 is not reachable")
+
+
+def test_event_machine_outputs_write_times_as_cutoffs_does():
+    """Black-box finding 13: `event --format json/csv` wrote ``2024-10-17T21:30+04:00`` where
+    `cutoffs --format json` writes ``...T21:30:00+04:00``: scripts joining them by string
+    did not match. Both write seconds now; the barriers of one course are the same strings."""
+    import re
+
+    course = str(Path(__file__).resolve().parent.parent / "courses" / "haut" / "haut-21.toml")
+    run = CliRunner()
+    cut = json.loads(run.invoke(cli, ["cutoffs", course, "--format", "json"]).stdout)
+    barriers = {c["name"]: c["cutoff"] for c in cut["checkpoints"]}
+    res = run.invoke(cli, ["event", course, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    ev = json.loads(res.stdout)
+    passages = [p for s in ev["stations"] for p in s["passages"]]
+    assert passages and all(p["cutoff"] == barriers[p["name"]] for p in passages), passages
+    iso = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
+    for s in ev["stations"]:
+        assert iso.match(s["open"]) and iso.match(s["close"]), s
+    csv_text = run.invoke(cli, ["event", course, "--format", "csv"]).stdout
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert rows and all(iso.match(r["open"]) and iso.match(r["cutoff"]) for r in rows), rows[0]
