@@ -382,14 +382,35 @@ TOLERANCE = click.option(
     help="Largest distance from a checkpoint to the track [m] (default: the course file's "
     "'tolerance', else 250; a checkpoint's own 'tolerance' wins).",
 )
+ROUND_GRIDS = (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
+"""--round values: the clock grids, a divisor of 60 min or a multiple of 60 dividing a day
+(7 gave barriers at 22:31 and 02:13) [min]. The coarse grids (240, 1440) can put barriers
+together; the plan's warnings say so."""
+
+
+def _round_grid(ctx, param, value):
+    """--round: 0 or a clock grid (:data:`ROUND_GRIDS`); else click's usage error, exit 2."""
+    if value and value not in ROUND_GRIDS:
+        raise click.BadParameter(
+            f"{value} is not a clock grid: use a divisor of 60 ("
+            + ", ".join(str(g) for g in ROUND_GRIDS if g <= 60)
+            + ") or a multiple of 60 that divides a day ("
+            + ", ".join(str(g) for g in ROUND_GRIDS if g > 60)
+            + "); 0 for no rounding"
+        )
+    return value
+
+
 ROUND_OPTION = click.option(
     "--round",
     "round_minutes",
     type=click.IntRange(min=0),
+    callback=_round_grid,
     default=15,
     show_default=True,
     metavar="MIN",
-    help="Round barriers up to MIN on the clock (0: no).",
+    help="Round barriers up to MIN on the clock: a divisor of 60 or a multiple of 60 that "
+    "divides a day (0: no).",
 )
 
 

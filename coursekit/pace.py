@@ -463,8 +463,13 @@ class PaceParams:
         return replace(self, **kw)
 
     def describe(self) -> str:
+        """``trail(up=9, down=5, fatigue=0.1, ...)``: the model and the parameters it uses
+        (``up`` and ``down`` only for ``trail``; the other grade models have their own)."""
         d = asdict(self)
         name = d.pop("model")
+        if name != "trail":
+            d.pop("up")
+            d.pop("down")
         return name + "(" + ", ".join(f"{k}={v:g}" for k, v in d.items()) + ")"
 
 

@@ -308,3 +308,45 @@ def test_impossible_pace_blames_the_fatigue_or_the_params_file(tmp_path):
     short = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "3h", 80)
     res = CliRunner().invoke(cli, ["cutoffs", str(short), "--fatigue", "0.99"])
     assert res.exit_code == 1 and res.stderr.startswith(f"Error: {short}: limit too short")
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (0, True),
+        (5, True),
+        (60, True),
+        (240, True),
+        (1440, True),
+        (7, False),
+        (45, False),
+        (90, False),
+        (1000, False),
+    ],
+)
+def test_round_takes_clock_grids_only(tmp_path, value, ok):
+    """Black-box finding 14: ``--round 7`` gave barriers at 22:31 and 02:13. --round takes a
+    divisor of 60 or a multiple of 60 that divides a day; anything else is click's usage
+    error (exit 2) listing them. Coarse grids (240, 1440) stay: their warnings say when
+    barriers come together."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--round", str(value)])
+    if ok:
+        assert res.exit_code == 0, res.output
+    else:
+        assert res.exit_code == 2, res.output
+        assert f"Invalid value for '--round': {value} is not a clock grid" in res.stderr
+        assert "(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)" in res.stderr
+
+
+@pytest.mark.parametrize("model", ["trail", "minetti2002", "tobler1993", "kay2012", "kme"])
+def test_model_line_shows_only_the_parameters_the_model_uses(tmp_path, model):
+    """Black-box finding 14: ``--model minetti2002`` printed ``up=9, down=5``, parameters of
+    the trail model only; the other grade models have their own and do not show them."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--model", model])
+    assert res.exit_code == 0, res.output
+    (line,) = [ln for ln in res.stdout.splitlines() if ln.startswith("model ")]
+    assert line.startswith(f"model {model}(")
+    assert ("up=" in line and "down=" in line) == (model == "trail"), line
+    assert "fatigue=" in line
