@@ -1167,16 +1167,28 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
 
 def _history_setup(course_file, times, start_column, columns):
     import dataclasses
+    from zoneinfo import ZoneInfo
 
     import numpy as np
 
     from .checkpoints import course_legs
     from .course import load_course
-    from .history import backwards_note, elapsed_matrix, map_columns, read_times, timed_ends
+    from .history import (
+        backwards_note,
+        elapsed_matrix,
+        implausible_note,
+        map_columns,
+        misfit_notes,
+        read_times,
+        timed_ends,
+    )
 
     course = load_course(course_file)
     legs = course_legs(course)
-    st = read_times(times)
+    # times without a UTC offset are wall times of the course's zone (as a naive start is);
+    # without a zone, of the course start's offset
+    zone = getattr(course, "timezone", None)
+    st = read_times(times, tz=ZoneInfo(zone) if zone else course.start.tzinfo)
     explicit = {}
     for item in columns:
         if "=" not in item:
@@ -1196,6 +1208,17 @@ def _history_setup(course_file, times, start_column, columns):
     # --times` does ("Départ" for "Millau" when the columns are out of course order),
     # never a column that looks like an intermediate checkpoint's
     warnings = list(st.warnings)
+    if st.naive:
+        where = (
+            f"the course's time zone {zone}"
+            if zone
+            else f"the course start's UTC offset {course.start.strftime('%z')} (the course "
+            "file gives no timezone; add one if the file's times are another clock's)"
+        )
+        warnings.append(
+            f"{st.naive} times in {Path(times).name} have no UTC offset: read as local times "
+            f"of {where}"
+        )
     ends, _ = timed_ends(
         mapping, st.time, names=legs.names, columns=st.columns, waypoints=wps, notes=warnings
     )
@@ -1204,16 +1227,17 @@ def _history_setup(course_file, times, start_column, columns):
             how[j] = "times" if ends[j] is not None else "unmapped"
     mapping = ends
     if start_column is None and mapping[0] is None:
+        offsets = "the UTC offsets written in the file" if not st.naive else "their time zone"
         warnings.append(
             f"the start row {legs.names[0]!r} has no column in {Path(times).name}: "
             f"elapsed times are counted from the course's start "
-            f"({course.start.isoformat()}) with the UTC offsets written in the file; "
+            f"({course.start.isoformat()}) with {offsets}; "
             "if they are wrong, give --start-column"
         )
     if mapping[-1] is None:
         warnings.append(
             f"the finish row {legs.names[-1]!r} has no column in {Path(times).name}: "
-            "finish times not checked"
+            f"finish times not checked; {_finish_hint(legs.names[-1], st, mapping, legs.names)}"
         )
     stamps = np.full((len(st.bib), len(mapping)), np.nan)
     for j, c in enumerate(mapping):
@@ -1222,9 +1246,33 @@ def _history_setup(course_file, times, start_column, columns):
     back = backwards_note(stamps, st.bib, times)
     if back:
         warnings.append(back)
-    st = dataclasses.replace(st, warnings=tuple(warnings))
     el = elapsed_matrix(st, mapping, start_column=start_column, start_ts=course.start.timestamp())
-    return course, legs, st, mapping, how, el
+    odd = implausible_note(el, st.finisher, st.bib, course.limit_s, times)
+    if odd:
+        warnings.append(odd)
+    # a file that plainly does not fit the course: one line on standard error, whatever
+    # the output (the run goes on: exit 0), and in the warnings of a JSON or TOML output
+    misfit = misfit_notes(
+        el, st.finisher, mapping, legs.names, limit_s=course.limit_s, source=times
+    )
+    for w in misfit:
+        click.echo(f"warning: {w}", err=True)
+    st = dataclasses.replace(st, warnings=tuple(misfit + warnings))
+    return course, legs, st, mapping, how, el, misfit
+
+
+def _finish_hint(name, st, mapping, names) -> str:
+    """How to map an unmapped finish row: the column most runners pass last (an explicit
+    --column wins over the name that matched it to an intermediate row)."""
+    import numpy as np
+
+    t = st.time[np.isfinite(st.time).sum(axis=1) >= 2]
+    if not t.size:
+        return f'map it with --column "{name}=COLUMN"'
+    c = int(np.argmax(np.bincount(np.nanargmax(t, axis=1), minlength=t.shape[1])))
+    rows = [j for j, m in enumerate(mapping) if m == c]
+    now = f", now matched to {names[rows[0]]!r}" if rows else ""
+    return f'map it with --column "{name}={st.columns[c]}" (the column most runners pass last{now})'
 
 
 HISTORY_OPTIONS = [
@@ -1256,11 +1304,21 @@ def _history_options(f):
 @_history_options
 @MODEL_OPTION
 @ROUND_OPTION
+@click.option(
+    "--params",
+    "params_file",
+    type=FILE,
+    default=None,
+    metavar="PARAMS.toml",
+    help="Pace parameters written by `coursekit calibrate` (TOML/JSON), as in `cutoffs`.",
+)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
 )
-def backtest(course_file, times, start_column, columns, model, round_minutes, fmt, output):
+def backtest(
+    course_file, times, start_column, columns, model, round_minutes, params_file, fmt, output
+):
     """Check computed barriers against a past edition's split times.
 
     Per barrier: finishers and non-finishers who passed, the latest finisher's
@@ -1273,14 +1331,18 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
     Example:
         coursekit backtest course.toml --times times_2024.csv
         coursekit backtest course.toml --times t.csv --column "Cilaos=Cilaos (Stade)"
+        coursekit backtest course.toml --times t.csv --params pace.toml
     """
     import numpy as np
 
     from .cutoffs import plan
     from .history import backtest as run_backtest
 
-    course, legs, st, mapping, how, el = _history_setup(course_file, times, start_column, columns)
-    p = plan(course, model=model, round_minutes=round_minutes, legs=legs)
+    params = _read_params(params_file) if params_file else None
+    course, legs, st, mapping, how, el, misfit = _history_setup(
+        course_file, times, start_column, columns
+    )
+    p = plan(course, model=model, round_minutes=round_minutes, legs=legs, params=params)
     # rows with barrier = false stop nobody: not counted as cuts
     bt = run_backtest(el, st.finisher, np.where(p.is_barrier, p.cutoff_elapsed, np.nan))
     # intermediate barriers without a column: nobody can be counted as cut there
@@ -1329,7 +1391,8 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
         keys = list(recs[0])
         text = _csv(keys, [[r[k] for k in keys] for r in recs])
         for w in warnings:  # the table has no room for them: on standard error
-            click.echo(f"warning: {w}", err=True)
+            if w not in misfit:  # already there
+                click.echo(f"warning: {w}", err=True)
     else:
         rows = [
             [
@@ -1357,7 +1420,8 @@ def backtest(course_file, times, start_column, columns, model, round_minutes, fm
             f"been eliminated by the intermediate barriers{skipped}\n"
         )
         for w in warnings:
-            text += f"warning: {w}\n"
+            if w not in misfit:  # on standard error already
+                text += f"warning: {w}\n"
     _emit(text, output)
 
 
@@ -1381,29 +1445,57 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     """Fit the pace model (fatigue, downhill cost, leader) to a past edition's split times.
 
     The reference runner is fitted to the finishers' QUANTILE passage times
-    scaled to the limit; the leader to the first finisher. The result can be
-    passed back with `coursekit cutoffs --params`.
+    scaled to the limit, penalised by the share of the file's finishers its
+    barriers would cut (rms % of the limit + 2 x % cut, the weight the shipped
+    defaults were fitted with); the leader to the first finisher. The output
+    says how many of the file's finishers the calibrated barriers (rounded to
+    15 min) would cut. The result can be passed back with `coursekit cutoffs
+    --params` and checked with `coursekit backtest --params`.
 
     \b
     Example:
         coursekit calibrate course.toml --times times_2024.csv -o pace.toml
         coursekit cutoffs course.toml --params pace.toml
+        coursekit backtest course.toml --times times_2024.csv --params pace.toml
     """
     import dataclasses
 
     import numpy as np
 
-    from .cutoffs import course_setup
+    from .cutoffs import course_setup, plan
+    from .history import backtest as run_backtest
     from .history import calibrate as fit
     from .history import calibrate_notes
     from .sun import dark_intervals
 
-    course, legs, st, mapping, how, el = _history_setup(course_file, times, start_column, columns)
+    course, legs, st, mapping, how, el, misfit = _history_setup(
+        course_file, times, start_column, columns
+    )
+    if mapping[-1] is None:
+        raise ValueError(
+            f"{times}: the finish row {legs.names[-1]!r} has no column, cannot calibrate (the "
+            f"finishers' times are scaled to the limit at the finish); "
+            f"{_finish_hint(legs.names[-1], st, mapping, legs.names)}"
+        )
     grid, start, lat, lon = course_setup(course, legs)
-    dark = dark_intervals(lat, lon, start, course.limit_s)
+    # the barriers `cutoffs` gives: the course's stops, fixed cutoffs and barrier = false
+    # rows (from the plan at the defaults: none of them depends on the parameters)
+    p0 = plan(course, legs=legs)
+    fixed = np.where(p0.fixed, p0.cutoff_elapsed, np.nan)
+    dark = dark_intervals(lat, lon, start, course.limit_s + 3600.0)
     try:
         params, rms = fit(
-            grid, el, st.finisher, limit_s=course.limit_s, start=start, dark=dark, quantile=quantile
+            grid,
+            el,
+            st.finisher,
+            limit_s=course.limit_s,
+            start=start,
+            dark=dark,
+            quantile=quantile,
+            dwell=p0.dwell,
+            fixed=fixed,
+            barrier=~np.asarray(p0.no_barrier, bool),
+            names=list(legs.names),
         )
     except (CoursekitError, ValueError) as exc:
         msg = str(exc)
@@ -1415,6 +1507,18 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
         params = params.with_(
             leader_fraction=round(float(lead / course.limit_s), 4), leader_weight=1.0
         )
+    # what `backtest --params` will say of these parameters, and of the defaults
+    cut = {}
+    for key, pl in (("calibrated", plan(course, legs=legs, params=params)), ("defaults", p0)):
+        bt = run_backtest(el, fin, np.where(pl.is_barrier, pl.cutoff_elapsed, np.nan))
+        cut[key] = bt.finishers_cut
+    n_fin = int(fin.sum())
+    cut_line = (
+        f"finishers of {Path(times).name} the calibrated barriers (rounded to "
+        f"{p0.round_minutes:g} min) would cut: {cut['calibrated']} of {n_fin} "
+        f"({100.0 * cut['calibrated'] / max(n_fin, 1):.2f} %); the default parameters': "
+        f"{cut['defaults']}"
+    )
     warnings = list(st.warnings)
     unused = [legs.names[j] for j in range(1, len(legs.names) - 1) if mapping[j] is None]
     if unused:
@@ -1432,6 +1536,9 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
                 {
                     "pace": d,
                     "rms_fraction_of_limit": round(rms, 5),
+                    "finishers": n_fin,
+                    "finishers_cut": cut["calibrated"],
+                    "finishers_cut_defaults": cut["defaults"],
                     "notes": notes,
                     "warnings": warnings,
                 },
@@ -1443,12 +1550,15 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     else:
         text = f"# coursekit calibrate {course_file.name} --times {times.name}\n"
         text += f"# rms residual {100 * rms:.2f} % of the limit (quantile {quantile:g})\n"
+        text += f"# {cut_line}\n"
         text += "".join(f"# note: {n}\n" for n in notes)
         text += "".join(f"# warning: {w}\n" for w in warnings)
         text += "[pace]\n"
         for k, v in d.items():
             text += f'{k} = "{v}"\n' if isinstance(v, str) else f"{k} = {v!r}\n"
     _emit(text, output)
+    if output is not None:  # the file's comment, where the user looks
+        click.echo(cut_line, err=True)
 
 
 # ---------------- event

@@ -412,7 +412,7 @@ def _bt(args):
 
     r = CliRunner().invoke(cli, ["backtest", *map(str, args), "--format", "json"])
     assert r.exit_code == 0, r.output
-    out = json.loads(r.output)
+    out = json.loads(r.stdout)  # a file that does not fit the course: a line on stderr
     return out, {c["name"]: c for c in out["checkpoints"]}
 
 
@@ -607,7 +607,10 @@ def test_cli_calibrate_says_when_a_fit_is_at_a_bound(tmp_path):
     assert out["warnings"] == []
 
 
-def test_realdata_mtr_calibrate_down_at_its_bound(tmp_path, realdata):
+def test_realdata_mtr_calibrate_cuts_no_more_finishers_than_the_defaults(tmp_path, realdata):
+    """MTR 2024 calibrated on its own times: the fit to the 0.9 quantile alone put down at its
+    bound (15) and barriers that cut 63 of the 415 finishers (the defaults: 2); with the
+    finishers cut in the objective, no more than the defaults, and the output says how many."""
     import json
 
     from click.testing import CliRunner
@@ -643,9 +646,26 @@ def test_realdata_mtr_calibrate_down_at_its_bound(tmp_path, realdata):
         ],
     )
     assert r.exit_code == 0, r.output
-    out = json.loads(r.output)
-    assert out["pace"]["down"] == 15.0
-    assert out["notes"] and out["notes"][0].startswith("down = 15 is at the upper bound")
+    out = json.loads(r.stdout)
+    assert out["finishers"] == 415
+    assert out["finishers_cut"] <= out["finishers_cut_defaults"] <= 4
+    # the same count as `backtest --params` gives
+    (tmp_path / "p.json").write_text(json.dumps(out))
+    r = CliRunner().invoke(
+        cli,
+        [
+            "backtest",
+            str(tmp_path / "mtr.toml"),
+            "--times",
+            str(realdata / "mtr_2024_times.csv"),
+            "--params",
+            str(tmp_path / "p.json"),
+            "--format",
+            "json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["finishers_cut"] == out["finishers_cut"]
 
 
 def test_livetrail_short_names_map_to_their_checkpoints(realdata):
@@ -669,3 +689,197 @@ def test_livetrail_short_names_map_to_their_checkpoints(realdata):
                 assert cols[m[j]] == r["short_name"], (f.name, r["name"], how[j])
     assert len(unmapped) <= 5
     assert set(unmapped) <= {"Millau", "Massebiau déviation Ravin bas roubelier"}
+
+
+# ---------------------------------------------------------------- fifteenth sprint fixes
+
+
+def _barriers_cut(grid, el, fin, p, limit):
+    """Finishers the barriers solved at ``p`` (unrounded) would cut (backtest's count)."""
+    from coursekit.cutoffs import solve
+
+    sol = solve(grid, limit_s=limit, params=p, round_minutes=0)
+    return backtest(el, fin, sol.cutoff).finishers_cut
+
+
+def test_calibrate_penalises_the_finishers_its_barriers_cut():
+    """A fit to the 0.9 quantile alone puts the barriers on that curve: finishers slow early
+    and fast late cross them late (GRR 2024 self-calibrated: 178 of 2,013 cut, the defaults
+    10). The objective now counts them (rms % + 2 x % cut): none is cut here."""
+    from coursekit.history import CALIBRATE_LAMBDA, calibrate
+
+    grid, limit = _grid(), 12 * 3600.0
+    el = _runners(grid, 0.2, 4.0, limit)
+    # 3 finishers late early, ahead of the limit at the finish (fewer than the 10 % the
+    # quantile follows)
+    slow_start = el[-1] * np.r_[1.0, 1.04, 1.04, 1.0, 0.98, 0.95]
+    el = np.vstack([el, np.repeat(slow_start[None, :], 3, axis=0)])
+    fin = np.ones(len(el), bool)
+    p0, _ = calibrate(grid, el, fin, limit_s=limit, lam=0.0)
+    assert _barriers_cut(grid, el, fin, p0, limit) == 3  # the least-squares fit alone
+    p, rms = calibrate(grid, el, fin, limit_s=limit)
+    assert CALIBRATE_LAMBDA == 2.0
+    assert _barriers_cut(grid, el, fin, p, limit) == 0
+    assert rms < 0.1
+
+
+def _cal(args):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    return CliRunner().invoke(cli, ["calibrate", *map(str, args)])
+
+
+def test_cli_calibrate_prints_the_finishers_cut_and_backtest_takes_params(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(
+        tmp_path / "t.csv",
+        ["Start", "A", "B", "Finish"],
+        [H0, lambda i: 5.0 + i / 40, lambda i: 7.5 + i / 40, lambda i: 9.0 + i / 40],
+    )
+    r = _cal([course, "--times", times, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["finishers"] == 40 and 0 <= out["finishers_cut"] <= 40
+    assert "finishers_cut_defaults" in out
+    (tmp_path / "p.json").write_text(r.stdout)
+    r = _cal([course, "--times", times, "-o", tmp_path / "p.toml"])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "p.toml").read_text()
+    line = f"the calibrated barriers (rounded to 15 min) would cut: {out['finishers_cut']} of 40"
+    assert line in text and line in r.stderr
+    for params in ("p.json", "p.toml"):
+        bt = CliRunner().invoke(
+            cli,
+            ["backtest", str(course), "--times", str(times), "--params", str(tmp_path / params)],
+        )
+        assert bt.exit_code == 0, bt.output
+        assert f"{out['finishers_cut']} of 40 finishers" in bt.stdout
+    # a bad parameter file: the one-line error of `cutoffs --params`
+    (tmp_path / "bad.toml").write_text("[pace]\nspeed = 3\n")
+    bad = ["--params", str(tmp_path / "bad.toml")]
+    bt = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times), *bad])
+    assert bt.exit_code == 1 and "unknown pace parameters ['speed']" in bt.output
+
+
+def _naive_csv(path, columns, hours, n=40):
+    """As :func:`_times_csv`, local times written without a UTC offset."""
+    rows = []
+    for i in range(n):
+        cells = [f"2023-10-20T{int(h(i)):02d}:{round(h(i) % 1 * 60):02d}:00" for h in hours]
+        rows.append(f"{i},FINISHER,SE,MALE," + ",".join(cells))
+    path.write_text(f"bib,status,category,sex,{','.join(columns)}\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_naive_times_are_local_times_of_the_course(tmp_path):
+    """MTR 2024 without offsets nor start column: read as UTC, every passage 4 h late, "415
+    of 415 finishers would have been eliminated". Read in the course's time zone now."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _naive_csv(tmp_path / "t.csv", ["A", "B", "Finish"], [HA, HB, HF])
+    out, rows = _bt([course, "--times", times])
+    assert rows["Finish"]["latest_finisher_elapsed_s"] == pytest.approx((HF(39) - 4) * 3600, abs=60)
+    assert out["finishers_cut"] == 0
+    w = "\n".join(out["warnings"])
+    assert "120 times in t.csv have no UTC offset: read as local times of the course's time " in w
+    assert "Europe/Paris" in w
+    # the library: naive times in the zone given, else UTC, said in a warning
+    st = read_times(times, tz=ZoneInfo("Europe/Paris"))
+    assert st.naive == 120 and st.warnings == ()
+    t = dt.datetime(2023, 10, 20, 5, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp()
+    assert st.time[0, 0] == t
+    st = read_times(times)
+    assert st.time[0, 0] == t + 7200
+    assert "120 times have no UTC offset: read as UTC" in st.warnings[0]
+    # a course without a time zone: the start's offset, and the warning says so
+    text = course.read_text().replace('timezone = "Europe/Paris"\n', "")
+    (tmp_path / "nz.toml").write_text(text)
+    out, rows = _bt([tmp_path / "nz.toml", "--times", times])
+    assert rows["Finish"]["latest_finisher_elapsed_s"] == pytest.approx((HF(39) - 4) * 3600, abs=60)
+    w = "\n".join(out["warnings"])
+    assert "read as local times of the course start's UTC offset +0200" in w
+    assert "gives no timezone" in w
+
+
+def test_cli_calibrate_names_the_unmapped_finish_row(tmp_path):
+    """Templiers Endurance 2024: the published arrival 160 m before the GPX end gives a
+    "Finish" row of its own; the file's "Arrivée" column matches "Arrivée Millau". The error
+    said "the finish column has no finisher times"; it names the row and the --column."""
+    course = _named_course(
+        tmp_path, ["Millau", "A", "Arrivée Millau", "Finish"], km=(0, 10, 29.8, 30)
+    )
+    times = _times_csv(tmp_path / "t.csv", ["Départ", "A", "Arrivée"], [H0, HA, HF])
+    r = _cal([course, "--times", times])
+    assert r.exit_code == 1
+    assert "the finish row 'Finish' has no column, cannot calibrate" in r.output
+    assert '--column "Finish=Arrivée"' in r.output
+    assert "now matched to 'Arrivée Millau'" in r.output
+    assert "no finisher times" not in r.output
+    r = _cal([course, "--times", times, "--column", "Finish=Arrivée"])
+    assert r.exit_code == 0, r.output
+    # backtest's warning suggests the same
+    out, _ = _bt([course, "--times", times])
+    assert '--column "Finish=Arrivée"' in "\n".join(out["warnings"])
+
+
+def test_cli_warns_of_a_file_that_does_not_fit_the_course(tmp_path):
+    """GRR times on the MTR course: "2013 of 2013 finishers cut", exit 0, no warning; calibrate
+    wrote parameters at rms 31 %. A line on standard error now, exit 0 still."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    slow = [H0, lambda i: 8.0 + i / 40, lambda i: 14.0 + i / 20, lambda i: 20.0 + i / 20]
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], slow)
+    for cmd in ("backtest", "calibrate"):
+        r = CliRunner().invoke(cli, [cmd, str(course), "--times", str(times)])
+        assert r.exit_code == 0, r.output
+        err = [x for x in r.stderr.splitlines() if "does not fit the course" in x]
+        assert len(err) == 1, r.stderr
+        assert "the median finisher reaches 'Finish' at 16:58 in t.csv" in err[0]
+        assert "beyond the limit (10:00)" in err[0]
+    # most checkpoints without a column
+    course = _named_course(tmp_path, ["Start", "P", "Q", "R", "Finish"], km=(0, 8, 16, 24, 30))
+    times = _times_csv(tmp_path / "t2.csv", ["Start", "X", "Finish"], [H0, HA, HF])
+    r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times)])
+    assert r.exit_code == 0, r.output
+    assert "warning: only 0 of the 3 intermediate checkpoints have a column in t2.csv" in r.stderr
+    # a file that fits: no such line
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t3.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times)])
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+
+
+def test_cli_backtest_warns_of_implausible_passages(tmp_path):
+    """Templiers Endurance 2024: finishers timed at the finish two days after their last
+    checkpoint (a wrong date) were counted as cut with no word; a warning names them."""
+    from coursekit.history import implausible_passages
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    text = times.read_text().replace(
+        "7,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T05:10:00+02:00,"
+        "2023-10-20T06:51:00+02:00",
+        "7,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T05:10:00+02:00,"
+        "2023-10-22T06:51:00+02:00",
+    )
+    assert text != times.read_text()
+    times.write_text(text)
+    out, rows = _bt([course, "--times", times])
+    w = "\n".join(out["warnings"])
+    assert "1 finisher in t.csv passed a checkpoint after the limit and more than half" in w
+    assert "(bib 7)" in w
+    e = np.array([[0.0, 3600, 50 * 3600, 51 * 3600], [0.0, 3600, 7200, 9 * 3600]])
+    assert implausible_passages(e, 10 * 3600.0).tolist() == [True, False]
