@@ -92,6 +92,13 @@ class FieldParams:
     barrier but not the one after it stops at an aid station before (0: off,
     the model before the fourteenth sprint).
 
+    Runners know their own next leg (fifteenth sprint): at the last checkpoint
+    ``k`` before a barrier ``b = k + 1``, with :math:`A_{ib}` the runner's own
+    arrival there (his simulated leg, noise included), the hazard has the extra
+    term :math:`h''_0 (A_{ib} / T_b)^{\\gamma''}` (``foresight_hazard``,
+    ``foresight_slope``): a runner who will not make the barrier stops at the
+    aid station before it (0: off).
+
     Runners start together and the field spreads out over the first hours
     (crowding on the first trails, slower runners going out near the pack's
     pace): a runner's deviation from the median runner,
@@ -169,6 +176,12 @@ class FieldParams:
     ahead_slope : float
         :math:`\\gamma'`, how fast that hazard grows with the projected
         lateness there [-].
+    foresight_hazard : float
+        :math:`h''_0`, withdrawal hazard at the checkpoint before a barrier of a
+        runner whose own (simulated) arrival there is exactly its time [-] (0: off).
+    foresight_slope : float
+        :math:`\\gamma''`, how fast that hazard grows with that arrival's
+        ratio to the barrier [-].
     source : str
         Where the numbers come from.
     """
@@ -189,6 +202,8 @@ class FieldParams:
     chase_share: float = 0.0
     ahead_hazard: float = 0.0
     ahead_slope: float = 20.0
+    foresight_hazard: float = 0.0
+    foresight_slope: float = 20.0
     source: str = "default"
 
     def __post_init__(self):
@@ -208,6 +223,8 @@ class FieldParams:
             ("chase_share", 0.0, 1.0),
             ("ahead_hazard", 0.0, 100.0),
             ("ahead_slope", 0.0, 200.0),
+            ("foresight_hazard", 0.0, 100.0),
+            ("foresight_slope", 0.0, 200.0),
         ):
             v = getattr(self, key)
             if not (lo <= v <= hi) or not math.isfinite(v):
@@ -486,6 +503,21 @@ def _behind_coef(reference_elapsed, limit_eff, nth: int = 1) -> np.ndarray:
     return coef
 
 
+def _next_barrier(limit_eff):
+    """Per arrival row 1..L: (leg index of the next row, :math:`1 / T_{k+1}` where that row
+    has a barrier, else 0): the foresight term of :class:`FieldParams`, at the last
+    checkpoint before each barrier (``limit_eff`` the barriers of rows 1..L, inf where none).
+    """
+    lim = np.asarray(limit_eff, float)
+    L = lim.size
+    src = np.minimum(np.arange(L) + 1, L - 1)
+    coef = np.zeros(L)
+    for k in range(L - 1):
+        if math.isfinite(lim[k + 1]) and lim[k + 1] > 0:
+            coef[k] = 1.0 / float(lim[k + 1])
+    return src, coef
+
+
 def _chase_arrivals_2d(x, dev, r, late_at, chase: float):
     """Arrivals (runners, legs) [s] with barrier chasing (see :class:`FieldParams`).
 
@@ -517,15 +549,17 @@ def _last_seen(leg, L: int):
     return np.where(leg == L - 1, L - 2, leg)
 
 
-def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min, ahead=None):
+def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min, ahead=None, fore=None):
     """First leg whose checkpoint ends the runner's race by withdrawal (L: none).
 
     ``arrival`` (L, runners) [s], legs first; cumulative hazard per runner
     ``base * cfrac`` plus the behind-the-barrier hazard ``h0 q^gamma`` summed
     over the checkpoints (terms with ``q <= q_min`` are negligible and
     skipped); ``ahead`` = ``(coef2, h2, gamma2, q2_min)`` adds the same term
-    on the barrier after next (:class:`FieldParams` ``ahead_hazard``); the
-    runner withdraws where it first reaches ``x`` (an Exp(1) draw). A loop
+    on the barrier after next (:class:`FieldParams` ``ahead_hazard``);
+    ``fore`` = ``(src, coef3, h3, gamma3, q3_min)`` the term on the runner's own
+    arrival at the next barrier, row ``src[k]`` of ``arrival`` (``foresight_hazard``);
+    the runner withdraws where it first reaches ``x`` (an Exp(1) draw). A loop
     over legs of vector operations (faster than 2-D passes).
     """
     L, m = arrival.shape
@@ -537,13 +571,19 @@ def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min, ahead=None):
     terms = [(coef, h0, gamma, q_min)] if h0 > 0 else []
     if ahead is not None and ahead[1] > 0:
         terms.append(ahead)
-    terms = [(c, np.float32(math.log(h)), np.float32(g), np.float32(qm)) for c, h, g, qm in terms]
+    terms = [
+        (c, np.float32(math.log(h)), np.float32(g), np.float32(qm), None) for c, h, g, qm in terms
+    ]
+    if fore is not None and fore[2] > 0:
+        src, c, h, g, qm = fore
+        terms.append((c, np.float32(math.log(h)), np.float32(g), np.float32(qm), src))
     for k in range(L):
         H += base * np.float32(cfrac[k] - prev)
         prev = cfrac[k]
-        for c, lh0, g, qm in terms:
+        for c, lh0, g, qm, src in terms:
             if c[k] > 0:
-                q = np.asarray(arrival[k], np.float32) * np.float32(c[k])
+                row = k if src is None else src[k]
+                q = np.asarray(arrival[row], np.float32) * np.float32(c[k])
                 near = q > qm
                 np.maximum(q, qm, out=q)
                 np.log(q, out=q)
@@ -757,6 +797,18 @@ def simulate_field(
         thr2 = np.where(coef2 > 0, q2_min / np.where(coef2 > 0, coef2, 1.0), np.inf)
         thr = np.minimum(thr, thr2.astype(np.float32))
         behind = True
+    # the runner's own arrival at the next barrier (foresight_hazard, see FieldParams)
+    h3, gamma3 = float(params.foresight_hazard), float(params.foresight_slope)
+    fore = None
+    if h3 > 0:
+        src3, coef3 = _next_barrier(limit_eff)
+        if np.any(coef3 > 0):
+            q3_min = (1e-4 / h3) ** (1.0 / gamma3) if gamma3 > 0 else 0.0
+            fore = (src3, coef3, h3, gamma3, q3_min)
+            # a runner near: his arrival at some next barrier above q3_min of its time
+            for b in np.unique(src3[coef3 > 0]):
+                thr[b] = min(thr[b], np.float32(q3_min * limit_eff[b]))
+            behind = True
     # barrier chasing: leg k + 1 of a runner with q > 1 at arrival row k + 1 (see FieldParams)
     chase = float(params.chase_share)
     coef_c = _behind_coef(np.cumsum(r), limit_eff) if chase > 0 else np.zeros(L)
@@ -813,7 +865,7 @@ def simulate_field(
             first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
             if behind:
                 stop = _last_seen(
-                    _withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min, ahead), L
+                    _withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min, ahead, fore), L
                 )
             else:
                 stop = dnf_row_c
@@ -914,7 +966,7 @@ def simulate_field(
                 for k in range(L):
                     sub[k] = t[ri, k, ni]
                 dnf_row[ri, ni] = _withdraw_leg(
-                    sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min, ahead
+                    sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min, ahead, fore
                 )
         dnf_row = _last_seen(dnf_row, L)
         elim = first_over <= dnf_row
@@ -1177,7 +1229,47 @@ after next: half the 95 % point of a chi-square with 2 degrees of freedom (5.99 
 likelihood-ratio test of its two parameters."""
 
 
-def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
+FORESIGHT_NODES = 16
+"""Gauss-Hermite nodes over the unseen arrival at the next barrier in the foresight fit."""
+
+
+def _foresight_passages(E, R, cut, j, use, qcoef, min_runners: int = 20):
+    """The foresight term's data at row ``j`` for the passages ``use``.
+
+    Where row ``b = j + 1`` has a barrier (time :math:`T_b`): the runner's
+    arrival there, :math:`A_{ib}`, seen (NaN where not) and, for the passages
+    where it is not, its distribution given the passage: :math:`\\ln(A_{ib} -
+    E_{ij}) = a + b_1 \\ln(E_{ij} / R_j) + s \\varepsilon` by least squares over
+    the runners timed at both rows and on time at the next barrier's pace
+    (:math:`q \\le 1`, ``qcoef`` the behind-the-barrier ratio's coefficient at
+    ``j``: a selection on the regressor, whose hazard is small). Returns
+    ``(log A_obs / T_b, log A_nodes / T_b)`` (passages; passages x
+    :data:`FORESIGHT_NODES`) or None (no barrier at ``j + 1``, fewer than
+    ``min_runners`` such runners).
+    """
+    rows = E.shape[1]
+    b = j + 1
+    if b >= rows or not (math.isfinite(cut[b]) and cut[b] > 0):
+        return None
+    T = float(cut[b])
+    with np.errstate(all="ignore"):
+        x = np.log(E[use, j] / R[j])
+        A = E[use, b]
+        y = np.log(A - E[use, j])
+    ok = np.isfinite(x) & np.isfinite(y) & (E[use, j] * qcoef <= 1.0)
+    if ok.sum() < min_runners:
+        return None
+    b1, a = np.polyfit(x[ok], y[ok], 1)
+    s = max(_robust_sd(y[ok] - a - b1 * x[ok]), 1e-3)
+    nodes, _ = np.polynomial.hermite_e.hermegauss(FORESIGHT_NODES)
+    xs = np.where(np.isfinite(x), x, 0.0)
+    An = E[use, j][:, None] + np.exp(a + b1 * xs[:, None] + s * nodes[None, :])
+    with np.errstate(all="ignore"):
+        lobs = np.where(np.isfinite(A) & (A > 0), np.log(A / T), np.nan)
+    return lobs, np.log(An / T)
+
+
+def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=False):
     """Maximum likelihood of (dnf_share, kappa, behind_hazard, behind_slope) on passages.
 
     Every passage of a runner at a checkpoint before the finish (not late at
@@ -1193,11 +1285,25 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
     hazard has the term :math:`h'_0 q'^{\\gamma'}_{ij}` as well
     (``ahead_hazard``, ``ahead_slope``), fitted jointly (six parameters, best
     of three starting points) and kept when it raises the log-likelihood by
-    more than :data:`AHEAD_MIN_GAIN` (else 0 and the four-parameter fit). Returns
-    ``(dnf_share, kappa, h0, gamma, h2, gamma2)`` (``h2`` 0 without ``coefR2``).
+    more than :data:`AHEAD_MIN_GAIN` (else 0 and the four-parameter fit).
+
+    With ``foresight`` the hazard at the last checkpoint before a barrier has
+    the term :math:`h''_0 (A_{ib} / T_b)^{\\gamma''}` on the runner's own arrival
+    at that barrier (``foresight_hazard``, ``foresight_slope``), fitted jointly
+    with the others and kept on the same test. That arrival is seen for the
+    runners who went on (the factor of their passage is then
+    :math:`e^{-H - h''_0 (A/T_b)^{\\gamma''}}`); for those who withdrew there
+    (or went on and were not timed at the barrier) it is integrated over its
+    distribution given the passage (:func:`_foresight_passages`,
+    Gauss-Hermite). Only the checkpoint just before the barrier: from one
+    further back, the runners seen at the barrier are also those the
+    checkpoints in between did not stop, a selection on the same arrival
+    (that fit found a term of 0.25 in fields drawn without one). Returns
+    ``(dnf_share, kappa, h0, gamma, h2, gamma2, h3, gamma3)`` (``h2`` 0 without
+    ``coefR2``, ``h3`` 0 without ``foresight``).
     """
     from scipy.optimize import minimize
-    from scipy.special import ndtri
+    from scipy.special import logsumexp, ndtri
 
     n, rows = E.shape
     fin_row = np.isfinite(E)
@@ -1213,11 +1319,19 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
     two = coefR2 is not None and bool(np.any(coefR2 > 0))
     c2 = coefR2 if two else np.zeros(rows - 1)
     dc, q, q2, y, zz = [], [], [], [], []
+    lo3, ln3 = [], []
     prev = np.zeros(n)
     for j in range(1, rows - 1):
         here = fin_row[:, j]
         late = here & np.isfinite(cut[j]) & (E[:, j] > cut[j])
         use = here & ~late
+        if foresight:
+            fp = _foresight_passages(E, R, cut, j, use, coefR[j - 1])
+            m = int(use.sum())
+            if fp is None:
+                fp = (np.full(m, np.nan), np.full((m, FORESIGHT_NODES), np.nan))
+            lo3.append(fp[0])
+            ln3.append(fp[1])
         dc.append(cfrac[j] - prev[use])
         q.append(E[use, j] * coefR[j - 1])
         q2.append(E[use, j] * c2[j - 1])
@@ -1274,10 +1388,58 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None):
         if res.fun - best.fun > AHEAD_MIN_GAIN:
             lam, kap, lh0, gam, lh2, gam2 = (float(v) for v in best.x)
             h2 = math.exp(lh2)
+    h3, gam3 = 0.0, FieldParams.foresight_slope
+    lo3 = np.concatenate(lo3) if lo3 else np.zeros(0)
+    has3 = foresight and bool(np.any(np.isfinite(lo3)))
+    if has3:
+        ln3 = np.concatenate(ln3)
+        has_n = np.isfinite(ln3[:, 0])
+        seen = np.isfinite(lo3) & ~y
+        latent = has_n & ~seen
+        ln3 = ln3[latent]  # the nodes only where the arrival is not seen
+        lo3 = np.where(seen, lo3, 0.0)
+        _, w3 = np.polynomial.hermite_e.hermegauss(FORESIGHT_NODES)
+        lw3 = np.log(w3 / w3.sum())
+        k0 = 6 if h2 > 0 else 4
+        prior = [lam, kap, lh0, gam] + ([math.log(h2), gam2] if h2 > 0 else [])
+        prior_fun = best.fun if h2 > 0 else res.fun
+
+        def nll3(u):
+            H = np.exp(u[0] + u[1] * zz) * dc
+            H = H + np.where(has_q, np.exp(np.minimum(u[2] + u[3] * lq, 80.0)), 0.0)
+            if k0 == 6:
+                H = H + np.where(has_q2, np.exp(np.minimum(u[4] + u[5] * lq2, 80.0)), 0.0)
+            lh3_, g3_ = u[k0], u[k0 + 1]
+            Hs = np.where(seen, np.exp(np.minimum(lh3_ + g3_ * lo3, 80.0)), 0.0)
+            # log E[exp(-H3)] over the unseen arrival (0 where there is no term)
+            lS = logsumexp(lw3[None, :] - np.exp(np.minimum(lh3_ + g3_ * ln3, 80.0)), axis=1)
+            tot = H + Hs
+            tot[latent] -= lS
+            tot = np.maximum(tot, 1e-300)  # -log P(no withdrawal)
+            return float(-np.sum(np.log(-np.expm1(-tot[y]))) + np.sum(tot[~y]))
+
+        b3 = [(-15.0, math.log(100.0)), (0.0, 200.0)]
+        bnds = bounds + ([(-15.0, math.log(100.0)), (0.0, 200.0)] if k0 == 6 else []) + b3
+        starts = [
+            [*prior, math.log(0.05), 20.0],
+            [*prior, math.log(0.3), 10.0],
+            [*prior[:2], prior[2] - 2.0, *prior[3:], prior[2], prior[3]],
+        ]
+        best3 = min(
+            (minimize(nll3, x0=x0, method="L-BFGS-B", bounds=bnds) for x0 in starts),
+            key=lambda r: r.fun,
+        )
+        _fit_withdrawals.last_gain = prior_fun - best3.fun  # read by bench_simulation
+        if prior_fun - best3.fun > AHEAD_MIN_GAIN:
+            v = [float(a) for a in best3.x]
+            lam, kap, lh0, gam = v[:4]
+            if k0 == 6:
+                h2, gam2 = math.exp(v[4]), v[5]
+            h3, gam3 = math.exp(v[k0]), v[k0 + 1]
     x, wts = np.polynomial.hermite_e.hermegauss(60)
     wts = wts / wts.sum()
     share = float(np.sum(wts * (1 - np.exp(-math.exp(lam) * np.exp(kap * x)))))
-    return min(share, 0.95), kap, math.exp(lh0), gam, h2, gam2
+    return min(share, 0.95), kap, math.exp(lh0), gam, h2, gam2, h3, gam3
 
 
 def _fit_chase(E, R, cut, coefR, min_legs: int = 5, min_runners: int = 20):
@@ -1342,6 +1504,7 @@ def fit_field(
     early_fraction: float = 0.3,
     min_runners: int = 20,
     ahead: bool = True,
+    foresight: bool = True,
     source="",
 ) -> FieldFit:
     """Calibrate :class:`FieldParams` on the split times of a past race.
@@ -1368,6 +1531,10 @@ def fit_field(
         Fit the hazard on the barrier after next (``ahead_hazard``,
         ``ahead_slope``) with the others; False: 0, the fit before the
         fourteenth sprint.
+    foresight : bool, default True
+        Fit the hazard on the runner's own arrival at the next barrier
+        (``foresight_hazard``, ``foresight_slope``) with the others; False: 0,
+        the fit before the fifteenth sprint.
 
     Returns
     -------
@@ -1397,6 +1564,9 @@ def fit_field(
        kept when the likelihood-ratio test of its two parameters passes at
        5 % (else 0: where the barrier after next is as tight as the next,
        the two terms are the same).
+       The hazard on the runner's own arrival at the next barrier
+       (``foresight_hazard``, ``foresight_slope``) is in the same likelihood,
+       kept on the same test (:func:`_fit_withdrawals`).
     6. ``level_sd``, ``start_compression`` and ``start_time_s`` are
        :data:`DEFAULT_FIELD`'s: one edition cannot show the first, and one
        race has too few early checkpoints for the other two (fitted per race
@@ -1497,9 +1667,10 @@ def fit_field(
     coefR = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf))
     coefR2 = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf), nth=2)
     h2, gamma2 = 0.0, FieldParams.ahead_slope
+    h3, gamma3 = 0.0, FieldParams.foresight_slope
     if np.any(coefR > 0) and dnf.sum() >= 5:
-        dnf_share, kappa, h0, gamma, h2, gamma2 = _fit_withdrawals(
-            E, dnf, R, cut, cfrac, coefR, j1, coefR2 if ahead else None
+        dnf_share, kappa, h0, gamma, h2, gamma2, h3, gamma3 = _fit_withdrawals(
+            E, dnf, R, cut, cfrac, coefR, j1, coefR2 if ahead else None, foresight
         )
     else:
         if cutoff_elapsed is not None:
@@ -1551,6 +1722,8 @@ def fit_field(
         chase_share=chase,
         ahead_hazard=float(min(h2, 100.0)),
         ahead_slope=float(min(gamma2, 200.0)),
+        foresight_hazard=float(min(h3, 100.0)),
+        foresight_slope=float(min(gamma3, 200.0)),
         source=source or "fit_field",
     )
     return FieldFit(

@@ -441,6 +441,10 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0, slack=(1.3, 1.3, 1.3, 1.3
         if after and truth.ahead_hazard > 0:
             q2 = E[:, k] * R[after[0]] / (R[k] * cut[after[0]])
             h = h + truth.ahead_hazard * q2**truth.ahead_slope
+        if truth.foresight_hazard > 0 and np.isfinite(cut[k + 1]):  # own arrival at b = k + 1
+            dk = np.where(chasing, 1 - truth.chase_share, 1) * dev
+            A = E[:, k] + r[k + 1] * np.exp(-0.1 + dk + eps[:, k])
+            h = h + truth.foresight_hazard * np.nan_to_num(A / cut[k + 1]) ** truth.foresight_slope
         quit_ = alive & (rng.random(n) < -np.expm1(-h))
         status[quit_] = "WITHDRAWN"
         alive &= ~quit_
@@ -846,3 +850,128 @@ def test_fit_finds_no_ahead_hazard_where_there_is_none():
     assert p.ahead_hazard < 0.01
     assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
     assert p.behind_slope == pytest.approx(20.0, rel=0.3)
+
+
+# ---------------------------------------------------------------- the runner's own arrival
+
+
+def test_next_barrier_known_values():
+    from coursekit.field import _next_barrier
+
+    lim = np.array([np.inf, 2.2, np.inf, 4.5, 6.0])  # barriers at rows 2, 4 and the finish
+    src, coef = _next_barrier(lim)  # the term at rows 1, 3 and 4, just before them
+    np.testing.assert_array_equal(src, [1, 2, 3, 4, 4])
+    np.testing.assert_allclose(coef, [1 / 2.2, 0, 1 / 4.5, 1 / 6.0, 0])
+
+
+def test_foresight_hazard_known_probabilities():
+    """Identical runners without noise, barriers at row 3 and the finish: the share
+    withdrawing at rows 2 and 4 (just before them) is 1 - exp(-h3 (A_b / T_b)^g3) exactly,
+    A_b their own arrival at the barrier; nobody withdraws at rows 1 and 3."""
+    rows = 6
+    r = np.r_[0.0, 3600.0, 1800.0, 5400.0, 3600.0, 3600.0]
+    eff = np.r_[0.0, np.full(rows - 1, 10.0)]
+    R = np.cumsum(r)
+    cut = np.array([np.nan, np.nan, np.nan, R[3] * 1.1, np.nan, R[5] * 1.12])
+    p = FieldParams(
+        spread=0.0,
+        leg_sigma=0.0,
+        fatigue=0.0,
+        dnf_share=0.0,
+        foresight_hazard=0.2,
+        foresight_slope=12,
+    )
+    n, reps, mu = 20_000, 3, 0.05
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=n,
+        repetitions=reps,
+        params=p,
+        ability_mean=mu,
+        seed=4,
+    )
+    t = np.exp(mu) * R
+    alive, expect = 1.0, np.zeros(rows)
+    for k in (2, 4):  # the checkpoints just before the barriers at rows 3 and 5
+        expect[k] = alive * (1 - math.exp(-0.2 * (t[k + 1] / cut[k + 1]) ** 12))
+        alive *= 1 - expect[k] / alive
+    got = sim.withdrawn.sum(axis=0) / (n * reps)
+    se = np.sqrt(expect * (1 - expect) / (n * reps))
+    assert np.all(np.abs(got - expect) <= 4 * se + 1e-12), (got, expect)
+    assert expect[2] > 0.05 and expect[4] > 0.05
+    assert sim.eliminated.sum() == 0
+    with pytest.raises(ValueError, match="foresight_hazard"):
+        FieldParams(foresight_hazard=-0.1)
+
+
+def test_foresight_hazard_zero_is_the_simulation_without_it():
+    """foresight_hazard 0 runs the former code; a hazard so small that every term is below
+    the 1e-4 cut runs the new one with the term zeroed: the same seed gives the same field,
+    with and without the chasing and the term ahead."""
+    r, eff, cut = _course(slack=1.05)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=40, seed=11)
+    for base in (DEFAULT_FIELD, replace(DEFAULT_FIELD, chase_share=0.0, ahead_hazard=0.05)):
+        for extra in ({"ability_mean": -0.05}, {}):  # given level, and solved from the share
+            a = simulate_field(r, params=base, chunk_elements=60_000, **kw, **extra)
+            b = simulate_field(
+                r,
+                params=replace(base, foresight_hazard=1e-30),
+                chunk_elements=60_000,
+                **kw,
+                **extra,
+            )
+            assert a.withdrawn.sum() > 100
+            assert a.ability_mean == b.ability_mean
+            for key in ("finishers", "eliminated", "withdrawn", "reached", "arrival_quantiles"):
+                np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    assert DEFAULT_FIELD.foresight_hazard == 0.0  # the no-history route is the former one
+
+
+def test_foresight_hazard_withdraws_those_who_will_be_late():
+    """The term stops, before a barrier, the runners whose own legs take them past it: the
+    barrier times out fewer, and more withdraw at the checkpoints before it."""
+    r, eff, cut = _course(n=12, slack=1.25)
+    cut[[1, 2, 3, 5, 6, 7, 9, 10]] = np.nan
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=5000, repetitions=4, seed=9)
+    base = FieldParams(spread=0.2, leg_sigma=0.08, dnf_share=0.05, dnf_ability=0.0)
+    a = simulate_field(r, params=base, ability_mean=0.0, **kw)
+    b = simulate_field(
+        r, params=replace(base, foresight_hazard=0.5, foresight_slope=30), ability_mean=0.0, **kw
+    )
+    assert b.eliminated[:, 4].sum() < 0.5 * a.eliminated[:, 4].sum()
+    assert b.withdrawn[:, 1:4].sum() > a.withdrawn[:, 1:4].sum()
+    tot = b.finishers + b.eliminated.sum(axis=1) + b.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, 5000)
+
+
+def test_fit_recovers_foresight_hazard():
+    truth = replace(HISTORY_TRUTH, foresight_hazard=0.3, foresight_slope=20.0)
+    got = []
+    for seed in (0, 1):
+        E, status, eff, cut = _synthetic_history(truth, seed=seed)
+        p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
+        got.append((p.foresight_hazard, p.foresight_slope, p.behind_hazard, p.behind_slope))
+        # the former fit (foresight=False) has no such term
+        q = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, foresight=False).params
+        assert q.foresight_hazard == 0.0
+    h3, g3, h0, g0 = np.mean(got, axis=0)
+    assert h3 == pytest.approx(0.3, rel=0.35)
+    assert g3 == pytest.approx(20.0, rel=0.35)
+    assert h0 == pytest.approx(0.25, rel=0.35)
+    assert g0 == pytest.approx(20.0, rel=0.35)
+
+
+def test_fit_finds_no_foresight_hazard_where_there_is_none():
+    """Six fields drawn without the term: the likelihood-ratio test (5 %) keeps none on at
+    least four (in 16 such fields it kept 0.013 and 0.09 on two), and the other hazards
+    come back."""
+    kept = 0
+    for seed in range(6):
+        E, status, eff, cut = _synthetic_history(HISTORY_TRUTH, seed=seed)
+        p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
+        kept += p.foresight_hazard > 0
+        assert p.foresight_hazard < 0.15
+        assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
+    assert kept <= 2
