@@ -1008,6 +1008,8 @@ def _params_dict(p: FieldParams) -> dict:
         "chase_share": _r(p.chase_share, 3),
         "ahead_hazard": _r(p.ahead_hazard, 4),
         "ahead_slope": _r(p.ahead_slope, 2),
+        "foresight_hazard": _r(p.foresight_hazard, 4),
+        "foresight_slope": _r(p.foresight_slope, 2),
         "source": p.source,
     }
 

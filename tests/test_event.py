@@ -392,3 +392,17 @@ def test_event_machine_outputs_write_times_as_cutoffs_does():
     csv_text = run.invoke(cli, ["event", course, "--format", "csv"]).stdout
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert rows and all(iso.match(r["open"]) and iso.match(r["cutoff"]) for r in rows), rows[0]
+
+
+def test_simulation_params_in_json_name_every_field_parameter():
+    """The simulation JSON's `params` lacked the new foresight_hazard/foresight_slope: every
+    FieldParams field is written (start_time_s as start_time_h), so a fitted field can be read
+    back from the output."""
+    import dataclasses
+
+    from coursekit.event import _params_dict
+    from coursekit.field import DEFAULT_FIELD
+
+    fields = {f.name for f in dataclasses.fields(DEFAULT_FIELD)}
+    keys = set(_params_dict(DEFAULT_FIELD))
+    assert keys == (fields - {"start_time_s"}) | {"start_time_h"}
