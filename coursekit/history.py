@@ -2,7 +2,9 @@
 
 Split-time CSV layout (LiveTrail exports, ../shared/realdata/*_times.csv):
 ``bib,status,category,sex`` then one column per checkpoint holding the ISO 8601
-time of the passage (empty when not passed). Columns are joined by *name*,
+time of the passage (empty when not passed). Fields are separated by commas,
+or by semicolons or tabs when those give the header its ``bib`` and ``status``
+columns (:data:`DELIMITERS`). Columns are joined by *name*,
 never by position: they are not always in course order. Every row has the
 header's number of fields (trailing empty ones excepted), the file at least one
 runner, and each status is one of :data:`STATUSES` (case, spaces and hyphens
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +78,7 @@ __all__ = [
     "implausible_passages",
     "implausible_note",
     "misfit_notes",
+    "DELIMITERS",
 ]
 
 FIXED_COLUMNS = ("bib", "status", "category", "sex")
@@ -199,7 +203,10 @@ def read_times(path, *, tz=None) -> SplitTimes:
         raise HistoryError(f"{path}: cannot read split times: {exc.strerror}") from None
     try:
         with fh:
-            return _read_rows(path, csv.reader(fh), tz)
+            first = fh.readline()
+            d = _delimiter(first)
+            rows = csv.reader(itertools.chain([first] if first else [], fh), delimiter=d)
+            return _read_rows(path, rows, tz, d)
     except UnicodeDecodeError as exc:
         raise HistoryError(
             f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
@@ -208,7 +215,42 @@ def read_times(path, *, tz=None) -> SplitTimes:
         raise HistoryError(f"{path}: not a readable CSV file ({exc})") from None
 
 
-def _read_rows(path: Path, rows, tz=None) -> SplitTimes:
+DELIMITERS = (",", ";", "\t")
+"""Field separators of a split-time CSV, tried in this order on the header: the first
+that gives it a ``bib`` and a ``status`` column is the file's (a spreadsheet saved
+with a comma as decimal mark writes ``;``)."""
+
+
+_SEPARATOR = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _delimiter(header: str) -> str:
+    """The first of :data:`DELIMITERS` that splits ``header`` into fields with ``bib``
+    and ``status``; a comma when none does (the error then names the missing column)."""
+    for d in DELIMITERS:
+        try:
+            fields = {f.strip() for f in next(csv.reader([header], delimiter=d), [])}
+        except csv.Error:
+            continue
+        if {"bib", "status"} <= fields:
+            return d
+    return ","
+
+
+def _looks(header: list) -> str:
+    """What a one-field header looks like when split on a semicolon or a tab (the fields
+    that separator gives), for the error that it has no ``bib`` or ``status`` column."""
+    if len(header) != 1:
+        return ""
+    for d in DELIMITERS[1:]:
+        fields = [f.strip() for f in header[0].split(d)]
+        if len(fields) > 1:
+            shown = ", ".join(repr(f) for f in fields[:4]) + (", ..." if len(fields) > 4 else "")
+            return f" (the header looks {_SEPARATOR[d]}-separated: {shown})"
+    return ""
+
+
+def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     warnings = []
     try:
         header = [h.strip() for h in next(rows)]
@@ -216,7 +258,7 @@ def _read_rows(path: Path, rows, tz=None) -> SplitTimes:
         raise HistoryError(f"{path}: empty file, expected a header row") from None
     for need in ("bib", "status"):
         if need not in header:
-            raise HistoryError(f"{path}: header has no {need!r} column")
+            raise HistoryError(f"{path}: header has no {need!r} column{_looks(header)}")
     tcols = [i for i, h in enumerate(header) if h not in FIXED_COLUMNS]
     names = [header[i] for i in tcols]
     if len(set(names)) != len(names):
@@ -232,7 +274,8 @@ def _read_rows(path: Path, rows, tz=None) -> SplitTimes:
         if len(row) < len(header) or any(c.strip() for c in row[len(header) :]):
             raise HistoryError(
                 f"{path}: line {line}: {len(row)} fields, expected {len(header)} as in the "
-                "header (a truncated row, or a comma inside an unquoted value?)"
+                f"header (a truncated row, or a {_SEPARATOR[delimiter]} inside an unquoted "
+                "value?)"
             )
         if len(row) > len(header):
             extra += 1  # trailing empty fields (a comma at the end of the row)

@@ -883,3 +883,37 @@ def test_cli_backtest_warns_of_implausible_passages(tmp_path):
     assert "(bib 7)" in w
     e = np.array([[0.0, 3600, 50 * 3600, 51 * 3600], [0.0, 3600, 7200, 9 * 3600]])
     assert implausible_passages(e, 10 * 3600.0).tolist() == [True, False]
+
+
+def test_semicolon_and_tab_separated_times_are_read(tmp_path):
+    """A split-time CSV saved with ';' (a spreadsheet with a decimal comma) said "header has
+    no 'bib' column". The separator that gives the header 'bib' and 'status' is the file's;
+    a header with neither says what it looks like."""
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    ref = read_times(times)
+    want, _ = _bt([course, "--times", times])
+    text = times.read_text()
+    for sep in (";", "\t"):
+        other = tmp_path / "other.csv"
+        other.write_text(text.replace(",", sep))
+        st = read_times(other)
+        assert st.columns == ref.columns and st.bib == ref.bib and st.status == ref.status
+        assert np.array_equal(st.time, ref.time, equal_nan=True)
+        out, _ = _bt([course, "--times", other])
+        assert out["checkpoints"] == want["checkpoints"]
+        assert out["finishers_cut"] == want["finishers_cut"]
+    # a ';' inside a comma-separated header's column name stays a name
+    (tmp_path / "c.csv").write_text(text.replace("Finish", "Fin;ish", 1))
+    assert read_times(tmp_path / "c.csv").columns[-1] == "Fin;ish"
+    # the error of a row cut short names the file's separator
+    (tmp_path / "cut.csv").write_text(text.replace(",", ";").rsplit(";", 1)[0] + "\n")
+    with pytest.raises(HistoryError, match="or a semicolon inside an unquoted value"):
+        read_times(tmp_path / "cut.csv")
+    # no 'bib' with any separator: the error says what the header looks like
+    (tmp_path / "fr.csv").write_text(text.replace(",", ";").replace("bib", "dossard", 1))
+    with pytest.raises(HistoryError, match="header has no 'bib' column") as exc:
+        read_times(tmp_path / "fr.csv")
+    assert "the header looks semicolon-separated: 'dossard', 'status', 'category', 'sex', ..." in (
+        str(exc.value)
+    )
