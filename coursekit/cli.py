@@ -1167,7 +1167,6 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
 
 def _history_setup(course_file, times, start_column, columns):
     import dataclasses
-    from zoneinfo import ZoneInfo
 
     import numpy as np
 
@@ -1179,16 +1178,17 @@ def _history_setup(course_file, times, start_column, columns):
         implausible_note,
         map_columns,
         misfit_notes,
+        naive_note,
         read_times,
         timed_ends,
+        times_zone,
     )
 
     course = load_course(course_file)
     legs = course_legs(course)
     # times without a UTC offset are wall times of the course's zone (as a naive start is);
     # without a zone, of the course start's offset
-    zone = getattr(course, "timezone", None)
-    st = read_times(times, tz=ZoneInfo(zone) if zone else course.start.tzinfo)
+    st = read_times(times, tz=times_zone(course))
     explicit = {}
     for item in columns:
         if "=" not in item:
@@ -1208,17 +1208,9 @@ def _history_setup(course_file, times, start_column, columns):
     # --times` does ("Départ" for "Millau" when the columns are out of course order),
     # never a column that looks like an intermediate checkpoint's
     warnings = list(st.warnings)
-    if st.naive:
-        where = (
-            f"the course's time zone {zone}"
-            if zone
-            else f"the course start's UTC offset {course.start.strftime('%z')} (the course "
-            "file gives no timezone; add one if the file's times are another clock's)"
-        )
-        warnings.append(
-            f"{st.naive} times in {Path(times).name} have no UTC offset: read as local times "
-            f"of {where}"
-        )
+    naive = naive_note(st, course)
+    if naive:
+        warnings.append(naive)
     ends, _ = timed_ends(
         mapping, st.time, names=legs.names, columns=st.columns, waypoints=wps, notes=warnings
     )

@@ -817,10 +817,21 @@ def load_event_plan(
 def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     """:func:`history_race` from a split-time CSV, matched to the plan's checkpoints;
     what the file's times say (backwards passages) is appended to ``warnings``."""
-    from .history import backwards_note, map_columns, read_times, timed_ends
+    from .history import (
+        backwards_note,
+        map_columns,
+        naive_note,
+        read_times,
+        timed_ends,
+        times_zone,
+    )
 
     csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
-    st = read_times(csv_path)
+    # times without a UTC offset are wall times of the course's zone, as backtest reads them
+    st = read_times(csv_path, tz=times_zone(plan.course))
+    naive = naive_note(st, plan.course)
+    if naive and warnings is not None:
+        warnings.append(f"{plan.course.name}: {naive}")
     legs = plan.legs
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
     mapping, _ = map_columns(

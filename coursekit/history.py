@@ -79,6 +79,8 @@ __all__ = [
     "implausible_note",
     "misfit_notes",
     "DELIMITERS",
+    "times_zone",
+    "naive_note",
 ]
 
 FIXED_COLUMNS = ("bib", "status", "category", "sex")
@@ -297,6 +299,30 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     return SplitTimes(
         path, tuple(bibs), tuple(status), tuple(names), arr, tuple(warnings), naive[0]
     )
+
+
+def times_zone(course) -> dt.tzinfo:
+    """Time zone of a course's split times written without a UTC offset (the ``tz`` of
+    :func:`read_times`): the course's ``timezone``, else its start's UTC offset."""
+    from zoneinfo import ZoneInfo
+
+    zone = getattr(course, "timezone", None)
+    return ZoneInfo(zone) if zone else course.start.tzinfo
+
+
+def naive_note(st: SplitTimes, course) -> str | None:
+    """The warning that ``st``'s times without a UTC offset were read in
+    :func:`times_zone` of ``course`` (None when every time has one)."""
+    if not st.naive:
+        return None
+    zone = getattr(course, "timezone", None)
+    where = (
+        f"the course's time zone {zone}"
+        if zone
+        else f"the course start's UTC offset {course.start.strftime('%z')} (the course "
+        "file gives no timezone; add one if the file's times are another clock's)"
+    )
+    return f"{st.naive} times in {st.path.name} have no UTC offset: read as local times of {where}"
 
 
 def _norm(s: str) -> str:

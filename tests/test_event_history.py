@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -325,3 +326,47 @@ def test_history_race_keeps_the_plan_reference_for_windows(tmp_path):
     race = history_race(p, E, status, source="synthetic")
     np.testing.assert_allclose(race.reference_elapsed, p.arrival_elapsed)
     np.testing.assert_allclose(race.field_elapsed[1:], arr[1:], rtol=0.02)
+
+
+def test_cli_event_times_reads_naive_times_in_the_course_zone(tmp_path):
+    """`event --times` read split times without a UTC offset as UTC (backtest and calibrate
+    read them in the course's zone): across a clock change (Paris, 31 Mar 2024, 02:00 ->
+    03:00; no wall time read twice) every passage after it was an hour long. The same times
+    written without their offsets now give the same simulation as with them, and a warning
+    says how they were read."""
+    path = _write_course(tmp_path)
+    start = dt.datetime(2024, 3, 31, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    text = path.read_text().replace(START.isoformat(), start.isoformat())
+    path.write_text(text.replace("Africa/Casablanca", "Europe/Paris"))
+    p = plan(load_course(path))
+    _, E, status = _past_field(p, n=400, seed=5)
+    paris = ZoneInfo("Europe/Paris")
+    for name, naive in (("aware.csv", False), ("naive.csv", True)):
+        with (tmp_path / name).open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["bib", "status", *NAMES])
+            for i, (row, st) in enumerate(zip(E, status, strict=True)):
+                t = [
+                    (start + dt.timedelta(seconds=float(x))).astimezone(paris)
+                    for x in np.nan_to_num(row)
+                ]
+                cells = [
+                    (x.replace(tzinfo=None) if naive else x).isoformat() if np.isfinite(s) else ""
+                    for x, s in zip(t, row, strict=True)
+                ]
+                w.writerow([i + 1, st, *cells])
+    assert "2024-03-31T04:" in (tmp_path / "naive.csv").read_text()  # after the change
+    args = ["event", str(path), "--simulate", "500", "--repetitions", "2", "--seed", "1"]
+    out = {}
+    for name in ("aware.csv", "naive.csv"):
+        res = CliRunner().invoke(cli, [*args, "--times", str(tmp_path / name), "--format", "json"])
+        assert res.exit_code == 0, res.output
+        out[name] = json.loads(res.stdout)
+    aware, naive = out["aware.csv"], out["naive.csv"]
+    assert (
+        naive["simulation"]["races"][0]["checkpoints"]
+        == (aware["simulation"]["races"][0]["checkpoints"])
+    )
+    note = "have no UTC offset: read as local times of the course's time zone Europe/Paris"
+    assert any(note in w and "naive.csv" in w for w in naive["warnings"])
+    assert not any(note in w for w in aware["warnings"])
