@@ -9,7 +9,9 @@ stops ``dwell`` at each checkpoint, and finishes exactly at the limit: the
 fresh flat speed :math:`v_0` is found by root finding (``scipy.optimize.brentq``).
 Night depends on the clock, so the march is iterated to a fixed point. Each
 barrier is the departure deadline (arrival + dwell) rounded later to
-``round_minutes`` on the clock, never beyond the limit. Fixed cutoffs from the
+``round_minutes`` on the clock, never beyond the limit; one that rounding would put
+on the limit while the rows after it need time (a published finish short of the
+GPX end) keeps the departure deadline unrounded, with a warning. Fixed cutoffs from the
 course file are honoured: the plan is solved piecewise between them, one
 :math:`v_0` per piece.
 
@@ -230,6 +232,18 @@ SQUEEZE_SHARE = 0.25
 5 min left of the 11 a 1.5 km final leg needs is a squeeze that 10 min would never flag)."""
 
 
+LIMIT_KEEP_S = 1.0
+"""A barrier whose rounding reaches the limit (within this much [s]: the clock grid is
+computed to the microsecond) keeps its reference passage when that is at least this much
+before the limit (the rows after it need time)."""
+
+
+def _elapsed(seconds: float) -> str:
+    """``h:mm`` of an elapsed time, floored to the minute as the tables print it."""
+    m = int(seconds // 60)
+    return f"{m // 60}:{m % 60:02d}"
+
+
 def _same_place(grid, a: int, b: int) -> bool:
     """Checkpoints ``a`` and ``b`` are an entry/exit pair at one place (not the finish).
 
@@ -335,7 +349,9 @@ def solve(
         Dark intervals [s from start] (:func:`coursekit.sun.dark_intervals`);
         none means no night.
     round_minutes : float, default 15
-        Barriers rounded up to this clock step (0: no rounding) [min].
+        Barriers rounded up to this clock step (0: no rounding) [min]; a barrier that
+        rounding would put on the limit while the next barrier row needs time keeps
+        its departure deadline, unrounded (a warning says so).
     names : sequence of str, optional
         Checkpoint names for error messages.
     barrier : array_like of bool, optional
@@ -464,20 +480,36 @@ def solve(
             f"limit: from there to {names[b]!r} {need}"
         )
 
+    stops = np.ones(ncp, bool) if barrier is None else np.asarray(barrier, bool).copy()
+    stops[0] = stops[-1] = True
     cutoff = departure.copy()
     for j in range(1, ncp - 1):
         if fixed_mask[j]:
             cutoff[j] = fx[j]
-        else:
-            cutoff[j] = min(round_up_clock(departure[j], start, round_minutes), limit_s)
+            continue
+        cutoff[j] = round_up_clock(departure[j], start, round_minutes)
+        if cutoff[j] >= limit_s - LIMIT_KEEP_S and departure[j] < limit_s - LIMIT_KEEP_S:
+            # rounded up onto the limit, a barrier would leave nothing for the rows after
+            # it, which need time (a published finish short of the GPX end): it keeps the
+            # reference passage, unrounded, rather than a second barrier at the limit
+            cutoff[j] = departure[j]
+            if stops[j]:
+                k = j + 1 + int(np.argmax(stops[j + 1 :]))  # the next barrier row
+                need = (limit_s if k == ncp - 1 else departure[k]) - departure[j]
+                warnings.append(
+                    f"the barrier at {names[j]!r} is the reference passage "
+                    f"({_elapsed(departure[j])} from the start), not rounded up to "
+                    f"{round_minutes:g} min: that would put it on the limit, leaving 0 min "
+                    f"of the {max(round(need / 60), 1)} min the reference last finisher "
+                    f"needs to {names[k]!r}"
+                )
+        cutoff[j] = min(cutoff[j], limit_s)
     cutoff[0] = 0.0
     cutoff[-1] = limit_s
     # rounding each barrier up on its own can shorten the time between two of them below
     # what the reference last finisher needs for that leg: say so (a runner who leaves at
     # the first barrier, at the reference pace, misses the second)
     # (between barriers only: a row with barrier = false stops nobody, whatever its time)
-    stops = np.ones(ncp, bool) if barrier is None else np.asarray(barrier, bool).copy()
-    stops[0] = stops[-1] = True
     if round_minutes > 0:
         rows = np.flatnonzero(stops)
         for i, j in zip(rows[:-1], rows[1:], strict=True):

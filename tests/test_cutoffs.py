@@ -831,3 +831,42 @@ def test_entry_exit_pair_with_a_stop_has_no_negative_pace(tmp_path):
     assert [r["name"] for r in rows][2] == "Bridge exit"
     keys = [k for k in rows[2] if "pace" in k]
     assert keys and all(rows[2][k] is None for k in keys), rows[2]
+
+
+def test_barrier_short_of_the_finish_is_not_rounded_onto_the_limit(tmp_path):
+    """Templiers Endurance: the published finish "Arrivée Millau" 160 m before the GPX end is
+    a row of its own; its barrier was rounded up onto the limit, two rows at 24:00 with
+    "rounding leaves 0 min" and `check`'s "no time to move". A barrier that rounding would
+    put on the limit while the rows after it need time keeps the reference passage."""
+    from coursekit.course import load_course
+    from coursekit.gpx import write_gpx
+
+    la = np.linspace(45.0, 45.09, 400)  # 10 km due north, flat
+    write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.full(400, 1000.0))
+    (tmp_path / "c.toml").write_text(
+        'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+01:00\nlimit = "2h"\n'
+        '[[checkpoints]]\nname = "Mid"\nkm = 4.3\n'
+        '[[checkpoints]]\nname = "Arrivée"\nkm = 9.85\n'
+    )
+    p = plan(load_course(tmp_path / "c.toml"))
+    assert list(p.legs.names) == ["Start", "Mid", "Arrivée", "Finish"]
+    assert 100 < p.legs.along[-1] - p.legs.along[2] < 250
+    # Mid is rounded up to the grid as before; Arrivée keeps its reference passage
+    assert p.cutoff_elapsed[1] == pytest.approx(3600.0)
+    dep = p.arrival_elapsed[2]
+    assert 7200 - 300 < dep < 7200
+    assert p.cutoff_elapsed[2] == pytest.approx(dep, abs=1e-6)
+    assert p.cutoff_elapsed[3] == pytest.approx(7200.0)
+    assert np.isfinite(p.required_pace[3]) and p.required_pace[3] > 0
+    w = [x for x in p.warnings if "reference passage" in x]
+    assert len(w) == 1, p.warnings
+    assert w[0].startswith("the barrier at 'Arrivée' is the reference passage (1:5")
+    assert "not rounded up to 15 min: that would put it on the limit, leaving 0 min of the" in w[0]
+    assert "needs to 'Finish'" in w[0]
+    assert not [x for x in p.warnings if "leaves 0 min" in x or "rounding to" in x], p.warnings
+    out = CliRunner().invoke(cli, ["check", str(tmp_path / "c.toml")])
+    assert "no time to move" not in out.output and "Traceback" not in out.output
+    # unrounded: the same barrier, no warning
+    p0 = plan(load_course(tmp_path / "c.toml"), round_minutes=0)
+    assert p0.cutoff_elapsed[2] == pytest.approx(dep, abs=1e-6)
+    assert not [x for x in p0.warnings if "reference passage" in x]
