@@ -110,6 +110,18 @@ def _num(x, nd=0):
     return round(x, nd) if nd else round(x)
 
 
+def _cumulative_and_legs(cumulative) -> tuple[list, list]:
+    """A cumulative D+ or D- per row and its legs as written [m]: the cumulative rounded to
+    the metre, each leg the difference of the rounded cumulatives (0 on the first row), so
+    the legs add up to the rows' values and to the total; each stays within 1 m of its own
+    unrounded value (rounding the legs on their own drifted 1-2 m from the cumulative)."""
+    cum = [_num(x) for x in cumulative]
+    legs = [0 if cum[0] is not None else None]
+    for a, b in zip(cum[:-1], cum[1:], strict=True):
+        legs.append(b - a if a is not None and b is not None else None)
+    return cum, legs
+
+
 def _fmt(x, spec="{:.0f}", missing="-"):
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return missing
@@ -420,6 +432,8 @@ def _courses_iso(dt):
 
 def _legs_records(course, legs) -> list[dict]:
     recs = []
+    gain, leg_gain = _cumulative_and_legs(legs.gain)
+    loss, leg_loss = _cumulative_and_legs(legs.loss)
     for i, name in enumerate(legs.names):
         sp = legs.specs[i]
         recs.append(
@@ -427,11 +441,11 @@ def _legs_records(course, legs) -> list[dict]:
                 "name": name,
                 "distance_m": _num(legs.along[i], 1),
                 "elevation_m": _num(legs.elevation[i], 1),
-                "gain_m": _num(legs.gain[i]),
-                "loss_m": _num(legs.loss[i]),
+                "gain_m": gain[i],
+                "loss_m": loss[i],
                 "leg_distance_m": _num(legs.leg_along[i], 1),
-                "leg_gain_m": _num(legs.leg_gain[i]),
-                "leg_loss_m": _num(legs.leg_loss[i]),
+                "leg_gain_m": leg_gain[i],
+                "leg_loss_m": leg_loss[i],
                 "leg_km_effort": _num(legs.leg_km_effort[i], 2),
                 "services": list(legs.services[i]),
                 "drop_bag": bool(legs.drop_bag[i]),
@@ -842,14 +856,13 @@ def _sun_line(d) -> str:
 
 
 def _cutoffs_record(p) -> dict:
-    import numpy as np
 
     legs = p.legs
     rows = []
     n = len(legs.names)
     leg_d = legs.leg_along
-    leg_g = np.diff(legs.gain, prepend=0.0)
-    leg_l = np.diff(legs.loss, prepend=0.0)
+    gain, leg_g = _cumulative_and_legs(legs.gain)
+    loss, leg_l = _cumulative_and_legs(legs.loss)
     barrier = p.is_barrier
     for j in range(n):
         rows.append(
@@ -858,11 +871,11 @@ def _cutoffs_record(p) -> dict:
                 "distance_m": _num(legs.along[j], 1),
                 "map_distance_m": _num(legs.distance[j], 1),
                 "elevation_m": _num(legs.elevation[j], 1),
-                "gain_m": _num(legs.gain[j]),
-                "loss_m": _num(legs.loss[j]),
+                "gain_m": gain[j],
+                "loss_m": loss[j],
                 "leg_distance_m": _num(leg_d[j], 1),
-                "leg_gain_m": _num(leg_g[j]),
-                "leg_loss_m": _num(leg_l[j]),
+                "leg_gain_m": leg_g[j],
+                "leg_loss_m": leg_l[j],
                 "cutoff": _iso(p.cutoff[j]),
                 "cutoff_elapsed_s": _num(p.cutoff_elapsed[j]),
                 "first_arrival": _iso(p.first_arrival[j]),
@@ -1071,7 +1084,6 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         coursekit cutoffs course.toml --format json -o cutoffs.json
         coursekit cutoffs course.toml --round 5 --fatigue 0.2
     """
-    import numpy as np
     from click.core import ParameterSource
 
     if params_file is not None:
@@ -1112,8 +1124,8 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                 )
             )
         rows = []
-        leg_g = np.diff(legs.gain, prepend=0.0)
-        leg_l = np.diff(legs.loss, prepend=0.0)
+        _, leg_g = _cumulative_and_legs(legs.gain)  # as the JSON writes them
+        _, leg_l = _cumulative_and_legs(legs.loss)
         no_barrier = p.no_barrier  # barrier = false rows (the start is never one)
         for j, name in enumerate(legs.names):
             pace = p.required_pace[j]

@@ -247,6 +247,15 @@ def clock_label(
     return dt.strftime(clock_format(dated))
 
 
+def _rounded_leg(cumulative, i: int) -> float | None:
+    """Leg ``i`` of a cumulative D+ or D- [m]: the difference of the two rows' values
+    rounded to the metre (0 on the first row; None without elevation)."""
+    if not i:
+        return 0.0
+    a, b = _finite(cumulative[i - 1]), _finite(cumulative[i])
+    return float(round(b) - round(a)) if a is not None and b is not None else None
+
+
 def _finite(x, nd=None):
     if x is None:
         return None
@@ -323,8 +332,10 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
                 "gain_m": _finite(gain[i]),
                 "loss_m": _finite(loss[i]),
                 "leg_distance_m": float(d[i] - d[i - 1]) if i else 0.0,
-                "leg_gain_m": _finite(gain[i] - gain[i - 1]) if i else 0.0,
-                "leg_loss_m": _finite(loss[i] - loss[i - 1]) if i else 0.0,
+                # differences of the metres the cumulatives print, as `legs` and `cutoffs`
+                # write them: the legs add up to the cumulative D+/D-
+                "leg_gain_m": _rounded_leg(gain, i),
+                "leg_loss_m": _rounded_leg(loss, i),
                 "lat": float(lat[i]),
                 "lon": float(lon[i]),
                 "services": svc,

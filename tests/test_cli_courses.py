@@ -161,3 +161,40 @@ def test_check_accepts_one_barrier_for_an_entry_exit_pair(tmp_path):
     assert r.exit_code == 1
     errors = [f["message"] for f in json.loads(r.output)["findings"] if f["level"] == "error"]
     assert any("'Col' at 1.25 h is not before 'Hamlet' at 1.25 h" in m for m in errors), errors
+
+
+def test_legs_gains_add_up_to_the_cumulative_gains():
+    """UTMB / Eiger: the cumulative gain_m/loss_m of a row differed from the sum of the
+    leg_* values by 1-2 m, each rounded on its own (HAUT 80: 13 rows off). The legs are now
+    the differences of the rounded cumulatives, in `legs` and `cutoffs` alike: they add up,
+    the finish row is the total, and every value stays within 1 m of the unrounded one."""
+    import numpy as np
+
+    from coursekit.checkpoints import course_legs
+    from coursekit.course import load_course
+
+    path = Path(__file__).resolve().parents[1] / "courses" / "haut" / "haut-80.toml"
+    lg = course_legs(load_course(path))
+    for cmd in ("legs", "cutoffs"):
+        r = CliRunner().invoke(cli, [cmd, str(path), "--format", "json"])
+        assert r.exit_code == 0, r.output
+        out = json.loads(r.stdout)
+        rows = out["checkpoints"]
+        for k, cum in (("gain", lg.gain), ("loss", lg.loss)):
+            legs = [row[f"leg_{k}_m"] for row in rows]
+            assert legs[0] == 0
+            assert [row[f"{k}_m"] for row in rows] == [round(x) for x in cum]
+            assert list(np.cumsum(legs)) == [row[f"{k}_m"] for row in rows], (cmd, k)
+            assert np.all(np.abs(np.array(legs[1:]) - np.diff(cum)) <= 1.0)
+        if cmd == "legs":
+            assert rows[-1]["gain_m"] == out["gain_m"] and rows[-1]["loss_m"] == out["loss_m"]
+    # the roadbook's and the map's rows have the same legs
+    from coursekit.maps import checkpoint_rows
+
+    shown = checkpoint_rows(load_course(path), lg)
+    assert [r["leg_gain_m"] for r in shown] == [row["leg_gain_m"] for row in rows]
+    assert [r["leg_loss_m"] for r in shown] == [row["leg_loss_m"] for row in rows]
+    # the cutoffs table prints the legs of the JSON
+    text = CliRunner().invoke(cli, ["cutoffs", str(path)]).output
+    line = next(x for x in text.splitlines() if x.startswith(rows[-1]["name"] + " "))
+    assert f" {rows[-1]['leg_gain_m']} " in line and f" {rows[-1]['leg_loss_m']} " in line
