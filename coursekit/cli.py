@@ -917,6 +917,26 @@ def _cutoffs_record(p) -> dict:
     }
 
 
+def _params_conflict(params_file, options) -> None:
+    """--params with one of ``options`` (--model, --fatigue) given on the command line: a
+    usage error (exit 2); the parameter file sets them."""
+    from click.core import ParameterSource
+
+    if params_file is None:
+        return
+    ctx = click.get_current_context()
+    given = [
+        f"--{name}"
+        for name in options
+        if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+    ]
+    if given:
+        raise click.UsageError(
+            f"{' and '.join(given)} cannot be combined with --params: the parameter file "
+            f"sets the model and the fatigue ({params_file}); edit it instead"
+        )
+
+
 def _load_plan(course_path, model, round_minutes, fatigue, params_file=None):
     """The cutoffs plan of a course file. When the plan is impossible with the pace
     parameters given (``--fatigue``, ``--params``) but possible with the calibrated ones,
@@ -1084,20 +1104,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         coursekit cutoffs course.toml --format json -o cutoffs.json
         coursekit cutoffs course.toml --round 5 --fatigue 0.2
     """
-    from click.core import ParameterSource
-
-    if params_file is not None:
-        ctx = click.get_current_context()
-        given = [
-            f"--{name}"
-            for name in ("model", "fatigue")
-            if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
-        ]
-        if given:
-            raise click.UsageError(
-                f"{' and '.join(given)} cannot be combined with --params: the parameter file "
-                f"sets the model and the fatigue ({params_file}); edit it instead"
-            )
+    _params_conflict(params_file, ("model", "fatigue"))
     p = _load_plan(course_file, model, round_minutes, fatigue, params_file)
     rec = _cutoffs_record(p)
     if fmt == "json":
@@ -1314,7 +1321,8 @@ def _history_options(f):
     type=FILE,
     default=None,
     metavar="PARAMS.toml",
-    help="Pace parameters written by `coursekit calibrate` (TOML/JSON), as in `cutoffs`.",
+    help="Pace parameters written by `coursekit calibrate` (TOML/JSON), as in `cutoffs`; "
+    "they include the model: --model with --params is a usage error.",
 )
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option(
@@ -1342,6 +1350,7 @@ def backtest(
     from .cutoffs import plan
     from .history import backtest as run_backtest
 
+    _params_conflict(params_file, ("model",))
     params = _read_params(params_file) if params_file else None
     course, legs, st, mapping, how, el, misfit = _history_setup(
         course_file, times, start_column, columns

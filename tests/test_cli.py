@@ -288,6 +288,22 @@ def test_params_with_model_or_fatigue_is_a_usage_error(tmp_path, extra, named):
     assert "usage error" in " ".join(help_text.split())
 
 
+def test_backtest_params_with_model_is_a_usage_error(tmp_path):
+    """`backtest --params P --model kme` ignored --model without a word, as `cutoffs` did
+    (finding 6): the same usage error (exit 2)."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    params = tmp_path / "p.toml"
+    params.write_text("[pace]\nfatigue = 0.3\n", encoding="utf-8")
+    times = tmp_path / "t.csv"
+    times.write_text("bib,status,Start\n1,FINISHER,2024-06-01T06:00:00+02:00\n")
+    args = ["backtest", str(course), "--times", str(times), "--params", str(params)]
+    res = CliRunner().invoke(cli, [*args, "--model", "kme"])
+    assert res.exit_code == 2, res.output
+    assert "Error: --model cannot be combined with --params" in res.stderr
+    help_text = CliRunner().invoke(cli, ["backtest", "--help"]).output
+    assert "--model with --params is a usage error" in " ".join(help_text.split())
+
+
 def test_impossible_pace_blames_the_fatigue_or_the_params_file(tmp_path):
     """Black-box finding 9: ``--fatigue 0.99`` gave "limit too short" on the course file; the
     limit is enough with the calibrated fatigue, so the message names the option (and a
