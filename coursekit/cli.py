@@ -981,32 +981,13 @@ def _load_plan(course_path, model, round_minutes, fatigue, params_file=None):
         ) from None
 
 
-def _params_ranges():
-    """The accepted range of each key of a parameter file: (low, high, low_open,
-    high_open, what), what saying the unit (see :class:`coursekit.pace.PaceParams`); the
-    fatigues as ``--fatigue``, the others wide around the calibrated values."""
-    return {
-        "up": (0.0, 30.0, False, False, "flat-equivalent metres per metre climbed"),
-        "down": (0.0, 30.0, False, False, "flat-equivalent metres per metre descended"),
-        "fatigue": (0.0, 1.0, False, True, "speed lost per 100 km-effort, as --fatigue"),
-        "night_base": (0.0, 1.0, False, False, "night slow-down on flat ground"),
-        "night_steep": (0.0, 5.0, False, False, "night slow-down per unit grade"),
-        "altitude": (0.0, 0.5, False, False, "time increase per 1000 m above 750 m"),
-        "leader_fraction": (0.0, 1.0, True, True, "leader's finish as a fraction of the limit"),
-        "leader_fatigue": (0.0, 1.0, False, True, "leader's speed lost per 100 km-effort"),
-        "leader_speed": (0.0, 10.0, True, False, "leader's km-effort speed [m/s]"),
-        "leader_weight": (0.0, 1.0, False, False, "weight of the limit in the leader's time"),
-        "leader_margin": (0.0, 1.0, False, True, "station opening margin on the leader's ETA"),
-    }
-
-
 def _read_params(path: Path):
     """A parameter set written by `coursekit calibrate` (TOML or JSON), every value checked:
     a bad one is ``<file>: key '<key>': <problem>``."""
     import dataclasses
     import tomllib
 
-    from .pace import GRADE_MODELS, TRAIL_2024
+    from .pace import GRADE_MODELS, TRAIL_2024, params_range_problem
 
     if not path.is_file():
         raise ValueError(f"{path}: no such parameter file (or not a regular file)")
@@ -1029,26 +1010,38 @@ def _read_params(path: Path):
     bad = sorted(set(data) - known)
     if bad:
         raise ValueError(f"{path}: unknown pace parameters {bad}; known: {sorted(known)}")
-    ranges = _params_ranges()
     for key, v in data.items():
         where = f"{path}: key {key!r}"
         if key == "model":
-            if v not in GRADE_MODELS:
+            if not isinstance(v, str) or v not in GRADE_MODELS:
                 raise ValueError(
                     f"{where}: unknown pace model {v!r}; valid models: {', '.join(GRADE_MODELS)}"
                 )
             continue
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        if not _finite(v):
             kind = {str: "a string", bool: "a boolean", list: "an array", dict: "a table"}
-            got = "null" if v is None else f"{kind.get(type(v), type(v).__name__)} {v!r}"
-            if isinstance(v, float):
+            if isinstance(v, int) and not isinstance(v, bool):
+                got = f"an integer of {len(str(abs(v)))} digits"
+            elif isinstance(v, float):
                 got = repr(v)
+            else:
+                got = "null" if v is None else f"{kind.get(type(v), type(v).__name__)} {v!r}"
             raise ValueError(f"{where}: expected a finite number, got {got}")
-        lo, hi, lo_open, hi_open, what = ranges[key]
-        if not ((lo < v if lo_open else lo <= v) and (v < hi if hi_open else v <= hi)):
-            span = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
-            raise ValueError(f"{where}: {v:g} is out of range: expected {span} ({what})")
+        problem = params_range_problem(key, float(v))
+        if problem:
+            raise ValueError(f"{where}: {problem}")
     return TRAIL_2024.with_(**{k: (v if k == "model" else float(v)) for k, v in data.items()})
+
+
+def _finite(v) -> bool:
+    """A number (not a boolean) that converts to a finite float (a JSON integer of 400
+    digits does not: OverflowError)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 MODEL_CHOICE = click.Choice(["trail", "minetti2002", "tobler1993", "kay2012", "kme"])

@@ -23,6 +23,8 @@ __all__ = [
     "PaceParams",
     "TRAIL_2024",
     "KME",
+    "PARAMS_RANGES",
+    "params_range_problem",
     "GRADE_MODELS",
     "minetti2002",
     "tobler1993",
@@ -549,6 +551,35 @@ kept (docs/calibration.md).
 
 KME = PaceParams(model="kme", up=10.0, down=0.0, fatigue=0.0, altitude=0.0)
 """The baseline: barriers proportional to km-effort (no fatigue, night or altitude)."""
+
+PARAMS_RANGES = {
+    "up": (0.0, 30.0, False, False, "flat-equivalent metres per metre climbed"),
+    "down": (0.0, 30.0, False, False, "flat-equivalent metres per metre descended"),
+    "fatigue": (0.0, 1.0, False, True, "speed lost per 100 km-effort, as --fatigue"),
+    "night_base": (0.0, 1.0, False, False, "night slow-down on flat ground"),
+    "night_steep": (0.0, 5.0, False, False, "night slow-down per unit grade"),
+    "altitude": (0.0, 0.5, False, False, "time increase per 1000 m above 750 m"),
+    "leader_fraction": (0.0, 1.0, True, True, "leader's finish as a fraction of the limit"),
+    "leader_fatigue": (0.0, 1.0, False, True, "leader's speed lost per 100 km-effort"),
+    "leader_speed": (0.0, 10.0, True, False, "leader's km-effort speed [m/s]"),
+    "leader_weight": (0.0, 1.0, False, False, "weight of the limit in the leader's time"),
+    "leader_margin": (0.0, 1.0, False, True, "station opening margin on the leader's ETA"),
+}
+"""Accepted range of each numeric field of :class:`PaceParams` in a parameter file
+(``coursekit cutoffs --params``) and in what ``coursekit calibrate`` writes: key ->
+``(low, high, low_open, high_open, what)``, ``what`` saying the unit. ``fatigue`` is the
+``--fatigue`` option's [0, 1); the others are wide around the calibrated values
+(:data:`TRAIL_2024`). :data:`coursekit.history.CALIBRATE_BOUNDS` lies inside it."""
+
+
+def params_range_problem(key: str, value: float) -> str | None:
+    """None when ``value`` is in :data:`PARAMS_RANGES` ``[key]``, else ``"<value> is out of
+    range: expected [lo, hi) (<what>)"``."""
+    lo, hi, lo_open, hi_open, what = PARAMS_RANGES[key]
+    if (lo < value if lo_open else lo <= value) and (value < hi if hi_open else value <= hi):
+        return None
+    span = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    return f"{value:g} is out of range: expected {span} ({what})"
 
 
 def params_for(model: str = "trail", *, fatigue: float | None = None) -> PaceParams:

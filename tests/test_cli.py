@@ -228,6 +228,9 @@ PARAMS_BAD = [
     ("[pace]\nleader_fraction = 5\n", ".toml", "key 'leader_fraction': 5 is out of range"),
     ("[pace]\nleader_weight = 2\n", ".toml", "key 'leader_weight': 2 is out of range"),
     ("[pace]\nleader_speed = 0\n", ".toml", "key 'leader_speed': 0 is out of range: expected (0"),
+    ('{"model": ["trail"]}', ".json", "key 'model': unknown pace model ['trail']; valid"),
+    ('{"model": {"a": 1}}', ".json", "key 'model': unknown pace model {'a': 1}; valid"),
+    ('{"up": 1' + "0" * 400 + "}", ".json", "key 'up': expected a finite number, got an integer"),
     ("[1, 2]", ".json", "expected a table of pace parameters"),
     ('{"pace": 3}', ".json", "key 'pace': expected a table of pace parameters"),
 ]

@@ -157,3 +157,23 @@ def test_default_leader_is_faster_than_the_limit_and_opens_earlier():
         30 * 3600.0, 150.0, fraction=p.leader_fraction, speed=p.leader_speed, weight=p.leader_weight
     )
     assert 0.2 * 30 * 3600 < t < 0.6 * 30 * 3600
+
+
+def test_params_ranges_hold_the_shipped_sets_and_calibrate_bounds():
+    """The ranges a parameter file is checked against (``cutoffs --params``) hold the
+    shipped parameter sets and every value ``calibrate`` can fit (review finding 1: the
+    two tables lived apart and could drift)."""
+    import dataclasses
+
+    from coursekit.history import CALIBRATE_BOUNDS
+    from coursekit.pace import KME, PARAMS_RANGES, TRAIL_2024, params_range_problem
+
+    numeric = {f.name for f in dataclasses.fields(TRAIL_2024)} - {"model"}
+    assert set(PARAMS_RANGES) == numeric
+    for p in (TRAIL_2024, KME):
+        for key in numeric:
+            assert params_range_problem(key, getattr(p, key)) is None, (p.model, key)
+    for key, (lo, hi) in CALIBRATE_BOUNDS.items():
+        assert params_range_problem(key, lo) is None and params_range_problem(key, hi) is None
+    problem = params_range_problem("leader_fraction", 1.0)
+    assert problem.startswith("1 is out of range: expected (0, 1)")
