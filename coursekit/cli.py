@@ -1472,6 +1472,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     from .history import backtest as run_backtest
     from .history import calibrate as fit
     from .history import calibrate_notes
+    from .pace import PARAMS_RANGES, params_range_problem
     from .sun import dark_intervals
 
     course, legs, st, mapping, how, el, misfit = _history_setup(
@@ -1508,11 +1509,27 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
         raise ValueError(msg if str(times) in msg else f"{times}: {msg}") from None
     fin = st.finisher
     lead = np.nanmin(np.where(fin, el[:, -1], np.nan)) if fin.any() else math.nan
-    if math.isfinite(lead):
+    fraction = round(float(lead / course.limit_s), 4) if math.isfinite(lead) else math.nan
+    leader_note = None
+    if 0.0 < fraction < 1.0:
         # the edition's own winner: the fraction of the limit alone (weight 1)
-        params = params.with_(
-            leader_fraction=round(float(lead / course.limit_s), 4), leader_weight=1.0
+        params = params.with_(leader_fraction=fraction, leader_weight=1.0)
+    elif math.isfinite(lead):
+        leader_note = (
+            f"the first finisher of {Path(times).name} reaches the finish at {_hm(lead)}, "
+            f"{'beyond' if lead > 0 else 'at or before'} the "
+            f"{'limit' if lead > 0 else 'start'} ({_hm(course.limit_s)} limit): leader not "
+            f"fitted, kept at the defaults (leader_fraction {params.leader_fraction:g}, "
+            f"leader_weight {params.leader_weight:g}); check the file's start times"
         )
+    # what is written must be read back by `cutoffs --params` (the same ranges)
+    bad = [
+        f"{k} = {getattr(params, k)!r}: {problem}"
+        for k in PARAMS_RANGES
+        if (problem := params_range_problem(k, getattr(params, k)))
+    ]
+    if bad:
+        raise ValueError(f"{times}: calibrated parameters out of range: {'; '.join(bad)}")
     # what `backtest --params` will say of these parameters, and of the defaults
     cut = {}
     for key, pl in (("calibrated", plan(course, legs=legs, params=params)), ("defaults", p0)):
@@ -1534,7 +1551,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
             f"{', '.join(repr(n) for n in unused)} (the columns: {', '.join(st.columns)}; "
             'map one with --column "CHECKPOINT=COLUMN")',
         )
-    notes = calibrate_notes(params)
+    notes = calibrate_notes(params) + ([leader_note] if leader_note else [])
     d = dataclasses.asdict(params)
     if fmt == "json":
         text = (

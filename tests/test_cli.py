@@ -255,7 +255,7 @@ def test_params_file_values_are_checked(tmp_path, text, suffix, fragment):
     assert "internal error" not in lines[0]
 
 
-def test_params_file_written_by_calibrate_is_accepted(tmp_path):
+def test_params_file_at_calibrate_bounds_is_accepted(tmp_path):
     """Control: every key at its calibrated value (calibrate's bounds included) passes."""
     course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
     params = tmp_path / "p.toml"

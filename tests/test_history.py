@@ -917,3 +917,33 @@ def test_semicolon_and_tab_separated_times_are_read(tmp_path):
     assert "the header looks semicolon-separated: 'dossard', 'status', 'category', 'sex', ..." in (
         str(exc.value)
     )
+
+
+def test_calibrate_output_round_trips_through_cutoffs_params(tmp_path):
+    """Review finding 1: `calibrate -o p.toml` wrote ``leader_fraction = 2.1766`` when one
+    runner's start was on the wrong day (every elapsed time then counts from it), which
+    `cutoffs --params p.toml` refused. The leader is fitted only inside (0, 1), and what
+    calibrate writes is checked against the ranges `cutoffs --params` reads with."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.pace import TRAIL_2024
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    text = times.read_text()
+    wrong = tmp_path / "wrongday.csv"
+    # one runner who did not finish, started "the day before"
+    wrong.write_text(text + "99,DNF,SE,MALE,2023-10-19T04:00:00+02:00,,,\n")
+    for name, csv, fitted in (("ok", times, True), ("wrong", wrong, False)):
+        out = tmp_path / f"{name}.toml"
+        r = _cal([course, "--times", csv, "-o", out])
+        assert r.exit_code == 0, r.output
+        written = out.read_text()
+        if fitted:
+            assert "leader_fraction = 0.4\n" in written and "leader_weight = 1.0\n" in written
+        else:
+            assert f"leader_fraction = {TRAIL_2024.leader_fraction!r}\n" in written
+            assert "beyond the limit (10:00 limit): leader not fitted" in written
+        res = CliRunner().invoke(cli, ["cutoffs", str(course), "--params", str(out)])
+        assert res.exit_code == 0, (name, res.output)
