@@ -381,14 +381,20 @@ def _named_course(tmp_path, names, km=(0, 10, 20, 30)):
     return tmp_path / "n.toml"
 
 
+def _wall(hours: float) -> str:
+    """``2023-10-20THH:MM:00`` at ``hours`` after midnight, to the nearest minute (never
+    ":60")."""
+    h, m = divmod(round(hours * 60), 60)
+    return f"2023-10-20T{h:02d}:{m:02d}:00"
+
+
 def _times_csv(path, columns, hours, n=40, status="FINISHER"):
     """``n`` runners, runner i at ``hours[k](i)`` local (+02:00) in ``columns[k]``."""
     rows = []
     for i in range(n):
         cells = []
         for h in hours:
-            x = h(i)
-            cells.append(f"2023-10-20T{int(x):02d}:{round(x % 1 * 60):02d}:00+02:00")
+            cells.append(_wall(h(i)) + "+02:00")
         rows.append(f"{i},{status},SE,MALE," + ",".join(cells))
     path.write_text(f"bib,status,category,sex,{','.join(columns)}\n" + "\n".join(rows) + "\n")
     return path
@@ -773,7 +779,7 @@ def _naive_csv(path, columns, hours, n=40):
     """As :func:`_times_csv`, local times written without a UTC offset."""
     rows = []
     for i in range(n):
-        cells = [f"2023-10-20T{int(h(i)):02d}:{round(h(i) % 1 * 60):02d}:00" for h in hours]
+        cells = [_wall(h(i)) for h in hours]
         rows.append(f"{i},FINISHER,SE,MALE," + ",".join(cells))
     path.write_text(f"bib,status,category,sex,{','.join(columns)}\n" + "\n".join(rows) + "\n")
     return path
