@@ -1265,6 +1265,26 @@ def _history_setup(course_file, times, start_column, columns):
     return course, legs, st, mapping, how, el, misfit
 
 
+def _spec_arrays(course, legs):
+    """(dwell [s], fixed cutoffs [s after the start, NaN where none], no_barrier) of the
+    course's rows, read from the checkpoints as :func:`coursekit.cutoffs.plan` reads them:
+    none depends on the pace parameters."""
+    import numpy as np
+
+    from .clock import seconds_between
+
+    n = len(legs.names)
+    dwell, fixed, no_barrier = np.zeros(n), np.full(n, np.nan), np.zeros(n, bool)
+    for j, spec in enumerate(legs.specs):
+        if spec is None:
+            continue
+        dwell[j] = float(getattr(spec, "dwell_s", 0.0) or 0.0)
+        no_barrier[j] = bool(j) and j < n - 1 and not getattr(spec, "barrier", True)
+        if spec.cutoff is not None:
+            fixed[j] = seconds_between(course.start, spec.cutoff)
+    return dwell, fixed, no_barrier
+
+
 def _finish_hint(name, st, mapping, names) -> str:
     """How to map an unmapped finish row: the column most runners pass last (an explicit
     --column wins over the name that matched it to an intermediate row)."""
@@ -1452,8 +1472,8 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 
     The reference runner is fitted to the finishers' QUANTILE passage times
     scaled to the limit, penalised by the share of the file's finishers its
-    barriers would cut (rms % of the limit + 2 x % cut, the weight the shipped
-    defaults were fitted with); the leader to the first finisher. The output
+    barriers would cut (rms % of the limit + 2 x % cut: λ = 2, the value of the
+    benchmark's objective, taken a priori); the leader to the first finisher. The output
     says how many of the file's finishers the calibrated barriers (rounded to
     15 min) would cut. The result can be passed back with `coursekit cutoffs
     --params` and checked with `coursekit backtest --params`.
@@ -1486,9 +1506,9 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
         )
     grid, start, lat, lon = course_setup(course, legs)
     # the barriers `cutoffs` gives: the course's stops, fixed cutoffs and barrier = false
-    # rows (from the plan at the defaults: none of them depends on the parameters)
-    p0 = plan(course, legs=legs)
-    fixed = np.where(p0.fixed, p0.cutoff_elapsed, np.nan)
+    # rows, from the checkpoints (not from a plan at the default parameters, which may not
+    # make the limit where the calibrated ones do)
+    dwell, fixed, no_barrier = _spec_arrays(course, legs)
     dark = dark_intervals(lat, lon, start, course.limit_s + 3600.0)
     try:
         params, rms = fit(
@@ -1499,9 +1519,9 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
             start=start,
             dark=dark,
             quantile=quantile,
-            dwell=p0.dwell,
+            dwell=dwell,
             fixed=fixed,
-            barrier=~np.asarray(p0.no_barrier, bool),
+            barrier=~no_barrier,
             names=list(legs.names),
         )
     except (CoursekitError, ValueError) as exc:
@@ -1530,17 +1550,31 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     ]
     if bad:
         raise ValueError(f"{times}: calibrated parameters out of range: {'; '.join(bad)}")
+
     # what `backtest --params` will say of these parameters, and of the defaults
-    cut = {}
-    for key, pl in (("calibrated", plan(course, legs=legs, params=params)), ("defaults", p0)):
-        bt = run_backtest(el, fin, np.where(pl.is_barrier, pl.cutoff_elapsed, np.nan))
-        cut[key] = bt.finishers_cut
+    def finishers_cut(pl):
+        return run_backtest(
+            el, fin, np.where(pl.is_barrier, pl.cutoff_elapsed, np.nan)
+        ).finishers_cut
+
+    calibrated = plan(course, legs=legs, params=params)
+    cut = {"calibrated": finishers_cut(calibrated), "defaults": None}
+    try:
+        cut["defaults"] = finishers_cut(plan(course, legs=legs))
+    except PlanError:
+        pass  # the defaults do not make the limit: nothing to compare with
+    round_minutes = calibrated.round_minutes
     n_fin = int(fin.sum())
+    defaults = (
+        cut["defaults"]
+        if cut["defaults"] is not None
+        else "none, they cannot make the limit (no plan)"
+    )
     cut_line = (
         f"finishers of {Path(times).name} the calibrated barriers (rounded to "
-        f"{p0.round_minutes:g} min) would cut: {cut['calibrated']} of {n_fin} "
+        f"{round_minutes:g} min) would cut: {cut['calibrated']} of {n_fin} "
         f"({100.0 * cut['calibrated'] / max(n_fin, 1):.2f} %); the default parameters': "
-        f"{cut['defaults']}"
+        f"{defaults}"
     )
     warnings = list(st.warnings)
     unused = [legs.names[j] for j in range(1, len(legs.names) - 1) if mapping[j] is None]

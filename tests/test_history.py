@@ -953,3 +953,55 @@ def test_calibrate_output_round_trips_through_cutoffs_params(tmp_path):
             assert "beyond the limit (10:00 limit): leader not fitted" in written
         res = CliRunner().invoke(cli, ["cutoffs", str(course), "--params", str(out)])
         assert res.exit_code == 0, (name, res.output)
+
+
+def _read_pace(path):
+    import tomllib
+
+    return tomllib.loads(path.read_text())["pace"]
+
+
+def test_calibrate_does_not_need_a_plan_at_the_default_parameters(tmp_path):
+    """Review finding 5: calibrate solved a plan at the default parameters to read the
+    course's stops and fixed cutoffs, so it failed ("limit too short") on a course that the
+    defaults (fatigue 0.1) cannot make but the fitted parameters can: 30 flat km in 2 h, a
+    fresh pace of 3.9 min/km at the defaults. These are read from the checkpoints now."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    course.write_text(course.read_text().replace('limit = "10h"', 'limit = "2h"'))
+    assert CliRunner().invoke(cli, ["cutoffs", str(course)]).exit_code == 1
+    # even pace (no fatigue), finishers from 1:12 to 1:54
+    pace = [lambda i, k=k: 4.0 + k / 3 * (1.2 + 0.7 * i / 40) for k in range(4)]
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], pace)
+    r = _cal([course, "--times", times, "-o", tmp_path / "p.toml"])
+    assert r.exit_code == 0, r.output
+    assert "the default parameters': none, they cannot make the limit (no plan)" in r.stderr
+    fitted = _read_pace(tmp_path / "p.toml")
+    assert fitted["fatigue"] < 0.1, fitted  # under the defaults' 0.1, which cannot make it
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--params", str(tmp_path / "p.toml")])
+    assert res.exit_code == 0, res.output
+
+
+def test_calibrate_keeps_the_better_of_the_rounded_optima(monkeypatch):
+    """Review finding 5: the simplex's optimum was rounded (4 digits of fatigue, 3 of down)
+    and returned without scoring it again; the cut term is a step that the rounding can
+    flip. Both rounded candidates (the simplex's and the grid's best) are scored as written
+    now. Here the simplex "returns" a point whose barriers cut every slow starter."""
+    import scipy.optimize
+
+    from coursekit.history import calibrate
+
+    grid, limit = _grid(), 12 * 3600.0
+    el = _runners(grid, 0.2, 4.0, limit)
+    slow_start = el[-1] * np.r_[1.0, 1.04, 1.04, 1.0, 0.98, 0.95]
+    el = np.vstack([el, np.repeat(slow_start[None, :], 3, axis=0)])
+    fin = np.ones(len(el), bool)
+    p_free, _ = calibrate(grid, el, fin, limit_s=limit, lam=0.0)
+    assert _barriers_cut(grid, el, fin, p_free, limit) == 3
+    bad = scipy.optimize.OptimizeResult(x=np.array([p_free.fatigue, p_free.down]), fun=-1.0)
+    monkeypatch.setattr(scipy.optimize, "minimize", lambda *a, **k: bad)
+    p, _ = calibrate(grid, el, fin, limit_s=limit)
+    assert _barriers_cut(grid, el, fin, p, limit) == 0
