@@ -153,11 +153,17 @@ def _parse_status(text: str, path, line: int) -> str:
     )
 
 
-def _parse_time(text: str, path, line: int, col: str, tz=None, naive=None) -> float:
+def _parse_time(text: str, path, line: int, col: str, tz=None, naive=None, fold1=None) -> float:
     """POSIX seconds of an ISO 8601 time; one without a UTC offset is a wall time in
-    ``tz`` (UTC without one) and is counted in ``naive`` (a one-element list)."""
+    ``tz`` (UTC without one) and is counted in ``naive`` (a one-element list). A wall time
+    that ``tz`` repeats or skips (a DST change) is read with ``fold=0`` (the first
+    occurrence, the offset before the change); its ``fold=1`` reading is appended to
+    ``fold1`` (NaN for every other time), for :func:`_resolve_folds`."""
     text = text.strip()
+    alt = math.nan
     if not text:
+        if fold1 is not None:
+            fold1.append(alt)
         return math.nan
     try:
         t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -169,7 +175,33 @@ def _parse_time(text: str, path, line: int, col: str, tz=None, naive=None) -> fl
         t = t.replace(tzinfo=tz or dt.UTC)
         if naive is not None:
             naive[0] += 1
+        if t.replace(fold=1).utcoffset() != t.utcoffset():
+            alt = t.replace(fold=1).timestamp()
+    if fold1 is not None:
+        fold1.append(alt)
     return t.timestamp()
+
+
+def _resolve_folds(time: np.ndarray, fold1: np.ndarray) -> tuple[int, int]:
+    """Wall times at a DST change, in place: an ambiguous one (the hour repeated when the
+    clocks go back: ``fold1`` later than ``time``) takes its second occurrence when the
+    first would put it before the runner's previous passage, in the file's column order
+    (the course order in the usual layout; a file whose columns are in another order keeps
+    the first occurrence where no earlier column is later). Returns (ambiguous,
+    nonexistent): the counts of such times (a nonexistent one, in the hour skipped when
+    the clocks go forward, keeps the offset before the change)."""
+    amb = np.isfinite(fold1) & (fold1 > time)
+    gap = np.isfinite(fold1) & (fold1 < time)
+    for i in np.flatnonzero(amb.any(axis=1)):
+        prev = -math.inf
+        for c in range(time.shape[1]):
+            v = time[i, c]
+            if not math.isfinite(v):
+                continue
+            if amb[i, c] and v < prev:
+                time[i, c] = v = fold1[i, c]
+            prev = max(prev, v)
+    return int(amb.sum()), int(gap.sum())
 
 
 MAX_CSV_BYTES = 256 * 1024 * 1024
@@ -185,7 +217,9 @@ def read_times(path, *, tz=None) -> SplitTimes:
     tz : datetime.tzinfo, optional
         Time zone of the times written without a UTC offset (the course's:
         ``ZoneInfo(course.timezone)``). Without one they are read as UTC, and
-        a warning says so.
+        a warning says so. A wall time repeated by a DST change is read as the
+        occurrence after the runner's previous passage; a warning counts the
+        repeated and the skipped ones.
 
     Raises
     ------
@@ -270,6 +304,7 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     bibs, status, times = [], [], []
     extra = 0
     naive = [0]
+    fold1: list[float] = []
     for line, row in enumerate(rows, start=2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -283,7 +318,7 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             extra += 1  # trailing empty fields (a comma at the end of the row)
         bibs.append(row[ib].strip())
         status.append(_parse_status(row[ist], path, line))
-        times.append([_parse_time(row[i], path, line, header[i], tz, naive) for i in tcols])
+        times.append([_parse_time(row[i], path, line, header[i], tz, naive, fold1) for i in tcols])
     if not bibs:
         raise HistoryError(f"{path}: no runners: only a header row, expected one row per runner")
     if extra:
@@ -296,6 +331,23 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             "elapsed times from a start column are unaffected"
         )
     arr = np.array(times, dtype=float).reshape(len(times), len(names))
+    amb, gap = _resolve_folds(arr, np.array(fold1, dtype=float).reshape(arr.shape))
+    if amb or gap:
+        parts = []
+        if amb:
+            parts.append(
+                f"{amb} fall in the hour repeated when the clocks go back (each read as the "
+                "occurrence after the runner's previous passage)"
+            )
+        if gap:
+            parts.append(
+                f"{gap} fall in the hour skipped when the clocks go forward (read with the "
+                "offset before the change)"
+            )
+        warnings.append(
+            f"of the {naive[0]} times without a UTC offset, {' and '.join(parts)}: check "
+            "them, or write the offsets in the file"
+        )
     return SplitTimes(
         path, tuple(bibs), tuple(status), tuple(names), arr, tuple(warnings), naive[0]
     )

@@ -1005,3 +1005,36 @@ def test_calibrate_keeps_the_better_of_the_rounded_optima(monkeypatch):
     monkeypatch.setattr(scipy.optimize, "minimize", lambda *a, **k: bad)
     p, _ = calibrate(grid, el, fin, limit_s=limit)
     assert _barriers_cut(grid, el, fin, p, limit) == 0
+
+
+def test_naive_times_at_a_dst_change_are_resolved_per_runner(tmp_path):
+    """Review finding 4: naive times were localised with fold=0, so on the night the clocks
+    go back every passage in the repeated hour after the change was read one hour early,
+    without a word (CP2 at 02:20 CET, after CP1 at 02:40 CEST: 80 min instead of 140).
+    An ambiguous time is now the occurrence after the runner's previous passage, and the
+    warning counts the ambiguous and the skipped (spring) times."""
+    from zoneinfo import ZoneInfo
+
+    path = tmp_path / "dst.csv"
+    path.write_text(
+        "bib,status,Start,CP1,CP2,Finish\n"
+        "1,FINISHER,2024-10-27T01:00:00,2024-10-27T02:40:00,2024-10-27T02:20:00,"
+        "2024-10-27T04:00:00\n"
+        "2,FINISHER,2024-10-27T01:00:00,2024-10-27T02:20:00,2024-10-27T02:40:00,"
+        "2024-10-27T04:00:00\n"
+    )
+    st = read_times(path, tz=ZoneInfo("Europe/Paris"))
+    minutes = (st.time - st.time[:, :1]) / 60
+    assert minutes[0].tolist() == [0, 100, 140, 240]
+    assert minutes[1].tolist() == [0, 80, 100, 240]  # in order: the first occurrences
+    assert len(st.warnings) == 1
+    assert "4 fall in the hour repeated when the clocks go back" in st.warnings[0]
+    # spring forward: 02:30 does not exist in Paris on 31 March 2024
+    path.write_text(
+        "bib,status,Start,CP1,Finish\n"
+        "1,FINISHER,2024-03-31T01:00:00,2024-03-31T02:30:00,2024-03-31T04:00:00\n"
+    )
+    st = read_times(path, tz=ZoneInfo("Europe/Paris"))
+    assert "1 fall in the hour skipped when the clocks go forward" in st.warnings[0]
+    # with the offsets written, or in a zone without DST: no warning
+    assert read_times(path, tz=ZoneInfo("Asia/Tokyo")).warnings == ()
