@@ -965,19 +965,25 @@ def _load_plan(course_path, model, round_minutes, fatigue, params_file=None):
     except PlanError as exc:
         if params is None and fatigue is None:
             raise
+        # the defaults of the model asked for: the file's model, else --model
+        default = params_for(params.model if params is not None else model)
         try:
-            make(None, None)
+            make(default, None)
         except CoursekitError:
             raise exc from None  # the default parameters fail too: the course is to blame
+        why = str(exc)
+        why = why.removeprefix(f"{course.path}: ").removeprefix(f"{course_path}: ")
         if params is not None:
             raise PlanError(
                 f"{params_file}: these pace parameters make the pace impossible on this "
-                f"course ({exc}); the default parameters fit the limit"
+                f"course ({why}); the default parameters of model {default.model} fit the "
+                "limit"
             ) from None
+        way = "lower" if fatigue > default.fatigue else "raise"
         raise PlanError(
-            f"--fatigue {fatigue:g} makes the pace impossible ({exc}); with the default "
-            f"fatigue of --model {model} ({params_for(model).fatigue:g}) the limit is "
-            "enough: lower --fatigue"
+            f"--fatigue {fatigue:g} makes the pace impossible ({why}); with the default "
+            f"fatigue of --model {model} ({default.fatigue:g}) the limit is "
+            f"enough: {way} --fatigue"
         ) from None
 
 
@@ -987,7 +993,7 @@ def _read_params(path: Path):
     import dataclasses
     import tomllib
 
-    from .pace import GRADE_MODELS, TRAIL_2024, params_range_problem
+    from .pace import GRADE_MODELS, TRAIL_2024, params_for, params_range_problem
 
     if not path.is_file():
         raise ValueError(f"{path}: no such parameter file (or not a regular file)")
@@ -1030,7 +1036,9 @@ def _read_params(path: Path):
         problem = params_range_problem(key, float(v))
         if problem:
             raise ValueError(f"{where}: {problem}")
-    return TRAIL_2024.with_(**{k: (v if k == "model" else float(v)) for k, v in data.items()})
+    # on the named model's defaults, as --model gives them (kme: no fatigue nor altitude)
+    base = params_for(data.get("model", "trail"))
+    return base.with_(**{k: float(v) for k, v in data.items() if k != "model"})
 
 
 def _finite(v) -> bool:

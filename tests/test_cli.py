@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -369,3 +370,50 @@ def test_model_line_shows_only_the_parameters_the_model_uses(tmp_path, model):
     assert line.startswith(f"model {model}(")
     assert ("up=" in line and "down=" in line) == (model == "trail"), line
     assert "fatigue=" in line
+
+
+def test_params_file_model_builds_on_that_models_defaults(tmp_path):
+    """Review finding 10: a parameter file was built on TRAIL_2024 whatever its ``model``:
+    ``model = "kme"`` alone gave altitude 0.06 and night_steep 0.5, not --model kme's
+    parameters. The file's keys now apply on ``params_for(model)``."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    params = tmp_path / "p.toml"
+    params.write_text('[pace]\nmodel = "kme"\nleader_margin = 0.2\n', encoding="utf-8")
+    by_file = CliRunner().invoke(
+        cli, ["cutoffs", str(course), "--params", str(params), "--format", "json"]
+    )
+    by_option = CliRunner().invoke(
+        cli, ["cutoffs", str(course), "--model", "kme", "--format", "json"]
+    )
+    assert by_file.exit_code == 0 and by_option.exit_code == 0, by_file.output + by_option.output
+    a, b = json.loads(by_file.stdout), json.loads(by_option.stdout)
+    assert a["model"] == b["model"].replace("leader_margin=0)", "leader_margin=0.2)")
+    assert [r["cutoff"] for r in a["checkpoints"]] == [r["cutoff"] for r in b["checkpoints"]]
+
+
+def test_impossible_fatigue_advice_follows_the_direction(tmp_path, monkeypatch):
+    """Review finding 10: "lower --fatigue" was the advice even for a --fatigue under the
+    model's default; the advice now compares with the default, and the course path is not
+    repeated inside the parentheses."""
+    import coursekit.cutoffs as cutoffs
+    from coursekit.errors import PlanError
+
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 80)
+    real = cutoffs.plan
+
+    def plan(c, **kw):  # a fixed-cutoff piece too fast for a runner flatter than 0.05
+        p = kw.get("params")
+        fatigue = kw["fatigue"] if p is None and kw.get("fatigue") is not None else None
+        if fatigue is not None and fatigue < 0.05:
+            raise PlanError(f"{c.path}: fixed cutoff at 'CP1' too early")
+        return real(c, **kw)
+
+    monkeypatch.setattr(cutoffs, "plan", plan)
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--fatigue", "0.01"])
+    assert res.exit_code == 1, res.output
+    line = res.stderr.strip()
+    assert line.endswith("the limit is enough: raise --fatigue"), line
+    assert "(fixed cutoff at 'CP1' too early)" in line, line
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--fatigue", "0.99"])
+    assert res.stderr.strip().endswith("the limit is enough: lower --fatigue"), res.stderr
+    assert f"({course}:" not in res.stderr
