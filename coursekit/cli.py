@@ -1273,26 +1273,6 @@ def _history_setup(course_file, times, start_column, columns):
     return course, legs, st, mapping, how, el, misfit
 
 
-def _spec_arrays(course, legs):
-    """(dwell [s], fixed cutoffs [s after the start, NaN where none], no_barrier) of the
-    course's rows, read from the checkpoints as :func:`coursekit.cutoffs.plan` reads them:
-    none depends on the pace parameters."""
-    import numpy as np
-
-    from .clock import seconds_between
-
-    n = len(legs.names)
-    dwell, fixed, no_barrier = np.zeros(n), np.full(n, np.nan), np.zeros(n, bool)
-    for j, spec in enumerate(legs.specs):
-        if spec is None:
-            continue
-        dwell[j] = float(getattr(spec, "dwell_s", 0.0) or 0.0)
-        no_barrier[j] = bool(j) and j < n - 1 and not getattr(spec, "barrier", True)
-        if spec.cutoff is not None:
-            fixed[j] = seconds_between(course.start, spec.cutoff)
-    return dwell, fixed, no_barrier
-
-
 def _finish_hint(name, st, mapping, names) -> str:
     """How to map an unmapped finish row: the column most runners pass last (an explicit
     --column wins over the name that matched it to an intermediate row)."""
@@ -1496,7 +1476,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 
     import numpy as np
 
-    from .cutoffs import course_setup, plan
+    from .cutoffs import course_setup, plan, spec_arrays
     from .history import backtest as run_backtest
     from .history import calibrate as fit
     from .history import calibrate_notes
@@ -1516,7 +1496,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     # the barriers `cutoffs` gives: the course's stops, fixed cutoffs and barrier = false
     # rows, from the checkpoints (not from a plan at the default parameters, which may not
     # make the limit where the calibrated ones do)
-    dwell, fixed, no_barrier = _spec_arrays(course, legs)
+    dwell, fixed, no_barrier = spec_arrays(course, legs)
     dark = dark_intervals(lat, lon, start, course.limit_s + 3600.0)
     try:
         params, rms = fit(

@@ -58,6 +58,7 @@ __all__ = [
     "course_effort",
     "solve",
     "plan",
+    "spec_arrays",
     "check_plan",
     "model_runner",
     "plan_runner",
@@ -680,6 +681,52 @@ def course_setup(course, legs) -> CourseSetup:
     )
 
 
+def spec_arrays(course, legs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the course file fixes at each row, whatever the pace parameters.
+
+    Parameters
+    ----------
+    course : Course
+    legs : Legs
+        :func:`coursekit.checkpoints.course_legs` of the course.
+
+    Returns
+    -------
+    dwell : ndarray
+        Planned stop at each row [s].
+    fixed : ndarray
+        Fixed cutoffs [s after the start], NaN where none.
+    no_barrier : ndarray of bool
+        Rows with ``barrier = false`` (a station that may close, not a barrier).
+
+    Raises
+    ------
+    PlanError
+        ``barrier = false`` on the finish, whose barrier is the limit.
+    """
+    from .clock import seconds_between
+
+    names = list(legs.names)
+    n = len(names)
+    dwell = np.zeros(n)
+    fixed = np.full(n, np.nan)
+    no_barrier = np.zeros(n, bool)
+    for j, spec in enumerate(legs.specs):
+        if spec is None:
+            continue
+        dwell[j] = float(getattr(spec, "dwell_s", 0.0) or 0.0)
+        if j and not getattr(spec, "barrier", True):
+            if j == n - 1:
+                raise PlanError(
+                    f"{course.path}: {names[j]!r} is the finish, whose barrier is the limit: "
+                    "remove its barrier = false"
+                )
+            no_barrier[j] = True
+        if spec.cutoff is not None:
+            fixed[j] = seconds_between(course.start, spec.cutoff)
+    return dwell, fixed, no_barrier
+
+
 def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, params=None) -> Plan:
     """Time barriers of a course inside its overall limit.
 
@@ -703,7 +750,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     -------
     Plan
     """
-    from .clock import after, seconds_between
+    from .clock import after
     from .sun import dark_intervals, sun_days
 
     if params is None:
@@ -718,22 +765,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     cp = np.asarray(legs.distance, float)
     names = list(legs.names)
     n = len(names)
-    dwell = np.zeros(n)
-    fixed = np.full(n, np.nan)
-    no_barrier = np.zeros(n, bool)
-    for j, spec in enumerate(legs.specs):
-        if spec is None:
-            continue
-        dwell[j] = float(getattr(spec, "dwell_s", 0.0) or 0.0)
-        if j and not getattr(spec, "barrier", True):
-            if j == n - 1:
-                raise PlanError(
-                    f"{course.path}: {names[j]!r} is the finish, whose barrier is the limit: "
-                    "remove its barrier = false"
-                )
-            no_barrier[j] = True
-        if spec.cutoff is not None:
-            fixed[j] = seconds_between(course.start, spec.cutoff)
+    dwell, fixed, no_barrier = spec_arrays(course, legs)
     if np.isfinite(fixed[-1]) and abs(fixed[-1] - limit) > 1:
         raise PlanError(
             f"{course.path}: the finish cutoff of {names[-1]!r} ({fixed[-1] / 3600:.2f} h) "
