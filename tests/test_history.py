@@ -721,12 +721,14 @@ def test_calibrate_penalises_the_finishers_its_barriers_cut():
     slow_start = el[-1] * np.r_[1.0, 1.04, 1.04, 1.0, 0.98, 0.95]
     el = np.vstack([el, np.repeat(slow_start[None, :], 3, axis=0)])
     fin = np.ones(len(el), bool)
-    p0, _ = calibrate(grid, el, fin, limit_s=limit, lam=0.0)
+    p0, rms0 = calibrate(grid, el, fin, limit_s=limit, lam=0.0)
     assert _barriers_cut(grid, el, fin, p0, limit) == 3  # the least-squares fit alone
-    p, rms = calibrate(grid, el, fin, limit_s=limit)
-    assert CALIBRATE_LAMBDA == 2.0
+    p, rms = calibrate(grid, el, fin, limit_s=limit)  # lam = CALIBRATE_LAMBDA
+    assert CALIBRATE_LAMBDA > 0
     assert _barriers_cut(grid, el, fin, p, limit) == 0
-    assert rms < 0.1
+    # the price: the quantile curve followed a little less closely (0.27 -> 0.35 % of the
+    # limit here), never more than the penalty it removes (2 x 3/43 finishers = 14 %)
+    assert rms0 <= rms <= rms0 + 0.005
 
 
 def _cal(args):
@@ -753,7 +755,9 @@ def test_cli_calibrate_prints_the_finishers_cut_and_backtest_takes_params(tmp_pa
     r = _cal([course, "--times", times, "--format", "json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert out["finishers"] == 40 and 0 <= out["finishers_cut"] <= 40
+    assert out["finishers"] == 40
+    # an even field, 1.5 min apart at every checkpoint: no finisher crosses a barrier late
+    assert out["finishers_cut"] == 0
     assert "finishers_cut_defaults" in out
     (tmp_path / "p.json").write_text(r.stdout)
     r = _cal([course, "--times", times, "-o", tmp_path / "p.toml"])
