@@ -733,24 +733,29 @@ def _km_list(kms) -> str:
     return t[0] if len(t) == 1 else ", ".join(t[:-1]) + " and " + t[-1]
 
 
-def _passages_note(i, name, located, prev, km, profile, tolerance_m) -> str | None:
-    """Info for a checkpoint whose position the track passes several times after the
-    previous checkpoint (an out-and-back, a village crossed twice): where it could be and
-    which passage it is on, so that a checkpoint listed out of course order shows. None
-    when one passage is left after the previous checkpoint (the list's order chose it),
-    and for the start and finish rows of a loop (passed at both ends of the track)."""
+def _passages_note(i, name, located, prev, nxt, km, profile, tolerance_m) -> str | None:
+    """Info for a checkpoint whose position the track passes several times between the
+    previous placed checkpoint ``prev`` and the next one ``nxt`` (distances [m]; None for
+    none: the start, the end), ± :data:`SAME_PLACE_M` (an out-and-back, a village crossed
+    twice): where it could be and which passage it is on, so that a checkpoint listed out
+    of course order shows. None when one passage is left in that window (the list's order
+    chose it, as for every outward station of a well-ordered out-and-back), and for the
+    start and finish rows of a loop (placed within :data:`END_SNAP_M`, at most
+    ``tolerance_m``, of the track's start or end: the start/finish rule). ``tolerance_m`` is
+    the checkpoint's own tolerance when it has one."""
     ss = located.passages[i] if i < len(located.passages) else ()
     d = float(located.distance[i])
     if len(ss) < 2 or not math.isfinite(d):
         return None
     end = float(profile.distance[-1])
-    if (prev is None and d <= tolerance_m) or (
-        i == len(located.distance) - 1 and d >= end - tolerance_m
-    ):
+    snap = min(tolerance_m, END_SNAP_M)
+    if (prev is None and d <= snap) or (i == len(located.distance) - 1 and d >= end - snap):
         return None
-    after = [s for s in ss if prev is None or s >= prev - SAME_PLACE_M]
+    lo = -math.inf if prev is None else prev - SAME_PLACE_M
+    hi = math.inf if nxt is None else nxt + SAME_PLACE_M
+    after = [s for s in ss if lo <= s <= hi]
     if len(after) < 2:
-        return None  # one passage left after the previous checkpoint: the order decides
+        return None  # one passage left between its neighbours: the order decides
     first = after[0]
     if abs(first - d) <= SAME_PLACE_M:
         how = "the first" if prev is None else "the first after the previous checkpoint"
@@ -990,7 +995,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                         f"checkpoints[{i}] {sp.name!r} is {located.offset[i]:.0f} m from the track",
                     )
                 )
-            note = _passages_note(i, sp.name, located, placed_prev, _km, p, tolerance_m)
+            nxt = next((float(x) for x in located.distance[i + 1 :] if np.isfinite(x)), None)
+            note = _passages_note(i, sp.name, located, placed_prev, nxt, _km, p, tol_i)
             if note:
                 f(Finding("info", "passages", note))
             placed_prev = dist_i

@@ -520,7 +520,31 @@ def test_check_says_where_a_checkpoint_passed_twice_is_placed(tmp_path):
     res = run.invoke(cli, ["check", str(ok)])
     assert "'B (back)' is passed" not in res.output, res.output
     assert "'Turn' is passed" not in res.output  # one passage
-    assert "'A (out)' is passed 2 times, at km 1.0 and 9.0: placed at km 1.0" in res.output
+    # "A (out)" has the turn after it: one passage between its neighbours, no advice
+    assert "'A (out)' is passed" not in res.output, res.output
+
+
+def test_check_says_nothing_of_passages_on_a_well_ordered_out_and_back(tmp_path):
+    """Review finding 6: every outward station of an out-and-back listed in course order
+    got "is passed 2 times ... (list the checkpoints in course order ...)", though the list
+    was in order. Only the passages between the previous and the next placed checkpoint
+    count now; a station listed after its neighbour on the way back still gets the note."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    cps = [("A (out)", 1.0), ("B (out)", 2.5), ("Turn", 5.0), ("B (back)", 2.5), ("A (back)", 1.0)]
+    ok = _out_and_back_course(tmp_path, "".join(_cp_at(n, k) for n, k in cps))
+    res = run.invoke(cli, ["check", str(ok)])
+    assert res.exit_code == 0, res.output
+    assert "[passages]" not in res.output, res.output
+    # "B (back)" listed before the turn, which is not listed: between "A (out)" and
+    # "A (back)" (km 9) its position is passed twice, so the note stays
+    bad = [cps[0], ("B (back)", 3.0), cps[4]]
+    mis = _out_and_back_course(tmp_path, "".join(_cp_at(n, k) for n, k in bad))
+    out = run.invoke(cli, ["check", str(mis)]).output
+    assert "[passages] checkpoints[1] 'B (back)' is passed 2 times, at km 3.0 and 7.0" in out, out
 
 
 def test_duplicate_names_at_two_places_are_told_apart(tmp_path):
