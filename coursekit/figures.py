@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .clock import DATED_S, clock_format
+
 __all__ = [
     "profile_figure",
     "profile_svg",
@@ -139,6 +141,8 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     if legs is not None:
         along = np.asarray(getattr(legs, "along", legs.distance), float) / 1000.0
         no_barrier = getattr(plan, "no_barrier", None)  # barrier = false rows: no time
+        # a race over a week: a weekday names two days, so the barriers are dated
+        fmt = clock_format(plan is not None and float(plan.course.limit_s) > DATED_S)
         for i, name in enumerate(legs.names):
             ele = legs.elevation[i] if np.isfinite(legs.elevation[i]) else base
             ax.plot([along[i], along[i]], [base, ele], color=_ORANGE, linewidth=0.8, zorder=3)
@@ -147,7 +151,7 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
             if len(label) > _MAX_LABEL:  # longer rotated labels break the layout
                 label = label[: _MAX_LABEL - 1] + "\u2026"
             if plan is not None and i > 0 and not (no_barrier is not None and no_barrier[i]):
-                label += f"  {plan.cutoff[i]:%a %H:%M}"
+                label += f"  {plan.cutoff[i].strftime(fmt)}"
             ax.text(
                 along[i],
                 top,

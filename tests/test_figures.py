@@ -265,3 +265,32 @@ def test_occupancy_ticks_are_weekday_and_local_clock():
         t = after(t, 3600.0)
     assert night == expected
     assert night.count("Sun 02:00") == 2  # both 02:00s of that night, on their own offsets
+
+
+def _north_course(tmp_path, limit: str, km: float):
+    """``km`` due north from 45°N 6°E, a checkpoint every quarter, starting Sat 21 Jun 2025
+    10:00 (Paris) with the given limit (as tests/test_cli.py's ``_north_course``)."""
+    from coursekit.gpx import write_gpx
+
+    tmp_path.mkdir(exist_ok=True)
+    n = 400
+    la = np.linspace(45.0, 45.0 + km / 111.13, n)
+    write_gpx(tmp_path / "t.gpx", la, np.full(n, 6.0), 1000 + 300 * np.sin(np.linspace(0, 6, n)))
+    cps = "".join(f'[[checkpoints]]\nname = "CP{q}"\nkm = {km * q / 4:.3f}\n' for q in (1, 2, 3))
+    (tmp_path / "c.toml").write_text(
+        f'name = "T"\ngpx = "t.gpx"\nstart = 2025-06-21T10:00:00+02:00\nlimit = "{limit}"\n'
+        f'timezone = "Europe/Paris"\n{cps}'
+    )
+    return load_course(tmp_path / "c.toml")
+
+
+def test_profile_barrier_labels_date_races_over_a_week(tmp_path):
+    """Review finding 8: the profile's barrier labels printed "Tue 10:00" for the finish of
+    a 240 h race (also the first Tuesday), while the roadbook table above it read "Tue 01
+    Jul 10:00". Races over 6.5 days are dated; shorter ones keep the weekday alone."""
+    course = _north_course(tmp_path, "240h", 450.0)
+    svg = profile_svg(course.profile, plan=make_plan(course))
+    assert "Finish  Tue 01 Jul 10:00" in svg, re.findall(r"Finish [^<]*", svg)
+    short = _north_course(tmp_path / "s", "30h", 100.0)
+    svg = profile_svg(short.profile, plan=make_plan(short))
+    assert "Finish  Sun 16:00" in svg, re.findall(r"Finish [^<]*", svg)
