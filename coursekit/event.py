@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .clock import after, seconds_between
+from .clock import DATED_S, after, clock_format, seconds_between
 from .errors import CourseFileError, HistoryError, PlanError
 from .field import (
     DEFAULT_FIELD,
@@ -955,10 +955,14 @@ def _late_after_close(event: EventPlan, sims) -> list[str]:
                 late.append((race.clock(med), p.race))
         if late:
             t, who = max(late)
+            # a race over a week: a weekday names two days, so the clock times are dated
+            fmt = clock_format(
+                any(float(index[p.race][0].cutoff_elapsed[-1]) > DATED_S for p in st.passages)
+            )
             out.append(
                 f"station {st.name!r}: the simulated last runner of {who} arrives "
-                f"{t.strftime('%a %H:%M')} (median over repetitions), after it closes "
-                f"{st.close.strftime('%a %H:%M')}: keep it open for the runners stopped there, "
+                f"{t.strftime(fmt)} (median over repetitions), after it closes "
+                f"{st.close.strftime(fmt)}: keep it open for the runners stopped there, "
                 "or widen --sweep"
             )
     return out

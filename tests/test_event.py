@@ -406,3 +406,39 @@ def test_simulation_params_in_json_name_every_field_parameter():
     fields = {f.name for f in dataclasses.fields(DEFAULT_FIELD)}
     keys = set(_params_dict(DEFAULT_FIELD))
     assert keys == (fields - {"start_time_s"}) | {"start_time_h"}
+
+
+def _stretched(races, k):
+    """``races`` with every time ``k`` times longer (a 12 h race becomes a 240 h one)."""
+    return [
+        replace(
+            r,
+            first_arrival_elapsed=r.first_arrival_elapsed * k,
+            cutoff_elapsed=r.cutoff_elapsed * k,
+            reference_elapsed=r.reference_elapsed * k,
+        )
+        for r in races
+    ]
+
+
+def test_late_station_warning_dates_races_over_a_week(two_races):
+    """Review finding 8: the "after it closes" warning printed weekdays alone, so on a race
+    over 6.5 days "Thu 04:00" named two Thursdays. It is dated now, as `event`'s table."""
+    ev = plan_event(_stretched(two_races, 20), night=False, sweep_s=0.0)
+    sim = simulate_event(ev, n_runners=400, repetitions=6, seed=2, finish_share=0.3)
+    late = [w for w in sim.warnings if "after it closes" in w]
+    assert late, sim.warnings
+    st = {s.name: s for s in sim.stations}
+    for w in late:
+        name = w.split("'")[1]
+        assert f"after it closes {st[name].close:%a %d %b %H:%M}:" in w, w
+    # a 12 h race keeps the weekday alone
+    sim = simulate_event(
+        plan_event(two_races, night=False, sweep_s=0.0),
+        n_runners=400,
+        repetitions=6,
+        seed=2,
+        finish_share=0.3,
+    )
+    late = [w for w in sim.warnings if "after it closes" in w]
+    assert late and not any(" Jun " in w for w in late), late
