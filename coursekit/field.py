@@ -97,7 +97,12 @@ class FieldParams:
     arrival there (his simulated leg, noise included), the hazard has the extra
     term :math:`h''_0 (A_{ib} / T_b)^{\\gamma''}` (``foresight_hazard``,
     ``foresight_slope``): a runner who will not make the barrier stops at the
-    aid station before it (0: off).
+    aid station before it (0: off). :math:`T_b` is the published barrier
+    (``cutoff_elapsed``), not the barrier less the planned stop at ``b`` that
+    eliminates there: :func:`fit_field` fits the term on past arrivals over the
+    published barrier (split times carry no planned stop), and with a fitted
+    :math:`\\gamma''` of 37-74 a ratio off by 1 % (a 15 min stop at a 24 h
+    barrier) would double the hazard the fit measured.
 
     Runners start together and the field spreads out over the first hours
     (crowding on the first trails, slower runners going out near the pack's
@@ -805,13 +810,16 @@ def simulate_field(
     h3, gamma3 = float(params.foresight_hazard), float(params.foresight_slope)
     fore = None
     if h3 > 0:
-        src3, coef3 = _next_barrier(limit_eff)
+        # T_b is the published barrier, not limit_eff (barrier - dwell): fit_field fits
+        # the term on past arrivals over the published barrier (no dwell in split times)
+        cut_b = np.where(np.isfinite(cut[1:]), cut[1:], np.inf)
+        src3, coef3 = _next_barrier(cut_b)
         if np.any(coef3 > 0):
             q3_min = (1e-4 / h3) ** (1.0 / gamma3) if gamma3 > 0 else 0.0
             fore = (src3, coef3, h3, gamma3, q3_min)
             # a runner near: his arrival at some next barrier above q3_min of its time
             for b in np.unique(src3[coef3 > 0]):
-                thr[b] = min(thr[b], np.float32(q3_min * limit_eff[b]))
+                thr[b] = min(thr[b], np.float32(q3_min * cut_b[b]))
             behind = True
     # barrier chasing: leg k + 1 of a runner with q > 1 at arrival row k + 1 (see FieldParams)
     chase = float(params.chase_share)
@@ -1240,7 +1248,9 @@ FORESIGHT_NODES = 16
 def _foresight_passages(E, R, cut, j, use, qcoef, min_runners: int = 20):
     """The foresight term's data at row ``j`` for the passages ``use``.
 
-    Where row ``b = j + 1`` has a barrier (time :math:`T_b`): the runner's
+    Where row ``b = j + 1`` has a barrier (time :math:`T_b`, the published
+    barrier ``cut[b]``, as :func:`simulate_field` divides by it: split times
+    carry no planned stop to subtract): the runner's
     arrival there, :math:`A_{ib}`, seen (NaN where not) and, for the passages
     where it is not, its distribution given the passage: :math:`\\ln(A_{ib} -
     E_{ij}) = a + b_1 \\ln(E_{ij} / R_j) + s \\varepsilon` by least squares over

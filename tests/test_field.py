@@ -975,3 +975,23 @@ def test_fit_finds_no_foresight_hazard_where_there_is_none():
         assert p.foresight_hazard < 0.15
         assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
     assert kept <= 2
+
+
+def test_foresight_hazard_divides_by_the_published_barrier():
+    """Review finding 7: the fit divides the arrival at the barrier by the published barrier
+    (split times carry no planned stop), the simulation divided by barrier - dwell: with a
+    slope of 74, a 15 min stop at a 24 h barrier doubled the fitted hazard. Now both use the
+    published barrier: a stop at the barrier leaves the withdrawals before it unchanged."""
+    r, eff, cut = _course(n=12, slack=1.25)
+    cut[[1, 2, 3, 5, 6, 7, 9, 10]] = np.nan
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=5000, repetitions=4, seed=9)
+    p = FieldParams(
+        spread=0.2, leg_sigma=0.08, dnf_share=0.05, foresight_hazard=0.05, foresight_slope=74
+    )
+    dw = np.zeros(cut.size)
+    dw[4] = 0.01 * cut[4]
+    a = simulate_field(r, params=p, ability_mean=0.0, **kw)
+    b = simulate_field(r, params=p, ability_mean=0.0, dwell=dw, **kw)
+    np.testing.assert_array_equal(b.withdrawn[:, :4], a.withdrawn[:, :4])
+    assert a.withdrawn[:, 3].sum() > 50  # the term is at work there
+    assert b.eliminated[:, 4].sum() > a.eliminated[:, 4].sum()  # the stop still eliminates
