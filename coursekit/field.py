@@ -1189,6 +1189,8 @@ class FieldFit:
     finish_ratio : float
         Median finisher's time / the reference's finish (1 by construction).
     notes : tuple of str
+        What the fit left out or interpolated, and the foresight term's
+        log-likelihood gain (kept above :data:`AHEAD_MIN_GAIN`) where it was fitted.
     measured : ndarray of bool
         Rows whose ``reference_elapsed`` is measured (passed by at least
         ``min_runners`` and half of the finishers), not interpolated.
@@ -1313,8 +1315,9 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=Fa
     further back, the runners seen at the barrier are also those the
     checkpoints in between did not stop, a selection on the same arrival
     (that fit found a term of 0.25 in fields drawn without one). Returns
-    ``(dnf_share, kappa, h0, gamma, h2, gamma2, h3, gamma3)`` (``h2`` 0 without
-    ``coefR2``, ``h3`` 0 without ``foresight``).
+    ``(dnf_share, kappa, h0, gamma, h2, gamma2, h3, gamma3, gain3)`` (``h2`` 0 without
+    ``coefR2``, ``h3`` 0 without ``foresight``; ``gain3`` the foresight term's
+    log-likelihood gain, kept or not, NaN where it was not fitted).
     """
     from scipy.optimize import minimize
     from scipy.special import logsumexp, ndtri
@@ -1402,7 +1405,7 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=Fa
         if res.fun - best.fun > AHEAD_MIN_GAIN:
             lam, kap, lh0, gam, lh2, gam2 = (float(v) for v in best.x)
             h2 = math.exp(lh2)
-    h3, gam3 = 0.0, FieldParams.foresight_slope
+    h3, gam3, gain3 = 0.0, FieldParams.foresight_slope, math.nan
     lo3 = np.concatenate(lo3) if lo3 else np.zeros(0)
     has3 = foresight and bool(np.any(np.isfinite(lo3)))
     if has3:
@@ -1443,8 +1446,8 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=Fa
             (minimize(nll3, x0=x0, method="L-BFGS-B", bounds=bnds) for x0 in starts),
             key=lambda r: r.fun,
         )
-        _fit_withdrawals.last_gain = prior_fun - best3.fun  # read by bench_simulation
-        if prior_fun - best3.fun > AHEAD_MIN_GAIN:
+        gain3 = float(prior_fun - best3.fun)
+        if gain3 > AHEAD_MIN_GAIN:
             v = [float(a) for a in best3.x]
             lam, kap, lh0, gam = v[:4]
             if k0 == 6:
@@ -1453,7 +1456,7 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=Fa
     x, wts = np.polynomial.hermite_e.hermegauss(60)
     wts = wts / wts.sum()
     share = float(np.sum(wts * (1 - np.exp(-math.exp(lam) * np.exp(kap * x)))))
-    return min(share, 0.95), kap, math.exp(lh0), gam, h2, gam2, h3, gam3
+    return min(share, 0.95), kap, math.exp(lh0), gam, h2, gam2, h3, gam3, gain3
 
 
 def _fit_chase(E, R, cut, coefR, min_legs: int = 5, min_runners: int = 20):
@@ -1683,9 +1686,14 @@ def fit_field(
     h2, gamma2 = 0.0, FieldParams.ahead_slope
     h3, gamma3 = 0.0, FieldParams.foresight_slope
     if np.any(coefR > 0) and dnf.sum() >= 5:
-        dnf_share, kappa, h0, gamma, h2, gamma2, h3, gamma3 = _fit_withdrawals(
+        dnf_share, kappa, h0, gamma, h2, gamma2, h3, gamma3, gain3 = _fit_withdrawals(
             E, dnf, R, cut, cfrac, coefR, j1, coefR2 if ahead else None, foresight
         )
+        if math.isfinite(gain3):
+            notes.append(
+                f"foresight_hazard: log-likelihood gain {gain3:.1f} "
+                + (f"> {AHEAD_MIN_GAIN:g}, kept" if h3 > 0 else f"<= {AHEAD_MIN_GAIN:g}, not kept")
+            )
     else:
         if cutoff_elapsed is not None:
             why = (

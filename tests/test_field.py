@@ -995,3 +995,22 @@ def test_foresight_hazard_divides_by_the_published_barrier():
     np.testing.assert_array_equal(b.withdrawn[:, :4], a.withdrawn[:, :4])
     assert a.withdrawn[:, 3].sum() > 50  # the term is at work there
     assert b.eliminated[:, 4].sum() > a.eliminated[:, 4].sum()  # the stop still eliminates
+
+
+def test_fit_tells_the_foresight_gain_in_its_notes():
+    """Review finding 7: the foresight term's log-likelihood gain went out through a
+    function attribute (``_fit_withdrawals.last_gain``), set only when the term was fitted,
+    so a later fit could leave a stale value. It is in ``FieldFit.notes`` now, per fit."""
+    from coursekit.field import _fit_withdrawals
+
+    E, status, eff, cut = _synthetic_history(
+        replace(HISTORY_TRUTH, foresight_hazard=0.3, foresight_slope=20.0), seed=0
+    )
+    fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
+    note = [n for n in fit.notes if n.startswith("foresight_hazard: log-likelihood gain ")]
+    assert len(note) == 1 and note[0].endswith("> 3, kept"), fit.notes
+    assert float(note[0].split()[3]) > 3.0
+    assert not hasattr(_fit_withdrawals, "last_gain")
+    # not fitted: no note
+    fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, foresight=False)
+    assert not [n for n in fit.notes if n.startswith("foresight_hazard")], fit.notes
