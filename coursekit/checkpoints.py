@@ -74,8 +74,21 @@ class Finding(NamedTuple):
     message: str
 
 
-class Located(NamedTuple):
+class _Located5(NamedTuple):
+    distance: np.ndarray
+    offset: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    problems: tuple = ()
+
+
+class Located(_Located5):
     """Where checkpoints lie on the course (one value per checkpoint).
+
+    A named tuple of five fields, ``distance, offset, lat, lon, problems``, as before
+    ``passages`` was added: ``passages`` is an attribute outside the tuple, so code that
+    unpacks five values (``dist, off, lat, lon, problems = locate_points(...)``) still works.
+    It is kept by ``_replace`` and pickling, and can be given as a sixth argument or by name.
 
     Attributes
     ----------
@@ -89,15 +102,24 @@ class Located(NamedTuple):
         Checkpoints that could not be placed (``collect`` mode only).
     passages : tuple of tuple of float
         Every passage of the track at each checkpoint's position, in course order
-        [m] (one for a checkpoint placed by ``km``, none for one not placed).
+        [m] (one for a checkpoint placed by ``km``, none for one not found; in
+        ``collect`` mode a checkpoint found but dropped for its order keeps its
+        passages, with a NaN distance). Not part of the tuple (see above).
     """
 
-    distance: np.ndarray
-    offset: np.ndarray
-    lat: np.ndarray
-    lon: np.ndarray
-    problems: tuple = ()
     passages: tuple = ()
+
+    def __new__(cls, distance, offset, lat, lon, problems=(), passages=()):
+        self = super().__new__(cls, distance, offset, lat, lon, problems)
+        self.passages = tuple(passages)
+        return self
+
+    def _replace(self, **kw):
+        passages = kw.pop("passages", self.passages)
+        return type(self)(*super()._replace(**kw), passages=passages)
+
+    def __reduce__(self):
+        return (type(self), (*self, self.passages))
 
 
 def _norm(name: str) -> str:

@@ -568,3 +568,18 @@ def test_duplicate_names_at_two_places_are_told_apart(tmp_path):
     one = _out_and_back_course(tmp_path, _cp_at("A", 1.0) + _cp_at("Turn", 5.0) + _cp_at("A", 1.0))
     out = run.invoke(cli, ["check", str(one)]).output
     assert "(checkpoints[0, 2]): fine for a place passed twice, but tables" in out, out
+
+
+def test_located_still_unpacks_into_five_values():
+    """Review finding 15: `Located` gained a sixth field, `passages`, this sprint, so code
+    unpacking the five documented ones (`dist, off, lat, lon, problems = locate_points(...)`)
+    broke. `passages` is now an attribute outside the tuple, kept by `_replace` and pickle."""
+    import pickle
+
+    p = _profile([0, 3000, 0], [0, 0, 0.0])  # out and back: B passed twice
+    res = locate_points(p, [_cp("A", km=0.5), _cp("B", 1000, 20)])
+    dist, off, lat, lon, problems = res
+    assert dist[1] == pytest.approx(1000, abs=1) and problems == ()
+    assert len(res.passages[1]) == 2 and res.passages[1][0] == pytest.approx(1000, abs=1)
+    assert res._replace(problems=((0, "x", "y"),)).passages == res.passages
+    assert pickle.loads(pickle.dumps(res)).passages == res.passages
