@@ -1476,12 +1476,11 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 
     import numpy as np
 
-    from .cutoffs import course_setup, plan, spec_arrays
+    from .cutoffs import course_setup, plan, plan_dark, spec_arrays
     from .history import backtest as run_backtest
     from .history import calibrate as fit
     from .history import calibrate_notes
     from .pace import PARAMS_RANGES, params_range_problem
-    from .sun import dark_intervals
 
     course, legs, st, mapping, how, el, misfit = _history_setup(
         course_file, times, start_column, columns
@@ -1497,7 +1496,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     # rows, from the checkpoints (not from a plan at the default parameters, which may not
     # make the limit where the calibrated ones do)
     dwell, fixed, no_barrier = spec_arrays(course, legs)
-    dark = dark_intervals(lat, lon, start, course.limit_s + 3600.0)
+    dark = plan_dark(course, lat, lon, start)
     try:
         params, rms = fit(
             grid,

@@ -59,6 +59,7 @@ __all__ = [
     "solve",
     "plan",
     "spec_arrays",
+    "plan_dark",
     "check_plan",
     "model_runner",
     "plan_runner",
@@ -727,6 +728,19 @@ def spec_arrays(course, legs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return dwell, fixed, no_barrier
 
 
+def plan_dark(course, lat: float, lon: float, start) -> np.ndarray:
+    """The dark intervals a plan of ``course`` is solved with [s after ``start``].
+
+    They run an hour past the limit: the intervals are half-open and clipped to their
+    span, so a finish at the limit in the dark would not be flagged night (or only by the
+    rounding of its arrival a few picoseconds short of the limit); nothing runs after it.
+    :func:`plan` and ``coursekit calibrate`` use the same intervals.
+    """
+    from .sun import dark_intervals
+
+    return dark_intervals(lat, lon, start, float(course.limit_s) + 3600.0)
+
+
 def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, params=None) -> Plan:
     """Time barriers of a course inside its overall limit.
 
@@ -751,7 +765,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     Plan
     """
     from .clock import after
-    from .sun import dark_intervals, sun_days
+    from .sun import sun_days
 
     if params is None:
         params = params_for(model, fatigue=fatigue)
@@ -782,10 +796,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                 f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
                 f"is not after the start ({course.start.isoformat()})"
             )
-    # past the limit too: the intervals are half-open and clipped to their span, so a
-    # finish at the limit in the dark would not be flagged night (or only by the rounding
-    # of its arrival a few picoseconds short of the limit); nothing runs after the limit
-    dark = dark_intervals(lat, lon, start, limit + 3600.0)
+    dark = plan_dark(course, lat, lon, start)
     try:
         sol = solve(
             grid,
