@@ -817,15 +817,14 @@ def implausible_note(elapsed, finisher, bibs, limit_s: float, source) -> str | N
     """A warning naming the finishers with implausible passages (:func:`implausible_passages`),
     None when none."""
     odd = implausible_passages(elapsed, limit_s) & np.asarray(finisher, bool)
-    k = int(odd.sum())
-    if not k:
-        return None
-    eg = ", ".join(str(bibs[i]) for i in np.flatnonzero(odd)[:3])
-    return (
-        f"{k} finisher{'s' if k > 1 else ''} in {Path(source).name} passed a checkpoint after "
-        f"the limit and more than half the limit after the previous passage (bib {eg}"
-        f"{', ...' if k > 3 else ''}): implausible times (a wrong date?), used as written: "
-        "they count as cut where they are late"
+    return _runners_note(
+        odd,
+        bibs,
+        source,
+        "finisher",
+        "passed a checkpoint after the limit and more than half the limit after the previous "
+        "passage",
+        "implausible times (a wrong date?), used as written: they count as cut where they are late",
     )
 
 
@@ -976,15 +975,26 @@ def backwards_passages(stamps: np.ndarray) -> np.ndarray:
 
 def backwards_note(stamps: np.ndarray, bibs, source) -> str | None:
     """A warning naming how many runners have backwards passages (None when none)."""
-    back = backwards_passages(stamps)
-    k = int(back.sum())
+    return _runners_note(
+        backwards_passages(stamps),
+        bibs,
+        source,
+        "runner",
+        "passed a checkpoint earlier than a previous one",
+        "timing glitches, their times are used as written",
+    )
+
+
+def _runners_note(mask, bibs, source, who: str, what: str, verdict: str) -> str | None:
+    """``"<k> <who>s in <file> <what> (bib 12, 40, 7, ...): <verdict>"``, None when the mask
+    is empty; the warnings on odd rows of a split-time file."""
+    k = int(np.count_nonzero(mask))
     if not k:
         return None
-    eg = ", ".join(str(bibs[i]) for i in np.flatnonzero(back)[:3])
+    eg = ", ".join(str(bibs[i]) for i in np.flatnonzero(mask)[:3])
     return (
-        f"{k} runner{'s' if k > 1 else ''} in {Path(source).name} passed a checkpoint earlier "
-        f"than a previous one (bib {eg}{', ...' if k > 3 else ''}): timing glitches, their "
-        "times are used as written"
+        f"{k} {who}{'s' if k > 1 else ''} in {Path(source).name} {what} (bib {eg}"
+        f"{', ...' if k > 3 else ''}): {verdict}"
     )
 
 
