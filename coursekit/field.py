@@ -125,6 +125,16 @@ class FieldParams:
     (his pace pulled toward the median's, i.e. toward the pace the barrier
     needs); back on time (:math:`q \\le 1`) he runs his own pace again.
 
+    Slower runners lose less late in the race (sixteenth sprint): a runner
+    slower than the median (:math:`\\theta_i > \\mu`) has his deviation weighted
+    :math:`w_k h_k (1 - e c_k)` on leg ``k`` instead of :math:`w_k h_k`, with
+    :math:`c_k` the effort fraction at the leg's middle (``tail_ease``
+    :math:`e`; 0: off). In the Réunion races' split times the slope of the
+    late legs' log time on the log arrival so far is 0.5-0.75 of the faster
+    half's among the slower half of the runners on time, where the model with
+    :math:`e = 0` gives about 0.95; at the Templiers it is 1.0-1.25. The median
+    runner and the faster half are unchanged.
+
     Attributes
     ----------
     spread : float
@@ -187,6 +197,9 @@ class FieldParams:
     foresight_slope : float
         :math:`\\gamma''`, how fast that hazard grows with that arrival's
         ratio to the barrier [-].
+    tail_ease : float
+        :math:`e`, share of a slower-than-median runner's deviation he no longer
+        loses by the finish, growing with the effort fraction [-] (0: off).
     source : str
         Where the numbers come from.
     """
@@ -209,6 +222,7 @@ class FieldParams:
     ahead_slope: float = 20.0
     foresight_hazard: float = 0.0
     foresight_slope: float = 20.0
+    tail_ease: float = 0.0
     source: str = "default"
 
     def __post_init__(self):
@@ -230,6 +244,7 @@ class FieldParams:
             ("ahead_slope", 0.0, 200.0),
             ("foresight_hazard", 0.0, 100.0),
             ("foresight_slope", 0.0, 200.0),
+            ("tail_ease", 0.0, 1.0),
         ):
             v = getattr(self, key)
             if not (lo <= v <= hi) or not math.isfinite(v):
@@ -320,6 +335,11 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
   barrier after the checkpoint (fifteenth sprint) is kept by :func:`fit_field`
   on one race-edition of ten (Diagonale des Fous, 0.046, slope 74; the others
   fail its likelihood-ratio test): the median is 0.
+- ``tail_ease`` 0 (off): fitted by :func:`fit_field` on a race's late legs
+  (sixteenth sprint; the cross-race and ``--times`` routes use it): Diagonale
+  0.51, Bourbon 0.47, Métis 0.80, Mascareignes 0.03, the six Templiers
+  race-editions 0; the median is 0.015, so the no-history route keeps the
+  former field.
 """
 
 
@@ -488,6 +508,19 @@ def start_weights(reference_leg_s, leg_weights, mu: float, params: FieldParams) 
     legs = np.asarray(reference_leg_s, float) * np.exp(mu * w)
     mid = np.cumsum(legs) - legs / 2
     return w * (1.0 - a * np.exp(-mid / float(params.start_time_s)))
+
+
+def _slow_weights(weights, leg_effort, ease: float) -> np.ndarray:
+    """A slower-than-median runner's deviation weights: :math:`w_k h_k (1 - e c_k)`,
+    :math:`c_k` the effort fraction at the middle of leg ``k`` (``leg_effort`` of legs
+    1..n; :class:`FieldParams` ``tail_ease`` :math:`e`)."""
+    w = np.asarray(weights, float)
+    e = np.asarray(leg_effort, float)
+    tot = float(e.sum())
+    if tot <= 0:
+        e, tot = np.ones_like(w), float(w.size)
+    c_mid = (np.cumsum(e) - e / 2) / tot
+    return w * (1.0 - float(ease) * c_mid)
 
 
 def _behind_coef(reference_elapsed, limit_eff, nth: int = 1) -> np.ndarray:
@@ -821,6 +854,7 @@ def simulate_field(
             for b in np.unique(src3[coef3 > 0]):
                 thr[b] = min(thr[b], np.float32(q3_min * cut_b[b]))
             behind = True
+    ease = float(params.tail_ease)  # slower runners' late deviation (see FieldParams)
     # barrier chasing: leg k + 1 of a runner with q > 1 at arrival row k + 1 (see FieldParams)
     chase = float(params.chase_share)
     coef_c = _behind_coef(np.cumsum(r), limit_eff) if chase > 0 else np.zeros(L)
@@ -869,6 +903,8 @@ def simulate_field(
             wd = start_weights(r[1:], w, mu, params)
             x = (mu + level_c)[:, None] * w[None, :]
             dv = dev_c * wd[None, :]
+            if ease > 0:  # slower than the median: his late deviation eased (tail_ease)
+                dv = np.where(dev_c > 0, dev_c * _slow_weights(wd, eff[1:], ease)[None, :], dv)
             if chasing:
                 t = _chase_arrivals_2d(x + nc, dv, r[1:], late_at, chase)
             else:
@@ -921,6 +957,7 @@ def simulate_field(
     r32 = r[1:].astype(np.float32)
     w32 = w.astype(np.float32)
     wd32 = start_weights(r[1:], w, mu, params).astype(np.float32)
+    ws32 = _slow_weights(start_weights(r[1:], w, mu, params), eff[1:], ease).astype(np.float32)
     lim = limit_eff.astype(np.float32)
     late32 = late_at.astype(np.float32)
     legidx = np.arange(L, dtype=np.int32)
@@ -940,7 +977,7 @@ def simulate_field(
             keep = np.float32(1.0 - chase)
             for k in range(L):
                 tk = t[:, k, :]
-                dv = dev * wd32[k]
+                dv = dev * (np.where(slow, ws32[k], wd32[k]) if ease > 0 else wd32[k])
                 if k and math.isfinite(late_at[k - 1]):
                     prev = t[:, k - 1, :]
                     dv[(prev > late32[k - 1]) & slow] *= keep
@@ -951,8 +988,14 @@ def simulate_field(
                 if k:
                     tk += t[:, k - 1, :]
         else:
+            if ease > 0:
+                dev_lo, dev_hi = np.minimum(dev, 0), np.maximum(dev, 0)
             for k in range(L):
-                t[:, k, :] += dev * wd32[k]
+                if ease > 0:  # slower than the median: late deviation eased (tail_ease)
+                    t[:, k, :] += dev_lo * wd32[k]
+                    t[:, k, :] += dev_hi * ws32[k]
+                else:
+                    t[:, k, :] += dev * wd32[k]
                 t[:, k, :] += level * w32[k]  # (c, 1): no runner-sized temporary
             np.exp(t, out=t)
             t *= r32[:, None]
@@ -1512,6 +1555,111 @@ def _fit_chase(E, R, cut, coefR, min_legs: int = 5, min_runners: int = 20):
     return float(np.clip(1.0 - np.sum(U * V) / np.sum(U * U), 0.0, 1.0)), int(U.size)
 
 
+TAIL_EASE_DRAWS = 20_000
+"""Runners of the model field :func:`_fit_tail_ease` draws to predict its statistic."""
+
+
+def _half_slopes(x, y, on_time, n_min):
+    """(cov, var) of ``y`` on ``x`` in the slower and the faster half (split at the
+    median ``x``) of the runners ``on_time``; None when a half has < ``n_min``."""
+    x, y = x[on_time], y[on_time]
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size < 2 * n_min:
+        return None
+    xm = float(np.median(x))
+    out = []
+    for h in (x > xm, x <= xm):
+        if h.sum() < n_min:
+            return None
+        xh, yh = x[h] - x[h].mean(), y[h] - y[h].mean()
+        out += [float(np.mean(xh * yh)), float(np.mean(xh * xh))]
+    return out, int(x.size)
+
+
+def _fit_tail_ease(E, R, cut, coefR, eff, params, mu, weights, min_runners=20, late_from=0.5):
+    """``tail_ease`` :math:`e` (:class:`FieldParams`) on the late legs of the runners on time.
+
+    For each leg ``j - 1 -> j`` starting past ``late_from`` of the effort,
+    :math:`x_i = \\ln(E_{i,j-1} / R_{j-1})` (the runner's pace so far) and
+    :math:`y_i = \\ln((E_{ij} - E_{i,j-1}) / (R_j - R_{j-1}))` (his leg), over the
+    runners timed at both rows, not late at row ``j - 1``'s barrier and not projected
+    late at the next one (:math:`q \\le 1`: chasing, ``chase_share``, is left out; a
+    selection on the regressor, as the withdrawal hazards depend on :math:`q`). The
+    statistic is the ratio of the slopes of :math:`y` on :math:`x` in the slower and the
+    faster half (split at the median :math:`x`), pooled over the legs (covariances and
+    variances weighted by the runners). Its value under the model is not 1 even with
+    :math:`e = 0` (the slow half is narrower in log time, ``skew``, and the leg noise in
+    :math:`x` flattens its slope more), so it is predicted by drawing
+    :data:`TAIL_EASE_DRAWS` runners of the model field (``params`` spread, skew, leg
+    noise, ``weights`` :math:`w_k h_k`, median ``mu``; the same draws for every
+    :math:`e`) with the same selection, and :math:`e` in [0, 1] is where the prediction, which falls
+    with :math:`e`, meets the split times' ratio (bisection, rounded to 0.01).
+
+    Returns
+    -------
+    (ease, legs, ratio) : (float or None, int, float)
+        ``ease`` None when fewer than 2 late legs have ``min_runners`` runners in each
+        half; ``ratio`` the split times' statistic.
+    """
+    rows = E.shape[1]
+    r = np.diff(R)
+    e = np.asarray(eff, float)[1:]
+    tot = float(e.sum()) if e.sum() > 0 else 1.0
+    cfrac = np.r_[0.0, np.cumsum(e) / tot]
+    legs, nn, acc = [], [], np.zeros(4)
+    for j in range(2, rows):
+        if cfrac[j - 1] < late_from:
+            continue
+        cq = coefR[j - 2]
+        with np.errstate(all="ignore"):
+            x = np.log(E[:, j - 1] / R[j - 1])
+            y = np.log((E[:, j] - E[:, j - 1]) / (R[j] - R[j - 1]))
+        keep = ~(np.isfinite(cut[j - 1]) & (E[:, j - 1] > cut[j - 1]))
+        if cq > 0:
+            keep &= E[:, j - 1] * cq <= 1.0
+        hs = _half_slopes(x, y, keep, min_runners)
+        if hs is None:
+            continue
+        legs.append(j)
+        nn.append(hs[1])
+        acc += hs[1] * np.asarray(hs[0])
+    if len(legs) < 2 or acc[3] <= 0 or acc[2] == 0:
+        return None, len(legs), math.nan
+    ratio = float((acc[0] / acc[1]) / (acc[2] / acc[3]))
+    # the model's statistic for each e, on one draw of runners
+    g = np.random.default_rng(20240616)
+    z = g.standard_normal(TAIL_EASE_DRAWS)
+    dev = _ability(z, params.spread, params.skew)[:, None]
+    noise = params.leg_sigma * g.standard_normal((TAIL_EASE_DRAWS, rows - 1))
+    w = np.asarray(weights, float)
+
+    def predicted(ease):
+        ws = _slow_weights(w, e, ease) if ease > 0 else w
+        lx = mu * w[None, :] + np.where(dev > 0, dev * ws[None, :], dev * w[None, :]) + noise
+        t = np.cumsum(r[None, :] * np.exp(lx), axis=1)
+        sim = np.zeros(4)
+        for j, n_j in zip(legs, nn, strict=True):
+            x = np.log(t[:, j - 2] / R[j - 1])
+            cq = coefR[j - 2]
+            keep = (t[:, j - 2] * cq <= 1.0) if cq > 0 else np.ones(x.size, bool)
+            hs = _half_slopes(x, lx[:, j - 1], keep, min_runners)
+            if hs is not None:
+                sim += n_j * np.asarray(hs[0])
+        return (sim[0] / sim[1]) / (sim[2] / sim[3]) if sim[1] > 0 and sim[3] > 0 else 1.0
+
+    # the statistic falls with e: bisection, to 0.01
+    if predicted(0.0) <= ratio:
+        return 0.0, len(legs), ratio
+    if predicted(1.0) >= ratio:
+        return 1.0, len(legs), ratio
+    lo, hi = 0.0, 1.0
+    for _ in range(10):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if predicted(mid) > ratio else (lo, mid)
+    return round(0.5 * (lo + hi), 2), len(legs), ratio
+
+
 def fit_field(
     elapsed,
     status,
@@ -1522,6 +1670,7 @@ def fit_field(
     min_runners: int = 20,
     ahead: bool = True,
     foresight: bool = True,
+    ease: bool = True,
     source="",
 ) -> FieldFit:
     """Calibrate :class:`FieldParams` on the split times of a past race.
@@ -1552,6 +1701,9 @@ def fit_field(
         Fit the hazard on the runner's own arrival at the next barrier
         (``foresight_hazard``, ``foresight_slope``) with the others; False: 0,
         the fit before the fifteenth sprint.
+    ease : bool, default True
+        Fit ``tail_ease`` on the late legs; False: 0, the fit before the
+        sixteenth sprint.
 
     Returns
     -------
@@ -1593,6 +1745,10 @@ def fit_field(
        late at the next barrier against their own pace so far
        (:func:`_fit_chase`); 0 without a barrier, or with fewer than 5 such
        legs.
+    8. ``tail_ease`` (with ``ease``; False: 0, the fit before the sixteenth
+       sprint): the slower half's slope of the late legs on the pace so far,
+       against the faster half's, matched to the model's (:func:`_fit_tail_ease`);
+       0 with fewer than 2 late legs.
     """
     from scipy.special import ndtri
 
@@ -1728,6 +1884,18 @@ def fit_field(
             notes.append(f"{nlegs} legs run projected late (< 5): chase_share not fitted (0)")
         else:
             chase = fitted
+    tail = 0.0
+    if ease:
+        wts = start_weights(r[1:], fatigue_weights(r, eff, fatigue=beta), mu, DEFAULT_FIELD)
+        fit_p = replace(
+            DEFAULT_FIELD, spread=min(spread, 2.0), skew=skew, leg_sigma=min(sigma, 2.0)
+        )
+        fitted, nlegs, ratio = _fit_tail_ease(E, R, cut, coefR, eff, fit_p, mu, wts, min_runners)
+        if fitted is None:
+            notes.append(f"{nlegs} late legs (< 2): tail_ease not fitted (0)")
+        else:
+            tail = fitted
+            notes.append(f"tail_ease: slow/fast slope ratio on the late legs {ratio:.2f}")
     params = FieldParams(
         spread=float(min(spread, 2.0)),
         leg_sigma=float(min(sigma, 2.0)),
@@ -1746,6 +1914,7 @@ def fit_field(
         ahead_slope=float(min(gamma2, 200.0)),
         foresight_hazard=float(min(h3, 100.0)),
         foresight_slope=float(min(gamma3, 200.0)),
+        tail_ease=float(tail),
         source=source or "fit_field",
     )
     return FieldFit(

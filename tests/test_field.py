@@ -400,7 +400,8 @@ def test_skewed_ability_quantiles(skew):
 def _synthetic_history(truth, n=6000, rows=12, seed=0, slack=(1.3, 1.3, 1.3, 1.3)):
     """Split times and statuses of a field drawn from the model of FieldParams (fatigue 0),
     leg by leg: a runner slower than the median and projected late at the next barrier
-    runs the next leg with his deviation times (1 - chase_share). Barriers at rows 3, 6, 9
+    runs the next leg with his deviation times (1 - chase_share), and a runner slower than
+    the median has his deviation times 1 - tail_ease c_k on leg k. Barriers at rows 3, 6, 9
     and the finish at ``slack`` times the reference's arrival; the hazard on the barrier
     after next (ahead_hazard) needs different slacks to be told from the next one's."""
     from coursekit.field import _ability
@@ -422,8 +423,12 @@ def _synthetic_history(truth, n=6000, rows=12, seed=0, slack=(1.3, 1.3, 1.3, 1.3
     status = np.array(["FINISHER"] * n, dtype=object)
     alive = np.ones(n, bool)
     chasing = np.zeros(n, bool)
+    # tail_ease: a slower runner's deviation times 1 - e c_k (c_k effort fraction mid-leg)
+    ease = 1.0 - truth.tail_ease * (cfrac[1:] - np.diff(cfrac) / 2)
     for k in range(1, rows):
         d = np.where(chasing, (1 - truth.chase_share) * dev, dev)
+        if truth.tail_ease > 0:
+            d = np.where(dev > 0, d * ease[k - 1], d)
         E[:, k] = E[:, k - 1] + r[k] * np.exp(-0.1 + d + eps[:, k - 1])
         E[~alive, k] = np.nan
         late = alive & np.isfinite(cut[k]) & (E[:, k] > cut[k])
@@ -1014,3 +1019,85 @@ def test_fit_tells_the_foresight_gain_in_its_notes():
     # not fitted: no note
     fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, foresight=False)
     assert not [n for n in fit.notes if n.startswith("foresight_hazard")], fit.notes
+
+
+# ---------------------------------------------------------------- slower runners' late legs
+
+
+def test_tail_ease_zero_is_the_simulation_without_it():
+    """``tail_ease`` 0 (DEFAULT_FIELD's) runs the former code: the same seed gives the same
+    field as a FieldParams without the attribute set, with and without chasing; a tiny
+    value changes nothing measurable but goes through the new path."""
+    r, eff, cut = _course(slack=1.05)
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=500, repetitions=40, seed=11)
+    for chase in (0.0, 0.3):
+        base = replace(DEFAULT_FIELD, chase_share=chase)
+        assert base.tail_ease == 0.0
+        a = simulate_field(r, params=base, ability_mean=-0.05, chunk_elements=60_000, **kw)
+        eased = replace(base, tail_ease=1e-12)
+        b = simulate_field(r, params=eased, ability_mean=-0.05, chunk_elements=60_000, **kw)
+        assert a.eliminated.sum() > 100
+        for key in ("finishers", "eliminated", "withdrawn", "reached"):
+            np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
+    # the no-history default solves its level with the former code too
+    c = simulate_field(r, leg_effort=eff, cutoff_elapsed=cut, n_runners=300, repetitions=5, seed=3)
+    d = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        n_runners=300,
+        repetitions=5,
+        seed=3,
+        params=replace(DEFAULT_FIELD, tail_ease=0.0),
+    )
+    assert c.ability_mean == d.ability_mean
+    np.testing.assert_array_equal(c.eliminated, d.eliminated)
+
+
+def test_slow_weights_known_values():
+    from coursekit.field import _slow_weights
+
+    # legs of effort 1, 1, 2: mid-leg effort fractions 1/8, 3/8, 3/4
+    w = _slow_weights([1.0, 2.0, 1.0], [1.0, 1.0, 2.0], 0.4)
+    np.testing.assert_allclose(w, [1 - 0.4 / 8, 2 * (1 - 0.4 * 3 / 8), 1 - 0.4 * 3 / 4])
+    np.testing.assert_array_equal(_slow_weights([1.0, 2.0], [1.0, 1.0], 0.0), [1.0, 2.0])
+
+
+def test_tail_ease_shortens_the_slow_tail_late_not_the_fast_one():
+    """With ``tail_ease`` the runners slower than the median lose less late in the race:
+    the late p90 comes earlier, the p10 does not move, and fewer are timed out."""
+    r, eff, cut = _course(slack=1.15)
+    base = replace(DEFAULT_FIELD, chase_share=0.0, behind_hazard=0.0, level_sd=0.0, dnf_share=0.0)
+    eased = replace(base, tail_ease=0.5)
+    # without barriers: every runner reaches every row, the quantiles compare directly
+    kw = dict(leg_effort=eff, n_runners=4000, repetitions=10, seed=2, ability_mean=0.0)
+    qa = simulate_field(r, params=base, **kw).arrival_quantiles
+    qb = simulate_field(r, params=eased, **kw).arrival_quantiles
+    np.testing.assert_array_equal(qb[0], qa[0])  # p10: faster than the median
+    np.testing.assert_allclose(qb[1], qa[1], rtol=0.005)  # the median: about unchanged
+    assert qb[2, -1] < 0.97 * qa[2, -1]  # late p90
+    assert qb[2, 1] > 0.995 * qa[2, 1]  # early p90 barely moves
+    # with the barriers: fewer timed out late in the race, about as many early
+    kw["cutoff_elapsed"] = cut
+    a = simulate_field(r, params=base, **kw)
+    b = simulate_field(r, params=eased, **kw)
+    assert b.eliminated[:, 7:].sum() < 0.7 * a.eliminated[:, 7:].sum()
+    assert b.eliminated[:, 1].sum() > 0.95 * a.eliminated[:, 1].sum()
+
+
+@pytest.mark.parametrize("ease", [0.0, 0.4])
+def test_fit_recovers_tail_ease(ease):
+    """Synthetic fields drawn with a known ``tail_ease`` give it back (the other parameters
+    as without it); ``ease=False`` is the former fit (0)."""
+    truth = replace(HISTORY_TRUTH, tail_ease=ease)
+    got = []
+    for seed in (0, 1, 2):
+        E, status, eff, cut = _synthetic_history(truth, seed=seed)
+        fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
+        got.append(fit.params.tail_ease)
+        assert fit.params.behind_hazard == pytest.approx(0.25, rel=0.35)
+        assert any(n.startswith("tail_ease: slow/fast slope ratio") for n in fit.notes)
+        q = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, ease=False).params
+        assert q.tail_ease == 0.0
+    assert np.mean(got) == pytest.approx(ease, abs=0.1)
+    assert max(got) - min(got) < 0.2
