@@ -1025,6 +1025,7 @@ def _params_dict(p: FieldParams) -> dict:
         "ahead_slope": _r(p.ahead_slope, 2),
         "foresight_hazard": _r(p.foresight_hazard, 4),
         "foresight_slope": _r(p.foresight_slope, 2),
+        "tail_ease": _r(p.tail_ease, 3),
         "source": p.source,
     }
 
