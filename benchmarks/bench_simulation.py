@@ -18,7 +18,8 @@ seed N instead of 2024, to check a change on other random draws)
    ability spread and skew, leg noise, fatigue, and the withdrawal hazards
    (km-effort ``dnf``/``kappa``, behind-the-next-barrier ``h0``/``gamma``,
    before the barrier after next ``h2``/``gamma2``, on the runner's own arrival at
-   the barrier after the checkpoint ``h3``/``gamma3``),
+   the barrier after the checkpoint ``h3``/``gamma3``), the slower runners' eased late
+   deviation ``ease`` (``tail_ease``, with the slow/fast slope ratio in the notes),
    and the start compression (``start_compression``, ``start_time_s``) fitted on
    the slopes of the runners' deviations against the pace model's weights.
 3. Validation: each race is simulated with parameters fitted on *another*
@@ -587,7 +588,7 @@ def main(quick: bool = False):
     print(
         f"{'race':26s} {'finish':>6s} {'dnf':>5s} {'spread':>6s} {'sigma':>6s} "
         f"{'fatigue':>7s} {'kappa':>6s} {'mu':>6s} {'h0':>6s} {'gamma':>6s} {'skew':>5s} "
-        f"{'chase':>5s} {'h2':>6s} {'gamma2':>6s} {'h3':>6s} {'gamma3':>6s}"
+        f"{'chase':>5s} {'h2':>6s} {'gamma2':>6s} {'h3':>6s} {'gamma3':>6s} {'ease':>5s}"
     )
     for rid in ids:
         rc = races[rid]
@@ -601,7 +602,7 @@ def main(quick: bool = False):
             f"{p.leg_sigma:6.3f} {p.fatigue:7.2f} {p.dnf_ability:6.2f} {f.ability_mean:6.3f} "
             f"{p.behind_hazard:6.3f} {p.behind_slope:6.1f} {p.skew:5.2f} {p.chase_share:5.2f} "
             f"{p.ahead_hazard:6.3f} {p.ahead_slope:6.1f} "
-            f"{p.foresight_hazard:6.3f} {p.foresight_slope:6.1f}"
+            f"{p.foresight_hazard:6.3f} {p.foresight_slope:6.1f} {p.tail_ease:5.2f}"
             + (f"  ({'; '.join(f.notes)})" if f.notes else "")
         )
     keys = (
@@ -619,6 +620,7 @@ def main(quick: bool = False):
         "ahead_slope",
         "foresight_hazard",
         "foresight_slope",
+        "tail_ease",
     )
     med = {k: float(np.median([getattr(fits[i].params, k) for i in ids])) for k in keys}
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))
