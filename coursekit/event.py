@@ -59,6 +59,8 @@ __all__ = [
     "group_stations",
     "far_same_names",
     "NAME_MAX_M",
+    "PLACE_MAX_M",
+    "row_places",
     "station_table",
     "plan_event",
     "load_event_plan",
@@ -204,6 +206,51 @@ def far_same_names(
     return [(i, j, float(d[i, j])) for i, j in _same_name_pairs(keys) if d[i, j] > name_max_m]
 
 
+PLACE_MAX_M = 100.0
+"""A GPX waypoint this close to a start or finish row names its place [m] (the distance at
+which a first or last checkpoint becomes the start or finish row,
+:data:`coursekit.checkpoints.END_SNAP_M`)."""
+
+
+def row_places(plan, *, max_m: float = PLACE_MAX_M) -> tuple[str, ...]:
+    """The place of each row of ``plan`` whose name is generic ("Start", "Finish").
+
+    The row's own ``waypoint`` when it has one, else the nearest GPX waypoint with a
+    non-generic name within ``max_m`` of the row; "" for the other rows and when none is
+    found. A sketched or published GPX names its start and finish villages this way
+    (HAUT 21: "Ouirgane"), so a station made of start and finish rows is called after
+    its place, not "Start" or "Finish".
+    """
+    legs = plan.legs
+    specs = getattr(legs, "specs", None) or (None,) * len(legs.names)
+    track = getattr(plan.course, "track", None)
+    wps = [
+        w
+        for w in getattr(track, "waypoints", ()) or ()
+        if normalize_name(w.name) not in GENERIC_NAMES
+    ]
+    out = []
+    for i, name in enumerate(legs.names):
+        if normalize_name(name) not in GENERIC_NAMES:
+            out.append("")
+            continue
+        own = getattr(specs[i], "waypoint", None) if specs[i] is not None else None
+        if own and normalize_name(own) not in GENERIC_NAMES:
+            out.append(str(own))
+            continue
+        best, place = max_m, ""
+        lat, lon = float(legs.lat[i]), float(legs.lon[i])
+        if wps and math.isfinite(lat) and math.isfinite(lon):
+            from .geodesy import distance
+
+            d = distance(lat, lon, np.array([w.lat for w in wps]), np.array([w.lon for w in wps]))
+            k = int(np.nanargmin(d)) if np.any(np.isfinite(d)) else -1
+            if k >= 0 and float(d[k]) <= best:
+                place = wps[k].name
+        out.append(place)
+    return tuple(out)
+
+
 # ---------------------------------------------------------------- races
 
 
@@ -260,6 +307,10 @@ class Race:
     ability_mean : float or None
     field_note : str
         How the field was calibrated (printed with the simulation).
+    places : tuple of str
+        The place of each row where its name is generic ("Start", "Finish":
+        :data:`GENERIC_NAMES`), "" elsewhere or when unknown: a station made only of such
+        rows is named after it (:func:`station_table`). From a plan, see :func:`row_places`.
     """
 
     name: str
@@ -282,6 +333,7 @@ class Race:
     ability_mean: float | None = None
     field_note: str = ""
     field_elapsed: np.ndarray | None = None
+    places: tuple = ()
 
     def __post_init__(self):
         n = len(self.names)
@@ -308,6 +360,12 @@ class Race:
         object.__setattr__(self, "dwell", dwell)
         if not self.services:
             object.__setattr__(self, "services", ((),) * n)
+        if not self.places:
+            object.__setattr__(self, "places", ("",) * n)
+        elif len(self.places) != n:
+            raise ValueError(f"race {self.name!r}: places must have {n} values")
+        else:
+            object.__setattr__(self, "places", tuple(str(x or "") for x in self.places))
         if self.opens_elapsed is not None:
             o = np.asarray(self.opens_elapsed, float)
             if o.shape != (n,):
@@ -396,6 +454,7 @@ class Race:
             timezone=getattr(course, "timezone", None),
             opens_elapsed=getattr(plan, "opens_elapsed", None),
             field_elapsed=field_ref,
+            places=row_places(plan),
         )
 
 
@@ -416,6 +475,7 @@ class Passage:
     night: bool
     services: tuple[str, ...]
     opens: dt.datetime | None = None  # the pace model's conservative opening (before the ETA)
+    place: str = ""  # the place of a start or finish row (Race.places), "" when unknown
 
 
 @dataclass(frozen=True)
@@ -454,6 +514,29 @@ def _dark(lat, lon, start: dt.datetime, end: dt.datetime):
     return out, float(np.sum(iv[:, 1] - iv[:, 0])) if len(iv) else 0.0
 
 
+def _minute(t: dt.datetime, how: str = "round") -> dt.datetime:
+    """``t`` on a whole wall-clock minute: rounded to the nearest (as ``coursekit cutoffs``
+    prints a leader's ETA), floored or ceiled (a window never shorter than computed)."""
+    base = t.replace(second=0, microsecond=0)
+    if base == t:
+        return t
+    up = how == "ceil" or (how == "round" and (t.second, t.microsecond) >= (30, 0))
+    return base + dt.timedelta(minutes=1) if up else base
+
+
+def _station_name(passages: Sequence[Passage]) -> str:
+    """The most frequent checkpoint name of a station that is not generic ("Start",
+    "Finish"); else the most frequent place of its start and finish rows; else the most
+    frequent name (ties: the first passage's)."""
+
+    def most(names):
+        return max(names, key=names.count)
+
+    real = [p.name for p in passages if normalize_name(p.name) not in GENERIC_NAMES]
+    places = [p.place for p in passages if p.place]
+    return most(real or places or [p.name for p in passages])
+
+
 def station_table(
     races: Sequence[Race],
     *,
@@ -485,6 +568,21 @@ def station_table(
     -------
     tuple of Station
         Ordered by opening time, then name.
+
+    Notes
+    -----
+    The window is on whole minutes, by one rule: ``open`` is the earlier of the leader's
+    ETA rounded to the minute (as ``coursekit cutoffs`` prints it) less ``margin_s`` and
+    the plan's opening, floored to the minute; ``close`` is the latest barrier (or
+    reference passage) plus ``sweep_s``, rounded up to the minute. The dark intervals are
+    computed on that window, so the first one starts at ``open`` when the station opens
+    in the dark.
+
+    A station is named after its most frequent checkpoint name that is not generic
+    ("Start", "Finish": :data:`GENERIC_NAMES`); when it holds only start and finish rows,
+    after their place (:attr:`Race.places`: the row's waypoint or the GPX waypoint at
+    it); else "Start" or "Finish". Same-named stations kept apart get their races in
+    brackets. Each passage keeps its own checkpoint name (``Passage.name``).
     """
     if margin_s < 0 or sweep_s < 0:
         raise ValueError(f"margin and sweep must be >= 0; got {margin_s}, {sweep_s}")
@@ -515,18 +613,26 @@ def station_table(
                     night=bool(r.night[j]),
                     services=tuple(r.services[j]),
                     opens=None if r.opens_elapsed is None else r.clock(r.opens_elapsed[j]),
+                    place=r.places[j],
                 )
             )
-        opens = min(
-            min(after(p.first_arrival, -margin_s), p.opens or p.first_arrival) for p in passages
+        # whole minutes, one rule (the tables print minutes): the leader's ETA as printed
+        # (rounded) less the margin, or the plan's opening, floored; the latest barrier (or
+        # passage) plus the sweep, rounded up. The dark part is computed on this window.
+        opens = _minute(
+            min(
+                min(after(_minute(p.first_arrival), -margin_s), p.opens or p.first_arrival)
+                for p in passages
+            ),
+            "floor",
         )
-        close = after(max(p.cutoff or p.last_arrival for p in passages), sweep_s)
+        close = _minute(after(max(p.cutoff or p.last_arrival for p in passages), sweep_s), "ceil")
         lats = np.array([r.lat[j] for r, j in members])
         lons = np.array([r.lon[j] for r, j in members])
         lat = float(np.nanmean(lats)) if np.any(np.isfinite(lats)) else math.nan
         lon = float(np.nanmean(lons)) if np.any(np.isfinite(lons)) else math.nan
         iv, dark_s = _dark(lat, lon, opens, close) if night else ((), 0.0)
-        name = max((p.name for p in passages), key=lambda s: sum(q.name == s for q in passages))
+        name = _station_name(passages)
         stations.append(
             Station(
                 name=name,
@@ -709,16 +815,28 @@ def plan_event(
     far = far_same_names(
         [r.names[j] for r, j in flat], [r.lat[j] for r, j in flat], [r.lon[j] for r, j in flat]
     )
-    apart: dict[tuple, float] = {}  # one line per (name, race) pair: the nearest passages
+    apart: dict[tuple, tuple] = {}  # one line per (name, race) pair: the nearest passages
     for i, j, d in far:
         (ri, ji), (rj, jj) = flat[i], flat[j]
         key = (ri.names[ji], ri.name, rj.names[jj], rj.name)
-        apart[key] = min(d, apart.get(key, math.inf))
-    warnings = list(warnings) + [
-        f"{a!r} of {ra} and {b!r} of {rb} share a name but are {d / 1000:.1f} km apart: "
-        f"two stations (a name is one station within {NAME_MAX_M / 1000:g} km)"
-        for (a, ra, b, rb), d in apart.items()
-    ]
+        if d < apart.get(key, (math.inf,))[0]:
+            apart[key] = (d, (ri.name, ji), (rj.name, jj))
+    # where each kept-apart checkpoint went: a station of another name when it lies within
+    # the radius of another checkpoint (it was folded in there without its name showing)
+    station_of = {(p.race, p.row): st.name for st in stations for p in st.passages}
+    far_lines = []
+    for (a, ra, b, rb), (d, pa, pb) in apart.items():
+        moved = [
+            f"{race}'s {cp!r} is in station {station_of[where]!r}"
+            for cp, race, where in ((a, ra, pa), (b, rb, pb))
+            if station_of[where] != cp and not station_of[where].startswith(f"{cp} (")
+        ]
+        far_lines.append(
+            f"{a!r} of {ra} and {b!r} of {rb} share a name but are {d / 1000:.1f} km apart: "
+            f"two stations (a name is one station within {NAME_MAX_M / 1000:g} km)"
+            + "".join(f"; {m}" for m in moved)
+        )
+    warnings = list(warnings) + far_lines
     t0 = min(r.start for r in races)
     origin = t0.replace(minute=0, second=0, microsecond=0)
     return EventPlan(

@@ -81,7 +81,7 @@ def test_group_stations_by_name_and_distance():
 # ---------------------------------------------------------------- synthetic event
 
 
-def _race(name, start, names, lat, lon, first, cut, ref, *, effort=None):
+def _race(name, start, names, lat, lon, first, cut, ref, *, effort=None, places=()):
     n = len(names)
     return Race(
         name=name,
@@ -94,6 +94,7 @@ def _race(name, start, names, lat, lon, first, cut, ref, *, effort=None):
         cutoff_elapsed=np.array(cut, float),
         reference_elapsed=np.array(ref, float),
         leg_effort=np.r_[0.0, np.full(n - 1, 12.0)] if effort is None else np.array(effort),
+        **({"places": places} if places else {}),
     )
 
 
@@ -259,7 +260,8 @@ def test_event_clocks_after_a_daylight_saving_change(tmp_path):
     toml.write_text(text.replace("2024-06-01T04:00:00+01:00", "2025-02-22T04:00:00+01:00"))
     r = CliRunner().invoke(cli, ["event", str(toml)])
     assert r.exit_code == 0, r.output
-    fin = [ln for ln in r.output.splitlines() if ln.startswith("Finish")]
+    # the finish station is named after its place (the GPX waypoint at the finish)
+    fin = [ln for ln in r.output.splitlines() if ln.startswith("Ouirgane")]
     assert fin and "Sun 03:00" in fin[0] and "Sun 04:00" not in fin[0], r.output
 
 
@@ -442,3 +444,151 @@ def test_late_station_warning_dates_races_over_a_week(two_races):
     )
     late = [w for w in sim.warnings if "after it closes" in w]
     assert late and not any(" Jun " in w for w in late), late
+
+
+# ---------------------------------------------------------------- sixteenth-sprint fixes
+
+
+def _finish_then_start():
+    """Race A finishes where race B starts (HAUT: the 120's finish is the 21's start)."""
+    s1 = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
+    s2 = dt.datetime(2024, 6, 1, 10, 0, tzinfo=TZ)
+    a = _race(
+        "A",
+        s1,
+        ["Start", "Col", "Finish"],
+        [31.0, 31.1, 31.2],
+        [-8.0, -8.0, -8.0],
+        [0, 2 * H, 4 * H],
+        [0, 6 * H, 12 * H],
+        [0, 5.5 * H, 12 * H],
+    )
+    b = _race(
+        "B",
+        s2,
+        ["Start", "Pass", "Finish"],
+        [31.2, 31.25, 31.3],
+        [-8.0, -8.0, -8.0],
+        [0, 1 * H, 2 * H],
+        [0, 3 * H, 6 * H],
+        [0, 2.5 * H, 6 * H],
+    )
+    return a, b
+
+
+def test_start_and_finish_stations_are_named_after_their_place():
+    """Black-box F9: stations were named "Start"/"Finish" (HAUT's Ouirgane, Atlas Quest's
+    Oukaïmeden). A station is named after a non-generic checkpoint name of its passages,
+    else the place of its start/finish rows; each passage keeps its own name."""
+    a, b = _finish_then_start()
+    a = replace(a, places=("Imlil", "", "Village"))
+    b = replace(b, places=("Village", "", "Town"))
+    st = {s.name: s for s in station_table([a, b], night=False)}
+    assert {"Imlil", "Village", "Col", "Pass", "Town"} <= set(st), sorted(st)
+    assert [(p.race, p.name) for p in st["Village"].passages] == [("A", "Finish"), ("B", "Start")]
+    assert st["Village"].key == "village"
+    # a real checkpoint name of another race at the same spot wins over the generic rows,
+    # however many they are
+    c = _race(
+        "C",
+        a.start,
+        ["Start", "Ouirgane", "Finish"],
+        [30.0, 31.2, 30.5],
+        [-8.0, -8.0005, -8.0],
+        [0, H, 2 * H],
+        [0, 5 * H, 8 * H],
+        [0, 4 * H, 8 * H],
+    )
+    st = {s.name: s for s in station_table([a, b, c], night=False)}
+    assert "Ouirgane" in st and "Village" not in st
+    assert {p.name for p in st["Ouirgane"].passages} == {"Finish", "Start", "Ouirgane"}
+    # no place known: the generic name, as before
+    plain = station_table(make_two_races(), night=False)
+    assert {s.passages[0].name for s in plain if s.name.startswith("Start")} == {"Start"}
+
+
+def test_bundled_events_name_their_start_and_finish_places():
+    from coursekit.event import load_event_plan
+
+    haut = {s.name: s for s in load_event_plan(ROOT / "courses" / "haut", night=False).stations}
+    assert "Start" not in haut and "Finish" not in haut
+    assert set(haut["Imlil"].races) == {"HAUT 120", "HAUT 80", "HAUT 42"}
+    ouirgane = haut["Ouirgane"]
+    assert set(ouirgane.races) == {"HAUT 120", "HAUT 80", "HAUT 42", "HAUT 21", "HAUT 10"}
+    assert {p.name for p in ouirgane.passages} == {"Start", "Finish"}
+    atlas = load_event_plan(ROOT / "courses" / "atlas-quest", night=False).stations
+    (base,) = [s for s in atlas if len(s.passages) == 8]
+    assert base.name == "Oukaïmeden"
+
+
+def test_row_places_from_the_rows_waypoint_or_the_gpx_waypoint_at_it():
+    from coursekit.course import load_course
+    from coursekit.cutoffs import plan
+    from coursekit.event import row_places
+
+    p = plan(load_course(ROOT / "courses" / "haut" / "haut-21.toml"))
+    places = row_places(p)
+    assert places[0] == places[-1] == "Ouirgane"
+    assert set(places[1:-1]) == {""}  # named checkpoints keep their names
+
+
+def test_far_same_name_warning_says_which_station_took_it():
+    """Black-box F10: HAUT 42's Tekent moved 2.5 km was warned about, then shown as a
+    second "HAUT 42" row of Assif Zagzawen with no name. The warning now says where it is."""
+    s = dt.datetime(2024, 6, 1, 8, 0, tzinfo=TZ)
+    a = _race(
+        "A",
+        s,
+        ["Start", "Tekent", "Assif", "Finish"],
+        [45.0, 45.05, 45.0725, 45.1],
+        [6.0, 6.0, 6.0, 6.0],
+        [0, H, 1.5 * H, 2 * H],
+        [0, 2 * H, 3 * H, 4 * H],
+        [0, 1.8 * H, 2.7 * H, 4 * H],
+    )
+    b = _race(
+        "B",
+        s,
+        ["Start", "Tekent", "Finish"],
+        [44.9, 45.0727, 45.2],
+        [6.0, 6.0, 6.0],
+        [0, H, 2 * H],
+        [0, 2 * H, 4 * H],
+        [0, 1.8 * H, 4 * H],
+    )
+    ev = plan_event([a, b], night=False)
+    (w,) = [w for w in ev.warnings if "share a name" in w]
+    assert w.startswith("'Tekent' of A and 'Tekent' of B share a name but are 2.5 km apart")
+    assert w.endswith("; B's 'Tekent' is in station 'Assif'"), w
+    (assif,) = [st for st in ev.stations if st.name == "Assif"]
+    assert {(p.race, p.name) for p in assif.passages} == {("A", "Assif"), ("B", "Tekent")}
+
+
+def test_station_window_on_whole_minutes_by_one_rule():
+    """Black-box F8: a station opened at the floor of (leader ETA - margin), 03:50, while
+    the ETA printed 04:21 and the dark interval began at 03:51. One rule now: the ETA as
+    printed (rounded) less the margin, or the plan's opening, floored; the close rounded
+    up; the dark part computed on that window."""
+    s = dt.datetime(2024, 6, 1, 3, 0, tzinfo=TZ)
+    a = _race(
+        "A",
+        s,
+        ["Start", "Col", "Finish"],
+        [31.0, 31.1, 31.2],
+        [-8.0, -8.0, -8.0],
+        [0, H + 20 * 60 + 35, 3 * H],  # ETA 04:20:35, printed 04:21
+        [0, np.nan, 12 * H],  # no barrier at Col: it closes after the reference passage
+        [0, 5 * H + 10, 12 * H],  # 08:00:10
+    )
+    (col,) = [st for st in station_table([a], margin_s=1800, sweep_s=1800) if st.name == "Col"]
+    assert col.open == dt.datetime(2024, 6, 1, 3, 51, tzinfo=TZ)
+    assert col.close == dt.datetime(2024, 6, 1, 8, 31, tzinfo=TZ)  # 08:30:10 rounded up
+    assert col.dark_intervals and col.dark_intervals[0][0] == col.open  # dark from opening
+    d = event_summary(plan_event([a]))
+    (rec,) = [r for r in d["stations"] if r["name"] == "Col"]
+    assert rec["open"] == rec["dark"][0][0] == "2024-06-01T03:51:00+01:00"
+    assert rec["close"] == "2024-06-01T08:31:00+01:00"
+    # the plan's opening, when earlier, is floored
+    a2 = replace(a, opens_elapsed=np.array([0.0, 40 * 60 + 50, 3 * H]))
+    (col,) = [st for st in station_table([a2], night=False) if st.name == "Col"]
+    assert col.open == dt.datetime(2024, 6, 1, 3, 40, tzinfo=TZ)
