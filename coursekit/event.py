@@ -1033,7 +1033,7 @@ def simulate_event(
             "(memory and time); lower the runners or the repetitions"
         )
     seeds = np.random.SeedSequence(seed).spawn(len(event.races))
-    sims, warns = [], list(event.warnings)
+    sims, warns, capped = [], list(event.warnings), []
     for race, n, ss in zip(event.races, counts, seeds, strict=True):
         barrier = np.any(np.isfinite(race.cutoff_elapsed[1:]))
         extra = {} if race.field is not None else {"params": params}
@@ -1053,9 +1053,80 @@ def simulate_event(
                 **kw,
             )
         )
+        capped.append(_cap_binds(race, sims[-1], ss, finish_share, extra, kw))
     sims = [replace(s, seed=seed) for s in sims]
     warns += _late_after_close(event, sims)
+    warns += _timed_out_at_the_line(event, sims)
+    warns += _capped_finish_share(event, sims, capped)
     return replace(event, simulations=tuple(sims), warnings=tuple(warns))
+
+
+TIMED_OUT_NOTE = 0.5
+"""Mean runners timed out at the finish of a race without an earlier barrier from which
+:func:`simulate_event` warns (half a runner: it rounds to one)."""
+
+
+def _timed_out_at_the_line(event: EventPlan, sims) -> list[str]:
+    """Races with no barrier before the finish whose simulated field is timed out at the
+    line: those runners ran the whole course to be stopped there (HAUT 10: ~15 of 300)."""
+    out = []
+    for race, sim in zip(event.races, sims, strict=True):
+        if np.any(np.isfinite(race.cutoff_elapsed[1:-1])) or not np.isfinite(
+            race.cutoff_elapsed[-1]
+        ):
+            continue
+        mean, lo, hi = sim.band(sim.eliminated[:, -1])
+        if float(mean) >= TIMED_OUT_NOTE:
+            out.append(
+                f"{race.name}: no barrier before the finish: {float(mean):.1f} of "
+                f"{sim.n_runners} runners timed out at the line (mean over {sim.repetitions} "
+                f"repetitions, {float(lo):.0f}-{float(hi):.0f} in 90 % of them): they run the "
+                "whole course to be stopped at the finish; a barrier on the course stops "
+                "them earlier"
+            )
+    return out
+
+
+def _cap_binds(race: Race, sim, ss, finish_share, extra: dict, kw: dict) -> bool:
+    """Whether ``eliminated_max`` made ``race``'s simulated field faster than the default
+    finish share places it: the level solved again without the cap, on the same
+    calibration sample (the same seed), is slower (a larger ``ability_mean``)."""
+    p = sim.params
+    if finish_share is not None or race.field is not None or "ability_mean" in extra:
+        return False  # an explicit share, a field fitted on history, no barrier: no cap
+    if p.eliminated_max is None:
+        return False
+    free = simulate_race(
+        race,
+        n_runners=1,
+        repetitions=1,
+        params=replace(p, eliminated_max=None),
+        seed=np.random.default_rng(ss),  # its first draw is the calibration sample's
+        **{k: v for k, v in kw.items() if k not in ("progress",)},
+    )
+    return bool(sim.ability_mean < free.ability_mean)
+
+
+def _capped_finish_share(event: EventPlan, sims, capped: Sequence[bool]) -> list[str]:
+    """One warning naming the races whose simulated finish share is above the default
+    because the barriers may time out at most ``eliminated_max`` of the starters."""
+    hit = [
+        (race.name, sim.finish_share, sim.params)
+        for race, sim, c in zip(event.races, sims, capped, strict=True)
+        if c
+    ]
+    if not hit:
+        return []
+    p = hit[0][2]
+    shares = ", ".join(f"{name} {100 * fs:.0f} %" for name, fs, _ in hit)
+    return [
+        f"simulated finish share above the default {100 * p.finish_share:.0f} % ({shares}): at "
+        f"{100 * p.finish_share:.0f} % the barriers would time out more than "
+        f"{100 * p.eliminated_max:.0f} % of the starters, the most seen in past races, so the "
+        f"field is made faster until they stop {100 * p.eliminated_max:.0f} % (eliminated_max; "
+        "docs/simulation.md, 'How many the barriers stop'); --finish-share "
+        f"{p.finish_share:g} simulates that share as asked"
+    ]
 
 
 def _late_after_close(event: EventPlan, sims) -> list[str]:
@@ -1109,12 +1180,16 @@ def _r(x, nd=1):
 
 
 def _station_occupancy(event: EventPlan, station: Station):
-    """Mean arrivals per clock hour at a station, all passages summed."""
+    """Mean arrivals per clock hour at a station, all passages summed except start rows:
+    a race's starters leave the station, they do not arrive at it (a start that is another
+    race's finish counted its whole field as arrivals there)."""
     if not event.simulations:
         return None
     by_name = {r.name: (r, s) for r, s in zip(event.races, event.simulations, strict=True)}
     total = np.zeros(0)
     for p in station.passages:
+        if p.row == 0:
+            continue
         _, sim = by_name[p.race]
         o = sim.occupancy[p.row]
         if o.size > total.size:
@@ -1265,8 +1340,9 @@ def event_summary(event: EventPlan) -> dict:
                 row["last_arrival_p95"] = (
                     _iso(race.clock(lhi[j])) if math.isfinite(lhi[j]) else None
                 )
-                row["peak_hourly"] = _r(pm[j], 1)
-                row["peak_hourly_p95"] = _r(phi[j], 1)
+                # the start row's "arrivals" are the starters: no arrival peak there
+                row["peak_hourly"] = _r(pm[j], 1) if j else None
+                row["peak_hourly_p95"] = _r(phi[j], 1) if j else None
                 cps.append(row)
             races.append(
                 {

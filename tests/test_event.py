@@ -476,6 +476,25 @@ def _finish_then_start():
     return a, b
 
 
+def test_station_arrivals_do_not_count_a_races_starters():
+    """Black-box F11: the HAUT Finish (Ouirgane) peaked at 318 runners/h, 300 of them the
+    HAUT 21's starters. A start row is not an arrival: the station's arrivals are the runners
+    reaching it (A's finishers), and the start row has no arrival peak."""
+    ev = simulate_event(
+        plan_event(_finish_then_start(), night=False), n_runners=300, repetitions=5, seed=4
+    )
+    d = event_summary(ev)
+    (village,) = [s for s in d["stations"] if {p["race"] for p in s["passages"]} == {"A", "B"}]
+    sim = {r["race"]: r for r in d["simulation"]["races"]}
+    finishers = sim["A"]["checkpoints"][-1]["reached"]
+    assert sum(village["occupancy"]["arrivals"]) == pytest.approx(finishers, abs=0.3)
+    assert village["occupancy"]["peak"] < 300  # B's 300 starters are not arrivals
+    for r in sim.values():
+        assert r["checkpoints"][0]["peak_hourly"] is None
+        assert r["checkpoints"][0]["peak_hourly_p95"] is None
+        assert r["checkpoints"][1]["peak_hourly"] > 0
+
+
 def test_start_and_finish_stations_are_named_after_their_place():
     """Black-box F9: stations were named "Start"/"Finish" (HAUT's Ouirgane, Atlas Quest's
     Oukaïmeden). A station is named after a non-generic checkpoint name of its passages,
@@ -592,3 +611,44 @@ def test_station_window_on_whole_minutes_by_one_rule():
     a2 = replace(a, opens_elapsed=np.array([0.0, 40 * 60 + 50, 3 * H]))
     (col,) = [st for st in station_table([a2], night=False) if st.name == "Col"]
     assert col.open == dt.datetime(2024, 6, 1, 3, 40, tzinfo=TZ)
+
+
+def test_race_without_a_barrier_before_the_finish_warns_of_time_outs_at_the_line():
+    """Black-box F13: HAUT 10 (no barrier but the finish) timed out ~15 of 300 at the line,
+    and nothing said so."""
+    course = ROOT / "courses" / "haut" / "haut-10.toml"
+    args = ["event", str(course), "--simulate", "300", "--repetitions", "20", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    elim = d["simulation"]["races"][0]["checkpoints"][-1]["eliminated"]
+    (w,) = [w for w in d["warnings"] if "no barrier before the finish" in w]
+    assert w.startswith(f"HAUT 10: no barrier before the finish: {elim:.1f} of 300 runners")
+    assert "mean over 20 repetitions" in w
+    # a race with barriers on the course: no such warning
+    ev = simulate_event(
+        plan_event(make_two_races(), night=False), n_runners=300, repetitions=4, seed=1
+    )
+    assert not [w for w in ev.warnings if "no barrier before the finish" in w]
+
+
+def test_finish_share_above_the_default_because_of_the_cap_is_warned(two_races):
+    """Black-box F12: `--help` says the finish share defaults to 0.78, the simulation gave
+    86-91 % (the 5 % cap on the barriers' eliminations) and the output did not say why."""
+    from coursekit.field import DEFAULT_FIELD
+
+    ev = plan_event(two_races, night=False)
+    sim = simulate_event(ev, n_runners=300, repetitions=4, seed=1)
+    (w,) = [w for w in sim.warnings if "finish share above the default" in w]
+    for r, s in zip(sim.races, sim.simulations, strict=True):
+        assert f"{r.name} {100 * s.finish_share:.0f} %" in w
+    assert "more than 5 % of the starters" in w and "--finish-share 0.78" in w
+    # a cap that does not bind, an explicit share: no warning; the results are unchanged
+    loose = simulate_event(
+        ev, n_runners=300, repetitions=4, seed=1, params=replace(DEFAULT_FIELD, eliminated_max=0.5)
+    )
+    asked = simulate_event(ev, n_runners=300, repetitions=4, seed=1, finish_share=0.78)
+    for x in (loose, asked):
+        assert not [w for w in x.warnings if "finish share above" in w]
+    again = simulate_event(ev, n_runners=300, repetitions=4, seed=1)
+    assert event_summary(again) == event_summary(sim)
