@@ -54,6 +54,7 @@ __all__ = [
     "Passage",
     "Station",
     "EventPlan",
+    "Combined",
     "GENERIC_NAMES",
     "normalize_name",
     "group_stations",
@@ -763,6 +764,32 @@ def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_r
 # ---------------------------------------------------------------- event
 
 
+@dataclass(frozen=True)
+class Combined:
+    """A ranking over several races of the event (``[[combined]]`` of ``event.toml``).
+
+    Atlas Quest's Atlas Challenge is the Atlas Marathon then the Ikkiss Trail, ranked on
+    the sum of the two times: its runners run those two races, so it adds no course and
+    no station. With ``ranking = "cumulative"`` a runner is ranked only with a time in
+    every stage: a stage not started or not finished is a withdrawal from the ranking.
+
+    Attributes
+    ----------
+    name : str
+    races : tuple of str
+        The stage races, in stage order (by start time; the file's order on a tie).
+    ranking : str
+        ``"cumulative"``: the sum of the stage times.
+    note : str
+        The event file's note, as written.
+    """
+
+    name: str
+    races: tuple[str, ...]
+    ranking: str = "cumulative"
+    note: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class EventPlan:
     """An event: its races, their shared stations and (optionally) simulations.
@@ -779,6 +806,8 @@ class EventPlan:
     simulations : tuple of coursekit.field.FieldSimulation
         One per race (empty when not simulated).
     warnings : tuple of str
+    combined : tuple of Combined
+        Rankings over several of the races (stages), from ``[[combined]]``.
     """
 
     name: str
@@ -791,6 +820,7 @@ class EventPlan:
     origin: dt.datetime
     simulations: tuple[FieldSimulation, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    combined: tuple[Combined, ...] = ()
 
 
 def plan_event(
@@ -803,11 +833,37 @@ def plan_event(
     radius_m: float = 200.0,
     night: bool = True,
     warnings: Sequence[str] = (),
+    combined: Sequence[Combined] = (),
 ) -> EventPlan:
-    """Stations and staffing windows of several races (pure; see :func:`station_table`)."""
+    """Stations and staffing windows of several races (pure; see :func:`station_table`).
+
+    ``combined`` rankings name races of ``races`` (a ValueError otherwise); their stages
+    are put in start order, and a stage starting before the previous stage's finish
+    deadline is warned about (a runner still on stage 1 could not start stage 2).
+    """
     races = tuple(races)
     if not races:
         raise ValueError("an event needs at least one race")
+    by_name = {r.name: r for r in races}
+    combined_sorted, stage_warnings = [], []
+    for c in combined:
+        unknown = [x for x in c.races if x not in by_name]
+        if unknown:
+            raise ValueError(
+                f"combined ranking {c.name!r}: no race named {', '.join(map(repr, unknown))} "
+                f"(races: {', '.join(map(repr, by_name))})"
+            )
+        order = sorted(c.races, key=lambda x: by_name[x].start)  # stable: file order on a tie
+        combined_sorted.append(replace(c, races=tuple(order)))
+        for prev, nxt in zip(order, order[1:], strict=False):
+            deadline = by_name[prev].clock(float(by_name[prev].cutoff_elapsed[-1]))
+            if by_name[nxt].start < deadline:
+                fmt = clock_format(seconds_between(by_name[prev].start, deadline) > DATED_S)
+                stage_warnings.append(
+                    f"combined ranking {c.name!r}: {nxt} starts {by_name[nxt].start:{fmt}}, "
+                    f"before the finish deadline of {prev} ({deadline:{fmt}}): a runner of "
+                    "both stages still on the first could not start the second"
+                )
     stations = station_table(
         races, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m, night=night
     )
@@ -836,7 +892,7 @@ def plan_event(
             f"two stations (a name is one station within {NAME_MAX_M / 1000:g} km)"
             + "".join(f"; {m}" for m in moved)
         )
-    warnings = list(warnings) + far_lines
+    warnings = list(warnings) + far_lines + stage_warnings
     t0 = min(r.start for r in races)
     origin = t0.replace(minute=0, second=0, microsecond=0)
     return EventPlan(
@@ -849,6 +905,7 @@ def plan_event(
         radius_m=float(radius_m),
         origin=origin,
         warnings=tuple(warnings),
+        combined=tuple(combined_sorted),
     )
 
 
@@ -878,11 +935,13 @@ def load_event_plan(
 
     path = Path(path)
     single = path.is_file() and path.suffix.lower() == ".toml" and is_course_file(path)
+    combined_raw: tuple = ()
     if single:
         courses, ev_name, ev_path = [load_course(path)], None, path
     else:
         ev = load_event(path)
         courses, ev_name, ev_path = list(ev.load_courses()), ev.name, ev.path
+        combined_raw = ev.combined
     history = dict(history or {})
     races, warns = [], []
     seen: dict[str, object] = {}
@@ -920,6 +979,17 @@ def load_event_plan(
             f"{ev_path}: --times for {', '.join(repr(k) for k in history)}: no such race "
             f"(races: {known}; a course file's name or stem also works)"
         )
+    # [[combined]] names course files: their races by the file each race was read from
+    race_of = {Path(c.path).resolve(): c.name for c in courses}
+    combined = [
+        Combined(
+            name=c["name"],
+            races=tuple(race_of[Path(p).resolve()] for p in c["courses"]),
+            ranking=c.get("ranking", "cumulative"),
+            note=c.get("note", ""),
+        )
+        for c in combined_raw
+    ]
     return plan_event(
         races,
         name=ev_name or courses[0].name,
@@ -929,6 +999,7 @@ def load_event_plan(
         radius_m=radius_m,
         night=night,
         warnings=warns,
+        combined=combined,
     )
 
 
@@ -1058,6 +1129,12 @@ def simulate_event(
     warns += _late_after_close(event, sims)
     warns += _timed_out_at_the_line(event, sims)
     warns += _capped_finish_share(event, sims, capped)
+    warns += [
+        f"combined ranking {c.name!r} ({' then '.join(c.races)}): not simulated as such: "
+        "each race's field is simulated on its own, so its stage 2 is not limited to its "
+        "stage-1 finishers"
+        for c in event.combined
+    ]
     return replace(event, simulations=tuple(sims), warnings=tuple(warns))
 
 
@@ -1229,27 +1306,41 @@ def event_summary(event: EventPlan) -> dict:
     Returns
     -------
     dict
-        ``event, file, origin, margin_s, sweep_s, radius_m, warnings``;
-        ``races``: ``name, start, limit_s, checkpoints``;
-        ``stations`` (by opening time): ``name, key, lat, lon, open, close,
-        night, dark_s, dark`` ([begin, end] ISO pairs), ``races`` and
-        ``passages`` (``race, row, name, distance_m, first_arrival, cutoff,
-        last_arrival, night, services``), and when simulated ``occupancy``:
-        ``hours`` (ISO start of each clock hour), ``arrivals`` (mean runners
-        arriving in that hour, all races), ``peak``, ``peak_hour``;
+        ``event, file, origin, timezone`` (the races' IANA zone when they share one, else
+        None), ``margin_s, sweep_s, radius_m, warnings``;
+        ``races``: ``name, start, limit_s, checkpoints, timezone``;
+        ``combined`` (rankings over several races, ``[[combined]]``; ``[]`` without):
+        ``name, ranking`` (``"cumulative"``: the sum of the stage times, so a stage not
+        started or not finished is a withdrawal from the ranking), ``note``, ``limit_s``
+        (the stage limits summed) and ``stages`` in start order: ``stage`` (1, 2, ...),
+        ``race, start, limit_s, finish_deadline``;
+        ``stations`` (by opening time): ``name`` (the place: a start or finish row is
+        named after its place when known, see :func:`station_table`), ``key, lat, lon,
+        open, close`` (whole minutes by one rule, see :func:`station_table`), ``night,
+        dark_s, dark`` ([begin, end] ISO pairs, computed on that window), ``races`` and
+        ``passages`` (``race, row, name`` (the race's own checkpoint name), ``distance_m,
+        first_arrival, cutoff, last_arrival, night, services``), and when simulated
+        ``occupancy``: ``hours`` (ISO start of each clock hour), ``arrivals`` (mean runners
+        arriving in that hour over the repetitions, all races; a race's start row is not
+        counted: starters leave, they do not arrive), ``peak``, ``peak_hour``;
         ``simulation`` (None when not simulated): ``n_runners, repetitions,
         seed, params`` and ``races``: per race ``race, n_runners, field``
         (how the field was calibrated, None for the default), ``params,
         ability_mean, finish_share`` (mean, p05, p95) and ``checkpoints``: ``name, reached,
-        withdrawn, eliminated, eliminated_p05, eliminated_p95, arrival_p10,
-        arrival_p50, arrival_p90, last_arrival, last_arrival_p95,
-        peak_hourly, peak_hourly_p95`` (times ISO).
+        withdrawn`` (runners last seen at this checkpoint before withdrawing: on the start
+        row, those who withdrew on the first leg), ``eliminated, eliminated_p05,
+        eliminated_p95, arrival_p10, arrival_p50, arrival_p90, last_arrival,
+        last_arrival_p95, peak_hourly, peak_hourly_p95`` (None on the start row).
+        Counts are means over the repetitions (bands: 5th-95th percentiles).
         Times are ISO 8601 with offset; durations and distances SI.
     """
+    zones = {r.timezone for r in event.races}
+    by_name = {r.name: r for r in event.races}
     out = {
         "event": event.name,
         "file": str(event.path) if event.path else None,
         "origin": _iso(event.origin),
+        "timezone": zones.pop() if len(zones) == 1 else None,
         "margin_s": event.margin_s,
         "sweep_s": event.sweep_s,
         "radius_m": event.radius_m,
@@ -1260,8 +1351,30 @@ def event_summary(event: EventPlan) -> dict:
                 "start": _iso(r.start),
                 "limit_s": _r(r.cutoff_elapsed[-1], 0),
                 "checkpoints": len(r.names),
+                "timezone": r.timezone,
             }
             for r in event.races
+        ],
+        "combined": [
+            {
+                "name": c.name,
+                "ranking": c.ranking,
+                "note": c.note,
+                "stages": [
+                    {
+                        "stage": k + 1,
+                        "race": x,
+                        "start": _iso(by_name[x].start),
+                        "limit_s": _r(by_name[x].cutoff_elapsed[-1], 0),
+                        "finish_deadline": _iso(
+                            by_name[x].clock(float(by_name[x].cutoff_elapsed[-1]))
+                        ),
+                    }
+                    for k, x in enumerate(c.races)
+                ],
+                "limit_s": _r(sum(float(by_name[x].cutoff_elapsed[-1]) for x in c.races), 0),
+            }
+            for c in event.combined
         ],
         "stations": [],
         "simulation": None,

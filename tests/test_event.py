@@ -652,3 +652,45 @@ def test_finish_share_above_the_default_because_of_the_cap_is_warned(two_races):
         assert not [w for w in x.warnings if "finish share above" in w]
     again = simulate_event(ev, n_runners=300, repetitions=4, seed=1)
     assert event_summary(again) == event_summary(sim)
+
+
+def test_combined_ranking_is_listed_with_its_stages():
+    """Black-box F4: Atlas Quest's [[combined]] Atlas Challenge (Marathon then Ikkiss) was in
+    no output. The event lists it: stages in start order with their starts and limits."""
+    from coursekit.event import Combined, load_event_plan
+
+    ev = load_event_plan(ROOT / "courses" / "atlas-quest", night=False)
+    (c,) = ev.combined
+    assert c.name == "Atlas Challenge" and c.ranking == "cumulative"
+    assert c.races == ("Atlas Marathon 42", "Ikkiss Trail 26")
+    assert "DNF" in c.note
+    d = event_summary(ev)
+    (rec,) = d["combined"]
+    assert [(s["stage"], s["race"]) for s in rec["stages"]] == [
+        (1, "Atlas Marathon 42"),
+        (2, "Ikkiss Trail 26"),
+    ]
+    assert rec["stages"][0]["start"] == "2025-10-04T07:00:00+01:00"
+    assert rec["stages"][0]["finish_deadline"] == "2025-10-04T20:00:00+01:00"
+    assert [s["limit_s"] for s in rec["stages"]] == [13 * H, 8 * H]
+    assert rec["limit_s"] == 21 * H
+    assert event_summary(load_event_plan(ROOT / "courses" / "haut", night=False))["combined"] == []
+    # stages ordered by start; a stage starting before the previous one's deadline warned
+    a, b = make_two_races()  # A 04:00, limit 12 h; B 07:00
+    ev = plan_event([a, b], night=False, combined=[Combined("Duo", ("B", "A"))])
+    assert ev.combined[0].races == ("A", "B")
+    (w,) = [w for w in ev.warnings if "combined ranking 'Duo'" in w]
+    assert "B starts Sat 07:00, before the finish deadline of A (Sat 16:00)" in w
+    with pytest.raises(ValueError, match="no race named 'C'"):
+        plan_event([a, b], combined=[Combined("X", ("A", "C"))])
+    sim = simulate_event(ev, n_runners=50, repetitions=2, seed=1)
+    assert [w for w in sim.warnings if "'Duo' (A then B): not simulated as such" in w]
+
+
+def test_summary_names_the_time_zone():
+    from coursekit.event import load_event_plan
+
+    d = event_summary(load_event_plan(ROOT / "courses" / "haut", night=False))
+    assert d["timezone"] == "Africa/Casablanca"
+    assert {r["timezone"] for r in d["races"]} == {"Africa/Casablanca"}
+    assert event_summary(plan_event(make_two_races(), night=False))["timezone"] is None
