@@ -333,8 +333,75 @@ def _clock_ticks(ax, hours: Sequence[dt.datetime], *, most: int = 8) -> None:
     ax.set_xlim(mdates.date2num(hours[0]), mdates.date2num(hours[-1] + dt.timedelta(hours=1)))
 
 
+SHARED_AXIS_MAX_S = 7 * 86400.0
+"""Stations drawn on one shared time axis when all their hours and windows fit in this span
+[s]; beyond (an event over several weeks), each panel keeps its own axis (hour bars on a
+month-long axis would be invisible)."""
+
+
+def _hour_floor(t: dt.datetime) -> dt.datetime:
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def _union_hours(recs) -> list[dt.datetime]:
+    """Every clock hour from the first to the last of the panels' hours and windows, each
+    on its own UTC offset where a panel gives it (gaps continue the previous hour's)."""
+    from .clock import after
+
+    known: dict[float, dt.datetime] = {}
+    for s in recs:
+        for h in s["occupancy"]["hours"]:
+            t = dt.datetime.fromisoformat(h)
+            known.setdefault(t.timestamp(), t)
+        for key in ("open", "close"):  # the hours holding them (drawn to the hour's end)
+            if s.get(key):
+                t = _hour_floor(dt.datetime.fromisoformat(s[key]))
+                known.setdefault(t.timestamp(), t)
+    stamps = sorted(known)
+    out = [known[stamps[0]]]
+    while out[-1].timestamp() < stamps[-1]:
+        nxt = after(out[-1], 3600.0)
+        out.append(known.get(nxt.timestamp(), nxt))
+    return out
+
+
+def _window_and_barriers(ax, s: dict, *, legend: bool) -> None:
+    """Shade the station's staffing window and mark each barrier there (not the starts)."""
+    import matplotlib.dates as mdates
+
+    if s.get("open") and s.get("close"):
+        a, b = (mdates.date2num(dt.datetime.fromisoformat(s[k])) for k in ("open", "close"))
+        ax.axvspan(
+            a,
+            b,
+            facecolor="#000000",
+            alpha=0.07,
+            linewidth=0,
+            zorder=0,
+            label="station open" if legend else None,
+        )
+    cuts = sorted(
+        {p["cutoff"] for p in s.get("passages", ()) if p.get("row", 1) > 0 and p.get("cutoff")}
+    )
+    for k, c in enumerate(cuts):
+        ax.axvline(
+            mdates.date2num(dt.datetime.fromisoformat(c)),
+            color=_ORANGE,
+            linewidth=1.2,
+            linestyle="--",
+            zorder=3,
+            label="barrier" if legend and k == 0 else None,
+        )
+
+
 def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110):
     """Bar charts of the runners arriving per hour at each station (matplotlib).
+
+    One panel per station on a shared time axis (when the stations' hours fit in
+    :data:`SHARED_AXIS_MAX_S`), so stations compare by eye; each panel shades the
+    station's staffing window (``open`` to ``close``) and marks its barriers (dashed, the
+    races' ``cutoff`` there; a race's start is not a barrier). Arrivals are the summary's
+    means over the repetitions; a race's starters are not arrivals.
 
     Parameters
     ----------
@@ -344,20 +411,30 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
         Output .png or .svg (written atomically); None returns the SVG bytes.
         Another suffix is a ValueError, as for :func:`profile_figure`.
     stations : sequence of str, optional
-        Station names to draw (default: every station with occupancy, except
-        start-only rows).
+        Station names to draw (default: every station with arrivals: a station where
+        races only start has none).
     """
+    from .io import atomic_write_bytes
+
+    suffix = Path(path).suffix.lower().lstrip(".") if path is not None else "svg"
+    if suffix not in ("png", "svg"):
+        raise ValueError(f"figure must be .png or .svg, got {Path(path).name!r}")
+    fig = _draw_occupancy(summary, stations=stations, dpi=dpi)
+    data = _render(fig, suffix)  # byte-identical SVG for the same summary
+    if path is None:
+        return data
+    return atomic_write_bytes(path, data)
+
+
+def _draw_occupancy(summary: dict, *, stations=None, dpi=110):
+    """The figure of :func:`occupancy_figure` (a matplotlib Figure)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
     from .event import normalize_name
-    from .io import atomic_write_bytes
 
-    suffix = Path(path).suffix.lower().lstrip(".") if path is not None else "svg"
-    if suffix not in ("png", "svg"):
-        raise ValueError(f"figure must be .png or .svg, got {Path(path).name!r}")
     recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
     if stations is not None:
         want = {normalize_name(x) for x in stations}
@@ -365,17 +442,32 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
     if not recs:
         raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
     n = len(recs)
-    fig, axes = plt.subplots(n, 1, figsize=(8, 1.6 * n + 0.6), dpi=dpi, squeeze=False)
-    for ax, s in zip(axes[:, 0], recs, strict=True):
+    union = _union_hours(recs)
+    shared = (union[-1].timestamp() - union[0].timestamp()) <= SHARED_AXIS_MAX_S
+    fig, axes = plt.subplots(
+        n, 1, figsize=(8, 1.6 * n + 0.6), dpi=dpi, squeeze=False, sharex=shared
+    )
+    for i, (ax, s) in enumerate(zip(axes[:, 0], recs, strict=True)):
         o = s["occupancy"]
         hours = [dt.datetime.fromisoformat(h) for h in o["hours"]]
-        ax.bar(hours, o["arrivals"], width=1 / 24, align="edge", color=_BLUE)
+        _window_and_barriers(ax, s, legend=i == 0)
+        ax.bar(
+            hours,
+            o["arrivals"],
+            width=1 / 24,
+            align="edge",
+            color=_BLUE,
+            zorder=2,
+            label="runners arriving per hour (mean)" if i == 0 else None,
+        )
         ax.set_ylabel("runners/h", fontsize=7)
         ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
-        _clock_ticks(ax, hours)
+        if not shared:
+            _clock_ticks(ax, hours)
         ax.tick_params(labelsize=7)
+    if shared:
+        _clock_ticks(axes[-1, 0], union, most=10)
+    if any(ax.get_legend_handles_labels()[1] for ax in axes[:1, 0]):
+        axes[0, 0].legend(loc="upper right", fontsize=6, frameon=False)
     fig.tight_layout()
-    data = _render(fig, suffix)  # byte-identical SVG for the same summary
-    if path is None:
-        return data
-    return atomic_write_bytes(path, data)
+    return fig

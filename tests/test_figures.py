@@ -294,3 +294,51 @@ def test_profile_barrier_labels_date_races_over_a_week(tmp_path):
     short = _north_course(tmp_path / "s", "30h", 100.0)
     svg = profile_svg(short.profile, plan=make_plan(short))
     assert "Finish  Sun 16:00" in svg, re.findall(r"Finish [^<]*", svg)
+
+
+def test_occupancy_panels_share_a_time_axis_with_window_and_barriers():
+    """Black-box F15: each panel had its own time axis (stations could not be compared by
+    eye), and no station window or barrier was drawn. Now one time axis, the window shaded
+    and each barrier at the station marked (a race's start is not a barrier)."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from coursekit.event import event_summary, plan_event, simulate_event
+    from coursekit.figures import _draw_occupancy
+
+    ev = simulate_event(
+        plan_event(make_two_races(), name="Synthetic", night=False),
+        n_runners=200,
+        repetitions=5,
+        seed=3,
+    )
+    summary = event_summary(ev)
+    recs = [s for s in summary["stations"] if s["occupancy"]["hours"]]
+    assert len(recs) >= 2
+    fig = _draw_occupancy(summary)
+    axes = fig.axes
+    assert len(axes) == len(recs)
+    assert len({ax.get_xlim() for ax in axes}) == 1  # one time axis
+    first = min(datetime.fromisoformat(h) for s in recs for h in s["occupancy"]["hours"])
+    last = max(datetime.fromisoformat(s["close"]) for s in recs)
+    lo, hi = axes[0].get_xlim()
+    assert lo <= mdates.date2num(first) and hi >= mdates.date2num(last)
+    for ax, s in zip(axes, recs, strict=True):
+        window = [mdates.date2num(datetime.fromisoformat(s[k])) for k in ("open", "close")]
+        (span,) = [p for p in ax.patches if p.get_alpha() == 0.07]  # the window (axvspan)
+        x0, x1 = span.get_x(), span.get_x() + span.get_width()
+        assert [x0, x1] == pytest.approx(window, abs=1e-9), s["name"]
+        cuts = sorted(
+            {
+                mdates.date2num(datetime.fromisoformat(p["cutoff"]))
+                for p in s["passages"]
+                if p["row"] > 0 and p["cutoff"]
+            }
+        )
+        lines = sorted(
+            float(ln.get_xdata()[0]) for ln in ax.get_lines() if ln.get_linestyle() == "--"
+        )
+        assert cuts and lines == pytest.approx(cuts), s["name"]
+    labels = axes[0].get_legend_handles_labels()[1]
+    assert {"station open", "barrier"} <= set(labels), labels
+    plt.close(fig)
