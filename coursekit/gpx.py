@@ -830,6 +830,48 @@ def read_gpx(path, *, max_points: int = 20_000_000) -> Track:
     return track
 
 
+_TOML_MAX_BYTES = 1 << 20
+"""Largest file :func:`_not_xml_kind` reads as TOML to say what it is [bytes]."""
+
+
+def _not_xml_kind(path: Path) -> str | None:
+    """What a file that is not XML is, when it is plainly one of coursekit's TOML inputs.
+
+    Called only on the XML error path (the fast path never reads the file twice). A
+    file that opens with ``<`` is broken XML, not TOML: None. Else the file (at most
+    :data:`_TOML_MAX_BYTES`) is parsed as TOML and named by its keys: a course file
+    (``gpx`` and ``start``), an event file (``courses``), a places file (``places``),
+    any other TOML; None when it is not TOML either.
+    """
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(_TOML_MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > _TOML_MAX_BYTES or data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if not isinstance(raw, dict) or not raw:
+        return None
+    if "gpx" in raw and "start" in raw:
+        gpx = raw["gpx"] if isinstance(raw["gpx"], str) else None
+        track = f"; its track is {gpx!r}" if gpx else ""
+        return (
+            "a course file (TOML), not GPX: give it to `coursekit legs`, `cutoffs`, `check` "
+            f"or `roadbook` (`coursekit profile` reads a GPX{track})"
+        )
+    if "courses" in raw:
+        return "an event file (TOML), not GPX: give it to `coursekit event`"
+    if "places" in raw:
+        return "a places file (TOML), not GPX: give it to `coursekit sketch`"
+    return "a TOML file, not GPX"
+
+
 def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     """The general reader: lxml ``iterparse``, any valid GPX, errors with line numbers."""
     from lxml import etree
@@ -931,6 +973,9 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     except etree.XMLSyntaxError as exc:
         msg = str(exc.msg if hasattr(exc, "msg") else exc).split("\n")[0]
         line = exc.lineno if getattr(exc, "lineno", None) else "?"
+        what = _not_xml_kind(path)
+        if what:
+            raise GPXError(f"{name}: {what}") from None
         raise GPXError(f"{name}: not valid XML (line {line}: {msg})") from None
     except UnicodeDecodeError as exc:
         raise GPXError(f"{name}: bad text encoding ({exc.reason})") from None

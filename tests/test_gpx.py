@@ -821,3 +821,35 @@ def test_start_forks_exactly_from_the_size_threshold(tmp_path, monkeypatch):
             assert (check.pid is not None) == forked
             ident, counts = check.result()
             assert ident == gpxcheck.identity(f.stat()) and counts
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            'name = "X"\ngpx = "x.gpx"\nstart = 2024-06-01T04:00:00+01:00\nlimit = "4h"\n',
+            "a course file (TOML), not GPX: give it to `coursekit legs`, `cutoffs`, `check` "
+            "or `roadbook` (`coursekit profile` reads a GPX; its track is 'x.gpx')",
+        ),
+        ('name = "E"\ncourses = ["a.toml"]\n', "an event file (TOML), not GPX"),
+        ('name = "P"\n[[places]]\nname = "A"\n', "a places file (TOML), not GPX"),
+        ("a = 1\n", "a TOML file, not GPX"),
+    ],
+)
+def test_a_toml_input_given_as_gpx_is_named(tmp_path, text, expected):
+    """F7 of the sixteenth sprint's black-box test: ``profile haut-120.toml`` said "not valid
+    XML (line 1: Start tag expected...)"; the error now says what the file is."""
+    f = tmp_path / "course.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(GPXError) as exc:
+        read_gpx(f)
+    assert str(exc.value).startswith(f"{f}: {expected}")
+    assert "XML" not in str(exc.value)
+
+
+@pytest.mark.parametrize("text", ["this is not xml at all\n", "<gpx><trk>", "a = \n"])
+def test_broken_xml_and_non_toml_still_say_not_valid_xml(tmp_path, text):
+    f = tmp_path / "x.gpx"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(GPXError, match="not valid XML"):
+        read_gpx(f)
