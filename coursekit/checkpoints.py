@@ -51,6 +51,13 @@ __all__ = [
     "legs_from_located",
     "check_course",
     "end_notes",
+    "DECLARED_KM_WARN",
+    "MAX_STRETCH_KM_EFFORT",
+    "MAX_LEG_GRADE",
+    "declared_km_notes",
+    "duplicate_name_notes",
+    "long_stretch_notes",
+    "steep_leg_notes",
 ]
 
 SAME_PLACE_M = 25.0
@@ -749,6 +756,122 @@ CONFLICT_REL = 0.01
 """Two declared sources differing by more than this (relative) contradict [-]."""
 
 
+DECLARED_KM_WARN = 0.20
+"""A checkpoint whose km on the track differs from its ``declared_km`` by more than this
+fraction of the declared km warns [-]. Published km are rounded ("approx. 40 km", "~5 km")
+and a track's length differs from the organiser's by a few % (:data:`DISTANCE_WARN`); beyond
+a fifth, the checkpoint is on another passage or place, or the track (a sketch scaled by one
+factor, say) does not know the route between its places."""
+
+MAX_STRETCH_KM_EFFORT = 40.0
+"""Longest stretch between two stations (start, finish, a checkpoint that is a barrier or
+has a service) before a warning [km-effort = km + D+/100]. In the ten LiveTrail
+race-editions of the dev set (GRR, MAS, TDB, MTR 2024, Templiers 2023-2024; ../shared/realdata)
+the longest leg between consecutive checkpoints is 32.6 km-effort (GRR 2024, Domaine Vidot ->
+Notre Dame de la Paix, 19.3 km and 1330 m D+), the others 16-29. 40 km-effort is ~7.5 h for a
+last finisher at the HAUT limits' 0.185-0.194 h per km-effort (docs/seed-courses.md): longer,
+runners carry more than they can drink and eat, and nobody sees them or stops them."""
+
+MAX_LEG_GRADE = 0.30
+"""Largest plausible average D+ or D- per metre of a leg of at least
+:data:`STEEP_LEG_MIN_M` [-] (300 m per km). The steepest legs of the dev set's LiveTrail
+races are 0.16 (GRR 2024: 909 m over 5.6 km; TDB 928 m over 6.0 km) and 0.15 (Templiers,
+over 3.2 km); a vertical kilometre (1000 m in 3.5-5 km) is 0.2-0.29. Beyond 0.30 on a leg
+that long, the figures are wrong (a scaled sketch, a checkpoint on the wrong passage)."""
+
+STEEP_LEG_MIN_M = 3000.0
+"""Shortest leg :data:`MAX_LEG_GRADE` is checked on [m] (a short leg may be a wall)."""
+
+
+def declared_km_notes(specs, km) -> list[str]:
+    """Checkpoints whose km on the track (``km``, per spec, NaN when not placed) differs
+    from their ``declared_km`` by more than :data:`DECLARED_KM_WARN`."""
+    out = []
+    for sp, k in zip(specs, km, strict=True):
+        dk = getattr(sp, "declared_km", None)
+        if sp is None or dk is None or not math.isfinite(k):
+            continue
+        if abs(k - dk) > DECLARED_KM_WARN * dk:
+            rel = f" ({100 * (k - dk) / dk:+.0f} %)" if dk else ""
+            out.append(
+                f"{sp.name!r} is at km {k:.1f} on the track but its declared km is {dk:g}"
+                f"{rel}, beyond ±{100 * DECLARED_KM_WARN:.0f} %: another passage or place, "
+                "or the track does not follow the published route (a sketch? scale it to "
+                "[[declared]] and it is stretched to the declared km)"
+            )
+    return out
+
+
+def duplicate_name_notes(specs, located, km, tolerance_m) -> list[str]:
+    """Checkpoint names used more than once (``coursekit check``'s warning, and the plan's):
+    ``located`` has ``distance, lat, lon`` per spec (NaN when not placed), ``km`` converts a
+    track distance to the km printed."""
+    seen: dict[str, list[int]] = {}
+    for i, sp in enumerate(specs):
+        seen.setdefault(_norm(sp.name), []).append(i)
+    out = []
+    for idx in seen.values():
+        if len(idx) > 1:
+            where = _duplicate_places(idx, specs, located, km, tolerance_m)
+            out.append(
+                f"checkpoint name {specs[idx[0]].name!r} is used {len(idx)} times "
+                f"(checkpoints[{', '.join(map(str, idx))}]): "
+                + (where or "fine for a place passed twice")
+                + ", but tables and timing need distinct names"
+            )
+    return out
+
+
+def _is_station(sp) -> bool:
+    return sp is not None and (bool(getattr(sp, "barrier", True)) or bool(sp.services))
+
+
+def long_stretch_notes(legs) -> list[str]:
+    """Stretches of more than :data:`MAX_STRETCH_KM_EFFORT` between two stations of a
+    legs table (the start, the finish, and every checkpoint that is a barrier or has a
+    service; a ``barrier = false`` row with no service is only a passage)."""
+    names = list(legs.names)
+    n = len(names)
+    along = np.asarray(legs.along, float)
+    gain = np.asarray(legs.gain, float)
+    rows = [0] + [j for j in range(1, n - 1) if _is_station(legs.specs[j])] + [n - 1]
+    out = []
+    for a, b in zip(rows[:-1], rows[1:], strict=True):
+        km = (along[b] - along[a]) / 1000.0
+        up = float(gain[b] - gain[a]) if np.isfinite(gain[b] - gain[a]) else 0.0
+        kme = km + up / 100.0
+        if kme > MAX_STRETCH_KM_EFFORT:
+            none = "no checkpoint" if b == a + 1 else "no aid station or barrier"
+            out.append(
+                f"{names[a]!r} -> {names[b]!r}: {km:.1f} km and {up:.0f} m D+ "
+                f"({kme:.0f} km-effort) with {none} between them, more than "
+                f"{MAX_STRETCH_KM_EFFORT:g} km-effort (the longest leg between checkpoints of "
+                "the dev set's real races is 33): add the aid stations or barriers, or say "
+                "why there are none"
+            )
+    return out
+
+
+def steep_leg_notes(legs) -> list[str]:
+    """Legs of at least :data:`STEEP_LEG_MIN_M` whose average D+ or D- per metre exceeds
+    :data:`MAX_LEG_GRADE`."""
+    names = list(legs.names)
+    d = legs.leg_along
+    out = []
+    for j in range(1, len(names)):
+        if not d[j] >= STEEP_LEG_MIN_M:
+            continue
+        for what, v in (("D+", legs.leg_gain[j]), ("D-", legs.leg_loss[j])):
+            if np.isfinite(v) and v / d[j] > MAX_LEG_GRADE:
+                out.append(
+                    f"leg {names[j - 1]!r} -> {names[j]!r}: {v:.0f} m {what} over "
+                    f"{d[j] / 1000:.1f} km ({1000 * v / d[j]:.0f} m per km on average), more "
+                    f"than {1000 * MAX_LEG_GRADE:.0f}: steeper than any real leg "
+                    "(check the declared D+/D-, the places' altitudes, the checkpoints)"
+                )
+    return out
+
+
 def _km_list(kms) -> str:
     """``"45.0 and 53.9"``, ``"3.1, 45.0 and 53.9"``."""
     t = [f"{k:.1f}" for k in kms]
@@ -827,7 +950,9 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     (warning beyond ±5 % distance, ±10 % D+/D-); declared sources that
     contradict each other (pairwise, beyond 1 % or any different limit);
     checkpoints off track or out of order (errors), beyond the course length,
-    duplicated names; a loop that does not close; fixed cutoffs that go
+    duplicated names, away from their ``declared_km`` (:data:`DECLARED_KM_WARN`); a
+    stretch between stations longer than :data:`MAX_STRETCH_KM_EFFORT`; a leg steeper
+    on average than :data:`MAX_LEG_GRADE`; a loop that does not close; fixed cutoffs that go
     backwards, fall before the start or after start + limit (errors).
     ``tolerance_m`` defaults to the course's, as in :func:`course_legs`.
 
@@ -1022,22 +1147,17 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
             if note:
                 f(Finding("info", "passages", note))
             placed_prev = dist_i
-    seen: dict[str, list[int]] = {}
-    for i, sp in enumerate(specs):
-        seen.setdefault(_norm(sp.name), []).append(i)
-    for idx in seen.values():
-        if len(idx) > 1:
-            where = _duplicate_places(idx, specs, located, _km, tolerance_m)
-            f(
-                Finding(
-                    "warning",
-                    "duplicate-name",
-                    f"checkpoint name {specs[idx[0]].name!r} is used {len(idx)} times "
-                    f"(checkpoints[{', '.join(map(str, idx))}]): "
-                    + (where or "fine for a place passed twice")
-                    + ", but tables and timing need distinct names",
-                )
-            )
+    for msg in duplicate_name_notes(specs, located, _km, tolerance_m):
+        f(Finding("warning", "duplicate-name", msg))
+    km_placed = [_km(d) if np.isfinite(d) else math.nan for d in located.distance]
+    for msg in declared_km_notes(specs, km_placed):
+        f(Finding("warning", "declared-km", msg))
+    legs = legs_from_located(p, specs, located, tolerance_m=tolerance_m, along=along)
+    for msg in long_stretch_notes(legs):
+        f(Finding("warning", "long-stretch", msg))
+    if p.has_elevation:
+        for msg in steep_leg_notes(legs):
+            f(Finding("warning", "steep-leg", msg))
     # the last checkpoint just short of the end: an implicit "Finish" row is added after it
     fin = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
     if fin:

@@ -600,7 +600,10 @@ def course_warnings(course, legs) -> list[str]:
     """Warnings about the course file that the plan repeats (``coursekit check`` reports
     them itself): a start offset that contradicts the time zone, checkpoints whose ``km``
     is past the end of the course (placed at the finish), a first or last checkpoint near
-    the track's end kept as a row of its own (:func:`coursekit.checkpoints.end_notes`)."""
+    the track's end kept as a row of its own (:func:`coursekit.checkpoints.end_notes`),
+    a checkpoint name used twice, a checkpoint away from its ``declared_km``, a stretch
+    with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`
+    (the ``check`` texts, from :mod:`coursekit.checkpoints`)."""
     out = []
     end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
     for sp in getattr(course, "checkpoints", ()):
@@ -623,6 +626,42 @@ def course_warnings(course, legs) -> list[str]:
             float(course.profile.total_distance),
             tol,
         )
+    out += _spec_notes(course, legs)
+    return out
+
+
+def _spec_notes(course, legs) -> list[str]:
+    """The ``check`` warnings on checkpoint names, declared km and long stretches, from
+    the legs table (rows matched to the course's checkpoints by identity)."""
+    from types import SimpleNamespace
+
+    from .checkpoints import declared_km_notes, duplicate_name_notes, long_stretch_notes
+
+    specs = tuple(getattr(course, "checkpoints", ()))
+    out = []
+    row_specs = getattr(legs, "specs", ())
+    if specs and len(row_specs):
+        n = len(specs)
+        dist, lat, lon = (np.full(n, np.nan) for _ in range(3))
+        km = np.full(n, np.nan)
+        along = np.asarray(legs.along, float)
+        for j, sp in enumerate(row_specs):
+            i = next((k for k, c in enumerate(specs) if c is sp), None)
+            if i is not None:
+                dist[i], lat[i], lon[i] = legs.distance[j], legs.lat[j], legs.lon[j]
+                km[i] = along[j] / 1000.0
+        located = SimpleNamespace(distance=dist, lat=lat, lon=lon)
+        prof = course.profile
+        along_pts = np.interp(prof.distance, np.asarray(legs.distance, float), along)
+
+        def km_of(d):
+            return float(np.interp(d, prof.distance, along_pts)) / 1000.0
+
+        tol = getattr(course, "tolerance_m", None) or 250.0
+        out += duplicate_name_notes(specs, located, km_of, tol)
+        out += declared_km_notes(specs, km)
+    if len(row_specs):
+        out += long_stretch_notes(legs)
     return out
 
 

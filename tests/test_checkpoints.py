@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -583,3 +584,33 @@ def test_located_still_unpacks_into_five_values():
     assert len(res.passages[1]) == 2 and res.passages[1][0] == pytest.approx(1000, abs=1)
     assert res._replace(problems=((0, "x", "y"),)).passages == res.passages
     assert pickle.loads(pickle.dumps(res)).passages == res.passages
+
+
+def test_a_leg_steeper_than_any_real_one_warns(tmp_path):
+    """F1's check (sixteenth sprint): HAUT 80's scaled sketch had 2910 m D+ over 9 km
+    (323 m per km) and `check` said nothing. Beyond MAX_LEG_GRADE (300 m/km) on a leg of
+    at least 3 km, check warns; 250 m/km does not."""
+    from coursekit.gpx import write_gpx
+
+    n = 401  # 40 km due north; km 10 -> 14: +1300 m (325 m per km), then back down slowly
+    lat = np.linspace(31.0, 31.36, n)
+    k = np.arange(n)
+    ele = 800 + np.interp(k, [0, 100, 140, 400], [0, 0, 1300, 0])
+    write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), ele, name="c")
+    body = (
+        'name = "T"\ngpx = "c.gpx"\nstart = 2024-06-01T04:00:00+01:00\nlimit = "10h"\n'
+        'gain_threshold = 0\n[[checkpoints]]\nname = "A"\nkm = 10\n'
+        '[[checkpoints]]\nname = "B"\nkm = 14\n[[checkpoints]]\nname = "C"\nkm = 27\n'
+    )
+    (tmp_path / "c.toml").write_text(body)
+    found = [f for f in check_course(load_course(tmp_path / "c.toml")) if f.code == "steep-leg"]
+    # (km are along the slope: the leg holds most of the climb, ~310 m per km)
+    assert len(found) == 1
+    assert re.match(
+        r"leg 'A' -> 'B': 12\d\d m D\+ over 4\.0 km \(3[01]\d m per km on average\), more than "
+        "300: steeper than any real leg",
+        found[0].message,
+    )
+    ele = 800 + np.interp(k, [0, 100, 140, 400], [0, 0, 1000, 0])  # 250 m per km
+    write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), ele, name="c")
+    assert not [f for f in check_course(load_course(tmp_path / "c.toml")) if f.code == "steep-leg"]

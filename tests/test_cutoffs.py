@@ -870,3 +870,60 @@ def test_barrier_short_of_the_finish_is_not_rounded_onto_the_limit(tmp_path):
     p0 = plan(load_course(tmp_path / "c.toml"), round_minutes=0)
     assert p0.cutoff_elapsed[2] == pytest.approx(dep, abs=1e-6)
     assert not [x for x in p0.warnings if "reference passage" in x]
+
+
+def _rewrite_checkpoints(course_file, cps: str):
+    text = course_file.read_text()
+    head = text.split("[[checkpoints]]")[0]
+    course_file.write_text(head + cps)
+    return course_file
+
+
+def test_a_long_stretch_with_no_station_warns_in_plan_and_check(course_file):
+    """F5 (sixteenth sprint, black-box test): a 90 km / 27 h race with no aid station or
+    barrier passed `check` and `cutoffs` silently. 40 km + 1000 m D+ = 50 km-effort with no
+    checkpoint is beyond MAX_STRETCH_KM_EFFORT (40)."""
+    from coursekit.checkpoints import check_course
+    from coursekit.course import load_course
+
+    c = load_course(_rewrite_checkpoints(course_file, ""))
+    msg = (
+        "'Start' -> 'Finish': 40.0 km and 1000 m D+ (50 km-effort) with no checkpoint between "
+        "them, more than 40 km-effort"
+    )
+    assert [w for w in plan(c).warnings if w.startswith(msg)]
+    assert [f for f in check_course(c) if f.code == "long-stretch" and f.message.startswith(msg)]
+    # a passage that is neither a barrier nor a service does not break the stretch
+    c = load_course(
+        _rewrite_checkpoints(course_file, '[[checkpoints]]\nname = "P"\nkm = 20\nbarrier = false\n')
+    )
+    assert [w for w in plan(c).warnings if "'Start' -> 'Finish'" in w and "no aid station" in w]
+    # a water point (not a barrier) does: 25 km-effort each side
+    c = load_course(
+        _rewrite_checkpoints(
+            course_file,
+            '[[checkpoints]]\nname = "W"\nkm = 20\nbarrier = false\nservices = ["water"]\n',
+        )
+    )
+    assert not [w for w in plan(c).warnings if "km-effort" in w]
+
+
+def test_a_checkpoint_name_used_twice_warns_in_the_plan_as_in_check(course_file):
+    """F19: two checkpoints "A" 20 km apart: `check` warned, `cutoffs` printed both rows
+    silently. The plan now carries check's warning, word for word."""
+    from coursekit.checkpoints import check_course
+    from coursekit.course import load_course
+
+    c = load_course(
+        _rewrite_checkpoints(
+            course_file,
+            '[[checkpoints]]\nname = "A"\nkm = 10\n\n[[checkpoints]]\nname = "A"\nkm = 30\n',
+        )
+    )
+    found = [f.message for f in check_course(c) if f.code == "duplicate-name"]
+    assert found == [
+        "checkpoint name 'A' is used 2 times (checkpoints[0, 1]): two different places, "
+        "20.0 km apart along the course (km 10.0 and 30.0), but tables and timing need "
+        "distinct names"
+    ]
+    assert found[0] in plan(c).warnings
