@@ -28,6 +28,7 @@ organiser published (``[[declared]]``) and the checkpoints in course order::
     services = ["water", "food"]            # see SERVICES
     cutoff = "10h"                          # optional: elapsed from the start, or date-time
     dwell = "5m"                            # optional planned stop
+    declared_km = 20                        # optional: published km (not with km)
     barrier = false                         # optional: nobody stopped here (not with cutoff)
     tolerance = 600                         # optional [m]: not with km (lat + lon or waypoint)
     note = "..."                            # optional
@@ -55,9 +56,12 @@ Decisions (documented in docs/course-file.md):
   accepted only when ``timezone`` is given: it is then localised in that zone
   (DST handled by :mod:`zoneinfo`), and ``info["start_localised"]`` says so.
   The same rule holds for date-time cutoffs.
-* ``scale_to_declared``: distance is multiplied by declared/measured distance;
-  cumulative gain and loss by declared/measured gain and loss (the gain factor
-  is used for loss when no loss is declared). Altitudes are *not* changed (the
+* ``scale_to_declared``: distance is multiplied by declared/measured distance,
+  or stretched piecewise through the checkpoints that give a ``declared_km``;
+  a declared D+ (D-) above the measured one is reached by spreading the
+  missing metres uniformly along the distance, one below it by a factor < 1
+  (the loss target is measured loss x declared/measured gain when no loss is
+  declared); see :func:`scale_profile`. Altitudes are *not* changed (the
   places' altitudes are the best data a sketch has); so on a scaled profile
   gain - loss no longer equals end - start altitude. Checkpoint ``km`` are on
   the scaled distance.
@@ -130,6 +134,7 @@ _CP_KEYS = {
     "barrier",
     "tolerance",
     "dwell",
+    "declared_km",
     "note",
 }
 _INFO_KEYS = {
@@ -202,6 +207,12 @@ class CheckpointSpec:
         Largest distance from this checkpoint to the track [m] (key
         ``tolerance``, placements by coordinates or waypoint only); None: the
         course's.
+    declared_km : float or None
+        The km the organiser publishes for this checkpoint (key ``declared_km``),
+        for a checkpoint placed by its position (lat + lon or waypoint): with
+        ``scale_to_declared`` the distance is stretched so that the checkpoint
+        falls at it; otherwise ``coursekit check`` and the plan warn when the
+        track puts it elsewhere (:data:`coursekit.checkpoints.DECLARED_KM_WARN`).
     """
 
     name: str
@@ -216,6 +227,7 @@ class CheckpointSpec:
     note: str = ""
     barrier: bool = True
     tolerance_m: float | None = None
+    declared_km: float | None = None
 
     @property
     def placement(self) -> str:
@@ -669,6 +681,13 @@ def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> Che
             "tolerance",
             "applies to a checkpoint placed by lat + lon or waypoint, not by km",
         )
+    declared_km = ctx.num(raw, "declared_km", lo=0)
+    if declared_km is not None and km is not None:
+        raise ctx.err(
+            "declared_km",
+            "is for a checkpoint placed by lat + lon or waypoint (its km = is already the "
+            "published km): remove one of them",
+        )
     barrier = ctx.bool_(raw, "barrier", default=True)
     if not barrier and "cutoff" in raw:
         raise ctx.err("barrier", "barrier = false contradicts its cutoff: remove one of them")
@@ -685,6 +704,7 @@ def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> Che
         note=ctx.str_(raw, "note", default=""),
         barrier=barrier,
         tolerance_m=tolerance,
+        declared_km=declared_km,
     )
 
 
@@ -744,45 +764,148 @@ def _proposed(path: Path, i: int, raw) -> dict:
 # ---------------------------------------------------------------- scaling
 
 
-def scale_profile(profile, declared: Declared, *, source_path=""):
+SCALE_SPREAD = "spread"
+"""``gain_method``/``loss_method`` of a scaling that spreads the missing metres by distance."""
+SCALE_FACTOR = "factor"
+"""``gain_method``/``loss_method`` of a scaling that multiplies the cumulative D+ or D-."""
+
+
+def _scaled_cumulative(c, target, d, total):
+    """One cumulative D+ or D- ``c`` [m] brought to ``target`` [m] (see :func:`scale_profile`).
+
+    Returns the new array, the method (:data:`SCALE_SPREAD` or :data:`SCALE_FACTOR`), the
+    ratio target/measured [-] and the metres added by the spread (0 for a factor).
+    """
+    import numpy as np
+
+    have = float(c[-1]) if c.size else 0.0
+    if target is None or not have > 0:
+        return c, SCALE_FACTOR, 1.0, 0.0
+    ratio = target / have
+    if target > have and total > 0:
+        added = target - have
+        return c + added * (np.asarray(d, float) / total), SCALE_SPREAD, ratio, added
+    return c * ratio, SCALE_FACTOR, ratio, 0.0
+
+
+def _fmt_scaled(what: str, method: str, ratio: float, added: float, have: float) -> str:
+    if method == SCALE_SPREAD:
+        return f"{what} +{added:.0f} m spread uniformly by distance (sketch {have:.0f} m)"
+    return f"{what} x{ratio:.4f}"
+
+
+def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
     """Scale a profile's distance and cumulative gain/loss to declared figures.
 
     Parameters
     ----------
     profile : Profile
     declared : Declared
-        Target figures; missing ones leave that quantity unscaled (loss uses
-        the gain factor when only gain is declared).
+        Target figures; missing ones leave that quantity unscaled (the loss
+        target is the measured loss times declared/measured gain when only gain
+        is declared).
+    anchors : sequence of (float, float, str), optional
+        ``(measured distance [m], declared distance [m], name)`` of checkpoints
+        whose km the organiser publishes (``declared_km``), in course order:
+        the distance is stretched piecewise linearly through them (and through
+        0 and the declared total) instead of by one factor.
 
     Returns
     -------
     profile : Profile
-        New profile: ``distance * k_d``, ``gain * k_g``, ``loss * k_l``;
-        elevation unchanged; ``distance_method``/``gain_method`` name the
-        factors and the source.
+        New profile, elevation unchanged; ``distance_method``/``gain_method``
+        name the scaling and the source.
     factors : dict
-        ``distance, gain, loss`` factors [-] and ``source``.
+        ``distance`` (declared/measured total), ``gain``, ``loss``
+        (declared/measured totals) [-], ``source``, ``gain_method`` and
+        ``loss_method`` (``"spread"`` or ``"factor"``), ``gain_added_m`` and
+        ``loss_added_m`` [m] (spread, else 0), ``anchors`` (list of
+        ``(name, measured_m, declared_m)``).
+
+    Raises
+    ------
+    ValueError
+        Anchors not strictly increasing in both distances, or outside
+        (0, total).
+
+    Notes
+    -----
+    A sketch's D+ is the climb between its places' altitudes; the declared D+
+    of a mountain race is far larger (HAUT 80: 1004 m sketched, 4500 m
+    declared), the difference being relief the sketch cannot show: climbs and
+    descents between and beside its places. Multiplying the cumulative D+ by
+    declared/sketch would put all of it on the legs that climb overall (and
+    leave the legs that descend overall at 0 m D+). When the declared figure
+    exceeds the sketch's, the missing metres are instead spread uniformly along
+    the (scaled) distance :math:`d` of total :math:`D`:
+
+    .. math:: G'(d) = G(d) + (G_{decl} - G_{sketch}) \\, d / D
+
+    and likewise for D-, so each leg gets its share of unseen rollers in
+    proportion to its length, on top of the climb it shows. When the declared
+    figure is *below* the sketch's, the cumulative is multiplied by the
+    factor declared/sketch (< 1). Altitudes are unchanged either way.
     """
+    import numpy as np
+
     p = profile
-    kd = kg = kl = 1.0
-    if declared.distance_m is not None and p.total_distance > 0:
-        kd = declared.distance_m / p.total_distance
-    if declared.gain_m is not None and p.total_gain > 0:
-        kg = declared.gain_m / p.total_gain
-    if declared.loss_m is not None and p.total_loss > 0:
-        kl = declared.loss_m / p.total_loss
-    elif declared.gain_m is not None:
-        kl = kg
+    meas = p.total_distance
+    kd = 1.0
+    if declared.distance_m is not None and meas > 0:
+        kd = declared.distance_m / meas
+    total = meas * kd
+    anchors = tuple(anchors)
+    if anchors:
+        xs = [0.0] + [float(a[0]) for a in anchors] + [float(meas)]
+        ys = [0.0] + [float(a[1]) for a in anchors] + [float(total)]
+        names = ["the start"] + [str(a[2]) for a in anchors] + ["the finish"]
+        for i in range(1, len(xs)):
+            if not (xs[i] > xs[i - 1] and ys[i] > ys[i - 1]):
+                raise ValueError(
+                    f"declared km of {names[i]} ({ys[i] / 1000:g} km, measured "
+                    f"{xs[i] / 1000:.2f} km) is not after {names[i - 1]}'s "
+                    f"({ys[i - 1] / 1000:g} km, measured {xs[i - 1] / 1000:.2f} km)"
+                )
+        distance = np.interp(p.distance, xs, ys)
+    else:
+        distance = p.distance * kd
+    gain_target = declared.gain_m
+    loss_target = declared.loss_m
+    if loss_target is None and gain_target is not None and p.total_gain > 0:
+        loss_target = p.total_loss * gain_target / p.total_gain
+    gain, gm, kg, ga = _scaled_cumulative(p.gain, gain_target, distance, total)
+    loss, lm, kl, la = _scaled_cumulative(p.loss, loss_target, distance, total)
     src = declared.source
+    how_d = f"scaled x{kd:.4f} to {src!r}"
+    if anchors:
+        how_d += ", stretched piecewise to the declared km of " + ", ".join(
+            f"{a[2]} ({a[1] / 1000:g})" for a in anchors
+        )
+    how_g = (
+        _fmt_scaled("scaled gain", gm, kg, ga, p.total_gain)
+        + " "
+        + _fmt_scaled("loss", lm, kl, la, p.total_loss)
+        + f" to {src!r}"
+    )
     new = replace(
         p,
-        distance=p.distance * kd,
-        gain=p.gain * kg,
-        loss=p.loss * kl,
-        distance_method=f"{p.distance_method}, scaled x{kd:.4f} to {src!r}",
-        gain_method=f"{p.gain_method}, scaled gain x{kg:.4f} loss x{kl:.4f} to {src!r}",
+        distance=distance,
+        gain=gain,
+        loss=loss,
+        distance_method=f"{p.distance_method}, {how_d}",
+        gain_method=f"{p.gain_method}, {how_g}",
     )
-    return new, {"distance": kd, "gain": kg, "loss": kl, "source": src}
+    return new, {
+        "distance": kd,
+        "gain": kg,
+        "loss": kl,
+        "source": src,
+        "gain_method": gm,
+        "loss_method": lm,
+        "gain_added_m": ga,
+        "loss_added_m": la,
+        "anchors": [(str(a[2]), float(a[0]), float(a[1])) for a in anchors],
+    }
 
 
 # ---------------------------------------------------------------- load
@@ -803,6 +926,31 @@ def _check_elevation(path: Path, gpx_rel: str, track) -> None:
             f"{path}: key 'gpx': {gpx_rel!r} point {i + 1} has elevation {ele[i]:g} m: expected "
             f"at most {MAX_ABS_ELEVATION_M:,.0f} m in absolute value (a broken export?)"
         )
+
+
+def _anchors(path: Path, profile, checkpoints, tolerance_m, tolerance) -> list:
+    """``(measured distance [m], declared distance [m], name)`` of the checkpoints with a
+    ``declared_km``, located by position on the unscaled profile (:func:`scale_profile`).
+    A checkpoint that cannot be located is left out here: locating the course's
+    checkpoints later raises the usual message."""
+    from .checkpoints import locate_points
+
+    specs = [c for c in checkpoints if c.km is None]
+    if not any(c.declared_km is not None for c in specs):
+        return []
+    tol = tolerance_m if tolerance_m is not None else tolerance
+    loc = locate_points(
+        profile,
+        specs,
+        tolerance_m=tol if tol is not None else DEFAULT_TOLERANCE_M,
+        errors="collect",
+        source=str(path),
+    )
+    return [
+        (float(d), 1000.0 * c.declared_km, c.name)
+        for c, d in zip(specs, loc.distance, strict=True)
+        if c.declared_km is not None and math.isfinite(d)
+    ]
 
 
 def load_course(path, *, tolerance_m: float | None = None) -> Course:
@@ -945,7 +1093,11 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
                 "scale_to_declared",
                 f"declared[0] ({d0.source!r}) has no distance_km, gain_m or loss_m to scale to",
             )
-        profile, factors = scale_profile(profile, d0)
+        anchors = _anchors(path, profile, checkpoints, tolerance_m, tolerance)
+        try:
+            profile, factors = scale_profile(profile, d0, anchors=anchors)
+        except ValueError as exc:
+            raise top.err("checkpoints", f"declared_km: {exc}") from None
         for key, lo, hi in (("distance", 0.1, 10.0), ("gain", 0.01, 100.0), ("loss", 0.01, 100.0)):
             if not lo <= factors[key] <= hi:
                 raise top.err(

@@ -214,3 +214,109 @@ def test_event_file(tmp_path):
     with pytest.raises(CourseFileError, match="looks like an event file"):
         (tmp_path / "e2.toml").write_text('name = "E"\ncourses = ["c.toml"]\n')
         load_course(tmp_path / "e2.toml")
+
+
+def _up_down(tmp_path, body: str) -> Path:
+    """A 20 km out-and-up sketch: 1000 m -> 1900 m at km 10 (waypoint "Top") -> 1000 m."""
+    from coursekit.gpx import Waypoint
+
+    n = 801
+    la = np.linspace(45.0, 45.18, n)
+    ele = np.concatenate([np.linspace(1000, 1900, 401), np.linspace(1900, 1000, 401)[1:]])
+    write_gpx(
+        tmp_path / "t.gpx",
+        la,
+        np.full(n, 6.0),
+        ele,
+        waypoints=[Waypoint("Top", float(la[400]), 6.0, 1900.0)],
+    )
+    p = tmp_path / "c.toml"
+    p.write_text(BASE + body)
+    return p
+
+
+UP_DOWN = (
+    'gain_threshold = 0\nscale_to_declared = true\n[[declared]]\nsource = "regs"\n'
+    "distance_km = 20\ngain_m = 3600\nloss_m = 2700\n"
+    '[[checkpoints]]\nname = "Top"\nwaypoint = "Top"\n'
+)
+
+
+def test_scaling_spreads_the_missing_climb_along_the_course(tmp_path):
+    """F1 (sixteenth sprint, black-box test): multiplying the sketch's cumulative D+ by
+    declared/sketch (x4 here) put all 3600 m on the climb to Top and 0 m D+ on the descent
+    (HAUT 80: 2910 m D+ in 9 km, then 0 m). The missing 2700 m D+ (1800 m D-) are spread
+    uniformly by distance: each half gets its share on top of the 900 m it shows."""
+    from coursekit.checkpoints import course_legs
+
+    c = load_course(_up_down(tmp_path, UP_DOWN))
+    assert c.profile.total_gain == pytest.approx(3600)
+    assert c.profile.total_loss == pytest.approx(2700)
+    legs = course_legs(c)
+    assert list(legs.names) == ["Start", "Top", "Finish"]
+    np.testing.assert_allclose(legs.leg_gain[1:], [900 + 1350, 1350], atol=1)
+    np.testing.assert_allclose(legs.leg_loss[1:], [900, 900 + 900], atol=1)
+    # the old factors: [3600, 0] D+ and [0, 2700] D-
+    sc = c.info["scale"]
+    assert (sc["gain_method"], sc["loss_method"]) == ("spread", "spread")
+    assert sc["gain_added_m"] == pytest.approx(2700) and sc["loss_added_m"] == pytest.approx(1800)
+    assert sc["gain"] == pytest.approx(4.0) and sc["loss"] == pytest.approx(3.0)
+    assert "gain +2700 m spread uniformly by distance (sketch 900 m)" in c.profile.gain_method
+    # gain - loss is the declared one, not end - start; altitudes unchanged
+    np.testing.assert_allclose(c.profile.elevation[[0, 400, 800]], [1000, 1900, 1000])
+
+
+def test_scaling_below_the_sketch_is_a_factor(tmp_path):
+    body = UP_DOWN.replace("gain_m = 3600", "gain_m = 450").replace("loss_m = 2700", "")
+    c = load_course(_up_down(tmp_path, body))
+    assert c.info["scale"]["gain_method"] == "factor"
+    assert c.info["scale"]["gain"] == pytest.approx(0.5)
+    # no loss declared: the target is the sketch's loss x declared/sketch gain
+    assert c.profile.total_loss == pytest.approx(450)
+    assert "scaled gain x0.5000 loss x0.5000" in c.profile.gain_method
+
+
+def test_declared_km_stretches_the_sketch_to_the_published_km(tmp_path):
+    """F3: a checkpoint placed by its place with the organiser's km (declared_km) falls at
+    that km on the scaled sketch (uniform scaling put UTAT's Timichi at 36.6 km, not 20)."""
+    from coursekit.checkpoints import check_course, course_legs
+
+    body = UP_DOWN.replace("distance_km = 20", "distance_km = 40") + "declared_km = 12\n"
+    c = load_course(_up_down(tmp_path, body))
+    legs = course_legs(c)
+    np.testing.assert_allclose(legs.distance, [0, 12_000, 40_000], atol=1)
+    assert c.info["scale"]["anchors"] == [("Top", pytest.approx(10_000, abs=30), 12_000.0)]
+    assert "stretched piecewise to the declared km of Top (12)" in c.profile.distance_method
+    assert not [f for f in check_course(c) if f.code == "declared-km"]
+    # the altitude of the place stays at the place
+    assert legs.elevation[1] == pytest.approx(1900, abs=1)
+
+
+def test_declared_km_without_scaling_warns_beyond_20_percent(tmp_path):
+    from coursekit.checkpoints import check_course
+    from coursekit.cutoffs import plan
+
+    body = '[[checkpoints]]\nname = "Top"\nwaypoint = "Top"\ndeclared_km = 7\n'
+    c = load_course(_up_down(tmp_path, body))
+    found = [f for f in check_course(c) if f.code == "declared-km"]
+    assert len(found) == 1 and found[0].level == "warning"
+    assert found[0].message.startswith(
+        "'Top' is at km 10.0 on the track but its declared km is 7 (+43 %), beyond ±20 %"
+    )
+    assert found[0].message in plan(c).warnings
+    c = load_course(_up_down(tmp_path, body.replace("= 7", "= 9")))  # 11 %: fine
+    assert not [f for f in check_course(c) if f.code == "declared-km"]
+
+
+@pytest.mark.parametrize(
+    "cp, match",
+    [
+        ('name = "Top"\nkm = 10\ndeclared_km = 10\n', "declared_km.*placed by lat"),
+        ('name = "Top"\nwaypoint = "Top"\ndeclared_km = 45\n', "declared km of the finish"),
+    ],
+)
+def test_declared_km_errors(tmp_path, cp, match):
+    body = UP_DOWN.replace('[[checkpoints]]\nname = "Top"\nwaypoint = "Top"\n', "")
+    body = body.replace("distance_km = 20", "distance_km = 40") + "[[checkpoints]]\n" + cp
+    with pytest.raises(CourseFileError, match=match):
+        load_course(_up_down(tmp_path, body))
