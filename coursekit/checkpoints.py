@@ -55,6 +55,7 @@ __all__ = [
     "MAX_STRETCH_KM_EFFORT",
     "MAX_LEG_GRADE",
     "declared_km_notes",
+    "estimated_altitude_notes",
     "duplicate_name_notes",
     "long_stretch_notes",
     "steep_leg_notes",
@@ -802,6 +803,34 @@ def declared_km_notes(specs, km) -> list[str]:
     return out
 
 
+def estimated_altitude_notes(track, specs) -> list[str]:
+    """One note naming the checkpoints placed on a waypoint whose altitude is an estimate
+    (a sketch's place with ``alt_estimated``: its waypoint description holds
+    :data:`coursekit.sketch.ALT_ESTIMATED_MARK`), with the estimate; [] when none."""
+    from .sketch import ALT_ESTIMATED_MARK
+
+    seen = []
+    for sp in specs:
+        if sp is None or getattr(sp, "waypoint", None) is None:
+            continue
+        try:
+            w = find_waypoint(track, sp.waypoint)
+        except CourseFileError:
+            continue
+        if ALT_ESTIMATED_MARK in (w.description or "") and math.isfinite(w.elevation):
+            item = f"{sp.name} ~{w.elevation:.0f} m"
+            if item not in seen:
+                seen.append(item)
+    if not seen:
+        return []
+    return [
+        "altitude estimated (none published) at "
+        + ", ".join(seen)
+        + ": one value per place, the same in every race of the event (the places file's "
+        "alt_estimated)"
+    ]
+
+
 def duplicate_name_notes(specs, located, km, tolerance_m) -> list[str]:
     """Checkpoint names used more than once (``coursekit check``'s warning, and the plan's):
     ``located`` has ``distance, lat, lon`` per spec (NaN when not placed), ``km`` converts a
@@ -1152,6 +1181,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     km_placed = [_km(d) if np.isfinite(d) else math.nan for d in located.distance]
     for msg in declared_km_notes(specs, km_placed):
         f(Finding("warning", "declared-km", msg))
+    for msg in estimated_altitude_notes(course.track, specs):
+        f(Finding("info", "estimated-altitude", msg))
     legs = legs_from_located(p, specs, located, tolerance_m=tolerance_m, along=along)
     for msg in long_stretch_notes(legs):
         f(Finding("warning", "long-stretch", msg))

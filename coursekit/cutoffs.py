@@ -602,8 +602,9 @@ def course_warnings(course, legs) -> list[str]:
     is past the end of the course (placed at the finish), a first or last checkpoint near
     the track's end kept as a row of its own (:func:`coursekit.checkpoints.end_notes`),
     a checkpoint name used twice, a checkpoint away from its ``declared_km``, a stretch
-    with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`
-    (the ``check`` texts, from :mod:`coursekit.checkpoints`)."""
+    with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`,
+    checkpoints whose altitude is an estimate (the ``check`` texts, from
+    :mod:`coursekit.checkpoints`)."""
     out = []
     end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
     for sp in getattr(course, "checkpoints", ()):
@@ -635,7 +636,12 @@ def _spec_notes(course, legs) -> list[str]:
     the legs table (rows matched to the course's checkpoints by identity)."""
     from types import SimpleNamespace
 
-    from .checkpoints import declared_km_notes, duplicate_name_notes, long_stretch_notes
+    from .checkpoints import (
+        declared_km_notes,
+        duplicate_name_notes,
+        estimated_altitude_notes,
+        long_stretch_notes,
+    )
 
     specs = tuple(getattr(course, "checkpoints", ()))
     out = []
@@ -662,6 +668,9 @@ def _spec_notes(course, legs) -> list[str]:
         out += declared_km_notes(specs, km)
     if len(row_specs):
         out += long_stretch_notes(legs)
+        track = getattr(course, "track", None)
+        if track is not None and getattr(track, "waypoints", None):
+            out += estimated_altitude_notes(track, row_specs)
     return out
 
 

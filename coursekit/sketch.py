@@ -18,12 +18,18 @@ Places file (TOML)::
     lat = 31.137                        # required [degrees]
     lon = -7.919                        # required [degrees]
     alt_m = 1740                        # optional [m]; interpolated when absent
+    alt_estimated = false               # optional: alt_m is an estimate, not a published one
     schematic_position = false          # optional: position guessed, not known
     source = "..."                      # optional
     confidence = "medium"               # optional: high | medium | low
     note = "..."                        # optional
 
 A places file must not look like a course file: ``gpx`` or ``start`` is an error.
+
+An estimated altitude (``alt_estimated = true``, e.g. one value per place computed by
+``courses/make_places.py`` for every race through it) is written in the GPX waypoint's
+description as ``alt ~1790 m (estimated)``; :data:`ALT_ESTIMATED_MARK` there is how
+``coursekit check`` and the plans know it (:func:`coursekit.checkpoints.estimated_altitude_notes`).
 """
 
 from __future__ import annotations
@@ -37,7 +43,18 @@ import numpy as np
 
 from .course import SKETCH_MARK, _Ctx, _read_toml
 
-__all__ = ["Place", "Places", "SketchTrack", "load_places", "sketch_track", "write_sketch"]
+__all__ = [
+    "ALT_ESTIMATED_MARK",
+    "Place",
+    "Places",
+    "SketchTrack",
+    "load_places",
+    "sketch_track",
+    "write_sketch",
+]
+
+ALT_ESTIMATED_MARK = "(estimated)"
+"""Written after the altitude in a sketch waypoint's description when it is an estimate."""
 
 _TOP = {"name", "description", "source", "places"}
 _PLACE = {
@@ -45,6 +62,7 @@ _PLACE = {
     "lat",
     "lon",
     "alt_m",
+    "alt_estimated",
     "schematic_position",
     "source",
     "confidence",
@@ -55,13 +73,17 @@ _CONFIDENCE = ("high", "medium", "low")
 
 @dataclass(frozen=True)
 class Place:
-    """One place of a sketch: position [degrees], altitude [m] (NaN if unknown)."""
+    """One place of a sketch: position [degrees], altitude [m] (NaN if unknown).
+
+    ``alt_estimated``: the altitude is an estimate (no published one).
+    """
 
     name: str
     lat: float
     lon: float
     alt_m: float = math.nan
     schematic_position: bool = False
+    alt_estimated: bool = False
     source: str = ""
     confidence: str = ""
     note: str = ""
@@ -116,6 +138,10 @@ def load_places(path) -> Places:
                 "is required (a place with no known coordinates gets an estimated position "
                 "and schematic_position = true)",
             )
+        alt = c.num(p, "alt_m", default=math.nan, lo=-500, hi=9000)
+        estimated = c.bool_(p, "alt_estimated")
+        if estimated and not math.isfinite(alt):
+            raise c.err("alt_estimated", "needs the estimate in alt_m")
         conf = c.str_(p, "confidence", default="")
         if conf and conf not in _CONFIDENCE:
             raise c.err("confidence", f"expected one of {', '.join(_CONFIDENCE)}, got {conf!r}")
@@ -124,8 +150,9 @@ def load_places(path) -> Places:
                 name=pname,
                 lat=lat,
                 lon=lon,
-                alt_m=c.num(p, "alt_m", default=math.nan, lo=-500, hi=9000),
+                alt_m=alt,
                 schematic_position=c.bool_(p, "schematic_position"),
+                alt_estimated=estimated,
                 source=c.str_(p, "source", default=""),
                 confidence=conf,
                 note=c.str_(p, "note", default=""),
@@ -222,7 +249,9 @@ def write_sketch(places: Places, path, *, spacing: float = 25.0) -> SketchTrack:
     guessed = []
     for p, i in zip(places.places, st.place_index.tolist(), strict=True):
         bits = [f"km {st.distance[i] / 1000:.2f}"]
-        if math.isfinite(p.alt_m):
+        if math.isfinite(p.alt_m) and p.alt_estimated:
+            bits.append(f"alt ~{p.alt_m:.0f} m {ALT_ESTIMATED_MARK}")
+        elif math.isfinite(p.alt_m):
             bits.append(f"alt {p.alt_m:.0f} m")
         if p.schematic_position:
             bits.append("schematic position (no known coordinates)")

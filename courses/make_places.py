@@ -18,11 +18,17 @@ confidence. Where it gives none (``lat: null``) the place is positioned
   described as "4 km from Imlil up the Mizane valley", etc.).
 
 Altitudes come from places.json when it has one; otherwise a schematic altitude
-is chosen (stated in the note). Routes with no published itinerary (HAUT 10,
-Amazigh Trail, all Ultra Trail Amizmiz races) use *placeholder* points around
-the start, named "... placeholder N": they carry no information beyond "a loop
-from this town"; for Amizmiz their altitudes are chosen so that the sketch's D+
-equals the proposed D+ (docs/seed-courses.md).
+is chosen (stated in the note), or, for a place with none, one *estimate* is
+computed for every route through it (:func:`estimate_altitudes`) and written
+with ``alt_estimated = true``: the same aid station has one altitude in every
+race (letting ``coursekit sketch`` interpolate each route between its own
+neighbours gave Tekent 1867, 1895 and 1626 m in the HAUT 120, 80 and 42).
+
+Routes with no published itinerary (HAUT 10, Amazigh Trail, all Ultra Trail
+Amizmiz races) use *placeholder* points around the start, named "... placeholder
+N": they carry no information beyond "a loop from this town"; for Amizmiz their
+altitudes are chosen so that the sketch's D+ equals the proposed D+
+(docs/seed-courses.md).
 """
 
 from __future__ import annotations
@@ -428,7 +434,63 @@ def resolve(places_json: Path) -> dict:
 
     for key in SCHEMATIC:
         place(key)
+    estimate_altitudes(out)
     return out
+
+
+ALT_ROUND_M = 10.0
+"""Altitude estimates are rounded to this [m] (they are not better than that)."""
+
+
+def estimate_altitudes(resolved: dict) -> None:
+    """Give every place with no altitude one estimate, the same in every route.
+
+    For each route (placeholder loops aside) through the place, the altitude that the
+    sketch would interpolate there: linear in the geodesic distance along the route
+    between the route's places of known altitude (held constant beyond the first and
+    last); the estimate is the mean over the routes, rounded to :data:`ALT_ROUND_M`.
+    Known altitudes (places.json or a stated schematic one) are never changed, and the
+    estimates are computed from known altitudes only (one pass, no estimate feeds
+    another). Sets ``alt_m``, ``alt_estimated`` and appends the per-route values to the
+    note.
+    """
+    per: dict[str, list[tuple[str, float]]] = {}
+    for _stem, _folder, name, route in ROUTES:
+        if isinstance(route, tuple):
+            continue
+        seq = [resolved[k] for k in route]
+        d = [0.0]
+        for a, b in zip(seq[:-1], seq[1:], strict=True):
+            d.append(d[-1] + GEOD.inv(a["lon"], a["lat"], b["lon"], b["lat"])[2])
+        known = [(d[i], p["alt_m"]) for i, p in enumerate(seq) if p["alt_m"] is not None]
+        if not known:
+            continue
+        for i, k in enumerate(route):
+            if resolved[k]["alt_m"] is not None:
+                continue
+            xs = [x for x, _ in known]
+            ys = [y for _, y in known]
+            if d[i] <= xs[0]:
+                v = ys[0]
+            elif d[i] >= xs[-1]:
+                v = ys[-1]
+            else:
+                j = next(j for j in range(1, len(xs)) if xs[j] >= d[i])
+                v = ys[j - 1] + (ys[j] - ys[j - 1]) * (d[i] - xs[j - 1]) / (xs[j] - xs[j - 1])
+            per.setdefault(k, []).append((name.split(" (")[0], v))
+    for k, vals in per.items():
+        est = ALT_ROUND_M * round(sum(v for _, v in vals) / len(vals) / ALT_ROUND_M)
+        p = resolved[k]
+        p["alt_m"] = est
+        p["alt_estimated"] = True
+        each = ", ".join(f"{n} {v:.0f} m" for n, v in vals)
+        how = (
+            f"altitude estimated {est:g} m: the mean of what each route's sketch interpolates "
+            f"between its known altitudes ({each}), one value for every race"
+        )
+        note = p["note"].replace("altitude unknown: interpolated by coursekit sketch; ", "")
+        head, sep, tail = note.rpartition("; confidence: ")
+        p["note"] = f"{head}; {how}{sep}{tail}" if sep else f"{note}; {how}"
 
 
 def _q(s: str) -> str:
@@ -474,6 +536,8 @@ def places_toml(name: str, route, resolved: dict) -> str:
         lines.append(f"lon = {p['lon']}")
         if p["alt_m"] is not None:
             lines.append(f"alt_m = {p['alt_m']}")
+        if p.get("alt_estimated"):
+            lines.append("alt_estimated = true")
         if p["schematic"]:
             lines.append("schematic_position = true")
         lines.append(f"source = {_q(p['source'])}")

@@ -295,3 +295,31 @@ def test_schematic_flag_matches_places_json(places_json):
         assert rows[jname]["lat"] is not None, jname
     for jname, *_ in mp.SCHEMATIC.values():
         assert rows[jname]["lat"] is None, jname
+
+
+def test_one_station_has_one_altitude_in_every_race():
+    """F2 (sixteenth sprint, black-box test): the same aid station printed a different
+    altitude in each race (Tekent 1867/1895/1626 m, Tamatert 2158/1791 m), each sketch
+    interpolating an unknown altitude between its own neighbours. make_places.py now
+    writes one estimate per place, marked alt_estimated, which check and plans name."""
+    from coursekit.cutoffs import plan
+
+    alts: dict[str, set] = {}
+    for path in COURSE_FILES:
+        legs = course_legs(load_course(path))
+        for name, sp, ele in zip(legs.names, legs.specs, legs.elevation, strict=True):
+            if sp is not None:
+                alts.setdefault(name, set()).add(round(float(ele)))
+    several = {k: v for k, v in alts.items() if len(v) > 1}
+    assert several == {}
+    assert alts["Tekent"] == {1790} and alts["Tamatert"] == {1970}
+    c = _course("haut-42")
+    note = [f.message for f in check_course(c) if f.code == "estimated-altitude"]
+    assert note == [
+        "altitude estimated (none published) at Mzik ~1940 m, Tekent ~1790 m, Assif Zagzawen "
+        "~1790 m: one value per place, the same in every race of the event (the places "
+        "file's alt_estimated)"
+    ]
+    assert note[0] in plan(c).warnings
+    # known altitudes are untouched
+    assert alts["Tizi Oussem"] == {1800} and alts["Tiziyan"] == {1730}

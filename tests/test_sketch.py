@@ -63,3 +63,27 @@ def test_places_file_must_not_look_like_a_course(tmp_path):
     )
     with pytest.raises(CourseFileError, match=r"places\[0\] \('a'\) key 'alt': unknown key"):
         load_places(p)
+
+
+def test_estimated_altitude_is_read_and_marked_in_the_waypoint(tmp_path):
+    """F2 (sixteenth sprint): an estimated altitude (alt_estimated = true) is written
+    "alt ~1790 m (estimated)" in the waypoint, so check and the plans can say so."""
+    from coursekit.sketch import ALT_ESTIMATED_MARK
+
+    p = tmp_path / "p.toml"
+    p.write_text(
+        'name = "x"\n[[places]]\nname = "a"\nlat = 45\nlon = 6\nalt_m = 1000\n'
+        '[[places]]\nname = "b"\nlat = 45.01\nlon = 6\nalt_m = 1790\nalt_estimated = true\n'
+    )
+    places = load_places(p)
+    assert [q.alt_estimated for q in places.places] == [False, True]
+    write_sketch(places, tmp_path / "s.gpx")
+    w = read_gpx(tmp_path / "s.gpx").waypoints
+    assert ALT_ESTIMATED_MARK not in w[0].description and "alt 1000 m" in w[0].description
+    assert f"alt ~1790 m {ALT_ESTIMATED_MARK}" in w[1].description
+    p.write_text(
+        'name = "x"\n[[places]]\nname = "a"\nlat = 45\nlon = 6\nalt_estimated = true\n'
+        '[[places]]\nname = "b"\nlat = 45.01\nlon = 6\n'
+    )
+    with pytest.raises(CourseFileError, match="alt_estimated.*needs the estimate in alt_m"):
+        load_places(p)
