@@ -110,7 +110,10 @@ SCHEMATIC = {
         ("offset", "azib_tamsoult", 0, 0.0),
         None,
         "",
-        "at the Azib Tamsoult coordinates (places.json: the falls are a short walk from it)",
+        "at the Azib Tamsoult coordinates (places.json: the falls are a short walk from it); "
+        "the altitude is the falls' (2550 m, one source) while Azib Tamsoult itself is given "
+        "2250 m (2200-2500 quoted): the two sources disagree by ~300 m over a 10-15 min walk, "
+        "the checkpoint is named for the falls, so their altitude is kept",
     ),
     "tekent": (
         "Tekenet",
