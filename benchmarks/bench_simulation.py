@@ -331,6 +331,21 @@ def scored(tr: dict, sim):
     return obs, float(np.nanmax(err)), within, 3 * int(use.sum()), sum(inside), len(bars)
 
 
+def late_stops(tr: dict) -> int:
+    """Runners whose race ended at a barrier they reached after its time, with a status other
+    than ``OUT_OF_TIME`` (the Mascareignes' UNRANKED finishers after the finish barrier, the
+    Templiers' WITHDRAWN at a barrier reached late): the simulation counts them as eliminated,
+    :func:`coursekit.field.history_outcomes` as withdrawn (elapsed from each runner's own start,
+    so a later wave's are undercounted)."""
+    E, st, cut = tr["elapsed"], tr["status"], tr["cut"]
+    seen = np.isfinite(E)
+    last = E.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)
+    at = E[np.arange(E.shape[0]), last]
+    with np.errstate(invalid="ignore"):
+        late = seen.any(axis=1) & (last > 0) & np.isfinite(cut[last]) & (at > cut[last])
+    return int(np.sum(late & (st != "FINISHER") & (st != "OUT_OF_TIME")))
+
+
 def summary_totals(out: list) -> str:
     """``cells a/b, barriers c/d`` summed over ``(id, ok, band, bars, worst, within, cells)``."""
     return (
@@ -446,7 +461,8 @@ def insample_path(races: dict, index: dict) -> list:
                 f"barriers {band}/{nbars}; finish share actual "
                 f"{obs['finishers'] / obs['starters']:.2f}, simulated "
                 f"{sim.finishers.mean() / sim.n_runners:.2f}; timed out actual "
-                f"{obs['eliminated'].sum()}, simulated {sim.eliminated.sum(axis=1).mean():.0f}"
+                f"{obs['eliminated'].sum()} (+{late_stops(tr)} stopped at a barrier reached "
+                f"late, another status), simulated {sim.eliminated.sum(axis=1).mean():.0f}"
             )
             out.append((rid, mx <= 0.10, band, nbars, mx, within, cells))
     print(f"   in-sample summary (not in the totals): {summary_totals(out)}")
