@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .clock import DATED_S, clock_format, in_zone, seconds_between
+from .clock import DATED_S, clock_format, hm, in_zone, seconds_between
 from .errors import CoursekitError, PlanError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -775,11 +775,8 @@ def sketch(places_file, output, spacing):
 
 
 def _hm(seconds) -> str:
-    """Elapsed seconds as H:MM."""
-    if seconds is None or not math.isfinite(seconds):
-        return "-"
-    m = int(round(seconds / 60.0))
-    return f"{m // 60}:{m % 60:02d}"
+    """Elapsed seconds as H:MM (:func:`coursekit.clock.hm`), ``"-"`` when missing."""
+    return hm(seconds, missing="-")
 
 
 def _clock(t, dated: bool = False) -> str:
@@ -787,7 +784,8 @@ def _clock(t, dated: bool = False) -> str:
 
 
 def _clock_nearest(t, dated: bool = False) -> str:
-    """Clock time rounded to the nearest minute, as :func:`_hm` rounds the elapsed beside it."""
+    """Clock time rounded to the nearest minute, as :func:`coursekit.clock.hm` rounds the
+    elapsed beside it (halves up)."""
     from .clock import after
 
     return _clock(after(t, 30.0), dated)

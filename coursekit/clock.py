@@ -10,8 +10,17 @@ counts real seconds, so these helpers go through UTC.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
-__all__ = ["after", "in_zone", "seconds_between", "offset_changes", "DATED_S", "clock_format"]
+__all__ = [
+    "after",
+    "in_zone",
+    "seconds_between",
+    "offset_changes",
+    "DATED_S",
+    "clock_format",
+    "hm",
+]
 
 DATED_S = 6.5 * 86400.0
 """Spans longer than this print dates with the weekdays (a weekday then names two days)."""
@@ -21,6 +30,32 @@ def clock_format(dated: bool = False) -> str:
     """The ``strftime`` format of a clock time in outputs: ``"Sat 14:30"``, or
     ``"Sat 01 Jun 14:30"`` when ``dated`` (races over :data:`DATED_S`)."""
     return "%a %d %b %H:%M" if dated else "%a %H:%M"
+
+
+def hm(seconds: float | None, *, missing: str = "") -> str:
+    """An elapsed time as ``H:MM``, the way every output writes one.
+
+    Parameters
+    ----------
+    seconds : float or None
+        Elapsed time [s].
+    missing : str, default ""
+        What None, NaN and infinities are written as (the CLI's tables write ``"-"``).
+
+    Returns
+    -------
+    str
+        Hours (as many as needed: ``"34:00"``, ``"100:05"``) and minutes, rounded to the
+        nearest minute with halves away from zero (``89 s`` is ``"0:01"``, ``90 s`` and
+        ``150 s`` are ``"0:02"`` and ``"0:03"``, ``-90 s`` is ``"-0:02"``), as the clock
+        times beside it are rounded (30 s added, seconds dropped); a negative
+        time has a ``-`` before its hours (``-300 s`` is ``"-0:05"``, never ``"-1:55"``).
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return missing
+    m = math.floor(abs(float(seconds)) / 60.0 + 0.5)
+    sign = "-" if seconds < 0 and m else ""
+    return f"{sign}{m // 60}:{m % 60:02d}"
 
 
 def after(start: dt.datetime, seconds: float) -> dt.datetime:

@@ -53,6 +53,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .clock import hm
 from .errors import HistoryError
 
 __all__ = [
@@ -857,17 +858,11 @@ def misfit_notes(elapsed, finisher, mapping, names, *, limit_s: float, source) -
             if med > limit_s or med < 0.25 * limit_s:
                 how = "beyond the limit" if med > limit_s else "under a quarter of the limit"
                 out.append(
-                    f"the median finisher reaches {names[j]!r} at {_hm(med)} in {name}, {how} "
-                    f"({_hm(limit_s)}): the file does not fit the course (another race's times, "
+                    f"the median finisher reaches {names[j]!r} at {hm(med)} in {name}, {how} "
+                    f"({hm(limit_s)}): the file does not fit the course (another race's times, "
                     "a wrong start or a wrong column?)"
                 )
     return out
-
-
-def _hm(seconds: float) -> str:
-    m = int(round(seconds / 60.0))
-    sign = "-" if m < 0 else ""
-    return f"{sign}{abs(m) // 60}:{abs(m) % 60:02d}"
 
 
 def timed_ends(

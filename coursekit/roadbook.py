@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .clock import DATED_S, seconds_between
+from .clock import DATED_S, hm, seconds_between
 from .errors import CourseFileError
 
 __all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
@@ -81,13 +81,6 @@ def _slug(text: str) -> str:
     t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     t = re.sub(r"[^A-Za-z0-9]+", "-", t).strip("-").lower()
     return t or "race"
-
-
-def _hm(seconds: float) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return ""
-    m = int(round(seconds / 60.0))
-    return f"{m // 60}:{m % 60:02d}"
 
 
 def _clock(dt: datetime | None, tz, *, nearest: bool = False, dated: bool = False) -> str:
@@ -202,7 +195,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     out.append(
         f'<p class="sub">Start {_e(f"{start_local:%A %d %B %Y, %H:%M}")}'
         f" ({_e(course.timezone or start_local.strftime('%z'))})"
-        f" · time limit {_e(_hm(course.limit_s))} h</p>\n"
+        f" · time limit {_e(hm(course.limit_s))} h</p>\n"
     )
     if course.schematic:
         out.append(
@@ -224,7 +217,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         ("D-", _num(loss, 0, " m")),
         ("km-effort", _num(itra_km_effort(kme), 0)),
         ("ITRA points", str(itra_points(kme))),
-        ("time limit", _hm(course.limit_s) + " h"),
+        ("time limit", hm(course.limit_s) + " h"),
         ("checkpoints", str(max(len(rows) - 2, 0))),
     ]
     out.append(
@@ -308,7 +301,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_gain_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
-            f"<td>{_e(barrier)}</td><td>{_e(_hm(plan.cutoff_elapsed[i]))}</td>"
+            f"<td>{_e(barrier)}</td><td>{_e(hm(plan.cutoff_elapsed[i]))}</td>"
             f"<td>{_e(_clock(r['leader_eta'], tz, nearest=True, dated=dated))}</td>"
             f"<td>{_e(_clock(r['opening'], tz, dated=dated))}</td>"
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
@@ -357,7 +350,7 @@ def _event_index(
         f'<tr><td class="l"><a href="{_e(p.filename)}">{_e(p.name)}</a>'
         f"{' <small>(schematic)</small>' if p.schematic else ''}</td>"
         f"<td>{_e(f'{p.start:%a %d %b %Y %H:%M}')}</td><td>{_num(p.distance_m / 1000, 1)}</td>"
-        f"<td>{_num(p.gain_m, 0)}</td><td>{_e(_hm(p.limit_s))}</td></tr>\n"
+        f"<td>{_num(p.gain_m, 0)}</td><td>{_e(hm(p.limit_s))}</td></tr>\n"
         for p in pages
     )
     notes = _list_block("Notes", info.get("notes")) if isinstance(info, dict) else ""

@@ -857,7 +857,8 @@ def test_cli_warns_of_a_file_that_does_not_fit_the_course(tmp_path):
         assert r.exit_code == 0, r.output
         err = [x for x in r.stderr.splitlines() if "does not fit the course" in x]
         assert len(err) == 1, r.stderr
-        assert "the median finisher reaches 'Finish' at 16:58 in t.csv" in err[0]
+        # the median is 16:58:30: halves of a minute round up, as the clock times do
+        assert "the median finisher reaches 'Finish' at 16:59 in t.csv" in err[0]
         assert "beyond the limit (10:00)" in err[0]
     # most checkpoints without a column
     course = _named_course(tmp_path, ["Start", "P", "Q", "R", "Finish"], km=(0, 8, 16, 24, 30))
@@ -1042,3 +1043,24 @@ def test_naive_times_at_a_dst_change_are_resolved_per_runner(tmp_path):
     assert "1 fall in the hour skipped when the clocks go forward" in st.warnings[0]
     # with the offsets written, or in a zone without DST: no warning
     assert read_times(path, tz=ZoneInfo("Asia/Tokyo")).warnings == ()
+
+
+def test_calibrate_leader_note_writes_a_time_before_the_start_with_its_sign(tmp_path):
+    """A finisher timed at the finish 5 min before the gun (a clock set wrong) gave "reaches
+    the finish at -1:55" (the CLI's own H:MM formatter floored a negative time); it is
+    "-0:05" now, written by the one formatter of the outputs, :func:`coursekit.clock.hm`."""
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    text = times.read_text().replace(
+        "7,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T05:10:00+02:00,"
+        "2023-10-20T06:51:00+02:00,2023-10-20T08:42:00+02:00",
+        "7,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T05:10:00+02:00,"
+        "2023-10-20T06:51:00+02:00,2023-10-20T03:55:00+02:00",
+    )
+    assert text != times.read_text()
+    times.write_text(text)
+    r = _cal([course, "--times", times, "-o", tmp_path / "p.toml"])
+    assert r.exit_code == 0, r.output
+    written = (tmp_path / "p.toml").read_text()
+    assert "reaches the finish at -0:05, at or before the start (10:00 limit)" in written
+    assert "-1:55" not in written
