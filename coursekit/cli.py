@@ -1260,10 +1260,18 @@ def _history_setup(course_file, times, start_column, columns):
     odd = implausible_note(el, st.finisher, st.bib, course.limit_s, times)
     if odd:
         warnings.append(odd)
-    # a file that plainly does not fit the course: one line on standard error, whatever
-    # the output (the run goes on: exit 0), and in the warnings of a JSON or TOML output
+    # a file that plainly does not fit the course (the median finisher beyond the limit, at
+    # an implausible km-effort speed, or at speeds that do not follow the course's distances):
+    # one line on standard error, whatever the output (the run goes on: exit 0), and in the
+    # warnings of a JSON or TOML output
     misfit = misfit_notes(
-        el, st.finisher, mapping, legs.names, limit_s=course.limit_s, source=times
+        el,
+        st.finisher,
+        mapping,
+        legs.names,
+        limit_s=course.limit_s,
+        source=times,
+        km_effort=legs.along / 1000.0 + legs.gain / 100.0,
     )
     for w in misfit:
         click.echo(f"warning: {w}", err=True)

@@ -79,6 +79,8 @@ __all__ = [
     "implausible_passages",
     "implausible_note",
     "misfit_notes",
+    "MISFIT_SPEED",
+    "MISFIT_SPREAD",
     "DELIMITERS",
     "times_zone",
     "naive_note",
@@ -829,12 +831,69 @@ def implausible_note(elapsed, finisher, bibs, limit_s: float, source) -> str | N
     )
 
 
-def misfit_notes(elapsed, finisher, mapping, names, *, limit_s: float, source) -> list[str]:
+MISFIT_SPEED = (2.0, 20.0)
+"""The median finisher's km-effort speed [km-effort/h] from the start to a checkpoint that
+:func:`misfit_notes` takes as plausible. The real split times of ../shared/realdata (Grand
+Raid Réunion, Templiers, 2023-2024) give 5.3 to 8.7 at the finish and up to 12.2 at the
+first tenth of the course; the winners of those races run 11.7 to 17.2. Under 2 is slower
+than walking on the flat with the stops included; over 20, the median finisher would run
+at a marathon world-record pace (21 km/h)."""
+
+MISFIT_SPREAD = 2.5
+"""The most that the median finisher's km-effort speed from the start may vary between the
+timed checkpoints past a tenth of the course (fastest / slowest) in :func:`misfit_notes`:
+1.2 to 1.75 in ../shared/realdata (a fresh start, fatigue and stops); 2.9 to 14 for the times
+of another race of the same set whose columns match some of the course's checkpoints (Grand
+Raid Réunion's MAS times on the GRR course: 2.9)."""
+
+
+def misfit_notes(
+    elapsed, finisher, mapping, names, *, limit_s: float, source, km_effort=None
+) -> list[str]:
     """Warnings that a split-time file plainly does not fit the course (another race's times,
     a wrong start, a wrong column matching).
 
-    The median finisher is beyond the limit, or under a quarter of it, at the last
-    checkpoint timed; or fewer than half of the intermediate checkpoints have a column.
+    Parameters
+    ----------
+    elapsed : ndarray, shape (runners, rows)
+        Elapsed times in course order [s], NaN when not timed.
+    finisher : ndarray of bool, shape (runners,)
+    mapping : list
+        The column of each row, None when it has none.
+    names : sequence of str
+        The rows' names, start first.
+    limit_s : float
+        The course's limit [s].
+    source : str or Path
+        The split-time file, named in the warnings.
+    km_effort : ndarray, optional
+        Cumulative km-effort of each row from the start (km + D+/100) [-]:
+        ``legs.along / 1000 + legs.gain / 100``. Without it, the speed checks
+        are not made.
+
+    Returns
+    -------
+    list of str
+
+    Notes
+    -----
+    Warned of, from the finishers' median passage at each timed row:
+
+    - fewer than half of the intermediate checkpoints have a column;
+    - the median finisher is beyond the limit, or at or before the start, at the
+      last timed checkpoint;
+    - else, with ``km_effort``: the median finisher's km-effort speed from the
+      start to the last timed checkpoint is outside :data:`MISFIT_SPEED`;
+    - else, that speed varies by more than :data:`MISFIT_SPREAD` between the
+      timed checkpoints past a tenth of the course (a column matched to the
+      wrong checkpoint).
+
+    One line for the median finisher at most: a file beyond the limit is not
+    also said to be too slow.
+
+    The median finisher is not compared with a fraction of the limit: a short
+    race may have a generous limit (a finisher at a fifth of it is no misfit),
+    and on a tight one another race's times can sit well inside it.
     """
     out = []
     name = Path(source).name
@@ -849,19 +908,52 @@ def misfit_notes(elapsed, finisher, mapping, names, *, limit_s: float, source) -
             '--column "CHECKPOINT=COLUMN")'
         )
     timed = [j for j in range(1, len(names)) if mapping[j] is not None]
-    if timed and fin.any():
-        j = timed[-1]
-        col = e[fin, j]
-        col = col[np.isfinite(col)]
-        if col.size:
-            med = float(np.median(col))
-            if med > limit_s or med < 0.25 * limit_s:
-                how = "beyond the limit" if med > limit_s else "under a quarter of the limit"
-                out.append(
-                    f"the median finisher reaches {names[j]!r} at {hm(med)} in {name}, {how} "
-                    f"({hm(limit_s)}): the file does not fit the course (another race's times, "
-                    "a wrong start or a wrong column?)"
-                )
+    med = {}
+    if fin.any():
+        for j in timed:
+            col = e[fin, j]
+            col = col[np.isfinite(col)]
+            if col.size:
+                med[j] = float(np.median(col))
+    if not med:
+        return out
+    j = max(med)
+    misfit = (
+        "the file does not fit the course (another race's times, a wrong start or a wrong column?)"
+    )
+    if med[j] > limit_s or med[j] <= 0:  # one line for one misfit: the speeds are not looked at
+        how = f"beyond the limit ({hm(limit_s)})" if med[j] > 0 else "at or before the start"
+        out.append(
+            f"the median finisher reaches {names[j]!r} at {hm(med[j])} in {name}, {how}: {misfit}"
+        )
+        return out
+    if km_effort is None:
+        return out
+    kme = np.asarray(km_effort, float)
+    speed = {
+        k: kme[k] / (t / 3600.0)
+        for k, t in med.items()
+        if t > 0 and np.isfinite(kme[k]) and kme[k] >= 0.1 * kme[-1] > 0
+    }
+    lo, hi = MISFIT_SPEED
+    if j in speed and not lo <= speed[j] <= hi:
+        how = "faster than" if speed[j] > hi else "slower than"
+        out.append(
+            f"the median finisher reaches {names[j]!r} (km-effort {kme[j]:.1f}) at "
+            f"{hm(med[j])} in {name}, {speed[j]:.1f} km-effort/h, {how} any race's median "
+            f"finisher ({lo:g} to {hi:g}): {misfit}"
+        )
+    elif len(speed) >= 2:
+        fast = max(speed, key=speed.get)
+        slow = min(speed, key=speed.get)
+        if speed[fast] > MISFIT_SPREAD * speed[slow]:
+            out.append(
+                f"the median finisher's km-effort speed from the start is "
+                f"{speed[fast]:.1f} km-effort/h at {names[fast]!r} and {speed[slow]:.1f} at "
+                f"{names[slow]!r} in {name} (more than {MISFIT_SPREAD:g} times apart): the "
+                "passages do not follow the course's distances (a column matched to the "
+                "wrong checkpoint, or another race's times?)"
+            )
     return out
 
 

@@ -1064,3 +1064,99 @@ def test_calibrate_leader_note_writes_a_time_before_the_start_with_its_sign(tmp_
     written = (tmp_path / "p.toml").read_text()
     assert "reaches the finish at -0:05, at or before the start (10:00 limit)" in written
     assert "-1:55" not in written
+
+
+def _flat_course(tmp_path, km_total, limit, names, km):
+    """A flat course of ``km_total`` km starting at 04:00 (+02:00) with these checkpoints."""
+    from coursekit.gpx import write_gpx
+
+    n = int(km_total * 10) + 1
+    lat = np.linspace(44.0, 44.0 + km_total * 1000 / 111_195, n)
+    write_gpx(tmp_path / "f.gpx", lat, np.full(n, 3.0), np.full(n, 400.0), name="f")
+    cps = "".join(
+        f'\n[[checkpoints]]\nname = "{a}"\nkm = {k}\n' for a, k in zip(names, km, strict=True)
+    )
+    (tmp_path / "f.toml").write_text(
+        f'name = "Flat {km_total}"\ngpx = "f.gpx"\nstart = 2023-10-20T04:00:00+02:00\n'
+        f'limit = "{limit}"\ntimezone = "Europe/Paris"\n' + cps
+    )
+    return tmp_path / "f.toml"
+
+
+def _misfit_lines(course, times):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    lines = []
+    for cmd in ("backtest", "calibrate"):
+        r = CliRunner().invoke(cli, [cmd, str(course), "--times", str(times)])
+        assert r.exit_code == 0, r.output
+        lines.append([x for x in r.stderr.splitlines() if x.startswith("warning: ")])
+    assert lines[0] == lines[1]  # the same check for both commands
+    return lines[0]
+
+
+def test_misfit_warning_not_given_to_a_short_race_with_a_generous_limit(tmp_path):
+    """Review leftover: the median finisher was compared with a quarter of the limit, so a
+    12 km race with a 5 h limit (median finisher 1:05, 11 km/h) was told its own times "do
+    not fit the course". The median finisher's km-effort speed is what is checked now."""
+    course = _flat_course(tmp_path, 12, "5h", ["Start", "A", "B", "Finish"], (0, 4, 8, 12))
+    hours = [H0, *(lambda i, k=k: 4.0 + k * (0.33 + 0.08 * i / 40) for k in (1, 2, 3))]
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], hours)
+    assert _misfit_lines(course, times) == []
+
+
+def test_misfit_warning_for_another_race_inside_a_tight_limit(tmp_path):
+    """Review leftover: on an 80 km course with a 12 h limit, the times of a 30 km race (the
+    median finisher at the finish in 3:20, over a quarter of the limit) passed silently; at
+    24 km-effort/h, faster than any race's median finisher, they are said not to fit."""
+    course = _flat_course(tmp_path, 80, "12h", ["Start", "A", "B", "Finish"], (0, 25, 50, 80))
+    hours = [H0, *(lambda i, k=k: 4.0 + k * (1.0 + 0.22 * i / 40) for k in (1, 2, 3))]
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], hours)
+    (line,) = _misfit_lines(course, times)
+    assert (
+        "warning: the median finisher reaches 'Finish' (km-effort 79.9) at 3:20 in t.csv, "
+        "24.0 km-effort/h, faster than any race's median finisher (2 to 20): the file does "
+        "not fit the course" in line
+    )
+
+
+def test_misfit_warning_for_a_column_matched_to_the_wrong_checkpoint(tmp_path):
+    """A column of a station 2 km from the start matched to checkpoint 'A' at km 10: the
+    median finisher there at 37.5 km-effort/h and at 5 at the finish. The limit and the speed
+    at the finish look right; the speeds from the start do not follow the distances."""
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    early = lambda i: 4.0 + 0.25 + 0.02 * i / 40  # noqa: E731
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, early, HB, HF])
+    (line,) = _misfit_lines(course, times)
+    assert line.startswith(
+        "warning: the median finisher's km-effort speed from the start is 37.5 km-effort/h at "
+        "'A' and 5.0 at 'Finish' in t.csv (more than 2.5 times apart)"
+    )
+    assert "the passages do not follow the course's distances" in line
+
+
+def test_misfit_notes_library():
+    """The checks without a CLI: km_effort is optional (the speed checks need it), a file
+    timed before the start says so, beyond the limit is one line (not also "too slow")."""
+    from coursekit.history import misfit_notes
+
+    names = ["S", "A", "B", "F"]
+    fin = np.ones(3, bool)
+    kme = np.array([0.0, 10.0, 20.0, 30.0])
+    el = np.array([[0.0, 1.0, 2.0, 3.0]] * 3) * 3600  # 10 km-effort/h throughout
+    kw = {"limit_s": 4 * 3600.0, "source": "/x/t.csv"}
+    assert misfit_notes(el, fin, [0, 1, 2, 3], names, km_effort=kme, **kw) == []
+    # a generous limit: the old rule (under a quarter of it) fired
+    kw40 = {**kw, "limit_s": 40 * 3600.0}
+    assert misfit_notes(el, fin, [0, 1, 2, 3], names, km_effort=kme, **kw40) == []
+    (w,) = misfit_notes(el - 4 * 3600, fin, [0, 1, 2, 3], names, km_effort=kme, **kw)
+    assert w.startswith("the median finisher reaches 'F' at -1:00 in t.csv, at or before the")
+    (w,) = misfit_notes(el * 2, fin, [0, 1, 2, 3], names, km_effort=kme, **kw)
+    assert "at 6:00 in t.csv, beyond the limit (4:00): the file does not fit" in w
+    # too slow, and without km_effort nothing is said of speeds
+    slow = el * 10
+    (w,) = misfit_notes(slow, fin, [0, 1, 2, 3], names, km_effort=kme, **kw40)
+    assert "1.0 km-effort/h, slower than any race's median finisher (2 to 20)" in w
+    assert misfit_notes(slow, fin, [0, 1, 2, 3], names, **kw40) == []
