@@ -4,6 +4,11 @@ A file is written to a temporary file in the destination folder, flushed and
 fsynced, then renamed over the destination (``os.replace`` is atomic on POSIX
 and Windows). A failure at any point removes the temporary file and leaves any
 existing output untouched.
+
+A destination folder that does not exist is created with its missing parents
+(``-o reports/2024/haut.json``, as ``roadbook -o site/`` creates its folder), for
+every command; the folders a failed write created are removed again, so a failed
+run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -41,16 +46,20 @@ def atomic_write_bytes(path, data: bytes) -> Path:
             fh.write(data)
         return path
     folder = path.parent if str(path.parent) else Path(".")
+    created = _missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
+        _remove_folders(created)
         msg = f"{path}: cannot write: {folder} is a file, not a folder"
         raise NotADirectoryError(msg) from None
     except OSError as exc:
+        _remove_folders(created)
         raise _cannot_write(path, exc) from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
+        _remove_folders(created)
         raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -64,10 +73,30 @@ def atomic_write_bytes(path, data: bytes) -> Path:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        _remove_folders(created)
         if isinstance(exc, OSError):
             raise _cannot_write(path, exc) from None
         raise
     return path
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders ``folder.mkdir(parents=True)`` would create, deepest first."""
+    out = []
+    f = folder
+    while not f.exists() and not f.is_symlink() and f != f.parent:
+        out.append(f)
+        f = f.parent
+    return out
+
+
+def _remove_folders(folders: list[Path]) -> None:
+    """Remove the folders a failed write created (deepest first), those left empty only."""
+    for f in folders:
+        try:
+            f.rmdir()
+        except OSError:
+            return
 
 
 def _cannot_write(path: Path, exc: OSError) -> OutputError:

@@ -680,7 +680,19 @@ def _inputs(tmp_path: Path) -> dict:
         "1,FINISHER,SE,MALE,2024-06-01T06:00:00+01:00,2024-06-01T09:00:00+01:00\n"
         "2,FINISHER,SE,FEMALE,2024-06-01T06:00:00+01:00,2024-06-01T09:30:00+01:00\n"
     )
+    # calibrate needs 5 finishers or more
+    (d / "times10.csv").write_text(
+        "bib,status,category,sex,Depart,Arrivee\n"
+        + "".join(
+            f"{b},FINISHER,SE,MALE,2024-06-01T06:00:00+01:00,2024-06-01T{8 + b // 6:02d}:"
+            f"{b % 6 * 10:02d}:00+01:00\n"
+            for b in range(10)
+        )
+    )
     return {k.replace(".", "_"): str(d / k) for k in (p.name for p in d.iterdir())}
+
+
+CALIBRATE_FINISH = ["--column", "Finish=Arrivee"]  # the course's "Arrivee" is short of its end
 
 
 def _writers(i: dict) -> list[tuple[str, list[str], list[str], str]]:
@@ -714,6 +726,19 @@ def _writers(i: dict) -> list[tuple[str, list[str], list[str], str]]:
             ["backtest", i["c_toml"], "--times", i["times_csv"], "-o", "OUT"],
             ["backtest", i["bad_toml"], "--times", i["times_csv"], "-o", "OUT"],
         ),
+        (
+            "calibrate-o",
+            ["calibrate", i["c_toml"], "--times", i["times10_csv"], *CALIBRATE_FINISH, "-o", "OUT"],
+            [
+                "calibrate",
+                i["bad_toml"],
+                "--times",
+                i["times10_csv"],
+                *CALIBRATE_FINISH,
+                "-o",
+                "OUT",
+            ],
+        ),
     ]
     rows.append(
         (
@@ -742,6 +767,7 @@ def _writers(i: dict) -> list[tuple[str, list[str], list[str], str]]:
         "export-o": ".gpx",
         "sketch-o": ".gpx",
         "map-o": ".html",
+        "calibrate-o": ".toml",
     }
     return [(rid, good, bad, suffix.get(rid, ".txt")) for rid, good, bad in rows]
 
@@ -755,6 +781,7 @@ WRITER_IDS = [
     "sketch-o",
     "event-o",
     "backtest-o",
+    "calibrate-o",
     "event-plot",
     "map-o",
     "roadbook-o",
@@ -888,6 +915,43 @@ def test_good_run_replaces_output(tmp_path, rid):
         return
     assert out.read_bytes() != SENTINEL.encode() and out.stat().st_size > 0
     assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+@pytest.mark.parametrize("rid", WRITER_IDS)
+def test_output_into_a_missing_folder(tmp_path, rid, monkeypatch):
+    """One rule for every command (docs/guarantees.md): the output's missing folders are
+    created, as `roadbook -o site/` creates its folder. A run that fails (bad input, or the
+    final rename) leaves no folder behind: the failing rename used to leave the empty
+    folders it had created."""
+    rows = {r[0]: r for r in _writers(_inputs(tmp_path))}
+    if rid not in rows:
+        pytest.skip(f"no `coursekit {rid[:-2]}` command yet")
+    _, good, bad, suffix = rows[rid]
+    name = "site" if rid == "roadbook-o" else f"result{suffix}"
+
+    def run(args, top):
+        out = tmp_path / top / "deeper" / name
+        return out, CliRunner().invoke(cli, [str(out) if a == "OUT" else a for a in args])
+
+    out, res = run(good, "new")
+    assert res.exit_code == 0, res.output
+    assert (out / "index.html").is_file() if rid == "roadbook-o" else out.is_file()
+    out, res = run(bad, "bad")
+    assert res.exit_code == 1 and res.stderr.startswith("Error: "), res.output
+    assert not (tmp_path / "bad").exists()
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device (simulated)")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    out, res = run(good, "full")
+    assert res.exit_code == 1, res.output
+    assert (
+        res.stderr.strip()
+        .splitlines()[-1]
+        .endswith("cannot write (No space left on device (simulated))")
+    ), res.stderr
+    assert not (tmp_path / "full").exists(), sorted(map(str, (tmp_path / "full").rglob("*")))
 
 
 # ---------------------------------------------------------------- hostile options

@@ -133,3 +133,28 @@ def test_parent_is_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
         atomic_write_text(tmp_path / "f" / "out.gpx", "data")
+
+
+def test_missing_folders_are_created(tmp_path):
+    """The rule of every command: the output's missing folders are created (docs/guarantees.md)."""
+    f = tmp_path / "a" / "b" / "out.txt"
+    ckio.atomic_write_text(f, "x")
+    assert f.read_text() == "x"
+
+
+@pytest.mark.parametrize("where", ["mkstemp", "replace"])
+def test_failed_write_removes_the_folders_it_created(tmp_path, monkeypatch, where):
+    """A failed run leaves nothing: a write into ``a/b/`` that fails used to leave the empty
+    folders ``a/b`` it had created. A folder that was there, or that holds something else
+    by then, stays."""
+    (tmp_path / "kept").mkdir()
+
+    def boom(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ckio.os if where == "replace" else ckio.tempfile, where, boom)
+    with pytest.raises(OSError, match="out.txt: cannot write .No space left on device"):
+        ckio.atomic_write_text(tmp_path / "a" / "b" / "out.txt", "x")
+    with pytest.raises(OSError):
+        ckio.atomic_write_text(tmp_path / "kept" / "c" / "out.txt", "x")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["kept"]
