@@ -915,6 +915,36 @@ def _cutoffs_record(p) -> dict:
     }
 
 
+def _params_option(*conflicts: str):
+    """The ``--params PARAMS.toml`` option (``params_file``) of a command whose options
+    ``conflicts`` (``"model"``, ``"fatigue"``) the file sets: its help names them, and the
+    command refuses them with it (:func:`_params_conflict`, run before the command's body),
+    so the help and the check cannot disagree."""
+    import functools
+
+    named = " or ".join(f"--{c}" for c in conflicts)
+    option = click.option(
+        "--params",
+        "params_file",
+        type=FILE,
+        default=None,
+        metavar="PARAMS.toml",
+        help="Pace parameters written by `coursekit calibrate` (TOML/JSON). They include the "
+        f"model and the fatigue: {named} with --params is a usage error (edit the file "
+        "instead).",
+    )
+
+    def decorator(f):
+        @functools.wraps(f)
+        def command(*args, **kwargs):
+            _params_conflict(kwargs["params_file"], conflicts)
+            return f(*args, **kwargs)
+
+        return option(command)
+
+    return decorator
+
+
 def _params_conflict(params_file, options) -> None:
     """--params with one of ``options`` (--model, --fatigue) given on the command line: a
     usage error (exit 2); the parameter file sets them."""
@@ -1072,16 +1102,7 @@ MODEL_OPTION = click.option(
     metavar="F",
     help="Speed lost per 100 km-effort (default: calibrated). Not with --params.",
 )
-@click.option(
-    "--params",
-    "params_file",
-    type=FILE,
-    default=None,
-    metavar="PARAMS.toml",
-    help="Pace parameters written by `coursekit calibrate` (TOML/JSON). They include the "
-    "model and the fatigue: --model or --fatigue with --params is a usage error (edit the "
-    "file instead).",
-)
+@_params_option("model", "fatigue")
 @click.option(
     "-o",
     "--output",
@@ -1103,7 +1124,6 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         coursekit cutoffs course.toml --format json -o cutoffs.json
         coursekit cutoffs course.toml --round 5 --fatigue 0.2
     """
-    _params_conflict(params_file, ("model", "fatigue"))
     p = _load_plan(course_file, model, round_minutes, fatigue, params_file)
     rec = _cutoffs_record(p)
     if fmt == "json":
@@ -1322,15 +1342,7 @@ def _history_options(f):
 @_history_options
 @MODEL_OPTION
 @ROUND_OPTION
-@click.option(
-    "--params",
-    "params_file",
-    type=FILE,
-    default=None,
-    metavar="PARAMS.toml",
-    help="Pace parameters written by `coursekit calibrate` (TOML/JSON), as in `cutoffs`; "
-    "they include the model: --model with --params is a usage error.",
-)
+@_params_option("model")
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option(
     "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
@@ -1357,7 +1369,6 @@ def backtest(
     from .cutoffs import plan
     from .history import backtest as run_backtest
 
-    _params_conflict(params_file, ("model",))
     params = _read_params(params_file) if params_file else None
     course, legs, st, mapping, how, el, misfit = _history_setup(
         course_file, times, start_column, columns
