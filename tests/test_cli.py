@@ -454,3 +454,67 @@ def test_impossible_fatigue_advice_follows_the_direction(tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["cutoffs", str(course), "--fatigue", "0.99"])
     assert res.stderr.strip().endswith("the limit is enough: lower --fatigue"), res.stderr
     assert f"({course}:" not in res.stderr
+
+
+def test_progress_eta_is_measured_from_the_first_update():
+    """Review leftover: click's ETA counts the time before the first unit of work (a
+    simulation's set-up and first chunk): `event --simulate` showed 1:32 with 9.5 s left; and
+    it floors (00:00:00 with up to a second left). The ETA is measured from the first
+    update, shown once a second is measured, rounded up."""
+    from types import SimpleNamespace
+
+    from coursekit.cli import _RateEta
+
+    now = [0.0]
+    eta = _RateEta(clock=lambda: now[0])
+    eta.bar = bar = SimpleNamespace(pos=0, length=100, finished=False)
+    assert eta() is None  # nothing done yet
+    now[0], bar.pos = 3.0, 1  # 3 s of set-up for the first unit: click would say 4:57
+    assert eta() is None
+    now[0], bar.pos = 3.5, 6
+    assert eta() is None  # under a second measured
+    now[0], bar.pos = 4.0, 11  # 0.1 s a unit since: 8.9 s left (click: 32 s)
+    assert eta() == "00:00:09"
+    now[0], bar.pos = 12.7, 98  # 0.2 s left: not 00:00:00
+    assert eta() == "00:00:01"
+    now[0], bar.pos = 4000.0, 99
+    assert eta() == "00:00:41"
+    bar.pos, bar.finished = 100, True
+    assert eta() is None
+
+
+def test_simulation_bar_counts_repetitions_times_rows():
+    """A repetition of HAUT 120 (15 rows) takes about ten times one of HAUT 10 (2): counted
+    in repetitions, the first ETA after HAUT 120 was 2.5 times the time left. The callback
+    gets repetitions race after race, in chunks that may span two races."""
+    from types import SimpleNamespace
+
+    from coursekit.cli import _simulation_bar
+
+    races = [SimpleNamespace(reference_leg_s=[0.0] * k) for k in (15, 2, 5)]
+    bar, progress = _simulation_bar(SimpleNamespace(races=races), 10)
+    try:
+        assert bar.length == 10 * 22
+        progress(4)
+        assert bar.pos == 4 * 15
+        progress(8)  # 6 of the first race, 2 of the second
+        assert bar.pos == 10 * 15 + 2 * 2
+        progress(8)
+        progress(10)
+        assert bar.pos == bar.length
+    finally:
+        bar.__exit__(None, None, None)
+
+
+def test_profile_bar_counts_bytes(tmp_path):
+    """`profile` with many files: a 4 MB recording takes 20-50 times a 24 kB sketch, and the
+    bar counted files (a first ETA of 11 s with 0.8 s left after ten recordings). It counts
+    each file's bytes and a fixed part now (a file that cannot be read: the fixed part)."""
+    from coursekit.cli import PROFILE_FILE_WORK, _profile_work
+
+    (tmp_path / "a.gpx").write_bytes(b"x" * 4_000_000)
+    (tmp_path / "b.gpx").write_bytes(b"x" * 24_000)
+    assert _profile_work(tmp_path / "a.gpx") == 4_000_000 + PROFILE_FILE_WORK
+    assert _profile_work(tmp_path / "b.gpx") == 24_000 + PROFILE_FILE_WORK
+    assert _profile_work(tmp_path / "missing.gpx") == PROFILE_FILE_WORK
+    assert _profile_work(tmp_path) == PROFILE_FILE_WORK
