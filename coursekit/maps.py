@@ -433,7 +433,7 @@ _MAP_JS = r"""
     d.appendChild(t);
     return d;
   }
-  var bounds = L.latLngBounds([]);
+  var bounds = L.latLngBounds([]), drawn = [];  // drawn: the lines and marker places
   races.forEach(function (r, k) {
     var g = groups[k];
     if (r.runs) {
@@ -442,12 +442,14 @@ _MAP_JS = r"""
         L.polyline(ll, {color: GRADES[run[0]], weight: 4, opacity: 0.9})
           .bindTooltip(el("span", null, r.name), {sticky: true}).addTo(g);
         bounds.extend(ll);
+        drawn.push(ll);
       });
     } else {
       var ll = dec(r.line);
       L.polyline(ll, {color: r.colour, weight: 4, opacity: 0.9})
         .bindTooltip(el("span", null, r.name), {sticky: true}).addTo(g);
       bounds.extend(ll);
+      drawn.push(ll);
     }
     r.km.forEach(function (p) {
       L.circleMarker([p[0], p[1]], {radius: 3, color: "#000", weight: 1, fillColor: "#fff",
@@ -473,6 +475,7 @@ _MAP_JS = r"""
         title += " (km " + cs.map(function (c) { return c.rows[0][1]; }).join(", ") + ")";
       }
       var w = 24 * cs.length;
+      drawn.push([[c0.lat, c0.lon]]);
       var m = L.marker([c0.lat, c0.lon], {
         title: title, alt: title, riseOnHover: true,
         icon: L.divIcon({className: cls, html: '<div class="ck-icons">' + html + "</div>",
@@ -529,10 +532,26 @@ _MAP_JS = r"""
   new Full().addTo(map);
   document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
 
+  // the legend (bottom left) folds to its "Legend" button; it starts folded when, open, it
+  // would cover the course or a marker at the view the map opens with (a narrow map: a
+  // phone, a small window, a course passing the bottom-left corner)
   var Legend = L.Control.extend({
     options: {position: "bottomleft"},
     onAdd: function () {
-      var d = el("div", "ck-legend");
+      var d = el("div", "ck-legend"), body = el("div", "ck-legend-body");
+      var btn = el("a", "ck-legend-toggle", "Legend");
+      btn.href = "#"; btn.title = "Show or hide the legend"; btn.setAttribute("role", "button");
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.disableScrollPropagation(d);
+      L.DomEvent.on(btn, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        fold(!d.classList.contains("ck-folded"));
+      });
+      function fold(on) {
+        d.classList.toggle("ck-folded", on);
+        btn.setAttribute("aria-expanded", on ? "false" : "true");
+      }
+      this.fold = fold;
       __LEGEND__.forEach(function (item) {
         var row = el("div");
         var sw = el("span", "ck-swatch");
@@ -542,12 +561,40 @@ _MAP_JS = r"""
         else { sw.innerHTML = ICONS[item[0]]; }
         row.appendChild(sw);
         row.appendChild(el("span", null, item[1]));
-        d.appendChild(row);
+        body.appendChild(row);
       });
+      d.appendChild(btn);
+      d.appendChild(body);
+      fold(false);
       return d;
     }
   });
-  new Legend().addTo(map);
+  var legend = new Legend().addTo(map);
+  function covered(box) {  // box: the legend's rectangle in the map's pixels
+    var pad = 4, x0 = box.left - pad, x1 = box.right + pad, y0 = box.top - pad,
+        y1 = box.bottom + pad;
+    function inside(p) { return p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1; }
+    return drawn.some(function (ll) {
+      var prev = null;
+      return ll.some(function (q) {
+        var p = map.latLngToContainerPoint(q), hit = inside(p);
+        if (!hit && prev) {  // a segment may cross the box between two points
+          var n = Math.ceil(prev.distanceTo(p) / 4);
+          for (var i = 1; i < n && !hit; i++) {
+            hit = inside(prev.add(p.subtract(prev).multiplyBy(i / n)));
+          }
+        }
+        prev = p;
+        return hit;
+      });
+    });
+  }
+  var c = map.getContainer().getBoundingClientRect(),
+      b = legend.getContainer().getBoundingClientRect();
+  if (covered({left: b.left - c.left, right: b.right - c.left, top: b.top - c.top,
+               bottom: b.bottom - c.top})) {
+    legend.fold(true);
+  }
 })();
 """
 
@@ -576,7 +623,12 @@ _MAP_CSS = """
   width: 100vw !important; height: 100vh !important; }
 .ck-legend { background: rgba(255,255,255,.9); padding: 4px 6px; border-radius: 4px;
   font: 11px/1.2 sans-serif; color: #000; box-shadow: 0 1px 4px rgba(0,0,0,.4); }
-.ck-legend div { display: flex; align-items: center; gap: 4px; margin: 1px 0; }
+.ck-legend-body div { display: flex; align-items: center; gap: 4px; margin: 1px 0; }
+.leaflet-container .ck-legend-toggle { display: block; font-weight: bold; color: #000;
+  text-decoration: none; cursor: pointer; }
+.ck-legend-toggle::before { content: "\\25BE  "; }
+.ck-legend.ck-folded .ck-legend-toggle::before { content: "\\25B8  "; }
+.ck-legend.ck-folded .ck-legend-body { display: none; }
 .ck-swatch { display: inline-block; width: 16px; height: 16px; }
 .ck-swatch svg { width: 16px; height: 16px; }
 .ck-swatch.ck-line { height: 4px; }

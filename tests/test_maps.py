@@ -266,3 +266,80 @@ def test_leaflet_assets_offline_inline_images():
     assert "data:image/png;base64," in text
     assert not re.search(r"<script[^>]+src=", text)
     assert maps.LEAFLET_CDN_JS in maps.leaflet_assets(False)
+
+
+# ---------------------------------------------------------------- the legend, in a browser
+
+_UNDER_LEGEND_JS = """() => {
+  const lg = document.querySelector('.ck-legend').getBoundingClientRect();
+  const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+  let under = 0, total = 0;
+  document.querySelectorAll('path.leaflet-interactive').forEach(p => {
+    const n = p.getTotalLength(), m = p.getScreenCTM();
+    for (let s = 0; s <= n; s += 2) {
+      const q = p.getPointAtLength(s);
+      const x = m.a * q.x + m.c * q.y + m.e, y = m.b * q.x + m.d * q.y + m.f;
+      if (x < box.left || x > box.right || y < box.top || y > box.bottom) continue;
+      total++;
+      if (x >= lg.left && x <= lg.right && y >= lg.top && y <= lg.bottom) under++;
+    }
+  });
+  document.querySelectorAll('.leaflet-marker-icon').forEach(e => {
+    const r = e.getBoundingClientRect();
+    if (r.left < lg.right && lg.left < r.right && r.top < lg.bottom && lg.top < r.bottom) under++;
+  });
+  return [under, total];
+}"""
+
+
+@pytest.mark.browser
+def test_legend_never_covers_the_course(tmp_path):
+    """Review leftover: the legend (bottom left, 145 x 145 px) covered the course line, a
+    checkpoint and its km label on a narrow map (UTAM 90 at 800 x 600, Amizmiz 10/20/64 and
+    UTAT 105 on a phone). It folds to a "Legend" button now, and starts folded when, open,
+    it would cover the line or a marker; a wide map keeps it open."""
+    import shutil
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no `chromium` on PATH (apt-get install chromium)")
+    from coursekit.roadbook import build_roadbook
+
+    courses = os.path.join(os.path.dirname(__file__), "..", "courses")
+    build_roadbook(
+        os.path.join(courses, "amizmiz", "amizmiz-90.toml"), tmp_path / "a", offline=True
+    )
+    build_roadbook(os.path.join(courses, "haut", "haut-120.toml"), tmp_path / "h", offline=True)
+    cases = [
+        (tmp_path / "a" / "amizmiz-90.html", (800, 600), "false"),
+        (tmp_path / "h" / "haut-120.html", (1200, 900), "true"),
+    ]
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            for path, (w, h), expanded in cases:
+                page = browser.new_page(viewport={"width": w, "height": h})
+                errors = []
+                page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                page.route(
+                    "**/*",
+                    lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort(),
+                )
+                page.goto(path.as_uri(), wait_until="load")
+                page.wait_for_selector("path.leaflet-interactive", state="attached")
+                assert errors == []
+                under, total = page.evaluate(_UNDER_LEGEND_JS)
+                assert total > 100 and under == 0, (path.name, under, total)
+                page.set_default_timeout(5000)
+                toggle = page.locator(".ck-legend-toggle")
+                assert toggle.get_attribute("aria-expanded") == expanded, path.name
+                rows = page.locator(".ck-legend-body > div")
+                assert rows.count() >= 8 and rows.first.is_visible() == (expanded == "true")
+                toggle.click()  # the button folds and unfolds it
+                assert rows.first.is_visible() == (expanded != "true")
+                page.close()
+        finally:
+            browser.close()
