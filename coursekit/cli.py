@@ -1783,8 +1783,10 @@ def _event_duration(text: str, option: str = "") -> float:
     "--finish-share",
     type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
     default=None,
-    help="Share of starters who finish, honoured as given (default 0.78, mountain ultras, "
-    "with at most 5 % of the starters timed out; see DEFAULT_FIELD).",
+    help="Share of starters who finish, honoured as given. Without it: 0.78 (mountain "
+    "ultras), but the barriers time out at most 5 % of the starters, so where 0.78 would "
+    "time out more the field is made faster and more finish (86-91 % on the bundled "
+    "events; a warning says so); see DEFAULT_FIELD.",
 )
 @click.option(
     "--seed",
@@ -1945,6 +1947,12 @@ def _event_csv(summary) -> tuple[str, str | None]:
     ]
     if sim:
         head += [*_SIM_COLUMNS, "peak_arrivals_per_hour"]
+    # for spreadsheets (they read ISO times with an offset as text): the same clocks as
+    # local "YYYY-MM-DD HH:MM", the zone and offset they are in, and what the means are over
+    head += [*(f"{k}_local" for k in _LOCAL_COLUMNS), "timezone", "utc_offset"]
+    if sim:
+        head += ["repetitions"]
+    zone = summary.get("timezone") or ""
     rows = []
     for s in summary["stations"]:
         peak = s.get("occupancy", {}).get("peak") if s.get("occupancy") else None
@@ -1965,17 +1973,39 @@ def _event_csv(summary) -> tuple[str, str | None]:
             if sim:
                 c = sim.get((p["race"], p["name"]), {})
                 row += [c.get(k) for k in _SIM_COLUMNS] + [c.get("peak_hourly")]
+            stamps = {"open": s["open"], "close": s["close"]}
+            stamps |= {k: p[k] for k in ("first_arrival", "cutoff")}
+            row += [_local(stamps[k]) for k in _LOCAL_COLUMNS]
+            row += [zone, _utc_offset(p["first_arrival"] or s["open"])]
+            if sim:
+                row += [summary["simulation"]["repetitions"]]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:
         return table, None
+    reps = summary["simulation"]["repetitions"]
     occ = [
-        [s["name"], h, a]
+        [s["name"], h, a, _local(h), zone, _utc_offset(h), reps]
         for s in summary["stations"]
         if s.get("occupancy")
         for h, a in zip(s["occupancy"]["hours"], s["occupancy"]["arrivals"], strict=True)
     ]
-    return table, _csv(["station", "hour", "arrivals"], occ)
+    occ_head = ["station", "hour", "arrivals", "hour_local", "timezone", "utc_offset"]
+    return table, _csv([*occ_head, "repetitions"], occ)
+
+
+_LOCAL_COLUMNS = ("open", "close", "first_arrival", "cutoff")
+
+
+def _local(iso) -> str | None:
+    """``2024-06-01T04:00:00+01:00`` as ``2024-06-01 04:00``: the local wall clock, in a form
+    spreadsheets read as a date-time (the ISO column keeps the offset for scripts)."""
+    return None if not iso else f"{iso[:10]} {iso[11:16]}"
+
+
+def _utc_offset(iso) -> str | None:
+    """The UTC offset of an ISO time with offset, ``+01:00``."""
+    return None if not iso else iso[19:]
 
 
 def _zone(t, course) -> str:
@@ -2022,6 +2052,9 @@ def _event_text(ev, summary) -> str:
     for s in summary["stations"]:
         for i, p in enumerate(s["passages"]):
             first = i == 0
+            # the race's own checkpoint name where the station has another (a start or
+            # finish row at a place, a checkpoint folded into a station within the radius)
+            own = p["name"] if p["name"] != s["name"] else ""
             rows.append(
                 [
                     s["name"] if first else "",
@@ -2029,6 +2062,7 @@ def _event_text(ev, summary) -> str:
                     clock(s["close"]) if first else "",
                     ("dark" if s["night"] else "") if first else "",
                     p["race"],
+                    own,
                     f"{p['distance_m'] / 1000:.1f}" if p["distance_m"] is not None else "-",
                     clock(p["first_arrival"]),
                     clock(p["cutoff"]),
@@ -2048,6 +2082,7 @@ def _event_text(ev, summary) -> str:
                 "close",
                 "",
                 "race",
+                "checkpoint",
                 "km",
                 "first ETA",
                 "cutoff",
@@ -2055,14 +2090,49 @@ def _event_text(ev, summary) -> str:
                 "peak/h",
             ],
             rows,
-            "lllllrllll",
+            "llllllrllll",
         )
     )
     sim = summary["simulation"]
     if sim:
         out.append(
-            f"Simulation: {sim['repetitions']} repetitions, seed {sim['seed']}; "
+            f"peak/h: runners arriving in the busiest hour, mean over {sim['repetitions']} "
+            "repetitions, all races (a race's starters are not arrivals)."
+        )
+    for c in summary.get("combined", ()):
+        why = (
+            "cumulative: the sum of the stage times; a stage not started or not finished "
+            "is a withdrawal"
+            if c["ranking"] == "cumulative"
+            else c["ranking"]
+        )
+        out.append(f"\nCombined ranking {c['name']} ({why}):")
+        out.append(
+            _table(
+                ["stage", "race", "start", "limit", "finish by"],
+                [
+                    [
+                        str(g["stage"]),
+                        g["race"],
+                        clock(g["start"]),
+                        _hm(g["limit_s"]) if g["limit_s"] is not None else "-",
+                        clock(g["finish_deadline"]),
+                    ]
+                    for g in c["stages"]
+                ],
+                "rllrl",
+            )
+        )
+        if c["note"]:
+            out.append(f"  {c['note']}")
+    if sim:
+        out.append(
+            f"\nSimulation: {sim['repetitions']} repetitions, seed {sim['seed']}; "
             f"field: {sim['params']['source'] if sim['params'] else 'calibrated per race'}"
+        )
+        out.append(
+            "  counts are means over the repetitions; 'withdrew after': runners last seen "
+            "at that checkpoint before withdrawing (on the start row, on the first leg)"
         )
         for r in sim["races"]:
             fs = r["finish_share"]
@@ -2092,7 +2162,7 @@ def _event_text(ev, summary) -> str:
                     [
                         "checkpoint",
                         "reached",
-                        "withdrawn",
+                        "withdrew after",
                         "eliminated [5-95%]",
                         "10 %",
                         "median",

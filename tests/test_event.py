@@ -233,7 +233,19 @@ def test_cli_event_simulate_csv_and_error(tmp_path):
     assert res.exit_code == 0, res.output
     assert list(csv.reader(io.StringIO(out.read_text()))) == rows  # same seed, same table
     occ = list(csv.reader(io.StringIO((tmp_path / "ev-occupancy.csv").read_text())))
-    assert occ[0] == ["station", "hour", "arrivals"] and len({len(r) for r in occ}) == 1
+    assert (
+        occ[0]
+        == [
+            "station",
+            "hour",
+            "arrivals",
+            "hour_local",
+            "timezone",
+            "utc_offset",
+            "repetitions",
+        ]
+        and len({len(r) for r in occ}) == 1
+    )
     assert {r[0] for r in occ[1:]} >= {"Tizi Oussem"}
     # the same -o without --simulate: the earlier run's occupancy table no longer matches
     res = CliRunner().invoke(cli, ["event", str(event_dir), "--format", "csv", "-o", str(out)])
@@ -694,3 +706,56 @@ def test_summary_names_the_time_zone():
     assert d["timezone"] == "Africa/Casablanca"
     assert {r["timezone"] for r in d["races"]} == {"Africa/Casablanca"}
     assert event_summary(plan_event(make_two_races(), night=False))["timezone"] is None
+
+
+def test_cli_event_text_shows_checkpoint_names_combined_rankings_and_what_withdrew_means():
+    """Black-box F9/F10 (the passage's own name beside the station's), F4 (the Atlas
+    Challenge listed with its stages), F13 ("withdrawn" on a Start row read as withdrawing at
+    the start line)."""
+    res = CliRunner().invoke(
+        cli,
+        [
+            "event",
+            str(ROOT / "courses" / "atlas-quest"),
+            "--simulate",
+            "50",
+            "--repetitions",
+            "2",
+            "--seed",
+            "1",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    head = next(ln for ln in lines if ln.startswith("station "))
+    assert "checkpoint" in head.split()
+    base = next(ln for ln in lines if ln.startswith("Oukaïmeden "))
+    assert " Start " in base
+    assert "Combined ranking Atlas Challenge (cumulative" in res.output
+    stage = [ln.split() for ln in lines if ln.strip().startswith(("1  Atlas", "2  Ikkiss"))]
+    assert stage[0][:6] == ["1", "Atlas", "Marathon", "42", "Sat", "07:00"]
+    assert stage[0][6:] == ["13:00", "Sat", "20:00"]
+    assert stage[1][:5] == ["2", "Ikkiss", "Trail", "26", "Sun"]
+    assert "withdrew after" in res.output and "withdrawn" not in res.output
+
+
+def test_cli_event_csv_has_local_times_a_spreadsheet_reads(tmp_path):
+    """Black-box F14: ISO times with an offset are text to Excel/LibreOffice. The CSV adds the
+    same clocks as local "YYYY-MM-DD HH:MM", the zone and offset, and the repetitions the
+    mean counts are over; the ISO columns are unchanged."""
+    out = tmp_path / "ev.csv"
+    course = ROOT / "courses" / "haut" / "haut-21.toml"
+    args = ["event", str(course), "--format", "csv", "--simulate", "50", "--repetitions", "3"]
+    res = CliRunner().invoke(cli, [*args, "--seed", "1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    for r in rows:
+        for k in ("open", "close", "first_arrival", "cutoff"):
+            iso = dt.datetime.fromisoformat(r[k])
+            assert dt.datetime.strptime(r[f"{k}_local"], "%Y-%m-%d %H:%M") == iso.replace(
+                tzinfo=None
+            )
+        assert r["timezone"] == "Africa/Casablanca" and r["utc_offset"] == "+01:00"
+        assert r["repetitions"] == "3"
+    occ = list(csv.DictReader(io.StringIO((tmp_path / "ev-occupancy.csv").read_text())))
+    assert occ and all(r["hour_local"] == r["hour"][:10] + " " + r["hour"][11:16] for r in occ)
