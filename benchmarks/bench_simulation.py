@@ -347,6 +347,16 @@ class Comparison(NamedTuple):
     """Per barrier of ``bars``: ``eliminated`` inside the band."""
     inside_timed_out: list
     """Per barrier of ``bars``: ``timed_out`` inside the band."""
+    stopped_late: np.ndarray
+    """Per runner of the split times: the row of :func:`late_stops` (by the clock), or -1."""
+
+    def late_by_status(self, status: np.ndarray) -> str:
+        """``"n stopped at a barrier reached late"``, with ``", k of them FINISHER"``."""
+        late = self.stopped_late >= 0
+        fin = int(np.sum(late & (status == "FINISHER")))
+        return f"{late.sum()} stopped at a barrier reached late" + (
+            f", {fin} of them FINISHER" if fin else ""
+        )
 
 
 def compare(tr: dict, sim) -> Comparison:
@@ -361,11 +371,11 @@ def compare(tr: dict, sim) -> Comparison:
     err = np.where(use[None, :], err, np.nan)
     _, elo, ehi = sim.band(sim.eliminated)
     bars = np.nonzero(np.isfinite(tr["cut"]) & (np.arange(len(tr["cut"])) > 0))[0]
-    elim, _late = actual_eliminations(tr)
+    elim, late = actual_eliminations(tr)
     oot = obs["eliminated"]
     inside = [bool(elo[j] <= elim[j] <= ehi[j]) for j in bars]
     inside_oot = [bool(elo[j] <= oot[j] <= ehi[j]) for j in bars]
-    return Comparison(obs, use, qa, qs, err, elo, ehi, bars, elim, oot, inside, inside_oot)
+    return Comparison(obs, use, qa, qs, err, elo, ehi, bars, elim, oot, inside, inside_oot, late)
 
 
 def scored(tr: dict, sim):
@@ -551,8 +561,8 @@ def insample_path(races: dict, index: dict) -> list:
                 f"{barriers_in_band(band, band_oot, nbars)}; finish share actual "
                 f"{obs['finishers'] / obs['starters']:.2f}, simulated "
                 f"{sim.finishers.mean() / sim.n_runners:.2f}; eliminated actual "
-                f"{c.eliminated.sum()} ({oot} OUT_OF_TIME + {c.eliminated.sum() - oot} stopped "
-                f"at a barrier reached late, by the clock), simulated "
+                f"{c.eliminated.sum()} ({oot} OUT_OF_TIME + {c.late_by_status(tr['status'])}, "
+                f"by the clock), simulated "
                 f"{sim.eliminated.sum(axis=1).mean():.0f}"
             )
             print(f"      {barrier_cells(tr, c)}")
@@ -820,11 +830,12 @@ def main(quick: bool = False):
         )
         if len(c.bars):
             print(f"   {barrier_cells(tr, c)}")
+        wd_late = int(np.sum((c.stopped_late >= 0) & (tr["status"] != "FINISHER")))
         print(
             f"   finish share actual {fs_real:.3f}, simulated {fsm:.3f} "
-            f"[{fslo:.3f}-{fshi:.3f}]; withdrawn actual {obs['withdrawn'].sum()} (by status; "
-            f"{c.eliminated.sum() - c.timed_out.sum()} of them and finishers stopped at a "
-            f"barrier reached late), simulated {sim.withdrawn.sum(axis=1).mean():.0f}"
+            f"[{fslo:.3f}-{fshi:.3f}]; withdrawn actual {obs['withdrawn'].sum()} by status, "
+            f"{obs['withdrawn'].sum() - wd_late} without the {wd_late} stopped at a barrier "
+            f"reached late; simulated {sim.withdrawn.sum(axis=1).mean():.0f}"
         )
         within = int(np.sum(err[:, use] <= 0.10))
         summary.append(
