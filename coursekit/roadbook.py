@@ -60,6 +60,8 @@ tr { break-inside: avoid; page-break-inside: avoid; }
 thead { display: table-header-group; }
 .note { color: var(--muted); font-size: .85rem; }
 ul.cols { columns: 2; }
+ul.cols li { break-inside: avoid; page-break-inside: avoid; }
+td.t { white-space: nowrap; }
 nav a { margin-right: 1rem; }
 @media print {
   @page { size: A4; margin: 12mm; }
@@ -68,6 +70,9 @@ nav a { margin-right: 1rem; }
   .printmap { display: block; break-inside: avoid; }
   .noprint { display: none; }
   h2 { break-after: avoid; }
+  .keep { break-inside: avoid; page-break-inside: avoid; }
+  table { font-size: 8pt; }
+  th, td { padding: .15rem .2rem; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -261,7 +266,11 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         '<p class="note">Static map for print: the course line, start, finish and numbered '
         f"checkpoints (no background map).</p>\n{outline}</div>\n"
     )
-    out.append(f'<h2>Profile</h2>\n<div class="profile">{svg}</div>\n')
+    # one block, so that print never leaves the heading at the foot of a page
+    out.append(
+        f'<section class="keep" id="profile"><h2>Profile</h2>\n<div class="profile">{svg}</div>\n'
+        "</section>\n"
+    )
     out.append("<h2>Checkpoints, barriers and opening times</h2>\n")
     margin = getattr(getattr(plan, "params", None), "leader_margin", None)
     out.append(
@@ -291,8 +300,9 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         night = bool(r["night"])
         svc = ", ".join(maps.SERVICE_LABELS.get(s, s) for s in r["services"])
         barrier = _clock(r["cutoff"] if i else course.start, tz, dated=dated)
+        bcls = ' class="t"'  # a clock time is never wrapped ("Sat" over "04:00")
         if not r.get("barrier", True):  # barrier = false: when the station may close
-            barrier = f"none (closes {barrier})"
+            barrier, bcls = f"none (closes {barrier})", ""
         out.append(
             f'<tr class="{"night" if night else ""}"><td class="l">{_e(r["name"])}'
             + (" <small>(fixed)</small>" if r.get("fixed") else "")
@@ -301,9 +311,9 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_gain_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
-            f"<td>{_e(barrier)}</td><td>{_e(hm(plan.cutoff_elapsed[i]))}</td>"
-            f"<td>{_e(_clock(r['leader_eta'], tz, nearest=True, dated=dated))}</td>"
-            f"<td>{_e(_clock(r['opening'], tz, dated=dated))}</td>"
+            f'<td{bcls}>{_e(barrier)}</td><td class="t">{_e(hm(plan.cutoff_elapsed[i]))}</td>'
+            f'<td class="t">{_e(_clock(r["leader_eta"], tz, nearest=True, dated=dated))}</td>'
+            f'<td class="t">{_e(_clock(r["opening"], tz, dated=dated))}</td>'
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'
         )
@@ -412,8 +422,8 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
         rn = ", ".join(sorted({str(ps.race) for ps in st.passages}))
         body.append(
             f'<tr><td class="l">{_e(st.name)}</td><td class="l">{_e(rn)}</td>'
-            f"<td>{_e(_clock(st.open, tz, dated=dated))}</td>"
-            f"<td>{_e(_clock(st.close, tz, dated=dated))}</td>"
+            f'<td class="t">{_e(_clock(st.open, tz, dated=dated))}</td>'
+            f'<td class="t">{_e(_clock(st.close, tz, dated=dated))}</td>'
             f'<td class="l">{"yes" if st.night else ""}</td></tr>\n'
         )
     return (

@@ -232,6 +232,114 @@ def test_loop_every_passage_reachable_and_controls_hide_no_marker(browser, tmp_p
         page.close()
 
 
+# ---------------------------------------------------------------- print (A4)
+
+A4_WIDTH_PX = 704
+"""A4 portrait's printable width at 96 px/in with the 12 mm margins of ``@page``:
+(210 - 2 x 12) mm = 186 mm = 703 px."""
+
+CLOCK = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:\d\d$"
+
+
+@pytest.fixture(scope="module")
+def bundled_book(tmp_path_factory):
+    out = tmp_path_factory.mktemp("book")
+    build_roadbook(ROOT / "courses", out)
+    return sorted(out.rglob("*.html"))
+
+
+def _print_page(browser, width=A4_WIDTH_PX):
+    page = browser.new_page(viewport={"width": width, "height": 1040})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    return page
+
+
+def test_print_tables_fit_a4_width(browser, bundled_book):
+    """On paper every table fits A4's printable width and no clock time wraps.
+
+    Before, the checkpoints table was 723-763 px wide for 704 px of paper (the "night"
+    column ran off the sheet) and every time cell wrapped to "Sat" over "04:00".
+    """
+    page = _print_page(browser)
+    page.emulate_media(media="print")
+    measure = """() => [...document.querySelectorAll('table')].map(t => {
+        const times = [...t.querySelectorAll('td')]
+            .filter(td => new RegExp(%r).test(td.textContent.trim()));
+        const wrapped = times.filter(td => {
+            const r = document.createRange(); r.selectNodeContents(td);
+            return r.getClientRects().length > 1; }).length;
+        return [t.id, t.scrollWidth, t.parentElement.clientWidth, times.length, wrapped]; })"""
+    try:
+        assert len(bundled_book) == 18
+        for path in bundled_book:
+            page.goto(path.as_uri(), wait_until="load")
+            for tid, width, room, times, wrapped in page.evaluate(measure % CLOCK):
+                assert width <= room <= A4_WIDTH_PX, (path.name, tid, width, room)
+                assert wrapped == 0, (path.name, tid, wrapped, times)
+            assert page.evaluate("document.documentElement.scrollWidth") <= A4_WIDTH_PX
+    finally:
+        page.close()
+
+
+def _pdf_links(pdf: bytes) -> dict[str, int]:
+    """``{link URI: page number}`` of a Chromium PDF (its objects are not compressed
+    together, and a link's URI is a plain string): no PDF library needed."""
+    objs = {int(m[1]): m[2] for m in re.finditer(rb"(\d+) 0 obj(.*?)endobj", pdf, re.S)}
+    kids = []
+    for body in objs.values():
+        if re.search(rb"/Type\s*/Pages\b", body):
+            kids += [
+                int(x)
+                for x in re.findall(rb"(\d+) 0 R", re.search(rb"/Kids\s*\[(.*?)\]", body, re.S)[1])
+            ]
+    pages = [k for k in kids if re.search(rb"/Type\s*/Page\b", objs[k])]
+    out = {}
+    for n, k in enumerate(pages, 1):
+        annots = re.search(rb"/Annots\s*\[(.*?)\]", objs[k], re.S)
+        for ref in re.findall(rb"(\d+) 0 R", annots[1]) if annots else []:
+            uri = re.search(rb"/URI\s*\((.*?)\)", objs[int(ref)])
+            if uri:
+                out[uri[1].decode()] = n
+    return out
+
+
+MARK_JS = """() => {
+  const link = (name) => { const a = document.createElement('a');
+    a.href = 'https://mark.invalid/' + name; a.textContent = '.'; return a; };
+  const h2 = [...document.querySelectorAll('h2')].find(e => e.textContent.trim() === 'Profile');
+  h2.appendChild(link('heading'));
+  const svg = document.querySelector('.profile svg');
+  svg.parentElement.insertBefore(link('chart-top'), svg);
+  svg.parentElement.appendChild(link('chart-end'));
+  document.querySelectorAll('ul.cols li').forEach((li, i) => {
+    li.prepend(link('li' + i + '-first')); li.append(link('li' + i + '-last')); });
+}"""
+
+
+def test_pdf_keeps_profile_heading_with_chart_and_bullets_whole(browser, bundled_book):
+    """Chromium's A4 PDF of every race page: the "Profile" heading, the top and the foot of
+    its chart are on one page, and no bullet of a two-column list spans two pages.
+
+    Links marking those places are added to the page; their PDF annotations say on which
+    page each is. Before, Amizmiz 20's chart began on page 2 and ended on page 3.
+    """
+    page = _print_page(browser)
+    try:
+        races = [p for p in bundled_book if p.name != "index.html"]
+        assert len(races) == 14
+        for path in races:
+            page.goto(path.as_uri(), wait_until="load")
+            page.evaluate(MARK_JS)
+            links = _pdf_links(page.pdf(format="A4", prefer_css_page_size=True))
+            at = {k.rsplit("/", 1)[-1]: v for k, v in links.items() if "mark.invalid" in k}
+            assert at["heading"] == at["chart-top"] == at["chart-end"], (path.name, at)
+            items = {k.rsplit("-", 1)[0] for k in at if k.startswith("li")}
+            for li in items:
+                assert at[f"{li}-first"] == at[f"{li}-last"], (path.name, li)
+    finally:
+        page.close()
+
+
 @pytest.mark.skipif(
     not os.environ.get("COURSEKIT_SCREENSHOT"), reason="set COURSEKIT_SCREENSHOT=1 to rewrite it"
 )

@@ -254,6 +254,28 @@ def test_print_css(syn_page):
     assert block.index("<svg") < block.index("</div>")
 
 
+def test_print_css_keeps_blocks_whole_and_times_on_one_line(syn_page):
+    """The profile's heading and chart are one unbreakable block, a two-column bullet is
+    never split, clock times never wrap, and the tables print smaller on A4.
+
+    Before, the "Profile" heading could end a page with its chart on the next, a Notes
+    bullet ran over two columns and the A4 table was 730-763 px wide for 704 px of paper
+    (the browser test measures it).
+    """
+    _course, page = syn_page
+    css = page.html[page.html.index("<style>\n:root") :]
+    css = css[: css.index("</style>")]
+    printing = css[css.index("@media print") :]
+    assert ".keep { break-inside: avoid;" in printing
+    assert "table { font-size: 8pt; }" in printing
+    assert "ul.cols li { break-inside: avoid;" in css
+    assert "td.t { white-space: nowrap; }" in css
+    m = re.search(r'<section class="keep" id="profile">(.*?)</section>', page.html, re.S)
+    assert m and m.group(1).startswith("<h2>Profile</h2>") and "<svg" in m.group(1)
+    row = re.search(r'<tr class="[^"]*"><td class="l">Alpha.*?</tr>', page.html).group(0)
+    assert row.count('<td class="t">') == 4  # barrier, elapsed, leader, opens
+
+
 def test_stats_come_from_the_full_track(tmp_path):
     """A +-2 m zigzag every point: the 5 m display line drops it, the statistics do not."""
     from coursekit.maps import decode_polyline
