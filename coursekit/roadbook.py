@@ -62,6 +62,10 @@ thead { display: table-header-group; }
 ul.cols { columns: 2; }
 ul.cols li { break-inside: avoid; page-break-inside: avoid; }
 td.t { white-space: nowrap; }
+.proposed { color: var(--warn); font-weight: 600; }
+.facts small.proposed { display: inline; }
+details.organiser { margin-top: 1.6rem; }
+details.organiser summary { font-weight: 600; cursor: pointer; }
 nav a { margin-right: 1rem; }
 @media print {
   @page { size: A4; margin: 12mm; }
@@ -108,6 +112,79 @@ def _num(x, nd=0, unit=""):
     return s + unit
 
 
+_INTERNAL = re.compile(
+    r"\[\[\w+\]\]"  # a course-file table: [[declared]], [[proposed]]
+    r"|\bthis file\b|\bcourse files?\b"
+    r"|\b[\w.-]+\.(?:md|toml|txt|py|json|gpx|csv)\b"  # a repository file: docs/seed-courses.md
+    r"|\bseeds?/",
+    re.IGNORECASE,
+)
+"""What marks a text of the course files as written for the organiser (it refers to the
+course file, its tables or the repository's files), not for the runners."""
+
+
+def _for_runners(text: str) -> str | None:
+    """``text`` as the published roadbook shows it; None when it is for the organiser.
+
+    A parenthesis that only points at the course file or a repository file is dropped
+    ("... starts at Imlil (reasons at the top of this file)." -> "... starts at Imlil.");
+    a text that still refers to them is the organiser's (:data:`_INTERNAL`).
+    """
+    out = _drop_file_refs(text)
+    return None if _INTERNAL.search(out) else out
+
+
+def _drop_file_refs(text: str) -> str:
+    """``text`` less its parentheses that point at the course file or a repository file."""
+    return re.sub(r"\s*\(([^()]*)\)", lambda m: "" if _INTERNAL.search(m.group(1)) else m[0], text)
+
+
+def _split_texts(value) -> tuple[object, list[str]]:
+    """(what runners see, the organiser's texts) of an [info] value (str, list or dict)."""
+    if isinstance(value, str):
+        pub = _for_runners(value)
+        return (pub or None), ([] if pub == value else [value] if pub is None else [])
+    if isinstance(value, (list, tuple)):
+        pub, org = [], []
+        for v in value:
+            t = _for_runners(str(v))
+            if t is None:
+                org.append(str(v))
+            else:
+                pub.append(t)
+        return pub, org
+    return value, []
+
+
+_PROPOSED_LABELS = {
+    "limit": "time limit",
+    "start": "start",
+    "gain_m": "D+",
+    "loss_m": "D-",
+    "distance_km": "distance",
+}
+"""The headline name of a ``[[proposed]]`` field (other fields are shown by their name)."""
+
+
+def _proposed_value(p: dict, tz) -> str:
+    """A proposed value as the page shows the same field: ``34:30 h``, ``5 000 m``..."""
+    field, value = p.get("field", ""), p.get("value", "")
+    if field == "limit" and "value_s" in p:
+        return hm(p["value_s"]) + " h"
+    if field in ("gain_m", "loss_m") and isinstance(value, (int, float)):
+        return _num(float(value), 0, " m")
+    if field == "distance_km" and isinstance(value, (int, float)):
+        return _num(float(value), 1, " km")
+    if field == "start" and isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        dt = dt.astimezone(tz) if tz is not None and dt.tzinfo is not None else dt
+        return f"{dt:%a %d %b %Y %H:%M}"
+    return str(value)
+
+
 @dataclass(frozen=True)
 class RacePage:
     """A rendered race page: file name, HTML text and the facts the index lists."""
@@ -124,6 +201,9 @@ class RacePage:
     map_distance_m: float | None = None
     on_slope: bool = False
     """``distance_m`` is along the course on the slope (the tables' km); else map distance."""
+    proposed: tuple[str, ...] = ()
+    """The fields (``"start"``, ``"limit"``, ``"gain_m"``...) whose value is proposed, not
+    published (the course file's ``[[proposed]]`` tables): the index labels them."""
 
 
 def _list_block(title: str, value) -> str:
@@ -197,10 +277,15 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     if nav:
         out.append(f'<nav class="noprint">{nav}</nav>\n')
     out.append(f"<h1>{_e(course.name)}</h1>\n")
+    prop = {p.get("field"): p for p in proposed}
+    mark = '<small class="proposed">proposed</small>'
     out.append(
         f'<p class="sub">Start {_e(f"{start_local:%A %d %B %Y, %H:%M}")}'
         f" ({_e(course.timezone or start_local.strftime('%z'))})"
-        f" · time limit {_e(hm(course.limit_s))} h</p>\n"
+        + (f" {mark}" if "start" in prop else "")
+        + f" · time limit {_e(hm(course.limit_s))} h"
+        + (f" {mark}" if "limit" in prop else "")
+        + "</p>\n"
     )
     if course.schematic:
         out.append(
@@ -225,10 +310,15 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         ("time limit", hm(course.limit_s) + " h"),
         ("checkpoints", str(max(len(rows) - 2, 0))),
     ]
+    # the headline fields a [[proposed]] table sets: labelled "proposed" where shown
+    proposed_fact = {"time limit": "limit", "D+": "gain_m", "D-": "loss_m"}
+    proposed_fact["distance (map)"] = proposed_fact["distance on the slope"] = "distance_km"
     out.append(
         '<ul class="facts">'
         + "".join(
-            f"<li>{_e(f[0])}<b>{_e(f[1])}</b>"
+            f"<li>{_e(f[0])}"
+            + (f" {mark}" if proposed_fact.get(f[0]) in prop else "")
+            + f"<b>{_e(f[1])}</b>"
             + (f'<small class="note">{_e(f[2])}</small>' if len(f) > 2 else "")
             + "</li>"
             for f in facts
@@ -237,7 +327,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     )
     if course.declared:
         srcs = "; ".join(
-            f"{_e(d.source)}: "
+            f"{_e(_drop_file_refs(d.source))}: "
             + ", ".join(
                 x
                 for x in (
@@ -250,10 +340,15 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             for d in course.declared
         )
         out.append(f'<p class="note">Published figures — {srcs}</p>\n')
-    for p in proposed:
+    if proposed:  # the values; how each was obtained is in the notes for the organiser
         out.append(
-            f'<p class="note">Proposed (not published): {_e(p.get("key", ""))} = '
-            f"{_e(p.get('value', ''))} — {_e(p.get('method', p.get('basis', '')))}</p>\n"
+            '<p class="note" id="proposed">'
+            + "; ".join(
+                f"{_e(_PROPOSED_LABELS.get(p.get('field'), p.get('field')))}: "
+                f"{_e(_proposed_value(p, tz))} (proposed, not published)"
+                for p in proposed
+            )
+            + ".</p>\n"
         )
     out.append('<h2 class="noprint">Map</h2>\n')
     out.append(f'<div class="mapbox">{parts.body}</div>\n')
@@ -323,15 +418,34 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             '<ul class="note">' + "".join(f"<li>{_e(w)}</li>" for w in plan.warnings) + "</ul>\n"
         )
     info = course.info if isinstance(course.info, dict) else {}
-    out.append(_list_block("Mandatory equipment", info.get("equipment")))
-    out.append(_list_block("Food and drink at the aid stations", info.get("food")))
-    out.append(_list_block("Notes", info.get("notes")))
+    organiser: list[str] = []
+
+    def block(title, value):
+        # texts written for the organiser (they point at the course file) are kept out
+        pub, org = _split_texts(value)
+        organiser.extend(org)
+        return _list_block(title, pub)
+
+    out.append(block("Mandatory equipment", info.get("equipment")))
+    out.append(block("Food and drink at the aid stations", info.get("food")))
+    out.append(block("Notes", info.get("notes")))
     for key, value in info.items():
         # scale / limit_proposed are coursekit's own bookkeeping, shown elsewhere
         if key in ("equipment", "food", "notes", "proposed", "scale", "limit_proposed"):
             continue
         if isinstance(value, (str, list, tuple, dict)) and value:
-            out.append(_list_block(key.replace("_", " ").capitalize(), value))
+            out.append(block(key.replace("_", " ").capitalize(), value))
+    out.append(
+        _organiser_block(
+            [
+                f"{_PROPOSED_LABELS.get(p.get('field'), p.get('field'))} "
+                f"{_proposed_value(p, tz)} (proposed): {p.get('basis', '')}"
+                + (f" — {p['note']}" if p.get("note") else "")
+                for p in proposed
+            ]
+            + organiser
+        )
+    )
     out.append(
         f'<p class="note">Made with coursekit from {_e(Path(course.path).name)} and '
         f"{_e(Path(course.gpx_path).name)}.</p>\n"
@@ -350,20 +464,48 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         plan=plan,
         map_distance_m=map_m,
         on_slope=on_slope,
+        proposed=tuple(str(p.get("field")) for p in proposed),
+    )
+
+
+def _organiser_block(texts: list[str]) -> str:
+    """The course files' texts written for the organiser: folded on screen, never printed."""
+    if not texts:
+        return ""
+    return (
+        '<details class="organiser noprint" id="organiser"><summary>Notes for the organiser '
+        "(from the course files; not printed)</summary>\n<ul>"
+        + "".join(f"<li>{_e(t)}</li>" for t in texts)
+        + "</ul></details>\n"
     )
 
 
 def _event_index(
     name: str, pages: list[RacePage], stations_html: str, info: dict, offline: bool
 ) -> str:
+    def mark(p: RacePage, field: str) -> str:
+        return ' <small class="proposed">proposed</small>' if field in p.proposed else ""
+
     rows = "".join(
         f'<tr><td class="l"><a href="{_e(p.filename)}">{_e(p.name)}</a>'
         f"{' <small>(schematic)</small>' if p.schematic else ''}</td>"
-        f"<td>{_e(f'{p.start:%a %d %b %Y %H:%M}')}</td><td>{_num(p.distance_m / 1000, 1)}</td>"
-        f"<td>{_num(p.gain_m, 0)}</td><td>{_e(hm(p.limit_s))}</td></tr>\n"
+        f"<td>{_e(f'{p.start:%a %d %b %Y %H:%M}')}{mark(p, 'start')}</td>"
+        f"<td>{_num(p.distance_m / 1000, 1)}{mark(p, 'distance_km')}</td>"
+        f"<td>{_num(p.gain_m, 0)}{mark(p, 'gain_m')}</td>"
+        f"<td>{_e(hm(p.limit_s))}{mark(p, 'limit')}</td></tr>\n"
         for p in pages
     )
-    notes = _list_block("Notes", info.get("notes")) if isinstance(info, dict) else ""
+    if any(p.proposed for p in pages):
+        rows_note = (
+            '<p class="note">proposed: not published by the organiser; each race page '
+            "says which values are proposed.</p>\n"
+        )
+    else:
+        rows_note = ""
+    notes, organiser = "", []
+    if isinstance(info, dict):
+        pub, organiser = _split_texts(info.get("notes"))
+        notes = _list_block("Notes", pub)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -371,7 +513,7 @@ def _event_index(
         f"<h1>{_e(name)}</h1>\n<h2>Races</h2>\n"
         '<table id="races"><thead><tr><th class="l">race</th><th>start</th><th>km</th>'
         f"<th>D+ m</th><th>limit</th></tr></thead>\n<tbody>{rows}</tbody></table>\n"
-        f"{_km_note(pages)}{stations_html}{notes}"
+        f"{rows_note}{_km_note(pages)}{stations_html}{notes}{_organiser_block(organiser)}"
         '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
     )
 

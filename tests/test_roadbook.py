@@ -576,3 +576,112 @@ def test_single_race_index_has_no_occupancy_chart(tmp_path):
     assert "Aid stations: staffing windows" in index  # the windows table is still there
     assert "runners arriving per hour" not in index
     assert "<svg" not in index
+
+
+# ---------------------------------------------------------------- what runners read
+
+
+def _published(page_html: str) -> str:
+    """The page's HTML text less its scripts (the map, see Notes of the browser tests) and
+    its folded, never printed notes for the organiser."""
+    text = re.sub(r"<script.*?</script>", "", page_html, flags=re.S)
+    return re.sub(r'<details class="organiser noprint".*?</details>', "", text, flags=re.S)
+
+
+ORGANISER_WORDS = ("[[", "this file", "seed-courses.md", "interpolated in km-effort", "seeds/")
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("all")
+    build_roadbook(COURSES, out)
+    return out
+
+
+def test_published_pages_show_no_course_file_internals(bundled):
+    """The course files' notes point at the file ("reasons at the top of this file"), its
+    tables ("[[declared]]"), docs/seed-courses.md and the proposed limits' formula: none
+    of it is printed for runners; it is kept, folded, in "Notes for the organiser".
+
+    Before, HAUT 120, UTAT and Amizmiz printed all of it in Notes and "Proposed" lines.
+    """
+    pages = sorted(bundled.rglob("*.html"))
+    assert len(pages) == 18
+    folded = 0
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        pub = _published(text)
+        for word in ORGANISER_WORDS:
+            assert word not in pub, (path.name, word)
+        folded += text.count('<details class="organiser noprint" id="organiser">')
+    assert folded >= 14  # every race page of the bundled events has some
+    haut = (bundled / "haut" / "haut-120.html").read_text(encoding="utf-8")
+    notes = _published(haut)[_published(haut).index("<h2>Notes</h2>") :]
+    # the runners keep what the note says, less the pointer to the file
+    assert "the sketch starts at Imlil.</li>" in notes
+    assert "D+: 6400 m in 2.A, 6200 m in 2.D.</li>" in notes
+    organiser = haut[haut.index('id="organiser"') :]
+    assert "places.json" in organiser
+
+
+def test_note_for_the_organiser_folded_and_not_printed(tmp_path):
+    notes = [
+        "Bring a headlamp.",
+        "Start at the church (reasons at the top of this file).",
+        "See docs/seed-courses.md for the method.",
+        "D+ recorded as [[declared]].",
+    ]
+    course = load_course(make_course(tmp_path, schematic=False, info={"notes": notes}))
+    text = race_page(course).html
+    pub = _published(text)
+    assert "<li>Bring a headlamp.</li>" in pub and "<li>Start at the church.</li>" in pub
+    assert "seed-courses" not in pub and "[[declared]]" not in pub
+    folded = text[text.index('<details class="organiser noprint"') :]
+    assert "Notes for the organiser" in folded
+    assert "See docs/seed-courses.md for the method." in folded
+    assert "D+ recorded as [[declared]]." in folded
+    assert ".noprint { display: none; }" in text
+
+
+def test_proposed_values_named_and_labelled(bundled):
+    """Every proposed value is shown with its field and labelled "proposed", as
+    docs/seed-courses.md promises: the header, the headline boxes and the event index.
+
+    Before, the page printed "Proposed (not published): = 34h30m" (no field name: the
+    roadbook read ``key``, the loader writes ``field``) and the boxes and index had no mark.
+    """
+    text = (bundled / "amizmiz" / "amizmiz-90.html").read_text(encoding="utf-8")
+    assert "Proposed (not published): =" not in text
+    line = re.search(r'<p class="note" id="proposed">(.*?)</p>', text).group(1)
+    for want in (
+        "D+: 5\u202f000 m (proposed, not published)",
+        "D-: 5\u202f000 m (proposed, not published)",
+        "time limit: 27:00 h (proposed, not published)",
+        "start: Sat 26 Apr 2025 04:00 (proposed, not published)",
+    ):
+        assert want in line, want
+    mark = '<small class="proposed">proposed</small>'
+    facts = re.search(r'<ul class="facts">(.*?)</ul>', text).group(1)
+    boxes = {li.split("<", 1)[0].strip(): li for li in re.findall(r"<li>(.*?)</li>", facts)}
+    for name in ("D+", "D-", "time limit"):
+        assert mark in boxes[name], name
+    assert mark not in boxes["km-effort"] and mark not in boxes["distance (map)"]
+    sub = re.search(r'<p class="sub">(.*?)</p>', text).group(1)
+    assert sub.count(mark) == 2  # start and limit
+    # HAUT publishes all: no mark
+    haut = (bundled / "haut" / "haut-120.html").read_text(encoding="utf-8")
+    assert mark not in haut and 'id="proposed"' not in haut
+    # UTAT: start and limit proposed, D+ published
+    utat = (bundled / "atlas-quest" / "utat-105.html").read_text(encoding="utf-8")
+    facts = re.search(r'<ul class="facts">(.*?)</ul>', utat).group(1)
+    assert facts.count(mark) == 1 and f"time limit {mark}" in facts
+    # the event index marks the proposed start, D+ and limit of each race
+    index = (bundled / "amizmiz" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td class=\"l\"><a .*?</tr>", index)
+    assert len(rows) == 5
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        assert [mark in c for c in cells] == [False, True, False, True, True], row
+    assert "proposed: not published by the organiser" in index
+    haut_index = (bundled / "haut" / "index.html").read_text(encoding="utf-8")
+    assert mark not in haut_index
