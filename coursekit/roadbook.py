@@ -185,6 +185,56 @@ def _proposed_value(p: dict, tz) -> str:
     return str(value)
 
 
+def _round10(x: float) -> float:
+    return float(round(x / 10.0) * 10.0)
+
+
+def _profile_caption(course) -> str:
+    """A schematic course's note under its profile: what the line shows against the header.
+
+    The line joins the known altitudes of the sketch's places, so it climbs far less
+    than the declared D+ of a mountain race; :func:`coursekit.course.scale_profile`
+    puts the missing metres in the tables (``gain_method`` ``"spread"``: evenly along
+    the course; ``"factor"``: the line's climbs multiplied), as ``info["scale"]``
+    records. "" for a surveyed course.
+    """
+    if not course.schematic:
+        return ""
+    prof = course.profile
+    scale = course.info.get("scale") if isinstance(course.info, dict) else None
+    scale = scale if isinstance(scale, dict) and prof.has_elevation else {}
+    km = float(prof.total_distance) / 1000.0
+    drawn, header, spread, factor = [], [], [], []
+    for what, total, key in (("D+", prof.total_gain, "gain"), ("D-", prof.total_loss, "loss")):
+        extra = float(scale.get(f"{key}_added_m") or 0.0)
+        k = float(scale.get(key) or 1.0)
+        if scale.get(f"{key}_method") == "spread" and extra > 0:
+            line = total - extra
+            spread.append(f"{_num(extra / km, 0, ' m')} {what}")
+        elif k > 0 and abs(k - 1.0) > 1e-3:
+            line = total / k
+            factor.append(f"{what} x{k:.2f}")
+        else:
+            continue
+        drawn.append(f"{_num(_round10(line), 0, ' m')} {what}")
+        header.append(f"{what} {_num(total, 0, ' m')}")
+    text = "Schematic course: the line is the sketch, through the known altitudes of its places"
+    if not drawn:
+        text += "; its climbs are the D+ and D- shown."
+    else:
+        text += (
+            f" ({' and '.join(drawn)}). The {' and '.join(header)} of the header include relief "
+            "it does not show"
+        )
+        if spread:
+            per_km = " and ".join(spread)
+            text += f", spread evenly along the course in the tables (about {per_km} per km)"
+        if factor:
+            text += f"; the tables multiply the line's climbs ({', '.join(factor)})"
+        text += "."
+    return f'<p class="note" id="profile-note">{_e(text)}</p>\n'
+
+
 @dataclass(frozen=True)
 class RacePage:
     """A rendered race page: file name, HTML text and the facts the index lists."""
@@ -364,7 +414,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     # one block, so that print never leaves the heading at the foot of a page
     out.append(
         f'<section class="keep" id="profile"><h2>Profile</h2>\n<div class="profile">{svg}</div>\n'
-        "</section>\n"
+        f"{_profile_caption(course)}</section>\n"
     )
     out.append("<h2>Checkpoints, barriers and opening times</h2>\n")
     margin = getattr(getattr(plan, "params", None), "leader_margin", None)

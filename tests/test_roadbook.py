@@ -685,3 +685,23 @@ def test_proposed_values_named_and_labelled(bundled):
     assert "proposed: not published by the organiser" in index
     haut_index = (bundled / "haut" / "index.html").read_text(encoding="utf-8")
     assert mark not in haut_index
+
+
+def test_schematic_profile_says_what_the_line_shows(bundled, syn_page):
+    """A sketch's line climbs ~2 170 m where the header says D+ 6 400 m: the caption under
+    the profile says so and where the rest is (spread along the tables)."""
+    text = (bundled / "haut" / "haut-120.html").read_text(encoding="utf-8")
+    section = re.search(r'<section class="keep" id="profile">(.*?)</section>', text, re.S)
+    note = re.search(r'<p class="note" id="profile-note">(.*?)</p>', section.group(1)).group(1)
+    course = load_course(COURSES / "haut" / "haut-120.toml")
+    scale = course.info["scale"]
+    line_gain = course.profile.total_gain - scale["gain_added_m"]
+    assert 2100 < line_gain < 2250
+    assert f"{round(line_gain, -1):,.0f}".replace(",", "\u202f") + " m D+" in note
+    assert "D+ 6\u202f400 m and D- 7\u202f000 m of the header" in note
+    assert "spread evenly along the course in the tables" in note
+    assert f"about {scale['gain_added_m'] / 120:.0f} m D+" in note
+    # a placeholder whose line carries the (proposed) D+ itself; a surveyed track: nothing
+    amiz = (bundled / "amizmiz" / "amizmiz-90.html").read_text(encoding="utf-8")
+    assert "its climbs are the D+ and D- shown" in amiz
+    assert 'id="profile-note"' not in syn_page[1].html
