@@ -35,6 +35,7 @@ import base64
 import html
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -361,6 +362,33 @@ def _icon_key(row) -> str:
     return "control"
 
 
+_INTERNAL = re.compile(
+    r"\[\[\w+\]\]"  # a course-file table: [[declared]], [[proposed]]
+    r"|\bthis file\b|\bcourse files?\b"
+    r"|\b[\w.-]+\.(?:md|toml|txt|py|json|gpx|csv)\b"  # a repository file: docs/seed-courses.md
+    r"|\bseeds?/",
+    re.IGNORECASE,
+)
+"""What marks a text of the course files as written for the organiser (it refers to the
+course file, its tables or the repository's files), not for the runners."""
+
+
+def for_runners(text: str) -> str | None:
+    """``text`` as the published roadbook shows it; None when it is for the organiser.
+
+    A parenthesis that only points at the course file or a repository file is dropped
+    ("... starts at Imlil (reasons at the top of this file)." -> "... starts at Imlil.");
+    a text that still refers to them is the organiser's (:data:`_INTERNAL`).
+    """
+    out = drop_file_refs(text)
+    return None if _INTERNAL.search(out) else out
+
+
+def drop_file_refs(text: str) -> str:
+    """``text`` less its parentheses that point at the course file or a repository file."""
+    return re.sub(r"\s*\(([^()]*)\)", lambda m: "" if _INTERNAL.search(m.group(1)) else m[0], text)
+
+
 def _services_text(services) -> str:
     return ", ".join(SERVICE_LABELS.get(s, s) for s in services)
 
@@ -389,7 +417,7 @@ def _marker_record(row, tz, dated: bool = False) -> dict:
                 ("leader ETA", clock_label(row.get("leader_eta"), tz, nearest=True, dated=dated)),
                 ("station opens", clock_label(row["opening"], tz, dated=dated)),
                 ("services", _services_text(row["services"]) or None),
-                ("note", row["note"] or None),
+                ("note", for_runners(row["note"]) if row["note"] else None),
             )
             if v is not None
         ],

@@ -112,42 +112,17 @@ def _num(x, nd=0, unit=""):
     return s + unit
 
 
-_INTERNAL = re.compile(
-    r"\[\[\w+\]\]"  # a course-file table: [[declared]], [[proposed]]
-    r"|\bthis file\b|\bcourse files?\b"
-    r"|\b[\w.-]+\.(?:md|toml|txt|py|json|gpx|csv)\b"  # a repository file: docs/seed-courses.md
-    r"|\bseeds?/",
-    re.IGNORECASE,
-)
-"""What marks a text of the course files as written for the organiser (it refers to the
-course file, its tables or the repository's files), not for the runners."""
-
-
-def _for_runners(text: str) -> str | None:
-    """``text`` as the published roadbook shows it; None when it is for the organiser.
-
-    A parenthesis that only points at the course file or a repository file is dropped
-    ("... starts at Imlil (reasons at the top of this file)." -> "... starts at Imlil.");
-    a text that still refers to them is the organiser's (:data:`_INTERNAL`).
-    """
-    out = _drop_file_refs(text)
-    return None if _INTERNAL.search(out) else out
-
-
-def _drop_file_refs(text: str) -> str:
-    """``text`` less its parentheses that point at the course file or a repository file."""
-    return re.sub(r"\s*\(([^()]*)\)", lambda m: "" if _INTERNAL.search(m.group(1)) else m[0], text)
-
-
 def _split_texts(value) -> tuple[object, list[str]]:
     """(what runners see, the organiser's texts) of an [info] value (str, list or dict)."""
+    from . import maps
+
     if isinstance(value, str):
-        pub = _for_runners(value)
+        pub = maps.for_runners(value)
         return (pub or None), ([] if pub == value else [value] if pub is None else [])
     if isinstance(value, (list, tuple)):
         pub, org = [], []
         for v in value:
-            t = _for_runners(str(v))
+            t = maps.for_runners(str(v))
             if t is None:
                 org.append(str(v))
             else:
@@ -377,7 +352,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     )
     if course.declared:
         srcs = "; ".join(
-            f"{_e(_drop_file_refs(d.source))}: "
+            f"{_e(maps.drop_file_refs(d.source))}: "
             + ", ".join(
                 x
                 for x in (

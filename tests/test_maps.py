@@ -343,3 +343,20 @@ def test_legend_never_covers_the_course(tmp_path):
                 page.close()
         finally:
             browser.close()
+
+
+def test_popup_notes_leave_out_what_is_written_for_the_organiser():
+    """A checkpoint note that cites the course's sources (places.json) keeps its text for
+    runners in the popup, less the parenthesis that points at a file; the roadbook's rule."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "courses" / "atlas-quest" / "utat-105.toml"
+    course = load_course(path)
+    notes = [c.note for c in course.checkpoints if "places.json" in (c.note or "")]
+    assert notes, "precondition: a bundled checkpoint note cites places.json"
+    html_text = maps.course_map(course, plan=make_plan(course)).get_root().render()
+    assert "places.json" not in html_text
+    assert "Position schematic." in html_text  # the rest of the note is still there
+    note = "PC1 (atlas-trail.com via places.json: ~5 km). Position schematic."
+    assert maps.for_runners(note) == "PC1. Position schematic."
+    assert maps.for_runners("see docs/seed-courses.md") is None
