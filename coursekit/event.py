@@ -522,7 +522,9 @@ def _minute(t: dt.datetime, how: str = "round") -> dt.datetime:
     if base == t:
         return t
     up = how == "ceil" or (how == "round" and (t.second, t.microsecond) >= (30, 0))
-    return base + dt.timedelta(minutes=1) if up else base
+    # The next minute in real time (through UTC): a wall-clock ``+ 1 min`` would jump an
+    # hour across a fall-back and land on a non-existent time at a spring-forward.
+    return after(base, 60.0) if up else base
 
 
 def _station_name(passages: Sequence[Passage]) -> str:

@@ -625,6 +625,35 @@ def test_station_window_on_whole_minutes_by_one_rule():
     assert col.open == dt.datetime(2024, 6, 1, 3, 40, tzinfo=TZ)
 
 
+@pytest.mark.parametrize(
+    "zone, wall, offset_h",
+    [
+        ("Europe/Paris", (2024, 10, 27, 2, 59, 40), 2),  # fall-back: 03:00+02 is 02:00+01
+        ("Europe/Paris", (2024, 3, 31, 1, 59, 40), 1),  # spring-forward: 02:00 does not exist
+        ("Africa/Casablanca", (2024, 3, 10, 2, 59, 40), 1),  # Ramadan: 03:00+01 is 02:00+00
+    ],
+)
+@pytest.mark.parametrize("how", ["ceil", "round"])
+def test_station_minute_across_a_clock_change_is_real_time(zone, wall, offset_h, how):
+    """Review finding 2: ``_minute`` added its minute on the wall clock, so 02:59:40+02:00
+    on the night of a fall-back went to 03:00+01:00, 3620 s later, and at a spring-forward
+    it gave 02:00+01:00, a wall time that does not exist. The next minute is 20 s later."""
+    from zoneinfo import ZoneInfo
+
+    from coursekit.clock import seconds_between
+    from coursekit.event import _minute
+
+    t = dt.datetime(*wall, tzinfo=ZoneInfo(zone))
+    assert t.utcoffset() == dt.timedelta(hours=offset_h)
+    m = _minute(t, how)
+    assert seconds_between(t, m) == 20.0
+    assert (m.second, m.microsecond) == (0, 0)
+    # an existing wall time: the UTC round trip gives it back unchanged
+    assert m.astimezone(dt.UTC).astimezone(m.tzinfo) == m
+    assert m.isoformat() == m.astimezone(dt.UTC).astimezone(m.tzinfo).isoformat()
+    assert _minute(t, "floor") == t.replace(second=0)
+
+
 def test_race_without_a_barrier_before_the_finish_warns_of_time_outs_at_the_line():
     """Black-box F13: HAUT 10 (no barrier but the finish) timed out ~15 of 300 at the line,
     and nothing said so."""
