@@ -62,11 +62,15 @@ def _figure_path(ctx, param, value):
 
 
 class _Group(click.Group):
-    """A group that turns input errors into one clean line."""
+    """A group that turns input errors into one clean line, and makes the files a command
+    writes one output: a run that fails removes those it created (``io.output_group``)."""
 
     def invoke(self, ctx):
+        from .io import output_group
+
         try:
-            return super().invoke(ctx)
+            with output_group():  # a failed run removes the files and folders it created
+                return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except CoursekitError as exc:

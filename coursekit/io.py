@@ -9,17 +9,61 @@ A destination folder that does not exist is created with its missing parents
 (``-o reports/2024/haut.json``, as ``roadbook -o site/`` creates its folder), for
 every command; the folders a failed write created are removed again, so a failed
 run leaves nothing behind.
+
+A run that writes several files (``roadbook -o site/``, ``event -o OUT.csv --plot
+fig.png``) writes them inside :func:`output_group`: when a later write (or anything
+else) fails, the files the run had already created are removed again, and so are the
+folders it created. A file the run had already *replaced* keeps its new content (the
+former one is not kept to restore it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "output_group"]
+
+# The writes of the current output group: (file created, folders created), in order.
+_GROUP: contextvars.ContextVar[list[tuple[Path | None, list[Path]]] | None] = (
+    contextvars.ContextVar("coursekit_output_group", default=None)
+)
+
+
+@contextlib.contextmanager
+def output_group() -> Iterator[None]:
+    """Make the files written inside one all-or-nothing output.
+
+    When the block raises (anything but ``SystemExit``: a command that reports findings
+    by its exit status has written its output), the files written inside it that did not
+    exist before are removed, only those, and then the folders those writes created (the
+    ones left empty). A group inside a group belongs to the outer one.
+    """
+    if _GROUP.get() is not None:
+        yield
+        return
+    writes: list[tuple[Path | None, list[Path]]] = []
+    token = _GROUP.set(writes)
+    try:
+        yield
+    except SystemExit:
+        raise
+    except BaseException:
+        for path, _ in reversed(writes):
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        for _, folders in reversed(writes):
+            _remove_folders(folders)
+        raise
+    finally:
+        _GROUP.reset(token)
 
 
 def _mode_for(path: Path) -> int:
@@ -67,6 +111,7 @@ def atomic_write_bytes(path, data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(path))
+        existed = os.path.lexists(path)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
@@ -77,6 +122,9 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         if isinstance(exc, OSError):
             raise _cannot_write(path, exc) from None
         raise
+    writes = _GROUP.get()
+    if writes is not None:
+        writes.append((None if existed else path, created))
     return path
 
 

@@ -680,12 +680,14 @@ def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> 
     Writes ``OUT/<event>/<race>.html`` and ``OUT/<event>/index.html`` per
     event, plus ``OUT/index.html`` when there are several events (a single
     course file gives ``OUT/<race>.html`` and ``OUT/index.html``). Everything is
-    built in memory first; files are then written atomically.
+    built in memory first; files are then written atomically, as one output
+    (:func:`coursekit.io.output_group`): when a write fails, the files this call
+    created and the folders it created are removed.
 
     Returns the written paths.
     """
     from .course import load_course
-    from .io import atomic_write_text
+    from .io import atomic_write_text, output_group
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -723,6 +725,7 @@ def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> 
             '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
         )
     written = []
-    for path, text in files.items():
-        written.append(atomic_write_text(path, text))
+    with output_group():  # a failed write removes the pages and folders written before it
+        for path, text in files.items():
+            written.append(atomic_write_text(path, text))
     return written

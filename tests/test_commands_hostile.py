@@ -954,6 +954,38 @@ def test_output_into_a_missing_folder(tmp_path, rid, monkeypatch):
     assert not (tmp_path / "full").exists(), sorted(map(str, (tmp_path / "full").rglob("*")))
 
 
+@pytest.mark.parametrize("fail_at", [2, 3])
+def test_event_failing_a_later_write_leaves_nothing_behind(tmp_path, monkeypatch, fail_at):
+    """Review finding 3: `event -o OUT.csv --plot fig.png` writes the figure, the occupancy
+    CSV and the table; when the 2nd (or 3rd) rename failed, the files written before it
+    and the created folders stayed, although docs/guarantees.md says a failed run leaves
+    nothing behind."""
+    pytest.importorskip("matplotlib")
+    real = os.replace
+    calls = []
+
+    def replace(src, dst):
+        calls.append(Path(dst).name)
+        if len(calls) == fail_at:
+            raise OSError(28, "No space left on device (simulated)")
+        return real(src, dst)
+
+    out = tmp_path / "new" / "deeper"
+    args = ["event", str(HAUT / "haut-10.toml"), "--simulate", "50", "--repetitions", "2"]
+    args += ["--seed", "1", "--format", "csv", "-o", str(out / "ev.csv")]
+    args += ["--plot", str(out / "fig" / "occ.png")]
+    monkeypatch.setattr(os, "replace", replace)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1 and "No space left on device" in res.stderr, res.output
+    assert calls == ["occ.png", "ev-occupancy.csv", "ev.csv"][:fail_at]
+    assert not (tmp_path / "new").exists(), sorted(map(str, tmp_path.rglob("*")))
+    monkeypatch.setattr(os, "replace", real)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    written = sorted(p.name for p in out.rglob("*"))
+    assert written == ["ev-occupancy.csv", "ev.csv", "fig", "occ.png"]
+
+
 # ---------------------------------------------------------------- hostile options
 
 HAUT = Path(__file__).resolve().parent.parent / "courses" / "haut"

@@ -158,3 +158,42 @@ def test_failed_write_removes_the_folders_it_created(tmp_path, monkeypatch, wher
     with pytest.raises(OSError):
         ckio.atomic_write_text(tmp_path / "kept" / "c" / "out.txt", "x")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["kept"]
+
+
+def _fail_on_call(monkeypatch, n):
+    """Make the ``n``-th ``os.replace`` fail (a full disk), the ones before it work."""
+    real = os.replace
+    calls = []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == n:
+            raise OSError(28, "No space left on device (simulated)")
+        return real(src, dst)
+
+    monkeypatch.setattr(ckio.os, "replace", replace)
+    return calls
+
+
+def test_output_group_removes_what_the_run_created_when_a_later_write_fails(tmp_path, monkeypatch):
+    """Review finding 3: the cleanup was per file, so when the SECOND file of a run failed,
+    the first one and the folder created for it stayed. In a group, the files the run
+    created and its folders go; a file it did not write, and one that was there before
+    (replaced by then), stay."""
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "mine.txt").write_text("not coursekit's")
+    (tmp_path / "old" / "before.txt").write_text("before")
+    calls = _fail_on_call(monkeypatch, 3)
+    with pytest.raises(OSError, match="c.txt: cannot write .No space left"), ckio.output_group():
+        ckio.atomic_write_text(tmp_path / "new" / "deeper" / "a.txt", "a")
+        ckio.atomic_write_text(tmp_path / "old" / "before.txt", "b")
+        ckio.atomic_write_text(tmp_path / "old" / "c.txt", "c")
+    assert len(calls) == 3
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in (tmp_path / "old").iterdir()) == ["before.txt", "mine.txt"]
+    assert (tmp_path / "old" / "before.txt").read_text() == "b"  # replaced, not restored
+    # a group that succeeds keeps everything; SystemExit (a status) is not a failure
+    with pytest.raises(SystemExit), ckio.output_group():
+        ckio.atomic_write_text(tmp_path / "kept" / "d.txt", "d")
+        raise SystemExit(1)
+    assert (tmp_path / "kept" / "d.txt").read_text() == "d"

@@ -415,6 +415,36 @@ def test_haut_event_pages(haut):
             assert 'href="index.html"' in html
 
 
+def test_failed_second_page_leaves_nothing_behind(tmp_path, monkeypatch):
+    """Review finding 3: ``roadbook -o site/`` writes several pages; when the SECOND
+    rename failed, the first page and the created folder stayed (the cleanup was per file,
+    and the former test failed every rename, so the first write). Now nothing is left; a
+    file already in an existing folder stays."""
+    import os
+
+    real = os.replace
+    calls = []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device (simulated)")
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    course = COURSES / "haut" / "haut-21.toml"
+    with pytest.raises(OSError, match="cannot write .No space left on device"):
+        build_roadbook(course, tmp_path / "rb" / "site", offline=True)
+    assert len(calls) == 2
+    assert not (tmp_path / "rb").exists(), sorted(map(str, tmp_path.rglob("*")))
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "notes.txt").write_text("mine")
+    calls.clear()
+    res = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(tmp_path / "site")])
+    assert res.exit_code == 1 and "No space left on device" in res.stderr, res.output
+    assert [p.name for p in (tmp_path / "site").iterdir()] == ["notes.txt"]
+
+
 def _clock(text, saturday):
     day, hm = text.split()
     h, m = map(int, hm.split(":"))
