@@ -1126,7 +1126,9 @@ def simulate_event(
                 **kw,
             )
         )
-        capped.append(_cap_binds(race, sims[-1], ss, finish_share, extra, kw))
+        # the level solver says whether eliminated_max bound (a field fitted on history
+        # keeps its own level; an explicit share or no barrier has no cap)
+        capped.append(race.field is None and sims[-1].capped)
     sims = [replace(s, seed=seed) for s in sims]
     warns += _late_after_close(event, sims)
     warns += _timed_out_at_the_line(event, sims)
@@ -1164,26 +1166,6 @@ def _timed_out_at_the_line(event: EventPlan, sims) -> list[str]:
                 "them earlier"
             )
     return out
-
-
-def _cap_binds(race: Race, sim, ss, finish_share, extra: dict, kw: dict) -> bool:
-    """Whether ``eliminated_max`` made ``race``'s simulated field faster than the default
-    finish share places it: the level solved again without the cap, on the same
-    calibration sample (the same seed), is slower (a larger ``ability_mean``)."""
-    p = sim.params
-    if finish_share is not None or race.field is not None or "ability_mean" in extra:
-        return False  # an explicit share, a field fitted on history, no barrier: no cap
-    if p.eliminated_max is None:
-        return False
-    free = simulate_race(
-        race,
-        n_runners=1,
-        repetitions=1,
-        params=replace(p, eliminated_max=None),
-        seed=np.random.default_rng(ss),  # its first draw is the calibration sample's
-        **{k: v for k, v in kw.items() if k not in ("progress",)},
-    )
-    return bool(sim.ability_mean < free.ability_mean)
 
 
 def _capped_finish_share(event: EventPlan, sims, capped: Sequence[bool]) -> list[str]:

@@ -671,6 +671,10 @@ class FieldSimulation:
         Mean number of runners arriving at each row in each hour bin.
     occupancy_peak : ndarray, shape (repetitions, rows)
         Largest hourly count of each repetition.
+    capped : bool
+        The level was solved and ``params.eliminated_max`` bound: at the finish share the
+        barriers would stop more, so the field was made faster (``ability_mean`` is below
+        the finish share's own level).
     """
 
     n_runners: int
@@ -689,6 +693,7 @@ class FieldSimulation:
     hour_offset_s: float
     occupancy: np.ndarray
     occupancy_peak: np.ndarray
+    capped: bool = False
 
     @property
     def finish_share(self) -> float:
@@ -932,7 +937,8 @@ def simulate_field(
             raise ValueError(f"finish_share {share} not reachable even with very fast runners")
         mu = largest(lambda m: shares(m)[0] >= share, -3.0, 3.0)
         cap = params.eliminated_max if finish_share is None else None
-        if cap is not None and shares(mu)[1] > cap:  # a faster field: see eliminated_max
+        capped = cap is not None and shares(mu)[1] > cap
+        if capped:  # a faster field: see eliminated_max
             mu = largest(lambda m: shares(m)[1] <= cap, -3.0, mu)
         if finish_share is not None:  # the parameters reported are the ones used
             params = replace(
@@ -945,6 +951,7 @@ def simulate_field(
             )
     else:
         mu = float(ability_mean)
+        capped = False
 
     # main loop: chunks of repetitions, each with its own random stream (seeded in
     # order from ``rng``), run on threads (numpy releases the GIL in the heavy parts)
@@ -1133,6 +1140,7 @@ def simulate_field(
         quantile_levels=qlev,
         arrival_quantiles=qrows,
         hour_offset_s=float(hour_offset_s),
+        capped=capped,
         occupancy=occ / repetitions,
         occupancy_peak=peak,
     )
