@@ -1952,11 +1952,15 @@ def _event_csv(summary) -> tuple[str, str | None]:
     if sim:
         head += [*_SIM_COLUMNS, "peak_arrivals_per_hour"]
     # for spreadsheets (they read ISO times with an offset as text): the same clocks as
-    # local "YYYY-MM-DD HH:MM", the zone and offset they are in, and what the means are over
-    head += [*(f"{k}_local" for k in _LOCAL_COLUMNS), "timezone", "utc_offset"]
+    # local "YYYY-MM-DD HH:MM", the row's race's time zone, the UTC offset of each local
+    # column (a clock change can fall between a station's opening and its barrier), and
+    # what the means are over
+    head += [*(f"{k}_local" for k in _LOCAL_COLUMNS), "timezone"]
+    head += [f"{k}_utc_offset" for k in _LOCAL_COLUMNS]
     if sim:
         head += ["repetitions"]
     zone = summary.get("timezone") or ""
+    race_zone = {r["name"]: r.get("timezone") or "" for r in summary.get("races", [])}
     rows = []
     for s in summary["stations"]:
         peak = s.get("occupancy", {}).get("peak") if s.get("occupancy") else None
@@ -1980,7 +1984,8 @@ def _event_csv(summary) -> tuple[str, str | None]:
             stamps = {"open": s["open"], "close": s["close"]}
             stamps |= {k: p[k] for k in ("first_arrival", "cutoff")}
             row += [_local(stamps[k]) for k in _LOCAL_COLUMNS]
-            row += [zone, _utc_offset(p["first_arrival"] or s["open"])]
+            row += [race_zone.get(p["race"], zone)]
+            row += [_utc_offset(stamps[k]) for k in _LOCAL_COLUMNS]
             if sim:
                 row += [summary["simulation"]["repetitions"]]
             rows.append(row)

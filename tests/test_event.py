@@ -277,6 +277,45 @@ def test_event_clocks_after_a_daylight_saving_change(tmp_path):
     assert fin and "Sun 03:00" in fin[0] and "Sun 04:00" not in fin[0], r.output
 
 
+def test_event_csv_gives_each_local_clock_its_offset_and_each_row_its_race_zone(tmp_path):
+    """Review finding 12: the CSV had one `utc_offset`, the first arrival's, for four local
+    times, and the event's `timezone`, empty as soon as two races differ. HAUT 80 started
+    2025-02-22 04:00+01:00 crosses Casablanca's Ramadan change: its finish row opens on
+    +01:00 and its barrier is on +00:00. Each local column now has its own offset, and each
+    row its race's zone."""
+    import shutil
+
+    from coursekit.cli import _event_csv
+
+    src = ROOT / "courses" / "haut"
+    for f in ("haut-80.toml", "haut-80.gpx"):
+        shutil.copy(src / f, tmp_path / f)
+    toml = tmp_path / "haut-80.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace("2024-06-01T04:00:00+01:00", "2025-02-22T04:00:00+01:00"))
+    res = CliRunner().invoke(cli, ["event", str(toml), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    cols = ("open", "close", "first_arrival", "cutoff")
+    for r in rows:
+        for k in cols:
+            assert r[f"{k}_utc_offset"] == (r[k][19:] if r[k] else "")
+    assert {r["open_utc_offset"] for r in rows} >= {"+01:00"}
+    mixed = [r for r in rows if r["open_utc_offset"] != r["cutoff_utc_offset"] and r["cutoff"]]
+    assert mixed and {(r["open_utc_offset"], r["cutoff_utc_offset"]) for r in mixed} == {
+        ("+01:00", "+00:00")
+    }
+    # two races in two zones: the event has none, each row has its race's
+    a, b = make_two_races()
+    a, b = replace(a, timezone="Europe/Paris"), replace(b, timezone="Europe/Madrid")
+    summary = event_summary(plan_event([a, b], night=False))
+    assert summary["timezone"] is None
+    table, _ = _event_csv(summary)
+    rows = list(csv.DictReader(io.StringIO(table)))
+    zone = {a.name: "Europe/Paris", b.name: "Europe/Madrid"}
+    assert rows and all(r["timezone"] == zone[r["race"]] for r in rows)
+
+
 # ---------------------------------------------------------------- thirteenth-sprint fixes
 
 
@@ -821,7 +860,10 @@ def test_cli_event_csv_has_local_times_a_spreadsheet_reads(tmp_path):
             assert dt.datetime.strptime(r[f"{k}_local"], "%Y-%m-%d %H:%M") == iso.replace(
                 tzinfo=None
             )
-        assert r["timezone"] == "Africa/Casablanca" and r["utc_offset"] == "+01:00"
+        assert r["timezone"] == "Africa/Casablanca"
+        for k in ("open", "close", "first_arrival", "cutoff"):
+            assert r[f"{k}_utc_offset"] == (r[k][19:] if r[k] else "") == "+01:00"
+        assert "utc_offset" not in r  # one offset for four clocks: gone
         assert r["repetitions"] == "3"
     occ = list(csv.DictReader(io.StringIO((tmp_path / "ev-occupancy.csv").read_text())))
     assert occ and all(r["hour_local"] == r["hour"][:10] + " " + r["hour"][11:16] for r in occ)
