@@ -343,9 +343,11 @@ def _hour_floor(t: dt.datetime) -> dt.datetime:
     return t.replace(minute=0, second=0, microsecond=0)
 
 
-def _union_hours(recs) -> list[dt.datetime]:
+def _union_hours(recs, max_span_s: float = SHARED_AXIS_MAX_S) -> list[dt.datetime] | None:
     """Every clock hour from the first to the last of the panels' hours and windows, each
-    on its own UTC offset where a panel gives it (gaps continue the previous hour's)."""
+    on its own UTC offset where a panel gives it (gaps continue the previous hour's); None
+    when they span more than ``max_span_s`` [s] (no shared axis), decided on the first and
+    last stamps before any hour is listed (races years apart would list ~10^5 hours)."""
     from .clock import after
 
     known: dict[float, dt.datetime] = {}
@@ -358,6 +360,8 @@ def _union_hours(recs) -> list[dt.datetime]:
                 t = _hour_floor(dt.datetime.fromisoformat(s[key]))
                 known.setdefault(t.timestamp(), t)
     stamps = sorted(known)
+    if stamps[-1] - stamps[0] > max_span_s:
+        return None
     out = [known[stamps[0]]]
     while out[-1].timestamp() < stamps[-1]:
         nxt = after(out[-1], 3600.0)
@@ -443,7 +447,7 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110):
         raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
     n = len(recs)
     union = _union_hours(recs)
-    shared = (union[-1].timestamp() - union[0].timestamp()) <= SHARED_AXIS_MAX_S
+    shared = union is not None
     fig, axes = plt.subplots(
         n, 1, figsize=(8, 1.6 * n + 0.6), dpi=dpi, squeeze=False, sharex=shared
     )

@@ -342,3 +342,34 @@ def test_occupancy_panels_share_a_time_axis_with_window_and_barriers():
     labels = axes[0].get_legend_handles_labels()[1]
     assert {"station open", "barrier"} <= set(labels), labels
     plt.close(fig)
+
+
+def test_union_hours_checks_the_span_before_listing_the_hours(monkeypatch):
+    """Review finding 14: `_union_hours` listed every hour from the first to the last stamp
+    and only then was the span compared with SHARED_AXIS_MAX_S: two races years apart
+    listed ~10^5 datetimes to decide not to share the axis. The span is checked first."""
+    import coursekit.clock as clock
+    from coursekit.figures import SHARED_AXIS_MAX_S, _union_hours
+
+    steps = []
+    real = clock.after
+
+    def counted(start, seconds):
+        steps.append(seconds)
+        return real(start, seconds)
+
+    monkeypatch.setattr(clock, "after", counted)
+
+    def rec(hour, close=None):
+        return {"occupancy": {"hours": [hour]}, "open": hour, "close": close}
+
+    apart = [rec("2024-06-01T04:00:00+01:00"), rec("2034-06-01T04:00:00+01:00")]
+    assert _union_hours(apart) is None and steps == []
+    near = [rec("2024-06-01T04:00:00+01:00", "2024-06-01T06:10:00+01:00")]
+    near.append(rec("2024-06-01T05:00:00+01:00"))
+    hours = _union_hours(near)
+    assert [h.isoformat()[11:16] for h in hours] == ["04:00", "05:00", "06:00"]
+    assert len(steps) == 2
+    assert _union_hours(near, max_span_s=2 * 3600.0) is not None  # 04:00 to 06:00
+    assert _union_hours(near, max_span_s=3600.0) is None
+    assert SHARED_AXIS_MAX_S == 7 * 86400.0
