@@ -56,6 +56,7 @@ __all__ = [
     "MAX_LEG_GRADE",
     "declared_km_notes",
     "estimated_altitude_notes",
+    "located_from_legs",
     "duplicate_name_notes",
     "long_stretch_notes",
     "steep_leg_notes",
@@ -805,9 +806,9 @@ def declared_km_notes(specs, km) -> list[str]:
 
 def estimated_altitude_notes(track, specs) -> list[str]:
     """One note naming the checkpoints placed on a waypoint whose altitude is an estimate
-    (a sketch's place with ``alt_estimated``: its waypoint description holds
-    :data:`coursekit.sketch.ALT_ESTIMATED_MARK`), with the estimate; [] when none."""
-    from .sketch import ALT_ESTIMATED_MARK
+    (a sketch's place with ``alt_estimated``: :func:`coursekit.sketch.is_alt_estimated`),
+    with the estimate; [] when none."""
+    from .sketch import is_alt_estimated
 
     seen = []
     for sp in specs:
@@ -817,7 +818,7 @@ def estimated_altitude_notes(track, specs) -> list[str]:
             w = find_waypoint(track, sp.waypoint)
         except CourseFileError:
             continue
-        if ALT_ESTIMATED_MARK in (w.description or "") and math.isfinite(w.elevation):
+        if is_alt_estimated(w):
             item = f"{sp.name} ~{w.elevation:.0f} m"
             if item not in seen:
                 seen.append(item)
@@ -826,9 +827,38 @@ def estimated_altitude_notes(track, specs) -> list[str]:
     return [
         "altitude estimated (none published) at "
         + ", ".join(seen)
-        + ": one value per place, the same in every race of the event (the places file's "
-        "alt_estimated)"
+        + ": one value per place (the places file's alt_estimated)"
     ]
+
+
+def located_from_legs(specs, legs, profile):
+    """Where each of ``specs`` is, read back from a legs table built from them (a plan's):
+    the ``located`` (``distance``, ``lat``, ``lon`` [m, degrees], NaN for a spec with no
+    row), the km printed for each spec (the row's along-course km) and the function from
+    track distance [m] to printed km that :func:`duplicate_name_notes` takes, as
+    :func:`check_course` has them from :func:`locate_points`.
+
+    Rows are matched to specs by identity (the legs table keeps the spec objects), in one
+    pass: the first spec of a given object, the last row of it."""
+    from types import SimpleNamespace
+
+    n = len(specs)
+    dist, lat, lon, km = (np.full(n, np.nan) for _ in range(4))
+    first: dict[int, int] = {}
+    for i, sp in enumerate(specs):
+        first.setdefault(id(sp), i)
+    along = np.asarray(legs.along, float)
+    for j, sp in enumerate(legs.specs):
+        i = first.get(id(sp)) if sp is not None else None
+        if i is not None:
+            dist[i], lat[i], lon[i] = legs.distance[j], legs.lat[j], legs.lon[j]
+            km[i] = along[j] / 1000.0
+    along_pts = np.interp(profile.distance, np.asarray(legs.distance, float), along)
+
+    def km_of(d):
+        return float(np.interp(d, profile.distance, along_pts)) / 1000.0
+
+    return SimpleNamespace(distance=dist, lat=lat, lon=lon), km, km_of
 
 
 def duplicate_name_notes(specs, located, km, tolerance_m) -> list[str]:
@@ -1024,7 +1054,13 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
             )
         )
     if not p.has_elevation:
-        f(Finding("warning", "no-elevation", "the GPX has no elevation: D+/D- unavailable"))
+        msg = "the GPX has no elevation: D+/D- unavailable"
+        sc = course.info.get("scale") or {}
+        if "none" in (sc.get("gain_method"), sc.get("loss_method")):
+            msg += (
+                " (the declared D+/D- is not applied: scale_to_declared scales the distance only)"
+            )
+        f(Finding("warning", "no-elevation", msg))
 
     # measured vs declared
     scaled = course.info.get("scale")

@@ -768,23 +768,45 @@ SCALE_SPREAD = "spread"
 """``gain_method``/``loss_method`` of a scaling that spreads the missing metres by distance."""
 SCALE_FACTOR = "factor"
 """``gain_method``/``loss_method`` of a scaling that multiplies the cumulative D+ or D-."""
+SCALE_NONE = "none"
+"""``gain_method``/``loss_method`` when the profile has no elevation: the declared D+/D- is
+not applied (there is no cumulative to scale)."""
 
 
-def _scaled_cumulative(c, target, d, total):
+SPREAD_NEGLIGIBLE_M = 1.0
+"""A sketch's D+ or D- below this [m] counts as none (equal altitudes leave float noise):
+the declared figure is then spread whole, not reached by a factor of 10^13."""
+
+MAX_SPREAD_M_PER_KM = 250.0
+"""Most D+ (or D-) the spread may add per km of course [m/km]; beyond, the declared
+figure is taken for a unit error (feet as metres) or a wrong track. The steepest long races
+climb 60-170 m/km overall (UTMB 59, Tromsø Skyrace 84, Trofeo Kima 168); a vertical
+kilometre climbs 200-500 m/km, but its sketch shows the climb (start and summit
+altitudes), so the spread adds little."""
+
+
+def _scaled_cumulative(c, target, d, total, *, has_elevation=True):
     """One cumulative D+ or D- ``c`` [m] brought to ``target`` [m] (see :func:`scale_profile`).
 
-    Returns the new array, the method (:data:`SCALE_SPREAD` or :data:`SCALE_FACTOR`), the
-    ratio target/measured [-] and the metres added by the spread (0 for a factor).
+    Returns the new array, the method (:data:`SCALE_SPREAD`, :data:`SCALE_FACTOR`, or
+    :data:`SCALE_NONE` without elevation: unchanged), the ratio target/measured [-] (NaN
+    when the measured figure is below :data:`SPREAD_NEGLIGIBLE_M`, which counts as none)
+    and the metres added by the spread (0 otherwise).
     """
     import numpy as np
 
-    have = float(c[-1]) if c.size else 0.0
-    if target is None or not have > 0:
+    if target is None:
         return c, SCALE_FACTOR, 1.0, 0.0
-    ratio = target / have
+    if not has_elevation:
+        return c, SCALE_NONE, math.nan, 0.0
+    have = float(c[-1]) if c.size else 0.0
+    some = have >= SPREAD_NEGLIGIBLE_M
+    ratio = target / have if some else math.nan
     if target > have and total > 0:
         added = target - have
         return c + added * (np.asarray(d, float) / total), SCALE_SPREAD, ratio, added
+    if not some:  # nothing measured, nothing to add
+        return c, SCALE_FACTOR, 1.0, 0.0
     return c * ratio, SCALE_FACTOR, ratio, 0.0
 
 
@@ -818,7 +840,8 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
     factors : dict
         ``distance`` (declared/measured total), ``gain``, ``loss``
         (declared/measured totals) [-], ``source``, ``gain_method`` and
-        ``loss_method`` (``"spread"`` or ``"factor"``), ``gain_added_m`` and
+        ``loss_method`` (``"spread"``, ``"factor"``, or ``"none"`` when the profile has
+        no elevation: the D+/D- is not applied), ``gain_added_m`` and
         ``loss_added_m`` [m] (spread, else 0), ``anchors`` (list of
         ``(name, measured_m, declared_m)``).
 
@@ -844,7 +867,9 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
     and likewise for D-, so each leg gets its share of unseen rollers in
     proportion to its length, on top of the climb it shows. When the declared
     figure is *below* the sketch's, the cumulative is multiplied by the
-    factor declared/sketch (< 1). Altitudes are unchanged either way.
+    factor declared/sketch (< 1). Altitudes are unchanged either way. A sketch
+    D+ or D- below :data:`SPREAD_NEGLIGIBLE_M` (places at one altitude) counts as
+    none: the declared figure is spread whole.
     """
     import numpy as np
 
@@ -873,20 +898,24 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
     loss_target = declared.loss_m
     if loss_target is None and gain_target is not None and p.total_gain > 0:
         loss_target = p.total_loss * gain_target / p.total_gain
-    gain, gm, kg, ga = _scaled_cumulative(p.gain, gain_target, distance, total)
-    loss, lm, kl, la = _scaled_cumulative(p.loss, loss_target, distance, total)
+    elev = bool(p.has_elevation)
+    gain, gm, kg, ga = _scaled_cumulative(p.gain, gain_target, distance, total, has_elevation=elev)
+    loss, lm, kl, la = _scaled_cumulative(p.loss, loss_target, distance, total, has_elevation=elev)
     src = declared.source
     how_d = f"scaled x{kd:.4f} to {src!r}"
     if anchors:
         how_d += ", stretched piecewise to the declared km of " + ", ".join(
             f"{a[2]} ({a[1] / 1000:g})" for a in anchors
         )
-    how_g = (
-        _fmt_scaled("scaled gain", gm, kg, ga, p.total_gain)
-        + " "
-        + _fmt_scaled("loss", lm, kl, la, p.total_loss)
-        + f" to {src!r}"
-    )
+    if SCALE_NONE in (gm, lm):
+        how_g = f"declared D+/D- of {src!r} not applied (the track has no elevation)"
+    else:
+        how_g = (
+            _fmt_scaled("scaled gain", gm, kg, ga, p.total_gain)
+            + " "
+            + _fmt_scaled("loss", lm, kl, la, p.total_loss)
+            + f" to {src!r}"
+        )
     new = replace(
         p,
         distance=distance,
@@ -928,29 +957,98 @@ def _check_elevation(path: Path, gpx_rel: str, track) -> None:
         )
 
 
-def _anchors(path: Path, profile, checkpoints, tolerance_m, tolerance) -> list:
-    """``(measured distance [m], declared distance [m], name)`` of the checkpoints with a
-    ``declared_km``, located by position on the unscaled profile (:func:`scale_profile`).
-    A checkpoint that cannot be located is left out here: locating the course's
-    checkpoints later raises the usual message."""
+MAX_SEGMENT_STRETCH = 10.0
+"""Largest factor (and 1 / smallest) by which a ``declared_km`` stretch may scale the track
+between two anchors [-]: the same range as the whole distance's scaling (0.1-10)."""
+
+
+def _anchors(path: Path, profile, checkpoints, tol: float, km_factor) -> list:
+    """``(measured distance [m], declared distance [m], name, index)`` of the checkpoints
+    with a ``declared_km``, located by position on the unscaled profile (see
+    :func:`scale_profile`).
+
+    ``km_factor`` None leaves the checkpoints placed by ``km`` out of the search; a number
+    keeps them, their km mapped to the unscaled track by ``1 / km_factor`` (the uniform
+    scaling), so that, like the final location, they bound the passages the others may
+    take (a place passed twice, after a checkpoint placed by km). A checkpoint that cannot
+    be located is left out here: locating the course's checkpoints later raises the usual
+    message."""
     from .checkpoints import locate_points
 
-    specs = [c for c in checkpoints if c.km is None]
-    if not any(c.declared_km is not None for c in specs):
-        return []
-    tol = tolerance_m if tolerance_m is not None else tolerance
-    loc = locate_points(
-        profile,
-        specs,
-        tolerance_m=tol if tol is not None else DEFAULT_TOLERANCE_M,
-        errors="collect",
-        source=str(path),
-    )
+    if km_factor is None:
+        idx = [i for i, c in enumerate(checkpoints) if c.km is None]
+        specs = [checkpoints[i] for i in idx]
+    else:
+        idx = list(range(len(checkpoints)))
+        specs = [c if c.km is None else replace(c, km=c.km / km_factor) for c in checkpoints]
+    loc = locate_points(profile, specs, tolerance_m=tol, errors="collect", source=str(path))
     return [
-        (float(d), 1000.0 * c.declared_km, c.name)
-        for c, d in zip(specs, loc.distance, strict=True)
-        if c.declared_km is not None and math.isfinite(d)
+        (float(d), 1000.0 * checkpoints[i].declared_km, checkpoints[i].name, i)
+        for i, d in zip(idx, loc.distance, strict=True)
+        if checkpoints[i].declared_km is not None and math.isfinite(d)
     ]
+
+
+def _check_anchors(path: Path, anchors, meas: float, total: float, declared_total: bool):
+    """Refuse ``declared_km`` anchors out of order, beyond the distance, or stretching
+    the track between two of them by more than :data:`MAX_SEGMENT_STRETCH`, keyed like
+    every checkpoint error."""
+    pts = [(0.0, 0.0, "the start", None), *anchors, (float(meas), float(total), "the finish", None)]
+    for k in range(1, len(pts)):
+        (x0, y0, n0, _), (x1, y1, n1, i1) = pts[k - 1], pts[k]
+        i = i1 if i1 is not None else pts[k - 1][3]
+        ctx = _Ctx(path, f"checkpoints[{i}] ({(n1 if i1 is not None else n0)!r})")
+        if i1 is not None and y1 >= total:
+            what = "the declared distance" if declared_total else "the track's length"
+            raise ctx.err(
+                "declared_km",
+                f"{n1}'s declared_km {y1 / 1000:g} is beyond {what} {total / 1000:g} km",
+            )
+        if i1 is not None and k > 1 and y1 <= y0:
+            raise ctx.err(
+                "declared_km",
+                f"{n1}'s declared_km {y1 / 1000:g} is not after {n0}'s ({y0 / 1000:g})",
+            )
+        if not x1 > x0:
+            raise ctx.err(
+                "declared_km",
+                f"{n1} is located at km {x1 / 1000:.2f} of the track, not after {n0} "
+                f"(km {x0 / 1000:.2f}): the declared km cannot stretch the track between them",
+            )
+        f = (y1 - y0) / (x1 - x0)
+        if not 1.0 / MAX_SEGMENT_STRETCH <= f <= MAX_SEGMENT_STRETCH:
+            raise ctx.err(
+                "declared_km",
+                f"stretches the track from {n0} to {n1} ({(x1 - x0) / 1000:.2f} km) to "
+                f"{(y1 - y0) / 1000:.2f} km (x{f:.3g}): expected a factor between "
+                f"{1 / MAX_SEGMENT_STRETCH:g} and {MAX_SEGMENT_STRETCH:g} (a wrong declared_km, "
+                "or a checkpoint on another passage?)",
+            )
+
+
+def _anchor_mismatch(path: Path, profile, checkpoints, anchors, tol: float, schematic: bool):
+    """The error (None if fine) when locating every checkpoint on the scaled ``profile``, as
+    :func:`coursekit.checkpoints.course_legs` does, puts a ``declared_km`` checkpoint on
+    another passage than the one its declared km was anchored on."""
+    from .checkpoints import locate_points
+    from .profile import along_course_distance
+
+    along = along_course_distance(profile, slope=not schematic)
+    loc = locate_points(
+        profile, checkpoints, tolerance_m=tol, errors="collect", source=str(path), along=along
+    )
+    for x, y, name, i in anchors:
+        d = float(loc.distance[i])
+        own = checkpoints[i].tolerance_m
+        if math.isfinite(d) and abs(d - y) > (own if own is not None else tol):
+            return _Ctx(path, f"checkpoints[{i}] ({name!r})").err(
+                "declared_km",
+                f"its declared km {y / 1000:g} is anchored on its passage at km {x / 1000:.2f} "
+                f"of the track, but with the checkpoints before it it falls on another "
+                f"passage (km {d / 1000:.2f} of the scaled course): place those by position "
+                "(waypoint or lat + lon) rather than by km",
+            )
+    return None
 
 
 def load_course(path, *, tolerance_m: float | None = None) -> Course:
@@ -1093,18 +1191,58 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
                 "scale_to_declared",
                 f"declared[0] ({d0.source!r}) has no distance_km, gain_m or loss_m to scale to",
             )
-        anchors = _anchors(path, profile, checkpoints, tolerance_m, tolerance)
-        try:
-            profile, factors = scale_profile(profile, d0, anchors=anchors)
-        except ValueError as exc:
-            raise top.err("checkpoints", f"declared_km: {exc}") from None
+        tol = tolerance_m if tolerance_m is not None else tolerance
+        tol = tol if tol is not None else DEFAULT_TOLERANCE_M
+        kd = 1.0
+        if d0.distance_m is not None and profile.total_distance > 0:
+            kd = d0.distance_m / profile.total_distance
+        meas, total = profile.total_distance, profile.total_distance * kd
+        tries = (kd, None) if any(c.km is not None for c in checkpoints) else (None,)
+        errors = []
+        # the anchors with the checkpoints placed by km bounding the search (their km
+        # mapped by the uniform scaling), else without them: the first set whose passages
+        # the final location keeps
+        for km_factor in tries:
+            anchors = _anchors(path, profile, checkpoints, tol, km_factor)
+            try:
+                _check_anchors(path, anchors, meas, total, d0.distance_m is not None)
+                scaled, factors = scale_profile(profile, d0, anchors=[a[:3] for a in anchors])
+            except ValueError as exc:
+                errors.append(top.err("checkpoints", f"declared_km: {exc}"))
+                continue
+            except CourseFileError as exc:
+                errors.append(exc)
+                continue
+            bad = None
+            if anchors:
+                schem = bool(schematic_key or sketch)
+                bad = _anchor_mismatch(path, scaled, checkpoints, anchors, tol, schem)
+            if bad is None:
+                break
+            errors.append(bad)
+        else:
+            raise errors[0] from None
+        profile = scaled
         for key, lo, hi in (("distance", 0.1, 10.0), ("gain", 0.01, 100.0), ("loss", 0.01, 100.0)):
+            if key != "distance" and factors[f"{key}_method"] != SCALE_FACTOR:
+                continue
             if not lo <= factors[key] <= hi:
                 raise top.err(
                     "scale_to_declared",
                     f"declared[0] ({d0.source!r}) would scale the measured {key} by "
                     f"x{factors[key]:.3g}: expected a factor between {lo:g} and {hi:g} "
                     "(a wrong unit or a wrong track?)",
+                )
+        for key in ("gain", "loss"):
+            added = factors[f"{key}_added_m"]
+            if added > MAX_SPREAD_M_PER_KM * total / 1000.0:
+                raise top.err(
+                    "scale_to_declared",
+                    f"declared[0] ({d0.source!r}) would add {added:.0f} m of {key} to the "
+                    f"sketch's {getattr(scaled, 'total_' + key) - added:.0f} m, "
+                    f"{added / (total / 1000.0):.0f} m per km of the {total / 1000:g} km: "
+                    f"expected at most {MAX_SPREAD_M_PER_KM:g} m/km (D+/D- in feet rather "
+                    "than metres, or a wrong track?)",
                 )
         info["scale"] = factors
     return Course(
@@ -1237,16 +1375,32 @@ def load_event(path) -> Event:
             raise cc.err(None, "expected a table")
         cc.check_keys(c, _COMBINED_KEYS, "[[combined]]")
         members = cc.str_list(c, "courses")
+        listed = {p.resolve(): p for p in paths}
+        seen: dict = {}
         for m in members:
-            if m not in courses:
+            r = (path.parent / m).resolve()
+            if r not in listed:
                 raise cc.err("courses", f"{m!r} is not one of the event's courses {list(courses)}")
+            if r in seen:
+                raise cc.err(
+                    "courses",
+                    f"{m!r} is listed twice (as {seen[r]!r}): a combined ranking sums "
+                    "distinct courses",
+                )
+            seen[r] = m
+        if len(seen) < 2:
+            raise cc.err(
+                "courses",
+                f"needs at least 2 courses of the event, got {len(seen)}: a combined ranking "
+                "sums the times of several races",
+            )
         ranking = cc.str_(c, "ranking", default="cumulative")
         if ranking != "cumulative":
             raise cc.err("ranking", f"unknown ranking {ranking!r} (known: cumulative)")
         combined.append(
             {
                 "name": cc.str_(c, "name", required=True),
-                "courses": [path.parent / m for m in members],
+                "courses": [listed[(path.parent / m).resolve()] for m in members],
                 "ranking": ranking,
                 "note": cc.str_(c, "note", default=""),
             }

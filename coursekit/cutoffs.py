@@ -633,37 +633,22 @@ def course_warnings(course, legs) -> list[str]:
 
 def _spec_notes(course, legs) -> list[str]:
     """The ``check`` warnings on checkpoint names, declared km and long stretches, from
-    the legs table (rows matched to the course's checkpoints by identity)."""
-    from types import SimpleNamespace
-
+    the legs table (:func:`coursekit.checkpoints.located_from_legs`)."""
     from .checkpoints import (
         declared_km_notes,
         duplicate_name_notes,
         estimated_altitude_notes,
+        located_from_legs,
         long_stretch_notes,
     )
+    from .course import DEFAULT_TOLERANCE_M
 
     specs = tuple(getattr(course, "checkpoints", ()))
     out = []
     row_specs = getattr(legs, "specs", ())
     if specs and len(row_specs):
-        n = len(specs)
-        dist, lat, lon = (np.full(n, np.nan) for _ in range(3))
-        km = np.full(n, np.nan)
-        along = np.asarray(legs.along, float)
-        for j, sp in enumerate(row_specs):
-            i = next((k for k, c in enumerate(specs) if c is sp), None)
-            if i is not None:
-                dist[i], lat[i], lon[i] = legs.distance[j], legs.lat[j], legs.lon[j]
-                km[i] = along[j] / 1000.0
-        located = SimpleNamespace(distance=dist, lat=lat, lon=lon)
-        prof = course.profile
-        along_pts = np.interp(prof.distance, np.asarray(legs.distance, float), along)
-
-        def km_of(d):
-            return float(np.interp(d, prof.distance, along_pts)) / 1000.0
-
-        tol = getattr(course, "tolerance_m", None) or 250.0
+        located, km, km_of = located_from_legs(specs, legs, course.profile)
+        tol = getattr(course, "tolerance_m", None) or DEFAULT_TOLERANCE_M
         out += duplicate_name_notes(specs, located, km_of, tol)
         out += declared_km_notes(specs, km)
     if len(row_specs):

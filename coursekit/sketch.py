@@ -28,8 +28,11 @@ A places file must not look like a course file: ``gpx`` or ``start`` is an error
 
 An estimated altitude (``alt_estimated = true``, e.g. one value per place computed by
 ``courses/make_places.py`` for every race through it) is written in the GPX waypoint's
-description as ``alt ~1790 m (estimated)``; :data:`ALT_ESTIMATED_MARK` there is how
-``coursekit check`` and the plans know it (:func:`coursekit.checkpoints.estimated_altitude_notes`).
+description as ``alt ~1790 m (estimated)`` for readers, and in its ``<type>`` as
+``place (altitude estimated)`` (:data:`ALT_ESTIMATED_TYPE`): that field, which ``sketch``
+writes and a description in free text cannot imitate by chance, is how ``coursekit check``
+and the plans know it (:func:`is_alt_estimated`,
+:func:`coursekit.checkpoints.estimated_altitude_notes`).
 """
 
 from __future__ import annotations
@@ -45,16 +48,51 @@ from .course import SKETCH_MARK, _Ctx, _read_toml
 
 __all__ = [
     "ALT_ESTIMATED_MARK",
+    "ALT_ESTIMATED_TYPE",
     "Place",
     "Places",
     "SketchTrack",
+    "is_alt_estimated",
     "load_places",
     "sketch_track",
     "write_sketch",
 ]
 
 ALT_ESTIMATED_MARK = "(estimated)"
-"""Written after the altitude in a sketch waypoint's description when it is an estimate."""
+"""Written after the altitude in a sketch waypoint's description when it is an estimate
+(for readers; programs read :data:`ALT_ESTIMATED_TYPE`)."""
+
+PLACE_TYPE = "place"
+"""``<type>`` of a sketch waypoint, followed by its qualifiers in parentheses, separated by
+``"; "``: ``place``, ``place (schematic position)``, ``place (altitude estimated)``,
+``place (schematic position; altitude estimated)``."""
+
+ALT_ESTIMATED_TYPE = "altitude estimated"
+"""Qualifier of a sketch waypoint's ``<type>`` when its altitude is an estimate."""
+
+
+def _place_type(schematic_position: bool, alt_estimated: bool) -> str:
+    q = [
+        w
+        for w, on in (
+            ("schematic position", schematic_position),
+            (ALT_ESTIMATED_TYPE, alt_estimated),
+        )
+        if on
+    ]
+    return PLACE_TYPE + (f" ({'; '.join(q)})" if q else "")
+
+
+def is_alt_estimated(waypoint) -> bool:
+    """Whether a GPX waypoint is a sketch place whose altitude is an estimate: its ``<type>``
+    is :data:`PLACE_TYPE` with the qualifier :data:`ALT_ESTIMATED_TYPE` (as
+    :func:`write_sketch` writes it), and it has an altitude."""
+    t = (getattr(waypoint, "type", "") or "").strip()
+    if not t.startswith(PLACE_TYPE + " (") or not t.endswith(")"):
+        return False
+    quals = [q.strip() for q in t[len(PLACE_TYPE) + 2 : -1].split(";")]
+    return ALT_ESTIMATED_TYPE in quals and math.isfinite(getattr(waypoint, "elevation", math.nan))
+
 
 _TOP = {"name", "description", "source", "places"}
 _PLACE = {
@@ -269,7 +307,7 @@ def write_sketch(places: Places, path, *, spacing: float = 25.0) -> SketchTrack:
                 lon=p.lon,
                 elevation=p.alt_m,
                 description="; ".join(bits),
-                type="place (schematic position)" if p.schematic_position else "place",
+                type=_place_type(p.schematic_position, p.alt_estimated and math.isfinite(p.alt_m)),
             )
         )
     desc = (

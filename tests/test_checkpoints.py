@@ -614,3 +614,22 @@ def test_a_leg_steeper_than_any_real_one_warns(tmp_path):
     ele = 800 + np.interp(k, [0, 100, 140, 400], [0, 0, 1000, 0])  # 250 m per km
     write_gpx(tmp_path / "c.gpx", lat, np.full(n, -7.9), ele, name="c")
     assert not [f for f in check_course(load_course(tmp_path / "c.toml")) if f.code == "steep-leg"]
+
+
+@pytest.mark.parametrize("name", ["haut/haut-120", "atlas-quest/utat-105"])
+def test_located_from_legs_is_what_check_locates(name):
+    """Review 16/13: the plan rebuilt the checkpoints' locations from its legs table by
+    matching identities in O(n·m), beside check_course's own; one helper reads them back,
+    and they are those of :func:`locate_points`."""
+    from coursekit.checkpoints import course_legs, locate_points, located_from_legs
+    from coursekit.course import load_course
+    from coursekit.profile import along_course_distance
+
+    c = load_course(Path(__file__).parent.parent / "courses" / f"{name}.toml")
+    legs = course_legs(c)
+    along = along_course_distance(c.profile, slope=not c.schematic)
+    ref = locate_points(c.profile, c.checkpoints, tolerance_m=c.tolerance_m, along=along)
+    located, km, km_of = located_from_legs(c.checkpoints, legs, c.profile)
+    np.testing.assert_allclose(located.distance, ref.distance)
+    np.testing.assert_allclose(located.lat, ref.lat)
+    np.testing.assert_allclose(km, [km_of(d) for d in ref.distance], atol=1e-6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -202,9 +203,13 @@ def test_scale_to_declared(tmp_path):
 
 def test_event_file(tmp_path):
     _course(tmp_path, BASE)
+    (tmp_path / "d.toml").write_text(BASE.replace('"T"', '"U"'))
     (tmp_path / "event.toml").write_text(
         'name = "E"\ncourses = ["c.toml"]\n[[combined]]\nname = "Ch"\ncourses = ["c.toml"]\n'
     )
+    with pytest.raises(CourseFileError, match=r"combined\[0\] key 'courses': needs at least 2"):
+        load_event(tmp_path)
+    (tmp_path / "event.toml").write_text('name = "E"\ncourses = ["c.toml"]\n')
     ev = load_event(tmp_path)
     assert ev.name == "E" and ev.course_paths == (tmp_path / "c.toml",)
     assert ev.load_courses()[0].name == "T"
@@ -312,7 +317,23 @@ def test_declared_km_without_scaling_warns_beyond_20_percent(tmp_path):
     "cp, match",
     [
         ('name = "Top"\nkm = 10\ndeclared_km = 10\n', "declared_km.*placed by lat"),
-        ('name = "Top"\nwaypoint = "Top"\ndeclared_km = 45\n', "declared km of the finish"),
+        (
+            'name = "Top"\nwaypoint = "Top"\ndeclared_km = 45\n',
+            r"checkpoints\[0\] \('Top'\) key 'declared_km': Top's declared_km 45 is beyond the "
+            "declared distance 40 km$",
+        ),
+        # review 16/10: each stretch between anchors is bounded like the whole (0.1-10):
+        # the last 10 km squeezed into 10 m, or the first 10 km into 500 m
+        (
+            'name = "Top"\nwaypoint = "Top"\ndeclared_km = 39.99\n',
+            r"checkpoints\[0\] \('Top'\) key 'declared_km': stretches the track from Top to "
+            r"the finish \(10\.0\d km\) to 0\.01 km \(x0\.001\): expected a factor between "
+            "0.1 and 10",
+        ),
+        (
+            'name = "Top"\nwaypoint = "Top"\ndeclared_km = 0.5\n',
+            r"key 'declared_km': stretches the track from the start to Top .*x0\.05",
+        ),
     ],
 )
 def test_declared_km_errors(tmp_path, cp, match):
@@ -320,3 +341,140 @@ def test_declared_km_errors(tmp_path, cp, match):
     body = body.replace("distance_km = 20", "distance_km = 40") + "[[checkpoints]]\n" + cp
     with pytest.raises(CourseFileError, match=match):
         load_course(_up_down(tmp_path, body))
+
+
+def _out_and_back(tmp_path, body: str) -> Path:
+    """A 20 km out-and-back sketch: 1000 m at the start, "Mid" at km 5 and 15, "Top"
+    (1900 m) at km 10, back to the start."""
+    from coursekit.gpx import Waypoint
+
+    half = np.linspace(45.0, 45.09, 401)
+    la = np.concatenate([half, half[::-1][1:]])
+    ele = np.concatenate([np.linspace(1000, 1900, 401), np.linspace(1900, 1000, 401)[1:]])
+    write_gpx(
+        tmp_path / "t.gpx",
+        la,
+        np.full(la.size, 6.0),
+        ele,
+        waypoints=[
+            Waypoint("Mid", float(half[200]), 6.0, 1450.0),
+            Waypoint("Top", float(half[400]), 6.0, 1900.0),
+        ],
+    )
+    p = tmp_path / "c.toml"
+    p.write_text(BASE.replace('"3h"', '"10h"') + body)
+    return p
+
+
+def test_declared_km_anchor_follows_a_checkpoint_placed_by_km(tmp_path):
+    """Review 16/1: the declared_km anchors were located without the checkpoints placed by
+    km, so a place passed twice (Mid, at km 5 and 15) was anchored on its first passage
+    although it follows Top (km 11): 0-5 km was stretched to 16 km and Top came out at
+    1309 m instead of near the summit, with no warning."""
+    from coursekit.checkpoints import check_course, course_legs
+
+    body = (
+        'scale_to_declared = true\ngain_threshold = 0\n[[declared]]\nsource = "r"\n'
+        'distance_km = 22\n[[checkpoints]]\nname = "Top"\nkm = 11\n'
+        '[[checkpoints]]\nname = "Mid back"\nwaypoint = "Mid"\ndeclared_km = 16\n'
+    )
+    c = load_course(_out_and_back(tmp_path, body))
+    ((name, measured, declared),) = c.info["scale"]["anchors"]
+    assert (name, declared) == ("Mid back", 16_000.0)
+    assert measured == pytest.approx(15_000, abs=30)  # the way back, not km 5
+    legs = course_legs(c)
+    assert list(legs.names) == ["Start", "Top", "Mid back", "Finish"]
+    assert legs.along[1] == pytest.approx(11_000, abs=1)  # km are on the slope
+    assert legs.distance[2] == pytest.approx(16_000, abs=1)
+    # km 11 of the stretched course is just past the summit (km 10.67), on the way down
+    assert legs.elevation[1] == pytest.approx(1875, abs=10)
+    assert legs.elevation[2] == pytest.approx(1450, abs=5)
+    assert not [f for f in check_course(c) if f.level == "error"]
+
+
+SPREAD = (
+    'gain_threshold = 0\nscale_to_declared = true\n[[declared]]\nsource = "x"\n'
+    "distance_km = 20\ngain_m = 1500\nloss_m = 1500\n"
+)
+
+
+def _flat(tmp_path, ele) -> Path:
+    n = 801
+    write_gpx(tmp_path / "t.gpx", np.linspace(45.0, 45.18, n), np.full(n, 6.0), ele)
+    p = tmp_path / "c.toml"
+    p.write_text(BASE + SPREAD)
+    return p
+
+
+@pytest.mark.parametrize("noise", [0.0, 1e-10])
+def test_spread_on_a_sketch_with_no_climb(tmp_path, noise):
+    """Review 16/6: places at one altitude leave a D+/D- of 0 or of float noise (7.6e-11 m):
+    the declared D+ was dropped (0) or refused as a factor of x1.98e+13 (noise). Below a
+    metre the sketch climbs nothing and the declared figures are spread whole."""
+    ele = 1000.0 + noise * (np.arange(801) % 2)
+    c = load_course(_flat(tmp_path, ele))
+    sc = c.info["scale"]
+    assert (sc["gain_method"], sc["loss_method"]) == ("spread", "spread")
+    assert c.profile.total_gain == pytest.approx(1500) and c.profile.total_loss == pytest.approx(
+        1500
+    )
+    assert c.profile.gain[400] == pytest.approx(750, abs=1)
+    assert "gain +1500 m spread uniformly by distance (sketch 0 m)" in c.profile.gain_method
+
+
+def test_spread_without_elevation_says_the_declared_climb_is_not_applied(tmp_path):
+    """Review 16/6: on a track without elevation the declared D+ was dropped while the
+    profile said "scaled gain x1.0000"."""
+    from coursekit.checkpoints import check_course
+
+    c = load_course(_flat(tmp_path, None))
+    assert c.info["scale"]["gain_method"] == "none" and c.profile.total_gain == 0
+    assert "declared D+/D- of 'x' not applied (the track has no elevation)" in (
+        c.profile.gain_method
+    )
+    assert "x1.0000" not in c.profile.gain_method
+    (f,) = [f for f in check_course(c) if f.code == "no-elevation"]
+    assert "the declared D+/D- is not applied" in f.message
+
+
+def test_spread_beyond_a_plausible_climb_is_refused(tmp_path):
+    """Review 16/6: only factor scalings keep the 0.01-100 range; the spread is bounded in
+    metres per km instead (9000 m on 20 km: D+ in feet?)."""
+    body = UP_DOWN.replace("gain_m = 3600", "gain_m = 9000")
+    with pytest.raises(
+        CourseFileError,
+        match=r"key 'scale_to_declared': declared\[0\] \('regs'\) would add 8100 m of gain "
+        r"to the sketch's 900 m, 405 m per km of the 20 km: expected at most 250 m/km",
+    ):
+        load_course(_up_down(tmp_path, body))
+
+
+def test_an_anchor_on_another_passage_than_the_final_one_is_named(tmp_path):
+    """Review 16/1: the declared km of a checkpoint anchored on one passage while the final
+    location (with the checkpoints placed by km) takes another is one line naming it."""
+    from coursekit.course import Declared, _anchor_mismatch, scale_profile
+
+    body = (
+        '[[checkpoints]]\nname = "Top"\nkm = 17\n'
+        '[[checkpoints]]\nname = "Mid back"\nwaypoint = "Mid"\n'
+    )
+    path = _out_and_back(tmp_path, body)
+    c = load_course(path)
+    specs = (c.checkpoints[0], replace(c.checkpoints[1], declared_km=16.0))
+    anchors = [(5000.0, 16000.0, "Mid back", 1)]  # the way out
+    scaled, _ = scale_profile(
+        c.profile,
+        Declared(source="r", distance_m=22000.0, gain_m=None, loss_m=None),
+        anchors=[a[:3] for a in anchors],
+    )
+    err = _anchor_mismatch(path, scaled, specs, anchors, 250.0, False)
+    assert str(err) == (
+        f"{path}: checkpoints[1] ('Mid back') key 'declared_km': its declared km 16 is "
+        "anchored on its passage at km 5.00 of the track, but with the checkpoints before it "
+        "it falls on another passage (km 20.00 of the scaled course): place those by "
+        "position (waypoint or lat + lon) rather than by km"
+    )
+    assert (
+        _anchor_mismatch(path, scaled, specs[1:], [(5000.0, 16000.0, "Mid back", 0)], 250.0, False)
+        is None
+    )

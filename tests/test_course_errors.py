@@ -630,3 +630,47 @@ def test_negative_seed_is_a_usage_error_naming_the_option(course_dir):
     res = CliRunner().invoke(cli, ["event", str(path), "--simulate", "10", "--seed", "-5"])
     assert res.exit_code == 2, res.output
     assert "Invalid value for '--seed'" in res.stderr and str(path) not in res.stderr
+
+
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        ("[]", "needs at least 2 courses of the event, got 0"),
+        ('["c.toml"]', "needs at least 2 courses of the event, got 1"),
+        ('["c.toml", "c.toml"]', "'c.toml' is listed twice (as 'c.toml')"),
+        ('["c.toml", "./c.toml"]', "'./c.toml' is listed twice (as 'c.toml')"),
+    ],
+)
+def test_combined_ranking_needs_two_distinct_courses(course_dir, members, message):
+    """Review 16/4: ``[[combined]]`` took no course (an empty stage table), one (a one-stage
+    "combined" ranking) or the same course twice (two stages of one race); courses are
+    compared by the file they name, so "./c.toml" is "c.toml"."""
+    (course_dir / "c.toml").write_text(COURSE, encoding="utf-8")
+    (course_dir / "d.toml").write_text(COURSE.replace("Hand 12", "Hand 13"), encoding="utf-8")
+    ev = course_dir / "event.toml"
+    ev.write_text(
+        f'name = "E"\ncourses = ["c.toml", "d.toml"]\n[[combined]]\nname = "Ch"\ncourses = '
+        f"{members}\n",
+        encoding="utf-8",
+    )
+    line = _one_line(CliRunner().invoke(cli, ["event", str(ev)]))
+    assert line.startswith(f"Error: {ev}: combined[0] key 'courses': {message}"), line
+
+
+def test_combined_ranking_names_a_course_by_any_path_to_it(course_dir):
+    """Review 16/4: "./d.toml" for a listed "d.toml" was refused as "not one of the event's
+    courses"."""
+    from coursekit.course import load_event
+
+    (course_dir / "c.toml").write_text(COURSE, encoding="utf-8")
+    (course_dir / "d.toml").write_text(COURSE.replace("Hand 12", "Hand 13"), encoding="utf-8")
+    ev = course_dir / "event.toml"
+    ev.write_text(
+        'name = "E"\ncourses = ["c.toml", "d.toml"]\n[[combined]]\nname = "Ch"\n'
+        'courses = ["c.toml", "./d.toml"]\n',
+        encoding="utf-8",
+    )
+    (comb,) = load_event(ev).combined
+    assert comb["courses"] == [course_dir / "c.toml", course_dir / "d.toml"]
+    res = CliRunner().invoke(cli, ["event", str(ev)])
+    assert res.exit_code == 0, res.output

@@ -87,3 +87,43 @@ def test_estimated_altitude_is_read_and_marked_in_the_waypoint(tmp_path):
     )
     with pytest.raises(CourseFileError, match="alt_estimated.*needs the estimate in alt_m"):
         load_places(p)
+
+
+def test_estimated_altitude_is_a_field_of_the_waypoint_not_free_text(tmp_path):
+    """Review 16/14: the mark "(estimated)" was looked for in the free-text description of
+    any GPX waypoint, so a real GPX saying "(estimated)" made check and the plans announce
+    an estimated altitude. The sketch writes it in the waypoint's <type>, which is read."""
+    from coursekit.checkpoints import estimated_altitude_notes
+    from coursekit.course import CheckpointSpec
+    from coursekit.gpx import Waypoint, write_gpx
+    from coursekit.sketch import ALT_ESTIMATED_TYPE, is_alt_estimated
+
+    p = tmp_path / "p.toml"
+    p.write_text(
+        'name = "x"\n[[places]]\nname = "a"\nlat = 45\nlon = 6\nalt_m = 1000\n'
+        '[[places]]\nname = "b"\nlat = 45.01\nlon = 6\nalt_m = 1790\nalt_estimated = true\n'
+        '[[places]]\nname = "c"\nlat = 45.02\nlon = 6\nalt_m = 1500\nalt_estimated = true\n'
+        "schematic_position = true\n"
+    )
+    write_sketch(load_places(p), tmp_path / "s.gpx")
+    tr = read_gpx(tmp_path / "s.gpx")
+    assert [w.type for w in tr.waypoints] == [
+        "place",
+        f"place ({ALT_ESTIMATED_TYPE})",
+        f"place (schematic position; {ALT_ESTIMATED_TYPE})",
+    ]
+    assert [is_alt_estimated(w) for w in tr.waypoints] == [False, True, True]
+    specs = [CheckpointSpec(n.upper(), None, None, None, n, (), None, 0.0, False) for n in "abc"]
+    assert estimated_altitude_notes(tr, specs) == [
+        "altitude estimated (none published) at B ~1790 m, C ~1500 m: one value per place "
+        "(the places file's alt_estimated)"
+    ]
+    # a surveyed GPX whose waypoint description happens to say "(estimated)"
+    write_gpx(
+        tmp_path / "real.gpx",
+        np.array([45.0, 45.01]),
+        np.array([6.0, 6.0]),
+        np.array([1000.0, 1100.0]),
+        waypoints=[Waypoint("b", 45.01, 6.0, 1100.0, description="water (estimated)")],
+    )
+    assert estimated_altitude_notes(read_gpx(tmp_path / "real.gpx"), specs[1:2]) == []
