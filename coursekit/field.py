@@ -337,8 +337,8 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
   fail its likelihood-ratio test): the median is 0.
 - ``tail_ease`` 0 (off): fitted by :func:`fit_field` on a race's late legs
   (sixteenth sprint; the cross-race and ``--times`` routes use it): Diagonale
-  0.51, Bourbon 0.47, Métis 0.80, Mascareignes 0.03, the six Templiers
-  race-editions 0; the median is 0.015, so the no-history route keeps the
+  0.51, Bourbon 0.47, Métis 0.80, Mascareignes 0.04, the six Templiers
+  race-editions 0; the median is 0, so the no-history route keeps the
   former field.
 """
 
