@@ -141,11 +141,9 @@ def test_outline_map_for_print(day):
     assert "<!-- N -->" in svg and " km -->" in svg  # north arrow and scale bar
 
 
-def test_occupancy_figure_svg_deterministic_and_png_atomic(tmp_path):
-    """The event's arrivals-per-hour chart: the same summary gives the same SVG bytes (the
-    roadbook index embeds it), and a PNG is written whole."""
+def _two_race_summary() -> dict:
+    """The event summary of two synthetic races, simulated (200 runners, 5 repetitions)."""
     from coursekit.event import event_summary, plan_event, simulate_event
-    from coursekit.figures import occupancy_figure
 
     ev = simulate_event(
         plan_event(make_two_races(), name="Synthetic", night=False),
@@ -153,7 +151,15 @@ def test_occupancy_figure_svg_deterministic_and_png_atomic(tmp_path):
         repetitions=5,
         seed=3,
     )
-    summary = event_summary(ev)
+    return event_summary(ev)
+
+
+def test_occupancy_figure_svg_deterministic_and_png_atomic(tmp_path):
+    """The event's arrivals-per-hour chart: the same summary gives the same SVG bytes (the
+    roadbook index embeds it), and a PNG is written whole."""
+    from coursekit.figures import occupancy_figure
+
+    summary = _two_race_summary()
     first = occupancy_figure(summary, None)
     assert first.startswith(b"<?xml") and b"Tizi Oussem" in first
     assert occupancy_figure(summary, None) == first
@@ -303,16 +309,9 @@ def test_occupancy_panels_share_a_time_axis_with_window_and_barriers():
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    from coursekit.event import event_summary, plan_event, simulate_event
     from coursekit.figures import _draw_occupancy
 
-    ev = simulate_event(
-        plan_event(make_two_races(), name="Synthetic", night=False),
-        n_runners=200,
-        repetitions=5,
-        seed=3,
-    )
-    summary = event_summary(ev)
+    summary = _two_race_summary()
     recs = [s for s in summary["stations"] if s["occupancy"]["hours"]]
     assert len(recs) >= 2
     fig = _draw_occupancy(summary)
