@@ -43,6 +43,7 @@ __all__ = [
     "start_weights",
     "simulate_field",
     "history_outcomes",
+    "late_stops",
     "fit_field",
     "fit_reference_fatigue",
 ]
@@ -1223,6 +1224,46 @@ def history_outcomes(elapsed, status, *, cutoff_elapsed=None, quantiles=(0.1, 0.
     }
 
 
+def late_stops(elapsed, status, *, cutoff_elapsed) -> np.ndarray:
+    """Runners whose race ended at a barrier they reached after its time, any other status.
+
+    :func:`simulate_field` eliminates every runner who reaches a barrier after
+    its time; in split times, a runner stopped there is often labelled
+    ``WITHDRAWN``, ``UNRANKED``, ... rather than ``OUT_OF_TIME``. Those are
+    eliminations, not withdrawals (:func:`fit_field` leaves them out of the
+    withdrawals; ``benchmarks/bench_simulation.py`` counts them as eliminated).
+
+    Parameters
+    ----------
+    elapsed : ndarray, shape (runners, rows)
+        Passage times [s], NaN when missing, on the barriers' origin (by the
+        clock from the first wave's start for clock-time barriers).
+    status : array of str
+        Final status per runner.
+    cutoff_elapsed : array_like, shape (rows,)
+        Barriers [s], NaN where none.
+
+    Returns
+    -------
+    ndarray of int, shape (runners,)
+        The row of that barrier (the runner's last recorded passage, after the
+        barrier: ``>``, as the simulation's ``arrival + dwell > cutoff`` with no
+        dwell), or -1; -1 for ``OUT_OF_TIME`` runners (:func:`history_outcomes`
+        places them) and for a passage at the start row. A ``FINISHER`` past
+        the finish barrier is one.
+    """
+    E = np.asarray(elapsed, float)
+    status = np.asarray(status)
+    rows = E.shape[1]
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    seen = np.isfinite(E)
+    last = rows - 1 - np.argmax(seen[:, ::-1], axis=1)
+    at = E[np.arange(E.shape[0]), last]
+    with np.errstate(invalid="ignore"):
+        late = seen.any(axis=1) & (last > 0) & np.isfinite(cut[last]) & (at > cut[last])
+    return np.where(late & (status != OUT_OF_TIME), last, -1)
+
+
 @dataclass(frozen=True, eq=False)
 class FieldFit:
     """Result of :func:`fit_field`.
@@ -1336,11 +1377,12 @@ def _foresight_passages(E, R, cut, j, use, qcoef, min_runners: int = 20):
     return lobs, np.log(An / T)
 
 
-def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=False):
+def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=False, clock=None):
     """Maximum likelihood of (dnf_share, kappa, behind_hazard, behind_slope) on passages.
 
     Every passage of a runner at a checkpoint before the finish (not late at
-    its own barrier) is a Bernoulli trial: the runner withdraws there (last
+    its own barrier, by ``clock``: the passages on the barriers' origin, default
+    ``E``) is a Bernoulli trial: the runner withdraws there (last
     row reached, status neither finisher nor out of time) with probability
     :math:`1 - \\exp(-\\Lambda e^{\\kappa z_i} \\Delta c_{ij} - h_0 q_{ij}^{\\gamma})`
     (:class:`FieldParams`; :math:`\\Delta c` the effort fraction run since the
@@ -1376,6 +1418,7 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=Fa
     n, rows = E.shape
     fin_row = np.isfinite(E)
     last = np.where(fin_row.any(axis=1), rows - 1 - np.argmax(fin_row[:, ::-1], axis=1), 0)
+    clock = E if clock is None else clock
     with np.errstate(all="ignore"):
         xr = np.log(E[:, j1] / R[j1])
         xl = np.log(E[np.arange(n), last] / np.where(R[last] > 0, R[last], np.nan))
@@ -1391,7 +1434,7 @@ def _fit_withdrawals(E, dnf, R, cut, cfrac, coefR, j1, coefR2=None, foresight=Fa
     prev = np.zeros(n)
     for j in range(1, rows - 1):
         here = fin_row[:, j]
-        late = here & np.isfinite(cut[j]) & (E[:, j] > cut[j])
+        late = here & np.isfinite(cut[j]) & (clock[:, j] > cut[j])
         use = here & ~late
         if foresight:
             fp = _foresight_passages(E, R, cut, j, use, coefR[j - 1])
@@ -1679,6 +1722,7 @@ def fit_field(
     ahead: bool = True,
     foresight: bool = True,
     ease: bool = True,
+    start_offset=None,
     source="",
 ) -> FieldFit:
     """Calibrate :class:`FieldParams` on the split times of a past race.
@@ -1688,7 +1732,9 @@ def fit_field(
     elapsed : ndarray, shape (runners, rows)
         Passage times [s from each runner's start] (NaN when missing).
     status : array of str
-        Final status per runner (``FINISHER``, ``OUT_OF_TIME``, others = withdrawal).
+        Final status per runner (``FINISHER``, ``OUT_OF_TIME``, others = withdrawal,
+        except a runner whose race ended at a barrier he reached after its time:
+        eliminated there, whatever his status, :func:`late_stops`).
     leg_effort : array_like, shape (rows,)
         Km-effort per leg [km].
     cutoff_elapsed : array_like, shape (rows,), optional
@@ -1712,6 +1758,13 @@ def fit_field(
     ease : bool, default True
         Fit ``tail_ease`` on the late legs; False: 0, the fit before the
         sixteenth sprint.
+    start_offset : array_like, shape (runners,), optional
+        Each runner's start after the barriers' origin [s] (start waves: his
+        own start passage minus the first wave's). A passage is late at a
+        barrier when ``elapsed + start_offset`` is after it, by the clock as the
+        barriers are: such a passage is no withdrawal trial, and a runner who
+        stopped there is eliminated, not withdrawn. Default 0 (each runner's
+        own start, the fit before the sixteenth sprint's fourth part).
 
     Returns
     -------
@@ -1764,6 +1817,7 @@ def fit_field(
     st = np.asarray(status)
     started = np.isfinite(E[:, 1:]).any(axis=1)
     E, st = E[started], st[started]
+    off = None if start_offset is None else np.asarray(start_offset, float)[started]
     n, rows = E.shape
     eff = _as_rows(leg_effort, rows, "leg_effort")
     cfrac = np.cumsum(eff) / max(eff.sum(), 1e-9)
@@ -1837,21 +1891,24 @@ def fit_field(
     mu, spread_all, skew = _fit_ability(th)
     spread = math.sqrt(max(spread_all**2 - noise_var, 0.02**2))
     # withdrawals
-    timed_out = st == OUT_OF_TIME
+    # a runner stopped at a barrier he reached after its time is eliminated there, whatever
+    # his status, as the simulation counts him: not a withdrawal
+    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
+    clock = E if off is None else E + off[:, None]
+    timed_out = (st == OUT_OF_TIME) | (late_stops(clock, st, cutoff_elapsed=cut) >= 0)
     dnf = ~fin & ~timed_out & (st != FINISHER)
     dnf_share = float(dnf.mean())
     cand1 = [j for j in range(1, rows) if cover[j] >= 0.9 and cfrac[j] >= 0.1]
     j1 = cand1[0] if cand1 else 1
     kappa = 0.0
     h0, gamma = 0.0, FieldParams.behind_slope
-    cut = _as_rows(cutoff_elapsed, rows, "cutoff_elapsed")
     coefR = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf))
     coefR2 = _behind_coef(R, np.where(np.isfinite(cut[1:]), cut[1:], np.inf), nth=2)
     h2, gamma2 = 0.0, FieldParams.ahead_slope
     h3, gamma3 = 0.0, FieldParams.foresight_slope
     if np.any(coefR > 0) and dnf.sum() >= 5:
         dnf_share, kappa, h0, gamma, h2, gamma2, h3, gamma3, gain3 = _fit_withdrawals(
-            E, dnf, R, cut, cfrac, coefR, j1, coefR2 if ahead else None, foresight
+            E, dnf, R, cut, cfrac, coefR, j1, coefR2 if ahead else None, foresight, clock
         )
         if math.isfinite(gain3):
             notes.append(

@@ -17,6 +17,7 @@ from coursekit.field import (
     fatigue_weights,
     fit_field,
     history_outcomes,
+    late_stops,
     pace_weights,
     simulate_field,
 )
@@ -260,6 +261,24 @@ def test_history_outcomes():
     assert out["finishers"] == 1 and out["starters"] == 4
 
 
+def test_late_stops_are_eliminations_whatever_the_status():
+    E = np.array(
+        [
+            [0, 2.5 * H, np.nan, np.nan],  # withdrawn at row 1, after its barrier (2 h)
+            [0, 1.5 * H, np.nan, np.nan],  # withdrawn at row 1, on time
+            [0, 2.5 * H, np.nan, np.nan],  # OUT_OF_TIME: history_outcomes places him
+            [0, 1 * H, 2 * H, 4.5 * H],  # ranked after the finish barrier (4 h)
+            [0, 1.9 * H, 3.9 * H, 4 * H],  # finished just on time (late is ``>``)
+        ]
+    )
+    st = ["WITHDRAWN", "WITHDRAWN", "OUT_OF_TIME", "UNRANKED", "FINISHER"]
+    cut = [np.nan, 2 * H, np.nan, 4 * H]
+    assert late_stops(E, st, cutoff_elapsed=cut).tolist() == [1, -1, -1, 3, -1]
+    # by the clock: the second runner started 40 min after the barriers' origin
+    clock = E + np.array([0, 40 * 60, 0, 0, 0])[:, None]
+    assert late_stops(clock, st, cutoff_elapsed=cut).tolist() == [1, 1, -1, 3, -1]
+
+
 # ---------------------------------------------------------------- real data
 
 
@@ -484,6 +503,28 @@ def test_fit_recovers_withdrawal_hazards_and_skew():
     assert p.behind_slope == pytest.approx(20.0, rel=0.3)
     # without the barriers the same split times give no behind-the-barrier hazard
     assert fit_field(E, status, leg_effort=eff).params.behind_hazard == 0.0
+
+
+def test_fit_late_stops_by_the_clock_are_eliminations_not_withdrawals():
+    # a second start wave 20 min after the barriers' origin, and the timed-out runners
+    # labelled WITHDRAWN (as the Templiers label them): with each runner's start offset the
+    # fit is the same as with the true labels; from each runner's own start alone, those
+    # of the second wave stopped at a barrier late by the clock (on time from their own
+    # start) are withdrawal trials, and the behind-the-barrier hazard goes up
+    E, status, eff, cut = _synthetic_history(HISTORY_TRUTH, n=3000)
+    off = np.where(np.arange(len(status)) % 2 == 1, 1200.0, 0.0)
+    own = E - off[:, None]
+    own[:, 0] = 0.0
+    labelled = np.where(status == "OUT_OF_TIME", "WITHDRAWN", status)
+    assert (labelled == "WITHDRAWN").sum() > (status == "WITHDRAWN").sum()
+
+    def fit(st, **kw):
+        return fit_field(own, st, leg_effort=eff, cutoff_elapsed=cut, **kw).params
+
+    true, seen = fit(status, start_offset=off), fit(labelled, start_offset=off)
+    for k in ("dnf_share", "dnf_ability", "behind_hazard", "behind_slope", "foresight_hazard"):
+        assert getattr(seen, k) == pytest.approx(getattr(true, k), rel=1e-9, abs=1e-12)
+    assert fit(labelled).behind_hazard > 1.03 * fit(status).behind_hazard
 
 
 def test_fit_withdrawals_on_real_split_times(realdata, realdata_index):
