@@ -715,7 +715,12 @@ def main(quick: bool = False):
     for rid in ids:
         rc = races[rid]
         f = fit_field(
-            rc["elapsed"], rc["status"], leg_effort=rc["kme"], cutoff_elapsed=rc["cut"], source=rid
+            rc["elapsed"],
+            rc["status"],
+            leg_effort=rc["kme"],
+            cutoff_elapsed=rc["cut"],
+            start_offset=np.nan_to_num(rc["clock"][:, 0]),  # start waves: late by the clock
+            source=rid,
         )
         fits[rid] = f
         p = f.params

@@ -687,7 +687,9 @@ def simulate_race(race: Race, **kw) -> FieldSimulation:
     )
 
 
-def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_runners=20):
+def history_race(
+    plan, elapsed, status, *, cutoff_elapsed=None, start_offset=None, source="", min_runners=20
+):
     """A race of ``plan`` whose field is calibrated on a past edition's split times.
 
     Parameters
@@ -702,6 +704,9 @@ def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_r
     cutoff_elapsed : array_like, optional
         The barriers that applied in the past edition [s], for the withdrawal
         hazards; default this plan's.
+    start_offset : array_like, optional
+        Each runner's start after the first wave's [s] (start waves), so that
+        :func:`coursekit.field.fit_field` tells a late stop by the clock.
     source : str
         Name of the past edition, for notes.
 
@@ -736,6 +741,7 @@ def history_race(plan, elapsed, status, *, cutoff_elapsed=None, source="", min_r
         st,
         leg_effort=race.leg_effort,
         cutoff_elapsed=cut,
+        start_offset=start_offset,
         source=source,
         min_runners=min_runners,
     )
@@ -1057,8 +1063,11 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     if np.isfinite(t0).any():
         t0[~np.isfinite(t0)] = np.nanmin(t0)
     elapsed = stamps - t0[:, None]
+    offset = t0 - np.nanmin(t0) if np.isfinite(t0).any() else None
     try:
-        race = history_race(plan, elapsed, np.asarray(st.status), source=Path(csv_path).name)
+        race = history_race(
+            plan, elapsed, np.asarray(st.status), start_offset=offset, source=Path(csv_path).name
+        )
     except (HistoryError, ValueError) as exc:
         raise HistoryError(f"{csv_path}: {exc}") from None
     if by_times:
