@@ -75,6 +75,7 @@ from coursekit.field import (
     fit_field,
     fit_reference_fatigue,
     history_outcomes,
+    late_stops,
     pace_weights,
     simulate_field,
 )
@@ -348,7 +349,8 @@ class Comparison(NamedTuple):
     inside_timed_out: list
     """Per barrier of ``bars``: ``timed_out`` inside the band."""
     stopped_late: np.ndarray
-    """Per runner of the split times: the row of :func:`late_stops` (by the clock), or -1."""
+    """Per runner of the split times: his row of :func:`coursekit.field.late_stops` (by the
+    clock), or -1."""
 
     def late_by_status(self, status: np.ndarray) -> str:
         """``"n stopped at a barrier reached late"``, with ``", k of them FINISHER"``."""
@@ -388,38 +390,20 @@ def scored(tr: dict, sim):
     return c, float(np.nanmax(c.err)), within, 3 * int(c.use.sum()), n_in, len(c.bars), n_oot
 
 
-def late_stops(times: np.ndarray, status: np.ndarray, cut: np.ndarray) -> np.ndarray:
-    """Per runner: his race ended at a barrier he reached after its time, with a status other
-    than ``OUT_OF_TIME``; the row of that barrier, or -1.
-
-    ``times`` [s]: the passages, by the clock (``race["clock"]``) or from each runner's own
-    start (``race["elapsed"]``). Late: the last recorded passage is after the barrier
-    (``>``, as :func:`coursekit.field.simulate_field` eliminates a runner whose arrival plus
-    ``dwell`` is after it; the split times have one passage per checkpoint and the
-    benchmark's routes no dwell). The Mascareignes' ``UNRANKED`` finishers after the finish
-    barrier, the Templiers' ``WITHDRAWN`` at a barrier reached late, and any ``FINISHER``
-    whose finish is after the finish barrier."""
-    seen = np.isfinite(times)
-    last = times.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1)
-    at = times[np.arange(times.shape[0]), last]
-    with np.errstate(invalid="ignore"):
-        late = seen.any(axis=1) & (last > 0) & np.isfinite(cut[last]) & (at > cut[last])
-    return np.where(late & (status != "OUT_OF_TIME"), last, -1)
-
-
 def actual_eliminations(tr: dict) -> tuple[np.ndarray, np.ndarray]:
     """Actual eliminations per row, counted as the simulation counts them.
 
     The ``OUT_OF_TIME`` runners, at the row :func:`coursekit.field.history_outcomes` gives
     (the last row reached if reached after its barrier, else the next barrier), plus the
-    runners of :func:`late_stops` (whatever their status: every runner is counted once),
-    both by the clock: the barriers are clock times, and a later start wave meets them with
-    less elapsed time (the Mascareignes', Bourbon's and Templiers' waves, 10-27 min).
+    runners of :func:`coursekit.field.late_stops` (whatever their status: every runner is
+    counted once), both by the clock: the barriers are clock times, and a later start wave
+    meets them with less elapsed time (the Mascareignes', Bourbon's and Templiers' waves,
+    10-27 min).
     Returns ``(eliminated per row, late_stops row per runner)``.
     """
     clock, status, cut = tr["clock"], tr["status"], tr["cut"]
     elim = history_outcomes(clock, status, cutoff_elapsed=cut)["eliminated"]
-    late = late_stops(clock, status, cut)
+    late = late_stops(clock, status, cutoff_elapsed=cut)
     return elim + np.bincount(late[late >= 0], minlength=len(cut)), late
 
 
