@@ -573,7 +573,7 @@ def _check_findings(course, tolerance_m):
     except CoursekitError as exc:
         findings.append(Finding("error", "plan", str(exc)))
         return findings
-    own = {cutoffs.SKETCH_WARNING, *cutoffs.course_warnings(course, pl.legs)}
+    own = {cutoffs.sketch_warning(course), *cutoffs.course_warnings(course, pl.legs)}
     for w in pl.warnings:
         if w not in own:  # check_course reports the sketch, the start offset, km past the end
             findings.append(Finding("warning", "cutoffs", w))

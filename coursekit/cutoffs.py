@@ -92,13 +92,27 @@ class CourseGrid(NamedTuple):
     node: np.ndarray  # [m]
     cp_node: np.ndarray  # int
     length: np.ndarray  # cell length [m]
-    grade: np.ndarray  # cell grade [rise/run]
+    grade: np.ndarray  # cell grade [rise/run] (of the share ``up_share`` with relief)
     elevation: np.ndarray  # cell mid elevation [m]
     kme: np.ndarray  # km-effort spent at the cell start [km]
+    # relief the profile does not show (see course_grid's ``relief``): each cell climbs
+    # at ``grade`` over its share ``up_share`` and descends at ``grade_down`` over the rest;
+    # None without
+    grade_down: np.ndarray | None = None  # [rise/run]
+    up_share: np.ndarray | None = None  # [-]
 
 
-def course_grid(distance, elevation, gain, cp_distance, *, step: float = 25.0, window=80.0):
-    """Resample a profile for the solver.
+def course_grid(
+    distance,
+    elevation,
+    gain,
+    cp_distance,
+    *,
+    step: float = 25.0,
+    window=80.0,
+    relief: tuple[float, float] = (0.0, 0.0),
+):
+    r"""Resample a profile for the solver.
 
     Parameters
     ----------
@@ -111,6 +125,16 @@ def course_grid(distance, elevation, gain, cp_distance, *, step: float = 25.0, w
         Grid step [m].
     window : float, default 80
         Width of the grade regression (:func:`coursekit.profile.smoothed_grade`) [m].
+    relief : (float, float), default (0, 0)
+        D+ and D- per metre of course [m/m] that the elevation does not show and the
+        solver must still count: the metres a declared D+/D- adds to a sketch, spread
+        uniformly by distance (:func:`coursekit.course.scale_profile`). Each cell of
+        length :math:`L` and grade :math:`g` then climbs :math:`U = L \max(g, 0) + L
+        r_+` and descends :math:`D = L \max(-g, 0) + L r_-`: it is run as a climb at
+        grade :math:`a = (U + D)/L` over the share :math:`U/(U + D)` of its length and
+        a descent at :math:`-a` over the rest (the same steepness both ways, the
+        simplest split that keeps both totals). ``gain`` should already include the
+        spread metres (the km-effort of the fatigue model counts them).
     """
     from .profile import smoothed_grade
 
@@ -138,7 +162,24 @@ def course_grid(distance, elevation, gain, cp_distance, *, step: float = 25.0, w
         ele = np.full(mid.size, np.nan)
     gain_n = np.interp(node[:-1], d, g)
     kme = node[:-1] / 1000.0 + gain_n / 100.0
-    return CourseGrid(node, cp_node, np.diff(node), grade, ele, kme)
+    length = np.diff(node)
+    r_up, r_down = (max(float(x), 0.0) for x in relief)
+    if not (r_up > 0 or r_down > 0):
+        return CourseGrid(node, cp_node, length, grade, ele, kme)
+    up = np.maximum(grade, 0.0) + r_up  # rise per metre of the cell [m/m]
+    down = np.maximum(-grade, 0.0) + r_down
+    steep = up + down
+    share = up / steep  # steep > 0: r_up or r_down is
+    return CourseGrid(node, cp_node, length, steep, ele, kme, -steep, share)
+
+
+def _grade_factor(grid: CourseGrid, params: PaceParams) -> np.ndarray:
+    """Grade factor of each cell, mixed over its climb and descent shares with relief."""
+    gf = grade_factor(grid.grade, model=params.model, up=params.up, down=params.down)
+    if grid.up_share is None:
+        return gf
+    gd = grade_factor(grid.grade_down, model=params.model, up=params.up, down=params.down)
+    return grid.up_share * gf + (1.0 - grid.up_share) * gd
 
 
 # ---------------------------------------------------------------- solver
@@ -163,13 +204,16 @@ def course_effort(grid: CourseGrid) -> float:
     """Km-effort of the whole grid, km + D+/100 [km]."""
     if not grid.length.size:
         return 0.0
-    last = grid.length[-1] * (1.0 + 10.0 * max(float(grid.grade[-1]), 0.0)) / 1000.0
+    rise = max(float(grid.grade[-1]), 0.0)
+    if grid.up_share is not None:
+        rise *= float(grid.up_share[-1])
+    last = grid.length[-1] * (1.0 + 10.0 * rise) / 1000.0
     return float(grid.kme[-1] + last)
 
 
 def _static_cost(grid: CourseGrid, params: PaceParams, fatigue: float) -> np.ndarray:
     """Flat-equivalent metres of each cell without night [m]."""
-    gf = grade_factor(grid.grade, model=params.model, up=params.up, down=params.down)
+    gf = _grade_factor(grid, params)
     af = wehrlin2006(grid.elevation, per_1000m=params.altitude)
     ff = fatigue_factor(grid.kme, rate=fatigue)
     return grid.length * gf * af * ff
@@ -225,6 +269,8 @@ def _solve_piece(cost, night_extra, t0, t1, dwell_end, dark_iv, what):
 
 SKETCH_WARNING = "the GPX is a sketch: barriers follow its approximate profile"
 """Plan warning of a schematic course (``coursekit check`` reports the sketch itself)."""
+
+
 SQUEEZE_RATIO = 0.9
 """Rounded time between two barriers below this share of the reference leg time is reported."""
 SQUEEZE_MIN_S = 600.0
@@ -238,6 +284,18 @@ LIMIT_KEEP_S = 1.0
 """A barrier whose rounding reaches the limit (within this much [s]: the clock grid is
 computed to the microsecond) keeps its reference passage when that is at least this much
 before the limit (the rows after it need time)."""
+
+
+def sketch_warning(course) -> str:
+    """:data:`SKETCH_WARNING`, with the relief the solver counts beyond the sketch's."""
+    up, down = spread_relief(course)
+    if not (up > 0 or down > 0):
+        return SKETCH_WARNING
+    total = float(course.profile.distance[-1])
+    return (
+        f"{SKETCH_WARNING}, plus the declared D+/D- it does not show "
+        f"(+{up * total:.0f} m / +{down * total:.0f} m, spread evenly by distance)"
+    )
 
 
 def _elapsed(seconds: float) -> str:
@@ -403,6 +461,7 @@ def solve(
 
     def run(pp: PaceParams, fatigue: float, targets: np.ndarray, label: str):
         cost = _static_cost(grid, pp, fatigue)
+        # with relief, |grade| is the steepness of both the climb and the descent shares
         extra = pp.night_base + pp.night_steep * np.abs(grid.grade)
         arr = np.zeros(ncp)
         speed = np.full(ncp, np.nan)
@@ -703,10 +762,36 @@ class CourseSetup(NamedTuple):
     lon: float
 
 
+def spread_relief(course) -> tuple[float, float]:
+    """D+ and D- per metre [m/m] that a declared figure spread over the course's profile.
+
+    Non-zero when the course was scaled to a declared D+ (D-) above the one its track
+    shows (:func:`coursekit.course.scale_profile`, method ``spread``: a sketch through
+    places, or a track smoother than the terrain): the legs table counts those metres,
+    and so does the solver (``relief`` of :func:`course_grid`).
+    """
+    scale = (getattr(course, "info", None) or {}).get("scale") or {}
+    total = float(course.profile.distance[-1]) if len(course.profile.distance) else 0.0
+    if total <= 0:
+        return (0.0, 0.0)
+    return tuple(
+        float(scale.get(f"{what}_added_m", 0.0)) / total
+        if scale.get(f"{what}_method") == "spread"
+        else 0.0
+        for what in ("gain", "loss")
+    )
+
+
 def course_setup(course, legs) -> CourseSetup:
     """:class:`CourseSetup` of a course and its located checkpoints (``legs.distance``)."""
     prof = course.profile
-    grid = course_grid(prof.distance, prof.elevation, prof.gain, np.asarray(legs.distance, float))
+    grid = course_grid(
+        prof.distance,
+        prof.elevation,
+        prof.gain,
+        np.asarray(legs.distance, float),
+        relief=spread_relief(course),
+    )
     return CourseSetup(
         grid=grid,
         start=in_zone(course.start, getattr(course, "timezone", None)),
@@ -857,7 +942,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     req[0] = np.nan
     warnings = list(sol.warnings) + course_warnings(course, legs)
     if getattr(course, "schematic", False):
-        warnings.append(SKETCH_WARNING)
+        warnings.append(sketch_warning(course))
     sun = sun_days(lat, lon, start, after(start, limit))
     return Plan(
         course=course,

@@ -271,6 +271,28 @@ def test_scaling_spreads_the_missing_climb_along_the_course(tmp_path):
     np.testing.assert_allclose(c.profile.elevation[[0, 400, 800]], [1000, 1900, 1000])
 
 
+def test_barriers_count_the_spread_relief(tmp_path):
+    """Seventeenth sprint: the barriers count the metres the spread adds, as the legs table
+    does. Under km-effort (no fatigue) the legs of UP_DOWN cost 10 + 2250/100 = 32.5 and
+    10 + 1350/100 = 23.5 km-effort, so Top's barrier sits at 32.5/56 of the limit; from
+    the profile's grades alone it sat at (10 + 9)/(20 + 9) = 19/29. A sketch says so in
+    its warning."""
+    from coursekit.cutoffs import SKETCH_WARNING, plan, spread_relief
+
+    path = _up_down(tmp_path, UP_DOWN)
+    path.write_text(path.read_text().replace('limit = "3h"', 'limit = "14h"'))
+    c = load_course(path)
+    assert spread_relief(c) == pytest.approx((2700 / 20_000, 1800 / 20_000), rel=1e-3)
+    pl = plan(c, model="kme", round_minutes=0)
+    assert pl.arrival_elapsed[1] / (14 * 3600) == pytest.approx(32.5 / 56, rel=5e-3)
+    assert SKETCH_WARNING not in pl.warnings  # not a sketch: check reports the scaling
+    path.write_text("schematic = true\n" + path.read_text())
+    sketch = plan(load_course(path), model="kme", round_minutes=0)
+    assert f"{SKETCH_WARNING}, plus the declared D+/D- it does not show (+2700 m / +1800 m" in (
+        "\n".join(sketch.warnings)
+    )
+
+
 def test_scaling_below_the_sketch_is_a_factor(tmp_path):
     body = UP_DOWN.replace("gain_m = 3600", "gain_m = 450").replace("loss_m = 2700", "")
     c = load_course(_up_down(tmp_path, body))

@@ -14,7 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursekit.cli import cli
-from coursekit.cutoffs import check_plan, course_grid, plan, round_up_clock, solve
+from coursekit.cutoffs import (
+    check_plan,
+    course_effort,
+    course_grid,
+    plan,
+    round_up_clock,
+    solve,
+)
 from coursekit.errors import PlanError
 from coursekit.gpx import read_gpx
 from coursekit.pace import KME, TRAIL_2024, PaceParams
@@ -104,6 +111,51 @@ def test_climb_costs_km_effort():
     g = course_grid(d, e, gain, np.array([0, 10_000, 20_000.0]))
     sol = solve(g, limit_s=30_000, params=KME, round_minutes=0)
     assert sol.arrival[1] == pytest.approx(10_000, rel=5e-3)
+
+
+def test_relief_the_profile_does_not_show_costs_its_km_effort():
+    """Seventeenth sprint: a sketch scaled to a declared D+ spreads the missing metres by
+    distance (the legs table counts them); the solver counts them too. 10 km at +10 %
+    then 10 km flat, 20 m/km of relief up and down everywhere: under km-effort the legs
+    cost 10 + (1000 + 200)/100 = 22 and 10 + 200/100 = 12 km-effort (without the relief
+    20 and 10: the first barrier would sit at 2/3 of the limit, not 22/34)."""
+    d = np.linspace(0, 20_000, 2001)
+    e = np.where(d < 10_000, d * 0.1, 1000.0)
+    gain = e + 0.02 * d  # the cumulative D+ the legs table shows: sketch + spread
+    cps = np.array([0, 10_000, 20_000.0])
+    g = course_grid(d, e, gain, cps, relief=(0.02, 0.02))
+    sol = solve(g, limit_s=34_000, params=KME, round_minutes=0)
+    assert sol.arrival[1] == pytest.approx(22_000, rel=3e-3)
+    assert course_effort(g) == pytest.approx(20 + (1000 + 400) / 100, rel=1e-3)
+    plain = solve(course_grid(d, e, e, cps), limit_s=30_000, params=KME, round_minutes=0)
+    assert plain.arrival[1] == pytest.approx(20_000, rel=3e-3)
+    # each cell keeps its own totals: climb share x steepness = rise, the rest = fall
+    rise = g.up_share * g.grade * g.length
+    fall = (1 - g.up_share) * -g.grade_down * g.length
+    flat = g.node[:-1] >= 10_100
+    np.testing.assert_allclose(rise[flat], 0.02 * g.length[flat])
+    np.testing.assert_allclose(fall[flat], 0.02 * g.length[flat])
+    np.testing.assert_allclose(rise.sum(), 1000 + 400, rtol=2e-3)
+
+
+def test_relief_is_steep_ground_at_night():
+    """The night's steep-ground term sees the relief's steepness (10 % here), not the
+    sketch's flat line: in the dark all along, the reference runner needs a flat speed
+    1 + 1.0 x 0.10 times the daylight one (1.0 times on the same course without relief)."""
+    d = np.linspace(0, 20_000, 2001)
+    z = np.zeros_like(d)
+    cps = np.array([0, 10_000, 20_000.0])
+    night = PLAIN.with_(night_base=0.0, night_steep=1.0)
+    dark = np.array([[-1.0, 1e9]])  # dark all along
+
+    def speed_ratio(grid):
+        lit = solve(grid, limit_s=20_000, params=night, round_minutes=0)
+        dim = solve(grid, limit_s=20_000, params=night, dark=dark, round_minutes=0)
+        return dim.speed[1] / lit.speed[1]
+
+    assert speed_ratio(course_grid(d, z, z, cps)) == pytest.approx(1.0, abs=1e-3)
+    hilly = course_grid(d, z, 0.05 * d, cps, relief=(0.05, 0.05))
+    assert speed_ratio(hilly) == pytest.approx(1.10, rel=2e-3)
 
 
 def test_dwell_and_fixed_cutoff_are_honoured():
