@@ -517,7 +517,22 @@ EXTERNAL_NOT_FOUND = (
     ("Eiger Ultra Trail E250 2025", "eiger_e250_2025_tracedetrail.gpx"),
 )
 """GPX tracks of ../shared/realdata whose published barriers could not be found with a source
-(searched in the stored pages, docs and GitHub corpora, November 2026): not checked."""
+(searched in the stored pages, docs and GitHub corpora, November 2026): not checked.
+
+Searched again in the seventeenth sprint, with nothing citable for these editions: the
+MagicTrailRun/TrailPacer2025 tree (``data/TrailPacer/UTMB`` holds the UTMB race only, no CCC);
+danielissing/race-predictor (the GPX of TOR330 and E250, no cutoffs); the code index for the
+checkpoint names (Refuge Bertone, Champex-Lac, Valgrisenche, Gressoney, Lötschenpass, TOR330,
+live.torxtrail.com, ``barriere_horaire``); the stored pages of torxtrail.com (the TORX 2025
+regulations page is stored only up to its opening sections), eiger.utmb.world and the CCC
+race reports. Found but not usable: a CCC **2026** barrier table in a runner's page whose
+repository the index does not name (another edition, not citable). Facts found for when the
+barriers turn up: CCC 2024 start Fri 2024-08-30 09:00 in Courmayeur
+(https://run247.com/race-previews/utmb-ccc-2024-how-to-follow-watch-live-tracking-previous-winners),
+winner Hayden Hawks 10:20:11 (https://podisti.net/index.php/cronache/item/12146-ultra-trail-du-mont-blanc-vincono-bouillard-e-schide.html);
+TOR330 limit 150 h, TORX 2025 on 12-20 September 2025 (https://torxtrail.com/fr/reglement);
+E250 limit 95 h (https://marathonhandbook.com/from-setback-to-comeback-10-key-lessons-learned-after-i-failed-eiger-e250-ultra-trail/,
+an earlier edition)."""
 
 
 def _published_elapsed(text: str, start: dt.datetime) -> float:
