@@ -945,6 +945,10 @@ def test_a_long_stretch_with_no_station_warns_in_plan_and_check(course_file):
     )
     assert [w for w in plan(c).warnings if w.startswith(msg)]
     assert [f for f in check_course(c) if f.code == "long-stretch" and f.message.startswith(msg)]
+    # written for the user: what to do, and no developer's word for the calibration races
+    # (it said "the dev set's real races", seventeenth sprint)
+    (w,) = [w for w in plan(c).warnings if w.startswith(msg)]
+    assert "list the aid stations or barriers" in w and "dev set" not in w
     # a passage that is neither a barrier nor a service does not break the stretch
     c = load_course(
         _rewrite_checkpoints(course_file, '[[checkpoints]]\nname = "P"\nkm = 20\nbarrier = false\n')
