@@ -16,6 +16,8 @@ from coursekit.cli import cli
 from coursekit.course import load_course
 from coursekit.cutoffs import plan, plan_runner
 from coursekit.event import (
+    Race,
+    _history_race_from_csv,
     history_race,
     load_event_plan,
     simulate_race,
@@ -370,3 +372,39 @@ def test_cli_event_times_reads_naive_times_in_the_course_zone(tmp_path):
     note = "have no UTC offset: read as local times of the course's time zone Europe/Paris"
     assert any(note in w and "naive.csv" in w for w in naive["warnings"])
     assert not any(note in w for w in aware["warnings"])
+
+
+def test_history_from_csv_passes_each_runners_start_wave_to_the_fit(tmp_path):
+    """`event --times` reads each runner's start passage and hands his start after the
+    first wave's to `history_race`, and it on to `fit_field`, which judges late stops by
+    the clock: dropping either hand-over fits the second wave's late stops as withdrawals."""
+    p = plan(load_course(_write_course(tmp_path)))
+    cut = Race.from_plan(p).cutoff_elapsed
+    _, E, status = _past_field(p, median_s=7.2 * H, n=3000, seed=5)
+    status = status.astype(object)
+    # two start waves: every other runner starts 20 min after the barriers' origin
+    off = np.where(np.arange(len(E)) % 2 == 1, 1200.0, 0.0)
+    E = np.round(E)  # split times in whole seconds, as the file has them
+    clock = E + off[:, None]
+    # a runner reaching a barrier late by the clock stops there, labelled WITHDRAWN (as the
+    # Templiers label them), even when he is on time from his own start
+    for i in range(len(E)):
+        late = np.nonzero(np.isfinite(clock[i, 1:]) & (clock[i, 1:] > cut[1:]))[0]
+        if late.size:
+            j = int(late[0]) + 1
+            E[i, j + 1 :] = np.nan
+            status[i] = "WITHDRAWN"
+    status = status.astype(str)
+    on_time_from_own_start = ((E[:, 1:] <= cut[1:]) | np.isnan(E[:, 1:])).all(axis=1)
+    late_by_the_clock_only = (status == "WITHDRAWN") & on_time_from_own_start
+    assert late_by_the_clock_only.sum() >= 20  # second-wave runners, none of the first
+    assert not late_by_the_clock_only[off == 0].any()
+    stamps = np.c_[off, E[:, 1:] + off[:, None]]  # the start column: each runner's own start
+    _write_times(tmp_path / "waves.csv", stamps, status)
+
+    race = _history_race_from_csv(p, tmp_path / "waves.csv")
+    wired = history_race(p, E, status, start_offset=off).field
+    own_start = history_race(p, E, status).field
+    assert race.field.dnf_share < own_start.dnf_share  # the late stops are no withdrawals
+    for key in ("dnf_share", "dnf_ability", "behind_hazard", "behind_slope", "chase_share"):
+        assert getattr(race.field, key) == pytest.approx(getattr(wired, key), rel=1e-9, abs=1e-12)
