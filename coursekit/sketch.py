@@ -17,7 +17,7 @@ Places file (TOML)::
     name = "Imlil"                      # required
     lat = 31.137                        # required [degrees]
     lon = -7.919                        # required [degrees]
-    alt_m = 1740                        # optional [m]; interpolated when absent
+    alt_m = 1740                        # optional [m]; interpolated when absent (not at the ends)
     alt_estimated = false               # optional: alt_m is an estimate, not a published one
     schematic_position = false          # optional: position guessed, not known
     source = "..."                      # optional
@@ -196,6 +196,8 @@ def load_places(path) -> Places:
                 note=c.str_(p, "note", default=""),
             )
         )
+    places = _same_place_altitudes(places)
+    _ends_have_altitudes(path, places)
     return Places(
         name=name,
         path=path,
@@ -203,6 +205,48 @@ def load_places(path) -> Places:
         description=ctx.str_(raw, "description", default=""),
         source=ctx.str_(raw, "source", default=""),
     )
+
+
+SAME_PLACE_M = 100.0
+"""Two places this close [m] are one place: an altitude given for one serves the other."""
+
+
+def _same_place_altitudes(places: list[Place]) -> list[Place]:
+    """Places without ``alt_m`` take the altitude of the same place given elsewhere in the
+    file: same name, or within :data:`SAME_PLACE_M` (a loop's finish, a place passed twice)."""
+    from dataclasses import replace
+
+    from .geodesy import distance
+
+    known = [p for p in places if math.isfinite(p.alt_m)]
+    out = []
+    for p in places:
+        if not math.isfinite(p.alt_m):
+            for q in known:
+                near = float(distance(p.lat, p.lon, q.lat, q.lon)) <= SAME_PLACE_M
+                if near or q.name.strip().casefold() == p.name.strip().casefold():
+                    p = replace(p, alt_m=q.alt_m, alt_estimated=q.alt_estimated)
+                    break
+        out.append(p)
+    return out
+
+
+def _ends_have_altitudes(path: Path, places: list[Place]) -> None:
+    """Refuse a first or last place without altitude when others have one: between places
+    the altitude is interpolated, but beyond the last known one it could only be held (a
+    loop back to its start at 6 m was drawn finishing at 900 m)."""
+    alts = [p.alt_m for p in places]
+    if not any(math.isfinite(a) for a in alts):
+        return
+    for i, which in ((0, "first"), (len(places) - 1, "last")):
+        p = places[i]
+        if not math.isfinite(p.alt_m):
+            raise _Ctx(path, f"places[{i}] ({p.name!r})").err(
+                "alt_m",
+                f"is missing on the {which} place: an altitude is interpolated between "
+                "places, not beyond them (give alt_m, or the same name or position as a "
+                "place that has one)",
+            )
 
 
 class SketchTrack(NamedTuple):

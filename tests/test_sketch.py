@@ -127,3 +127,61 @@ def test_estimated_altitude_is_a_field_of_the_waypoint_not_free_text(tmp_path):
         waypoints=[Waypoint("b", 45.01, 6.0, 1100.0, description="water (estimated)")],
     )
     assert estimated_altitude_notes(read_gpx(tmp_path / "real.gpx"), specs[1:2]) == []
+
+
+LOOP = (
+    'name = "x"\n'
+    '[[places]]\nname = "Saint-Paul"\nlat = -21.01589\nlon = 55.26093\nalt_m = 6\n'
+    '[[places]]\nname = "Bellemene"\nlat = -21.01812\nlon = 55.30254\nalt_m = 405\n'
+    '[[places]]\nname = "Piton"\nlat = -21.03\nlon = 55.33\nalt_m = 900\nalt_estimated = true\n'
+    '[[places]]\nname = "Saint-Paul"\nlat = -21.01589\nlon = 55.26093\n'
+)
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "",  # same name and position
+        'name = "Saint-Paul"\nlat = -21.0162\nlon = 55.2610\n',  # same name, 35 m away
+        'name = "saint-paul "\nlat = -21.05\nlon = 55.25\n',  # same name (case), 4 km away
+    ],
+)
+def test_a_place_given_twice_takes_its_altitude_from_the_other(tmp_path, last):
+    """Black-box test, seventeenth sprint (finding 9): a loop whose finish repeats the start
+    without alt_m was held at the last known altitude (900 m), so the loop climbed 894 m
+    and never came down. The same place (name, or within SAME_PLACE_M) gives its altitude."""
+    p = tmp_path / "p.toml"
+    text = LOOP if not last else LOOP.rsplit("[[places]]", 1)[0] + "[[places]]\n" + last
+    p.write_text(text)
+    places = load_places(p)
+    assert places.places[-1].alt_m == 6 and not places.places[-1].alt_estimated
+    st = sketch_track(places.places)
+    assert st.elevation[-1] == pytest.approx(6)
+    rise = np.diff(st.elevation)
+    assert rise[rise > 0].sum() == pytest.approx(rise[rise < 0].sum() * -1, abs=1e-6)
+
+
+def test_a_place_near_another_takes_its_altitude_even_under_another_name(tmp_path):
+    p = tmp_path / "p.toml"
+    p.write_text(
+        LOOP.rsplit("[[places]]", 1)[0]
+        + '[[places]]\nname = "Finish"\nlat = -21.0159\nlon = 55.2610\n'
+    )
+    assert load_places(p).places[-1].alt_m == 6
+
+
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_an_end_place_without_altitude_is_refused(tmp_path, which):
+    """Beyond the last known altitude the sketch could only hold it: refused, naming the place."""
+    p = tmp_path / "p.toml"
+    body = LOOP.rsplit("[[places]]", 1)[0] + '[[places]]\nname = "Far"\nlat = -21.1\nlon = 55.4\n'
+    if which == "first":
+        body = body.replace("alt_m = 6\n", "", 1).replace(
+            'name = "Far"', 'name = "Far"\nalt_m = 10'
+        )
+    p.write_text(body)
+    i, name = (0, "Saint-Paul") if which == "first" else (3, "Far")
+    with pytest.raises(
+        CourseFileError, match=rf"places\[{i}\] \('{name}'\) key 'alt_m': is missing on the {which}"
+    ):
+        load_places(p)
