@@ -287,6 +287,20 @@ as 60 for 6.0); up to it, it is placed at the finish with a warning (the organis
 table measured a little longer than the GPX) [-]."""
 
 
+def km_slack_m(km: float) -> float:
+    """How far past the end of the course [m] a checkpoint's ``km`` may fall unremarked.
+
+    Half a unit of its last written decimal, at least 1 m: ``49.43`` 5 m, ``49.4`` 50 m
+    (a TOML integer is read as a float: ``50`` is 50.0, 50 m). A km copied from a table
+    that rounds (``legs`` prints 49.43 for 49.4267 km) is not "beyond the end".
+    """
+    text = repr(km)
+    if "e" in text.lower():
+        return 1.0
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return max(1.0, 0.5 * 10.0 ** (3 - decimals))
+
+
 def locate_points(
     profile,
     specs,
@@ -1177,7 +1191,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     placed_prev = None  # distance of the previous placed checkpoint
     for i, sp in enumerate(specs):
         if sp.km is not None:
-            if total + 1.0 < sp.km * 1000.0 <= KM_BEYOND_MAX * total:  # beyond: an error
+            if total + km_slack_m(sp.km) < sp.km * 1000.0 <= KM_BEYOND_MAX * total:
                 f(
                     Finding(
                         "warning",

@@ -114,11 +114,16 @@ def _num(x, nd=0):
     return round(x, nd) if nd else round(x)
 
 
-def _cumulative_and_legs(cumulative) -> tuple[list, list]:
+def _cumulative_and_legs(cumulative, course=None) -> tuple[list, list]:
     """A cumulative D+ or D- per row and its legs as written [m]: the cumulative rounded to
     the metre, each leg the difference of the rounded cumulatives (0 on the first row), so
     the legs add up to the rows' values and to the total; each stays within 1 m of its own
-    unrounded value (rounding the legs on their own drifted 1-2 m from the cumulative)."""
+    unrounded value (rounding the legs on their own drifted 1-2 m from the cumulative).
+    Unknown (None: ``-`` in text, null in JSON) when ``course``'s track has no elevation."""
+    prof = getattr(course, "profile", None)
+    if prof is not None and not getattr(prof, "has_elevation", True):
+        none = [None] * len(cumulative)
+        return none, list(none)
     cum = [_num(x) for x in cumulative]
     legs = [0 if cum[0] is not None else None]
     for a, b in zip(cum[:-1], cum[1:], strict=True):
@@ -427,8 +432,8 @@ def _courses_iso(dt):
 
 def _legs_records(course, legs) -> list[dict]:
     recs = []
-    gain, leg_gain = _cumulative_and_legs(legs.gain)
-    loss, leg_loss = _cumulative_and_legs(legs.loss)
+    gain, leg_gain = _cumulative_and_legs(legs.gain, course)
+    loss, leg_loss = _cumulative_and_legs(legs.loss, course)
     for i, name in enumerate(legs.names):
         sp = legs.specs[i]
         recs.append(
@@ -508,8 +513,9 @@ def legs(course_file, fmt, tolerance_m, output):
             else f"{p.total_distance / 1000:.2f} km (map)"
         )
         head.append(
-            f"{course.name}: {dist}, D+ {_fmt(p.total_gain)} m, "
-            f"D- {_fmt(p.total_loss)} m ({p.distance_method}; {gain_method_label(p.gain_method)})"
+            f"{course.name}: {dist}, D+ {_fmt(p.total_gain if p.has_elevation else None)} m, "
+            f"D- {_fmt(p.total_loss if p.has_elevation else None)} m "
+            f"({p.distance_method}; {gain_method_label(p.gain_method)})"
         )
         rows = []
         for i, r in enumerate(recs):
@@ -961,8 +967,8 @@ def _cutoffs_record(p) -> dict:
     rows = []
     n = len(legs.names)
     leg_d = legs.leg_along
-    gain, leg_g = _cumulative_and_legs(legs.gain)
-    loss, leg_l = _cumulative_and_legs(legs.loss)
+    gain, leg_g = _cumulative_and_legs(legs.gain, p.course)
+    loss, leg_l = _cumulative_and_legs(legs.loss, p.course)
     barrier = p.is_barrier
     for j in range(n):
         rows.append(
@@ -1252,8 +1258,8 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                 )
             )
         rows = []
-        _, leg_g = _cumulative_and_legs(legs.gain)  # as the JSON writes them
-        _, leg_l = _cumulative_and_legs(legs.loss)
+        _, leg_g = _cumulative_and_legs(legs.gain, p.course)  # as the JSON writes them
+        _, leg_l = _cumulative_and_legs(legs.loss, p.course)
         no_barrier = p.no_barrier  # barrier = false rows (the start is never one)
         for j, name in enumerate(legs.names):
             pace = p.required_pace[j]

@@ -655,6 +655,13 @@ def solve(
 # ---------------------------------------------------------------- Plan on a Course
 
 
+NO_ELEVATION_WARNING = (
+    "the GPX has no elevation: barriers and ETAs are those of a flat course (no D+/D-)"
+)
+"""Plan warning of a track without elevation (``coursekit check`` says it as
+``no-elevation``)."""
+
+
 def course_warnings(course, legs) -> list[str]:
     """Warnings about the course file that the plan repeats (``coursekit check`` reports
     them itself): a start offset that contradicts the time zone, checkpoints whose ``km``
@@ -663,11 +670,17 @@ def course_warnings(course, legs) -> list[str]:
     a checkpoint name used twice, a checkpoint away from its ``declared_km``, a stretch
     with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`,
     checkpoints whose altitude is an estimate (the ``check`` texts, from
-    :mod:`coursekit.checkpoints`)."""
+    :mod:`coursekit.checkpoints`), a track without elevation."""
+    from .checkpoints import km_slack_m
+
     out = []
     end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
     for sp in getattr(course, "checkpoints", ()):
-        if end_km is not None and sp.km is not None and sp.km > end_km + 0.001:
+        if (
+            end_km is not None
+            and sp.km is not None
+            and sp.km * 1000 > end_km * 1000 + km_slack_m(sp.km)
+        ):
             out.append(
                 f"{sp.name!r} at km {sp.km:g} is beyond the end of the course (km {end_km:.2f}): "
                 "placed at the finish"
@@ -686,6 +699,9 @@ def course_warnings(course, legs) -> list[str]:
             float(course.profile.total_distance),
             tol,
         )
+    prof = getattr(course, "profile", None)
+    if prof is not None and not getattr(prof, "has_elevation", True):
+        out.append(NO_ELEVATION_WARNING)
     out += _spec_notes(course, legs)
     return out
 

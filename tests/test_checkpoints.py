@@ -633,3 +633,68 @@ def test_located_from_legs_is_what_check_locates(name):
     np.testing.assert_allclose(located.distance, ref.distance)
     np.testing.assert_allclose(located.lat, ref.lat)
     np.testing.assert_allclose(km, [km_of(d) for d in ref.distance], atol=1e-6)
+
+
+def test_km_past_the_end_by_less_than_its_written_precision_is_not_warned(tmp_path):
+    """Black-box test, seventeenth sprint (finding 17): the finish typed as `legs` prints it
+    (km 49.43 for a 49.4267 km course) was "beyond the end of the course (49.43 km)". A km
+    is as precise as it is written: half a unit of its last decimal (km_slack_m)."""
+    from click.testing import CliRunner
+    from pyproj import Geod
+
+    from coursekit.checkpoints import km_slack_m
+    from coursekit.cli import cli
+    from coursekit.gpx import write_gpx
+
+    assert [km_slack_m(k) for k in (49.43, 49.4, 50.0, 49.4267, 1e-7)] == pytest.approx(
+        [5.0, 50.0, 50.0, 1.0, 1.0]
+    )
+    s = np.linspace(0, 10_007.0, 401)  # 10.007 km due north, flat: along = geodesic
+    lon, lat, _ = Geod(ellps="WGS84").fwd(
+        np.full(s.size, 6.0), np.full(s.size, 45.0), np.zeros(s.size), s
+    )
+    write_gpx(tmp_path / "t.gpx", lat, lon, np.full(s.size, 1000.0))
+    run = CliRunner()
+    for km, warned in (("10.01", False), ("10.02", True), ("10.008", True)):
+        body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+        body += f'[[checkpoints]]\nname="Finish"\nkm={km}\n'
+        (tmp_path / "c.toml").write_text(body)
+        for cmd in ("check", "cutoffs"):
+            out = run.invoke(cli, [cmd, str(tmp_path / "c.toml")])
+            assert out.exit_code == 0, out.output
+            assert ("beyond the end" in out.output) is warned, (km, cmd, out.output)
+
+
+def test_a_track_without_elevation_is_planned_flat_and_says_so(tmp_path):
+    """Black-box test, seventeenth sprint (finding 8): with no <ele>, `cutoffs` printed leg
+    D+/D- 0 (not unknown) and only `check` said the track had no elevation. The plan now
+    says its barriers are those of a flat course, and D+/D- are unknown everywhere."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.cutoffs import NO_ELEVATION_WARNING
+    from coursekit.gpx import read_gpx, write_gpx
+
+    la = np.linspace(45.0, 45.09, 400)
+    write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.full(400, np.nan))
+    assert not np.isfinite(read_gpx(tmp_path / "t.gpx").elevation).any()
+    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    (tmp_path / "c.toml").write_text(body + '[[checkpoints]]\nname="A"\nkm=5\n')
+    run = CliRunner()
+    out = run.invoke(cli, ["cutoffs", str(tmp_path / "c.toml")])
+    assert out.exit_code == 0, out.output
+    assert out.output.count(NO_ELEVATION_WARNING) == 1, out.output
+    row = next(line for line in out.output.splitlines() if line.startswith("A "))
+    assert row.split()[2:5] == ["-", "-", "-"], row  # altitude, leg D+, leg D-
+    rec = json.loads(
+        run.invoke(cli, ["cutoffs", str(tmp_path / "c.toml"), "--format", "json"]).output
+    )
+    rec = rec[0] if isinstance(rec, list) else rec
+    assert {c["leg_gain_m"] for c in rec["checkpoints"]} == {None}
+    assert {c["loss_m"] for c in rec["checkpoints"]} == {None}
+    legs = run.invoke(cli, ["legs", str(tmp_path / "c.toml")]).output
+    assert "D+ - m, D- - m" in legs, legs
+    chk = run.invoke(cli, ["check", str(tmp_path / "c.toml")]).output
+    assert chk.count("no elevation") == 1, chk  # [no-elevation], not the plan's repeat
