@@ -579,11 +579,12 @@ def _check_findings(course, tolerance_m):
     except CoursekitError as exc:
         findings.append(Finding("error", "plan", str(exc)))
         return findings
-    own = {cutoffs.sketch_warning(course), *cutoffs.course_warnings(course, pl.legs)}
+    checked = check_plan(pl)
+    own = {cutoffs.sketch_warning(course), *cutoffs.course_warnings(course, pl.legs), *checked}
     for w in pl.warnings:
         if w not in own:  # check_course reports the sketch, the start offset, km past the end
             findings.append(Finding("warning", "cutoffs", w))
-    for item in check_plan(pl):
+    for item in checked:
         if isinstance(item, Finding):
             findings.append(item)
         elif isinstance(item, tuple) and len(item) == 3:

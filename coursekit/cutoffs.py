@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -960,7 +960,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     if getattr(course, "schematic", False):
         warnings.append(sketch_warning(course))
     sun = sun_days(lat, lon, start, after(start, limit))
-    return Plan(
+    pl = Plan(
         course=course,
         legs=legs,
         model=params.describe(),
@@ -982,6 +982,10 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         opens=tuple(after(start, s) for s in sol.opens),
         no_barrier=no_barrier,
     )
+    # the barriers' own findings (implausible pace between two barriers, a finish out of
+    # reach...): every plan's reader sees them, not only `check`'s
+    found = [w for w in check_plan(pl) if w not in pl.warnings]
+    return replace(pl, warnings=pl.warnings + tuple(found)) if found else pl
 
 
 def model_runner(

@@ -698,3 +698,23 @@ def test_a_track_without_elevation_is_planned_flat_and_says_so(tmp_path):
     assert "D+ - m, D- - m" in legs, legs
     chk = run.invoke(cli, ["check", str(tmp_path / "c.toml")]).output
     assert chk.count("no elevation") == 1, chk  # [no-elevation], not the plan's repeat
+
+
+def test_a_barrier_check_finding_reaches_every_plan_reader_once(tmp_path):
+    """Black-box test, seventeenth sprint (findings 4, 13): a fixed barrier needing 12 km/h
+    flat-equivalent was reported by `check` only; `cutoffs`, `export`, `event` and the
+    roadbook published it without a remark. The plan now carries check_plan's findings."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.course import load_course
+    from coursekit.cutoffs import plan
+
+    path = _line_course(tmp_path, '[[checkpoints]]\nname="A"\nkm=5\ncutoff="0h25"\n')
+    found = [w for w in plan(load_course(path)).warnings if "flat-equivalent" in w]
+    assert len(found) == 1 and "'Start' -> 'A' needs 12." in found[0], found
+    run = CliRunner()
+    out = run.invoke(cli, ["cutoffs", str(path)])
+    assert out.exit_code == 0 and out.output.count("flat-equivalent") == 1, out.output
+    chk = run.invoke(cli, ["check", str(path)]).output
+    assert chk.count("flat-equivalent") == 1, chk
