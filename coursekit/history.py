@@ -266,19 +266,30 @@ _SEPARATOR = {",": "comma", ";": "semicolon", "\t": "tab"}
 def _delimiter(header: str) -> str:
     """The first of :data:`DELIMITERS` that splits ``header`` into fields with ``bib``
     and ``status``; a comma when none does (the error then names the missing column)."""
+    split = {}
     for d in DELIMITERS:
         try:
-            fields = {f.strip() for f in next(csv.reader([header], delimiter=d), [])}
+            split[d] = {f.strip() for f in next(csv.reader([header], delimiter=d), [])}
         except csv.Error:
             continue
-        if {"bib", "status"} <= fields:
+        if {"bib", "status"} <= split[d]:
+            return d
+    # neither gives both: the separator that finds one of them, so that the error names
+    # the column really missing (a ';' header with 'bib' but no 'status' was read on
+    # commas and said "no 'bib' column")
+    for d, fields in split.items():
+        if fields & {"bib", "status"} and len(fields) > 1:
             return d
     return ","
 
 
-def _looks(header: list) -> str:
+def _looks(header: list, delimiter: str = ",") -> str:
     """What a one-field header looks like when split on a semicolon or a tab (the fields
-    that separator gives), for the error that it has no ``bib`` or ``status`` column."""
+    that separator gives), for the error that it has no ``bib`` or ``status`` column; a
+    header already split on one of them shows its fields."""
+    if len(header) > 1 and delimiter in DELIMITERS[1:]:
+        shown = ", ".join(repr(f) for f in header[:4]) + (", ..." if len(header) > 4 else "")
+        return f" (the header looks {_SEPARATOR[delimiter]}-separated: {shown})"
     if len(header) != 1:
         return ""
     for d in DELIMITERS[1:]:
@@ -297,7 +308,12 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
         raise HistoryError(f"{path}: empty file, expected a header row") from None
     for need in ("bib", "status"):
         if need not in header:
-            raise HistoryError(f"{path}: header has no {need!r} column{_looks(header)}")
+            raise HistoryError(
+                f"{path}: header has no {need!r} column{_looks(header, delimiter)} (a "
+                "split-time file "
+                f"needs 'bib' and 'status' ({', '.join(STATUSES)}); every other column but "
+                "'category' and 'sex' is a checkpoint's passage times)"
+            )
     tcols = [i for i, h in enumerate(header) if h not in FIXED_COLUMNS]
     names = [header[i] for i in tcols]
     if len(set(names)) != len(names):

@@ -928,6 +928,14 @@ def test_semicolon_and_tab_separated_times_are_read(tmp_path):
     assert "the header looks semicolon-separated: 'dossard', 'status', 'category', 'sex', ..." in (
         str(exc.value)
     )
+    # 'bib' there but no 'status' (a French export's 'Statut'): the error names 'status',
+    # not 'bib' (black-box test, seventeenth sprint: the header was split on commas)
+    (tmp_path / "st.csv").write_text(text.replace(",", ";").replace("status", "Statut", 1))
+    with pytest.raises(HistoryError, match="header has no 'status' column") as exc:
+        read_times(tmp_path / "st.csv")
+    assert "'bib', 'Statut'" in str(exc.value) and "needs 'bib' and 'status' (FINISHER" in (
+        str(exc.value)
+    )
 
 
 def test_calibrate_output_round_trips_through_cutoffs_params(tmp_path):
