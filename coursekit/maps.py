@@ -16,7 +16,11 @@ by one small script fed with a JSON object, for three reasons:
   ``textContent``, never as HTML. folium's own popups interpolate HTML into a
   JavaScript template literal (where `` ` `` and ``${`` are live), so they are
   not used. Layer names, which Leaflet's layer control inserts as HTML, are
-  HTML-escaped first.
+  HTML-escaped first. No user text (nor the encoded line) is handed to folium:
+  branca re-parses the output of folium's templates as a Jinja template, where
+  ``{{``, ``{%`` and ``{#`` are live (an encoded polyline holds them as often
+  as a name may). The course script is added to the page as a literal string,
+  and it, not folium, puts each race's layer in the layer control.
 * **Offline.** Markers are ``DivIcon`` with inline SVG (Leaflet's default PNG
   icons are fetched by URL); the fullscreen button is a 10-line control
   (folium's plugin loads a CDN script); with ``offline=True`` Leaflet's script
@@ -430,6 +434,8 @@ def _marker_record(row, tz, dated: bool = False) -> dict:
 _MAP_JS = r"""
 (function () {
   var map = __MAP__, races = __DATA__, groups = [__GROUPS__], tiles = [__TILES__];
+  var LAYERS = __LAYERS__;
+  groups.forEach(function (g, k) { __CONTROL__.addOverlay(g, LAYERS[k]); });
   var ICONS = __ICONS__, GRADES = __GRADES__;
   function dec(s) {
     var i = 0, la = 0, lo = 0, out = [];
@@ -797,32 +803,58 @@ def _race_record(course, legs, plan, *, colour, tolerance_m, grade, km_every) ->
     return rec
 
 
+@lru_cache(maxsize=1)
+def _literal_script_class():
+    """The folium element class of the course script (imports branca lazily).
+
+    branca's ``MacroElement.render`` wraps each rendered macro in ``Element(text)``, which
+    compiles the text as a Jinja template a second time: a ``{{``, ``{%`` or ``{#`` in an
+    encoded polyline or in a checkpoint name was evaluated or crashed the page. This element
+    adds its text to the page's script as is: no template ever sees it.
+    """
+    from branca.element import Element
+
+    class _Text(Element):
+        def __init__(self, text: str):
+            super().__init__()
+            self._text = text
+
+        def render(self, **kwargs) -> str:
+            return self._text
+
+    class LiteralScript(Element):
+        def __init__(self, text: str):
+            super().__init__()
+            self._name = "CourseLayer"
+            self._id = "ck"
+            self._text = text
+
+        def render(self, **kwargs) -> None:
+            self.get_root().script.add_child(_Text(self._text), name=self.get_name())
+
+    return LiteralScript
+
+
 class _CourseLayer:
     """Factory of the folium element holding the course script (imports folium lazily)."""
 
     @staticmethod
-    def make(map_name, groups, tiles, races, grade):
-        from branca.element import MacroElement
-        from jinja2 import Template
-
-        script = (
-            _MAP_JS.replace("__MAP__", map_name)
-            .replace("__GROUPS__", ", ".join(groups))
-            .replace("__TILES__", ", ".join(tiles))
-            .replace("__ICONS__", js_json(_icons()))
-            .replace("__GRADES__", js_json([c[2] for c in GRADE_CLASSES]))
-            .replace("__LEGEND__", js_json(_legend(grade)))
-            .replace("__DATA__", js_json(races))
-        )
-        el = MacroElement()
-        el._name = "CourseLayer"
-        el._id = "ck"
-        # the script is passed as a template variable: Jinja never parses user text
-        el._template = Template(
-            "{% macro script(this, kwargs) %}{{ this.ck_script }}{% endmacro %}"
-        )
-        el.ck_script = script
-        return el
+    def make(map_name, groups, tiles, races, grade, control, layers):
+        subs = {
+            "__MAP__": map_name,
+            "__GROUPS__": ", ".join(groups),
+            "__TILES__": ", ".join(tiles),
+            "__CONTROL__": control,
+            "__LAYERS__": js_json(layers),
+            "__ICONS__": js_json(_icons()),
+            "__GRADES__": js_json([c[2] for c in GRADE_CLASSES]),
+            "__LEGEND__": js_json(_legend(grade)),
+            "__DATA__": js_json(races),
+        }
+        # one pass: a name holding "__DATA__" is not substituted in turn
+        script = re.sub(r"__[A-Z]+__", lambda m: subs.get(m[0], m[0]), _MAP_JS)
+        # the user's texts reach the page only here, as JSON in a script no template parses
+        return _literal_script_class()(script)
 
 
 def _as_seq(x, n, what):
@@ -901,7 +933,9 @@ def event_map(
     groups = []
     races = []
     for i, (c, lg, pl) in enumerate(zip(courses, legs, plans, strict=True)):
-        fg = folium.FeatureGroup(name=html.escape(str(c.name)), overlay=True, control=True)
+        # no user text is given to folium (its templates' output is parsed as Jinja again):
+        # the script adds the race's layer to the layer control under its name
+        fg = folium.FeatureGroup(name=f"race {i}", overlay=True, control=False)
         fg._id = f"r{i}"
         fg.add_to(m)
         groups.append(fg.get_name())
@@ -920,7 +954,12 @@ def event_map(
     lc = folium.LayerControl(collapsed=True)
     lc._id = "lc"
     lc.add_to(m)
-    m.add_child(_CourseLayer.make(m.get_name(), groups, tiles, races, grade), name="ck_course")
+    # layer names go into Leaflet's layer control as HTML: HTML-escaped here
+    layers = [html.escape(str(c.name)) for c in courses]
+    m.add_child(
+        _CourseLayer.make(m.get_name(), groups, tiles, races, grade, lc.get_name(), layers),
+        name="ck_course",
+    )
     return m
 
 

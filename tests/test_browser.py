@@ -360,3 +360,37 @@ def test_screenshot_haut_120(browser, tmp_path):
         check_map(page, path.read_text(encoding="utf-8"))
     finally:
         page.close()
+
+
+def test_template_syntax_shown_as_written_and_race_layer_switchable(browser, tmp_path):
+    """Names holding ``{{ 7*7 }}``, ``{#`` and ``{%`` show as written in the popups and in
+    the layer switcher, where the race's layer can still be switched off and on (the course
+    script, not folium, adds it there)."""
+    from test_maps import TEMPLATE_NAMES, template_course
+
+    course = load_course(template_course(tmp_path / "src"))
+    path = tmp_path / "tpl.html"
+    path.write_text(race_page(course, offline=True).html, encoding="utf-8")
+    page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    try:
+        assert errors == [] and dialogs == []
+        overlays = page.locator(".leaflet-control-layers-overlays label")
+        assert overlays.count() == 1
+        assert overlays.first.text_content().strip() == "Trail {{ 7*7 }} __LEGEND__"
+        markers = page.locator(".leaflet-marker-icon.ck-cp")
+        assert markers.count() == len(TEMPLATE_NAMES)
+        for k, name in enumerate(TEMPLATE_NAMES):
+            markers.nth(k).click()
+            pop = page.locator(".leaflet-popup-content")
+            pop.wait_for()
+            assert name in pop.inner_text()
+            page.locator(".leaflet-popup-close-button").click()
+        page.locator(".leaflet-control-layers").hover()
+        box = page.locator(".leaflet-control-layers-overlays input")
+        box.uncheck()
+        assert page.locator(".leaflet-marker-icon.ck-cp").count() == 0
+        box.check()
+        assert page.locator(".leaflet-marker-icon.ck-cp").count() == len(TEMPLATE_NAMES)
+        assert dialogs == []
+    finally:
+        page.close()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Proj
@@ -22,8 +25,11 @@ from test_roadbook import (
 )
 
 from coursekit import maps
+from coursekit.cli import cli
 from coursekit.course import load_course
 from coursekit.cutoffs import plan as make_plan
+from coursekit.gpx import write_gpx
+from coursekit.roadbook import race_page
 
 # ---------------------------------------------------------------- encoded polyline
 
@@ -360,3 +366,142 @@ def test_popup_notes_leave_out_what_is_written_for_the_organiser():
     note = "PC1 (atlas-trail.com via places.json: ~5 km). Position schematic."
     assert maps.for_runners(note) == "PC1. Position schematic."
     assert maps.for_runners("see docs/seed-courses.md") is None
+
+
+# ---------------------------------------------------------------- template syntax in the data
+
+# Jinja's three openers, and a script end: shown as written, never evaluated
+TEMPLATE_NAMES = (
+    "Col {{ 7*7 }} du Sud",
+    "Refuge {# Nord",
+    "Gîte {% if 1 %}Haut{% endif %}",
+    "Bergerie </script><script>alert(5)</script>",
+)
+
+
+def template_course(folder):
+    return make_course(
+        folder,
+        name="Trail {{ 7*7 }} __LEGEND__",
+        slug="tpl",
+        cps=tuple((n, 3 * (k + 1), ["water"], None) for k, n in enumerate(TEMPLATE_NAMES)),
+        info={"notes": "Bring {{ 7*7 }} gels {# and {% a torch"},
+        length_m=15000.0,
+    )
+
+
+def test_template_syntax_in_names_is_shown_as_written(tmp_path):
+    """Checkpoint and race names holding ``{{``, ``{#``, ``{%`` and ``</script>`` are shown
+    exactly as written in the map (JSON data and layer name) and the roadbook (HTML-escaped).
+
+    Before, branca compiled folium's rendered script as a Jinja template a second time:
+    "Col {{ 7*7 }} du Sud" was shown "Col 49 du Sud" in the map, and ``{#`` stopped `map`
+    and `roadbook` with a TemplateSyntaxError.
+    """
+    course = load_course(template_course(tmp_path))
+    plan = make_plan(course)
+    pages = [maps.map_html(maps.course_map(course, plan=plan, grade=g)) for g in (False, True)]
+    pages.append(race_page(course, plan=plan).html)
+    for page in pages:
+        (race,) = map_data(page)
+        assert race["name"] == "Trail {{ 7*7 }} __LEGEND__"
+        assert [c["name"] for c in race["cps"][1:-1]] == list(TEMPLATE_NAMES)
+        # the layer switcher's name: HTML-escaped, then JSON (no brace is touched), and not
+        # taken for a placeholder of the map script
+        layers = re.search(r"var LAYERS = (\[.*?\]);", page)
+        assert json.loads(layers.group(1)) == ["Trail {{ 7*7 }} __LEGEND__"]
+        for evaluated in ("Col 49", "Trail 49", "Gîte Haut", "Bring 49"):
+            assert evaluated not in page
+        assert "<script>alert(5)" not in page
+    rb = pages[-1]
+    assert [r[0] for r in table_rows(rb, "legs")[1:-1]] == [html.escape(n) for n in TEMPLATE_NAMES]
+    assert "<h1>Trail {{ 7*7 }} __LEGEND__</h1>" in rb
+    assert "Bring {{ 7*7 }} gels {# and {% a torch" in rb
+
+
+def test_template_syntax_in_names_map_and_roadbook_commands(tmp_path):
+    src = template_course(tmp_path / "src")
+    out = tmp_path / "out"
+    for args in (
+        ["map", str(src), "-o", str(out / "m.html")],
+        ["map", str(src), "-o", str(out / "g.html"), "--grade"],
+        ["roadbook", str(src), "-o", str(out / "rb")],
+    ):
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 0, res.output
+    for page in (out / "m.html", out / "g.html", out / "rb" / "tpl.html"):
+        (race,) = map_data(page.read_text(encoding="utf-8"))
+        assert [c["name"] for c in race["cps"][1:-1]] == list(TEMPLATE_NAMES)
+
+
+def braces_course(folder) -> Path:
+    """A zigzag whose corners are 0.00974 degree of latitude apart: each corner-to-corner
+    step encodes as ``{{@`` in a Google polyline (974 << 1 = 28 + 28 * 32 + 1024).
+
+    The altitude climbs, stays flat and descends by turns, so ``--grade`` draws several
+    runs.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    corners = 24
+    t = np.linspace(0.0, 1.0, 21)[:-1]
+    k = np.concatenate([j + t for j in range(corners)] + [np.array([float(corners)])])
+    lat = 45.0 + 0.00974 * k
+    lon = 6.0 + 0.005 * (1.0 - np.abs((k % 2.0) - 1.0))  # corners alternate 6.0 / 6.005
+    step = np.array([120.0, 0.0, -120.0])[np.floor(k).astype(int) % 3]
+    ele = 1000.0 + np.concatenate([[0.0], np.cumsum(step[1:] * np.diff(k))])
+    write_gpx(folder / "braces.gpx", lat, lon, ele, name="braces")
+    lines = [
+        'name = "Braces"',
+        'gpx = "braces.gpx"',
+        "start = 2025-06-07T06:00:00+02:00",
+        'limit = "10h"',
+        'timezone = "Europe/Paris"',
+    ]
+    path = folder / "braces.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("grade", [False, True])
+def test_encoded_line_with_template_braces_renders(tmp_path, grade):
+    """A display line whose encoding holds ``{{`` renders, with and without ``--grade``.
+
+    Before, `coursekit map --grade` stopped with "internal error (TemplateSyntaxError ...)"
+    on 12 of the 14 real tracks: their encoded grade runs hold ``{{``, ``{%`` or ``{#``.
+    """
+    src = braces_course(tmp_path / "src")
+    out = tmp_path / "m.html"
+    res = CliRunner().invoke(cli, ["map", str(src), "-o", str(out)] + ["--grade"] * grade)
+    assert res.exit_code == 0, res.output
+    (race,) = map_data(out.read_text(encoding="utf-8"))
+    lines = [r[1] for r in race["runs"]] if grade else [race["line"]]
+    assert len(lines) >= (3 if grade else 1)
+    assert any("{{" in s for s in lines)  # the case this test is about
+    course = load_course(src)
+    # the page's line is the track: every corner is on it, to the encoding's 1e-5 degree
+    pts = np.concatenate([np.column_stack(maps.decode_polyline(s)) for s in lines])
+    corners = np.column_stack([45.0 + 0.00974 * np.arange(25), 6.0 + 0.005 * (np.arange(25) % 2)])
+    for c in corners:
+        assert np.min(np.abs(pts - c).max(axis=1)) < 1e-5
+    assert course.profile.track.lat.size == 481
+
+
+def test_grade_map_on_a_real_track(realdata, tmp_path):
+    """`map --grade` on the Grand Raid 2024 track (real data; skipped when absent)."""
+    gpx = realdata / "grr_2024.gpx"
+    if not gpx.is_file():
+        pytest.skip(f"{gpx} is not in the real-data folder")
+    src = tmp_path / "grr.toml"
+    src.write_text(
+        f'name = "GRR 2024"\ngpx = {json.dumps(str(gpx))}\n'
+        'start = 2024-10-17T22:00:00+04:00\nlimit = "66h"\ntimezone = "Indian/Reunion"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "grr.html"
+    res = CliRunner().invoke(cli, ["map", str(src), "-o", str(out), "--grade"])
+    assert res.exit_code == 0, res.output
+    (race,) = map_data(out.read_text(encoding="utf-8"))
+    runs = [r[1] for r in race["runs"]]
+    assert len(runs) > 100
+    assert any(o in s for s in runs for o in ("{{", "{%", "{#"))
