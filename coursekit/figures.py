@@ -465,7 +465,9 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110):
             label="runners arriving per hour (mean)" if i == 0 else None,
         )
         ax.set_ylabel("runners/h", fontsize=7)
-        ax.set_title(f"{s['name']} ({', '.join(s['races'])})", fontsize=8, loc="left")
+        # a "$" in a station or race name is text, not mathtext (which can raise)
+        title = f"{s['name']} ({', '.join(s['races'])})"
+        ax.set_title(title, fontsize=8, loc="left", parse_math=False)
         if not shared:
             _clock_ticks(ax, hours)
         ax.tick_params(labelsize=7)

@@ -302,6 +302,31 @@ def test_profile_barrier_labels_date_races_over_a_week(tmp_path):
     assert "Finish  Sun 16:00" in svg, re.findall(r"Finish [^<]*", svg)
 
 
+def test_occupancy_titles_are_text():
+    """A "$" pair in a station or race name is text in the arrivals chart's panel titles.
+
+    Before, the title was parsed as mathtext: "Refuge $\\foo$" raised ValueError, which the
+    roadbook index took for "no station to draw" and dropped the chart.
+    """
+    from coursekit.clock import after
+    from coursekit.figures import occupancy_figure
+
+    start = datetime(2024, 6, 1, 4, 0, tzinfo=ZoneInfo("Africa/Casablanca"))
+    hours = [after(start, 3600.0 * h).isoformat() for h in range(4)]
+    summary = {
+        "stations": [
+            {
+                "name": "Refuge $\\foo$",
+                "key": "refuge",
+                "races": ["Trail $5$", "B"],
+                "occupancy": {"hours": hours, "arrivals": [3.0, 5.0, 2.0, 1.0]},
+            }
+        ]
+    }
+    svg = occupancy_figure(summary, None).decode("utf-8")
+    assert "<!-- Refuge $\\foo$ (Trail $5$, B) -->" in svg
+
+
 def test_occupancy_panels_share_a_time_axis_with_window_and_barriers():
     """Black-box F15: each panel had its own time axis (stations could not be compared by
     eye), and no station window or barrier was drawn. Now one time axis, the window shaded
