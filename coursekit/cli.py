@@ -1859,6 +1859,7 @@ def event(
     """
     from .event import event_summary, load_event_plan, simulate_event
     from .figures import occupancy_figure
+    from .roadbook import event_clock
 
     margin_s = _event_duration(margin, "--margin")
     sweep_s = _event_duration(sweep, "--sweep")
@@ -1901,10 +1902,11 @@ def event(
             if bar is not None:
                 bar.__exit__(None, None, None)
     summary = event_summary(ev)
+    zone = event_clock(event_path, ev.races)  # one clock, as the roadbook index's
     if plot is not None:
         if not n_runners:
             raise click.UsageError("--plot needs --simulate N")
-        occupancy_figure(summary, plot)
+        occupancy_figure(summary, plot, tz=zone[0])
     if fmt == "json":
         text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
@@ -1917,7 +1919,7 @@ def event(
             option="--simulate",
         )
     else:
-        text = _event_text(ev, summary)
+        text = _event_text(ev, summary, zone)
     _emit(text, output)
 
 
@@ -2038,8 +2040,10 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _event_text(ev, summary) -> str:
+def _event_text(ev, summary, zone=(None, "")) -> str:
     import datetime as _dt
+
+    from .maps import zoned_clock
 
     # an event over a week long (first open to last close) writes dates with the weekdays
     span = [(s["open"], s["close"]) for s in summary["stations"] if s["open"] and s["close"]]
@@ -2052,16 +2056,17 @@ def _event_text(ev, summary) -> str:
         > DATED_S
     )
 
-    def clock(iso):
+    def clock(iso):  # on the event's clock (maps.event_zone), else with the UTC offset
         if iso is None:
             return "-"
-        return _clock(_dt.datetime.fromisoformat(iso), dated)
+        return zoned_clock(_dt.datetime.fromisoformat(iso), zone[0], dated=dated)
 
     out = [
         f"{summary['event']}: {_count(len(summary['races']), 'race')}, "
         f"{_count(len(summary['stations']), 'station')}"
         f" (margin {ev.margin_s / 60:.0f} min, sweep {ev.sweep_s / 60:.0f} min,"
         f" shared within {ev.radius_m:.0f} m)",
+        f"times: {zone[1]}" if zone[1] else "",
         "",
     ]
     rows = []

@@ -398,7 +398,9 @@ def _window_and_barriers(ax, s: dict, *, legend: bool) -> None:
         )
 
 
-def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110):
+def occupancy_figure(
+    summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110, tz=None
+):
     """Bar charts of the runners arriving per hour at each station (matplotlib).
 
     One panel per station on a shared time axis (when the stations' hours fit in
@@ -417,17 +419,41 @@ def occupancy_figure(summary: dict, path, *, stations: Sequence[str] | None = No
     stations : sequence of str, optional
         Station names to draw (default: every station with arrivals: a station where
         races only start has none).
+    tz : tzinfo, optional
+        The clock of the time axis (an event's one clock, :func:`coursekit.maps.event_zone`);
+        default: the summary's times as written (the earliest race's clock).
     """
     from .io import atomic_write_bytes
 
     suffix = Path(path).suffix.lower().lstrip(".") if path is not None else "svg"
     if suffix not in ("png", "svg"):
         raise ValueError(f"figure must be .png or .svg, got {Path(path).name!r}")
+    if tz is not None:
+        summary = _on_clock(summary, tz)
     fig = _draw_occupancy(summary, stations=stations, dpi=dpi)
     data = _render(fig, suffix)  # byte-identical SVG for the same summary
     if path is None:
         return data
     return atomic_write_bytes(path, data)
+
+
+def _on_clock(summary: dict, tz) -> dict:
+    """The stations of ``summary`` with the times the chart reads (hours, window,
+    barriers) written on the clock ``tz``."""
+
+    def iso(t):
+        return dt.datetime.fromisoformat(t).astimezone(tz).isoformat() if t else t
+
+    stations = []
+    for s in summary["stations"]:
+        s = dict(s)
+        for key in ("open", "close"):
+            s[key] = iso(s.get(key))
+        s["passages"] = [{**p, "cutoff": iso(p.get("cutoff"))} for p in s.get("passages", ())]
+        if s.get("occupancy"):
+            s["occupancy"] = {**s["occupancy"], "hours": [iso(h) for h in s["occupancy"]["hours"]]}
+        stations.append(s)
+    return {**summary, "stations": stations}
 
 
 def _draw_occupancy(summary: dict, *, stations=None, dpi=110):

@@ -59,6 +59,9 @@ __all__ = [
     "js_json",
     "clock_label",
     "display_tz",
+    "event_zone",
+    "utc_offset",
+    "zoned_clock",
     "checkpoint_rows",
     "course_map",
     "event_map",
@@ -218,6 +221,54 @@ def display_tz(course) -> tzinfo | None:
         return ZoneInfo(tz)
     start = getattr(course, "start", None)
     return start.tzinfo if start is not None else None
+
+
+def event_zone(timezone: str | None, races) -> tuple[tzinfo | None, str]:
+    """The one clock every time of an event's page or table is shown on, and its name.
+
+    Parameters
+    ----------
+    timezone : str or None
+        The event file's ``timezone`` (IANA name).
+    races : iterable
+        The event's courses or races (anything with a ``timezone`` attribute).
+
+    Returns
+    -------
+    (tzinfo or None, str)
+        The event's ``timezone`` when given; else the races' IANA zone when they all name
+        the same one; else None (each time stays on its race's clock and is written with
+        its UTC offset, :func:`zoned_clock`). The text names that clock for the page:
+        ``"Europe/Paris (the event's time zone)"``.
+    """
+    from zoneinfo import ZoneInfo
+
+    if timezone:
+        return ZoneInfo(timezone), f"{timezone} (the event's time zone)"
+    zones = {getattr(r, "timezone", None) for r in races}
+    if len(zones) == 1 and None not in zones:
+        (tz,) = zones
+        return ZoneInfo(tz), f"{tz} (the races' time zone)"
+    return None, "each race's own clock, with its UTC offset (the races have no common zone)"
+
+
+def utc_offset(dt: datetime) -> str:
+    """``"UTC+04:00"``: the UTC offset of an aware datetime (``"UTC"`` for zero)."""
+    off = dt.utcoffset()
+    m = round(off.total_seconds() / 60) if off is not None else 0
+    if not m:
+        return "UTC"
+    return f"UTC{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+
+
+def zoned_clock(dt: datetime | None, tz: tzinfo | None, **kwargs) -> str | None:
+    """:func:`clock_label` on an event's clock (:func:`event_zone`): in ``tz``, or, when
+    the event has no one zone (``tz`` None), on the time's own clock followed by its UTC
+    offset (``"Sat 05:00 UTC+04:00"``)."""
+    text = clock_label(dt, tz, **kwargs)
+    if text is None or tz is not None or dt is None or dt.tzinfo is None:
+        return text
+    return f"{text} {utc_offset(dt)}"
 
 
 def clock_label(

@@ -28,7 +28,7 @@ from pathlib import Path
 from .clock import DATED_S, hm, seconds_between
 from .errors import CourseFileError
 
-__all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
+__all__ = ["RacePage", "race_page", "build_roadbook", "discover", "event_clock"]
 
 _CSS = """
 :root { --ink: #1a1a1a; --muted: #555; --line: #ccc; --accent: #0072B2; --warn: #D55E00; }
@@ -505,16 +505,44 @@ def _organiser_block(texts: list[str]) -> str:
     )
 
 
+def _start_text(start: datetime, tz) -> str:
+    """``"Sat 19 Oct 2024 05:00"`` on the index's clock ``tz``; with its UTC offset when the
+    index has no one clock (``tz`` None, :func:`coursekit.maps.event_zone`)."""
+    from .maps import utc_offset
+
+    if tz is not None:
+        return f"{start.astimezone(tz):%a %d %b %Y %H:%M}"
+    return f"{start:%a %d %b %Y %H:%M} {utc_offset(start)}"
+
+
+def _race_start(p: RacePage):
+    """The race's start on its own clock (its course's zone), as its page shows it."""
+    from .maps import display_tz
+
+    tz = display_tz(p.plan.course)
+    return p.start.astimezone(tz) if tz is not None else p.start
+
+
 def _event_index(
-    name: str, pages: list[RacePage], stations_html: str, info: dict, offline: bool
+    name: str,
+    pages: list[RacePage],
+    stations_html: str,
+    info: dict,
+    offline: bool,
+    zone: tuple = (None, ""),
 ) -> str:
+    """The event's index page; every time on it is on one clock, ``zone``
+    (:func:`coursekit.maps.event_zone`), named under the races' table."""
+
+    tz, zone_name = zone
+
     def mark(p: RacePage, field: str) -> str:
         return ' <small class="proposed">proposed</small>' if field in p.proposed else ""
 
     rows = "".join(
         f'<tr><td class="l"><a href="{_e(p.filename)}">{_e(p.name)}</a>'
         f"{' <small>(schematic)</small>' if p.schematic else ''}</td>"
-        f"<td>{_e(f'{p.start:%a %d %b %Y %H:%M}')}{mark(p, 'start')}</td>"
+        f"<td>{_e(_start_text(_race_start(p), tz))}{mark(p, 'start')}</td>"
         f"<td>{_num(p.distance_m / 1000, 1)}{mark(p, 'distance_km')}</td>"
         f"<td>{_num(p.gain_m, 0)}{mark(p, 'gain_m')}</td>"
         f"<td>{_e(hm(p.limit_s))}{mark(p, 'limit')}</td></tr>\n"
@@ -531,6 +559,7 @@ def _event_index(
     if isinstance(info, dict):
         pub, organiser = _split_texts(info.get("notes"))
         notes = _list_block("Notes", pub)
+    clock_note = f'<p class="note" id="clock">Times on this page: {_e(zone_name)}.</p>\n'
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -538,7 +567,7 @@ def _event_index(
         f"<h1>{_e(name)}</h1>\n<h2>Races</h2>\n"
         '<table id="races"><thead><tr><th class="l">race</th><th>start</th><th>km</th>'
         f"<th>D+ m</th><th>limit</th></tr></thead>\n<tbody>{rows}</tbody></table>\n"
-        f"{rows_note}{_km_note(pages)}{stations_html}{notes}{_organiser_block(organiser)}"
+        f"{rows_note}{_km_note(pages)}{clock_note}{stations_html}{notes}{_organiser_block(organiser)}"
         '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
     )
 
@@ -559,8 +588,12 @@ def _km_note(pages: list[RacePage]) -> str:
     return f'<p class="note">{_e(text)}</p>\n'
 
 
-def _stations_html(pages: list[RacePage], tzname) -> str:
-    """Staffing windows of the stations shared by the event's races (coursekit.event)."""
+def _stations_html(pages: list[RacePage], tz) -> str:
+    """Staffing windows of the stations shared by the event's races (coursekit.event), on
+    the index's clock ``tz`` (:func:`coursekit.maps.event_zone`; None: each time on its
+    race's clock, with its UTC offset)."""
+    from .maps import zoned_clock
+
     try:
         from .event import Race, plan_event
     except ImportError:  # pragma: no cover
@@ -572,12 +605,7 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
     lead = lead.pop() if len(lead) == 1 else None
     if not ev.stations:
         return ""
-    charts = _occupancy_html(ev)
-    tz = None
-    if tzname:
-        from zoneinfo import ZoneInfo
-
-        tz = ZoneInfo(tzname)
+    charts = _occupancy_html(ev, tz)
     dated = (
         seconds_between(min(st.open for st in ev.stations), max(st.close for st in ev.stations))
         > DATED_S
@@ -589,8 +617,8 @@ def _stations_html(pages: list[RacePage], tzname) -> str:
         rn = ", ".join(sorted({str(ps.race) for ps in st.passages}))
         body.append(
             f'<tr><td class="l">{_e(st.name)}</td><td class="l">{_e(rn)}</td>'
-            f'<td class="t">{_e(_clock(st.open, tz, dated=dated))}</td>'
-            f'<td class="t">{_e(_clock(st.close, tz, dated=dated))}</td>'
+            f'<td class="t">{_e(zoned_clock(st.open, tz, dated=dated))}</td>'
+            f'<td class="t">{_e(zoned_clock(st.close, tz, dated=dated))}</td>'
             f'<td class="l">{"yes" if st.night else ""}</td></tr>\n'
         )
     return (
@@ -612,8 +640,9 @@ FIELD_RUNNERS = 200
 charts: an assumption stated on the page, not a registration figure."""
 
 
-def _occupancy_html(ev) -> str:
-    """Arrivals per hour at the shared stations, from a seeded simulation of the field."""
+def _occupancy_html(ev, tz=None) -> str:
+    """Arrivals per hour at the shared stations, from a seeded simulation of the field (its
+    time axis on the index's clock ``tz``)."""
     from .event import event_summary, simulate_event
     from .figures import occupancy_figure
 
@@ -627,7 +656,7 @@ def _occupancy_html(ev) -> str:
     if not shared:
         return ""
     try:
-        svg = occupancy_figure(summary, None, stations=shared).decode("utf-8")
+        svg = occupancy_figure(summary, None, stations=shared, tz=tz).decode("utf-8")
     except ValueError:
         return ""
     svg = svg[svg.find("<svg") :]
@@ -674,6 +703,20 @@ def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
     return found
 
 
+def event_clock(target, races) -> tuple:
+    """The one clock of an event's times, as the index and `coursekit event` show them.
+
+    ``target`` is what :func:`discover` reads (a course file, ``event.toml`` or its
+    folder); ``races`` the event's courses or races. Returns
+    :func:`coursekit.maps.event_zone` of the event file's ``timezone`` (None for a course
+    file or several events): ``(tzinfo or None, the clock's name)``.
+    """
+    from .maps import event_zone
+
+    found = discover(target)
+    return event_zone(found[0][4] if len(found) == 1 else None, races)
+
+
 def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> list[Path]:
     """Build the roadbook of a course file, an event folder or a folder of events.
 
@@ -686,6 +729,7 @@ def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> 
 
     Returns the written paths.
     """
+    from . import maps
     from .course import load_course
     from .io import atomic_write_text, output_group
 
@@ -707,9 +751,10 @@ def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> 
             files[sub / page.filename] = page.html
             if progress is not None:
                 progress(cp)
-        tzname = tzname or (pages[0].plan.course.timezone if pages else None)
-        stations = _stations_html(pages, tzname)
-        files[sub / "index.html"] = _event_index(name, pages, stations, info, offline)
+        # one clock for the whole index (docs/course-file.md, event file: timezone)
+        zone = maps.event_zone(tzname, [p.plan.course for p in pages])
+        stations = _stations_html(pages, zone[0])
+        files[sub / "index.html"] = _event_index(name, pages, stations, info, offline, zone)
         summary.append((name, f"{_slug(folder.name)}/index.html", pages))
     if several:
         items = "".join(

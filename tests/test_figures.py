@@ -397,3 +397,31 @@ def test_union_hours_checks_the_span_before_listing_the_hours(monkeypatch):
     assert _union_hours(near, max_span_s=2 * 3600.0) is not None  # 04:00 to 06:00
     assert _union_hours(near, max_span_s=3600.0) is None
     assert SHARED_AXIS_MAX_S == 7 * 86400.0
+
+
+def test_occupancy_axis_on_the_events_clock():
+    """``tz=`` draws the time axis on the event's one clock (the roadbook index and
+    `coursekit event --plot` pass the event file's zone): Paris is one hour ahead of the
+    races' Africa/Casablanca in June."""
+    from coursekit.clock import after
+    from coursekit.figures import occupancy_figure
+
+    start = datetime(2024, 6, 1, 4, 0, tzinfo=ZoneInfo("Africa/Casablanca"))
+    summary = {
+        "stations": [
+            {
+                "name": "Refuge",
+                "key": "refuge",
+                "races": ["A", "B"],
+                "open": start.isoformat(),
+                "close": after(start, 4 * 3600.0).isoformat(),
+                "occupancy": {
+                    "hours": [after(start, 3600.0 * h).isoformat() for h in range(5)],
+                    "arrivals": [3.0, 5.0, 2.0, 1.0, 1.0],
+                },
+            }
+        ]
+    }
+    assert _tick_labels(occupancy_figure(summary, None))[:2] == ["Sat 04:00", "Sat 05:00"]
+    paris = _tick_labels(occupancy_figure(summary, None, tz=ZoneInfo("Europe/Paris")))
+    assert paris[:2] == ["Sat 05:00", "Sat 06:00"]

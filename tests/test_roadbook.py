@@ -10,6 +10,7 @@ import json
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -735,3 +736,93 @@ def test_schematic_profile_says_what_the_line_shows(bundled, syn_page):
     amiz = (bundled / "amizmiz" / "amizmiz-90.html").read_text(encoding="utf-8")
     assert "its climbs are the D+ and D- shown" in amiz
     assert 'id="profile-note"' not in syn_page[1].html
+
+
+# ---------------------------------------------------------------- one clock per event page
+
+
+def _zoned_event(folder, event_tz, second_tz="Africa/Casablanca") -> Path:
+    """Two races from (31.10 N, 7.90 W) in Africa/Casablanca (UTC+01:00 in June) sharing
+    their start and checkpoints; the second race's zone is ``second_tz``; the event file's
+    ``timezone`` is ``event_tz`` (None: no key)."""
+    folder = Path(folder)
+    make_event(folder, "Zones", ["za", "zb"])
+    zb = folder / "zb.toml"
+    zb.write_text(
+        zb.read_text(encoding="utf-8").replace('"Africa/Casablanca"', _q(second_tz)),
+        encoding="utf-8",
+    )
+    ev = folder / "event.toml"
+    text = ev.read_text(encoding="utf-8").replace('timezone = "Africa/Casablanca"\n', "")
+    if event_tz:
+        text += f"timezone = {_q(event_tz)}\n"
+    ev.write_text(text, encoding="utf-8")
+    return folder
+
+
+def _event_text_windows(folder) -> dict:
+    """``coursekit event``'s station -> (open, close) of its text table."""
+    res = CliRunner().invoke(cli, ["event", str(folder)])
+    assert res.exit_code == 0, res.output
+    out = {}
+    for line in res.output.splitlines():
+        m = re.match(
+            r"(\S.*?)\s{2,}(\w{3} \d\d:\d\d(?: UTC[+-]\d\d:\d\d)?)\s{2,}"
+            r"(\w{3} \d\d:\d\d(?: UTC[+-]\d\d:\d\d)?)",
+            line,
+        )
+        if m:
+            out[m.group(1)] = (m.group(2), m.group(3))
+    return out, res.output
+
+
+def test_event_index_and_event_command_share_the_event_files_clock(tmp_path):
+    """With ``timezone = "Europe/Paris"`` in event.toml (races in Africa/Casablanca, one
+    hour behind in June), the index's race starts and staffing windows and `coursekit
+    event`'s table are all on Paris time, and the index names the clock.
+
+    Before, the index showed the starts on the races' clock (06:00) and the windows on
+    Paris time, with no zone named, and `coursekit event` ignored the event's zone.
+    """
+    from coursekit.event import load_event_plan
+
+    folder = _zoned_event(tmp_path / "ev", "Europe/Paris")
+    build_roadbook(folder, tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    starts = [r[1] for r in table_rows(index, "races")]
+    assert starts == ["Sat 01 Jun 2024 07:00", "Sat 01 Jun 2024 07:00"]  # 06:00 +01:00
+    paris = ZoneInfo("Europe/Paris")
+    ev = load_event_plan(folder)
+    want = {
+        st.name: (f"{st.open.astimezone(paris):%a %H:%M}", f"{st.close.astimezone(paris):%a %H:%M}")
+        for st in ev.stations
+    }
+    shown = {r[0]: (r[2], r[3]) for r in table_rows(index, "stations")}
+    assert shown == want
+    windows, text = _event_text_windows(folder)
+    assert "times: Europe/Paris (the event's time zone)" in text
+    assert windows == want
+    assert 'id="clock">Times on this page: Europe/Paris (the event&#x27;s time zone).' in index
+    assert {w for w in want.values()} != {
+        (f"{st.open:%a %H:%M}", f"{st.close:%a %H:%M}") for st in ev.stations
+    }  # the races' own clock differs: the test sees the conversion
+
+
+def test_event_without_one_zone_writes_each_time_with_its_offset(tmp_path):
+    """No event ``timezone`` and races in two zones: no clock is picked; every time of the
+    index and of `coursekit event` carries its UTC offset. One shared zone is named."""
+    folder = _zoned_event(tmp_path / "mixed", None, second_tz="Europe/Paris")
+    build_roadbook(folder, tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    starts = sorted(r[1] for r in table_rows(index, "races"))
+    assert starts == ["Sat 01 Jun 2024 06:00 UTC+01:00", "Sat 01 Jun 2024 07:00 UTC+02:00"]
+    for r in table_rows(index, "stations"):
+        assert re.fullmatch(r"\w{3} \d\d:\d\d UTC[+-]\d\d:\d\d", r[2]), r
+    assert "Times on this page: each race&#x27;s own clock, with its UTC offset" in index
+    windows, text = _event_text_windows(folder)
+    assert windows and all("UTC+" in a and "UTC+" in b for a, b in windows.values())
+    same = _zoned_event(tmp_path / "same", None)
+    build_roadbook(same, tmp_path / "out2")
+    index = (tmp_path / "out2" / "index.html").read_text(encoding="utf-8")
+    assert "Times on this page: Africa/Casablanca (the races&#x27; time zone)." in index
+    assert [r[1] for r in table_rows(index, "races")] == ["Sat 01 Jun 2024 06:00"] * 2
