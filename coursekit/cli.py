@@ -1939,12 +1939,14 @@ _SIM_COLUMNS = (
 def _event_csv(summary) -> tuple[str, str | None]:
     """The event as one CSV table, one row per station and race passing it (with the
     simulation's columns when there is one), and the runners per hour at each station
-    as a second CSV (None without a simulation): a spreadsheet reads one table a file."""
+    as a second CSV (None without a simulation): a spreadsheet reads one table a file.
+    The simulation's checkpoints are joined to the station rows by (race, row): a name can
+    be used twice in a race (an out-and-back's start and finish, a place passed twice)."""
     sim = {}
     if summary["simulation"]:
         for r in summary["simulation"]["races"]:
-            for c in r["checkpoints"]:
-                sim[(r["race"], c["name"])] = c
+            for j, c in enumerate(r["checkpoints"]):
+                sim[(r["race"], j)] = c
     head = [
         "station",
         "open",
@@ -1988,7 +1990,7 @@ def _event_csv(summary) -> tuple[str, str | None]:
                 p["night"],
             ]
             if sim:
-                c = sim.get((p["race"], p["name"]), {})
+                c = sim.get((p["race"], p["row"]), {})
                 row += [c.get(k) for k in _SIM_COLUMNS] + [c.get("peak_hourly")]
             stamps = {"open": s["open"], "close": s["close"]}
             stamps |= {k: p[k] for k in ("first_arrival", "cutoff")}

@@ -1319,7 +1319,9 @@ def event_summary(event: EventPlan) -> dict:
         ``simulation`` (None when not simulated): ``n_runners, repetitions,
         seed, params`` and ``races``: per race ``race, n_runners, field``
         (how the field was calibrated, None for the default), ``params,
-        ability_mean, finish_share`` (mean, p05, p95) and ``checkpoints``: ``name, reached,
+        ability_mean, finish_share`` (mean, p05, p95) and ``checkpoints`` (one per row, in
+        race order): ``name, row`` (the row index, the key to join a station's
+        ``passages``: a name can be used twice in a race), ``reached,
         withdrawn`` (runners last seen at this checkpoint before withdrawing: on the start
         row, those who withdrew on the first leg), ``eliminated, eliminated_p05,
         eliminated_p95, arrival_p10, arrival_p50, arrival_p90, last_arrival,
@@ -1432,6 +1434,7 @@ def event_summary(event: EventPlan) -> dict:
             for j, name in enumerate(race.names):
                 row = {
                     "name": name,
+                    "row": j,
                     "reached": _r(sim.reached[:, j].mean(), 1),
                     "withdrawn": _r(sim.withdrawn[:, j].mean(), 1),
                     "eliminated": _r(em[j], 1),

@@ -867,3 +867,108 @@ def test_cli_event_csv_has_local_times_a_spreadsheet_reads(tmp_path):
         assert r["repetitions"] == "3"
     occ = list(csv.DictReader(io.StringIO((tmp_path / "ev-occupancy.csv").read_text())))
     assert occ and all(r["hour_local"] == r["hour"][:10] + " " + r["hour"][11:16] for r in occ)
+
+
+# ---------------------------------------------------------------- seventeenth sprint
+
+
+def make_out_and_back():
+    """Saint-Paul -> Col -> Piton -> Col -> Saint-Paul: the start and finish share a name and
+    a place, and Col is passed twice under one name (one barrier on the way back)."""
+    s = dt.datetime(2024, 10, 18, 22, 0, tzinfo=TZ)
+    return _race(
+        "AR",
+        s,
+        ["Saint-Paul", "Col", "Piton", "Col", "Saint-Paul"],
+        [45.0, 45.05, 45.1, 45.05, 45.0],
+        [6.0, 6.0, 6.0, 6.0, 6.0],
+        [0, 1 * H, 2 * H, 3 * H, 4 * H],
+        [0, np.nan, 5 * H, 6.5 * H, 9 * H],
+        [0, 1.8 * H, 3.6 * H, 5.4 * H, 7.2 * H],
+    )
+
+
+def test_event_csv_joins_the_simulation_by_row_not_by_name():
+    """Black-box finding 3: the CSV looked the simulation up by (race, checkpoint name), so
+    the start row of an out-and-back showed the finish's numbers (reached below the field,
+    runners eliminated at the start) and the outbound Col the return's. Each row now gets
+    its own row's numbers, as in the JSON."""
+    from coursekit.cli import _event_csv
+
+    ev = plan_event([make_out_and_back()], night=False)
+    ev = simulate_event(ev, n_runners=200, repetitions=4, seed=1, finish_share=0.6)
+    summary = event_summary(ev)
+    cps = summary["simulation"]["races"][0]["checkpoints"]
+    assert [c["row"] for c in cps] == [0, 1, 2, 3, 4]
+    # the two passages of a name differ, or the test would not tell rows apart
+    assert cps[0]["reached"] == 200 and cps[4]["reached"] < 190
+    assert cps[1]["reached"] > cps[3]["reached"]
+    table, _ = _event_csv(summary)
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert len(rows) == 5
+    by_km = {float(r["distance_km"]): r for r in rows}
+    for j, c in enumerate(cps):
+        r = by_km[10.0 * j]
+        assert r["checkpoint"] == c["name"]
+        assert float(r["reached"]) == c["reached"]
+        assert float(r["eliminated"]) == c["eliminated"]
+        assert r["arrival_p50"] == (c["arrival_p50"] or "")
+        assert r["peak_arrivals_per_hour"] == (
+            "" if c["peak_hourly"] is None else str(c["peak_hourly"])
+        )
+    assert float(by_km[0.0]["reached"]) == 200 and float(by_km[0.0]["eliminated"]) == 0
+
+
+def _write_out_and_back(folder: Path) -> Path:
+    """An out-and-back course file: 5 km north and back 40 m east, start and finish both
+    "Saint-Paul", "Col" passed at km 2.5 and 7.5, one barrier at the turn."""
+    pts = [(45.0 + 0.045 * i / 50, 6.0, 100 + 16 * i) for i in range(51)]
+    pts += [(45.045 - 0.045 * i / 50, 6.0005, 900 - 16 * i) for i in range(51)]
+    trk = "".join(
+        f'<trkpt lat="{a:.6f}" lon="{b:.6f}"><ele>{e:.1f}</ele></trkpt>' for a, b, e in pts
+    )
+    (folder / "ar.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        f'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{trk}</trkseg></trk></gpx>'
+    )
+    cps = [("Saint-Paul", 0), ("Col", 2.5), ("Piton", 5), ("Col", 7.5), ("Saint-Paul", 10.2)]
+    body = "".join(f'\n[[checkpoints]]\nname = "{n}"\nkm = {k}\n' for n, k in cps)
+    body = body.replace("km = 5\n", 'km = 5\ncutoff = "2h"\n')
+    toml = folder / "ar.toml"
+    toml.write_text(
+        'name = "AR"\ngpx = "ar.gpx"\nstart = 2024-10-18T22:00:00+04:00\nlimit = "4h"\n' + body
+    )
+    return toml
+
+
+def test_cli_event_csv_out_and_back_rows_keep_their_own_numbers(tmp_path):
+    """Black-box finding 3, from a course file: `event --format csv` gave the start row of
+    an out-and-back (start and finish both "Saint-Paul") the finish's simulated numbers,
+    and the outbound "Col" the return's. Every CSV row now equals its row in the JSON."""
+    toml = _write_out_and_back(tmp_path)
+    args = ["event", str(toml), "--simulate", "200", "--repetitions", "5", "--seed", "1"]
+    args += ["--finish-share", "0.6"]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    cps = d["simulation"]["races"][0]["checkpoints"]
+    assert [c["name"] for c in cps] == ["Saint-Paul", "Col", "Piton", "Col", "Saint-Paul"]
+    res = CliRunner().invoke(cli, [*args, "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    row_of = {
+        (p["name"], _r1(p["distance_m"] / 1000)): p["row"]
+        for s in d["stations"]
+        for p in s["passages"]
+    }
+    assert len(rows) == 5
+    for r in rows:
+        c = cps[row_of[(r["checkpoint"], _r1(float(r["distance_km"])))]]
+        for k in ("reached", "withdrawn", "eliminated"):
+            assert float(r[k]) == c[k], (r["checkpoint"], r["distance_km"], k)
+    start = [r for r in rows if r["distance_km"] == "0.0"]
+    assert float(start[0]["reached"]) == 200 and float(start[0]["eliminated"]) == 0
+
+
+def _r1(x):
+    return round(float(x), 1)
