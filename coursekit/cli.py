@@ -1819,7 +1819,7 @@ def _event_duration(text: str, option: str = "") -> float:
     callback=_figure_path,
     default=None,
     metavar="OUT.png|OUT.svg",
-    help="Draw the runners arriving per hour at each station (needs --simulate).",
+    help="Draw the runners arriving per clock hour at each station (needs --simulate).",
 )
 @click.option(
     "-o",
@@ -1848,8 +1848,9 @@ def event(
     at the plan's opening, 15 % of the leader's elapsed time before his ETA,
     when that is earlier) and closes --sweep after the latest barrier; "night"
     means it is staffed in the dark. With --simulate: expected eliminations per
-    barrier (5-95 % band), peak runners per hour at each station, and the last
-    runner's ETA.
+    barrier (5-95 % band), the peak at each station (the most runners arriving within
+    any 60 minutes, a sliding window: the staffing figure), and the last runner's ETA;
+    the runners per clock hour are in the JSON and the occupancy CSV/--plot.
 
     \b
     Example:
@@ -1969,12 +1970,15 @@ def _event_csv(summary) -> tuple[str, str | None]:
     head += [*(f"{k}_local" for k in _LOCAL_COLUMNS), "timezone"]
     head += [f"{k}_utc_offset" for k in _LOCAL_COLUMNS]
     if sim:
-        head += ["repetitions"]
+        # the staffing peaks: within any 60 minutes (the columns above are per clock
+        # hour, kept for scripts that read them); last, so that columns keep their places
+        head += ["repetitions", "station_peak_arrivals_60min", "peak_arrivals_60min"]
     zone = summary.get("timezone") or ""
     race_zone = {r["name"]: r.get("timezone") or "" for r in summary.get("races", [])}
     rows = []
     for s in summary["stations"]:
-        peak = s.get("occupancy", {}).get("peak") if s.get("occupancy") else None
+        occ = s.get("occupancy") or {}
+        peak, peak60 = occ.get("peak"), occ.get("peak_60min")
         for p in s["passages"]:
             row = [
                 s["name"],
@@ -1998,7 +2002,7 @@ def _event_csv(summary) -> tuple[str, str | None]:
             row += [race_zone.get(p["race"], zone)]
             row += [_utc_offset(stamps[k]) for k in _LOCAL_COLUMNS]
             if sim:
-                row += [summary["simulation"]["repetitions"]]
+                row += [summary["simulation"]["repetitions"], peak60, c.get("peak_60min")]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:
@@ -2091,7 +2095,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                     clock(p["cutoff"]),
                     "night" if p["night"] else "",
                     (
-                        _fmt(s["occupancy"]["peak"], "{:.0f}")
+                        _fmt(s["occupancy"]["peak_60min"], "{:.0f}")
                         if first and s.get("occupancy")
                         else ""
                     ),
@@ -2110,7 +2114,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                 "first ETA",
                 "cutoff",
                 "",
-                "peak/h",
+                "peak 60 min",
             ],
             rows,
             "llllllrllll",
@@ -2119,8 +2123,10 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
     sim = summary["simulation"]
     if sim:
         out.append(
-            f"peak/h: runners arriving in the busiest hour, mean over {sim['repetitions']} "
-            "repetitions, all races (a race's starters are not arrivals)."
+            "peak 60 min: most runners arriving within any 60 minutes (a sliding window, "
+            "not clock hours), all races, on the mean arrivals per minute over "
+            f"{sim['repetitions']} repetitions (a race's starters are not arrivals); "
+            "per clock hour: --format json or csv, --plot."
         )
     for c in summary.get("combined", ()):
         why = (
@@ -2155,7 +2161,8 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         )
         out.append(
             "  counts are means over the repetitions; 'withdrew after': runners last seen "
-            "at that checkpoint before withdrawing (on the start row, on the first leg)"
+            "at that checkpoint before withdrawing (on the start row, on the first leg); "
+            "'peak 60 min': each repetition's most arrivals within any 60 minutes, averaged"
         )
         for r in sim["races"]:
             fs = r["finish_share"]
@@ -2176,7 +2183,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                     clock(c["arrival_p50"]),
                     clock(c["arrival_p90"]),
                     clock(c["last_arrival"]),
-                    _fmt(c["peak_hourly"]),
+                    _fmt(c["peak_60min"]),
                 ]
                 for c in r["checkpoints"]
             ]
@@ -2191,7 +2198,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                         "median",
                         "90 %",
                         "last (sweep)",
-                        "peak/h",
+                        "peak 60 min",
                     ],
                     rows,
                     "lrrrlllll",

@@ -40,6 +40,7 @@ from .field import (
     FIELD_GRADE,
     FIELD_SPEED_LOSS,
     HOUR,
+    PEAK_WINDOW_S,
     FieldParams,
     FieldSimulation,
     fit_field,
@@ -1268,6 +1269,32 @@ def _station_occupancy(event: EventPlan, station: Station):
     return total
 
 
+def _station_peak_60min(event: EventPlan, station: Station):
+    """The busiest 60 minutes at a station: (mean runners arriving, window start [s from
+    the event origin]), on the mean arrivals per minute over the repetitions, all passages
+    summed except start rows (as :func:`_station_occupancy`); a sliding window, so a bunch
+    straddling a clock hour is counted whole. None without a simulation."""
+    if not event.simulations:
+        return None
+    by_name = {r.name: s for r, s in zip(event.races, event.simulations, strict=True)}
+    total = np.zeros(0)
+    for p in station.passages:
+        if p.row == 0:
+            continue
+        o = by_name[p.race].minute_occupancy[p.row]
+        if o.size > total.size:
+            total = np.pad(total, (0, o.size - total.size))
+        total[: o.size] += o
+    width = int(round(PEAK_WINDOW_S / 60.0))
+    if not total.size:
+        return 0.0, None
+    sums = np.convolve(total, np.ones(width), mode="full")[: total.size]  # ending at m
+    # a bunch shorter than the window fills several windows: the middle one, centred on it
+    best = np.flatnonzero(sums >= sums.max() - 1e-9)
+    m = int(best[best.size // 2])
+    return float(sums[m]), 60.0 * max(m - width + 1, 0)
+
+
 def _params_dict(p: FieldParams) -> dict:
     return {
         "spread": _r(p.spread, 4),
@@ -1315,7 +1342,11 @@ def event_summary(event: EventPlan) -> dict:
         first_arrival, cutoff, last_arrival, night, services``), and when simulated
         ``occupancy``: ``hours`` (ISO start of each clock hour), ``arrivals`` (mean runners
         arriving in that hour over the repetitions, all races; a race's start row is not
-        counted: starters leave, they do not arrive), ``peak``, ``peak_hour``;
+        counted: starters leave, they do not arrive), ``peak`` and ``peak_hour`` (the
+        largest of ``arrivals`` and its clock hour: a bunch straddling the hour is split),
+        ``peak_60min`` and ``peak_60min_start`` (the busiest 60 minutes wherever they
+        start, the staffing figure: most mean arrivals within any 60 minutes, on those
+        arrivals per minute, and the ISO start of that window);
         ``simulation`` (None when not simulated): ``n_runners, repetitions,
         seed, params`` and ``races``: per race ``race, n_runners, field``
         (how the field was calibrated, None for the default), ``params,
@@ -1325,7 +1356,10 @@ def event_summary(event: EventPlan) -> dict:
         withdrawn`` (runners last seen at this checkpoint before withdrawing: on the start
         row, those who withdrew on the first leg), ``eliminated, eliminated_p05,
         eliminated_p95, arrival_p10, arrival_p50, arrival_p90, last_arrival,
-        last_arrival_p95, peak_hourly, peak_hourly_p95`` (None on the start row).
+        last_arrival_p95, peak_hourly, peak_hourly_p95`` (mean and 95th percentile over
+        the repetitions of the largest count in one clock hour), ``peak_60min,
+        peak_60min_p95`` (the same of the most arrivals within any 60 minutes); the four
+        peaks are None on the start row.
         Counts are means over the repetitions (bands: 5th-95th percentiles).
         Times are ISO 8601 with offset; durations and distances SI.
     """
@@ -1413,6 +1447,11 @@ def event_summary(event: EventPlan) -> dict:
                 "peak": _r(occ.max() if occ.size else 0.0, 1),
                 "peak_hour": _iso(after(event.origin, 3600.0 * k)) if occ.size else None,
             }
+            peak60, at = _station_peak_60min(event, s)
+            rec["occupancy"]["peak_60min"] = _r(peak60, 1)
+            rec["occupancy"]["peak_60min_start"] = (
+                _iso(after(event.origin, at)) if at is not None else None
+            )
         out["stations"].append(rec)
     if event.simulations:
         sim0 = event.simulations[0]
@@ -1423,6 +1462,7 @@ def event_summary(event: EventPlan) -> dict:
             em, elo, ehi = sim.band(sim.eliminated)
             lm, _, lhi = sim.last_arrival_band()
             pm, _, phi = sim.band(sim.occupancy_peak)
+            wm, _, whi = sim.band(sim.occupancy_peak_60min)
             fs = sim.finishers / sim.n_runners
             q = sim.arrival_quantiles
             lev = list(np.round(sim.quantile_levels, 3))
@@ -1452,6 +1492,8 @@ def event_summary(event: EventPlan) -> dict:
                 # the start row's "arrivals" are the starters: no arrival peak there
                 row["peak_hourly"] = _r(pm[j], 1) if j else None
                 row["peak_hourly_p95"] = _r(phi[j], 1) if j else None
+                row["peak_60min"] = _r(wm[j], 1) if j else None
+                row["peak_60min_p95"] = _r(whi[j], 1) if j else None
                 cps.append(row)
             races.append(
                 {

@@ -641,6 +641,53 @@ def _withdraw_leg(arrival, coef, base, x, cfrac, h0, gamma, q_min, ahead=None, f
     return out
 
 
+PEAK_WINDOW_S = 3600.0
+"""Width of the window of the arrival peaks [s]: the busiest 60 minutes, wherever they
+start (a bunch straddling a clock hour is not split between two hours)."""
+
+
+def window_peak(arrival, reached, width_s: float = PEAK_WINDOW_S) -> np.ndarray:
+    """Most arrivals within any window of ``width_s`` (sliding, exact on the times).
+
+    Parameters
+    ----------
+    arrival : ndarray, shape (c, rows, n)
+        Arrival times [s]; only those where ``reached`` is true count.
+    reached : ndarray of bool, shape (c, rows, n)
+    width_s : float, default :data:`PEAK_WINDOW_S`
+        The window ``[t, t + width_s)``.
+
+    Returns
+    -------
+    ndarray of int, shape (c, rows)
+        The largest count over all window starts (a busiest window starts at an arrival,
+        so only those are tried).
+    """
+    c, rows, n = arrival.shape
+    out = np.zeros((c, rows), np.int64)
+    if not n:
+        return out
+    width = float(width_s)
+    for k in range(rows):
+        ok = reached[:, k, :]
+        if not ok.any():
+            continue
+        v = np.where(ok, arrival[:, k, :], np.nan).astype(np.float64)
+        top = float(np.nanmax(v))
+        low = float(np.nanmin(v))
+        v -= low  # from 0: the repetitions' offsets below keep the float64 precision
+        beyond = top - low + width + 1.0  # a runner not arriving: past every window
+        np.copyto(v, beyond, where=~ok)
+        v.sort(axis=1)
+        v += (np.arange(c, dtype=np.float64) * (beyond + width + 1.0))[:, None]
+        flat = v.ravel()
+        end = np.searchsorted(flat, flat + width, side="left")
+        count = (end - np.arange(flat.size)).reshape(c, n)
+        count[np.sort(~ok, axis=1)] = 0  # the placeholders sort last in each repetition
+        out[:, k] = count.max(axis=1)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class FieldSimulation:
     """Result of :func:`simulate_field` (rows = checkpoints, start first).
@@ -669,9 +716,17 @@ class FieldSimulation:
         Occupancy bin ``b`` is ``[b, b + 1)`` hours after the clock origin
         ``start - hour_offset_s``.
     occupancy : ndarray, shape (rows, hours)
-        Mean number of runners arriving at each row in each hour bin.
+        Mean number of runners arriving at each row in each hour bin (clock hours).
     occupancy_peak : ndarray, shape (repetitions, rows)
-        Largest hourly count of each repetition.
+        Largest clock-hour count of each repetition (a bunch straddling the hour is
+        split: see ``occupancy_peak_60min``).
+    minute_occupancy : ndarray, shape (rows, minutes)
+        Mean number of runners arriving at each row in each minute bin: bin ``m`` is
+        ``[m, m + 1)`` minutes after the clock origin (that of ``occupancy``). The start
+        row counts the starters in the start's minute, as ``occupancy`` does.
+    occupancy_peak_60min : ndarray, shape (repetitions, rows)
+        Most runners arriving at each row within any 60 minutes (a sliding window,
+        :func:`window_peak`) in each repetition; the start row counts the starters.
     capped : bool
         The level was solved and ``params.eliminated_max`` bound: at the finish share the
         barriers would stop more, so the field was made faster (``ability_mean`` is below
@@ -694,6 +749,8 @@ class FieldSimulation:
     hour_offset_s: float
     occupancy: np.ndarray
     occupancy_peak: np.ndarray
+    minute_occupancy: np.ndarray
+    occupancy_peak_60min: np.ndarray
     capped: bool = False
 
     @property
@@ -1068,6 +1125,24 @@ def simulate_field(
         counts[:, 0, hs] += n_runners
         out["occ"] = counts.sum(axis=0)
         out["peak"] = counts.max(axis=2)
+        # the busiest 60 minutes wherever they start (staffing), exact on the times, and
+        # the arrivals per minute summed over the chunk (a station's window over races)
+        out["peak60"] = window_peak(t, mask)
+        ms = max(int(math.floor(hour_offset_s / 60.0)), 0)
+        nm = max(int((top + hour_offset_s) // 60.0) + 1, ms + 1)
+        mins = t + np.float32(hour_offset_s)
+        mins *= np.float32(1.0 / 60.0)
+        np.maximum(mins, 0, out=mins)
+        mi = mins.astype(np.int32)
+        del mins
+        np.minimum(mi, nm - 1, out=mi)
+        np.copyto(mi, np.int32(nm), where=~mask)
+        mi += ((legidx + 1) * (nm + 1)).astype(np.int32)[None, :, None]
+        per_min = np.bincount(mi.ravel(), minlength=rows * (nm + 1))
+        del mi
+        per_min = per_min.reshape(rows, nm + 1)[:, :nm].astype(np.float64)
+        per_min[0, ms] += c * n_runners
+        out["occ_min"] = per_min
         if want_q:
             k = min(c, q_reps)
             v = np.where(mask[:k], t[:k], np.inf).transpose(1, 0, 2).reshape(L, -1)
@@ -1091,7 +1166,10 @@ def simulate_field(
     first[:, 0] = last[:, 0] = 0.0
     reached[:, 0] = n_runners
     peak = np.zeros((repetitions, rows))
+    peak60 = np.zeros((repetitions, rows))
+    peak60[:, 0] = n_runners
     occ = np.zeros((rows, 1))
+    occ_min = np.zeros((rows, 1))
     qrows = None
     jobs = [(c, sd, i == 0) for i, (c, sd) in enumerate(zip(sizes, seeds, strict=True))]
     workers = min(len(jobs), _threads())
@@ -1118,6 +1196,11 @@ def simulate_field(
             if nh > occ.shape[1]:
                 occ = np.pad(occ, ((0, 0), (0, nh - occ.shape[1])))
             occ[:, :nh] += res["occ"]
+            peak60[sl, 1:] = res["peak60"]
+            nm = res["occ_min"].shape[1]
+            if nm > occ_min.shape[1]:
+                occ_min = np.pad(occ_min, ((0, 0), (0, nm - occ_min.shape[1])))
+            occ_min[:, :nm] += res["occ_min"]
             if "q" in res:
                 qrows = res["q"]
             done += c
@@ -1144,6 +1227,8 @@ def simulate_field(
         capped=capped,
         occupancy=occ / repetitions,
         occupancy_peak=peak,
+        minute_occupancy=occ_min / repetitions,
+        occupancy_peak_60min=peak60,
     )
 
 

@@ -488,7 +488,7 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110):
             align="edge",
             color=_BLUE,
             zorder=2,
-            label="runners arriving per hour (mean)" if i == 0 else None,
+            label="runners arriving per clock hour (mean)" if i == 0 else None,
         )
         ax.set_ylabel("runners/h", fontsize=7)
         # a "$" in a station or race name is text, not mathtext (which can raise)

@@ -972,3 +972,47 @@ def test_cli_event_csv_out_and_back_rows_keep_their_own_numbers(tmp_path):
 
 def _r1(x):
     return round(float(x), 1)
+
+
+def test_event_peak_is_the_busiest_60_minutes_not_the_busiest_clock_hour():
+    """Black-box finding 7: "peak/h" was the largest clock-hour count, so a bunch arriving
+    around the hour was split (Bellemène: >= 240 of 300 within 22 min, peak 176). One race
+    whose field reaches Col within minutes of 05:00: the station's peak over any 60 minutes
+    is the whole field, while the clock-hour table (kept for the CSV and charts) splits it."""
+    from coursekit.field import DEFAULT_FIELD
+
+    s = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
+    race = _race(
+        "R",
+        s,
+        ["Start", "Col", "Finish"],
+        [45.0, 45.1, 45.2],
+        [6.0] * 3,
+        [0, 1 * H, 2 * H],
+        [0, np.nan, np.nan],
+        [0, 1 * H, 2 * H],
+    )
+    ev = plan_event([race], night=False)
+    p = replace(DEFAULT_FIELD, spread=0.04, leg_sigma=0.02, dnf_share=0.0, level_sd=0.0)
+    ev = simulate_event(ev, n_runners=300, repetitions=6, seed=1, params=p)
+    d = event_summary(ev)
+    col = [x for x in d["stations"] if x["name"] == "Col"][0]["occupancy"]
+    cp = d["simulation"]["races"][0]["checkpoints"][1]
+    assert cp["arrival_p10"] < "2024-06-01T05:00" < cp["arrival_p90"]
+    assert col["peak"] < 200 and cp["peak_hourly"] < 200  # per clock hour: split
+    assert col["peak_60min"] == pytest.approx(300, abs=1)
+    assert cp["peak_60min"] == 300
+    a = dt.datetime.fromisoformat(col["peak_60min_start"])
+    p10, p90 = (dt.datetime.fromisoformat(cp[k]) for k in ("arrival_p10", "arrival_p90"))
+    assert a <= p10 and p90 <= a + dt.timedelta(hours=1)
+    assert sum(col["arrivals"]) == pytest.approx(300, abs=0.1)  # the hourly table stays
+    text = _event_text_of(ev, d)
+    assert "peak 60 min" in text and "peak/h" not in text
+    station, simulated = [ln for ln in text.splitlines() if ln.startswith("Col ")]
+    assert station.split()[-1] == "300" and simulated.split()[-1] == "300"
+
+
+def _event_text_of(ev, summary):
+    from coursekit.cli import _event_text
+
+    return _event_text(ev, summary)
