@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -1739,8 +1740,15 @@ def _event_duration(text: str, option: str = "") -> float:
     0 is accepted (no unit needed for nothing)."""
     from .course import parse_duration
 
-    if str(text).strip() in ("0", "0.0"):
+    bare = str(text).strip()
+    if bare in ("0", "0.0"):
         return 0.0
+    if re.fullmatch(r"\d+(\.\d+)?", bare):  # the course file's advice is TOML's, not ours
+        raise click.BadParameter(
+            f"{bare!r} has no unit: write {option or 'it'} {bare}m for minutes or "
+            f"{bare}h for hours (also 1h30, 90s)",
+            param_hint=option,
+        )
     try:
         return parse_duration(text)
     except (CoursekitError, ValueError) as exc:
@@ -2107,13 +2115,13 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                 "station",
                 "open",
                 "close",
-                "",
+                "dark",
                 "race",
                 "checkpoint",
                 "km",
                 "first ETA",
                 "cutoff",
-                "",
+                "night",
                 "peak 60 min",
             ],
             rows,

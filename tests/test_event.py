@@ -1016,3 +1016,24 @@ def _event_text_of(ev, summary):
     from coursekit.cli import _event_text
 
     return _event_text(ev, summary)
+
+
+def test_event_text_names_the_dark_and_night_columns_and_margin_advice_is_for_the_cli(
+    tmp_path,
+):
+    """Black-box finding 20: the text table had empty headers over "dark" and "night", and
+    `--margin 30` advised the course file's form ('write "30h" for hours, or 30 without
+    quotes': no quotes on a command line, and a bare number is hours only in TOML)."""
+    toml = _write_out_and_back(tmp_path)
+    res = CliRunner().invoke(cli, ["event", str(toml)])
+    assert res.exit_code == 0, res.output
+    head = [ln for ln in res.stdout.splitlines() if ln.startswith("station ")][0].split()
+    assert head[:4] == ["station", "open", "close", "dark"]
+    assert head[head.index("cutoff") + 1] == "night"
+    for opt in ("--margin", "--sweep"):
+        res = CliRunner().invoke(cli, ["event", str(toml), opt, "30"])
+        assert res.exit_code == 2
+        assert f"write {opt} 30m for minutes or 30h for hours" in res.output
+        assert "quotes" not in res.output
+    res = CliRunner().invoke(cli, ["event", str(toml), "--margin", "0"])
+    assert res.exit_code == 0, res.output
