@@ -1514,6 +1514,11 @@ def backtest(
                 "others_passed": int(bt.others_passed[j]),
                 "latest_finisher_elapsed_s": _num(bt.latest_finisher[j]),
                 "finishers_cut": int(bt.cut_here[j]),
+                # each finisher once, at the first barrier that stops him (the counts add
+                # up to the total); "finishers_cut" counts each barrier on its own
+                "finishers_first_cut": (
+                    int(bt.first_cut[j]) if 0 < j < len(legs.names) - 1 else None
+                ),
             }
         )
     summary = {
@@ -1545,13 +1550,29 @@ def backtest(
                 str(r["others_passed"]),
                 _hm(r["latest_finisher_elapsed_s"]),
                 str(r["finishers_cut"]),
+                "-" if r["finishers_first_cut"] is None else str(r["finishers_first_cut"]),
             ]
             for j, r in enumerate(recs)
         ]
         text = _table(
-            ["checkpoint", "column", "by", "barrier", "finishers", "others", "latest fin.", "cut"],
+            [
+                "checkpoint",
+                "column",
+                "by",
+                "barrier",
+                "finishers",
+                "others",
+                "latest fin.",
+                "cut alone",
+                "cut first",
+            ],
             rows,
-            "lllrrrrr",
+            "lllrrrrrr",
+        )
+        text += (
+            "cut alone: finishers later than this barrier, each barrier on its own (a finisher "
+            "late at two barriers is in both); cut first: those it would stop first (they add "
+            "up to the total below; the finish is the limit the race was run with)\n"
         )
         share = 100.0 * bt.finishers_cut / max(bt.finishers, 1)
         k = len(unchecked)

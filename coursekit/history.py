@@ -606,9 +606,10 @@ class Backtest(NamedTuple):
     finishers_passed: np.ndarray  # int
     others_passed: np.ndarray  # int
     latest_finisher: np.ndarray  # elapsed [s] (NaN when none)
-    cut_here: np.ndarray  # finishers passing later than the barrier
+    cut_here: np.ndarray  # finishers passing later than the barrier (each barrier alone)
     finishers_cut: int  # finishers cut anywhere (each counted once)
     finishers: int
+    first_cut: np.ndarray | None = None  # finishers this barrier stops first (sum: finishers_cut)
 
 
 def backtest(elapsed: np.ndarray, finisher: np.ndarray, barriers) -> Backtest:
@@ -629,6 +630,10 @@ def backtest(elapsed: np.ndarray, finisher: np.ndarray, barriers) -> Backtest:
     (the start row is never counted: later waves cross it after 0).
     ``finishers_cut`` counts each finisher once over the *intermediate*
     barriers: the finish barrier is the limit the race was run with.
+    ``first_cut`` counts, per intermediate row, the finishers for whom it is the first
+    barrier passed late (the one that would stop them): it adds up to ``finishers_cut``,
+    where ``cut_here`` counts a finisher late at two barriers at both (0 at the start and
+    finish rows).
     """
     b = np.asarray(barriers, float)
     e = np.asarray(elapsed, float)
@@ -645,7 +650,12 @@ def backtest(elapsed: np.ndarray, finisher: np.ndarray, barriers) -> Backtest:
     cut_here = (late & fin[:, None]).sum(axis=0)
     # finishers eliminated by the intermediate barriers (the limit itself is given)
     cut_any = int((late[:, 1:-1].any(axis=1) & fin).sum()) if late.shape[1] > 2 else 0
-    return Backtest(fp, op, latest, cut_here, cut_any, int(fin.sum()))
+    first_cut = np.zeros(e.shape[1], np.int64)
+    if late.shape[1] > 2:
+        mid = late[:, 1:-1] & fin[:, None]
+        hit = mid.any(axis=1)
+        first_cut[1:-1] = np.bincount(mid[hit].argmax(axis=1), minlength=mid.shape[1])
+    return Backtest(fp, op, latest, cut_here, cut_any, int(fin.sum()), first_cut)
 
 
 CALIBRATE_BOUNDS = {"fatigue": (0.0, 0.6), "down": (0.0, 15.0)}

@@ -1168,3 +1168,44 @@ def test_misfit_notes_library():
     (w,) = misfit_notes(slow, fin, [0, 1, 2, 3], names, km_effort=kme, **kw40)
     assert "1.0 km-effort/h, slower than any race's median finisher (2 to 20)" in w
     assert misfit_notes(slow, fin, [0, 1, 2, 3], names, **kw40) == []
+
+
+def test_backtest_counts_each_finisher_once_at_the_first_barrier_that_stops_him(tmp_path):
+    """Black-box finding 18: the per-barrier "cut" column counted each barrier on its own,
+    so it added up to more than the total (MTR 2024: 2 at Chemin Ratinaud and 2 at La
+    Possession, "2 of 415 finishers"). Barriers 1h30 at A and 3h at B on 40 finishers who
+    pass A at 1:00-1:58 and B at 2:30-4:27: 19 are late at A and 29 at B, 19 at both, 29 in
+    all. `cut first` (JSON `finishers_first_cut`, added) gives 19 and 10, which add up to
+    the total; `cut alone` (JSON `finishers_cut`, unchanged) 19 and 29."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _backtest_course(tmp_path)
+    text = course.read_text()
+    text = text.replace('name = "A"\nkm = 10\n', 'name = "A"\nkm = 10\ncutoff = "1h30"\n')
+    text = text.replace('name = "B"\nkm = 20\n', 'name = "B"\nkm = 20\ncutoff = "3h"\n')
+    course.write_text(text)
+    times = _past_times(tmp_path / "t.csv")
+    args = ["backtest", str(course), "--times", str(times)]
+    r = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    rows = {c["name"]: c for c in out["checkpoints"]}
+    assert out["finishers_cut"] == 29
+    assert (rows["A"]["finishers_cut"], rows["B"]["finishers_cut"]) == (19, 29)
+    assert (rows["A"]["finishers_first_cut"], rows["B"]["finishers_first_cut"]) == (19, 10)
+    assert rows["Millau"]["finishers_first_cut"] is None
+    assert rows["Finish"]["finishers_first_cut"] is None
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    head = lines[0].split()
+    assert head[-4:] == ["cut", "alone", "cut", "first"]
+    a = [ln for ln in lines if ln.startswith("A ")][0].split()
+    b = [ln for ln in lines if ln.startswith("B ")][0].split()
+    assert a[-2:] == ["19", "19"] and b[-2:] == ["29", "10"]
+    assert "each barrier on its own" in r.stdout and "they add up to the total" in r.stdout
+    assert "29 of 40 finishers" in r.stdout
