@@ -646,46 +646,29 @@ PEAK_WINDOW_S = 3600.0
 start (a bunch straddling a clock hour is not split between two hours)."""
 
 
-def window_peak(arrival, reached, width_s: float = PEAK_WINDOW_S) -> np.ndarray:
-    """Most arrivals within any window of ``width_s`` (sliding, exact on the times).
+def minute_window_peak(per_minute, width_min: int = int(PEAK_WINDOW_S // 60)) -> np.ndarray:
+    """Most arrivals within any ``width_min`` consecutive minutes (a sliding window).
 
     Parameters
     ----------
-    arrival : ndarray, shape (c, rows, n)
-        Arrival times [s]; only those where ``reached`` is true count.
-    reached : ndarray of bool, shape (c, rows, n)
-    width_s : float, default :data:`PEAK_WINDOW_S`
-        The window ``[t, t + width_s)``.
+    per_minute : ndarray, shape (..., minutes)
+        Arrivals counted per minute bin.
+    width_min : int, default 60
+        The window, in minute bins.
 
     Returns
     -------
-    ndarray of int, shape (c, rows)
-        The largest count over all window starts (a busiest window starts at an arrival,
-        so only those are tried).
+    ndarray, shape (...)
+        The largest window sum. Windows start on whole minutes: a window starting between
+        two minute marks may hold a few more arrivals (those of its first and last partial
+        minutes), so this is the busiest 60 minutes to the minute.
     """
-    c, rows, n = arrival.shape
-    out = np.zeros((c, rows), np.int64)
-    if not n:
-        return out
-    width = float(width_s)
-    for k in range(rows):
-        ok = reached[:, k, :]
-        if not ok.any():
-            continue
-        v = np.where(ok, arrival[:, k, :], np.nan).astype(np.float64)
-        top = float(np.nanmax(v))
-        low = float(np.nanmin(v))
-        v -= low  # from 0: the repetitions' offsets below keep the float64 precision
-        beyond = top - low + width + 1.0  # a runner not arriving: past every window
-        np.copyto(v, beyond, where=~ok)
-        v.sort(axis=1)
-        v += (np.arange(c, dtype=np.float64) * (beyond + width + 1.0))[:, None]
-        flat = v.ravel()
-        end = np.searchsorted(flat, flat + width, side="left")
-        count = (end - np.arange(flat.size)).reshape(c, n)
-        count[np.sort(~ok, axis=1)] = 0  # the placeholders sort last in each repetition
-        out[:, k] = count.max(axis=1)
-    return out
+    a = np.asarray(per_minute)
+    cs = np.cumsum(a, axis=-1)
+    zero = np.zeros(a.shape[:-1] + (1,), dtype=cs.dtype)
+    cs = np.concatenate([zero, cs], axis=-1)
+    w = min(int(width_min), a.shape[-1])
+    return (cs[..., w:] - cs[..., :-w]).max(axis=-1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -725,8 +708,9 @@ class FieldSimulation:
         ``[m, m + 1)`` minutes after the clock origin (that of ``occupancy``). The start
         row counts the starters in the start's minute, as ``occupancy`` does.
     occupancy_peak_60min : ndarray, shape (repetitions, rows)
-        Most runners arriving at each row within any 60 minutes (a sliding window,
-        :func:`window_peak`) in each repetition; the start row counts the starters.
+        Most runners arriving at each row within any 60 minutes (a sliding window on the
+        minute bins, :func:`minute_window_peak`) in each repetition; the start row counts
+        the starters.
     capped : bool
         The level was solved and ``params.eliminated_max`` bound: at the finish share the
         barriers would stop more, so the field was made faster (``ability_mean`` is below
@@ -1106,30 +1090,13 @@ def simulate_field(
         mx = tm.max(axis=2)
         out["last"] = np.where(np.isfinite(mx), mx, np.nan)
         del tm
-        # occupancy: arrivals per clock hour; runners not arriving go to a dump bin
+        # arrivals per minute and repetition, in one pass (runners not arriving go to a
+        # dump bin): the clock hours sum them, the busiest 60 minutes slide over them
         hs = max(int(math.floor(hour_offset_s / HOUR)), 0)
+        ms = max(int(math.floor(hour_offset_s / 60.0)), 0)  # in hour hs: whole-hour origin
         top = float(np.nanmax(out["last"])) if np.any(out["reached"]) else 0.0
         nh = max(int((top + hour_offset_s) // HOUR) + 1, hs + 1)
-        h = t + np.float32(hour_offset_s)
-        h *= np.float32(1.0 / HOUR)
-        np.maximum(h, 0, out=h)
-        hrs = h.astype(np.int32)
-        del h
-        np.minimum(hrs, nh - 1, out=hrs)
-        np.copyto(hrs, np.int32(nh), where=~mask)
-        base = ((np.arange(c)[:, None] * rows + legidx[None, :] + 1) * (nh + 1)).astype(np.int32)
-        hrs += base[:, :, None]
-        counts = np.bincount(hrs.ravel(), minlength=c * rows * (nh + 1))
-        counts = counts.reshape(c, rows, nh + 1)[:, :, :nh].copy()
-        del hrs
-        counts[:, 0, hs] += n_runners
-        out["occ"] = counts.sum(axis=0)
-        out["peak"] = counts.max(axis=2)
-        # the busiest 60 minutes wherever they start (staffing), exact on the times, and
-        # the arrivals per minute summed over the chunk (a station's window over races)
-        out["peak60"] = window_peak(t, mask)
-        ms = max(int(math.floor(hour_offset_s / 60.0)), 0)
-        nm = max(int((top + hour_offset_s) // 60.0) + 1, ms + 1)
+        nm = 60 * nh
         mins = t + np.float32(hour_offset_s)
         mins *= np.float32(1.0 / 60.0)
         np.maximum(mins, 0, out=mins)
@@ -1137,12 +1104,18 @@ def simulate_field(
         del mins
         np.minimum(mi, nm - 1, out=mi)
         np.copyto(mi, np.int32(nm), where=~mask)
-        mi += ((legidx + 1) * (nm + 1)).astype(np.int32)[None, :, None]
-        per_min = np.bincount(mi.ravel(), minlength=rows * (nm + 1))
+        base = ((np.arange(c)[:, None] * rows + legidx[None, :] + 1) * (nm + 1)).astype(np.int32)
+        mi += base[:, :, None]
+        per_min = np.bincount(mi.ravel(), minlength=c * rows * (nm + 1))
         del mi
-        per_min = per_min.reshape(rows, nm + 1)[:, :nm].astype(np.float64)
-        per_min[0, ms] += c * n_runners
-        out["occ_min"] = per_min
+        per_min = per_min.reshape(c, rows, nm + 1)[:, :, :nm].copy()
+        per_min[:, 0, ms] += n_runners
+        counts = per_min.reshape(c, rows, nh, 60).sum(axis=3)
+        out["occ"] = counts.sum(axis=0)
+        out["peak"] = counts.max(axis=2)
+        # the busiest 60 minutes wherever they start (staffing), to the minute
+        out["peak60"] = minute_window_peak(per_min[:, 1:])
+        out["occ_min"] = per_min.sum(axis=0).astype(np.float64)
         if want_q:
             k = min(c, q_reps)
             v = np.where(mask[:k], t[:k], np.inf).transpose(1, 0, 2).reshape(L, -1)
