@@ -1889,7 +1889,7 @@ def event(
     """
     from .event import event_summary, load_event_plan, simulate_event
     from .figures import occupancy_figure
-    from .roadbook import event_clock
+    from .maps import event_zone
 
     margin_s = _event_duration(margin, "--margin")
     sweep_s = _event_duration(sweep, "--sweep")
@@ -1932,7 +1932,7 @@ def event(
             if bar is not None:
                 bar.__exit__(None, None, None)
     summary = event_summary(ev)
-    zone = event_clock(event_path, ev.races)  # one clock, as the roadbook index's
+    zone = event_zone(ev.timezone, ev.races)  # one clock, as the roadbook index's
     if plot is not None:
         if not n_runners:
             raise click.UsageError("--plot needs --simulate N")

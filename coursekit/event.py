@@ -817,6 +817,9 @@ class EventPlan:
     warnings : tuple of str
     combined : tuple of Combined
         Rankings over several of the races (stages), from ``[[combined]]``.
+    timezone : str or None
+        The event file's ``timezone`` (None without one, or for a course file): the
+        clock of the event's tables (:func:`coursekit.maps.event_zone`).
     """
 
     name: str
@@ -830,6 +833,7 @@ class EventPlan:
     simulations: tuple[FieldSimulation, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     combined: tuple[Combined, ...] = ()
+    timezone: str | None = None
 
 
 def plan_event(
@@ -945,12 +949,13 @@ def load_event_plan(
     path = Path(path)
     single = path.is_file() and path.suffix.lower() == ".toml" and is_course_file(path)
     combined_raw: tuple = ()
+    ev_tz = None
     if single:
         courses, ev_name, ev_path = [load_course(path)], None, path
     else:
         ev = load_event(path)
         courses, ev_name, ev_path = list(ev.load_courses()), ev.name, ev.path
-        combined_raw = ev.combined
+        combined_raw, ev_tz = ev.combined, ev.timezone
     history = dict(history or {})
     races, warns = [], []
     seen: dict[str, object] = {}
@@ -999,7 +1004,7 @@ def load_event_plan(
         )
         for c in combined_raw
     ]
-    return plan_event(
+    out = plan_event(
         races,
         name=ev_name or courses[0].name,
         path=ev_path,
@@ -1010,6 +1015,7 @@ def load_event_plan(
         warnings=warns,
         combined=combined,
     )
+    return replace(out, timezone=ev_tz)
 
 
 def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:

@@ -28,7 +28,7 @@ from pathlib import Path
 from .clock import DATED_S, hm, seconds_between
 from .errors import CourseFileError
 
-__all__ = ["RacePage", "race_page", "build_roadbook", "discover", "event_clock"]
+__all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
 
 _CSS = """
 :root { --ink: #1a1a1a; --muted: #555; --line: #ccc; --accent: #0072B2; --warn: #D55E00; }
@@ -701,20 +701,6 @@ def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
             f"{target}: no event.toml, no event folders and no course files found"
         )
     return found
-
-
-def event_clock(target, races) -> tuple:
-    """The one clock of an event's times, as the index and `coursekit event` show them.
-
-    ``target`` is what :func:`discover` reads (a course file, ``event.toml`` or its
-    folder); ``races`` the event's courses or races. Returns
-    :func:`coursekit.maps.event_zone` of the event file's ``timezone`` (None for a course
-    file or several events): ``(tzinfo or None, the clock's name)``.
-    """
-    from .maps import event_zone
-
-    found = discover(target)
-    return event_zone(found[0][4] if len(found) == 1 else None, races)
 
 
 def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> list[Path]:
