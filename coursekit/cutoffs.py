@@ -984,7 +984,7 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     )
     # the barriers' own findings (implausible pace between two barriers, a finish out of
     # reach...): every plan's reader sees them, not only `check`'s
-    found = [w for w in check_plan(pl) if w not in pl.warnings]
+    found = [w for w in check_plan(pl, grid=setup.grid) if w not in pl.warnings]
     return replace(pl, warnings=pl.warnings + tuple(found)) if found else pl
 
 
@@ -1049,7 +1049,7 @@ def plan_runner(plan: Plan, *, params: PaceParams | None = None):
 # ---------------------------------------------------------------- checks
 
 
-def check_plan(plan: Plan) -> list[str]:
+def check_plan(plan: Plan, *, grid: CourseGrid | None = None) -> list[str]:
     """Findings on a plan (empty list when everything is consistent).
 
     Checks: barriers strictly increase; the flat-equivalent speed needed
@@ -1061,7 +1061,8 @@ def check_plan(plan: Plan) -> list[str]:
     out = []
     names = list(plan.legs.names)
     c = np.asarray(plan.cutoff_elapsed, float)
-    grid = course_setup(plan.course, plan.legs).grid
+    if grid is None:  # plan() passes the grid it solved on
+        grid = course_setup(plan.course, plan.legs).grid
     for j in range(1, len(c)):
         if not (c[j] > c[j - 1] or (c[j] == c[j - 1] and _same_place(grid, j - 1, j))):
             out.append(
