@@ -278,7 +278,9 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     loss = prof.total_loss if prof.has_elevation else float("nan")
     # km-effort from the map distance, as ``coursekit profile`` and ITRA count it (the
     # tables' km are on the slope: 1 % more on TOR330, 616 against 610 km-effort)
-    kme = km_effort(float(prof.total_distance), gain if math.isfinite(gain) else 0.0)
+    # unknown without altitude: the km-effort and the ITRA points count the D+ (a flat
+    # course's figures would be printed as facts)
+    kme = km_effort(float(prof.total_distance), gain) if math.isfinite(gain) else None
     m = maps.course_map(course, plan=plan)
     parts = maps.map_parts(m, offline=offline)
     svg = profile_svg(prof, legs=legs, plan=plan)
@@ -328,10 +330,10 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             if on_slope
             else ("distance (map)", _num(total_m / 1000, 1, " km"))
         ),
-        ("D+", _num(gain, 0, " m")),
-        ("D-", _num(loss, 0, " m")),
-        ("km-effort", _num(itra_km_effort(kme), 0)),
-        ("ITRA points", str(itra_points(kme))),
+        ("D+", _num(gain, 0, " m") or "unknown"),
+        ("D-", _num(loss, 0, " m") or "unknown"),
+        ("km-effort", _num(itra_km_effort(kme), 0) if kme is not None else "unknown"),
+        ("ITRA points", str(itra_points(kme)) if kme is not None else "unknown"),
         ("time limit", hm(course.limit_s) + " h"),
         ("checkpoints", str(max(len(rows) - 2, 0))),
     ]

@@ -826,3 +826,21 @@ def test_event_without_one_zone_writes_each_time_with_its_offset(tmp_path):
     index = (tmp_path / "out2" / "index.html").read_text(encoding="utf-8")
     assert "Times on this page: Africa/Casablanca (the races&#x27; time zone)." in index
     assert [r[1] for r in table_rows(index, "races")] == ["Sat 01 Jun 2024 06:00"] * 2
+
+
+def test_no_altitude_gives_no_effort_figures(tmp_path):
+    """A track without altitude: D+, D-, km-effort and ITRA points are unknown, not a flat
+    course's figures (before, the box said "ITRA points 1" under an empty D+)."""
+    toml = make_course(tmp_path)
+    gpx = tmp_path / "syn.gpx"
+    text = gpx.read_text(encoding="utf-8")
+    gpx.write_text(re.sub(r"<ele>[^<]*</ele>", "", text), encoding="utf-8")
+    course = load_course(toml)
+    assert not course.profile.has_elevation
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", race_page(course).html))
+    for key in ("D+", "D-", "km-effort", "ITRA points"):
+        assert facts[key] == "unknown", (key, facts[key])
+    # with the altitude back, the same box has numbers
+    gpx.write_text(text, encoding="utf-8")
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", race_page(load_course(toml)).html))
+    assert facts["ITRA points"].isdigit() and facts["D+"].endswith(" m")
