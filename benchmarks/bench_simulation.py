@@ -21,7 +21,10 @@ seed N instead of 2024, to check a change on other random draws)
    the barrier after the checkpoint ``h3``/``gamma3``), the slower runners' eased late
    deviation ``ease`` (``tail_ease``, with the slow/fast slope ratio in the notes),
    and the start compression (``start_compression``, ``start_time_s``) fitted on
-   the slopes of the runners' deviations against the pace model's weights.
+   the slopes of the runners' deviations against the pace model's weights, over
+   the ten race-editions (``DEFAULT_FIELD``) and, with ``start_time_s`` kept, per
+   race (:func:`coursekit.field.fit_start_compression` on the source's own course:
+   the cross-race route simulates with the source's, as ``event --times`` does).
 3. Validation: each race is simulated with parameters fitted on *another*
    edition (Templiers 2023 <-> 2024) or, for the Réunion races (one edition),
    on a different race of the same event (said in the output). Compared with
@@ -74,6 +77,7 @@ from coursekit.field import (
     FIELD_SPEED_LOSS,
     fit_field,
     fit_reference_fatigue,
+    fit_start_compression,
     history_outcomes,
     late_stops,
     pace_weights,
@@ -759,6 +763,21 @@ def main(quick: bool = False):
             for k in (min(loss, key=loss.get), max(loss, key=loss.get))
         )
     )
+    # the start compression of each source, on the pace-model weights it is simulated with
+    # on its own course (as coursekit.event.history_race does on last year's split times)
+    start = {}
+    for rid in ids:
+        ref_s, lead_s, _, _ = reference_for(races[rid], races[rid], fits[rid], fatigue[rid])
+        ws = pace_weights(ref_s, lead_s)
+        a = DEFAULT_FIELD.start_compression
+        if ws is not None:
+            a = fit_start_compression(fits[rid].slopes, fits[rid].reference_elapsed, ws)
+        start[rid] = a
+    print(
+        "start_compression fitted per race on its slopes against the pace-model weights "
+        f"(DEFAULT_FIELD {DEFAULT_FIELD.start_compression}): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in start.items())
+    )
     print()
     print("== validation: simulate with parameters fitted on another edition/race")
     print("(percentile errors = |simulated - actual| / actual elapsed time, at each checkpoint")
@@ -781,7 +800,7 @@ def main(quick: bool = False):
             leg_weights=pace_weights(ref_el, lead_el),
             n_runners=n,
             repetitions=200,
-            params=fit.params,
+            params=dataclasses.replace(fit.params, start_compression=start[source]),
             ability_mean=mu,
             seed=SEED,
         )

@@ -45,6 +45,7 @@ from .field import (
     FieldSimulation,
     fit_field,
     fit_reference_fatigue,
+    fit_start_compression,
     pace_weights,
     simulate_field,
 )
@@ -725,7 +726,9 @@ def history_race(
     measured passages (:func:`coursekit.field.fit_reference_fatigue`): checkpoints without a
     past column, or moved since, get the model's shape rather than an
     interpolation. The leg weights come from that runner and its leader
-    (:func:`coursekit.field.pace_weights`). The barriers, the leader's ETA and the station
+    (:func:`coursekit.field.pace_weights`), and the start compression is fitted on the
+    past slopes against those weights (:func:`coursekit.field.fit_start_compression`;
+    eighteenth sprint). The barriers, the leader's ETA and the station
     windows stay this plan's. Validated edition to edition in
     ``benchmarks/bench_simulation.py`` (docs/simulation.md).
     """
@@ -760,11 +763,20 @@ def history_race(
         f"{fit.reference_elapsed[-1] / 3600:.2f} h, pace-model fatigue {fat:.2f}"
         + (" (at the end of the grid 0-1: check the column matching)" if fat in (0.0, 1.0) else "")
     )
+    weights = pace_weights(arr, lead)
+    params = fit.params
+    if weights is not None:  # the start as last year's split times show it, on these weights
+        params = replace(
+            params,
+            start_compression=fit_start_compression(
+                fit.slopes, fit.reference_elapsed, weights, start_time_s=params.start_time_s
+            ),
+        )
     return replace(
         race,
         field_elapsed=arr,
-        leg_weights=pace_weights(arr, lead),
-        field=fit.params,
+        leg_weights=weights,
+        field=params,
         ability_mean=float(fit.ability_mean),
         field_note=note,
     )

@@ -6,8 +6,9 @@ eliminated, per checkpoint the withdrawn and the arrivals hour by hour
 (occupancy), the last runner's ETA (:class:`FieldSimulation`).
 :func:`fit_field` calibrates its parameters (:class:`FieldParams`) on a past
 race's split times, :func:`history_outcomes` tells what happened there in the
-same terms, and :func:`fit_reference_fatigue` fits the pace model's runner to
-a past median finisher.
+same terms, :func:`fit_reference_fatigue` fits the pace model's runner to
+a past median finisher and :func:`fit_start_compression` the start compression
+to a past race's slopes, against the weights it is simulated with.
 
 The model (:class:`FieldParams`, docs/simulation.md): each runner is a log
 time multiplier on a reference runner, weighted leg by leg for fatigue and
@@ -45,6 +46,7 @@ __all__ = [
     "history_outcomes",
     "late_stops",
     "fit_field",
+    "fit_start_compression",
     "fit_reference_fatigue",
 ]
 
@@ -113,6 +115,9 @@ class FieldParams:
     :math:`\\tau_k` the median runner's elapsed time at the leg's middle
     (``start_compression`` :math:`a`, ``start_time_s`` :math:`\\tau_0`). The
     median runner's own times, and every runner's late legs, are unchanged.
+    :math:`\\tau_0` is one value for every race; :math:`a` is fitted per race
+    on a past edition's split times where the weights it is simulated with are
+    known (:func:`fit_start_compression`, the ``--times`` route).
 
     Runners chase the barriers: a runner projected late at the next barrier
     at the checkpoint that starts leg ``k`` (:math:`q_{i,k-1} > 1`, the same
@@ -1857,9 +1862,13 @@ def fit_field(
        kept on the same test (:func:`_fit_withdrawals`).
     6. ``level_sd``, ``start_compression`` and ``start_time_s`` are
        :data:`DEFAULT_FIELD`'s: one edition cannot show the first, and one
-       race has too few early checkpoints for the other two (fitted per race
-       they run off to :math:`a < 0` or :math:`a > 1`; ``bench_simulation``
-       fits them over all ten race-editions).
+       race has too few early checkpoints for the other two together (fitted
+       per race they run off to :math:`a < 0` or :math:`a > 1`;
+       ``bench_simulation`` fits them over all ten race-editions). With
+       :math:`\\tau_0` kept, :math:`a` alone is fitted per race by
+       :func:`fit_start_compression`, which needs the weights the race is
+       simulated with (a pace model's, which this fit does not have):
+       :func:`coursekit.event.history_race` replaces it.
     7. ``chase_share``: least squares on the legs run by runners projected
        late at the next barrier against their own pace so far
        (:func:`_fit_chase`); 0 without a barrier, or with fewer than 5 such
@@ -2048,6 +2057,70 @@ def fit_field(
         notes=tuple(notes),
         measured=good.copy(),
     )
+
+
+START_GRID = np.round(np.linspace(0.0, 1.0, 101), 2)
+"""Values of ``start_compression`` [-] tried by :func:`fit_start_compression`."""
+
+
+def fit_start_compression(slopes, reference_elapsed, leg_weights, *, start_time_s=None) -> float:
+    """``start_compression`` :math:`a` of one past race, against the weights it is simulated with.
+
+    A runner's deviation from the median builds up over the race; the slope of a
+    checkpoint's log time ratio on the finish's (:attr:`FieldFit.slopes`, :math:`W_j`)
+    measures how much of it is there. The simulation's cumulative weight at row ``j``
+    (:class:`FieldParams`, linearised in the log of the arrival time) is
+
+    .. math:: M_j(a) = \\frac{\\sum_{k \\le j} r_k w_k h_k}{\\sum_{k \\le j} r_k},
+              \\qquad h_k = 1 - a \\exp(-\\tau_k / \\tau_0)
+
+    with :math:`r_k` the median finisher's leg times, :math:`\\tau_k` his elapsed time at
+    the middle of leg ``k`` and :math:`w_k` the leg weights the simulation uses (for
+    :func:`coursekit.event.history_race`, :func:`pace_weights` of the pace-model runner
+    on the same course). :math:`a` minimises
+
+    .. math:: \\sum_j \\left(\\frac{W_j}{W_J} - \\frac{M_j(a)}{M_J(a)}\\right)^2
+
+    over the rows with a measured slope but the start and the finish (``J`` the last of
+    them: the finish time's own noise scales every slope), on :data:`START_GRID`;
+    :math:`\\tau_0` stays one value for every race (``start_time_s``).
+
+    Parameters
+    ----------
+    slopes : array_like, shape (rows,)
+        :math:`W_j` (:attr:`FieldFit.slopes`), NaN where not measured [-].
+    reference_elapsed : array_like, shape (rows,)
+        The median finisher's passages, 0 at the start (:attr:`FieldFit.reference_elapsed`) [s].
+    leg_weights : array_like, shape (rows - 1,)
+        :math:`w_k` of legs 1..rows-1 [-].
+    start_time_s : float, optional
+        :math:`\\tau_0` [s]; default :data:`DEFAULT_FIELD`'s.
+
+    Returns
+    -------
+    float
+        :math:`a` in [0, 1]; :data:`DEFAULT_FIELD`'s when fewer than 2 rows have a
+        measured slope.
+    """
+    tau0 = float(DEFAULT_FIELD.start_time_s if start_time_s is None else start_time_s)
+    W = np.asarray(slopes, float).reshape(-1)
+    R = np.asarray(reference_elapsed, float).reshape(-1)
+    w = np.asarray(leg_weights, float).reshape(-1)
+    if R.shape != W.shape or w.shape != (W.size - 1,):
+        raise ValueError("slopes, reference_elapsed (rows) and leg_weights (rows - 1) disagree")
+    ok = np.isfinite(W)
+    ok[0] = ok[-1] = False
+    if ok.sum() < 2:
+        return float(DEFAULT_FIELD.start_compression)
+    rows = np.nonzero(ok)[0]
+    last = rows[-1]
+    r = np.maximum(np.diff(R), 1.0)
+    tau = np.cumsum(r) - r / 2
+    h = 1.0 - START_GRID[:, None] * np.exp(-tau / tau0)[None, :]
+    M = np.cumsum(r * w * h, axis=1) / np.cumsum(r)
+    M = M[:, rows - 1] / M[:, [last - 1]]
+    loss = np.sum((W[rows] / W[last] - M) ** 2, axis=1)
+    return float(START_GRID[int(np.argmin(loss))])
 
 
 def fit_reference_fatigue(median_elapsed, measured, runner, *, grid=None):

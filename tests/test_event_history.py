@@ -55,12 +55,16 @@ def _write_course(tmp_path: Path, limit="9h") -> Path:
     return path
 
 
-def _past_field(p, *, median_s=5.5 * H, fatigue=0.4, n=3000, seed=0):
-    """Split times of a field around a known median runner of the pace model."""
+def _past_field(p, *, median_s=5.5 * H, fatigue=0.4, n=3000, seed=0, start_compression=0.0):
+    """Split times of a field around a known median runner of the pace model; with
+    ``start_compression`` a, a runner's deviation weighs 1 - a exp(-tau_k / 0.79 h) on leg k
+    (tau_k the median runner's time at the leg's middle)."""
     arr, _, _ = plan_runner(p)(median_s, fatigue)
     rng = np.random.default_rng(seed)
     theta = 0.15 * rng.standard_normal(n)
-    legs = np.diff(arr)[None, :] * np.exp(theta[:, None] + 0.03 * rng.standard_normal((n, 5)))
+    r = np.diff(arr)
+    h = 1.0 - start_compression * np.exp(-(np.cumsum(r) - r / 2) / (0.79 * H))
+    legs = r[None, :] * np.exp(theta[:, None] * h + 0.03 * rng.standard_normal((n, 5)))
     E = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
     status = np.array(["FINISHER"] * n, dtype=object)
     quit_ = rng.random(n) < 0.1
@@ -211,28 +215,36 @@ def test_load_event_plan_single_course_is_an_event_of_one(tmp_path):
 # ---------------------------------------------------------------- real data
 
 
-def test_templiers_endurance_2024_from_the_2023_field(tmp_path, realdata, realdata_index):
-    """Last year's field on this year's course: arrival percentiles within 10 % at the finish."""
+def _realdata_course(tmp_path, realdata, realdata_index, rid, limit="26h") -> Path:
+    """A course file of a realdata race-edition: its GPX, checkpoints at their declared km
+    scaled to the track, no barrier."""
     from coursekit.gpx import read_gpx
     from coursekit.profile import make_profile
 
-    e = next(x for x in realdata_index["editions"] if x["id"] == "templiers_endurance_2024")
+    e = next(x for x in realdata_index["editions"] if x["id"] == rid)
     with (realdata / e["files"]["checkpoints"]).open(encoding="utf-8") as fh:
         cps = list(csv.DictReader(fh))
     gpx = realdata / e["files"]["gpx"]
     length = make_profile(read_gpx(gpx)).total_distance
     scale = length / float(cps[-1]["distance_m"])
     lines = [
-        'name = "Endurance"',
+        f'name = "{rid}"',
         f'gpx = "{gpx}"',
         f"start = {e.get('start_local_corrected') or e['start']}",
-        'limit = "26h"',
+        f'limit = "{limit}"',
     ]
     for c in cps[1:-1]:
         lines += ["[[checkpoints]]", f'name = "{c["short_name"]}"']
         lines += [f"km = {float(c['distance_m']) * scale / 1000:.3f}"]
-    course = tmp_path / "endurance.toml"
+    course = tmp_path / f"{rid}.toml"
     course.write_text("\n".join(lines) + "\n")
+    return course
+
+
+def test_templiers_endurance_2024_from_the_2023_field(tmp_path, realdata, realdata_index):
+    """Last year's field on this year's course: arrival percentiles within 10 % at the finish."""
+    e = next(x for x in realdata_index["editions"] if x["id"] == "templiers_endurance_2024")
+    course = _realdata_course(tmp_path, realdata, realdata_index, "templiers_endurance_2024")
     past = realdata / "templiers_endurance_2023_times.csv"
     ev = load_event_plan(course, history={"": past})
     race = ev.races[0]
@@ -252,6 +264,27 @@ def test_templiers_endurance_2024_from_the_2023_field(tmp_path, realdata, realda
             el.append((dt.datetime.fromisoformat(r["Arrivée"]) - t0).total_seconds())
     actual = np.quantile(el, [0.1, 0.5, 0.9])
     np.testing.assert_allclose(sim.arrival_quantiles[:, -1], actual, rtol=0.10)
+
+
+@pytest.mark.parametrize(
+    ("rid", "limit", "lo", "hi"),
+    [
+        ("templiers_endurance_2023", "26h", 0.25, 0.6),
+        ("templiers_endurance_2024", "26h", 0.25, 0.6),
+        ("templiers_gtt_2023", "19h", 0.0, 0.2),
+        ("templiers_gtt_2024", "19h", 0.0, 0.2),
+    ],
+)
+def test_templiers_start_compression_from_own_split_times(
+    tmp_path, realdata, realdata_index, rid, limit, lo, hi
+):
+    """The start as each edition's split times show it (eighteenth sprint): at the
+    Endurance the first checkpoint's slope is well below the pace model's (0.54 against
+    0.67 at 1.1 h), so its field is compressed at the start; the GTT's is not (0.70-0.75
+    against 0.68-0.69): fitted 0.39 / 0.45 and 0.01 / 0.13 (DEFAULT_FIELD 0.33)."""
+    course = _realdata_course(tmp_path, realdata, realdata_index, rid, limit)
+    ev = load_event_plan(course, history={"": realdata / f"{rid}_times.csv"})
+    assert lo <= ev.races[0].field.start_compression <= hi
 
 
 def test_cli_event_times_needs_a_race_name_on_an_event(tmp_path):
@@ -277,6 +310,25 @@ def test_history_race_fits_on_measured_rows_only(tmp_path):
     assert "0 of 5 checkpoints timed" not in race.field_note
     assert "1 of 5 checkpoints timed" in race.field_note  # the finish
     np.testing.assert_allclose(race.field_elapsed[-1], arr[-1], rtol=0.02)
+
+
+def test_history_race_takes_the_start_from_the_past_split_times(tmp_path):
+    """The --times route's start compression is fitted on last year's slopes against the
+    pace-model weights it simulates with (fit_start_compression): a past field whose
+    deviations were compressed at the start (a = 0.6) gives a larger one than the same
+    runners without, and the fit's other parameters do not move."""
+    from coursekit.field import fit_field, fit_start_compression
+
+    p = plan(load_course(_write_course(tmp_path)))
+    _, E0, st0 = _past_field(p)
+    _, E6, st6 = _past_field(p, start_compression=0.6)
+    race0, race6 = history_race(p, E0, st0), history_race(p, E6, st6)
+    fit6 = fit_field(E6, st6, leg_effort=race6.leg_effort, cutoff_elapsed=race6.cutoff_elapsed)
+    a6 = fit_start_compression(fit6.slopes, fit6.reference_elapsed, race6.leg_weights)
+    assert race6.field.start_compression == a6
+    assert race6.field.start_compression > race0.field.start_compression + 0.3
+    assert race6.field.spread == fit6.params.spread
+    assert race6.field.leg_sigma == fit6.params.leg_sigma
 
 
 def test_from_plan_field_runner_loses_the_field_speed_share(tmp_path):

@@ -16,6 +16,7 @@ from coursekit.field import (
     FieldParams,
     fatigue_weights,
     fit_field,
+    fit_start_compression,
     history_outcomes,
     late_stops,
     pace_weights,
@@ -646,6 +647,59 @@ def test_start_compression_narrows_the_first_legs_around_the_median():
     assert math.log(on[1, 3] / on[0, 3]) > 0.97 * math.log(off[1, 3] / off[0, 3])
     with pytest.raises(ValueError, match="start_compression"):
         FieldParams(start_compression=1.5)
+
+
+def _compressed_field(a, *, n=6000, seed=0):
+    """Split times of finishers drawn with a known start compression ``a`` (tau_0
+    DEFAULT_FIELD's 0.79 h) on uneven weights w_k: short first legs (0.4-1.2 h), where
+    the compression is seen, then long ones. Returns (elapsed, status, leg_effort, w)."""
+    rng = np.random.default_rng(seed)
+    r = np.r_[0.0, 1500.0, 2500.0, 4300.0, rng.uniform(6000, 12000, 9)]
+    eff = np.r_[0.0, rng.uniform(4, 10, r.size - 1)]
+    w = np.r_[0.7, 0.8, 0.9, np.linspace(0.95, 1.3, r.size - 4)]
+    h = 1 - a * np.exp(-(np.cumsum(r[1:]) - r[1:] / 2) / DEFAULT_FIELD.start_time_s)
+    theta = 0.2 * rng.standard_normal(n)
+    eps = 0.06 * rng.standard_normal((n, r.size - 1))
+    E = np.c_[np.zeros(n), np.cumsum(r[1:] * np.exp(theta[:, None] * w * h + eps), axis=1)]
+    return E, np.array(["FINISHER"] * n), eff, w
+
+
+@pytest.mark.parametrize("a", [0.0, 0.3, 0.6])
+def test_fit_start_compression_recovers_a_known_compression(a):
+    """Fields drawn with start compression 0, 0.3 and 0.6 give it back from their slopes
+    (fit_field) against the weights they were drawn with; the median finisher is the
+    reference, the slopes carry the leg noise of the finish."""
+    got = []
+    for seed in (0, 1, 2):
+        E, st, eff, w = _compressed_field(a, seed=seed)
+        fit = fit_field(E, st, leg_effort=eff)
+        got.append(fit_start_compression(fit.slopes, fit.reference_elapsed, w))
+    assert np.mean(got) == pytest.approx(a, abs=0.06)
+    assert max(got) - min(got) <= 0.1
+
+
+def test_fit_start_compression_tells_the_weights_apart():
+    """The same split times measured against weights that already hold the compression
+    (w_k h_k) give none, and against flatter first weights a larger one."""
+    E, st, eff, w = _compressed_field(0.5)
+    fit = fit_field(E, st, leg_effort=eff)
+    R = fit.reference_elapsed
+    r = np.diff(R)
+    h = 1 - 0.5 * np.exp(-(np.cumsum(r) - r / 2) / DEFAULT_FIELD.start_time_s)
+    assert fit_start_compression(fit.slopes, R, w * h) <= 0.06
+    assert fit_start_compression(fit.slopes, R, w) == pytest.approx(0.5, abs=0.08)
+    flat = w.copy()
+    flat[:3] = 1.0  # the first legs weighed more: more compression to reach the same slopes
+    assert fit_start_compression(fit.slopes, R, flat) > fit_start_compression(fit.slopes, R, w)
+
+
+def test_fit_start_compression_without_slopes_and_bad_shapes():
+    R = np.array([0.0, 1800.0, 3600.0, 7200.0])
+    w = np.ones(3)
+    one = np.array([np.nan, 0.8, np.nan, 1.0])  # one slope between the start and the finish
+    assert fit_start_compression(one, R, w) == DEFAULT_FIELD.start_compression
+    with pytest.raises(ValueError, match="disagree"):
+        fit_start_compression(one, R, np.ones(4))
 
 
 # ---------------------------------------------------------------- barrier chasing
