@@ -842,6 +842,56 @@ def test_cli_calibrate_names_the_unmapped_finish_row(tmp_path):
     assert '--column "Finish=Arrivée"' in "\n".join(out["warnings"])
 
 
+def test_cli_calibrate_refuses_a_file_with_no_intermediate_checkpoint_column(tmp_path):
+    """Black-box finding 14: GRR times on the HAUT 120 course matched none of its 13
+    checkpoints; calibrate wrote leader_fraction fitted on another race's winner, "rms
+    residual 0.00 %", exit 0, the warnings only as comments. One error line now, no file;
+    one matched checkpoint is enough to calibrate (with the warning, as before)."""
+    course = _named_course(tmp_path, ["Start", "P", "Q", "Finish"])
+    # one column fewer than rows: not matched by their order either
+    times = _times_csv(tmp_path / "t.csv", ["Start", "X", "Finish"], [H0, HA, HF])
+    out = tmp_path / "out" / "pace.toml"
+    r = _cal([course, "--times", times, "-o", out])
+    assert r.exit_code == 1
+    assert r.output == (
+        f"Error: {times}: none of the 2 intermediate checkpoints of n.toml has a column in "
+        "the file (checkpoints: 'P', 'Q'; columns: 'Start', 'X', 'Finish'): are these "
+        'times of this race? Map the columns with --column "CHECKPOINT=COLUMN"\n'
+    )
+    assert not out.exists() and not out.parent.exists()
+    # JSON to standard output: the same error, nothing printed before it
+    r = _cal([course, "--times", times, "--format", "json"])
+    assert r.exit_code == 1 and r.stdout == "" and r.output.startswith("Error: ")
+    # one checkpoint matched: calibrated, the other said not fitted
+    times = _times_csv(tmp_path / "t2.csv", ["Start", "P", "Finish"], [H0, HA, HF])
+    r = _cal([course, "--times", times, "-o", out])
+    assert r.exit_code == 0, r.output
+    assert "# warning: not fitted, no column in t2.csv: 'Q'" in out.read_text()
+    # or mapped by hand
+    times = tmp_path / "t.csv"
+    r = _cal([course, "--times", times, "--column", "P=X"])
+    assert r.exit_code == 0, r.output
+    # start and finish times only (a results file): calibrated on the finish, as before,
+    # when it fits the course ...
+    times = _times_csv(tmp_path / "t3.csv", ["Start", "Finish"], [H0, HF])
+    r = _cal([course, "--times", times, "-o", out])
+    assert r.exit_code == 0, r.output
+    # ... an error when it does not (a finish after the limit: another race's results)
+    out.unlink()
+    slow = _times_csv(tmp_path / "t4.csv", ["Start", "Finish"], [H0, lambda i: 20.0 + i / 20])
+    r = _cal([course, "--times", slow, "-o", out])
+    assert r.exit_code == 1 and r.output.count("\n") == 1, r.output
+    assert r.output.startswith(
+        f"Error: {slow}: none of the 2 intermediate checkpoints of n.toml has a column in the "
+        "file, and the median finisher reaches 'Finish' at 16:59 in t4.csv, beyond the limit"
+    )
+    assert not out.exists()
+    # a course with no intermediate checkpoint is calibrated on its finish, as before
+    course = _named_course(tmp_path, ["Start", "Finish"], km=(0, 30))
+    r = _cal([course, "--times", times])
+    assert r.exit_code == 0, r.output
+
+
 def test_cli_warns_of_a_file_that_does_not_fit_the_course(tmp_path):
     """GRR times on the MTR course: "2013 of 2013 finishers cut", exit 0, no warning; calibrate
     wrote parameters at rms 31 %. A line on standard error now, exit 0 still."""
