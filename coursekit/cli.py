@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .clock import DATED_S, clock_format, hm, in_zone, seconds_between
+from .clock import DATED_S, clock_format, hm, in_zone, seconds_between, shown_elapsed
 from .errors import CoursekitError, PlanError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -650,7 +650,7 @@ def _cp_description(course, legs, i, plan) -> str:
         bits.append("services: " + ", ".join(legs.services[i]))
 
     def when(t):
-        el = seconds_between(course.start, t)
+        el = shown_elapsed(course.start, t)  # the minute the clock shows
         loc = in_zone(t, course.timezone)  # the zone's clock, not the offset written
         return f"{_clock(loc, course.limit_s > DATED_S)} ({_hm(el)})"  # as `cutoffs` writes it
 
@@ -1265,7 +1265,10 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         no_barrier = p.no_barrier  # barrier = false rows (the start is never one)
         for j, name in enumerate(legs.names):
             pace = p.required_pace[j]
-            cut = f"{_clock(p.cutoff[j], dated)} ({_hm(p.cutoff_elapsed[j])})"
+            # one minute for the clock and the elapsed time: a barrier's seconds dropped
+            # (leave before it), the leader's ETA to the nearest minute
+            start = p.cutoff[0]
+            cut = f"{_clock(p.cutoff[j], dated)} ({_hm(shown_elapsed(start, p.cutoff[j]))})"
             rows.append(
                 [
                     name,
@@ -1275,7 +1278,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     _fmt(leg_l[j]) if j else "",
                     (f"[{cut}]" if no_barrier[j] else cut) + ("*" if p.fixed[j] else ""),
                     f"{_clock_nearest(p.first_arrival[j], dated)} "
-                    f"({_hm(p.first_arrival_elapsed[j])})",
+                    f"({_hm(shown_elapsed(start, p.first_arrival[j], nearest=True))})",
                     _clock(p.opens[j], dated) if p.opens else "",
                     f"{pace * 1000 / 60:.1f}" if j and math.isfinite(pace) else "",
                     "night" if p.night[j] else "",

@@ -20,6 +20,7 @@ __all__ = [
     "DATED_S",
     "clock_format",
     "hm",
+    "shown_elapsed",
 ]
 
 DATED_S = 6.5 * 86400.0
@@ -56,6 +57,33 @@ def hm(seconds: float | None, *, missing: str = "") -> str:
     m = math.floor(abs(float(seconds)) / 60.0 + 0.5)
     sign = "-" if seconds < 0 and m else ""
     return f"{sign}{m // 60}:{m % 60:02d}"
+
+
+def shown_elapsed(start: dt.datetime, moment: dt.datetime, *, nearest: bool = False) -> float:
+    """The elapsed time [s] to write beside ``moment``'s clock time, so that the two agree.
+
+    Parameters
+    ----------
+    start : datetime
+        The race start (aware); its clock time is written with the seconds dropped.
+    moment : datetime
+        The time written (aware).
+    nearest : bool, default False
+        How ``moment``'s clock time is written: seconds dropped (a barrier, a station's
+        closing), or rounded to the nearest minute (the leader's ETA, a forecast).
+
+    Returns
+    -------
+    float
+        Whole minutes [s] from the start's written minute to ``moment``'s, in real time
+        (across a clock change too): :func:`hm` writes it exactly. A barrier at
+        19:29:32 after a 17:30 start is written ``19:29 (1:59)``, never ``19:29 (2:00)``.
+    """
+
+    def minute(t: dt.datetime, up: float) -> float:
+        return 60.0 * math.floor(t.timestamp() / 60.0 + up)
+
+    return minute(moment, 0.5 if nearest else 0.0) - minute(start, 0.0)
 
 
 def after(start: dt.datetime, seconds: float) -> dt.datetime:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .clock import DATED_S, hm, seconds_between
+from .clock import DATED_S, hm, seconds_between, shown_elapsed
 from .errors import CourseFileError
 
 __all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
@@ -425,6 +425,8 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         bcls = ' class="t"'  # a clock time is never wrapped ("Sat" over "04:00")
         if not r.get("barrier", True):  # barrier = false: when the station may close
             barrier, bcls = f"none (closes {barrier})", ""
+        # the minute the barrier shows (seconds dropped), not the elapsed time rounded
+        elapsed = shown_elapsed(course.start, plan.cutoff[i]) if i else 0.0
         out.append(
             f'<tr class="{"night" if night else ""}"><td class="l">{_e(r["name"])}'
             + (" <small>(fixed)</small>" if r.get("fixed") else "")
@@ -433,7 +435,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_gain_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
-            f'<td{bcls}>{_e(barrier)}</td><td class="t">{_e(hm(plan.cutoff_elapsed[i]))}</td>'
+            f'<td{bcls}>{_e(barrier)}</td><td class="t">{_e(hm(elapsed))}</td>'
             f'<td class="t">{_e(_clock(r["leader_eta"], tz, nearest=True, dated=dated))}</td>'
             f'<td class="t">{_e(_clock(r["opening"], tz, dated=dated))}</td>'
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501

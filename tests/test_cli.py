@@ -396,6 +396,48 @@ def test_round_takes_clock_grids_only(tmp_path, value, ok):
         assert "(1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)" in res.stderr
 
 
+def test_round_0_clock_and_elapsed_of_one_cell_agree(tmp_path):
+    """Black-box finding 16: with ``--round 0`` a barrier at 19:29:32 read "Sat 19:29
+    (2:00)" in `cutoffs`, `export`'s waypoints and the roadbook (seconds dropped from the
+    clock, the elapsed time rounded). A barrier is written with its seconds dropped, both
+    (leave before it: 19:29 (1:59)); the leader's ETA to the nearest minute, both."""
+    import datetime as dt
+
+    from coursekit.course import load_course
+    from coursekit.roadbook import race_page
+
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "10h", 30)
+    text = course.read_text().replace(
+        "km = 15.000\n", "km = 15.000\ncutoff = 2024-06-01T08:29:32+02:00\n"
+    )
+    course.write_text(text)
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--round", "0"])
+    assert res.exit_code == 0, res.output
+    rows = [ln for ln in res.output.splitlines() if re.match(r"(Start|CP\d|Finish) ", ln)]
+    assert len(rows) == 5
+    assert "Sat 08:29 (2:29)*" in rows[2], rows[2]
+    start = dt.datetime(2024, 6, 1, 6, 0)
+    cells = 0
+    for row in rows:  # every clock time and its elapsed time, barriers and leader ETAs
+        for clock, h, m in re.findall(r"Sat (\d\d:\d\d) \((\d+):(\d\d)\)", row):
+            shown = start + dt.timedelta(hours=int(h), minutes=int(m))
+            assert shown.strftime("%H:%M") == clock, row
+            cells += 1
+    assert cells == 10
+    # the JSON keeps the exact time
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--round", "0", "--format", "json"])
+    cp2 = json.loads(res.output)["checkpoints"][2]
+    assert cp2["cutoff_elapsed_s"] == 2 * 3600 + 29 * 60 + 32
+    # export's waypoints and the roadbook's table write it as `cutoffs` does
+    out = tmp_path / "w.gpx"
+    res = CliRunner().invoke(cli, ["export", str(course), "-o", str(out), "--round", "0"])
+    assert res.exit_code == 0, res.output
+    assert "cutoff Sat 08:29 (2:29) fixed" in out.read_text(encoding="utf-8")
+    page = race_page(load_course(course)).html
+    row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", page) if ">CP2" in r)
+    assert ">Sat 08:29</td>" in row and ">2:29</td>" in row, row
+
+
 @pytest.mark.parametrize("model", ["trail", "minetti2002", "tobler1993", "kay2012", "kme"])
 def test_model_line_shows_only_the_parameters_the_model_uses(tmp_path, model):
     """Black-box finding 14: ``--model minetti2002`` printed ``up=9, down=5``, parameters of

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from coursekit.clock import after, hm
+from coursekit.clock import after, hm, shown_elapsed
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,25 @@ def test_hm_missing_and_clock_agree():
         clock = after(after(start, s), 30.0).strftime("%H:%M")
         h, m = map(int, hm(s).split(":"))
         assert clock == f"{(4 + h) % 24:02d}:{m:02d}", s
+
+
+def test_shown_elapsed_is_the_minute_the_clock_shows():
+    """Black-box finding 16: with ``--round 0`` a barrier at 19:29:32 after a 17:30 start
+    read "Sat 19:29 (2:00)": the clock's seconds dropped, the elapsed time rounded. The
+    elapsed time written is now the clock's minute less the start's."""
+    start = dt.datetime(2024, 10, 19, 17, 30, tzinfo=dt.timezone(dt.timedelta(hours=4)))
+    barrier = after(start, 7172.0)  # 19:29:32
+    assert barrier.strftime("%H:%M") == "19:29" and hm(7172.0) == "2:00"
+    assert hm(shown_elapsed(start, barrier)) == "1:59"
+    # the leader's ETA is shown to the nearest minute: 19:30 (2:00)
+    assert after(barrier, 30.0).strftime("%H:%M") == "19:30"
+    assert hm(shown_elapsed(start, barrier, nearest=True)) == "2:00"
+    # the start's seconds are dropped as its row drops them
+    assert shown_elapsed(after(start, 40.0), barrier) == 7140.0
+    # real time across a clock change (Paris, 27 Oct 2024 03:00 -> 02:00)
+    from zoneinfo import ZoneInfo
+
+    paris = dt.datetime(2024, 10, 26, 22, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    t = after(paris, 5.5 * 3600 + 10.0)
+    assert t.strftime("%H:%M") == "02:30" and t.utcoffset() == dt.timedelta(hours=1)
+    assert hm(shown_elapsed(paris, t)) == "5:30"
