@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .clock import DATED_S, hm, seconds_between, shown_elapsed
+from .course import _INFO_KEYS
 from .errors import CourseFileError
 
 __all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
@@ -459,8 +460,9 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     out.append(block("Food and drink at the aid stations", info.get("food")))
     out.append(block("Notes", info.get("notes")))
     for key, value in info.items():
-        # scale / limit_proposed are coursekit's own bookkeeping, shown elsewhere
-        if key in ("equipment", "food", "notes", "proposed", "scale", "limit_proposed"):
+        # the course file's [info] tables only: the loader's own bookkeeping in the same
+        # dict (scale, start_offset_note, ...) is shown elsewhere or is a plan warning
+        if key not in _INFO_KEYS or key in ("equipment", "food", "notes"):
             continue
         if isinstance(value, (str, list, tuple, dict)) and value:
             out.append(block(key.replace("_", " ").capitalize(), value))

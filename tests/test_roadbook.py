@@ -655,6 +655,20 @@ def test_published_pages_show_no_course_file_internals(bundled):
     assert "places.json" in organiser
 
 
+def test_page_shows_the_info_tables_not_the_loaders_bookkeeping(tmp_path):
+    """The loader keeps its own notes in ``course.info`` beside the [info] tables; the page
+    printed a start offset that contradicts the zone as two blocks, "Start offset
+    mismatch" ("+01:00") and "Start offset note", besides the plan's warning."""
+    course = load_course(
+        make_course(tmp_path, start="2024-06-01T06:00:00+02:00", info={"place": "Amizmiz"})
+    )
+    assert course.info["start_offset_note"] and course.info["start_offset_mismatch"]
+    html = race_page(course).html
+    assert "<h2>Place</h2>\n<p>Amizmiz</p>" in html  # an [info] table
+    assert "<h2>Start offset" not in html and "<h2>Loop" not in html
+    assert html.count("but Africa/Casablanca is at +01:00 then") == 1  # the plan's warning
+
+
 def test_note_for_the_organiser_folded_and_not_printed(tmp_path):
     notes = [
         "Bring a headlamp.",
