@@ -1059,6 +1059,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         )
     if course.info.get("start_offset_note"):
         f(Finding("warning", "start-offset", course.info["start_offset_note"]))
+    for note in course.info.get("ambiguous_times", ()):
+        f(Finding("warning", "ambiguous-time", note))
     for pr in course.info.get("proposed", []):
         f(
             Finding(

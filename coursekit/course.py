@@ -55,7 +55,9 @@ Decisions (documented in docs/course-file.md):
 * ``start`` must carry its UTC offset. A local date-time (no offset) is
   accepted only when ``timezone`` is given: it is then localised in that zone
   (DST handled by :mod:`zoneinfo`), and ``info["start_localised"]`` says so.
-  The same rule holds for date-time cutoffs.
+  The same rule holds for date-time cutoffs. A local time the zone skips (the
+  clocks go forward) is an error; one it repeats (they go back) is read as its
+  first occurrence, with a warning (``info["ambiguous_times"]``).
 * ``scale_to_declared``: distance is multiplied by declared/measured distance,
   or stretched piecewise through the checkpoints that give a ``declared_km``;
   a declared D+ (D-) above the measured one is reached by spreading the
@@ -75,7 +77,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from .clock import after
@@ -268,7 +270,9 @@ class Course:
         basis, note``), ``limit_proposed`` (bool), ``start_localised`` (bool),
         ``start_offset_mismatch`` and ``start_offset_note`` (the zone's UTC
         offset and the warning, when the start's offset contradicts
-        ``timezone``), ``loop`` (bool), ``scale`` (dict of factors when scaled).
+        ``timezone``), ``ambiguous_times`` (warnings for local date-times a clock
+        change repeats: the first occurrence was taken), ``loop`` (bool),
+        ``scale`` (dict of factors when scaled).
     tolerance_m : float
         Largest distance from a checkpoint to the track [m] (key ``tolerance``,
         default :data:`DEFAULT_TOLERANCE_M`); a checkpoint's own ``tolerance``
@@ -486,8 +490,20 @@ YEARS = (1900, 2999)
 """Years accepted in date-times (start, cutoffs): beyond, start + limit may not be representable."""
 
 
-def _localise(dt: datetime, tz: str | None, ctx: _Ctx, key: str) -> tuple[datetime, bool]:
-    """Aware datetime; a naive one is localised in ``tz`` (else an error)."""
+def _localise(
+    dt: datetime,
+    tz: str | None,
+    ctx: _Ctx,
+    key: str,
+    notes: list | None = None,
+    start: datetime | None = None,
+) -> tuple[datetime, bool]:
+    """Aware datetime; a naive one is localised in ``tz`` (else an error).
+
+    A local time that ``tz`` skips (the hour the clocks go forward) is an error; one it
+    repeats (the hour they go back) takes its first occurrence, and a warning saying so
+    is appended to ``notes`` (:func:`_ambiguous_note`; with ``start``, it gives each
+    occurrence's elapsed time)."""
     if not YEARS[0] <= dt.year <= YEARS[1]:
         raise ctx.err(
             key, f"{dt.isoformat()}: expected a date between the years {YEARS[0]} and {YEARS[1]}"
@@ -502,7 +518,51 @@ def _localise(dt: datetime, tz: str | None, ctx: _Ctx, key: str) -> tuple[dateti
         )
     from zoneinfo import ZoneInfo
 
-    return dt.replace(tzinfo=ZoneInfo(tz)), True
+    zone = ZoneInfo(tz)
+    first, second = dt.replace(tzinfo=zone), dt.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first, True
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != dt:
+        # skipped: fold=0 reads it on the offset before the change, fold=1 after
+        before, after_ = _offset_text(first), _offset_text(second)
+        raise ctx.err(
+            key,
+            f"{dt.isoformat()} does not exist in {tz}: the clocks go forward that night "
+            f"(UTC{before} to UTC{after_}) and skip {dt:%H:%M}; write the time meant with "
+            f"its UTC offset (e.g. {dt.isoformat()}{before}, which the clocks show as "
+            f"{first.astimezone(UTC).astimezone(zone):%H:%M}) or a time outside the skipped "
+            "hour",
+        )
+    if notes is not None:
+        notes.append(_ambiguous_note(dt, tz, ctx, key, first, second, start))
+    return first, True
+
+
+def _offset_text(t: datetime) -> str:
+    """``+02:00`` of an aware datetime."""
+    z = t.strftime("%z")
+    return f"{z[:3]}:{z[3:]}"
+
+
+def _ambiguous_note(dt, tz, ctx, key, first, second, start=None) -> str:
+    """The warning for a local time that ``tz`` repeats (the clocks go back): the first
+    occurrence is taken; an offset makes it explicit."""
+    from .clock import hm, seconds_between
+
+    where = f"{ctx.table} {key}".strip()
+    a, b = _offset_text(first), _offset_text(second)
+    when = (
+        f", {hm(seconds_between(start, first))} after the start; the second would be "
+        f"{hm(seconds_between(start, second))}"
+        if start is not None
+        else ""
+    )
+    return (
+        f"{where} {dt.isoformat()} is ambiguous in {tz}: the clocks go back that night and "
+        f"{dt:%H:%M} happens twice, on UTC{a} then on UTC{b}; the first was taken "
+        f"({dt.isoformat()}{a}{when}): write {dt.isoformat()}{a} or {dt.isoformat()}{b} "
+        "to make it explicit"
+    )
 
 
 def _start_offset_note(start: datetime, tz: str, zone_offset: str) -> str:
@@ -622,12 +682,12 @@ def _declared(path: Path, i: int, raw) -> Declared:
     )
 
 
-def _cutoff(ctx: _Ctx, raw: dict, start: datetime, tz: str | None):
+def _cutoff(ctx: _Ctx, raw: dict, start: datetime, tz: str | None, notes: list | None = None):
     if "cutoff" not in raw:
         return None
     v = raw["cutoff"]
     if isinstance(v, datetime):
-        return _localise(v, tz, ctx, "cutoff")[0]
+        return _localise(v, tz, ctx, "cutoff", notes, start)[0]
     if isinstance(v, str | int | float) and not isinstance(v, bool):
         try:
             return after(start, parse_duration(v))
@@ -641,7 +701,9 @@ def _cutoff(ctx: _Ctx, raw: dict, start: datetime, tz: str | None):
     )
 
 
-def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> CheckpointSpec:
+def _checkpoint(
+    path: Path, i: int, raw, start: datetime, tz: str | None, notes: list | None = None
+) -> CheckpointSpec:
     ctx = _Ctx(path, f"checkpoints[{i}]")
     if not isinstance(raw, dict):
         raise ctx.err(None, f"expected a table, got {_type_name(raw)}")
@@ -698,7 +760,7 @@ def _checkpoint(path: Path, i: int, raw, start: datetime, tz: str | None) -> Che
         lon=lon,
         waypoint=wpt,
         services=services,
-        cutoff=_cutoff(ctx, raw, start, tz),
+        cutoff=_cutoff(ctx, raw, start, tz, notes),
         dwell_s=ctx.duration(raw, "dwell", default=0.0),
         drop_bag="drop_bag" in services,
         note=ctx.str_(raw, "note", default=""),
@@ -1115,7 +1177,8 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
             f"expected an offset date-time like 2024-06-01T04:00:00+01:00, "
             f"got {_type_name(start)} {start!r}",
         )
-    start, localised = _localise(start, tz, top, "start")
+    clock_notes: list[str] = []  # local times a clock change repeats
+    start, localised = _localise(start, tz, top, "start", clock_notes)
     mismatch = _offset_mismatch(start, tz) if not localised else None
 
     info: dict = {}
@@ -1154,7 +1217,11 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     cps_raw = raw.get("checkpoints", [])
     if not isinstance(cps_raw, list):
         raise top.err("checkpoints", "expected an array of tables [[checkpoints]]")
-    checkpoints = tuple(_checkpoint(path, i, c, start, tz) for i, c in enumerate(cps_raw))
+    checkpoints = tuple(
+        _checkpoint(path, i, c, start, tz, clock_notes) for i, c in enumerate(cps_raw)
+    )
+    if clock_notes:
+        info["ambiguous_times"] = clock_notes
 
     scale = top.bool_(raw, "scale_to_declared")
     schematic_key = top.bool_(raw, "schematic")

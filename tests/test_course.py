@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -162,6 +163,72 @@ def test_start_offset_contradicting_the_time_zone_is_flagged(tmp_path, start, zo
     local = c.start.astimezone(ZoneInfo(zone))
     assert f"planned from {local:%H:%M} local time" in notes[0]
     assert f"write {start[:19]}{expected}" in notes[0]
+
+
+NIGHT = (
+    'name = "T"\ngpx = "t.gpx"\nstart = 2024-10-26T22:00:00\nlimit = "9h"\n'
+    'timezone = "Europe/Paris"\n[[checkpoints]]\nname = "Col"\nkm = 5\ncutoff = {cut}\n'
+)
+
+
+def test_cutoff_in_the_hour_the_clocks_repeat_is_warned_of(tmp_path):
+    """Black-box finding 19: a naive cutoff 02:30 on the night the clocks go back (Paris,
+    27 Oct 2024 03:00 -> 02:00) happens twice; the first was taken silently (4:30 after
+    the start, not 5:30). `check` and every plan now say which was taken and how to write
+    either; an offset makes it explicit and silent."""
+    from coursekit.checkpoints import check_course
+    from coursekit.cutoffs import plan
+
+    c = load_course(_course(tmp_path, NIGHT.format(cut="2024-10-27T02:30:00")))
+    cut = c.checkpoints[0].cutoff
+    assert cut.utcoffset() == timedelta(hours=2) and cut - c.start == timedelta(hours=4.5)
+    note = (
+        "checkpoints[0] ('Col') cutoff 2024-10-27T02:30:00 is ambiguous in Europe/Paris: the "
+        "clocks go back that night and 02:30 happens twice, on UTC+02:00 then on UTC+01:00; "
+        "the first was taken (2024-10-27T02:30:00+02:00, 4:30 after the start; the second "
+        "would be 5:30): write 2024-10-27T02:30:00+02:00 or 2024-10-27T02:30:00+01:00 to "
+        "make it explicit"
+    )
+    assert c.info["ambiguous_times"] == [note]
+    found = [x for x in check_course(c) if x.code == "ambiguous-time"]
+    assert [(x.level, x.message) for x in found] == [("warning", note)]
+    assert plan(c).warnings.count(note) == 1
+    # written with its offset: explicit, no warning
+    c = load_course(_course(tmp_path, NIGHT.format(cut="2024-10-27T02:30:00+01:00")))
+    assert c.checkpoints[0].cutoff - c.start == timedelta(hours=5.5)
+    assert "ambiguous_times" not in c.info
+    assert not [x for x in check_course(c) if x.code == "ambiguous-time"]
+    # 02:30 on another night, and 03:30 that night, happen once
+    for cut in ("2024-10-27T03:30:00", "2024-10-20T02:30:00"):
+        body = NIGHT.format(cut=cut).replace("2024-10-26T22:00", cut[:11] + "00:00")
+        assert "ambiguous_times" not in load_course(_course(tmp_path, body)).info
+    # a start in the repeated hour: the same warning, for the start
+    body = NIGHT.format(cut='"2h"').replace("2024-10-26T22:00:00", "2024-10-27T02:15:00")
+    (note,) = load_course(_course(tmp_path, body)).info["ambiguous_times"]
+    assert note.startswith("start 2024-10-27T02:15:00 is ambiguous in Europe/Paris")
+    assert "the first was taken (2024-10-27T02:15:00+02:00): write" in note
+
+
+@pytest.mark.parametrize("key", ["cutoff", "start"])
+def test_local_time_the_clocks_skip_is_an_error(tmp_path, key):
+    """Finding 19, the other change: 02:30 does not exist in Paris on 31 Mar 2024 (02:00 ->
+    03:00); zoneinfo read it as 03:30 without a word. It is an error naming the key."""
+    body = NIGHT.replace("2024-10-26T22:00:00", "2024-03-30T22:00:00")
+    if key == "cutoff":
+        body = body.format(cut="2024-03-31T02:30:00")
+        where = r"checkpoints\[0\] \('Col'\) key 'cutoff'"
+    else:
+        body = body.format(cut='"2h"').replace("2024-03-30T22:00:00", "2024-03-31T02:30:00")
+        where = "key 'start'"
+    with pytest.raises(CourseFileError) as exc:
+        load_course(_course(tmp_path, body))
+    assert re.search(
+        where + r": 2024-03-31T02:30:00 does not exist in Europe/Paris: the clocks go "
+        r"forward that night \(UTC\+01:00 to UTC\+02:00\) and skip 02:30; write the time "
+        r"meant with its UTC offset \(e\.g\. 2024-03-31T02:30:00\+01:00, which the clocks "
+        r"show as 03:30\) or a time outside the skipped hour$",
+        str(exc.value),
+    ), str(exc.value)
 
 
 def test_limit_bare_string_and_missing_gpx(tmp_path):
