@@ -51,6 +51,7 @@ __all__ = [
     "legs_from_located",
     "check_course",
     "end_notes",
+    "clock_place_notes",
     "DECLARED_KM_WARN",
     "MAX_STRETCH_KM_EFFORT",
     "MAX_LEG_GRADE",
@@ -724,6 +725,43 @@ def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
     return out
 
 
+def clock_place_notes(course) -> list[str]:
+    """A note when the course's clock (its ``timezone``, else the start's UTC offset) is not
+    a clock of the start's place: solar noon there on the race's first day falls outside
+    :data:`coursekit.sun.SOLAR_NOON_CLOCK` on it (``Europe/Paris`` copied into a course on
+    Réunion puts every time, night section and station window 2 h early)."""
+    import datetime as dt
+
+    from .clock import in_zone
+    from .sun import SOLAR_NOON_CLOCK, clock_misfit
+
+    track = getattr(course, "track", None)
+    if track is None or not len(track.lat):
+        return []
+    lat, lon = float(track.lat[0]), float(track.lon[0])
+    if not (np.isfinite(lat) and np.isfinite(lon)):
+        return []
+    start = in_zone(course.start, course.timezone)
+    noon = clock_misfit(lat, lon, start)
+    if noon is None:
+        return []
+    off = start.utcoffset() or dt.timedelta(0)
+    m = round(off.total_seconds() / 60)
+    offset = f"UTC{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+    clock = (
+        f"the time zone {course.timezone} ({offset} then)"
+        if course.timezone
+        else f"the start's UTC offset {offset} (no timezone given)"
+    )
+    lo, hi = (t.strftime("%H:%M") for t in SOLAR_NOON_CLOCK)
+    return [
+        f"{clock} does not fit the course's place: at the start ({lat:.4f}, {lon:.4f}) "
+        f"the sun is highest at {noon:%H:%M} on that clock on {start:%a %Y-%m-%d}, where "
+        f"every place's own time zone puts solar noon between {lo} and {hi}; check "
+        "`timezone` and the start's UTC offset (every time shown is on that clock)"
+    ]
+
+
 def course_legs(course, *, tolerance_m: float | None = None) -> Legs:
     """Locate a course's checkpoints and build its legs table.
 
@@ -1061,6 +1099,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         f(Finding("warning", "start-offset", course.info["start_offset_note"]))
     for note in course.info.get("ambiguous_times", ()):
         f(Finding("warning", "ambiguous-time", note))
+    for note in clock_place_notes(course):
+        f(Finding("warning", "timezone-place", note))
     for pr in course.info.get("proposed", []):
         f(
             Finding(

@@ -688,6 +688,10 @@ def course_warnings(course, legs) -> list[str]:
     if getattr(course, "info", {}).get("start_offset_note"):
         out.append(course.info["start_offset_note"])
     out.extend(getattr(course, "info", {}).get("ambiguous_times", ()))
+    if hasattr(course, "start"):
+        from .checkpoints import clock_place_notes
+
+        out.extend(clock_place_notes(course))
     specs = getattr(legs, "specs", ())
     tol = getattr(course, "tolerance_m", None)
     if tol is not None and len(specs):

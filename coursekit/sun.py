@@ -23,12 +23,33 @@ __all__ = [
     "dark_intervals",
     "dark_mask",
     "SCAN_STEP_S",
+    "SOLAR_NOON_CLOCK",
+    "solar_noon",
+    "clock_misfit",
 ]
 
 CIVIL_DEPRESSION = 6.0
 HORIZON_ELEVATION = -0.833
 """Geometric elevation of the sun's centre at sunrise and sunset [degrees]: refraction at the
 horizon (34') and the sun's semi-diameter (16'), as astral's and NOAA's sunrise."""
+
+
+SOLAR_NOON_CLOCK = (dt.time(10, 30), dt.time(15, 45))
+"""Solar noon on the clocks of a place's own time zone falls in this range [local time].
+
+On a zone's clocks the sun is highest at 12:00 plus the zone's lead over the mean
+solar time of the place (its UTC offset less longitude / 15 h, daylight saving
+included) less the equation of time (-16 to +14 min over the year). The extremes of
+inhabited places, every day of 2024 (``astral.sun.noon``): 10:45 at Kibithu (28.3 N,
+97.0 E, Asia/Kolkata) and 10:46 at Fuyuan (48.4 N, 134.3 E, Asia/Shanghai) in late
+October; 15:22 at Wales, Alaska (America/Nome, on daylight saving in March) and 15:20
+at China's western end (39.4 N, 73.5 E, Asia/Shanghai) in February. Galicia on Spain's
+clocks reaches 14:43, Dakhla (Africa/El_Aaiun) 14:17, Madeira 14:15. The range leaves 15
+to 23 min beyond those (Attu, uninhabited, at 15:38 under America/Adak is inside too).
+A zone copied from elsewhere falls outside it when it is about 1.5 h or more ahead of
+the place's own, or 1 h to 3 h behind, depending on the place: Europe/Paris on Réunion
+gives 09:01 to 10:24, America/New_York in the Alps 06:15 to 07:42. An hour off (a
+neighbouring zone) is not caught."""
 
 
 class SunDay(NamedTuple):
@@ -127,6 +148,39 @@ def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
         clock(t_down[-1:]),
         polar,
     )
+
+
+def solar_noon(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> dt.datetime:
+    """When the sun is highest at a place on a local date (astral), on ``tzinfo``'s clock.
+
+    Parameters
+    ----------
+    lat, lon : float
+        Place [degrees].
+    date : datetime.date
+        Local date.
+    tzinfo : datetime.tzinfo
+        Time zone of the date and of the result.
+    """
+    from astral.sun import noon
+
+    return noon(_observer(lat, lon), date, tzinfo=tzinfo)
+
+
+def clock_misfit(lat: float, lon: float, start: dt.datetime) -> dt.datetime | None:
+    """Solar noon at the place on ``start``'s local date and clock when it falls outside
+    :data:`SOLAR_NOON_CLOCK` (the clock is not the place's own), else None.
+
+    Parameters
+    ----------
+    lat, lon : float
+        Place [degrees] (a course's start).
+    start : datetime
+        Aware, on the clock the times are shown on (its zone, or a fixed offset).
+    """
+    t = solar_noon(lat, lon, start.date(), start.tzinfo)
+    lo, hi = SOLAR_NOON_CLOCK
+    return None if lo <= t.time().replace(tzinfo=None) <= hi else t
 
 
 def sun_days(lat, lon, start: dt.datetime, end: dt.datetime) -> tuple[SunDay, ...]:

@@ -718,3 +718,42 @@ def test_a_barrier_check_finding_reaches_every_plan_reader_once(tmp_path):
     assert out.exit_code == 0 and out.output.count("flat-equivalent") == 1, out.output
     chk = run.invoke(cli, ["check", str(path)]).output
     assert chk.count("flat-equivalent") == 1, chk
+
+
+def test_a_time_zone_that_does_not_fit_the_place_is_warned_of(tmp_path):
+    """Black-box finding 12: a course on Réunion with timezone = "Europe/Paris" (a naive
+    start) moved the start, the night sections and every window by 2 h (sunrise 03:45),
+    and `check` said nothing. `check` and every plan warn now, naming the zone, the place
+    and solar noon on its clock; the place's own zone does not."""
+    from coursekit.checkpoints import check_course, clock_place_notes
+    from coursekit.course import load_course
+    from coursekit.cutoffs import plan
+    from coursekit.gpx import write_gpx
+
+    la = np.linspace(-21.0, -21.05, 200)  # 5.6 km due south from Saint-Paul, Réunion
+    write_gpx(tmp_path / "t.gpx", la, np.full(200, 55.27), np.linspace(10, 400, 200))
+    body = 'name = "R"\ngpx = "t.gpx"\nstart = 2024-10-18T22:00:00\nlimit = "4h"\n'
+    (tmp_path / "c.toml").write_text(body + 'timezone = "Europe/Paris"\n')
+    c = load_course(tmp_path / "c.toml")
+    note = (
+        "the time zone Europe/Paris (UTC+02:00 then) does not fit the course's place: at the "
+        "start (-21.0000, 55.2700) the sun is highest at 10:04 on that clock on Fri "
+        "2024-10-18, where every place's own time zone puts solar noon between 10:30 and "
+        "15:45; check `timezone` and the start's UTC offset (every time shown is on that "
+        "clock)"
+    )
+    assert clock_place_notes(c) == [note]
+    found = [(f.level, f.message) for f in check_course(c) if f.code == "timezone-place"]
+    assert found == [("warning", note)]
+    assert plan(c).warnings.count(note) == 1
+    # the place's own zone: nothing
+    (tmp_path / "c.toml").write_text(body + 'timezone = "Indian/Reunion"\n')
+    c = load_course(tmp_path / "c.toml")
+    assert clock_place_notes(c) == [] and note not in plan(c).warnings
+    # no zone: the start's offset is the clock
+    (tmp_path / "c.toml").write_text(body.replace("22:00:00", "22:00:00+01:00"))
+    (note,) = clock_place_notes(load_course(tmp_path / "c.toml"))
+    assert note.startswith(
+        "the start's UTC offset UTC+01:00 (no timezone given) does not fit the course's "
+        "place: at the start (-21.0000, 55.2700) the sun is highest at 09:04 on that clock"
+    )

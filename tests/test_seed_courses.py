@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coursekit.checkpoints import check_course, course_legs
+from coursekit.checkpoints import check_course, clock_place_notes, course_legs
 from coursekit.course import is_sketch_gpx, load_course, load_event
 from coursekit.gpx import read_gpx
 from coursekit.sketch import load_places, sketch_track
@@ -62,6 +62,7 @@ def test_course_loads_schematic_and_scaled_to_first_declared(path):
     assert is_sketch_gpx(c.gpx_path)
     assert c.timezone == "Africa/Casablanca"
     assert c.start.utcoffset() == timedelta(hours=1)
+    assert clock_place_notes(c) == []  # the zone fits the place
     d0 = c.declared[0]
     p = c.profile
     assert p.total_distance == pytest.approx(d0.distance_m, rel=1e-9)

@@ -251,3 +251,60 @@ def test_cutoffs_json_sun_block_near_the_pole(tmp_path):
     text = CliRunner().invoke(cli, ["cutoffs", str(tmp_path / "s.toml")]).output
     assert "sun Wed 2024-04-17  rise 01:5" in text and "  no sunset\n" in text, text
     assert "sun Fri 2024-04-19  no sunset (polar day)" in text, text
+
+
+@pytest.mark.parametrize(
+    ("place", "lat", "lon", "zone", "day", "noon"),
+    [  # the extremes of inhabited places on their own zone's clocks (SOLAR_NOON_CLOCK)
+        ("Kibithu", 28.3, 97.0, "Asia/Kolkata", dt.date(2024, 10, 26), "10:45"),
+        ("Fuyuan", 48.36, 134.3, "Asia/Shanghai", dt.date(2024, 10, 24), "10:46"),
+        ("Wales, Alaska", 65.6, -168.1, "America/Nome", dt.date(2024, 3, 12), "15:22"),
+        ("China's western end", 39.4, 73.5, "Asia/Shanghai", dt.date(2024, 2, 17), "15:20"),
+        ("Fisterra", 42.88, -9.27, "Europe/Madrid", dt.date(2024, 8, 5), "14:43"),
+        ("Dakhla", 23.7, -15.9, "Africa/El_Aaiun", dt.date(2024, 2, 23), "14:17"),
+        ("Attu (uninhabited)", 52.9, 172.9, "America/Adak", dt.date(2024, 3, 12), "15:38"),
+    ],
+)
+def test_solar_noon_of_real_zones_is_inside_the_clock_range(place, lat, lon, zone, day, noon):
+    start = dt.datetime.combine(day, dt.time(6), ZoneInfo(zone))
+    assert f"{sun.solar_noon(lat, lon, day, start.tzinfo):%H:%M}" == noon
+    assert sun.clock_misfit(lat, lon, start) is None
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "zone", "noons"),
+    [  # a zone copied from elsewhere, over a year: outside the range every day
+        (-21.0, 55.5, "Europe/Paris", ("09:01", "10:24")),  # Réunion (black-box finding 12)
+        (45.9, 6.9, "America/New_York", ("06:15", "07:42")),  # the Alps
+        (31.6, -8.0, "Asia/Dubai", ("16:15", "16:46")),  # Marrakech
+    ],
+)
+def test_a_zone_of_another_continent_is_outside_the_clock_range(lat, lon, zone, noons):
+    tz = ZoneInfo(zone)
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=k) for k in range(0, 366, 5)]
+    found = []
+    for day in days:
+        t = sun.clock_misfit(lat, lon, dt.datetime.combine(day, dt.time(6), tz))
+        assert t is not None, day
+        found.append(f"{t:%H:%M}")
+    assert noons[0] <= min(found) and max(found) <= noons[1]
+
+
+def test_realdata_editions_fit_their_zone(realdata_index, realdata):
+    """The dev set's starts (their own zone, and the offset written, even the 2023 Templiers'
+    wrong +00:00) and every day of the year on each GPX's zone: no misfit."""
+    from coursekit.gpx import read_gpx
+
+    zones = {"Indian/Reunion", "Europe/Paris"}
+    checked = 0
+    for e in realdata_index["editions"]:
+        gpx = e["files"].get("gpx")
+        if not gpx or not e.get("start") or e.get("time_zone") not in zones:
+            continue
+        track = read_gpx(realdata / gpx)
+        lat, lon = float(track.lat[0]), float(track.lon[0])
+        start = dt.datetime.fromisoformat(e["start"])
+        for clock in (start, start.astimezone(ZoneInfo(e["time_zone"]))):
+            assert sun.clock_misfit(lat, lon, clock) is None, e["id"]
+        checked += 1
+    assert checked >= 10
