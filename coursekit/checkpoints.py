@@ -51,6 +51,8 @@ __all__ = [
     "legs_from_located",
     "check_course",
     "end_notes",
+    "end_km_text",
+    "km_slack_m",
     "clock_place_notes",
     "DECLARED_KM_WARN",
     "MAX_STRETCH_KM_EFFORT",
@@ -295,11 +297,28 @@ def km_slack_m(km: float) -> float:
     (a TOML integer is read as a float: ``50`` is 50.0, 50 m). A km copied from a table
     that rounds (``legs`` prints 49.43 for 49.4267 km) is not "beyond the end".
     """
+    decimals = _km_decimals(km)
+    if decimals is None:
+        return 1.0
+    return max(1.0, 0.5 * 10.0 ** (3 - decimals))
+
+
+def _km_decimals(km: float) -> int | None:
+    """The decimals ``km`` is written with (``49.43``: 2; ``50.0``: 1), None in exponent
+    notation."""
     text = repr(km)
     if "e" in text.lower():
-        return 1.0
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    return max(1.0, 0.5 * 10.0 ** (3 - decimals))
+        return None
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def end_km_text(end_m: float, km: float) -> str:
+    """The course's end [m] as km, written to as many decimals as the checkpoint's ``km``
+    beside it (at least 2, at most 3: the metre), so a km past the end by more than
+    :func:`km_slack_m` never reads as before it ("km 10.008 is beyond the end (10.007
+    km)", not "(10.01 km)")."""
+    decimals = _km_decimals(km)
+    return f"{end_m / 1000:.{min(3, max(2, decimals or 3))}f}"
 
 
 def locate_points(
@@ -1239,7 +1258,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                         "warning",
                         "km-beyond-end",
                         f"checkpoints[{i}] {sp.name!r} at km {sp.km:g} is beyond the end of "
-                        f"the course ({total / 1000:.2f} km): placed at the finish",
+                        f"the course ({end_km_text(total, sp.km)} km): placed at the finish",
                     )
                 )
         dist_i = located.distance[i]

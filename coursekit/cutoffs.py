@@ -671,7 +671,7 @@ def course_warnings(course, legs) -> list[str]:
     with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`,
     checkpoints whose altitude is an estimate (the ``check`` texts, from
     :mod:`coursekit.checkpoints`), a track without elevation."""
-    from .checkpoints import km_slack_m
+    from .checkpoints import end_km_text, km_slack_m
 
     out = []
     end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
@@ -682,7 +682,8 @@ def course_warnings(course, legs) -> list[str]:
             and sp.km * 1000 > end_km * 1000 + km_slack_m(sp.km)
         ):
             out.append(
-                f"{sp.name!r} at km {sp.km:g} is beyond the end of the course (km {end_km:.2f}): "
+                f"{sp.name!r} at km {sp.km:g} is beyond the end of the course "
+                f"(km {end_km_text(end_km * 1000, sp.km)}): "
                 "placed at the finish"
             )
     if getattr(course, "info", {}).get("start_offset_note"):

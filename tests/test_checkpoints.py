@@ -665,6 +665,40 @@ def test_km_past_the_end_by_less_than_its_written_precision_is_not_warned(tmp_pa
             assert ("beyond the end" in out.output) is warned, (km, cmd, out.output)
 
 
+def test_km_beyond_the_end_never_reads_as_before_it(tmp_path):
+    """Finding 17, what the seventeenth sprint left: a km written to the metre past the end
+    by more than 1 m read "at km 10.008 is beyond the end of the course (10.01 km)". The
+    end is written to the km's own decimals (at least 2, at most 3)."""
+    from click.testing import CliRunner
+    from pyproj import Geod
+
+    from coursekit.checkpoints import end_km_text
+    from coursekit.cli import cli
+    from coursekit.gpx import write_gpx
+
+    assert [end_km_text(10_007.0, k) for k in (10.02, 10.008, 10.0081, 11.0, 1e-7)] == [
+        "10.01",
+        "10.007",
+        "10.007",
+        "10.01",
+        "10.007",
+    ]
+    s = np.linspace(0, 10_007.0, 401)  # 10.007 km due north, flat: along = geodesic
+    lon, lat, _ = Geod(ellps="WGS84").fwd(
+        np.full(s.size, 6.0), np.full(s.size, 45.0), np.zeros(s.size), s
+    )
+    write_gpx(tmp_path / "t.gpx", lat, lon, np.full(s.size, 1000.0))
+    run = CliRunner()
+    for km, end in (("10.008", "10.007"), ("10.02", "10.01")):
+        body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+        body += f'[[checkpoints]]\nname="Finish"\nkm={km}\n'
+        (tmp_path / "c.toml").write_text(body)
+        out = run.invoke(cli, ["check", str(tmp_path / "c.toml")])
+        assert f"at km {km} is beyond the end of the course ({end} km)" in out.output
+        out = run.invoke(cli, ["cutoffs", str(tmp_path / "c.toml")])
+        assert f"at km {km} is beyond the end of the course (km {end})" in out.output
+
+
 def test_a_track_without_elevation_is_planned_flat_and_says_so(tmp_path):
     """Black-box test, seventeenth sprint (finding 8): with no <ele>, `cutoffs` printed leg
     D+/D- 0 (not unknown) and only `check` said the track had no elevation. The plan now
