@@ -56,10 +56,12 @@ def _companion_csv(output, tag: str, text: str | None, *, what: str, option: str
 
 
 def _figure_path(ctx, param, value):
-    """--plot: a .png or .svg file; anything else is a usage error (exit 2), before any work."""
-    if value is not None and value.suffix.lower() not in (".png", ".svg"):
-        raise click.BadParameter(f"must end in .png or .svg, got {value.name!r}")
-    return value
+    """--plot (repeatable): .png or .svg files, each written (``--plot a.png --plot a.svg``:
+    both; a repeated path once); anything else is a usage error (exit 2), before any work."""
+    for path in value:
+        if path.suffix.lower() not in (".png", ".svg"):
+            raise click.BadParameter(f"must end in .png or .svg, got {path.name!r}")
+    return tuple(dict.fromkeys(value))
 
 
 class _Group(click.Group):
@@ -241,9 +243,10 @@ def _profile_record(path: Path, prof, st) -> dict:
     "--plot",
     type=click.Path(readable=False, dir_okay=False, path_type=Path),
     callback=_figure_path,
-    default=None,
+    multiple=True,
     metavar="OUT.png|OUT.svg",
-    help="Draw the elevation profile (first file).",
+    help="Draw the elevation profile of the first file; repeat it for more formats "
+    "(--plot p.png --plot p.svg). With several files, give it once.",
 )
 @click.option(
     "-o",
@@ -263,7 +266,14 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
         coursekit profile course.gpx
         coursekit profile a.gpx b.gpx --format json
         coursekit profile course.gpx --gain-threshold 10 --splits 1 --plot profile.png
+        coursekit profile course.gpx --plot profile.png --plot profile.svg
     """
+    if len(plot) > 1 and len(files) > 1:  # one figure per file, or formats of the first?
+        raise click.UsageError(
+            f"--plot given {len(plot)} times with {len(files)} files: it draws the first "
+            "file's profile in each format given; with several files give it once (run "
+            "profile once per file to draw each)"
+        )
     from .gpxcheck import start
 
     start(files[0])  # the file's XML check runs in the background while numpy is imported
@@ -301,10 +311,11 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
             click.echo(f"Error: {msg}", err=True)
         raise click.ClickException(failed[-1])
 
-    if plot is not None:
+    if plot:
         from .figures import profile_figure
 
-        profile_figure(results[0][1], plot)
+        for path in plot:
+            profile_figure(results[0][1], path)
 
     if fmt == "json":
         text = json.dumps([r[3] for r in results], indent=2, ensure_ascii=False) + "\n"
@@ -1893,9 +1904,10 @@ def _event_duration(text: str, option: str = "") -> float:
     "--plot",
     type=click.Path(readable=False, dir_okay=False, path_type=Path),
     callback=_figure_path,
-    default=None,
     metavar="OUT.png|OUT.svg",
-    help="Draw the runners arriving per clock hour at each station (needs --simulate).",
+    multiple=True,
+    help="Draw the runners arriving per clock hour at each station (needs --simulate); "
+    "repeat it for more formats (--plot o.png --plot o.svg).",
 )
 @click.option(
     "-o",
@@ -1980,10 +1992,11 @@ def event(
                 bar.__exit__(None, None, None)
     summary = event_summary(ev)
     zone = event_zone(ev.timezone, ev.races)  # one clock, as the roadbook index's
-    if plot is not None:
+    if plot:
         if not n_runners:
             raise click.UsageError("--plot needs --simulate N")
-        occupancy_figure(summary, plot, tz=zone[0])
+        for path in plot:
+            occupancy_figure(summary, path, tz=zone[0])
     if fmt == "json":
         text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":

@@ -303,3 +303,25 @@ def test_plot_of_another_kind_is_a_usage_error(tmp_path):
     assert not (tmp_path / "x.pdf").exists()
     r = _run(_course(tmp_path), "--plot", str(tmp_path / "x.SVG"))
     assert r.exit_code == 0 and (tmp_path / "x.SVG").read_bytes().startswith(b"<?xml")
+
+
+def test_plot_given_twice_writes_both(tmp_path):
+    """Black-box finding 20: `--plot a.svg --plot b.png` wrote only b.png (click keeps the
+    last value of an option given twice). Each format given is written; with several
+    files, several --plot are refused before any work (a figure per file, or formats of
+    the first? the command does not guess)."""
+    a = _course(tmp_path)
+    svg, png = tmp_path / "out" / "a.svg", tmp_path / "b.png"
+    r = _run(a, "--plot", svg, "--plot", png, "--plot", svg)
+    assert r.exit_code == 0, r.output
+    assert svg.read_bytes().startswith(b"<?xml") and png.read_bytes()[:4] == b"\x89PNG"
+    # a bad one among them: a usage error before any work, none written
+    r = _run(a, "--plot", tmp_path / "c.svg", "--plot", tmp_path / "d.pdf")
+    assert r.exit_code == 2 and "must end in .png or .svg, got 'd.pdf'" in r.output
+    assert not (tmp_path / "c.svg").exists()
+    b = _course(tmp_path, 100, "d.gpx")
+    r = _run(a, b, "--plot", tmp_path / "e.svg", "--plot", tmp_path / "f.svg")
+    assert r.exit_code == 2, r.output
+    assert "--plot given 2 times with 2 files: it draws the first file's profile" in r.output
+    assert not list(tmp_path.glob("[ef].svg"))
+    assert _run(a, b, "--plot", tmp_path / "e.svg").exit_code == 0  # once: the first file

@@ -970,6 +970,16 @@ def test_cli_event_csv_out_and_back_rows_keep_their_own_numbers(tmp_path):
     assert float(start[0]["reached"]) == 200 and float(start[0]["eliminated"]) == 0
 
 
+def test_cli_event_plot_given_twice_writes_both(tmp_path):
+    """Finding 20 (as `profile`): `--plot o.png --plot o.svg` wrote only the last."""
+    toml = _write_out_and_back(tmp_path)
+    png, svg = tmp_path / "o.png", tmp_path / "figs" / "o.svg"
+    args = ["event", str(toml), "--simulate", "50", "--repetitions", "2", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--plot", str(png), "--plot", str(svg)])
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:4] == b"\x89PNG" and svg.read_bytes().startswith(b"<?xml")
+
+
 def _r1(x):
     return round(float(x), 1)
 
