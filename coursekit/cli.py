@@ -2381,13 +2381,27 @@ def roadbook(target, out_dir, offline):
         coursekit roadbook courses/ -o roadbook/
         coursekit roadbook courses/haut -o haut/ --offline
         coursekit roadbook courses/haut/haut-120.toml -o out/
+
+    OUT holds one roadbook: the pages the last run wrote there (listed in
+    OUT/.coursekit-roadbook.json) that this run does not write, a race taken
+    out of the event, are removed if unchanged; no other file is touched.
     """
     from .roadbook import build_roadbook
 
     def progress(path):
         click.echo(f"  {path}", err=True)
 
-    written = build_roadbook(target, out_dir, offline=offline, progress=progress)
+    def stale(path, removed):
+        if removed:
+            click.echo(f"  removed {path} (written by the last run, not by this one)", err=True)
+        else:
+            click.echo(
+                f"warning: kept {path}: written by the last run, not by this one, but changed "
+                "since (remove it by hand if it is not needed)",
+                err=True,
+            )
+
+    written = build_roadbook(target, out_dir, offline=offline, progress=progress, on_stale=stale)
     click.echo(f"wrote {len(written)} pages into {out_dir}", err=True)
 
 

@@ -29,7 +29,12 @@ from .clock import DATED_S, hm, seconds_between, shown_elapsed
 from .course import _INFO_KEYS
 from .errors import CourseFileError
 
-__all__ = ["RacePage", "race_page", "build_roadbook", "discover"]
+__all__ = ["RacePage", "race_page", "build_roadbook", "discover", "MANIFEST"]
+
+MANIFEST = ".coursekit-roadbook.json"
+"""The file in a roadbook's output folder listing the files the last run wrote there (path
+relative to the folder, and a SHA-256 of the content written): a later run removes the ones
+it no longer writes, and only those still as written (:func:`build_roadbook`)."""
 
 _CSS = """
 :root { --ink: #1a1a1a; --muted: #555; --line: #ccc; --accent: #0072B2; --warn: #D55E00; }
@@ -709,7 +714,9 @@ def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
     return found
 
 
-def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> list[Path]:
+def build_roadbook(
+    target, out_dir, *, offline: bool = False, progress=None, on_stale=None
+) -> list[Path]:
     """Build the roadbook of a course file, an event folder or a folder of events.
 
     Writes ``OUT/<event>/<race>.html`` and ``OUT/<event>/index.html`` per
@@ -719,7 +726,14 @@ def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> 
     (:func:`coursekit.io.output_group`): when a write fails, the files this call
     created and the folders it created are removed.
 
-    Returns the written paths.
+    ``OUT`` holds one roadbook: the run lists what it wrote in ``OUT/`` :data:`MANIFEST`,
+    and removes the files the previous run listed there that it did not write now (a race
+    taken out of the event, a renamed one), then the folders they leave empty. It never
+    removes a file no run listed, nor one changed since it was written (its SHA-256
+    differs), nor anything outside ``OUT``; those are kept. Each such file is passed to
+    ``on_stale(path, removed)`` (``removed`` False when kept).
+
+    Returns the written pages (not the manifest).
     """
     from . import maps
     from .course import load_course
@@ -761,8 +775,94 @@ def build_roadbook(target, out_dir, *, offline: bool = False, progress=None) -> 
             f"<h1>Roadbooks</h1>\n<ul>{items}</ul>\n"
             '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
         )
+    previous = _read_manifest(out_dir)
+    listed = {p.relative_to(out_dir).as_posix(): _sha256(text) for p, text in files.items()}
     written = []
     with output_group():  # a failed write removes the pages and folders written before it
         for path, text in files.items():
             written.append(atomic_write_text(path, text))
+        # last: a run that fails before it leaves the previous list in place
+        atomic_write_text(out_dir / MANIFEST, _manifest_text(listed))
+    for rel in sorted(set(previous) - set(listed)):
+        path = out_dir / rel
+        removed = _remove_stale(out_dir, path, previous[rel])
+        if removed is not None and on_stale is not None:
+            on_stale(path, removed)
     return written
+
+
+def _sha256(text: str) -> str:
+    """The SHA-256 of a page as :func:`coursekit.io.atomic_write_text` writes it (UTF-8)."""
+    return _sha256_bytes(text.encode("utf-8"))
+
+
+def _manifest_text(listed: dict[str, str]) -> str:
+    import json
+
+    from . import __version__
+
+    return (
+        json.dumps(
+            {
+                "written_by": f"coursekit {__version__} roadbook",
+                "about": "the files the last `coursekit roadbook` run wrote into this folder "
+                "(path: sha256); the next run removes those it no longer writes, if unchanged",
+                "files": listed,
+            },
+            indent=1,
+            sort_keys=False,
+        )
+        + "\n"
+    )
+
+
+def _read_manifest(out_dir: Path) -> dict[str, str]:
+    """The previous run's ``{relative path: sha256}``; empty when there is none or it cannot
+    be read as one (then nothing is removed)."""
+    import json
+
+    try:
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    if not isinstance(files, dict):
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _remove_stale(out_dir: Path, path: Path, sha: str) -> bool | None:
+    """Remove ``path``, a file the previous run wrote and this one did not, when it is still
+    what was written; True when removed, False when kept (changed since, not a plain file),
+    None when it is already gone or lies outside ``out_dir`` (never touched). Then the
+    folders it leaves empty, up to ``out_dir``."""
+    import os
+
+    root = Path(os.path.realpath(out_dir))
+    real = Path(os.path.realpath(path))
+    if root not in real.parents or Path(os.path.normpath(path)) != path:
+        return None  # "../x", an absolute path, a link out of the folder: not ours
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        if _sha256_bytes(path.read_bytes()) != sha:
+            return False
+        path.unlink()
+    except OSError:
+        return False
+    folder = path.parent
+    while folder != out_dir and out_dir in folder.parents:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            break
+        folder = folder.parent
+    return True
+
+
+def _sha256_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()

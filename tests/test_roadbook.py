@@ -539,6 +539,72 @@ def test_folder_of_events(tmp_path):
     assert [r[0] for r in table_rows(one, "races")] == ["Event One race 0", "Event One race 1"]
 
 
+def test_rerun_removes_the_pages_it_wrote_before_and_no_other_file(tmp_path):
+    """Black-box finding 20: re-run after a race was taken out of the event, the roadbook
+    left that race's old page in the output folder (a published folder still held it). The
+    pages the last run listed in its manifest and this run does not write are removed, if
+    unchanged; a file no run wrote, or one changed since, is never removed."""
+    from coursekit.roadbook import MANIFEST
+
+    src = tmp_path / "src"
+    make_event(src / "ev-one", "Event One", ["a", "b", "c"])
+    make_event(src / "ev-two", "Event Two", ["d"])
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["roadbook", str(src), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert sorted(listed) == [
+        "ev-one/a.html",
+        "ev-one/b.html",
+        "ev-one/c.html",
+        "ev-one/index.html",
+        "ev-two/d.html",
+        "ev-two/index.html",
+        "index.html",
+    ]
+    (out / "ev-one" / "mine.html").write_text("the organiser's own page", encoding="utf-8")
+    (out / "ev-one" / "c.html").write_text("edited by hand", encoding="utf-8")
+    # a manifest naming files outside the folder (hand-edited or hostile): never touched
+    outside = tmp_path / "outside.html"
+    outside.write_text("not the roadbook's", encoding="utf-8")
+    data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    data["files"]["../outside.html"] = listed["index.html"]
+    data["files"][str(outside)] = listed["index.html"]
+    (out / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    # b and c leave Event One; Event Two leaves the folder of events
+    (src / "ev-one" / "event.toml").write_text(
+        'name = "Event One"\ncourses = ["a.toml"]\n', encoding="utf-8"
+    )
+    (src / "ev-two" / "event.toml").rename(src / "ev-two" / "event.off")
+    for f in (src / "ev-two").iterdir():
+        f.rename(tmp_path / f.name)
+    r = CliRunner().invoke(cli, ["roadbook", str(src), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert f"removed {out / 'ev-one' / 'b.html'} (written by the last run" in r.output
+    assert f"warning: kept {out / 'ev-one' / 'c.html'}: written by the last run" in r.output
+    # a single event now: its pages at the top of the folder, the old event folders gone
+    # but for the files kept
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        MANIFEST,
+        "a.html",
+        "ev-one/c.html",
+        "ev-one/mine.html",
+        "index.html",
+    ]
+    assert (out / "ev-one" / "c.html").read_text(encoding="utf-8") == "edited by hand"
+    assert outside.read_text(encoding="utf-8") == "not the roadbook's"
+    assert not (out / "ev-two").exists()  # emptied: removed
+    listed = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["files"]
+    assert sorted(listed) == ["a.html", "index.html"]
+    # no manifest (a folder from before it, or another tool's): nothing removed
+    (out / MANIFEST).unlink()
+    (src / "ev-one" / "event.toml").write_text(
+        'name = "Event One"\ncourses = ["b.toml"]\n', encoding="utf-8"
+    )
+    assert build_roadbook(src, out) == [out / "b.html", out / "index.html"]
+    assert (out / "a.html").exists()
+
+
 def test_failing_course_leaves_previous_roadbook_untouched(tmp_path):
     src = make_event(tmp_path / "ev", "Event", ["a", "b"])
     (src / "b.toml").write_text('name = "B"\n', encoding="utf-8")  # no gpx, start, limit
@@ -559,7 +625,8 @@ def test_cli_single_course_and_map(tmp_path):
     out = tmp_path / "out"
     r = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(out), "--offline"])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "syn.html"]
+    names = ["index.html", "syn.html", ".coursekit-roadbook.json"]  # and what it wrote
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
     r = CliRunner().invoke(cli, ["map", str(course), "-o", str(tmp_path / "m.html"), "--grade"])
     assert r.exit_code == 0, r.output
     text = (tmp_path / "m.html").read_text(encoding="utf-8")
