@@ -1853,6 +1853,13 @@ def _event_duration(text: str, option: str = "") -> float:
     help="A station closes this long after its latest barrier.",
 )
 @click.option(
+    "--gap",
+    default="2h",
+    show_default=True,
+    help="A station no race needs for longer than this (from one race's barrier plus "
+    "--sweep to the next one's opening) closes in between: it has several staffing windows.",
+)
+@click.option(
     "--radius",
     "radius_m",
     type=click.FloatRange(min=0),
@@ -1921,6 +1928,7 @@ def event(
     fmt,
     margin,
     sweep,
+    gap,
     radius_m,
     n_runners,
     repetitions,
@@ -1934,8 +1942,10 @@ def event(
 
     A station opens --margin before the earliest first runner of any race (or
     at the plan's opening, 15 % of the leader's elapsed time before his ETA,
-    when that is earlier) and closes --sweep after the latest barrier; "night"
-    means it is staffed in the dark. With --simulate: expected eliminations per
+    when that is earlier) and closes --sweep after the latest barrier; where no
+    race needs it for longer than --gap it closes in between, so it may have
+    several staffing windows (one line each); "dark" means it is staffed in the
+    dark. With --simulate: expected eliminations per
     barrier (5-95 % band), the peak at each station (the most runners arriving within
     any 60 minutes, a sliding window: the staffing figure), and the last runner's ETA;
     the runners per clock hour are in the JSON and the occupancy CSV/--plot.
@@ -1952,6 +1962,7 @@ def event(
 
     margin_s = _event_duration(margin, "--margin")
     sweep_s = _event_duration(sweep, "--sweep")
+    gap_s = _event_duration(gap, "--gap")
     history = {}
     for item in times:
         key, _, csv_path = (
@@ -1965,7 +1976,12 @@ def event(
     if history and not n_runners:
         raise click.UsageError("--times needs --simulate N")
     ev = load_event_plan(
-        event_path, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m, history=history
+        event_path,
+        margin_s=margin_s,
+        sweep_s=sweep_s,
+        radius_m=radius_m,
+        history=history,
+        gap_s=gap_s,
     )
     if n_runners:
         bar = None
@@ -2028,8 +2044,10 @@ _SIM_COLUMNS = (
 
 def _event_csv(summary) -> tuple[str, str | None]:
     """The event as one CSV table, one row per station and race passing it (with the
-    simulation's columns when there is one), and the runners per hour at each station
-    as a second CSV (None without a simulation): a spreadsheet reads one table a file.
+    simulation's columns when there is one, and last the staffing window serving that
+    passage: ``open``/``close`` span all of a station's windows), and the runners per
+    hour at each station as a second CSV (None without a simulation): a spreadsheet reads
+    one table a file.
     The simulation's checkpoints are joined to the station rows by (race, row): a name can
     be used twice in a race (an out-and-back's start and finish, a place passed twice)."""
     sim = {}
@@ -2062,6 +2080,9 @@ def _event_csv(summary) -> tuple[str, str | None]:
         # the staffing peaks: within any 60 minutes (the columns above are per clock
         # hour, kept for scripts that read them); last, so that columns keep their places
         head += ["repetitions", "station_peak_arrivals_60min", "peak_arrivals_60min"]
+    # the staffing window serving the row's passage (open/close above span every window
+    # of the station); last, so that columns keep their places
+    head += ["window_open", "window_close", "window_open_local", "window_close_local"]
     zone = summary.get("timezone") or ""
     race_zone = {r["name"]: r.get("timezone") or "" for r in summary.get("races", [])}
     rows = []
@@ -2092,6 +2113,8 @@ def _event_csv(summary) -> tuple[str, str | None]:
             row += [_utc_offset(stamps[k]) for k in _LOCAL_COLUMNS]
             if sim:
                 row += [summary["simulation"]["repetitions"], peak60, c.get("peak_60min")]
+            win = (s.get("windows") or [s])[p.get("window", 0)]
+            row += [win["open"], win["close"], _local(win["open"]), _local(win["close"])]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:
@@ -2160,23 +2183,29 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         f"{summary['event']}: {_count(len(summary['races']), 'race')}, "
         f"{_count(len(summary['stations']), 'station')}"
         f" (margin {ev.margin_s / 60:.0f} min, sweep {ev.sweep_s / 60:.0f} min,"
-        f" shared within {ev.radius_m:.0f} m)",
+        f" closed when empty for over {ev.gap_s / 60:.0f} min, shared within {ev.radius_m:.0f} m)",
         f"times: {zone[1]}" if zone[1] else "",
         "",
     ]
     rows = []
     for s in summary["stations"]:
-        for i, p in enumerate(s["passages"]):
-            first = i == 0
+        windows = s.get("windows") or [{"open": s["open"], "close": s["close"]}]
+        # one line per staffing window, on the first of the passages it serves
+        order = sorted(range(len(s["passages"])), key=lambda i: s["passages"][i].get("window", 0))
+        for n, i in enumerate(order):
+            p = s["passages"][i]
+            first = n == 0
+            k = p.get("window", 0)
+            opens = n == 0 or s["passages"][order[n - 1]].get("window", 0) != k
             # the race's own checkpoint name where the station has another (a start or
             # finish row at a place, a checkpoint folded into a station within the radius)
             own = p["name"] if p["name"] != s["name"] else ""
             rows.append(
                 [
                     s["name"] if first else "",
-                    clock(s["open"]) if first else "",
-                    clock(s["close"]) if first else "",
-                    ("dark" if s["night"] else "") if first else "",
+                    clock(windows[k]["open"]) if opens else "",
+                    clock(windows[k]["close"]) if opens else "",
+                    ("dark" if windows[k].get("dark_s", s["night"]) else "") if opens else "",
                     p["race"],
                     own,
                     f"{p['distance_m'] / 1000:.1f}" if p["distance_m"] is not None else "-",

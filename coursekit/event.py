@@ -55,6 +55,8 @@ __all__ = [
     "Race",
     "Passage",
     "Station",
+    "Window",
+    "STATION_GAP_S",
     "EventPlan",
     "Combined",
     "GENERIC_NAMES",
@@ -482,8 +484,26 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Window:
+    """One staffing window of a station: the station is open from ``open`` to ``close``
+    for the passages ``passages`` (indices into :attr:`Station.passages`), ``dark_s`` of
+    it in the dark (civil twilight) [s]."""
+
+    open: dt.datetime
+    close: dt.datetime
+    passages: tuple[int, ...]
+    dark_s: float = 0.0
+
+
+@dataclass(frozen=True)
 class Station:
-    """An aid station shared by one or more races, with its staffing window."""
+    """An aid station shared by one or more races, with its staffing windows.
+
+    ``open`` and ``close`` span every window (the first opening, the last closing);
+    ``windows`` are the times the station is staffed (:func:`station_table`): more than
+    one when no race needs it for longer than the gap between two of them. The dark
+    part (``dark_s``, ``dark_intervals``) is that of the windows.
+    """
 
     name: str
     key: str  # normalised name
@@ -492,8 +512,14 @@ class Station:
     passages: tuple[Passage, ...]
     open: dt.datetime
     close: dt.datetime
-    dark_s: float  # time of the window in the dark (civil twilight) [s]
+    dark_s: float  # time of the windows in the dark (civil twilight) [s]
     dark_intervals: tuple[tuple[dt.datetime, dt.datetime], ...]
+    windows: tuple[Window, ...] = ()  # default: one window, ``open`` to ``close``
+
+    def __post_init__(self):
+        if not self.windows:
+            one = (Window(self.open, self.close, tuple(range(len(self.passages)))),)
+            object.__setattr__(self, "windows", one)
 
     @property
     def night(self) -> bool:
@@ -503,6 +529,10 @@ class Station:
     @property
     def races(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p.race for p in self.passages))
+
+    def window_of(self, i: int) -> int:
+        """Index in :attr:`windows` of the window serving passage ``i``."""
+        return next(k for k, w in enumerate(self.windows) if i in w.passages)
 
 
 def _dark(lat, lon, start: dt.datetime, end: dt.datetime):
@@ -542,6 +572,37 @@ def _station_name(passages: Sequence[Passage]) -> str:
     return most(real or places or [p.name for p in passages])
 
 
+STATION_GAP_S = 7200.0
+"""Longest time inside one staffing window when no race needs the station [s] (2 h):
+a longer gap closes the station and opens it again (:func:`station_table`). Each
+passage's need already holds the team's margin before the first runner and its sweep
+after the barrier (30 min each by default); below 2 h of nobody, closing would leave
+about an hour between packing away and setting up again, so the station stays open."""
+
+
+def _windows(passages: Sequence[Passage], *, margin_s: float, sweep_s: float, gap_s: float):
+    """The staffing windows of a station's passages (see :func:`station_table`)."""
+    needs = []
+    for i, p in enumerate(passages):
+        # whole minutes, one rule (the tables print minutes): the leader's ETA as printed
+        # (rounded) less the margin, or the plan's opening, floored; the barrier (or the
+        # passage) plus the sweep, rounded up
+        a = _minute(
+            min(after(_minute(p.first_arrival), -margin_s), p.opens or p.first_arrival), "floor"
+        )
+        b = _minute(after(p.cutoff or p.last_arrival, sweep_s), "ceil")
+        needs.append((a, b, i))
+    needs.sort(key=lambda x: (x[0], x[2]))
+    out: list[list] = []
+    for a, b, i in needs:
+        if out and seconds_between(out[-1][1], a) <= gap_s:
+            out[-1][1] = max(out[-1][1], b)
+            out[-1][2].append(i)
+        else:
+            out.append([a, b, [i]])
+    return tuple(Window(a, b, tuple(sorted(ix))) for a, b, ix in out)
+
+
 def station_table(
     races: Sequence[Race],
     *,
@@ -549,6 +610,7 @@ def station_table(
     sweep_s: float = 1800.0,
     radius_m: float = 200.0,
     night: bool = True,
+    gap_s: float = STATION_GAP_S,
 ) -> tuple[Station, ...]:
     """Group the checkpoints of several races into stations with staffing windows.
 
@@ -568,6 +630,9 @@ def station_table(
         See :func:`group_stations`.
     night : bool, default True
         Compute the dark part of each window (astral, civil twilight).
+    gap_s : float, default :data:`STATION_GAP_S` (2 h)
+        The station closes between two passages' needs that leave it empty for longer
+        than this [s], and opens again: it then has several windows.
 
     Returns
     -------
@@ -576,12 +641,16 @@ def station_table(
 
     Notes
     -----
-    The window is on whole minutes, by one rule: ``open`` is the earlier of the leader's
-    ETA rounded to the minute (as ``coursekit cutoffs`` prints it) less ``margin_s`` and
-    the plan's opening, floored to the minute; ``close`` is the latest barrier (or
-    reference passage) plus ``sweep_s``, rounded up to the minute. The dark intervals are
-    computed on that window, so the first one starts at ``open`` when the station opens
-    in the dark.
+    Each passage (a race at the station; a race passing twice is two passages) needs the
+    station from the earlier of its leader's ETA rounded to the minute (as ``coursekit
+    cutoffs`` prints it) less ``margin_s`` and its plan's opening, floored to the minute,
+    to its barrier (or, without one, its reference passage) plus ``sweep_s``, rounded up
+    to the minute. The needs are merged in time order; where the next need opens more
+    than ``gap_s`` after the previous ones close, the station closes and a new window
+    begins (a station shared by a night race and an evening race: two windows, not one
+    all day). ``open`` and ``close`` are the first opening and the last closing; the
+    dark intervals are computed on the windows, so the first one starts at a window's
+    opening when it opens in the dark.
 
     A station is named after its most frequent checkpoint name that is not generic
     ("Start", "Finish": :data:`GENERIC_NAMES`); when it holds only start and finish rows,
@@ -591,6 +660,8 @@ def station_table(
     """
     if margin_s < 0 or sweep_s < 0:
         raise ValueError(f"margin and sweep must be >= 0; got {margin_s}, {sweep_s}")
+    if not gap_s >= 0:
+        raise ValueError(f"gap must be >= 0; got {gap_s}")
     flat = [(r, j) for r in races for j in range(len(r.names))]
     if not flat:
         return ()
@@ -621,22 +692,20 @@ def station_table(
                     place=r.places[j],
                 )
             )
-        # whole minutes, one rule (the tables print minutes): the leader's ETA as printed
-        # (rounded) less the margin, or the plan's opening, floored; the latest barrier (or
-        # passage) plus the sweep, rounded up. The dark part is computed on this window.
-        opens = _minute(
-            min(
-                min(after(_minute(p.first_arrival), -margin_s), p.opens or p.first_arrival)
-                for p in passages
-            ),
-            "floor",
-        )
-        close = _minute(after(max(p.cutoff or p.last_arrival for p in passages), sweep_s), "ceil")
+        windows = _windows(passages, margin_s=margin_s, sweep_s=sweep_s, gap_s=gap_s)
+        opens, close = windows[0].open, max(w.close for w in windows)
         lats = np.array([r.lat[j] for r, j in members])
         lons = np.array([r.lon[j] for r, j in members])
         lat = float(np.nanmean(lats)) if np.any(np.isfinite(lats)) else math.nan
         lon = float(np.nanmean(lons)) if np.any(np.isfinite(lons)) else math.nan
-        iv, dark_s = _dark(lat, lon, opens, close) if night else ((), 0.0)
+        iv, dark_s = (), 0.0
+        if night:  # the dark part of the windows, where the station is staffed
+            lit = []
+            for w in windows:
+                wiv, ws = _dark(lat, lon, w.open, w.close)
+                iv, dark_s = iv + wiv, dark_s + ws
+                lit.append(replace(w, dark_s=ws))
+            windows = tuple(lit)
         name = _station_name(passages)
         stations.append(
             Station(
@@ -649,6 +718,7 @@ def station_table(
                 close=close,
                 dark_s=dark_s,
                 dark_intervals=iv,
+                windows=windows,
             )
         )
     # same-named stations kept apart (farther than NAME_MAX_M): tell them apart by race
@@ -832,6 +902,9 @@ class EventPlan:
     timezone : str or None
         The event file's ``timezone`` (None without one, or for a course file): the
         clock of the event's tables (:func:`coursekit.maps.event_zone`).
+    gap_s : float
+        A station closes between two windows when nobody needs it for longer [s]
+        (:func:`station_table`).
     """
 
     name: str
@@ -846,6 +919,7 @@ class EventPlan:
     warnings: tuple[str, ...] = field(default=())
     combined: tuple[Combined, ...] = ()
     timezone: str | None = None
+    gap_s: float = STATION_GAP_S
 
 
 def plan_event(
@@ -859,6 +933,7 @@ def plan_event(
     night: bool = True,
     warnings: Sequence[str] = (),
     combined: Sequence[Combined] = (),
+    gap_s: float = STATION_GAP_S,
 ) -> EventPlan:
     """Stations and staffing windows of several races (pure; see :func:`station_table`).
 
@@ -890,7 +965,7 @@ def plan_event(
                     "both stages still on the first could not start the second"
                 )
     stations = station_table(
-        races, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m, night=night
+        races, margin_s=margin_s, sweep_s=sweep_s, radius_m=radius_m, night=night, gap_s=gap_s
     )
     flat = [(r, j) for r in races for j in range(len(r.names))]
     far = far_same_names(
@@ -931,6 +1006,7 @@ def plan_event(
         origin=origin,
         warnings=tuple(warnings),
         combined=tuple(combined_sorted),
+        gap_s=float(gap_s),
     )
 
 
@@ -943,6 +1019,7 @@ def load_event_plan(
     model: str = "trail",
     night: bool = True,
     history: dict | None = None,
+    gap_s: float = STATION_GAP_S,
 ) -> EventPlan:
     """Read an ``event.toml`` (its folder, or one course file), plan the courses, group stations.
 
@@ -1026,6 +1103,7 @@ def load_event_plan(
         night=night,
         warnings=warns,
         combined=combined,
+        gap_s=gap_s,
     )
     return replace(out, timezone=ev_tz)
 
@@ -1219,29 +1297,31 @@ def _capped_finish_share(event: EventPlan, sims, capped: Sequence[bool]) -> list
 
 
 def _late_after_close(event: EventPlan, sims) -> list[str]:
-    """Stations whose simulated last runner (median over repetitions) arrives after they
-    close: runners timed out there still arrive, and the sweep comes behind them."""
+    """Stations whose simulated last runner (median over repetitions) arrives after the
+    window serving him closes: runners timed out there still arrive, and the sweep comes
+    behind them. One line per such window (a station with several windows may have more)."""
     # the median over repetitions once per race, not once per passage
     index = {r.name: (r, s.last_arrival_band()[0]) for r, s in zip(event.races, sims, strict=True)}
     out = []
     for st in event.stations:
-        late = []
-        for p in st.passages:
+        late: dict[int, list] = {}
+        for i, p in enumerate(st.passages):
             race, last = index[p.race]
             med = last[p.row]
-            if math.isfinite(med) and race.clock(med) > st.close:
-                late.append((race.clock(med), p.race))
-        if late:
-            t, who = max(late)
-            # a race over a week: a weekday names two days, so the clock times are dated
-            fmt = clock_format(
-                any(float(index[p.race][0].cutoff_elapsed[-1]) > DATED_S for p in st.passages)
-            )
+            k = st.window_of(i)  # the window serving this passage
+            if math.isfinite(med) and race.clock(med) > st.windows[k].close:
+                late.setdefault(k, []).append((race.clock(med), p.race))
+        # a race over a week: a weekday names two days, so the clock times are dated
+        fmt = clock_format(
+            any(float(index[p.race][0].cutoff_elapsed[-1]) > DATED_S for p in st.passages)
+        )
+        for k in sorted(late):
+            t, who = max(late[k])
             out.append(
                 f"station {st.name!r}: the simulated last runner of {who} arrives "
                 f"{t.strftime(fmt)} (median over repetitions), after it closes "
-                f"{st.close.strftime(fmt)}: keep it open for the runners stopped there, "
-                "or widen --sweep"
+                f"{st.windows[k].close.strftime(fmt)}: keep it open for the runners stopped "
+                "there, or widen --sweep"
             )
     return out
 
@@ -1345,7 +1425,7 @@ def event_summary(event: EventPlan) -> dict:
     -------
     dict
         ``event, file, origin, timezone`` (the races' IANA zone when they share one, else
-        None), ``margin_s, sweep_s, radius_m, warnings``;
+        None), ``margin_s, sweep_s, gap_s, radius_m, warnings``;
         ``races``: ``name, start, limit_s, checkpoints, timezone``;
         ``combined`` (rankings over several races, ``[[combined]]``; ``[]`` without):
         ``name, ranking`` (``"cumulative"``: the sum of the stage times, so a stage not
@@ -1354,10 +1434,14 @@ def event_summary(event: EventPlan) -> dict:
         ``race, start, limit_s, finish_deadline``;
         ``stations`` (by opening time): ``name`` (the place: a start or finish row is
         named after its place when known, see :func:`station_table`), ``key, lat, lon,
-        open, close`` (whole minutes by one rule, see :func:`station_table`), ``night,
-        dark_s, dark`` ([begin, end] ISO pairs, computed on that window), ``races`` and
+        open, close`` (the first opening and the last closing, whole minutes by one rule,
+        see :func:`station_table`), ``windows`` (when the station is staffed: one or more
+        ``open, close, races, dark_s``, in time order; a station no race needs for longer than
+        the event's ``gap_s`` between two passages closes in between), ``night, dark_s,
+        dark`` ([begin, end] ISO pairs, computed on the windows), ``races`` and
         ``passages`` (``race, row, name`` (the race's own checkpoint name), ``distance_m,
-        first_arrival, cutoff, last_arrival, night, services``), and when simulated
+        first_arrival, cutoff, last_arrival, night, services, window`` (the index in
+        ``windows`` of the window serving it)), and when simulated
         ``occupancy``: ``hours`` (ISO start of each clock hour), ``arrivals`` (mean runners
         arriving in that hour over the repetitions, all races; a race's start row is not
         counted: starters leave, they do not arrive), ``peak`` and ``peak_hour`` (the
@@ -1390,6 +1474,7 @@ def event_summary(event: EventPlan) -> dict:
         "timezone": zones.pop() if len(zones) == 1 else None,
         "margin_s": event.margin_s,
         "sweep_s": event.sweep_s,
+        "gap_s": event.gap_s,
         "radius_m": event.radius_m,
         "warnings": list(event.warnings),
         "races": [
@@ -1434,6 +1519,15 @@ def event_summary(event: EventPlan) -> dict:
             "lon": _r(s.lon, 6),
             "open": _iso(s.open, floor=True),
             "close": _iso(s.close),
+            "windows": [
+                {
+                    "open": _iso(w.open, floor=True),
+                    "close": _iso(w.close),
+                    "races": list(dict.fromkeys(s.passages[i].race for i in w.passages)),
+                    "dark_s": _r(w.dark_s, 0),
+                }
+                for w in s.windows
+            ],
             "night": s.night,
             "dark_s": _r(s.dark_s, 0),
             "dark": [[_iso(a), _iso(b)] for a, b in s.dark_intervals],
@@ -1449,8 +1543,9 @@ def event_summary(event: EventPlan) -> dict:
                     "last_arrival": _iso(p.last_arrival),
                     "night": p.night,
                     "services": list(p.services),
+                    "window": s.window_of(i),
                 }
-                for p in s.passages
+                for i, p in enumerate(s.passages)
             ],
         }
         occ = _station_occupancy(event, s)

@@ -370,11 +370,13 @@ def _union_hours(recs, max_span_s: float = SHARED_AXIS_MAX_S) -> list[dt.datetim
 
 
 def _window_and_barriers(ax, s: dict, *, legend: bool) -> None:
-    """Shade the station's staffing window and mark each barrier there (not the starts)."""
+    """Shade each of the station's staffing windows (``windows``; a summary without them:
+    ``open`` to ``close``) and mark each barrier there (not the starts)."""
     import matplotlib.dates as mdates
 
-    if s.get("open") and s.get("close"):
-        a, b = (mdates.date2num(dt.datetime.fromisoformat(s[k])) for k in ("open", "close"))
+    windows = s.get("windows") or ([s] if s.get("open") and s.get("close") else [])
+    for k, w in enumerate(windows):
+        a, b = (mdates.date2num(dt.datetime.fromisoformat(w[x])) for x in ("open", "close"))
         ax.axvspan(
             a,
             b,
@@ -382,7 +384,7 @@ def _window_and_barriers(ax, s: dict, *, legend: bool) -> None:
             alpha=0.07,
             linewidth=0,
             zorder=0,
-            label="station open" if legend else None,
+            label="station open" if legend and k == 0 else None,
         )
     cuts = sorted(
         {p["cutoff"] for p in s.get("passages", ()) if p.get("row", 1) > 0 and p.get("cutoff")}
@@ -405,9 +407,10 @@ def occupancy_figure(
 
     One panel per station on a shared time axis (when the stations' hours fit in
     :data:`SHARED_AXIS_MAX_S`), so stations compare by eye; each panel shades the
-    station's staffing window (``open`` to ``close``) and marks its barriers (dashed, the
-    races' ``cutoff`` there; a race's start is not a barrier). Arrivals are the summary's
-    means over the repetitions; a race's starters are not arrivals.
+    station's staffing windows (``windows``, each ``open`` to ``close``) and marks its
+    barriers (dashed, the races' ``cutoff`` there; a race's start is not a barrier).
+    Arrivals are the summary's means over the repetitions; a race's starters are not
+    arrivals.
 
     Parameters
     ----------
@@ -449,6 +452,10 @@ def _on_clock(summary: dict, tz) -> dict:
         s = dict(s)
         for key in ("open", "close"):
             s[key] = iso(s.get(key))
+        if s.get("windows"):
+            s["windows"] = [
+                {**w, "open": iso(w["open"]), "close": iso(w["close"])} for w in s["windows"]
+            ]
         s["passages"] = [{**p, "cutoff": iso(p.get("cutoff"))} for p in s.get("passages", ())]
         if s.get("occupancy"):
             s["occupancy"] = {**s["occupancy"], "hours": [iso(h) for h in s["occupancy"]["hours"]]}

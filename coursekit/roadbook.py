@@ -625,20 +625,25 @@ def _stations_html(pages: list[RacePage], tz) -> str:
     for st in ev.stations:
         if len({ps.race for ps in st.passages}) < 1:
             continue
-        rn = ", ".join(sorted({str(ps.race) for ps in st.passages}))
-        body.append(
-            f'<tr><td class="l">{_e(st.name)}</td><td class="l">{_e(rn)}</td>'
-            f'<td class="t">{_e(zoned_clock(st.open, tz, dated=dated))}</td>'
-            f'<td class="t">{_e(zoned_clock(st.close, tz, dated=dated))}</td>'
-            f'<td class="l">{"yes" if st.night else ""}</td></tr>\n'
-        )
+        # one row per staffing window (a station no race needs for hours closes between)
+        for k, w in enumerate(st.windows):
+            rn = ", ".join(sorted({str(st.passages[i].race) for i in w.passages}))
+            body.append(
+                f'<tr><td class="l">{_e(st.name) if k == 0 else ""}</td>'
+                f'<td class="l">{_e(rn)}</td>'
+                f'<td class="t">{_e(zoned_clock(w.open, tz, dated=dated))}</td>'
+                f'<td class="t">{_e(zoned_clock(w.close, tz, dated=dated))}</td>'
+                f'<td class="l">{"yes" if w.dark_s > 0 else ""}</td></tr>\n'
+            )
     return (
         "<h2>Aid stations: staffing windows</h2>\n"
         '<p class="note">Open = the earlier of (earliest leader ETA of any race minus '
         f"{margin_s / 60:.0f} min) and the opening the pace model gives ("
         + (f"{1 - lead:.0%} of the leader's elapsed time: " if lead else "")
         + "the leader ETA's error was up to ~15 % on the races measured, more on multi-day "
-        f"races); close = latest barrier plus {sweep_s / 60:.0f} min for the sweep.</p>\n"
+        f"races); close = latest barrier plus {sweep_s / 60:.0f} min for the sweep. A station "
+        f"no race needs for more than {ev.gap_s / 3600:g} h closes in between: one row per "
+        "staffing window.</p>\n"
         '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
         '<th>open</th><th>close</th><th class="l">in the dark</th></tr></thead>\n'
         f"<tbody>{''.join(body)}</tbody></table>\n"

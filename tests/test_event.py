@@ -1047,3 +1047,138 @@ def test_event_text_names_the_dark_and_night_columns_and_margin_advice_is_for_th
         assert "quotes" not in res.output
     res = CliRunner().invoke(cli, ["event", str(toml), "--margin", "0"])
     assert res.exit_code == 0, res.output
+
+
+# ---------------------------------------------------------------- staffing windows
+
+
+def _night_and_evening():
+    """A night race and an evening race sharing "Col" (black-box finding 6, Bellemène):
+    N passes Col 22:40-00:00 (its barrier), E passes it 18:12-19:30 the next day."""
+    n = _race(
+        "N",
+        dt.datetime(2024, 10, 18, 22, 0, tzinfo=TZ),
+        ["Start N", "Col", "Finish N"],
+        [45.0, 45.1, 45.2],
+        [6.0] * 3,
+        [0, 40 * 60, 2 * H],
+        [0, 2 * H, 5 * H],
+        [0, 1.9 * H, 5 * H],
+    )
+    e = _race(
+        "E",
+        dt.datetime(2024, 10, 19, 17, 30, tzinfo=TZ),
+        ["Start E", "Col", "Finish E"],
+        [45.3, 45.1, 45.4],
+        [6.0] * 3,
+        [0, 42 * 60, 1.5 * H],
+        [0, 2 * H, 3.5 * H],
+        [0, 1.9 * H, 3.5 * H],
+    )
+    return n, e
+
+
+def _at(day, hh, mm):
+    return dt.datetime(2024, 10, day, hh, mm, tzinfo=TZ)
+
+
+def test_station_needed_hours_apart_has_one_window_per_need():
+    """Black-box finding 6: a station shared by races hours apart was one window, open all
+    day. Each passage needs it from its leader's ETA less the margin to its barrier plus
+    the sweep; a gap longer than ``gap_s`` closes it in between."""
+    n, e = _night_and_evening()
+    (col,) = [s for s in station_table([n, e], night=False) if s.name == "Col"]
+    # N: 22:40 - 30 min (the plan's opening is the ETA: no opens_elapsed) to 00:00 + 30 min;
+    # E: 18:12 - 30 min to 19:30 + 30 min; 17 h apart
+    assert [(w.open, w.close) for w in col.windows] == [
+        (_at(18, 22, 10), _at(19, 0, 30)),
+        (_at(19, 17, 42), _at(19, 20, 0)),
+    ]
+    assert (col.open, col.close) == (_at(18, 22, 10), _at(19, 20, 0))  # the span, as before
+    assert [col.passages[w.passages[0]].race for w in col.windows] == ["N", "E"]
+    assert [col.window_of(i) for i in range(2)] == [0, 1]
+    # a gap under the threshold keeps one window; the boundary is inclusive
+    gap = (_at(19, 17, 42) - _at(19, 0, 30)).total_seconds()
+    for g, count in ((gap, 1), (gap - 60, 2), (24 * H, 1)):
+        (col,) = [s for s in station_table([n, e], night=False, gap_s=g) if s.name == "Col"]
+        assert len(col.windows) == count, g
+    with pytest.raises(ValueError, match="gap"):
+        station_table([n, e], gap_s=-1)
+
+
+def test_station_dark_time_is_that_of_its_windows():
+    """The dark part of a station is counted on its windows, not on the span between (the
+    night of the first window and the dusk of the second; the day between is not staffed)."""
+    n, e = _night_and_evening()
+    (col,) = [s for s in station_table([n, e]) if s.name == "Col"]
+    assert [w.dark_s > 0 for w in col.windows] == [True, True]  # 22:10 and 19:xx at 45 N
+    assert col.dark_s == pytest.approx(sum(w.dark_s for w in col.windows))
+    assert all(
+        any(w.open <= a and b <= w.close for w in col.windows) for a, b in col.dark_intervals
+    )
+    staffed = sum((w.close - w.open).total_seconds() for w in col.windows)
+    assert col.dark_s <= staffed < (col.close - col.open).total_seconds() / 4
+
+
+def test_event_summary_csv_and_text_list_every_window():
+    """JSON keeps ``open``/``close`` (the span) and adds ``windows`` and each passage's
+    ``window``; the CSV adds the window serving each row; the text table has one line per
+    window."""
+    from coursekit.cli import _event_csv, _event_text
+
+    ev = plan_event(list(_night_and_evening()), name="Two", night=False)
+    d = event_summary(ev)
+    assert d["gap_s"] == 7200.0
+    col = [s for s in d["stations"] if s["name"] == "Col"][0]
+    assert (col["open"], col["close"]) == ("2024-10-18T22:10:00+01:00", "2024-10-19T20:00:00+01:00")
+    assert col["windows"] == [
+        {
+            "open": "2024-10-18T22:10:00+01:00",
+            "close": "2024-10-19T00:30:00+01:00",
+            "races": ["N"],
+            "dark_s": 0,
+        },
+        {
+            "open": "2024-10-19T17:42:00+01:00",
+            "close": "2024-10-19T20:00:00+01:00",
+            "races": ["E"],
+            "dark_s": 0,
+        },
+    ]
+    assert [p["window"] for p in col["passages"]] == [0, 1]
+    table, _ = _event_csv(d)
+    rows = [r for r in csv.DictReader(io.StringIO(table)) if r["station"] == "Col"]
+    assert [(r["race"], r["window_open_local"], r["window_close_local"]) for r in rows] == [
+        ("N", "2024-10-18 22:10", "2024-10-19 00:30"),
+        ("E", "2024-10-19 17:42", "2024-10-19 20:00"),
+    ]
+    assert {r["open"] for r in rows} == {col["open"]}  # the span column keeps its meaning
+    text = _event_text(ev, d).replace(" UTC+01:00", "")
+    lines = [ln.split() for ln in text.splitlines() if " N " in ln or " E " in ln]
+    col_lines = [ln for ln in lines if "Col" in ln or ln[:1] == ["Sat"]]
+    assert ["Col", "Fri", "22:10", "Sat", "00:30", "N"] == col_lines[0][:6]
+    assert ["Sat", "17:42", "Sat", "20:00", "E"] == col_lines[1][:5]
+    assert "closed when empty for over 120 min" in text
+
+
+def test_cli_event_gap_option(tmp_path):
+    """`--gap` sets the threshold: a gap of a day keeps one window per station."""
+    toml = _write_out_and_back(tmp_path)
+    res = CliRunner().invoke(cli, ["event", str(toml), "--gap", "0", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["gap_s"] == 0
+    res = CliRunner().invoke(cli, ["event", str(toml), "--gap", "2"])
+    assert res.exit_code == 2 and "write --gap 2m for minutes" in res.output
+
+
+def test_late_runner_is_warned_against_the_window_serving_him():
+    """The simulated last runner is compared with the close of his passage's window, not
+    with the station's last close (a later race's window would hide him)."""
+    n, e = _night_and_evening()
+    ev = plan_event([n, e], night=False, sweep_s=0.0)
+    ev = simulate_event(ev, n_runners=200, repetitions=4, seed=1, finish_share=0.5)
+    warns = [w for w in ev.warnings if w.startswith("station 'Col'")]
+    assert len(warns) == 2  # one per window
+    assert "of N arrives" in warns[0] and "after it closes Sat 00:00" in warns[0]
+    assert "of E arrives" in warns[1] and "after it closes Sat 19:30" in warns[1]

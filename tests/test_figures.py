@@ -425,3 +425,36 @@ def test_occupancy_axis_on_the_events_clock():
     assert _tick_labels(occupancy_figure(summary, None))[:2] == ["Sat 04:00", "Sat 05:00"]
     paris = _tick_labels(occupancy_figure(summary, None, tz=ZoneInfo("Europe/Paris")))
     assert paris[:2] == ["Sat 05:00", "Sat 06:00"]
+
+
+def test_occupancy_shades_each_staffing_window_not_the_span():
+    """Black-box finding 6: the chart shaded a station shared by races hours apart as open
+    all day. Each window is shaded, the gap between them is not, and on the event's clock
+    (``tz=``) the windows move with the axis."""
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    from test_event import _night_and_evening
+
+    from coursekit.event import event_summary, plan_event, simulate_event
+    from coursekit.figures import _draw_occupancy, _on_clock
+
+    ev = plan_event(list(_night_and_evening()), night=False)
+    ev = simulate_event(ev, n_runners=100, repetitions=3, seed=1)
+    summary = event_summary(ev)
+    (col,) = [s for s in summary["stations"] if s["name"] == "Col"]
+    assert len(col["windows"]) == 2
+    fig = _draw_occupancy(summary, stations=["Col"])
+    (ax,) = fig.axes
+    spans = sorted(
+        (p.get_x(), p.get_x() + p.get_width()) for p in ax.patches if p.get_alpha() == 0.07
+    )
+    want = [
+        tuple(mdates.date2num(datetime.fromisoformat(w[k])) for k in ("open", "close"))
+        for w in col["windows"]
+    ]
+    assert spans == [pytest.approx(w, abs=1e-9) for w in want]
+    assert ax.get_legend_handles_labels()[1].count("station open") == 1
+    plt.close(fig)
+    utc = _on_clock(summary, ZoneInfo("UTC"))
+    (col_utc,) = [s for s in utc["stations"] if s["name"] == "Col"]
+    assert col_utc["windows"][0]["open"] == "2024-10-18T21:10:00+00:00"

@@ -925,3 +925,28 @@ def test_no_altitude_gives_no_effort_figures(tmp_path):
     gpx.write_text(text, encoding="utf-8")
     facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", race_page(load_course(toml)).html))
     assert facts["ITRA points"].isdigit() and facts["D+"].endswith(" m")
+
+
+def test_index_lists_one_row_per_staffing_window(tmp_path):
+    """Black-box finding 6: a station shared by a morning and an evening race (same
+    course, 12 h apart) was one window, open all day. The index lists each window, with
+    the race it serves; the station is named once."""
+    folder = make_event(tmp_path / "ev", "Day", ["am", "pm"])
+    pm = folder / "pm.toml"
+    pm.write_text(
+        pm.read_text(encoding="utf-8").replace("T06:00:00+01:00", "T18:00:00+01:00"),
+        encoding="utf-8",
+    )
+    build_roadbook(folder, tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    rows = table_rows(index, "stations")
+    # the finishes differ (12 and 14 km): one window each; the rest is shared
+    own = [r for r in rows if r[0].startswith("Finish (")]
+    assert [r[1] for r in own] == ["Day race 0", "Day race 1"]
+    shared = [r for r in rows if r not in own]
+    assert {r[0] for r in shared[::2]} == {"Start", "Alpha", "Bravo", "Charlie"}
+    for first, second in zip(shared[::2], shared[1::2], strict=True):
+        assert first[0] and not second[0]  # named once, two windows
+        assert (first[1], second[1]) == ("Day race 0", "Day race 1")
+        assert first[3] < second[2]  # the morning window closes before the evening one opens
+    assert "closes in between: one row per staffing window" in index
