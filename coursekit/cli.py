@@ -1239,6 +1239,12 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
     night, at altitude and as fatigue builds up). Fixed cutoffs of the course
     file are kept.
 
+    The leader's ETA (and so when a station opens) also depends on the limit:
+    in the default model the leader's finish is the geometric mean of 0.39 x the limit and the
+    course's km-effort at 14.1 km-effort/h, since a generous limit is set for
+    slow terrain (docs/calibration.md). A limit loosened for hikers therefore
+    delays the leader's ETA and the openings (14 h -> 18 h: about 13 % later).
+
     \b
     Example:
         coursekit cutoffs course.toml
@@ -1945,7 +1951,9 @@ def event(
     when that is earlier) and closes --sweep after the latest barrier; where no
     race needs it for longer than --gap it closes in between, so it may have
     several staffing windows (one line each); "dark" means it is staffed in the
-    dark. With --simulate: expected eliminations per
+    dark. The leader's ETA grows with a race's limit (see coursekit cutoffs
+    --help): a looser limit opens the stations later. With --simulate: expected
+    eliminations per
     barrier (5-95 % band), the peak at each station (the most runners arriving within
     any 60 minutes, a sliding window: the staffing figure), and the last runner's ETA;
     the runners per clock hour are in the JSON and the occupancy CSV/--plot.
