@@ -37,12 +37,15 @@ from .clock import DATED_S, after, clock_format, seconds_between
 from .errors import CourseFileError, HistoryError, PlanError
 from .field import (
     DEFAULT_FIELD,
+    FIELD_EFFORT_RANGE,
     FIELD_GRADE,
     FIELD_SPEED_LOSS,
+    FINISH_SHARE_HAZARD,
     HOUR,
     PEAK_WINDOW_S,
     FieldParams,
     FieldSimulation,
+    finish_share_by_effort,
     fit_field,
     fit_reference_fatigue,
     fit_start_compression,
@@ -1195,7 +1198,10 @@ def simulate_event(
     ``n_runners`` is one number for every race or one per race. Each race gets
     its own random stream spawned from ``seed``. Races without barriers are
     simulated with the default field's median runner (``ability_mean`` from
-    the finish share cannot be solved) and a warning.
+    the finish share cannot be solved) and a warning. A race smaller than
+    :data:`coursekit.field.FIELD_EFFORT_RANGE` simulated at the default's finish
+    share (0.78, an ultra's) gets a warning quoting
+    :func:`coursekit.field.finish_share_by_effort`.
     """
     counts = (
         [int(n_runners)] * len(event.races)
@@ -1239,6 +1245,8 @@ def simulate_event(
     warns += _late_after_close(event, sims)
     warns += _timed_out_at_the_line(event, sims)
     warns += _capped_finish_share(event, sims, capped)
+    if finish_share is None:
+        warns += _short_race_share(event, sims)
     warns += [
         f"combined ranking {c.name!r} ({' then '.join(c.races)}): not simulated as such: "
         "each race's field is simulated on its own, so its stage 2 is not limited to its "
@@ -1294,6 +1302,32 @@ def _capped_finish_share(event: EventPlan, sims, capped: Sequence[bool]) -> list
         "docs/simulation.md, 'How many the barriers stop'); --finish-share "
         f"{p.finish_share:g} simulates that share as asked"
     ]
+
+
+def _short_race_share(event: EventPlan, sims) -> list[str]:
+    """Races smaller than every race the default field was fitted on
+    (:data:`coursekit.field.FIELD_EFFORT_RANGE`) simulated at the default's ultra finish
+    share: one line each, with the share the past races measure for their size."""
+    out = []
+    lo = FIELD_EFFORT_RANGE[0]
+    for race, sim in zip(event.races, sims, strict=True):
+        effort = float(np.sum(race.leg_effort))
+        p = sim.params
+        if race.field is not None or effort >= lo or p.finish_share != DEFAULT_FIELD.finish_share:
+            continue
+        if not np.any(np.isfinite(race.cutoff_elapsed[1:])):
+            continue  # no barrier: the level is the reference runner's, not the share's
+        fit = finish_share_by_effort(effort)
+        out.append(
+            f"{race.name}: {effort:.0f} km-effort, smaller than every race the default field "
+            f"was fitted on ({lo:.0f}-{FIELD_EFFORT_RANGE[1]:.0f} km-effort), is simulated "
+            f"at a mountain ultra's finish share ({100 * p.finish_share:.0f} % by default, "
+            f"{100 * sim.finish_share:.0f} % simulated); past races lose fewer runners the "
+            f"shorter they are: exp(-{FINISH_SHARE_HAZARD:g} x km-effort) gives "
+            f"{100 * fit:.0f} % at this size (an extrapolation, docs/simulation.md); "
+            f"--finish-share {fit:.2f} simulates that (for every race of the event)"
+        )
+    return out
 
 
 def _late_after_close(event: EventPlan, sims) -> list[str]:

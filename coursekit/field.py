@@ -37,6 +37,10 @@ __all__ = [
     "FIELD_SPEED_LOSS",
     "FieldParams",
     "DEFAULT_FIELD",
+    "FIELD_EFFORT_RANGE",
+    "FINISH_SHARE_HAZARD",
+    "FINISH_SHARE_BOUNDS",
+    "finish_share_by_effort",
     "FieldSimulation",
     "FieldFit",
     "fatigue_weights",
@@ -302,7 +306,11 @@ Intégrale; ``python benchmarks/bench_simulation.py`` prints every fit):
 - ``finish_share`` 0.78: finishers / starters are 0.71 (Diagonale des Fous),
   0.81-0.84 (other Réunion races) and 0.83-0.96 at the Templiers; 0.78 is a
   long mountain ultra. It sets the median ability when the simulation is
-  asked for a finish share; pass ``finish_share`` for another race.
+  asked for a finish share; pass ``finish_share`` for another race. A finish
+  share by the race's size (:func:`finish_share_by_effort`) was measured and
+  not kept as the default (eighteenth sprint, docs/simulation.md); a race
+  smaller than :data:`FIELD_EFFORT_RANGE` is warned about
+  (:func:`coursekit.event.simulate_event`).
 - ``eliminated_max`` 0.05: the barriers stopped 0.6-4.5 % of the starters in
   the four Réunion races (OUT_OF_TIME: 1.9 % Diagonale, 4.0 % Mascareignes,
   0.6 % Bourbon, 4.5 % Métis) and 0-0.4 % at the Templiers; the others who did
@@ -382,6 +390,76 @@ km-effort, fitted to the organisers' barriers, which keep margins early).
 75 km-effort are an extrapolation (no split times of short races in the data);
 there only the shape is affected, the level comes from the finish share.
 """
+
+
+FIELD_EFFORT_RANGE = (75.0, 276.0)
+"""Km-effort of the race-editions :data:`DEFAULT_FIELD` was fitted on [km-effort]: the
+Métis Trail (75) to the Diagonale des Fous (276). A smaller race is an extrapolation: its
+finish share 0.78 is an ultra's (:func:`finish_share_by_effort` gives 0.95 under 43)."""
+
+FINISH_SHARE_HAZARD = 0.00118
+"""Withdrawal hazard per km-effort of :func:`finish_share_by_effort` [1/km-effort].
+
+Least squares of ``ln(finishers / starters)`` on the course's km-effort through the origin
+(``-sum(K ln f) / sum(K^2)``) over every race-edition of ../shared/realdata with split
+times (``python benchmarks/bench_finish_share.py``): Diagonale 0.709 (276 km-effort),
+Bourbon 0.837 (161), Endurance 0.834 / 0.872 (141 / 142), GTT 0.919 / 0.918 (114 / 116),
+Mascareignes 0.814 (110), Intégrale 0.922 / 0.956 (88 / 89), Métis 0.809 (75); 0.00113-
+0.00121 leaving one out. About 11 % of the starters stop per 100 km-effort."""
+
+FINISH_SHARE_BOUNDS = (0.78, 0.95)
+"""Bounds of :func:`finish_share_by_effort` [-]: 0.78, the former default of every race
+(a long mountain ultra, reached from 210 km-effort; the Diagonale, UTMB 2013 and Western
+States 2013 finished 0.71, 0.68 and 0.72, Hoffman et al. 2014, BJSM 48(7) 618); 0.95 for a
+short race (reached under 43 km-effort), the most :data:`DEFAULT_FIELD` can reach: its
+withdrawals that no barrier causes (``dnf_share`` 0.042) already stop about 4 % of any
+field. No race under 75 km-effort is in the data: the short end is this bound, not a
+measurement."""
+
+
+def finish_share_by_effort(
+    km_effort, *, hazard: float = FINISH_SHARE_HAZARD, bounds=FINISH_SHARE_BOUNDS
+):
+    """Share of starters who finish a race of ``km_effort`` [-], as measured on past races.
+
+    Measured and not kept as the simulation's default (docs/simulation.md, eighteenth
+    sprint: on the no-history route it made the Métis Trail's field too fast); quoted by
+    the warning for races smaller than :data:`FIELD_EFFORT_RANGE`.
+
+    Parameters
+    ----------
+    km_effort : float or array_like
+        The course's km-effort, distance [km] + climb [m] / 100 [km].
+    hazard : float, default :data:`FINISH_SHARE_HAZARD`
+        Withdrawal hazard per km-effort [1/km-effort].
+    bounds : (float, float), default :data:`FINISH_SHARE_BOUNDS`
+        Lowest and highest share returned [-].
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\\min(\\max(e^{-h K}, f_{lo}), f_{hi})`.
+
+    Notes
+    -----
+    A constant hazard per km-effort (each stretch of effort loses the same share of the
+    runners still in the race) fitted on the ten race-editions of ../shared/realdata
+    (:data:`FINISH_SHARE_HAZARD`). Leaving one race-edition out, it predicts its finish
+    share within 0.048 on average (rms 0.056), where the former constant 0.78 was off by
+    0.093 (0.105) and the median of the others by 0.076 (0.085): the race's size
+    explains part of it, its organisation the rest (the Réunion races finish 0.71-0.84,
+    the Templiers 0.83-0.96 at the same sizes). An 11 km loop with 400 m of climb
+    (15 km-effort) gets 0.95, a 50 km trail with 2,500 m (75) 0.91, 100 km with 6,000 m
+    (160) 0.83, 170 km with 10,000 m (270) 0.78.
+    """
+    lo, hi = bounds
+    if not (0.0 < lo <= hi < 1.0):
+        raise ValueError(f"bounds must satisfy 0 < low <= high < 1; got {bounds}")
+    k = np.asarray(km_effort, float)
+    if np.any(~np.isfinite(k)) or np.any(k < 0):
+        raise ValueError(f"km_effort must be finite and >= 0; got {km_effort}")
+    out = np.clip(np.exp(-float(hazard) * k), lo, hi)
+    return float(out) if out.ndim == 0 else out
 
 
 # ---------------------------------------------------------------- simulation

@@ -1206,3 +1206,21 @@ def test_help_says_the_leader_eta_and_openings_move_with_the_limit(tmp_path):
         lead[limit] = json.loads(res.stdout)["checkpoints"][-1]["first_arrival_elapsed_s"]
         toml.write_text(toml.read_text().replace(f'limit = "{limit}"', 'limit = "4h"'))
     assert lead["18h"] / lead["14h"] == pytest.approx(1.13, abs=0.006)
+
+
+def test_a_race_smaller_than_the_fitted_ones_is_warned_of_its_ultra_finish_share():
+    """Black-box finding 10: an 11 km loop was simulated at a mountain ultra's finish share
+    (0.78) with no word. A race under FIELD_EFFORT_RANGE (75 km-effort) is warned about,
+    with the share the past races give its size; not a long race, not an explicit share."""
+    from coursekit.field import FIELD_EFFORT_RANGE
+
+    assert FIELD_EFFORT_RANGE == (75.0, 276.0)
+    a, b = make_two_races()  # 24 km-effort each
+    short = plan_event([a, replace(b, leg_effort=np.r_[0.0, 40.0, 40.0])], night=False)
+    sim = simulate_event(short, n_runners=200, repetitions=3, seed=1)
+    (w,) = [w for w in sim.warnings if "km-effort, smaller than" in w]
+    assert w.startswith("A: 24 km-effort, smaller than every race the default field was ")
+    assert "(78 % by default, " in w and "gives 95 % at this size" in w
+    assert "--finish-share 0.95 simulates that" in w
+    asked = simulate_event(short, n_runners=200, repetitions=3, seed=1, finish_share=0.9)
+    assert not [w for w in asked.warnings if "km-effort, smaller than" in w]

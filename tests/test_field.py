@@ -1230,3 +1230,53 @@ def test_minute_window_peak_is_the_most_arrivals_in_any_60_minutes():
             for k in range(2):
                 want = max(a[r, k, x : x + 60].sum() for x in range(m))
                 assert got[r, k] == want
+
+
+# ---------------------------------------------------------------- default finish share
+
+
+def test_finish_share_by_effort_is_bounded_and_never_rises_with_size():
+    """Black-box finding 10: the default finish share was 0.78 for every race. It is now
+    exp(-h K) within [0.78, 0.95]: an 11 km loop is not a mountain ultra."""
+    from coursekit.field import FINISH_SHARE_BOUNDS, finish_share_by_effort
+
+    k = np.linspace(0.0, 600.0, 601)
+    f = finish_share_by_effort(k)
+    assert np.all(np.diff(f) <= 0)
+    assert f[0] == f[40] == FINISH_SHARE_BOUNDS[1] == 0.95  # short races: the upper bound
+    assert f[-1] == f[215] == FINISH_SHARE_BOUNDS[0] == 0.78  # long ultras: as before
+    assert finish_share_by_effort(75.0) == pytest.approx(np.exp(-0.00118 * 75.0))
+    assert finish_share_by_effort(15.4) == 0.95  # the black-box 11.4 km loop, 406 m D+
+    assert finish_share_by_effort(100.0, hazard=0.0, bounds=(0.5, 0.9)) == 0.9
+    for bad in ((0.9, 0.8), (0.0, 0.9), (0.8, 1.0)):
+        with pytest.raises(ValueError, match="bounds"):
+            finish_share_by_effort(10.0, bounds=bad)
+    with pytest.raises(ValueError, match="km_effort"):
+        finish_share_by_effort(-1.0)
+
+
+def test_finish_share_hazard_is_the_fit_on_the_real_races(realdata):
+    """FINISH_SHARE_HAZARD is the least-squares hazard of ln(finishers / starters) on the
+    km-effort of the ten race-editions with split times, and leaving one out it predicts
+    a race's finish share better than the former constant 0.78 (docs/simulation.md)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_finish_share import finish_shares, hazard
+
+    from coursekit.field import FINISH_SHARE_HAZARD, finish_share_by_effort
+
+    rows = finish_shares(realdata)
+    assert len(rows) == 10
+    k = np.array([r[1] for r in rows])
+    f = np.array([r[3] / r[2] for r in rows])
+    assert 0.70 < f.min() and f.max() < 0.96
+    assert hazard(k, f) == pytest.approx(FINISH_SHARE_HAZARD, abs=5e-6)
+    loo, const = [], []
+    for i in range(len(rows)):
+        m = np.arange(len(rows)) != i
+        loo.append(abs(finish_share_by_effort(k[i], hazard=hazard(k[m], f[m])) - f[i]))
+        const.append(abs(0.78 - f[i]))
+    assert np.mean(loo) == pytest.approx(0.048, abs=0.001)
+    assert np.mean(loo) < 0.6 * np.mean(const)
