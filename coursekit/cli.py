@@ -2170,6 +2170,7 @@ def _count(n: int, noun: str) -> str:
 def _event_text(ev, summary, zone=(None, "")) -> str:
     import datetime as _dt
 
+    from .event import FIXED_BARRIER_SHARE
     from .maps import zoned_clock
 
     # an event over a week long (first open to last close) writes dates with the weekdays
@@ -2331,6 +2332,18 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                     "lrrrlllll",
                 )
             )
+            # next to the eliminations: a fixed barrier the field the limit gives would
+            # miss far more often (the simulated field is made faster to meet it)
+            for c in r.get("fixed_barriers", ()):
+                if c["eliminated_share_without_fixed"] > FIXED_BARRIER_SHARE:
+                    out[-1] = out[-1].rstrip("\n")  # right under the table
+                    out.append(
+                        f"note: the fixed barrier at {c['name']} ({clock(c['cutoff'])}) "
+                        f"eliminates {100 * c['eliminated_share_without_fixed']:.0f} % of the "
+                        "starters of the field the limit gives (simulated without the fixed "
+                        f"barriers), {100 * c['eliminated_share']:.0f} % in this table: this "
+                        "field is made faster to meet it (see the warnings)"
+                    )
     for w in summary["warnings"]:
         out.append(f"warning: {w}")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .clock import DATED_S, after, clock_format, seconds_between
+from .clock import DATED_S, after, clock_format, hm, seconds_between
 from .errors import CourseFileError, HistoryError, PlanError
 from .field import (
     DEFAULT_FIELD,
@@ -61,6 +61,8 @@ __all__ = [
     "Window",
     "STATION_GAP_S",
     "EventPlan",
+    "BarrierCheck",
+    "FIXED_BARRIER_SHARE",
     "Combined",
     "GENERIC_NAMES",
     "normalize_name",
@@ -315,6 +317,9 @@ class Race:
     ability_mean : float or None
     field_note : str
         How the field was calibrated (printed with the simulation).
+    fixed : ndarray of bool or None
+        The row's barrier is fixed in the course file (``Plan.fixed``), not computed from
+        the limit (None: none is); :func:`simulate_event` checks those against the field.
     places : tuple of str
         The place of each row where its name is generic ("Start", "Finish":
         :data:`GENERIC_NAMES`), "" elsewhere or when unknown: a station made only of such
@@ -342,6 +347,7 @@ class Race:
     field_note: str = ""
     field_elapsed: np.ndarray | None = None
     places: tuple = ()
+    fixed: np.ndarray | None = None
 
     def __post_init__(self):
         n = len(self.names)
@@ -362,6 +368,10 @@ class Race:
             if a.shape != (n,):
                 raise ValueError(f"race {self.name!r}: {key} must have {n} values, got {a.shape}")
             object.__setattr__(self, key, a)
+        fixed = np.zeros(n, bool) if self.fixed is None else np.asarray(self.fixed, bool)
+        if fixed.shape != (n,):
+            raise ValueError(f"race {self.name!r}: fixed must have {n} values")
+        object.__setattr__(self, "fixed", fixed)
         night = np.zeros(n, bool) if self.night is None else np.asarray(self.night, bool)
         dwell = np.zeros(n) if self.dwell is None else np.asarray(self.dwell, float)
         object.__setattr__(self, "night", night)
@@ -463,6 +473,7 @@ class Race:
             opens_elapsed=getattr(plan, "opens_elapsed", None),
             field_elapsed=field_ref,
             places=row_places(plan),
+            fixed=np.asarray(plan.fixed, bool),
         )
 
 
@@ -884,6 +895,94 @@ class Combined:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class BarrierCheck:
+    """A fixed barrier (course file) against the field the limit alone gives.
+
+    Attributes
+    ----------
+    race, name : str
+    row : int
+        The barrier's row in the race.
+    cutoff_elapsed : float
+        The fixed barrier [s from start].
+    share : float
+        Share of the starters the barrier eliminates from the field simulated without the
+        race's fixed barriers (its level set as :func:`simulate_event` sets it, by the
+        finish share and the cap on eliminations) [-]: what the pace model's field says.
+    simulated_share : float
+        Share of the starters the simulation eliminates there [-] (mean over repetitions).
+    """
+
+    race: str
+    row: int
+    name: str
+    cutoff_elapsed: float
+    share: float
+    simulated_share: float
+
+
+FIXED_BARRIER_SHARE = 0.10
+"""Share of the starters above which a fixed barrier is reported [-]: twice the most the
+barriers stopped in the past races (:attr:`coursekit.field.FieldParams.eliminated_max`,
+5 %). The simulation places its field's level so that every barrier together stops at most
+that 5 %: a fixed barrier the field would miss far more often makes the simulated field
+faster instead, and its elimination count (Bellemène at 0:50: 9 of 200) hides it."""
+
+
+def _fixed_barrier_checks(race: Race, sim: FieldSimulation, ss, **kw) -> list[BarrierCheck]:
+    """The race's fixed intermediate barriers against its field without them: the level is
+    solved as in ``sim`` (same parameters) with those barriers removed, then the same field
+    meets them (``ability_mean``). 2 x 1,000 runners x 10 repetitions, seeded from ``ss``."""
+    rows = [
+        j
+        for j in range(1, len(race.names) - 1)
+        if race.fixed[j] and math.isfinite(race.cutoff_elapsed[j])
+    ]
+    if not rows or race.field is not None:
+        return []
+    free = race.cutoff_elapsed.copy()
+    free[rows] = np.nan
+    if not np.any(np.isfinite(free[1:])):
+        return []  # no barrier left to set the level by
+    a, b = (np.random.default_rng(x) for x in ss.spawn(2))
+    n, reps = 1000, 10
+    level = simulate_race(
+        replace(race, cutoff_elapsed=free), n_runners=n, repetitions=reps, seed=a, **kw
+    ).ability_mean
+    kw = {k: v for k, v in kw.items() if k != "finish_share"}
+    meet = simulate_race(race, n_runners=n, repetitions=reps, seed=b, ability_mean=level, **kw)
+    return [
+        BarrierCheck(
+            race=race.name,
+            row=j,
+            name=race.names[j],
+            cutoff_elapsed=float(race.cutoff_elapsed[j]),
+            share=float(meet.eliminated[:, j].mean() / n),
+            simulated_share=float(sim.eliminated[:, j].mean() / sim.n_runners),
+        )
+        for j in rows
+    ]
+
+
+def _barrier_check_warnings(event: EventPlan, checks) -> list[str]:
+    out = []
+    for c in checks:
+        if c.share <= FIXED_BARRIER_SHARE:
+            continue
+        race = next(r for r in event.races if r.name == c.race)
+        fmt = clock_format(float(race.cutoff_elapsed[-1]) > DATED_S)
+        out.append(
+            f"{c.race}: the fixed barrier at {c.name!r} ({race.clock(c.cutoff_elapsed):{fmt}}, "
+            f"{hm(c.cutoff_elapsed)} elapsed) would eliminate {100 * c.share:.0f} % of the "
+            "starters of the field the limit gives (simulated without the fixed barriers), "
+            f"where the simulation shows {100 * c.simulated_share:.0f} %: the simulated "
+            "field is made faster to meet it (its times and eliminations are not this "
+            "course's forecast); check the barrier (coursekit check)"
+        )
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class EventPlan:
     """An event: its races, their shared stations and (optionally) simulations.
@@ -908,6 +1007,9 @@ class EventPlan:
     gap_s : float
         A station closes between two windows when nobody needs it for longer [s]
         (:func:`station_table`).
+    barrier_checks : tuple of BarrierCheck
+        The fixed barriers of the simulated races against the field without them
+        (:func:`simulate_event`; empty when not simulated).
     """
 
     name: str
@@ -923,6 +1025,7 @@ class EventPlan:
     combined: tuple[Combined, ...] = ()
     timezone: str | None = None
     gap_s: float = STATION_GAP_S
+    barrier_checks: tuple[BarrierCheck, ...] = ()
 
 
 def plan_event(
@@ -1218,7 +1321,7 @@ def simulate_event(
             "(memory and time); lower the runners or the repetitions"
         )
     seeds = np.random.SeedSequence(seed).spawn(len(event.races))
-    sims, warns, capped = [], list(event.warnings), []
+    sims, warns, capped, checks = [], list(event.warnings), [], []
     for race, n, ss in zip(event.races, counts, seeds, strict=True):
         barrier = np.any(np.isfinite(race.cutoff_elapsed[1:]))
         extra = {} if race.field is not None else {"params": params}
@@ -1241,7 +1344,12 @@ def simulate_event(
         # the level solver says whether eliminated_max bound (a field fitted on history
         # keeps its own level; an explicit share or no barrier has no cap)
         capped.append(race.field is None and sims[-1].capped)
+        if race.field is None and barrier:  # fixed barriers against the field without them
+            checks += _fixed_barrier_checks(
+                race, sims[-1], ss, finish_share=finish_share, **extra, **kw
+            )
     sims = [replace(s, seed=seed) for s in sims]
+    warns += _barrier_check_warnings(event, checks)
     warns += _late_after_close(event, sims)
     warns += _timed_out_at_the_line(event, sims)
     warns += _capped_finish_share(event, sims, capped)
@@ -1253,7 +1361,9 @@ def simulate_event(
         "stage-1 finishers"
         for c in event.combined
     ]
-    return replace(event, simulations=tuple(sims), warnings=tuple(warns))
+    return replace(
+        event, simulations=tuple(sims), warnings=tuple(warns), barrier_checks=tuple(checks)
+    )
 
 
 TIMED_OUT_NOTE = 0.5
@@ -1495,7 +1605,11 @@ def event_summary(event: EventPlan) -> dict:
         last_arrival_p95, peak_hourly, peak_hourly_p95`` (mean and 95th percentile over
         the repetitions of the largest count in one clock hour), ``peak_60min,
         peak_60min_p95`` (the same of the most arrivals within any 60 minutes); the four
-        peaks are None on the start row.
+        peaks are None on the start row; ``fixed_barriers`` (a race without history: its
+        fixed intermediate barriers, :class:`BarrierCheck`): ``name, row, cutoff,
+        eliminated_share_without_fixed`` (the share of the starters it eliminates from the
+        field simulated without the fixed barriers) and ``eliminated_share`` (the
+        simulation's own there).
         Counts are means over the repetitions (bands: 5th-95th percentiles).
         Times are ISO 8601 with offset; durations and distances SI.
     """
@@ -1655,6 +1769,17 @@ def event_summary(event: EventPlan) -> dict:
                         "p95": _r(np.percentile(fs, 95), 4),
                     },
                     "checkpoints": cps,
+                    "fixed_barriers": [
+                        {
+                            "name": c.name,
+                            "row": c.row,
+                            "cutoff": _iso(race.clock(c.cutoff_elapsed)),
+                            "eliminated_share_without_fixed": _r(c.share, 3),
+                            "eliminated_share": _r(c.simulated_share, 3),
+                        }
+                        for c in event.barrier_checks
+                        if c.race == race.name
+                    ],
                 }
             )
         out["simulation"] = {

@@ -1224,3 +1224,65 @@ def test_a_race_smaller_than_the_fitted_ones_is_warned_of_its_ultra_finish_share
     assert "--finish-share 0.95 simulates that" in w
     asked = simulate_event(short, n_runners=200, repetitions=3, seed=1, finish_share=0.9)
     assert not [w for w in asked.warnings if "km-effort, smaller than" in w]
+
+
+def _with_fixed_first_barrier(cut_h):
+    """Race A of make_two_races with a fixed barrier at Tizi Oussem after ``cut_h`` hours
+    (its reference last finisher passes at 5.5 h, the leader at 3 h)."""
+    a, _ = make_two_races()
+    cut = a.cutoff_elapsed.copy()
+    cut[1] = cut_h * H
+    return replace(a, cutoff_elapsed=cut, fixed=np.array([False, True, False]))
+
+
+def test_a_fixed_barrier_most_of_the_field_would_miss_is_reported_next_to_the_eliminations():
+    """Black-box finding 4: a fixed barrier that would stop most of the field showed ~5 %
+    eliminated, the field being made faster to meet it. The race is simulated once more
+    without its fixed barriers; the barrier's eliminations of that field are reported (JSON
+    ``fixed_barriers``, a note under the race's table, a warning) when above 10 %."""
+    from coursekit.cli import _event_text
+    from coursekit.event import FIXED_BARRIER_SHARE
+
+    assert FIXED_BARRIER_SHARE == 0.10
+    tight = plan_event([_with_fixed_first_barrier(3.5)], name="T", night=False)
+    sim = simulate_event(tight, n_runners=300, repetitions=5, seed=1)
+    (c,) = sim.barrier_checks
+    assert (c.race, c.row, c.name) == ("A", 1, "Tizi Oussem")
+    assert c.share > 0.5 and c.simulated_share < 0.2  # the field was made faster
+    d = event_summary(sim)
+    (fb,) = d["simulation"]["races"][0]["fixed_barriers"]
+    assert fb["cutoff"] == "2024-06-01T07:30:00+01:00"
+    assert fb["eliminated_share_without_fixed"] == pytest.approx(c.share, abs=1e-3)
+    (w,) = [w for w in sim.warnings if "the fixed barrier at" in w]
+    assert w.startswith("A: the fixed barrier at 'Tizi Oussem' (Sat 07:30, 3:30 elapsed) ")
+    assert f"would eliminate {100 * c.share:.0f} % of the starters" in w
+    text = _event_text(sim, d).replace(" UTC+01:00", "")
+    note = [ln for ln in text.splitlines() if ln.startswith("note: the fixed barrier")]
+    assert note == [
+        f"note: the fixed barrier at Tizi Oussem (Sat 07:30) eliminates {100 * c.share:.0f} % "
+        "of the starters of the field the limit gives (simulated without the fixed "
+        f"barriers), {100 * c.simulated_share:.0f} % in this table: this field is made "
+        "faster to meet it (see the warnings)"
+    ]
+    # the same barrier at the reference's own passage: checked, not reported
+    loose = simulate_event(
+        plan_event([_with_fixed_first_barrier(6.0)], night=False),
+        n_runners=300,
+        repetitions=5,
+        seed=1,
+    )
+    (c,) = loose.barrier_checks
+    assert c.share < FIXED_BARRIER_SHARE
+    assert not [w for w in loose.warnings if "the fixed barrier at" in w]
+    # computed barriers are not checked; the main simulation is what it was
+    free = plan_event([make_two_races()[0]], night=False)
+    assert simulate_event(free, n_runners=100, repetitions=2, seed=1).barrier_checks == ()
+    again = simulate_event(tight, n_runners=300, repetitions=5, seed=1)
+    assert event_summary(again) == d
+
+
+def test_race_from_a_course_file_knows_its_fixed_barriers(tmp_path):
+    from coursekit.event import load_event_plan
+
+    race = load_event_plan(_write_out_and_back(tmp_path)).races[0]
+    assert race.fixed.tolist() == [False, False, True, False, False]  # Piton, cutoff = "2h"
