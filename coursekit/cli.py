@@ -1820,6 +1820,32 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 # ---------------- event
 
 
+def _finish_shares(values) -> float | dict | None:
+    """--finish-share: one share (a bare SHARE), or {race name: share} ("" for a bare
+    SHARE beside named races); each share in (0, 1)."""
+    if not values:
+        return None
+    out: dict[str, float] = {}
+    for item in values:
+        key, sep, text = item.rpartition("=")
+        key = key.strip()
+        try:
+            share = float(text)
+        except ValueError:
+            share = math.nan
+        if not 0 < share < 1:  # NaN too
+            raise click.BadParameter(
+                f"{item!r}: expected SHARE or RACE=SHARE with SHARE between 0 and 1 "
+                "(e.g. 0.9, or 'HAUT 42=0.93')",
+                param_hint="'--finish-share'",
+            )
+        if key in out:
+            what = f"race {key!r}" if key else "every race (a bare SHARE)"
+            raise click.UsageError(f"--finish-share given twice for {what}")
+        out[key] = share
+    return out[""] if list(out) == [""] else out
+
+
 def _event_duration(text: str, option: str = "") -> float:
     """An option's duration; a bad value is click's usage error (exit status 2), and a bare
     0 is accepted (no unit needed for nothing)."""
@@ -1892,9 +1918,11 @@ def _event_duration(text: str, option: str = "") -> float:
 )
 @click.option(
     "--finish-share",
-    type=click.FloatRange(min=0, max=1, min_open=True, max_open=True),
-    default=None,
-    help="Share of starters who finish, honoured as given. Without it: 0.78 (mountain "
+    "finish_shares",
+    multiple=True,
+    metavar="[RACE=]SHARE",
+    help="Share of starters who finish, honoured as given: SHARE for every race, "
+    "RACE=SHARE for one (repeatable; RACE is the race's name). Without it: 0.78 (mountain "
     "ultras), but the barriers time out at most 5 % of the starters, so where 0.78 would "
     "time out more the field is made faster and more finish (86-91 % on the bundled "
     "events; a warning says so); see DEFAULT_FIELD. A race under 75 km-effort is warned "
@@ -1939,7 +1967,7 @@ def event(
     radius_m,
     n_runners,
     repetitions,
-    finish_share,
+    finish_shares,
     seed,
     times,
     plot,
@@ -1984,6 +2012,9 @@ def event(
         history[key] = Path(csv_path.strip())
     if history and not n_runners:
         raise click.UsageError("--times needs --simulate N")
+    finish_share = _finish_shares(finish_shares)
+    if finish_share is not None and not n_runners:
+        raise click.UsageError("--finish-share needs --simulate N")
     ev = load_event_plan(
         event_path,
         margin_s=margin_s,

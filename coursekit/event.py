@@ -27,7 +27,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -1291,14 +1291,17 @@ def simulate_event(
     n_runners: int | Sequence[int] = 1000,
     repetitions: int = 100,
     params: FieldParams = DEFAULT_FIELD,
-    finish_share: float | None = None,
+    finish_share: float | Mapping[str, float] | None = None,
     seed: int | None = None,
     progress: Callable[[int], None] | None = None,
     **kw,
 ) -> EventPlan:
     """Simulate the field of every race of ``event`` (see :func:`simulate_race`).
 
-    ``n_runners`` is one number for every race or one per race. Each race gets
+    ``n_runners`` is one number for every race or one per race. ``finish_share``
+    is one share for every race, or a mapping from race names to shares (a race
+    not in it keeps the default; the key ``""`` sets the share of every race not
+    named); an unknown race name is an error. Each race gets
     its own random stream spawned from ``seed``. Races without barriers are
     simulated with the default field's median runner (``ability_mean`` from
     the finish share cannot be solved) and a warning. A race smaller than
@@ -1320,9 +1323,10 @@ def simulate_event(
             f"repetitions is beyond {MAX_SIMULATED:,} runner-repetitions "
             "(memory and time); lower the runners or the repetitions"
         )
+    shares = _shares_by_race(event, finish_share)
     seeds = np.random.SeedSequence(seed).spawn(len(event.races))
     sims, warns, capped, checks = [], list(event.warnings), [], []
-    for race, n, ss in zip(event.races, counts, seeds, strict=True):
+    for race, n, ss, finish_share in zip(event.races, counts, seeds, shares, strict=True):
         barrier = np.any(np.isfinite(race.cutoff_elapsed[1:]))
         extra = {} if race.field is not None else {"params": params}
         if race.field is None and not barrier:
@@ -1353,8 +1357,7 @@ def simulate_event(
     warns += _late_after_close(event, sims)
     warns += _timed_out_at_the_line(event, sims)
     warns += _capped_finish_share(event, sims, capped)
-    if finish_share is None:
-        warns += _short_race_share(event, sims)
+    warns += _short_race_share(event, sims, shares)
     warns += [
         f"combined ranking {c.name!r} ({' then '.join(c.races)}): not simulated as such: "
         "each race's field is simulated on its own, so its stage 2 is not limited to its "
@@ -1414,16 +1417,38 @@ def _capped_finish_share(event: EventPlan, sims, capped: Sequence[bool]) -> list
     ]
 
 
-def _short_race_share(event: EventPlan, sims) -> list[str]:
+def _shares_by_race(event: EventPlan, finish_share) -> list[float | None]:
+    """One finish share (or None: the default) per race of ``event``, from one share or
+    a mapping of race names (``""``: every race not named) to shares."""
+    if finish_share is None or not isinstance(finish_share, Mapping):
+        return [finish_share] * len(event.races)
+    names = [race.name for race in event.races]
+    unknown = [k for k in finish_share if k and k not in names]
+    if unknown:
+        raise ValueError(
+            f"finish share for {', '.join(map(repr, unknown))}: no such race "
+            f"(races: {', '.join(map(repr, names))})"
+        )
+    return [finish_share.get(name, finish_share.get("")) for name in names]
+
+
+def _short_race_share(event: EventPlan, sims, shares=None) -> list[str]:
     """Races smaller than every race the default field was fitted on
     (:data:`coursekit.field.FIELD_EFFORT_RANGE`) simulated at the default's ultra finish
-    share: one line each, with the share the past races measure for their size."""
+    share (no share given for them in ``shares``): one line each, with the share the past
+    races measure for their size."""
     out = []
     lo = FIELD_EFFORT_RANGE[0]
-    for race, sim in zip(event.races, sims, strict=True):
+    shares = [None] * len(sims) if shares is None else shares
+    for race, sim, given in zip(event.races, sims, shares, strict=True):
         effort = float(np.sum(race.leg_effort))
         p = sim.params
-        if race.field is not None or effort >= lo or p.finish_share != DEFAULT_FIELD.finish_share:
+        if (
+            given is not None
+            or race.field is not None
+            or effort >= lo
+            or p.finish_share != DEFAULT_FIELD.finish_share
+        ):
             continue
         if not np.any(np.isfinite(race.cutoff_elapsed[1:])):
             continue  # no barrier: the level is the reference runner's, not the share's
@@ -1435,9 +1460,20 @@ def _short_race_share(event: EventPlan, sims) -> list[str]:
             f"{100 * sim.finish_share:.0f} % simulated); past races lose fewer runners the "
             f"shorter they are: exp(-{FINISH_SHARE_HAZARD:g} x km-effort) gives "
             f"{100 * fit:.0f} % at this size (an extrapolation, docs/simulation.md); "
-            f"--finish-share {fit:.2f} simulates that (for every race of the event)"
+            f"--finish-share {_share_option(race.name, fit, len(event.races))} simulates "
+            "that for this race"
         )
     return out
+
+
+def _share_option(name: str, share: float, n_races: int) -> str:
+    """The ``--finish-share`` value that sets ``share`` for the race ``name``, quoted for a
+    shell when it must be (one race: the bare share)."""
+    if n_races == 1:
+        return f"{share:.2f}"
+    import shlex
+
+    return shlex.quote(f"{name}={share:.2f}")
 
 
 def _late_after_close(event: EventPlan, sims) -> list[str]:

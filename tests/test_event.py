@@ -1221,9 +1221,34 @@ def test_a_race_smaller_than_the_fitted_ones_is_warned_of_its_ultra_finish_share
     (w,) = [w for w in sim.warnings if "km-effort, smaller than" in w]
     assert w.startswith("A: 24 km-effort, smaller than every race the default field was ")
     assert "(78 % by default, " in w and "gives 95 % at this size" in w
-    assert "--finish-share 0.95 simulates that" in w
+    assert "--finish-share A=0.95 simulates that for this race" in w
     asked = simulate_event(short, n_runners=200, repetitions=3, seed=1, finish_share=0.9)
     assert not [w for w in asked.warnings if "km-effort, smaller than" in w]
+    # a share for race A alone silences A's warning (B, 80 km-effort, has none)
+    named = simulate_event(short, n_runners=200, repetitions=3, seed=1, finish_share={"A": 0.9})
+    assert not [w for w in named.warnings if "km-effort, smaller than" in w]
+
+
+def test_finish_share_per_race():
+    """A share per race (`--finish-share RACE=SHARE`): the named race is simulated at its
+    share, the others at theirs (a bare share, key "") or the default; a name that is no
+    race is an error naming the races. Before, one share went to every race of the event,
+    and the short-race warning told the HAUT event to give its 120 km the 10 km's 95 %."""
+    a, b = make_two_races()
+    event = plan_event([a, b], night=False)
+    both = simulate_event(event, n_runners=2000, repetitions=4, seed=3, finish_share=0.6)
+    mixed = simulate_event(
+        event, n_runners=2000, repetitions=4, seed=3, finish_share={"B": 0.9, "": 0.6}
+    )
+    only_b = simulate_event(event, n_runners=2000, repetitions=4, seed=3, finish_share={"B": 0.9})
+    default = simulate_event(event, n_runners=2000, repetitions=4, seed=3)
+    share = [[s.finish_share for s in e.simulations] for e in (both, mixed, only_b, default)]
+    assert share[1][0] == share[0][0]  # A: the same share (the bare one), the same stream
+    assert share[1][1] > share[0][1] + 0.2  # B: its own 0.9, not the bare 0.6
+    assert share[2][1] == share[1][1]  # B's share does not depend on the others'
+    assert share[2][0] == share[3][0] != share[0][0]  # A not named: the default
+    with pytest.raises(ValueError, match=r"finish share for 'C': no such race \(races: 'A', 'B'\)"):
+        simulate_event(event, n_runners=10, repetitions=1, seed=3, finish_share={"C": 0.9})
 
 
 def _with_fixed_first_barrier(cut_h):
@@ -1286,3 +1311,33 @@ def test_race_from_a_course_file_knows_its_fixed_barriers(tmp_path):
 
     race = load_event_plan(_write_out_and_back(tmp_path)).races[0]
     assert race.fixed.tolist() == [False, False, True, False, False]  # Piton, cutoff = "2h"
+
+
+def test_cli_finish_share_per_race():
+    """`--finish-share RACE=SHARE` (repeatable) on the HAUT event: the named race gets its
+    share, no short-race warning is left for it, and bad values are one-line errors."""
+    event_dir = ROOT / "courses" / "haut"
+    if not (event_dir / "event.toml").is_file():
+        pytest.skip("bundled HAUT event not present")
+    run = CliRunner()
+    base = ["event", str(event_dir), "--simulate", "300", "--repetitions", "3", "--seed", "1"]
+    res = run.invoke(cli, base + ["--format", "json"])
+    assert res.exit_code == 0, res.output
+    warned = [w for w in json.loads(res.stdout)["warnings"] if "km-effort, smaller than" in w]
+    assert any("--finish-share 'HAUT 10=0.95' simulates that for this race" in w for w in warned)
+    res = run.invoke(cli, base + ["--format", "json", "--finish-share", "HAUT 10=0.95"])
+    assert res.exit_code == 0, res.output
+    warned = [w for w in json.loads(res.stdout)["warnings"] if "km-effort, smaller than" in w]
+    assert [w[:8] for w in warned] == ["HAUT 42:", "HAUT 21:"]  # not HAUT 10 any more
+    races = {r["race"]: r for r in json.loads(res.stdout)["simulation"]["races"]}
+    assert races["HAUT 10"]["finish_share"]["mean"] > 0.93
+    for bad, msg in (
+        (["--finish-share", "HAUT 11=0.9"], "finish share for 'HAUT 11': no such race"),
+        (["--finish-share", "1.5"], "expected SHARE or RACE=SHARE"),
+        (["--finish-share", "0.9", "--finish-share", "0.8"], "given twice for every race"),
+    ):
+        res = run.invoke(cli, base + bad)
+        assert res.exit_code != 0 and msg in res.output, res.output
+        assert "Traceback" not in res.output
+    res = run.invoke(cli, ["event", str(event_dir), "--finish-share", "0.9"])
+    assert res.exit_code == 2 and "--finish-share needs --simulate N" in res.output
