@@ -790,7 +790,10 @@ def build_roadbook(
         atomic_write_text(out_dir / MANIFEST, _manifest_text(listed))
     for rel in sorted(set(previous) - set(listed)):
         path = out_dir / rel
-        removed = _remove_stale(out_dir, path, previous[rel])
+        try:
+            removed = _remove_stale(out_dir, path, previous[rel])
+        except (OSError, ValueError):  # a name the system refuses: not a file we wrote
+            removed = None
         if removed is not None and on_stale is not None:
             on_stale(path, removed)
     return written
@@ -833,7 +836,17 @@ def _read_manifest(out_dir: Path) -> dict[str, str]:
         return {}
     if not isinstance(files, dict):
         return {}
-    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+    return {k: v for k, v in files.items() if _plain_relative(k) and isinstance(v, str)}
+
+
+def _plain_relative(rel) -> bool:
+    """A manifest entry this module could have written: a relative POSIX path with no
+    ``..``, no NUL and not the manifest itself (anything else, e.g. edited by hand, is
+    ignored: never removed, never an error)."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel:
+        return False
+    parts = rel.split("/")
+    return not rel.startswith("/") and ".." not in parts and rel != MANIFEST and "" not in parts
 
 
 def _remove_stale(out_dir: Path, path: Path, sha: str) -> bool | None:

@@ -570,6 +570,7 @@ def test_rerun_removes_the_pages_it_wrote_before_and_no_other_file(tmp_path):
     data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     data["files"]["../outside.html"] = listed["index.html"]
     data["files"][str(outside)] = listed["index.html"]
+    data["files"]["old\u0000.html"] = listed["index.html"]  # a name no system takes
     (out / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
     # b and c leave Event One; Event Two leaves the folder of events
     (src / "ev-one" / "event.toml").write_text(
