@@ -968,15 +968,19 @@ def _fixed_barrier_checks(race: Race, sim: FieldSimulation, ss, **kw) -> list[Ba
 def _barrier_check_warnings(event: EventPlan, checks) -> list[str]:
     out = []
     for c in checks:
-        if c.share <= FIXED_BARRIER_SHARE:
+        # the shares as the JSON writes them (3 decimals), so that this warning and the
+        # note the text table prints from the JSON say the same % on the same side of
+        # FIXED_BARRIER_SHARE
+        share, simulated = round(c.share, 3), round(c.simulated_share, 3)
+        if share <= FIXED_BARRIER_SHARE:
             continue
         race = next(r for r in event.races if r.name == c.race)
         fmt = clock_format(float(race.cutoff_elapsed[-1]) > DATED_S)
         out.append(
             f"{c.race}: the fixed barrier at {c.name!r} ({race.clock(c.cutoff_elapsed):{fmt}}, "
-            f"{hm(c.cutoff_elapsed)} elapsed) would eliminate {100 * c.share:.0f} % of the "
+            f"{hm(c.cutoff_elapsed)} elapsed) would eliminate {100 * share:.0f} % of the "
             "starters of the field the limit gives (simulated without the fixed barriers), "
-            f"where the simulation shows {100 * c.simulated_share:.0f} %: the simulated "
+            f"where the simulation shows {100 * simulated:.0f} %: the simulated "
             "field is made faster to meet it (its times and eliminations are not this "
             "course's forecast); check the barrier (coursekit check)"
         )
