@@ -205,7 +205,7 @@ def _profile_record(path: Path, prof, st) -> dict:
         "min_elevation_m": _num(st.min_elevation_m, 1),
         "max_elevation_m": _num(st.max_elevation_m, 1),
         "km_effort": _num(st.km_effort, 1),
-        "km_effort_itra": itra_km_effort(st.km_effort),
+        "km_effort_itra": itra_km_effort(st.km_effort) if math.isfinite(st.km_effort) else None,
         "itra_points": st.itra_points,
         "gain_method": st.gain_method,
         "distance_method": st.distance_method,
@@ -349,8 +349,12 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                 f"  D+ / D-       {_fmt(st.gain_m)} m / {_fmt(st.loss_m)} m  "
                 f"({gain_method_label(st.gain_method)})",
                 f"  altitude      {_fmt(st.min_elevation_m)} to {_fmt(st.max_elevation_m)} m",
-                f"  km-effort     {st.km_effort:.1f}  "
-                f"(ITRA rounds to {rec['km_effort_itra']}: ITRA points {st.itra_points})",
+                (
+                    f"  km-effort     {st.km_effort:.1f}  "
+                    f"(ITRA rounds to {rec['km_effort_itra']}: ITRA points {st.itra_points})"
+                    if st.itra_points is not None
+                    else "  km-effort     - (no elevation: D+ unknown, no ITRA points)"
+                ),
             ]
             up, down = st.steepest_up_grade, st.steepest_down_grade
             if math.isfinite(up) or math.isfinite(down):

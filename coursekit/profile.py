@@ -1439,7 +1439,7 @@ class Stats(NamedTuple):
     min_elevation_m: float
     max_elevation_m: float
     km_effort: float
-    itra_points: int
+    itra_points: int | None
     steepest_up_grade: float
     steepest_up_at_m: float
     steepest_down_grade: float
@@ -1546,7 +1546,9 @@ def course_stats(profile: Profile) -> Stats:
     """Headline figures of a profile: distance, D+/D-, km-effort, ITRA points, steepest km."""
     p = profile
     has = p.has_elevation
-    kme = km_effort(p.total_distance, p.total_gain)
+    # without altitude the D+ is unknown, and so are the km-effort and the ITRA points
+    # (a flat course's figures would read as the course's)
+    kme = km_effort(p.total_distance, p.total_gain) if has else float("nan")
     su, sua, sd, sda = _steepest(p.distance, p.elevation) if has else (np.nan,) * 4
     warnings = data_warnings(p.track, p.distance)
     noisy = threshold_noise_warning(p)
@@ -1561,7 +1563,7 @@ def course_stats(profile: Profile) -> Stats:
         min_elevation_m=float(np.nanmin(p.elevation)) if has else float("nan"),
         max_elevation_m=float(np.nanmax(p.elevation)) if has else float("nan"),
         km_effort=kme,
-        itra_points=itra_points(kme),
+        itra_points=itra_points(kme) if has else None,
         steepest_up_grade=su,
         steepest_up_at_m=sua,
         steepest_down_grade=sd,

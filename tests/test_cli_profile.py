@@ -216,6 +216,16 @@ def test_all_zero_elevation_cli(tmp_path):
     assert any("altitude is 0 m at every point" in w for w in rec["warnings"])
     none = json.loads(_run(_gpx(tmp_path, "none.gpx", [None] * 300), "--format", "json").stdout)
     assert none[0]["gain_m"] is None
+    # no altitude, no D+: the km-effort and the ITRA points are unknown too (they were a
+    # flat course's, 3.0 km-effort and 0 points, beside a null D+)
+    for rec in (none[0], json.loads(r.stdout)[0]):
+        assert rec["km_effort"] is None and rec["km_effort_itra"] is None
+        assert rec["itra_points"] is None
+    text = _run(tmp_path / "none.gpx").output
+    assert "km-effort     - (no elevation: D+ unknown, no ITRA points)" in text
+    # with altitude (all 1000 m: a real flat course) the figures are there
+    flat = json.loads(_run(_gpx(tmp_path, "flat.gpx", [1000] * 300), "--format", "json").stdout)
+    assert flat[0]["km_effort"] == 3.0 and flat[0]["itra_points"] == 0
 
 
 def test_steepest_down_on_a_pure_climb_cli(tmp_path):
