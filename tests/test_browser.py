@@ -88,6 +88,14 @@ def open_page(browser, path: Path, *, serve_leaflet: bool):
     return page, errors, dialogs, outside
 
 
+def open_offline_page(browser, toml: Path, path: Path):
+    """Write the offline race page of the course file ``toml`` to ``path`` and open it
+    (Leaflet inlined, nothing served): (page, errors, dialogs)."""
+    path.write_text(race_page(load_course(toml), offline=True).html, encoding="utf-8")
+    page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    return page, errors, dialogs
+
+
 def check_map(page, html: str):
     """Course line drawn, one checkpoint marker per checkpoint row, popups show barriers."""
     assert page.locator("path.leaflet-interactive").count() >= 1
@@ -164,10 +172,9 @@ def test_offline_page_with_every_request_aborted(browser, syn_pages):
 
 def test_injection_payloads_inert(browser, tmp_path, syn_pages):
     benign_scripts = syn_pages[True].read_text(encoding="utf-8").count("<script")
-    course = load_course(evil_course(tmp_path / "src"))
-    path = tmp_path / "evil.html"
-    path.write_text(race_page(course, offline=True).html, encoding="utf-8")
-    page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    page, errors, dialogs = open_offline_page(
+        browser, evil_course(tmp_path / "src"), tmp_path / "evil.html"
+    )
     try:
         assert errors == [] and dialogs == []
         assert page.locator("img[src='x'], img[onerror]").count() == 0
@@ -205,10 +212,9 @@ def test_loop_every_passage_reachable_and_controls_hide_no_marker(browser, tmp_p
     Before, the finish flag covered the km-10 station (no way to open its popup) and the
     expanded layer switcher covered a corner checkpoint.
     """
-    course = load_course(loop_course(tmp_path / "src"))
-    path = tmp_path / "fig8.html"
-    path.write_text(race_page(course, offline=True).html, encoding="utf-8")
-    page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    page, errors, dialogs = open_offline_page(
+        browser, loop_course(tmp_path / "src"), tmp_path / "fig8.html"
+    )
     try:
         assert errors == [] and dialogs == []
         markers = page.locator(".leaflet-marker-icon")
@@ -368,10 +374,9 @@ def test_template_syntax_shown_as_written_and_race_layer_switchable(browser, tmp
     script, not folium, adds it there)."""
     from test_maps import TEMPLATE_NAMES, template_course
 
-    course = load_course(template_course(tmp_path / "src"))
-    path = tmp_path / "tpl.html"
-    path.write_text(race_page(course, offline=True).html, encoding="utf-8")
-    page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    page, errors, dialogs = open_offline_page(
+        browser, template_course(tmp_path / "src"), tmp_path / "tpl.html"
+    )
     try:
         assert errors == [] and dialogs == []
         overlays = page.locator(".leaflet-control-layers-overlays label")
