@@ -491,7 +491,7 @@ def locate_points(
     dist = np.full(n, np.nan)
     off = np.full(n, np.nan)
     if chain:
-        k = int(np.argmin([st[1] for st in states[-1]]))
+        k = _final_state(states[-1], specs, chain[-1], total, tolerance_m)
         for pos in range(len(chain) - 1, -1, -1):
             s, _, back, d = states[pos][k]
             dist[chain[pos]] = s
@@ -510,6 +510,28 @@ def locate_points(
         lon[ok] = np.interp(dist[ok], geo.dist, geo.lon)
     passages = tuple(tuple(c[0] for c in cs) if cs else () for cs in cands)
     return Located(dist, off, lat, lon, tuple(problems), passages)
+
+
+def _final_state(last_states, specs, i: int, total: float, tolerance_m: float) -> int:
+    """Index of the cheapest placement of the last placed checkpoint ``i``; ties go to the
+    earliest passage, except for the checkpoint listed last (the finish may be listed
+    last, contract 1): a passage at the track's end (within :data:`END_SNAP_M`, at most the
+    tolerance) as good as the best (within :data:`SAME_PLACE_M`) is the finish, not the
+    pass the track makes near the arch before a last loop in town."""
+    cost = np.array([st[1] for st in last_states])
+    k = int(np.argmin(cost))
+    sp = specs[i]
+    if i != len(specs) - 1 or sp.km is not None:
+        return k
+    tol = sp.tolerance_m if sp.tolerance_m is not None else tolerance_m
+    snap = min(tol, END_SNAP_M)
+    tie = 1e-9 * max(total, 1.0) + 1e-9  # the tie-breaking term's size (eps x distance)
+    ends = [
+        j
+        for j, (s, c, _, d) in enumerate(last_states)
+        if s >= total - snap and d <= SAME_PLACE_M and c <= cost[k] + tie
+    ]
+    return max(ends, key=lambda j: last_states[j][0]) if ends else k
 
 
 def _order_message(src, specs, cands, chain, states, i, km_of, total) -> str:

@@ -791,3 +791,25 @@ def test_a_time_zone_that_does_not_fit_the_place_is_warned_of(tmp_path):
         "the start's UTC offset UTC+01:00 (no timezone given) does not fit the course's "
         "place: at the start (-21.0000, 55.2700) the sun is highest at 09:04 on that clock"
     )
+
+
+def test_last_checkpoint_at_the_track_end_is_the_finish_not_an_earlier_pass():
+    """A finish listed last at the track's last point, where the track ends with a small
+    loop in town (Templiers 2024: the arch passed at km 80.2, 15 m off, then reached at
+    km 80.4): it was placed on the first pass, 200 m early, and a second "Finish" row was
+    added at the end. A pass at the end of the track, as close as the first (within
+    SAME_PLACE_M), is the finish."""
+    # east 3.2 km past the arch (15 m off the track at km 3.0), then a loop back to it
+    x = [0, 3200, 3200, 3000, 3000]
+    y = [0, 0, 100, 100, 15.0]
+    p = _profile(x, y, step=5.0)
+    specs = [_cp("Mid", 1500, 0), _cp("Arch", 3000, 15)]  # the arch: the track's last point
+    located = locate_points(p, specs)
+    np.testing.assert_allclose(located.passages[1], [3000, p.total_distance], atol=1)
+    lg = legs_from_located(p, specs, located)
+    assert lg.names == ("Start", "Mid", "Arch")
+    assert lg.distance[-1] == pytest.approx(p.total_distance)
+    # a last checkpoint that is not at the end keeps its own row before the finish
+    specs = [_cp("Mid", 1500, 0), _cp("Bridge", 2500, 10)]
+    lg = legs_from_located(p, specs, locate_points(p, specs))
+    assert lg.names == ("Start", "Mid", "Bridge", "Finish")
