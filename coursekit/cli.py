@@ -1298,8 +1298,9 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
                     _fmt(leg_g[j]) if j else "",
                     _fmt(leg_l[j]) if j else "",
                     (f"[{cut}]" if no_barrier[j] else cut) + ("*" if p.fixed[j] else ""),
-                    f"{_clock_nearest(p.first_arrival[j], dated)} "
-                    f"({_hm(shown_elapsed(start, p.first_arrival[j], nearest=True))})",
+                    # the start row's ETA is the start, written as the start is
+                    f"{_clock_nearest(p.first_arrival[j], dated) if j else _clock(start, dated)} "
+                    f"({_hm(shown_elapsed(start, p.first_arrival[j], nearest=bool(j)))})",
                     _clock(p.opens[j], dated) if p.opens else "",
                     f"{pace * 1000 / 60:.1f}" if j and math.isfinite(pace) else "",
                     "night" if p.night[j] else "",

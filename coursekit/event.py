@@ -1515,7 +1515,8 @@ def _late_after_close(event: EventPlan, sims) -> list[str]:
 
 def _iso(t: dt.datetime | None, *, floor: bool = False):
     """ISO clock to the minute: rounded to the nearest minute (as ``coursekit cutoffs``
-    prints the leader's ETA), or floored (an opening is never printed later than computed).
+    prints the leader's ETA), or floored (a start and a barrier as ``coursekit cutoffs``
+    prints them, seconds dropped; an opening is never printed later than computed).
     Written with seconds (``2024-06-01T04:46:00+01:00``), the form of ``coursekit cutoffs
     --format json``, so that scripts can join the two outputs on the strings."""
     if t is None:
@@ -1668,7 +1669,7 @@ def event_summary(event: EventPlan) -> dict:
         "races": [
             {
                 "name": r.name,
-                "start": _iso(r.start),
+                "start": _iso(r.start, floor=True),
                 "limit_s": _r(r.cutoff_elapsed[-1], 0),
                 "checkpoints": len(r.names),
                 "timezone": r.timezone,
@@ -1684,7 +1685,7 @@ def event_summary(event: EventPlan) -> dict:
                     {
                         "stage": k + 1,
                         "race": x,
-                        "start": _iso(by_name[x].start),
+                        "start": _iso(by_name[x].start, floor=True),
                         "limit_s": _r(by_name[x].cutoff_elapsed[-1], 0),
                         "finish_deadline": _iso(
                             by_name[x].clock(float(by_name[x].cutoff_elapsed[-1]))
@@ -1726,8 +1727,10 @@ def event_summary(event: EventPlan) -> dict:
                     "row": p.row,
                     "name": p.name,
                     "distance_m": _r(p.distance_m, 0),
-                    "first_arrival": _iso(p.first_arrival),
-                    "cutoff": _iso(p.cutoff),
+                    # a start row's ETA is the start; a barrier's seconds are dropped
+                    # (leave before it), as `coursekit cutoffs` writes them
+                    "first_arrival": _iso(p.first_arrival, floor=p.row == 0),
+                    "cutoff": _iso(p.cutoff, floor=True),
                     "last_arrival": _iso(p.last_arrival),
                     "night": p.night,
                     "services": list(p.services),

@@ -469,7 +469,12 @@ def _marker_record(row, tz, dated: bool = False) -> dict:
                     "cutoff" if row.get("barrier", True) else "closes (no barrier)",
                     clock_label(row["cutoff"], tz, dated=dated),
                 ),
-                ("leader ETA", clock_label(row.get("leader_eta"), tz, nearest=True, dated=dated)),
+                (  # the start row's ETA is the start, written as the start is
+                    "leader ETA",
+                    clock_label(
+                        row.get("leader_eta"), tz, nearest=row["distance_m"] > 0, dated=dated
+                    ),
+                ),
                 ("station opens", clock_label(row["opening"], tz, dated=dated)),
                 ("services", _services_text(row["services"]) or None),
                 ("note", for_runners(row["note"]) if row["note"] else None),

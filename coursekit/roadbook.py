@@ -442,7 +442,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
             f'<td{bcls}>{_e(barrier)}</td><td class="t">{_e(hm(elapsed))}</td>'
-            f'<td class="t">{_e(_clock(r["leader_eta"], tz, nearest=True, dated=dated))}</td>'
+            f'<td class="t">{_e(_clock(r["leader_eta"], tz, nearest=bool(i), dated=dated))}</td>'
             f'<td class="t">{_e(_clock(r["opening"], tz, dated=dated))}</td>'
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'

@@ -65,3 +65,41 @@ def test_shown_elapsed_is_the_minute_the_clock_shows():
     t = after(paris, 5.5 * 3600 + 10.0)
     assert t.strftime("%H:%M") == "02:30" and t.utcoffset() == dt.timedelta(hours=1)
     assert hm(shown_elapsed(paris, t)) == "5:30"
+
+
+def test_the_start_rows_leader_eta_is_the_start_as_written(tmp_path):
+    """A start with seconds (07:31:52, the Métis Trail 2024's) showed the leader reaching
+    the start line a minute late, "Sat 07:32 (0:01)", in `cutoffs`, the roadbook and the
+    map: the ETA is rounded to the nearest minute, the start is written seconds dropped.
+    The start row's ETA is the start itself, written as the start is."""
+    import re
+
+    import numpy as np
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.gpx import write_gpx
+
+    la = np.linspace(45.0, 45.09, 400)
+    write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.full(400, 1000.0))
+    (tmp_path / "c.toml").write_text(
+        'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T07:31:52+02:00\nlimit = "3h"\n'
+        'timezone = "Europe/Paris"\n[[checkpoints]]\nname = "Mid"\nkm = 5\n'
+    )
+    run = CliRunner()
+    out = run.invoke(cli, ["cutoffs", str(tmp_path / "c.toml")]).output
+    start_row = next(line for line in out.splitlines() if line.startswith("Start "))
+    assert start_row.count("Sat 07:31 (0:00)") == 2 and "07:32" not in start_row, out
+    res = run.invoke(cli, ["roadbook", str(tmp_path / "c.toml"), "-o", str(tmp_path / "rb")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "rb" / "c.html").read_text()
+    first = re.search(r"<tbody>\s*<tr[^>]*>(.*?)</tr>", page, re.S).group(1)
+    assert "Start" in first and "07:31" in first and "07:32" not in first, first
+    res = run.invoke(cli, ["map", str(tmp_path / "c.toml"), "-o", str(tmp_path / "m.html")])
+    assert res.exit_code == 0, res.output
+    etas = re.findall(r'"leader ETA", ?"([^"]*)"', (tmp_path / "m.html").read_text())
+    assert etas and etas[0] == "Sat 07:31", etas  # the start's popup
+    (tmp_path / "event.toml").write_text('name = "E"\ncourses = ["c.toml"]\n')
+    out = run.invoke(cli, ["event", str(tmp_path / "event.toml")]).output
+    start_row = next(line for line in out.splitlines() if line.startswith("Start "))
+    assert start_row.count("Sat 07:31") == 2 and "07:32" not in start_row, out
