@@ -63,6 +63,7 @@ __all__ = [
     "duplicate_name_notes",
     "long_stretch_notes",
     "steep_leg_notes",
+    "same_place_notes",
 ]
 
 SAME_PLACE_M = 25.0
@@ -625,6 +626,9 @@ class Legs:
         slope as timing providers publish it (:func:`coursekit.profile.along_course_distance`);
         equal to ``distance`` for schematic courses. ``distance`` is the
         position on the track's map distance (index into the profile arrays).
+    passages : tuple of tuple of float, optional
+        Every passage of the track at each row's checkpoint [m along the track] (see
+        :class:`Located`); empty for implicit rows and for checkpoints placed by km.
     """
 
     names: tuple[str, ...]
@@ -638,6 +642,7 @@ class Legs:
     lat: np.ndarray
     lon: np.ndarray
     along: np.ndarray | None = None
+    passages: tuple | None = None
 
     def __post_init__(self):
         if self.along is None:
@@ -700,6 +705,10 @@ def legs_from_located(
     dist = [float(located.distance[i]) for i in keep]
     off = [float(located.offset[i]) for i in keep]
     sps: list = [specs[i] for i in keep]
+    passes: list = [
+        tuple(located.passages[i]) if specs[i].km is None and i < len(located.passages) else ()
+        for i in keep
+    ]
     tr = profile.track
     snap = min(tolerance_m, END_SNAP_M)
     if not dist or dist[0] > snap:
@@ -707,6 +716,7 @@ def legs_from_located(
         dist.insert(0, 0.0)
         off.insert(0, 0.0)
         sps.insert(0, None)
+        passes.insert(0, ())
     else:
         dist[0] = 0.0
     if len(dist) < 2 or dist[-1] < total - snap:
@@ -714,6 +724,7 @@ def legs_from_located(
         dist.append(total)
         off.append(0.0)
         sps.append(None)
+        passes.append(())
     else:
         dist[-1] = total
     d = np.asarray(dist, float)
@@ -733,7 +744,38 @@ def legs_from_located(
         lat=la,
         lon=lo,
         along=al,
+        passages=tuple(passes),
     )
+
+
+def same_place_notes(legs) -> list[str]:
+    """Two consecutive checkpoints placed at one point (a leg of 0 km: an entry/exit pair)
+    where the track passes the second's position again before the next row: on an
+    out-and-back listed without its turnaround, "A out" and "A back" both land on the
+    outward passage (the list's order cannot tell them apart). ``check`` and ``cutoffs``
+    warn; the placement is kept (entry/exit pairs are meant)."""
+    passes = legs.passages
+    if not passes:
+        return []
+    d = np.asarray(legs.distance, float)
+    along = np.asarray(legs.along, float)
+    out = []
+    for j in range(1, len(d)):
+        pair = legs.specs[j] is not None and legs.specs[j - 1] is not None
+        if not pair or abs(d[j] - d[j - 1]) > SAME_PLACE_M:
+            continue
+        hi = d[j + 1] - SAME_PLACE_M if j + 1 < len(d) else math.inf
+        later = [s for s in passes[j] if d[j] + SAME_PLACE_M < s <= hi]
+        if not later:
+            continue
+        kms = [float(np.interp(s, d, along)) / 1000.0 for s in later]
+        out.append(
+            f"{legs.names[j - 1]!r} and {legs.names[j]!r} are placed at one point (km "
+            f"{along[j] / 1000:.1f}), a leg of 0 km as for an entry/exit pair, but the track "
+            f"passes there again at km {_km_list(kms)}: if {legs.names[j]!r} is that later "
+            "passage, list a checkpoint between the two (the turnaround)"
+        )
+    return out
 
 
 def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
@@ -1317,6 +1359,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     for msg in estimated_altitude_notes(course.track, specs):
         f(Finding("info", "estimated-altitude", msg))
     legs = legs_from_located(p, specs, located, tolerance_m=tolerance_m, along=along)
+    for msg in same_place_notes(legs):
+        f(Finding("warning", "same-place", msg))
     for msg in long_stretch_notes(legs):
         f(Finding("warning", "long-stretch", msg))
     if p.has_elevation:

@@ -721,6 +721,7 @@ def _spec_notes(course, legs) -> list[str]:
         estimated_altitude_notes,
         located_from_legs,
         long_stretch_notes,
+        same_place_notes,
     )
     from .course import DEFAULT_TOLERANCE_M
 
@@ -733,6 +734,7 @@ def _spec_notes(course, legs) -> list[str]:
         out += duplicate_name_notes(specs, located, km_of, tol)
         out += declared_km_notes(specs, km)
     if len(row_specs):
+        out += same_place_notes(legs)
         out += long_stretch_notes(legs)
         track = getattr(course, "track", None)
         if track is not None and getattr(track, "waypoints", None):

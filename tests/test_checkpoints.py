@@ -813,3 +813,33 @@ def test_last_checkpoint_at_the_track_end_is_the_finish_not_an_earlier_pass():
     specs = [_cp("Mid", 1500, 0), _cp("Bridge", 2500, 10)]
     lg = legs_from_located(p, specs, locate_points(p, specs))
     assert lg.names == ("Start", "Mid", "Bridge", "Finish")
+
+
+def test_two_checkpoints_at_one_point_passed_again_later_are_warned(tmp_path):
+    """Judge-style finding J2: on an out-and-back, "A out" and "A back" at the same
+    coordinates, listed one after the other without the turnaround, both land on the
+    outward passage: a leg of 0 km, with only an info line in `check` and nothing in
+    `cutoffs`. Both now warn (the placement, right for an entry/exit pair, is kept); an
+    entry/exit pair at a place the track passes once is not warned."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    twice = _out_and_back_course(tmp_path, _cp_at("A out", 2.0) + _cp_at("A back", 2.0))
+    chk = run.invoke(cli, ["check", str(twice)]).output
+    line = next((x for x in chk.splitlines() if "[same-place]" in x), "")
+    assert "'A out' and 'A back' are placed at one point (km 2.0)" in line, chk
+    assert re.search(r"passes there again at km (7\.9|8\.0)", line), line
+    out = run.invoke(cli, ["cutoffs", str(twice)]).output
+    assert out.count("are placed at one point") == 1, out
+    # listed with the turnaround between them: each on its own passage, no warning
+    turn = _out_and_back_course(
+        tmp_path, _cp_at("A out", 2.0) + _cp_at("Turn", 5.0) + _cp_at("A back", 2.0)
+    )
+    assert "same-place" not in run.invoke(cli, ["check", str(turn)]).output
+    # an entry/exit pair on the return leg, passed no more after it: no warning
+    pair = _out_and_back_course(
+        tmp_path, _cp_at("Turn", 5.0) + _cp_at("B in", 2.0) + _cp_at("B out", 2.0)
+    )
+    assert "same-place" not in run.invoke(cli, ["check", str(pair)]).output
