@@ -934,9 +934,16 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                 f"is after the limit ({limit / 3600:.2f} h)"
             )
         if np.isfinite(fixed[j]) and fixed[j] <= 0:
+            # a date-time written with the start's date (as `check` says)
+            hint = (
+                " (the next day would be inside the race: a date-time written with the "
+                "start's date?)"
+                if 0 < fixed[j] + 86400.0 <= limit
+                else ""
+            )
             raise PlanError(
                 f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
-                f"is not after the start ({course.start.isoformat()})"
+                f"is not after the start ({course.start.isoformat()}){hint}"
             )
     dark = plan_dark(course, lat, lon, start)
     try:

@@ -674,3 +674,18 @@ def test_combined_ranking_names_a_course_by_any_path_to_it(course_dir):
     assert comb["courses"] == [course_dir / "c.toml", course_dir / "d.toml"]
     res = CliRunner().invoke(cli, ["event", str(ev)])
     assert res.exit_code == 0, res.output
+
+
+def test_cutoffs_says_a_barrier_before_the_start_may_be_the_next_day(course_dir):
+    """Judge-style finding J6: a barrier written with the start's date (Templiers Endurance
+    2024: "Le Cade 01:20" after a 05:00 start) is refused by `cutoffs` as "not after the
+    start" without the hint `check` gives: the next day would be inside the race. Only
+    when it would."""
+    p = course_dir / "c.toml"
+    text = COURSE.replace('limit = "4h"', 'limit = "24h"').replace('cutoff = "3h"', "")
+    p.write_text(text.replace('cutoff = "2h"', "cutoff = 2024-06-01T01:20:00+01:00"))
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(p)]))
+    assert "not after the start" in line and "the next day would be inside the race" in line
+    p.write_text(text.replace('cutoff = "2h"', "cutoff = 2024-05-30T07:00:00+01:00"))
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(p)]))  # next day: still before
+    assert "not after the start" in line and "next day" not in line, line
