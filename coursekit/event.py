@@ -78,6 +78,7 @@ __all__ = [
     "simulate_event",
     "history_race",
     "event_summary",
+    "event_timezone",
 ]
 
 # ---------------------------------------------------------------- names
@@ -1603,13 +1604,38 @@ def _params_dict(p: FieldParams) -> dict:
     }
 
 
+def event_timezone(timezone: str | None, races) -> str | None:
+    """The IANA name of an event's one clock, on which its tables are read.
+
+    Parameters
+    ----------
+    timezone : str or None
+        The event file's ``timezone``.
+    races : iterable
+        The event's races or courses (anything with a ``timezone`` attribute).
+
+    Returns
+    -------
+    str or None
+        ``timezone`` when given; else the races' zone when they all name the same one;
+        else None (no one clock: each time stays on its race's clock, with its UTC offset).
+        The JSON's ``timezone``, the text table's and the roadbook index's clock
+        (:func:`coursekit.maps.event_zone`) and the CSV's local columns follow it.
+    """
+    if timezone:
+        return timezone
+    zones = {getattr(r, "timezone", None) for r in races}
+    return zones.pop() if len(zones) == 1 and None not in zones else None
+
+
 def event_summary(event: EventPlan) -> dict:
     """The event as plain data (JSON-ready) for the CLI and the roadbook index.
 
     Returns
     -------
     dict
-        ``event, file, origin, timezone`` (the races' IANA zone when they share one, else
+        ``event, file, origin, timezone`` (the event's one clock, :func:`event_timezone`:
+        the event file's ``timezone``, else the races' IANA zone when they share one, else
         None), ``margin_s, sweep_s, gap_s, radius_m, warnings``;
         ``races``: ``name, start, limit_s, checkpoints, timezone``;
         ``combined`` (rankings over several races, ``[[combined]]``; ``[]`` without):
@@ -1654,13 +1680,12 @@ def event_summary(event: EventPlan) -> dict:
         Counts are means over the repetitions (bands: 5th-95th percentiles).
         Times are ISO 8601 with offset; durations and distances SI.
     """
-    zones = {r.timezone for r in event.races}
     by_name = {r.name: r for r in event.races}
     out = {
         "event": event.name,
         "file": str(event.path) if event.path else None,
         "origin": _iso(event.origin),
-        "timezone": zones.pop() if len(zones) == 1 else None,
+        "timezone": event_timezone(event.timezone, event.races),
         "margin_s": event.margin_s,
         "sweep_s": event.sweep_s,
         "gap_s": event.gap_s,

@@ -243,12 +243,12 @@ def event_zone(timezone: str | None, races) -> tuple[tzinfo | None, str]:
     """
     from zoneinfo import ZoneInfo
 
-    if timezone:
-        return ZoneInfo(timezone), f"{timezone} (the event's time zone)"
-    zones = {getattr(r, "timezone", None) for r in races}
-    if len(zones) == 1 and None not in zones:
-        (tz,) = zones
-        return ZoneInfo(tz), f"{tz} (the races' time zone)"
+    from .event import event_timezone
+
+    tz = event_timezone(timezone, races)
+    if tz:
+        whose = "the event's" if timezone else "the races'"
+        return ZoneInfo(tz), f"{tz} ({whose} time zone)"
     return None, "each race's own clock, with its UTC offset (the races have no common zone)"
 
 

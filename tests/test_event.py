@@ -1345,3 +1345,39 @@ def test_cli_finish_share_per_race():
         assert "Traceback" not in res.output
     res = run.invoke(cli, ["event", str(event_dir), "--finish-share", "0.9"])
     assert res.exit_code == 2 and "--finish-share needs --simulate N" in res.output
+
+
+# ---------------------------------------------------------------- nineteenth sprint
+
+
+def _two_zone_event(event_tz=None):
+    """make_two_races with race A on Europe/Lisbon (UTC+01:00 in June) and B on
+    Europe/Madrid (UTC+02:00): the same instants, two clocks an hour apart."""
+    from zoneinfo import ZoneInfo
+
+    a, b = make_two_races()
+    a = replace(a, start=a.start.astimezone(ZoneInfo("Europe/Lisbon")), timezone="Europe/Lisbon")
+    b = replace(b, start=b.start.astimezone(ZoneInfo("Europe/Madrid")), timezone="Europe/Madrid")
+    return replace(plan_event([a, b], night=False), timezone=event_tz)
+
+
+def test_summary_timezone_is_the_events_one_clock():
+    """The JSON's top-level `timezone` is the clock the event's text and roadbook index use
+    (maps.event_zone): the event file's `timezone` when it has one, else the races' shared
+    zone, else null. It ignored the event file's: null for two races on two zones under an
+    event on Europe/Madrid, whose text said "times: Europe/Madrid (the event's time zone)"."""
+    assert event_summary(_two_zone_event("Europe/Madrid"))["timezone"] == "Europe/Madrid"
+    assert event_summary(_two_zone_event())["timezone"] is None
+    # an event file's zone wins over the races' shared one, as on the page and in the text
+    a, b = make_two_races()
+    same = [replace(a, timezone="Europe/Paris"), replace(b, timezone="Europe/Paris")]
+    assert event_summary(plan_event(same, night=False))["timezone"] == "Europe/Paris"
+    ev = replace(plan_event(same, night=False), timezone="Europe/Brussels")
+    assert event_summary(ev)["timezone"] == "Europe/Brussels"
+    # one rule for the JSON, the text and the roadbook index
+    from coursekit.event import event_timezone
+    from coursekit.maps import event_zone
+
+    for tz, races in ((None, same), ("Europe/Brussels", same), (None, _two_zone_event().races)):
+        assert event_timezone(tz, races) == (str(event_zone(tz, races)[0] or "") or None)
+    assert event_timezone(None, [replace(a, timezone=None), same[1]]) is None
