@@ -1875,7 +1875,18 @@ def _event_duration(text: str, option: str = "") -> float:
 @click.argument(
     "event_path", metavar="EVENT.toml|EVENT_DIR", type=click.Path(readable=False, path_type=Path)
 )
-@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMAT,
+    default="text",
+    show_default=True,
+    help="The event's one clock is the event file's timezone, else the races' shared zone: "
+    "the text is on it, the JSON names it (top-level timezone) and the CSV's local columns "
+    "(*_local) are on it, named in the timezone column, each with its UTC offset (the ISO "
+    "columns keep each time's own offset). With no such clock, each CSV row is on its "
+    "race's.",
+)
 @click.option(
     "--margin",
     default="30m",
@@ -2094,7 +2105,9 @@ def _event_csv(summary) -> tuple[str, str | None]:
     hour at each station as a second CSV (None without a simulation): a spreadsheet reads
     one table a file.
     The simulation's checkpoints are joined to the station rows by (race, row): a name can
-    be used twice in a race (an out-and-back's start and finish, a place passed twice)."""
+    be used twice in a race (an out-and-back's start and finish, a place passed twice).
+    The ``*_local`` columns are on the event's one clock (``summary["timezone"]``,
+    :func:`coursekit.event.event_timezone`), else each row on its race's."""
     sim = {}
     if summary["simulation"]:
         for r in summary["simulation"]["races"]:
@@ -2115,10 +2128,10 @@ def _event_csv(summary) -> tuple[str, str | None]:
     ]
     if sim:
         head += [*_SIM_COLUMNS, "peak_arrivals_per_hour"]
-    # for spreadsheets (they read ISO times with an offset as text): the same clocks as
-    # local "YYYY-MM-DD HH:MM", the row's race's time zone, the UTC offset of each local
-    # column (a clock change can fall between a station's opening and its barrier), and
-    # what the means are over
+    # for spreadsheets (they read ISO times with an offset as text): the same times as
+    # local "YYYY-MM-DD HH:MM" on the event's one clock (else on the row's race's), that
+    # clock's zone, the UTC offset of each local column (a clock change can fall between a
+    # station's opening and its barrier), and what the means are over
     head += [*(f"{k}_local" for k in _LOCAL_COLUMNS), "timezone"]
     head += [f"{k}_utc_offset" for k in _LOCAL_COLUMNS]
     if sim:
@@ -2128,8 +2141,21 @@ def _event_csv(summary) -> tuple[str, str | None]:
     # the staffing window serving the row's passage (open/close above span every window
     # of the station); last, so that columns keep their places
     head += ["window_open", "window_close", "window_open_local", "window_close_local"]
+    import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    # one clock per event (event.event_timezone); without one, each row on its race's
+    # (its zone, else its start's UTC offset), every column of the row on that one clock
     zone = summary.get("timezone") or ""
     race_zone = {r["name"]: r.get("timezone") or "" for r in summary.get("races", [])}
+    race_tz = {
+        r["name"]: (
+            ZoneInfo(zone or r["timezone"])
+            if zone or r.get("timezone")
+            else _dt.datetime.fromisoformat(r["start"]).tzinfo
+        )
+        for r in summary.get("races", [])
+    }
     rows = []
     for s in summary["stations"]:
         occ = s.get("occupancy") or {}
@@ -2153,20 +2179,22 @@ def _event_csv(summary) -> tuple[str, str | None]:
                 row += [c.get(k) for k in _SIM_COLUMNS] + [c.get("peak_hourly")]
             stamps = {"open": s["open"], "close": s["close"]}
             stamps |= {k: p[k] for k in ("first_arrival", "cutoff")}
-            row += [_local(stamps[k]) for k in _LOCAL_COLUMNS]
-            row += [race_zone.get(p["race"], zone)]
-            row += [_utc_offset(stamps[k]) for k in _LOCAL_COLUMNS]
+            tz = race_tz.get(p["race"])
+            row += [_local(stamps[k], tz) for k in _LOCAL_COLUMNS]
+            row += [zone or race_zone.get(p["race"], "")]
+            row += [_utc_offset(stamps[k], tz) for k in _LOCAL_COLUMNS]
             if sim:
                 row += [summary["simulation"]["repetitions"], peak60, c.get("peak_60min")]
             win = (s.get("windows") or [s])[p.get("window", 0)]
-            row += [win["open"], win["close"], _local(win["open"]), _local(win["close"])]
+            row += [win["open"], win["close"], _local(win["open"], tz), _local(win["close"], tz)]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:
         return table, None
     reps = summary["simulation"]["repetitions"]
+    ztz = ZoneInfo(zone) if zone else None  # no event clock: the hours' own (the origin's)
     occ = [
-        [s["name"], h, a, _local(h), zone, _utc_offset(h), reps]
+        [s["name"], h, a, _local(h, ztz), zone, _utc_offset(h, ztz), reps]
         for s in summary["stations"]
         if s.get("occupancy")
         for h, a in zip(s["occupancy"]["hours"], s["occupancy"]["arrivals"], strict=True)
@@ -2178,15 +2206,28 @@ def _event_csv(summary) -> tuple[str, str | None]:
 _LOCAL_COLUMNS = ("open", "close", "first_arrival", "cutoff")
 
 
-def _local(iso) -> str | None:
-    """``2024-06-01T04:00:00+01:00`` as ``2024-06-01 04:00``: the local wall clock, in a form
-    spreadsheets read as a date-time (the ISO column keeps the offset for scripts)."""
-    return None if not iso else f"{iso[:10]} {iso[11:16]}"
+def _local(iso, tz=None) -> str | None:
+    """``2024-06-01T04:00:00+01:00`` as ``2024-06-01 04:00``: the wall clock of ``tz`` (a
+    tzinfo; None: the time's own offset), in a form spreadsheets read as a date-time (the
+    ISO column keeps the offset for scripts)."""
+    if not iso:
+        return None
+    if tz is not None:
+        import datetime as _dt
+
+        iso = _dt.datetime.fromisoformat(iso).astimezone(tz).isoformat()
+    return f"{iso[:10]} {iso[11:16]}"
 
 
-def _utc_offset(iso) -> str | None:
-    """The UTC offset of an ISO time with offset, ``+01:00``."""
-    return None if not iso else iso[19:]
+def _utc_offset(iso, tz=None) -> str | None:
+    """The UTC offset of an ISO time with offset, ``+01:00``, on the clock of ``tz``."""
+    if not iso:
+        return None
+    if tz is not None:
+        import datetime as _dt
+
+        iso = _dt.datetime.fromisoformat(iso).astimezone(tz).isoformat()
+    return iso[19:]
 
 
 def _zone(t, course) -> str:

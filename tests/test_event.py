@@ -1381,3 +1381,48 @@ def test_summary_timezone_is_the_events_one_clock():
     for tz, races in ((None, same), ("Europe/Brussels", same), (None, _two_zone_event().races)):
         assert event_timezone(tz, races) == (str(event_zone(tz, races)[0] or "") or None)
     assert event_timezone(None, [replace(a, timezone=None), same[1]]) is None
+
+
+def test_event_csv_local_columns_are_on_the_events_one_clock():
+    """The CSV's `_local` columns were each ISO time's own wall clock, labelled with the
+    row's race's zone: under an event on Europe/Madrid, race A's rows (Europe/Lisbon) read
+    an hour behind race B's, and B's Tizi Oussem row showed the station's opening on A's
+    clock (06:30, Lisbon) beside B's first arrival on Madrid's (09:00) under "Europe/Madrid".
+    With an event clock every local column is on it; without one, each row is on its race's
+    clock, all of its columns (the station's opening and windows too)."""
+    from coursekit.cli import _event_csv
+
+    def rows(ev):
+        table, _ = _event_csv(event_summary(ev))
+        return list(csv.DictReader(io.StringIO(table)))
+
+    cols = ("open", "close", "first_arrival", "cutoff", "window_open", "window_close")
+
+    def check(r, zone):
+        from zoneinfo import ZoneInfo
+
+        for k in cols:
+            t = dt.datetime.fromisoformat(r[k]).astimezone(ZoneInfo(zone))
+            assert r[f"{k}_local"] == f"{t:%Y-%m-%d %H:%M}", (k, r)
+            if f"{k}_utc_offset" in r:
+                assert r[f"{k}_utc_offset"] == t.isoformat()[19:]
+        assert r["timezone"] == zone
+
+    madrid = rows(_two_zone_event("Europe/Madrid"))
+    assert madrid
+    for r in madrid:
+        check(r, "Europe/Madrid")
+    tizi_a = next(r for r in madrid if r["station"] == "Tizi Oussem" and r["race"] == "A")
+    assert (tizi_a["open_local"], tizi_a["first_arrival_local"]) == (
+        "2024-06-01 07:30",
+        "2024-06-01 08:00",
+    )
+    own = rows(_two_zone_event())
+    zone = {"A": "Europe/Lisbon", "B": "Europe/Madrid"}
+    for r in own:
+        check(r, zone[r["race"]])
+    tizi_b = next(r for r in own if r["station"] == "Tizi Oussem" and r["race"] == "B")
+    assert (tizi_b["open_local"], tizi_b["first_arrival_local"]) == (
+        "2024-06-01 07:30",
+        "2024-06-01 09:00",
+    )
