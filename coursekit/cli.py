@@ -64,9 +64,47 @@ def _figure_path(ctx, param, value):
     return tuple(dict.fromkeys(value))
 
 
+ONCE_OPTIONS = frozenset(
+    {"--output", "--round", "--format", "--model", "--fatigue", "--gain-threshold"}
+)
+"""Single-value options of which a second value is surely a mistake: given twice, a usage
+error naming the option (click keeps the last: ``-o a -o b`` wrote only ``b``)."""
+
+
+class _Command(click.Command):
+    """A command refusing an option of :data:`ONCE_OPTIONS` given more than once (every
+    command of the group; repeatable options, ``multiple=True``, are not concerned)."""
+
+    def parse_args(self, ctx, args):
+        if not ctx.resilient_parsing:
+            # a first pass of click's own parser, for the order the options came in (the
+            # options' values and errors are left to the real parse below)
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            if self.get_help_option(ctx) not in order:  # -h still shows the help
+                counts: dict = {}
+                for param in order:
+                    counts[param] = counts.get(param, 0) + 1
+                for param, n in counts.items():
+                    if (
+                        n > 1
+                        and isinstance(param, click.Option)
+                        and not param.multiple
+                        and ONCE_OPTIONS & set(param.opts)
+                    ):
+                        names = " / ".join(repr(o) for o in param.opts)
+                        raise click.UsageError(
+                            f"Option {names} given {n} times: it takes one value, give it once",
+                            ctx=ctx,
+                        )
+        return super().parse_args(ctx, args)
+
+
 class _Group(click.Group):
     """A group that turns input errors into one clean line, and makes the files a command
-    writes one output: a run that fails removes those it created (``io.output_group``)."""
+    writes one output: a run that fails removes those it created (``io.output_group``).
+    Its commands refuse a single-value option given twice (:class:`_Command`)."""
+
+    command_class = _Command
 
     def invoke(self, ctx):
         from .io import output_group

@@ -560,3 +560,53 @@ def test_profile_bar_counts_bytes(tmp_path):
     assert _profile_work(tmp_path / "b.gpx") == 24_000 + PROFILE_FILE_WORK
     assert _profile_work(tmp_path / "missing.gpx") == PROFILE_FILE_WORK
     assert _profile_work(tmp_path) == PROFILE_FILE_WORK
+
+
+COURSES = Path(__file__).parent.parent / "courses" / "haut"
+
+
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        (["cutoffs", "{course}", "-o", "{tmp}/a.txt", "-o", "{tmp}/b.txt"], "'-o' / '--output'"),
+        (["cutoffs", "{course}", "-o", "{tmp}/a.txt", "--output", "{tmp}/b.txt"], "--output"),
+        (["cutoffs", "{course}", "--round", "5", "--round", "15"], "'--round'"),
+        (["cutoffs", "{course}", "--format", "json", "--format", "csv"], "'--format'"),
+        (["cutoffs", "{course}", "--model", "trail", "--model", "kme"], "'--model'"),
+        (["cutoffs", "{course}", "--fatigue", "0.2", "--fatigue", "0.3"], "'--fatigue'"),
+        (["export", "{course}", "-o", "{tmp}/a.gpx", "-o", "{tmp}/b.gpx"], "'--output'"),
+        (["profile", "{gpx}", "--gain-threshold", "2", "--gain-threshold", "5"], "--gain-thr"),
+        (["event", "{course}", "--format", "csv", "--format", "json"], "'--format'"),
+        (["check", "{course}", "--format", "json", "--format", "text"], "'--format'"),
+    ],
+)
+def test_a_single_value_option_given_twice_is_a_usage_error(tmp_path, args, name):
+    """`-o a -o b`, `--round 5 --round 15`: click kept the last value without a word (the
+    run wrote b only, barriers on 15 minutes). A usage error naming the option, exit 2,
+    before any work: no file written."""
+    args = [
+        a.format(course=COURSES / "haut-21.toml", gpx=COURSES / "haut-21.gpx", tmp=tmp_path)
+        for a in args
+    ]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert "given 2 times" in res.output and name in res.output, res.output
+    assert "Traceback" not in res.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_repeatable_options_stay_repeatable(tmp_path):
+    course, gpx = COURSES / "haut-21.toml", COURSES / "haut-21.gpx"
+    res = CliRunner().invoke(
+        cli,
+        ["profile", str(gpx), "--plot", str(tmp_path / "a.svg"), "--plot", str(tmp_path / "b.svg")],
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "a.svg").is_file() and (tmp_path / "b.svg").is_file()
+    res = CliRunner().invoke(
+        cli, ["cutoffs", str(course), "--round", "5", "-o", str(tmp_path / "c")]
+    )
+    assert res.exit_code == 0, res.output
+    # --help after a repeated option is still help
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--round", "5", "--round", "5", "-h"])
+    assert res.exit_code == 0 and "Example:" in res.output

@@ -548,9 +548,12 @@ def _cli_ok_or_one_line(args):
     if res.exit_code == 1:
         err = res.stderr.strip().splitlines()
         assert len(err) == 1 and err[0].startswith("Error: "), (args, res.stderr)
-    if res.exit_code == 2:  # a bad option value: click's usage error (docs/guarantees.md)
-        err = res.stderr.strip().splitlines()
-        assert err[0].startswith("Usage: ") and err[-1].startswith("Error: Invalid value for")
+    if res.exit_code == 2:  # a bad option value, or one given twice: click's usage error
+        err = res.stderr.strip().splitlines()  # (docs/guarantees.md)
+        assert err[0].startswith("Usage: ")
+        assert err[-1].startswith("Error: Invalid value for") or (
+            err[-1].startswith("Error: ") and " given " in err[-1]
+        ), err
     return res
 
 
