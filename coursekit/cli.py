@@ -1381,7 +1381,8 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
 
     ``need_checkpoint``: a course with intermediate checkpoints none of which has a column
     in the times is an error (``calibrate``: parameters fitted on the finish alone, of
-    another race's file, would be written as if they fitted this course)."""
+    another race's file, would be written as if they fitted this course; ``backtest``:
+    no barrier checked, "0 of N finishers cut" of another race's file)."""
     import dataclasses
 
     import numpy as np
@@ -1570,7 +1571,10 @@ def backtest(
     passage, and how many actual finishers the barrier would have eliminated.
     Checkpoints are matched to CSV columns by name, then GPX waypoint name,
     then by order, and the start and finish rows left over by the times
-    (shown in the `column` column); use --column to force one.
+    (shown in the `column` column); use --column to force one. A file in which
+    none of the course's intermediate checkpoints has a column is refused (as
+    by calibrate), unless it holds start and finish times only and fits the
+    course.
 
     \b
     Example:
@@ -1585,7 +1589,7 @@ def backtest(
 
     params = _read_params(params_file) if params_file else None
     course, legs, st, mapping, how, el, misfit = _history_setup(
-        course_file, times, start_column, columns
+        course_file, times, start_column, columns, need_checkpoint=True
     )
     p = plan(course, model=model, round_minutes=round_minutes, legs=legs, params=params)
     # rows with barrier = false stop nobody: not counted as cuts

@@ -443,18 +443,24 @@ def test_cli_backtest_never_takes_a_checkpoint_column_as_the_start(tmp_path):
     assert out["barriers_not_checked"] == []
     assert "the start row 'Saint Paul' has no column in t.csv" in "\n".join(out["warnings"])
     # cut short like two checkpoints ("Ecole Bellemène", "Ecole Bellevue"): mapped to neither,
-    # and still never the start
+    # and still never the start (read as backtest reads it) ...
+    from click.testing import CliRunner
+
+    from coursekit.cli import _history_setup, cli
+
     course = _named_course(
         tmp_path, ["Saint Paul", "Ecole Bellemène", "Ecole Bellevue", "St Denis"]
     )
-    out, rows = _bt([course, "--times", times])
-    assert rows["Saint Paul"]["column"] is None and rows["Ecole Bellemène"]["column"] is None
-    assert rows["St Denis"]["latest_finisher_elapsed_s"] == pytest.approx(
-        (HF(39) - 4) * 3600, abs=60
-    )
-    w = "\n".join(out["warnings"])
+    _, _, st, mapping, _, el, _ = _history_setup(course, times, None, ())
+    assert mapping[:3] == [None, None, None]
+    fin = st.finisher
+    assert np.nanmax(el[fin, 3]) == pytest.approx((HF(39) - 4) * 3600, abs=60)
+    w = "\n".join(st.warnings)
     assert "column 'Ecole  Bel', passed first by most runners, is not taken as the start" in w
     assert "looks like the column of checkpoint 'Ecole Bellemène'" in w
+    # ... which backtest then refuses, no intermediate checkpoint having a column
+    r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times)])
+    assert r.exit_code == 1 and "none of the 2 intermediate checkpoints" in r.output
     # the explicit mapping: the same origin, every barrier checked
     out, rows = _bt(
         [
@@ -892,6 +898,46 @@ def test_cli_calibrate_refuses_a_file_with_no_intermediate_checkpoint_column(tmp
     assert r.exit_code == 0, r.output
 
 
+def test_cli_backtest_refuses_a_file_with_no_intermediate_checkpoint_column(tmp_path):
+    """As calibrate: another race's split times, none of whose columns is one of the course's
+    intermediate checkpoints, gave a backtest table of "0 of 40 finishers would have been
+    eliminated" with every barrier "not checked", a warning and exit 0. One error line now,
+    exit 1, no output file; one matched checkpoint, a mapping by hand, or a start/finish
+    file that fits the course still backtest."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    def bt(*args):
+        return CliRunner().invoke(cli, ["backtest", *map(str, args)])
+
+    course = _named_course(tmp_path, ["Start", "P", "Q", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "X", "Finish"], [H0, HA, HF])
+    out = tmp_path / "out" / "bt.txt"
+    r = bt(course, "--times", times, "-o", out)
+    assert r.exit_code == 1
+    assert r.output == (
+        f"Error: {times}: none of the 2 intermediate checkpoints of n.toml has a column in "
+        "the file (checkpoints: 'P', 'Q'; columns: 'Start', 'X', 'Finish'): are these "
+        'times of this race? Map the columns with --column "CHECKPOINT=COLUMN"\n'
+    )
+    assert not out.exists() and not out.parent.exists()
+    r = bt(course, "--times", times, "--format", "json")
+    assert r.exit_code == 1 and r.stdout == "" and r.output.startswith("Error: ")
+    assert bt(course, "--times", times, "--column", "P=X").exit_code == 0
+    one = _times_csv(tmp_path / "t2.csv", ["Start", "P", "Finish"], [H0, HA, HF])
+    assert bt(course, "--times", one).exit_code == 0
+    # start and finish times only: backtested on the finish when they fit the course ...
+    ends = _times_csv(tmp_path / "t3.csv", ["Start", "Finish"], [H0, HF])
+    r = bt(course, "--times", ends)
+    assert r.exit_code == 0 and "2 barriers not checked" in r.output, r.output
+    # ... refused when they do not
+    slow = _times_csv(tmp_path / "t4.csv", ["Start", "Finish"], [H0, lambda i: 20.0 + i / 20])
+    r = bt(course, "--times", slow)
+    assert r.exit_code == 1 and r.output.count("\n") == 1, r.output
+    assert "and the median finisher reaches 'Finish' at 16:59 in t4.csv" in r.output
+
+
 def test_cli_warns_of_a_file_that_does_not_fit_the_course(tmp_path):
     """GRR times on the MTR course: "2013 of 2013 finishers cut", exit 0, no warning; calibrate
     wrote parameters at rms 31 %. A line on standard error now, exit 0 still."""
@@ -910,12 +956,12 @@ def test_cli_warns_of_a_file_that_does_not_fit_the_course(tmp_path):
         # the median is 16:58:30: halves of a minute round up, as the clock times do
         assert "the median finisher reaches 'Finish' at 16:59 in t.csv" in err[0]
         assert "beyond the limit (10:00)" in err[0]
-    # most checkpoints without a column
+    # most checkpoints without a column (none at all is an error: see the test below)
     course = _named_course(tmp_path, ["Start", "P", "Q", "R", "Finish"], km=(0, 8, 16, 24, 30))
-    times = _times_csv(tmp_path / "t2.csv", ["Start", "X", "Finish"], [H0, HA, HF])
+    times = _times_csv(tmp_path / "t2.csv", ["Start", "P", "Finish"], [H0, HA, HF])
     r = CliRunner().invoke(cli, ["backtest", str(course), "--times", str(times)])
     assert r.exit_code == 0, r.output
-    assert "warning: only 0 of the 3 intermediate checkpoints have a column in t2.csv" in r.stderr
+    assert "warning: only 1 of the 3 intermediate checkpoints have a column in t2.csv" in r.stderr
     # a file that fits: no such line
     course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
     times = _times_csv(tmp_path / "t3.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
