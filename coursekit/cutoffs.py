@@ -68,6 +68,7 @@ __all__ = [
     "round_up_clock",
     "MAX_FLAT_SPEED",
     "PLAUSIBLE_LEG_SPEED",
+    "NIGHT_SECTION_MIN_M",
 ]
 
 MAX_FLAT_SPEED = 4.2
@@ -77,6 +78,11 @@ PLAUSIBLE_LEG_SPEED = (0.15, 3.0)
 """Flat-equivalent speed between two barriers outside which a finding is raised [m/s]."""
 
 NIGHT_ITERATIONS = 8
+
+NIGHT_SECTION_MIN_M = 100.0
+"""Night sections shorter than this are left out of a plan [m]: the 0.1 km they are shown
+at (a start a few seconds before dawn made a section of one grid node, "km 0.0-0.0"); the
+checkpoint rows' ``night`` flags are unchanged."""
 
 
 # ---------------------------------------------------------------- the course as a grid
@@ -193,7 +199,7 @@ class Solution(NamedTuple):
     cutoff: np.ndarray  # barriers (rounded, fixed honoured) [s]
     first_arrival: np.ndarray  # leader [s]
     night: np.ndarray  # bool: reference runner arrives in the dark
-    night_sections: tuple  # ((start_m, end_m), ...)
+    night_sections: tuple  # ((start_m, end_m), ...), none under NIGHT_SECTION_MIN_M
     speed: np.ndarray  # fresh flat speed v0 of the piece ending at each row [m/s] (NaN at start)
     fixed: np.ndarray  # bool
     warnings: tuple
@@ -631,7 +637,8 @@ def solve(
                 k = i
                 while k + 1 < nd.size and nd[k + 1]:
                     k += 1
-                sections.append((float(grid.node[i]), float(grid.node[k])))
+                if grid.node[k] - grid.node[i] >= NIGHT_SECTION_MIN_M:
+                    sections.append((float(grid.node[i]), float(grid.node[k])))
                 i = k + 1
             else:
                 i += 1

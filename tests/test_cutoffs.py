@@ -983,3 +983,28 @@ def test_a_checkpoint_name_used_twice_warns_in_the_plan_as_in_check(course_file)
         "distinct names"
     ]
     assert found[0] in plan(c).warnings
+
+
+def test_night_sections_shorter_than_the_shown_resolution_are_left_out():
+    """A start a few seconds before dawn printed "night (reference runner): km 0.0-0.0" (one
+    dark grid node, a section of no length; JSON `{"start_m": 0.0, "end_m": 0.0}`), and so
+    did a finish a few seconds after dusk. Sections shorter than the 0.1 km they are shown
+    at are left out of the plan (text, JSON and the profile's hatching alike); the row's
+    own `night` flag still says the runner is in the dark at that instant."""
+    g = flat_grid()  # 50 km in 36000 s: 1.39 m/s
+    start = dt.datetime(2024, 6, 1, 4, 0, tzinfo=dt.UTC)
+
+    def sections(dark):
+        sol = solve(g, limit_s=36_000, params=PLAIN, start=start, dark=np.array(dark))
+        return sol, sol.night_sections
+
+    sol, sec = sections([[0.0, 10.0]])  # 14 m: one grid node
+    assert sec == () and sol.night[0]
+    assert sections([[0.0, 60.0]])[1] == ()  # 83 m: nodes 0-75 m
+    assert sections([[0.0, 80.0]])[1] == ((0.0, 100.0),)  # 111 m: kept
+    sol, sec = sections([[35_990.0, 40_000.0]])  # dusk 10 s before the finish
+    assert sec == () and sol.night[-1]
+    assert sections([[0.0, 3600.0], [35_990.0, 40_000.0]])[1] == ((0.0, 4975.0),)
+    from coursekit.cutoffs import NIGHT_SECTION_MIN_M
+
+    assert NIGHT_SECTION_MIN_M == 100.0
