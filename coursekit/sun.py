@@ -24,6 +24,7 @@ __all__ = [
     "dark_mask",
     "SCAN_STEP_S",
     "SOLAR_NOON_CLOCK",
+    "POLAR_CIRCLE_LAT",
     "solar_noon",
     "clock_misfit",
 ]
@@ -49,7 +50,19 @@ to 23 min beyond those (Attu, uninhabited, at 15:38 under America/Adak is inside
 A zone copied from elsewhere falls outside it when it is about 1.5 h or more ahead of
 the place's own, or 1 h to 3 h behind, depending on the place: Europe/Paris on Réunion
 gives 09:01 to 10:24, America/New_York in the Alps 06:15 to 07:42. An hour off (a
-neighbouring zone) is not caught."""
+neighbouring zone) is not caught. Beyond the polar circles no clock is checked
+(:data:`POLAR_CIRCLE_LAT`)."""
+
+POLAR_CIRCLE_LAT = 66.56
+"""Latitude of the polar circles [degrees]; beyond them :func:`clock_misfit` finds no misfit.
+
+There the sun does not set the clocks: days of polar day and night, Antarctica's stations on
+their supply base's clock (McMurdo and the South Pole on New Zealand's, where solar noon
+falls at any hour with the longitude of a GPX at the Pole: 01:03 at 0 E, 15:46 at 139 E;
+Vostok on its own +05 at 107 E, 09:36-10:06 over 2024), and near a pole the longitude, so
+solar noon, is anyone's. McMurdo itself fits (12:43-14:07). The Arctic towns' zones fit
+the range as well (Longyearbyen 11:40-13:03, Utqiagvik 13:10-14:37, Qaanaaq up to 15:43),
+but are not checked either."""
 
 
 class SunDay(NamedTuple):
@@ -177,7 +190,12 @@ def clock_misfit(lat: float, lon: float, start: dt.datetime) -> dt.datetime | No
         Place [degrees] (a course's start).
     start : datetime
         Aware, on the clock the times are shown on (its zone, or a fixed offset).
+
+    Beyond the polar circles (:data:`POLAR_CIRCLE_LAT`), None: clocks there are not set
+    by the sun.
     """
+    if abs(lat) > POLAR_CIRCLE_LAT:
+        return None
     t = solar_noon(lat, lon, start.date(), start.tzinfo)
     lo, hi = SOLAR_NOON_CLOCK
     return None if lo <= t.time().replace(tzinfo=None) <= hi else t

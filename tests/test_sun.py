@@ -308,3 +308,36 @@ def test_realdata_editions_fit_their_zone(realdata_index, realdata):
             assert sun.clock_misfit(lat, lon, clock) is None, e["id"]
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize(
+    ("place", "lat", "lon", "zone"),
+    [  # clocks beyond the polar circles are chosen for logistics, not set by the sun
+        ("South Pole (GPX at lon 0)", -89.99, 0.0, "Antarctica/South_Pole"),  # NZ time: 00:xx
+        ("South Pole (GPX at lon 139 E)", -89.998, 139.27, "Antarctica/South_Pole"),  # 15:46
+        ("Vostok", -78.46, 106.84, "Antarctica/Vostok"),  # its own zone, +05: 09:36-10:06
+        ("North Pole camp", 89.5, -120.0, "Europe/Moscow"),
+    ],
+)
+def test_no_clock_misfit_beyond_the_polar_circles(place, lat, lon, zone):
+    """The timezone-place check warned at the South Pole on the station's clock (New Zealand
+    time, as at McMurdo) and at Vostok on its own zone: beyond the polar circles the sun does
+    not set the clocks (polar day and night; Antarctica's stations keep their supply base's,
+    and near a pole the longitude, and so solar noon, is anyone's). No check there."""
+    tz = ZoneInfo(zone)
+    for day in (dt.date(2024, 1, 15) + dt.timedelta(days=k) for k in range(0, 366, 30)):
+        assert sun.clock_misfit(lat, lon, dt.datetime.combine(day, dt.time(9), tz)) is None
+
+
+def test_clock_misfit_at_mcmurdo_and_near_the_polar_circles():
+    """McMurdo on its own clock (New Zealand's) is inside the range every day (12:43-14:07);
+    the check still runs up to the polar circles (Rovaniemi, 66.50 N, on New York's clock)."""
+    tz = ZoneInfo("Antarctica/McMurdo")
+    day = dt.date(2024, 1, 1)
+    while day.year == 2024:
+        start = dt.datetime.combine(day, dt.time(9), tz)
+        assert sun.clock_misfit(-77.846, 166.676, start) is None, day
+        day += dt.timedelta(days=1)
+    start = dt.datetime(2024, 6, 15, 9, tzinfo=ZoneInfo("America/New_York"))
+    assert sun.clock_misfit(66.50, 25.73, start) is not None
+    assert sun.POLAR_CIRCLE_LAT == pytest.approx(66.56, abs=0.01)
