@@ -524,18 +524,44 @@ def _localise(
         return first, True
     if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != dt:
         # skipped: fold=0 reads it on the offset before the change, fold=1 after
-        before, after_ = _offset_text(first), _offset_text(second)
-        raise ctx.err(
-            key,
-            f"{dt.isoformat()} does not exist in {tz}: the clocks go forward that night "
-            f"(UTC{before} to UTC{after_}) and skip {dt:%H:%M}; write the time meant with "
-            f"its UTC offset (e.g. {dt.isoformat()}{before}, which the clocks show as "
-            f"{first.astimezone(UTC).astimezone(zone):%H:%M}) or a time outside the skipped "
-            "hour",
-        )
+        raise ctx.err(key, _skipped_text(dt, tz, first, second))
     if notes is not None:
         notes.append(_ambiguous_note(dt, tz, ctx, key, first, second, start))
     return first, True
+
+
+def _skipped_text(dt: datetime, tz: str, first: datetime, second: datetime) -> str:
+    """The error for a local time ``dt`` that ``tz`` skips, read on the offset before the
+    change (``first``) and after it (``second``): the skipped span with its dates (an hour
+    in spring; Pacific/Apia skipped the whole of 30 Dec 2011)."""
+    zone = first.tzinfo
+    lo, hi = second.timestamp(), first.timestamp()  # the change is between these instants
+    while hi - lo > 1.0:
+        mid = 0.5 * (lo + hi)
+        if datetime.fromtimestamp(mid, zone).utcoffset() == first.utcoffset():
+            lo = mid
+        else:
+            hi = mid
+    change = datetime.fromtimestamp(round(hi), UTC)
+    gap = second.utcoffset() - first.utcoffset()
+    frm = (change + first.utcoffset()).replace(tzinfo=None)  # wall clock before the change
+    to = frm + gap  # and after it
+
+    def wall(t: datetime, *, on: datetime) -> str:  # the date too when it is another
+        return f"{t:%H:%M}" if t.date() == on.date() else f"{t:%a %Y-%m-%d %H:%M}"
+
+    shown = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    # the time skipped with its date when the skipped span is not within one date
+    skipped = f"{dt:%H:%M}" if frm.date() == to.date() else f"{dt:%a %Y-%m-%d %H:%M}"
+    span = {3600: "hour", 1800: "half hour", 86400: "day"}.get(round(gap.total_seconds()), "time")
+    before, after_ = _offset_text(first), _offset_text(second)
+    return (
+        f"{dt.isoformat()} does not exist in {tz}: the clocks go forward from "
+        f"{frm:%a %Y-%m-%d %H:%M} to {wall(to, on=frm)} (UTC{before} to UTC{after_}) and "
+        f"skip {skipped}; write the time meant with its UTC offset (e.g. "
+        f"{dt.isoformat()}{before}, which the clocks show as {wall(shown, on=dt)}) or a time "
+        f"outside the skipped {span}"
+    )
 
 
 def _offset_text(t: datetime) -> str:

@@ -224,7 +224,8 @@ def test_local_time_the_clocks_skip_is_an_error(tmp_path, key):
         load_course(_course(tmp_path, body))
     assert re.search(
         where + r": 2024-03-31T02:30:00 does not exist in Europe/Paris: the clocks go "
-        r"forward that night \(UTC\+01:00 to UTC\+02:00\) and skip 02:30; write the time "
+        r"forward from Sun 2024-03-31 02:00 to 03:00 \(UTC\+01:00 to UTC\+02:00\) and skip "
+        r"02:30; write the time "
         r"meant with its UTC offset \(e\.g\. 2024-03-31T02:30:00\+01:00, which the clocks "
         r"show as 03:30\) or a time outside the skipped hour$",
         str(exc.value),
@@ -567,3 +568,25 @@ def test_an_anchor_on_another_passage_than_the_final_one_is_named(tmp_path):
         _anchor_mismatch(path, scaled, specs[1:], [(5000.0, 16000.0, "Mid back", 0)], 250.0, False)
         is None
     )
+
+
+def test_a_local_time_in_the_day_samoa_skipped_names_the_date(tmp_path):
+    """Pacific/Apia went from UTC-10 to UTC+14 at the end of 29 Dec 2011: 30 Dec 2011 does
+    not exist there. The error said "the clocks go forward that night ... and skip 08:00
+    ... (e.g. 2011-12-30T08:00:00-10:00, which the clocks show as 08:00) or a time outside
+    the skipped hour": no date, an hour for a day, and the suggested time shown as 08:00
+    while the clocks show it on the 31st. The message names the dates now."""
+    body = BASE.replace("2024-06-01T04:00:00+01:00", "2011-12-30T08:00:00")
+    body += 'timezone = "Pacific/Apia"\n'
+    assert body != BASE and "Pacific/Apia" in body
+    with pytest.raises(CourseFileError) as exc:
+        load_course(_course(tmp_path, body))
+    msg = str(exc.value)
+    assert msg.endswith(
+        "key 'start': 2011-12-30T08:00:00 does not exist in Pacific/Apia: the clocks go "
+        "forward from Fri 2011-12-30 00:00 to Sat 2011-12-31 00:00 (UTC-10:00 to UTC+14:00) "
+        "and skip Fri 2011-12-30 08:00; write the time meant with its UTC offset (e.g. "
+        "2011-12-30T08:00:00-10:00, which the clocks show as Sat 2011-12-31 08:00) or a time "
+        "outside the skipped day"
+    ), msg
+    assert "\n" not in msg
