@@ -2281,6 +2281,15 @@ def _zone(t, course) -> str:
     return f"{tz} ({off})" if tz else f"{off} (no time zone in the course file)"
 
 
+def _minutes(seconds: float) -> str:
+    """An option's duration as given: ``"120 min"``, ``"1 min 30 s"``, ``"45 s"`` (whole
+    minutes as before; a duration with seconds is not rounded to minutes)."""
+    m, s = divmod(round(seconds), 60)
+    if not s:
+        return f"{m} min"
+    return f"{m} min {s} s" if m else f"{s} s"
+
+
 def _count(n: int, noun: str) -> str:
     """``"1 race"``, ``"3 races"``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -2311,8 +2320,8 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
     out = [
         f"{summary['event']}: {_count(len(summary['races']), 'race')}, "
         f"{_count(len(summary['stations']), 'station')}"
-        f" (margin {ev.margin_s / 60:.0f} min, sweep {ev.sweep_s / 60:.0f} min,"
-        f" closed when empty for over {ev.gap_s / 60:.0f} min, shared within {ev.radius_m:.0f} m)",
+        f" (margin {_minutes(ev.margin_s)}, sweep {_minutes(ev.sweep_s)},"
+        f" closed when empty for over {_minutes(ev.gap_s)}, shared within {ev.radius_m:.0f} m)",
         f"times: {zone[1]}" if zone[1] else "",
         "",
     ]

@@ -1426,3 +1426,17 @@ def test_event_csv_local_columns_are_on_the_events_one_clock():
         "2024-06-01 07:30",
         "2024-06-01 09:00",
     )
+
+
+def test_event_text_writes_the_gap_margin_and_sweep_as_given():
+    """`--gap 90s` printed "closed when empty for over 2 min" (90 s rounded to whole minutes,
+    half to even), `--margin 45s` "margin 0 min". They are written as given now: whole
+    minutes as before ("over 120 min" for the default 2 h), else minutes and seconds."""
+    course = ROOT / "courses" / "haut" / "haut-21.toml"
+    res = CliRunner().invoke(cli, ["event", str(course), "--gap", "90s"])
+    assert res.exit_code == 0, res.output
+    assert "closed when empty for over 1 min 30 s," in res.output
+    assert "over 2 min" not in res.output
+    res = CliRunner().invoke(cli, ["event", str(course), "--margin", "45s", "--sweep", "1h30"])
+    assert res.exit_code == 0, res.output
+    assert "(margin 45 s, sweep 90 min, closed when empty for over 120 min," in res.output
