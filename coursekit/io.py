@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -83,8 +84,8 @@ def atomic_write_bytes(path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + rename); return the path."""
     path = Path(path)
     if path.exists() and not path.is_file():
-        if path.is_dir():
-            raise IsADirectoryError(f"{path}: is a folder, not a file")
+        if path.is_dir():  # one line naming the path (not "IsADirectoryError: ...")
+            raise OutputError(f"{path}: is a folder, not a file", errno.EISDIR)
         # a device or pipe (/dev/stdout, /dev/null, a FIFO): write to it, never replace it
         with open(path, "wb") as fh:
             fh.write(data)

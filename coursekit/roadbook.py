@@ -17,6 +17,7 @@ a failing course leaves no partial roadbook.
 
 from __future__ import annotations
 
+import errno
 import html
 import math
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from .clock import DATED_S, hm, seconds_between, shown_elapsed
 from .course import _INFO_KEYS
-from .errors import CourseFileError
+from .errors import CourseFileError, OutputError
 
 __all__ = ["RacePage", "race_page", "build_roadbook", "discover", "MANIFEST"]
 
@@ -747,6 +748,13 @@ def build_roadbook(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise CourseFileError(f"{out_dir}: exists and is not a folder")
+    if (out_dir / MANIFEST).is_dir():  # before any page is written
+        raise OutputError(
+            f"{out_dir / MANIFEST}: is a folder, not a file: the roadbook lists the files it "
+            "writes in it (to remove them when a later run no longer writes them); remove or "
+            "rename that folder",
+            errno.EISDIR,
+        )
     events = discover(target)
     files: dict[Path, str] = {}
     summary = []

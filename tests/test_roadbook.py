@@ -951,3 +951,28 @@ def test_index_lists_one_row_per_staffing_window(tmp_path):
         assert (first[1], second[1]) == ("Day race 0", "Day race 1")
         assert first[3] < second[2]  # the morning window closes before the evening one opens
     assert "closes in between: one row per staffing window" in index
+
+
+def test_a_folder_where_the_manifest_goes_is_one_clear_error(tmp_path):
+    """OUT/.coursekit-roadbook.json being a folder gave "Error: IsADirectoryError: ...", after
+    every page had been written and rolled back. One line naming the path and what it is for
+    now, before any page is written (exit 1); a page's path that is a folder reads the same
+    way, without the exception's name."""
+    course = COURSES / "haut" / "haut-21.toml"
+    out = tmp_path / "site"
+    (out / ".coursekit-roadbook.json").mkdir(parents=True)
+    res = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(out)])
+    assert res.exit_code == 1
+    assert res.stdout == "" and "Traceback" not in res.output
+    (err,) = [ln for ln in res.stderr.splitlines() if ln.startswith("Error")]  # after progress
+    assert err == (
+        f"Error: {out / '.coursekit-roadbook.json'}: is a folder, not a file: the roadbook "
+        "lists the files it writes in it (to remove them when a later run no longer writes "
+        "them); remove or rename that folder"
+    )
+    assert sorted(p.name for p in out.iterdir()) == [".coursekit-roadbook.json"]
+    other = tmp_path / "other"
+    (other / "index.html").mkdir(parents=True)
+    res = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(other)])
+    assert res.exit_code == 1
+    assert res.stderr.splitlines()[-1] == f"Error: {other / 'index.html'}: is a folder, not a file"
