@@ -322,6 +322,27 @@ def end_km_text(end_m: float, km: float) -> str:
     return f"{end_m / 1000:.{min(3, max(2, decimals or 3))}f}"
 
 
+def km_table_drift(specs, i: int, end_m: float) -> str:
+    """What a ``km`` past the end says of the km listed before it, as a suffix of the
+    ``km-beyond-end`` warning: the organiser's km table was measured longer than the GPX
+    (UTMB 2024: the finish at km 176.6 on a 172.9 km track), so every checkpoint given by
+    km before checkpoint ``i``, placed at its km as written, may sit too far along the
+    track, more and more along the course;
+    "" when none is given by km, or when ``i`` is not the last checkpoint given by km."""
+    by_km = [j for j, sp in enumerate(specs) if sp.km is not None]
+    if not by_km or by_km[-1] != i or len(by_km) < 2 or not end_m > 0:
+        return ""
+    longer = specs[i].km * 1000.0 / end_m - 1.0
+    j = by_km[-2]
+    late = specs[j].km * longer / (1.0 + longer)  # [km] if the table is uniformly longer
+    return (
+        f"; the km table runs {100 * longer:.1f} % longer than the track, so the "
+        f"{len(by_km) - 1} checkpoint{'s' if len(by_km) > 2 else ''} given by km before it "
+        f"may sit too far along it ({specs[j].name!r} by about {late:.1f} km if the "
+        "difference is spread along the course): give them by coordinates or GPX waypoint"
+    )
+
+
 def locate_points(
     profile,
     specs,
@@ -1322,7 +1343,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                         "warning",
                         "km-beyond-end",
                         f"checkpoints[{i}] {sp.name!r} at km {sp.km:g} is beyond the end of "
-                        f"the course ({end_km_text(total, sp.km)} km): placed at the finish",
+                        f"the course ({end_km_text(total, sp.km)} km): placed at the finish"
+                        + km_table_drift(specs, i, total),
                     )
                 )
         dist_i = located.distance[i]

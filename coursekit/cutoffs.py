@@ -678,11 +678,12 @@ def course_warnings(course, legs) -> list[str]:
     with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`,
     checkpoints whose altitude is an estimate (the ``check`` texts, from
     :mod:`coursekit.checkpoints`), a track without elevation."""
-    from .checkpoints import end_km_text, km_slack_m
+    from .checkpoints import end_km_text, km_slack_m, km_table_drift
 
     out = []
     end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
-    for sp in getattr(course, "checkpoints", ()):
+    specs = tuple(getattr(course, "checkpoints", ()))
+    for i, sp in enumerate(specs):
         if (
             end_km is not None
             and sp.km is not None
@@ -691,7 +692,7 @@ def course_warnings(course, legs) -> list[str]:
             out.append(
                 f"{sp.name!r} at km {sp.km:g} is beyond the end of the course "
                 f"(km {end_km_text(end_km * 1000, sp.km)}): "
-                "placed at the finish"
+                "placed at the finish" + km_table_drift(specs, i, end_km * 1000)
             )
     if getattr(course, "info", {}).get("start_offset_note"):
         out.append(course.info["start_offset_note"])

@@ -843,3 +843,31 @@ def test_two_checkpoints_at_one_point_passed_again_later_are_warned(tmp_path):
         tmp_path, _cp_at("Turn", 5.0) + _cp_at("B in", 2.0) + _cp_at("B out", 2.0)
     )
     assert "same-place" not in run.invoke(cli, ["check", str(pair)]).output
+
+
+def test_a_km_table_longer_than_the_track_says_the_km_before_may_sit_late(tmp_path):
+    """Judge-style finding J3: the UTMB's published km (finish 176.6) on a 172.9 km track
+    put the finish "beyond the end ... placed at the finish", but every station given by
+    km before it was placed at its km as written, too far along the track, without a
+    word. The warning now says by how much the table is longer and what that means for
+    the km before it (the last of them, if the difference is spread evenly)."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    tables = "".join(
+        f'[[checkpoints]]\nname="{n}"\nkm={k}\n' for n, k in (("A", 3), ("B", 6), ("End", 10.4))
+    )
+    course = _line_course(tmp_path, tables)  # the track is 10.00 km
+    run = CliRunner()
+    for cmd in ("check", "cutoffs"):
+        out = run.invoke(cli, [cmd, str(course)]).output
+        line = next(x for x in out.splitlines() if "'End' at km 10.4 is beyond the end" in x)
+        m = re.search(r"runs (\d+\.\d) % longer than the track, so the 2 checkpoints", line)
+        assert m and 3.5 < float(m[1]) < 4.5, line
+        late = re.search(r"'B' by about (\d+\.\d) km", line)
+        assert late and 0.1 <= float(late[1]) <= 0.3, line  # 6 x 0.04 / 1.04
+    # the only checkpoint given by km: nothing to say about the others
+    alone = _line_course(tmp_path, '[[checkpoints]]\nname="End"\nkm=10.4\n')
+    out = run.invoke(cli, ["check", str(alone)]).output
+    assert "beyond the end" in out and "km table" not in out, out
