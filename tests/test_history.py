@@ -848,16 +848,15 @@ def test_cli_calibrate_names_the_unmapped_finish_row(tmp_path):
     assert '--column "Finish=Arrivée"' in "\n".join(out["warnings"])
 
 
-def test_cli_calibrate_refuses_a_file_with_no_intermediate_checkpoint_column(tmp_path):
-    """Black-box finding 14: GRR times on the HAUT 120 course matched none of its 13
-    checkpoints; calibrate wrote leader_fraction fitted on another race's winner, "rms
-    residual 0.00 %", exit 0, the warnings only as comments. One error line now, no file;
-    one matched checkpoint is enough to calibrate (with the warning, as before)."""
+def _refuses_unmatched_times(tmp_path, invoke):
+    """``invoke(args)`` (calibrate or backtest) on split times none of whose columns is one of
+    the course's intermediate checkpoints: one error line, exit 1, no output file, and the
+    same with JSON to standard output. Returns the course and the times file."""
     course = _named_course(tmp_path, ["Start", "P", "Q", "Finish"])
     # one column fewer than rows: not matched by their order either
     times = _times_csv(tmp_path / "t.csv", ["Start", "X", "Finish"], [H0, HA, HF])
-    out = tmp_path / "out" / "pace.toml"
-    r = _cal([course, "--times", times, "-o", out])
+    out = tmp_path / "out" / "result.txt"
+    r = invoke([course, "--times", times, "-o", out])
     assert r.exit_code == 1
     assert r.output == (
         f"Error: {times}: none of the 2 intermediate checkpoints of n.toml has a column in "
@@ -866,8 +865,18 @@ def test_cli_calibrate_refuses_a_file_with_no_intermediate_checkpoint_column(tmp
     )
     assert not out.exists() and not out.parent.exists()
     # JSON to standard output: the same error, nothing printed before it
-    r = _cal([course, "--times", times, "--format", "json"])
+    r = invoke([course, "--times", times, "--format", "json"])
     assert r.exit_code == 1 and r.stdout == "" and r.output.startswith("Error: ")
+    return course, times
+
+
+def test_cli_calibrate_refuses_a_file_with_no_intermediate_checkpoint_column(tmp_path):
+    """Black-box finding 14: GRR times on the HAUT 120 course matched none of its 13
+    checkpoints; calibrate wrote leader_fraction fitted on another race's winner, "rms
+    residual 0.00 %", exit 0, the warnings only as comments. One error line now, no file;
+    one matched checkpoint is enough to calibrate (with the warning, as before)."""
+    course, times = _refuses_unmatched_times(tmp_path, lambda args: _cal(list(args)))
+    out = tmp_path / "out" / "pace.toml"
     # one checkpoint matched: calibrated, the other said not fitted
     times = _times_csv(tmp_path / "t2.csv", ["Start", "P", "Finish"], [H0, HA, HF])
     r = _cal([course, "--times", times, "-o", out])
@@ -911,19 +920,7 @@ def test_cli_backtest_refuses_a_file_with_no_intermediate_checkpoint_column(tmp_
     def bt(*args):
         return CliRunner().invoke(cli, ["backtest", *map(str, args)])
 
-    course = _named_course(tmp_path, ["Start", "P", "Q", "Finish"])
-    times = _times_csv(tmp_path / "t.csv", ["Start", "X", "Finish"], [H0, HA, HF])
-    out = tmp_path / "out" / "bt.txt"
-    r = bt(course, "--times", times, "-o", out)
-    assert r.exit_code == 1
-    assert r.output == (
-        f"Error: {times}: none of the 2 intermediate checkpoints of n.toml has a column in "
-        "the file (checkpoints: 'P', 'Q'; columns: 'Start', 'X', 'Finish'): are these "
-        'times of this race? Map the columns with --column "CHECKPOINT=COLUMN"\n'
-    )
-    assert not out.exists() and not out.parent.exists()
-    r = bt(course, "--times", times, "--format", "json")
-    assert r.exit_code == 1 and r.stdout == "" and r.output.startswith("Error: ")
+    course, times = _refuses_unmatched_times(tmp_path, lambda args: bt(*args))
     assert bt(course, "--times", times, "--column", "P=X").exit_code == 0
     one = _times_csv(tmp_path / "t2.csv", ["Start", "P", "Finish"], [H0, HA, HF])
     assert bt(course, "--times", one).exit_code == 0
