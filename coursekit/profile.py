@@ -26,6 +26,8 @@ apps write a missing altitude) and files whose altitude is 0 at every point
 from __future__ import annotations
 
 import math
+import os
+import threading
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -76,6 +78,50 @@ class GainLoss(NamedTuple):
     method: str
     grade_window: float = 0.0
     noise: float = 0.0
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+_TWO_THREADS = _cores() >= 2
+"""Share the heavy numpy steps of a recording (the jitter filter's transforms, the
+calibration's simulated profiles) between two threads: numpy releases the interpreter
+lock inside them. The figures do not depend on it: each step is computed as alone."""
+
+
+def _pmap(fn, items) -> list:
+    """``[fn(x) for x in items]``, every second item on a second thread (two cores).
+
+    For numpy-heavy ``fn`` (FFTs, convolutions, partitions release the interpreter
+    lock). Each result is the one ``fn`` returns alone, in the order of ``items``; an
+    exception in either thread is raised here after both have stopped.
+    """
+    items = list(items)
+    if len(items) < 2 or not _TWO_THREADS:
+        return [fn(x) for x in items]
+    out: list = [None] * len(items)
+    errors: list = []
+
+    def run(start):
+        try:
+            for i in range(start, len(items), 2):
+                out[i] = fn(items[i])
+        except BaseException as exc:  # raised again in the calling thread
+            errors.append(exc)
+
+    other = threading.Thread(target=run, args=(1,), daemon=True)
+    other.start()
+    try:
+        run(0)
+    finally:
+        other.join()
+    if errors:
+        raise errors[0]
+    return out
 
 
 def _fill_nan(x: np.ndarray, elevation: np.ndarray) -> np.ndarray:
@@ -612,10 +658,11 @@ def _calibrated_sigma(
         proxy = _gaussian_smooth(eg, sigma / h)
         target = gain(proxy)
         at_points = np.interp(d, grid, proxy)
-        sims = [resample(at_points + draw(rng, d.size)) for _ in range(draws)]
+        # the draws in order (one generator), then resampled and measured on two threads
+        sims = _pmap(resample, [at_points + draw(rng, d.size) for _ in range(draws)])
 
         def bias_at(sg, sims=sims, target=target):
-            g = np.mean([gain(_gaussian_smooth(y, sg / h)) for y in sims])
+            g = np.mean(_pmap(lambda y: gain(_gaussian_smooth(y, sg / h)), sims))
             return g / target - 1.0 if target > 0 else 0.0
 
         if bisect:
@@ -649,16 +696,20 @@ _GPS_ALT_MIN_SD = 2.5  # fitted AR(1) sd above which a dense track is treated as
 
 def _interp_residual_var(d: np.ndarray, e: np.ndarray, lags: int) -> np.ndarray:
     """Mean square of ``e[i] - linear interpolation (over distance) of e[i-k], e[i+k]``,
-    k = 1..lags, largest 2 % trimmed. Linear terrain cancels exactly, whatever the speed."""
-    out = np.empty(lags)
-    for k in range(1, lags + 1):
+    k = 1..lags, largest 2 % trimmed. Linear terrain cancels exactly, whatever the speed.
+    The lags are independent: measured on two threads (:func:`_pmap`)."""
+
+    def at(k):
         dl = d[k:-k] - d[: -2 * k]
         w = dl + (d[2 * k :] - d[k:-k])
         a = np.where(w > 0, (d[2 * k :] - d[k:-k]) / np.where(w > 0, w, 1.0), 0.5)
         r = e[k:-k] - (a * e[: -2 * k] + (1.0 - a) * e[2 * k :])
         r *= r
         m = max(int(0.98 * r.size), 1)  # the m smallest, in any order: a partition, no sort
-        out[k - 1] = np.partition(r, m - 1)[:m].mean()
+        return np.partition(r, m - 1)[:m].mean()
+
+    out = np.empty(lags)
+    out[:] = _pmap(at, range(1, lags + 1))
     return out
 
 
@@ -1026,19 +1077,26 @@ def _zero_phase_lowpass(v: np.ndarray, fc: float) -> np.ndarray:
     right = 2 * v[..., -1:] - v[..., -2 : -pad - 2 : -1]
     w = np.concatenate([left, v, right], axis=-1)
     size = w.shape[-1]
+    rows = w.reshape(-1, size)  # one transform per coordinate, on two threads (_pmap)
     f = np.fft.rfftfreq(size)
+    den = 1.0 + (f / fc) ** 4
     if _largest_prime_factor(size) <= _FFT_MAX_PRIME:
-        out = np.fft.irfft(np.fft.rfft(w, axis=-1) / (1.0 + (f / fc) ** 4), n=size, axis=-1)
-        return out[..., pad : pad + n]
-    h = np.fft.irfft(1.0 / (1.0 + (f / fc) ** 4), n=size)
+        out = np.stack(_pmap(lambda r: np.fft.irfft(np.fft.rfft(r) / den, n=size), rows))
+        return out[:, pad : pad + n].reshape(v.shape)
     m = _fast_fft_length(2 * size - 1)
-    lin = np.fft.irfft(np.fft.rfft(w, n=m, axis=-1) * np.fft.rfft(h, n=m), n=m, axis=-1)
+    # the kernel's transform (one slow length-`size` transform) beside the coordinates'
+    spectra = _pmap(
+        lambda r: np.fft.rfft(np.fft.irfft(1.0 / den, n=size) if r is None else r, n=m),
+        [None, *rows],
+    )
+    kernel = spectra[0]
+    lin = np.stack(_pmap(lambda s: np.fft.irfft(s * kernel, n=m), spectra[1:]))
     # circular = linear + the linear part beyond `size` wrapped to the start
-    out = lin[..., pad : pad + n]
+    out = lin[:, pad : pad + n]
     hi = min(pad + n, size - 1)
     if hi > pad:
-        out[..., : hi - pad] += lin[..., size + pad : size + hi]
-    return out
+        out[:, : hi - pad] += lin[:, size + pad : size + hi]
+    return out.reshape(v.shape)
 
 
 def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
