@@ -1224,6 +1224,21 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     )
 
 
+def _window_extreme(q: np.ndarray, size: int, op) -> np.ndarray:
+    """Maximum (``op=np.maximum``) or minimum of every ``size`` consecutive columns of
+    ``q`` (shape (k, m) -> (k, m - size + 1)), by doubling spans: ``log2(size)`` passes
+    instead of one reduction over a (k, m - size + 1, size) window view (the same
+    values: a maximum does not depend on the order it is taken in)."""
+    out, span = q, 1
+    while 2 * span <= size:
+        out = op(out[:, :-span], out[:, span:])  # out[:, j]: columns j .. j + 2 span - 1
+        span *= 2
+    count = q.shape[1] - size + 1
+    if span < size:  # two overlapping spans cover the window
+        out = op(out[:, :count], out[:, size - span : size - span + count])
+    return out[:, :count]
+
+
 def _stopped_steps(ps: np.ndarray, time) -> np.ndarray | None:
     """Steps made while stopped (bool per step), or None without usable times.
 
@@ -1243,18 +1258,18 @@ def _stopped_steps(ps: np.ndarray, time) -> np.ndarray | None:
         return None
     dts = np.diff(t)
     dts = dts[np.isfinite(dts) & (dts > 0)]
-    if dts.size < 10 or _median(dts) > 1.5:
+    med = _median(dts) if dts.size >= 10 else math.inf
+    if med > 1.5:
         return None
     k = _STOP_THIN
-    w = max(1, int(round(_STOP_WINDOW_S / (k * _median(dts)))))
+    w = max(1, int(round(_STOP_WINDOW_S / (k * med))))
     q = ps[:, ::k]
     tq = t[::k]
     if q.shape[1] <= w:
         return None
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    win = sliding_window_view(q, w + 1, axis=1)  # (3, m - w, w + 1)
-    extent = np.sqrt(((win.max(axis=2) - win.min(axis=2)) ** 2).sum(axis=0))
+    # extent of each window q[:, j .. j + w] (3, m - w)
+    hi, lo = _window_extreme(q, w + 1, np.maximum), _window_extreme(q, w + 1, np.minimum)
+    extent = np.sqrt(((hi - lo) ** 2).sum(axis=0))
     span = tq[w:] - tq[:-w]  # NaN (never judged) where a time is missing
     judged = (span >= 0.9 * _STOP_WINDOW_S) & (span <= 1.5 * _STOP_WINDOW_S)
     small = np.flatnonzero(judged & (extent < _STOP_BOX_M))  # window j: q[j .. j + w]
