@@ -1183,6 +1183,13 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     .. [1] S. Butterworth, "On the theory of filter amplifiers", Wireless
        Engineer 7, 536-541 (1930).
     """
+    distance, how, _ = _denoise_distance(lat, lon, time, method)
+    return distance, how
+
+
+def _denoise_distance(lat, lon, time, method: str):
+    """:func:`denoise_distance`, and the ellipsoidal steps between the points as read
+    [m] (:attr:`Profile.raw_steps`, for :func:`data_warnings`)."""
     if method not in ("auto", "raw"):
         raise ValueError(f"distance method must be one of 'auto', 'raw'; got {method!r}")
     lat = np.asarray(lat, dtype=np.float64)
@@ -1193,11 +1200,12 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
     steps = segment_lengths(lat, lon, xyz=p)
     cum = np.concatenate([[0.0], np.cumsum(steps)])
     if method == "raw" or lat.size < 30 or not _is_dense(steps, time):
-        return cum, "ellipsoidal"
+        return cum, "ellipsoidal", steps
     p -= p[:, :1]
     jitter = _point_jitter(p)
     if jitter < _JITTER_FREE_M:
-        return cum, f"ellipsoidal (dense, jitter {jitter:.2f} m < {_JITTER_FREE_M} m: unfiltered)"
+        how = f"ellipsoidal (dense, jitter {jitter:.2f} m < {_JITTER_FREE_M} m: unfiltered)"
+        return cum, how, steps
     fc = float(np.clip(_CUTOFF_AT_1M * jitter**_CUTOFF_EXPONENT, 0.03, 0.25))
     ps = _zero_phase_lowpass(p, fc)
     speed_how = ""
@@ -1218,10 +1226,11 @@ def denoise_distance(lat, lon, time=None, *, method: str = "auto"):
         t = np.asarray(time, float)
         stop_how = f",stops={float(np.nansum(np.diff(t)[stopped])):.0f}s"
     out = np.concatenate([[0.0], np.cumsum(fsteps)])
-    return out, (
+    how = (
         f"ellipsoidal+jitter-filter(butterworth2x2,fc={fc:.3f}/sample,jitter={jitter:.2f}m"
         f"{speed_how}{stop_how})"
     )
+    return out, how, steps
 
 
 def _window_extreme(q: np.ndarray, size: int, op) -> np.ndarray:
@@ -1326,6 +1335,9 @@ class Profile:
         Point-to-point altitude noise [m] (:func:`elevation_noise`, after cleaning).
     gain_threshold : float or None
         Threshold of the threshold rule [m]; None with the automatic method.
+    raw_steps : ndarray or None
+        Ellipsoidal length of each step between the points as read [m] (before the
+        jitter filter; :func:`data_warnings` looks at them); None when not given.
     """
 
     track: Track
@@ -1340,6 +1352,7 @@ class Profile:
     all_zero: bool = False
     elevation_noise: float = 0.0
     gain_threshold: float | None = None
+    raw_steps: np.ndarray | None = None
 
     @property
     def total_distance(self) -> float:
@@ -1395,7 +1408,7 @@ def make_profile(
         )
     if gain_method == "threshold" and gain_threshold is None:
         raise ValueError("gain method 'threshold' needs a gain threshold in metres")
-    distance, dmethod = denoise_distance(track.lat, track.lon, track.time, method=distance_method)
+    distance, dmethod, steps = _denoise_distance(track.lat, track.lon, track.time, distance_method)
     # dropouts to 0 m and all-zero files are missing elevation for both methods (the
     # threshold rule skips them as it skips points without <ele>)
     clean = clean_elevation(track.elevation)
@@ -1424,6 +1437,7 @@ def make_profile(
             else (elevation_noise(distance, ele, track.time) if has else 0.0)
         ),
         gain_threshold=float(gain_threshold) if gain_method == "threshold" else None,
+        raw_steps=steps,
     )
 
 
@@ -1654,11 +1668,15 @@ def _steepest(distance: np.ndarray, elevation: np.ndarray, length: float = 1000.
     return up + down
 
 
-def data_warnings(track: Track, distance: np.ndarray | None = None) -> list[str]:
+def data_warnings(
+    track: Track, distance: np.ndarray | None = None, *, steps: np.ndarray | None = None
+) -> list[str]:
     """Plain-language warnings about the data (missing elevation, gaps, jumps, spikes...).
 
     Altitudes :func:`clean_elevation` takes as missing are named: all 0 m (no
     altitude recorded) or dropouts to 0 m; spikes are looked for in what is left.
+    ``steps``: the track's ellipsoidal steps when the caller has them
+    (:attr:`Profile.raw_steps`), not measured again.
     """
     out: list[str] = []
     n = len(track)
@@ -1682,7 +1700,8 @@ def data_warnings(track: Track, distance: np.ndarray | None = None) -> list[str]
         )
     e = clean.elevation
     if n >= 2:
-        steps = segment_lengths(track.lat, track.lon)
+        if steps is None or steps.shape != (n - 1,):
+            steps = segment_lengths(track.lat, track.lon)
         same = steps == 0
         if same.any():
             out.append(f"{int(same.sum())} duplicate consecutive points")
@@ -1733,7 +1752,7 @@ def course_stats(profile: Profile) -> Stats:
     # (a flat course's figures would read as the course's)
     kme = km_effort(p.total_distance, p.total_gain) if has else float("nan")
     su, sua, sd, sda = _steepest(p.distance, p.elevation) if has else (np.nan,) * 4
-    warnings = data_warnings(p.track, p.distance)
+    warnings = data_warnings(p.track, p.distance, steps=p.raw_steps)
     noisy = threshold_noise_warning(p)
     if noisy:
         warnings.append(noisy)
