@@ -465,11 +465,16 @@ def _zigzag_extrema(v: np.ndarray, hysteresis: float) -> np.ndarray:
     """
     n = v.size
     d = np.diff(v)
-    nz = np.flatnonzero(d != 0)
-    if nz.size == 0:
-        return np.array([0, n - 1])
-    sg = np.sign(d[nz])
-    turns = nz[np.flatnonzero(sg[1:] != sg[:-1]) + 1]
+    moves = d != 0
+    if moves.all():  # the usual case: the turns are where the sign of the step changes
+        up = d > 0
+        turns = np.flatnonzero(up[1:] != up[:-1]) + 1
+    else:  # flat steps are passed over
+        nz = np.flatnonzero(moves)
+        if nz.size == 0:
+            return np.array([0, n - 1])
+        sg = np.sign(d[nz])
+        turns = nz[np.flatnonzero(sg[1:] != sg[:-1]) + 1]
     cand = _unique(np.concatenate([[0], turns, [n - 1]]))
     vals = v[cand].tolist()
     keep = [0]
@@ -782,13 +787,19 @@ def _ar1_noise(rng, n: int, sd: float, tau_pts: float) -> np.ndarray:
 def _zigzag_gain(y: np.ndarray) -> float:
     """Total gain of the final estimate (zigzag with the noise-scaled hysteresis).
 
-    The residual noise is :func:`_point_noise` computed with a partial sort."""
+    The residual noise is :func:`_point_noise` computed with a partial sort, and only
+    when it can lift the hysteresis above its floor: the trimmed mean square is at most
+    the sum of all squares over ``k``, and below half the floor's that bound leaves the
+    floor (on the calibration's smoothed profiles, nearly always)."""
     d2 = np.abs(np.diff(y, 2))
     resid = 0.0
     if d2.size >= 10:
         k = max(int(0.98 * d2.size), 1)
-        low = np.partition(d2, k - 1)[:k] if k < d2.size else d2
-        resid = float(np.sqrt(np.mean(low * low) / 6.0))
+        floor = (_MIN_HYSTERESIS_M / _HYSTERESIS_PER_NOISE) ** 2
+        # a sum, not np.dot: a BLAS dot starts its own threads, which fight _pmap's two
+        if not float((d2 * d2).sum()) / (6.0 * k) < 0.5 * floor:
+            low = np.partition(d2, k - 1)[:k] if k < d2.size else d2
+            resid = float(np.sqrt(np.mean(low * low) / 6.0))
     hyst = max(_MIN_HYSTERESIS_M, _HYSTERESIS_PER_NOISE * resid)
     turns = _zigzag_extrema(y, hyst)
     v = y[turns]
