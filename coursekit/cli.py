@@ -9,6 +9,7 @@ option values) becomes one line ``Error: ...`` and exit status 1.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import math
@@ -139,7 +140,14 @@ def cli():
 
 
 def main():  # console-script entry point
-    cli(prog_name="coursekit")
+    try:
+        cli(prog_name="coursekit")
+    finally:
+        # The command is done and its files are closed. Exiting, the interpreter runs a
+        # last cyclic collection over every object numpy, click and the command made
+        # (13 ms of a 0.35 s `coursekit profile` here); frozen objects are passed over.
+        # The modules are still torn down and their objects freed as usual.
+        gc.freeze()
 
 
 # ---------------------------------------------------------------- helpers
