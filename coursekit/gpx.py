@@ -225,15 +225,22 @@ def _fast_utc_times(texts: list) -> np.ndarray | None:
     if n == 0:
         return np.zeros(0)
     length = len(texts[0])
-    form = _time_form(texts[0])
+    joined = b"".join(texts)
+    if len(joined) != n * length:
+        return None
+    return _utc_rows(np.frombuffer(joined, dtype=np.uint8).reshape(n, length))
+
+
+def _utc_rows(a: np.ndarray) -> np.ndarray | None:
+    """:func:`_fast_utc_times` on the texts as the rows of a uint8 matrix (n, length)."""
+    n, length = a.shape
+    if n == 0:
+        return np.zeros(0)
+    form = _time_form(a[0].tobytes())
     if form is None or length > 40:
         return None
     frac_len, tz = form
     end = length - tz  # the seconds and fraction end here
-    joined = b"".join(texts)
-    if len(joined) != n * length:
-        return None
-    a = np.frombuffer(joined, dtype=np.uint8).reshape(n, length)
     fixed = [(4, 45), (7, 45), (10, 84), (13, 58), (16, 58)]
     if frac_len:
         fixed.append((19, 46))
@@ -401,6 +408,165 @@ def _pattern_for(piece: bytes):
     time_first = time_ele is not None and (ele_time is None or time_ele.start() < ele_time.start())
     key = (0 <= lo < la, quote if quote in (b'"', b"'") else b'"', time_first)
     return _point_pattern(*key)
+
+
+_USUAL_FORM = (False, b'"', False)  # lat first, double quotes, <ele> before <time>
+_WHITESPACE = np.zeros(256, bool)
+_WHITESPACE[list(b" \t\n\r\x0b\x0c")] = True  # what re's \s matches in bytes
+_MAX_GAP = 40  # whitespace between a point's tags, at most [bytes] (else: the expression)
+
+
+def _rows(a: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray | None:
+    """The texts ``a[start[i]:stop[i]]`` as the rows of a matrix (n, longest), zero-padded.
+
+    ``a`` is a piece's bytes followed by at least ``_MAX_GAP`` zeros. None when a
+    text is longer than ``_MAX_GAP`` bytes (no number or time of the usual form is).
+    """
+    size = stop - start
+    width = int(size.max()) if size.size else 0
+    rows = a.size - _MAX_GAP + 1  # a window may start at the piece's end (width 0)
+    if width > _MAX_GAP or (size < 0).any() or (size.size and start.max() >= rows):
+        return None
+    windows = np.lib.stride_tricks.as_strided(a, (rows, width), (1, 1), writeable=False)
+    m = windows[start]
+    m *= np.arange(width) < size[:, None]
+    return m
+
+
+def _numbers(a: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray | None:
+    """The numbers written at ``a[start[i]:stop[i]]``, as ``float()`` reads them.
+
+    numpy's cast of bytes to float64 parses each text as Python's ``float`` does
+    (surrounding whitespace, ``1_0``, ``inf``: same values and same ValueError);
+    the zero padding of :func:`_rows` is not part of the text (the ``S`` type
+    drops trailing NULs; XML has no NUL).
+    """
+    m = _rows(a, start, stop)
+    if m is None or (stop <= start).any():
+        return None
+    return np.ascontiguousarray(m).view(f"S{m.shape[1]}").ravel().astype(np.float64)
+
+
+def _vector_columns(piece: bytes, segment: int, start: int):
+    """The fast path's columns of one piece without the expression, or None.
+
+    For the usual form, when every point is written ``<trkpt lat="…" lon="…">``
+    (one space) then optionally ``<ele>…</ele>`` and ``<time>…</time>`` with only
+    whitespace between the tags, as :func:`_point_pattern` would read it: the tags
+    are found with numpy (positions of ``<`` and ``"``) and the numbers cast in bulk,
+    with no Python object per point. Anything else (another spacing, a point with
+    an empty ``<ele>``, some points with a time and some without, times written in
+    different lengths, ``&`` anywhere in the piece) returns None and the expression
+    reads the piece. What it returns is what the expression's captures give:
+    ``(counts, lat, lon, ele, time, seg)`` with counts ``(points, with <ele>, with
+    <time>, <trkseg>)``. Those counts equal the piece's tags (``<trkpt``, ``<ele`` and
+    ``<time`` from ``start``, ``<trkseg``) or it returns None: what
+    :func:`gpxcheck.tag_counts` gives, from the same positions of ``<``.
+    """
+    if b"&" in piece:
+        return None
+    buf = piece + bytes(_MAX_GAP)  # zeros after the piece: see _rows
+    a = np.frombuffer(buf, np.uint8)
+    # the 8 bytes from each position as one number (unaligned reads): a tag is
+    # recognised with one comparison
+    words = np.ndarray((len(piece) + 1,), "<u8", buf, 0, (1,))
+
+    def at(pos, text, w=None):  # where the bytes at ``pos`` (words ``w``) are ``text``
+        w = words[pos] if w is None else w
+        return w & _MASKS[len(text)] == int.from_bytes(text, "little")
+
+    lt = np.flatnonzero(a == 60)  # '<'
+    lt = lt[lt < len(piece)]
+    lt_words = words[lt]
+    late = lt >= start
+    is_trk = at(lt, b"<trk", lt_words)
+    trk, trk_words = lt[is_trk], lt_words[is_trk]
+    is_seg = at(trk, b"<trkseg", trk_words)
+    tags = (
+        int(np.count_nonzero(at(trk, b"<trkpt", trk_words))),
+        int(np.count_nonzero(at(lt, b"<ele", lt_words) & late)),
+        int(np.count_nonzero(at(lt, b"<time", lt_words) & late)),
+        int(np.count_nonzero(is_seg)),
+    )
+    after = a[trk + 4]
+    seg_at = trk[is_seg]
+    if seg_at.size:  # <trkseg followed by whitespace, '>' or '/' (as the expression)
+        nxt = a[seg_at + 7]
+        seg_at = seg_at[_WHITESPACE[nxt] | (nxt == 62) | (nxt == 47)]
+    pt = trk[after == 112]  # 'p'
+    n = pt.size
+    if n == 0:
+        counts = (0, 0, 0, seg_at.size)
+        return (counts, None, None, None, None, None) if counts == tags else None
+    if not (at(pt, b"<trkpt l") & at(pt + 8, b'at="')).all():
+        return None
+    quotes = np.flatnonzero(a == 34)
+    lat_end = quotes[np.minimum(np.searchsorted(quotes, pt + 12), quotes.size - 1)]
+    lon_end = quotes[np.minimum(np.searchsorted(quotes, lat_end + 7), quotes.size - 1)]
+    if not (
+        (lat_end > pt + 12).all()
+        and (lon_end > lat_end + 7).all()
+        and at(lat_end, b'" lon="').all()
+        and (a[lon_end + 1] == 62).all()  # '>'
+    ):
+        return None
+    lat = _numbers(a, pt + 12, lat_end)
+    lon = _numbers(a, lat_end + 7, lon_end)
+    if lat is None or lon is None or not (np.isfinite(lat).all() and np.isfinite(lon).all()):
+        return None  # (the expression then gives up on a value that is not finite)
+    # the tags after each point's start tag: the k-th '<' after it
+    first = np.searchsorted(lt, lon_end)
+    if first[-1] + 3 >= lt.size:  # the last point's tags would run past the piece
+        lt = np.append(lt, np.full(4, len(piece)))
+
+    def gap_ok(start, stop):  # only whitespace in a[start:stop]
+        size = stop - start
+        if not size.any():
+            return True
+        m = _rows(a, start, stop)
+        return m is not None and bool(_WHITESPACE_OR_PAD[m].all())
+
+    t1 = lt[first]
+    if not gap_ok(lon_end + 2, t1):
+        return None
+    has_ele = at(t1, b"<ele>")
+    n_ele = int(np.count_nonzero(has_ele))
+    if n_ele not in (0, n):
+        return None
+    if n_ele:
+        t2, t3 = lt[first + 1], lt[first + 2]
+        if not at(t2, b"</ele>").all() or not gap_ok(t2 + 6, t3):
+            return None
+        ele = _numbers(a, t1 + 5, t2)
+        if ele is None or not np.isfinite(ele).all():
+            return None
+        t4 = lt[first + 3]
+    else:
+        ele = np.full(n, math.nan)
+        t3, t4 = t1, lt[first + 1]
+    n_time = int(np.count_nonzero(at(t3, b"<time>")))
+    if n_time not in (0, n):
+        return None
+    if n_time:
+        size = t4 - (t3 + 6)
+        if not at(t4, b"</time>").all() or (size != size[0]).any():
+            return None
+        m = _rows(a, t3 + 6, t4)
+        times = None if m is None else _utc_rows(m)
+        if times is None:
+            return None
+    else:
+        times = np.full(n, math.nan)
+    counts = (n, n_ele, n_time, seg_at.size)
+    if counts != tags:
+        return None
+    seg = segment + np.searchsorted(seg_at, pt)
+    return counts, lat, lon, ele, times, seg
+
+
+_MASKS = [(1 << (8 * k)) - 1 if k < 8 else (1 << 64) - 1 for k in range(9)]
+_WHITESPACE_OR_PAD = _WHITESPACE.copy()
+_WHITESPACE_OR_PAD[0] = True  # the zero padding of _rows
 
 
 # Comments/CDATA/DOCTYPE and processing instructions could hide or split tags: the
@@ -582,6 +748,47 @@ class _Columns:
             del a
 
 
+def _expression_columns(piece: bytes, form: tuple, segment: int, name: str):
+    """The fast path's columns of one piece, read with the expression of ``form``.
+
+    Returns what :func:`_vector_columns` returns (``lat`` ... ``seg`` None when the
+    piece has no point); raises :class:`_GiveUp` for a value that is not finite.
+    """
+    pattern, order = form
+    ms = pattern.findall(piece)
+    if not ms:
+        return (0, 0, 0, 0), None, None, None, None, None
+    # the columns of the captures: slices of one flat list (zip(*ms) makes
+    # the same six tuples about three times slower)
+    flat = list(chain.from_iterable(ms))
+    mark, la, lo, has_e, e, t = (flat[c::6] for c in order)
+    del flat
+    n_mark = len(mark) - mark.count(b"")
+    keep = None
+    seg = segment
+    if n_mark:  # <trkseg> boundaries in this piece
+        is_mark = np.array([bool(x) for x in mark])
+        keep = ~is_mark
+        seg = segment + np.cumsum(is_mark)[keep]
+        e = [x for x, m in zip(e, mark, strict=True) if not m]
+        t = [x for x, m in zip(t, mark, strict=True) if not m]
+        has_e = [x for x, m in zip(has_e, mark, strict=True) if not m]
+    n = len(e)
+    n_ele = n - has_e.count(b"")
+    n_time = n - t.count(b"")
+    counts = (n, n_ele, n_time, n_mark)
+    if not n:
+        return counts, None, None, None, None, None
+    if n_ele == n and all(e):
+        ele = _floats(e)
+    else:  # some points without <ele> or with an empty one: NaN
+        given = [float(x) for x in e if x.strip()]
+        if not np.isfinite(given).all():
+            raise _GiveUp  # the general reader names the point
+        ele = [float(x) if x.strip() else math.nan for x in e]
+    return counts, _floats(la, keep), _floats(lo, keep), ele, _parse_times(list(t), name, None), seg
+
+
 def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     """Read a regularly written track file quickly, or return None (see above)."""
     import xml.parsers.expat
@@ -601,6 +808,8 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     lines = counted = offset = 0
     waypoints: list[Waypoint] = []
     form = None  # how points are written (the first <trkpt> says)
+    usual = True  # ... in the usual form (or no point yet): _vector_columns may read
+    self_counting = False  # the check leaves the counts to the reader (reader_counts)
     try:
         with open(path, "rb") as fh:
             ident = gpxcheck.identity(os.fstat(fh.fileno()))
@@ -613,9 +822,9 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     enc = _ENCODING.search(decl.group()) if decl else None
                     if enc and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
                         raise _GiveUp("encoding")
-                own = None  # counts of a piece with waypoints, made here on what is left
                 size, offset = len(piece), offset + len(piece)
-                if _has(piece, b"<wpt"):
+                has_wpt = _has(piece, b"<wpt")
+                if has_wpt:
                     if counted < offset - size:
                         lines += _count_newlines(path, counted, offset - size)
                     counted = offset
@@ -630,40 +839,28 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     piece = b"".join(kept)
                     if b"<wpt" in piece:
                         raise _GiveUp("wpt count")
-                    start = 0 if total else max(piece.find(b"<trkpt"), 0)
-                    own = (
-                        piece.count(b"<trkpt"),
-                        piece.count(b"<ele", start),
-                        piece.count(b"<time", start),
-                        piece.count(b"<trkseg"),
-                    )
-                if form is None and _has(piece, b"<trkpt"):
-                    form = _pattern_for(piece)
-                pattern, order = form or _point_pattern()
-                ms = pattern.findall(piece)
-                if not ms:
-                    captured.append(((0, 0, 0, 0), own))
-                    continue
-                # the columns of the captures: slices of one flat list (zip(*ms) makes
-                # the same six tuples about three times slower)
-                flat = list(chain.from_iterable(ms))
-                mark, la, lo, has_e, e, t = (flat[c::6] for c in order)
-                del flat
-                n_mark = len(mark) - mark.count(b"")
-                keep = None
-                seg = segment
-                if n_mark:  # <trkseg> boundaries in this piece
-                    is_mark = np.array([bool(x) for x in mark])
-                    keep = ~is_mark
-                    seg = segment + np.cumsum(is_mark)[keep]
-                    segment += n_mark
-                    e = [x for x, m in zip(e, mark, strict=True) if not m]
-                    t = [x for x, m in zip(t, mark, strict=True) if not m]
-                    has_e = [x for x, m in zip(has_e, mark, strict=True) if not m]
-                n = len(e)
-                n_ele = n - has_e.count(b"")
-                n_time = n - t.count(b"")
-                captured.append(((n, n_ele, n_time, n_mark), own))
+                # the tag counts of a piece the check does not count are made here (`own`:
+                # a piece with waypoints, on what is left; every piece when reader_counts
+                # says so); <ele> and <time> count from the file's first <trkpt>
+                start = 0
+                if form is None:
+                    first = piece.find(b"<trkpt")
+                    start = first if first >= 0 else len(piece)
+                    if first >= 0:
+                        form = _pattern_for(piece)
+                        usual = form[0].pattern == _point_pattern(*_USUAL_FORM)[0].pattern
+                        self_counting = gpxcheck.reader_counts(piece, first)
+                own_counts = has_wpt or self_counting
+                cols = _vector_columns(piece, segment, start) if usual else None
+                if cols is None:
+                    cols = _expression_columns(piece, form or _point_pattern(), segment, name)
+                    own = gpxcheck.tag_counts(piece, start) if own_counts else None
+                else:  # _vector_columns checked its counts against the piece's tags
+                    own = cols[0] if own_counts else None
+                counts, lat, lon, ele, tim, seg = cols
+                captured.append((counts, own))
+                segment += counts[3]
+                n = counts[0]
                 if not n:
                     continue
                 total += n
@@ -672,16 +869,10 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                 # room for as many points per byte in the rest of the file as so far, and
                 # a quarter more (never written, never resident) rather than a copy to grow
                 at = out.extend(n, min(total * file_size // offset * 5 // 4 + 1, max_points))
-                out.lat[at] = _floats(la, keep)
-                out.lon[at] = _floats(lo, keep)
-                if n_ele == n and all(e):
-                    out.ele[at] = _floats(e)
-                else:  # some points without <ele> or with an empty one: NaN
-                    given = [float(x) for x in e if x.strip()]
-                    if not np.isfinite(given).all():
-                        raise _GiveUp  # the general reader names the point
-                    out.ele[at] = [float(x) if x.strip() else math.nan for x in e]
-                out.time[at] = _parse_times(list(t), name, None)
+                out.lat[at] = lat
+                out.lon[at] = lon
+                out.ele[at] = ele
+                out.time[at] = tim
                 out.seg[at] = seg
         checked = check.result()
         if checked is None:

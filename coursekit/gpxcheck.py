@@ -109,6 +109,22 @@ def header_ok(head: bytes) -> bool:
     return True
 
 
+def tag_counts(piece: bytes, start: int, seen: bool = True) -> tuple:
+    """Counts of ``<trkpt``, ``<ele`` and ``<time`` (from ``start``, the first
+    ``<trkpt`` of the file, when the piece holds it; none before it), ``<trkseg``."""
+    n_ele = piece.count(b"<ele", start) if seen else 0
+    n_time = piece.count(b"<time", start) if seen else 0
+    return piece.count(b"<trkpt"), n_ele, n_time, piece.count(b"<trkseg")
+
+
+def reader_counts(piece: bytes, first: int) -> bool:
+    """True when the reader counts the tags itself, from the piece holding the file's
+    first ``<trkpt`` (at ``first``) on: the points start ``<trkpt lat="``, as those the
+    reader takes with numpy, which counts the tags for it in the same pass (see
+    ``coursekit.gpx._vector_columns``); the check then only checks the XML."""
+    return piece.startswith(b'<trkpt lat="', first)
+
+
 def check_pieces(path: Path) -> tuple | None:
     """The whole-file part of the fast reader's checks, piece by piece.
 
@@ -118,14 +134,16 @@ def check_pieces(path: Path) -> tuple | None:
     to the GPX namespace. Returns ``(identity, counts)``: the :func:`identity` of the
     file read, and per piece the counts of ``<trkpt``, ``<ele`` and ``<time`` (the last
     two from the file's first ``<trkpt``) and ``<trkseg`` (what the regular expression
-    must have captured), or None for a piece with waypoints (the reader counts those
-    itself). None when a check fails.
+    must have captured), or None for a piece with waypoints and, when
+    :func:`reader_counts` says so, for every piece from the first point on (the
+    reader counts those itself). None when a check fails.
     """
     import xml.parsers.expat
 
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     counts: list = []
     seen = False
+    counting = True  # until the first point says the reader counts (reader_counts)
     try:
         with open(path, "rb") as fh:
             ident = identity(os.fstat(fh.fileno()))
@@ -136,6 +154,7 @@ def check_pieces(path: Path) -> tuple | None:
                     decl = XMLDECL.match(piece)
                     lo = decl.end() if decl else 0
                 start = 0
+                was_seen = seen
                 if not seen:
                     start = piece.find(b"<trkpt")
                     seen = start >= 0
@@ -149,12 +168,12 @@ def check_pieces(path: Path) -> tuple | None:
                     return None
                 if b"topografix.com/GPX" in piece and _GPX_PREFIX.search(piece):
                     return None
-                if has(piece, b"<wpt"):
+                if seen and not was_seen:  # decided once, on the first point
+                    counting = not reader_counts(piece, start)
+                if has(piece, b"<wpt") or not counting:
                     counts.append(None)
                     continue
-                n_ele = piece.count(b"<ele", start) if seen else 0
-                n_time = piece.count(b"<time", start) if seen else 0
-                counts.append((piece.count(b"<trkpt"), n_ele, n_time, piece.count(b"<trkseg")))
+                counts.append(tag_counts(piece, start, seen))
     except (xml.parsers.expat.ExpatError, GiveUp, OSError, ValueError):
         return None
     return ident, counts

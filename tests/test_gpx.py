@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from datetime import UTC
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coursekit import gpx, gpxcheck
 from coursekit.errors import GPXError
@@ -853,3 +856,111 @@ def test_broken_xml_and_non_toml_still_say_not_valid_xml(tmp_path, text):
     f.write_text(text, encoding="utf-8")
     with pytest.raises(GPXError, match="not valid XML"):
         read_gpx(f)
+
+
+# ----------------------------------------------------------- the vectorised columns
+
+_GAPS = ["", "", "\n", "\n    ", "\t", " \r\n"]
+
+
+@st.composite
+def _point_texts(draw):
+    """One ``<trkpt>`` as writers write it, mostly in the usual form, sometimes not."""
+    lat = draw(st.floats(-89.9, 89.9, allow_nan=False))
+    lon = draw(st.floats(-179.9, 179.9, allow_nan=False))
+    digits = draw(st.integers(0, 9))
+    la, lo = f"{lat:.{digits}f}", f"{lon:.{digits}f}"
+    attrs = draw(
+        st.sampled_from(
+            [f'lat="{la}" lon="{lo}"'] * 6
+            + [f'lat="{la}"  lon="{lo}"', f'lat="{la}" lon="{lo}" ', f'lat=" {la}" lon="{lo}"']
+        )
+    )
+    gap = draw(st.sampled_from(_GAPS))
+    parts = [f"<trkpt {attrs}>"]
+    ele = draw(st.sampled_from(["1000.5", "-3", "12e1", "", " 7 ", None, "1_0"]))
+    if ele is not None:
+        parts.append(f"{gap}<ele>{ele}</ele>")
+    when = draw(
+        st.sampled_from(
+            [
+                "2024-06-01T04:00:0{s}Z",
+                "2024-06-01T04:00:0{s}.5Z",
+                "2024-06-01T06:00:0{s}+02:00",
+                "2024-06-01T04:00:0{s}",
+                None,
+            ]
+        )
+    )
+    if when is not None:
+        parts.append(f"{gap}<time>{when.format(s=draw(st.integers(0, 9)))}</time>")
+    parts.append(draw(st.sampled_from(["", "<extensions><hr>140</hr></extensions>"])))
+    parts.append(f"{gap}</trkpt>")
+    mark = draw(st.sampled_from([""] * 8 + ["</trkseg><trkseg>", "<trkseg/>"]))
+    return mark + "".join(parts) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    points=st.lists(_point_texts(), min_size=1, max_size=30), chunk=st.sampled_from([300, 1 << 20])
+)
+def test_vector_columns_read_what_the_expression_reads(points, chunk):
+    """The columns taken with numpy equal the expression's captures, piece by piece: the
+    fast path with and without them gives the same Track (or both hand over), and that
+    Track is the general reader's."""
+    head = '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>\n'
+    data = (head + "".join(points) + "</trkseg></trk></gpx>").encode()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "p.gpx"
+        f.write_bytes(data)
+        old_chunk, old_vector = gpxcheck.CHUNK, gpx._vector_columns
+        used = []
+
+        def spy(*args):
+            out = old_vector(*args)
+            used.append(out is not None)
+            return out
+
+        try:
+            gpxcheck.CHUNK = chunk
+            gpx._vector_columns = spy
+            vector = gpx._read_fast(f, str(f), 10**6)
+            gpx._vector_columns = lambda *args: None
+            expression = gpx._read_fast(f, str(f), 10**6)
+        finally:
+            gpxcheck.CHUNK, gpx._vector_columns = old_chunk, old_vector
+        assert (vector is None) == (expression is None)
+        if vector is not None:
+            for k in ("lat", "lon", "elevation", "time", "segment"):
+                np.testing.assert_array_equal(getattr(vector, k), getattr(expression, k), k)
+        _same_or_refused(f)
+
+
+def test_vector_columns_take_the_usual_files(tmp_path, monkeypatch):
+    """The usual forms (one line per point, indented tags, segments, no <time>, no
+    <ele>) are read by the numpy columns, not by the expression."""
+    monkeypatch.setattr(gpxcheck, "CHUNK", 997)
+    used = []
+    real = gpx._vector_columns
+    monkeypatch.setattr(
+        gpx, "_vector_columns", lambda *a: used.append(real(*a) is not None) or real(*a)
+    )
+    pretty = _regular(300).replace(b"><ele>", b">\n  <ele>").replace(b"</ele><", b"</ele>\n  <")
+    variants = {
+        "plain": _regular(300),
+        "pretty": pretty,
+        "segments": _regular(300).replace(
+            b'</trkpt>\n<trkpt lat="45.01', b'</trkpt></trkseg><trkseg><trkpt lat="45.01'
+        ),
+        "no-time": re.sub(rb"<time>[^<]*</time>", b"", _regular(300)),
+        "no-ele": re.sub(rb"<ele>[^<]*</ele>", b"", _regular(300)),
+    }
+    for name, data in variants.items():
+        used.clear()
+        f = tmp_path / f"{name}.gpx"
+        f.write_bytes(data)
+        assert not _same_or_refused(f), name
+        assert used and all(used), name
+    assert read_gpx(tmp_path / "segments.gpx").segment.max() >= 1
