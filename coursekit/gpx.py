@@ -344,11 +344,14 @@ def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
 # way: <trkpt lat=".." lon=".."> then <ele>, <time>, then extensions (or one of
 # seven variants: lon first, single quotes, <time> before <ele>). For those
 # the fast path reads the file in pieces, checks it is well-formed XML with
-# expat (C, no callbacks after the header) and takes the numbers with one
-# regular expression per piece. Every assumption is checked by counting tags.
-# The checks (expat over the whole file, tag counts) take about as long as the
-# reading: on big files they run in a forked child process (gpxcheck), in
-# parallel, and the reader compares the counts when both are done;
+# expat (C, no callbacks after the header) and takes the numbers of a piece with
+# numpy (_vector_columns: positions of '<' and '"', bulk casts; the usual form
+# written plainly) or else with one regular expression (_expression_columns).
+# Every assumption is checked by counting tags. The checks (expat over the whole
+# file, tag counts) run on big files in a forked child process (gpxcheck), in
+# parallel, and the reader compares the counts when both are done; for files
+# whose points start <trkpt lat=" the reader counts the tags itself (numpy counts
+# them from the positions it has, in the same pass) and the child only runs expat;
 # when anything is unusual (comments or CDATA among the points or hiding tags in the
 # header, other attributes in <trkpt>, forms mixed in one file, prefixes, routes, entities
 # in values, a bad value) it gives up and the general lxml reader reads the file, so both

@@ -1,14 +1,15 @@
 """Checks behind the fast GPX reader, which can start before anything heavy is imported.
 
-:func:`coursekit.gpx.read_gpx` reads regularly written track files with one regular
-expression per piece of the file; that is only sound if the whole file is well-formed
-XML with no DOCTYPE or processing instruction, no comment or CDATA among the points
-(the header may have harmless ones, :func:`header_ok`), and if the expression
-captured every ``<trkpt>``, ``<ele>``, ``<time>`` and ``<trkseg>``. This module makes
-those checks (expat, tag counts) piece by piece. They take about as long as the
-reading itself, so on big files they run in a forked child process while the reader
-goes on (two cores). It imports no numpy: ``coursekit profile`` calls :func:`start`
-first, so the check also overlaps the import of numpy.
+:func:`coursekit.gpx.read_gpx` reads regularly written track files piece by piece,
+with numpy or one regular expression per piece; that is only sound if the whole file
+is well-formed XML with no DOCTYPE or processing instruction, no comment or CDATA
+among the points (the header may have harmless ones, :func:`header_ok`), and if the
+reader captured every ``<trkpt>``, ``<ele>``, ``<time>`` and ``<trkseg>``. This module
+makes those checks (expat, tag counts) piece by piece; the tags are counted here or,
+for points written ``<trkpt lat="`` (:func:`reader_counts`), by the reader. On big
+files the checks run in a forked child process while the reader goes on (two cores).
+It imports no numpy: ``coursekit profile`` calls :func:`start` first, so the check
+also overlaps the import of numpy.
 """
 
 from __future__ import annotations
