@@ -321,9 +321,11 @@ class _BoxCells:
     points was a third of each resampling.
     """
 
-    def __init__(self, distance: np.ndarray, step: float):
+    def __init__(self, distance: np.ndarray, step: float, size: int | None = None):
         total = distance[-1]
-        n = max(int(np.ceil(total / step)) + 1, 2)
+        # ``size``: that many cells (a grid already made from ``step``: its own spacing
+        # given as the step again can round to one cell more, total / h = n - 1 + 1e-16)
+        n = size if size is not None else max(int(np.ceil(total / step)) + 1, 2)
         self.distance = distance
         self.grid = grid = np.linspace(0.0, total, n)
         h = grid[1] - grid[0]
@@ -656,9 +658,9 @@ def _calibrated_sigma(
     sigma = start
     ladder = _SIGMA_LADDER_M
     if cells:
-        resample = _BoxCells(d, h).mean
+        resample = _BoxCells(d, h, grid.size).mean
     else:
-        resample = lambda y: _box_resample(d, y, h)[1]  # noqa: E731
+        resample = lambda y: _BoxCells(d, h, grid.size).mean(y)  # noqa: E731
     for _ in range(iterations):
         proxy = _gaussian_smooth(eg, sigma / h)
         target = gain(proxy)

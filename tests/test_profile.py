@@ -844,3 +844,19 @@ def test_zero_phase_lowpass_has_its_response_away_from_the_ends(n, fc):
     for row, got, f in zip(rows, out, freqs, strict=True):
         gain = 1.0 / (1.0 + (f / fc) ** 4)
         np.testing.assert_allclose(got[keep], gain * row[keep], atol=1e-5)  # measured <= 4e-6
+
+
+def test_box_cells_keep_the_grid_they_are_given():
+    """The calibration resamples its simulated profiles on the profile's own grid: given
+    that grid's spacing as the step, the size is recomputed one cell more on some lengths
+    (30.07 m at 5 m: 30.07 / h = 7 + 1e-16), so the size is passed with it."""
+    from coursekit.profile import _BoxCells
+
+    d = np.linspace(0.0, 30.07, 40)
+    own = _BoxCells(d, 5.0)
+    h = own.grid[1] - own.grid[0]
+    assert _BoxCells(d, h).grid.size == own.grid.size + 1  # the rounding this guards against
+    again = _BoxCells(d, h, own.grid.size)
+    np.testing.assert_array_equal(again.grid, own.grid)
+    e = np.sin(d)
+    np.testing.assert_array_equal(again.mean(e), own.mean(e))
