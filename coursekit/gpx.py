@@ -472,7 +472,7 @@ def _vector_columns(piece: bytes, segment: int, start: int):
     a = np.frombuffer(buf, np.uint8)
     # the 8 bytes from each position as one number (unaligned reads): a tag is
     # recognised with one comparison
-    words = np.ndarray((len(piece) + 1,), "<u8", buf, 0, (1,))
+    words = np.ndarray((len(piece) + _MAX_GAP - 7,), "<u8", buf, 0, (1,))  # up to 32 past
 
     def at(pos, text, w=None):  # where the bytes at ``pos`` (words ``w``) are ``text``
         w = words[pos] if w is None else w
