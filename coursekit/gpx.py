@@ -447,7 +447,10 @@ def _numbers(a: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray |
     m = _rows(a, start, stop)
     if m is None or (stop <= start).any():
         return None
-    return np.ascontiguousarray(m).view(f"S{m.shape[1]}").ravel().astype(np.float64)
+    # a long mantissa with a large exponent ("1234567890123456789.5e300") overflows
+    # with a RuntimeWarning where float() silently gives inf (refused by the caller)
+    with np.errstate(over="ignore"):
+        return np.ascontiguousarray(m).view(f"S{m.shape[1]}").ravel().astype(np.float64)
 
 
 def _vector_columns(piece: bytes, segment: int, start: int):

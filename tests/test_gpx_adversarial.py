@@ -1,0 +1,83 @@
+"""Adversarial files for the fast GPX reader: it reads what the general reader reads, or
+hands over (None), with the numpy columns and with the expression alone, in-process and
+with the check in a forked child, in one piece and in pieces cut between points."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from coursekit import gpx, gpxcheck
+from coursekit.errors import GPXError
+
+HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">\n'
+)
+
+
+def _point(i: int, body: bytes | None = None) -> bytes:
+    if body is None:
+        body = b"<ele>%d</ele><time>2024-06-01T04:%02d:%02dZ</time>" % (1000 + i, i // 60, i % 60)
+    return b'<trkpt lat="%.7f" lon="%.7f">%s</trkpt>\n' % (45 + i * 1e-4, 6 + i * 1e-4, body)
+
+
+def _points(a: int, b: int, body: bytes | None = None) -> bytes:
+    return b"".join(_point(i, body) for i in range(a, b))
+
+
+def _doc(body: bytes, head: bytes = HEAD) -> bytes:
+    return head + b"<trk><name>T</name><trkseg>\n" + body + b"</trkseg></trk></gpx>\n"
+
+
+def _differences(f, monkeypatch, chunks=(300, 997, 1 << 22), forks=(False, True)):
+    """Where the fast path (numpy columns, or the expression alone) reads something else
+    than the general reader: a list of (fork, chunk, numpy, what)."""
+    try:
+        slow = gpx._read_lxml(f, str(f), 10**6)
+    except GPXError:
+        slow = None
+    real = gpx._vector_columns
+    out = []
+    for fork in forks:
+        monkeypatch.setattr(gpxcheck, "FORK_BYTES", 0 if fork else 1 << 40)
+        for chunk in chunks:
+            monkeypatch.setattr(gpxcheck, "CHUNK", chunk)
+            for vector in (True, False):
+                monkeypatch.setattr(gpx, "_vector_columns", real if vector else lambda *a: None)
+                fast = gpx._read_fast(f, str(f), 10**6)
+                if fast is None:
+                    continue
+                if slow is None:
+                    out.append((fork, chunk, vector, "the general reader refuses"))
+                    continue
+                for k in ("lat", "lon", "elevation", "time", "segment"):
+                    x, y = getattr(fast, k), getattr(slow, k)
+                    if x.shape != y.shape or x.tobytes() != y.tobytes():  # bit-identical
+                        out.append((fork, chunk, vector, k))
+                if fast.waypoints != slow.waypoints:
+                    out.append((fork, chunk, vector, "waypoints"))
+    monkeypatch.setattr(gpx, "_vector_columns", real)
+    return out
+
+
+def test_an_overflowing_number_is_refused_without_a_warning(tmp_path):
+    """numpy's cast of a long mantissa with a large exponent to float64 overflows with a
+    RuntimeWarning (float() gives inf quietly): with warnings as errors, read_gpx raised
+    it instead of the general reader's error; otherwise it printed a stray warning."""
+    big = b"7770907643897514584.2989115197481e310"
+    for where in (b"ele", b"lat"):
+        point = (
+            b'<trkpt lat="45.5" lon="6.5"><ele>%s</ele></trkpt>\n' % big
+            if where == b"ele"
+            else b'<trkpt lat="%s" lon="6.5"><ele>1</ele></trkpt>\n' % big
+        )
+        f = tmp_path / f"{where.decode()}.gpx"
+        plain = b"<ele>1</ele>"
+        f.write_bytes(_doc(_points(0, 10, plain) + point + _points(10, 20, plain)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert gpx._read_fast(f, str(f), 10**6) is None
+            with pytest.raises(GPXError, match="not a finite number"):
+                gpx.read_gpx(f)
