@@ -171,14 +171,14 @@ def parse_time(text: str) -> float:
         raise ValueError(f"not a GPX time: {text!r}")
     y, mo, d, h, mi, sec = (int(m.group(i)) for i in range(1, 7))
     base = datetime(y, mo, d, h, mi, sec, tzinfo=UTC).timestamp()  # validates fields
-    if m.group(7):
-        base += float("0" + m.group(7))
     tz = m.group(8)
     if tz and tz != "Z":
         sign = -1 if tz[0] in "-\u2212" else 1
         digits = tz[1:].replace(":", "")
         off = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
         base -= sign * off
+    if m.group(7):  # after the offset (whole seconds, exact), as _utc_rows: one rounding
+        base += float("0" + m.group(7))
     return base
 
 

@@ -4,6 +4,7 @@ with the check in a forked child, in one piece and in pieces cut between points.
 
 from __future__ import annotations
 
+import datetime
 import warnings
 
 import pytest
@@ -81,3 +82,20 @@ def test_an_overflowing_number_is_refused_without_a_warning(tmp_path):
             assert gpx._read_fast(f, str(f), 10**6) is None
             with pytest.raises(GPXError, match="not a finite number"):
                 gpx.read_gpx(f)
+
+
+def test_a_fraction_with_an_offset_across_a_power_of_two_reads_the_same(tmp_path, monkeypatch):
+    """parse_time added the fraction before the offset, _utc_rows after: (local + f) - off
+    and (local - off) + f round differently when local and UTC straddle a power of two
+    (2004-01-10T13:37:04Z is 2**30 s). The general reader parses one by one when a point
+    has no <time>, the fast path a piece of uniform times with numpy: 1e-7 s apart."""
+    base = datetime.datetime.fromtimestamp(2**30, datetime.UTC) + datetime.timedelta(hours=2)
+    points = [_point(99, b"<ele>1</ele>")]  # no <time>: the general reader parses one by one
+    for i in range(60):
+        local = (base + datetime.timedelta(seconds=i - 30)).strftime("%Y-%m-%dT%H:%M:%S")
+        points.append(_point(i, b"<ele>1</ele><time>%s.1+02:00</time>" % local.encode()))
+    f = tmp_path / "t.gpx"
+    f.write_bytes(_doc(b"".join(points)))
+    assert not _differences(f, monkeypatch, forks=(False,))
+    text = "2004-01-10T15:37:05.1+02:00"
+    assert gpx.parse_time(text) == gpx._fast_utc_times([text.encode()])[0]
