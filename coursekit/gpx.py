@@ -836,6 +836,8 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     counted = offset
                     kept, pos = [], 0
                     for m in _WPT.finditer(piece):
+                        if b"<trk" in m.group():  # a point or segment the cut would drop
+                            raise _GiveUp("<trk in a waypoint")
                         line = lines + piece.count(b"\n", 0, m.start()) + 1
                         waypoints.append(_waypoint(m.group(), line, name))
                         kept.append(piece[pos : m.start()])

@@ -99,3 +99,23 @@ def test_a_fraction_with_an_offset_across_a_power_of_two_reads_the_same(tmp_path
     assert not _differences(f, monkeypatch, forks=(False,))
     text = "2004-01-10T15:37:05.1+02:00"
     assert gpx.parse_time(text) == gpx._fast_utc_times([text.encode()])[0]
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [b'<trkpt lat="3" lon="4"></trkpt>', b"<trkseg></trkseg>", b"<trkseg/>"],
+    ids=["trkpt", "trkseg", "trkseg-empty"],
+)
+@pytest.mark.parametrize("where", ["header", "track"])
+def test_track_elements_inside_a_waypoint(tmp_path, monkeypatch, inside, where):
+    """A <trkpt> or <trkseg> in a waypoint's extensions is one for the general reader
+    (lxml's iterparse sees every element of the name); the fast path cut it out with
+    the waypoint, dropping a point or a segment break."""
+    wpt = b'<wpt lat="1" lon="2"><name>W</name><extensions>%s</extensions></wpt>\n' % inside
+    if where == "header":
+        data = HEAD + wpt + b"<trk><trkseg>\n" + _points(0, 40) + b"</trkseg></trk></gpx>\n"
+    else:
+        data = _doc(_points(0, 20) + wpt + _points(20, 40))
+    f = tmp_path / "w.gpx"
+    f.write_bytes(data)
+    assert not _differences(f, monkeypatch)
