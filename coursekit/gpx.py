@@ -581,6 +581,31 @@ _WHITESPACE_OR_PAD[0] = True  # the zero padding of _rows
 # read only when there is no <trkpt>, and an <ele>/<time> of a route point after the
 # first <trkpt> fails the counts.)
 _WPT = re.compile(rb"<wpt[\s>].*?</wpt>", re.DOTALL)
+_XMLNS = re.compile(rb"""\sxmlns(:[^\s=]+)?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_POINT_ANCESTORS = (b"gpx", b"trk", b"trkseg", b"trkpt")
+
+
+def _declarations_ok(piece: bytes, head: _Head, root_at: int) -> bool:
+    """False when a namespace declaration in ``piece`` moves elements in or out of GPX
+    for the general reader where the fast path's expressions would not see it: a prefix
+    bound to a GPX namespace or to the root's (``<f:ele>`` is then GPX's), a default
+    namespace declared on ``<trk>``, ``<trkseg>`` or ``<trkpt>`` (their points are then
+    another namespace's) or on a ``<gpx>`` that is not the root (at ``root_at``)."""
+    for m in _XMLNS.finditer(piece):
+        uri = m.group(2) if m.group(2) is not None else m.group(3)
+        if head.root is None or b"&" in uri:
+            return False
+        if m.group(1):
+            if uri.decode("utf-8", "replace") in head.namespaces:
+                return False
+            continue
+        at = piece.rfind(b"<", 0, m.start())
+        name = re.match(rb"<([^\s/>]*)", piece[at : m.start()])
+        if at != root_at and (name is None or name.group(1) in _POINT_ANCESTORS):
+            return False
+    return True
+
+
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _XMLDECL = gpxcheck.XMLDECL
 
@@ -829,6 +854,10 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     if enc and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
                         raise _GiveUp("encoding")
                 size, offset = len(piece), offset + len(piece)
+                if b"xmlns" in piece:
+                    root_at = piece.find(b"<gpx") if k == 0 else -1
+                    if not _declarations_ok(piece, head, root_at):
+                        raise _GiveUp("a namespace declaration the expressions cannot follow")
                 has_wpt = _has(piece, b"<wpt")
                 if has_wpt:
                     if counted < offset - size:

@@ -119,3 +119,47 @@ def test_track_elements_inside_a_waypoint(tmp_path, monkeypatch, inside, where):
     f = tmp_path / "w.gpx"
     f.write_bytes(data)
     assert not _differences(f, monkeypatch)
+
+
+_FOO = b'<gpx version="1.1" xmlns="http://foo.example/" xmlns:f="http://foo.example/">\n'
+_OTHER = b'xmlns="http://other.example/"'
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # a prefix bound to the root's own namespace (not GPX's): <f:ele> is GPX's for the
+        # general reader (as gpxpy, which reads the root's namespace), unseen by the fast path
+        _doc(_points(0, 20) + _point(20, b"<ele>1</ele><f:ele>9</f:ele>") + _points(21, 40), _FOO),
+        _doc(_points(0, 20) + _point(20, b"<f:ele>9</f:ele>") + _points(21, 40), _FOO),
+        # a default namespace on <trkseg> or <trk>: their points are not GPX's
+        HEAD
+        + b"<trk><trkseg>\n"
+        + _points(0, 20)
+        + b"</trkseg><trkseg %s>" % _OTHER
+        + _points(20, 40)
+        + b"</trkseg></trk></gpx>",
+        HEAD
+        + b"<trk><trkseg>\n"
+        + _points(0, 20)
+        + b"</trkseg></trk><trk %s><trkseg>" % _OTHER
+        + _points(20, 40)
+        + b"</trkseg></trk></gpx>",
+        HEAD + b"<trk %s><trkseg>\n" % _OTHER + _points(0, 40) + b"</trkseg></trk></gpx>",
+    ],
+    ids=["root-prefix-second-ele", "root-prefix-ele", "trkseg-default", "trk-default", "first"],
+)
+def test_namespace_declarations_that_move_elements_in_or_out_of_gpx(tmp_path, monkeypatch, data):
+    f = tmp_path / "n.gpx"
+    f.write_bytes(data)
+    assert not _differences(f, monkeypatch)
+
+
+def test_namespace_declarations_the_fast_path_still_takes(tmp_path, monkeypatch):
+    """Declarations on the root or on extensions (other namespaces) keep the fast path."""
+    head = HEAD.replace(b"<gpx ", b'<gpx xmlns:x="http://x.example/" ')
+    ext = b'<ele>1</ele><extensions><hr xmlns="http://hr.example/">1</hr></extensions>'
+    f = tmp_path / "n.gpx"
+    f.write_bytes(_doc(_points(0, 20) + _point(20, ext) + _points(21, 40), head))
+    assert gpx._read_fast(f, str(f), 10**6) is not None
+    assert not _differences(f, monkeypatch, forks=(False,))
