@@ -21,7 +21,7 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, compress
+from itertools import chain, compress, repeat
 from pathlib import Path
 
 import numpy as np
@@ -501,6 +501,11 @@ def _vector_columns(piece: bytes, segment: int, start: int):
         seg_at = seg_at[_WHITESPACE[nxt] | (nxt == 62) | (nxt == 47)]
     pt = trk[after == 112]  # 'p'
     n = pt.size
+    # each point closes before the next opens (a point nested in another is read after
+    # it by the general reader, which takes a point at its end): see _alternating
+    close = lt[at(lt, b"</trkpt>", lt_words)]
+    if close.size != n or (n and ((close <= pt).any() or (close[:-1] > pt[1:]).any())):
+        return None
     if n == 0:
         counts = (0, 0, 0, seg_at.size)
         return (counts, None, None, None, None, None) if counts == tags else None
@@ -779,6 +784,22 @@ class _Columns:
             del a
 
 
+def _alternating(piece: bytes) -> bool:
+    """True when each ``<trkpt`` of ``piece`` is closed before the next one opens.
+
+    The general reader takes a point at its end tag, the expressions at its start tag:
+    a point nested in another (well-formed XML) is read in another order. A piece ends
+    just after a ``</trkpt>`` (:func:`gpxcheck.pieces`): one ``</trkpt>`` after each
+    ``<trkpt``, and as many ``</trkpt>`` as ``<trkpt``, is the usual alternation.
+    """
+    if b"<trkpt" not in piece:
+        return b"</trkpt>" not in piece
+    parts = piece.split(b"<trkpt")
+    return piece.count(b"</trkpt>") == len(parts) - 1 and all(
+        map(bytes.__contains__, parts[1:], repeat(b"</trkpt>"))
+    )
+
+
 def _expression_columns(piece: bytes, form: tuple, segment: int, name: str):
     """The fast path's columns of one piece, read with the expression of ``form``.
 
@@ -890,6 +911,8 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                 own_counts = has_wpt or self_counting
                 cols = _vector_columns(piece, segment, start) if usual else None
                 if cols is None:
+                    if not _alternating(piece):
+                        raise _GiveUp("a point inside a point")
                     cols = _expression_columns(piece, form or _point_pattern(), segment, name)
                     own = gpxcheck.tag_counts(piece, start) if own_counts else None
                 else:  # _vector_columns checked its counts against the piece's tags

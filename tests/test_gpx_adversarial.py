@@ -163,3 +163,24 @@ def test_namespace_declarations_the_fast_path_still_takes(tmp_path, monkeypatch)
     f.write_bytes(_doc(_points(0, 20) + _point(20, ext) + _points(21, 40), head))
     assert gpx._read_fast(f, str(f), 10**6) is not None
     assert not _differences(f, monkeypatch, forks=(False,))
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        b'<trkpt lat="45.5" lon="6.5"><trkpt lat="45.6" lon="6.6"></trkpt></trkpt>\n',
+        b'<trkpt lat="45.5" lon="6.5"><ele>1</ele><trkpt lat="45.6" lon="6.6"><ele>2</ele>'
+        b"<time>2024-06-01T05:00:00Z</time></trkpt></trkpt>\n",
+        b'<trkpt lat="45.5" lon="6.5"><ele>1</ele><time>2024-06-01T05:00:00Z</time>'
+        b'<extensions><trkpt lat="45.6" lon="6.6"></trkpt></extensions></trkpt>\n',
+    ],
+    ids=["bare", "outer-without-time", "in-extensions"],
+)
+@pytest.mark.parametrize("body", [b"", None], ids=["bare-points", "usual-points"])
+def test_a_point_inside_a_point(tmp_path, monkeypatch, nested, body):
+    """The general reader takes a point at its end tag (the inner one first), the fast
+    path at its start tag: a point nested in another was read in another order (with
+    bare points, or when the outer point's missing <time> kept the counts right)."""
+    f = tmp_path / "n.gpx"
+    f.write_bytes(_doc(_points(0, 30, body) + nested + _points(30, 60, body)))
+    assert not _differences(f, monkeypatch)
