@@ -784,6 +784,36 @@ class _Columns:
             del a
 
 
+_TRKSEG = re.compile(rb"<(/?)trkseg(?=[\s>/])[^>]*>")
+
+
+def _segment_steps(piece: bytes, gap: tuple | None) -> tuple | None:
+    """The ``<trkseg>`` starts and ends seen since the last point, after ``piece``.
+
+    ``gap`` is ``(started, ended)`` after the pieces before (None before the first
+    point, whose segment is the first in both readers). The general reader numbers a
+    point's segment by the ``<trkseg>`` *ends* before it, the fast path by the *starts*:
+    the same segments when, between two points, a segment starts if and only if one
+    ends (``<trkseg/>`` is both). Raises GiveUp when a step is only one of them: a point
+    between segments or outside any in a track that has some, nested segments.
+    """
+    pos = 0
+    for m in _TRKSEG.finditer(piece):
+        if piece.find(b"<trkpt", pos, m.start()) >= 0:
+            if gap is not None and gap[0] != gap[1]:
+                raise _GiveUp("a point outside a segment, or nested segments")
+            gap = (False, False)
+        if gap is not None:  # (before the first point: no step)
+            closing, both = bool(m.group(1)), m.group().endswith(b"/>")
+            gap = (gap[0] or not closing or both, gap[1] or closing or both)
+        pos = m.end()
+    if piece.find(b"<trkpt", pos) >= 0:
+        if gap is not None and gap[0] != gap[1]:
+            raise _GiveUp("a point outside a segment, or nested segments")
+        gap = (False, False)
+    return gap
+
+
 def _alternating(piece: bytes) -> bool:
     """True when each ``<trkpt`` of ``piece`` is closed before the next one opens.
 
@@ -862,6 +892,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     form = None  # how points are written (the first <trkpt> says)
     usual = True  # ... in the usual form (or no point yet): _vector_columns may read
     self_counting = False  # the check leaves the counts to the reader (reader_counts)
+    gap = None  # <trkseg> starts and ends since the last point (see _segment_steps)
     try:
         with open(path, "rb") as fh:
             ident = gpxcheck.identity(os.fstat(fh.fileno()))
@@ -897,6 +928,8 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     piece = b"".join(kept)
                     if b"<wpt" in piece:
                         raise _GiveUp("wpt count")
+                if gap != (False, False) or b"<trkseg" in piece:
+                    gap = _segment_steps(piece, gap)
                 # the tag counts of a piece the check does not count are made here (`own`:
                 # a piece with waypoints, on what is left; every piece when reader_counts
                 # says so); <ele> and <time> count from the file's first <trkpt>

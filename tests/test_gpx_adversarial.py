@@ -184,3 +184,37 @@ def test_a_point_inside_a_point(tmp_path, monkeypatch, nested, body):
     f = tmp_path / "n.gpx"
     f.write_bytes(_doc(_points(0, 30, body) + nested + _points(30, 60, body)))
     assert not _differences(f, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "track",
+    [
+        b"<trk><trkseg>%s</trkseg>%s<trkseg>%s</trkseg></trk>",  # points between segments
+        b"<trk>%s<trkseg>%s</trkseg>%s</trk>",  # before the first, after the last
+        b"<trk><trkseg>%s</trkseg></trk><trk>%s</trk><trk><trkseg>%s</trkseg></trk>",
+        b"<trk><trkseg>%s<trkseg>%s</trkseg>%s</trkseg></trk>",  # nested segments
+    ],
+    ids=["between", "around", "trk-without-segment", "nested"],
+)
+def test_points_outside_segments(tmp_path, monkeypatch, track):
+    """The general reader numbers segments by their end tags, the fast path by their
+    start tags: the same only when every point is in a segment, segments not nested."""
+    f = tmp_path / "s.gpx"
+    f.write_bytes(HEAD + track % (_points(0, 20), _points(20, 30), _points(30, 50)) + b"</gpx>")
+    assert not _differences(f, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "track",
+    [
+        b"<trk>%s%s%s</trk>",  # no segment at all: one segment
+        b"<trk><trkseg>%s<trkseg/>%s</trkseg><trkseg >%s</trkseg ></trk>",
+        b"<trk><trkseg/><trkseg>%s</trkseg><trkseg></trkseg></trk><trk><trkseg>%s%s</trkseg></trk>",
+    ],
+    ids=["no-segment", "self-closing-inside", "empty-segments"],
+)
+def test_segments_the_fast_path_still_takes(tmp_path, monkeypatch, track):
+    f = tmp_path / "s.gpx"
+    f.write_bytes(HEAD + track % (_points(0, 20), _points(20, 30), _points(30, 50)) + b"</gpx>")
+    assert gpx._read_fast(f, str(f), 10**6) is not None
+    assert not _differences(f, monkeypatch)
