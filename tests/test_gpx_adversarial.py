@@ -5,6 +5,7 @@ with the check in a forked child, in one piece and in pieces cut between points.
 from __future__ import annotations
 
 import datetime
+import re
 import warnings
 
 import pytest
@@ -20,7 +21,8 @@ HEAD = (
 
 def _point(i: int, body: bytes | None = None) -> bytes:
     if body is None:
-        body = b"<ele>%d</ele><time>2024-06-01T04:%02d:%02dZ</time>" % (1000 + i, i // 60, i % 60)
+        t = b"2024-06-01T%02d:%02d:%02dZ" % (i // 3600, i // 60 % 60, i % 60)
+        body = b"<ele>%d</ele><time>%s</time>" % (1000 + i, t)
     return b'<trkpt lat="%.7f" lon="%.7f">%s</trkpt>\n' % (45 + i * 1e-4, 6 + i * 1e-4, body)
 
 
@@ -218,3 +220,100 @@ def test_segments_the_fast_path_still_takes(tmp_path, monkeypatch, track):
     f.write_bytes(HEAD + track % (_points(0, 20), _points(20, 30), _points(30, 50)) + b"</gpx>")
     assert gpx._read_fast(f, str(f), 10**6) is not None
     assert not _differences(f, monkeypatch)
+
+
+_T = b"<time>2024-06-01T05:00:00Z</time>"
+_CASES = {
+    # tags the expressions must not mistake for a point's <ele> or <time>
+    "ele-after-extensions": _point(30, _T + b"<extensions><hr>1</hr></extensions><ele>5</ele>"),
+    "second-ele-in-extensions": _point(
+        30, b"<ele>5</ele>" + _T + b"<extensions><ele>6</ele></extensions>"
+    ),
+    "prefixed-ele-in-extensions": _point(
+        30,
+        b"<ele>5</ele>" + _T + b"<extensions><x:ele>6"
+        b"</x:ele><x:time>2024-06-01T09:00:00Z</x:time></extensions>",
+    ),
+    "elevation-timestamp": _point(30, b"<elevation>5</elevation><timestamp>1</timestamp>"),
+    "ele-elevation": _point(30, b"<ele>5</ele><elevation>6</elevation>" + _T),
+    "empty-ele": _point(30, b"<ele></ele>" + _T),
+    "self-closing-ele": _point(30, b"<ele/>" + _T),
+    "blank-ele": _point(30, b"<ele> </ele>" + _T),
+    "empty-time": _point(30, b"<ele>5</ele><time></time>"),
+    "ele-end-tag-space": _point(30, b"<ele>5</ele >" + _T),
+    "time-end-tag-space": _point(30, b"<ele>5</ele>" + _T.replace(b"</time>", b"</time >")),
+    "time-first": _point(30, _T + b"<ele>5</ele>"),
+    # values
+    "plus-exponent-underscore": b'<trkpt lat="+4.51e1" lon="6_0.5"><ele>1_0</ele>'
+    + _T
+    + b"</trkpt>\n",
+    "spaces-in-values": b'<trkpt lat=" 45.1" lon="6.1 "><ele>\t5 </ele>' + _T + b"</trkpt>\n",
+    "nan-ele": _point(30, b"<ele>nan</ele>" + _T),
+    "inf-ele": _point(30, b"<ele>-inf</ele>" + _T),
+    "hex-ele": _point(30, b"<ele>0x10</ele>" + _T),
+    "lat-out-of-range": b'<trkpt lat="90.5" lon="6"><ele>5</ele>' + _T + b"</trkpt>\n",
+    "long-value": b'<trkpt lat="45.%s" lon="6"><ele>5</ele>' % (b"1" * 50) + _T + b"</trkpt>\n",
+    "entity-value": b'<trkpt lat="4&#53;" lon="6"><ele>5</ele>' + _T + b"</trkpt>\n",
+    # times
+    "time-with-fraction": _point(30, b"<ele>5</ele><time>2024-06-01T05:00:00.123Z</time>"),
+    "time-with-offset": _point(30, b"<ele>5</ele><time>2024-06-01T07:00:00+02:00</time>"),
+    "time-space-not-t": _point(30, b"<ele>5</ele><time>2024-06-01 05:00:00Z</time>"),
+    "time-minus-sign": _point(30, b"<ele>5</ele><time>2024-06-01T07:00:00\xe2\x88\x9202:00</time>"),
+    "time-blank-around": _point(30, b"<ele>5</ele><time>\n2024-06-01T05:00:00Z </time>"),
+    "time-bad-day": _point(30, b"<ele>5</ele><time>2024-02-30T05:00:00Z</time>"),
+    # the start tag
+    "third-attribute": b'<trkpt lat="45.1" lon="6.1" x="1"><ele>5</ele>' + _T + b"</trkpt>\n",
+    "tab-and-cr": b'<trkpt\tlat="45.1"\r\n lon="6.1"\r><ele>5</ele>\r\n\t' + _T + b"</trkpt>\n",
+    "long-gaps": _point(30, b" " * 60 + b"<ele>5</ele>" + b"\n" * 60 + _T + b" " * 60),
+    "self-closing-point": b'<trkpt lat="45.1" lon="6.1"/>\n',
+    # segments, waypoints
+    "self-closing-segment": b"<trkseg/>" + _point(30),
+    "segment-with-space": b"</trkseg>\n<trkseg >" + _point(30),
+    "waypoint-in-the-track": b'<wpt lat="1" lon="2" x="a>b"><ele>3</ele><name>W</name></wpt>\n'
+    + _point(30),
+    "self-closing-waypoint": b'<wpt lat="1" lon="2"/>\n' + _point(30),
+    "route-after": b'</trkseg></trk><rte><rtept lat="1" lon="2"><ele>3</ele></rtept></rte>'
+    b"<trk><trkseg>" + _point(30),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CASES))
+def test_one_unusual_point_among_usual_ones(tmp_path, monkeypatch, case):
+    """One unusual point (or tag) among 60 usual ones, in pieces cut around it: the fast
+    path, numpy columns or expression, in-process or forked, reads what the general
+    reader reads or hands over."""
+    head = HEAD.replace(b"<gpx ", b'<gpx xmlns:x="http://x.example/" ')
+    f = tmp_path / "c.gpx"
+    f.write_bytes(_doc(_points(0, 30) + _CASES[case] + _points(31, 60), head))
+    assert not _differences(f, monkeypatch)
+
+
+@pytest.mark.parametrize("variant", ["bom-crlf", "wpt-first", "lon-first-later", "big-forked"])
+def test_whole_file_variants(tmp_path, monkeypatch, variant):
+    """A BOM and CRLF; a waypoint in the piece of the first point; a
+    first point <trkpt lat= and later ones lon first; a file past FORK_BYTES checked by
+    the forked child as it is (no monkeypatch), with an <ele> hidden in an extension."""
+    data = _doc(_points(0, 60))
+    if variant == "bom-crlf":
+        data = b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n")
+    elif variant == "wpt-first":
+        data = data.replace(b"<trkseg>\n", b'<trkseg>\n<wpt lat="1" lon="2"></wpt>', 1)
+    elif variant == "lon-first-later":
+        later = _points(30, 60)
+        swapped = re.sub(rb'lat="([^"]*)" lon="([^"]*)"', rb'lon="\2" lat="\1"', later)
+        data = data.replace(later, swapped)
+    else:
+        n = gpxcheck.FORK_BYTES // len(_point(0)) + 100
+        data = _doc(
+            _points(0, n - 1) + _point(n - 1, _T + b"<extensions><ele>7</ele></extensions>")
+        )
+        assert len(data) > gpxcheck.FORK_BYTES
+    f = tmp_path / "v.gpx"
+    f.write_bytes(data)
+    if variant == "big-forked":
+        assert gpx._read_fast(f, str(f), 10**7) is None
+        f.write_bytes(data.replace(b"<extensions><ele>7</ele></extensions>", b""))
+        assert gpx._read_fast(f, str(f), 10**7) is not None
+        assert not _differences(f, monkeypatch, chunks=(1 << 18,), forks=(False,))
+    else:
+        assert not _differences(f, monkeypatch)
