@@ -575,7 +575,7 @@ def _vector_columns(piece: bytes, segment: int, start: int):
     return counts, lat, lon, ele, times, seg
 
 
-_MASKS = [(1 << (8 * k)) - 1 if k < 8 else (1 << 64) - 1 for k in range(9)]
+_MASKS = [(1 << (8 * k)) - 1 for k in range(9)]  # the low k bytes of a word
 _WHITESPACE_OR_PAD = _WHITESPACE.copy()
 _WHITESPACE_OR_PAD[0] = True  # the zero padding of _rows
 
