@@ -2333,6 +2333,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         f"times: {zone[1]}" if zone[1] else "",
         "",
     ]
+    sim = summary["simulation"]
+    # a start row's runners leave, they do not arrive (no arrival peak): shown apart
+    starters = {r["race"]: r["checkpoints"][0]["reached"] for r in (sim["races"] if sim else ())}
     rows = []
     for s in summary["stations"]:
         windows = s.get("windows") or [{"open": s["open"], "close": s["close"]}]
@@ -2363,6 +2366,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                         if first and s.get("occupancy")
                         else ""
                     ),
+                    _fmt(starters.get(p["race"]), "{:.0f}") if p["row"] == 0 and sim else "",
                 ]
             )
     out.append(
@@ -2379,18 +2383,19 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                 "cutoff",
                 "night",
                 "peak 60 min",
+                "starting",
             ],
             rows,
-            "llllllrllll",
+            "llllllrllllr",
         )
     )
-    sim = summary["simulation"]
     if sim:
         out.append(
             "peak 60 min: most runners arriving within any 60 minutes (a sliding window, "
             "not clock hours), all races, on the mean arrivals per minute over "
-            f"{sim['repetitions']} repetitions (a race's starters are not arrivals); "
-            "per clock hour: --format json or csv, --plot."
+            f"{sim['repetitions']} repetitions (a race's starters are not arrivals: "
+            "'starting' gives them on its start row); per clock hour: --format json or csv, "
+            "--plot."
         )
     for c in summary.get("combined", ()):
         why = (

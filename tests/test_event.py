@@ -544,6 +544,15 @@ def test_station_arrivals_do_not_count_a_races_starters():
         assert r["checkpoints"][0]["peak_hourly"] is None
         assert r["checkpoints"][0]["peak_hourly_p95"] is None
         assert r["checkpoints"][1]["peak_hourly"] > 0
+    # black-box J7: the station table read "0" at a start, as if nobody were there; the
+    # starters are given apart, on each start row, in their own column
+    text = _event_text_of(ev, d)
+    head = [ln for ln in text.splitlines() if ln.startswith("station ")][0]
+    assert head.split()[-1] == "starting"
+    table = text.split("\n\n")[1].splitlines()[2:]  # the station table's rows
+    starting = [ln.split()[:2] + ln.split()[-1:] for ln in table if ln.endswith(" 300")]
+    # A's start (its own station) and B's, a row of A's finish station
+    assert starting == [["Start", "Sat", "300"], ["B", "Start", "300"]], table
 
 
 def test_start_and_finish_stations_are_named_after_their_place():
