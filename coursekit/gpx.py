@@ -906,7 +906,8 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     if enc and enc.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii"):
                         raise _GiveUp("encoding")
                 size, offset = len(piece), offset + len(piece)
-                if b"xmlns" in piece:
+                # 'x' and 'g': absent from the points of a watch without extensions
+                if _has(piece, b"xmlns", 0):
                     root_at = piece.find(b"<gpx") if k == 0 else -1
                     if not _declarations_ok(piece, head, root_at):
                         raise _GiveUp("a namespace declaration the expressions cannot follow")
@@ -928,7 +929,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     piece = b"".join(kept)
                     if b"<wpt" in piece:
                         raise _GiveUp("wpt count")
-                if gap != (False, False) or b"<trkseg" in piece:
+                if gap != (False, False) or _has(piece, b"<trkseg", 6):
                     gap = _segment_steps(piece, gap)
                 # the tag counts of a piece the check does not count are made here (`own`:
                 # a piece with waypoints, on what is left; every piece when reader_counts

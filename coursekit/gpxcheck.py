@@ -66,9 +66,11 @@ def pieces(fh):
             return
 
 
-def has(piece: bytes, needle: bytes) -> bool:
-    """``needle in piece``, fast when its rare second byte is absent (memchr)."""
-    return needle[1:2] in piece and needle in piece
+def has(piece: bytes, needle: bytes, rare: int = 1) -> bool:
+    """``needle in piece``, fast when its rare byte (``needle[rare]``, the second by
+    default) is absent: a one-byte search is a memchr, where a search for the whole
+    needle steps through the piece about a byte at a time (0.1 ms per 256 KB piece)."""
+    return needle[rare : rare + 1] in piece and needle in piece
 
 
 def identity(st: os.stat_result) -> tuple:
