@@ -1715,11 +1715,16 @@ def data_warnings(
                 )
     ok = np.isfinite(e)
     if ok.sum() >= 5:
-        from numpy.lib.stride_tricks import sliding_window_view
-
         ev = e[ok]
-        # the median of 5, as np.median takes it (without its import of numpy.ma)
-        med5 = np.partition(sliding_window_view(np.pad(ev, 2, mode="edge"), 5), 2, axis=1)[:, 2]
+        # the median of each 5 (ends padded with the end values): the min and max of
+        # four of them are on either side of it, the median of the two left and the
+        # middle one is it. Selections (the value of one of the 5, as a partition
+        # gives): 0.2 ms on 100k points, a partition of the windows 2 ms.
+        p = np.pad(ev, 2, mode="edge")
+        x0, x1, x2, x3, x4 = (p[k : k + ev.size] for k in range(5))
+        lo = np.maximum(np.minimum(x0, x1), np.minimum(x3, x4))
+        hi = np.minimum(np.maximum(x0, x1), np.maximum(x3, x4))
+        med5 = np.maximum(np.minimum(lo, hi), np.minimum(np.maximum(lo, hi), x2))
         spikes = np.abs(ev - med5) > 50
         if spikes.any():
             out.append(f"{int(spikes.sum())} elevation spike(s) over 50 m from their neighbours")
