@@ -237,6 +237,37 @@ def _along_total(prof) -> float:
     return float(along_course_distance(prof)[-1]) if len(prof.track) else 0.0
 
 
+MALLOC_MMAP_THRESHOLD = 64 << 20
+MALLOC_TRIM_THRESHOLD = 256 << 20
+
+
+def _keep_freed_memory() -> None:
+    """Let glibc's malloc reuse the memory ``profile`` frees instead of asking for more.
+
+    A profile makes and frees hundreds of arrays of a column's size (800 KB per 100k
+    points). glibc maps each block over its mmap threshold afresh (the threshold is
+    raised only as such blocks are freed, at most to 32 MB) and gives the top of its
+    heap back to the system beyond twice that threshold, so the next array is new
+    memory again, each 4 kB page a fault on first use (3-4 us each here, in a VM).
+    Blocks under 64 MB (a column of 8 million points) now come from the heap, and up
+    to 256 MB free at its top are kept until the process exits. The 100k-point noisy
+    bench file: 34k -> 24k page faults and about 17 ms less for the whole process;
+    on 1M points the peak RSS is unchanged (243 MB). The same figures: only where
+    the arrays live changes. Not on other systems (no glibc ``mallopt``).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes  # (numpy imports it anyway)
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (ImportError, OSError, AttributeError):
+        return
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt(-3, MALLOC_MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+    mallopt(-1, MALLOC_TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
+
+
 def _profile_record(path: Path, prof, st) -> dict:
     from .profile import itra_km_effort
 
@@ -320,6 +351,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
             "file's profile in each format given; with several files give it once (run "
             "profile once per file to draw each)"
         )
+    _keep_freed_memory()
     from .gpxcheck import start
 
     start(files[0])  # the file's XML check runs in the background while numpy is imported
