@@ -261,6 +261,18 @@ def _utc_rows(a: np.ndarray) -> np.ndarray | None:
     dg = a[:, np.concatenate(cols)].astype(np.int64) - 48
     if ((dg < 0) | (dg > 9)).any():
         return None
+    if n > 1 and (dg[:, :8] == dg[0, :8]).all():
+        # one date for every row (a recording's piece, but at midnight): its day once
+        days = _one_day(dg[0, :8].tolist())
+        if days is None:
+            return None
+        h = dg[:, 8] * 10 + dg[:, 9]
+        mi = dg[:, 10] * 10 + dg[:, 11]
+        s = dg[:, 12] * 10 + dg[:, 13]
+        if (h > 23).any() or (mi > 59).any() or (s > 59).any():
+            return None
+        seconds = days * 86400 + h * 3600 + mi * 60 + s
+        return _with_offset_and_fraction(a, dg, seconds, frac_len, tz, end)
     y = dg[:, 0] * 1000 + dg[:, 1] * 100 + dg[:, 2] * 10 + dg[:, 3]
     mo = dg[:, 4] * 10 + dg[:, 5]
     d = dg[:, 6] * 10 + dg[:, 7]
@@ -289,6 +301,30 @@ def _utc_rows(a: np.ndarray) -> np.ndarray | None:
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     days = era * 146097 + doe - 719468
     seconds = days * 86400 + h * 3600 + mi * 60 + s
+    return _with_offset_and_fraction(a, dg, seconds, frac_len, tz, end)
+
+
+def _one_day(digits: list) -> int | None:
+    """Days from 1970-01-01 of the date ``YYYYMMDD`` (its 8 digits), as :func:`_utc_rows`
+    counts them row by row (the same checks, the same integers); None if no such date."""
+    y = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
+    mo = digits[4] * 10 + digits[5]
+    d = digits[6] * 10 + digits[7]
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    if y < 1 or not 1 <= mo <= 12 or d < 1:
+        return None
+    if d > (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[mo - 1] + (mo == 2 and leap):
+        return None
+    yy = y - (mo <= 2)
+    era = yy // 400
+    yoe = yy - era * 400
+    doy = (153 * (mo + (-3 if mo > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _with_offset_and_fraction(a, dg, seconds, frac_len: int, tz: int, end: int) -> np.ndarray:
+    """The end of :func:`_utc_rows`: the UTC offset taken off, the fraction added."""
     if tz > 1:  # local time + offset: UTC = local - offset
         o = dg[:, 14 + frac_len :]
         off = (o[:, 0] * 10 + o[:, 1]) * 3600

@@ -79,3 +79,50 @@ def test_keeping_freed_memory_is_harmless():
     a = np.ones(200_000)
     del a
     assert np.ones(200_000).sum() == 200_000
+
+
+DATES = (
+    "2024-06-01",
+    "2024-02-29",
+    "2023-02-29",
+    "2023-02-28",
+    "2000-02-29",
+    "1900-02-29",
+    "2024-04-31",
+    "2024-04-30",
+    "2024-13-01",
+    "2024-00-10",
+    "2024-01-00",
+    "0000-01-01",
+    "0001-01-01",
+    "9999-12-31",
+    "1969-12-31",
+    "1970-01-01",
+    "2024-12-31",
+    "2024-01-32",
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(DATES),
+    st.lists(st.tuples(st.integers(0, 25), st.integers(0, 61), st.integers(0, 61)), min_size=2),
+    st.sampled_from(["Z", "", "+02:00", "-0530", "+01"]),
+    st.sampled_from(["", ".5", ".123456"]),
+)
+def test_times_of_one_date_are_read_as_parse_time_reads_them(date, clock, zone, frac):
+    """The rows of one date (a recording's piece) have their day counted once: the same
+    values as parse_time, and no value where parse_time refuses one."""
+    from coursekit.gpx import _fast_utc_times, parse_time
+
+    texts = [f"{date}T{h:02d}:{m:02d}:{s:02d}{frac}{zone}" for h, m, s in clock]
+    try:
+        expected = [parse_time(t) for t in texts]
+    except ValueError:
+        expected = None
+    fast = _fast_utc_times([t.encode() for t in texts])
+    if expected is None:
+        assert fast is None
+    else:
+        assert fast is not None
+        np.testing.assert_array_equal(fast, expected)
