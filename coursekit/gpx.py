@@ -262,7 +262,8 @@ def _utc_rows(a: np.ndarray) -> np.ndarray | None:
     if ((dg < 0) | (dg > 9)).any():
         return None
     if n > 1 and (dg[:, :8] == dg[0, :8]).all():
-        # one date for every row (a recording's piece, but at midnight): its day once
+        # one date for every row (each piece of a recording but one across midnight):
+        # that day counted once
         days = _one_day(dg[0, :8].tolist())
         if days is None:
             return None
