@@ -56,6 +56,14 @@ s against 3.16-3.20 s). With one other single-core job running, noisy (b) drops 
 (0.367 s): the two threads and the forked check then share one core. (c) 264 MB.
 After the same sprint's adversarial review (six more hand-over checks in the reader):
 garmin 13.7x (0.319 s), plain 14.9x (0.213 s), noisy 11.2x (0.284 s against 3.19 s).
+
+Twenty-first sprint (malloc keeps freed memory, rarer substring searches, one day per
+piece of times, the median of 5 by minima and maxima), ``--repeat 5``, load ~0.9 (one
+other job), old and new trees run one after the other: noisy (b) 11.2x / 11.5x (0.286 /
+0.276 s) -> 12.6x / 12.1x (0.259 / 0.262 s) in two rounds; all styles in one run each:
+garmin 14.2x -> 16.3x, plain 14.4x -> 15.6x, (c) 1.9 s, 264 MB -> 1.8 s, 238 MB. The
+best of 5 hides part of it: the median of 21 runs alternating the two trees went
+306 -> 272 ms on the noisy file (the console script).
 """
 
 from __future__ import annotations
