@@ -216,12 +216,17 @@ def elevation_noise(distance, elevation, time=None) -> float:
     """
     d = np.asarray(distance, dtype=np.float64)
     e = np.asarray(elevation, dtype=np.float64)
+    if d.size < 2:
+        return 0.0
+    return _elevation_noise(d, e, _is_dense(np.diff(d), time))
+
+
+def _elevation_noise(d: np.ndarray, e: np.ndarray, dense: bool) -> float:
+    """:func:`elevation_noise` once the track is known to be dense or not."""
     ok = np.isfinite(e)
     if ok.sum() < 2 or d.size < 2:
         return 0.0
-    if _is_dense(np.diff(d), time):
-        return _point_noise(e[ok])
-    return _spaced_point_noise(d[ok], e[ok])
+    return _point_noise(e[ok]) if dense else _spaced_point_noise(d[ok], e[ok])
 
 
 def threshold_gain_loss(elevation, threshold: float) -> GainLoss:
@@ -929,7 +934,7 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
     dense = _is_dense(np.diff(d), time)
     # dense recordings: noise per sample (their rule sigma = 33 s was set on it); sparse
     # tracks: per point against its neighbours over distance (their spacing is irregular)
-    noise = elevation_noise(d, e, time)
+    noise = _elevation_noise(d, e, dense)
     e = _fill_nan(d, e)
     step = max(_GRID_M, float(d[-1]) / _MAX_GRID)
     grid, eg = _box_resample(d, e, step)
