@@ -1,13 +1,15 @@
 """Field simulation: speed, memory, and validation on past races.
 
 Run: ``python benchmarks/bench_simulation.py [--quick] [--no-cap] [--no-start] [--level-oracle]
-[--seed N]``
+[--loo] [--seed N]``
 (an in-sample line, the Réunion races with their own split times, is printed as a
 sanity check and kept out of the totals; ``--no-cap``: the no-history route once
 more with the level set by the finish share alone; ``--no-start``: every route
 once more without the start compression; ``--level-oracle``: the no-history
 route once more with the field's level read off the actual median finish, the
-bound of a better level guess; ``--seed N``: the validation routes' simulations with
+bound of a better level guess; ``--loo``: the no-history route once more with every
+number of ``DEFAULT_FIELD`` and ``FIELD_SPEED_LOSS`` that comes from the data re-derived
+without the target race (:func:`loo_path`); ``--seed N``: the validation routes' simulations with
 seed N instead of 2024, to check a change on other random draws)
 
 1. Speed: 10,000 runners x 30 checkpoints x 200 repetitions (target <= 2 s),
@@ -253,7 +255,7 @@ def slowest_finisher_limit(race: dict) -> float:
     return float(np.ceil(1.05 * np.nanmax(race["elapsed"][fin, -1]) / 3600) * 3600)
 
 
-def start_compression_fit(races: dict, fits: dict, index: dict) -> None:
+def start_compression_fit(races: dict, fits: dict, index: dict) -> dict:
     """Fit ``start_compression`` and ``start_time_s`` of ``DEFAULT_FIELD`` on the split times.
 
     Per race-edition: the slope of each checkpoint's log time ratio on the
@@ -266,6 +268,8 @@ def start_compression_fit(races: dict, fits: dict, index: dict) -> None:
     The time axis is the model's median runner scaled to the real median
     finisher. Least squares of the compressed model's slopes, each race-edition
     weighted equally; then leaving one race out.
+    Returns ``{"": (a, tau [h]), race: (a, tau [h]) without that race}``, a race being
+    an id without its year (``grr``, ``templiers_gtt``).
     """
     import tempfile
 
@@ -317,12 +321,13 @@ def start_compression_fit(races: dict, fits: dict, index: dict) -> None:
         f"(none: {loss([0.0, 0.0], ids) / len(ids):.4f})"
     )
     groups = sorted({k.rsplit("_", 1)[0] for k in ids})
-    loo = [fit([k for k in ids if not k.startswith(g)])[:2] for g in groups]
+    loo = [fit([k for k in ids if k.rsplit("_", 1)[0] != g])[:2] for g in groups]
     print(
         f"   leaving one race out ({len(groups)} races): start_compression "
         f"{min(x[0] for x in loo):.2f}-{max(x[0] for x in loo):.2f}, start_time "
         f"{min(x[1] for x in loo):.2f}-{max(x[1] for x in loo):.2f} h"
     )
+    return {"": (a, tau), **dict(zip(groups, loo, strict=True))}
 
 
 class Comparison(NamedTuple):
@@ -559,7 +564,9 @@ def insample_path(races: dict, index: dict) -> list:
     return out
 
 
-def default_path(races: dict, index: dict, params=None, oracle: bool = False) -> list:
+def default_path(
+    races: dict, index: dict, params=None, oracle: bool = False, fields=None, label=None
+) -> list:
     """What `coursekit event COURSE.toml --simulate N` gives with no past split times.
 
     The race a user (or a reviewer) has no history for: the course file (GPX,
@@ -571,14 +578,21 @@ def default_path(races: dict, index: dict, params=None, oracle: bool = False) ->
     comparison (``--no-cap``: the finish share alone). ``oracle``: the level
     (``ability_mean``) is set so that the simulated median finish equals the
     actual one (``--level-oracle``): not a method (it reads the answer), the
-    bound of any better guess of the field's level.
+    bound of any better guess of the field's level. ``fields``: per race id, the
+    ``(FieldParams, FIELD_SPEED_LOSS)`` to simulate it with (``--loo``: re-derived without
+    it); the speed loss is patched into :mod:`coursekit.event` while its course is read,
+    then restored. Each row of the result: ``(id, ok, band, bars, worst, within, cells,
+    band OUT_OF_TIME only, finish share actual, simulated, eliminated share actual,
+    simulated)``.
     """
     import tempfile
 
+    from coursekit import event as event_module
     from coursekit.event import load_event_plan, simulate_race
 
     print()
-    label = "default field" if params is None else f"eliminated_max={params.eliminated_max}"
+    if label is None:
+        label = "default field" if params is None else f"eliminated_max={params.eliminated_max}"
     if oracle:
         label += "; level read off the actual median finish (oracle)"
     print(f"== no history: coursekit event COURSE.toml --simulate N ({label})")
@@ -591,7 +605,13 @@ def default_path(races: dict, index: dict, params=None, oracle: bool = False) ->
             if race_data["limit"] is None:
                 continue
             path = course_file(race_data, rid, index, Path(tmp), float(race_data["cut"][-1]))
-            race = load_event_plan(path).races[0]
+            loss = event_module.FIELD_SPEED_LOSS
+            if fields is not None:
+                kw["params"], event_module.FIELD_SPEED_LOSS = fields[rid]
+            try:
+                race = load_event_plan(path).races[0]
+            finally:
+                event_module.FIELD_SPEED_LOSS = loss
             n = int(np.isfinite(race_data["elapsed"][:, 1:]).any(axis=1).sum())
             if oracle:
                 kw["ability_mean"] = _median_level(race, race_data, n, kw["params"])
@@ -617,13 +637,222 @@ def default_path(races: dict, index: dict, params=None, oracle: bool = False) ->
             print(f"      {barrier_cells(race_data, c)}")
             out.append(
                 (rid, mx <= 0.10, sum(c.inside), len(c.bars), mx, within, 3 * int(use.sum()))
-                + (sum(c.inside_timed_out),)
+                + (sum(c.inside_timed_out), float(fin))
+                + (float(sim.finishers.mean() / sim.n_runners),)
+                + (float(c.eliminated.sum() / obs["starters"]),)
+                + (float(sim.eliminated.sum(axis=1).mean() / sim.n_runners),)
             )
     print(
         f"   summary: within 10 % on {sum(o[1] for o in out)}/{len(out)} races, "
         f"{summary_totals(out)}"
     )
     return out
+
+
+LOO_MEDIANS = (
+    "spread",
+    "leg_sigma",
+    "fatigue",
+    "skew",
+    "chase_share",
+    "dnf_share",
+    "dnf_ability",
+    "behind_hazard",
+    "behind_slope",
+)
+"""The numbers of ``DEFAULT_FIELD`` that are medians of :func:`coursekit.field.fit_field` over
+the ten race-editions (the withdrawals: each edition's joint maximum likelihood, medians)."""
+
+
+def _race_of(rid: str) -> str:
+    """The race of a race-edition id (``grr_2024`` -> ``grr``; the Templiers' two editions
+    are one race)."""
+    return rid.rsplit("_", 1)[0]
+
+
+def speed_losses(races: dict, fits: dict) -> dict:
+    """Per race-edition, the speed its median finisher loses by the finish, as
+    ``FIELD_SPEED_LOSS`` was fitted: :func:`coursekit.field.fit_reference_fatigue` on the
+    pace model with the field's grade weights (``FIELD_GRADE`` up 10, down 7, the weights of
+    the barriers' model when it was fitted), rate x km-effort / 100 [-]. (The benchmark's
+    other lines use ``TRAIL_2024``'s up 9, down 5: median 0.452 instead of 0.438.)"""
+    from coursekit.field import FIELD_GRADE
+
+    params = TRAIL_2024.with_(up=FIELD_GRADE[0], down=FIELD_GRADE[1])
+    out = {}
+    for rid, rc in races.items():
+        run = model_runner(
+            rc["grid"],
+            params=params,
+            start=rc["start"],
+            lat=rc["place"][0],
+            lon=rc["place"][1],
+            names=rc["names"],
+        )
+        fin = rc["status"] == "FINISHER"
+        measured = np.isfinite(rc["elapsed"][fin]).sum(axis=0) >= 20
+        f, _, _ = fit_reference_fatigue(fits[rid].reference_elapsed, measured, run)
+        out[rid] = f * course_effort(rc["grid"]) / 100
+    return out
+
+
+def loo_fields(races: dict, start: dict) -> dict:
+    """``DEFAULT_FIELD`` and ``FIELD_SPEED_LOSS`` re-derived from the data, the way they were
+    derived, with every race-edition (key ``""``) and without each Réunion race (its id).
+
+    - :data:`LOO_MEDIANS`: medians over the race-editions kept of :func:`fit_field` as the
+      defaults were fitted (``ahead``, ``foresight`` and ``ease`` off, each runner's own
+      start: the fit before the fourteenth to sixteenth sprints, which gives the defaults'
+      withdrawals back; the other numbers do not depend on these options);
+    - ``start_compression``, ``start_time_s``: :func:`start_compression_fit` on the
+      race-editions kept (``start``, its result);
+    - ``FIELD_SPEED_LOSS``: median of :func:`speed_losses` over the race-editions kept;
+    - ``eliminated_max``: the largest ``OUT_OF_TIME`` share of the starters among them,
+      rounded up to a whole percent (4.49 % at the Métis Trail -> 5 %; to the nearest
+      percent it would be 4 %, not the default's 5 %).
+
+    Kept: ``finish_share`` 0.78 (set by judgement, not a formula), ``level_sd`` (the
+    Templiers' two editions only), and the terms that are 0 by decision (``ahead_hazard``)
+    or whose median is 0 with or without any race (``foresight_hazard``, ``tail_ease``).
+    Returns ``{key: (FieldParams, speed loss)}``.
+    """
+    ids = sorted(races)
+    wfits = {}
+    for rid in ids:
+        rc = races[rid]
+        wfits[rid] = fit_field(
+            rc["elapsed"],
+            rc["status"],
+            leg_effort=rc["kme"],
+            cutoff_elapsed=rc["cut"],
+            ahead=False,
+            foresight=False,
+            ease=False,
+            source=rid,
+        )
+    loss = speed_losses(races, wfits)
+    oot = {}
+    for rid in ids:
+        rc = races[rid]
+        obs = history_outcomes(rc["elapsed"], rc["status"], cutoff_elapsed=rc["cut"])
+        oot[rid] = float(obs["eliminated"].sum() / obs["starters"])
+    out = {}
+    for target in [""] + [r for r in ids if races[r]["limit"] is not None]:
+        keep = [r for r in ids if _race_of(r) != _race_of(target)]
+        med = {
+            k: float(np.median([getattr(wfits[r].params, k) for r in keep])) for k in LOO_MEDIANS
+        }
+        a, tau = start[_race_of(target) if target else ""]
+        params = dataclasses.replace(
+            DEFAULT_FIELD,
+            **med,
+            start_compression=a,
+            start_time_s=tau * 3600,
+            eliminated_max=float(np.ceil(100 * max(oot[r] for r in keep) - 1e-9) / 100),
+            source=f"re-derived without {target}" if target else "re-derived on all ten",
+        )
+        out[target] = (params, float(np.median([loss[r] for r in keep])))
+    print(
+        "   OUT_OF_TIME share of the starters (eliminated_max: the largest, rounded up): "
+        + ", ".join(f"{_race_of(k)} {100 * v:.2f} %" for k, v in oot.items())
+    )
+    print(
+        "   speed lost by the finish (FIELD_GRADE pace model): "
+        + ", ".join(f"{_race_of(k)} {v:.3f}" for k, v in loss.items())
+    )
+    return out
+
+
+def loo_path(races: dict, index: dict, start: dict, base: list) -> None:
+    """``--loo``: the no-history route with the defaults re-derived without the target race.
+
+    ``base``: :func:`default_path`'s rows with the defaults as they are (in-sample: their
+    medians include the target). Runs the route with the defaults re-derived on all ten
+    race-editions (the control: what re-deriving changes without leaving anything out),
+    without the target (:func:`loo_fields`), and two variations of the leave-one-out field
+    on the numbers not re-derived faithfully or not re-derived: the start compression kept
+    at the defaults' (today's code gives 0.25 / 0.80 h on all ten, not 0.33 / 0.79 h), and
+    the finish share at 0.81 (the median of the other Réunion races' finish shares) instead
+    of 0.78.
+    """
+    print()
+    print("== leave one race out: DEFAULT_FIELD and FIELD_SPEED_LOSS re-derived without the target")
+    fields = loo_fields(races, start)
+    shown = LOO_MEDIANS + ("start_compression", "start_time_s", "eliminated_max")
+    print(f"   {'':18s} " + " ".join(f"{k[:11]:>11s}" for k in shown) + "  speed_loss")
+
+    def row(name, p, loss):
+        vals = [getattr(p, k) / (3600 if k == "start_time_s" else 1) for k in shown]
+        print(f"   {name:18s} " + " ".join(f"{v:11.3f}" for v in vals) + f"  {loss:10.3f}")
+
+    row("DEFAULT_FIELD", DEFAULT_FIELD, FIELD_SPEED_LOSS)
+    row("all ten", *fields[""])
+    for k, v in fields.items():
+        if k:
+            row(f"without {_race_of(k)}", *v)
+    ids = [r for r in races if races[r]["limit"] is not None]
+    runs = [("in-sample default", base)]
+    runs.append(
+        (
+            "re-derived, all ten",
+            default_path(
+                races,
+                index,
+                fields={r: fields[""] for r in ids},
+                label="defaults re-derived on all ten (control)",
+            ),
+        )
+    )
+    loo = {r: fields[r] for r in ids}
+    runs.append(
+        ("leave one out", default_path(races, index, fields=loo, label="leave one race out"))
+    )
+    keep_start = {
+        r: (
+            dataclasses.replace(
+                p,
+                start_compression=DEFAULT_FIELD.start_compression,
+                start_time_s=DEFAULT_FIELD.start_time_s,
+            ),
+            loss,
+        )
+        for r, (p, loss) in loo.items()
+    }
+    runs.append(
+        (
+            "LOO, start kept",
+            default_path(
+                races, index, fields=keep_start, label="leave one race out, start compression kept"
+            ),
+        )
+    )
+    cap = {r: (dataclasses.replace(p, eliminated_max=0.04), loss) for r, (p, loss) in loo.items()}
+    runs.append(
+        (
+            "LOO, cap 0.04",
+            default_path(races, index, fields=cap, label="leave one race out, eliminated_max 0.04"),
+        )
+    )
+    share = {r: (dataclasses.replace(p, finish_share=0.81), loss) for r, (p, loss) in loo.items()}
+    runs.append(
+        (
+            "LOO, finish 0.81",
+            default_path(races, index, fields=share, label="leave one race out, finish_share 0.81"),
+        )
+    )
+    print()
+    print(
+        f"== leave one race out, summary (seed {SEED}): cells within 10 %; barriers in band; "
+        "worst error; finish share; eliminated share (simulated; actual in brackets)"
+    )
+    for name, out in runs:
+        print(f"   {name}: {summary_totals(out)}")
+        for o in out:
+            print(
+                f"      {o[0]:10s} cells {o[5]:2d}/{o[6]:2d}; barriers {o[2]:2d}/{o[3]:2d}; "
+                f"worst {100 * o[4]:5.1f} %; finish {o[9]:.2f} ({o[8]:.2f}); "
+                f"eliminated {o[11]:.3f} ({o[10]:.3f})"
+            )
 
 
 def _median_level(race, race_data: dict, n: int, params) -> float:
@@ -741,7 +970,7 @@ def main(quick: bool = False):
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))
     print()
 
-    start_compression_fit(races, fits, index)
+    start_fits = start_compression_fit(races, fits, index)
     print()
 
     fatigue = {}
@@ -852,7 +1081,9 @@ def main(quick: bool = False):
         )
     history_path(races, index)
     insample_path(races, index)
-    default_path(races, index)
+    base = default_path(races, index)
+    if "--loo" in sys.argv:
+        loo_path(races, index, start_fits, base)
     if "--no-cap" in sys.argv:
         from coursekit import field
 
