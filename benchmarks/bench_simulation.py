@@ -193,15 +193,20 @@ def pace_reference(race: dict, limit_s: float, fatigue: float = TRAIL_2024.fatig
     Returns (arrival [s], leader [s], fresh flat speed v0 [m/s]).
     """
     if "runner" not in race:
-        race["runner"] = model_runner(
-            race["grid"],
-            params=TRAIL_2024,
-            start=race["start"],
-            lat=race["place"][0],
-            lon=race["place"][1],
-            names=race["names"],
-        )
+        race["runner"] = runner_on(race, TRAIL_2024)
     return race["runner"](limit_s, fatigue)
+
+
+def runner_on(race: dict, params):
+    """`coursekit.cutoffs.model_runner` of ``params`` on the race's course, start and place."""
+    return model_runner(
+        race["grid"],
+        params=params,
+        start=race["start"],
+        lat=race["place"][0],
+        lon=race["place"][1],
+        names=race["names"],
+    )
 
 
 def fit_fatigue(source: dict, median_elapsed: np.ndarray) -> float:
@@ -681,14 +686,7 @@ def speed_losses(races: dict, fits: dict) -> dict:
     params = TRAIL_2024.with_(up=FIELD_GRADE[0], down=FIELD_GRADE[1])
     out = {}
     for rid, rc in races.items():
-        run = model_runner(
-            rc["grid"],
-            params=params,
-            start=rc["start"],
-            lat=rc["place"][0],
-            lon=rc["place"][1],
-            names=rc["names"],
-        )
+        run = runner_on(rc, params)
         fin = rc["status"] == "FINISHER"
         measured = np.isfinite(rc["elapsed"][fin]).sum(axis=0) >= 20
         f, _, _ = fit_reference_fatigue(fits[rid].reference_elapsed, measured, run)
