@@ -281,7 +281,7 @@ def test_templiers_start_compression_from_own_split_times(
     """The start as each edition's split times show it (eighteenth sprint): at the
     Endurance the first checkpoint's slope is well below the pace model's (0.54 against
     0.67 at 1.1 h), so its field is compressed at the start; the GTT's is not (0.70-0.75
-    against 0.68-0.69): fitted 0.39 / 0.45 and 0.01 / 0.13 (DEFAULT_FIELD 0.33)."""
+    against 0.68-0.69): fitted 0.39 / 0.45 and 0.01 / 0.13 (DEFAULT_FIELD 0.25)."""
     course = _realdata_course(tmp_path, realdata, realdata_index, rid, limit)
     ev = load_event_plan(course, history={"": realdata / f"{rid}_times.csv"})
     assert lo <= ev.races[0].field.start_compression <= hi

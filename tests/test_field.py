@@ -651,7 +651,7 @@ def test_start_compression_narrows_the_first_legs_around_the_median():
 
 def _compressed_field(a, *, n=6000, seed=0):
     """Split times of finishers drawn with a known start compression ``a`` (tau_0
-    DEFAULT_FIELD's 0.79 h) on uneven weights w_k: short first legs (0.4-1.2 h), where
+    DEFAULT_FIELD's start_time_s) on uneven weights w_k: short first legs (0.4-1.2 h), where
     the compression is seen, then long ones. Returns (elapsed, status, leg_effort, w)."""
     rng = np.random.default_rng(seed)
     r = np.r_[0.0, 1500.0, 2500.0, 4300.0, rng.uniform(6000, 12000, 9)]
@@ -1135,8 +1135,12 @@ def test_tail_ease_zero_is_the_simulation_without_it():
         for key in ("finishers", "eliminated", "withdrawn", "reached"):
             np.testing.assert_array_equal(getattr(a, key), getattr(b, key))
     # the no-history default solves its level with the former code too: the field of the
-    # code before tail_ease existed (e4d8bc4), measured there with this very call
-    c = simulate_field(r, leg_effort=eff, cutoff_elapsed=cut, n_runners=300, repetitions=5, seed=3)
+    # code before tail_ease existed (e4d8bc4), measured there with this very call and that
+    # commit's DEFAULT_FIELD (start compression 0.33 / 0.79 h, refitted since)
+    then = replace(DEFAULT_FIELD, start_compression=0.33, start_time_s=0.79 * 3600)
+    c = simulate_field(
+        r, params=then, leg_effort=eff, cutoff_elapsed=cut, n_runners=300, repetitions=5, seed=3
+    )
     assert c.ability_mean == pytest.approx(-0.2848401299075789, rel=1e-12)
     np.testing.assert_array_equal(np.asarray(c.finishers), [277, 276, 276, 264, 282])
     np.testing.assert_array_equal(c.eliminated.sum(axis=1), [10, 10, 9, 15, 7])
