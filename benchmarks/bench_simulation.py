@@ -981,14 +981,19 @@ def main(quick: bool = False):
     )
     loss = {k: v * course_effort(races[k]["grid"]) / 100 for k, v in fatigue.items()}
     print(
-        "   as speed lost by the finish (rate x km-effort / 100; FIELD_SPEED_LOSS = "
-        f"{FIELD_SPEED_LOSS}): "
+        "   as speed lost by the finish (rate x km-effort / 100, TRAIL_2024's grade weights "
+        f"up {TRAIL_2024.up:g}, down {TRAIL_2024.down:g}): "
         + ", ".join(f"{k} {v:.2f}" for k, v in loss.items())
         + f"; median {np.median(list(loss.values())):.3f}, leaving one out "
         + "-".join(
             f"{np.median([v for j, v in loss.items() if j != k]):.3f}"
             for k in (min(loss, key=loss.get), max(loss, key=loss.get))
         )
+    )
+    field_loss = speed_losses(races, fits)
+    print(
+        f"   the same with FIELD_GRADE's weights, as FIELD_SPEED_LOSS = {FIELD_SPEED_LOSS} "
+        f"was fitted: median {np.median(list(field_loss.values())):.3f}"
     )
     # the start compression of each source, on the pace-model weights it is simulated with
     # on its own course (as coursekit.event.history_race does on last year's split times)
