@@ -124,6 +124,18 @@ def test_dwell_time_largest_service():
     assert pace.dwell_time([], table=t) == 0.0
 
 
+def test_kme_baseline_keeps_the_leader_and_the_opening_margin():
+    """Black-box K3: ``--model kme`` is a rule for the barriers; the leader's ETA and the
+    stations' opening margin stay the calibrated ones (it opened every station at the
+    leader's central ETA, margin 0, and put the leader at 0.4 of the limit)."""
+    k, t = pace.params_for("kme"), pace.TRAIL_2024
+    assert (k.fatigue, k.night_base, k.night_steep, k.altitude) == (0.0, 0.0, 0.0, 0.0)
+    assert (k.up, k.down) == (10.0, 0.0)
+    for key in ("leader_fraction", "leader_fatigue", "leader_speed", "leader_weight"):
+        assert getattr(k, key) == getattr(t, key), key
+    assert k.leader_margin == t.leader_margin > 0.1
+
+
 def test_params_for():
     assert pace.params_for("trail") == pace.TRAIL_2024
     assert pace.params_for("kme") == pace.KME
