@@ -371,7 +371,10 @@ def round_up_clock(elapsed_s: float, start: dt.datetime | None, minutes: float) 
         wall = (u + off).replace(tzinfo=None)
         cand = (next_on_grid(wall) - off).replace(tzinfo=dt.UTC)
         if offset(cand) == off:
-            return float(elapsed_s) + (cand - t).total_seconds()
+            # from the start, not from t: t holds elapsed_s rounded to the microsecond, and
+            # elapsed_s + (cand - t) left that residue (+-5e-7 s) in barriers that should be
+            # equal, so equal barriers could read as decreasing (black-box finding K8)
+            return (cand - start.astimezone(dt.UTC)).total_seconds()
         # the clocks change before it: go on from the change, on the new clock
         lo, hi = u, cand
         while (hi - lo).total_seconds() > 1e-3:

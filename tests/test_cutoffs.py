@@ -302,6 +302,21 @@ def test_round_up_clock():
     assert round_up_clock(100.0, None, 0) == 100.0
 
 
+def test_round_up_clock_lands_exactly_on_the_grid():
+    """Black-box K8: barriers rounded to the same grid point are equal to the bit. The
+    result was elapsed + (grid point - start - elapsed rounded to the microsecond), which
+    left +-5e-7 s: equal barriers read as decreasing and a leg with no time got a required
+    pace of 0.0 (a tiny positive time) instead of none."""
+    start = dt.datetime(2024, 6, 1, 4, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    rng = np.random.default_rng(5)
+    for minutes in (5, 15, 60, 1440):
+        for elapsed in rng.uniform(0, 3 * 86400, 200):
+            got = round_up_clock(float(elapsed), start, minutes)
+            # on the wall clock: 04:00 + got is a whole number of steps after midnight
+            assert (4 * 3600 + got) % (minutes * 60) == 0.0, (minutes, elapsed, got)
+            assert elapsed <= got < elapsed + minutes * 60
+
+
 @pytest.mark.parametrize(
     ("tz", "start", "elapsed", "minutes", "expected"),
     [
