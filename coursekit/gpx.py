@@ -1294,11 +1294,15 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
         root = context.root
     except etree.XMLSyntaxError as exc:
         msg = str(exc.msg if hasattr(exc, "msg") else exc).split("\n")[0]
-        line = exc.lineno if getattr(exc, "lineno", None) else "?"
+        where = f"line {exc.lineno}" if getattr(exc, "lineno", None) else "line ?"
+        # libxml2 ends its message with the position too: say it once, in front
+        at = re.search(r",? line (\d+), column (\d+)$", msg)
+        if at:
+            msg, where = msg[: at.start()], f"line {at[1]}, column {at[2]}"
         what = _not_xml_kind(path)
         if what:
             raise GPXError(f"{name}: {what}") from None
-        raise GPXError(f"{name}: not valid XML (line {line}: {msg})") from None
+        raise GPXError(f"{name}: not valid XML ({where}: {msg})") from None
     except UnicodeDecodeError as exc:
         raise GPXError(f"{name}: bad text encoding ({exc.reason})") from None
     except OSError as exc:
