@@ -1110,6 +1110,17 @@ def check_plan(plan: Plan, *, grid: CourseGrid | None = None) -> list[str]:
     stops = plan.is_barrier.copy()
     stops[0] = True
     rows = np.flatnonzero(stops)
+    pinned = np.flatnonzero(fixed)  # the start, the limit and the course file's cutoffs
+    last = len(c) - 1
+    told = set()
+
+    def pinned_by(k: int) -> str:
+        if k == 0:
+            return f"the start at {names[0]!r}"
+        if k == last:
+            return f"the limit at {names[k]!r} ({c[k] / 3600:.2f} h)"
+        return f"the fixed cutoff at {names[k]!r} ({c[k] / 3600:.2f} h)"
+
     for i, j in zip(rows[:-1], rows[1:], strict=True):
         avail = c[j] - c[i] - dwell[i + 1 : j + 1].sum()
         cost_ij = leg_cost[i:j].sum()
@@ -1139,6 +1150,26 @@ def check_plan(plan: Plan, *, grid: CourseGrid | None = None) -> list[str]:
                     f"reference last finisher needs {ref / 60:.0f} min (round to 5 min)"
                 )
             else:
+                # a leg the plan subdivided between two given times (at least one a fixed
+                # cutoff of the course file) that leave too little for all the legs between
+                # them: those two are the cause, say it once, for them
+                a, b = pinned[pinned <= i].max(), pinned[pinned >= j].min()
+                span = c[b] - c[a] - dwell[a + 1 : b + 1].sum()
+                v_span = leg_cost[a:b].sum() / span if span > 0 else np.inf
+                if (a, b) != (i, j) and (a > 0 or b < last) and v_span > hi:
+                    if (a, b) not in told:
+                        told.add((a, b))
+                        speed = (
+                            f"{v_span * 3.6:.1f} km/h flat-equivalent"
+                            if span > 0
+                            else "no time to move"
+                        )
+                        out.append(
+                            f"{pinned_by(a)} and {pinned_by(b)} leave {span / 60:.0f} min "
+                            f"for the legs between them: {speed} (more than "
+                            f"{hi * 3.6:.1f} km/h); move one of the fixed cutoffs"
+                        )
+                    continue
                 out.append(
                     f"leg {names[i]!r} -> {names[j]!r} needs {v * 3.6:.1f} km/h flat-equivalent "
                     f"between barriers (more than {hi * 3.6:.1f} km/h)"

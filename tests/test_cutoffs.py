@@ -610,6 +610,30 @@ def test_check_plan_blames_rounding_not_the_course(course_file):
         assert len(found) == 1 and "flat-equivalent between barriers" in found[0], found
 
 
+def test_check_plan_names_the_fixed_cutoffs_that_squeeze_the_legs(tmp_path):
+    """Black-box K9: two fixed cutoffs too close together were reported as warnings on
+    each leg coursekit itself had placed between them, never naming the cause. Now one
+    finding names the two fixed cutoffs and the speed over the legs between them."""
+    from coursekit.course import load_course
+
+    path = _flat_course(tmp_path, "Squeeze", "2024-06-01T06:00:00+01:00", "10h", 'cutoff = "2h"')
+    text = path.read_text() + (
+        '\n[[checkpoints]]\nname = "M"\nkm = 26\n\n'
+        '[[checkpoints]]\nname = "N"\nkm = 32\n\n'
+        '[[checkpoints]]\nname = "B"\nkm = 38\ncutoff = "3h30m"\n'
+    )
+    path.write_text(text)
+    p = plan(load_course(path))
+    found = [x for x in check_plan(p) if "(more than" in x]
+    assert len(found) == 1, found
+    assert "the fixed cutoff at 'A' (2.00 h) and the fixed cutoff at 'B' (3.50 h)" in found[0]
+    assert "leave 90 min" in found[0] and "move one of the fixed cutoffs" in found[0]
+    # 18 flat km in 90 min: 12 km/h, a little more with the model's fatigue on flat ground
+    # (a fixed pair faster than 4 min/km is refused by plan() itself)
+    speed = float(found[0].split("between them: ")[1].split(" km/h")[0])
+    assert 12.0 <= speed < 13.0, found[0]
+
+
 def test_cli_cutoffs_json_contract(course_file):
     r = CliRunner().invoke(cli, ["cutoffs", str(course_file), "--format", "json"])
     assert r.exit_code == 0, r.output
