@@ -1439,6 +1439,7 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
         read_times,
         timed_ends,
         times_zone,
+        unfit_message,
     )
 
     course = load_course(course_file)
@@ -1513,45 +1514,15 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
         km_effort=legs.along / 1000.0 + legs.gain / 100.0,
     )
     if need_checkpoint:
-        _need_checkpoint(course_file, times, legs.names, st.columns, mapping, start_column, misfit)
+        unfit = unfit_message(
+            course_file, times, legs.names, st.columns, mapping, misfit, start_column=start_column
+        )
+        if unfit:
+            raise ValueError(unfit)
     for w in misfit:
         click.echo(f"warning: {w}", err=True)
     st = dataclasses.replace(st, warnings=tuple(misfit + warnings))
     return course, legs, st, mapping, how, el, misfit
-
-
-def _need_checkpoint(course_file, times, names, columns, mapping, start_column, misfit):
-    """Refuse (ValueError) split times in which none of the course's intermediate
-    checkpoints has a column, when the file has other columns that matched none (another
-    race's checkpoints) or plainly does not fit the course (``misfit``, from
-    :func:`coursekit.history.misfit_notes`). A file of start and finish times only that
-    fits the course passes: its finish still gives the leader and the limit."""
-    inner = range(1, len(names) - 1)
-    if not len(inner) or any(mapping[j] is not None for j in inner):
-        return
-    used = {c for c in mapping if c is not None}
-    others = [c for k, c in enumerate(columns) if k not in used and c != start_column]
-    what = (
-        f"{times}: none of the {len(inner)} intermediate checkpoints of "
-        f"{Path(course_file).name} has a column in the file"
-    )
-    if others:
-        raise ValueError(
-            f"{what} (checkpoints: {_names_list([names[j] for j in inner])}; columns: "
-            f"{_names_list(columns)}): are these times of this race? Map the columns "
-            'with --column "CHECKPOINT=COLUMN"'
-        )
-    # the median finisher's notes (the count of unmatched checkpoints is said above)
-    bad = [m for m in misfit if "intermediate checkpoints have a column" not in m]
-    if bad:
-        raise ValueError(f"{what}, and {bad[0]}")
-
-
-def _names_list(names, most: int = 6) -> str:
-    """``'A', 'B', 'C' and 4 more``: names quoted, at most ``most`` of them."""
-    names = list(names)
-    shown = ", ".join(repr(n) for n in names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _finish_hint(name, st, mapping, names) -> str:

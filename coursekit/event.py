@@ -1219,16 +1219,22 @@ def load_event_plan(
     return replace(out, timezone=ev_tz)
 
 
+TIMES_REMEDY = "name the file's columns like the course's checkpoints"
+"""How ``event --times`` says to match a split-time file's columns (it has no ``--column``)."""
+
+
 def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     """:func:`history_race` from a split-time CSV, matched to the plan's checkpoints;
     what the file's times say (backwards passages) is appended to ``warnings``."""
     from .history import (
         backwards_note,
         map_columns,
+        misfit_notes,
         naive_note,
         read_times,
         timed_ends,
         times_zone,
+        unfit_message,
     )
 
     csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
@@ -1272,6 +1278,26 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
         t0[~np.isfinite(t0)] = np.nanmin(t0)
     elapsed = stamps - t0[:, None]
     offset = t0 - np.nanmin(t0) if np.isfinite(t0).any() else None
+    # the fit checks of `backtest` and `calibrate`: warned of (the median finisher beyond
+    # the limit ...), and refused when no intermediate checkpoint has a column and the file
+    # has other columns or does not fit (another race's times)
+    misfit = misfit_notes(
+        elapsed,
+        st.finisher,
+        mapping,
+        legs.names,
+        limit_s=plan.course.limit_s,
+        source=csv_path,
+        km_effort=legs.along / 1000.0 + legs.gain / 100.0,
+        remedy=TIMES_REMEDY,
+    )
+    unfit = unfit_message(
+        plan.course.path, csv_path, legs.names, st.columns, mapping, misfit, remedy=TIMES_REMEDY
+    )
+    if unfit:
+        raise HistoryError(unfit)
+    if warnings is not None:
+        warnings += [f"{plan.course.name}: {m}" for m in misfit]
     try:
         race = history_race(
             plan, elapsed, np.asarray(st.status), start_offset=offset, source=Path(csv_path).name

@@ -79,6 +79,8 @@ __all__ = [
     "implausible_passages",
     "implausible_note",
     "misfit_notes",
+    "unfit_message",
+    "COLUMN_REMEDY",
     "MISFIT_SPEED",
     "MISFIT_SPREAD",
     "DELIMITERS",
@@ -874,7 +876,7 @@ Raid Réunion's MAS times on the GRR course: 2.9)."""
 
 
 def misfit_notes(
-    elapsed, finisher, mapping, names, *, limit_s: float, source, km_effort=None
+    elapsed, finisher, mapping, names, *, limit_s: float, source, km_effort=None, remedy=None
 ) -> list[str]:
     """Warnings that a split-time file plainly does not fit the course (another race's times,
     a wrong start, a wrong column matching).
@@ -896,6 +898,9 @@ def misfit_notes(
         Cumulative km-effort of each row from the start (km + D+/100) [-]:
         ``legs.along / 1000 + legs.gain / 100``. Without it, the speed checks
         are not made.
+    remedy : str, optional
+        How to match the file's columns to the checkpoints, in the first warning;
+        default :data:`COLUMN_REMEDY`.
 
     Returns
     -------
@@ -930,8 +935,8 @@ def misfit_notes(
     if len(inner) >= 2 and 2 * len(mapped) < len(inner):
         out.append(
             f"only {len(mapped)} of the {len(inner)} intermediate checkpoints have a column in "
-            f"{name}: are these times of this race? (check the file, or map the columns with "
-            '--column "CHECKPOINT=COLUMN")'
+            f"{name}: are these times of this race? (check the file, or "
+            f"{remedy or COLUMN_REMEDY})"
         )
     timed = [j for j in range(1, len(names)) if mapping[j] is not None]
     med = {}
@@ -981,6 +986,75 @@ def misfit_notes(
                 "wrong checkpoint, or another race's times?)"
             )
     return out
+
+
+COLUMN_REMEDY = 'map the columns with --column "CHECKPOINT=COLUMN"'
+"""How :func:`misfit_notes` and :func:`unfit_message` say to match a file's columns to the
+course's checkpoints (``backtest`` and ``calibrate``; ``event --times``, which has no
+``--column``, says its own)."""
+
+
+def unfit_message(
+    course_file, times, names, columns, mapping, misfit, *, start_column=None, remedy=None
+) -> str | None:
+    """Why split times in which none of the course's intermediate checkpoints has a
+    column do not fit the course, None when they may be used.
+
+    Such a file is refused when it has other columns that matched none (another race's
+    checkpoints) or plainly does not fit the course (``misfit``, from
+    :func:`misfit_notes`). A file of start and finish times only that fits the course
+    passes: its finish still gives the leader and the limit. ``backtest``, ``calibrate``
+    and ``event --times`` refuse with this one message.
+
+    Parameters
+    ----------
+    course_file, times : str or Path
+        The course file and the split-time file, named in the message.
+    names : sequence of str
+        The course's rows, start first.
+    columns : sequence of str
+        The file's columns.
+    mapping : list
+        The column (index into ``columns``) of each row, None when it has none.
+    misfit : list of str
+        :func:`misfit_notes` of the file on the course.
+    start_column : str, optional
+        A column given as the start's (not counted as an unmatched column).
+    remedy : str, optional
+        How to match the columns; default :data:`COLUMN_REMEDY`.
+
+    Returns
+    -------
+    str or None
+        ``"<times>: none of the N intermediate checkpoints of <course> has a column in the
+        file ..."``, or None.
+    """
+    inner = range(1, len(names) - 1)
+    if not len(inner) or any(mapping[j] is not None for j in inner):
+        return None
+    used = {c for c in mapping if c is not None}
+    others = [c for k, c in enumerate(columns) if k not in used and c != start_column]
+    what = (
+        f"{times}: none of the {len(inner)} intermediate checkpoints of "
+        f"{Path(course_file).name} has a column in the file"
+    )
+    if others:
+        remedy = remedy or COLUMN_REMEDY
+        return (
+            f"{what} (checkpoints: {_names_list([names[j] for j in inner])}; columns: "
+            f"{_names_list(columns)}): are these times of this race? "
+            f"{remedy[:1].upper()}{remedy[1:]}"
+        )
+    # the median finisher's notes (the count of unmatched checkpoints is said above)
+    bad = [m for m in misfit if "intermediate checkpoints have a column" not in m]
+    return f"{what}, and {bad[0]}" if bad else None
+
+
+def _names_list(names, most: int = 6) -> str:
+    """``'A', 'B', 'C' and 4 more``: names quoted, at most ``most`` of them."""
+    names = list(names)
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def timed_ends(

@@ -460,3 +460,60 @@ def test_history_from_csv_passes_each_runners_start_wave_to_the_fit(tmp_path):
     assert race.field.dnf_share < own_start.dnf_share  # the late stops are no withdrawals
     for key in ("dnf_share", "dnf_ability", "behind_hazard", "behind_slope", "chase_share"):
         assert getattr(race.field, key) == pytest.approx(getattr(wired, key), rel=1e-9, abs=1e-12)
+
+
+def test_cli_event_times_refuses_times_that_do_not_fit_the_race(tmp_path):
+    """Black-box finding K2: GRR split times on HAUT 120 ("1 of 14 checkpoints timed",
+    median finisher 52 h against a 34 h limit) were fitted without a word, where backtest
+    and calibrate refuse the same file: the same check (history.unfit_message), one error
+    line, exit 1, whether the race is named or not."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=200)
+    # another race's file: its start and finish, one column that is none of the checkpoints
+    times = tmp_path / "other.csv"
+    _write_times(times, E[:, [0, 2, 5]], status, ["Start", "X", "Finish"])
+    args = ["event", str(course), "--simulate", "20", "--repetitions", "2", "--seed", "1"]
+    for spec in (str(times), f"Test 30={times}"):
+        res = CliRunner().invoke(cli, [*args, "--times", spec])
+        assert res.exit_code == 1
+        assert res.output == (
+            f"Error: {times}: none of the 4 intermediate checkpoints of c.toml has a column in "
+            "the file (checkpoints: 'Aid 1', 'Aid 2', 'Aid 3', 'Aid 4'; columns: 'Start', 'X', "
+            "'Finish'): are these times of this race? Name the file's columns like the "
+            "course's checkpoints\n"
+        )
+    # start and finish only: used when it fits the course, refused when its median
+    # finisher is beyond the limit (another race's results)
+    ends = tmp_path / "ends.csv"
+    _write_times(ends, E[:, [0, 5]], status, ["Start", "Finish"])
+    res = CliRunner().invoke(cli, [*args, "--times", str(ends)])
+    assert res.exit_code == 0, res.output
+    slow = tmp_path / "slow.csv"
+    _write_times(slow, E[:, [0, 5]] * 2.0, status, ["Start", "Finish"])
+    res = CliRunner().invoke(cli, [*args, "--times", str(slow)])
+    assert res.exit_code == 1 and res.output.count("\n") == 1, res.output
+    assert res.output.startswith(
+        f"Error: {slow}: none of the 4 intermediate checkpoints of c.toml has a column in the "
+        "file, and the median finisher reaches 'Finish' at "
+    )
+    assert "in slow.csv, beyond the limit (9:00)" in res.output
+
+
+def test_cli_event_times_warns_of_a_median_finisher_beyond_the_limit(tmp_path):
+    """K2: with its checkpoints timed, a file whose median finisher is beyond the limit is
+    used, as backtest uses it, and warned of with backtest's words."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=300)
+    slow = tmp_path / "slow.csv"
+    _write_times(slow, E * 1.8, status)
+    args = ["event", str(course), "--simulate", "20", "--repetitions", "2", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--times", str(slow), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    warnings = json.loads(res.stdout)["warnings"]
+    assert any(
+        w.startswith("Test 30: the median finisher reaches 'Finish' at ")
+        and "in slow.csv, beyond the limit (9:00): the file does not fit the course" in w
+        for w in warnings
+    ), warnings
