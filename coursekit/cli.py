@@ -554,6 +554,17 @@ def _legs_records(course, legs) -> list[dict]:
     return recs
 
 
+def _legs_along_total(course) -> float:
+    """The course's length the way the legs table counts km [m]: on the slope, the map
+    distance on a schematic course (:attr:`coursekit.checkpoints.Legs.along`)."""
+    from .profile import along_course_distance
+
+    p = course.profile
+    if not len(p.track):
+        return 0.0
+    return float(along_course_distance(p, slope=not course.schematic)[-1])
+
+
 @cli.command()
 @click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
@@ -563,6 +574,11 @@ def _legs_records(course, legs) -> list[dict]:
 )
 def legs(course_file, fmt, tolerance_m, output):
     """The legs table of a course: distance, D+/D- and km-effort between checkpoints.
+
+    Km are along the slope, as timing providers publish them (the map distance on a
+    schematic course). In JSON each row's distance_m is on the slope and so is the
+    top-level distance_3d_m (the finish row's); the top-level distance_m is the map
+    distance, as in `coursekit profile`, also given as map_distance_m (the rows' name).
 
     \b
     Example:
@@ -582,7 +598,12 @@ def legs(course_file, fmt, tolerance_m, output):
             "course": course.name,
             "file": str(course_file),
             "schematic": course.schematic,
+            # kept as it was (contract 2): the map distance, as `profile`'s distance_m; the
+            # rows' distance_m are along the slope, as timing providers publish km: their
+            # total is distance_3d_m (the finish row's), the map's also map_distance_m
             "distance_m": _num(p.total_distance, 1),
+            "distance_3d_m": _num(_legs_along_total(course), 1),
+            "map_distance_m": _num(p.total_distance, 1),
             "gain_m": _num(p.total_gain),
             "loss_m": _num(p.total_loss),
             "distance_method": p.distance_method,

@@ -215,6 +215,28 @@ def test_legs_text_names_the_gain_method_briefly(tmp_path):
     assert "gauss" in rec["gain_method"]
 
 
+def test_legs_json_says_which_total_is_on_the_slope(tmp_path):
+    """Black-box finding K5: the top-level distance_m of `legs --format json` is the map
+    distance while every row's distance_m is on the slope, and no slope total was given. The
+    top level keeps distance_m (contract 2, as `profile`) and adds distance_3d_m, the rows'
+    total (the finish row's), and map_distance_m, the rows' name for the map distance."""
+    course = _north_course(tmp_path, "2025-06-21T08:00:00+02:00", "6h")
+    res = CliRunner().invoke(cli, ["legs", str(course), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rec = json.loads(res.output)
+    finish = rec["checkpoints"][-1]
+    assert rec["distance_3d_m"] == finish["distance_m"]
+    assert rec["distance_3d_m"] == pytest.approx(
+        sum(r["leg_distance_m"] for r in rec["checkpoints"]), abs=0.5
+    )
+    assert rec["map_distance_m"] == rec["distance_m"] == finish["map_distance_m"]
+    assert rec["distance_3d_m"] > rec["distance_m"]  # a climb: the slope is longer
+    # the text leads with the same two figures
+    head = CliRunner().invoke(cli, ["legs", str(course)]).output.splitlines()[0]
+    slope, flat = rec["distance_3d_m"] / 1000, rec["distance_m"] / 1000
+    assert f"{slope:.2f} km on the slope (map {flat:.2f} km)" in head
+
+
 # ---------------------------------------------------------------- cutoffs --params
 
 PARAMS_BAD = [
