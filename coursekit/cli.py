@@ -2519,7 +2519,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
 
 @cli.command("map")
 @click.argument(
-    "target", metavar="COURSE.toml|EVENT_DIR", type=click.Path(readable=False, path_type=Path)
+    "target",
+    metavar="COURSE.toml|EVENT.toml|DIR",
+    type=click.Path(readable=False, path_type=Path),
 )
 @click.option(
     "-o",
@@ -2536,6 +2538,8 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
 @click.option("--grade", is_flag=True, help="Colour the course line by grade.")
 def map_command(target, output, offline, grade):
     """Interactive map of a race, or of an event's races as layers.
+
+    An event file is read as one whatever its name; a folder is its event.toml.
 
     Course line (simplified for display, tolerance 5 m), start and finish, one
     marker per checkpoint with an icon by service and a popup (km, altitude,
@@ -2569,7 +2573,9 @@ def map_command(target, output, offline, grade):
 
 @cli.command()
 @click.argument(
-    "target", metavar="COURSE.toml|DIR", type=click.Path(readable=False, path_type=Path)
+    "target",
+    metavar="COURSE.toml|EVENT.toml|DIR",
+    type=click.Path(readable=False, path_type=Path),
 )
 @click.option(
     "-o",
@@ -2586,6 +2592,9 @@ def map_command(target, output, offline, grade):
 )
 def roadbook(target, out_dir, offline):
     """Publishable roadbook: one HTML page per race and an index per event.
+
+    Reads a course file, an event file (whatever its name), a folder holding
+    event.toml, or a folder of such folders.
 
     Header (date, start, limit, distance, D+/D-, ITRA points; a banner when the
     track is a sketch), the map, the profile with barriers and night sections,

@@ -1174,8 +1174,8 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     if "courses" in raw and "gpx" not in raw:
         raise CourseFileError(
             f"{path}: has 'courses' but no 'gpx': this looks like an event file, not a course "
-            "file (give a course file here; `coursekit event` reads event files, whose "
-            "'courses' list course files)"
+            "file (give a course file here; `coursekit event`, `map` and `roadbook` read event "
+            "files, whose 'courses' list course files)"
         )
     if _looks_like_event(raw):
         stray = [k for k in COURSE_MARKERS if k in raw]
@@ -1411,6 +1411,14 @@ def is_course_file(path) -> bool:
     if ("courses" in raw and "gpx" not in raw) or _looks_like_event(raw):
         return False
     return any(k in raw for k in COURSE_MARKERS)
+
+
+def is_event_file(path) -> bool:
+    """Whether a TOML file is an event file, whatever its name: it has ``courses`` and no
+    ``gpx``, or ``courses`` and neither ``checkpoints`` nor ``limit`` (the files that
+    :func:`load_course` refuses as "this looks like an event file")."""
+    raw = _read_toml(Path(path), "course or event")
+    return ("courses" in raw and "gpx" not in raw) or _looks_like_event(raw)
 
 
 def _looks_like_event(raw: dict) -> bool:

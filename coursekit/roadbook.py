@@ -689,16 +689,17 @@ def _occupancy_html(ev, tz=None) -> str:
 def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
     """What to build from a path: ``(event name, folder, course files, info, timezone)``.
 
-    A course file is a single race; a folder with ``event.toml`` is an event; a
+    A course file is a single race; an event file (by its content, whatever its name:
+    :func:`coursekit.course.is_event_file`) or a folder with ``event.toml`` is an event; a
     folder of such folders (like the repository's ``courses/``) is several.
     """
-    from .course import load_event
+    from .course import is_event_file, load_event
 
     target = Path(target)
     if not target.exists():
         raise CourseFileError(f"{target}: no such course file or folder")
     if target.is_file():
-        if target.name == "event.toml":
+        if target.name == "event.toml" or is_event_file(target):
             ev = load_event(target)
             return [(ev.name, target.parent, list(ev.course_paths), ev.info, ev.timezone)]
         return [(target.stem, target.parent, [target], {}, None)]

@@ -619,7 +619,8 @@ def test_event_listing_itself_speaks_to_a_cli_user(course_dir):
     )
     line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(ev)]))
     assert "this looks like an event file, not a course file" in line
-    assert "`coursekit event` reads event files" in line and "load_event" not in line
+    assert "`coursekit event`, `map` and `roadbook` read event files" in line
+    assert "load_event" not in line
 
 
 def test_negative_seed_is_a_usage_error_naming_the_option(course_dir):

@@ -634,6 +634,37 @@ def test_cli_single_course_and_map(tmp_path):
     assert "runs" in map_data(text)[0] and "line" not in map_data(text)[0]
 
 
+def test_cli_reads_an_event_file_by_its_content_whatever_its_name(tmp_path):
+    """Black-box finding K6: `roadbook` and `map` read an event file only when it was named
+    event.toml; any other name was refused as "this looks like an event file ...
+    `coursekit event` reads event files", though `event` writes neither. A file that is
+    neither a course nor an event keeps its one-line error."""
+    src = make_event(tmp_path / "src", "Event One", ["a", "b"])
+    ev = (src / "event.toml").rename(src / "week.toml")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["roadbook", str(ev), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.glob("*.html")) == ["a.html", "b.html", "index.html"]
+    races = table_rows((out / "index.html").read_text(encoding="utf-8"), "races")
+    assert [row[0] for row in races] == ["Event One race 0", "Event One race 1"]
+    m = tmp_path / "m.html"
+    r = CliRunner().invoke(cli, ["map", str(ev), "-o", str(m)])
+    assert r.exit_code == 0, r.output
+    assert "Event One race 0" in m.read_text(encoding="utf-8")
+    assert "Event One race 1" in m.read_text(encoding="utf-8")
+    # a places file is still told apart, in one line
+    places = tmp_path / "places.toml"
+    places.write_text('name = "P"\n[[places]]\nname = "A"\n', encoding="utf-8")
+    for cmd, o in (("roadbook", tmp_path / "o"), ("map", tmp_path / "o.html")):
+        r = CliRunner().invoke(cli, [cmd, str(places), "-o", str(o)])
+        assert r.exit_code == 1
+        assert r.output.strip().splitlines() == [
+            f"Error: {places}: has [[places]] but no 'gpx': this looks like a places file "
+            "for 'coursekit sketch', not a course file"
+        ]
+        assert not o.exists()
+
+
 @pytest.mark.parametrize("cmd", ["roadbook", "map"])
 def test_cli_missing_target(tmp_path, cmd):
     out = tmp_path / ("o" if cmd == "roadbook" else "o.html")
