@@ -65,6 +65,19 @@ def _figure_path(ctx, param, value):
     return tuple(dict.fromkeys(value))
 
 
+def _distinct_outputs(output, plot) -> None:
+    """Refuse (usage error, before any work) a --plot path that is the -o path: the report
+    written last replaced the figure (``profile --plot p.png -o p.png``)."""
+    if output is None:
+        return
+    target = Path(output).resolve()
+    for path in plot:
+        if Path(path).resolve() == target:
+            raise click.UsageError(
+                f"--plot {path} and -o {output} are the same file: give each output its own path"
+            )
+
+
 ONCE_OPTIONS = frozenset(
     {"--output", "--round", "--format", "--model", "--fatigue", "--gain-threshold"}
 )
@@ -345,6 +358,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
         coursekit profile course.gpx --gain-threshold 10 --splits 1 --plot profile.png
         coursekit profile course.gpx --plot profile.png --plot profile.svg
     """
+    _distinct_outputs(output, plot)
     if len(plot) > 1 and len(files) > 1:  # one figure per file, or formats of the first?
         raise click.UsageError(
             f"--plot given {len(plot)} times with {len(files)} files: it draws the first "
@@ -394,6 +408,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
 
         for path in plot:
             profile_figure(results[0][1], path)
+            click.echo(f"wrote {path}", err=True)  # as -o says of the report
 
     if fmt == "json":
         text = json.dumps([r[3] for r in results], indent=2, ensure_ascii=False) + "\n"
@@ -2087,6 +2102,7 @@ def event(
     from .figures import occupancy_figure
     from .maps import event_zone
 
+    _distinct_outputs(output, plot)
     margin_s = _event_duration(margin, "--margin")
     sweep_s = _event_duration(sweep, "--sweep")
     gap_s = _event_duration(gap, "--gap")

@@ -337,3 +337,29 @@ def test_plot_given_twice_writes_both(tmp_path):
     assert "--plot given 2 times with 2 files: it draws the first file's profile" in r.output
     assert not list(tmp_path.glob("[ef].svg"))
     assert _run(a, b, "--plot", tmp_path / "e.svg").exit_code == 0  # once: the first file
+
+
+def test_plot_and_report_on_one_path_is_a_usage_error(tmp_path, monkeypatch):
+    """Black-box finding K7: `profile X.gpx --plot p.png -o p.png` wrote the figure, then the
+    report over it (exit 0, "wrote p.png"). The same path for two outputs is refused before
+    any work (however written); a figure written is said on standard error as -o says of the
+    report."""
+    gpx = _course(tmp_path)
+    png = tmp_path / "p.png"
+    monkeypatch.chdir(tmp_path)
+    for other in (png, "p.png", tmp_path / "sub" / ".." / "p.png"):
+        r = _run(gpx, "--plot", png, "-o", other)
+        assert r.exit_code == 2, r.output
+        assert r.stderr.splitlines()[-1] == (
+            f"Error: --plot {png} and -o {other} are the same file: give each output its own path"
+        )
+        assert not png.exists()
+    report = tmp_path / "p.txt"
+    r = _run(gpx, "--plot", png, "-o", report)
+    assert r.exit_code == 0, r.output
+    assert r.stdout == "" and r.stderr == f"wrote {png}\nwrote {report}\n"
+    assert png.read_bytes()[:4] == b"\x89PNG" and report.read_text().startswith(str(gpx))
+    # to standard output: the report there, the figure said on standard error
+    r = _run(gpx, "--plot", png, "--format", "json")
+    assert r.exit_code == 0 and r.stderr == f"wrote {png}\n"
+    assert json.loads(r.stdout)[0]["file"] == str(gpx)

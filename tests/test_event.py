@@ -987,6 +987,11 @@ def test_cli_event_plot_given_twice_writes_both(tmp_path):
     res = CliRunner().invoke(cli, [*args, "--plot", str(png), "--plot", str(svg)])
     assert res.exit_code == 0, res.output
     assert png.read_bytes()[:4] == b"\x89PNG" and svg.read_bytes().startswith(b"<?xml")
+    # K7 (as `profile`): the report over the figure is refused before any work
+    png.unlink()
+    res = CliRunner().invoke(cli, [*args, "--plot", str(png), "-o", str(png)])
+    assert res.exit_code == 2 and not png.exists()
+    assert "are the same file: give each output its own path" in res.output
 
 
 def _r1(x):
