@@ -2629,8 +2629,8 @@ def roadbook(target, out_dir, offline):
     """
     from .roadbook import build_roadbook
 
-    def progress(path):
-        click.echo(f"  {path}", err=True)
+    def progress(path):  # after each race's page is built (all are written at the end)
+        click.echo(f"  built the page of {path}", err=True)
 
     def stale(path, removed):
         if removed:

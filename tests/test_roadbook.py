@@ -665,6 +665,21 @@ def test_cli_reads_an_event_file_by_its_content_whatever_its_name(tmp_path):
         assert not o.exists()
 
 
+def test_cli_progress_lines_say_what_was_done(tmp_path):
+    """Black-box finding K12: the progress printed bare indented course paths on standard
+    error, which read like a list of problems; each line now says what was done."""
+    src = make_event(tmp_path / "src", "Event One", ["a", "b"])
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, ["roadbook", str(src), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == ""
+    assert r.stderr.splitlines() == [
+        f"  built the page of {src / 'a.toml'}",
+        f"  built the page of {src / 'b.toml'}",
+        f"wrote 3 pages into {out}",
+    ]
+
+
 @pytest.mark.parametrize("cmd", ["roadbook", "map"])
 def test_cli_missing_target(tmp_path, cmd):
     out = tmp_path / ("o" if cmd == "roadbook" else "o.html")
