@@ -314,7 +314,7 @@ MAX_DURATION_S = 60 * 86400.0
 """Longest duration accepted (60 days) [s]: beyond it a value is a typo (or an overflow)."""
 
 
-def parse_duration(value) -> float:
+def parse_duration(value, *, positive: bool = False) -> float:
     """Parse a duration into seconds.
 
     Parameters
@@ -323,6 +323,8 @@ def parse_duration(value) -> float:
         ``"34h"``, ``"46h45m"``, ``"1h30"`` (minutes after hours), ``"5m"``,
         ``"5min"``, ``"90s"``, ``"1h30m15s"``, or a number of hours (``34``,
         ``12.5``).
+    positive : bool, default False
+        Refuse a number of hours of 0 too (a race's limit), and say "> 0".
 
     Returns
     -------
@@ -338,8 +340,8 @@ def parse_duration(value) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{value!r}: {_EXPECTED}")
     if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{value!r}: {_EXPECTED} (>= 0)")
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            raise ValueError(f"{value!r}: {_EXPECTED} ({'> 0' if positive else '>= 0'})")
         return _bounded(value, float(value) * 3600.0)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} ({type(value).__name__}): {_EXPECTED}")
@@ -469,11 +471,11 @@ class _Ctx:
             raise self.err(key, f"expected true or false, got {_type_name(v)} {v!r}")
         return v
 
-    def duration(self, d: dict, key: str, default=None):
+    def duration(self, d: dict, key: str, default=None, *, positive: bool = False):
         if key not in d:
             return default
         try:
-            return parse_duration(d[key])
+            return parse_duration(d[key], positive=positive)
         except ValueError as exc:
             raise self.err(key, str(exc)) from None
 
@@ -1197,11 +1199,18 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     if "start" not in raw:
         raise top.err("start", "is required (an offset date-time like 2024-06-01T04:00:00+01:00)")
     start = raw["start"]
+    if isinstance(start, date) and not isinstance(start, datetime):
+        raise top.err(
+            "start",
+            f"{start.isoformat()} is a date without a time of day: write "
+            f"{start.isoformat()}T06:00:00+01:00 (the start's local time and UTC offset)",
+        )
     if not isinstance(start, datetime):
+        got = start.isoformat() if isinstance(start, time) else repr(start)
         raise top.err(
             "start",
             f"expected an offset date-time like 2024-06-01T04:00:00+01:00, "
-            f"got {_type_name(start)} {start!r}",
+            f"got {_type_name(start)} {got}",
         )
     clock_notes: list[str] = []  # local times a clock change repeats
     start, localised = _localise(start, tz, top, "start", clock_notes)
@@ -1220,7 +1229,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         info["start_offset_note"] = _start_offset_note(start, tz, mismatch)
     info["loop"] = top.bool_(raw, "loop")
 
-    limit_s = top.duration(raw, "limit")
+    limit_s = top.duration(raw, "limit", positive=True)
     info["limit_proposed"] = False
     if limit_s is None:
         lim = [p for p in info["proposed"] if p["field"] == "limit"]

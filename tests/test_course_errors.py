@@ -159,6 +159,18 @@ LOAD_ERRORS = [
     ("negative-km", "km = 3.5", "km = -3.5", ["checkpoints[0] ('Lac')", "key 'km'", ">= 0"]),
     ("limit-zero", 'limit = "4h"', 'limit = "0h"', ["key 'limit'", "longer than zero"]),
     (
+        "limit-negative-hours",
+        'limit = "4h"',
+        "limit = -3",
+        ["key 'limit'", "-3", "a number of hours (> 0)"],
+    ),
+    (
+        "start-date-without-time",
+        "start = 2024-06-01T06:00:00+01:00",
+        "start = 2024-06-01",
+        ["key 'start'", "a date without a time of day", "write 2024-06-01T06:00:00"],
+    ),
+    (
         "limit-absurd",
         'limit = "4h"',
         "limit = 4000",
