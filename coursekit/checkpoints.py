@@ -1017,15 +1017,29 @@ def located_from_legs(specs, legs, profile):
     return SimpleNamespace(distance=dist, lat=lat, lon=lon), km, km_of
 
 
-def duplicate_name_notes(specs, located, km, tolerance_m) -> list[str]:
+def duplicate_name_notes(specs, located, km, tolerance_m, *, end_m=None) -> list[str]:
     """Checkpoint names used more than once (``coursekit check``'s warning, and the plan's):
     ``located`` has ``distance, lat, lon`` per spec (NaN when not placed), ``km`` converts a
-    track distance to the km printed."""
+    track distance to the km printed.
+
+    ``end_m`` (the track's length [m]) given, the start and finish rows of a loop sharing
+    their name are not warned of (DESIGN.md, contract 2: the start row's name may equal the
+    finish's): the first and last checkpoints, alone with that name, placed within
+    :data:`END_SNAP_M` (at most ``tolerance_m``) of the track's start and end."""
     seen: dict[str, list[int]] = {}
     for i, sp in enumerate(specs):
         seen.setdefault(_norm(sp.name), []).append(i)
+    dist = np.asarray(located.distance, float)
+    snap = min(tolerance_m, END_SNAP_M)
     out = []
     for idx in seen.values():
+        if (
+            end_m is not None
+            and idx == [0, len(specs) - 1]
+            and dist[0] <= snap
+            and dist[-1] >= end_m - snap
+        ):
+            continue  # the loop's start and finish rows (NaN, not placed, compares False)
         if len(idx) > 1:
             where = _duplicate_places(idx, specs, located, km, tolerance_m)
             out.append(
@@ -1373,7 +1387,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
             if note:
                 f(Finding("info", "passages", note))
             placed_prev = dist_i
-    for msg in duplicate_name_notes(specs, located, _km, tolerance_m):
+    for msg in duplicate_name_notes(specs, located, _km, tolerance_m, end_m=float(p.distance[-1])):
         f(Finding("warning", "duplicate-name", msg))
     km_placed = [_km(d) if np.isfinite(d) else math.nan for d in located.distance]
     for msg in declared_km_notes(specs, km_placed):

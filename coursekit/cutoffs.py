@@ -742,7 +742,8 @@ def _spec_notes(course, legs) -> list[str]:
     if specs and len(row_specs):
         located, km, km_of = located_from_legs(specs, legs, course.profile)
         tol = getattr(course, "tolerance_m", None) or DEFAULT_TOLERANCE_M
-        out += duplicate_name_notes(specs, located, km_of, tol)
+        end = float(course.profile.distance[-1])
+        out += duplicate_name_notes(specs, located, km_of, tol, end_m=end)
         out += declared_km_notes(specs, km)
     if len(row_specs):
         out += same_place_notes(legs)
