@@ -48,6 +48,7 @@ __all__ = [
     "locate_points",
     "find_waypoint",
     "course_legs",
+    "declared_km_preference",
     "legs_from_located",
     "check_course",
     "end_notes",
@@ -58,6 +59,8 @@ __all__ = [
     "MAX_STRETCH_KM_EFFORT",
     "MAX_LEG_GRADE",
     "declared_km_notes",
+    "DECLARED_STRETCH_SPREAD",
+    "declared_stretch_notes",
     "estimated_altitude_notes",
     "located_from_legs",
     "duplicate_name_notes",
@@ -343,6 +346,13 @@ def km_table_drift(specs, i: int, end_m: float) -> str:
     )
 
 
+PREFER_KM_WEIGHT = 1.0
+"""Cost of a passage per metre between its km and the km a checkpoint is expected at
+(``prefer_km`` of :func:`locate_points`) [m of offset per m along]: a passage a kilometre
+from its declared km loses against one at it even 1 km farther from the station (beyond
+any tolerance), so on an out-and-back the declared km chooses the passage."""
+
+
 def locate_points(
     profile,
     specs,
@@ -354,6 +364,7 @@ def locate_points(
     errors: str = "raise",
     source: str = "",
     along=None,
+    prefer_km=None,
 ) -> Located:
     """Locate checkpoints along the course, in course order.
 
@@ -383,6 +394,11 @@ def locate_points(
         Cumulative along-course distance at each track point [m] (see
         :func:`coursekit.profile.along_course_distance`): checkpoint ``km`` are read on this
         scale and converted to track distance. Default: the profile's distance.
+    prefer_km : sequence of (float or None), optional
+        Per spec, the km (on the scale of ``km``) where a checkpoint passed several times
+        is expected (its ``declared_km`` on a course scaled to its declared figures): among
+        its passages, the one nearest that km is taken, as far as the order of the
+        checkpoints allows. None (or a None entry): no preference.
 
     Returns
     -------
@@ -399,7 +415,10 @@ def locate_points(
     to the earliest passage. So a checkpoint is matched on the first passage
     after the previous one, unless a later passage is clearly closer (a trail
     grazing the tolerance circle on a switchback before reaching the station).
-    Solved exactly by dynamic programming over the candidates.
+    A checkpoint with a ``prefer_km`` adds :data:`PREFER_KM_WEIGHT` times the distance
+    between a passage and that km to the passage's cost, so the passage that fits the km
+    wins over a few metres of offset. Solved exactly by dynamic programming over the
+    candidates.
     """
     if errors not in ("raise", "collect"):
         raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
@@ -479,6 +498,12 @@ def locate_points(
             continue
         cands.append(sorted((float(s_all[j]), float(d_all[j])) for j in idx))
 
+    def pref(i, s):  # the cost of passage ``s`` of checkpoint ``i`` away from its km
+        k = prefer_km[i] if prefer_km is not None else None
+        if k is None or specs[i].km is not None or len(cands[i]) < 2:
+            return 0.0
+        return PREFER_KM_WEIGHT * abs(km_of(s) - k) * 1000.0
+
     # dynamic programming over the placed checkpoints, in order
     chain: list[int] = []  # checkpoints kept, in order
     states: list[list[tuple[float, float, int, float]]] = []  # (s, cum, back, d)
@@ -488,7 +513,7 @@ def locate_points(
         new = []
         if not states:
             for s, d in cs:
-                new.append((s, max(d - equal_m, 0.0) + eps * s, -1, d))
+                new.append((s, max(d - equal_m, 0.0) + pref(i, s) + eps * s, -1, d))
         else:
             prev = states[-1]  # sorted by s
             ps = np.array([p[0] for p in prev])
@@ -501,7 +526,8 @@ def locate_points(
                 k = int(np.searchsorted(ps, s + SAME_PLACE_M, side="right")) - 1
                 if k < 0:
                     continue
-                new.append((s, pmin[k] + max(d - equal_m, 0.0) + eps * s, int(parg[k]), d))
+                cost = pmin[k] + max(d - equal_m, 0.0) + pref(i, s) + eps * s
+                new.append((s, cost, int(parg[k]), d))
         if not new:
             fail(i, "order", _order_message(src, specs, cands, chain, states, i, km_of, total))
             continue
@@ -866,6 +892,16 @@ def clock_place_notes(course) -> list[str]:
     ]
 
 
+def declared_km_preference(course):
+    """The ``prefer_km`` of :func:`locate_points` for a course: each checkpoint's
+    ``declared_km`` when the course is scaled to its declared figures (the profile is
+    stretched so that the passage anchored on it is at that km, see
+    :func:`coursekit.course.scale_profile`), else None."""
+    if not getattr(course, "scale_to_declared", False):
+        return None
+    return [getattr(sp, "declared_km", None) for sp in course.checkpoints]
+
+
 def course_legs(course, *, tolerance_m: float | None = None) -> Legs:
     """Locate a course's checkpoints and build its legs table.
 
@@ -888,6 +924,7 @@ def course_legs(course, *, tolerance_m: float | None = None) -> Legs:
         tolerance_m=tolerance_m,
         source=str(course.path),
         along=along,
+        prefer_km=declared_km_preference(course),
     )
     return legs_from_located(
         course.profile, course.checkpoints, located, tolerance_m=tolerance_m, along=along
@@ -939,6 +976,43 @@ that long, the figures are wrong (a scaled sketch, a checkpoint on the wrong pas
 
 STEEP_LEG_MIN_M = 3000.0
 """Shortest leg :data:`MAX_LEG_GRADE` is checked on [m] (a short leg may be a wall)."""
+
+
+DECLARED_STRETCH_SPREAD = 2.0
+"""Largest ratio between the factors by which the ``declared_km`` of a scaled course stretch
+two stretches of its track (start, anchors, finish) before a warning [-]. Published km are
+rounded and a track's length differs from the organiser's by a few %: short stretches
+between rounded km differ by tens of %; a factor twice another's is a checkpoint anchored
+on another passage than the one meant, or a wrong declared km (an out-and-back's bridge
+anchored on the way out: x3.8, then x0.26)."""
+
+
+def declared_stretch_notes(course) -> list[str]:
+    """One warning when the piecewise stretch of a scaled course through its ``declared_km``
+    (``course.info["scale"]["anchors"]``) scales two of its stretches by factors more than
+    :data:`DECLARED_STRETCH_SPREAD` apart, naming the stretches (and so the checkpoints)
+    with the largest and smallest factors."""
+    sc = getattr(course, "info", {}).get("scale") or {}
+    anchors = sc.get("anchors") or []
+    if not anchors:
+        return []
+    xs = [0.0] + [a[1] for a in anchors] + [float(sc["measured_m"])]
+    ys = [0.0] + [a[2] for a in anchors] + [float(sc["declared_m"])]
+    names = ["the start"] + [repr(a[0]) for a in anchors] + ["the finish"]
+    f = [(ys[k] - ys[k - 1]) / (xs[k] - xs[k - 1]) for k in range(1, len(xs))]
+    hi, lo = int(np.argmax(f)), int(np.argmin(f))
+    if not f[hi] > DECLARED_STRETCH_SPREAD * f[lo]:
+        return []
+
+    def part(k):
+        return f"x{f[k]:.2g} from {names[k]} to {names[k + 1]}"
+
+    a, b = sorted((hi, lo))
+    return [
+        f"the declared km stretch the track unevenly: {part(a)}, {part(b)} (more than "
+        f"{DECLARED_STRETCH_SPREAD:g} times apart): a declared_km meant for another passage "
+        "of its place, or a wrong one? (check the declared km against the track's)"
+    ]
 
 
 def declared_km_notes(specs, km) -> list[str]:
@@ -1107,7 +1181,9 @@ def _km_list(kms) -> str:
     return t[0] if len(t) == 1 else ", ".join(t[:-1]) + " and " + t[-1]
 
 
-def _passages_note(i, name, located, prev, nxt, km, profile, tolerance_m) -> str | None:
+def _passages_note(
+    i, name, located, prev, nxt, km, profile, tolerance_m, prefer=None
+) -> str | None:
     """Info for a checkpoint whose position the track passes several times between the
     previous placed checkpoint ``prev`` and the next one ``nxt`` (distances [m]; None for
     none: the start, the end), ± :data:`SAME_PLACE_M` (an out-and-back, a village crossed
@@ -1131,6 +1207,14 @@ def _passages_note(i, name, located, prev, nxt, km, profile, tolerance_m) -> str
     if len(after) < 2:
         return None  # one passage left between its neighbours: the order decides
     first = after[0]
+    if prefer is not None and min(after, key=lambda s: abs(km(s) - prefer)) == min(
+        after, key=lambda s: abs(s - d)
+    ):
+        return (
+            f"checkpoints[{i}] {name!r} is passed {len(ss)} times, at km "
+            f"{_km_list(km(s) for s in ss)}: placed at km {km(d):.1f}, on the passage its "
+            f"declared_km {prefer:g} is anchored on"
+        )
     if abs(first - d) <= SAME_PLACE_M:
         how = "the first" if prev is None else "the first after the previous checkpoint"
     else:
@@ -1329,8 +1413,15 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     # checkpoints
     specs = course.checkpoints
     along = along_course_distance(p, slope=not course.schematic)
+    prefer = declared_km_preference(course)
     located = locate_points(
-        p, specs, tolerance_m=tolerance_m, errors="collect", source=str(course.path), along=along
+        p,
+        specs,
+        tolerance_m=tolerance_m,
+        errors="collect",
+        source=str(course.path),
+        along=along,
+        prefer_km=prefer,
     )
     for _i, code, msg in located.problems:
         f(Finding("error", code, msg))
@@ -1383,7 +1474,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                     )
                 )
             nxt = next((float(x) for x in located.distance[i + 1 :] if np.isfinite(x)), None)
-            note = _passages_note(i, sp.name, located, placed_prev, nxt, _km, p, tol_i)
+            pref = prefer[i] if prefer is not None else None
+            note = _passages_note(i, sp.name, located, placed_prev, nxt, _km, p, tol_i, pref)
             if note:
                 f(Finding("info", "passages", note))
             placed_prev = dist_i
@@ -1392,6 +1484,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     km_placed = [_km(d) if np.isfinite(d) else math.nan for d in located.distance]
     for msg in declared_km_notes(specs, km_placed):
         f(Finding("warning", "declared-km", msg))
+    for msg in declared_stretch_notes(course):
+        f(Finding("warning", "declared-km-stretch", msg))
     for msg in estimated_altitude_notes(course.track, specs):
         f(Finding("info", "estimated-altitude", msg))
     legs = legs_from_located(p, specs, located, tolerance_m=tolerance_m, along=along)

@@ -933,7 +933,8 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
         ``loss_method`` (``"spread"``, ``"factor"``, or ``"none"`` when the profile has
         no elevation: the D+/D- is not applied), ``gain_added_m`` and
         ``loss_added_m`` [m] (spread, else 0), ``anchors`` (list of
-        ``(name, measured_m, declared_m)``).
+        ``(name, measured_m, declared_m)``), ``measured_m`` and ``declared_m`` (the
+        track's measured and declared total [m]: the last anchor pair).
 
     Raises
     ------
@@ -1024,6 +1025,8 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
         "gain_added_m": ga,
         "loss_added_m": la,
         "anchors": [(str(a[2]), float(a[0]), float(a[1])) for a in anchors],
+        "measured_m": float(meas),
+        "declared_m": float(total),
     }
 
 
@@ -1052,7 +1055,7 @@ MAX_SEGMENT_STRETCH = 10.0
 between two anchors [-]: the same range as the whole distance's scaling (0.1-10)."""
 
 
-def _anchors(path: Path, profile, checkpoints, tol: float, km_factor) -> list:
+def _anchors(path: Path, profile, checkpoints, tol: float, km_factor, ratio: float = 1.0) -> list:
     """``(measured distance [m], declared distance [m], name, index)`` of the checkpoints
     with a ``declared_km``, located by position on the unscaled profile (see
     :func:`scale_profile`).
@@ -1062,7 +1065,13 @@ def _anchors(path: Path, profile, checkpoints, tol: float, km_factor) -> list:
     scaling), so that, like the final location, they bound the passages the others may
     take (a place passed twice, after a checkpoint placed by km). A checkpoint that cannot
     be located is left out here: locating the course's checkpoints later raises the usual
-    message."""
+    message.
+
+    A place passed several times is anchored on the passage that fits its declared km
+    best: the one whose km on the track, times ``ratio`` (declared / measured total), is
+    nearest the declared km (``prefer_km`` of
+    :func:`~coursekit.checkpoints.locate_points`, in course order), as the final location
+    on the scaled course then places it."""
     from .checkpoints import locate_points
 
     if km_factor is None:
@@ -1071,7 +1080,10 @@ def _anchors(path: Path, profile, checkpoints, tol: float, km_factor) -> list:
     else:
         idx = list(range(len(checkpoints)))
         specs = [c if c.km is None else replace(c, km=c.km / km_factor) for c in checkpoints]
-    loc = locate_points(profile, specs, tolerance_m=tol, errors="collect", source=str(path))
+    prefer = [None if c.declared_km is None else c.declared_km / ratio for c in checkpoints]
+    loc = locate_points(
+        profile, specs, tolerance_m=tol, errors="collect", source=str(path), prefer_km=prefer
+    )
     return [
         (float(d), 1000.0 * checkpoints[i].declared_km, checkpoints[i].name, i)
         for i, d in zip(idx, loc.distance, strict=True)
@@ -1125,7 +1137,13 @@ def _anchor_mismatch(path: Path, profile, checkpoints, anchors, tol: float, sche
 
     along = along_course_distance(profile, slope=not schematic)
     loc = locate_points(
-        profile, checkpoints, tolerance_m=tol, errors="collect", source=str(path), along=along
+        profile,
+        checkpoints,
+        tolerance_m=tol,
+        errors="collect",
+        source=str(path),
+        along=along,
+        prefer_km=[c.declared_km for c in checkpoints],
     )
     for x, y, name, i in anchors:
         d = float(loc.distance[i])
@@ -1305,7 +1323,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         # mapped by the uniform scaling), else without them: the first set whose passages
         # the final location keeps
         for km_factor in tries:
-            anchors = _anchors(path, profile, checkpoints, tol, km_factor)
+            anchors = _anchors(path, profile, checkpoints, tol, km_factor, kd)
             try:
                 _check_anchors(path, anchors, meas, total, d0.distance_m is not None)
                 scaled, factors = scale_profile(profile, d0, anchors=[a[:3] for a in anchors])

@@ -728,6 +728,7 @@ def _spec_notes(course, legs) -> list[str]:
     the legs table (:func:`coursekit.checkpoints.located_from_legs`)."""
     from .checkpoints import (
         declared_km_notes,
+        declared_stretch_notes,
         duplicate_name_notes,
         estimated_altitude_notes,
         located_from_legs,
@@ -745,6 +746,7 @@ def _spec_notes(course, legs) -> list[str]:
         end = float(course.profile.distance[-1])
         out += duplicate_name_notes(specs, located, km_of, tol, end_m=end)
         out += declared_km_notes(specs, km)
+        out += declared_stretch_notes(course)
     if len(row_specs):
         out += same_place_notes(legs)
         out += long_stretch_notes(legs)

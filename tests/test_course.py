@@ -590,3 +590,56 @@ def test_a_local_time_in_the_day_samoa_skipped_names_the_date(tmp_path):
         "outside the skipped day"
     ), msg
     assert "\n" not in msg
+
+
+def test_declared_km_anchors_the_passage_that_fits_it(tmp_path):
+    """Black-box finding K1: a place passed twice (Mid, at km 5 and 15 of a 20 km
+    out-and-back) whose declared km is the way back's was anchored on the way out: the
+    first 5 km were stretched x3.3 to 16.5 km and the last 15 km squeezed x0.37, without a
+    word. The anchor is now the passage whose km, scaled by declared/measured total, is
+    nearest the declared km, and the checkpoint is placed on that same passage."""
+    from coursekit.checkpoints import check_course, course_legs
+    from coursekit.cutoffs import plan
+
+    body = (
+        'scale_to_declared = true\ngain_threshold = 0\n[[declared]]\nsource = "r"\n'
+        'distance_km = 22\n[[checkpoints]]\nname = "Mid back"\nwaypoint = "Mid"\n'
+        "declared_km = 16.5\n"
+    )
+    c = load_course(_out_and_back(tmp_path, body))
+    ((name, measured, declared),) = c.info["scale"]["anchors"]
+    assert (name, declared) == ("Mid back", 16_500.0)
+    assert measured == pytest.approx(15_000, abs=30)  # the way back, not km 5
+    legs = course_legs(c)
+    assert list(legs.names) == ["Start", "Mid back", "Finish"]
+    assert legs.along[1] / 1000 == pytest.approx(16.5, abs=0.2)
+    assert legs.leg_gain[1] == pytest.approx(900, abs=5)  # up to Top and back down to Mid
+    found = check_course(c)
+    assert not [f for f in found if f.level in ("error", "warning")], found
+    (note,) = [f.message for f in found if f.code == "passages"]
+    assert note.endswith("on the passage its declared_km 16.5 is anchored on"), note
+    assert not [w for w in plan(c).warnings if "stretch" in w]
+
+
+def test_declared_km_stretching_the_track_unevenly_warns(tmp_path):
+    """K1: when even the passage that fits best implies stretch factors far apart (here
+    x2.0 to Mid, then x0.8), the declared km is likely on another passage or wrong: a
+    warning names the checkpoint, in check and in the plan."""
+    from coursekit.checkpoints import check_course
+    from coursekit.cutoffs import plan
+
+    body = (
+        'scale_to_declared = true\ngain_threshold = 0\n[[declared]]\nsource = "r"\n'
+        'distance_km = 22\n[[checkpoints]]\nname = "Mid"\nwaypoint = "Mid"\n'
+        "declared_km = 10\n"
+    )
+    c = load_course(_out_and_back(tmp_path, body))
+    ((_, measured, _),) = c.info["scale"]["anchors"]
+    assert measured == pytest.approx(5_000, abs=30)
+    (f,) = [f for f in check_course(c) if f.code == "declared-km-stretch"]
+    assert f.level == "warning"
+    assert f.message.startswith(
+        "the declared km stretch the track unevenly: x2 from the start to 'Mid', x0.8 from "
+        "'Mid' to the finish"
+    ), f.message
+    assert f.message in plan(c).warnings
