@@ -906,7 +906,13 @@ def _fmt_scaled(what: str, method: str, ratio: float, added: float, have: float)
     return f"{what} x{ratio:.4f}"
 
 
-def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
+SLOPE_SCALING_ITERATIONS = 8
+"""Most passes of :func:`scale_profile` matching the declared km on the slope [-]: each
+divides the map stretch by slope/declared at the anchors; the slope's share of the length
+barely depends on the stretch, so two or three passes bring it within a metre."""
+
+
+def scale_profile(profile, declared: Declared, *, source_path="", anchors=(), slope=False):
     """Scale a profile's distance and cumulative gain/loss to declared figures.
 
     Parameters
@@ -921,6 +927,12 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
         whose km the organiser publishes (``declared_km``), in course order:
         the distance is stretched piecewise linearly through them (and through
         0 and the declared total) instead of by one factor.
+    slope : bool, default False
+        Match the declared distance and km on the distance along the course on the slope
+        (:func:`coursekit.profile.along_course_distance`, the km every table prints)
+        rather than on the map distance: the map is stretched a little less, by the
+        ratio of the slope to the map length (1-2 % on a mountain track). Without
+        elevation the two are one.
 
     Returns
     -------
@@ -984,7 +996,23 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
                 )
         distance = np.interp(p.distance, xs, ys)
     else:
+        xs, ys = [0.0, float(meas)], [0.0, float(total)]
         distance = p.distance * kd
+    if slope and p.has_elevation and meas > 0 and (anchors or declared.distance_m is not None):
+        from .profile import along_course_distance
+
+        goal = np.asarray(ys[1:], float)
+        if declared.distance_m is None:  # the finish stays at the track's own slope km
+            goal[-1] = float(along_course_distance(p, slope=True)[-1])
+        ym = np.asarray(ys, float)
+        for _ in range(SLOPE_SCALING_ITERATIONS):
+            along = along_course_distance(replace(p, distance=distance), slope=True)
+            at = np.interp(xs[1:], p.distance, along)
+            if np.all(np.abs(at - goal) <= 0.5):
+                break
+            ym[1:] = ym[1:] * goal / at
+            distance = np.interp(p.distance, xs, ym)
+        total = float(ym[-1])
     gain_target = declared.gain_m
     loss_target = declared.loss_m
     if loss_target is None and gain_target is not None and p.total_gain > 0:
@@ -994,6 +1022,8 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
     loss, lm, kl, la = _scaled_cumulative(p.loss, loss_target, distance, total, has_elevation=elev)
     src = declared.source
     how_d = f"scaled x{kd:.4f} to {src!r}"
+    if total != meas * kd:  # matched on the slope
+        how_d = f"scaled x{total / meas:.4f} to {src!r}, matched on the slope"
     if anchors:
         how_d += ", stretched piecewise to the declared km of " + ", ".join(
             f"{a[2]} ({a[1] / 1000:g})" for a in anchors
@@ -1026,7 +1056,7 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=()):
         "loss_added_m": la,
         "anchors": [(str(a[2]), float(a[0]), float(a[1])) for a in anchors],
         "measured_m": float(meas),
-        "declared_m": float(total),
+        "declared_m": float(meas * kd),
     }
 
 
@@ -1132,6 +1162,8 @@ def _anchor_mismatch(path: Path, profile, checkpoints, anchors, tol: float, sche
     """The error (None if fine) when locating every checkpoint on the scaled ``profile``, as
     :func:`coursekit.checkpoints.course_legs` does, puts a ``declared_km`` checkpoint on
     another passage than the one its declared km was anchored on."""
+    import numpy as np
+
     from .checkpoints import locate_points
     from .profile import along_course_distance
 
@@ -1147,6 +1179,8 @@ def _anchor_mismatch(path: Path, profile, checkpoints, anchors, tol: float, sche
     )
     for x, y, name, i in anchors:
         d = float(loc.distance[i])
+        if math.isfinite(d):  # the declared km are matched on the km printed
+            d = float(np.interp(d, profile.distance, along))
         own = checkpoints[i].tolerance_m
         if math.isfinite(d) and abs(d - y) > (own if own is not None else tol):
             return _Ctx(path, f"checkpoints[{i}] ({name!r})").err(
@@ -1326,7 +1360,12 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
             anchors = _anchors(path, profile, checkpoints, tol, km_factor, kd)
             try:
                 _check_anchors(path, anchors, meas, total, d0.distance_m is not None)
-                scaled, factors = scale_profile(profile, d0, anchors=[a[:3] for a in anchors])
+                scaled, factors = scale_profile(
+                    profile,
+                    d0,
+                    anchors=[a[:3] for a in anchors],
+                    slope=not (schematic_key or sketch),
+                )
             except ValueError as exc:
                 errors.append(top.err("checkpoints", f"declared_km: {exc}"))
                 continue

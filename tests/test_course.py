@@ -13,6 +13,7 @@ import pytest
 from coursekit.course import load_course, load_event, parse_duration
 from coursekit.errors import CourseFileError
 from coursekit.gpx import write_gpx
+from coursekit.profile import along_course_distance
 
 COURSES = Path(__file__).parent / "data" / "courses"
 
@@ -258,14 +259,16 @@ def test_scale_to_declared(tmp_path):
     )
     raw = load_course(_course(tmp_path, BASE))
     c = load_course(_course(tmp_path, body))
-    assert c.profile.total_distance == pytest.approx(12_000)
+    # the declared km are matched on the slope, the km every table prints (K4)
+    assert along_course_distance(c.profile)[-1] == pytest.approx(12_000, abs=1)
+    assert c.profile.total_distance < 12_000
     assert c.profile.total_gain == pytest.approx(1800)
     assert c.profile.total_loss == pytest.approx(
         raw.profile.total_loss * 1800 / raw.profile.total_gain
     )
     np.testing.assert_array_equal(c.profile.elevation, raw.profile.elevation)
     assert "scaled" in c.profile.distance_method
-    k = c.info["scale"]["distance"]
+    k = c.profile.total_distance / raw.profile.total_distance
     np.testing.assert_allclose(c.profile.distance, raw.profile.distance * k)
 
 
@@ -350,7 +353,8 @@ def test_barriers_count_the_spread_relief(tmp_path):
     path = _up_down(tmp_path, UP_DOWN)
     path.write_text(path.read_text().replace('limit = "3h"', 'limit = "14h"'))
     c = load_course(path)
-    assert spread_relief(c) == pytest.approx((2700 / 20_000, 1800 / 20_000), rel=1e-3)
+    d = c.profile.total_distance  # the map, a little shorter than the 20 km on the slope
+    assert spread_relief(c) == pytest.approx((2700 / d, 1800 / d), rel=1e-3)
     pl = plan(c, model="kme", round_minutes=0)
     assert pl.arrival_elapsed[1] / (14 * 3600) == pytest.approx(32.5 / 56, rel=5e-3)
     assert SKETCH_WARNING not in pl.warnings  # not a sketch: check reports the scaling
@@ -379,7 +383,7 @@ def test_declared_km_stretches_the_sketch_to_the_published_km(tmp_path):
     body = UP_DOWN.replace("distance_km = 20", "distance_km = 40") + "declared_km = 12\n"
     c = load_course(_up_down(tmp_path, body))
     legs = course_legs(c)
-    np.testing.assert_allclose(legs.distance, [0, 12_000, 40_000], atol=1)
+    np.testing.assert_allclose(legs.along, [0, 12_000, 40_000], atol=1)
     assert c.info["scale"]["anchors"] == [("Top", pytest.approx(10_000, abs=30), 12_000.0)]
     assert "stretched piecewise to the declared km of Top (12)" in c.profile.distance_method
     assert not [f for f in check_course(c) if f.code == "declared-km"]
@@ -475,7 +479,7 @@ def test_declared_km_anchor_follows_a_checkpoint_placed_by_km(tmp_path):
     legs = course_legs(c)
     assert list(legs.names) == ["Start", "Top", "Mid back", "Finish"]
     assert legs.along[1] == pytest.approx(11_000, abs=1)  # km are on the slope
-    assert legs.distance[2] == pytest.approx(16_000, abs=1)
+    assert legs.along[2] == pytest.approx(16_000, abs=1)
     # km 11 of the stretched course is just past the summit (km 10.67), on the way down
     assert legs.elevation[1] == pytest.approx(1875, abs=10)
     assert legs.elevation[2] == pytest.approx(1450, abs=5)
@@ -556,6 +560,7 @@ def test_an_anchor_on_another_passage_than_the_final_one_is_named(tmp_path):
         c.profile,
         Declared(source="r", distance_m=22000.0, gain_m=None, loss_m=None),
         anchors=[a[:3] for a in anchors],
+        slope=True,
     )
     err = _anchor_mismatch(path, scaled, specs, anchors, 250.0, False)
     assert str(err) == (
@@ -643,3 +648,28 @@ def test_declared_km_stretching_the_track_unevenly_warns(tmp_path):
         "'Mid' to the finish"
     ), f.message
     assert f.message in plan(c).warnings
+
+
+def test_declared_km_are_matched_on_the_km_printed(tmp_path):
+    """Black-box finding K4: on a track with elevation (not a sketch) the map distance was
+    stretched to the declared km while every table prints km on the slope, so the scaled
+    km came out beyond the published ones they were scaled to (CCC: finish 102.2 for a
+    declared 101). The stretch now hits the declared figures on the slope."""
+    from coursekit.checkpoints import course_legs
+
+    body = (
+        'scale_to_declared = true\ngain_threshold = 0\n[[declared]]\nsource = "r"\n'
+        'distance_km = 22\n[[checkpoints]]\nname = "Top"\nwaypoint = "Top"\n'
+        "declared_km = 11.5\n"
+    )
+    c = load_course(_out_and_back(tmp_path, body))
+    legs = course_legs(c)
+    np.testing.assert_allclose(legs.along, [0, 11_500, 22_000], atol=1.0)
+    assert legs.distance[-1] < 22_000 - 20  # the map is stretched less than the slope
+    assert "matched on the slope" in c.profile.distance_method
+    # a sketch prints map km: scaled on the map, as before
+    path = tmp_path / "c.toml"
+    path.write_text("schematic = true\n" + path.read_text())
+    legs = course_legs(load_course(path))
+    np.testing.assert_allclose(legs.along, [0, 11_500, 22_000], atol=1.0)
+    np.testing.assert_allclose(legs.distance, [0, 11_500, 22_000], atol=1.0)
