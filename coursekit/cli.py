@@ -569,17 +569,6 @@ def _legs_records(course, legs) -> list[dict]:
     return recs
 
 
-def _legs_along_total(course) -> float:
-    """The course's length the way the legs table counts km [m]: on the slope, the map
-    distance on a schematic course (:attr:`coursekit.checkpoints.Legs.along`)."""
-    from .profile import along_course_distance
-
-    p = course.profile
-    if not len(p.track):
-        return 0.0
-    return float(along_course_distance(p, slope=not course.schematic)[-1])
-
-
 @cli.command()
 @click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
@@ -617,7 +606,7 @@ def legs(course_file, fmt, tolerance_m, output):
             # rows' distance_m are along the slope, as timing providers publish km: their
             # total is distance_3d_m (the finish row's), the map's also map_distance_m
             "distance_m": _num(p.total_distance, 1),
-            "distance_3d_m": _num(_legs_along_total(course), 1),
+            "distance_3d_m": _num(float(lg.along[-1]), 1),
             "map_distance_m": _num(p.total_distance, 1),
             "gain_m": _num(p.total_gain),
             "loss_m": _num(p.total_loss),

@@ -998,7 +998,10 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=(), sl
     else:
         xs, ys = [0.0, float(meas)], [0.0, float(total)]
         distance = p.distance * kd
-    if slope and p.has_elevation and meas > 0 and (anchors or declared.distance_m is not None):
+    on_slope = bool(
+        slope and p.has_elevation and meas > 0 and (anchors or declared.distance_m is not None)
+    )
+    if on_slope:
         from .profile import along_course_distance
 
         goal = np.asarray(ys[1:], float)
@@ -1022,7 +1025,7 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=(), sl
     loss, lm, kl, la = _scaled_cumulative(p.loss, loss_target, distance, total, has_elevation=elev)
     src = declared.source
     how_d = f"scaled x{kd:.4f} to {src!r}"
-    if total != meas * kd:  # matched on the slope
+    if on_slope:
         how_d = f"scaled x{total / meas:.4f} to {src!r}, matched on the slope"
     if anchors:
         how_d += ", stretched piecewise to the declared km of " + ", ".join(
