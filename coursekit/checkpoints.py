@@ -1144,6 +1144,9 @@ def long_stretch_notes(legs) -> list[str]:
         up = float(gain[b] - gain[a]) if np.isfinite(gain[b] - gain[a]) else 0.0
         kme = km + up / 100.0
         if kme > MAX_STRETCH_KM_EFFORT:
+            # D+ as the legs table adds it up: the difference of the rounded cumulatives
+            if np.isfinite(gain[b] - gain[a]):
+                up = float(round(float(gain[b])) - round(float(gain[a])))
             none = "no checkpoint" if b == a + 1 else "no aid station or barrier"
             out.append(
                 f"{names[a]!r} -> {names[b]!r}: {km:.1f} km and {up:.0f} m D+ "

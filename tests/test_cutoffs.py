@@ -1047,3 +1047,21 @@ def test_night_sections_shorter_than_the_shown_resolution_are_left_out():
     from coursekit.cutoffs import NIGHT_SECTION_MIN_M
 
     assert NIGHT_SECTION_MIN_M == 100.0
+
+
+def test_a_long_stretch_warning_prints_the_d_plus_the_legs_table_adds_up():
+    """K11 (twenty-third review): the warning printed the unrounded D+ of the stretch
+    (2355 m) where the legs table, which writes each leg as the difference of the rounded
+    cumulatives, adds up to 2356 m for the same two rows."""
+    from types import SimpleNamespace
+
+    from coursekit.checkpoints import long_stretch_notes
+
+    legs = SimpleNamespace(
+        names=["Cogne", "Donnas"],
+        along=np.array([0.0, 46_400.0]),
+        gain=np.array([1000.4, 3355.6]),
+        specs=[None, None],
+    )
+    (w,) = long_stretch_notes(legs)
+    assert "46.4 km and 2356 m D+" in w  # round(3355.6) - round(1000.4); unrounded 2355.2
