@@ -1688,12 +1688,17 @@ def data_warnings(
             "missing elevation, interpolated from the neighbours"
         )
     e = clean.elevation
+    if n == 1:
+        out.append("a single point: no course to measure (distance 0)")
     if n >= 2:
         if steps is None or steps.shape != (n - 1,):
             steps = segment_lengths(track.lat, track.lon)
         same = steps == 0
-        if same.any():
-            out.append(f"{int(same.sum())} duplicate consecutive points")
+        if same.all():
+            out.append(f"all {n} points at the same position: no course to measure (distance 0)")
+        elif same.any():
+            k = int(same.sum())
+            out.append(f"{k} duplicate consecutive point{'s' if k > 1 else ''}")
         med = _median(steps[~same]) if (~same).any() else 0.0
         jump_at = max(500.0, 20 * med)
         jumps = np.flatnonzero(steps > jump_at)

@@ -860,3 +860,20 @@ def test_box_cells_keep_the_grid_they_are_given():
     np.testing.assert_array_equal(again.grid, own.grid)
     e = np.sin(d)
     np.testing.assert_array_equal(again.mean(e), own.mean(e))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_a_track_with_no_length_is_warned_of(n):
+    """K14 (twenty-third review): one point, or points all at one position, measured 0 km
+    with no warning (only "N duplicate consecutive points" for the second); a course file on
+    it fails later. A track with some length keeps the duplicate-points warning."""
+    z = np.full(n, 1000.0)
+    still = Track(np.full(n, 45.0), np.full(n, 6.0), z, np.full(n, np.nan), np.zeros(n, int))
+    st = course_stats(make_profile(still))
+    assert st.distance_m == 0
+    assert [w for w in st.warnings if "no course to measure (distance 0)" in w]
+    assert not [w for w in st.warnings if "duplicate consecutive" in w]
+    lat = np.array([45.0, 45.0, 45.001, 45.002])
+    moving = Track(lat, np.full(4, 6.0), np.full(4, 1000.0), np.full(4, np.nan), np.zeros(4, int))
+    w = course_stats(make_profile(moving)).warnings
+    assert "1 duplicate consecutive point" in w and not [x for x in w if "no course" in x]
