@@ -538,7 +538,12 @@ def solve(
             f"(faster than {1000 / MAX_FLAT_SPEED / 60:.1f} min/km)"
         )
         if a == 0 and b == ncp - 1:
-            raise PlanError(f"limit too short: between {names[a]!r} and {names[b]!r} {need}")
+            where = (
+                f"round the loop from {names[a]!r}"  # not "between 'X' and 'X'"
+                if names[a] == names[b]
+                else f"between {names[a]!r} and {names[b]!r}"
+            )
+            raise PlanError(f"limit too short: {where} {need}")
         # a fixed cutoff bounds the piece: it is what to fix, not the limit
         if b < ncp - 1:
             raise PlanError(

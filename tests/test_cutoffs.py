@@ -416,6 +416,11 @@ def test_too_tight_fixed_cutoff_is_named_not_the_limit():
         solve(g, limit_s=36_000, params=PLAIN, fixed=late, names=names)
     with pytest.raises(PlanError, match="limit too short: between 'Start' and 'Finish'"):
         solve(g, limit_s=3600, params=PLAIN, names=names)
+    # a loop's start and finish share their name (K10 aside, twenty-third review): the
+    # message said "between 'Chamonix' and 'Chamonix'"
+    loop = ["Chamonix", "A", "B", "C", "Chamonix"]
+    with pytest.raises(PlanError, match="limit too short: round the loop from 'Chamonix' the"):
+        solve(g, limit_s=3600, params=PLAIN, names=loop)
 
 
 def test_contradicting_fixed_cutoffs():
