@@ -900,9 +900,11 @@ def _scaled_cumulative(c, target, d, total, *, has_elevation=True):
     return c * ratio, SCALE_FACTOR, ratio, 0.0
 
 
-def _fmt_scaled(what: str, method: str, ratio: float, added: float, have: float) -> str:
+def _fmt_scaled(
+    what: str, method: str, ratio: float, added: float, have: float, source: str = "sketch"
+) -> str:
     if method == SCALE_SPREAD:
-        return f"{what} +{added:.0f} m spread uniformly by distance (sketch {have:.0f} m)"
+        return f"{what} +{added:.0f} m spread uniformly by distance ({source} {have:.0f} m)"
     return f"{what} x{ratio:.4f}"
 
 
@@ -1034,10 +1036,12 @@ def scale_profile(profile, declared: Declared, *, source_path="", anchors=(), sl
     if SCALE_NONE in (gm, lm):
         how_g = f"declared D+/D- of {src!r} not applied (the track has no elevation)"
     else:
+        # what the measured figure is of: a sketch, or a real track (matched on the slope)
+        source = "track" if slope else "sketch"
         how_g = (
-            _fmt_scaled("scaled gain", gm, kg, ga, p.total_gain)
+            _fmt_scaled("scaled gain", gm, kg, ga, p.total_gain, source)
             + " "
-            + _fmt_scaled("loss", lm, kl, la, p.total_loss)
+            + _fmt_scaled("loss", lm, kl, la, p.total_loss, source)
             + f" to {src!r}"
         )
     new = replace(

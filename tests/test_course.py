@@ -337,7 +337,11 @@ def test_scaling_spreads_the_missing_climb_along_the_course(tmp_path):
     assert (sc["gain_method"], sc["loss_method"]) == ("spread", "spread")
     assert sc["gain_added_m"] == pytest.approx(2700) and sc["loss_added_m"] == pytest.approx(1800)
     assert sc["gain"] == pytest.approx(4.0) and sc["loss"] == pytest.approx(3.0)
-    assert "gain +2700 m spread uniformly by distance (sketch 900 m)" in c.profile.gain_method
+    # the course file does not say the track is a sketch: the measured figure is the track's
+    # (it said "(sketch 900 m)" of any track, twenty-third review's K4 aside)
+    assert "gain +2700 m spread uniformly by distance (track 900 m)" in c.profile.gain_method
+    sketch = load_course(_up_down(tmp_path, "schematic = true\n" + UP_DOWN))
+    assert "gain +2700 m spread uniformly by distance (sketch 900 m)" in sketch.profile.gain_method
     # gain - loss is the declared one, not end - start; altitudes unchanged
     np.testing.assert_allclose(c.profile.elevation[[0, 400, 800]], [1000, 1900, 1000])
 
@@ -506,7 +510,9 @@ def test_spread_on_a_sketch_with_no_climb(tmp_path, noise):
     the declared D+ was dropped (0) or refused as a factor of x1.98e+13 (noise). Below a
     metre the sketch climbs nothing and the declared figures are spread whole."""
     ele = 1000.0 + noise * (np.arange(801) % 2)
-    c = load_course(_flat(tmp_path, ele))
+    p = _flat(tmp_path, ele)
+    p.write_text(p.read_text().replace(SPREAD, "schematic = true\n" + SPREAD))
+    c = load_course(p)
     sc = c.info["scale"]
     assert (sc["gain_method"], sc["loss_method"]) == ("spread", "spread")
     assert c.profile.total_gain == pytest.approx(1500) and c.profile.total_loss == pytest.approx(
