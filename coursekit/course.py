@@ -914,7 +914,7 @@ divides the map stretch by slope/declared at the anchors; the slope's share of t
 barely depends on the stretch, so two or three passes bring it within a metre."""
 
 
-def scale_profile(profile, declared: Declared, *, source_path="", anchors=(), slope=False):
+def scale_profile(profile, declared: Declared, *, anchors=(), slope=False):
     """Scale a profile's distance and cumulative gain/loss to declared figures.
 
     Parameters
