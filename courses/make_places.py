@@ -413,7 +413,8 @@ def resolve(places_json: Path) -> dict:
             a = place(rule[1])
             lon, lat, _ = GEOD.fwd(a["lon"], a["lat"], rule[2], rule[3] * 1000.0)
             how = f"offset({a['name']}, bearing {rule[2]:g} deg, {rule[3]:g} km)"
-        if alt is not None:
+        stated = alt is not None
+        if stated:
             alt_txt = alt_note
         elif p["alt_m"] is not None:
             alt = p["alt_m"]
@@ -425,6 +426,9 @@ def resolve(places_json: Path) -> dict:
             "lat": round(lat, 6),
             "lon": round(lon, 6),
             "alt_m": alt,
+            # a stated schematic altitude is no more published than an estimate: flagged
+            # alike, so every plan names it (Tikhfist's invented 1500 m was not)
+            "alt_estimated": stated,
             "schematic": True,
             "source": p["source"],
             "confidence": p["confidence"],
