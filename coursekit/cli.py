@@ -20,7 +20,15 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .clock import DATED_S, clock_format, hm, in_zone, seconds_between, shown_elapsed
+from .clock import (
+    DATED_S,
+    clock_format,
+    hm,
+    in_zone,
+    limit_hm,
+    seconds_between,
+    shown_elapsed,
+)
 from .errors import CoursekitError, PlanError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -776,6 +784,8 @@ def _cp_description(course, legs, i, plan) -> str:
         bits.append(f"no barrier (closes {when(plan.cutoff[i])})")
     elif i:
         bits.append(f"cutoff {when(plan.cutoff[i])}" + (" fixed" if plan.fixed[i] else ""))
+    if i == len(legs.names) - 1 and _limit_proposed(course):
+        bits.append("time limit proposed, not published")
     if course.schematic:
         bits.append("schematic course")
     return "; ".join(bits)
@@ -842,6 +852,11 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
         )
     if course.schematic:
         desc += f"; {SKETCH_MARK}: the track is a sketch, not a surveyed route"
+    if _limit_proposed(course):
+        desc += (
+            f"; time limit {limit_hm(course.limit_s)} proposed, not published: every "
+            "barrier rests on it"
+        )
     wpts = [
         Waypoint(
             name=name,
@@ -1002,6 +1017,11 @@ def _profile_work(path) -> int:
     return size + PROFILE_FILE_WORK
 
 
+def _limit_proposed(course) -> bool:
+    """The course's limit comes from a ``[[proposed]]`` table: none is published."""
+    return bool(getattr(course, "info", {}).get("limit_proposed", False))
+
+
 def _hm(seconds) -> str:
     """Elapsed seconds as H:MM (:func:`coursekit.clock.hm`), ``"-"`` when missing."""
     return hm(seconds, missing="-")
@@ -1131,6 +1151,8 @@ def _cutoffs_record(p) -> dict:
         "course": p.course.name,
         "start": _iso(p.cutoff[0]),
         "limit_s": _num(p.course.limit_s),
+        # the limit of a [[proposed]] table (none published): every barrier rests on it
+        "limit_proposed": _limit_proposed(p.course),
         "model": p.model,
         "schematic": bool(getattr(p.course, "schematic", False)),
         "night_sections": [
@@ -1370,7 +1392,9 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         dated = p.course.limit_s > DATED_S
         head = [
             f"{p.course.name}  start {_clock(p.cutoff[0])} {p.cutoff[0]:%Y-%m-%d}  "
-            f"limit {_hm(p.course.limit_s)}  clock {_zone(p.cutoff[0], p.course)}",
+            f"limit {limit_hm(p.course.limit_s)}"
+            + (" (proposed, not published)" if _limit_proposed(p.course) else "")
+            + f"  clock {_zone(p.cutoff[0], p.course)}",
             *_clock_change_lines(p.cutoff[0], p.course.limit_s, dated),
             f"model {p.model}",
         ]

@@ -20,6 +20,7 @@ __all__ = [
     "DATED_S",
     "clock_format",
     "hm",
+    "limit_hm",
     "shown_elapsed",
 ]
 
@@ -57,6 +58,21 @@ def hm(seconds: float | None, *, missing: str = "") -> str:
     m = math.floor(abs(float(seconds)) / 60.0 + 0.5)
     sign = "-" if seconds < 0 and m else ""
     return f"{sign}{m // 60}:{m % 60:02d}"
+
+
+def limit_hm(seconds: float | None, *, missing: str = "") -> str:
+    """A race's time limit as ``H:MM``, or ``H:MM:SS`` when it is not a whole minute.
+
+    A limit is a stated figure, not a time to round: the Métis Trail's 13:58:08 written
+    ``13:58`` disagreed with its finish row, ``21:30 (13:59)`` after a 07:31:52 start (the
+    clock times drop their seconds, :func:`shown_elapsed`). With its seconds it is exact.
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return missing
+    s = round(float(seconds))
+    if s % 60 == 0 or s < 0:
+        return hm(seconds, missing=missing)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def shown_elapsed(start: dt.datetime, moment: dt.datetime, *, nearest: bool = False) -> float:

@@ -724,8 +724,30 @@ def course_warnings(course, legs) -> list[str]:
     prof = getattr(course, "profile", None)
     if prof is not None and not getattr(prof, "has_elevation", True):
         out.append(NO_ELEVATION_WARNING)
+    note = proposed_note(course)
+    if note:
+        out.append(note)
     out += _spec_notes(course, legs)
     return out
+
+
+def proposed_note(course) -> str | None:
+    """The plan's warning that values it rests on are proposed, not published: the course
+    file's ``[[proposed]]`` tables (a proposed ``limit`` only when the file gives none),
+    each with its value; ``coursekit check`` gives the basis of each."""
+    info = getattr(course, "info", {}) or {}
+    used = [
+        p
+        for p in info.get("proposed", ())
+        if isinstance(p, dict) and (p.get("field") != "limit" or info.get("limit_proposed"))
+    ]
+    if not used:
+        return None
+    what = ", ".join(f"{p['field']} = {p['value']}" for p in used)
+    return (
+        f"proposed, not published ([[proposed]] in the course file): {what}; the barriers "
+        "rest on them (`coursekit check` gives the basis of each)"
+    )
 
 
 def _spec_notes(course, legs) -> list[str]:

@@ -325,6 +325,9 @@ class Race:
         The place of each row where its name is generic ("Start", "Finish":
         :data:`GENERIC_NAMES`), "" elsewhere or when unknown: a station made only of such
         rows is named after it (:func:`station_table`). From a plan, see :func:`row_places`.
+    limit_proposed : bool
+        The limit comes from a ``[[proposed]]`` table of the course file (none is
+        published): every barrier rests on it.
     """
 
     name: str
@@ -349,6 +352,7 @@ class Race:
     field_elapsed: np.ndarray | None = None
     places: tuple = ()
     fixed: np.ndarray | None = None
+    limit_proposed: bool = False
 
     def __post_init__(self):
         n = len(self.names)
@@ -475,6 +479,7 @@ class Race:
             field_elapsed=field_ref,
             places=row_places(plan),
             fixed=np.asarray(plan.fixed, bool),
+            limit_proposed=bool(getattr(course, "info", {}).get("limit_proposed", False)),
         )
 
 
@@ -1722,6 +1727,7 @@ def event_summary(event: EventPlan) -> dict:
                 "name": r.name,
                 "start": _iso(r.start, floor=True),
                 "limit_s": _r(r.cutoff_elapsed[-1], 0),
+                "limit_proposed": r.limit_proposed,
                 "checkpoints": len(r.names),
                 "timezone": r.timezone,
             }

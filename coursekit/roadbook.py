@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .clock import DATED_S, hm, seconds_between, shown_elapsed
+from .clock import DATED_S, hm, limit_hm, seconds_between, shown_elapsed
 from .course import _INFO_KEYS
 from .errors import CourseFileError, OutputError
 
@@ -317,7 +317,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         f'<p class="sub">Start {_e(f"{start_local:%A %d %B %Y, %H:%M}")}'
         f" ({_e(course.timezone or start_local.strftime('%z'))})"
         + (f" {mark}" if "start" in prop else "")
-        + f" · time limit {_e(hm(course.limit_s))} h"
+        + f" · time limit {_e(limit_hm(course.limit_s))} h"
         + (f" {mark}" if "limit" in prop else "")
         + "</p>\n"
     )
@@ -341,7 +341,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         ("D-", _num(loss, 0, " m") or "unknown"),
         ("km-effort", _num(itra_km_effort(kme), 0) if kme is not None else "unknown"),
         ("ITRA points", str(itra_points(kme)) if kme is not None else "unknown"),
-        ("time limit", hm(course.limit_s) + " h"),
+        ("time limit", limit_hm(course.limit_s) + " h"),
         ("checkpoints", str(max(len(rows) - 2, 0))),
     ]
     # the headline fields a [[proposed]] table sets: labelled "proposed" where shown
@@ -449,10 +449,13 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f'<td class="l">{"night" if night else ""}</td></tr>\n'
         )
     out.append("</tbody></table>\n")
-    if plan.warnings:
-        out.append(
-            '<ul class="note">' + "".join(f"<li>{_e(w)}</li>" for w in plan.warnings) + "</ul>\n"
-        )
+    from .cutoffs import proposed_note
+
+    # the page labels each proposed value where it shows it (and lists them in a note):
+    # the plan's warning, written in the course file's words, is not repeated
+    shown = [w for w in plan.warnings if w != proposed_note(course)]
+    if shown:
+        out.append('<ul class="note">' + "".join(f"<li>{_e(w)}</li>" for w in shown) + "</ul>\n")
     info = course.info if isinstance(course.info, dict) else {}
     organiser: list[str] = []
 
@@ -557,7 +560,7 @@ def _event_index(
         f"<td>{_e(_start_text(_race_start(p), tz))}{mark(p, 'start')}</td>"
         f"<td>{_num(p.distance_m / 1000, 1)}{mark(p, 'distance_km')}</td>"
         f"<td>{_num(p.gain_m, 0)}{mark(p, 'gain_m')}</td>"
-        f"<td>{_e(hm(p.limit_s))}{mark(p, 'limit')}</td></tr>\n"
+        f"<td>{_e(limit_hm(p.limit_s))}{mark(p, 'limit')}</td></tr>\n"
         for p in pages
     )
     if any(p.proposed for p in pages):

@@ -634,3 +634,46 @@ def test_repeatable_options_stay_repeatable(tmp_path):
     # --help after a repeated option is still help
     res = CliRunner().invoke(cli, ["cutoffs", str(course), "--round", "5", "--round", "5", "-h"])
     assert res.exit_code == 0 and "Example:" in res.output
+
+
+def test_a_proposed_limit_is_labelled_in_every_plan_output(tmp_path):
+    """L2 (twenty-fourth sprint, contract review): a limit from a [[proposed]] table (none
+    published; Amizmiz 42's 12 h) was labelled only by `check` and the roadbook: `cutoffs`
+    (text and JSON), `export` and `event` printed its barriers as if the limit were
+    published. A limit that is not a whole minute is written with its seconds (L9)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "5h", km=20)
+    text = course.read_text().replace('limit = "5h"\n', "")
+    text += '[[proposed]]\nfield = "limit"\nvalue = "5h"\nbasis = "a guess"\n'
+    course.write_text(text)
+    res = CliRunner().invoke(cli, ["cutoffs", str(course)])
+    assert res.exit_code == 0, res.output
+    assert " limit 5:00 (proposed, not published)  clock " in res.output.splitlines()[0]
+    assert "warning: proposed, not published ([[proposed]] in the course file): limit = 5h;" in (
+        res.output
+    )
+    rec = json.loads(CliRunner().invoke(cli, ["cutoffs", str(course), "--format", "json"]).output)
+    assert rec["limit_proposed"] is True and any("proposed" in w for w in rec["warnings"])
+    out = tmp_path / "w.gpx"
+    assert CliRunner().invoke(cli, ["export", str(course), "-o", str(out)]).exit_code == 0
+    gpx = out.read_text()
+    assert "time limit 5:00 proposed, not published: every barrier rests on it" in gpx
+    assert "time limit proposed, not published</desc>" in gpx  # the finish waypoint
+    ev = tmp_path / "event.toml"
+    ev.write_text('name = "E"\ncourses = ["c.toml"]\n')
+    rec = json.loads(CliRunner().invoke(cli, ["event", str(ev), "--format", "json"]).output)
+    assert [r["limit_proposed"] for r in rec["races"]] == [True]
+    # a published limit: none of it; and one of 5:00:09 is written with its seconds
+    course.write_text(_north_course(tmp_path, "2024-06-01T06:00:00+02:00", "5h", 20).read_text())
+    course.write_text(course.read_text().replace('limit = "5h"', "limit = 5.0025"))
+    res = CliRunner().invoke(cli, ["cutoffs", str(course)])
+    assert res.exit_code == 0, res.output
+    assert " limit 5:00:09  clock " in res.output.splitlines()[0]
+    assert "proposed" not in res.output
+    rec = json.loads(CliRunner().invoke(cli, ["cutoffs", str(course), "--format", "json"]).output)
+    assert rec["limit_proposed"] is False

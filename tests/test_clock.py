@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from coursekit.clock import after, hm, shown_elapsed
+from coursekit.clock import after, hm, limit_hm, shown_elapsed
 
 
 @pytest.mark.parametrize(
@@ -103,3 +103,13 @@ def test_the_start_rows_leader_eta_is_the_start_as_written(tmp_path):
     out = run.invoke(cli, ["event", str(tmp_path / "event.toml")]).output
     start_row = next(line for line in out.splitlines() if line.startswith("Start "))
     assert start_row.count("Sat 07:31") == 2 and "07:32" not in start_row, out
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(34 * 3600, "34:00"), (50288, "13:58:08"), (76208, "21:10:08"), (59.6, "0:01"), (None, "")],
+)
+def test_limit_hm_keeps_the_seconds_of_a_limit_that_has_some(seconds, text):
+    """L9 (twenty-fourth sprint, contract review): the Metis Trail's 13:58:08 limit was
+    written 13:58 in the `cutoffs` header, 13:59 on its finish row."""
+    assert limit_hm(seconds) == text
