@@ -558,27 +558,41 @@ def solve(
     stops = np.ones(ncp, bool) if barrier is None else np.asarray(barrier, bool).copy()
     stops[0] = stops[-1] = True
     cutoff = departure.copy()
+    # the next anchor after each row: the first fixed cutoff after it, else the limit
+    # (a free barrier is never rounded onto or past it: barriers would go backwards)
+    cap = np.full(ncp, float(limit_s))
+    cap_row = np.full(ncp, ncp - 1)
+    for j in range(ncp - 2, 0, -1):
+        nxt = j + 1
+        cap[j], cap_row[j] = (fx[nxt], nxt) if fixed_mask[nxt] else (cap[nxt], cap_row[nxt])
     for j in range(1, ncp - 1):
         if fixed_mask[j]:
             cutoff[j] = fx[j]
             continue
         cutoff[j] = round_up_clock(departure[j], start, round_minutes)
-        if cutoff[j] >= limit_s - LIMIT_KEEP_S and departure[j] < limit_s - LIMIT_KEEP_S:
-            # rounded up onto the limit, a barrier would leave nothing for the rows after
-            # it, which need time (a published finish short of the GPX end): it keeps the
-            # reference passage, unrounded, rather than a second barrier at the limit
+        c = float(cap[j])
+        if cutoff[j] >= c - LIMIT_KEEP_S and departure[j] < c - LIMIT_KEEP_S:
+            # rounded up onto the limit (or the next fixed cutoff), a barrier would leave
+            # nothing for the rows after it, which need time (a published finish short of
+            # the GPX end): it keeps the reference passage, unrounded, rather than a second
+            # barrier at the anchor's time or one past it
             cutoff[j] = departure[j]
             if stops[j]:
                 k = j + 1 + int(np.argmax(stops[j + 1 :]))  # the next barrier row
                 need = (limit_s if k == ncp - 1 else departure[k]) - departure[j]
+                on = (
+                    "the limit"
+                    if cap_row[j] == ncp - 1
+                    else f"or past the fixed cutoff at {names[cap_row[j]]!r} ({_elapsed(c)})"
+                )
                 warnings.append(
                     f"the barrier at {names[j]!r} is the reference passage "
                     f"({_elapsed(departure[j])} from the start), not rounded up to "
-                    f"{round_minutes:g} min: that would put it on the limit, leaving 0 min "
+                    f"{round_minutes:g} min: that would put it on {on}, leaving 0 min "
                     f"of the {max(round(need / 60), 1)} min the reference last finisher "
                     f"needs to {names[k]!r}"
                 )
-        cutoff[j] = min(cutoff[j], limit_s)
+        cutoff[j] = min(cutoff[j], c)
     cutoff[0] = 0.0
     cutoff[-1] = limit_s
     # rounding each barrier up on its own can shorten the time between two of them below

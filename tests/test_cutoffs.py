@@ -1070,3 +1070,44 @@ def test_a_long_stretch_warning_prints_the_d_plus_the_legs_table_adds_up():
     )
     (w,) = long_stretch_notes(legs)
     assert "46.4 km and 2356 m D+" in w  # round(3355.6) - round(1000.4); unrounded 2355.2
+
+
+def test_a_free_barrier_is_never_rounded_onto_or_past_the_next_fixed_cutoff():
+    """M1 (twenty-fourth sprint, white-box review): each free barrier was rounded up and
+    capped at the limit only. A fixed cutoff off the 15 min grid (MAS and TDB publish on
+    5 min from a :10 start) then fell before the barrier of the row ahead of it: barriers
+    going backwards, exit 0. A free barrier now keeps its reference passage, as against the
+    limit, when rounding would put it on or past the next fixed cutoff."""
+    import datetime as dt
+
+    from coursekit.pace import TRAIL_2024
+
+    d = np.linspace(0, 50_000, 2001)
+    g = course_grid(d, np.zeros_like(d), np.zeros_like(d), np.array([0, 19_850, 20_000, 50_000.0]))
+    start = dt.datetime(2024, 6, 1, 6, 0, tzinfo=dt.UTC)
+    names = ["Start", "Km 19.85", "Km 20", "Finish"]
+    fixed = np.array([np.nan, np.nan, 6 * 3600 + 55 * 60, np.nan])  # 12:55
+    sol = solve(g, limit_s=18 * 3600, params=TRAIL_2024, fixed=fixed, start=start, names=names)
+    assert np.all(np.diff(sol.cutoff) > 0), sol.cutoff / 3600
+    assert sol.cutoff[1] == pytest.approx(sol.departure[1])  # 12:51, not 13:00
+    (w,) = sol.warnings
+    assert "that would put it on or past the fixed cutoff at 'Km 20' (6:55)" in w
+    # an entry/exit pair at one place, the exit's cutoff fixed at 08:35 after a 22:10
+    # start: the entry (free, 10 min stop) printed 08:45 above the exit's 08:35
+    d2 = np.linspace(0, 60_000, 2001)
+    ele = 500 + 300 * np.sin(d2 / 4000.0)
+    gain = np.concatenate([[0], np.cumsum(np.maximum(np.diff(ele), 0))])
+    g = course_grid(d2, ele, gain, np.array([0, 30_000, 30_000, 60_000.0]))
+    start = dt.datetime(2024, 10, 17, 22, 10, tzinfo=dt.timezone(dt.timedelta(hours=4)))
+    fx = np.array([np.nan, np.nan, 10 * 3600 + 25 * 60, np.nan])
+    sol = solve(
+        g,
+        limit_s=20 * 3600,
+        params=TRAIL_2024,
+        start=start,
+        dwell=[0, 600, 0, 0],
+        fixed=fx,
+        names=["Start", "Cilaos (in)", "Cilaos (out)", "Finish"],
+    )
+    assert np.all(np.diff(sol.cutoff) >= 0), sol.cutoff / 3600
+    assert sol.cutoff[1] == sol.cutoff[2] == fx[2]
