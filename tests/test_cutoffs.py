@@ -1111,3 +1111,58 @@ def test_a_free_barrier_is_never_rounded_onto_or_past_the_next_fixed_cutoff():
     )
     assert np.all(np.diff(sol.cutoff) >= 0), sol.cutoff / 3600
     assert sol.cutoff[1] == sol.cutoff[2] == fx[2]
+
+
+def test_night_sections_follow_the_reference_runners_own_march():
+    """M3 (twenty-fourth sprint, white-box review): the night sections came from node
+    times interpolated linearly between checkpoints, not from the march: on a course with
+    stations 50 km apart (a long climb, then a descent) the ends were hours off. They
+    are the march's own now: equal, to the grid, to the sections of a march run
+    independently at the solved pace (one piece: no fixed cutoff)."""
+    from coursekit.cutoffs import _march, _static_cost
+    from coursekit.sun import dark_intervals, dark_mask
+
+    d = np.linspace(0, 100_000, 4001)
+    ele = 1000 + 1500 * np.sin(np.pi * d / 50_000) ** 2  # two 1500 m climbs and descents
+    gain = np.concatenate([[0], np.cumsum(np.maximum(np.diff(ele), 0))])
+    g = course_grid(d, ele, gain, np.array([0, 50_000, 100_000.0]))
+    start = dt.datetime(2024, 6, 1, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    limit = 30 * 3600.0
+    dark = dark_intervals(45.9, 6.9, start, limit)
+    sol = solve(g, limit_s=limit, params=TRAIL_2024, start=start, dark=dark, round_minutes=0)
+    p = TRAIL_2024
+    extra = p.night_base + p.night_steep * np.abs(g.grade)
+    cost = _static_cost(g, p, p.fatigue)
+    march = _march(cost, extra, 0.0, 1.0 / sol.speed[-1], np.zeros(cost.size), dark)
+    nd = dark_mask(march, dark)
+    edges = np.flatnonzero(np.diff(nd.astype(int)))
+    expect = list(g.node[edges + np.where(nd[edges], 0, 1)])  # the first and last dark nodes
+    expect = [g.node[0]] * bool(nd[0]) + expect + [g.node[-1]] * bool(nd[-1])
+    got = np.array([x for sec in sol.night_sections for x in sec])
+    interp = np.interp(g.node, g.node[g.cp_node], sol.arrival)
+    assert np.max(np.abs(interp - march)) > 1800  # the old way was > 30 min off here
+    np.testing.assert_allclose(got, expect, atol=1.0)
+
+
+def test_the_night_march_is_a_fixed_point_on_a_multi_night_race():
+    """M2 (twenty-fourth sprint, white-box review): the night factor's fixed point stopped
+    after 8 passes, silently; a strong night (base 0.3, steep 2: inside the ranges a
+    parameter file may set) over six nights needed 18 on the Tor des Geants, and the march
+    returned was up to an hour off its own night factors. The march returned is now
+    consistent with the darkness at its own times."""
+    from coursekit.cutoffs import _march
+    from coursekit.sun import dark_intervals, dark_mask
+
+    n = 13_000
+    d = np.linspace(0, 330_000, n + 1)
+    grade = 0.25 * np.sin(2 * np.pi * (d[:-1] + 12.5) / 9000.0)
+    cost = np.diff(d) * (1 + 8 * np.abs(grade))
+    extra = 0.3 + 2.0 * np.abs(grade)
+    start = dt.datetime(2024, 9, 8, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    dark = dark_intervals(45.7, 7.3, start, 160 * 3600.0)
+    pace = 150 * 3600.0 / cost.sum() / 1.3
+    times = _march(cost, extra, 0.0, pace, np.zeros(n), dark)
+    dt_static = cost * pace
+    nf = 1.0 + dark_mask(times[:-1] + 0.5 * dt_static, dark) * extra
+    again = np.concatenate([[0.0], np.cumsum(dt_static * nf)])
+    assert np.max(np.abs(again - times)) < 1.0
