@@ -154,6 +154,8 @@ def course_grid(
     g = np.asarray(gain, float)
     cp = np.asarray(cp_distance, float)
     total = float(d[-1])
+    if not np.isfinite(cp).all():
+        raise PlanError("checkpoint distances must be finite numbers (got NaN or infinity)")
     if np.any(np.diff(cp) < 0):
         raise PlanError("checkpoints are not in course order (distances decrease)")
     cp = np.clip(cp, 0.0, total)

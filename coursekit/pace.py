@@ -65,7 +65,7 @@ def minetti2002(grade):
     .. math:: C_r(i) = 155.4 i^5 - 30.4 i^4 - 43.3 i^3 + 46.3 i^2 + 19.5 i + 3.6
        \\quad [J\\,kg^{-1}\\,m^{-1}]
 
-    The minimum (about 0.47 of flat) lies near :math:`i = -0.18`: on energy
+    The minimum (about 0.50 of flat) lies near :math:`i = -0.18`: on energy
     grounds steep descents would be much faster than flat running, which race
     records contradict (see :func:`trail`).
 
@@ -111,7 +111,7 @@ def tobler1993(grade):
 # Quadratic pace law fitted by Kay (2012) to hill-race records, written as a
 # factor of flat pace: 1 + a g + b g^2. The coefficients reproduce the paper's
 # headline results as we read them (fastest descent near -10 %, a 20 % climb
-# about 2.5x slower than flat); they are marked "to verify" in docs/calibration.md.
+# about 2.2x slower than flat); they are marked "to verify" in docs/calibration.md.
 _KAY_A = 3.0
 _KAY_B = 15.0
 

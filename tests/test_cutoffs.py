@@ -1166,3 +1166,12 @@ def test_the_night_march_is_a_fixed_point_on_a_multi_night_race():
     nf = 1.0 + dark_mask(times[:-1] + 0.5 * dt_static, dark) * extra
     again = np.concatenate([[0.0], np.cumsum(dt_static * nf)])
     assert np.max(np.abs(again - times)) < 1.0
+
+
+def test_course_grid_refuses_a_checkpoint_distance_that_is_not_a_number():
+    """M7 (twenty-fourth sprint, white-box review): NaN passed the order check (NaN < 0 is
+    False) and crashed in the grid with an IndexError, outside the library's errors."""
+    d = np.linspace(0, 10_000, 101)
+    for bad in (np.nan, np.inf):
+        with pytest.raises(PlanError, match="checkpoint distances must be finite"):
+            course_grid(d, np.zeros_like(d), np.zeros_like(d), np.array([0, bad, 10_000.0]))
