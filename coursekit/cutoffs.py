@@ -905,7 +905,9 @@ def spec_arrays(course, legs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Returns
     -------
     dwell : ndarray
-        Planned stop at each row [s].
+        Planned stop at each row [s]; 0 on the start and finish rows, where the solver
+        counts none (the race starts at the start, ends at the limit): the plan warns of
+        a stop given there (:func:`end_dwell_note`).
     fixed : ndarray
         Fixed cutoffs [s after the start], NaN where none.
     no_barrier : ndarray of bool
@@ -936,7 +938,28 @@ def spec_arrays(course, legs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             no_barrier[j] = True
         if spec.cutoff is not None:
             fixed[j] = seconds_between(course.start, spec.cutoff)
+    dwell[0] = dwell[-1] = 0.0  # as solve() counts them (a finish stop gave a false
+    # "no time to move" to the last leg, review M5)
     return dwell, fixed, no_barrier
+
+
+def end_dwell_note(legs) -> str | None:
+    """A plan warning for a ``dwell`` on the start or finish row, which no plan counts."""
+    specs = list(getattr(legs, "specs", ()))
+    if len(specs) < 2:
+        return None
+    rows = [(j, sp) for j, sp in ((0, specs[0]), (len(specs) - 1, specs[-1])) if sp is not None]
+    given = [(j, sp) for j, sp in rows if float(getattr(sp, "dwell_s", 0.0) or 0.0) > 0]
+    if not given:
+        return None
+    what = " and ".join(
+        f"{legs.names[j]!r} ({'start' if j == 0 else 'finish'}, {sp.dwell_s / 60:.0f} min)"
+        for j, sp in given
+    )
+    return (
+        f"dwell at {what} not counted: the race starts at the start and ends at the limit "
+        "(give the stop to the checkpoint before or after)"
+    )
 
 
 def plan_dark(course, lat: float, lon: float, start) -> np.ndarray:
@@ -1041,6 +1064,9 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
         req = np.where((leg_d > 0) & (leg_t > 0), leg_t / leg_d, np.nan)
     req[0] = np.nan
     warnings = list(sol.warnings) + course_warnings(course, legs)
+    note = end_dwell_note(legs)
+    if note:
+        warnings.append(note)
     if getattr(course, "schematic", False):
         warnings.append(sketch_warning(course))
     sun = sun_days(lat, lon, start, after(start, limit))

@@ -1175,3 +1175,25 @@ def test_course_grid_refuses_a_checkpoint_distance_that_is_not_a_number():
     for bad in (np.nan, np.inf):
         with pytest.raises(PlanError, match="checkpoint distances must be finite"):
             course_grid(d, np.zeros_like(d), np.zeros_like(d), np.array([0, bad, 10_000.0]))
+
+
+def test_a_dwell_on_the_finish_row_is_not_counted_and_said_so(tmp_path):
+    """M5 (twenty-fourth sprint, white-box review): the solver counted no stop at the
+    finish but the plan and check_plan subtracted it from the last leg: a false "no time
+    to move from 'A' to 'Finish line'" and no min/km on that leg. One rule now, warned."""
+    from coursekit.course import load_course
+    from coursekit.gpx import write_gpx
+
+    n = 401
+    write_gpx(
+        tmp_path / "f.gpx", np.linspace(31.0, 31.36, n), np.full(n, -7.9), 800 + 2.0 * np.arange(n)
+    )
+    (tmp_path / "f.toml").write_text(
+        'name = "Fin"\ngpx = "f.gpx"\nstart = 2024-06-01T06:00:00+01:00\nlimit = "6h"\n'
+        '[[checkpoints]]\nname = "A"\nkm = 20\n'
+        '[[checkpoints]]\nname = "Finish line"\nkm = 39.9\ndwell = "3h"\n'
+    )
+    p = plan(load_course(tmp_path / "f.toml"))
+    assert not [w for w in p.warnings if "no time to move" in w]
+    assert np.isfinite(p.required_pace[-1]) and p.dwell[-1] == 0
+    assert "dwell at 'Finish line' (finish, 180 min) not counted" in " ".join(p.warnings)
