@@ -521,6 +521,15 @@ def solve(
             if pace <= 0 and c.sum() > 0:
                 raise PlanError(f"{what}: impossible pace")
             times = _march(c, e, t0, pace, de, dark)
+            # the night factor is one per cell (at its mid time), so the march's end jumps
+            # with the pace where a cell crosses dusk or dawn and the root lands on a jump
+            # (up to ~1 min off t1 on real courses): the miss is spread over the moving
+            # time, so the piece ends exactly at its target
+            miss = t1 - times[-1]
+            if miss:
+                moving = np.concatenate([[0.0], np.cumsum(np.diff(times) - de)])
+                if moving[-1] > 0:
+                    times = times + miss * (moving / moving[-1])
             node_t[n0 : n1 + 1] = times
             # arrival: the time at the node plus the stops already made there by the
             # checkpoints before it at the same distance
