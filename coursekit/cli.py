@@ -624,11 +624,11 @@ def legs(course_file, fmt, tolerance_m, output):
         }
         text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
+        # no comment line above the header (csv.DictReader and pandas read it as the
+        # header): a sketched course says so on every row, as the JSON's "schematic"
         keys = [k for k in recs[0] if k != "services"]
-        rows = [[r[k] for k in keys] + [" ".join(r["services"])] for r in recs]
-        text = _csv(keys + ["services"], rows)
-        if course.schematic:
-            text = "# " + _SCHEMATIC_BANNER + "\n" + text
+        rows = [[r[k] for k in keys] + [" ".join(r["services"]), course.schematic] for r in recs]
+        text = _csv(keys + ["services", "schematic"], rows)
     else:
         head = []
         if course.schematic:

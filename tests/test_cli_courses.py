@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import tomllib
@@ -10,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import gpxpy
+import pytest
 from click.testing import CliRunner
 
 from coursekit.cli import cli
@@ -55,8 +58,37 @@ def test_legs_text_has_banner_and_rows():
     lines = r.output.splitlines()
     assert lines[0].startswith("SCHEMATIC COURSE")
     assert any(line.startswith("Village  Col") and line.rstrip().endswith("yes") for line in lines)
+
+
+def test_legs_csv_says_schematic_in_a_column():
+    # L1 (contract review): the CSV starts with its header, which csv.DictReader reads; a
+    # sketched course says so on every row (the "# SCHEMATIC COURSE" line above the header
+    # was read as the header)
     r = run("legs", MINI, "--format", "csv")
-    assert r.output.startswith("# SCHEMATIC COURSE")
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("name,distance_m,")
+    rows = list(csv.DictReader(io.StringIO(r.output)))
+    assert [row["name"] for row in rows] == ["Village", "Col", "Hamlet", "Village"]
+    assert {row["schematic"] for row in rows} == {"True"}  # as drop_bag and implicit
+    assert rows[1]["services"] == "water food drop_bag"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("legs", MINI),
+        ("cutoffs", MINI),
+        ("event", MINI),
+        ("profile", str(COURSES / "mini.gpx")),
+    ],
+    ids=["legs", "cutoffs", "event", "profile"],
+)
+def test_csv_outputs_have_no_comment_line(args):
+    # every CSV output of a sketched course: no comment line, the first line is the header
+    r = CliRunner().invoke(cli, [*args, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    head = r.stdout.splitlines()[0]
+    assert not head.startswith("#") and "," in head and " " not in head, head
 
 
 def test_check_warnings_and_exit(tmp_path):
