@@ -96,8 +96,8 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
         _remove_folders(created)
-        msg = f"{path}: cannot write: {folder} is a file, not a folder"
-        raise NotADirectoryError(msg) from None
+        msg = f"{path}: cannot write: {_file_on_the_way(folder)} is a file, not a folder"
+        raise _FolderIsAFile(msg, errno.ENOTDIR) from None
     except OSError as exc:
         _remove_folders(created)
         raise _cannot_write(path, exc) from None
@@ -127,6 +127,22 @@ def atomic_write_bytes(path, data: bytes) -> Path:
     if writes is not None:
         writes.append((None if existed else path, created))
     return path
+
+
+class _FolderIsAFile(OutputError, NotADirectoryError):
+    """A folder on the way to an output is a file: an :class:`OutputError` (one line,
+    ``Error: <path>: cannot write: <folder> is a file, not a folder``), and still the
+    :class:`NotADirectoryError` it was, for callers that catch that."""
+
+
+def _file_on_the_way(folder: Path) -> Path:
+    """The first component of ``folder``, from its root, that exists and is not a folder
+    (``keep.txt`` of ``keep.txt/rb``: ``keep.txt/rb`` does not exist); ``folder`` when
+    none is (a race with another process)."""
+    for f in (*reversed(folder.parents), folder):
+        if f.exists() and not f.is_dir():
+            return f
+    return folder
 
 
 def _missing_folders(folder: Path) -> list[Path]:

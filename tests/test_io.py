@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -133,6 +134,33 @@ def test_parent_is_a_file_is_a_clear_error(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
         atomic_write_text(tmp_path / "f" / "out.gpx", "data")
+
+
+@pytest.mark.parametrize(
+    ("command", "output", "shown"),
+    [
+        ("cutoffs", "keep.txt/x.json", "keep.txt/x.json"),
+        ("legs", "keep.txt/a/b/x.csv", "keep.txt/a/b/x.csv"),
+        ("roadbook", "keep.txt/rb", "keep.txt/rb/mini.html"),
+    ],
+)
+def test_folder_that_is_a_file_error_line(tmp_path, monkeypatch, command, output, shown):
+    # L4 (contract review): the documented form (docs/guarantees.md), no exception class
+    # in front of the path, and the folder named is the file on the way (keep.txt), not
+    # the folder under it that does not exist (roadbook's keep.txt/rb)
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = Path(__file__).parent / "data" / "courses" / "mini.toml"
+    monkeypatch.chdir(tmp_path)
+    Path("keep.txt").write_text("x")
+    r = CliRunner().invoke(cli, [command, str(course), "-o", output])
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[-1] == (
+        f"Error: {shown}: cannot write: keep.txt is a file, not a folder"
+    )
+    assert sorted(os.listdir()) == ["keep.txt"] and Path("keep.txt").read_text() == "x"
 
 
 def test_missing_folders_are_created(tmp_path):
