@@ -2244,6 +2244,8 @@ def _event_csv(summary) -> tuple[str, str | None]:
     # the staffing window serving the row's passage (open/close above span every window
     # of the station); last, so that columns keep their places
     head += ["window_open", "window_close", "window_open_local", "window_close_local"]
+    # their UTC offsets, as every other *_local column has; last, for the same reason
+    head += ["window_open_utc_offset", "window_close_utc_offset"]
     import datetime as _dt
     from zoneinfo import ZoneInfo
 
@@ -2290,6 +2292,7 @@ def _event_csv(summary) -> tuple[str, str | None]:
                 row += [summary["simulation"]["repetitions"], peak60, c.get("peak_60min")]
             win = (s.get("windows") or [s])[p.get("window", 0)]
             row += [win["open"], win["close"], _local(win["open"], tz), _local(win["close"], tz)]
+            row += [_utc_offset(win["open"], tz), _utc_offset(win["close"], tz)]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:

@@ -296,7 +296,7 @@ def test_event_csv_gives_each_local_clock_its_offset_and_each_row_its_race_zone(
     res = CliRunner().invoke(cli, ["event", str(toml), "--format", "csv"])
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
-    cols = ("open", "close", "first_arrival", "cutoff")
+    cols = ("open", "close", "first_arrival", "cutoff", "window_open", "window_close")
     for r in rows:
         for k in cols:
             assert r[f"{k}_utc_offset"] == (r[k][19:] if r[k] else "")
@@ -314,6 +314,27 @@ def test_event_csv_gives_each_local_clock_its_offset_and_each_row_its_race_zone(
     rows = list(csv.DictReader(io.StringIO(table)))
     zone = {a.name: "Europe/Paris", b.name: "Europe/Madrid"}
     assert rows and all(r["timezone"] == zone[r["race"]] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "simulate", [[], ["--simulate", "50", "--repetitions", "2", "--seed", "1"]]
+)
+def test_event_csv_every_local_column_has_its_utc_offset(simulate):
+    """L5 (contract review): docs/INTERFACES.md, docs/course-file.md and `event --help`
+    give each local column its UTC offset; window_open_local and window_close_local had
+    none (added last, the other columns keep their places)."""
+    course = ROOT / "tests" / "data" / "courses" / "mini.toml"
+    res = CliRunner().invoke(cli, ["event", str(course), "--format", "csv", *simulate])
+    assert res.exit_code == 0, res.output
+    head = res.stdout.splitlines()[0].split(",")
+    local = [k for k in head if k.endswith("_local")]
+    assert "window_open_local" in local and "window_close_local" in local
+    assert [k for k in local if k.removesuffix("_local") + "_utc_offset" not in head] == []
+    assert head[-2:] == ["window_open_utc_offset", "window_close_utc_offset"]
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert rows and all(
+        r[f"{k}_utc_offset"] == r[k][19:] for r in rows for k in ("window_open", "window_close")
+    )
 
 
 # ---------------------------------------------------------------- thirteenth-sprint fixes
