@@ -2044,7 +2044,8 @@ def _event_duration(text: str, option: str = "") -> float:
     "ultras), but the barriers time out at most 5 % of the starters, so where 0.78 would "
     "time out more the field is made faster and more finish (86-91 % on the bundled "
     "events; a warning says so); see DEFAULT_FIELD. A race under 75 km-effort is warned "
-    "about, with the share past races give its size (0.95 under 43 km-effort).",
+    "about, with the share past races give its size (capped at 0.95, reached under 43 "
+    "km-effort).",
 )
 @click.option(
     "--seed",

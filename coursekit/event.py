@@ -1489,13 +1489,19 @@ def _short_race_share(event: EventPlan, sims, shares=None) -> list[str]:
         if not np.any(np.isfinite(race.cutoff_elapsed[1:])):
             continue  # no barrier: the level is the reference runner's, not the share's
         fit = finish_share_by_effort(effort)
+        # what the formula gives, and the bound it is held to (FINISH_SHARE_BOUNDS): 95 %
+        # is the cap under 43 km-effort, not the formula's value (98 % at 15 km-effort)
+        raw = float(np.exp(-FINISH_SHARE_HAZARD * effort))
+        gives = f"{100 * raw:.0f} % at this size" + (
+            f", capped at {100 * fit:.0f} %" if raw > fit else ""
+        )
         out.append(
             f"{race.name}: {effort:.0f} km-effort, smaller than every race the default field "
             f"was fitted on ({lo:.0f}-{FIELD_EFFORT_RANGE[1]:.0f} km-effort), is simulated "
             f"at a mountain ultra's finish share ({100 * p.finish_share:.0f} % by default, "
             f"{100 * sim.finish_share:.0f} % simulated); past races lose fewer runners the "
-            f"shorter they are: exp(-{FINISH_SHARE_HAZARD:g} x km-effort) gives "
-            f"{100 * fit:.0f} % at this size (an extrapolation, docs/simulation.md); "
+            f"shorter they are: exp(-{FINISH_SHARE_HAZARD:g} x km-effort) gives {gives} "
+            "(an extrapolation, docs/simulation.md); "
             f"--finish-share {_share_option(race.name, fit, len(event.races))} simulates "
             "that for this race"
         )
