@@ -1953,6 +1953,33 @@ def _finish_shares(values) -> float | dict | None:
     return out[""] if list(out) == [""] else out
 
 
+def _check_against_races(ev, n_runners: int, repetitions: int, finish_share) -> None:
+    """The option values that can only be checked once the races are read: a
+    ``--finish-share RACE=`` naming no race, and ``--simulate`` x ``--repetitions`` x the
+    races beyond :data:`coursekit.event.MAX_SIMULATED`. Click's usage errors (exit status
+    2, as for every other bad option value; docs/guarantees.md), before the simulation:
+    ``simulate_event`` refuses both too, as input errors of the event (exit status 1)."""
+    from .event import MAX_SIMULATED
+
+    names = [race.name for race in ev.races]
+    if isinstance(finish_share, dict):
+        unknown = [k for k in finish_share if k and k not in names]
+        if unknown:
+            raise click.BadParameter(
+                f"{', '.join(map(repr, unknown))}: no such race in {ev.path} "
+                f"(races: {', '.join(map(repr, names))})",
+                param_hint="'--finish-share'",
+            )
+    runners = n_runners * len(names)
+    if runners * repetitions > MAX_SIMULATED:
+        raise click.BadParameter(
+            f"{runners:,} runners ({n_runners:,} x {len(names)} races) x {repetitions:,} "
+            f"repetitions is beyond {MAX_SIMULATED:,} runner-repetitions (memory and time); "
+            "lower the runners or the repetitions",
+            param_hint="'--simulate' / '--repetitions'",
+        )
+
+
 def _event_duration(text: str, option: str = "") -> float:
     """An option's duration; a bad value is click's usage error (exit status 2), and a bare
     0 is accepted (no unit needed for nothing)."""
@@ -2144,6 +2171,7 @@ def event(
         gap_s=gap_s,
     )
     if n_runners:
+        _check_against_races(ev, n_runners, repetitions, finish_share)
         bar = None
         progress = None
         if n_runners * repetitions >= 200_000 and sys.stderr.isatty():

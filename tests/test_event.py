@@ -1374,7 +1374,7 @@ def test_cli_finish_share_per_race():
     races = {r["race"]: r for r in json.loads(res.stdout)["simulation"]["races"]}
     assert races["HAUT 10"]["finish_share"]["mean"] > 0.93
     for bad, msg in (
-        (["--finish-share", "HAUT 11=0.9"], "finish share for 'HAUT 11': no such race"),
+        (["--finish-share", "HAUT 11=0.9"], "'--finish-share': 'HAUT 11': no such race in "),
         (["--finish-share", "1.5"], "expected SHARE or RACE=SHARE"),
         (["--finish-share", "0.9", "--finish-share", "0.8"], "given twice for every race"),
     ):
@@ -1383,6 +1383,35 @@ def test_cli_finish_share_per_race():
         assert "Traceback" not in res.output
     res = run.invoke(cli, ["event", str(event_dir), "--finish-share", "0.9"])
     assert res.exit_code == 2 and "--finish-share needs --simulate N" in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--finish-share", "Nope=0.5", "--simulate", "10"],
+            "Error: Invalid value for '--finish-share': 'Nope': no such race in {course} "
+            "(races: 'Mini loop')",
+        ),
+        (
+            ["--simulate", "30000000", "--repetitions", "1"],
+            "Error: Invalid value for '--simulate' / '--repetitions': 30,000,000 runners "
+            "(30,000,000 x 1 races) x 1 repetitions is beyond 20,000,000 runner-repetitions "
+            "(memory and time); lower the runners or the repetitions",
+        ),
+    ],
+    ids=["finish-share", "simulate"],
+)
+def test_option_values_checked_against_the_races_are_usage_errors(args, message):
+    """L7 (contract review): docs/guarantees.md makes a bad option value click's usage error
+    (exit status 2). A --finish-share naming no race and a --simulate beyond the
+    runner-repetition limit can only be checked once the races are read; they exited 1,
+    keyed to the event file, as a bad input file does."""
+    course = ROOT / "tests" / "data" / "courses" / "mini.toml"
+    res = CliRunner().invoke(cli, ["event", str(course), *args])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.splitlines()[-1] == message.format(course=course)
+    assert res.stdout == ""
 
 
 # ---------------------------------------------------------------- nineteenth sprint
