@@ -1291,9 +1291,16 @@ def _read_params(path: Path):
     if not isinstance(data, dict):
         raise ValueError(f"{path}: key 'pace': expected a table of pace parameters")
     known = {f.name for f in dataclasses.fields(TRAIL_2024)}
-    bad = sorted(set(data) - known)
-    if bad:
-        raise ValueError(f"{path}: unknown pace parameters {bad}; known: {sorted(known)}")
+    bad = [k for k in data if k not in known]
+    if bad:  # the first, as the course file names an unknown key (course._Ctx.check_keys)
+        import difflib
+
+        near = difflib.get_close_matches(str(bad[0]).lower(), sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean '{near[0]}'? " if near else ""
+        raise ValueError(
+            f"{path}: key {bad[0]!r}: unknown pace parameter ({hint}known: "
+            f"{', '.join(sorted(known))})"
+        )
     for key, v in data.items():
         where = f"{path}: key {key!r}"
         if key == "model":

@@ -325,6 +325,33 @@ def _same_place(grid, a: int, b: int) -> bool:
     return grid.cp_node[a] == grid.cp_node[b] and b != len(grid.cp_node) - 1
 
 
+def _out_of_order(grid, fixed: np.ndarray) -> tuple[int, int] | None:
+    """The first two consecutive fixed cutoffs (rows ``a`` < ``b``, NaN: none) that do not
+    increase, ``b``'s not after ``a``'s (an entry/exit pair at one place may share its
+    barrier); None when they all do."""
+    anchors = np.flatnonzero(np.isfinite(fixed))
+    for a, b in zip(anchors[:-1], anchors[1:], strict=True):
+        if fixed[b] < fixed[a] or (fixed[b] == fixed[a] and not _same_place(grid, a, b)):
+            return int(a), int(b)
+    return None
+
+
+def _contradiction(names, fixed: np.ndarray, a: int, b: int) -> str:
+    return (
+        f"fixed cutoffs contradict each other: {names[a]!r} at {fixed[a] / 3600:.2f} h "
+        f"is not before {names[b]!r} at {fixed[b] / 3600:.2f} h"
+    )
+
+
+def _cutoff_where(course, legs, j: int) -> str:
+    """Where the fixed cutoff of legs row ``j`` is written, in the form of the course
+    file's other errors (``course._Ctx``): ``checkpoints[3] ('Refuge') key 'cutoff'``."""
+    spec = legs.specs[j]
+    i = next((k for k, sp in enumerate(course.checkpoints) if sp is spec), None)
+    table = f"checkpoints[{i}] ({legs.names[j]!r})" if i is not None else repr(legs.names[j])
+    return f"{table} key 'cutoff'"
+
+
 def round_up_clock(elapsed_s: float, start: dt.datetime | None, minutes: float) -> float:
     """Round an elapsed time up to a whole multiple of ``minutes`` on the clock [s].
 
@@ -462,18 +489,15 @@ def solve(
     fixed_mask[-1] = False
     warnings = []
     # fixed cutoffs must increase and stay inside the limit
-    anchors = np.flatnonzero(np.isfinite(fx))
-    for a, b in zip(anchors[:-1], anchors[1:], strict=True):
-        if fx[b] < fx[a] or (fx[b] == fx[a] and not _same_place(grid, a, b)):
-            if b == ncp - 1:
-                raise PlanError(
-                    f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) is not before "
-                    f"the limit ({limit_s / 3600:.2f} h)"
-                )
+    bad = _out_of_order(grid, fx)
+    if bad is not None:
+        a, b = bad
+        if b == ncp - 1:
             raise PlanError(
-                f"fixed cutoffs contradict each other: {names[a]!r} at {fx[a] / 3600:.2f} h "
-                f"is not before {names[b]!r} at {fx[b] / 3600:.2f} h"
+                f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) is not before "
+                f"the limit ({limit_s / 3600:.2f} h)"
             )
+        raise PlanError(_contradiction(names, fx, a, b))
 
     def run(pp: PaceParams, fatigue: float, targets: np.ndarray, label: str):
         cost = _static_cost(grid, pp, fatigue)
@@ -1029,10 +1053,11 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
             f"differs from the limit ({limit / 3600:.2f} h)"
         )
     for j in range(1, n - 1):
-        if np.isfinite(fixed[j]) and fixed[j] > limit:
+        if np.isfinite(fixed[j]) and fixed[j] >= limit:  # at the limit: solve refuses it
             raise PlanError(
-                f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
-                f"is after the limit ({limit / 3600:.2f} h)"
+                f"{course.path}: {_cutoff_where(course, legs, j)}: the fixed cutoff "
+                f"({fixed[j] / 3600:.2f} h) is {'after' if fixed[j] > limit else 'at'} the "
+                f"limit ({limit / 3600:.2f} h)"
             )
         if np.isfinite(fixed[j]) and fixed[j] <= 0:
             # a date-time written with the start's date (as `check` says)
@@ -1043,9 +1068,18 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                 else ""
             )
             raise PlanError(
-                f"{course.path}: fixed cutoff of {names[j]!r} ({fixed[j] / 3600:.2f} h) "
-                f"is not after the start ({course.start.isoformat()}){hint}"
+                f"{course.path}: {_cutoff_where(course, legs, j)}: the fixed cutoff "
+                f"({fixed[j] / 3600:.2f} h) is not after the start "
+                f"({course.start.isoformat()}){hint}"
             )
+    inner = fixed.copy()
+    inner[[0, -1]] = np.nan  # the start and the limit: checked above
+    bad = _out_of_order(grid, inner)
+    if bad is not None:  # solve refuses them too, without the course file's <where>
+        raise PlanError(
+            f"{course.path}: {_cutoff_where(course, legs, bad[1])}: "
+            + _contradiction(names, fixed, *bad)
+        )
     dark = plan_dark(course, lat, lon, start)
     try:
         sol = solve(

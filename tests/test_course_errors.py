@@ -274,14 +274,20 @@ CHECK_FINDINGS = [
         "cutoff = 2024-06-01T05:30:00+01:00",
         "[cutoff-before-start] checkpoints[1] 'Col' cutoff 2024-06-01T05:30:00+01:00 is before "
         "the start 2024-06-01T06:00:00+01:00",
-        ["fixed cutoff of 'Col'", "not after the start (2024-06-01T06:00:00+01:00)"],
+        [
+            "c.toml: checkpoints[1] ('Col') key 'cutoff': the fixed cutoff (-0.50 h) is not "
+            "after the start (2024-06-01T06:00:00+01:00)"
+        ],
     ),
     (
         "cutoff-after-limit",
         'cutoff = "3h"',
         'cutoff = "5h"',
         "[cutoff-after-limit] checkpoints[2] 'Refuge'",
-        ["fixed cutoff of 'Refuge' (5.00 h) is after the limit (4.00 h)"],
+        [
+            "c.toml: checkpoints[2] ('Refuge') key 'cutoff': the fixed cutoff (5.00 h) is after "
+            "the limit (4.00 h)"
+        ],
     ),
     (
         "cutoffs-backwards",
@@ -289,7 +295,10 @@ CHECK_FINDINGS = [
         'cutoff = "1h30"',
         "[cutoff-order] checkpoints[2] 'Refuge' cutoff 2024-06-01T07:30:00+01:00 is earlier "
         "than the cutoff of 'Col'",
-        ["fixed cutoffs contradict", "'Col'", "'Refuge'"],
+        [
+            "c.toml: checkpoints[2] ('Refuge') key 'cutoff': fixed cutoffs contradict each "
+            "other: 'Col' at 2.00 h is not before 'Refuge' at 1.50 h"
+        ],
     ),
     (
         "dwell-longer-than-limit",
@@ -319,6 +328,19 @@ def test_check_reports_and_cutoffs_refuses(course_dir, old, new, finding, cutoff
     assert line.startswith(f"Error: {path}: "), line
     for frag in cutoff_fragments:
         assert frag in line, (frag, line)
+
+
+def test_unknown_pace_parameter_names_its_key(course_dir):
+    """L8 (contract review): an unknown key of a --params file is named as the course
+    file's are, ``<file>: key 'upp': ...`` (it was ``unknown pace parameters ['upp']``)."""
+    path = _write(course_dir, "", "")
+    params = course_dir / "pace.toml"
+    params.write_text('[pace]\nmodel = "trail"\nupp = 9.0\ndown = 5.0\n', encoding="utf-8")
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(path), "--params", str(params)]))
+    assert line.startswith(
+        f"Error: {params}: key 'upp': unknown pace parameter (did you mean 'up'? known: "
+        "altitude, down, fatigue, "
+    ), line
 
 
 @pytest.mark.parametrize("clock", ["06:00:00", "05:55:00"])
