@@ -289,7 +289,7 @@ def _keep_freed_memory() -> None:
     mallopt(-1, MALLOC_TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
 
 
-def _profile_record(path: Path, prof, st) -> dict:
+def _profile_record(path: Path, prof, st, *, schematic: bool = False) -> dict:
     from .profile import itra_km_effort
 
     return {
@@ -313,6 +313,7 @@ def _profile_record(path: Path, prof, st) -> dict:
         "steepest_down_1km_start_m": _num(st.steepest_down_at_m),
         "segments": int(prof.track.segment.max()) + 1 if len(prof.track) else 0,
         "waypoints": len(prof.track.waypoints),
+        "schematic": schematic,
         "warnings": list(st.warnings),
     }
 
@@ -975,15 +976,26 @@ def _simulation_bar(ev, repetitions: int):
     return bar, progress
 
 
+SKETCH_PROFILE_WARNING = (
+    "schematic sketch (written by coursekit sketch): the distance and D+/D- are those of "
+    "straight legs between places, not of the course; a course file declaring the race's "
+    "figures scales them"
+)
+"""``profile``'s warning on a GPX that ``coursekit sketch`` wrote."""
+
+
 def _profile_one(path, gain_threshold, split_km):
     """``(path, profile, stats, JSON record)`` of one GPX file of ``profile``."""
-    from .gpx import read_gpx
+    from .gpx import is_sketch_gpx, read_gpx
     from .profile import course_stats, make_profile, splits
 
     track = read_gpx(path)
     prof = make_profile(track, gain_threshold=gain_threshold)
     st = course_stats(prof)
-    rec = _profile_record(path, prof, st)
+    sketch = is_sketch_gpx(path)
+    if sketch:  # what `coursekit sketch` wrote: every output says so
+        st = st._replace(warnings=(SKETCH_PROFILE_WARNING, *st.warnings))
+    rec = _profile_record(path, prof, st, schematic=sketch)
     if split_km:
         sp = splits(prof, split_km * 1000)
         rec["splits"] = [

@@ -82,6 +82,7 @@ from pathlib import Path
 
 from .clock import after
 from .errors import CourseFileError, CoursekitError
+from .gpxcheck import SKETCH_MARK, is_sketch_gpx
 
 __all__ = [
     "SERVICES",
@@ -100,8 +101,6 @@ __all__ = [
 SERVICES = ("water", "food", "hot_meal", "drop_bag", "medical", "toilets", "bus")
 """Known checkpoint services."""
 
-SKETCH_MARK = "coursekit sketch (schematic)"
-"""Text written by ``coursekit sketch`` in a GPX's creator and description."""
 
 DEFAULT_TOLERANCE_M = 250.0
 """Largest distance from a checkpoint to the track when the course file gives none [m]."""
@@ -675,16 +674,6 @@ def _read_toml(path: Path, what: str) -> dict:
         raise CourseFileError(
             f"{path}: not UTF-8 text ({exc.reason} at line {line}); save it as UTF-8"
         ) from None
-
-
-def is_sketch_gpx(path) -> bool:
-    """True when the GPX file was written by ``coursekit sketch`` (its header says so)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError:
-        return False
-    return SKETCH_MARK.encode() in head
 
 
 # ---------------------------------------------------------------- tables

@@ -28,11 +28,20 @@ import numpy as np
 
 from . import gpxcheck  # the fast path's checks (no numpy: can start first)
 from .errors import GPXError
+from .gpxcheck import SKETCH_MARK, is_sketch_gpx
 from .gpxcheck import GiveUp as _GiveUp
 from .gpxcheck import has as _has
 from .gpxcheck import pieces as _pieces
 
-__all__ = ["Track", "Waypoint", "read_gpx", "parse_time", "write_gpx"]
+__all__ = [
+    "Track",
+    "Waypoint",
+    "read_gpx",
+    "parse_time",
+    "write_gpx",
+    "SKETCH_MARK",
+    "is_sketch_gpx",
+]
 
 _HEAD_BYTES = 1 << 16
 MAX_ABS_ELEVATION = 20_000.0

@@ -19,7 +19,22 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["start", "take"]
+__all__ = ["start", "take", "SKETCH_MARK", "is_sketch_gpx"]
+
+SKETCH_MARK = "coursekit sketch (schematic)"
+"""Text ``coursekit sketch`` writes in a GPX's creator and description: a track through
+places, not a surveyed route (:func:`is_sketch_gpx`)."""
+
+
+def is_sketch_gpx(path) -> bool:
+    """True when the GPX file was written by ``coursekit sketch`` (its header says so)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    return SKETCH_MARK.encode() in head
+
 
 CHUNK = 1 << 18
 """Bytes read at a time; a piece ends after the last ``</trkpt>`` read [bytes].

@@ -363,3 +363,24 @@ def test_plot_and_report_on_one_path_is_a_usage_error(tmp_path, monkeypatch):
     r = _run(gpx, "--plot", png, "--format", "json")
     assert r.exit_code == 0 and r.stderr == f"wrote {png}\n"
     assert json.loads(r.stdout)[0]["file"] == str(gpx)
+
+
+def test_a_sketch_gpx_is_flagged_schematic(tmp_path):
+    """L10 (twenty-fourth sprint, contract review): `profile` of a GPX written by `coursekit
+    sketch` gave `warnings: []` and no schematic flag, though the README says every output
+    of a sketch says so (62 km / 2174 m D+ for the HAUT 120's 120 km / 6400 m)."""
+    places = tmp_path / "p.toml"
+    places.write_text(
+        'name = "S"\n[[places]]\nname = "A"\nlat = 45.0\nlon = 6.0\nalt_m = 1000\n'
+        '[[places]]\nname = "B"\nlat = 45.05\nlon = 6.0\nalt_m = 1500\n'
+    )
+    sk = tmp_path / "s.gpx"
+    assert CliRunner().invoke(cli, ["sketch", str(places), "-o", str(sk)]).exit_code == 0
+    plain = _course(tmp_path)
+    r = _run(sk, plain, "--format", "json")
+    assert r.exit_code == 0, r.output
+    s, p = json.loads(r.stdout)
+    assert s["schematic"] is True and p["schematic"] is False
+    assert s["warnings"][0].startswith("schematic sketch (written by coursekit sketch)")
+    assert not [w for w in p["warnings"] if "sketch" in w]
+    assert "warning: schematic sketch" in _run(sk).output
