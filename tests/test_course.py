@@ -464,6 +464,18 @@ def _out_and_back(tmp_path, body: str) -> Path:
     return p
 
 
+def _scaled_out_and_back(tmp_path, checkpoints: str):
+    """The out-and-back scaled to a declared 22 km with ``checkpoints``, and its one
+    ``declared_km`` anchor ``(name, measured [m], declared [m])``."""
+    body = (
+        'scale_to_declared = true\ngain_threshold = 0\n[[declared]]\nsource = "r"\n'
+        "distance_km = 22\n" + checkpoints
+    )
+    c = load_course(_out_and_back(tmp_path, body))
+    (anchor,) = c.info["scale"]["anchors"]
+    return c, anchor
+
+
 def test_declared_km_anchor_follows_a_checkpoint_placed_by_km(tmp_path):
     """Review 16/1: the declared_km anchors were located without the checkpoints placed by
     km, so a place passed twice (Mid, at km 5 and 15) was anchored on its first passage
@@ -471,13 +483,11 @@ def test_declared_km_anchor_follows_a_checkpoint_placed_by_km(tmp_path):
     1309 m instead of near the summit, with no warning."""
     from coursekit.checkpoints import check_course, course_legs
 
-    body = (
-        'scale_to_declared = true\ngain_threshold = 0\n[[declared]]\nsource = "r"\n'
-        'distance_km = 22\n[[checkpoints]]\nname = "Top"\nkm = 11\n'
-        '[[checkpoints]]\nname = "Mid back"\nwaypoint = "Mid"\ndeclared_km = 16\n'
+    c, (name, measured, declared) = _scaled_out_and_back(
+        tmp_path,
+        '[[checkpoints]]\nname = "Top"\nkm = 11\n'
+        '[[checkpoints]]\nname = "Mid back"\nwaypoint = "Mid"\ndeclared_km = 16\n',
     )
-    c = load_course(_out_and_back(tmp_path, body))
-    ((name, measured, declared),) = c.info["scale"]["anchors"]
     assert (name, declared) == ("Mid back", 16_000.0)
     assert measured == pytest.approx(15_000, abs=30)  # the way back, not km 5
     legs = course_legs(c)
@@ -612,13 +622,9 @@ def test_declared_km_anchors_the_passage_that_fits_it(tmp_path):
     from coursekit.checkpoints import check_course, course_legs
     from coursekit.cutoffs import plan
 
-    body = (
-        'scale_to_declared = true\ngain_threshold = 0\n[[declared]]\nsource = "r"\n'
-        'distance_km = 22\n[[checkpoints]]\nname = "Mid back"\nwaypoint = "Mid"\n'
-        "declared_km = 16.5\n"
+    c, (name, measured, declared) = _scaled_out_and_back(
+        tmp_path, '[[checkpoints]]\nname = "Mid back"\nwaypoint = "Mid"\ndeclared_km = 16.5\n'
     )
-    c = load_course(_out_and_back(tmp_path, body))
-    ((name, measured, declared),) = c.info["scale"]["anchors"]
     assert (name, declared) == ("Mid back", 16_500.0)
     assert measured == pytest.approx(15_000, abs=30)  # the way back, not km 5
     legs = course_legs(c)
