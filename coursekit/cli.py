@@ -29,7 +29,7 @@ from .clock import (
     seconds_between,
     shown_elapsed,
 )
-from .errors import CoursekitError, PlanError
+from .errors import CoursekitError, OptionError, PlanError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -2181,14 +2181,17 @@ def event(
     finish_share = _finish_shares(finish_shares)
     if finish_share is not None and not n_runners:
         raise click.UsageError("--finish-share needs --simulate N")
-    ev = load_event_plan(
-        event_path,
-        margin_s=margin_s,
-        sweep_s=sweep_s,
-        radius_m=radius_m,
-        history=history,
-        gap_s=gap_s,
-    )
+    try:
+        ev = load_event_plan(
+            event_path,
+            margin_s=margin_s,
+            sweep_s=sweep_s,
+            radius_m=radius_m,
+            history=history,
+            gap_s=gap_s,
+        )
+    except OptionError as exc:  # a RACE= naming no race: a usage error, as --finish-share's
+        raise click.BadParameter(str(exc), param_hint="'--times'") from None
     if n_runners:
         _check_against_races(ev, n_runners, repetitions, finish_share)
         bar = None
@@ -2208,7 +2211,11 @@ def event(
                 seed=seed,
                 progress=progress,
             )
-        except ValueError as exc:  # e.g. a finish share the field cannot reach
+        except OptionError as exc:  # the share asked for is beyond the field's reach
+            if finish_share is None:  # the default's or the past edition's: not an option
+                raise PlanError(f"{event_path}: {exc}") from None
+            raise click.BadParameter(str(exc), param_hint="'--finish-share'") from None
+        except ValueError as exc:
             raise PlanError(f"{event_path}: {exc}") from None
         finally:
             if bar is not None:

@@ -13,6 +13,7 @@ __all__ = [
     "HistoryError",
     "PlanError",
     "OutputError",
+    "OptionError",
 ]
 
 
@@ -47,3 +48,11 @@ class OutputError(CoursekitError, OSError):
 
     def __str__(self) -> str:
         return self.args[0]
+
+
+class OptionError(CoursekitError, ValueError):
+    """A value given along with the input files that does not fit them: ``--times RACE=``
+    or ``--finish-share RACE=`` naming no race of the event, a finish share the field cannot
+    reach. The command line reports it as a usage error of that option (exit status 2, as
+    for every other bad option value). Also a :class:`ValueError`, for callers of the
+    library that catch those."""

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from .clock import DATED_S, after, clock_format, hm, seconds_between
-from .errors import CourseFileError, HistoryError, PlanError
+from .errors import CourseFileError, HistoryError, OptionError, PlanError
 from .field import (
     DEFAULT_FIELD,
     FIELD_EFFORT_RANGE,
@@ -1126,6 +1126,37 @@ def plan_event(
     )
 
 
+def _history_by_course(ev_path, courses, history: dict, *, single: bool) -> list:
+    """The split-time file of each course (None: none given), from ``history``'s keys: a
+    race's name, its course file's name or stem, or ``""`` (a bare TIMES.csv) for an event
+    of one race. Keys that name no race, two keys for one race and a bare file on an event
+    of several races are :class:`~coursekit.errors.OptionError`, before any planning."""
+    out = []
+    for course in courses:
+        keys = (course.name, course.path.name, course.path.stem)
+        hits = [k for k in dict.fromkeys(keys) if k in history]
+        if single and "" in history:
+            hits.append("")
+        if len(hits) > 1:
+            raise OptionError(
+                f"{ev_path}: --times given twice for race {course.name!r} "
+                f"({' and '.join(repr(h) if h else 'a bare TIMES.csv' for h in hits)})"
+            )
+        out.append(history.pop(hits[0]) if hits else None)
+    if "" in history and not single:
+        raise OptionError(
+            f"{ev_path}: --times without a race name on an event of {len(courses)} races: "
+            "name the race, RACE=TIMES.csv"
+        )
+    if history:
+        known = ", ".join(repr(c.name) for c in courses)
+        raise OptionError(
+            f"{ev_path}: --times for {', '.join(repr(k) for k in history)}: no such race "
+            f"(races: {known}; a course file's name or stem also works)"
+        )
+    return out
+
+
 def load_event_plan(
     path,
     *,
@@ -1161,8 +1192,6 @@ def load_event_plan(
         ev = load_event(path)
         courses, ev_name, ev_path = list(ev.load_courses()), ev.name, ev.path
         combined_raw, ev_tz = ev.combined, ev.timezone
-    history = dict(history or {})
-    races, warns = [], []
     seen: dict[str, object] = {}
     for course in courses:
         if course.name in seen:
@@ -1171,33 +1200,15 @@ def load_event_plan(
                 f"named {course.name!r}: expected one name per race (tables are keyed by it)"
             )
         seen[course.name] = course.path.name
+    history_of = _history_by_course(ev_path, courses, dict(history or {}), single=single)
+    races, warns = [], []
+    for course, csv in zip(courses, history_of, strict=True):
         p = plan(course, model=model)
-        keys = (course.name, course.path.name, course.path.stem)
-        hits = [k for k in dict.fromkeys(keys) if k in history]
-        if single and "" in history:
-            hits.append("")
-        if len(hits) > 1:
-            raise CourseFileError(
-                f"{ev_path}: --times given twice for race {course.name!r} "
-                f"({' and '.join(repr(h) if h else 'a bare TIMES.csv' for h in hits)})"
-            )
-        hit = hits[0] if hits else None
-        if hit is not None:
-            races.append(_history_race_from_csv(p, history.pop(hit), warnings=warns))
+        if csv is not None:
+            races.append(_history_race_from_csv(p, csv, warnings=warns))
         else:
             races.append(Race.from_plan(p))
         warns += [f"{course.name}: {w}" for w in p.warnings]
-    if "" in history and not single:
-        raise CourseFileError(
-            f"{ev_path}: --times without a race name on an event of {len(courses)} races: "
-            "name the race, RACE=TIMES.csv"
-        )
-    if history:
-        known = ", ".join(repr(c.name) for c in courses)
-        raise CourseFileError(
-            f"{ev_path}: --times for {', '.join(repr(k) for k in history)}: no such race "
-            f"(races: {known}; a course file's name or stem also works)"
-        )
     # [[combined]] names course files: their races by the file each race was read from
     race_of = {Path(c.path).resolve(): c.name for c in courses}
     combined = [
@@ -1368,8 +1379,8 @@ def simulate_event(
         if race.field is None and not barrier:
             extra["ability_mean"] = 0.0
             warns.append(f"{race.name}: no barriers; simulated around the reference runner")
-        sims.append(
-            simulate_race(
+        try:
+            sim = simulate_race(
                 race,
                 n_runners=n,
                 repetitions=repetitions,
@@ -1380,7 +1391,9 @@ def simulate_event(
                 **extra,
                 **kw,
             )
-        )
+        except OptionError as exc:  # which race's share cannot be reached
+            raise OptionError(f"{race.name}: {exc}") from None
+        sims.append(sim)
         # the level solver says whether eliminated_max bound (a field fitted on history
         # keeps its own level; an explicit share or no barrier has no cap)
         capped.append(race.field is None and sims[-1].capped)
@@ -1461,7 +1474,7 @@ def _shares_by_race(event: EventPlan, finish_share) -> list[float | None]:
     names = [race.name for race in event.races]
     unknown = [k for k in finish_share if k and k not in names]
     if unknown:
-        raise ValueError(
+        raise OptionError(
             f"finish share for {', '.join(map(repr, unknown))}: no such race "
             f"(races: {', '.join(map(repr, names))})"
         )

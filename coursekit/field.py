@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .errors import HistoryError
+from .errors import HistoryError, OptionError
 from .history import FINISHER, OUT_OF_TIME
 
 __all__ = [
@@ -1012,7 +1012,7 @@ def simulate_field(
         dnf_c = lam * np.exp(params.dnf_ability * zc) > xc if lam > 0 else np.zeros(m, bool)
         survive = 1.0 - float(dnf_c.mean())
         if share >= survive:
-            raise ValueError(
+            raise OptionError(
                 f"finish_share {share:.3f} is not reachable: withdrawals alone stop "
                 f"{1 - survive:.3f} of the field (dnf_share {params.dnf_share}); lower one of them"
             )
@@ -1062,7 +1062,7 @@ def simulate_field(
             return lo
 
         if shares(-3.0)[0] < share:
-            raise ValueError(f"finish_share {share} not reachable even with very fast runners")
+            raise OptionError(f"finish_share {share} not reachable even with very fast runners")
         mu = largest(lambda m: shares(m)[0] >= share, -3.0, 3.0)
         cap = params.eliminated_max if finish_share is None else None
         capped = cap is not None and shares(mu)[1] > cap

@@ -441,8 +441,10 @@ def test_event_option_errors():
     bad = run.invoke(cli, ["event", course, "--margin", "abc"])
     assert bad.exit_code == 2 and "Invalid value for --margin" in bad.output  # usage error
     far = run.invoke(cli, ["event", course, "--simulate", "50", "--finish-share", "0.99"])
-    assert far.exit_code == 1 and "Traceback" not in far.output
-    assert far.output.startswith(f"Error: {course}: finish_share 0.990 is not reachable")
+    assert far.exit_code == 2 and "Traceback" not in far.output  # the option's value: usage
+    assert far.output.splitlines()[-1].startswith(
+        "Error: Invalid value for '--finish-share': HAUT 10: finish_share 0.990 is not reachable"
+    )
 
 
 def test_event_machine_outputs_write_times_as_cutoffs_does():

@@ -181,17 +181,21 @@ def test_cli_event_times_on_a_course_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "extra, message",
-    [
-        (["--times", "Nope={times}", "--simulate", "10"], "no such race"),
-        (["--times", "{times}"], "--times needs --simulate"),
-        (["--times", "{bad}", "--simulate", "10"], "no column for the finish row"),
-        (["--times", "{tmp}/missing.csv", "--simulate", "10"], "missing.csv"),
-        (["--times", "{few}", "--simulate", "10"], "few.csv: fit_field: only 5 finishers"),
-        (["--times", "{times}", "--times", "Test 30={times}", "--simulate", "10"], "twice"),
+    "extra, message, code",
+    [  # exit status 2: the option's value is wrong (a usage error); 1: the file named is
+        (
+            ["--times", "Nope={times}", "--simulate", "10"],
+            "'--times': {course}: --times for 'Nope'",
+            2,
+        ),
+        (["--times", "{times}"], "--times needs --simulate", 2),
+        (["--times", "{bad}", "--simulate", "10"], "no column for the finish row", 1),
+        (["--times", "{tmp}/missing.csv", "--simulate", "10"], "missing.csv", 1),
+        (["--times", "{few}", "--simulate", "10"], "few.csv: fit_field: only 5 finishers", 1),
+        (["--times", "{times}", "--times", "Test 30={times}", "--simulate", "10"], "twice", 2),
     ],
 )
-def test_cli_event_times_errors(tmp_path, extra, message):
+def test_cli_event_times_errors(tmp_path, extra, message, code):
     course = _write_course(tmp_path)
     p = plan(load_course(course))
     _, E, status = _past_field(p, n=200)
@@ -201,8 +205,8 @@ def test_cli_event_times_errors(tmp_path, extra, message):
     fill = {"times": tmp_path / "t.csv", "bad": tmp_path / "bad.csv", "tmp": tmp_path}
     fill["few"] = tmp_path / "few.csv"
     res = CliRunner().invoke(cli, ["event", str(course), *[x.format(**fill) for x in extra]])
-    assert res.exit_code != 0
-    assert message in res.output
+    assert res.exit_code == code, res.output
+    assert message.format(course=course) in res.output
     assert "Traceback" not in res.output
 
 
