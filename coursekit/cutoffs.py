@@ -336,6 +336,15 @@ def _out_of_order(grid, fixed: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
+class _FixedContradiction(PlanError):
+    """Two fixed cutoffs that :func:`solve` cannot both keep; ``row`` is the later one's,
+    for :func:`plan` to say where it is written in the course file."""
+
+    def __init__(self, message: str, *, row: int):
+        super().__init__(message)
+        self.row = row
+
+
 def _contradiction(names, fixed: np.ndarray, a: int, b: int) -> str:
     return (
         f"fixed cutoffs contradict each other: {names[a]!r} at {fixed[a] / 3600:.2f} h "
@@ -529,11 +538,12 @@ def solve(
                 # both ends at one distance (an entry/exit pair, both barriers fixed): no
                 # moving; the time between them is the stop, which must hold the planned ones
                 if t1 < t0 - 1e-6:
-                    raise PlanError(
+                    raise _FixedContradiction(
                         f"fixed cutoffs contradict each other: {names[b]!r} at "
                         f"{targets[b] / 3600:.2f} h leaves {(targets[b] - t0) / 60:.0f} min "
                         f"after {names[a]!r} at {t0 / 3600:.2f} h, at the same place, for "
-                        f"planned stops of {(targets[b] - t1) / 60:.0f} min"
+                        f"planned stops of {(targets[b] - t1) / 60:.0f} min",
+                        row=b,
                     )
                 stopped = 0.0
                 for j in range(a + 1, b):
@@ -1094,6 +1104,8 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
             names=names,
             barrier=~no_barrier,
         )
+    except _FixedContradiction as exc:
+        raise PlanError(f"{course.path}: {_cutoff_where(course, legs, exc.row)}: {exc}") from None
     except PlanError as exc:
         raise PlanError(f"{course.path}: {exc}") from None
     cut_dt = tuple(after(start, s) for s in sol.cutoff)

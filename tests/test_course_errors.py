@@ -301,6 +301,18 @@ CHECK_FINDINGS = [
         ],
     ),
     (
+        "entry-exit-pair-stop-too-short",
+        'dwell = "5m"\n',
+        'dwell = "5m"\n\n[[checkpoints]]\nname = "Refuge out"\nkm = 9\ncutoff = "3h05m"\n'
+        'dwell = "10m"\n',
+        "c.toml: checkpoints[3] ('Refuge out') key 'cutoff': fixed cutoffs contradict",
+        [
+            "c.toml: checkpoints[3] ('Refuge out') key 'cutoff': fixed cutoffs contradict each "
+            "other: 'Refuge out' at 3.08 h leaves 5 min after 'Refuge' at 3.00 h, at the same "
+            "place, for planned stops of 10 min"
+        ],
+    ),
+    (
         "dwell-longer-than-limit",
         'dwell = "5m"',
         'dwell = "5h"',
