@@ -1404,8 +1404,11 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
     if fmt == "json":
         text = json.dumps(rec, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
+        # the JSON's top-level flags on every row (a CSV has no header block), appended last
         keys = [k for k in rec["checkpoints"][0]]
-        text = _csv(keys, [[r[k] for k in keys] for r in rec["checkpoints"]])
+        flags = [rec["schematic"], rec["limit_proposed"]]
+        rows = [[r[k] for k in keys] + flags for r in rec["checkpoints"]]
+        text = _csv(keys + ["schematic", "limit_proposed"], rows)
     else:
         legs = p.legs
         dated = p.course.limit_s > DATED_S

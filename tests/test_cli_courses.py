@@ -74,6 +74,23 @@ def test_legs_csv_says_schematic_in_a_column():
 
 
 @pytest.mark.parametrize(
+    "course, proposed",
+    [(MINI, False), (Path(__file__).parents[1] / "courses" / "amizmiz" / "amizmiz-10.toml", True)],
+)
+def test_cutoffs_csv_carries_the_json_top_level_flags(course, proposed):
+    """The cutoffs CSV (no header block) says on every row what the JSON says at its top:
+    a sketched course (barriers on an approximate profile), a proposed limit."""
+    r = run("cutoffs", course, "--format", "csv")
+    assert r.exit_code == 0, r.output
+    obj = json.loads(run("cutoffs", course, "--format", "json").stdout)
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [row["name"] for row in rows] == [c["name"] for c in obj["checkpoints"]]
+    assert obj["schematic"] is True and obj["limit_proposed"] is proposed
+    assert {row["schematic"] for row in rows} == {str(obj["schematic"])}
+    assert {row["limit_proposed"] for row in rows} == {str(obj["limit_proposed"])}
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ("legs", MINI),

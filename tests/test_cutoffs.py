@@ -848,7 +848,7 @@ def test_cli_no_barrier_outputs(course_file):
     assert "[Sat " in line and ")]" in line
     assert "[ ] no barrier (barrier = false)" in r.output
     r = CliRunner().invoke(cli, ["cutoffs", str(path), "--format", "csv"])
-    assert r.output.splitlines()[0].endswith(",barrier")
+    assert "barrier" in r.output.splitlines()[0].split(",")
     out = path.with_name("book")
     r = CliRunner().invoke(cli, ["roadbook", str(path), "-o", str(out)])
     assert r.exit_code == 0, r.output
