@@ -17,6 +17,7 @@ from coursekit.profile import (
     along_course_distance,
     auto_gain_loss,
     course_stats,
+    data_warnings,
     denoise_distance,
     itra_points,
     km_effort,
@@ -877,3 +878,42 @@ def test_a_track_with_no_length_is_warned_of(n):
     moving = Track(lat, np.full(4, 6.0), np.full(4, 1000.0), np.full(4, np.nan), np.zeros(4, int))
     w = course_stats(make_profile(moving)).warnings
     assert "1 duplicate consecutive point" in w and not [x for x in w if "no course" in x]
+
+
+@pytest.mark.parametrize("with_segments", [True, False])
+def test_jitter_filter_does_not_run_across_a_gap(with_segments):
+    """h75 G1: a 1 Hz recording whose second half is 5 km away (a new segment after a
+    shuttle, or a glitch): the gap counts once, as the straight line of the jump, and the
+    distances before it do not move (the filter across it added ~13 % of the gap and moved
+    the last point before it from km 3.0 to km 5.4)."""
+    syn = make_track("baro", 0, length=8_000.0)
+    k = syn.lat.size // 2
+    d0, how = denoise_distance(syn.lat, syn.lon, syn.time)
+    assert "jitter-filter" in how  # the case under test: a filtered recording
+    lat = syn.lat.copy()
+    lat[k + 1 :] += 0.045  # ~5 km north
+    seg = np.repeat([0, 1], [k + 1, lat.size - k - 1]) if with_segments else None
+    d, how = denoise_distance(lat, syn.lon, syn.time, segment=seg)
+    assert "jitter-filter" in how
+    old = segment_lengths(syn.lat[k : k + 2], syn.lon[k : k + 2])[0]
+    jump = segment_lengths(lat[k : k + 2], syn.lon[k : k + 2])[0]
+    assert jump > 4_900
+    assert d[k + 1] - d[k] == pytest.approx(jump, rel=1e-9)  # the straight line, once
+    assert d[k] == pytest.approx(d0[k], rel=0.003)  # the km before the gap stay put
+    assert d[-1] == pytest.approx(d0[-1] - old + jump, rel=0.003)
+
+
+def test_jump_warning_names_the_km_of_the_largest_jump():
+    """h75 G4: the warning gave the size of the largest jump and the km of the first."""
+    # 100 m steps due north, a 3 km jump at km 2 and a 6 km jump at km 7
+    north = np.concatenate([np.arange(21) * 100.0, 5_000 + np.arange(21) * 100.0])
+    north = np.concatenate([north, 13_000 + np.arange(21) * 100.0])
+    lat = 45.0 + north / 111_132.0
+    n = lat.size
+    tr = Track(lat, np.full(n, 6.0), np.full(n, 500.0), np.full(n, np.nan), np.zeros(n, int))
+    warn = [w for w in data_warnings(tr) if "jump" in w]
+    steps = segment_lengths(lat, np.full(n, 6.0))
+    d = np.concatenate([[0.0], np.cumsum(steps)])
+    assert len(warn) == 1 and warn[0].startswith("2 jump(s) over ")
+    assert steps[41] > 5_900 and steps[20] < 3_100  # the largest is the second
+    assert warn[0].endswith(f"(largest {steps[41]:.0f} m at km {d[41] / 1000:.2f})"), warn
