@@ -229,6 +229,9 @@ def _elevation_noise(d: np.ndarray, e: np.ndarray, dense: bool) -> float:
     return _point_noise(e[ok]) if dense else _spaced_point_noise(d[ok], e[ok])
 
 
+_THRESHOLD_EPS_M = 1e-6  # the threshold rule's tolerance on "a change of at least M"
+
+
 def threshold_gain_loss(elevation, threshold: float) -> GainLoss:
     """Gain and loss by the threshold (hysteresis) rule.
 
@@ -250,7 +253,10 @@ def threshold_gain_loss(elevation, threshold: float) -> GainLoss:
     With reference altitude :math:`r` (initially the first elevation), for each
     next elevation :math:`e`: if :math:`e - r \\ge M` then gain += e - r, r = e;
     elif :math:`r - e \\ge M` then loss += r - e, r = e. At ``M = 0`` gain - loss
-    equals last minus first elevation exactly.
+    equals last minus first elevation exactly. A change of exactly :math:`M` counts
+    whatever decimals the file writes (compared to a micrometre: in binary
+    1024.1 - 1014.1 is 9.99999999999989, and a file alternating the two had D+ 0 at
+    ``M = 10``).
     """
     if threshold < 0 or not np.isfinite(threshold):
         raise ValueError(f"gain threshold must be a finite number >= 0, got {threshold}")
@@ -265,12 +271,15 @@ def threshold_gain_loss(elevation, threshold: float) -> GainLoss:
         ref = vals[0]
         gcum = [0.0] * len(vals)
         lcum = [0.0] * len(vals)
+        # a difference of exactly M counts whatever decimals the GPX writes: in binary
+        # 1024.1 - 1014.1 is 9.99999999999989 (a micrometre is far below any GPX's digits)
+        at = threshold - _THRESHOLD_EPS_M
         for k, v in enumerate(vals):
             d = v - ref
-            if d >= threshold and d > 0:
+            if d >= at and d > 0:
                 g += d
                 ref = v
-            elif -d >= threshold and d < 0:
+            elif -d >= at and d < 0:
                 lo -= d
                 ref = v
             gcum[k] = g
@@ -1608,7 +1617,7 @@ def slope_distance(distance, elevation, *, threshold: float) -> np.ndarray:
     ref = ev[0]
     keep = [0]
     for k, v in enumerate(ev):
-        if abs(v - ref) >= threshold and v != ref:
+        if abs(v - ref) >= threshold - _THRESHOLD_EPS_M and v != ref:
             ref = v
             keep.append(k)
     if keep[-1] != len(ev) - 1:
@@ -1766,10 +1775,13 @@ def data_warnings(
             back = int(np.count_nonzero(dt < 0))
             if back:
                 out.append(f"time goes backwards {back} time(s)")
-            gaps = dt > 300
+            # gaps past the latest time seen: after a time that jumped back, the next
+            # ordinary one is not a pause
+            ahead = np.diff(np.maximum.accumulate(tt))
+            gaps = ahead > 300
             if gaps.any():
                 out.append(
-                    f"{int(gaps.sum())} time gap(s) over 5 min (largest {dt.max() / 60:.0f} min)"
+                    f"{int(gaps.sum())} time gap(s) over 5 min (largest {ahead.max() / 60:.0f} min)"
                 )
     ok = np.isfinite(e)
     if ok.sum() >= 5:

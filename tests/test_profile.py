@@ -917,3 +917,35 @@ def test_jump_warning_names_the_km_of_the_largest_jump():
     assert len(warn) == 1 and warn[0].startswith("2 jump(s) over ")
     assert steps[41] > 5_900 and steps[20] < 3_100  # the largest is the second
     assert warn[0].endswith(f"(largest {steps[41]:.0f} m at km {d[41] / 1000:.2f})"), warn
+
+
+def test_threshold_rule_counts_a_change_of_exactly_m_with_decimals():
+    """h75 G5: in binary 1024.1 - 1014.1 < 10, so a file alternating the two had D+ 0
+    with --gain-threshold 10; a change of exactly M counts, as with whole metres."""
+    ele = np.tile([1014.1, 1024.1], 21)[:41]
+    gl = threshold_gain_loss(ele, 10.0)
+    assert gl.gain[-1] == pytest.approx(200.0) and gl.loss[-1] == pytest.approx(200.0)
+    assert threshold_gain_loss(ele, 10.001).gain[-1] == 0.0  # just above: nothing counts
+    whole = threshold_gain_loss(np.tile([1000.0, 1010.0], 21)[:41], 10.0)
+    assert whole.gain[-1] == gl.gain[-1].round()
+    # the slope distance keeps the same points: one per change
+    d = np.arange(41) * 100.0
+    assert slope_distance(d, ele, threshold=10.0)[-1] == pytest.approx(40 * np.hypot(100, 10))
+
+
+def test_a_time_that_jumps_back_is_not_also_a_gap():
+    """h75 G8: ten points stamped an hour early made a "time gap over 5 min" of 60 min
+    besides "time goes backwards"; a real 20 min pause is still one gap."""
+    n = 600
+    lat = 45.0 + np.arange(n) * 2.5 / 111_132.0
+    t = np.arange(n, dtype=float)
+    t[300:310] -= 3600.0
+    tr = Track(lat, np.full(n, 6.0), np.full(n, 500.0), t, np.zeros(n, int))
+    warn = data_warnings(tr)
+    assert "time goes backwards 1 time(s)" in warn
+    assert not any("time gap" in w for w in warn), warn
+    t2 = np.arange(n, dtype=float)
+    t2[400:] += 1200.0  # a real pause
+    t2[300:310] -= 3600.0
+    tr2 = Track(lat, np.full(n, 6.0), np.full(n, 500.0), t2, np.zeros(n, int))
+    assert "1 time gap(s) over 5 min (largest 20 min)" in data_warnings(tr2)
