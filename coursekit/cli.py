@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import itertools
 import json
 import math
 import re
@@ -479,10 +480,11 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                 lines.append(f"  warning: {w}")
             text_block = "\n".join(lines) + "\n"
             if split_km:
+                nd = _split_decimals(split_km)
                 rows = [
                     [
-                        f"{s['start_m'] / 1000:.1f}",
-                        f"{s['end_m'] / 1000:.1f}",
+                        f"{s['start_m'] / 1000:.{nd}f}",
+                        f"{s['end_m'] / 1000:.{nd}f}",
                         _fmt(s["gain_m"]),
                         _fmt(s["loss_m"]),
                         _fmt(s["elevation_m"]),
@@ -984,6 +986,15 @@ SKETCH_PROFILE_WARNING = (
 """``profile``'s warning on a GPX that ``coursekit sketch`` wrote."""
 
 
+def _split_decimals(split_km: float) -> int:
+    """Decimals of km that tell ``--splits KM``'s edges apart: 1, or as many as KM has
+    (0.25 -> 2; up to 3, a metre: 0.05 km splits printed 0.1 0.1, 0.1 0.2, ...)."""
+    nd = 1
+    while nd < 3 and abs(split_km * 10**nd - round(split_km * 10**nd)) > 1e-6:
+        nd += 1
+    return nd
+
+
 def _profile_one(path, gain_threshold, split_km):
     """``(path, profile, stats, JSON record)`` of one GPX file of ``profile``."""
     from .gpx import is_sketch_gpx, read_gpx
@@ -998,15 +1009,20 @@ def _profile_one(path, gain_threshold, split_km):
     rec = _profile_record(path, prof, st, schematic=sketch)
     if split_km:
         sp = splits(prof, split_km * 1000)
+        # rounded as the legs table is: the splits add up to the total D+ and D- as printed
+        _, gains = _cumulative_and_legs([0.0, *itertools.accumulate(sp.gain_m)])
+        _, losses = _cumulative_and_legs([0.0, *itertools.accumulate(sp.loss_m)])
         rec["splits"] = [
             {
                 "start_m": _num(a, 1),
                 "end_m": _num(b, 1),
-                "gain_m": _num(g),
-                "loss_m": _num(lo),
+                "gain_m": g,
+                "loss_m": lo,
                 "elevation_m": _num(e, 1),
             }
-            for a, b, g, lo, e in zip(*sp, strict=True)
+            for a, b, g, lo, e in zip(
+                sp.start_m, sp.end_m, gains[1:], losses[1:], sp.elevation_m, strict=True
+            )
         ]
     return path, prof, st, rec
 

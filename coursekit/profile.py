@@ -1922,7 +1922,8 @@ def splits(profile: Profile, every: float = 1000.0) -> Splits:
 
     A last split shorter than a millionth of ``every`` (1 mm for 1 km splits) is
     rounding noise of the length, not a split: a 20 km track measured
-    20000.00000004 m has 20 splits of 1 km, not a 21st from 20.0 to 20.0 km.
+    20000.00000004 m has 20 splits of 1 km, not a 21st from 20.0 to 20.0 km. A track
+    without elevation has unknown (NaN) gain and loss in every split, as in its totals.
     """
     if not every > 0:
         raise ValueError(f"split length must be > 0, got {every}")
@@ -1938,4 +1939,6 @@ def splits(profile: Profile, every: float = 1000.0) -> Splits:
     if edges.size < 2:
         edges = np.array([0.0, total])
     ele, g, lo = profile.at(edges)
+    if not profile.has_elevation:  # unknown, as the totals are (not 0)
+        g = lo = np.full(edges.shape, np.nan)
     return Splits(edges[:-1], edges[1:], np.diff(g), np.diff(lo), ele[1:])

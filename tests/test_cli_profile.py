@@ -384,3 +384,37 @@ def test_a_sketch_gpx_is_flagged_schematic(tmp_path):
     assert s["warnings"][0].startswith("schematic sketch (written by coursekit sketch)")
     assert not [w for w in p["warnings"] if "sketch" in w]
     assert "warning: schematic sketch" in _run(sk).output
+
+
+def test_splits_add_up_to_the_totals_as_printed(tmp_path):
+    """h75 G2: each split's D+/D- was rounded on its own, so the splits drifted from the
+    totals (GRR at 0.1 km: +6 m D+, -17 m D-); they are rounded as the legs table is."""
+    # rollers of 0.4 m per 10 m step: every 100 m split has a fractional D+ and D-
+    eles = [1000 + 2.0 * abs(((i * 0.37) % 4) - 2) + 0.013 * i for i in range(2001)]
+    f = _gpx(tmp_path, "roll.gpx", eles)
+    for every in ("0.1", "0.3", "1"):
+        rec = json.loads(_run(f, "--splits", every, "--format", "json").stdout)[0]
+        sp = rec["splits"]
+        assert sum(s["gain_m"] for s in sp) == rec["gain_m"], every
+        assert sum(s["loss_m"] for s in sp) == rec["loss_m"], every
+
+
+def test_splits_without_elevation_are_unknown(tmp_path):
+    """h75 G3: a file without altitude printed D+/D- 0 in every split, beside a null total."""
+    f = _gpx(tmp_path, "none.gpx", [None] * 300)
+    rec = json.loads(_run(f, "--splits", "1", "--format", "json").stdout)[0]
+    assert rec["gain_m"] is None and len(rec["splits"]) == 3
+    assert all(s["gain_m"] is None and s["loss_m"] is None for s in rec["splits"])
+    text = _run(f, "--splits", "1").stdout.splitlines()
+    assert text[-1].split()[2:] == ["-", "-", "-"], text[-1]
+
+
+@pytest.mark.parametrize(
+    "every, first_rows", [("0.25", ["0.00 0.25", "0.25 0.50"]), ("0.05", ["0.00 0.05"])]
+)
+def test_split_km_labels_show_the_edges(tmp_path, every, first_rows):
+    """h75 G7: 0.25 km splits were labelled 0.0-0.2, 0.2-0.5 (0.05 km: 0.1 0.1, ...)."""
+    text = _run(_course(tmp_path), "--splits", every).stdout.splitlines()
+    head = next(i for i, ln in enumerate(text) if ln.startswith("from km"))
+    rows = [" ".join(ln.split()[:2]) for ln in text[head + 2 : head + 2 + len(first_rows)]]
+    assert rows == first_rows
