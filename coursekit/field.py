@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 HOUR = 3600.0
+_OCC_BINS = 2_000_000  # minute bins (rows x minutes x repetitions) counted in one pass
 
 # ---------------------------------------------------------------- parameters
 
@@ -1190,18 +1191,32 @@ def simulate_field(
         del mins
         np.minimum(mi, nm - 1, out=mi)
         np.copyto(mi, np.int32(nm), where=~mask)
-        base = ((np.arange(c)[:, None] * rows + legidx[None, :] + 1) * (nm + 1)).astype(np.int32)
-        mi += base[:, :, None]
-        per_min = np.bincount(mi.ravel(), minlength=c * rows * (nm + 1))
+        # the minute bins of a few repetitions at a time: rows x minutes per repetition
+        # does not shrink with the runners (1 runner x 100,000 repetitions of a 36 h race:
+        # 3e9 bins in one pass, past int32 and gigabytes), so bounded by _OCC_BINS
+        sub = max(1, min(c, _OCC_BINS // (rows * (nm + 1))))
+        occ = np.zeros((rows, nh), np.int64)
+        occ_min = np.zeros((rows, nm))
+        peak, peak60 = [], []
+        for a in range(0, c, sub):
+            k = min(sub, c - a)
+            base = (np.arange(k, dtype=np.int64)[:, None] * rows + legidx[None, :] + 1) * (nm + 1)
+            per_min = np.bincount(
+                (mi[a : a + k] + base[:, :, None]).ravel(), minlength=k * rows * (nm + 1)
+            )
+            per_min = per_min.reshape(k, rows, nm + 1)[:, :, :nm].copy()
+            per_min[:, 0, ms] += n_runners
+            counts = per_min.reshape(k, rows, nh, 60).sum(axis=3)
+            occ += counts.sum(axis=0)
+            peak.append(counts.max(axis=2))
+            # the busiest 60 minutes wherever they start (staffing), to the minute
+            peak60.append(minute_window_peak(per_min[:, 1:]))
+            occ_min += per_min.sum(axis=0)
         del mi
-        per_min = per_min.reshape(c, rows, nm + 1)[:, :, :nm].copy()
-        per_min[:, 0, ms] += n_runners
-        counts = per_min.reshape(c, rows, nh, 60).sum(axis=3)
-        out["occ"] = counts.sum(axis=0)
-        out["peak"] = counts.max(axis=2)
-        # the busiest 60 minutes wherever they start (staffing), to the minute
-        out["peak60"] = minute_window_peak(per_min[:, 1:])
-        out["occ_min"] = per_min.sum(axis=0).astype(np.float64)
+        out["occ"] = occ
+        out["peak"] = np.concatenate(peak)
+        out["peak60"] = np.concatenate(peak60)
+        out["occ_min"] = occ_min
         if want_q:
             k = min(c, q_reps)
             v = np.where(mask[:k], t[:k], np.inf).transpose(1, 0, 2).reshape(L, -1)

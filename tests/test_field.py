@@ -49,6 +49,29 @@ def test_simulation_reproducible():
     assert not np.array_equal(a.last_arrival, c.last_arrival)
 
 
+def test_occupancy_counted_a_few_repetitions_at_a_time(monkeypatch):
+    """h74 F1: the minute bins (rows x minutes x repetitions) were counted in one pass,
+    whatever the runners: 20 runners x 10,000 repetitions of HAUT 120 took 7.3 GB, and 1 x
+    100,000 overflowed int32 (an error). Counted in passes of at most ``_OCC_BINS`` bins,
+    the figures are the same, and memory no longer grows with the repetitions."""
+    import tracemalloc
+
+    import coursekit.field as field_module
+
+    r, eff, cut = _course(n=4, leg=36_000.0)  # 30 h: 1,800 minute bins per row
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=5, finish_share=0.8, seed=7)
+    tracemalloc.start()
+    simulate_field(r, repetitions=3_000, **kw)  # in one pass: 484 MB at the peak
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100e6, peak  # 46 MB: 2,000,000 bins a pass
+    one = simulate_field(r, repetitions=50, **kw)
+    monkeypatch.setattr(field_module, "_OCC_BINS", 20_000)  # a few repetitions a pass
+    many = simulate_field(r, repetitions=50, **kw)
+    for key in ("occupancy", "occupancy_peak", "occupancy_peak_60min", "minute_occupancy"):
+        np.testing.assert_array_equal(getattr(one, key), getattr(many, key), err_msg=key)
+
+
 @pytest.mark.parametrize("share", [0.6, 0.8])
 def test_finish_share_matches(share):
     r, eff, cut = _course(slack=1.0)
