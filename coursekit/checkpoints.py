@@ -408,8 +408,9 @@ def locate_points(
     -----
     Each checkpoint's candidates are its passages (see :func:`_passages`); a
     checkpoint placed by km has one candidate. The assignment minimises
-    :math:`\\sum_i \\max(d_i - e, 0)` (:math:`d_i` the checkpoint's distance to
-    the track, :math:`e` = ``equal_m``) over non-decreasing distances along
+    :math:`\\sum_i \\max(d_i - n_i - e, 0)` (:math:`d_i` the passage's distance to
+    the checkpoint, :math:`n_i` that of its nearest passage, :math:`e` = ``equal_m``:
+    passages within 25 m of the nearest tie) over non-decreasing distances along
     the course (a checkpoint within :data:`SAME_PLACE_M` before the previous
     one is put at the previous one's distance: entry/exit pairs), ties going
     to the earliest passage. So a checkpoint is matched on the first passage
@@ -446,6 +447,10 @@ def locate_points(
 
     # candidates (s, d) for each checkpoint
     cands: list[list[tuple[float, float]] | None] = []
+    # each checkpoint's nearest passage [m]: the tie band is measured from it, so that a
+    # station 120 m off a place passed twice is not put on whichever GPS line runs 4 m
+    # nearer (6 km apart on an out-and-back); on the track (0 m) nothing changes
+    near: dict[int, float] = {}
     for i, sp in enumerate(specs):
         label = f"{src}: checkpoints[{i}] {sp.name!r}"
         if sp.km is not None:
@@ -496,6 +501,7 @@ def locate_points(
             )
             cands.append(None)
             continue
+        near[i] = min(float(d_all[j]) for j in idx)
         cands.append(sorted((float(s_all[j]), float(d_all[j])) for j in idx))
 
     def pref(i, s):  # the cost of passage ``s`` of checkpoint ``i`` away from its km
@@ -513,7 +519,8 @@ def locate_points(
         new = []
         if not states:
             for s, d in cs:
-                new.append((s, max(d - equal_m, 0.0) + pref(i, s) + eps * s, -1, d))
+                off = max(d - near.get(i, 0.0) - equal_m, 0.0)
+                new.append((s, off + pref(i, s) + eps * s, -1, d))
         else:
             prev = states[-1]  # sorted by s
             ps = np.array([p[0] for p in prev])
@@ -526,7 +533,7 @@ def locate_points(
                 k = int(np.searchsorted(ps, s + SAME_PLACE_M, side="right")) - 1
                 if k < 0:
                     continue
-                cost = pmin[k] + max(d - equal_m, 0.0) + pref(i, s) + eps * s
+                cost = pmin[k] + max(d - near.get(i, 0.0) - equal_m, 0.0) + pref(i, s) + eps * s
                 new.append((s, cost, int(parg[k]), d))
         if not new:
             fail(i, "order", _order_message(src, specs, cands, chain, states, i, km_of, total))

@@ -909,3 +909,18 @@ def test_a_loops_start_and_finish_rows_may_share_a_name(tmp_path):
         cli, ["check", course([("Town", 0), ("Town", 3.0), ("Col", 5), ("Town", 10.5)])]
     )
     assert "checkpoint name 'Town' is used 3 times (checkpoints[0, 1, 3])" in res.output, res.output
+
+
+@pytest.mark.parametrize("back_y", [4.0, -4.0])
+def test_station_off_a_place_passed_twice_goes_on_the_first_passage(back_y):
+    """h73 P2: a village 120 m off an out-and-back, listed once after a km 1 checkpoint,
+    went on the way out or the way back (km 2 or km 8) depending on whether the way back's
+    GPS line ran 4 m north or south of the way out's: a few metres at 120 m are not
+    "clearly closer"; ties go to the first passage."""
+    p = _profile([0, 5000, 5000, 0], [0, 0, back_y, back_y])
+    d = locate(p, [_cp("Bridge", km=1.0), _cp("Village", 2000, 120)])
+    np.testing.assert_allclose(d, [1000, 2000], atol=2)
+    # still: a passage clearly closer (on the track at km 8, 120 m off at km 2) wins
+    p2 = _profile([0, 5000, 5000, 2000, 2000, 0], [0, 0, 120, 120, 120, 120])
+    d2 = locate(p2, [_cp("Bridge", km=1.0), _cp("Village", 2000, 120)])
+    assert d2[1] > 5000
