@@ -1552,9 +1552,12 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     # fixed cutoffs
     start = course.start
     end = course.finish_deadline
-    # the first checkpoint placed within the tolerance of 0 is the start row (course_legs)
+    # the first checkpoint placed within the snap of 0 is the start row, as the tables
+    # build it (legs_from_located: END_SNAP_M, at most the tolerance); 100-250 m along,
+    # `check` called it the start row and its cutoff ignored while `cutoffs` applied it
+    snap = min(tolerance_m, END_SNAP_M)
     placed = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
-    start_row = placed[0] if placed and located.distance[placed[0]] <= tolerance_m else None
+    start_row = placed[0] if placed and located.distance[placed[0]] <= snap else None
     prev = None
     for i, sp in enumerate(specs):
         c = sp.cutoff
@@ -1611,7 +1614,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         specs
         and specs[-1].cutoff is not None
         and np.isfinite(located.distance[-1])
-        and (located.distance[-1] >= p.distance[-1] - tolerance_m)  # track distances both
+        and (located.distance[-1] >= p.distance[-1] - snap)  # the finish row; track distances
     ):
         c = specs[-1].cutoff
         if abs(seconds_between(end, c)) > 60:

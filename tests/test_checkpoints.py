@@ -924,3 +924,28 @@ def test_station_off_a_place_passed_twice_goes_on_the_first_passage(back_y):
     p2 = _profile([0, 5000, 5000, 2000, 2000, 0], [0, 0, 120, 120, 120, 120])
     d2 = locate(p2, [_cp("Bridge", km=1.0), _cp("Village", 2000, 120)])
     assert d2[1] > 5000
+
+
+def test_check_judges_the_start_and_finish_rows_the_tables_build(tmp_path):
+    """h73 P3: a checkpoint 150 m from the track's start (or end) is a row of its own in
+    `legs`/`cutoffs` (the ends snap within 100 m), and its cutoff applies; `check` called
+    it the start row ("this cutoff is ignored") or the finish ("not start + limit")."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    d = 10.0 / 400  # the 10 km track's km per point (see _line_course)
+    cps = (
+        f'[[checkpoints]]\nname="Bridge"\nkm={0.15 + d / 10:.4f}\ncutoff="20m"\n'
+        '[[checkpoints]]\nname="Mid"\nkm=5\n'
+        f'[[checkpoints]]\nname="Ford"\nkm={9.85:.2f}\ncutoff="2h45m"\n'
+    )
+    path = _line_course(tmp_path, cps)
+    rows = json.loads(run.invoke(cli, ["cutoffs", str(path), "--format", "json"]).stdout)
+    names = [c["name"] for c in rows["checkpoints"]]
+    assert names[0] != "Bridge" and "Bridge" in names and names[-1] != "Ford", names
+    out = run.invoke(cli, ["check", str(path)]).output
+    assert "cutoff-start-row" not in out and "cutoff-finish" not in out, out
