@@ -641,7 +641,6 @@ def _calibrated_sigma(
     iterations: int = _CALIB_ITER,
     bisect: bool = False,
     draws: int = _CALIB_DRAWS,
-    cells: bool = False,
 ) -> float:
     """Smoothing sigma [m] that makes the gain unbiased for white point noise ``noise`` [m].
 
@@ -658,8 +657,8 @@ def _calibrated_sigma(
     ``bisect``: find the crossing by a bracketing search from the current
     sigma and bisection on the ladder (bias taken as decreasing in sigma)
     instead of scanning it from the smallest sigma.
-    ``cells``: resample the simulated profiles with one :class:`_BoxCells` of the
-    track (the same figures as :func:`_box_resample`, the cells found once).
+    The simulated profiles are resampled with one :class:`_BoxCells` of the track (the
+    same figures as :func:`_box_resample`, the cells found once).
     """
     if noise <= 0:
         return 0.0
@@ -671,10 +670,7 @@ def _calibrated_sigma(
     rng = np.random.default_rng(_CALIB_SEED)
     sigma = start
     ladder = _SIGMA_LADDER_M
-    if cells:
-        resample = _BoxCells(d, h, grid.size).mean
-    else:
-        resample = lambda y: _BoxCells(d, h, grid.size).mean(y)  # noqa: E731
+    resample = _BoxCells(d, h, grid.size).mean  # the track's cells, found once
     for _ in range(iterations):
         proxy = _gaussian_smooth(eg, sigma / h)
         target = gain(proxy)
@@ -988,7 +984,6 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
             iterations=_DENSE_CALIB_ITER,
             bisect=True,
             draws=_DENSE_CALIB_DRAWS,
-            cells=True,
         )
         how = (
             f"gauss{sigma:.1f}m(calibrated:ar1-noise-sim,sd={sd:.1f}m,tau={tau:.0f}s,"
