@@ -506,7 +506,7 @@ def solve(
                 f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) is not before "
                 f"the limit ({limit_s / 3600:.2f} h)"
             )
-        raise PlanError(_contradiction(names, fx, a, b))
+        raise _FixedContradiction(_contradiction(names, fx, a, b), row=b)
 
     def run(pp: PaceParams, fatigue: float, targets: np.ndarray, label: str):
         cost = _static_cost(grid, pp, fatigue)
@@ -1082,14 +1082,6 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
                 f"({fixed[j] / 3600:.2f} h) is not after the start "
                 f"({course.start.isoformat()}){hint}"
             )
-    inner = fixed.copy()
-    inner[[0, -1]] = np.nan  # the start and the limit: checked above
-    bad = _out_of_order(grid, inner)
-    if bad is not None:  # solve refuses them too, without the course file's <where>
-        raise PlanError(
-            f"{course.path}: {_cutoff_where(course, legs, bad[1])}: "
-            + _contradiction(names, fixed, *bad)
-        )
     dark = plan_dark(course, lat, lon, start)
     try:
         sol = solve(
