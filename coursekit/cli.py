@@ -1046,8 +1046,10 @@ def _profile_work(path) -> int:
 
 
 def _limit_proposed(course) -> bool:
-    """The course's limit comes from a ``[[proposed]]`` table: none is published."""
-    return bool(getattr(course, "info", {}).get("limit_proposed", False))
+    """:func:`coursekit.cutoffs.limit_proposed` (imported when a command needs it)."""
+    from .cutoffs import limit_proposed
+
+    return limit_proposed(course)
 
 
 def _hm(seconds) -> str:

@@ -63,6 +63,8 @@ __all__ = [
     "check_plan",
     "model_runner",
     "plan_runner",
+    "limit_proposed",
+    "proposed_note",
     "CourseSetup",
     "course_setup",
     "round_up_clock",
@@ -802,6 +804,12 @@ def course_warnings(course, legs) -> list[str]:
     return out
 
 
+def limit_proposed(course) -> bool:
+    """The course's limit comes from a ``[[proposed]]`` table: none is published, and
+    every barrier rests on it (``course.info["limit_proposed"]``)."""
+    return bool((getattr(course, "info", {}) or {}).get("limit_proposed", False))
+
+
 def proposed_note(course) -> str | None:
     """The plan's warning that values it rests on are proposed, not published: the course
     file's ``[[proposed]]`` tables (a proposed ``limit`` only when the file gives none),
@@ -810,7 +818,7 @@ def proposed_note(course) -> str | None:
     used = [
         p
         for p in info.get("proposed", ())
-        if isinstance(p, dict) and (p.get("field") != "limit" or info.get("limit_proposed"))
+        if isinstance(p, dict) and (p.get("field") != "limit" or limit_proposed(course))
     ]
     if not used:
         return None

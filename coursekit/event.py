@@ -434,7 +434,7 @@ class Race:
         interpolated geometrically leg by leg
         (:math:`w_k = \\ln(t^{lead}_k / r_k) / \\ln(T^{lead} / T^{ref})`).
         """
-        from .cutoffs import plan_runner
+        from .cutoffs import limit_proposed, plan_runner
         from .pace import TRAIL_2024
 
         course = plan.course
@@ -479,7 +479,7 @@ class Race:
             field_elapsed=field_ref,
             places=row_places(plan),
             fixed=np.asarray(plan.fixed, bool),
-            limit_proposed=bool(getattr(course, "info", {}).get("limit_proposed", False)),
+            limit_proposed=limit_proposed(course),
         )
 
 
