@@ -288,6 +288,50 @@ def _passages(d: np.ndarray, *, tol: float, prominence: float) -> list[int]:
     return out
 
 
+FINE_PROMINENCE_M = 1.0
+"""Rise of the distance-to-track that separates two local minima for the placement's
+candidates [m] (the reported passages merge minima by the larger ``prominence``)."""
+
+
+def _candidates(d, s, *, tol: float, prominence: float):
+    """Placement candidates of one checkpoint: ``(s, d, excess, passage)`` per local
+    minimum of ``d`` (distance to each segment [m]) within ``tol``, ``s`` the foot's course
+    distance [m], ``passage`` True for the minima :func:`_passages` keeps.
+
+    :func:`_passages` merges minima not separated by a rise of more than ``prominence``
+    (the GPS wiggles of one passage). Merging decides which passages are reported, not
+    which ones the placement may use: a merged-away minimum stays a candidate, with
+    ``excess`` its distance beyond its passage's lowest minimum [m], so that it is used only
+    when the order of the checkpoints needs it (an aid station 40 m before a turnaround,
+    listed on the way up and on the way down, with the turnaround between them).
+    """
+    merged = _passages(d, tol=tol, prominence=prominence)
+    if not merged:
+        return []
+    fine = sorted(set(_passages(d, tol=tol, prominence=min(FINE_PROMINENCE_M, prominence))))
+    fine = sorted(set(fine) | set(merged))
+    prim = set(merged)
+    ms = np.array(sorted(merged))
+    out = []
+    for j in fine:
+        if j in prim:
+            out.append((float(s[j]), float(d[j]), 0.0, True))
+            continue
+        # the merged passage it belongs to: of its neighbours, the one reached over the
+        # lower rise of the distance-to-track
+        k = int(np.searchsorted(ms, j))
+        best = None
+        for m in (ms[k - 1] if k > 0 else None, ms[k] if k < ms.size else None):
+            if m is None:
+                continue
+            a, b = (m, j) if m < j else (j, m)
+            rise = float(d[a : b + 1].max())
+            if best is None or rise < best[0]:
+                best = (rise, int(m))
+        out.append((float(s[j]), float(d[j]), max(float(d[j] - d[best[1]]), 0.0), False))
+    return out
+
+
 KM_BEYOND_MAX = 1.10
 """A checkpoint's ``km`` past this multiple of the course length is refused (a typo such
 as 60 for 6.0); up to it, it is placed at the finish with a warning (the organiser's km
@@ -406,8 +450,12 @@ def locate_points(
 
     Notes
     -----
-    Each checkpoint's candidates are its passages (see :func:`_passages`); a
-    checkpoint placed by km has one candidate. The assignment minimises
+    Each checkpoint's candidates are every local minimum of its distance to the track
+    within the tolerance (see :func:`_candidates`): the lowest of each passage (see
+    :func:`_passages`), and the minima merged into it, at the cost of their distance
+    beyond it (used when the order needs them: a station a few tens of metres before a
+    turnaround, listed before and after it); a checkpoint placed by km has one
+    candidate. The assignment minimises
     :math:`\\sum_i \\max(d_i - n_i - e, 0)` (:math:`d_i` the passage's distance to
     the checkpoint, :math:`n_i` that of its nearest passage, :math:`e` = ``equal_m``:
     passages within 25 m of the nearest tie) over non-decreasing distances along
@@ -451,6 +499,10 @@ def locate_points(
     # station 120 m off a place passed twice is not put on whichever GPS line runs 4 m
     # nearer (6 km apart on an out-and-back); on the track (0 m) nothing changes
     near: dict[int, float] = {}
+    # a merged-away minimum's distance beyond its passage's lowest (see _candidates), and
+    # the passages reported (Located.passages) per checkpoint
+    excess: dict[int, dict[float, float]] = {}
+    reported: dict[int, tuple[float, ...]] = {}
     for i, sp in enumerate(specs):
         label = f"{src}: checkpoints[{i}] {sp.name!r}"
         if sp.km is not None:
@@ -489,8 +541,8 @@ def locate_points(
         jmin = int(np.argmin(d_all))
         tol = sp.tolerance_m if sp.tolerance_m is not None else tolerance_m
         prom = prominence_m if prominence_m is not None else min(max(tol / 5, 10.0), 50.0)
-        idx = _passages(d_all, tol=tol, prominence=prom)
-        if not idx:
+        cs = _candidates(d_all, s_all, tol=tol, prominence=prom)
+        if not cs:
             fail(
                 i,
                 "off-track",
@@ -501,14 +553,19 @@ def locate_points(
             )
             cands.append(None)
             continue
-        near[i] = min(float(d_all[j]) for j in idx)
-        cands.append(sorted((float(s_all[j]), float(d_all[j])) for j in idx))
+        near[i] = min(c[1] for c in cs)
+        cands.append(sorted((c[0], c[1]) for c in cs))
+        excess[i] = {c[0]: c[2] for c in cs if not c[3]}
+        reported[i] = tuple(sorted(c[0] for c in cs if c[3]))
 
     def pref(i, s):  # the cost of passage ``s`` of checkpoint ``i`` away from its km
         k = prefer_km[i] if prefer_km is not None else None
         if k is None or specs[i].km is not None or len(cands[i]) < 2:
             return 0.0
         return PREFER_KM_WEIGHT * abs(km_of(s) - k) * 1000.0
+
+    def extra(i, s):  # a merged-away minimum's cost: used when the order needs it
+        return excess.get(i, {}).get(s, 0.0)
 
     # dynamic programming over the placed checkpoints, in order
     chain: list[int] = []  # checkpoints kept, in order
@@ -519,7 +576,7 @@ def locate_points(
         new = []
         if not states:
             for s, d in cs:
-                off = max(d - near.get(i, 0.0) - equal_m, 0.0)
+                off = max(d - near.get(i, 0.0) - equal_m, 0.0) + extra(i, s)
                 new.append((s, off + pref(i, s) + eps * s, -1, d))
         else:
             prev = states[-1]  # sorted by s
@@ -533,7 +590,8 @@ def locate_points(
                 k = int(np.searchsorted(ps, s + SAME_PLACE_M, side="right")) - 1
                 if k < 0:
                     continue
-                cost = pmin[k] + max(d - near.get(i, 0.0) - equal_m, 0.0) + pref(i, s) + eps * s
+                off = max(d - near.get(i, 0.0) - equal_m, 0.0) + extra(i, s)
+                cost = pmin[k] + off + pref(i, s) + eps * s
                 new.append((s, cost, int(parg[k]), d))
         if not new:
             fail(i, "order", _order_message(src, specs, cands, chain, states, i, km_of, total))
@@ -563,7 +621,9 @@ def locate_points(
     if ok.any():
         lat[ok] = np.interp(dist[ok], geo.dist, geo.lat)
         lon[ok] = np.interp(dist[ok], geo.dist, geo.lon)
-    passages = tuple(tuple(c[0] for c in cs) if cs else () for cs in cands)
+    passages = tuple(
+        reported.get(i, tuple(c[0] for c in cs)) if cs else () for i, cs in enumerate(cands)
+    )
     return Located(dist, off, lat, lon, tuple(problems), passages)
 
 

@@ -121,6 +121,31 @@ def test_grazing_switchback_is_not_the_passage():
     assert d[0] == pytest.approx(1000 + 600 + 1000 + 240, abs=2)
 
 
+@pytest.mark.parametrize("gap", [30, 40, 49, 60, 100])
+def test_station_just_before_a_turnaround_listed_up_and_down(gap):
+    # out-and-back to a summit at 5 km, the way down 3 m beside the way up; the refuge
+    # ``gap`` m before the summit is passed at 5000 - gap and 5000 + gap: within the
+    # default 50 m prominence the two passages merge into one reported passage, but the
+    # order Refuge up, Summit, Refuge down needs the second (was "out of order" for 25-50 m)
+    p = _profile([0, 5000, 5000, 0], [0, 0, 3, 3.0])
+    specs = [
+        _cp("Refuge up", 5000 - gap, 1),
+        _cp("Summit", 5000, 1),
+        _cp("Refuge down", 5000 - gap, 1),
+    ]
+    d = locate(p, specs)
+    np.testing.assert_allclose(d, [5000 - gap, 5003, 5006 + gap], atol=3)
+
+
+def test_a_merged_wiggle_is_not_preferred_to_the_passage_lowest_point():
+    # the track passes 8 m from the station, loops 30-42 m around it and runs over it:
+    # one passage (the 34 m rise < the 50 m prominence) whose lowest point is the crossing;
+    # the 8 m minimum stays a candidate for the order's needs, but costs its 8 m
+    p = _profile([0, 1000, 1030, 1030, 1000, 1000, 2000], [8, 8, 8, -30, -30, 40, 40], step=2.0)
+    d = locate(p, [_cp("Aid", 1000, 0)])
+    assert d[0] == pytest.approx(1000 + 30 + 38 + 30 + 30, abs=2)
+
+
 def test_off_track_error_names_checkpoint_and_distance():
     p = _profile([0, 3000], [0, 0.0])
     with pytest.raises(CourseFileError, match=r"checkpoints\[1\] 'Lost' is 400 m from the track"):
