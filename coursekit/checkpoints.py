@@ -35,7 +35,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .clock import seconds_between
-from .course import DEFAULT_TOLERANCE_M
+from .course import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
 from .errors import CourseFileError
 from .profile import along_course_distance
 
@@ -548,8 +548,7 @@ def locate_points(
                 "off-track",
                 f"{label} is {d_all[jmin]:.0f} m from the track (nearest at km "
                 f"{km_of(float(s_all[jmin])):.2f}), beyond the tolerance of {tol:.0f} m "
-                f"(if the station is really that far from the route, set tolerance = "
-                f"{_round_up_tolerance(float(d_all[jmin]))} in its [[checkpoints]] table)",
+                f"{_off_track_hint(float(d_all[jmin]))}",
             )
             cands.append(None)
             continue
@@ -690,6 +689,22 @@ def _order_message(src, specs, cands, chain, states, i, km_of, total) -> str:
         f"{src}: checkpoints out of order: checkpoints[{i}] {specs[i].name!r} "
         f"({where(i, [s for s, _ in cands[i]])}) comes before checkpoints[{j}] "
         f"{specs[j].name!r} ({at_j}), which is listed before it" + beyond
+    )
+
+
+def _off_track_hint(d: float) -> str:
+    """What to do about a checkpoint ``d`` metres from the track: a ``tolerance`` that
+    places it, while one is allowed (:data:`MAX_TOLERANCE_M`); farther, its position is
+    likely wrong."""
+    tol = _round_up_tolerance(d)
+    if tol <= MAX_TOLERANCE_M:
+        return (
+            f"(if the station is really that far from the route, set tolerance = {tol} in its "
+            "[[checkpoints]] table)"
+        )
+    return (
+        f"(farther than any allowed tolerance, {MAX_TOLERANCE_M:.0f} m: check its lat/lon: "
+        "swapped, a typo, another course's place?)"
     )
 
 

@@ -582,6 +582,26 @@ def test_off_track_error_gives_the_file_km(tmp_path):
     assert res.exit_code == 1 and "3863 m from the track (nearest at km 6.96)" in res.stdout
 
 
+def test_off_track_hint_never_suggests_a_tolerance_the_file_refuses(tmp_path):
+    """Farther than the largest ``tolerance`` a file may give (5000 m), the error asks to
+    check the coordinates instead of suggesting ``tolerance = 6000`` (which the file then
+    refused), or 20003650 for lat/lon swapped to the antipodes."""
+    _wiggly_gpx(tmp_path, "hilly", 150, 4)
+    p = _write(tmp_path, "lon = 6.0\n", "lon = 6.08\n")
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
+    assert "m from the track" in line and "set tolerance" not in line, line
+    assert "farther than any allowed tolerance, 5000 m: check its lat/lon" in line, line
+    # within the limit the suggestion stands, and the file with it loads and places the Col
+    p = _write(tmp_path, "lon = 6.0\n", "lon = 6.05\n")
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
+    tol = int(line.split("set tolerance = ")[1].split()[0])
+    text = p.read_text().replace('name = "Col"', f'name = "Col"\ntolerance = {tol}')
+    assert text != p.read_text()
+    p.write_text(text)
+    res = CliRunner().invoke(cli, ["legs", str(p)])
+    assert res.exit_code == 0, res.output
+
+
 def test_tolerance_keys_place_a_station_off_the_route(course_dir):
     """A station in a village ~380 m off the route: refused at the default 250 m, placed when
     its own ``tolerance`` (or the course's) allows it, at the same km as with ``--tolerance``;
