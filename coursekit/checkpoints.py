@@ -585,8 +585,12 @@ def locate_points(
             parg = np.zeros(len(prev), int)
             for k in range(1, len(prev)):
                 parg[k] = k if pc[k] < pc[parg[k - 1]] else parg[k - 1]
+            # two km in decreasing order contradict the list (a typo: 2.98 for 3.98); the
+            # slack is for entry/exit pairs by coordinates
+            both_km = specs[i].km is not None and specs[chain[-1]].km is not None
+            slack = 0.0 if both_km else SAME_PLACE_M
             for s, d in cs:
-                k = int(np.searchsorted(ps, s + SAME_PLACE_M, side="right")) - 1
+                k = int(np.searchsorted(ps, s + slack, side="right")) - 1
                 if k < 0:
                     continue
                 off = max(d - near.get(i, 0.0) - equal_m, 0.0) + extra(i, s)
@@ -659,7 +663,8 @@ def _order_message(src, specs, cands, chain, states, i, km_of, total) -> str:
     last_i = max(s for s, _ in cands[i])
     j, pushed = chain[-1], True
     for k in reversed(chain):
-        if min(s for s, _ in cands[k]) > last_i + SAME_PLACE_M:
+        slack = 0.0 if specs[k].km is not None and specs[i].km is not None else SAME_PLACE_M
+        if min(s for s, _ in cands[k]) > last_i + slack:
             j, pushed = k, False
             break
 

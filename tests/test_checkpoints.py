@@ -146,6 +146,19 @@ def test_a_merged_wiggle_is_not_preferred_to_the_passage_lowest_point():
     assert d[0] == pytest.approx(1000 + 30 + 38 + 30 + 30, abs=2)
 
 
+def test_km_written_in_decreasing_order_is_an_order_error():
+    # km 2.98 after km 3.0 (a typo for 3.98?) was moved to 3.0 without a word; 2.9 was
+    # already an order error. Equal km stay a 0 km leg, and an entry/exit pair by
+    # coordinates a few metres before the previous checkpoint keeps its slack
+    p = _profile([0, 6000], [0, 0.0])
+    with pytest.raises(CourseFileError, match=r"checkpoints\[1\] 'Lac' \(km 2.98\) comes before"):
+        locate(p, [_cp("Col", km=3.0), _cp("Lac", km=2.98)])
+    d = locate(p, [_cp("Col", km=3.0), _cp("Lac", km=3.0)])
+    assert d[0] == d[1] == pytest.approx(3000)
+    d = locate(p, [_cp("Col", km=3.0), _cp("Aid out", 2990, 5)])
+    assert d[1] == d[0]
+
+
 def test_off_track_error_names_checkpoint_and_distance():
     p = _profile([0, 3000], [0, 0.0])
     with pytest.raises(CourseFileError, match=r"checkpoints\[1\] 'Lost' is 400 m from the track"):
