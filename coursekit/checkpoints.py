@@ -1102,15 +1102,21 @@ def declared_stretch_notes(course) -> list[str]:
     ]
 
 
+DECLARED_KM_WARN_MIN = 0.1
+"""... and by more than this [km]: a declared km 0 on the start row is not "beyond ±20 %"
+at km 0.0."""
+
+
 def declared_km_notes(specs, km) -> list[str]:
     """Checkpoints whose km on the track (``km``, per spec, NaN when not placed) differs
-    from their ``declared_km`` by more than :data:`DECLARED_KM_WARN`."""
+    from their ``declared_km`` by more than :data:`DECLARED_KM_WARN` (and more than
+    :data:`DECLARED_KM_WARN_MIN`)."""
     out = []
     for sp, k in zip(specs, km, strict=True):
         dk = getattr(sp, "declared_km", None)
         if sp is None or dk is None or not math.isfinite(k):
             continue
-        if abs(k - dk) > DECLARED_KM_WARN * dk:
+        if abs(k - dk) > max(DECLARED_KM_WARN * dk, DECLARED_KM_WARN_MIN):
             rel = f" ({100 * (k - dk) / dk:+.0f} %)" if dk else ""
             out.append(
                 f"{sp.name!r} is at km {k:.1f} on the track but its declared km is {dk:g}"

@@ -1117,6 +1117,25 @@ def _anchors(path: Path, profile, checkpoints, tol: float, km_factor, ratio: flo
     ]
 
 
+END_ANCHOR_M = 1.0
+"""A ``declared_km`` within this of 0 or of the declared distance is the start's or the
+finish's km [m]."""
+
+
+def _end_anchors_dropped(anchors, meas: float, total: float) -> list:
+    """``anchors`` without those that repeat the start's or the finish's: a ``declared_km``
+    of 0 on a checkpoint located at the start (within ``END_SNAP_M``), or of the declared
+    distance on one located at the end, as a published km table writes them."""
+    from .checkpoints import END_SNAP_M
+
+    return [
+        a
+        for a in anchors
+        if not (a[1] <= END_ANCHOR_M and a[0] <= END_SNAP_M)
+        and not (a[1] >= total - END_ANCHOR_M and a[0] >= meas - END_SNAP_M)
+    ]
+
+
 def _check_anchors(path: Path, anchors, meas: float, total: float, declared_total: bool):
     """Refuse ``declared_km`` anchors out of order, beyond the distance, or stretching
     the track between two of them by more than :data:`MAX_SEGMENT_STRETCH`, keyed like
@@ -1126,11 +1145,25 @@ def _check_anchors(path: Path, anchors, meas: float, total: float, declared_tota
         (x0, y0, n0, _), (x1, y1, n1, i1) = pts[k - 1], pts[k]
         i = i1 if i1 is not None else pts[k - 1][3]
         ctx = _Ctx(path, f"checkpoints[{i}] ({(n1 if i1 is not None else n0)!r})")
-        if i1 is not None and y1 >= total:
-            what = "the declared distance" if declared_total else "the track's length"
+        what = "the declared distance" if declared_total else "the track's length"
+        if i1 is not None and y1 > total + END_ANCHOR_M:
             raise ctx.err(
                 "declared_km",
                 f"{n1}'s declared_km {y1 / 1000:g} is beyond {what} {total / 1000:g} km",
+            )
+        if i1 is not None and y1 >= total - END_ANCHOR_M:
+            raise ctx.err(
+                "declared_km",
+                f"{n1}'s declared_km {y1 / 1000:g} is {what}, the finish's km, but {n1} is "
+                f"located at km {x1 / 1000:.2f} of the {meas / 1000:.2f} km track (another "
+                "passage? list it last, or remove its declared_km)",
+            )
+        if i1 is not None and y1 <= END_ANCHOR_M:
+            raise ctx.err(
+                "declared_km",
+                f"{n1}'s declared_km {y1 / 1000:g} is the start's km, but {n1} is located at "
+                f"km {x1 / 1000:.2f} of the track (another passage? list it first, or remove "
+                "its declared_km)",
             )
         if i1 is not None and k > 1 and y1 <= y0:
             raise ctx.err(
@@ -1354,6 +1387,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         # the final location keeps
         for km_factor in tries:
             anchors = _anchors(path, profile, checkpoints, tol, km_factor, kd)
+            anchors = _end_anchors_dropped(anchors, meas, total)
             try:
                 _check_anchors(path, anchors, meas, total, d0.distance_m is not None)
                 scaled, factors = scale_profile(

@@ -476,6 +476,32 @@ def _scaled_out_and_back(tmp_path, checkpoints: str):
     return c, anchor
 
 
+def test_declared_km_of_the_start_and_the_finish_repeat_their_anchors(tmp_path):
+    """Review h73 P4: a published km table gives the start km 0 and the finish the declared
+    distance. Scaled, they stretched the track "to 0.00 km (x0)", or the finish's float
+    rounding made it "not after" itself; unscaled, km 0 was "beyond ±20 %" of 0."""
+    from coursekit.checkpoints import check_course, course_legs
+
+    village = '[[checkpoints]]\nname = "Village"\nlat = 45.0\nlon = 6.0\ndeclared_km = {}\n'
+    top = '[[checkpoints]]\nname = "Top"\nwaypoint = "Top"\ndeclared_km = 11\n'
+    c, anchor = _scaled_out_and_back(tmp_path, village.format(0) + top + village.format(22))
+    assert anchor == ("Top", pytest.approx(10_000, abs=30), 11_000.0)
+    np.testing.assert_allclose(course_legs(c).along, [0, 11_000, 22_000], atol=1)
+    for cps in (village.format(0) + top, top + village.format(22)):
+        c, _ = _scaled_out_and_back(tmp_path, cps)
+        np.testing.assert_allclose(course_legs(c).along, [0, 11_000, 22_000], atol=1)
+    # unscaled: no warning for the start's km 0 (nor for the finish's right km)
+    body = village.format(0) + top.replace("= 11", "= 10") + village.format(20)
+    c = load_course(_out_and_back(tmp_path, body))
+    assert not [f for f in check_course(c) if f.code == "declared-km"]
+    # km 0 or the declared distance on a checkpoint elsewhere: said so, in one line
+    mid = '[[checkpoints]]\nname = "Mid"\nwaypoint = "Mid"\ndeclared_km = {}\n'
+    with pytest.raises(CourseFileError, match=r"Mid's declared_km 0 is the start's km, but Mid"):
+        _scaled_out_and_back(tmp_path, mid.format(0))
+    with pytest.raises(CourseFileError, match=r"Mid's declared_km 22 is the declared distance"):
+        _scaled_out_and_back(tmp_path, mid.format(22))
+
+
 def test_declared_km_anchor_follows_a_checkpoint_placed_by_km(tmp_path):
     """Review 16/1: the declared_km anchors were located without the checkpoints placed by
     km, so a place passed twice (Mid, at km 5 and 15) was anchored on its first passage
