@@ -555,7 +555,15 @@ def locate_points(
         near[i] = min(c[1] for c in cs)
         cands.append(sorted((c[0], c[1]) for c in cs))
         excess[i] = {c[0]: c[2] for c in cs if not c[3]}
-        reported[i] = tuple(sorted(c[0] for c in cs if c[3]))
+        prim = [c[0] for c in cs if c[3]]
+        again = [
+            c[0]
+            for c in cs
+            if not c[3]
+            and c[1] <= near[i] + equal_m
+            and min(abs(c[0] - q) for q in prim) > 2 * SAME_PLACE_M
+        ]
+        reported[i] = tuple(sorted(prim + again))
 
     def pref(i, s):  # the cost of passage ``s`` of checkpoint ``i`` away from its km
         k = prefer_km[i] if prefer_km is not None else None
@@ -903,10 +911,11 @@ def same_place_notes(legs) -> list[str]:
         if not later:
             continue
         kms = [float(np.interp(s, d, along)) / 1000.0 for s in later]
+        nd = _km_decimals_apart([along[j] / 1000, *kms])
         out.append(
             f"{legs.names[j - 1]!r} and {legs.names[j]!r} are placed at one point (km "
-            f"{along[j] / 1000:.1f}), a leg of 0 km as for an entry/exit pair, but the track "
-            f"passes there again at km {_km_list(kms)}: if {legs.names[j]!r} is that later "
+            f"{along[j] / 1000:.{nd}f}), a leg of 0 km as for an entry/exit pair, but the track "
+            f"passes there again at km {_km_list(kms, nd)}: if {legs.names[j]!r} is that later "
             "passage, list a checkpoint between the two (the turnaround)"
         )
     return out
@@ -1271,10 +1280,17 @@ def steep_leg_notes(legs) -> list[str]:
     return out
 
 
-def _km_list(kms) -> str:
-    """``"45.0 and 53.9"``, ``"3.1, 45.0 and 53.9"``."""
-    t = [f"{k:.1f}" for k in kms]
+def _km_list(kms, nd: int = 1) -> str:
+    """``"45.0 and 53.9"``, ``"3.1, 45.0 and 53.9"`` (``nd`` decimals)."""
+    t = [f"{k:.{nd}f}" for k in kms]
     return t[0] if len(t) == 1 else ", ".join(t[:-1]) + " and " + t[-1]
+
+
+def _km_decimals_apart(kms) -> int:
+    """1, or 2 when ``kms`` (km) printed to one decimal would repeat a value (passages
+    80 m apart around a turnaround: "km 5.0 and 5.0")."""
+    t = [f"{k:.1f}" for k in kms]
+    return 1 if len(set(t)) == len(t) else 2
 
 
 def _passages_note(
@@ -1303,12 +1319,13 @@ def _passages_note(
     if len(after) < 2:
         return None  # one passage left between its neighbours: the order decides
     first = after[0]
+    nd = _km_decimals_apart([km(s) for s in ss])
     if prefer is not None and min(after, key=lambda s: abs(km(s) - prefer)) == min(
         after, key=lambda s: abs(s - d)
     ):
         return (
             f"checkpoints[{i}] {name!r} is passed {len(ss)} times, at km "
-            f"{_km_list(km(s) for s in ss)}: placed at km {km(d):.1f}, on the passage its "
+            f"{_km_list((km(s) for s in ss), nd)}: placed at km {km(d):.{nd}f}, on the passage its "
             f"declared_km {prefer:g} is anchored on"
         )
     if abs(first - d) <= SAME_PLACE_M:
@@ -1317,7 +1334,7 @@ def _passages_note(
         how = "a later one, nearer than the first after the previous checkpoint"
     return (
         f"checkpoints[{i}] {name!r} is passed {len(ss)} times, at km "
-        f"{_km_list(km(s) for s in ss)}: placed at km {km(d):.1f}, on {how} "
+        f"{_km_list((km(s) for s in ss), nd)}: placed at km {km(d):.{nd}f}, on {how} "
         "(list the checkpoints in course order to place it on another passage)"
     )
 

@@ -565,6 +565,23 @@ def test_check_says_where_a_checkpoint_passed_twice_is_placed(tmp_path):
     assert "'A (out)' is passed" not in res.output, res.output
 
 
+def test_same_place_warns_of_a_passage_merged_with_the_turnaround(tmp_path):
+    """A refuge 40 m before the turnaround, listed twice without the turnaround between:
+    both go on the way up (the list's order cannot tell them apart), and `check` must say
+    that the track passes there again. The way down, 80 m further along the track but
+    within the 50 m prominence of the way up, was merged into it: no warning was given."""
+    from coursekit.checkpoints import check_course, course_legs
+
+    path = _out_and_back_course(tmp_path, _cp_at("Refuge up", 4.96) + _cp_at("Refuge down", 4.96))
+    c = load_course(path)
+    legs = course_legs(c)
+    assert legs.distance[1] == legs.distance[2] == pytest.approx(4960, abs=15)
+    same = [f.message for f in check_course(c) if f.code == "same-place"]
+    assert len(same) == 1 and "'Refuge up' and 'Refuge down' are placed at one point" in same[0]
+    assert "(km 4.96), a leg of 0 km" in same[0], same
+    assert "the track passes there again at km 5.05" in same[0], same
+
+
 def test_check_says_nothing_of_passages_on_a_well_ordered_out_and_back(tmp_path):
     """Review finding 6: every outward station of an out-and-back listed in course order
     got "is passed 2 times ... (list the checkpoints in course order ...)", though the list
