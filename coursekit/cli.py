@@ -303,7 +303,8 @@ def _profile_record(path: Path, prof, st, *, schematic: bool = False) -> dict:
         "loss_m": _num(st.loss_m),
         "min_elevation_m": _num(st.min_elevation_m, 1),
         "max_elevation_m": _num(st.max_elevation_m, 1),
-        "km_effort": _num(st.km_effort, 1),
+        # of the published figures (printed km + D+/100): hundredths, as ITRA adds them
+        "km_effort": _num(st.km_effort, 2),
         "km_effort_itra": itra_km_effort(st.km_effort) if math.isfinite(st.km_effort) else None,
         "itra_points": st.itra_points,
         "gain_method": st.gain_method,
@@ -453,7 +454,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                 f"({gain_method_label(st.gain_method)})",
                 f"  altitude      {_fmt(st.min_elevation_m)} to {_fmt(st.max_elevation_m)} m",
                 (
-                    f"  km-effort     {st.km_effort:.1f}  "
+                    f"  km-effort     {st.km_effort:.2f}  "
                     f"(ITRA rounds to {rec['km_effort_itra']}: ITRA points {st.itra_points})"
                     if st.itra_points is not None
                     else "  km-effort     - (no elevation: D+ unknown, no ITRA points)"

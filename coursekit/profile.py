@@ -55,6 +55,7 @@ __all__ = [
     "itra_points",
     "itra_km_effort",
     "km_effort",
+    "published_km_effort",
     "data_warnings",
     "threshold_noise_warning",
 ]
@@ -1636,6 +1637,35 @@ def km_effort(distance_m: float, gain_m: float) -> float:
     return distance_m / 1000.0 + gain_m / 100.0
 
 
+def published_km_effort(distance_m: float, gain_m: float) -> float:
+    """The km-effort of the figures as published: km to 0.01 + D+ to the metre / 100.
+
+    An organiser gives ITRA the distance and the D+ they publish, and ITRA adds
+    those: 70 km with a climb of 449.6 m is published as 70.00 km and 450 m,
+    74.50 km-effort, which ITRA rounds to 75 (3 points), where the unrounded
+    74.496 rounds to 74 (2 points). The figures are rounded as ``coursekit
+    profile`` prints them (``{:.2f}`` km, ``{:.0f}`` m; Python's ``round``
+    gives the same), so the printed km-effort is the printed km + the printed
+    D+ / 100.
+
+    Parameters
+    ----------
+    distance_m : float
+        Map distance of the course [m].
+    gain_m : float
+        D+ [m].
+
+    Returns
+    -------
+    float
+        A whole number of hundredths [km]: within 0.01 of :func:`km_effort`.
+        Its halves (74.50) are exact floats, so :func:`itra_km_effort` rounds
+        them up as it should.
+    """
+    hundredths = round(round(distance_m / 1000.0, 2) * 100) + round(gain_m)
+    return hundredths / 100.0
+
+
 # ITRA points by km-effort band (ITRA race categories since 2020): lower bounds.
 _ITRA_BANDS = ((210, 6), (155, 5), (115, 4), (75, 3), (45, 2), (25, 1))
 
@@ -1647,6 +1677,9 @@ def itra_km_effort(kme: float) -> int:
     expressed in kilometers and a hundredth of the vertical gain expressed in
     meters, rounded to the nearest whole number"; its bands (45-74, 75-114...)
     are whole numbers. So 74.6 is 75 (3 points), 74.4 is 74 (2 points).
+    A half is rounded up (74.5 is 75): an assumption, as ITRA's texts say
+    "nearest" and nothing of halves. Give it :func:`published_km_effort`, the
+    km-effort of the figures ITRA is given, not the unrounded one.
     """
     return int(math.floor(kme + 0.5))
 
@@ -1667,7 +1700,13 @@ def itra_points(kme: float) -> int:
 
 
 class Stats(NamedTuple):
-    """Headline figures of a profile (SI units)."""
+    """Headline figures of a profile (SI units).
+
+    ``km_effort`` is that of the published figures (:func:`published_km_effort`:
+    the distance to 0.01 km and the D+ to the metre, as ITRA is given them), and
+    ``itra_points`` are its points; both within 0.01 of ``km_effort(distance_m,
+    gain_m)``, and NaN / None without elevation.
+    """
 
     points: int
     distance_m: float
@@ -1804,7 +1843,8 @@ def course_stats(profile: Profile) -> Stats:
     has = p.has_elevation
     # without altitude the D+ is unknown, and so are the km-effort and the ITRA points
     # (a flat course's figures would read as the course's)
-    kme = km_effort(p.total_distance, p.total_gain) if has else float("nan")
+    # of the published figures, as ITRA counts them (km to 0.01, D+ to the metre)
+    kme = published_km_effort(p.total_distance, p.total_gain) if has else float("nan")
     su, sua, sd, sda = _steepest(p.distance, p.elevation) if has else (np.nan,) * 4
     warnings = data_warnings(p.track, p.distance, steps=p.raw_steps)
     noisy = threshold_noise_warning(p)

@@ -269,7 +269,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     """
     from . import maps
     from .figures import outline_svg, profile_svg
-    from .profile import itra_km_effort, itra_points, km_effort
+    from .profile import itra_km_effort, itra_points, published_km_effort
 
     if plan is None:
         from .cutoffs import plan as make_plan
@@ -286,8 +286,9 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     # km-effort from the map distance, as ``coursekit profile`` and ITRA count it (the
     # tables' km are on the slope: 1 % more on TOR330, 616 against 610 km-effort)
     # unknown without altitude: the km-effort and the ITRA points count the D+ (a flat
-    # course's figures would be printed as facts)
-    kme = km_effort(float(prof.total_distance), gain) if math.isfinite(gain) else None
+    # course's figures would be printed as facts); of the published figures (km to 0.01,
+    # D+ to the metre) as ITRA is given them, so the points are `profile`'s at a band edge
+    kme = published_km_effort(float(prof.total_distance), gain) if math.isfinite(gain) else None
     m = maps.course_map(course, plan=plan)
     parts = maps.map_parts(m, offline=offline)
     svg = profile_svg(prof, legs=legs, plan=plan)

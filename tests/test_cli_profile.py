@@ -227,7 +227,9 @@ def test_all_zero_elevation_cli(tmp_path):
     assert "km-effort     - (no elevation: D+ unknown, no ITRA points)" in text
     # with altitude (all 1000 m: a real flat course) the figures are there
     flat = json.loads(_run(_gpx(tmp_path, "flat.gpx", [1000] * 300), "--format", "json").stdout)
-    assert flat[0]["km_effort"] == 3.0 and flat[0]["itra_points"] == 0
+    # (a km-effort of the km as printed, 2.99: km + 0 m / 100)
+    assert flat[0]["km_effort"] == round(flat[0]["distance_m"] / 1000, 2) == 2.99
+    assert flat[0]["itra_points"] == 0
 
 
 def test_steepest_down_on_a_pure_climb_cli(tmp_path):
@@ -280,6 +282,32 @@ def test_itra_km_effort_shown_as_itra_rounds(tmp_path):
     assert rec["km_effort"] == pytest.approx(74.9, abs=0.051)
     assert rec["km_effort_itra"] == 75 and rec["itra_points"] == 3
     assert "(ITRA rounds to 75: ITRA points 3)" in _run(f).stdout
+
+
+def test_itra_points_of_the_printed_figures_at_a_band_edge(tmp_path):
+    """70 km and a 449.6 m climb printed "70.00 km", "450 m", "km-effort 74.5 (ITRA rounds to
+    74: ITRA points 2)": the unrounded 74.496 was rounded. ITRA, given the published 70.00 km
+    and 450 m, counts 74.50, 75, 3 points; text and JSON now give those."""
+    eles = [1000 + 449.6 * i / 70 for i in range(71)]
+    f = _gpx(tmp_path, "edge.gpx", eles, step_m=1000.11)  # 70,000.1 m
+    rec = json.loads(_run(f, "--gain-threshold", "1", "--format", "json").stdout)[0]
+    assert rec["distance_m"] == pytest.approx(70_000, abs=4) and rec["gain_m"] == 450
+    assert rec["km_effort"] == 74.5 and rec["km_effort_itra"] == 75 and rec["itra_points"] == 3
+    text = _run(f, "--gain-threshold", "1").stdout
+    assert "  distance      70.00 km " in text and "  D+ / D-       450 m / 0 m " in text
+    assert "  km-effort     74.50  (ITRA rounds to 75: ITRA points 3)\n" in text
+
+
+def test_printed_km_effort_is_the_printed_distance_and_gain(tmp_path):
+    """The text's km-effort is its km + its D+/100 to the hundredth: 70.04 km and 445 m are
+    74.49, not 74.5 next to "ITRA rounds to 74"."""
+    eles = [1000 + 445.4 * i / 70 for i in range(71)]
+    f = _gpx(tmp_path, "edge.gpx", eles, step_m=1000.7)  # 70,041.4 m
+    text = _run(f, "--gain-threshold", "1").stdout
+    assert "  distance      70.04 km " in text and "  D+ / D-       445 m / 0 m " in text
+    assert "  km-effort     74.49  (ITRA rounds to 74: ITRA points 2)\n" in text
+    rec = json.loads(_run(f, "--gain-threshold", "1", "--format", "json").stdout)[0]
+    assert rec["km_effort"] == 74.49 and rec["km_effort_itra"] == 74
 
 
 def test_gain_method_short_in_text_full_in_json(tmp_path):

@@ -772,6 +772,50 @@ def test_itra_points_use_the_km_effort_itra_rounds():
     assert profile_module.itra_km_effort(74.5) == 75 and itra_points(74.5) == 3
 
 
+def test_itra_counts_the_published_figures():
+    """ITRA is given the distance and D+ an organiser publishes: 70 km and a 449.6 m climb
+    are published as 70.00 km and 450 m, 74.50 km-effort, 75, 3 points. The unrounded sum,
+    74.496, rounded to 74: 2 points, next to a printed 74.5."""
+    pub = profile_module.published_km_effort
+    assert itra_points(km_effort(70_000.0, 449.6)) == 2
+    assert pub(70_000.0, 449.6) == 74.5 and itra_points(pub(70_000.0, 449.6)) == 3
+    # the distance is published to 0.01 km: 69.996 km is 70.00 km
+    assert pub(69_996.0, 450.3) == 74.5 and itra_points(pub(69_996.0, 450.3)) == 3
+    assert pub(70_004.0, 445.4) == 74.45 and itra_points(pub(70_004.0, 445.4)) == 2
+    assert pub(24_499.0, 0.4) == 24.5 and itra_points(pub(24_499.0, 0.4)) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    d=st.floats(0.0, 400_000.0, allow_nan=False),
+    g=st.floats(0.0, 30_000.0, allow_nan=False),
+)
+@example(d=70_000.0, g=449.6)
+@example(d=114_995.0, g=4.6)
+def test_published_km_effort_is_the_printed_figures_sum(d, g):
+    """The km-effort is the printed km (2 decimals) + the printed D+ (metres) / 100, exactly,
+    and ITRA's whole number is that sum rounded half up."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(f"{d / 1000:.2f}") + Decimal(f"{g:.0f}") / 100
+    kme = profile_module.published_km_effort(d, g)
+    assert f"{kme:.2f}" == f"{exact:.2f}"
+    assert profile_module.itra_km_effort(kme) == int(exact.quantize(0, rounding=ROUND_HALF_UP))
+
+
+def test_course_stats_classify_the_published_figures(tmp_path):
+    """`course_stats` gives the published km-effort and its points at a band edge."""
+    from coursekit.gpx import write_gpx
+
+    lat = 45.0 + np.arange(71) * 1000.0 / 111_140.0  # 69,998.7 m due north
+    ele = 1000.0 + 449.6 * np.arange(71) / 70
+    write_gpx(tmp_path / "edge.gpx", lat, np.full(71, 6.0), ele, name="edge")
+    p = make_profile(read_gpx(tmp_path / "edge.gpx"), gain_threshold=1.0)
+    s = course_stats(p)
+    assert f"{s.distance_m / 1000:.2f}" == "70.00" and round(s.gain_m) == 450
+    assert s.km_effort == 74.5 and s.itra_points == 3
+
+
 def test_threshold_warns_when_small_against_the_noise():
     """--gain-threshold 10 on altitude with ~6.5 m of noise counted 2.5x the D+ silently.
     The figure stays the threshold rule's; a warning names the noise."""

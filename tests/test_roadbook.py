@@ -358,6 +358,24 @@ def test_km_effort_counts_map_km_as_profile_does(tmp_path):
     assert abs(slope_kme - rec["km_effort"]) > 1.0  # the two km differ enough to tell
 
 
+def test_km_effort_and_itra_points_of_the_published_figures(tmp_path):
+    """70 km due north climbing 449.6 m: the box said km-effort 74 and 2 ITRA points (the
+    unrounded 74.496); ITRA, given the published 70.00 km and 450 m, counts 75 and 3."""
+    lat = 45.0 + np.arange(71) * 1000.0 / 111_140.0  # 69,998.7 m
+    ele = 1000.0 + 449.6 * np.arange(71) / 70
+    write_gpx(tmp_path / "edge.gpx", lat, np.full(71, 6.0), ele, name="edge")
+    (tmp_path / "edge.toml").write_text(
+        'name = "Edge 70"\ngpx = "edge.gpx"\nstart = 2025-06-07T06:00:00+02:00\n'
+        'limit = "20h"\ntimezone = "Europe/Paris"\n',
+        encoding="utf-8",
+    )
+    course = load_course(tmp_path / "edge.toml")
+    assert round(course.profile.total_gain) == 450
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", race_page(course).html))
+    assert facts["D+"] == "450 m"
+    assert facts["km-effort"] == "75" and facts["ITRA points"] == "3"
+
+
 def test_offline_page_needs_no_network_for_scripts(tmp_path):
     course = load_course(make_course(tmp_path))
     online = race_page(course).html
