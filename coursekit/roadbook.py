@@ -22,7 +22,7 @@ import html
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -93,10 +93,29 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
 
-def _slug(text: str) -> str:
+def _slug(text: str, *, fallback: str = "race") -> str:
+    """A file name from ``text``: ASCII letters and digits, lower case, runs of anything
+    else as one "-" ("Trail A" and "trail_a": "trail-a"). A name with no Latin letter
+    (Arabic, Tifinagh) gives ``fallback`` plus 8 hex digits of its SHA-1, so that two such
+    names do not both become one page."""
     t = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
     t = re.sub(r"[^A-Za-z0-9]+", "-", t).strip("-").lower()
-    return t or "race"
+    if t:
+        return t
+    import hashlib
+
+    return f"{fallback}-{hashlib.sha1(str(text).encode('utf-8')).hexdigest()[:8]}"
+
+
+def _unique(slug: str, taken: set[str]) -> str:
+    """``slug``, or ``slug-2``, ``slug-3``... the first not in ``taken`` (case folded: a
+    case-insensitive file system), which it joins."""
+    name, n = slug, 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{slug}-{n}"
+    taken.add(name.casefold())
+    return name
 
 
 def _clock(dt: datetime | None, tz, *, nearest: bool = False, dated: bool = False) -> str:
@@ -732,7 +751,10 @@ def build_roadbook(
 
     Writes ``OUT/<event>/<race>.html`` and ``OUT/<event>/index.html`` per
     event, plus ``OUT/index.html`` when there are several events (a single
-    course file gives ``OUT/<race>.html`` and ``OUT/index.html``). Everything is
+    course file gives ``OUT/<race>.html`` and ``OUT/index.html``). ``<race>`` is the course
+    file's name and ``<event>`` the folder's, as ASCII (:func:`_slug`); names that give one
+    file name (``Trail A`` and ``trail_a``, a course file ``index.toml``) get ``-2``,
+    ``-3``... in the listed order, so that no page replaces another. Everything is
     built in memory first; files are then written atomically, as one output
     (:func:`coursekit.io.output_group`): when a write fails, the files this call
     created and the folders it created are removed.
@@ -764,13 +786,20 @@ def build_roadbook(
     files: dict[Path, str] = {}
     summary = []
     several = len(events) > 1
+    # every page its own file: names that slug alike ("Trail A", "trail_a"), a course file
+    # called index.toml, two event folders alike get -2, -3... in the listed order (one
+    # page overwrote the other, and the index linked both races to it)
+    folders: set[str] = set()
     for name, folder, course_paths, info, tzname in events:
-        sub = out_dir / _slug(folder.name) if several else out_dir
+        slug = _unique(_slug(folder.name, fallback="event"), folders) if several else ""
+        sub = out_dir / slug if several else out_dir
         pages = []
+        taken = {"index"}  # the event's index page
         for cp in course_paths:
             course = load_course(cp)
             nav = '<a href="index.html">← event index</a>'
             page = race_page(course, offline=offline, nav=nav)
+            page = replace(page, filename=_unique(page.filename[: -len(".html")], taken) + ".html")
             pages.append(page)
             files[sub / page.filename] = page.html
             if progress is not None:
@@ -779,7 +808,7 @@ def build_roadbook(
         zone = maps.event_zone(tzname, [p.plan.course for p in pages])
         stations = _stations_html(pages, zone[0])
         files[sub / "index.html"] = _event_index(name, pages, stations, info, offline, zone)
-        summary.append((name, f"{_slug(folder.name)}/index.html", pages))
+        summary.append((name, f"{slug}/index.html", pages))
     if several:
         items = "".join(
             f'<li><a href="{_e(href)}">{_e(name)}</a> — '

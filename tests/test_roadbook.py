@@ -557,6 +557,41 @@ def test_folder_of_events(tmp_path):
     assert [r[0] for r in table_rows(one, "races")] == ["Event One race 0", "Event One race 1"]
 
 
+def _links(page_html: str) -> dict[str, str]:
+    return {t: h for h, t in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page_html)}
+
+
+def test_every_race_and_event_gets_its_own_page(tmp_path):
+    """Review h78 R1: file names that slug alike ("Trail A", "trail_a"), a course file
+    called index.toml and names with no Latin letter (all "race") wrote one page over
+    another, and the index linked two races to the page of one; two event folders alike
+    lost a whole event. Each gets its own page, in the listed order (-2, -3...)."""
+    src = tmp_path / "src"
+    names = ["index", "Trail A", "trail_a", "تمزيرت", "ⵜⴰⵎⴰⵣⵉⵖⵜ"]
+    for k, n in enumerate(names):
+        make_course(src / "Trail A", name=f"Atlas race {k}", slug=n)
+    courses = ", ".join(_q(f"{n}.toml") for n in names)
+    (src / "Trail A" / "event.toml").write_text(
+        f'name = "Atlas"\ncourses = [{courses}]\ntimezone = "Africa/Casablanca"\n',
+        encoding="utf-8",
+    )
+    make_event(src / "trail-a", "Other", ["r"])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["roadbook", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 9 pages" in result.output, result.output  # 6 races, 3 indexes
+    top = _links((out / "index.html").read_text(encoding="utf-8"))
+    assert top == {"Atlas": "trail-a/index.html", "Other": "trail-a-2/index.html"}
+    idx = _links((out / "trail-a" / "index.html").read_text(encoding="utf-8"))
+    hrefs = [idx[f"Atlas race {k}"] for k in range(len(names))]
+    assert hrefs[:3] == ["index-2.html", "trail-a.html", "trail-a-2.html"], hrefs
+    assert len(set(hrefs)) == len(hrefs), hrefs
+    assert all(re.fullmatch(r"[a-z0-9-]+\.html", h) for h in hrefs), hrefs
+    for k, h in enumerate(hrefs):  # each link leads to its own race's page
+        assert f"Atlas race {k}</h1>" in (out / "trail-a" / h).read_text(encoding="utf-8")
+    assert "Other race 0</h1>" in (out / "trail-a-2" / "r.html").read_text(encoding="utf-8")
+
+
 def test_rerun_removes_the_pages_it_wrote_before_and_no_other_file(tmp_path):
     """Black-box finding 20: re-run after a race was taken out of the event, the roadbook
     left that race's old page in the output folder (a published folder still held it). The
