@@ -364,6 +364,9 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
         lat, lon = np.asarray(legs.lat, float), np.asarray(legs.lon, float)
         names, services, specs = legs.names, legs.services, legs.specs
     n = d.size
+    # without altitude the D+/D- are unknown, not 0 (`legs` and `cutoffs` print "-"): a
+    # runner reading "0" takes the leg for flat
+    has = bool(prof.has_elevation)
     rows = []
     for i in range(n):
         spec = specs[i]
@@ -385,13 +388,13 @@ def checkpoint_rows(course, legs=None, plan=None) -> list[dict]:
                 "name": str(names[i]),
                 "distance_m": float(d[i]),
                 "elevation_m": _finite(ele[i]),
-                "gain_m": _finite(gain[i]),
-                "loss_m": _finite(loss[i]),
+                "gain_m": _finite(gain[i]) if has else None,
+                "loss_m": _finite(loss[i]) if has else None,
                 "leg_distance_m": float(d[i] - d[i - 1]) if i else 0.0,
                 # differences of the metres the cumulatives print, as `legs` and `cutoffs`
                 # write them: the legs add up to the cumulative D+/D-
-                "leg_gain_m": _rounded_leg(gain, i),
-                "leg_loss_m": _rounded_leg(loss, i),
+                "leg_gain_m": _rounded_leg(gain, i) if has else None,
+                "leg_loss_m": _rounded_leg(loss, i) if has else None,
                 "lat": float(lat[i]),
                 "lon": float(lon[i]),
                 "services": svc,

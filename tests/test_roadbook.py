@@ -1021,10 +1021,21 @@ def test_no_altitude_gives_no_effort_figures(tmp_path):
     facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", race_page(course).html))
     for key in ("D+", "D-", "km-effort", "ITRA points"):
         assert facts[key] == "unknown", (key, facts[key])
+    # review h78 R3: the legs table and the popups said leg D+/D- "0" and "+0 m / -0 m"
+    # (a flat leg) where `cutoffs` prints "-": empty cells and no D+/D- line
+    page = race_page(course).html
+    rows = table_rows(page, "legs")
+    assert len(rows) == 5 and all(r[3] == r[4] == r[5] == "" for r in rows), rows
+    popups = [k for race in map_data(page) for cp in race["cps"] for k, _ in cp["rows"]]
+    assert "altitude" not in popups and "D+ / D- from start" not in popups, popups
     # with the altitude back, the same box has numbers
     gpx.write_text(text, encoding="utf-8")
-    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", race_page(load_course(toml)).html))
+    page = race_page(load_course(toml)).html
+    facts = dict(re.findall(r"<li>([^<]+)<b>([^<]+)</b>", page))
     assert facts["ITRA points"].isdigit() and facts["D+"].endswith(" m")
+    assert all(r[3].isdigit() and r[4].isdigit() for r in table_rows(page, "legs")[1:])
+    popups = [k for race in map_data(page) for cp in race["cps"] for k, _ in cp["rows"]]
+    assert popups.count("D+ / D- from start") == 5, popups
 
 
 def test_index_lists_one_row_per_staffing_window(tmp_path):
