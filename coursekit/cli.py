@@ -2557,9 +2557,18 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         if c["note"]:
             out.append(f"  {c['note']}")
     if sim:
+        # no one field: every race calibrated on its history, or races without history
+        # simulated differently (a finish share given to one): each race says its own
+        per_race = sim["params"] is None and any(not r.get("field") for r in sim["races"])
+        field = (
+            sim["params"]["source"]
+            if sim["params"]
+            else "per race (see each race)"
+            if per_race
+            else "calibrated per race"
+        )
         out.append(
-            f"\nSimulation: {sim['repetitions']} repetitions, seed {sim['seed']}; "
-            f"field: {sim['params']['source'] if sim['params'] else 'calibrated per race'}"
+            f"\nSimulation: {sim['repetitions']} repetitions, seed {sim['seed']}; field: {field}"
         )
         out.append(
             "  counts are means over the repetitions; 'withdrew after': runners last seen "
@@ -2574,6 +2583,8 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
             )
             if r.get("field"):
                 out.append(f"  {r['field']}")
+            elif per_race:
+                out.append(f"  field: {r['params']['source']}")
             rows = [
                 [
                     c["name"],

@@ -1711,7 +1711,10 @@ def event_summary(event: EventPlan) -> dict:
         start, the staffing figure: most mean arrivals within any 60 minutes, on those
         arrivals per minute, and the ISO start of that window);
         ``simulation`` (None when not simulated): ``n_runners, repetitions,
-        seed, params`` and ``races``: per race ``race, n_runners, field``
+        seed, params`` (the field of the races without history when they all share it;
+        None when every race is calibrated on its history, or when those races' fields
+        differ, e.g. a finish share given to one race: see each race's ``params``) and
+        ``races``: per race ``race, n_runners, field``
         (how the field was calibrated, None for the default), ``params,
         ability_mean, finish_share`` (mean, p05, p95) and ``checkpoints`` (one per row, in
         race order): ``name, row`` (the row index, the key to join a station's
@@ -1836,7 +1839,10 @@ def event_summary(event: EventPlan) -> dict:
     if event.simulations:
         sim0 = event.simulations[0]
         plain = [s for r, s in zip(event.races, event.simulations, strict=True) if r.field is None]
-        p = plain[0].params if plain else None
+        # the races without history share one field, or the top level names none: a race
+        # given its own finish share (or capped differently) was shown as the whole event's
+        shown = [_params_dict(s.params) for s in plain]
+        top = shown[0] if shown and all(d == shown[0] for d in shown) else None
         races = []
         for race, sim in zip(event.races, event.simulations, strict=True):
             em, elo, ehi = sim.band(sim.eliminated)
@@ -1905,7 +1911,7 @@ def event_summary(event: EventPlan) -> dict:
             "n_runners": [s.n_runners for s in event.simulations],
             "repetitions": sim0.repetitions,
             "seed": sim0.seed,
-            "params": _params_dict(p) if p is not None else None,
+            "params": top,
             "races": races,
         }
     return out

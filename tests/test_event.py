@@ -403,6 +403,33 @@ def test_explicit_finish_share_is_the_one_reported(two_races):
     assert sim0.simulations[0].params.eliminated_max == pytest.approx(0.05)
 
 
+def test_top_level_field_is_one_only_when_every_race_without_history_shares_it(two_races):
+    """White-box finding F2: the header and the JSON's top-level ``simulation.params`` gave
+    the first race's field as the whole simulation's, so a share asked for race A alone
+    ("finish share 0.6 as asked, no cap") was shown for B too, simulated at the default
+    0.78 with its 5 % cap. Now the top level is None and each race says its field; with one
+    field for every race it is unchanged."""
+    ev = plan_event(two_races, night=False)
+    per_race = simulate_event(ev, n_runners=300, repetitions=4, seed=1, finish_share={"A": 0.6})
+    d = event_summary(per_race)
+    assert d["simulation"]["params"] is None
+    a, b = d["simulation"]["races"]
+    assert (a["params"]["finish_share"], a["params"]["eliminated_max"]) == (0.6, None)
+    assert (b["params"]["finish_share"], b["params"]["eliminated_max"]) == (0.78, 0.05)
+    text = _event_text_of(per_race, d).splitlines()
+    assert "field: per race (see each race)" in [ln for ln in text if "Simulation:" in ln][0]
+    fields = [text[i + 1] for i, ln in enumerate(text) if " runners): finish " in ln]
+    assert fields == [f"  field: {a['params']['source']}", f"  field: {b['params']['source']}"]
+    assert "0.6 as asked" in fields[0] and "as asked" not in fields[1]
+    # one share for both: one field, at the top level and in the header, as before
+    same = simulate_event(ev, n_runners=300, repetitions=4, seed=1, finish_share=0.6)
+    d = event_summary(same)
+    assert d["simulation"]["params"] == d["simulation"]["races"][1]["params"]
+    text = _event_text_of(same, d)
+    assert f"field: {d['simulation']['params']['source']}" in text
+    assert "per race" not in text and "  field: " not in text
+
+
 def test_station_closing_before_the_simulated_last_runner_is_warned(two_races):
     ev = plan_event(two_races, night=False, sweep_s=0.0)
     sim = simulate_event(ev, n_runners=400, repetitions=6, seed=2, finish_share=0.3)
