@@ -2,8 +2,9 @@
 
 :func:`simulate_field` simulates repeated fields of runners on one race given as
 arrays (reference leg times, km-effort, barriers, dwell): per barrier the
-eliminated, per checkpoint the withdrawn and the arrivals hour by hour
-(occupancy), the last runner's ETA (:class:`FieldSimulation`).
+eliminated, per checkpoint the withdrawn, the arrivals hour by hour
+(occupancy) and the runners present hour by hour (over their planned stop), the
+last runner's ETA (:class:`FieldSimulation`).
 :func:`fit_field` calibrates its parameters (:class:`FieldParams`) on a past
 race's split times, :func:`history_outcomes` tells what happened there in the
 same terms, :func:`fit_reference_fatigue` fits the pace model's runner to
@@ -56,6 +57,7 @@ __all__ = [
 
 HOUR = 3600.0
 _OCC_BINS = 2_000_000  # minute bins (rows x minutes x repetitions) counted in one pass
+_PRESENT_VALUES = 1 << 20  # runner arrivals at one row placed in hours in one pass
 
 # ---------------------------------------------------------------- parameters
 
@@ -798,6 +800,17 @@ class FieldSimulation:
         Most runners arriving at each row within any 60 minutes (a sliding window on the
         minute bins, :func:`minute_window_peak`) in each repetition; the start row counts
         the starters.
+    present : ndarray, shape (rows, hours)
+        Mean number of runners present at each row in each hour bin (clock hours, the
+        bins of ``occupancy``; more bins when a stop runs past the last arrival's hour):
+        a runner reaching the row, those stopped there included, is present over
+        ``[t, t + dwell]`` (arrival ``t``, the row's planned stop ``dwell``), so in every
+        hour that interval meets, ``[b, b + 1)``; with no dwell, at his arrival instant
+        only, so a row without a dwell has ``present`` equal to ``occupancy`` (the start
+        row counts the starters over its own ``dwell``, 0: the start's hour).
+    present_peak : ndarray, shape (repetitions, rows)
+        Largest clock-hour ``present`` count of each repetition (``occupancy_peak`` on
+        rows without a dwell).
     capped : bool
         The level was solved and ``params.eliminated_max`` bound: at the finish share the
         barriers would stop more, so the field was made faster (``ability_mean`` is below
@@ -822,6 +835,8 @@ class FieldSimulation:
     occupancy_peak: np.ndarray
     minute_occupancy: np.ndarray
     occupancy_peak_60min: np.ndarray
+    present: np.ndarray
+    present_peak: np.ndarray
     capped: bool = False
 
     @property
@@ -1097,6 +1112,12 @@ def simulate_field(
     lim = limit_eff.astype(np.float32)
     late32 = late_at.astype(np.float32)
     legidx = np.arange(L, dtype=np.int32)
+    # planned stops: a runner is present at a row from his arrival to arrival + dwell
+    # (FieldSimulation.present); the legs whose arrival row has one
+    dw_occ = np.where(np.isfinite(dw) & (dw > 0), dw, 0.0)
+    stay = np.flatnonzero(dw_occ[1:] > 0)
+    staying = bool(stay.size) or dw_occ[0] > 0
+    step = max(1, _PRESENT_VALUES // n_runners)  # repetitions per pass of one leg's stops
 
     def run(c, s, want_q):
         g = np.random.default_rng(s)
@@ -1198,6 +1219,12 @@ def simulate_field(
         occ = np.zeros((rows, nh), np.int64)
         occ_min = np.zeros((rows, nm))
         peak, peak60 = [], []
+        if staying:  # the hours runners are present in: up to the last one's departure
+            ends = out["last"] + dw_occ[None, 1:]
+            top_p = max(float(np.where(np.isfinite(ends), ends, 0.0).max()), dw_occ[0])
+            nhp = max(nh, int((top_p + hour_offset_s) // HOUR) + 1)
+            pres_sum = np.zeros((rows, nhp), np.int64)
+            ppeak = []
         for a in range(0, c, sub):
             k = min(sub, c - a)
             base = (np.arange(k, dtype=np.int64)[:, None] * rows + legidx[None, :] + 1) * (nm + 1)
@@ -1212,7 +1239,17 @@ def simulate_field(
             # the busiest 60 minutes wherever they start (staffing), to the minute
             peak60.append(minute_window_peak(per_min[:, 1:]))
             occ_min += per_min.sum(axis=0)
+            if staying:
+                pres = _present(counts, nhp, a, k, t, mi, mask, stay, dw_occ, hour_offset_s, step)
+                if dw_occ[0] > 0:  # the starters, from the start to the start's dwell
+                    end = int(max(hour_offset_s + dw_occ[0], 0.0) // HOUR)
+                    pres[:, 0, ms // 60 : min(end, nhp - 1) + 1] = n_runners
+                pres_sum += pres.sum(axis=0)
+                ppeak.append(pres.max(axis=2))
         del mi
+        if staying:
+            out["pres"] = pres_sum
+            out["ppeak"] = np.concatenate(ppeak)
         out["occ"] = occ
         out["peak"] = np.concatenate(peak)
         out["peak60"] = np.concatenate(peak60)
@@ -1244,6 +1281,8 @@ def simulate_field(
     peak60[:, 0] = n_runners
     occ = np.zeros((rows, 1))
     occ_min = np.zeros((rows, 1))
+    pres = np.zeros((rows, 1))
+    ppeak = np.zeros((repetitions, rows))
     qrows = None
     jobs = [(c, sd, i == 0) for i, (c, sd) in enumerate(zip(sizes, seeds, strict=True))]
     workers = min(len(jobs), _threads())
@@ -1275,6 +1314,12 @@ def simulate_field(
             if nm > occ_min.shape[1]:
                 occ_min = np.pad(occ_min, ((0, 0), (0, nm - occ_min.shape[1])))
             occ_min[:, :nm] += res["occ_min"]
+            if staying:
+                nh = res["pres"].shape[1]
+                if nh > pres.shape[1]:
+                    pres = np.pad(pres, ((0, 0), (0, nh - pres.shape[1])))
+                pres[:, :nh] += res["pres"]
+                ppeak[sl] = res["ppeak"]
             if "q" in res:
                 qrows = res["q"]
             done += c
@@ -1303,7 +1348,46 @@ def simulate_field(
         occupancy_peak=peak,
         minute_occupancy=occ_min / repetitions,
         occupancy_peak_60min=peak60,
+        # no planned stop anywhere: a runner is present at his arrival instant only
+        present=pres / repetitions if staying else occ / repetitions,
+        present_peak=ppeak if staying else peak.copy(),
     )
+
+
+def _present(counts, nhp, a, k, t, mi, mask, stay, dwell, hour_offset_s, step):
+    """Runners present per clock hour at each row for repetitions ``a`` to ``a + k`` of
+    a chunk of :func:`simulate_field`, shape (k, rows, nhp): the arrivals per hour
+    (``counts``, (k, rows, nh)) on rows without a stop, and on each leg ``j`` of ``stay``
+    (its arrival row ``j + 1`` has a ``dwell``) each runner reaching it counted in every
+    hour from his arrival's (that of ``mi``, his arrival minute) to his departure's. One
+    leg and ``step`` repetitions at a time (memory); a difference array over the hours."""
+    rows, nh = counts.shape[1], counts.shape[2]
+    pres = np.zeros((k, rows, nhp), np.int64)
+    pres[:, :, :nh] = counts
+    width = nhp + 1  # one spare bin per repetition: the departures in the last hour
+    for j in stay:
+        dep = np.float32(hour_offset_s + dwell[j + 1])
+        diff = np.zeros(k * width, np.int64)
+        for b in range(a, a + k, step):
+            e = min(b + step, a + k)
+            hour_in = mi[b:e, j, :] // 60
+            u = t[b:e, j, :] + dep  # the departure, minutes as the arrival's
+            u *= np.float32(1.0 / 60.0)
+            np.maximum(u, 0, out=u)
+            hour_out = u.astype(np.int32) // 60
+            del u
+            np.clip(hour_out, hour_in, nhp - 1, out=hour_out)
+            base = (np.arange(e - b, dtype=np.int64) * width)[:, None]
+            reach = mask[b:e, j, :]
+            # +1 in the arrival's hour, -1 after the departure's; runners not reaching
+            # the row put both in bin 0, where they cancel
+            lo = np.where(reach, hour_in + base, 0).ravel()
+            hi = np.where(reach, hour_out + 1 + base, 0).ravel()
+            n = (e - b) * width
+            diff[(b - a) * width : (e - a) * width] += np.bincount(lo, minlength=n)
+            diff[(b - a) * width : (e - a) * width] -= np.bincount(hi, minlength=n)
+        pres[:, j + 1, :] = np.cumsum(diff.reshape(k, width), axis=1)[:, :nhp]
+    return pres
 
 
 def _threads() -> int:

@@ -72,6 +72,126 @@ def test_occupancy_counted_a_few_repetitions_at_a_time(monkeypatch):
         np.testing.assert_array_equal(getattr(one, key), getattr(many, key), err_msg=key)
 
 
+# identical runners, no noise, no withdrawal: every arrival known to the second
+_SAME = FieldParams(
+    spread=0.0,
+    leg_sigma=0.0,
+    dnf_share=0.0,
+    level_sd=0.0,
+    start_compression=0.0,
+    chase_share=0.0,
+    behind_hazard=0.0,
+    skew=0.0,
+    fatigue=0.0,
+)
+
+
+@pytest.mark.parametrize(
+    "dwell_min, cut, offset_s, present_1",
+    [
+        # 1:50 to 2:30: present in hours 1 and 2, arriving in hour 1 only (h74 F3)
+        (40, np.nan, 0.0, [0, 10, 10, 0]),
+        # 1:50 to 4:00 sharp: [t, t + dwell] meets hour 4 at its first instant
+        (130, np.nan, 0.0, [0, 10, 10, 10, 10]),
+        # the clock origin 30 min before the start: 2:20 to 2:50, one clock hour
+        (30, np.nan, 1800.0, [0, 0, 10, 0]),
+        # a barrier they all miss (leave by 2:00): stopped there, present over their stop
+        (40, 2 * H, 0.0, [0, 10, 10, 0]),
+    ],
+)
+def test_present_counts_each_runner_from_his_arrival_to_the_end_of_his_stop(
+    dwell_min, cut, offset_s, present_1
+):
+    """h74 F3: "runners present hour by hour" counted the arrivals only, so a declared stop
+    (dwell) was ignored. Ten identical runners reach row 1 at 1:50 and stop there."""
+    r = np.array([0.0, 110 * 60, dwell_min * 60 + H])
+    sim = simulate_field(
+        r,
+        leg_effort=[0, 10, 10],
+        dwell=[0, dwell_min * 60, 0],
+        cutoff_elapsed=[np.nan, cut, np.nan],
+        params=_SAME,
+        ability_mean=0.0,
+        hour_offset_s=offset_s,
+        n_runners=10,
+        repetitions=2,
+        seed=0,
+    )
+    hours = len(present_1)
+    present = np.pad(sim.present, ((0, 0), (0, max(hours - sim.present.shape[1], 0))))
+    np.testing.assert_array_equal(present[1, :hours], present_1)
+    assert present[1, hours:].sum() == 0
+    arrival_hour = int((110 * 60 + offset_s) // H)
+    assert sim.occupancy[1].tolist() == [
+        10.0 if h == arrival_hour else 0.0 for h in range(sim.occupancy.shape[1])
+    ]  # the arrivals per hour are unchanged
+    np.testing.assert_array_equal(sim.present_peak[:, 1], [10, 10])
+    if np.isfinite(cut):
+        assert sim.eliminated[:, 1].tolist() == [10, 10] and sim.present[2].sum() == 0
+    else:  # no stop at the finish: present at its arrival instant, as the arrivals
+        np.testing.assert_array_equal(sim.present[2, : sim.occupancy.shape[1]], sim.occupancy[2])
+
+
+def test_present_without_a_stop_is_the_arrivals_per_hour():
+    """With no dwell a runner is present at his arrival instant only: a runner arriving at
+    1:59 is present in hour 1, so ``present`` is ``occupancy`` and its peak the same."""
+    r, eff, cut = _course()
+    sim = simulate_field(
+        r, leg_effort=eff, cutoff_elapsed=cut, n_runners=300, repetitions=5, seed=3
+    )
+    np.testing.assert_array_equal(sim.present, sim.occupancy)
+    np.testing.assert_array_equal(sim.present_peak, sim.occupancy_peak)
+
+
+def test_present_with_stops_in_passes_and_on_threads_is_one_count(monkeypatch):
+    """A random field with 20-minute stops: each runner reaching a row is present in one
+    or two clock hours (his arrival's and his departure's), so the present counts lie
+    between the arrivals and twice them, hour by hour at least the arrivals; counted a few
+    repetitions and runners at a time, or on threads, the figures are the same."""
+    import coursekit.field as field_module
+
+    r, eff, cut = _course(n=6, leg=2500.0, slack=1.3)
+    dwell = np.r_[0.0, np.full(5, 1200.0)]
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, dwell=dwell, n_runners=200, repetitions=9)
+    kw |= dict(seed=4, chunk_elements=200 * 5 * 2)  # chunks of two repetitions
+    monkeypatch.setenv("COURSEKIT_THREADS", "1")
+    one = simulate_field(r, **kw)
+    hours = one.occupancy.shape[1]
+    assert np.all(one.present[:, :hours] >= one.occupancy - 1e-12)
+    assert np.all(one.present.sum(axis=1)[1:] > one.occupancy.sum(axis=1)[1:])
+    assert np.all(one.present.sum(axis=1) <= 2 * one.occupancy.sum(axis=1) + 1e-9)
+    assert np.all(one.present_peak >= one.occupancy_peak)
+    monkeypatch.setattr(field_module, "_OCC_BINS", 3_000)  # a repetition or two a pass
+    monkeypatch.setattr(field_module, "_PRESENT_VALUES", 150)  # one repetition a pass
+    monkeypatch.setenv("COURSEKIT_THREADS", "3")
+    many = simulate_field(r, **kw)
+    for key in ("present", "present_peak", "occupancy"):
+        np.testing.assert_array_equal(getattr(one, key), getattr(many, key), err_msg=key)
+
+
+def test_present_is_counted_within_the_occupancy_memory_bound():
+    """The F1 case (5 runners x 3,000 repetitions of a 30 h race) with a stop at every
+    checkpoint: the hours present are counted in the same passes, memory stays bounded."""
+    import tracemalloc
+
+    r, eff, cut = _course(n=4, leg=36_000.0)
+    tracemalloc.start()
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        dwell=[0.0, 1800.0, 1800.0, 0.0],
+        n_runners=5,
+        repetitions=3_000,
+        finish_share=0.8,
+        seed=7,
+    )
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 100e6, peak
+    assert sim.present.sum() > sim.occupancy.sum()
+
+
 @pytest.mark.parametrize("share", [0.6, 0.8])
 def test_finish_share_matches(share):
     r, eff, cut = _course(slack=1.0)
