@@ -2323,6 +2323,10 @@ def _event_csv(summary) -> tuple[str, str | None]:
     head += ["window_open", "window_close", "window_open_local", "window_close_local"]
     # their UTC offsets, as every other *_local column has; last, for the same reason
     head += ["window_open_utc_offset", "window_close_utc_offset"]
+    if sim:
+        # the runners present per clock hour, each over his planned stop (dwell); the
+        # arrivals' figures without one; last, for the same reason
+        head += ["station_peak_present_per_hour", "peak_present_per_hour"]
     import datetime as _dt
     from zoneinfo import ZoneInfo
 
@@ -2370,20 +2374,28 @@ def _event_csv(summary) -> tuple[str, str | None]:
             win = (s.get("windows") or [s])[p.get("window", 0)]
             row += [win["open"], win["close"], _local(win["open"], tz), _local(win["close"], tz)]
             row += [_utc_offset(win["open"], tz), _utc_offset(win["close"], tz)]
+            if sim:
+                row += [occ.get("present_peak"), c.get("present_peak_hourly")]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:
         return table, None
     reps = summary["simulation"]["repetitions"]
     ztz = ZoneInfo(zone) if zone else None  # no event clock: the hours' own (the origin's)
-    occ = [
-        [s["name"], h, a, _local(h, ztz), zone, _utc_offset(h, ztz), reps]
-        for s in summary["stations"]
-        if s.get("occupancy")
-        for h, a in zip(s["occupancy"]["hours"], s["occupancy"]["arrivals"], strict=True)
-    ]
+    occ = []
+    for s in summary["stations"]:
+        o = s.get("occupancy")
+        if not o:
+            continue
+        # the hours of the arrivals, then those of runners still present (a stop running
+        # past the last arrival's hour: no arrival then); the same hours without a stop
+        arrivals = dict(zip(o["hours"], o["arrivals"], strict=True))
+        present = dict(zip(o.get("present_hours", ()), o.get("present", ()), strict=True))
+        for h in sorted(arrivals.keys() | present.keys(), key=_dt.datetime.fromisoformat):
+            row = [s["name"], h, arrivals.get(h, 0.0), _local(h, ztz), zone]
+            occ.append([*row, _utc_offset(h, ztz), reps, present.get(h, 0.0)])
     occ_head = ["station", "hour", "arrivals", "hour_local", "timezone", "utc_offset"]
-    return table, _csv([*occ_head, "repetitions"], occ)
+    return table, _csv([*occ_head, "repetitions", "present"], occ)
 
 
 _LOCAL_COLUMNS = ("open", "close", "first_arrival", "cutoff")
@@ -2469,6 +2481,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
     sim = summary["simulation"]
     # a start row's runners leave, they do not arrive (no arrival peak): shown apart
     starters = {r["race"]: r["checkpoints"][0]["reached"] for r in (sim["races"] if sim else ())}
+    # a planned stop (dwell) somewhere: the runners present per clock hour are not the
+    # arrivals, so the tables show their peak too (without one, as before)
+    stops = bool(sim) and any(float(d) > 0 for r in ev.races for d in list(r.dwell)[1:])
     rows = []
     for s in summary["stations"]:
         windows = s.get("windows") or [{"open": s["open"], "close": s["close"]}]
@@ -2502,6 +2517,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                     _fmt(starters.get(p["race"]), "{:.0f}") if p["row"] == 0 and sim else "",
                 ]
             )
+            if stops:
+                occ = s.get("occupancy")
+                rows[-1].append(_fmt(occ["present_peak"]) if first and occ else "")
     out.append(
         _table(
             [
@@ -2517,9 +2535,10 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                 "night",
                 "peak 60 min",
                 "starting",
+                *(["present peak/h"] if stops else []),
             ],
             rows,
-            "llllllrllllr",
+            "llllllrllllr" + ("r" if stops else ""),
         )
     )
     if sim:
@@ -2530,6 +2549,12 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
             "'starting' gives them on its start row); per clock hour: --format json or csv, "
             "--plot."
         )
+        if stops:
+            out.append(
+                "present peak/h: most runners at the station in one clock hour, each from his "
+                "arrival to the end of his planned stop (dwell), all races, mean over "
+                f"{sim['repetitions']} repetitions (per clock hour: --format json or csv)."
+            )
     for c in summary.get("combined", ()):
         why = (
             "cumulative: the sum of the stage times; a stage not started or not finished "
@@ -2597,6 +2622,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                     clock(c["arrival_p90"]),
                     clock(c["last_arrival"]),
                     _fmt(c["peak_60min"]),
+                    *([_fmt(c["present_peak_hourly"])] if stops else []),
                 ]
                 for c in r["checkpoints"]
             ]
@@ -2612,9 +2638,10 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                         "90 %",
                         "last (sweep)",
                         "peak 60 min",
+                        *(["present peak/h"] if stops else []),
                     ],
                     rows,
-                    "lrrrlllll",
+                    "lrrrlllll" + ("r" if stops else ""),
                 )
             )
             # next to the eliminations: a fixed barrier the field the limit gives would

@@ -1584,10 +1584,11 @@ def _r(x, nd=1):
     return round(x, nd) if math.isfinite(x) else None
 
 
-def _station_occupancy(event: EventPlan, station: Station):
+def _station_occupancy(event: EventPlan, station: Station, what: str = "occupancy"):
     """Mean arrivals per clock hour at a station, all passages summed except start rows:
     a race's starters leave the station, they do not arrive at it (a start that is another
-    race's finish counted its whole field as arrivals there)."""
+    race's finish counted its whole field as arrivals there). ``what="present"``: the
+    runners present (``FieldSimulation.present``) instead."""
     if not event.simulations:
         return None
     by_name = {r.name: (r, s) for r, s in zip(event.races, event.simulations, strict=True)}
@@ -1596,7 +1597,7 @@ def _station_occupancy(event: EventPlan, station: Station):
         if p.row == 0:
             continue
         _, sim = by_name[p.race]
-        o = sim.occupancy[p.row]
+        o = getattr(sim, what)[p.row]
         if o.size > total.size:
             total = np.pad(total, (0, o.size - total.size))
         total[: o.size] += o
@@ -1709,7 +1710,13 @@ def event_summary(event: EventPlan) -> dict:
         largest of ``arrivals`` and its clock hour: a bunch straddling the hour is split),
         ``peak_60min`` and ``peak_60min_start`` (the busiest 60 minutes wherever they
         start, the staffing figure: most mean arrivals within any 60 minutes, on those
-        arrivals per minute, and the ISO start of that window);
+        arrivals per minute, and the ISO start of that window), ``present_hours`` and
+        ``present`` (mean runners present in each clock hour, all races, start rows left
+        out: a runner is present over ``[arrival, arrival + dwell]``, his planned stop, so
+        in every hour that interval meets; with no dwell at his arrival's hour only, so
+        with no dwell at the station ``present`` is ``arrivals`` and ``present_hours`` is
+        ``hours``; a stop may run past the last arrival's hour), ``present_peak`` and
+        ``present_peak_hour`` (the largest of ``present`` and its clock hour);
         ``simulation`` (None when not simulated): ``n_runners, repetitions,
         seed, params`` (the field of the races without history when they all share it;
         None when every race is calibrated on its history, or when those races' fields
@@ -1724,12 +1731,14 @@ def event_summary(event: EventPlan) -> dict:
         eliminated_p95, arrival_p10, arrival_p50, arrival_p90, last_arrival,
         last_arrival_p95, peak_hourly, peak_hourly_p95`` (mean and 95th percentile over
         the repetitions of the largest count in one clock hour), ``peak_60min,
-        peak_60min_p95`` (the same of the most arrivals within any 60 minutes); the four
-        peaks are None on the start row; ``fixed_barriers`` (a race without history: its
-        fixed intermediate barriers, :class:`BarrierCheck`): ``name, row, cutoff,
-        eliminated_share_without_fixed`` (the share of the starters it eliminates from the
-        field simulated without the fixed barriers) and ``eliminated_share`` (the
-        simulation's own there).
+        peak_60min_p95`` (the same of the most arrivals within any 60 minutes),
+        ``present_peak_hourly, present_peak_hourly_p95`` (the same of the most runners
+        present in one clock hour, each over his planned stop: ``peak_hourly`` without a
+        dwell); the six peaks are None on the start row; ``fixed_barriers`` (a race
+        without history: its fixed intermediate barriers, :class:`BarrierCheck`): ``name,
+        row, cutoff, eliminated_share_without_fixed`` (the share of the starters it
+        eliminates from the field simulated without the fixed barriers) and
+        ``eliminated_share`` (the simulation's own there).
         Counts are means over the repetitions (bands: 5th-95th percentiles).
         Times are ISO 8601 with offset; durations and distances SI.
     """
@@ -1835,6 +1844,21 @@ def event_summary(event: EventPlan) -> dict:
             rec["occupancy"]["peak_60min_start"] = (
                 _iso(after(event.origin, at)) if at is not None else None
             )
+            # the runners present, each from his arrival to the end of his planned stop:
+            # the arrivals' figures where no passage has a dwell; their own hours (a stop
+            # runs past the last arrival's hour)
+            pres = _station_occupancy(event, s, "present")
+            nz = np.nonzero(pres > 0.005)[0]
+            a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
+            k = int(np.argmax(pres)) if pres.size else 0
+            rec["occupancy"]["present_hours"] = [
+                _iso(after(event.origin, 3600.0 * h)) for h in range(a, b)
+            ]
+            rec["occupancy"]["present"] = [_r(x, 1) for x in pres[a:b]]
+            rec["occupancy"]["present_peak"] = _r(pres.max() if pres.size else 0.0, 1)
+            rec["occupancy"]["present_peak_hour"] = (
+                _iso(after(event.origin, 3600.0 * k)) if pres.size else None
+            )
         out["stations"].append(rec)
     if event.simulations:
         sim0 = event.simulations[0]
@@ -1849,6 +1873,7 @@ def event_summary(event: EventPlan) -> dict:
             lm, _, lhi = sim.last_arrival_band()
             pm, _, phi = sim.band(sim.occupancy_peak)
             wm, _, whi = sim.band(sim.occupancy_peak_60min)
+            km, _, khi = sim.band(sim.present_peak)
             fs = sim.finishers / sim.n_runners
             q = sim.arrival_quantiles
             lev = list(np.round(sim.quantile_levels, 3))
@@ -1880,6 +1905,9 @@ def event_summary(event: EventPlan) -> dict:
                 row["peak_hourly_p95"] = _r(phi[j], 1) if j else None
                 row["peak_60min"] = _r(wm[j], 1) if j else None
                 row["peak_60min_p95"] = _r(whi[j], 1) if j else None
+                # the runners present in one clock hour, each over his planned stop
+                row["present_peak_hourly"] = _r(km[j], 1) if j else None
+                row["present_peak_hourly_p95"] = _r(khi[j], 1) if j else None
                 cps.append(row)
             races.append(
                 {

@@ -243,6 +243,7 @@ def test_cli_event_simulate_csv_and_error(tmp_path):
             "timezone",
             "utc_offset",
             "repetitions",
+            "present",  # twenty-sixth sprint (h74 F3): appended
         ]
         and len({len(r) for r in occ}) == 1
     )
@@ -330,7 +331,13 @@ def test_event_csv_every_local_column_has_its_utc_offset(simulate):
     local = [k for k in head if k.endswith("_local")]
     assert "window_open_local" in local and "window_close_local" in local
     assert [k for k in local if k.removesuffix("_local") + "_utc_offset" not in head] == []
-    assert head[-2:] == ["window_open_utc_offset", "window_close_utc_offset"]
+    # the simulation's present peaks (h74 F3) were appended after them
+    present = ["station_peak_present_per_hour", "peak_present_per_hour"] if simulate else []
+    assert head[len(head) - len(present) - 2 :] == [
+        "window_open_utc_offset",
+        "window_close_utc_offset",
+        *present,
+    ]
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert rows and all(
         r[f"{k}_utc_offset"] == r[k][19:] for r in rows for k in ("window_open", "window_close")
@@ -1084,6 +1091,68 @@ def test_event_peak_is_the_busiest_60_minutes_not_the_busiest_clock_hour():
     assert "peak 60 min" in text and "peak/h" not in text
     station, simulated = [ln for ln in text.splitlines() if ln.startswith("Col ")]
     assert station.split()[-1] == "300" and simulated.split()[-1] == "300"
+
+
+def test_event_outputs_count_the_runners_present_over_their_planned_stop(tmp_path):
+    """h74 F3: the hours shown were arrivals only. 10 identical runners reach Col at 05:50
+    and stop 40 min (dwell): present 05:00-06:00 and 06:00-07:00, arriving in the first
+    only. The JSON, both CSV tables and the text give it; the arrivals keep their figures."""
+    from coursekit.cli import _event_csv
+    from coursekit.field import DEFAULT_FIELD
+
+    s = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
+    race = _race(
+        "R",
+        s,
+        ["Start", "Col", "Finish"],
+        [45.0, 45.1, 45.2],
+        [6.0] * 3,
+        [0, 110 * 60, 210 * 60],
+        [0, np.nan, np.nan],
+        [0, 110 * 60, 210 * 60],
+    )
+    race = replace(race, dwell=np.array([0.0, 2400.0, 0.0]))
+    same = dict(spread=0.0, leg_sigma=0.0, dnf_share=0.0, level_sd=0.0, skew=0.0)
+    p = replace(DEFAULT_FIELD, **same, start_compression=0.0, chase_share=0.0, fatigue=0.0)
+    ev = simulate_event(plan_event([race], night=False), n_runners=10, repetitions=3, params=p)
+    d = event_summary(ev)
+    col = [x for x in d["stations"] if x["name"] == "Col"][0]["occupancy"]
+    assert (col["hours"], col["arrivals"]) == (["2024-06-01T05:00:00+01:00"], [10.0])
+    assert col["present_hours"] == ["2024-06-01T05:00:00+01:00", "2024-06-01T06:00:00+01:00"]
+    assert col["present"] == [10.0, 10.0] and col["present_peak"] == 10.0
+    assert col["present_peak_hour"] == "2024-06-01T05:00:00+01:00"
+    start, cp, finish = d["simulation"]["races"][0]["checkpoints"]
+    assert start["present_peak_hourly"] is None and start["present_peak_hourly_p95"] is None
+    assert (cp["peak_hourly"], cp["present_peak_hourly"], cp["present_peak_hourly_p95"]) == (
+        10.0,
+        10.0,
+        10.0,
+    )
+    table, hourly = _event_csv(d)
+    rows = list(csv.DictReader(io.StringIO(table)))
+    row = [r for r in rows if r["station"] == "Col"][0]
+    assert (row["station_peak_present_per_hour"], row["peak_present_per_hour"]) == ("10.0", "10.0")
+    hours = [r for r in csv.DictReader(io.StringIO(hourly)) if r["station"] == "Col"]
+    assert [(r["hour_local"], r["arrivals"], r["present"]) for r in hours] == [
+        ("2024-06-01 05:00", "10.0", "10.0"),
+        ("2024-06-01 06:00", "0.0", "10.0"),
+    ]
+    text = _event_text_of(ev, d).splitlines()
+    heads = [ln for ln in text if ln.startswith(("station ", "checkpoint "))]
+    assert len(heads) == 2 and all(ln.endswith("present peak/h") for ln in heads)
+    assert [ln.split()[-1] for ln in text if ln.startswith("Col ")] == ["10", "10"]
+    assert any(ln.startswith("present peak/h: most runners at the station") for ln in text)
+    # without the stop: the same hours and figures, and the text has no such column
+    plain = simulate_event(
+        plan_event([replace(race, dwell=np.zeros(3))], night=False),
+        n_runners=10,
+        repetitions=3,
+        params=p,
+    )
+    d = event_summary(plain)
+    col = [x for x in d["stations"] if x["name"] == "Col"][0]["occupancy"]
+    assert (col["present_hours"], col["present"]) == (col["hours"], col["arrivals"])
+    assert "present" not in _event_text_of(plain, d)
 
 
 def _event_text_of(ev, summary):
