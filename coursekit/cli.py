@@ -649,19 +649,21 @@ def legs(course_file, fmt, tolerance_m, output):
             f"({p.distance_method}; {gain_method_label(p.gain_method)})"
         )
         rows = []
+        # the text rounds the exact figures once, as `cutoffs` and the roadbook do (the
+        # JSON's 1397.5 m, already rounded from 1397.46, printed 1398 where they say 1397)
         for i, r in enumerate(recs):
             rows.append(
                 [
                     recs[i - 1]["name"] if i else "",
                     r["name"],
-                    _fmt(r["leg_distance_m"] / 1000, "{:.1f}"),
+                    _fmt(float(lg.leg_along[i]) / 1000, "{:.1f}"),
                     _fmt(r["leg_gain_m"]),
                     _fmt(r["leg_loss_m"]),
-                    _fmt(r["distance_m"] / 1000, "{:.1f}"),
+                    _fmt(float(lg.along[i]) / 1000, "{:.1f}"),
                     _fmt(r["gain_m"]),
                     _fmt(r["loss_m"]),
-                    _fmt(r["elevation_m"]),
-                    _fmt(r["leg_km_effort"], "{:.1f}"),
+                    _fmt(float(lg.elevation[i])),
+                    _fmt(float(lg.leg_km_effort[i]), "{:.1f}"),
                     " ".join(r["services"]),
                     "yes" if r["drop_bag"] else "",
                 ]

@@ -247,3 +247,33 @@ def test_legs_gains_add_up_to_the_cumulative_gains():
     text = CliRunner().invoke(cli, ["cutoffs", str(path)]).output
     line = next(x for x in text.splitlines() if x.startswith(rows[-1]["name"] + " "))
     assert f" {rows[-1]['leg_gain_m']} " in line and f" {rows[-1]['leg_loss_m']} " in line
+
+
+def test_legs_text_rounds_the_altitude_once(tmp_path):
+    """Review h78 R8: the text table rounded the JSON's altitude (1397.46 m -> 1397.5 ->
+    1398) where `cutoffs` and the roadbook round it once (1397)."""
+    # ~2.2 km north, flat at 1397.46 m (written by hand: write_gpx keeps 0.1 m)
+    pts = "".join(
+        f'<trkpt lat="{45.0 + k * 1e-4:.4f}" lon="6.0"><ele>1397.46</ele></trkpt>'
+        for k in range(200)
+    )
+    (tmp_path / "f.gpx").write_text(
+        '<?xml version="1.0"?>\n<gpx version="1.1" creator="t" '
+        f'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{pts}</trkseg></trk></gpx>\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "c.toml").write_text(
+        'name = "Flat"\ngpx = "f.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "1h"\n'
+        'timezone = "Europe/Paris"\n\n[[checkpoints]]\nname = "Mid"\nkm = 1.0\n',
+        encoding="utf-8",
+    )
+    r = run("legs", tmp_path / "c.toml")
+    assert r.exit_code == 0, r.output
+    mid = next(line.split() for line in r.output.splitlines() if line.startswith("Start "))
+    assert mid[1] == "Mid" and mid[8] == "1397", mid
+    cut = next(
+        line.split()
+        for line in run("cutoffs", tmp_path / "c.toml").output.splitlines()
+        if line.startswith("Mid ")
+    )
+    assert cut[2] == "1397", cut
