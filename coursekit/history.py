@@ -326,6 +326,7 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     extra = 0
     naive = [0]
     fold1: list[float] = []
+    seen: dict[str, int] = {}
     for line, row in enumerate(rows, start=2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -337,7 +338,18 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             )
         if len(row) > len(header):
             extra += 1  # trailing empty fields (a comma at the end of the row)
-        bibs.append(row[ib].strip())
+        # one row per runner: a bib twice (two exports pasted together, a chip re-imported)
+        # counted the runner twice in every share, median and fit
+        bib = row[ib].strip()
+        if not bib:
+            raise HistoryError(f"{path}: line {line}, column 'bib': empty bib (one row per runner)")
+        if bib in seen:
+            raise HistoryError(
+                f"{path}: line {line}: bib {bib!r} already on line {seen[bib]} (one row per "
+                "runner: two exports pasted together?)"
+            )
+        seen[bib] = line
+        bibs.append(bib)
         status.append(_parse_status(row[ist], path, line))
         times.append([_parse_time(row[i], path, line, header[i], tz, naive, fold1) for i in tcols])
     if not bibs:

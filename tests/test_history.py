@@ -262,9 +262,23 @@ def test_read_times_refuses_a_row_with_the_wrong_number_of_fields(tmp_path):
     with pytest.raises(HistoryError, match=r"line 3: 8 fields, expected 7"):
         read_times(p)
     # trailing empty fields (a comma at the end of a row) carry nothing: read, with a warning
-    p.write_text(_csv_text([ROW + ",", ROW]))
+    p.write_text(_csv_text([ROW + ",", "2" + ROW[1:]]))
     st = read_times(p)
     assert len(st.bib) == 2 and "extra fields ignored" in st.warnings[0]
+
+
+def test_read_times_refuses_a_runner_twice_and_an_empty_bib(tmp_path):
+    """Review h79 H2: a file pasted twice (830 finishers for 415) or a bib on two rows
+    was counted twice in backtest's cut share and calibrate's fit, silently."""
+    p = tmp_path / "dup.csv"
+    p.write_text(_csv_text([ROW, "2" + ROW[1:], ROW]))
+    with pytest.raises(HistoryError, match=r"dup\.csv: line 4: bib '1' already on line 2"):
+        read_times(p)
+    p.write_text(_csv_text([ROW, " " + ROW[1:]]))
+    with pytest.raises(HistoryError, match=r"dup\.csv: line 3, column 'bib': empty bib"):
+        read_times(p)
+    p.write_text(_csv_text([ROW, "2" + ROW[1:]]))
+    assert read_times(p).bib == ("1", "2")
 
 
 def test_read_times_refuses_a_file_without_runners(tmp_path):
@@ -281,11 +295,14 @@ def test_read_times_statuses_liberal_but_never_silent(tmp_path):
     from coursekit.history import STATUSES
 
     p = tmp_path / "st.csv"
-    rows = [ROW.replace("FINISHER", s) for s in ("finisher", " Out of time", "out-of-time", "DNF")]
+    rows = [
+        f"{k}" + ROW[1:].replace("FINISHER", s)
+        for k, s in enumerate(("finisher", " Out of time", "out-of-time", "DNF"), start=1)
+    ]
     p.write_text(_csv_text(rows))
     assert read_times(p).status == ("FINISHER", "OUT_OF_TIME", "OUT_OF_TIME", "WITHDRAWN")
     for bad, what in (("FINISHED", "unknown status 'FINISHED'"), ("", "empty status")):
-        p.write_text(_csv_text([ROW, ROW.replace("FINISHER", bad)]))
+        p.write_text(_csv_text([ROW, "2" + ROW[1:].replace("FINISHER", bad)]))
         with pytest.raises(HistoryError) as exc:
             read_times(p)
         msg = str(exc.value)
