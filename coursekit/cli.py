@@ -1072,29 +1072,12 @@ def _clock_nearest(t, dated: bool = False) -> str:
     return _clock(after(t, 30.0), dated)
 
 
-def _offset(td) -> str:
-    """``UTC+02:00`` of a UTC offset."""
-    m = round(td.total_seconds() / 60)
-    return f"UTC{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
-
-
 def _clock_change_lines(start, seconds: float, dated: bool = False) -> list[str]:
     """One line per daylight-saving change during the race: the times printed after it
     are on the new offset, and an hour of clock time may happen twice."""
-    import datetime as _dt
+    from .clock import clock_change_text, clock_changes
 
-    from .clock import offset_changes
-
-    out = []
-    prev = start.utcoffset()
-    for t, off in offset_changes(start, seconds):
-        old = t.astimezone(_dt.timezone(prev))
-        out.append(
-            f"clock change: {_clock(old, dated)} {_offset(prev)} becomes "
-            f"{_clock(t, dated)} {_offset(off)}; the times after it are on {_offset(off)}"
-        )
-        prev = off
-    return out
+    return [f"clock change: {clock_change_text(c, dated)}" for c in clock_changes(start, seconds)]
 
 
 def _iso(t) -> str:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import NamedTuple
 
 __all__ = [
     "after",
     "in_zone",
     "seconds_between",
     "offset_changes",
+    "ClockChange",
+    "clock_changes",
+    "offset_text",
+    "clock_change_text",
+    "zone_abbreviation",
+    "repeated",
     "DATED_S",
     "clock_format",
     "hm",
@@ -148,3 +155,58 @@ def offset_changes(start: dt.datetime, seconds: float) -> list[tuple[dt.datetime
             prev = off
         t = nxt
     return out
+
+
+class ClockChange(NamedTuple):
+    """A daylight-saving change during a race (:func:`clock_changes`)."""
+
+    before: dt.datetime  # the change's instant on the old clock ("Sun 03:00" at +02:00)
+    at: dt.datetime  # the same instant on the zone's new clock ("Sun 02:00" at +01:00)
+    old: dt.timedelta  # UTC offset before the change
+    new: dt.timedelta  # UTC offset after it
+
+
+def clock_changes(start: dt.datetime, seconds: float) -> list[ClockChange]:
+    """The clock changes of ``start``'s zone within ``seconds`` [s] after it, in order
+    (:func:`offset_changes`, with each change's instant on the old clock as well)."""
+    out = []
+    prev = start.utcoffset()
+    for t, off in offset_changes(start, seconds):
+        out.append(ClockChange(t.astimezone(dt.timezone(prev)), t, prev, off))
+        prev = off
+    return out
+
+
+def offset_text(offset: dt.timedelta) -> str:
+    """``"UTC+02:00"`` of a UTC offset (``"UTC+00:00"`` for zero)."""
+    m = round(offset.total_seconds() / 60)
+    return f"UTC{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+
+
+def clock_change_text(change: ClockChange, dated: bool = False) -> str:
+    """``"Sun 03:00 UTC+02:00 becomes Sun 02:00 UTC+01:00; the times after it are on
+    UTC+01:00"``, as `coursekit cutoffs` writes a change (``dated``: :func:`clock_format`)."""
+    fmt = clock_format(dated)
+    new = offset_text(change.new)
+    return (
+        f"{change.before.strftime(fmt)} {offset_text(change.old)} becomes "
+        f"{change.at.strftime(fmt)} {new}; the times after it are on {new}"
+    )
+
+
+def zone_abbreviation(moment: dt.datetime) -> str:
+    """The zone's abbreviation of an aware time (``"CEST"``, ``"CET"``), or its UTC offset
+    (:func:`offset_text`) where the zone has only a numeric one (``"+01"``)."""
+    name = moment.tzname() or ""
+    if name.isalpha():
+        return name
+    return offset_text(moment.utcoffset() or dt.timedelta(0))
+
+
+def repeated(moment: dt.datetime) -> bool:
+    """True when ``moment``'s wall-clock time happens twice in its zone (the hour repeated
+    when the clocks go back): its clock time alone does not say which."""
+    if moment.tzinfo is None:
+        return False
+    other = moment.replace(fold=1 - moment.fold)
+    return other.utcoffset() != moment.utcoffset()

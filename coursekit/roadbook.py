@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from .clock import DATED_S, hm, limit_hm, seconds_between, shown_elapsed
+from .clock import DATED_S, clock_changes, hm, limit_hm, seconds_between, shown_elapsed
 from .course import _INFO_KEYS
 from .errors import CourseFileError, OutputError
 
@@ -118,13 +118,66 @@ def _unique(slug: str, taken: set[str]) -> str:
     return name
 
 
-def _clock(dt: datetime | None, tz, *, nearest: bool = False, dated: bool = False) -> str:
+def _clock(
+    dt: datetime | None, tz, *, nearest: bool = False, dated: bool = False, changes=()
+) -> str:
     """``"Sat 04:45"`` as the map's popups write it (:func:`coursekit.maps.clock_label`:
     seconds dropped, or ``nearest=True`` rounded, the leader's ETA; ``dated``: with the
-    date, for races over a week); "" for None."""
+    date, for races over a week); "" for None. ``changes``: the clock changes on the page
+    (:func:`coursekit.clock.clock_changes`): a time from the first one on, or in the hour
+    that happens twice, is followed by its zone (``"Sun 02:15 CEST"``, :func:`_zoned`)."""
     from .maps import clock_label
 
-    return clock_label(dt, tz, nearest=nearest, dated=dated) or ""
+    text = clock_label(dt, tz, nearest=nearest, dated=dated) or ""
+    return _zoned(text, dt, tz, changes, nearest=nearest)
+
+
+def _zoned(text: str, dt: datetime | None, tz, changes, *, nearest: bool = False) -> str:
+    """``text``, the clock time of ``dt``, with the zone's abbreviation after it when the
+    page spans a clock change (``changes``) and the time is at or after the first one or
+    its clock time happens twice; unchanged otherwise."""
+    if not changes or not text or dt is None or dt.tzinfo is None:
+        return text
+    from .clock import after, repeated, zone_abbreviation
+
+    shown = after(dt, 30.0) if nearest else dt  # the instant whose minute is written
+    if tz is not None:
+        shown = shown.astimezone(tz)
+    # by the instant: two times on one ZoneInfo compare by their wall clocks
+    first = changes[0].at.timestamp()
+    if shown.timestamp() >= first or repeated(shown.replace(second=0, microsecond=0)):
+        return f"{text} {zone_abbreviation(shown)}"
+    return text
+
+
+def _clock_change_note(changes, dated: bool, *, where: str = "") -> str:
+    """The page's note on its clock changes ("" without one): when the clocks go back or
+    forward, and how the times after the change are marked."""
+    if not changes:
+        return ""
+    from .clock import after, clock_format, offset_text, zone_abbreviation
+
+    def zone(moment, offset) -> str:  # "CEST (UTC+02:00)", or "UTC+02:00" alone
+        name, off = zone_abbreviation(moment), offset_text(offset)
+        return name if name == off else f"{name} ({off})"
+
+    fmt = clock_format(dated)
+    said = []
+    for c in changes:
+        way = "back" if c.new < c.old else "forward"
+        said.append(
+            f"at {c.before.strftime(fmt)} {zone(after(c.at, -60.0), c.old)} the clocks go "
+            f"{way} to {c.at.strftime(fmt)} {zone(c.at, c.new)}"
+        )
+    back = any(c.new < c.old for c in changes)
+    text = (
+        f"Clock change{where}: "
+        + "; ".join(said)
+        + ". Times from the change on are followed by their zone"
+        + (", as are those of the hour that happens twice" if back else "")
+        + "; elapsed times are real time."
+    )
+    return f'<p class="note" id="clock-change">{_e(text)}</p>\n'
 
 
 def _distance_note(map_m: float) -> str:
@@ -315,6 +368,9 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     outline = outline_svg(prof, legs=legs)
     outline = outline[outline.find("<svg") :]
     start_local = course.start.astimezone(tz) if tz is not None else course.start
+    # daylight-saving changes during the race (none on a fixed offset): said under the
+    # sub-header, and the times they make ambiguous carry their zone
+    changes = clock_changes(start_local, course.limit_s) if tz is not None else []
     proposed = (
         [p for p in course.info.get("proposed", []) if isinstance(p, dict)]
         if isinstance(course.info, dict)
@@ -341,6 +397,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         + (f" {mark}" if "limit" in prop else "")
         + "</p>\n"
     )
+    out.append(_clock_change_note(changes, dated))
     if course.schematic:
         out.append(
             '<div class="banner" id="schematic">SCHEMATIC COURSE — the track is a sketch through '
@@ -448,12 +505,13 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     for i, r in enumerate(rows):
         night = bool(r["night"])
         svc = ", ".join(maps.SERVICE_LABELS.get(s, s) for s in r["services"])
-        barrier = _clock(r["cutoff"] if i else course.start, tz, dated=dated)
+        barrier = _clock(r["cutoff"] if i else course.start, tz, dated=dated, changes=changes)
         bcls = ' class="t"'  # a clock time is never wrapped ("Sat" over "04:00")
         if not r.get("barrier", True):  # barrier = false: when the station may close
             barrier, bcls = f"none (closes {barrier})", ""
         # the minute the barrier shows (seconds dropped), not the elapsed time rounded
         elapsed = shown_elapsed(course.start, plan.cutoff[i]) if i else 0.0
+        leader = {"nearest": bool(i), "dated": dated, "changes": changes}
         out.append(
             f'<tr class="{"night" if night else ""}"><td class="l">{_e(r["name"])}'
             + (" <small>(fixed)</small>" if r.get("fixed") else "")
@@ -463,8 +521,8 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f"<td>{_num(r['leg_loss_m'], 0) if i else ''}</td>"
             f"<td>{_num(r['elevation_m'], 0)}</td>"
             f'<td{bcls}>{_e(barrier)}</td><td class="t">{_e(hm(elapsed))}</td>'
-            f'<td class="t">{_e(_clock(r["leader_eta"], tz, nearest=bool(i), dated=dated))}</td>'
-            f'<td class="t">{_e(_clock(r["opening"], tz, dated=dated))}</td>'
+            f'<td class="t">{_e(_clock(r["leader_eta"], tz, **leader))}</td>'
+            f'<td class="t">{_e(_clock(r["opening"], tz, dated=dated, changes=changes))}</td>'
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'
         )
@@ -558,6 +616,17 @@ def _race_start(p: RacePage):
     return p.start.astimezone(tz) if tz is not None else p.start
 
 
+def _index_changes(pages: list[RacePage], tz) -> list:
+    """The clock changes of the index's clock ``tz`` from the first race's start to the last
+    one's limit plus the sweep (:func:`_stations_html`); none without one clock (every time
+    then carries its UTC offset)."""
+    if tz is None or not pages:
+        return []
+    first = min(pages, key=lambda p: p.start.timestamp()).start.astimezone(tz)
+    end = max(p.start.timestamp() + p.limit_s for p in pages) + SWEEP_S
+    return clock_changes(first, end - first.timestamp())
+
+
 def _event_index(
     name: str,
     pages: list[RacePage],
@@ -565,9 +634,11 @@ def _event_index(
     info: dict,
     offline: bool,
     zone: tuple = (None, ""),
+    changes=(),
 ) -> str:
     """The event's index page; every time on it is on one clock, ``zone``
-    (:func:`coursekit.maps.event_zone`), named under the races' table."""
+    (:func:`coursekit.maps.event_zone`), named under the races' table; ``changes``: that
+    clock's changes during the event (:func:`_index_changes`)."""
 
     tz, zone_name = zone
 
@@ -577,7 +648,8 @@ def _event_index(
     rows = "".join(
         f'<tr><td class="l"><a href="{_e(p.filename)}">{_e(p.name)}</a>'
         f"{' <small>(schematic)</small>' if p.schematic else ''}</td>"
-        f"<td>{_e(_start_text(_race_start(p), tz))}{mark(p, 'start')}</td>"
+        f"<td>{_e(_zoned(_start_text(_race_start(p), tz), p.start, tz, changes))}"
+        f"{mark(p, 'start')}</td>"
         f"<td>{_num(p.distance_m / 1000, 1)}{mark(p, 'distance_km')}</td>"
         f"<td>{_num(p.gain_m, 0)}{mark(p, 'gain_m')}</td>"
         f"<td>{_e(limit_hm(p.limit_s))}{mark(p, 'limit')}</td></tr>\n"
@@ -595,6 +667,11 @@ def _event_index(
         pub, organiser = _split_texts(info.get("notes"))
         notes = _list_block("Notes", pub)
     clock_note = f'<p class="note" id="clock">Times on this page: {_e(zone_name)}.</p>\n'
+    if changes:
+        span = max(p.start.timestamp() + p.limit_s for p in pages) - min(
+            p.start.timestamp() for p in pages
+        )
+        clock_note += _clock_change_note(changes, span > DATED_S, where=" during the event")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -623,10 +700,15 @@ def _km_note(pages: list[RacePage]) -> str:
     return f'<p class="note">{_e(text)}</p>\n'
 
 
-def _stations_html(pages: list[RacePage], tz) -> str:
+SWEEP_S = 1800.0
+"""A station closes this long after its latest barrier, for the sweep [s]."""
+
+
+def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
     """Staffing windows of the stations shared by the event's races (coursekit.event), on
     the index's clock ``tz`` (:func:`coursekit.maps.event_zone`; None: each time on its
-    race's clock, with its UTC offset)."""
+    race's clock, with its UTC offset); with ``changes`` (:func:`_index_changes`), the
+    times they make ambiguous carry their zone (:func:`_zoned`)."""
     from .maps import zoned_clock
 
     try:
@@ -634,7 +716,7 @@ def _stations_html(pages: list[RacePage], tz) -> str:
     except ImportError:  # pragma: no cover
         return ""
     races = [Race.from_plan(p.plan) for p in pages]
-    margin_s = sweep_s = 1800.0
+    margin_s, sweep_s = 1800.0, SWEEP_S
     ev = plan_event(races, name="event", margin_s=margin_s, sweep_s=sweep_s)
     lead = {getattr(getattr(p.plan, "params", None), "leader_margin", None) for p in pages}
     lead = lead.pop() if len(lead) == 1 else None
@@ -645,6 +727,10 @@ def _stations_html(pages: list[RacePage], tz) -> str:
         seconds_between(min(st.open for st in ev.stations), max(st.close for st in ev.stations))
         > DATED_S
     )
+
+    def when(t) -> str:
+        return _e(_zoned(zoned_clock(t, tz, dated=dated) or "", t, tz, changes))
+
     body = []
     for st in ev.stations:
         if len({ps.race for ps in st.passages}) < 1:
@@ -655,8 +741,7 @@ def _stations_html(pages: list[RacePage], tz) -> str:
             body.append(
                 f'<tr><td class="l">{_e(st.name) if k == 0 else ""}</td>'
                 f'<td class="l">{_e(rn)}</td>'
-                f'<td class="t">{_e(zoned_clock(w.open, tz, dated=dated))}</td>'
-                f'<td class="t">{_e(zoned_clock(w.close, tz, dated=dated))}</td>'
+                f'<td class="t">{when(w.open)}</td><td class="t">{when(w.close)}</td>'
                 f'<td class="l">{"yes" if w.dark_s > 0 else ""}</td></tr>\n'
             )
     return (
@@ -806,8 +891,11 @@ def build_roadbook(
                 progress(cp)
         # one clock for the whole index (docs/course-file.md, event file: timezone)
         zone = maps.event_zone(tzname, [p.plan.course for p in pages])
-        stations = _stations_html(pages, zone[0])
-        files[sub / "index.html"] = _event_index(name, pages, stations, info, offline, zone)
+        changes = _index_changes(pages, zone[0])
+        stations = _stations_html(pages, zone[0], changes)
+        files[sub / "index.html"] = _event_index(
+            name, pages, stations, info, offline, zone, changes
+        )
         summary.append((name, f"{slug}/index.html", pages))
     if several:
         items = "".join(

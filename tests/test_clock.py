@@ -113,3 +113,31 @@ def test_limit_hm_keeps_the_seconds_of_a_limit_that_has_some(seconds, text):
     """L9 (twenty-fourth sprint, contract review): the Metis Trail's 13:58:08 limit was
     written 13:58 in the `cutoffs` header, 13:59 on its finish row."""
     assert limit_hm(seconds) == text
+
+
+def test_clock_changes_name_both_clocks_and_the_repeated_hour():
+    """The changes during a race (shared by `coursekit cutoffs` and the roadbook): the
+    instant on the old and the new clock; a clock time of the repeated hour is ``repeated``;
+    a zone's abbreviation, or its UTC offset where it has none."""
+    from zoneinfo import ZoneInfo
+
+    from coursekit.clock import clock_change_text, clock_changes, repeated, zone_abbreviation
+
+    paris = ZoneInfo("Europe/Paris")
+    start = dt.datetime(2024, 10, 26, 22, 0, tzinfo=paris)
+    (c,) = clock_changes(start, 20 * 3600.0)
+    assert (c.before.strftime("%H:%M"), c.at.strftime("%H:%M")) == ("03:00", "02:00")
+    assert c.before.timestamp() == c.at.timestamp() and (c.old, c.new) == (
+        dt.timedelta(hours=2),
+        dt.timedelta(hours=1),
+    )
+    assert clock_change_text(c) == (
+        "Sun 03:00 UTC+02:00 becomes Sun 02:00 UTC+01:00; the times after it are on UTC+01:00"
+    )
+    first, second = after(start, 4.5 * 3600), after(start, 5.5 * 3600)  # 02:30 twice
+    assert first.strftime("%H:%M") == second.strftime("%H:%M") == "02:30"
+    assert repeated(first) and repeated(second) and not repeated(after(start, 3600.0))
+    assert (zone_abbreviation(first), zone_abbreviation(second)) == ("CEST", "CET")
+    casa = dt.datetime(2024, 6, 1, 6, 0, tzinfo=ZoneInfo("Africa/Casablanca"))
+    assert zone_abbreviation(casa) == "UTC+01:00"
+    assert clock_changes(dt.datetime(2024, 6, 1, 6, 0, tzinfo=paris), 86400.0) == []

@@ -1086,3 +1086,92 @@ def test_a_folder_where_the_manifest_goes_is_one_clear_error(tmp_path):
     res = CliRunner().invoke(cli, ["roadbook", str(course), "-o", str(other)])
     assert res.exit_code == 1
     assert res.stderr.splitlines()[-1] == f"Error: {other / 'index.html'}: is a folder, not a file"
+
+
+# ---------------------------------------------------------------- clock changes
+
+
+def _paris_night(folder, slugs=("dst",)) -> Path:
+    """Races of ``make_course`` in Europe/Paris from Sun 27 Oct 2024 01:00 CEST, limit 4 h:
+    the clocks go back at 03:00 CEST (02:00 CET), so Alpha's fixed barrier (1 h: 02:00 CEST)
+    is a clock time that happens twice and Charlie's (3 h) is 03:00 CET. Several ``slugs``
+    make an event (``event.toml``) of races sharing their checkpoints."""
+    folder = Path(folder)
+    for k, slug in enumerate(slugs):
+        path = make_course(folder, name=f"Night {k}", slug=slug, start="2024-10-27T01:00:00+02:00")
+        text = path.read_text(encoding="utf-8").replace("Africa/Casablanca", "Europe/Paris")
+        path.write_text(text, encoding="utf-8")
+    if len(slugs) > 1:
+        courses = ", ".join(_q(f"{s}.toml") for s in slugs)
+        (folder / "event.toml").write_text(
+            f'name = "Night"\ncourses = [{courses}]\ntimezone = "Europe/Paris"\n',
+            encoding="utf-8",
+        )
+    return folder / f"{slugs[0]}.toml"
+
+
+def test_race_page_says_the_clock_change_and_marks_the_times_it_makes_ambiguous(tmp_path):
+    """Review R2: the night the clocks go back, the page named one zone and wrote "Sun 02:00"
+    for a barrier whose clock time happens twice (a marshal at the second one lets runners
+    through an hour late), and a finish "Sun 04:00" 3 h after a 01:00 start with a 4:00
+    elapsed. The page says the change under its sub-header, as `coursekit cutoffs` does, and
+    every time from the change on, or in the repeated hour, carries its zone."""
+    paris = ZoneInfo("Europe/Paris")
+    course = load_course(_paris_night(tmp_path))
+    page = race_page(course)
+    note = re.search(r'</p>\n<p class="note" id="clock-change">([^<]*)</p>', page.html)
+    assert note, "no clock-change note under the sub-header"
+    assert note.group(1) == (
+        "Clock change: at Sun 03:00 CEST (UTC+02:00) the clocks go back to Sun 02:00 CET "
+        "(UTC+01:00). Times from the change on are followed by their zone, as are those of "
+        "the hour that happens twice; elapsed times are real time."
+    )
+    rows = {r[0]: r for r in table_rows(page.html, "legs")}
+    assert rows["Start"][6] == "Sun 01:00"  # before the change and not repeated: as before
+    assert rows["Alpha (fixed)"][6:8] == ["Sun 02:00 CEST", "1:00"]
+    assert rows["Charlie (fixed)"][6:8] == ["Sun 03:00 CET", "3:00"]
+    assert rows["Finish"][6:8] == ["Sun 04:00 CET", "4:00"]
+    # every time in the table names the one instant it is: the zone is written whenever
+    # the clock time alone would be ambiguous or on the new offset
+    change = datetime(2024, 10, 27, 1, 0, tzinfo=ZoneInfo("UTC"))
+    for j, r in enumerate(table_rows(page.html, "legs")):
+        for cell, when in ((r[6], page.plan.cutoff[j]), (r[9], page.plan.opens[j])):
+            local = when.astimezone(paris)
+            repeated = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+            if j and (when >= change or repeated):
+                assert cell.endswith(" " + local.tzname()), (r[0], cell)
+            else:
+                assert not cell.endswith("CET") and not cell.endswith("CEST"), (r[0], cell)
+    # the same course in June: no note, no zone after the times
+    june = tmp_path / "june"
+    path = _paris_night(june)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2024-10-27T01:00", "2024-06-02T01:00"),
+        encoding="utf-8",
+    )
+    html = race_page(load_course(path)).html
+    assert 'id="clock-change"' not in html and " CEST<" not in html
+
+
+def test_event_index_says_the_clock_change_on_its_staffing_windows(tmp_path):
+    """Review R2: the index's staffing windows of an event across the change wrote clock
+    times alone ("Sun 02:30" open, twice that night). They carry their zone as the race
+    pages do, and the index says the change under its clock note."""
+    folder = _paris_night(tmp_path / "ev", ("na", "nb")).parent
+    build_roadbook(folder, tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="note" id="clock-change">Clock change during the event: at Sun 03:00 CEST' in (
+        index
+    )
+    assert [r[1] for r in table_rows(index, "races")] == ["Sun 27 Oct 2024 01:00"] * 2
+    windows = {r[0]: r for r in table_rows(index, "stations")}
+    # Alpha's fixed barrier (02:00 CEST) plus the 30 min sweep: the first 02:30 of the night
+    assert windows["Alpha"][3] == "Sun 02:30 CEST"
+    windows = windows.values()
+    for r in windows:
+        for cell in r[2:4]:
+            hour = int(cell.split()[1][:2])
+            if hour == 2 or cell.split()[-1] == "CET":
+                assert re.fullmatch(r"Sun \d\d:\d\d (CEST|CET)", cell), r
+            if hour >= 3:  # 03:00 CEST never shows: from the change on the clock says 02:00
+                assert cell.endswith(" CET"), r
