@@ -1084,37 +1084,11 @@ def _iso(t) -> str:
     return t.isoformat(timespec="seconds")
 
 
-def _along(legs, track_distance):
-    """Along-course (slope) distance of a position given on the track's map distance [m]."""
-    import numpy as np
-
-    return float(np.interp(track_distance, legs.distance, legs.along))
-
-
 def _sun_line(d) -> str:
     """One date's sun times for the cutoffs header (a SunDay; events in the date's order)."""
-    head = f"sun {d.date:%a %Y-%m-%d}"
-    ordered = d.dawn and d.sunrise and d.sunset and d.dusk
-    if ordered and d.dawn < d.sunrise < d.sunset < d.dusk:
-        return (
-            f"{head}  rise {d.sunrise:%H:%M}  set {d.sunset:%H:%M}  "
-            f"(dark before {d.dawn:%H:%M} / after {d.dusk:%H:%M})"
-        )
-    if d.sunrise and d.sunset and d.sunrise < d.sunset and not d.dawn and not d.dusk:
-        return f"{head}  rise {d.sunrise:%H:%M}  set {d.sunset:%H:%M}"
-    parts = []
-    if d.polar == "day":
-        parts.append("no sunset (polar day)")
-    elif d.polar == "night":
-        parts.append("no sunrise (polar night)")
-    events = [(d.dawn, "dawn"), (d.sunrise, "rise"), (d.sunset, "set"), (d.dusk, "dusk")]
-    happen = sorted((t, name) for t, name in events if t is not None)
-    parts += [f"{name} {t:%H:%M}" for t, name in happen]
-    if not d.polar:  # one of the two without the other (the sun stops or starts setting)
-        parts += [
-            f"no {name}" for t, name in ((d.sunrise, "sunrise"), (d.sunset, "sunset")) if not t
-        ]
-    return "  ".join([head, *parts])
+    from .sun import day_parts
+
+    return "  ".join([f"sun {d.date:%a %Y-%m-%d}", *day_parts(d)])
 
 
 def _cutoffs_record(p) -> dict:
@@ -1171,10 +1145,7 @@ def _cutoffs_record(p) -> dict:
         "limit_proposed": _limit_proposed(p.course),
         "model": p.model,
         "schematic": bool(getattr(p.course, "schematic", False)),
-        "night_sections": [
-            {"start_m": _num(_along(p.legs, a), 1), "end_m": _num(_along(p.legs, b), 1)}
-            for a, b in p.night_sections
-        ],
+        "night_sections": [{"start_m": _num(a, 1), "end_m": _num(b, 1)} for a, b in p.night_along],
         "sun": sun,
         "warnings": list(p.warnings),
         "checkpoints": rows,
@@ -1428,10 +1399,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         if p.night_sections:
             head.append(
                 "night (reference runner): "
-                + ", ".join(
-                    f"km {_along(legs, a) / 1000:.1f}-{_along(legs, b) / 1000:.1f}"
-                    for a, b in p.night_sections
-                )
+                + ", ".join(f"km {a / 1000:.1f}-{b / 1000:.1f}" for a, b in p.night_along)
             )
         rows = []
         _, leg_g = _cumulative_and_legs(legs.gain, p.course)  # as the JSON writes them

@@ -896,6 +896,17 @@ class Plan:
         out[0] = False
         return out
 
+    @property
+    def night_along(self) -> tuple:
+        """:attr:`night_sections` along the course, as the tables count km (on the slope
+        but on schematic sketches and tracks without altitude) [m]: ``((start, end), ...)``."""
+        d = np.asarray(self.legs.distance, float)
+        along = np.asarray(getattr(self.legs, "along", d), float)
+        return tuple(
+            (float(np.interp(a, d, along)), float(np.interp(b, d, along)))
+            for a, b in self.night_sections
+        )
+
 
 class CourseSetup(NamedTuple):
     """What every solve on a course needs: grid, local start, place (for the sun)."""

@@ -477,6 +477,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         f'<section class="keep" id="profile"><h2>Profile</h2>\n<div class="profile">{svg}</div>\n'
         f"{_profile_caption(course)}</section>\n"
     )
+    out.append(_daylight_html(plan, tz, changes))
     out.append("<h2>Checkpoints, barriers and opening times</h2>\n")
     margin = getattr(getattr(plan, "params", None), "leader_margin", None)
     out.append(
@@ -583,6 +584,41 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         map_distance_m=map_m,
         on_slope=on_slope,
         proposed=tuple(str(p.get("field")) for p in proposed),
+    )
+
+
+def _daylight_html(plan, tz, changes=()) -> str:
+    """The race page's "Daylight" block: each race date's sun times and the night sections
+    in km, the figures `coursekit cutoffs` prints (:func:`coursekit.sun.day_parts`,
+    :attr:`coursekit.cutoffs.Plan.night_along`), on the course's clock."""
+    from .sun import day_parts
+
+    def clock(t) -> str:
+        return _zoned(f"{t.astimezone(tz) if tz is not None else t:%H:%M}", t, tz, changes)
+
+    days = "".join(
+        f"<li><b>{_e(f'{d.date:%A %d %B %Y}')}</b>: "
+        + _e(", ".join(day_parts(d, clock=clock)).replace(", (", " ("))
+        + "</li>"
+        for d in plan.sun
+    )
+    if not days:
+        return ""
+    night = ", ".join(f"km {a / 1000:.1f}–{b / 1000:.1f}" for a, b in plan.night_along)
+    return (
+        '<section class="keep" id="daylight"><h2>Daylight</h2>\n'
+        f"<ul>{days}</ul>\n"
+        + (f'<p id="night">Night (reference runner): {_e(night)}</p>\n' if night else "")
+        + '<p class="note">Sun times at the middle of the course, on the race&#x27;s clock; '
+        "dark = the sun more than 6° below the horizon (civil twilight), the night of the "
+        "pace model"
+        + (
+            ". Night: the km the reference runner, finishing at the time limit, covers in "
+            "the dark (shaded on the profile); a faster runner's night falls elsewhere"
+            if night
+            else ""
+        )
+        + ".</p></section>\n"
     )
 
 

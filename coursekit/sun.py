@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "SunDay",
+    "day_parts",
     "sun_day",
     "sun_days",
     "is_dark",
@@ -74,6 +75,47 @@ class SunDay(NamedTuple):
     sunset: dt.datetime | None
     dusk: dt.datetime | None
     polar: str  # "" | "day" (sun never sets) | "night" (never rises)
+
+
+def day_parts(d: SunDay, *, clock=None) -> list[str]:
+    """What one date's sun does, in the date's order, as `coursekit cutoffs` and the
+    roadbook write it: ``["rise 06:28", "set 20:31", "(dark before 06:00 / after 20:59)"]``
+    (dark: civil twilight, the model's night), or ``"no sunset (polar day)"``, ``"dusk
+    00:04"``... near the poles.
+
+    Parameters
+    ----------
+    d : SunDay
+    clock : callable, optional
+        Writes a time (an aware datetime on the date's clock); default ``"%H:%M"``.
+    """
+    if clock is None:
+
+        def clock(t):
+            return f"{t:%H:%M}"
+
+    ordered = d.dawn and d.sunrise and d.sunset and d.dusk
+    if ordered and d.dawn < d.sunrise < d.sunset < d.dusk:
+        return [
+            f"rise {clock(d.sunrise)}",
+            f"set {clock(d.sunset)}",
+            f"(dark before {clock(d.dawn)} / after {clock(d.dusk)})",
+        ]
+    if d.sunrise and d.sunset and d.sunrise < d.sunset and not d.dawn and not d.dusk:
+        return [f"rise {clock(d.sunrise)}", f"set {clock(d.sunset)}"]
+    parts = []
+    if d.polar == "day":
+        parts.append("no sunset (polar day)")
+    elif d.polar == "night":
+        parts.append("no sunrise (polar night)")
+    events = [(d.dawn, "dawn"), (d.sunrise, "rise"), (d.sunset, "set"), (d.dusk, "dusk")]
+    happen = sorted((t, name) for t, name in events if t is not None)
+    parts += [f"{name} {clock(t)}" for t, name in happen]
+    if not d.polar:  # one of the two without the other (the sun stops or starts setting)
+        parts += [
+            f"no {name}" for t, name in ((d.sunrise, "sunrise"), (d.sunset, "sunset")) if not t
+        ]
+    return parts
 
 
 def _observer(lat: float, lon: float):

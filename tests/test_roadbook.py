@@ -1175,3 +1175,39 @@ def test_event_index_says_the_clock_change_on_its_staffing_windows(tmp_path):
                 assert re.fullmatch(r"Sun \d\d:\d\d (CEST|CET)", cell), r
             if hour >= 3:  # 03:00 CEST never shows: from the change on the clock says 02:00
                 assert cell.endswith(" CET"), r
+
+
+def test_race_page_has_the_sun_times_and_night_km_of_cutoffs(tmp_path):
+    """Review R4: the page had no sunrise/sunset and no night km (only a grey band on the
+    profile, lost in black-and-white print), where `coursekit cutoffs` prints both. A
+    "Daylight" block gives the same figures: one line per race date, then the night
+    sections in km."""
+    path = make_course(tmp_path, start="2024-06-01T04:00:00+01:00")  # 2 h before dawn
+    res = CliRunner().invoke(cli, ["cutoffs", str(path)])
+    assert res.exit_code == 0, res.output
+    sun_lines = [ln for ln in res.output.splitlines() if ln.startswith("sun ")]
+    (night_line,) = [ln for ln in res.output.splitlines() if ln.startswith("night (")]
+    html = race_page(load_course(path)).html
+    block = re.search(
+        r'<section class="keep" id="daylight"><h2>Daylight</h2>\n(.*?)</section>', html, re.S
+    )
+    assert block, "no Daylight block"
+    days = re.findall(r"<li><b>([^<]+)</b>: ([^<]+)</li>", block.group(1))
+    assert len(days) == len(sun_lines) == 1
+    assert days[0][0] == "Saturday 01 June 2024"
+    # the cutoffs line, word for word: "sun Sat 2024-06-01  rise 06:27  set 20:31  (dark ...)"
+    assert sun_lines[0] == "sun Sat 2024-06-01  " + days[0][1].replace(", ", "  ").replace(
+        " (", "  ("
+    )
+    assert "rise " in days[0][1] and "(dark before " in days[0][1]
+    night = re.search(r'<p id="night">Night \(reference runner\): ([^<]+)</p>', block.group(1))
+    assert night and night.group(1).startswith("km 0.0–")
+    assert night_line == "night (reference runner): " + night.group(1).replace("–", "-")
+    # after a clock change the sun times carry their zone, as the table's times do
+    html = race_page(load_course(_paris_night(tmp_path / "dst"))).html
+    (sunday,) = re.findall(r"<li><b>Sunday 27 October 2024</b>: ([^<]+)</li>", html)
+    assert re.fullmatch(
+        r"rise \d\d:\d\d CET, set \d\d:\d\d CET "
+        r"\(dark before \d\d:\d\d CET / after \d\d:\d\d CET\)",
+        sunday,
+    ), sunday
