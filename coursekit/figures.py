@@ -284,9 +284,17 @@ def outline_svg(profile, *, legs=None) -> str:
     return _render(_draw_outline(profile, legs=legs), "svg").decode("utf-8")
 
 
-def profile_svg(profile, *, legs=None, plan=None, title=None) -> str:
-    """The profile figure as an SVG document (text), e.g. to inline in a page."""
-    return _render(_draw(profile, legs=legs, plan=plan, title=title), "svg").decode("utf-8")
+def profile_svg(
+    profile, *, legs=None, plan=None, title=None, width: float = 11.0, height: float = 3.6
+) -> str:
+    """The profile figure as an SVG document (text), e.g. to inline in a page.
+
+    ``width`` and ``height`` [in] are the figure's size: its text is drawn in points at
+    that size, so a page printing the figure at another width scales the text with it (the
+    roadbook draws it at its printed width, :data:`coursekit.roadbook.PRINT_WIDTH_IN`).
+    """
+    fig = _draw(profile, legs=legs, plan=plan, title=title, width=width, height=height)
+    return _render(fig, "svg").decode("utf-8")
 
 
 def profile_figure(profile, out_path, *, legs=None, plan=None, title=None) -> Path:

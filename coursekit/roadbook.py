@@ -89,6 +89,15 @@ nav a { margin-right: 1rem; }
 """
 
 
+PRINT_WIDTH_IN = (210.0 - 2 * 12.0) / 25.4
+"""The text width of a printed page [in]: A4 less the print CSS's 12 mm margins (186 mm).
+The race page's profile is drawn at this width, which is the width it prints at, so the
+sizes of its text are those on paper."""
+
+PROFILE_HEIGHT_IN = 3.6
+"""Height of the race page's profile [in] (the rotated checkpoint labels take its top)."""
+
+
 def _e(x) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
@@ -363,7 +372,8 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     kme = published_km_effort(float(prof.total_distance), gain) if math.isfinite(gain) else None
     m = maps.course_map(course, plan=plan)
     parts = maps.map_parts(m, offline=offline)
-    svg = profile_svg(prof, legs=legs, plan=plan)
+    # at its printed size, so that its 7 pt labels print at 7 pt (11 in wide, they were 4.7)
+    svg = profile_svg(prof, legs=legs, plan=plan, width=PRINT_WIDTH_IN, height=PROFILE_HEIGHT_IN)
     svg = svg[svg.find("<svg") :]  # drop the XML prolog and doctype for inlining
     outline = outline_svg(prof, legs=legs)
     outline = outline[outline.find("<svg") :]

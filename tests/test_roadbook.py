@@ -1211,3 +1211,23 @@ def test_race_page_has_the_sun_times_and_night_km_of_cutoffs(tmp_path):
         r"\(dark before \d\d:\d\d CET / after \d\d:\d\d CET\)",
         sunday,
     ), sunday
+
+
+def test_printed_profile_labels_are_at_least_6_5_pt(syn_page):
+    """Review R5: the profile was drawn 11 in wide and printed at A4's 186 mm text width, so
+    its 7 pt checkpoint names and barrier times came out at 4.7 pt. Drawn at its printed
+    width, every text of the figure prints at its drawn size (text is drawn as glyph paths
+    scaled by size/100)."""
+    _, page = syn_page
+    m = re.search(
+        r'<section class="keep" id="profile">.*?<svg[^>]* width="([\d.]+)pt"(.*?)</svg>',
+        page.html,
+        re.S,
+    )
+    assert m, "no profile SVG"
+    printed_pt = (210 - 2 * 12) / 25.4 * 72  # A4 less the print CSS's 12 mm margins
+    assert "@page { size: A4; margin: 12mm; }" in page.html
+    scale = min(printed_pt / float(m.group(1)), 1.0)  # CSS width 100%: the page's width
+    sizes = {round(float(s) * 100, 3) for s in re.findall(r"scale\(([\d.]+) -[\d.]+\)", m.group(2))}
+    assert sizes and 7.0 in sizes  # the checkpoint labels
+    assert min(sizes) * scale >= 6.5, (min(sizes), scale)
