@@ -308,7 +308,7 @@ def _candidates(d, s, *, tol: float, prominence: float):
     merged = _passages(d, tol=tol, prominence=prominence)
     if not merged:
         return []
-    fine = sorted(set(_passages(d, tol=tol, prominence=min(FINE_PROMINENCE_M, prominence))))
+    fine = _passages(d, tol=tol, prominence=min(FINE_PROMINENCE_M, prominence))
     fine = sorted(set(fine) | set(merged))
     prim = set(merged)
     ms = np.array(sorted(merged))

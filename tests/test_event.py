@@ -1055,6 +1055,16 @@ def _r1(x):
     return round(float(x), 1)
 
 
+def _col_race(reference):
+    """Race "R" from 04:00: Start, Col, Finish 0.1 degree apart, no barrier at Col or the
+    finish, the leader and the reference runner at the elapsed times ``reference``."""
+    s = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
+    cols = ["Start", "Col", "Finish"]
+    return _race(
+        "R", s, cols, [45.0, 45.1, 45.2], [6.0] * 3, reference, [0, np.nan, np.nan], reference
+    )
+
+
 def test_event_peak_is_the_busiest_60_minutes_not_the_busiest_clock_hour():
     """Black-box finding 7: "peak/h" was the largest clock-hour count, so a bunch arriving
     around the hour was split (Bellemène: >= 240 of 300 within 22 min, peak 176). One race
@@ -1062,17 +1072,7 @@ def test_event_peak_is_the_busiest_60_minutes_not_the_busiest_clock_hour():
     is the whole field, while the clock-hour table (kept for the CSV and charts) splits it."""
     from coursekit.field import DEFAULT_FIELD
 
-    s = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
-    race = _race(
-        "R",
-        s,
-        ["Start", "Col", "Finish"],
-        [45.0, 45.1, 45.2],
-        [6.0] * 3,
-        [0, 1 * H, 2 * H],
-        [0, np.nan, np.nan],
-        [0, 1 * H, 2 * H],
-    )
+    race = _col_race([0, 1 * H, 2 * H])
     ev = plan_event([race], night=False)
     p = replace(DEFAULT_FIELD, spread=0.04, leg_sigma=0.02, dnf_share=0.0, level_sd=0.0)
     ev = simulate_event(ev, n_runners=300, repetitions=6, seed=1, params=p)
@@ -1100,17 +1100,7 @@ def test_event_outputs_count_the_runners_present_over_their_planned_stop(tmp_pat
     from coursekit.cli import _event_csv
     from coursekit.field import DEFAULT_FIELD
 
-    s = dt.datetime(2024, 6, 1, 4, 0, tzinfo=TZ)
-    race = _race(
-        "R",
-        s,
-        ["Start", "Col", "Finish"],
-        [45.0, 45.1, 45.2],
-        [6.0] * 3,
-        [0, 110 * 60, 210 * 60],
-        [0, np.nan, np.nan],
-        [0, 110 * 60, 210 * 60],
-    )
+    race = _col_race([0, 110 * 60, 210 * 60])
     race = replace(race, dwell=np.array([0.0, 2400.0, 0.0]))
     same = dict(spread=0.0, leg_sigma=0.0, dnf_share=0.0, level_sd=0.0, skew=0.0)
     p = replace(DEFAULT_FIELD, **same, start_compression=0.0, chase_share=0.0, fatigue=0.0)
