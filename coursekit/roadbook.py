@@ -541,12 +541,13 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     from .cutoffs import proposed_note
 
     # the page labels each proposed value where it shows it (and lists them in a note):
-    # the plan's warning, written in the course file's words, is not repeated
-    shown = [w for w in plan.warnings if w != proposed_note(course)]
-    if shown:
-        out.append('<ul class="note">' + "".join(f"<li>{_e(w)}</li>" for w in shown) + "</ul>\n")
+    # the plan's warning, written in the course file's words, is not repeated. The plan's
+    # warnings are advice to the organiser ("round to 5 min", "checkpoints[0, 2]", "the
+    # places file"): folded with the organiser's notes, never printed on the runners' page
+    # (what runners must know of them is on the page already: the schematic banner, the
+    # unknown D+, the barriers themselves)
     info = course.info if isinstance(course.info, dict) else {}
-    organiser: list[str] = []
+    organiser: list[str] = [w for w in plan.warnings if w != proposed_note(course)]
 
     def block(title, value):
         # texts written for the organiser (they point at the course file) are kept out
@@ -633,12 +634,13 @@ def _daylight_html(plan, tz, changes=()) -> str:
 
 
 def _organiser_block(texts: list[str]) -> str:
-    """The course files' texts written for the organiser: folded on screen, never printed."""
+    """The texts written for the organiser (the plan's warnings, the course files' notes that
+    point at the file): folded on screen, never printed."""
     if not texts:
         return ""
     return (
         '<details class="organiser noprint" id="organiser"><summary>Notes for the organiser '
-        "(from the course files; not printed)</summary>\n<ul>"
+        "(not printed)</summary>\n<ul>"
         + "".join(f"<li>{_e(t)}</li>" for t in texts)
         + "</ul></details>\n"
     )

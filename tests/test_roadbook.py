@@ -836,6 +836,23 @@ def test_page_shows_the_info_tables_not_the_loaders_bookkeeping(tmp_path):
     assert html.count("but Africa/Casablanca is at +01:00 then") == 1  # the plan's warning
 
 
+def test_plan_warnings_are_for_the_organiser_not_printed(tmp_path):
+    """The plan's warnings are advice to the organiser ("round to 5 min", "checkpoints[0,
+    2]", a start offset that contradicts the zone): they are folded in the not-printed
+    "Notes for the organiser", never in a printed list on the runners' page.
+
+    Before, they were a printed ``<ul class="note">`` under the table (review R7)."""
+    course = load_course(make_course(tmp_path, start="2024-06-01T06:00:00+02:00"))
+    page = race_page(course)
+    warning = next(w for w in page.plan.warnings if "Africa/Casablanca" in w)
+    pub = _published(page.html)
+    assert "Africa/Casablanca is at +01:00" not in pub
+    assert '<ul class="note">' not in pub
+    folded = re.search(r'<details class="organiser noprint".*?</details>', page.html, re.S)
+    assert folded is not None
+    assert warning.replace("'", "&#x27;") in folded.group(0)
+
+
 def test_note_for_the_organiser_folded_and_not_printed(tmp_path):
     notes = [
         "Bring a headlamp.",
