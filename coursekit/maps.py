@@ -106,6 +106,12 @@ GRADE_CLASSES = (
 
 LEAFLET_CDN_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CDN_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+LEAFLET_SRI_JS = "sha256-WBkoXOwTeyKclOHuWtc+i2uENFpDZ9YPdf5Hf+D7ewM="
+LEAFLET_SRI_CSS = "sha256-kLaT2GOSpHechhsozzB+flnD+zUyjE2LlfWPgU04xyI="
+"""Subresource Integrity of the CDN files: the browser runs the script (and applies the
+stylesheet) only when its hash is this one, so a published page never runs whatever the
+CDN serves instead. They are the hashes Leaflet publishes for 1.9.3, equal to the
+xstatic-leaflet copy that ``--offline`` inlines (a test checks it)."""
 
 
 # ---------------------------------------------------------------- geometry and encoding
@@ -1051,14 +1057,17 @@ def _inline_script(text: str) -> str:
 
 @lru_cache(maxsize=2)
 def leaflet_assets(offline: bool) -> str:
-    """``<link>``/``<script>`` tags for Leaflet: CDN links, or inlined from xstatic-leaflet.
+    """``<link>``/``<script>`` tags for Leaflet: CDN links pinned by their hash
+    (:data:`LEAFLET_SRI_JS`), or inlined from xstatic-leaflet.
 
     Offline, the stylesheet's images (the layer-control icon) become data URIs.
     """
     if not offline:
         return (
-            f'<link rel="stylesheet" href="{LEAFLET_CDN_CSS}">\n'
-            f'<script src="{LEAFLET_CDN_JS}"></script>\n'
+            f'<link rel="stylesheet" href="{LEAFLET_CDN_CSS}" integrity="{LEAFLET_SRI_CSS}" '
+            'crossorigin="anonymous">\n'
+            f'<script src="{LEAFLET_CDN_JS}" integrity="{LEAFLET_SRI_JS}" '
+            'crossorigin="anonymous"></script>\n'
         )
     from xstatic.pkg import leaflet
 

@@ -274,6 +274,26 @@ def test_leaflet_assets_offline_inline_images():
     assert maps.LEAFLET_CDN_JS in maps.leaflet_assets(False)
 
 
+def test_cdn_leaflet_pinned_by_the_hash_of_the_bundled_copy():
+    """A published page runs the CDN's Leaflet only if it is the file coursekit was tested
+    with: both tags carry ``integrity`` (the sha256 of xstatic-leaflet's copy, the one
+    ``--offline`` inlines) and ``crossorigin`` (review R9: they had neither)."""
+    import base64
+    import hashlib
+
+    from xstatic.pkg import leaflet
+
+    base = Path(leaflet.BASE_DIR)
+    assert leaflet.VERSION in maps.LEAFLET_CDN_JS and leaflet.VERSION in maps.LEAFLET_CDN_CSS
+    text = maps.leaflet_assets(False)
+    for name, url in (("leaflet.js", maps.LEAFLET_CDN_JS), ("leaflet.css", maps.LEAFLET_CDN_CSS)):
+        digest = hashlib.sha256((base / name).read_bytes()).digest()
+        sri = "sha256-" + base64.b64encode(digest).decode("ascii")
+        tag = re.search(rf'<[^>]*"{re.escape(url)}"[^>]*>', text).group(0)
+        assert f'integrity="{sri}"' in tag, name
+        assert 'crossorigin="anonymous"' in tag, name
+
+
 # ---------------------------------------------------------------- the legend, in a browser
 
 _UNDER_LEGEND_JS = """() => {
