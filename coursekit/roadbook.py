@@ -683,10 +683,13 @@ def _event_index(
     offline: bool,
     zone: tuple = (None, ""),
     changes=(),
+    nav: str = "",
 ) -> str:
     """The event's index page; every time on it is on one clock, ``zone``
     (:func:`coursekit.maps.event_zone`), named under the races' table; ``changes``: that
-    clock's changes during the event (:func:`_index_changes`)."""
+    clock's changes during the event (:func:`_index_changes`); ``nav``: HTML of a
+    navigation line (the link up to the roadbooks' index when there are several events),
+    already escaped."""
 
     tz, zone_name = zone
 
@@ -724,7 +727,8 @@ def _event_index(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{_e(name)} — roadbook</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{_e(name)}</h1>\n<h2>Races</h2>\n"
+        + (f'<nav class="noprint">{nav}</nav>\n' if nav else "")
+        + f"<h1>{_e(name)}</h1>\n<h2>Races</h2>\n"
         '<table id="races"><thead><tr><th class="l">race</th><th>start</th><th>km</th>'
         f"<th>D+ m</th><th>limit</th></tr></thead>\n<tbody>{rows}</tbody></table>\n"
         f"{rows_note}{_km_note(pages)}{clock_note}{stations_html}{notes}{_organiser_block(organiser)}"
@@ -930,7 +934,9 @@ def build_roadbook(
         taken = {"index"}  # the event's index page
         for cp in course_paths:
             course = load_course(cp)
-            nav = '<a href="index.html">← event index</a>'
+            nav = '<a href="index.html">← event index</a>' + (
+                '<a href="../index.html">all events</a>' if several else ""
+            )
             page = race_page(course, offline=offline, nav=nav)
             page = replace(page, filename=_unique(page.filename[: -len(".html")], taken) + ".html")
             pages.append(page)
@@ -941,8 +947,9 @@ def build_roadbook(
         zone = maps.event_zone(tzname, [p.plan.course for p in pages])
         changes = _index_changes(pages, zone[0])
         stations = _stations_html(pages, zone[0], changes)
+        up = '<a href="../index.html">← all events</a>' if several else ""
         files[sub / "index.html"] = _event_index(
-            name, pages, stations, info, offline, zone, changes
+            name, pages, stations, info, offline, zone, changes, nav=up
         )
         summary.append((name, f"{slug}/index.html", pages))
     if several:

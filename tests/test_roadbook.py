@@ -557,6 +557,29 @@ def test_folder_of_events(tmp_path):
     assert [r[0] for r in table_rows(one, "races")] == ["Event One race 0", "Event One race 1"]
 
 
+def test_every_page_of_several_events_links_up_and_every_link_resolves(tmp_path):
+    """In a roadbook of several events, each event index and race page links up to the
+    top index (review R9: an event index had no way up); one event alone has no top index
+    and no link to it. Every local link of every page leads to a written page."""
+    src = tmp_path / "src"
+    make_event(src / "ev-one", "Event One", ["a", "b"])
+    make_event(src / "ev-two", "Event Two", ["c"])
+    out = tmp_path / "out"
+    build_roadbook(src, out, offline=True)
+    pages = sorted(out.rglob("*.html"))
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        for href in re.findall(r'<a href="([^"#:]+)"', html):
+            assert (path.parent / href).resolve().is_file(), (path, href)
+        if path.parent != out:
+            nav = re.search(r'<nav class="noprint">(.*?)</nav>', html).group(1)
+            assert '<a href="../index.html">' in nav, path
+    one = tmp_path / "one"
+    build_roadbook(src / "ev-one", one, offline=True)
+    for path in one.rglob("*.html"):
+        assert "../index.html" not in path.read_text(encoding="utf-8"), path
+
+
 def _links(page_html: str) -> dict[str, str]:
     return {t: h for h, t in re.findall(r'<a href="([^"]+)">([^<]+)</a>', page_html)}
 
