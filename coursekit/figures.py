@@ -224,13 +224,14 @@ def _draw_outline(profile, *, legs=None, width=7.0):
     ax.plot(x[keep], y[keep], color=_BLUE, linewidth=1.6, solid_capstyle="round")
     ax.plot(x[0], y[0], marker="o", color="#009E73", markersize=8, zorder=5, label="start")
     ax.plot(x[-1], y[-1], marker="s", color="#000000", markersize=7, zorder=5, label="finish")
+    labels = []
     if legs is not None:
         d = np.asarray(legs.distance, float)
         cx = np.interp(d, dist, x)
         cy = np.interp(d, dist, y)
-        for i, name in enumerate(legs.names):
-            if i == 0 or i == len(legs.names) - 1:
-                continue
+        along = np.asarray(getattr(legs, "along", legs.distance), float) / 1000.0
+        inner = range(1, len(legs.names) - 1)
+        for i in inner:
             ax.plot(
                 cx[i],
                 cy[i],
@@ -240,19 +241,11 @@ def _draw_outline(profile, *, legs=None, width=7.0):
                 markersize=7,
                 zorder=6,
             )
-            label = str(name)
-            if len(label) > _MAX_LABEL:
-                label = label[: _MAX_LABEL - 1] + "\u2026"
-            along = float(getattr(legs, "along", legs.distance)[i]) / 1000.0
-            ax.annotate(
-                f"{i}. {label} (km {along:.1f})",
-                (cx[i], cy[i]),
-                xytext=(6, 4),
-                textcoords="offset points",
-                fontsize=7,
-                annotation_clip=False,
-                parse_math=False,
-            )
+        for group in _same_place(cx, cy, inner):
+            names = list(dict.fromkeys(_short(legs.names[i]) for i in group))
+            kms = ", ".join(f"{along[i]:.1f}" for i in group)
+            text = f"{'/'.join(str(i) for i in group)}. {' / '.join(names)} (km {kms})"
+            labels.append(((float(cx[group[0]]), float(cy[group[0]])), text))
     bar = _nice_length(span / 4)
     x0 = float(np.min(x))
     y0 = float(np.min(y)) - 0.06 * span
@@ -271,7 +264,103 @@ def _draw_outline(profile, *, legs=None, width=7.0):
     ax.set_axis_off()
     ax.legend(loc="lower right", fontsize=7, frameon=False)
     fig.tight_layout()
+    _place_labels(fig, ax, labels)
     return fig
+
+
+def _short(name) -> str:
+    label = str(name)
+    return label if len(label) <= _MAX_LABEL else label[: _MAX_LABEL - 1] + "\u2026"
+
+
+def _same_place(x, y, rows) -> list[list[int]]:
+    """``rows`` grouped by place on the print map, in course order: a row within
+    :data:`coursekit.maps.SAME_PLACE_M` of a group's first row joins it (a place passed
+    twice gets one label, "2/4. Bridge (km 5.0, 25.0)", as one marker on the web map)."""
+    from .maps import SAME_PLACE_M
+
+    groups: list[list[int]] = []
+    for i in rows:
+        for grp in groups:
+            if np.hypot(x[i] - x[grp[0]], y[i] - y[grp[0]]) <= SAME_PLACE_M:
+                grp.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def _label_offsets():
+    """Where a checkpoint's label may go [pt from its marker], nearest first: beside the
+    marker, then further up or down (with a leader line) in steps of one text line."""
+    out = [(6, 4, "left", "bottom"), (6, -4, "left", "top")]
+    out += [(-6, 4, "right", "bottom"), (-6, -4, "right", "top")]
+    for level in range(1, 9):
+        dy = 4 + 11 * level
+        for dx, ha in ((6, "left"), (-6, "right"), (0, "center")):
+            out += [(dx, dy, ha, "bottom"), (dx, -dy, ha, "top")]
+    return out
+
+
+def _place_labels(fig, ax, labels) -> None:
+    """Annotate each ``((x, y), text)`` at the first offset of :func:`_label_offsets` where
+    its box overlaps no label placed before it, no checkpoint marker, the legend, the scale
+    or the north arrow, and stays on the figure; at the least-overlapping offset when none
+    is free. Greedy, in course order, hence deterministic."""
+    if not labels:
+        return
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    taken = [t.get_window_extent(renderer) for t in ax.texts]
+    taken += [ax.get_legend().get_window_extent(renderer)]
+    pad = 4.0 * fig.dpi / 72.0  # a marker's half size [px]
+    for (px, py), _text in labels:
+        mx, my = ax.transData.transform((px, py))
+        taken.append(Bbox.from_extents(mx - pad, my - pad, mx + pad, my + pad))
+    frame = fig.bbox
+    for (px, py), text in labels:
+        best = None
+        for dx, dy, ha, va in _label_offsets():
+            far = abs(dy) > 4
+            ann = ax.annotate(
+                text,
+                (px, py),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                fontsize=7,
+                annotation_clip=False,
+                parse_math=False,
+                arrowprops=(
+                    {"arrowstyle": "-", "color": "#555555", "lw": 0.5, "shrinkA": 0, "shrinkB": 4}
+                    if far
+                    else None
+                ),
+            )
+            ann.update_positions(renderer)  # where the text goes (the leader line aside)
+            box = Text.get_window_extent(ann, renderer)
+            cost = sum(_overlap(box, t) for t in taken)
+            cost += box.width * box.height - _overlap(box, frame)  # off the figure
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, ann, box)
+            else:
+                ann.remove()
+            if cost == 0:
+                break
+        taken.append(best[2])
+
+
+def _overlap(a, b) -> float:
+    """Area shared by two boxes [px²]."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(w, 0.0) * max(h, 0.0)
 
 
 def outline_svg(profile, *, legs=None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from datetime import datetime
@@ -140,6 +141,71 @@ def test_outline_map_for_print(day):
     for i in inner:
         assert f"<!-- {i}. {legs.names[i]} (km {legs.along[i] / 1000:.1f}) -->" in svg
     assert "<!-- N -->" in svg and " km -->" in svg  # north arrow and scale bar
+
+
+def _line_outline(total_km, cps, *, turn_km=None):
+    """The print map's figure of a synthetic course of ``total_km`` running east along the
+    parallel 31 N from 7 W (back on itself after ``turn_km``, an out-and-back), with
+    checkpoints ``cps``: ``[(name, km), ...]`` between a start and a finish."""
+    from types import SimpleNamespace
+
+    from coursekit.figures import _draw_outline
+
+    km = np.linspace(0.0, total_km, 2001)
+    east_km = km if turn_km is None else np.where(km <= turn_km, km, 2 * turn_km - km)
+    lon = -7.0 + east_km / (111.32 * np.cos(np.radians(31.0)))
+    track = SimpleNamespace(lat=np.full(km.size, 31.0), lon=lon)
+    profile = SimpleNamespace(track=track, distance=km * 1000.0)
+    names = ["Start", *(n for n, _ in cps), "Finish"]
+    along = np.array([0.0, *(k for _, k in cps), total_km]) * 1000.0
+    legs = SimpleNamespace(names=names, distance=along, along=along)
+    return _draw_outline(profile, legs=legs)
+
+
+def _labels(fig):
+    """The checkpoint labels of a print map: (text, box on the figure [px])."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    return [
+        (t.get_text(), Text.get_window_extent(t, renderer))
+        for t in ax.texts
+        if re.match(r"\d+(/\d+)*\. ", t.get_text())
+    ]
+
+
+def test_print_map_labels_do_not_overlap_on_a_dense_straight_course():
+    """Fifteen stations every 10 km on an east-west line: every label readable (no two
+    boxes overlap) and on the figure. Before, each label sat at the same offset from its
+    marker and 16 of them made one illegible clump (review R6)."""
+    import matplotlib.pyplot as plt
+
+    cps = [(f"Station {k:02d}", 10.0 * k) for k in range(1, 16)]
+    fig = _line_outline(160.0, cps)
+    labels = _labels(fig)
+    assert sorted(t for t, _ in labels) == sorted(
+        f"{k}. Station {k:02d} (km {10.0 * k:.1f})" for k in range(1, 16)
+    )
+    for (a, box_a), (b, box_b) in itertools.combinations(labels, 2):
+        assert not box_a.overlaps(box_b), (a, b)
+    for text, box in labels:
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1), text
+    plt.close(fig)
+
+
+def test_print_map_labels_a_place_passed_twice_once():
+    """An out-and-back passes the Bridge at km 5 and km 25: one label, "1/3. Bridge (km
+    5.0, 25.0)", as the web map's one marker (two labels were drawn on one spot)."""
+    import matplotlib.pyplot as plt
+
+    fig = _line_outline(30.0, [("Bridge", 5.0), ("Turn", 15.0), ("Bridge", 25.0)], turn_km=15.0)
+    assert sorted(t for t, _ in _labels(fig)) == [
+        "1/3. Bridge (km 5.0, 25.0)",
+        "2. Turn (km 15.0)",
+    ]
+    plt.close(fig)
 
 
 def _two_race_summary() -> dict:
