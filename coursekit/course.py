@@ -662,7 +662,7 @@ def _read_toml(path: Path, what: str) -> dict:
     if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 byte-order mark (Windows editors)
         data = data[3:]
     try:
-        return tomllib.loads(data.decode("utf-8"))
+        raw = tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise CourseFileError(f"{path}: not valid TOML ({exc})") from None
     except RecursionError:
@@ -674,6 +674,68 @@ def _read_toml(path: Path, what: str) -> dict:
         raise CourseFileError(
             f"{path}: not UTF-8 text ({exc.reason} at line {line}); save it as UTF-8"
         ) from None
+    _check_text(path, raw)
+    return raw
+
+
+_CONTROL_NAMES = {
+    0x00: "NUL",
+    0x07: "bell",
+    0x08: "backspace",
+    0x0B: "vertical tab, a line break pasted from a spreadsheet cell?",
+    0x0C: "form feed",
+    0x1B: "escape",
+    0x7F: "delete",
+}
+
+
+def _control_char(text: str) -> str | None:
+    """The first control character of ``text`` (tab, LF and CR excepted), or the
+    noncharacters U+FFFE/U+FFFF or a lone surrogate, none of which XML 1.0 allows (a GPX
+    written with one cannot be read back) nor a terminal shows: ``"control character U+0007
+    (bell)"``."""
+    for ch in text:
+        c = ord(ch)
+        if (
+            (c < 0x20 and ch not in "\t\n\r")
+            or 0x7F <= c <= 0x9F
+            or 0xD800 <= c <= 0xDFFF
+            or c in (0xFFFE, 0xFFFF)
+        ):
+            if 0xD800 <= c <= 0xDFFF:
+                return f"lone surrogate U+{c:04X}"
+            if c >= 0xFFFE:
+                return f"noncharacter U+{c:04X}"
+            what = _CONTROL_NAMES.get(c)
+            return f"control character U+{c:04X}" + (f" ({what})" if what else "")
+    return None
+
+
+def _check_text(path: Path, raw) -> None:
+    """Refuse a control character in any string (or key) of a TOML file read by
+    :func:`_read_toml`: names, services, notes, [info] reach GPX waypoints, HTML pages and
+    the terminal. One line naming the file, the table and the key, as :class:`_Ctx`."""
+
+    def walk(node, where: str, key: str | None) -> None:
+        if isinstance(node, str):
+            bad = _control_char(node)
+            if bad:
+                raise _Ctx(path, where).err(key, f"{bad} in {node!r}")
+        elif isinstance(node, dict):
+            sub = f"{where}.{key}" if where and key else (key or where)
+            for k, v in node.items():
+                bad = _control_char(k)
+                if bad:
+                    raise _Ctx(path, sub).err(None, f"{bad} in the key {k!r}")
+                walk(v, sub, k)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, dict):
+                    walk(v, f"{where}.{key}[{i}]" if where else f"{key}[{i}]", None)
+                else:
+                    walk(v, where, f"{key}[{i}]")
+
+    walk(raw, "", None)
 
 
 # ---------------------------------------------------------------- tables

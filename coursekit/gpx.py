@@ -1353,6 +1353,19 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     )
 
 
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""The characters XML 1.0 does not allow in a document (tab, LF and CR it does)."""
+
+
+def _xml_text(text: str | None) -> str | None:
+    """``text`` with the characters XML 1.0 forbids replaced, so that a GPX written with it
+    can be read back: C0 controls (a vertical tab pasted from a spreadsheet) become a space,
+    lone surrogates and U+FFFE/U+FFFF the replacement character U+FFFD."""
+    if not text:
+        return text
+    return _XML_FORBIDDEN.sub(lambda m: " " if m.group() < " " else "\ufffd", text)
+
+
 def write_gpx(
     path,
     lat,
@@ -1374,13 +1387,20 @@ def write_gpx(
     lat, lon, elevation : array_like
         Track points [degrees, degrees, m]; NaN elevations are left out.
     waypoints : iterable of Waypoint
+
+    Notes
+    -----
+    Characters XML 1.0 forbids in the texts (names, descriptions, types, creator) are
+    replaced: C0 control characters by a space, lone surrogates and U+FFFE/U+FFFF by
+    U+FFFD (course files refuse them; this keeps any caller's GPX readable).
     """
     import gpxpy.gpx
 
+    name = _xml_text(name)
     gpx = gpxpy.gpx.GPX()
-    gpx.creator = creator
+    gpx.creator = _xml_text(creator)
     gpx.name = name or None
-    gpx.description = description or None
+    gpx.description = _xml_text(description) or None
     trk = gpxpy.gpx.GPXTrack(name=name or None)
     gpx.tracks.append(trk)
     seg = gpxpy.gpx.GPXTrackSegment()
@@ -1400,9 +1420,9 @@ def write_gpx(
                 w.lat,
                 w.lon,
                 elevation=None if math.isnan(w.elevation) else round(w.elevation, 1),
-                name=w.name,
-                description=w.description or None,
-                type=w.type or None,
+                name=_xml_text(w.name),
+                description=_xml_text(w.description) or None,
+                type=_xml_text(w.type) or None,
             )
         )
     from .io import atomic_write_text

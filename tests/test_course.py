@@ -120,6 +120,33 @@ def test_errors_name_file_table_and_key(tmp_path, extra, match):
         load_course(_course(tmp_path, BASE + extra))
 
 
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        (  # what Mac Office pastes for a line break inside a cell
+            '[[checkpoints]]\nname = "Aid\\u000bA"\nkm = 1\n',
+            r"c\.toml: checkpoints\[0\] key 'name': control character U\+000B \(vertical tab",
+        ),
+        (
+            '[[checkpoints]]\nname = "A"\nkm = 1\nnote = "ring \\u0007"\n',
+            r"checkpoints\[0\] key 'note': control character U\+0007 \(bell\)",
+        ),
+        ('[info]\nequipment = ["rope", "\\u001b[31m"]\n', r"info key 'equipment\[1\]': .*U\+001B"),
+        ('[info]\norganiser = "x\\u0000"\n', r"info key 'organiser': control character U\+0000"),
+        ('[info]\norganiser = "x\\uffff"\n', r"info key 'organiser': noncharacter U\+FFFF"),
+        ('[[declared]]\nsource = "a\\u0085"\n', r"declared\[0\] key 'source': .*U\+0085"),
+    ],
+)
+def test_control_characters_are_refused(tmp_path, extra, match):
+    with pytest.raises(CourseFileError, match=match):
+        load_course(_course(tmp_path, BASE + extra))
+    # the course name too; tab, LF and CR (allowed in XML, in multi-line notes) are kept
+    with pytest.raises(CourseFileError, match=r"c\.toml: key 'name': .*U\+000B"):
+        load_course(_course(tmp_path, BASE.replace('"T"', '"T\\u000b2024"')))
+    note = '[[checkpoints]]\nname = "A"\nkm = 1\nnote = "one\\ttwo\\r\\nthree"\n'
+    assert load_course(_course(tmp_path, BASE + note)).checkpoints[0].note == "one\ttwo\r\nthree"
+
+
 def test_start_without_offset(tmp_path):
     body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T04:00:00\nlimit = "3h"\n'
     with pytest.raises(CourseFileError, match="key 'start'.*no UTC offset"):

@@ -350,6 +350,28 @@ def test_write_then_read(tmp_path):
     assert t.waypoints[0].name == "CP1" and t.waypoints[0].description == "food"
 
 
+def test_write_drops_characters_xml_forbids(tmp_path):
+    """Control characters, lone surrogates and U+FFFF in the texts would make a GPX no XML
+    parser reads (gpxpy escapes & < > only): replaced, and the file reads back."""
+    from xml.etree import ElementTree
+
+    w = gpx.Waypoint("Aid\x0bA", 45.001, 6.001, 1005.0, "bell\x07 \ud800 \uffff", "cp\x00")
+    out = tmp_path / "o.gpx"
+    write_gpx(out, [45.0, 45.002], [6.0, 6.0], name="T\x1b[31m", description="d\x0c", waypoints=[w])
+    ElementTree.parse(out)  # well-formed XML
+    t = read_gpx(out)
+    assert t.name == "T [31m"
+    assert t.waypoints[0].name == "Aid A"
+    assert t.waypoints[0].description == "bell  \ufffd \ufffd"
+    assert "\ttab" in _write_read_name(tmp_path, "keep\ttab")  # tab is allowed in XML
+
+
+def _write_read_name(tmp_path, name: str) -> str:
+    out = tmp_path / "n.gpx"
+    write_gpx(out, [45.0, 45.002], [6.0, 6.0], waypoints=[gpx.Waypoint(name, 45.0, 6.0, 1.0)])
+    return read_gpx(out).waypoints[0].name
+
+
 def _segments(n_seg=3, n=40) -> bytes:
     body = [b'<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><name>S</name>']
     for s in range(n_seg):
