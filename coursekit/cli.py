@@ -74,9 +74,35 @@ def _figure_path(ctx, param, value):
     return tuple(dict.fromkeys(value))
 
 
-def _distinct_outputs(output, plot) -> None:
-    """Refuse (usage error, before any work) a --plot path that is the -o path: the report
-    written last replaced the figure (``profile --plot p.png -o p.png``)."""
+def _same_file(a, b) -> bool:
+    """Whether two paths name one file: the same resolved path, or (both existing) the same
+    file through a hard link or a symbolic link."""
+    import os
+
+    try:
+        if Path(a).resolve() == Path(b).resolve():
+            return True
+    except (OSError, RuntimeError):  # a symbolic-link loop
+        pass
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one does not exist (yet)
+        return False
+
+
+def _distinct_outputs(output, plot=(), inputs=()) -> None:
+    """Refuse (usage error, before any work) an output that is another output or an input.
+
+    A --plot path that is the -o path: the report written last replaced the figure
+    (``profile --plot p.png -o p.png``). An output that is one of ``inputs`` (pairs of a
+    label and a path: the course file, its track, --times, --params...) would destroy it
+    (``export c.toml -o c.gpx``, c.gpx the course's own track)."""
+    outputs = [("-o", output)] if output is not None else []
+    outputs += [("--plot", path) for path in plot]
+    for option, path in outputs:
+        for label, source in inputs:
+            if source is not None and _same_file(path, source):
+                raise click.UsageError(f"{option} {path} is {label}: give the output its own path")
     if output is None:
         return
     target = Path(output).resolve()
@@ -85,6 +111,41 @@ def _distinct_outputs(output, plot) -> None:
             raise click.UsageError(
                 f"--plot {path} and -o {output} are the same file: give each output its own path"
             )
+
+
+def _course_inputs(course_file) -> list[tuple[str, Path]]:
+    """The files a course file's command reads (for :func:`_distinct_outputs`): the course
+    file and the track it names."""
+    from .course import track_path
+
+    inputs = [("the course file", Path(course_file))]
+    track = track_path(course_file)
+    if track is not None:
+        rel, path = track
+        inputs.append((f"the course's track (gpx = {rel!r} in {Path(course_file).name})", path))
+    return inputs
+
+
+def _event_inputs(target) -> list[tuple[str, Path]]:
+    """The event, course and track files `event` and `map` read from TARGET (a course file,
+    an event file or folder, a folder of events); none when TARGET is unreadable (the
+    command's loader then says why)."""
+    from .roadbook import discover
+
+    try:
+        events = discover(target)
+    except (CoursekitError, OSError):
+        return []
+    target = Path(target)
+    inputs = []
+    if target.is_file() and all(target not in paths for *_, paths, _i, _tz in events):
+        inputs.append(("the event file", target))
+    for _name, folder, course_paths, _info, _tz in events:
+        if (Path(folder) / "event.toml").is_file():
+            inputs.append(("an event file", Path(folder) / "event.toml"))
+        for path in course_paths:
+            inputs += _course_inputs(path)
+    return inputs
 
 
 ONCE_OPTIONS = frozenset(
@@ -369,7 +430,7 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
         coursekit profile course.gpx --gain-threshold 10 --splits 1 --plot profile.png
         coursekit profile course.gpx --plot profile.png --plot profile.svg
     """
-    _distinct_outputs(output, plot)
+    _distinct_outputs(output, plot, [("an input file", f) for f in files])
     if len(plot) > 1 and len(files) > 1:  # one figure per file, or formats of the first?
         raise click.UsageError(
             f"--plot given {len(plot)} times with {len(files)} files: it draws the first "
@@ -605,6 +666,7 @@ def legs(course_file, fmt, tolerance_m, output):
     from .course import load_course
     from .profile import gain_method_label
 
+    _distinct_outputs(output, inputs=_course_inputs(course_file))
     course = load_course(course_file)
     lg = course_legs(course, tolerance_m=tolerance_m)
     recs = _legs_records(course, lg)
@@ -835,6 +897,7 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
     from .cutoffs import plan as make_plan
     from .gpx import Waypoint, write_gpx
 
+    _distinct_outputs(output, inputs=_course_inputs(course_file))
     course = load_course(course_file)
     lg = course_legs(course, tolerance_m=tolerance_m)
     pl = make_plan(course, legs=lg, round_minutes=round_minutes)
@@ -904,6 +967,7 @@ def sketch(places_file, output, spacing):
     """
     from .sketch import load_places, write_sketch
 
+    _distinct_outputs(output, inputs=[("the places file", places_file)])
     places = load_places(places_file)
     st = write_sketch(places, output, spacing=spacing)
     click.echo(
@@ -1374,6 +1438,8 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         coursekit cutoffs course.toml --format json -o cutoffs.json
         coursekit cutoffs course.toml --round 5 --fatigue 0.2
     """
+    inputs = _course_inputs(course_file) + [("the --params file", params_file)]
+    _distinct_outputs(output, inputs=inputs)
     p = _load_plan(course_file, model, round_minutes, fatigue, params_file)
     rec = _cutoffs_record(p)
     if fmt == "json":
@@ -1641,6 +1707,8 @@ def backtest(
     from .cutoffs import plan
     from .history import backtest as run_backtest
 
+    inputs = _course_inputs(course_file) + [("the --times file", times)]
+    _distinct_outputs(output, inputs=inputs + [("the --params file", params_file)])
     params = _read_params(params_file) if params_file else None
     course, legs, st, mapping, how, el, misfit = _history_setup(
         course_file, times, start_column, columns, need_checkpoint=True
@@ -1795,6 +1863,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     from .history import calibrate_notes
     from .pace import PARAMS_RANGES, params_range_problem
 
+    _distinct_outputs(output, inputs=_course_inputs(course_file) + [("the --times file", times)])
     course, legs, st, mapping, how, el, misfit = _history_setup(
         course_file, times, start_column, columns, need_checkpoint=True
     )
@@ -2153,6 +2222,8 @@ def event(
         history[key] = Path(csv_path.strip())
     if history and not n_runners:
         raise click.UsageError("--times needs --simulate N")
+    inputs = [("a --times file", path) for path in history.values()]
+    _distinct_outputs(output, plot, _event_inputs(event_path) + inputs)
     finish_share = _finish_shares(finish_shares)
     if finish_share is not None and not n_runners:
         raise click.UsageError("--finish-share needs --simulate N")
@@ -2656,6 +2727,7 @@ def map_command(target, output, offline, grade):
     from .cutoffs import plan as make_plan
     from .roadbook import discover
 
+    _distinct_outputs(output, inputs=_event_inputs(target))
     events = discover(target)
     paths = [p for _name, _f, cps, _i, _tz in events for p in cps]
     courses = [load_course(p) for p in paths]

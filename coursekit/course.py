@@ -1284,6 +1284,26 @@ def _anchor_mismatch(path: Path, profile, checkpoints, anchors, tol: float, sche
     return None
 
 
+def _gpx_path(path: Path, gpx_rel: str) -> Path:
+    """The track a course file names (key ``gpx``, relative to the file's folder)."""
+    return (path.parent / gpx_rel).resolve() if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
+
+
+def track_path(path) -> tuple[str, Path] | None:
+    """The ``gpx`` key of a course file and the track it names, read without loading the
+    track (for the CLI to refuse an output over it before any work); None when the file is
+    not a readable course file naming one (:func:`load_course` then says why)."""
+    path = Path(path)
+    try:
+        raw = _read_toml(path, "course")
+    except CourseFileError:
+        return None
+    gpx_rel = raw.get("gpx")
+    if not isinstance(gpx_rel, str) or not gpx_rel.strip():
+        return None
+    return gpx_rel, _gpx_path(path, gpx_rel)
+
+
 def load_course(path, *, tolerance_m: float | None = None) -> Course:
     """Read and validate a course file.
 
@@ -1406,9 +1426,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     gain_threshold = top.num(raw, "gain_threshold", lo=0)
     tolerance = _tolerance(top, raw)
 
-    gpx_path = (
-        (path.parent / gpx_rel).resolve() if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
-    )
+    gpx_path = _gpx_path(path, gpx_rel)
     if gpx_path.exists() and not gpx_path.is_file():
         raise CourseFileError(
             f"{path}: key 'gpx': {gpx_rel!r} is not a regular file (expected a GPX file)"

@@ -881,6 +881,16 @@ def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
     return found
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one existing file (a link, another spelling of the path)."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
 def build_roadbook(
     target, out_dir, *, offline: bool = False, progress=None, on_stale=None
 ) -> list[Path]:
@@ -927,13 +937,16 @@ def build_roadbook(
     # called index.toml, two event folders alike get -2, -3... in the listed order (one
     # page overwrote the other, and the index linked both races to it)
     folders: set[str] = set()
+    read = [Path(target)]  # the files this run reads: no page may be written over one
     for name, folder, course_paths, info, tzname in events:
+        read.append(Path(folder) / "event.toml")
         slug = _unique(_slug(folder.name, fallback="event"), folders) if several else ""
         sub = out_dir / slug if several else out_dir
         pages = []
         taken = {"index"}  # the event's index page
         for cp in course_paths:
             course = load_course(cp)
+            read += [course.path, course.gpx_path]
             nav = '<a href="index.html">← event index</a>' + (
                 '<a href="../index.html">all events</a>' if several else ""
             )
@@ -965,6 +978,14 @@ def build_roadbook(
             f"<h1>Roadbooks</h1>\n<ul>{items}</ul>\n"
             '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
         )
+    for path in [*files, out_dir / MANIFEST]:
+        for source in read:
+            if _same_file(path, source):
+                raise OutputError(
+                    f"{path}: the roadbook would write its page over {source}, which it "
+                    "reads: write the roadbook into another folder (-o)",
+                    errno.EEXIST,
+                )
     previous = _read_manifest(out_dir)
     listed = {p.relative_to(out_dir).as_posix(): _sha256(text) for p, text in files.items()}
     written = []

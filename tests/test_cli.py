@@ -677,3 +677,59 @@ def test_a_proposed_limit_is_labelled_in_every_plan_output(tmp_path):
     assert "proposed" not in res.output
     rec = json.loads(CliRunner().invoke(cli, ["cutoffs", str(course), "--format", "json"]).output)
     assert rec["limit_proposed"] is False
+
+
+@pytest.mark.parametrize(
+    "args, label",
+    [
+        (["export", "{c}", "-o", "{d}/t.gpx"], "the course's track (gpx = 't.gpx' in c.toml)"),
+        (["export", "{c}", "-o", "{d}/sym.gpx"], "the course's track (gpx = 't.gpx' in c.toml)"),
+        (["export", "{c}", "-o", "{d}/hard.gpx"], "the course's track (gpx = 't.gpx' in c.toml)"),
+        (["export", "{c}", "-o", "{d}/sub/../c.toml"], "the course file"),
+        (["legs", "{c}", "-o", "{d}/c.toml"], "the course file"),
+        (["cutoffs", "{c}", "--params", "{d}/p.toml", "-o", "{d}/p.toml"], "the --params file"),
+        (["backtest", "{c}", "--times", "{d}/t.csv", "-o", "{d}/t.csv"], "the --times file"),
+        (
+            [
+                "backtest",
+                "{c}",
+                "--times",
+                "{d}/t.csv",
+                "--params",
+                "{d}/p.toml",
+                "-o",
+                "{d}/p.toml",
+            ],
+            "the --params file",
+        ),
+        (["calibrate", "{c}", "--times", "{d}/t.csv", "-o", "{d}/c.toml"], "the course file"),
+        (["calibrate", "{c}", "--times", "{d}/t.csv", "-o", "{d}/t.csv"], "the --times file"),
+        (["profile", "{d}/t.gpx", "-o", "{d}/t.gpx"], "an input file"),
+        (["sketch", "{d}/pl.toml", "-o", "{d}/pl.toml"], "the places file"),
+        (["map", "{c}", "-o", "{d}/t.gpx"], "the course's track (gpx = 't.gpx' in c.toml)"),
+        (["event", "{c}", "-o", "{d}/c.toml"], "the course file"),
+    ],
+)
+def test_an_output_over_an_input_is_a_usage_error(tmp_path, args, label):
+    """H5: `export c.toml -o c.gpx` (c.gpx the course's own track, the natural name beside
+    it) replaced the surveyed track, `calibrate -o COURSE.toml` the course file and
+    `backtest -o TIMES.csv` the split times, exit 0. A usage error before any work, the
+    inputs untouched, also through a symbolic or a hard link."""
+    import os
+
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "4h")
+    (tmp_path / "sym.gpx").symlink_to(tmp_path / "t.gpx")
+    os.link(tmp_path / "t.gpx", tmp_path / "hard.gpx")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "p.toml").write_text('model = "trail"\n')
+    (tmp_path / "t.csv").write_text("bib,Start,Finish\n1,06:00,08:00\n")
+    (tmp_path / "pl.toml").write_text('name = "P"\n[[places]]\nname = "A"\nlat = 45\nlon = 6\n')
+    before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    args = [a.format(c=course, d=tmp_path) for a in args]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2, res.output
+    assert (
+        res.output.splitlines()[-1]
+        == f"Error: -o {args[-1]} is {label}: give the output its own path"
+    )
+    assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before

@@ -1271,3 +1271,26 @@ def test_printed_profile_labels_are_at_least_6_5_pt(syn_page):
     sizes = {round(float(s) * 100, 3) for s in re.findall(r"scale\(([\d.]+) -[\d.]+\)", m.group(2))}
     assert sizes and 7.0 in sizes  # the checkpoint labels
     assert min(sizes) * scale >= 6.5, (min(sizes), scale)
+
+
+def test_a_page_is_never_written_over_a_file_the_roadbook_reads(tmp_path):
+    """H5: pages are named after the course files (race.html for race.*): a course file
+    named race.html, written into its own folder, was replaced by its page (exit 0). An
+    error before any page is written; the course file untouched."""
+    from coursekit.errors import OutputError
+
+    la = np.linspace(45.0, 45.09, 200)
+    write_gpx(tmp_path / "t.gpx", la, np.full(200, 6.0), np.linspace(1000, 1500, 200))
+    course = tmp_path / "race.html"
+    course.write_text(
+        'name = "R"\ngpx = "t.gpx"\nstart = 2024-06-01T06:00:00+02:00\nlimit = "4h"\n'
+    )
+    before = course.read_bytes()
+    with pytest.raises(OutputError, match=r"race\.html: the roadbook would write its page over"):
+        build_roadbook(course, tmp_path)
+    assert course.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["race.html", "t.gpx"]
+    # into another folder, or beside a course file with the usual name: written
+    assert build_roadbook(course, tmp_path / "out")
+    (tmp_path / "race.toml").write_bytes(before)
+    assert tmp_path / "race.html" in build_roadbook(tmp_path / "race.toml", tmp_path)
