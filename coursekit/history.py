@@ -176,6 +176,9 @@ def _parse_time(text: str, path, line: int, col: str, tz=None, naive=None, fold1
         raise HistoryError(
             f"{path}: line {line}, column {col!r}: not an ISO 8601 time: {text!r}"
         ) from None
+    wrong = _no_clock(text)
+    if wrong:  # a date alone was read as midnight
+        raise HistoryError(f"{path}: line {line}, column {col!r}: {wrong}: {text!r}")
     if t.tzinfo is None:
         t = t.replace(tzinfo=tz or dt.UTC)
         if naive is not None:
@@ -185,6 +188,23 @@ def _parse_time(text: str, path, line: int, col: str, tz=None, naive=None, fold1
     if fold1 is not None:
         fold1.append(alt)
     return t.timestamp()
+
+
+def _no_clock(text: str) -> str | None:
+    """What is wrong with an ISO 8601 text that :meth:`datetime.datetime.fromisoformat`
+    accepts but that is not a passage time, or None: it must have a time of day after its
+    date (calendar ``2023-10-20``, ``20231020`` or week ``2023-W42-5``, ``2023W425``),
+    separated by ``T`` or a space (ISO 8601, RFC 3339). fromisoformat reads a date alone
+    as midnight, and any character as the separator (``2023-10-20+02:00`` is 02:00)."""
+    import re
+
+    m = re.match(r"\d{4}(?:-\d{2}-\d{2}|-W\d{2}-\d|-W\d{2}|W\d{3}|W\d{2}|\d{4})", text)
+    rest = text[m.end() :] if m else text
+    if len(rest) > 1 and rest[0] in "Tt ":
+        return None
+    if re.fullmatch(r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?", rest):
+        return "a date without a time"
+    return "not an ISO 8601 time"
 
 
 def _resolve_folds(time: np.ndarray, fold1: np.ndarray) -> tuple[int, int]:

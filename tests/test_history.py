@@ -1319,3 +1319,23 @@ def test_backtest_counts_each_finisher_once_at_the_first_barrier_that_stops_him(
     assert a[-2:] == ["19", "19"] and b[-2:] == ["29", "10"]
     assert "each barrier on its own" in r.stdout and "they add up to the total" in r.stdout
     assert "29 of 40 finishers" in r.stdout
+
+
+# ---------------------------------------------------------------- reading: H7-H10
+
+
+def test_read_times_refuses_a_date_without_a_time(tmp_path):
+    """H7: fromisoformat reads a date alone as midnight (the runner was at A 4 h before the
+    gun) and takes any character between date and time ('+02:00' read as 02:00)."""
+    p = tmp_path / "d.csv"
+    for cell in ("2023-10-20", "20231020", "2023-W42-5", "2023W425", "2023-10-20+02:00"):
+        p.write_text(_csv_text([ROW, "2" + ROW[1:].replace("2023-10-20T05:00:00+00:00", cell)]))
+        with pytest.raises(HistoryError) as exc:
+            read_times(p)
+        assert str(exc.value) == f"{p}: line 3, column 'A': a date without a time: {cell!r}"
+    # a time of day after T, t or a space, in the extended, basic or week forms: read
+    p.write_text(_csv_text([ROW]))
+    want = read_times(p).time[0, 1]
+    for cell in ("2023-10-20 05:00:00+00:00", "20231020T050000Z", "2023-W42-5t05:00+00:00"):
+        p.write_text(_csv_text([ROW.replace("2023-10-20T05:00:00+00:00", cell)]))
+        assert read_times(p).time[0, 1] == want
