@@ -347,7 +347,12 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     naive = [0]
     fold1: list[float] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows, start=2):
+    # line numbers are physical lines, where the record begins (a quoted value may span
+    # lines: counting records put every later error a line early)
+    end = getattr(rows, "line_num", 1)
+    line = end
+    for row in rows:
+        line, end = end + 1, getattr(rows, "line_num", end + 1)
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) < len(header) or any(c.strip() for c in row[len(header) :]):

@@ -1339,3 +1339,24 @@ def test_read_times_refuses_a_date_without_a_time(tmp_path):
     for cell in ("2023-10-20 05:00:00+00:00", "20231020T050000Z", "2023-W42-5t05:00+00:00"):
         p.write_text(_csv_text([ROW.replace("2023-10-20T05:00:00+00:00", cell)]))
         assert read_times(p).time[0, 1] == want
+
+
+def test_read_times_names_physical_lines_after_a_quoted_newline(tmp_path):
+    """H8: a quoted value spanning two lines put every later error a line early (records
+    were counted, not lines); a record is named by the line it begins on."""
+    p = tmp_path / "q.csv"
+    quoted = '2,WITHDRAWN,"SE\nH",MALE,2023-10-20T04:00:00+00:00,,'
+    bad = "3" + ROW[1:].replace("FINISHER", "FINISHED")
+    p.write_text(_csv_text([ROW, quoted, bad]))
+    assert p.read_text().splitlines()[4].startswith("3,FINISHED")  # physical line 5
+    with pytest.raises(HistoryError, match=r"q\.csv: line 5, column 'status': unknown status"):
+        read_times(p)
+    p.write_text(_csv_text([ROW, quoted, "2" + ROW[1:]]))
+    with pytest.raises(HistoryError, match=r"line 5: bib '2' already on line 3 "):
+        read_times(p)
+    # the record with the newline: its first line (3), and a good file still reads
+    p.write_text(_csv_text([ROW, quoted.replace("WITHDRAWN", "GONE")]))
+    with pytest.raises(HistoryError, match=r"line 3, column 'status': unknown status 'GONE'"):
+        read_times(p)
+    p.write_text(_csv_text([ROW, quoted]))
+    assert read_times(p).bib == ("1", "2")
