@@ -54,7 +54,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .clock import hm
-from .errors import HistoryError
+from .errors import HistoryError, OptionError
 
 __all__ = [
     "SplitTimes",
@@ -509,7 +509,11 @@ def _unique_pairs(names, cols, out, used, match) -> list[tuple[int, int]]:
 
 
 def _explicit_rows(names, cols, explicit, names_source, columns_source) -> dict:
-    """``{row: column index}`` of an explicit mapping; unknown names are errors.
+    """``{row: column index}`` of an explicit mapping; unknown names are errors, and so
+    are a column given for two checkpoints and a checkpoint given twice (``--column A=B
+    --column B=B``, a typo for ``A=A``, checked B's times against A's barrier):
+    :class:`~coursekit.errors.OptionError`, naming ``--column``, the option that gives
+    the mapping.
 
     A checkpoint or column is found by its exact name, else by the one name equal to
     it with case and spaces ignored.
@@ -537,6 +541,16 @@ def _explicit_rows(names, cols, explicit, names_source, columns_source) -> dict:
             raise HistoryError(
                 f"{where(columns_source)}column {c!r} given for {names[j]!r} is not in the "
                 f"split times; columns: {', '.join(repr(x) for x in cols)}"
+            )
+        if j in rows:  # the same checkpoint spelt two ways ('Lac' and 'lac')
+            raise OptionError(
+                f"--column: checkpoint {names[j]!r} given twice (columns {cols[rows[j]]!r} "
+                f"and {cols[i]!r})"
+            )
+        if i in rows.values():
+            other = next(r for r, c in rows.items() if c == i)
+            raise OptionError(
+                f"--column: column {cols[i]!r} given for both {names[other]!r} and {names[j]!r}"
             )
         rows[j] = i
     return rows

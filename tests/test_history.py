@@ -556,6 +556,7 @@ def test_cli_backtest_warns_of_backwards_passages(tmp_path):
         ("short", "bad.csv: line 3: 6 fields, expected 8 as in the header"),
         ("empty", "bad.csv: no runners"),
         ("status", "bad.csv: line 2, column 'status': unknown status 'FINISHED'"),
+        ("same", "Error: --column: column 'B' given for both 'A' and 'B'"),
     ],
 )
 def test_cli_history_input_errors_one_line(tmp_path, cmd, case, message):
@@ -571,6 +572,8 @@ def test_cli_history_input_errors_one_line(tmp_path, cmd, case, message):
         extra = ["--column", "Nope=A"]
     elif case == "column":
         extra = ["--column", "A=Nope"]
+    elif case == "same":  # a typo for A=A: B's times checked against A's barrier (H9)
+        extra = ["--column", "A=B", "--column", "B=B"]
     else:
         if case == "short":
             lines[2] = ",".join(lines[2].split(",")[:6])
@@ -1360,3 +1363,17 @@ def test_read_times_names_physical_lines_after_a_quoted_newline(tmp_path):
         read_times(p)
     p.write_text(_csv_text([ROW, quoted]))
     assert read_times(p).bib == ("1", "2")
+
+
+def test_explicit_mapping_refuses_a_column_for_two_checkpoints(times):
+    """H9: ``--column A=B --column B=B`` gave B's times to A too, silently."""
+    from coursekit.errors import OptionError
+
+    names = ["Start", "A", "B", "Finish"]
+    with pytest.raises(OptionError) as exc:
+        map_columns(names, times.columns, explicit={"A": "B", "B": "b"})
+    assert str(exc.value) == "--column: column 'B' given for both 'A' and 'B'"
+    with pytest.raises(OptionError, match=r"^--column: checkpoint 'A' given twice"):
+        map_columns(names, times.columns, explicit={"A": "B", "a": "A"})
+    m, how = map_columns(names, times.columns, explicit={"A": "B", "B": "A"})  # a swap: fine
+    assert m == [0, 1, 2, 3] and how == ["name", "explicit", "explicit", "name"]
