@@ -2,13 +2,24 @@
 
 Split-time CSV layout (LiveTrail exports, ../shared/realdata/*_times.csv):
 ``bib,status,category,sex`` then one column per checkpoint holding the ISO 8601
-time of the passage (empty when not passed). Fields are separated by commas,
-or by semicolons or tabs when those give the header its ``bib`` and ``status``
-columns (:data:`DELIMITERS`). Columns are joined by *name*,
+date and time of the passage (empty when not passed; a date alone, a clock time
+alone or an elapsed time is an error naming the line and column). Fields are
+separated by commas, or by semicolons or tabs when those give the header its
+``bib`` and ``status`` columns (:data:`DELIMITERS`). The names of these four
+columns ignore case (``Bib``, ``STATUS``); a ``bib`` or ``status`` column twice
+is an error. Columns of runners' details (:data:`TEXT_COLUMNS`: ``name``,
+``country``, ``club`` ... as in LiveTrail's own exports) are ignored, with a
+warning naming them; every other column is a checkpoint's, and one that holds
+no time in any row while others do is refused as a column ("not a
+checkpoint's times: remove it"). Columns are joined by *name*,
 never by position: they are not always in course order. Every row has the
 header's number of fields (trailing empty ones excepted), the file at least one
 runner, and each status is one of :data:`STATUSES` (case, spaces and hyphens
-ignored; :data:`STATUS_ALIASES`): anything else is an error naming the line.
+ignored; :data:`STATUS_ALIASES`): anything else is an error naming the line (the
+physical line the row begins on, a quoted value may span lines). A runner who did
+not start (``DNS``, :data:`NOT_STARTED`) is neither a finisher nor a starter: his
+row is left out, times included (a chip read in the start pen must not move the
+first wave's gun, nor count him as passing a barrier), with a warning.
 
 Elapsed times are measured from the earliest time in the start column (the
 first wave's gun), not from the UTC offsets written in the file: some
@@ -68,6 +79,7 @@ __all__ = [
     "backtest",
     "FINISHER",
     "OUT_OF_TIME",
+    "NOT_STARTED",
     "RUNNING_STATUSES",
     "STATUSES",
     "STATUS_ALIASES",
@@ -84,13 +96,32 @@ __all__ = [
     "MISFIT_SPEED",
     "MISFIT_SPREAD",
     "DELIMITERS",
+    "FIXED_COLUMNS",
+    "TEXT_COLUMNS",
     "times_zone",
     "naive_note",
 ]
 
 FIXED_COLUMNS = ("bib", "status", "category", "sex")
+"""Header names of the runner columns (case ignored: ``Bib``, ``STATUS``)."""
+TEXT_COLUMNS = (
+    "name",
+    "firstname",
+    "lastname",
+    "surname",
+    "country",
+    "nationality",
+    "club",
+    "team",
+    "gender",
+)
+"""Header names of columns holding runners' details, not a checkpoint's times
+(LiveTrail's own exports have ``name`` and ``country``): ignored, with a warning naming
+them. Case, spaces, dots, hyphens and underscores are ignored (``First name``,
+``last_name``)."""
 FINISHER = "FINISHER"
 OUT_OF_TIME = "OUT_OF_TIME"  # eliminated by a barrier
+NOT_STARTED = "DID_NOT_START"
 RUNNING_STATUSES = ("ON_RACE",)
 STATUSES = (
     FINISHER,
@@ -100,11 +131,20 @@ STATUSES = (
     "UNRANKED",
     "STOPPED_BY_ORGANIZATION",
     *RUNNING_STATUSES,
+    NOT_STARTED,
 )
-"""Statuses of a split-time CSV (LiveTrail's, as in ../shared/realdata); case, spaces and
-hyphens are ignored (``Out of time``, ``out-of-time``), and :data:`STATUS_ALIASES` are
-read as the status they stand for. Anything else is an error naming the row."""
-STATUS_ALIASES = {"ABANDON": "WITHDRAWN", "DNF": "WITHDRAWN", "DSQ": "DISQUALIFIED"}
+"""Statuses of a split-time CSV (LiveTrail's, as in ../shared/realdata, and
+:data:`NOT_STARTED`); case, spaces and hyphens are ignored (``Out of time``,
+``out-of-time``), and :data:`STATUS_ALIASES` are read as the status they stand for.
+Anything else is an error naming the row. A runner who did not start is neither a finisher
+nor a starter: :func:`read_times` leaves his row out (and any time it holds), with a
+warning."""
+STATUS_ALIASES = {
+    "ABANDON": "WITHDRAWN",
+    "DNF": "WITHDRAWN",
+    "DSQ": "DISQUALIFIED",
+    "DNS": NOT_STARTED,
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,9 +289,10 @@ def read_times(path, *, tz=None) -> SplitTimes:
     Raises
     ------
     HistoryError
-        Missing file, missing ``bib``/``status`` columns, no runners, a row whose
-        number of fields is not the header's (trailing empty fields excepted), a status
-        not in :data:`STATUSES`, bad timestamps.
+        Missing file, missing ``bib``/``status`` columns (or either twice), no runners, a
+        row whose number of fields is not the header's (trailing empty fields excepted), a
+        status not in :data:`STATUSES`, bad timestamps (a date without a time among
+        them), a checkpoint column holding no time while others do.
     """
     path = Path(path)
     if path.exists() and not path.is_file():  # a folder, a device or a pipe
@@ -291,7 +332,7 @@ def _delimiter(header: str) -> str:
     split = {}
     for d in DELIMITERS:
         try:
-            split[d] = {f.strip() for f in next(csv.reader([header], delimiter=d), [])}
+            split[d] = {f.strip().casefold() for f in next(csv.reader([header], delimiter=d), [])}
         except csv.Error:
             continue
         if {"bib", "status"} <= split[d]:
@@ -322,31 +363,101 @@ def _looks(header: list, delimiter: str = ",") -> str:
     return ""
 
 
+def _key(name: str) -> str:
+    """A header name as :data:`TEXT_COLUMNS` are written: casefolded, without spaces,
+    dots, hyphens and underscores."""
+    import re
+
+    return re.sub(r"[\s._-]+", "", name.casefold())
+
+
+def _count_words(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _bibs(bibs: list, shown: int = 10) -> str:
+    more = f" and {len(bibs) - shown} more" if len(bibs) > shown else ""
+    return ", ".join(bibs[:shown]) + more
+
+
+def _not_times(exc, path, k, line, row, header, tcols, times, rows) -> HistoryError:
+    """The error for the time cell of checkpoint column ``k`` that ``_parse_time`` refused
+    (``exc``): the cell's, unless no row of that column holds a time while other columns
+    do (the rows read, ``times``, this ``row`` and those left in ``rows``): then the
+    column is no checkpoint's (a runner's club, city...), and the error says so. A file
+    whose every column is in another format (clock times only, dd/mm/yyyy) names the
+    cell."""
+    if any(math.isfinite(t[k]) for t in times):
+        return exc
+
+    def is_time(text):
+        try:
+            return math.isfinite(_parse_time(text, path, 0, ""))
+        except HistoryError:
+            return False
+
+    i = tcols[k]
+    rest = [r for r in rows if len(r) >= len(header)]
+    if any(is_time(r[i]) for r in rest):
+        return exc
+    others = [j for j in tcols if j != i]
+    if not (
+        any(math.isfinite(v) for t in times for v in t)
+        or any(is_time(r[j]) for r in [row, *rest] for j in others)
+    ):
+        return exc
+    return HistoryError(
+        f"{path}: column {header[i]!r} is not a checkpoint's times (no row holds one; line "
+        f"{line}: {row[i].strip()!r}): remove it (every column but bib, status, category, "
+        f"sex and runners' details, {', '.join(TEXT_COLUMNS)}, is a checkpoint's passage "
+        "times)"
+    )
+
+
 def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     warnings = []
     try:
         header = [h.strip() for h in next(rows)]
     except StopIteration:
         raise HistoryError(f"{path}: empty file, expected a header row") from None
+    keys = [h.casefold() for h in header]
     for need in ("bib", "status"):
-        if need not in header:
+        if need not in keys:
             raise HistoryError(
                 f"{path}: header has no {need!r} column{_looks(header, delimiter)} (a "
                 "split-time file "
                 f"needs 'bib' and 'status' ({', '.join(STATUSES)}); every other column but "
-                "'category' and 'sex' is a checkpoint's passage times)"
+                f"'category', 'sex' and runners' details ({', '.join(TEXT_COLUMNS)}) is a "
+                "checkpoint's passage times)"
             )
-    tcols = [i for i, h in enumerate(header) if h not in FIXED_COLUMNS]
+        at = [k for k, h in enumerate(keys) if h == need]
+        if len(at) > 1:  # the second was ignored: which one is the runner's?
+            raise HistoryError(
+                f"{path}: header has {len(at)} {need!r} columns (fields "
+                f"{', '.join(str(k + 1) for k in at)}): keep one"
+            )
+    ignored = [
+        i for i, h in enumerate(header) if keys[i] not in FIXED_COLUMNS and _key(h) in TEXT_COLUMNS
+    ]
+    tcols = [i for i, h in enumerate(keys) if h not in FIXED_COLUMNS and i not in ignored]
     names = [header[i] for i in tcols]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise HistoryError(f"{path}: duplicate checkpoint columns {dup}")
-    ib, ist = header.index("bib"), header.index("status")
+    if ignored:
+        warnings.append(
+            f"column{'s' if len(ignored) > 1 else ''} "
+            f"{', '.join(repr(header[i]) for i in ignored)} ignored: runners' details, not "
+            "checkpoints' passage times"
+        )
+    ib, ist = keys.index("bib"), keys.index("status")
     bibs, status, times = [], [], []
     extra = 0
     naive = [0]
     fold1: list[float] = []
     seen: dict[str, int] = {}
+    absent: list[str] = []  # bibs of the runners who did not start
+    absent_timed: list[str] = []  # ... whose row holds times anyway
     # line numbers are physical lines, where the record begins (a quoted value may span
     # lines: counting records put every later error a line early)
     end = getattr(rows, "line_num", 1)
@@ -374,10 +485,37 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
                 "runner: two exports pasted together?)"
             )
         seen[bib] = line
+        st = _parse_status(row[ist], path, line)
+        if st == NOT_STARTED:
+            # neither a finisher nor a starter: his times (a chip read in the start pen)
+            # must not move the first wave's gun nor count him as passing a barrier
+            absent.append(bib)
+            if any(row[i].strip() for i in tcols):
+                absent_timed.append(bib)
+            continue
         bibs.append(bib)
-        status.append(_parse_status(row[ist], path, line))
-        times.append([_parse_time(row[i], path, line, header[i], tz, naive, fold1) for i in tcols])
+        status.append(st)
+        cells = []
+        for k, i in enumerate(tcols):
+            try:
+                cells.append(_parse_time(row[i], path, line, header[i], tz, naive, fold1))
+            except HistoryError as exc:
+                raise _not_times(exc, path, k, line, row, header, tcols, times, rows) from None
+        times.append(cells)
+    if absent:
+        timed = (
+            f"; the times of bib{'s' if len(absent_timed) > 1 else ''} "
+            f"{_bibs(absent_timed)} ignored"
+            if absent_timed
+            else ""
+        )
+        warnings.append(
+            f"{_count_words(len(absent), 'runner')} did not start ({NOT_STARTED}), left out: "
+            f"bib{'s' if len(absent) > 1 else ''} {_bibs(absent)}{timed}"
+        )
     if not bibs:
+        if absent:
+            raise HistoryError(f"{path}: no runners: every row is a runner who did not start")
         raise HistoryError(f"{path}: no runners: only a header row, expected one row per runner")
     if extra:
         warnings.append(

@@ -1377,3 +1377,107 @@ def test_explicit_mapping_refuses_a_column_for_two_checkpoints(times):
         map_columns(names, times.columns, explicit={"A": "B", "a": "A"})
     m, how = map_columns(names, times.columns, explicit={"A": "B", "B": "A"})  # a swap: fine
     assert m == [0, 1, 2, 3] and how == ["name", "explicit", "explicit", "name"]
+
+
+def test_read_times_header_names_ignore_case_and_are_not_repeated(tmp_path):
+    """H10: 'Bib'/'Status' were refused (no 'bib' column); a second status column was
+    silently ignored."""
+    p = tmp_path / "h.csv"
+    p.write_text(_csv_text([ROW], head="Bib,STATUS,Category,Sex,Start,A,Finish"))
+    st = read_times(p)
+    assert st.bib == ("1",) and st.status == ("FINISHER",)
+    assert st.columns == ("Start", "A", "Finish")  # 'Category' is no checkpoint
+    plain = "bib,status,category,sex,Start,A,Finish"
+    for head, row, what in (
+        (plain + ",Status", ROW + ",WITHDRAWN", "2 'status' columns (fields 2, 8)"),
+        ("BIB," + plain, "9," + ROW, "2 'bib' columns (fields 1, 2)"),
+    ):
+        p.write_text(_csv_text([row], head=head))
+        with pytest.raises(HistoryError) as exc:
+            read_times(p)
+        assert str(exc.value) == f"{p}: header has {what}: keep one"
+
+
+def test_read_times_semicolon_header_in_capitals(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text(_csv_text([ROW], head="BIB,Status,category,sex,Start,A,Finish").replace(",", ";"))
+    st = read_times(p)
+    assert st.bib == ("1",) and st.columns == ("Start", "A", "Finish")
+
+
+def test_read_times_ignores_runners_details_with_a_warning(tmp_path):
+    """H10: LiveTrail's own export has 'name' and 'country' columns; they were read as
+    checkpoints ("line 2, column 'name': not an ISO 8601 time")."""
+    p = tmp_path / "n.csv"
+    head = "bib,Name,status,First name,last_name,country,club,category,sex,Start,A,Finish"
+    row = ROW.replace("1,FINISHER,", "1,Jean Dupont,FINISHER,Jean,Dupont,FRA,AS Millau 12,")
+    p.write_text(_csv_text([row], head=head))
+    st = read_times(p)
+    plain = tmp_path / "plain.csv"
+    plain.write_text(_csv_text([ROW]))
+    ref = read_times(plain)
+    assert st.columns == ref.columns and st.status == ref.status
+    np.testing.assert_array_equal(st.time, ref.time)
+    assert st.warnings == (
+        "columns 'Name', 'First name', 'last_name', 'country', 'club' ignored: runners' "
+        "details, not checkpoints' passage times",
+    )
+
+
+def test_read_times_blames_a_column_without_times(tmp_path):
+    """H10: a text column of another name, beside columns of times, is blamed as a column,
+    not as a cell; a cell of a timed column, or a file whose every column is in another
+    format (clock times only), is still named as a cell."""
+    p = tmp_path / "c.csv"
+    head = "bib,status,city,category,sex,Start,A,Finish"
+    rows = [ROW.replace("1,FINISHER,", "1,FINISHER,Millau,"), "2" + ROW[1:].replace(",SE", ",,SE")]
+    p.write_text(_csv_text(rows, head=head))
+    with pytest.raises(HistoryError) as exc:
+        read_times(p)
+    assert str(exc.value).startswith(
+        f"{p}: column 'city' is not a checkpoint's times (no row holds one; line 2: "
+        "'Millau'): remove it"
+    )
+    p.write_text(_csv_text([ROW, "2" + ROW[1:].replace("2023-10-20T05:00:00+00:00", "DNF")]))
+    with pytest.raises(HistoryError, match=r"line 3, column 'A': not an ISO 8601 time: 'DNF'$"):
+        read_times(p)
+    clock = ROW.replace("2023-10-20T", "").replace("+00:00", "")
+    p.write_text(_csv_text([clock]))
+    with pytest.raises(HistoryError, match=r"line 2, column 'Start': not an ISO 8601 time"):
+        read_times(p)
+
+
+def _dns_rows(start):
+    """Three finishers starting 04:00 at A 05:00, and a runner marked DNS whose chip was
+    read at ``start`` (empty: no time) and at A at 06:00."""
+    rows = [f"{k}" + ROW[1:] for k in (1, 2, 3)]
+    dns = f"4,DNS,SE,MALE,{start},2023-10-20T06:00:00+00:00,"
+    return rows + [dns]
+
+
+def test_read_times_leaves_out_the_runners_who_did_not_start(tmp_path):
+    """H10: DNS was an unknown status; it is neither a finisher nor a starter: his row is
+    left out, so his times move neither the first wave's gun (the origin of every elapsed
+    time) nor the count of non-finishers who passed a barrier."""
+    from coursekit.history import NOT_STARTED, STATUSES
+
+    assert NOT_STARTED in STATUSES
+    p = tmp_path / "dns.csv"
+    p.write_text(_csv_text(_dns_rows("2023-10-20T03:00:00+00:00")))
+    st = read_times(p)
+    assert st.bib == ("1", "2", "3") and NOT_STARTED not in st.status
+    assert st.warnings == (
+        f"1 runner did not start ({NOT_STARTED}), left out: bib 4; the times of bib 4 ignored",
+    )
+    m, _ = map_columns(["Start", "A", "Finish"], st.columns)
+    el = elapsed_matrix(st, m)
+    np.testing.assert_array_equal(el[:, 0], 0.0)  # the gun at 04:00, not the DNS's 03:00
+    np.testing.assert_array_equal(el[:, 1], 3600.0)
+    bt = backtest(el, st.finisher, [np.nan, 1800.0, np.nan])
+    assert bt.others_passed.tolist() == [0, 0, 0] and bt.finishers_passed.tolist() == [3, 3, 3]
+    # spelt out, without times; a file of runners who did not start only has no runners
+    p.write_text(_csv_text([ROW, "5,Did not start,SE,MALE,,,"]))
+    assert read_times(p).warnings == (f"1 runner did not start ({NOT_STARTED}), left out: bib 5",)
+    p.write_text(_csv_text(["5,dns,SE,MALE,,,"]))
+    with pytest.raises(HistoryError, match=r"dns\.csv: no runners: every row is a runner who"):
+        read_times(p)
