@@ -236,6 +236,8 @@ def _no_clock(text: str) -> str | None:
     date (calendar ``2023-10-20``, ``20231020`` or week ``2023-W42-5``, ``2023W425``),
     separated by ``T`` or a space (ISO 8601, RFC 3339). fromisoformat reads a date alone
     as midnight, and any character as the separator (``2023-10-20+02:00`` is 02:00)."""
+    if len(text) > 11 and text[4] == "-" and text[7] == "-" and text[10] in "Tt ":
+        return None  # the usual 2023-10-20T05:00:00+02:00, on the fast path
     import re
 
     m = re.match(r"\d{4}(?:-\d{2}-\d{2}|-W\d{2}-\d|-W\d{2}|W\d{3}|W\d{2}|\d{4})", text)
@@ -380,15 +382,13 @@ def _bibs(bibs: list, shown: int = 10) -> str:
     return ", ".join(bibs[:shown]) + more
 
 
-def _not_times(exc, path, k, line, row, header, tcols, times, rows) -> HistoryError:
-    """The error for the time cell of checkpoint column ``k`` that ``_parse_time`` refused
-    (``exc``): the cell's, unless no row of that column holds a time while other columns
+def _not_times(exc, path, line, row, header, tcols, times, rows) -> HistoryError:
+    """The error for the first time cell of ``row`` that ``_parse_time`` refused
+    (``exc``): the cell's, unless no row of its column holds a time while other columns
     do (the rows read, ``times``, this ``row`` and those left in ``rows``): then the
     column is no checkpoint's (a runner's club, city...), and the error says so. A file
     whose every column is in another format (clock times only, dd/mm/yyyy) names the
     cell."""
-    if any(math.isfinite(t[k]) for t in times):
-        return exc
 
     def is_time(text):
         try:
@@ -396,6 +396,16 @@ def _not_times(exc, path, k, line, row, header, tcols, times, rows) -> HistoryEr
         except HistoryError:
             return False
 
+    def bad(text):
+        try:
+            _parse_time(text, path, 0, "")
+        except HistoryError:
+            return True
+        return False
+
+    k = next(k for k, i in enumerate(tcols) if bad(row[i]))
+    if any(math.isfinite(t[k]) for t in times):
+        return exc
     i = tcols[k]
     rest = [r for r in rows if len(r) >= len(header)]
     if any(is_time(r[i]) for r in rest):
@@ -495,13 +505,12 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             continue
         bibs.append(bib)
         status.append(st)
-        cells = []
-        for k, i in enumerate(tcols):
-            try:
-                cells.append(_parse_time(row[i], path, line, header[i], tz, naive, fold1))
-            except HistoryError as exc:
-                raise _not_times(exc, path, k, line, row, header, tcols, times, rows) from None
-        times.append(cells)
+        try:
+            times.append(
+                [_parse_time(row[i], path, line, header[i], tz, naive, fold1) for i in tcols]
+            )
+        except HistoryError as exc:
+            raise _not_times(exc, path, line, row, header, tcols, times, rows) from None
     if absent:
         timed = (
             f"; the times of bib{'s' if len(absent_timed) > 1 else ''} "
