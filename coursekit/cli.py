@@ -1540,11 +1540,13 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
     from .course import load_course
     from .history import (
         backwards_note,
+        early_start_note,
         elapsed_matrix,
         implausible_note,
         map_columns,
         misfit_notes,
         naive_note,
+        origin_column,
         read_times,
         timed_ends,
         times_zone,
@@ -1606,6 +1608,16 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
     if back:
         warnings.append(back)
     el = elapsed_matrix(st, mapping, start_column=start_column, start_ts=course.start.timestamp())
+    # a start cell before the first wave (a chip tested at the arch, a wrong date) is not the
+    # origin: named, so that the user knows which row the file has wrong
+    starts = origin_column(st, mapping, start_column)
+    early = (
+        early_start_note(starts, st.bib, times, tz=times_zone(course))
+        if starts is not None
+        else None
+    )
+    if early:
+        warnings.append(early)
     odd = implausible_note(el, st.finisher, st.bib, course.limit_s, times)
     if odd:
         warnings.append(odd)

@@ -21,8 +21,10 @@ not start (``DNS``, :data:`NOT_STARTED`) is neither a finisher nor a starter: hi
 row is left out, times included (a chip read in the start pen must not move the
 first wave's gun, nor count him as passing a barrier), with a warning.
 
-Elapsed times are measured from the earliest time in the start column (the
-first wave's gun), not from the UTC offsets written in the file: some
+Elapsed times are measured from the first wave's start in the start column
+(:func:`start_origin`: the earliest start that a share of the field is close
+to, so that one stray cell before the gun moves nothing; :func:`early_start_note`
+names such rows), not from the UTC offsets written in the file: some
 exports carry a wrong offset (Templiers 2023 says +00:00 for local +02:00);
 durations are unaffected. Times written without a UTC offset are local times
 of the ``tz`` given to :func:`read_times` (the course's time zone), read as
@@ -75,6 +77,11 @@ __all__ = [
     "looks_like",
     "backwards_note",
     "elapsed_matrix",
+    "start_origin",
+    "early_start_note",
+    "origin_column",
+    "START_WAVE_WINDOW",
+    "START_WAVE_SHARE",
     "Backtest",
     "backtest",
     "FINISHER",
@@ -767,30 +774,125 @@ def map_columns(
     return out, how
 
 
-def elapsed_matrix(
-    st: SplitTimes, mapping, *, start_column: str | None = None, start_ts: float | None = None
-) -> np.ndarray:
-    """Elapsed time of each runner at each mapped checkpoint [s from the first wave].
+START_WAVE_WINDOW = 120.0
+"""Width of the window [s] after a start time in which :data:`START_WAVE_SHARE` of the
+timed starts must lie for it to be the first wave's start (:func:`start_origin`). A wave's
+runners share its gun time in LiveTrail's files (../shared/realdata: 2 or 3 waves 9 to
+15 min apart, each of hundreds of runners with one time); chip times of a mass start put
+the first percent of the field over the line within seconds. A stray start cell closer
+than this before the gun may still be taken as the origin: the error is then under 2 min,
+less than the rounding of the barriers (15 min)."""
 
-    The origin is the earliest time in ``start_column``; by default in the
-    column mapped to the start row; else ``start_ts`` (POSIX seconds, e.g. the
-    course start: then the file's UTC offsets must be right). Unmapped
-    checkpoints give NaN columns.
+START_WAVE_SHARE = 0.01
+"""Share of the timed starts (and at least 2 of them) that must lie within
+:data:`START_WAVE_WINDOW` after the first wave's start (:func:`start_origin`)."""
+
+
+def start_origin(starts) -> float:
+    """The first wave's start in a start column [POSIX s]: its earliest time that at least
+    ``max(2, START_WAVE_SHARE)`` of the timed starts lie within :data:`START_WAVE_WINDOW`
+    after (the start itself included).
+
+    One start cell before the gun (a chip tested at the arch, a row dated a day early) is
+    not the race's start: the plain earliest time would move every runner's elapsed time
+    (one withdrawn row 45 min early put 158 of the 415 finishers of the real Métis Trail
+    2024 behind a barrier, against 2). Later waves are not looked at: the first one is the
+    origin, as before.
+
+    Parameters
+    ----------
+    starts : array_like
+        Start passages [POSIX s], NaN when not timed.
+
+    Returns
+    -------
+    float
+        NaN when no start is timed; the earliest start when no time has that many close
+        after it (a handful of runners started one by one).
     """
-    n = len(st.bib)
-    out = np.full((n, len(mapping)), np.nan)
-    for j, c in enumerate(mapping):
-        if c is not None:
-            out[:, j] = st.time[:, c]
+    s = np.sort(np.asarray(starts, float).ravel())
+    s = s[np.isfinite(s)]
+    if not s.size:
+        return math.nan
+    need = min(max(2, math.ceil(START_WAVE_SHARE * s.size)), s.size)
+    close = np.searchsorted(s, s + START_WAVE_WINDOW, side="right") - np.arange(s.size)
+    ok = np.flatnonzero(close >= need)
+    return float(s[ok[0]]) if ok.size else float(s[0])
+
+
+def early_start_note(starts, bibs, source, *, tz=None) -> str | None:
+    """A warning naming the runners whose start is before the first wave's
+    (:func:`start_origin`), with how much earlier; None when none.
+
+    Parameters
+    ----------
+    starts : array_like
+        Start passages [POSIX s], NaN when not timed.
+    bibs : sequence of str
+    source : str or Path
+        The split-time file, named in the warning.
+    tz : datetime.tzinfo, optional
+        Zone the first wave's start is written in (UTC without one).
+    """
+    s = np.asarray(starts, float)
+    t0 = start_origin(s)
+    if not math.isfinite(t0):
+        return None
+    with np.errstate(invalid="ignore"):
+        early = np.flatnonzero(s < t0)
+    if not early.size:
+        return None
+    early = early[np.argsort(s[early], kind="stable")]  # the farthest first
+
+    def gap(x: float) -> str:
+        g = round(t0 - x)
+        return f"{g // 3600}:{g % 3600 // 60:02d}:{g % 60:02d}"
+
+    k = early.size
+    eg = "; ".join(f"bib {bibs[i]}, {gap(s[i])} earlier" for i in early[:3])
+    gun = dt.datetime.fromtimestamp(t0, tz or dt.UTC).isoformat()
+    return (
+        f"{k} runner{'s' if k > 1 else ''} in {Path(source).name} {'have' if k > 1 else 'has'} "
+        f"a start time before the first wave's start {gun} ({eg}{'; ...' if k > 3 else ''}): "
+        "not taken as the start (a chip read before the gun, a wrong date?); elapsed "
+        "times are counted from the first wave"
+    )
+
+
+def origin_column(st: SplitTimes, mapping, start_column: str | None = None) -> np.ndarray | None:
+    """The start passages elapsed times are counted from: ``start_column``'s, else the
+    column mapped to the start row; None when neither has a time."""
     if start_column is not None:
         if start_column not in st.columns:
             raise HistoryError(
                 f"{st.path}: start column {start_column!r} not found; columns: "
                 f"{', '.join(st.columns)}"
             )
-        t0 = np.nanmin(st.time[:, st.column(start_column)])
-    elif mapping and mapping[0] is not None and np.isfinite(st.time[:, mapping[0]]).any():
-        t0 = np.nanmin(st.time[:, mapping[0]])
+        return st.time[:, st.column(start_column)]
+    if mapping and mapping[0] is not None and np.isfinite(st.time[:, mapping[0]]).any():
+        return st.time[:, mapping[0]]
+    return None
+
+
+def elapsed_matrix(
+    st: SplitTimes, mapping, *, start_column: str | None = None, start_ts: float | None = None
+) -> np.ndarray:
+    """Elapsed time of each runner at each mapped checkpoint [s from the first wave].
+
+    The origin is the first wave's start (:func:`start_origin`) in ``start_column``;
+    by default in the column mapped to the start row; else ``start_ts`` (POSIX
+    seconds, e.g. the course start: then the file's UTC offsets must be right).
+    Unmapped checkpoints give NaN columns. A start before the origin (a stray cell)
+    gives that runner a negative elapsed time at the start (:func:`early_start_note`).
+    """
+    n = len(st.bib)
+    out = np.full((n, len(mapping)), np.nan)
+    for j, c in enumerate(mapping):
+        if c is not None:
+            out[:, j] = st.time[:, c]
+    starts = origin_column(st, mapping, start_column)
+    if starts is not None:
+        t0 = start_origin(starts)
     elif start_ts is not None:
         t0 = float(start_ts)
     else:
@@ -1305,7 +1407,8 @@ def timed_ends(
         ok = c not in used and votes[c] >= 0.9 * timed[c]
         if ok and end == 0:
             col = t[:, c][np.isfinite(t[:, c])]
-            ok = float(np.quantile(col, 0.95) - col.min()) <= 2 * 3600.0  # start waves within 2 h
+            # start waves within 2 h of the first (a stray cell before the gun not counted)
+            ok = float(np.quantile(col, 0.95) - start_origin(col)) <= 2 * 3600.0
         like = _checkpoint_like(c, names, columns, waypoints) if ok else None
         if like is not None:
             ok = False

@@ -639,16 +639,9 @@ def test_cli_calibrate_says_when_a_fit_is_at_a_bound(tmp_path):
     assert out["warnings"] == []
 
 
-def test_realdata_mtr_calibrate_cuts_no_more_finishers_than_the_defaults(tmp_path, realdata):
-    """MTR 2024 calibrated on its own times: the fit to the 0.9 quantile alone put down at its
-    bound (15) and barriers that cut 63 of the 415 finishers (the defaults: 2); with the
-    finishers cut in the objective, no more than the defaults, and the output says how many."""
-    import json
-
-    from click.testing import CliRunner
-
-    from coursekit.cli import cli
-
+def _mtr_course(tmp_path, realdata):
+    """The Métis Trail 2024 course (the real track, its checkpoints by waypoint name, start
+    07:30 local, 14 h) at ``tmp_path / "mtr.toml"``."""
     (tmp_path / "mtr.toml").write_text(
         f'name = "MTR 2024"\ngpx = "{realdata / "mtr_2024.gpx"}"\n'
         'start = 2024-10-19T07:30:00+04:00\nlimit = "14h"\ntimezone = "Indian/Reunion"\n'
@@ -666,6 +659,20 @@ def test_realdata_mtr_calibrate_cuts_no_more_finishers_than_the_defaults(tmp_pat
             ]
         )
     )
+    return tmp_path / "mtr.toml"
+
+
+def test_realdata_mtr_calibrate_cuts_no_more_finishers_than_the_defaults(tmp_path, realdata):
+    """MTR 2024 calibrated on its own times: the fit to the 0.9 quantile alone put down at its
+    bound (15) and barriers that cut 63 of the 415 finishers (the defaults: 2); with the
+    finishers cut in the objective, no more than the defaults, and the output says how many."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    _mtr_course(tmp_path, realdata)
     r = CliRunner().invoke(
         cli,
         [
@@ -1052,10 +1059,11 @@ def test_semicolon_and_tab_separated_times_are_read(tmp_path):
 
 
 def test_calibrate_output_round_trips_through_cutoffs_params(tmp_path):
-    """Review finding 1: `calibrate -o p.toml` wrote ``leader_fraction = 2.1766`` when one
-    runner's start was on the wrong day (every elapsed time then counts from it), which
+    """Review finding 1: `calibrate -o p.toml` wrote ``leader_fraction = 2.1766`` when the
+    start was on the wrong day (every elapsed time then counts from it), which
     `cutoffs --params p.toml` refused. The leader is fitted only inside (0, 1), and what
-    calibrate writes is checked against the ranges `cutoffs --params` reads with."""
+    calibrate writes is checked against the ranges `cutoffs --params` reads with. (One
+    runner's start on the wrong day no longer moves the origin, H1: here every start is.)"""
     from click.testing import CliRunner
 
     from coursekit.cli import cli
@@ -1065,8 +1073,9 @@ def test_calibrate_output_round_trips_through_cutoffs_params(tmp_path):
     times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
     text = times.read_text()
     wrong = tmp_path / "wrongday.csv"
-    # one runner who did not finish, started "the day before"
-    wrong.write_text(text + "99,DNF,SE,MALE,2023-10-19T04:00:00+02:00,,,\n")
+    # the start column typed with the day before
+    assert text.count("2023-10-20T04:00:00") == 40
+    wrong.write_text(text.replace("2023-10-20T04:00:00", "2023-10-19T04:00:00"))
     for name, csv, fitted in (("ok", times, True), ("wrong", wrong, False)):
         out = tmp_path / f"{name}.toml"
         r = _cal([course, "--times", csv, "-o", out])
@@ -1481,3 +1490,111 @@ def test_read_times_leaves_out_the_runners_who_did_not_start(tmp_path):
     p.write_text(_csv_text(["5,dns,SE,MALE,,,"]))
     with pytest.raises(HistoryError, match=r"dns\.csv: no runners: every row is a runner who"):
         read_times(p)
+
+
+def test_start_origin_is_the_first_wave_not_a_stray_cell():
+    """H1: the origin is the earliest start that max(2, 1 %) of the timed starts are within
+    START_WAVE_WINDOW after, not the plain earliest cell."""
+    from coursekit.history import START_WAVE_WINDOW, start_origin
+
+    gun = 1_700_000_000.0
+    waves = np.r_[np.full(300, gun), np.full(300, gun + 600.0), np.nan, np.nan]
+    assert start_origin(waves) == gun
+    # one cell 45 min or a day early, two cells far apart: not a wave
+    for stray in ([gun - 2700.0], [gun - 86400.0], [gun - 86400.0, gun - 2700.0]):
+        assert start_origin(np.r_[waves, stray]) == gun
+    # 1 % of 600 is 6: five cells together before the gun are still strays, seven a wave
+    assert start_origin(np.r_[waves, np.full(5, gun - 1800.0)]) == gun
+    assert start_origin(np.r_[waves, np.full(7, gun - 1800.0)]) == gun - 1800.0
+    # chip starts a second apart: the first runner's
+    chips = gun + np.arange(500.0)
+    assert start_origin(np.r_[chips, gun - START_WAVE_WINDOW - 1.0]) == gun
+    # a handful of runners started one by one: the earliest, as before
+    assert start_origin([gun + 3600.0, gun, gun + 7200.0]) == gun
+    assert start_origin([gun]) == gun
+    assert np.isnan(start_origin([np.nan, np.nan]))
+
+
+def _waves_csv(path, stray=None):
+    """40 finishers in two start waves (04:00 for bibs 0-19, 04:10 for 20-39) on the course
+    of :func:`_backtest_course`, runner i at A at 5:00 + i/40 h local, B 6:30 + i/20 h,
+    Finish 8:00 + i/10 h; ``stray``: one withdrawn row's start cell (no other time)."""
+    rows = [
+        f"{i},FINISHER,SE,MALE,{_wall(4.0 if i < 20 else 4.0 + 1 / 6)}+02:00,"
+        + ",".join(_wall(h(i)) + "+02:00" for h in (HA, HB, HF))
+        for i in range(40)
+    ]
+    if stray:
+        rows.append(f"99,WITHDRAWN,SE,MALE,{stray},,,")
+    path.write_text("bib,status,category,sex,Millau,A,B,Finish\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_backtest_one_early_start_cell_moves_no_elapsed_time_and_is_named(tmp_path):
+    """H1: one withdrawn row whose start cell is 45 min (or a day) before the gun was the
+    origin of every elapsed time: with a 1h30 barrier at A, all 40 finishers "cut" (a day:
+    the file "does not fit the course"). The origin is the first wave (04:00), not the
+    stray cell nor the second wave (04:10), and a warning names the row and the gap.
+    Truth: runner i passes A at 5:00 + i/40 h (to the minute), 1:00 + i/40 h after
+    04:00, later than 1:30 for i = 21..39: 19 finishers (from 04:10: 13; from 03:15: 40)."""
+    course = _backtest_course(tmp_path)
+    text = course.read_text()
+    course.write_text(
+        text.replace('name = "A"\nkm = 10\n', 'name = "A"\nkm = 10\ncutoff = "1h30"\n')
+    )
+    clean, rows0 = _bt([course, "--times", _waves_csv(tmp_path / "clean.csv")])
+    assert clean["finishers_cut"] == 19 and clean["warnings"] == []
+    for label, stray, gap in (
+        ("min45", "2023-10-20T03:15:00+02:00", "0:45:00"),
+        ("day", "2023-10-19T04:00:00+02:00", "24:00:00"),
+    ):
+        out, rows = _bt([course, "--times", _waves_csv(tmp_path / f"{label}.csv", stray)])
+        assert out["finishers_cut"] == 19, label
+        for name in ("A", "B", "Finish"):
+            assert (
+                rows[name]["latest_finisher_elapsed_s"] == rows0[name]["latest_finisher_elapsed_s"]
+            )
+        assert out["warnings"] == [
+            f"1 runner in {label}.csv has a start time before the first wave's start "
+            f"2023-10-20T04:00:00+02:00 (bib 99, {gap} earlier): not taken as the start (a "
+            "chip read before the gun, a wrong date?); elapsed times are counted from the "
+            "first wave"
+        ]
+    # calibrate says it too, and fits the same parameters as on the clean file
+    r = _cal([course, "--times", tmp_path / "min45.csv", "--format", "json"])
+    c = _cal([course, "--times", tmp_path / "clean.csv", "--format", "json"])
+    assert r.exit_code == 0 and c.exit_code == 0, r.output
+    import json
+
+    got, ref = json.loads(r.stdout), json.loads(c.stdout)
+    assert got["pace"] == ref["pace"] and got["finishers_cut"] == ref["finishers_cut"]
+    assert any("bib 99, 0:45:00 earlier" in w for w in got["warnings"])
+
+
+def test_realdata_mtr_one_stray_start_cell_keeps_the_backtest(tmp_path, realdata):
+    """H1 on real times: the Métis Trail 2024 file plus one withdrawn row whose start cell is
+    45 min before the 07:31:52 gun said 158 of the 415 finishers cut (the published file:
+    the same count as without the row), with no warning."""
+    course = _mtr_course(tmp_path, realdata)
+    src = (realdata / "mtr_2024_times.csv").read_text(encoding="utf-8")
+    ncol = len(src.splitlines()[0].split(","))
+    stray = tmp_path / "stray.csv"
+    stray.write_text(
+        src.rstrip("\n")
+        + "\n99999,WITHDRAWN,SE H,MALE,2024-10-19T06:46:52.000+04:00"
+        + "," * (ncol - 5)
+        + "\n",
+        encoding="utf-8",
+    )
+    ref, rows0 = _bt([course, "--times", realdata / "mtr_2024_times.csv"])
+    out, rows = _bt([course, "--times", stray])
+    assert (out["finishers"], out["finishers_cut"]) == (ref["finishers"], ref["finishers_cut"])
+    for name, row in rows.items():
+        assert row["latest_finisher_elapsed_s"] == rows0[name]["latest_finisher_elapsed_s"]
+        assert row["finishers_cut"] == rows0[name]["finishers_cut"]
+    early = [w for w in out["warnings"] if w not in ref["warnings"]]
+    assert early == [
+        "1 runner in stray.csv has a start time before the first wave's start "
+        "2024-10-19T07:31:52+04:00 (bib 99999, 0:45:00 earlier): not taken as the start (a "
+        "chip read before the gun, a wrong date?); elapsed times are counted from the first wave"
+    ]
