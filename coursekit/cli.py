@@ -1548,6 +1548,7 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
         naive_note,
         origin_column,
         read_times,
+        swapped_message,
         timed_ends,
         times_zone,
         unfit_message,
@@ -1604,6 +1605,10 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
     for j, c in enumerate(mapping):
         if c is not None:
             stamps[:, j] = st.time[:, c]
+    # most runners backwards: a column matched to the wrong checkpoint, not timing glitches
+    swapped = swapped_message(stamps, legs.names, st.columns, mapping, times)
+    if swapped:
+        raise ValueError(swapped)
     back = backwards_note(stamps, st.bib, times)
     if back:
         warnings.append(back)

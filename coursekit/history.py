@@ -43,9 +43,10 @@ Mapping checkpoints (course file) to columns, in this order, first match wins:
 5. the column is the checkpoint's name cut short word by word (LiveTrail's
    10-character short names: ``Ecole  Bel`` for ``Ecole Bellemène``, ``Sen.
    Scout`` for ``Sentier Scout``; :func:`looks_like`), one-to-one only as in 4;
-6. by order, only when the file has exactly one column per checkpoint row and
-   every checkpoint matched by rules 1-5 sits at its own column's position (so
-   the order is confirmed by the names that do match).
+6. by order, only when the file has exactly one column per checkpoint row,
+   every checkpoint matched by rules 1-5 sits at its own column's position and
+   at least one intermediate checkpoint is among them (so the order is confirmed
+   by the names that do match; the start and finish alone confirm nothing).
 
 No fuzzy matching: look-alike names (``MASSABIAU`` / ``Massebiau``) are
 different places. A start or finish row left unmapped may then be given the
@@ -76,6 +77,7 @@ __all__ = [
     "timed_ends",
     "looks_like",
     "backwards_note",
+    "swapped_message",
     "elapsed_matrix",
     "start_origin",
     "early_start_note",
@@ -766,8 +768,16 @@ def map_columns(
     for j, i in _unique_pairs(names, cols, out, used, _truncated):
         out[j], how[j] = i, "truncated"
         used.add(i)
-    if len(cols) == len(names) and all(out[j] in (None, j) for j in range(len(names))):
-        # same count and every name match sits at its own position: fill the rest by order
+    inner = range(1, len(names) - 1)
+    if (
+        len(cols) == len(names)
+        and all(out[j] in (None, j) for j in range(len(names)))
+        and any(out[j] is not None for j in inner)
+    ):
+        # same count, every name match sits at its own position and at least one
+        # intermediate checkpoint's does (the ends alone confirm nothing: "Depart, CP2, CP1,
+        # Arrivee" with CP2 the later checkpoint put every runner backwards): fill the rest
+        # by order
         for j in range(len(names)):
             if out[j] is None:
                 out[j], how[j] = j, "order"
@@ -1459,6 +1469,57 @@ def backwards_passages(stamps: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         back = np.isfinite(t[:, 1:]) & (t[:, 1:] < prev[:, :-1])
     return back.any(axis=1)
+
+
+def swapped_message(stamps: np.ndarray, names, columns, mapping, source, *, remedy=None):
+    """The refusal of a column mapping that puts more than half of the runners timed at
+    two checkpoints or more backwards (:func:`backwards_passages`), None otherwise.
+
+    A few runners passing backwards are timing glitches (real files have one); most of
+    them, a column matched to the wrong checkpoint: the backtest would count cuts, and
+    calibrate fit parameters, on the times of the wrong place. The message names the pair
+    of rows most of them pass in the wrong order, with their columns.
+
+    Parameters
+    ----------
+    stamps : ndarray, shape (runners, rows)
+        Passage times in course order, NaN when not timed.
+    names : sequence of str
+        The course's rows, start first.
+    columns : sequence of str
+        The file's columns.
+    mapping : list
+        The column (index into ``columns``) of each row, None when it has none.
+    source : str or Path
+        The split-time file, named first in the message.
+    remedy : str, optional
+        How to match the columns; default :data:`COLUMN_REMEDY`.
+
+    Returns
+    -------
+    str or None
+    """
+    t = np.asarray(stamps, float)
+    timed = np.isfinite(t).sum(axis=1) >= 2
+    back = backwards_passages(t) & timed
+    n, k = int(timed.sum()), int(back.sum())
+    if not n or 2 * k <= n:
+        return None
+    pairs: dict[tuple[int, int], int] = {}
+    for r in np.flatnonzero(back):
+        row = np.where(np.isfinite(t[r]), t[r], -np.inf)
+        prev = np.maximum.accumulate(row)
+        j = int(np.flatnonzero(np.isfinite(t[r, 1:]) & (t[r, 1:] < prev[:-1]))[0]) + 1
+        i = int(np.argmax(row[:j]))  # the earlier row passed later (its first such)
+        pairs[(i, j)] = pairs.get((i, j), 0) + 1
+    (i, j), _ = max(pairs.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
+    remedy = remedy or COLUMN_REMEDY
+    return (
+        f"{source}: {k} of the {n} runners timed at two checkpoints or more pass a checkpoint "
+        f"earlier than a previous one, most of them {names[j]!r} (column "
+        f"{columns[mapping[j]]!r}) before {names[i]!r} (column {columns[mapping[i]]!r}): "
+        f"these columns look matched to the wrong checkpoints; {remedy}"
+    )
 
 
 def backwards_note(stamps: np.ndarray, bibs, source) -> str | None:

@@ -1598,3 +1598,74 @@ def test_realdata_mtr_one_stray_start_cell_keeps_the_backtest(tmp_path, realdata
         "2024-10-19T07:31:52+04:00 (bib 99999, 0:45:00 earlier): not taken as the start (a "
         "chip read before the gun, a wrong date?); elapsed times are counted from the first wave"
     ]
+
+
+def test_map_columns_by_order_needs_an_intermediate_name():
+    """H3: rule 6 (by order) held when no name confirmed an intermediate column: the start
+    and finish alone mapped "CP2, CP1" by position, CP2 (the later checkpoint) first."""
+    names = ["Start", "Ravito Nord", "Ravito Sud", "Finish"]
+    m, how = map_columns(names, ["Start", "CP2", "CP1", "Finish"])
+    assert m == [0, None, None, 3]
+    assert how == ["name", "unmapped", "unmapped", "name"]
+    m, how = map_columns(names, ["Depart", "CP2", "CP1", "Arrivee"])
+    assert m == [None] * 4
+    # one intermediate name at its position confirms the order
+    m, how = map_columns(names, ["Depart", "Ravito Nord", "CP1", "Arrivee"])
+    assert m == [0, 1, 2, 3] and how == ["order", "name", "order", "order"]
+
+
+def test_backtest_refuses_columns_that_put_most_runners_backwards(tmp_path):
+    """H3: columns "Depart, CP2, CP1, Arrivee" (CP2 at km 20 before CP1 at km 10, as real
+    files put columns out of course order) were mapped by position: every runner passed
+    backwards, and backtest said 19 of 40 finishers cut (calibrate wrote parameters) with a
+    "timing glitches" warning. Unconfirmed, the columns are not mapped (the refusal of a
+    file with no intermediate column); mapped wrong by hand, most runners backwards is
+    refused naming the pair; mapped right, nobody is cut (truth: the 40 finishers pass
+    Ravito Nord at 1:00-1:58 and Ravito Sud at 2:30-4:27, inside 3:30 and 6:45)."""
+    course = _named_course(tmp_path, ["Start", "Ravito Nord", "Ravito Sud", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Depart", "CP2", "CP1", "Arrivee"], [H0, HB, HA, HF])
+    for cmd in ("backtest", "calibrate"):
+        r = _run([cmd, course, "--times", times])
+        assert r.exit_code == 1 and r.output.count("\n") == 1, r.output
+        assert r.output.startswith(
+            f"Error: {times}: none of the 2 intermediate checkpoints of n.toml has a column"
+        )
+        wrong = ["--column", "Ravito Nord=CP2", "--column", "Ravito Sud=CP1"]
+        r = _run([cmd, course, "--times", times, *wrong])
+        assert r.exit_code == 1 and r.output.count("\n") == 1, r.output
+        assert r.output == (
+            f"Error: {times}: 40 of the 40 runners timed at two checkpoints or more pass a "
+            "checkpoint earlier than a previous one, most of them 'Ravito Sud' (column 'CP1') "
+            "before 'Ravito Nord' (column 'CP2'): these columns look matched to the wrong "
+            'checkpoints; map the columns with --column "CHECKPOINT=COLUMN"\n'
+        )
+    right = ["--column", "Ravito Nord=CP1", "--column", "Ravito Sud=CP2"]
+    out, rows = _bt([course, "--times", times, *right])
+    assert out["finishers_cut"] == 0 and out["warnings"] == []
+    assert rows["Ravito Sud"]["column"] == "CP2"
+
+
+def test_a_few_backwards_runners_are_still_glitches(tmp_path):
+    """H3: the refusal is for most runners backwards; 20 of 40 (not more than half) stay a
+    warning, as one glitched runner in a real file does."""
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    rows = [
+        f"{i},FINISHER,SE,MALE,{_wall(4.0)}+02:00,"
+        + ",".join(_wall(h(i)) + "+02:00" for h in ((HB, HA) if i < 20 else (HA, HB)))
+        + f",{_wall(HF(i))}+02:00"
+        for i in range(40)
+    ]
+    times = tmp_path / "half.csv"
+    times.write_text("bib,status,category,sex,Start,A,B,Finish\n" + "\n".join(rows) + "\n")
+    out, _ = _bt([course, "--times", times])
+    assert any(
+        w.startswith("20 runners in half.csv passed a checkpoint earlier") for w in out["warnings"]
+    )
+
+
+def _run(args):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    return CliRunner().invoke(cli, [*map(str, args)])
