@@ -1862,7 +1862,10 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     --params` and checked with `coursekit backtest --params`. A file in which
     none of the course's intermediate checkpoints has a column is refused
     (map them with --column), unless it holds start and finish times only and
-    fits the course; nothing is written.
+    fits the course; nothing is written. Only what the times determine is
+    fitted: down not on a course without descent, and no more parameters than
+    intermediate checkpoints timed (fatigue first); a note names the others,
+    kept at their defaults.
 
     \b
     Example:
@@ -1896,6 +1899,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     # make the limit where the calibrated ones do)
     dwell, fixed, no_barrier = spec_arrays(course, legs)
     dark = plan_dark(course, lat, lon, start)
+    unfitted: list[str] = []  # the parameters the split times cannot determine
     try:
         params, rms = fit(
             grid,
@@ -1909,6 +1913,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
             fixed=fixed,
             barrier=~no_barrier,
             names=list(legs.names),
+            notes=unfitted,
         )
     except (CoursekitError, ValueError) as exc:
         msg = str(exc)
@@ -1971,7 +1976,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
             f"{', '.join(repr(n) for n in unused)} (the columns: {', '.join(st.columns)}; "
             'map one with --column "CHECKPOINT=COLUMN")',
         )
-    notes = calibrate_notes(params) + ([leader_note] if leader_note else [])
+    notes = unfitted + calibrate_notes(params) + ([leader_note] if leader_note else [])
     d = dataclasses.asdict(params)
     if fmt == "json":
         text = (

@@ -635,7 +635,9 @@ def test_cli_calibrate_says_when_a_fit_is_at_a_bound(tmp_path):
         cli, ["calibrate", str(course), "--times", str(times), "--format", "json"]
     )
     out = json.loads(r.output)
-    assert out["pace"]["fatigue"] == 0.6 and "upper bound" in out["notes"][0]
+    # (the course is flat: down is not fitted, H6)
+    assert out["notes"][0].startswith("down is not fitted")
+    assert out["pace"]["fatigue"] == 0.6 and "upper bound" in out["notes"][1]
     assert out["warnings"] == []
 
 
@@ -1669,3 +1671,65 @@ def _run(args):
     from coursekit.cli import cli
 
     return CliRunner().invoke(cli, [*map(str, args)])
+
+
+def test_calibrate_fits_no_more_parameters_than_checkpoints():
+    """H6: with one timed intermediate checkpoint, fatigue and down were both fitted to one
+    point (real MTR 2024 reduced to Ilet Savannah: fatigue 0.50, down 14.7, no note, against
+    0.05 and 6.0 from the full file). Now down keeps its default and says so; fatigue, one
+    unknown for one point, is the runners' (truth: fatigue 0.33 with the default down;
+    both fitted, any point of a ridge fits: fatigue 0.10 and down 0.99 here)."""
+    from coursekit.history import calibrate
+    from coursekit.pace import TRAIL_2024
+
+    grid, limit = _grid(), 12 * 3600.0
+    full = _runners(grid, 0.33, TRAIL_2024.down, limit)
+    one = full.copy()
+    one[:, [1, 3, 4]] = np.nan  # only the checkpoint at km 16 timed
+    notes: list = []
+    p, rms = calibrate(grid, one, np.ones(len(one), bool), limit_s=limit, notes=notes)
+    assert p.down == TRAIL_2024.down
+    assert p.fatigue == pytest.approx(0.33, abs=0.02) and rms < 2e-3
+    assert notes == [
+        f"down is not fitted, kept at {TRAIL_2024.down:g}: the split times cannot determine it "
+        "(only 1 intermediate checkpoint with 5 finishers' times or more, for 2 parameters)"
+    ]
+    # none timed: neither is fitted (the CLI still fits the leader on the finish)
+    notes = []
+    none = full.copy()
+    none[:, 1:-1] = np.nan
+    p, _ = calibrate(grid, none, np.ones(len(none), bool), limit_s=limit, notes=notes)
+    assert (p.fatigue, p.down) == (TRAIL_2024.fatigue, TRAIL_2024.down)
+    assert [n.split(" is not fitted")[0] for n in notes] == ["fatigue", "down"]
+    assert "no intermediate checkpoint with 5 finishers' times" in notes[0]
+    # every checkpoint timed: both fitted, no note
+    notes = []
+    p, _ = calibrate(grid, full, np.ones(len(full), bool), limit_s=limit, notes=notes)
+    assert notes == [] and p.fatigue == pytest.approx(0.33, abs=0.02)
+
+
+def test_cli_calibrate_does_not_fit_down_on_a_course_without_descent(tmp_path):
+    """H6: on a flat course down changes no passage, yet calibrate wrote it as an estimate
+    (1.0, or 0 "at the lower bound: the split times want less"). It keeps the default now,
+    with a note; fatigue is still fitted."""
+    import json
+    import tomllib
+
+    from coursekit.pace import TRAIL_2024
+
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], [H0, HA, HB, HF])
+    r = _cal([course, "--times", times, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["pace"]["down"] == TRAIL_2024.down
+    assert out["notes"][0] == (
+        f"down is not fitted, kept at {TRAIL_2024.down:g}: the split times cannot determine it "
+        "(over its range [0, 15] it moves the reference runner's passages at the timed "
+        "checkpoints by 0.00 % of the limit at most (a course without descent?))"
+    )
+    assert not any("down = " in n for n in out["notes"])  # no bound note for down
+    r = _cal([course, "--times", times])
+    assert r.exit_code == 0, r.output
+    assert "# note: down is not fitted, kept at 5" in r.output
+    assert tomllib.loads(r.output)["pace"]["down"] == TRAIL_2024.down
