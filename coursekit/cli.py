@@ -1564,7 +1564,12 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
         if "=" not in item:
             raise ValueError(f"--column expects CHECKPOINT=COLUMN, got {item!r}")
         k, v = item.split("=", 1)
-        explicit[k.strip()] = v.strip()
+        k, v = k.strip(), v.strip()
+        if explicit.get(k, v) != v:  # the later one silently replaced the first
+            raise OptionError(
+                f"--column: checkpoint {k!r} given twice, for columns {explicit[k]!r} and {v!r}"
+            )
+        explicit[k] = v
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
     mapping, how = map_columns(
         legs.names,

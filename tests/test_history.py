@@ -557,6 +557,7 @@ def test_cli_backtest_warns_of_backwards_passages(tmp_path):
         ("empty", "bad.csv: no runners"),
         ("status", "bad.csv: line 2, column 'status': unknown status 'FINISHED'"),
         ("same", "Error: --column: column 'B' given for both 'A' and 'B'"),
+        ("twice", "Error: --column: checkpoint 'A' given twice, for columns 'B' and 'A'"),
     ],
 )
 def test_cli_history_input_errors_one_line(tmp_path, cmd, case, message):
@@ -574,6 +575,8 @@ def test_cli_history_input_errors_one_line(tmp_path, cmd, case, message):
         extra = ["--column", "A=Nope"]
     elif case == "same":  # a typo for A=A: B's times checked against A's barrier (H9)
         extra = ["--column", "A=B", "--column", "B=B"]
+    elif case == "twice":  # the first was silently replaced by the second
+        extra = ["--column", "A=B", "--column", "A=A"]
     else:
         if case == "short":
             lines[2] = ",".join(lines[2].split(",")[:6])
