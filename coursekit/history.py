@@ -22,13 +22,13 @@ row is left out, times included (a chip read in the start pen must not move the
 first wave's gun, nor count him as passing a barrier), with a warning.
 
 Elapsed times are measured from the first wave's start in the start column
-(:func:`start_origin`: the earliest start that a share of the field is close
-to, so that one stray cell before the gun moves nothing; :func:`early_start_note`
-names such rows), not from the UTC offsets written in the file: some
-exports carry a wrong offset (Templiers 2023 says +00:00 for local +02:00);
-durations are unaffected. Times written without a UTC offset are local times
-of the ``tz`` given to :func:`read_times` (the course's time zone), read as
-UTC without one (a warning says so).
+(:func:`start_origin`: the earliest start, unless one or two stray cells lie well before
+the rest of a large field, so that a chip read before the gun moves nothing;
+:func:`early_start_note` names such rows), not from the UTC offsets written in the file:
+some exports carry a wrong offset (Templiers 2023 says +00:00 for local +02:00);
+durations are unaffected. Times written without a UTC offset are local times of the
+``tz`` given to :func:`read_times` (the course's time zone), read as UTC without one (a
+warning says so).
 
 Mapping checkpoints (course file) to columns, in this order, first match wins:
 
@@ -82,8 +82,9 @@ __all__ = [
     "start_origin",
     "early_start_note",
     "origin_column",
-    "START_WAVE_WINDOW",
-    "START_WAVE_SHARE",
+    "STRAY_START_GAP",
+    "STRAY_START_SHARE",
+    "STRAY_START_MAX",
     "Backtest",
     "backtest",
     "FINISHER",
@@ -786,30 +787,38 @@ def map_columns(
     return out, how
 
 
-START_WAVE_WINDOW = 120.0
-"""Width of the window [s] after a start time in which :data:`START_WAVE_SHARE` of the
-timed starts must lie for it to be the first wave's start (:func:`start_origin`). A wave's
-runners share its gun time in LiveTrail's files (../shared/realdata: 2 or 3 waves 9 to
-15 min apart, each of hundreds of runners with one time); chip times of a mass start put
-the first percent of the field over the line within seconds. A stray start cell closer
-than this before the gun may still be taken as the origin: the error is then under 2 min,
-less than the rounding of the barriers (15 min)."""
+STRAY_START_GAP = 600.0
+"""A start cell is a stray (a chip tested at the arch, a row dated a day early) only when
+more than this [s] separates it from the next start time (:func:`start_origin`). Starts
+closer together are one race: a mass start's chip times (seconds apart), a time-trial start
+(runners every minute or three), start waves (9 to 15 min apart in LiveTrail's files of
+../shared/realdata, each of hundreds of runners with one gun time, so never few rows)."""
 
-START_WAVE_SHARE = 0.01
-"""Share of the timed starts (and at least 2 of them) that must lie within
-:data:`START_WAVE_WINDOW` after the first wave's start (:func:`start_origin`)."""
+STRAY_START_SHARE = 0.1
+"""At most this share of the timed starts (rounded down, and :data:`STRAY_START_MAX`
+rows) may be left before the origin as strays (:func:`start_origin`): the strays are a
+small minority; in a field of fewer than 10 timed starts none (one early runner in a
+handful may be the real first start, and no count can tell)."""
+
+STRAY_START_MAX = 2
+"""At most this many rows are left before the origin as strays (:func:`start_origin`): a
+first wave of elites or of walkers, however small, has more runners than that."""
 
 
 def start_origin(starts) -> float:
-    """The first wave's start in a start column [POSIX s]: its earliest time that at least
-    ``max(2, START_WAVE_SHARE)`` of the timed starts lie within :data:`START_WAVE_WINDOW`
-    after (the start itself included).
+    """The race's start in a start column [POSIX s]: its earliest time, unless the earliest
+    rows are a few stray cells well before the rest.
 
-    One start cell before the gun (a chip tested at the arch, a row dated a day early) is
-    not the race's start: the plain earliest time would move every runner's elapsed time
-    (one withdrawn row 45 min early put 158 of the 415 finishers of the real Métis Trail
-    2024 behind a barrier, against 2). Later waves are not looked at: the first one is the
-    origin, as before.
+    The earliest ``k`` timed starts are strays, and the origin the next start, when ``k``
+    is at most :data:`STRAY_START_MAX` and :data:`STRAY_START_SHARE` of the timed starts
+    and more than :data:`STRAY_START_GAP` separates the ``k``-th from the next (the
+    largest such ``k``). One start cell before the gun (a chip tested at the arch, a row
+    dated a day early) is not the race's start: the plain earliest time would move every
+    runner's elapsed time (one withdrawn row 45 min early put 158 of the 415 finishers of
+    the real Métis Trail 2024 behind a barrier, against 2). A first wave, however small
+    (elites 15 min before the mass), a time-trial start (runners minutes apart) and a
+    small field keep their earliest start. :func:`early_start_note` names the rows left
+    out.
 
     Parameters
     ----------
@@ -819,17 +828,17 @@ def start_origin(starts) -> float:
     Returns
     -------
     float
-        NaN when no start is timed; the earliest start when no time has that many close
-        after it (a handful of runners started one by one).
+        NaN when no start is timed.
     """
     s = np.sort(np.asarray(starts, float).ravel())
     s = s[np.isfinite(s)]
     if not s.size:
         return math.nan
-    need = min(max(2, math.ceil(START_WAVE_SHARE * s.size)), s.size)
-    close = np.searchsorted(s, s + START_WAVE_WINDOW, side="right") - np.arange(s.size)
-    ok = np.flatnonzero(close >= need)
-    return float(s[ok[0]]) if ok.size else float(s[0])
+    most = min(STRAY_START_MAX, math.floor(STRAY_START_SHARE * s.size), s.size - 1)
+    for k in range(most, 0, -1):
+        if s[k] - s[k - 1] > STRAY_START_GAP:
+            return float(s[k])
+    return float(s[0])
 
 
 def early_start_note(starts, bibs, source, *, tz=None) -> str | None:

@@ -1498,24 +1498,33 @@ def test_read_times_leaves_out_the_runners_who_did_not_start(tmp_path):
 
 
 def test_start_origin_is_the_first_wave_not_a_stray_cell():
-    """H1: the origin is the earliest start that max(2, 1 %) of the timed starts are within
-    START_WAVE_WINDOW after, not the plain earliest cell."""
-    from coursekit.history import START_WAVE_WINDOW, start_origin
+    """H1: one or two start cells well before the rest of the field (a chip read at the
+    arch, a row dated a day early) are not the origin; a real first start is, however
+    small its wave, and so are a time-trial start and a small field's earliest runner."""
+    from coursekit.history import STRAY_START_GAP, start_origin
 
     gun = 1_700_000_000.0
     waves = np.r_[np.full(300, gun), np.full(300, gun + 600.0), np.nan, np.nan]
     assert start_origin(waves) == gun
-    # one cell 45 min or a day early, two cells far apart: not a wave
+    # one cell 45 min or a day early, two cells far apart: strays
     for stray in ([gun - 2700.0], [gun - 86400.0], [gun - 86400.0, gun - 2700.0]):
         assert start_origin(np.r_[waves, stray]) == gun
-    # 1 % of 600 is 6: five cells together before the gun are still strays, seven a wave
-    assert start_origin(np.r_[waves, np.full(5, gun - 1800.0)]) == gun
-    assert start_origin(np.r_[waves, np.full(7, gun - 1800.0)]) == gun - 1800.0
+    # three cells together, a first wave of 25 elites 15 min before the mass: a wave
+    assert start_origin(np.r_[waves, np.full(3, gun - 1800.0)]) == gun - 1800.0
+    assert start_origin(np.r_[np.full(3000, gun), np.full(25, gun - 900.0)]) == gun - 900.0
+    # a stray only when more than STRAY_START_GAP before the next start
+    assert start_origin(np.r_[waves, gun - STRAY_START_GAP]) == gun - STRAY_START_GAP
+    assert start_origin(np.r_[waves, gun - STRAY_START_GAP - 1.0]) == gun
     # chip starts a second apart: the first runner's
     chips = gun + np.arange(500.0)
-    assert start_origin(np.r_[chips, gun - START_WAVE_WINDOW - 1.0]) == gun
-    # a handful of runners started one by one: the earliest, as before
+    assert start_origin(np.r_[chips, gun - STRAY_START_GAP - 1.0]) == gun
+    # a time-trial start (every 3 min, two runners sharing one slot): the first runner's
+    trial = np.r_[gun + 180.0 * np.arange(60), gun + 7200.0]
+    assert start_origin(trial) == gun
+    # a handful of runners: the earliest, whatever the gaps (one in three is no stray)
     assert start_origin([gun + 3600.0, gun, gun + 7200.0]) == gun
+    assert start_origin([gun, gun + 600.0, gun + 660.0]) == gun
+    assert start_origin(np.r_[gun - 2700.0, np.full(8, gun)]) == gun - 2700.0
     assert start_origin([gun]) == gun
     assert np.isnan(start_origin([np.nan, np.nan]))
 
