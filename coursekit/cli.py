@@ -2265,6 +2265,11 @@ def event(
         )
     except OptionError as exc:  # a RACE= naming no race: a usage error, as --finish-share's
         raise click.BadParameter(str(exc), param_hint="'--times'") from None
+    # what reading the --times files found (DNS rows, ignored columns, naive times, a file
+    # that does not fit): on standard error whatever the output, as backtest's misfits,
+    # before the simulation runs
+    for w in ev.history_warnings:
+        click.echo(f"warning: {w}", err=True)
     if n_runners:
         _check_against_races(ev, n_runners, repetitions, finish_share)
         bar = None
@@ -2312,7 +2317,9 @@ def event(
             option="--simulate",
         )
     else:
-        text = _event_text(ev, summary, zone)
+        shown = set(ev.history_warnings) if output is None else set()  # not twice on a terminal
+        kept = [w for w in summary["warnings"] if w not in shown]
+        text = _event_text(ev, {**summary, "warnings": kept}, zone)
     _emit(text, output)
 
 

@@ -1020,6 +1020,10 @@ class EventPlan:
     barrier_checks : tuple of BarrierCheck
         The fixed barriers of the simulated races against the field without them
         (:func:`simulate_event`; empty when not simulated).
+    history_warnings : tuple of str
+        The warnings of reading the races' past split-time files (``history`` of
+        :func:`load_event_plan`; also in ``warnings``), each naming the race and the file:
+        ``coursekit event --times`` prints them on standard error, as ``backtest`` does.
     """
 
     name: str
@@ -1036,6 +1040,7 @@ class EventPlan:
     timezone: str | None = None
     gap_s: float = STATION_GAP_S
     barrier_checks: tuple[BarrierCheck, ...] = ()
+    history_warnings: tuple[str, ...] = ()
 
 
 def plan_event(
@@ -1177,7 +1182,8 @@ def load_event_plan(
     ``history`` maps a race (its name, or its course file's name or stem) to
     a past edition's split-time CSV, or to ``(csv, {checkpoint: column})``:
     that race's field is calibrated on it (:func:`history_race`), checkpoints
-    matched to columns as in ``coursekit backtest``.
+    matched to columns as in ``coursekit backtest``; the warnings of reading those files
+    are ``history_warnings`` (and in ``warnings``).
     """
     from .course import is_course_file, load_course, load_event
     from .cutoffs import plan
@@ -1201,11 +1207,14 @@ def load_event_plan(
             )
         seen[course.name] = course.path.name
     history_of = _history_by_course(ev_path, courses, dict(history or {}), single=single)
-    races, warns = [], []
+    races, warns, history_warns = [], [], []
     for course, csv in zip(courses, history_of, strict=True):
         p = plan(course, model=model)
         if csv is not None:
-            races.append(_history_race_from_csv(p, csv, warnings=warns))
+            read: list[str] = []
+            races.append(_history_race_from_csv(p, csv, warnings=read))
+            warns += read
+            history_warns += read
         else:
             races.append(Race.from_plan(p))
         warns += [f"{course.name}: {w}" for w in p.warnings]
@@ -1232,7 +1241,7 @@ def load_event_plan(
         combined=combined,
         gap_s=gap_s,
     )
-    return replace(out, timezone=ev_tz)
+    return replace(out, timezone=ev_tz, history_warnings=tuple(history_warns))
 
 
 TIMES_REMEDY = "name the file's columns like the course's checkpoints"
@@ -1241,9 +1250,12 @@ TIMES_REMEDY = "name the file's columns like the course's checkpoints"
 
 def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     """:func:`history_race` from a split-time CSV, matched to the plan's checkpoints;
-    what the file's times say (backwards passages) is appended to ``warnings``."""
+    the warnings ``backtest`` gives of the file (its reading, times without a UTC offset,
+    backwards passages, implausible finishers, a file that does not fit the course) are
+    appended to ``warnings``, each beginning with the race's name and naming the file."""
     from .history import (
         backwards_note,
+        implausible_note,
         map_columns,
         misfit_notes,
         naive_note,
@@ -1256,12 +1268,15 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
     # times without a UTC offset are wall times of the course's zone, as backtest reads them
     st = read_times(csv_path, tz=times_zone(plan.course))
+    # the file's own warnings (details columns, DNS rows, extra fields, clock changes) do
+    # not name it: on an event of several races and files, they must
+    notes = [f"{Path(csv_path).name}: {w}" for w in st.warnings]
     naive = naive_note(st, plan.course)
-    if naive and warnings is not None:
-        warnings.append(f"{plan.course.name}: {naive}")
+    if naive:
+        notes.append(naive)
     legs = plan.legs
     wps = [getattr(s, "waypoint", None) if s is not None else None for s in legs.specs]
-    mapping, _ = map_columns(
+    mapping, how = map_columns(
         legs.names,
         st.columns,
         waypoints=wps,
@@ -1269,9 +1284,9 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
         names_source=plan.course.path,
         columns_source=csv_path,
     )
-    notes: list[str] = []
+    refused: list[str] = []
     mapping, by_times = timed_ends(
-        mapping, st.time, names=legs.names, columns=st.columns, waypoints=wps, notes=notes
+        mapping, st.time, names=legs.names, columns=st.columns, waypoints=wps, notes=refused
     )
     if mapping[0] is None or mapping[-1] is None:
         j = 0 if mapping[0] is None else -1
@@ -1279,21 +1294,31 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
             f"{csv_path}: no column for the {'start' if j == 0 else 'finish'} row "
             f"{legs.names[j]!r} of {plan.course.name!r} (columns: {', '.join(st.columns)}): "
             "name it like the checkpoint, and time every runner there"
-            + "".join(f"; {n}" for n in notes)
+            + "".join(f"; {n}" for n in refused)
         )
     stamps = np.full((len(st.bib), len(mapping)), np.nan)
     for j, c in enumerate(mapping):
         if c is not None:
             stamps[:, j] = st.time[:, c]
     back = backwards_note(stamps, st.bib, csv_path)
-    if back and warnings is not None:
-        warnings.append(f"{plan.course.name}: {back}")
+    if back:
+        notes.append(back)
     # each runner's own start passage (start waves); the first wave when not timed
     t0 = stamps[:, 0].copy()
     if np.isfinite(t0).any():
         t0[~np.isfinite(t0)] = np.nanmin(t0)
     elapsed = stamps - t0[:, None]
     offset = t0 - np.nanmin(t0) if np.isfinite(t0).any() else None
+    odd = implausible_note(
+        elapsed,
+        st.finisher,
+        st.bib,
+        plan.course.limit_s,
+        csv_path,
+        verdict="the field is fitted on them as they are",
+    )
+    if odd:
+        notes.append(odd)
     # the fit checks of `backtest` and `calibrate`: warned of (the median finisher beyond
     # the limit ...), and refused when no intermediate checkpoint has a column and the file
     # has other columns or does not fit (another race's times)
@@ -1313,7 +1338,7 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     if unfit:
         raise HistoryError(unfit)
     if warnings is not None:
-        warnings += [f"{plan.course.name}: {m}" for m in misfit]
+        warnings += [f"{plan.course.name}: {m}" for m in notes + misfit]
     try:
         race = history_race(
             plan, elapsed, np.asarray(st.status), start_offset=offset, source=Path(csv_path).name
@@ -1324,6 +1349,15 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
         ends = {"start": mapping[0], "finish": mapping[-1]}
         found = ", ".join(f"{k} = column {st.columns[ends[k]]!r}" for k in by_times)
         race = replace(race, field_note=f"{race.field_note}; found by the times: {found}")
+    # columns matched by their position alone (backtest's "by order"): a guess, said
+    guessed = [
+        f"{legs.names[j]!r} = column {st.columns[c]!r}"
+        for j, c in enumerate(mapping)
+        if how[j] == "order" and c is not None
+    ]
+    if guessed:
+        guess = f"; matched by order: {', '.join(guessed)}"
+        race = replace(race, field_note=race.field_note + guess)
     return race
 
 

@@ -1236,9 +1236,18 @@ def implausible_passages(elapsed, limit_s: float) -> np.ndarray:
     return odd.any(axis=1)
 
 
-def implausible_note(elapsed, finisher, bibs, limit_s: float, source) -> str | None:
+def implausible_note(
+    elapsed,
+    finisher,
+    bibs,
+    limit_s: float,
+    source,
+    *,
+    verdict: str = "they count as cut where they are late",
+) -> str | None:
     """A warning naming the finishers with implausible passages (:func:`implausible_passages`),
-    None when none."""
+    None when none; ``verdict`` says what is done with their times (``backtest``'s words by
+    default)."""
     odd = implausible_passages(elapsed, limit_s) & np.asarray(finisher, bool)
     return _runners_note(
         odd,
@@ -1247,7 +1256,7 @@ def implausible_note(elapsed, finisher, bibs, limit_s: float, source) -> str | N
         "finisher",
         "passed a checkpoint after the limit and more than half the limit after the previous "
         "passage",
-        "implausible times (a wrong date?), used as written: they count as cut where they are late",
+        f"implausible times (a wrong date?), used as written: {verdict}",
     )
 
 

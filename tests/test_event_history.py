@@ -518,8 +518,124 @@ def test_cli_event_times_warns_of_a_median_finisher_beyond_the_limit(tmp_path):
     res = CliRunner().invoke(cli, [*args, "--times", str(slow), "--format", "json"])
     assert res.exit_code == 0, res.output
     warnings = json.loads(res.stdout)["warnings"]
-    assert any(
-        w.startswith("Test 30: the median finisher reaches 'Finish' at ")
-        and "in slow.csv, beyond the limit (9:00): the file does not fit the course" in w
+    misfit = [
+        w
         for w in warnings
-    ), warnings
+        if w.startswith("Test 30: the median finisher reaches 'Finish' at ")
+        and "in slow.csv, beyond the limit (9:00): the file does not fit the course" in w
+    ]
+    assert misfit, warnings
+    # on standard error too, whatever the output, as backtest
+    assert f"warning: {misfit[0]}" in res.stderr.splitlines()
+
+
+def _write_rows(path: Path, header, rows):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _stamp(t: float, *, naive: bool = False) -> str:
+    if not np.isfinite(t):
+        return ""
+    x = START + dt.timedelta(seconds=float(t))
+    return (x.replace(tzinfo=None) if naive else x).isoformat()
+
+
+def test_cli_event_times_shows_the_files_reading_warnings(tmp_path):
+    """Finding (event --times silent on the file): the warnings of reading a split-time file
+    that `backtest` shows (runners' details columns ignored, DNS rows left out, rows with
+    extra empty fields, times without a UTC offset read in the course's zone, backwards
+    passages) were dropped or only in the report: each is now one `warning:` line on
+    standard error naming the race and the file, and in the JSON's warnings, exit 0."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=300, seed=2)
+    rows = []
+    for i, (row, st) in enumerate(zip(E, status, strict=True)):
+        cells = [_stamp(t, naive=True) for t in row]
+        rows.append([i + 1, f"Runner {i + 1}", st, *cells] + ([""] if i == 4 else []))
+    rows[7][3 + 3] = _stamp(E[7, 1] - 60, naive=True)  # Aid 3 before Aid 1: a glitch
+    rows.append([901, "Absent", "DNS", _stamp(0.0, naive=True), "", "", "", "", ""])
+    rows.append([902, "Absent too", "DNS", "", "", "", "", "", ""])
+    times = tmp_path / "past.csv"
+    _write_rows(times, ["bib", "name", "status", *NAMES], rows)
+    args = ["event", str(course), "--simulate", "200", "--repetitions", "2", "--seed", "1"]
+    expected = [
+        "Test 30: past.csv: column 'name' ignored: runners' details, not checkpoints' "
+        "passage times",
+        "Test 30: past.csv: 2 runners did not start (DID_NOT_START), left out: bibs 901, 902; "
+        "the times of bib 901 ignored",
+        "Test 30: past.csv: 1 rows have more fields than the header, all empty; extra fields "
+        "ignored",
+        "Test 30: 1800 times in past.csv have no UTC offset: read as local times of the "
+        "course's time zone Africa/Casablanca",
+        "Test 30: 1 runner in past.csv passed a checkpoint earlier than a previous one (bib 8): "
+        "timing glitches, their times are used as written",
+    ]
+    n_naive = sum(bool(c) for r in rows[:300] for c in r[3:9])
+    expected[3] = expected[3].replace("1800", str(n_naive))
+    res = CliRunner().invoke(cli, [*args, "--times", str(times)])
+    assert res.exit_code == 0, res.output
+    err = res.stderr.splitlines()
+    for w in expected:
+        assert f"warning: {w}" in err, (w, err)
+    # on standard error, not twice on the terminal: the report on standard output has them not
+    for w in expected:
+        assert w not in res.stdout
+    res = CliRunner().invoke(cli, [*args, "--times", str(times), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    warnings = json.loads(res.stdout)["warnings"]
+    for w in expected:
+        assert w in warnings, (w, warnings)
+        assert f"warning: {w}" in res.stderr.splitlines()
+    # a report written to a file keeps them (and standard error has them too)
+    out = tmp_path / "report.txt"
+    res = CliRunner().invoke(cli, [*args, "--times", str(times), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    report = out.read_text().splitlines()
+    for w in expected:
+        assert f"warning: {w}" in report
+        assert f"warning: {w}" in res.stderr.splitlines()
+
+
+def test_cli_event_times_warns_of_implausible_finishers(tmp_path):
+    """As backtest: finishers timed at the finish long after the limit and their previous
+    passage (a wrong date) are warned of, naming the file; the fit uses them as written."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=300, seed=4)
+    fin = np.flatnonzero(status == "FINISHER")[:2]
+    E[fin, -1] += 2 * 24 * H  # two days late: a wrong date
+    times = tmp_path / "dates.csv"
+    _write_times(times, E, status)
+    args = ["event", str(course), "--simulate", "200", "--repetitions", "2", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--times", str(times), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    bibs = ", ".join(str(i + 1) for i in fin)
+    w = (
+        f"Test 30: 2 finishers in dates.csv passed a checkpoint after the limit and more than "
+        f"half the limit after the previous passage (bib {bibs}): implausible times (a wrong "
+        "date?), used as written: the field is fitted on them as they are"
+    )
+    assert w in json.loads(res.stdout)["warnings"]
+    assert f"warning: {w}" in res.stderr.splitlines()
+
+
+def test_cli_event_times_says_which_columns_were_matched_by_order(tmp_path):
+    """Columns matched to the checkpoints by their position only (backtest's `by order`)
+    are named in the race's field note, as the ends found by the times are."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=300, seed=6)
+    times = tmp_path / "codes.csv"
+    _write_times(times, E, status, ["Start", "CP1", "CP2", "CP3", "CP4", "Finish"])
+    args = ["event", str(course), "--simulate", "200", "--repetitions", "2", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--times", str(times), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    note = json.loads(res.stdout)["simulation"]["races"][0]["field"]
+    assert note.endswith(
+        "; matched by order: 'Aid 1' = column 'CP1', 'Aid 2' = column 'CP2', 'Aid 3' = column "
+        "'CP3', 'Aid 4' = column 'CP4'"
+    ), note
