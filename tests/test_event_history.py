@@ -639,3 +639,40 @@ def test_cli_event_times_says_which_columns_were_matched_by_order(tmp_path):
         "; matched by order: 'Aid 1' = column 'CP1', 'Aid 2' = column 'CP2', 'Aid 3' = column "
         "'CP3', 'Aid 4' = column 'CP4'"
     ), note
+
+
+def test_cli_event_times_warns_of_naive_times_in_a_clock_change(tmp_path):
+    """A time without a UTC offset in the hour skipped when the clocks go forward (Paris,
+    31 Mar 2024, 02:00 -> 03:00) is read with the offset before the change: backtest warns
+    of it, `event --times` now does too, naming the race and the file."""
+    path = _write_course(tmp_path)
+    start = dt.datetime(2024, 3, 31, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    text = path.read_text().replace(START.isoformat(), start.isoformat())
+    path.write_text(text.replace("Africa/Casablanca", "Europe/Paris"))
+    p = plan(load_course(path))
+    _, E, status = _past_field(p, n=300, seed=7)
+    paris = ZoneInfo("Europe/Paris")
+    rows = []
+    for i, (row, st) in enumerate(zip(E, status, strict=True)):
+        cells = [
+            (start + dt.timedelta(seconds=float(x))).astimezone(paris).replace(tzinfo=None)
+            if np.isfinite(x)
+            else ""
+            for x in row
+        ]
+        rows.append([i + 1, st, *[c.isoformat() if c else "" for c in cells]])
+    i = int(np.flatnonzero(np.isfinite(E[:, 2]) & (E[:, 2] > 1.5 * H))[0])
+    rows[i][3] = "2024-03-31T02:10:00"  # Aid 1 in the skipped hour
+    times = tmp_path / "spring.csv"
+    _write_rows(times, ["bib", "status", *NAMES], rows)
+    args = ["event", str(path), "--simulate", "200", "--repetitions", "2", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--times", str(times), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    n = sum(bool(c) for r in rows for c in r[2:])
+    w = (
+        f"Test 30: spring.csv: of the {n} times without a UTC offset, 1 fall in the hour "
+        "skipped when the clocks go forward (read with the offset before the change): check "
+        "them, or write the offsets in the file"
+    )
+    assert w in json.loads(res.stdout)["warnings"]
+    assert f"warning: {w}" in res.stderr.splitlines()
