@@ -625,19 +625,19 @@ def test_cli_event_times_warns_of_implausible_finishers(tmp_path):
 
 def test_cli_event_times_says_which_columns_were_matched_by_order(tmp_path):
     """Columns matched to the checkpoints by their position only (backtest's `by order`)
-    are named in the race's field note, as the ends found by the times are."""
+    are named in the race's field note, as the ends found by the times are. (One name,
+    'Aid 1', confirms the order: without one, no column is matched by position, H3.)"""
     course = _write_course(tmp_path)
     p = plan(load_course(course))
     _, E, status = _past_field(p, n=300, seed=6)
     times = tmp_path / "codes.csv"
-    _write_times(times, E, status, ["Start", "CP1", "CP2", "CP3", "CP4", "Finish"])
+    _write_times(times, E, status, ["Start", "Aid 1", "CP2", "CP3", "CP4", "Finish"])
     args = ["event", str(course), "--simulate", "200", "--repetitions", "2", "--seed", "1"]
     res = CliRunner().invoke(cli, [*args, "--times", str(times), "--format", "json"])
     assert res.exit_code == 0, res.output
     note = json.loads(res.stdout)["simulation"]["races"][0]["field"]
     assert note.endswith(
-        "; matched by order: 'Aid 1' = column 'CP1', 'Aid 2' = column 'CP2', 'Aid 3' = column "
-        "'CP3', 'Aid 4' = column 'CP4'"
+        "; matched by order: 'Aid 2' = column 'CP2', 'Aid 3' = column 'CP3', 'Aid 4' = column 'CP4'"
     ), note
 
 
