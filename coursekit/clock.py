@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "clock_change_text",
     "zone_abbreviation",
     "repeated",
+    "zoned",
     "DATED_S",
     "clock_format",
     "hm",
@@ -210,3 +212,49 @@ def repeated(moment: dt.datetime) -> bool:
         return False
     other = moment.replace(fold=1 - moment.fold)
     return other.utcoffset() != moment.utcoffset()
+
+
+def zoned(
+    text: str | None,
+    moment: dt.datetime | None,
+    tz: dt.tzinfo | None,
+    changes: Sequence[ClockChange],
+    *,
+    nearest: bool = False,
+) -> str | None:
+    """``text``, the clock time written of ``moment``, followed by its zone's abbreviation
+    (:func:`zone_abbreviation`) when the output spans a clock change and the time needs it.
+
+    The one rule of every output that writes clock times across a change (the roadbook's
+    tables, the profile's barrier labels, the map's popups, the occupancy chart's axis).
+
+    Parameters
+    ----------
+    text : str or None
+        The clock time as written (``"Sun 02:15"``); None and "" are returned as they are.
+    moment : datetime or None
+        The aware time ``text`` writes.
+    tz : tzinfo or None
+        The clock ``text`` is on (``moment`` as given when None).
+    changes : sequence of ClockChange
+        The output's clock changes (:func:`clock_changes`); none leaves ``text`` unchanged.
+    nearest : bool, default False
+        ``text`` rounds ``moment`` to the nearest minute (the leader's ETA) rather than
+        dropping its seconds.
+
+    Returns
+    -------
+    str or None
+        ``"Sun 02:15 CEST"`` when ``moment`` is at or after the first change or its written
+        clock time happens twice (:func:`repeated`); ``text`` otherwise.
+    """
+    if not changes or not text or moment is None or moment.tzinfo is None:
+        return text
+    shown = after(moment, 30.0) if nearest else moment  # the instant whose minute is written
+    if tz is not None:
+        shown = shown.astimezone(tz)
+    # by the instant: two times on one ZoneInfo compare by their wall clocks
+    first = changes[0].at.timestamp()
+    if shown.timestamp() >= first or repeated(shown.replace(second=0, microsecond=0)):
+        return f"{text} {zone_abbreviation(shown)}"
+    return text

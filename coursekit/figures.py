@@ -143,6 +143,13 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
         no_barrier = getattr(plan, "no_barrier", None)  # barrier = false rows: no time
         # a race over a week: a weekday names two days, so the barriers are dated
         fmt = clock_format(plan is not None and float(plan.course.limit_s) > DATED_S)
+        if plan is not None:
+            # across a clock change, a barrier from the change on or in the repeated hour
+            # carries its zone, as the roadbook's tables write it
+            from .clock import zoned
+            from .maps import course_clock_changes, display_tz
+
+            tz, changes = display_tz(plan.course), course_clock_changes(plan.course)
         for i, name in enumerate(legs.names):
             ele = legs.elevation[i] if np.isfinite(legs.elevation[i]) else base
             ax.plot([along[i], along[i]], [base, ele], color=_ORANGE, linewidth=0.8, zorder=3)
@@ -151,7 +158,8 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
             if len(label) > _MAX_LABEL:  # longer rotated labels break the layout
                 label = label[: _MAX_LABEL - 1] + "\u2026"
             if plan is not None and i > 0 and not (no_barrier is not None and no_barrier[i]):
-                label += f"  {plan.cutoff[i].strftime(fmt)}"
+                cut = plan.cutoff[i]
+                label += f"  {zoned(cut.strftime(fmt), cut, tz, changes)}"
             ax.text(
                 along[i],
                 top,
@@ -412,21 +420,28 @@ def profile_figure(profile, out_path, *, legs=None, plan=None, title=None) -> Pa
     return atomic_write_bytes(out_path, data)
 
 
-def _clock_ticks(ax, hours: Sequence[dt.datetime], *, most: int = 8) -> None:
+def _clock_ticks(ax, hours: Sequence[dt.datetime], *, most: int = 8, tz=None, changes=()) -> None:
     """Label the time axis "Sat 04:00" as the tables do, on whole local hours.
 
     Each label is read on its own hour's UTC offset (the summary's ISO times), so the clocks
     stay right across a daylight-saving change; at most ``most`` ticks, every 1, 2, 3, 4, 6,
-    12 or 24 h (matplotlib's default labels were "06-01 06" or "01 04:00", in UTC).
+    12 or 24 h (matplotlib's default labels were "06-01 06" or "01 04:00", in UTC). With
+    ``changes``, the clock changes of the clock ``tz``, a tick from the first change on or
+    in the repeated hour carries its zone, "Sun 02:00 CET" (:func:`coursekit.clock.zoned`),
+    and there are at most 7 ticks.
     """
     import matplotlib.dates as mdates
 
+    from .clock import zoned
+
     if not hours:
         return
+    if changes:  # "Sun 02:00 CEST" is half as long again as "Sun 02:00": fewer ticks
+        most = min(most, 7)
     step = next((k for k in (1, 2, 3, 4, 6, 12) if len(hours) / k <= most), 24)
     ticks = [h for h in hours if h.minute == 0 and h.hour % step == 0] or [hours[0]]
     ax.set_xticks(mdates.date2num(ticks))
-    ax.set_xticklabels([h.strftime("%a %H:%M") for h in ticks])
+    ax.set_xticklabels([zoned(h.strftime("%a %H:%M"), h, tz, changes) for h in ticks])
     ax.set_xlim(mdates.date2num(hours[0]), mdates.date2num(hours[-1] + dt.timedelta(hours=1)))
 
 
@@ -466,6 +481,17 @@ def _union_hours(recs, max_span_s: float = SHARED_AXIS_MAX_S) -> list[dt.datetim
     return out
 
 
+def _axis_changes(hours: Sequence[dt.datetime], tz) -> list:
+    """The clock changes of ``tz`` from the first of ``hours`` to the end of the last (none
+    without ``tz``)."""
+    from .clock import clock_changes
+
+    if tz is None or not hours:
+        return []
+    first, last = hours[0].timestamp(), hours[-1].timestamp()
+    return clock_changes(dt.datetime.fromtimestamp(first, tz), last + 3600.0 - first)
+
+
 def _window_and_barriers(ax, s: dict, *, legend: bool) -> None:
     """Shade each of the station's staffing windows (``windows``; a summary without them:
     ``open`` to ``close``) and mark each barrier there (not the starts)."""
@@ -498,7 +524,13 @@ def _window_and_barriers(ax, s: dict, *, legend: bool) -> None:
 
 
 def occupancy_figure(
-    summary: dict, path, *, stations: Sequence[str] | None = None, dpi=110, tz=None
+    summary: dict,
+    path,
+    *,
+    stations: Sequence[str] | None = None,
+    dpi=110,
+    tz=None,
+    changes: Sequence | None = None,
 ):
     """Bar charts of the runners arriving per hour at each station (matplotlib).
 
@@ -522,6 +554,12 @@ def occupancy_figure(
     tz : tzinfo, optional
         The clock of the time axis (an event's one clock, :func:`coursekit.maps.event_zone`);
         default: the summary's times as written (the earliest race's clock).
+    changes : sequence of ClockChange, optional
+        The clock changes of ``tz`` to mark the axis by (the roadbook index passes its
+        page's, :func:`coursekit.clock.clock_changes`): a tick from the first one on, or in
+        the hour repeated when the clocks go back, carries its zone ("Sun 02:00 CET"), as
+        the tables' times do. Default: those of ``tz`` over the chart's hours; none without
+        ``tz``.
     """
     from .io import atomic_write_bytes
 
@@ -530,7 +568,9 @@ def occupancy_figure(
         raise ValueError(f"figure must be .png or .svg, got {Path(path).name!r}")
     if tz is not None:
         summary = _on_clock(summary, tz)
-    fig = _draw_occupancy(summary, stations=stations, dpi=dpi)
+    else:
+        changes = ()
+    fig = _draw_occupancy(summary, stations=stations, dpi=dpi, tz=tz, changes=changes)
     data = _render(fig, suffix)  # byte-identical SVG for the same summary
     if path is None:
         return data
@@ -560,8 +600,9 @@ def _on_clock(summary: dict, tz) -> dict:
     return {**summary, "stations": stations}
 
 
-def _draw_occupancy(summary: dict, *, stations=None, dpi=110):
-    """The figure of :func:`occupancy_figure` (a matplotlib Figure)."""
+def _draw_occupancy(summary: dict, *, stations=None, dpi=110, tz=None, changes=()):
+    """The figure of :func:`occupancy_figure` (a matplotlib Figure); ``changes`` None: those
+    of ``tz`` over the drawn hours."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -599,10 +640,12 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110):
         title = f"{s['name']} ({', '.join(s['races'])})"
         ax.set_title(title, fontsize=8, loc="left", parse_math=False)
         if not shared:
-            _clock_ticks(ax, hours)
+            own = _axis_changes(hours, tz) if changes is None else changes
+            _clock_ticks(ax, hours, tz=tz, changes=own)
         ax.tick_params(labelsize=7)
     if shared:
-        _clock_ticks(axes[-1, 0], union, most=10)
+        own = _axis_changes(union, tz) if changes is None else changes
+        _clock_ticks(axes[-1, 0], union, most=10, tz=tz, changes=own)
     if any(ax.get_legend_handles_labels()[1] for ax in axes[:1, 0]):
         axes[0, 0].legend(loc="upper right", fontsize=6, frameon=False)
     fig.tight_layout()

@@ -59,6 +59,7 @@ __all__ = [
     "js_json",
     "clock_label",
     "display_tz",
+    "course_clock_changes",
     "event_zone",
     "utc_offset",
     "zoned_clock",
@@ -227,6 +228,18 @@ def display_tz(course) -> tzinfo | None:
         return ZoneInfo(tz)
     start = getattr(course, "start", None)
     return start.tzinfo if start is not None else None
+
+
+def course_clock_changes(course) -> list:
+    """The clock changes (daylight saving) of the course's clock (:func:`display_tz`) during
+    its time limit, as :func:`coursekit.clock.clock_changes` (none on a fixed offset): the
+    changes every output of the race marks its times by (:func:`coursekit.clock.zoned`)."""
+    from .clock import clock_changes
+
+    tz = display_tz(course)
+    if tz is None:
+        return []
+    return clock_changes(course.start.astimezone(tz), float(course.limit_s))
 
 
 def event_zone(timezone: str | None, races) -> tuple[tzinfo | None, str]:
@@ -457,7 +470,17 @@ def _services_text(services) -> str:
     return ", ".join(SERVICE_LABELS.get(s, s) for s in services)
 
 
-def _marker_record(row, tz, dated: bool = False) -> dict:
+def _marker_record(row, tz, dated: bool = False, changes=()) -> dict:
+    """A checkpoint's marker and popup rows; ``changes``: the race's clock changes
+    (:func:`course_clock_changes`), after which (or in the hour they repeat) a time carries
+    its zone, as the roadbook's tables write it (:func:`coursekit.clock.zoned`)."""
+    from .clock import zoned
+
+    def clock(t, nearest=False):
+        return zoned(
+            clock_label(t, tz, nearest=nearest, dated=dated), t, tz, changes, nearest=nearest
+        )
+
     def metres(x, sign=""):
         return None if x is None else f"{sign}{x:,.0f} m".replace(",", " ")
 
@@ -476,15 +499,13 @@ def _marker_record(row, tz, dated: bool = False) -> dict:
                 ("D+ / D- from start", f"{dp} / {dm}" if dp and dm else None),
                 (
                     "cutoff" if row.get("barrier", True) else "closes (no barrier)",
-                    clock_label(row["cutoff"], tz, dated=dated),
+                    clock(row["cutoff"]),
                 ),
                 (  # the start row's ETA is the start, written as the start is
                     "leader ETA",
-                    clock_label(
-                        row.get("leader_eta"), tz, nearest=row["distance_m"] > 0, dated=dated
-                    ),
+                    clock(row.get("leader_eta"), nearest=row["distance_m"] > 0),
                 ),
-                ("station opens", clock_label(row["opening"], tz, dated=dated)),
+                ("station opens", clock(row["opening"])),
                 ("services", _services_text(row["services"]) or None),
                 ("note", for_runners(row["note"]) if row["note"] else None),
             )
@@ -824,7 +845,8 @@ def _race_record(course, legs, plan, *, colour, tolerance_m, grade, km_every) ->
     from .clock import DATED_S
 
     dated = course.limit_s > DATED_S
-    cps = [_marker_record(r, tz, dated) for r in checkpoint_rows(course, legs, plan)]
+    changes = course_clock_changes(course)
+    cps = [_marker_record(r, tz, dated, changes) for r in checkpoint_rows(course, legs, plan)]
     rec = {
         "name": str(course.name),
         "colour": colour,

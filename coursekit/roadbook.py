@@ -27,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .clock import DATED_S, clock_changes, hm, limit_hm, seconds_between, shown_elapsed
+from .clock import zoned as _zoned  # the one rule of a time's zone across a clock change
 from .course import _INFO_KEYS
 from .errors import CourseFileError, OutputError
 
@@ -139,24 +140,6 @@ def _clock(
 
     text = clock_label(dt, tz, nearest=nearest, dated=dated) or ""
     return _zoned(text, dt, tz, changes, nearest=nearest)
-
-
-def _zoned(text: str, dt: datetime | None, tz, changes, *, nearest: bool = False) -> str:
-    """``text``, the clock time of ``dt``, with the zone's abbreviation after it when the
-    page spans a clock change (``changes``) and the time is at or after the first one or
-    its clock time happens twice; unchanged otherwise."""
-    if not changes or not text or dt is None or dt.tzinfo is None:
-        return text
-    from .clock import after, repeated, zone_abbreviation
-
-    shown = after(dt, 30.0) if nearest else dt  # the instant whose minute is written
-    if tz is not None:
-        shown = shown.astimezone(tz)
-    # by the instant: two times on one ZoneInfo compare by their wall clocks
-    first = changes[0].at.timestamp()
-    if shown.timestamp() >= first or repeated(shown.replace(second=0, microsecond=0)):
-        return f"{text} {zone_abbreviation(shown)}"
-    return text
 
 
 def _clock_change_note(changes, dated: bool, *, where: str = "") -> str:
@@ -380,7 +363,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
     start_local = course.start.astimezone(tz) if tz is not None else course.start
     # daylight-saving changes during the race (none on a fixed offset): said under the
     # sub-header, and the times they make ambiguous carry their zone
-    changes = clock_changes(start_local, course.limit_s) if tz is not None else []
+    changes = maps.course_clock_changes(course)
     proposed = (
         [p for p in course.info.get("proposed", []) if isinstance(p, dict)]
         if isinstance(course.info, dict)
@@ -774,7 +757,7 @@ def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
     lead = lead.pop() if len(lead) == 1 else None
     if not ev.stations:
         return ""
-    charts = _occupancy_html(ev, tz)
+    charts = _occupancy_html(ev, tz, changes)
     dated = (
         seconds_between(min(st.open for st in ev.stations), max(st.close for st in ev.stations))
         > DATED_S
@@ -817,9 +800,10 @@ FIELD_RUNNERS = 200
 charts: an assumption stated on the page, not a registration figure."""
 
 
-def _occupancy_html(ev, tz=None) -> str:
+def _occupancy_html(ev, tz=None, changes=()) -> str:
     """Arrivals per hour at the shared stations, from a seeded simulation of the field (its
-    time axis on the index's clock ``tz``)."""
+    time axis on the index's clock ``tz``, its ticks marked by the index's clock
+    ``changes`` as its tables' times are, :func:`coursekit.clock.zoned`)."""
     from .event import event_summary, simulate_event
     from .figures import occupancy_figure
 
@@ -833,7 +817,9 @@ def _occupancy_html(ev, tz=None) -> str:
     if not shared:
         return ""
     try:
-        svg = occupancy_figure(summary, None, stations=shared, tz=tz).decode("utf-8")
+        svg = occupancy_figure(summary, None, stations=shared, tz=tz, changes=changes).decode(
+            "utf-8"
+        )
     except ValueError:
         return ""
     svg = svg[svg.find("<svg") :]

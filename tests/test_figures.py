@@ -340,6 +340,56 @@ def test_occupancy_ticks_are_weekday_and_local_clock():
     assert night.count("Sun 02:00") == 2  # both 02:00s of that night, on their own offsets
 
 
+def test_occupancy_ticks_carry_the_zone_across_a_clock_change_on_the_events_clock():
+    """Review R2 follow-up: on the event's clock (``tz=``, a zone with daylight saving) the
+    night the clocks go back, the axis read "Sun 02:00" twice. From the change on, and in
+    the repeated hour, a tick carries its zone ("Sun 02:00 CEST", "Sun 02:00 CET"), as the
+    tables' times do; without ``tz`` (no zone, only offsets) and in June, as before."""
+    from coursekit.clock import after
+    from coursekit.figures import occupancy_figure
+
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2024, 10, 26, 23, 0, tzinfo=paris)
+    hours = [after(start, 3600.0 * h) for h in range(6)]  # Sat 23:00 to Sun 03:00 CET
+
+    def summary(hours):
+        return {
+            "stations": [
+                {
+                    "name": "Col",
+                    "key": "col",
+                    "races": ["A", "B"],
+                    "occupancy": {
+                        "hours": [h.isoformat() for h in hours],
+                        "arrivals": [4.0, 6.0, 3.0, 2.0, 1.0, 1.0],
+                    },
+                }
+            ]
+        }
+
+    change = datetime(2024, 10, 27, 1, 0, tzinfo=ZoneInfo("UTC"))  # 03:00 CEST = 02:00 CET
+    want = []
+    for h in hours:
+        local = h.astimezone(paris)
+        text = local.strftime("%a %H:%M")
+        twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+        want.append(f"{text} {local.tzname()}" if h >= change or twice else text)
+    assert want[:2] == ["Sat 23:00", "Sun 00:00"]
+    assert want[3:5] == ["Sun 02:00 CEST", "Sun 02:00 CET"]  # the fixture spans the change
+    svg = occupancy_figure(summary(hours), None, tz=paris).decode("utf-8")
+    labels = re.findall(r"<!-- ((?:Sat|Sun) \d\d:\d\d(?: CES?T)?) -->", svg)
+    assert labels == want
+    # without the event's zone the summary's offsets are all there is: as before
+    assert _tick_labels(occupancy_figure(summary(hours), None)) == [
+        h.strftime("%a %H:%M") for h in hours
+    ]
+    # the same hours in June, on the same clock: no change, no zone
+    june = [after(datetime(2024, 6, 1, 23, 0, tzinfo=paris), 3600.0 * h) for h in range(6)]
+    assert _tick_labels(occupancy_figure(summary(june), None, tz=paris)) == [
+        h.strftime("%a %H:%M") for h in june
+    ]
+
+
 def _north_course(tmp_path, limit: str, km: float):
     """``km`` due north from 45°N 6°E, a checkpoint every quarter, starting Sat 21 Jun 2025
     10:00 (Paris) with the given limit (as tests/test_cli.py's ``_north_course``)."""

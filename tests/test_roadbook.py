@@ -1217,6 +1217,108 @@ def test_event_index_says_the_clock_change_on_its_staffing_windows(tmp_path):
                 assert cell.endswith(" CET"), r
 
 
+def _written(when: datetime, changes: list, *, nearest: bool = False) -> str:
+    """A time on the Paris clock as the legs table writes it across a clock change (worked
+    here from the zone, not by the code under test): "Sun 02:30", followed by its zone from
+    the first change on or when its clock time happens twice."""
+    paris = ZoneInfo("Europe/Paris")
+    when = when.astimezone(ZoneInfo("UTC"))  # real time: +30 s on a wall clock can err
+    if nearest:
+        when = when + timedelta(seconds=30)
+    local = when.astimezone(paris).replace(second=0, microsecond=0)
+    text = local.strftime("%a %H:%M")
+    twice = local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+    if changes and (local.timestamp() >= changes[0].timestamp() or twice):
+        text += " " + local.tzname()
+    return text
+
+
+def _popups(page_html: str) -> dict[str, dict[str, str]]:
+    """Each checkpoint's popup rows on the page's map: {name: {row label: value}}."""
+    m = re.search(r"races = (\[.*?\]), groups = ", page_html, re.S)
+    assert m, "no map data on the page"
+    (race,) = json.loads(m.group(1))
+    return {c["name"]: dict(c["rows"]) for c in race["cps"]}
+
+
+def _figure_texts(svg: str) -> list[str]:
+    """The texts of a matplotlib SVG (each is preceded by a comment holding it)."""
+    return re.findall(r"<!-- (.*?) -->", svg)
+
+
+def test_profile_and_map_popups_carry_the_zone_across_a_clock_change(tmp_path):
+    """Review R2 follow-up: the race page's tables marked the times a clock change makes
+    ambiguous, but the profile's barrier labels ("Alpha  Sun 02:00") and the map's popups
+    (cutoff, leader ETA, station opens) still wrote clock times alone. They carry the zone
+    by the tables' rule, and read as the table's cells; the same course in June is as
+    before (no zone anywhere)."""
+    course = load_course(_paris_night(tmp_path))
+    page = race_page(course)
+    plan = page.plan
+    change = [datetime(2024, 10, 27, 1, 0, tzinfo=ZoneInfo("UTC"))]  # 03:00 CEST = 02:00 CET
+    texts = _figure_texts(page.html[page.html.index("<svg") :])
+    popups = _popups(page.html)
+    table = table_rows(page.html, "legs")
+    names = [r[0].replace(" (fixed)", "") for r in table]
+    zoned = 0
+    for j, name in enumerate(names):
+        cut = _written(plan.cutoff[j], change)
+        eta = _written(plan.first_arrival[j], change, nearest=j > 0)
+        opens = _written(plan.opens[j], change)
+        zoned += sum(t.endswith("CET") or t.endswith("CEST") for t in (cut, eta, opens))
+        assert [popups[name][k] for k in ("cutoff", "leader ETA", "station opens")] == [
+            cut,
+            eta,
+            opens,
+        ], name
+        # the popup reads as the table's row
+        assert [table[j][6], table[j][8], table[j][9]] == [cut, eta, opens], name
+        if j:
+            assert f"{name}  {cut}" in texts, (name, [t for t in texts if name in t])
+    assert "Alpha  Sun 02:00 CEST" in texts and "Finish  Sun 04:00 CET" in texts
+    assert zoned >= 6  # the fixture has times before, in and after the repeated hour
+    # the same course in June: no change, every time as before (clock time alone)
+    june = tmp_path / "june"
+    path = _paris_night(june)
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("2024-10-27T01:00", "2024-06-02T01:00"),
+        encoding="utf-8",
+    )
+    page = race_page(load_course(path))
+    texts = _figure_texts(page.html[page.html.index("<svg") :])
+    popups = _popups(page.html)
+    for j, name in enumerate(names):
+        cut = _written(page.plan.cutoff[j], [])
+        assert popups[name]["cutoff"] == cut and not cut.endswith("CEST")
+        assert popups[name]["leader ETA"] == _written(page.plan.first_arrival[j], [], nearest=j > 0)
+        assert popups[name]["station opens"] == _written(page.plan.opens[j], [])
+        if j:
+            assert f"{name}  {cut}" in texts
+    assert not any(t.endswith(" CEST") for t in texts)
+
+
+def test_event_index_occupancy_axis_carries_the_zone_across_a_clock_change(tmp_path):
+    """Review R2 follow-up: the index's "runners arriving per hour" chart labelled its time
+    axis "Sun 02:00" twice the night the clocks go back. Its ticks carry the zone from the
+    change on and in the repeated hour, as the index's staffing windows do; the ticks
+    before it are as before."""
+    folder = _paris_night(tmp_path / "ev", ("na", "nb")).parent
+    build_roadbook(folder, tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    chart = index[index.index("runners arriving per hour") :]
+    ticks = re.findall(r"<!-- (Sun \d\d:\d\d(?: [A-Z]+)?) -->", chart)
+    assert ticks, "no time axis on the chart"
+    assert "Sun 02:00 CEST" in ticks and "Sun 02:00 CET" in ticks, ticks
+    change = [datetime(2024, 10, 27, 1, 0, tzinfo=ZoneInfo("UTC"))]
+    paris = ZoneInfo("Europe/Paris")
+    for tick in ticks:
+        hour = int(tick.split()[1][:2])
+        fold = 1 if tick.endswith(" CET") and hour == 2 else 0
+        when = datetime(2024, 10, 27, hour, 0, tzinfo=paris, fold=fold)
+        assert tick == _written(when, change), ticks
+    assert [t for t in ticks if len(t.split()) == 2] == ["Sun 00:00", "Sun 01:00"], ticks
+
+
 def test_race_page_has_the_sun_times_and_night_km_of_cutoffs(tmp_path):
     """Review R4: the page had no sunrise/sunset and no night km (only a grey band on the
     profile, lost in black-and-white print), where `coursekit cutoffs` prints both. A
