@@ -1255,11 +1255,14 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     appended to ``warnings``, each beginning with the race's name and naming the file."""
     from .history import (
         backwards_note,
+        early_start_note,
         implausible_note,
         map_columns,
         misfit_notes,
         naive_note,
         read_times,
+        start_origin,
+        swapped_message,
         timed_ends,
         times_zone,
         unfit_message,
@@ -1300,13 +1303,27 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     for j, c in enumerate(mapping):
         if c is not None:
             stamps[:, j] = st.time[:, c]
+    # columns matched to the wrong checkpoints put most runners backwards: refused, as
+    # `backtest` refuses them (the field would be fitted on another place's times)
+    swapped = swapped_message(
+        stamps, legs.names, st.columns, mapping, csv_path, remedy=TIMES_REMEDY
+    )
+    if swapped:
+        raise HistoryError(swapped)
     back = backwards_note(stamps, st.bib, csv_path)
     if back:
         notes.append(back)
-    # each runner's own start passage (start waves); the first wave when not timed
+    # each runner's own start passage (start waves); the first wave when not timed, and
+    # for a stray start cell before it (a chip read at the arch, a wrong date), named as
+    # `backtest` names it: the plain earliest cell shifted every runner's start offset
     t0 = stamps[:, 0].copy()
     if np.isfinite(t0).any():
-        t0[~np.isfinite(t0)] = np.nanmin(t0)
+        gun = start_origin(t0)
+        early = early_start_note(t0, st.bib, csv_path, tz=times_zone(plan.course))
+        if early:
+            notes.append(early)
+        with np.errstate(invalid="ignore"):
+            t0[~(t0 >= gun)] = gun
     elapsed = stamps - t0[:, None]
     offset = t0 - np.nanmin(t0) if np.isfinite(t0).any() else None
     odd = implausible_note(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from coursekit.cli import cli
 from coursekit.course import load_course
 from coursekit.cutoffs import plan, plan_runner
+from coursekit.errors import HistoryError
 from coursekit.event import (
     Race,
     _history_race_from_csv,
@@ -676,3 +678,46 @@ def test_cli_event_times_warns_of_naive_times_in_a_clock_change(tmp_path):
     )
     assert w in json.loads(res.stdout)["warnings"]
     assert f"warning: {w}" in res.stderr.splitlines()
+
+
+def test_event_times_one_stray_start_cell_moves_no_start_offset(tmp_path):
+    """A withdrawn runner's start cell 45 min before the gun (a chip read at the arch) was
+    the origin of every runner's start offset in `event --times` (the plain earliest
+    cell), as it was of `backtest`'s elapsed times (H1): the fitted field is now the one of
+    the file without it, and a warning names the row."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=300, seed=11)
+    clean = tmp_path / "clean.csv"
+    _write_times(clean, E, status)
+    i = int(np.flatnonzero(status != "FINISHER")[0])
+    E2 = E.copy()
+    E2[i, 0] = -2700.0
+    stray = tmp_path / "stray.csv"
+    _write_times(stray, E2, status)
+    a = load_event_plan(course, history={"": clean}).races[0]
+    b_plan = load_event_plan(course, history={"": stray})
+    b = b_plan.races[0]
+    assert b.field == replace(a.field, source="stray.csv")
+    assert np.array_equal(b.field_elapsed, a.field_elapsed)
+    assert any(
+        "1 runner in stray.csv has a start time before the first wave's start" in w
+        and f"bib {i + 1}, 0:45:00 earlier" in w
+        for w in b_plan.warnings
+    ), b_plan.warnings
+
+
+def test_event_times_refuses_columns_that_put_most_runners_backwards(tmp_path):
+    """Two columns swapped (Aid 2's times under Aid 1's name and the reverse): every runner
+    passes backwards; `backtest` refuses it (H3) and so does `event --times`, naming them."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=300, seed=12)
+    cols = list(NAMES)
+    cols[1], cols[2] = cols[2], cols[1]
+    times = tmp_path / "swapped.csv"
+    _write_times(times, E, status, cols)
+    with pytest.raises(
+        HistoryError, match=r"swapped\.csv: .*'Aid 2' .*before 'Aid 1'.*matched to the wrong"
+    ):
+        load_event_plan(course, history={"": times})
