@@ -76,6 +76,16 @@ def _past_field(p, *, median_s=5.5 * H, fatigue=0.4, n=3000, seed=0, start_compr
     return arr, E, status.astype(str)
 
 
+def _spring_forward_course(tmp_path: Path):
+    """The course of :func:`_write_course` in Europe/Paris, starting at midnight before
+    the clocks go forward (31 Mar 2024, 02:00 -> 03:00): its path, start and plan."""
+    path = _write_course(tmp_path)
+    start = dt.datetime(2024, 3, 31, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    text = path.read_text().replace(START.isoformat(), start.isoformat())
+    path.write_text(text.replace("Africa/Casablanca", "Europe/Paris"))
+    return path, start, plan(load_course(path))
+
+
 def _write_times(path: Path, E, status, columns=NAMES):
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -396,11 +406,7 @@ def test_cli_event_times_reads_naive_times_in_the_course_zone(tmp_path):
     03:00; no wall time read twice) every passage after it was an hour long. The same times
     written without their offsets now give the same simulation as with them, and a warning
     says how they were read."""
-    path = _write_course(tmp_path)
-    start = dt.datetime(2024, 3, 31, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    text = path.read_text().replace(START.isoformat(), start.isoformat())
-    path.write_text(text.replace("Africa/Casablanca", "Europe/Paris"))
-    p = plan(load_course(path))
+    path, start, p = _spring_forward_course(tmp_path)
     _, E, status = _past_field(p, n=400, seed=5)
     paris = ZoneInfo("Europe/Paris")
     for name, naive in (("aware.csv", False), ("naive.csv", True)):
@@ -647,11 +653,7 @@ def test_cli_event_times_warns_of_naive_times_in_a_clock_change(tmp_path):
     """A time without a UTC offset in the hour skipped when the clocks go forward (Paris,
     31 Mar 2024, 02:00 -> 03:00) is read with the offset before the change: backtest warns
     of it, `event --times` now does too, naming the race and the file."""
-    path = _write_course(tmp_path)
-    start = dt.datetime(2024, 3, 31, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    text = path.read_text().replace(START.isoformat(), start.isoformat())
-    path.write_text(text.replace("Africa/Casablanca", "Europe/Paris"))
-    p = plan(load_course(path))
+    path, start, p = _spring_forward_course(tmp_path)
     _, E, status = _past_field(p, n=300, seed=7)
     paris = ZoneInfo("Europe/Paris")
     rows = []
