@@ -2567,14 +2567,17 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                     clock(p["first_arrival"]),
                     clock(p["cutoff"]),
                     "night" if p["night"] else "",
+                ]
+            )
+            if sim:  # the simulation's columns (none without one: no empty columns)
+                rows[-1] += [
                     (
                         _fmt(s["occupancy"]["peak_60min"], "{:.0f}")
                         if first and s.get("occupancy")
                         else ""
                     ),
-                    _fmt(starters.get(p["race"]), "{:.0f}") if p["row"] == 0 and sim else "",
+                    _fmt(starters.get(p["race"]), "{:.0f}") if p["row"] == 0 else "",
                 ]
-            )
             if stops:
                 occ = s.get("occupancy")
                 rows[-1].append(_fmt(occ["present_peak"]) if first and occ else "")
@@ -2591,12 +2594,11 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                 "first ETA",
                 "cutoff",
                 "night",
-                "peak 60 min",
-                "starting",
+                *(["peak 60 min", "starting"] if sim else []),
                 *(["present peak/h"] if stops else []),
             ],
             rows,
-            "llllllrllllr" + ("r" if stops else ""),
+            "llllllrlll" + ("lr" if sim else "") + ("r" if stops else ""),
         )
     )
     if sim:

@@ -1172,6 +1172,23 @@ def test_event_text_names_the_dark_and_night_columns_and_margin_advice_is_for_th
     assert res.exit_code == 0, res.output
 
 
+def test_event_text_without_a_simulation_has_no_empty_simulation_columns(tmp_path):
+    """The plain staffing table carried the simulation's "peak 60 min" and "starting"
+    headers over empty cells; they come with --simulate only."""
+    toml = _write_out_and_back(tmp_path)
+    res = CliRunner().invoke(cli, ["event", str(toml)])
+    assert res.exit_code == 0, res.output
+    head = [ln for ln in res.stdout.splitlines() if ln.startswith("station ")][0]
+    assert head.split()[-1] == "night"
+    assert "peak" not in res.stdout and "starting" not in head
+    res = CliRunner().invoke(
+        cli, ["event", str(toml), "--simulate", "20", "--repetitions", "2", "--seed", "1"]
+    )
+    assert res.exit_code == 0, res.output
+    head = [ln for ln in res.stdout.splitlines() if ln.startswith("station ")][0]
+    assert "peak 60 min" in head and head.split()[-1] == "starting"
+
+
 # ---------------------------------------------------------------- staffing windows
 
 
