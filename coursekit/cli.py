@@ -40,6 +40,18 @@ FILE = click.Path(readable=False, path_type=Path)
 FORMAT = click.Choice(["text", "json", "csv"])
 
 
+def _report_output(ctx, param, value):
+    """-o of a report (standard output without it): ``-o -`` is standard output too, never
+    a file named ``-`` (``-o ./-`` writes one), so it is never compared with the inputs."""
+    if value is None or value == "-":
+        return None
+    return Path(value)
+
+
+# -o of a report: the path as given (``./-`` is not ``-``), made a Path by _report_output
+REPORT_OUTPUT = click.Path(readable=False, dir_okay=False, path_type=str)
+
+
 def _companion_csv(output, tag: str, text: str | None, *, what: str, option: str) -> None:
     """The second table of a CSV output (one table a file, for spreadsheets), written as
     ``OUT-<tag>.csv`` beside ``-o OUT.csv``; without ``-o``, a note says where to find it.
@@ -413,7 +425,8 @@ def _profile_record(path: Path, prof, st, *, schematic: bool = False) -> dict:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    type=REPORT_OUTPUT,
+    callback=_report_output,
     default=None,
     help="Write the report to this file instead of standard output.",
 )
@@ -646,9 +659,7 @@ def _legs_records(course, legs) -> list[dict]:
 @click.argument("course_file", metavar="COURSE.toml", type=FILE)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @TOLERANCE
-@click.option(
-    "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
-)
+@click.option("-o", "--output", type=REPORT_OUTPUT, callback=_report_output, default=None)
 def legs(course_file, fmt, tolerance_m, output):
     """The legs table of a course: distance, D+/D- and km-effort between checkpoints.
 
@@ -1414,7 +1425,8 @@ MODEL_OPTION = click.option(
 @click.option(
     "-o",
     "--output",
-    type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    type=REPORT_OUTPUT,
+    callback=_report_output,
     default=None,
     help="Write to this file instead of standard output.",
 )
@@ -1701,9 +1713,7 @@ def _history_options(f):
 @ROUND_OPTION
 @_params_option("model")
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
-@click.option(
-    "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
-)
+@click.option("-o", "--output", type=REPORT_OUTPUT, callback=_report_output, default=None)
 def backtest(
     course_file, times, start_column, columns, model, round_minutes, params_file, fmt, output
 ):
@@ -1852,9 +1862,7 @@ def backtest(
 @click.option(
     "--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True
 )
-@click.option(
-    "-o", "--output", type=click.Path(readable=False, dir_okay=False, path_type=Path), default=None
-)
+@click.option("-o", "--output", type=REPORT_OUTPUT, callback=_report_output, default=None)
 def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
     """Fit the pace model (fatigue, downhill cost, leader) to a past edition's split times.
 
@@ -2190,7 +2198,8 @@ def _event_duration(text: str, option: str = "") -> float:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    type=REPORT_OUTPUT,
+    callback=_report_output,
     default=None,
     help="Write the report to this file instead of standard output.",
 )

@@ -733,3 +733,50 @@ def test_an_output_over_an_input_is_a_usage_error(tmp_path, args, label):
         == f"Error: -o {args[-1]} is {label}: give the output its own path"
     )
     assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize(
+    "dash, args",
+    [
+        ("c.toml", ["legs", "./-"]),
+        ("c.toml", ["cutoffs", "./-", "--format", "json"]),
+        ("event", ["event", "./-", "--format", "csv"]),
+        ("t.gpx", ["profile", "./t.gpx", "./-"]),
+    ],
+)
+def test_output_dash_is_standard_output_never_an_input(tmp_path, monkeypatch, dash, args):
+    """F6 (h86): `-o -` was taken as a file named `-`, compared with the inputs: with a
+    course file named `-` in the folder, `legs ./- -o -` was refused as "-o - is the course
+    file" (and without one, a report went to a file named `-`). `-o -` is standard output,
+    as without -o; `-o ./-` is still the file `-`, refused over that input."""
+    import shutil
+
+    _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "4h")
+    if dash == "event":
+        (tmp_path / "-").write_text('name = "E"\ncourses = ["c.toml"]\n')
+    else:
+        shutil.copy(tmp_path / dash, tmp_path / "-")
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    plain = CliRunner().invoke(cli, args)
+    assert plain.exit_code == 0, plain.output
+    res = CliRunner().invoke(cli, [*args, "-o", "-"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == plain.stdout and res.stdout
+    assert "wrote" not in res.stderr
+    res = CliRunner().invoke(cli, [*args, "-o", "./-"])
+    assert res.exit_code == 2
+    assert res.output.splitlines()[-1].endswith(": give the output its own path")
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_output_dash_writes_no_file_named_dash(tmp_path, monkeypatch):
+    """F6: without an input named `-`, `cutoffs c.toml -o -` wrote the report to a new file
+    `-` in the current folder; it goes to standard output."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "4h")
+    monkeypatch.chdir(tmp_path)
+    plain = CliRunner().invoke(cli, ["cutoffs", course.name])
+    res = CliRunner().invoke(cli, ["cutoffs", course.name, "-o", "-"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == plain.stdout
+    assert not (tmp_path / "-").exists()
