@@ -1462,6 +1462,8 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
         flags = [rec["schematic"], rec["limit_proposed"]]
         rows = [[r[k] for k in keys] + flags for r in rec["checkpoints"]]
         text = _csv(keys + ["schematic", "limit_proposed"], rows)
+        for w in p.warnings:  # the table has no room for them: on standard error
+            click.echo(f"warning: {w}", err=True)
     else:
         legs = p.legs
         dated = p.course.limit_s > DATED_S
@@ -2325,6 +2327,9 @@ def event(
             what="the runners per hour at each station",
             option="--simulate",
         )
+        for w in summary["warnings"]:  # the table has no room for them: on standard error
+            if w not in ev.history_warnings:  # there already
+                click.echo(f"warning: {w}", err=True)
     else:
         shown = set(ev.history_warnings) if output is None else set()  # not twice on a terminal
         kept = [w for w in summary["warnings"] if w not in shown]

@@ -780,3 +780,22 @@ def test_output_dash_writes_no_file_named_dash(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert res.stdout == plain.stdout
     assert not (tmp_path / "-").exists()
+
+
+def test_cutoffs_csv_gives_the_warnings_on_standard_error(tmp_path):
+    """h88 (found beside event's): `cutoffs --format csv` dropped the plan's warnings (a
+    proposed limit's here) that the text prints and the JSON holds: each is one `warning:`
+    line on standard error, as `backtest --format csv` does, none in the table."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "5h", km=20)
+    text = course.read_text().replace('limit = "5h"\n', "")
+    course.write_text(text + '[[proposed]]\nfield = "limit"\nvalue = "5h"\nbasis = "a guess"\n')
+    res = CliRunner().invoke(cli, ["cutoffs", str(course), "--format", "json"])
+    warnings = json.loads(res.stdout)["warnings"]
+    assert any("proposed, not published" in w for w in warnings)
+    for extra in ([], ["-o", str(tmp_path / "c.csv")]):
+        res = CliRunner().invoke(cli, ["cutoffs", str(course), "--format", "csv", *extra])
+        assert res.exit_code == 0, res.output
+        err = [x for x in res.stderr.splitlines() if x.startswith("warning: ")]
+        assert err == [f"warning: {w}" for w in warnings]
+        table = (tmp_path / "c.csv").read_text() if extra else res.stdout
+        assert "warning" not in table and "proposed, not" not in table

@@ -723,3 +723,38 @@ def test_event_times_refuses_columns_that_put_most_runners_backwards(tmp_path):
         HistoryError, match=r"swapped\.csv: .*'Aid 2' .*before 'Aid 1'.*matched to the wrong"
     ):
         load_event_plan(course, history={"": times})
+
+
+def test_cli_event_csv_gives_the_warnings_on_standard_error(tmp_path):
+    """h88: `event --format csv` dropped the event's own warnings (a proposed limit's here),
+    which the text report prints and the JSON holds: the table has no room for them, so each
+    is one `warning:` line on standard error, as `backtest --format csv` does, with the CSV
+    on standard output or in a file; the --times file's warnings (there already) once."""
+    course = _write_course(tmp_path)
+    p = plan(load_course(course))
+    _, E, status = _past_field(p, n=300, seed=2)
+    rows = [
+        [i + 1, st, *map(_stamp, row)] for i, (row, st) in enumerate(zip(E, status, strict=True))
+    ]
+    rows.append([901, "DNS", "", "", "", "", "", ""])
+    times = tmp_path / "past.csv"
+    _write_rows(times, ["bib", "status", *NAMES], rows)
+    text = course.read_text().replace('limit = "9h"\n', "")
+    course.write_text(text + '[[proposed]]\nfield = "limit"\nvalue = "9h"\nbasis = "a guess"\n')
+    args = ["event", str(course), "--simulate", "200", "--repetitions", "2", "--seed", "1"]
+    args += ["--times", str(times)]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    warnings = json.loads(res.stdout)["warnings"]
+    assert any("proposed, not published" in w for w in warnings)
+    assert any("did not start" in w for w in warnings)  # a --times file's
+    expected = sorted(f"warning: {w}" for w in warnings)
+    res = CliRunner().invoke(cli, [*args, "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert sorted(x for x in res.stderr.splitlines() if x.startswith("warning: ")) == expected
+    assert "warning" not in res.stdout and "proposed, not" not in res.stdout
+    out = tmp_path / "e.csv"
+    res = CliRunner().invoke(cli, [*args, "--format", "csv", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(x for x in res.stderr.splitlines() if x.startswith("warning: ")) == expected
+    assert "proposed, not" not in out.read_text()
