@@ -1846,7 +1846,9 @@ def backtest(
             f"been eliminated by the intermediate barriers{skipped}\n"
         )
         for w in warnings:
-            if w not in misfit:  # on standard error already
+            # the misfits are on standard error already: not twice on a terminal, but in a
+            # report written with -o (as event's --times warnings)
+            if output is not None or w not in misfit:
                 text += f"warning: {w}\n"
     _emit(text, output)
 

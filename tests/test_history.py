@@ -1745,3 +1745,41 @@ def test_cli_calibrate_does_not_fit_down_on_a_course_without_descent(tmp_path):
     assert r.exit_code == 0, r.output
     assert "# note: down is not fitted, kept at 5" in r.output
     assert tomllib.loads(r.output)["pace"]["down"] == TRAIL_2024.down
+
+
+def test_backtest_report_written_with_o_keeps_the_misfit_warnings(tmp_path):
+    """h88: `backtest -o report.txt` left out the misfit warnings (on standard error only),
+    which the JSON holds: a report written to a file keeps them, as `event --times -o`
+    does; on standard output they are still printed once (on standard error)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _flat_course(tmp_path, 80, "12h", ["Start", "A", "B", "Finish"], (0, 25, 50, 80))
+    hours = [H0, *(lambda i, k=k: 4.0 + k * (1.0 + 0.22 * i / 40) for k in (1, 2, 3))]
+    times = _times_csv(tmp_path / "t.csv", ["Start", "A", "B", "Finish"], hours)
+    args = ["backtest", str(course), "--times", str(times)]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    warnings = json.loads(res.stdout)["warnings"]
+    misfit = [x for x in res.stderr.splitlines() if x.startswith("warning: ")]
+    assert misfit and all(x[len("warning: ") :] in warnings for x in misfit)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    shown = [x for x in (res.stdout + res.stderr).splitlines() if x.startswith("warning: ")]
+    assert sorted(shown) == sorted(f"warning: {w}" for w in warnings)  # each once
+    out = tmp_path / "report.txt"
+    res = CliRunner().invoke(cli, [*args, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    report = out.read_text()
+    assert [x for x in report.splitlines() if x.startswith("warning: ")] == [
+        f"warning: {w}" for w in warnings
+    ]
+    plain = CliRunner().invoke(cli, args).stdout
+
+    def table(text):
+        return [x for x in text.splitlines() if not x.startswith("warning: ")]
+
+    assert table(report) == table(plain)  # the same report otherwise
