@@ -48,6 +48,21 @@ def _report_output(ctx, param, value):
     return Path(value)
 
 
+def _file_output(ctx, param, value):
+    """A required -o (a GPX, an HTML page, a folder): ``-o -`` is refused, not taken as a
+    file named ``-`` (the report commands read it as standard output; ``./-`` names one)."""
+    if value is None:
+        return None
+    if value == "-":
+        raise click.BadParameter(
+            "'-' is standard output for reports; this command writes a file or folder:"
+            " give its name (./- for one named -)",
+            ctx=ctx,
+            param=param,
+        )
+    return Path(value)
+
+
 # -o of a report: the path as given (``./-`` is not ``-``), made a Path by _report_output
 REPORT_OUTPUT = click.Path(readable=False, dir_okay=False, path_type=str)
 
@@ -875,8 +890,9 @@ def _cp_description(course, legs, i, plan) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=str),
     required=True,
+    callback=_file_output,
     help="The GPX to write.",
 )
 @click.option(
@@ -957,8 +973,9 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
 @click.option(
     "-o",
     "--output",
-    type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=str),
     required=True,
+    callback=_file_output,
     help="The GPX to write.",
 )
 @click.option(
@@ -2749,8 +2766,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(readable=False, dir_okay=False, path_type=Path),
+    type=click.Path(readable=False, dir_okay=False, path_type=str),
     required=True,
+    callback=_file_output,
     help="The HTML file to write.",
 )
 @click.option(
@@ -2805,8 +2823,9 @@ def map_command(target, output, offline, grade):
     "-o",
     "--output",
     "out_dir",
-    type=click.Path(readable=False, file_okay=False, path_type=Path),
+    type=click.Path(readable=False, file_okay=False, path_type=str),
     required=True,
+    callback=_file_output,
     help="Folder to write the pages into.",
 )
 @click.option(

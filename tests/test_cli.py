@@ -782,6 +782,23 @@ def test_output_dash_writes_no_file_named_dash(tmp_path, monkeypatch):
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.parametrize("command", ["export", "map", "roadbook"])
+def test_file_output_dash_is_refused_not_a_file_named_dash(tmp_path, monkeypatch, command):
+    """After F6: the commands whose -o is a file or folder (export, sketch, map, roadbook)
+    took `-o -` as a file named `-`, while the reports read it as standard output; it is
+    a usage error naming the option, and `-o ./-` still names a file."""
+    course = _north_course(tmp_path, "2024-06-01T06:00:00+02:00", "4h")
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, [command, course.name, "-o", "-"])
+    assert res.exit_code == 2, res.output
+    assert "'-o'" in res.output and "give its name" in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "-").exists()
+    res = CliRunner().invoke(cli, [command, course.name, "-o", "./-"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "-").exists()
+
+
 def test_cutoffs_csv_gives_the_warnings_on_standard_error(tmp_path):
     """h88 (found beside event's): `cutoffs --format csv` dropped the plan's warnings (a
     proposed limit's here) that the text prints and the JSON holds: each is one `warning:`
