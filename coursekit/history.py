@@ -9,9 +9,13 @@ separated by commas, or by semicolons or tabs when those give the header its
 columns ignore case (``Bib``, ``STATUS``); a ``bib`` or ``status`` column twice
 is an error. Columns of runners' details (:data:`TEXT_COLUMNS`: ``name``,
 ``country``, ``club`` ... as in LiveTrail's own exports) are ignored, with a
-warning naming them; every other column is a checkpoint's, and one that holds
-no time in any row while others do is refused as a column ("not a
-checkpoint's times: remove it"). Columns are joined by *name*,
+warning naming them, unless one of their cells holds a passage time (a relay's
+``Team`` change-over): then they are a checkpoint's. Every other column is a
+checkpoint's, and one that holds no time, nor anything that looks like a date or a
+time, in any row while others do is refused as a column ("not a checkpoint's times:
+remove it"); a column of dates alone, or of one cell with a typo, names that cell.
+Two checkpoint columns of the same name with case and spaces ignored (``Lac``,
+``lac``) are an error. Columns are joined by *name*,
 never by position: they are not always in course order. Every row has the
 header's number of fields (trailing empty ones excepted), the file at least one
 runner, and each status is one of :data:`STATUSES` (case, spaces and hyphens
@@ -129,8 +133,9 @@ TEXT_COLUMNS = (
 )
 """Header names of columns holding runners' details, not a checkpoint's times
 (LiveTrail's own exports have ``name`` and ``country``): ignored, with a warning naming
-them. Case, spaces, dots, hyphens and underscores are ignored (``First name``,
-``last_name``)."""
+them, unless a cell holds a passage time (a relay's ``Team`` change-over): such a column
+is a checkpoint's. Case, spaces, dots, hyphens and underscores are ignored (``First
+name``, ``last_name``)."""
 FINISHER = "FINISHER"
 OUT_OF_TIME = "OUT_OF_TIME"  # eliminated by a barrier
 NOT_STARTED = "DID_NOT_START"
@@ -306,7 +311,8 @@ def read_times(path, *, tz=None) -> SplitTimes:
         Missing file, missing ``bib``/``status`` columns (or either twice), no runners, a
         row whose number of fields is not the header's (trailing empty fields excepted), a
         status not in :data:`STATUSES`, bad timestamps (a date without a time among
-        them), a checkpoint column holding no time while others do.
+        them), a checkpoint column holding no time while others do, two checkpoint
+        columns of the same name with case and spaces ignored.
     """
     path = Path(path)
     if path.exists() and not path.is_file():  # a folder, a device or a pipe
@@ -394,38 +400,55 @@ def _bibs(bibs: list, shown: int = 10) -> str:
     return ", ".join(bibs[:shown]) + more
 
 
-def _not_times(exc, path, line, row, header, tcols, times, rows) -> HistoryError:
-    """The error for the first time cell of ``row`` that ``_parse_time`` refused
-    (``exc``): the cell's, unless no row of its column holds a time while other columns
-    do (the rows read, ``times``, this ``row`` and those left in ``rows``): then the
-    column is no checkpoint's (a runner's club, city...), and the error says so. A file
-    whose every column is in another format (clock times only, dd/mm/yyyy) names the
-    cell."""
-
-    def is_time(text):
-        try:
-            return math.isfinite(_parse_time(text, path, 0, ""))
-        except HistoryError:
-            return False
-
-    def bad(text):
-        try:
-            _parse_time(text, path, 0, "")
-        except HistoryError:
-            return True
+def _is_time(text: str) -> bool:
+    """Whether ``text`` is a passage time :func:`_parse_time` reads (not empty)."""
+    try:
+        return math.isfinite(_parse_time(text, "", 0, ""))
+    except HistoryError:
         return False
 
-    k = next(k for k, i in enumerate(tcols) if bad(row[i]))
+
+def _looks_timed(text: str) -> bool:
+    """Whether ``text`` looks like a date or a time, readable or not: a passage time, any
+    text :meth:`datetime.datetime.fromisoformat` accepts (a date alone: ``2023-10-20``),
+    an ISO date with a typo or a wrong separator (``2023-10-20T25:00``,
+    ``2023-10-20_04:00``), a day/month/year date, or a clock or elapsed time
+    (``05:00``, ``1:23:45``). A city, a rank or a name does not."""
+    import re
+
+    t = text.strip()
+    if not t:
+        return False
+    try:
+        dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+        return True
+    except ValueError:
+        pass
+    return bool(
+        re.match(r"\d{4}-?(?:\d{2}-|W\d)|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", t)
+        or re.search(r"\d:\d{2}", t)
+    )
+
+
+def _not_times(exc, path, line, i, row, header, tcols, times, rows) -> HistoryError:
+    """The error for the cell of column ``i`` in ``row`` that ``_parse_time`` refused
+    (``exc``): the cell's, unless no cell of its column holds a time, nor anything that
+    looks like a date or a time (:func:`_looks_timed`; the rows read, ``times``, this
+    ``row`` and those left in ``rows``), while other columns hold times: then the column
+    is no checkpoint's (a runner's city, rank...), and the error says so. A column of
+    dates alone, or a rarely passed checkpoint's only cell with a typo, names the cell; so
+    does a file whose every column is in another format (clock times only,
+    dd/mm/yyyy)."""
+    k = tcols.index(i)
     if any(math.isfinite(t[k]) for t in times):
         return exc
-    i = tcols[k]
     rest = [r for r in rows if len(r) >= len(header)]
-    if any(is_time(r[i]) for r in rest):
+    if any(_looks_timed(r[i]) for r in [row, *rest]):
         return exc
     others = [j for j in tcols if j != i]
     if not (
         any(math.isfinite(v) for t in times for v in t)
-        or any(is_time(r[j]) for r in [row, *rest] for j in others)
+        or any(_is_time(r[j]) for r in [row, *rest] for j in others)
     ):
         return exc
     return HistoryError(
@@ -433,6 +456,26 @@ def _not_times(exc, path, line, row, header, tcols, times, rows) -> HistoryError
         f"{line}: {row[i].strip()!r}): remove it (every column but bib, status, category, "
         f"sex and runners' details, {', '.join(TEXT_COLUMNS)}, is a checkpoint's passage "
         "times)"
+    )
+
+
+def _refuse_duplicates(path, header, cols) -> None:
+    """A :class:`HistoryError` when two checkpoint columns ``cols`` (header indices) have
+    the same name with case and spaces ignored, as the checkpoints are matched to them
+    (``Lac`` and ``lac``: one of the two would be read for the checkpoint, silently)."""
+    by: dict[str, list[int]] = {}
+    for i in cols:
+        by.setdefault(_norm(header[i]), []).append(i)
+    dup = [at for at in by.values() if len(at) > 1]
+    if not dup:
+        return
+    told = "; ".join(
+        " and ".join(repr(header[i]) for i in at) + f" (fields {', '.join(str(i + 1) for i in at)})"
+        for at in dup
+    )
+    raise HistoryError(
+        f"{path}: duplicate checkpoint columns {told}, the same name with case and spaces "
+        "ignored: keep one, or rename it"
     )
 
 
@@ -458,20 +501,31 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
                 f"{path}: header has {len(at)} {need!r} columns (fields "
                 f"{', '.join(str(k + 1) for k in at)}): keep one"
             )
-    ignored = [
+    # columns named as runners' details are read like the others, but a cell that is no
+    # time is no error there: the column is a checkpoint's only if a cell holds a time (a
+    # relay's "Team" change-over), and ignored otherwise
+    details = {
         i for i, h in enumerate(header) if keys[i] not in FIXED_COLUMNS and _key(h) in TEXT_COLUMNS
-    ]
-    tcols = [i for i, h in enumerate(keys) if h not in FIXED_COLUMNS and i not in ignored]
-    names = [header[i] for i in tcols]
-    if len(set(names)) != len(names):
-        dup = sorted({n for n in names if names.count(n) > 1})
-        raise HistoryError(f"{path}: duplicate checkpoint columns {dup}")
-    if ignored:
-        warnings.append(
-            f"column{'s' if len(ignored) > 1 else ''} "
-            f"{', '.join(repr(header[i]) for i in ignored)} ignored: runners' details, not "
-            "checkpoints' passage times"
-        )
+    }
+    tcols = [i for i, h in enumerate(keys) if h not in FIXED_COLUMNS]
+    _refuse_duplicates(path, header, [i for i in tcols if i not in details])
+    held: dict[int, int] = {}  # a details column: the first line holding a time
+    bad: dict[int, HistoryError] = {}  # ... its first cell that is no time
+    held_naive = dict.fromkeys(details, 0)
+
+    def detail_time(i, text, line):
+        n, f = [0], []
+        try:
+            v = _parse_time(text, path, line, header[i], tz, n, f)
+        except HistoryError as exc:
+            bad.setdefault(i, exc)
+            v, f = math.nan, [math.nan]
+        if math.isfinite(v):
+            held.setdefault(i, line)
+            held_naive[i] += n[0]
+        fold1.extend(f)
+        return v
+
     ib, ist = keys.index("bib"), keys.index("status")
     bibs, status, times = [], [], []
     extra = 0
@@ -512,17 +566,40 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             # neither a finisher nor a starter: his times (a chip read in the start pen)
             # must not move the first wave's gun nor count him as passing a barrier
             absent.append(bib)
-            if any(row[i].strip() for i in tcols):
+            if any(_is_time(row[i]) if i in details else row[i].strip() for i in tcols):
                 absent_timed.append(bib)
             continue
         bibs.append(bib)
         status.append(st)
-        try:
-            times.append(
-                [_parse_time(row[i], path, line, header[i], tz, naive, fold1) for i in tcols]
+        cells = []
+        for i in tcols:
+            if i in details:
+                cells.append(detail_time(i, row[i], line))
+                continue
+            try:
+                cells.append(_parse_time(row[i], path, line, header[i], tz, naive, fold1))
+            except HistoryError as exc:
+                raise _not_times(exc, path, line, i, row, header, tcols, times, rows) from None
+        times.append(cells)
+    for i in sorted(held):
+        if i in bad:  # a details column holding times: a checkpoint's, its bad cell an error
+            raise HistoryError(
+                f"{bad[i]} (column {header[i]!r} holds a time on line {held[i]}: read as a "
+                "checkpoint's passage times)"
             )
-        except HistoryError as exc:
-            raise _not_times(exc, path, line, row, header, tcols, times, rows) from None
+        naive[0] += held_naive[i]
+    ignored = [i for i in sorted(details) if i not in held]
+    if ignored:
+        warnings.append(
+            f"column{'s' if len(ignored) > 1 else ''} "
+            f"{', '.join(repr(header[i]) for i in ignored)} ignored: runners' details, not "
+            "checkpoints' passage times"
+        )
+    keep = [k for k, i in enumerate(tcols) if i not in ignored]
+    cols = [tcols[k] for k in keep]
+    if held:
+        _refuse_duplicates(path, header, cols)
+    names = [header[i] for i in cols]
     if absent:
         timed = (
             f"; the times of bib{'s' if len(absent_timed) > 1 else ''} "
@@ -547,8 +624,9 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             f"{naive[0]} times have no UTC offset: read as UTC (no time zone given); "
             "elapsed times from a start column are unaffected"
         )
-    arr = np.array(times, dtype=float).reshape(len(times), len(names))
-    amb, gap = _resolve_folds(arr, np.array(fold1, dtype=float).reshape(arr.shape))
+    arr = np.array(times, dtype=float).reshape(len(times), len(tcols))[:, keep]
+    folds = np.array(fold1, dtype=float).reshape(len(times), len(tcols))[:, keep]
+    amb, gap = _resolve_folds(arr, folds)
     if amb or gap:
         parts = []
         if amb:

@@ -1497,6 +1497,100 @@ def test_read_times_leaves_out_the_runners_who_did_not_start(tmp_path):
         read_times(p)
 
 
+def test_read_times_names_the_cell_of_a_column_of_dates_or_of_a_typo(tmp_path):
+    """h86 F2: a finish column a spreadsheet saved as dates alone, or a checkpoint passed by
+    one runner whose only cell has a typo, was blamed as a column ("not a checkpoint's
+    times: remove it"); a cell that looks like a date or a time is named, with what is
+    wrong. A column where nothing looks like one (a rank) is still blamed as a column."""
+    p = tmp_path / "f2.csv"
+    dated = [f"{k}" + ROW[1:].replace("2023-10-20T06:00:00+00:00", "2023-10-20") for k in (1, 2)]
+    p.write_text(_csv_text(dated))
+    with pytest.raises(HistoryError) as exc:
+        read_times(p)
+    assert str(exc.value) == f"{p}: line 2, column 'Finish': a date without a time: '2023-10-20'"
+    typo = "2023-10-20T25:00:00+00:00"
+    rows = [f"{k}" + ROW[1:].replace(",2023-10-20T05", ",,2023-10-20T05") for k in (1, 2, 3)]
+    rows[1] = rows[1].replace(",,", f",{typo},")
+    p.write_text(_csv_text(rows, head="bib,status,category,sex,Start,Detour,A,Finish"))
+    with pytest.raises(HistoryError) as exc:
+        read_times(p)
+    assert str(exc.value) == f"{p}: line 3, column 'Detour': not an ISO 8601 time: {typo!r}"
+    for cell in ("20/10/2023 05:00", "1:00:00", "2023-10-20_05:00:00+00:00"):
+        p.write_text(_csv_text([ROW.replace("2023-10-20T05:00:00+00:00", cell)]))
+        with pytest.raises(HistoryError) as exc:
+            read_times(p)
+        assert str(exc.value) == f"{p}: line 2, column 'A': not an ISO 8601 time: {cell!r}"
+    ranks = [f"{k}" + ROW[1:].replace(",2023-10-20T05", f",{k},2023-10-20T05") for k in (1, 2)]
+    p.write_text(_csv_text(ranks, head="bib,status,category,sex,Start,rank,A,Finish"))
+    with pytest.raises(HistoryError) as exc:
+        read_times(p)
+    assert str(exc.value).startswith(
+        f"{p}: column 'rank' is not a checkpoint's times (no row holds one; line 2: '1'): remove it"
+    )
+
+
+def test_read_times_keeps_a_column_named_like_details_that_holds_times(tmp_path):
+    """h86 F4: a checkpoint named like a runners' details column (a relay's 'Team'
+    change-over) was ignored although it held passage times; it is a checkpoint's column
+    when a cell holds a time, and a cell that is none is then an error naming it."""
+    plain = tmp_path / "plain.csv"
+    rows = [ROW, "2" + ROW[1:].replace(",2023-10-20T05:00:00+00:00,", ",,")]
+    plain.write_text(_csv_text(rows))
+    ref = read_times(plain)
+    p = tmp_path / "team.csv"
+    p.write_text(_csv_text(rows, head="bib,status,category,sex,Start,Team,Finish"))
+    st = read_times(p)
+    assert st.columns == ("Start", "Team", "Finish") and st.warnings == ref.warnings == ()
+    np.testing.assert_array_equal(st.time, ref.time)
+    # without UTC offsets: counted as the other columns' are
+    p.write_text(p.read_text().replace("05:00:00+00:00", "05:00:00"))
+    assert read_times(p).naive == 1
+    # a team's name on another row: the cell is named, and why the column is read
+    p.write_text(
+        _csv_text(
+            [ROW, "2" + ROW[1:].replace("2023-10-20T05:00:00+00:00", "Lapins")],
+            head="bib,status,category,sex,Start,Team,Finish",
+        )
+    )
+    with pytest.raises(HistoryError) as exc:
+        read_times(p)
+    assert str(exc.value) == (
+        f"{p}: line 3, column 'Team': not an ISO 8601 time: 'Lapins' (column 'Team' holds a "
+        "time on line 2: read as a checkpoint's passage times)"
+    )
+    # names only: ignored, as before
+    p.write_text(
+        _csv_text(
+            [ROW.replace("2023-10-20T05:00:00+00:00", "Lapins")],
+            head="bib,status,category,sex,Start,Team,Finish",
+        )
+    )
+    st = read_times(p)
+    assert st.columns == ("Start", "Finish") and st.warnings == (
+        "column 'Team' ignored: runners' details, not checkpoints' passage times",
+    )
+
+
+def test_read_times_refuses_checkpoint_columns_differing_in_case(tmp_path):
+    """h86 F8: 'Lac' and 'lac' were read as two checkpoints' columns, though checkpoints
+    are matched to columns with case and spaces ignored (one of the two was taken,
+    silently)."""
+    p = tmp_path / "case.csv"
+    row = ROW.replace(",2023-10-20T05", ",2023-10-20T05:10:00+00:00,2023-10-20T05")
+    for a, b in (("Lac", "lac"), ("Le Lac", "le  LAC"), ("A2", "A2")):
+        p.write_text(_csv_text([row], head=f"bib,status,category,sex,Start,{a},{b},Finish"))
+        with pytest.raises(HistoryError) as exc:
+            read_times(p)
+        assert str(exc.value) == (
+            f"{p}: duplicate checkpoint columns {a!r} and {b!r} (fields 6, 7), the same name "
+            "with case and spaces ignored: keep one, or rename it"
+        )
+    # a details-named column kept for its times is checked too
+    p.write_text(_csv_text([row], head="bib,status,category,sex,Start,team,Team,Finish"))
+    with pytest.raises(HistoryError, match=r"columns 'team' and 'Team' \(fields 6, 7\)"):
+        read_times(p)
+
+
 def test_start_origin_is_the_first_wave_not_a_stray_cell():
     """H1: one or two start cells well before the rest of the field (a chip read at the
     arch, a row dated a day early) are not the origin; a real first start is, however
