@@ -314,60 +314,91 @@ def _place_labels(fig, ax, labels) -> None:
     """Annotate each ``((x, y), text)`` at the first offset of :func:`_label_offsets` where
     its box overlaps no label placed before it, no checkpoint marker, the legend, the scale
     or the north arrow, and stays on the figure; at the least-overlapping offset when none
-    is free. Greedy, in course order, hence deterministic."""
+    is free. Greedy, in course order, hence deterministic.
+
+    Each text is laid out once per alignment (six), off the axes; its box at an offset is
+    that layout moved to the offset's position, as matplotlib moves it, so the boxes, the
+    costs and the choice are those of an annotation tried at every offset. The overlaps
+    with every box taken are one numpy product per label; only the chosen offset becomes
+    an annotation.
+    """
     if not labels:
         return
     from matplotlib.text import Text
-    from matplotlib.transforms import Bbox
+    from matplotlib.transforms import Affine2D, IdentityTransform
 
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    taken = [t.get_window_extent(renderer) for t in ax.texts]
-    taken += [ax.get_legend().get_window_extent(renderer)]
+    offsets = _label_offsets()
+    steps = np.array([(dx, dy) for dx, dy, _, _ in offsets], float)  # [pt]
+    aligns = list(dict.fromkeys((ha, va) for _, _, ha, va in offsets))
+    which = np.array([aligns.index((ha, va)) for _, _, ha, va in offsets])
+    # every box taken, as rows (x0, y0, x1, y1) [px]: texts, legend, markers, then labels
+    taken = np.empty((len(ax.texts) + 1 + 2 * len(labels), 4))
+    n = 0
+    for artist in [*ax.texts, ax.get_legend()]:
+        taken[n] = artist.get_window_extent(renderer).extents
+        n += 1
     pad = 4.0 * fig.dpi / 72.0  # a marker's half size [px]
     for (px, py), _text in labels:
         mx, my = ax.transData.transform((px, py))
-        taken.append(Bbox.from_extents(mx - pad, my - pad, mx + pad, my + pad))
-    frame = fig.bbox
+        taken[n] = (mx - pad, my - pad, mx + pad, my + pad)
+        n += 1
+    frame = fig.bbox.extents.tolist()
     for (px, py), text in labels:
+        # the text's box at (0, 0) for each alignment [px]
+        probe = Text(0, 0, text, fontsize=7, parse_math=False, transform=IdentityTransform())
+        probe.set_figure(fig)
+        layout = np.empty((len(aligns), 4))
+        for k, (ha, va) in enumerate(aligns):
+            probe.set_horizontalalignment(ha)
+            probe.set_verticalalignment(va)
+            layout[k] = probe.get_window_extent(renderer).extents
+        # where an "offset points" annotation of (px, py) puts its text at each offset [px]
+        ref = ax.transData.transform((px, py))
+        at = Affine2D().scale(fig.dpi / 72).translate(*ref).transform(steps)
+        boxes = layout[which] + np.tile(at, 2)
+        x0, y0, x1, y1 = (boxes[:, k : k + 1] for k in range(4))
+        t0, t1, t2, t3 = taken[:n].T
+        w = np.minimum(x1, t2) - np.maximum(x0, t0)
+        h = np.minimum(y1, t3) - np.maximum(y0, t1)
+        shared = np.maximum(w, 0.0) * np.maximum(h, 0.0)  # [offset, box taken] [px²]
         best = None
-        for dx, dy, ha, va in _label_offsets():
-            far = abs(dy) > 4
-            ann = ax.annotate(
-                text,
-                (px, py),
-                xytext=(dx, dy),
-                textcoords="offset points",
-                ha=ha,
-                va=va,
-                fontsize=7,
-                annotation_clip=False,
-                parse_math=False,
-                arrowprops=(
-                    {"arrowstyle": "-", "color": "#555555", "lw": 0.5, "shrinkA": 0, "shrinkB": 4}
-                    if far
-                    else None
-                ),
-            )
-            ann.update_positions(renderer)  # where the text goes (the leader line aside)
-            box = Text.get_window_extent(ann, renderer)
-            cost = sum(_overlap(box, t) for t in taken)
-            cost += box.width * box.height - _overlap(box, frame)  # off the figure
+        for k, row in enumerate(shared):
+            # summed in the order of the boxes taken, as the greedy search always has
+            cost = sum(row[row != 0.0].tolist())
+            bx0, by0, bx1, by1 = box = boxes[k].tolist()
+            cost += (bx1 - bx0) * (by1 - by0) - _overlap(box, frame)  # off the figure
             if best is None or cost < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (cost, ann, box)
-            else:
-                ann.remove()
+                best = (cost, k)
             if cost == 0:
                 break
-        taken.append(best[2])
+        k = best[1]
+        dx, dy, ha, va = offsets[k]
+        ax.annotate(
+            text,
+            (px, py),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=7,
+            annotation_clip=False,
+            parse_math=False,
+            arrowprops=(
+                {"arrowstyle": "-", "color": "#555555", "lw": 0.5, "shrinkA": 0, "shrinkB": 4}
+                if abs(dy) > 4
+                else None
+            ),
+        )
+        taken[n] = boxes[k]
+        n += 1
 
 
 def _overlap(a, b) -> float:
-    """Area shared by two boxes [px²]."""
-    w = min(a.x1, b.x1) - max(a.x0, b.x0)
-    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    """Area shared by two boxes ``(x0, y0, x1, y1)`` [px²]."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
     return max(w, 0.0) * max(h, 0.0)
 
 
