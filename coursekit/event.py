@@ -675,8 +675,10 @@ def station_table(
     A station is named after its most frequent checkpoint name that is not generic
     ("Start", "Finish": :data:`GENERIC_NAMES`); when it holds only start and finish rows,
     after their place (:attr:`Race.places`: the row's waypoint or the GPX waypoint at
-    it); else "Start" or "Finish". Same-named stations kept apart get their races in
-    brackets. Each passage keeps its own checkpoint name (``Passage.name``).
+    it); else "Start" or "Finish". Same-named stations kept apart get in brackets the
+    races whose checkpoint there carries the name ("CP1 (A)", "CP1 (B)"), with their km
+    when a race has the name at two places ("Water (A km 2.0)", "Water (A km 9.0)"). Each
+    passage keeps its own checkpoint name (``Passage.name``).
     """
     if margin_s < 0 or sweep_s < 0:
         raise ValueError(f"margin and sweep must be >= 0; got {margin_s}, {sweep_s}")
@@ -741,15 +743,29 @@ def station_table(
                 windows=windows,
             )
         )
-    # same-named stations kept apart (farther than NAME_MAX_M): tell them apart by race
-    count: dict[str, int] = {}
-    for st in stations:
-        count[st.key] = count.get(st.key, 0) + 1
+    # same-named stations kept apart (farther than NAME_MAX_M): tell them apart by the
+    # races whose checkpoint carries the name (not a race passing there under another
+    # name, e.g. its start), and by their km where one race has the name at two places
+    same: dict[str, list[int]] = {}
     for i, st in enumerate(stations):
-        if count[st.key] > 1:
-            races_here = ", ".join(dict.fromkeys(p.race for p in st.passages))
-            name = f"{st.name} ({races_here})"
-            stations[i] = replace(st, name=name, key=normalize_name(name))
+        same.setdefault(st.key, []).append(i)
+    for idx in same.values():
+        if len(idx) < 2:
+            continue
+        named = [
+            [p for p in stations[i].passages if normalize_name(p.name) == stations[i].key]
+            or list(stations[i].passages)
+            for i in idx
+        ]
+        labels = [", ".join(dict.fromkeys(p.race for p in ps)) for ps in named]
+        if len(set(labels)) < len(labels):
+            labels = [
+                ", ".join(dict.fromkeys(f"{p.race} km {p.distance_m / 1000:.1f}" for p in ps))
+                for ps in named
+            ]
+        for i, label in zip(idx, labels, strict=True):
+            name = f"{stations[i].name} ({label})"
+            stations[i] = replace(stations[i], name=name, key=normalize_name(name))
     stations.sort(key=lambda s: (s.open, s.key))
     return tuple(stations)
 

@@ -1612,3 +1612,65 @@ def test_event_text_writes_the_gap_margin_and_sweep_as_given():
     res = CliRunner().invoke(cli, ["event", str(course), "--margin", "45s", "--sweep", "1h30"])
     assert res.exit_code == 0, res.output
     assert "(margin 45 s, sweep 90 min, closed when empty for over 120 min," in res.output
+
+
+# ---------------------------------------------------------------- white-box review (h90)
+
+
+def test_same_name_at_several_places_of_one_race_gives_distinct_station_names():
+    """Review E2: a race with "Water" at three places 11 km apart gave three stations all
+    named "Water (W)" (same key): the tables could not tell them apart. Each now names the
+    race's km there."""
+    s = dt.datetime(2024, 6, 1, 6, 0, tzinfo=TZ)
+    w = _race(
+        "W",
+        s,
+        ["Start", "Water", "Water", "Water", "Finish"],
+        [44.0, 44.1, 44.2, 44.3, 44.4],
+        [6.0] * 5,
+        [0, H, 2 * H, 3 * H, 4 * H],
+        [0, 2 * H, 4 * H, 6 * H, 8 * H],
+        [0, 2 * H, 4 * H, 6 * H, 8 * H],
+    )
+    ev = plan_event([w], night=False)
+    water = [st for st in ev.stations if any(p.name == "Water" for p in st.passages)]
+    assert len(water) == 3
+    assert len({st.name for st in water}) == 3 and len({st.key for st in water}) == 3
+    for st in water:
+        (p,) = st.passages
+        assert st.name == f"Water (W km {p.distance_m / 1000:.1f})"
+    names = [s["name"] for s in event_summary(ev)["stations"]]
+    assert len(names) == len(set(names))
+
+
+def test_same_name_brackets_list_the_races_whose_checkpoint_has_the_name():
+    """Review E5: A's "Water" is where B starts, B's own "Water" is 2 km away: the first
+    station was "Water (A, B)" (B passes there as its start), the second "Water (B)"."""
+    s = dt.datetime(2024, 6, 1, 6, 0, tzinfo=TZ)
+    a = _race(
+        "A",
+        s,
+        ["Start", "Water", "Finish"],
+        [44.9, 45.0, 45.2],
+        [6.0] * 3,
+        [0, H, 2 * H],
+        [0, 2 * H, 4 * H],
+        [0, 2 * H, 4 * H],
+    )
+    b = _race(
+        "B",
+        s,
+        ["Start", "Water", "Finish"],
+        [45.0, 45.018, 45.3],
+        [6.0] * 3,
+        [0, H, 2 * H],
+        [0, 2 * H, 4 * H],
+        [0, 2 * H, 4 * H],
+    )
+    ev = plan_event([a, b], night=False)
+    by_name = {st.name: st for st in ev.stations}
+    assert {(p.race, p.name) for p in by_name["Water (A)"].passages} == {
+        ("A", "Water"),
+        ("B", "Start"),
+    }
+    assert {(p.race, p.name) for p in by_name["Water (B)"].passages} == {("B", "Water")}
