@@ -1117,8 +1117,17 @@ def plan_event(
     # where each kept-apart checkpoint went: a station of another name when it lies within
     # the radius of another checkpoint (it was folded in there without its name showing)
     station_of = {(p.race, p.row): st.name for st in stations for p in st.passages}
+    index_of = {(p.race, p.row): k for k, st in enumerate(stations) for p in st.passages}
     far_lines = []
     for (a, ra, b, rb), (d, pa, pb) in apart.items():
+        if index_of[pa] == index_of[pb]:  # joined anyway, through nearer checkpoints
+            far_lines.append(
+                f"{a!r} of {ra} and {b!r} of {rb} share a name and are {d / 1000:.1f} km "
+                f"apart, yet are one station {station_of[pa]!r}: joined through checkpoints "
+                f"between them (a name is one station within {NAME_MAX_M / 1000:g} km, any "
+                f"checkpoints within the radius): check that it is one place"
+            )
+            continue
         moved = [
             f"{race}'s {cp!r} is in station {station_of[where]!r}"
             for cp, race, where in ((a, ra, pa), (b, rb, pb))

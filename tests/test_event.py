@@ -1674,3 +1674,30 @@ def test_same_name_brackets_list_the_races_whose_checkpoint_has_the_name():
         ("B", "Start"),
     }
     assert {(p.race, p.name) for p in by_name["Water (B)"].passages} == {("B", "Water")}
+
+
+def test_same_name_far_apart_but_joined_through_a_chain_is_not_warned_as_two_stations():
+    """Review E1: "Col" of A, B and C in a row 0.8 km apart is one station (A-B and B-C
+    are within 1 km), but the warning said A's and C's (1.6 km apart) were "two
+    stations"."""
+    s = dt.datetime(2024, 6, 1, 6, 0, tzinfo=TZ)
+    km = 1 / 111.2  # degrees of latitude per km, roughly
+
+    def col(name, k):
+        return _race(
+            name,
+            s,
+            ["Start", "Col", "Finish"],
+            [44.0 + 0.1 * k, 45.0 + 0.8 * k * km, 46.0 + 0.1 * k],
+            [6.0] * 3,
+            [0, H, 2 * H],
+            [0, 3 * H, 6 * H],
+            [0, 2.5 * H, 6 * H],
+        )
+
+    ev = plan_event([col("A", 0), col("B", 1), col("C", 2)], night=False)
+    (st,) = [st for st in ev.stations if any(p.name == "Col" for p in st.passages)]
+    assert {p.race for p in st.passages} == {"A", "B", "C"}
+    (w,) = [w for w in ev.warnings if "'Col' of A and 'Col' of C" in w]
+    assert "two stations" not in w
+    assert "1.6 km apart, yet are one station 'Col'" in w
