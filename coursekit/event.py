@@ -1243,6 +1243,7 @@ def load_event_plan(
         else:
             races.append(Race.from_plan(p))
         warns += [f"{course.name}: {w}" for w in p.warnings]
+        warns += _event_zone_offset_notes(course, ev_tz)
     # [[combined]] names course files: their races by the file each race was read from
     race_of = {Path(c.path).resolve(): c.name for c in courses}
     combined = [
@@ -1267,6 +1268,21 @@ def load_event_plan(
         gap_s=gap_s,
     )
     return replace(out, timezone=ev_tz, history_warnings=tuple(history_warns))
+
+
+def _event_zone_offset_notes(course, ev_tz: str | None) -> list[str]:
+    """The warning a course file gives of a start whose UTC offset is not its zone's, for a
+    course without a ``timezone`` on the event file's: the event's tables show it on that
+    clock (a start written +01:00 in a +02:00 summer is printed an hour later)."""
+    if not ev_tz or getattr(course, "timezone", None):
+        return []
+    from .course import _offset_mismatch, _start_offset_note
+
+    mismatch = _offset_mismatch(course.start, ev_tz)
+    if not mismatch:
+        return []
+    note = _start_offset_note(course.start, ev_tz, mismatch)
+    return [f"{course.name}: {note} (the event file's timezone; the course file names none)"]
 
 
 TIMES_REMEDY = "name the file's columns like the course's checkpoints"

@@ -1701,3 +1701,25 @@ def test_same_name_far_apart_but_joined_through_a_chain_is_not_warned_as_two_sta
     (w,) = [w for w in ev.warnings if "'Col' of A and 'Col' of C" in w]
     assert "two stations" not in w
     assert "1.6 km apart, yet are one station 'Col'" in w
+
+
+def test_event_timezone_checks_the_starts_of_courses_without_one(tmp_path):
+    """Review E6: a course file without `timezone` whose start's UTC offset is not the
+    event file's zone's was shown on the event's clock without a word (the start written
+    22:00+04:00 printed as 20:00 on Europe/Paris), where the same zone in the course file
+    gives a warning. The event's zone is checked the same way now."""
+    from coursekit.event import load_event_plan
+
+    _write_out_and_back(tmp_path)  # start 2024-10-18T22:00:00+04:00, no timezone
+    event = tmp_path / "event.toml"
+    event.write_text('name = "E"\ncourses = ["ar.toml"]\ntimezone = "Europe/Paris"\n')
+    ev = load_event_plan(event, night=False)
+    (w,) = [w for w in ev.warnings if "has UTC offset" in w]
+    assert w.startswith("AR: start 2024-10-18T22:00:00+04:00 has UTC offset +04:00, but ")
+    assert "Europe/Paris is at +02:00 then" in w and "the event file's timezone" in w
+    res = CliRunner().invoke(cli, ["event", str(event)])
+    assert res.exit_code == 0, res.output
+    assert f"warning: {w}" in res.output
+    # the zone whose offset the start has: nothing to say
+    event.write_text('name = "E"\ncourses = ["ar.toml"]\ntimezone = "Asia/Dubai"\n')
+    assert not [w for w in load_event_plan(event, night=False).warnings if "UTC offset" in w]
