@@ -2418,6 +2418,9 @@ def _event_csv(summary) -> tuple[str, str | None]:
         # the runners present per clock hour, each over his planned stop (dwell); the
         # arrivals' figures without one; last, for the same reason
         head += ["station_peak_present_per_hour", "peak_present_per_hour"]
+    # whether the window serving the row is staffed in the dark (the text's "dark", the
+    # JSON's windows[].dark_s): station_night is any window's; last, for the same reason
+    head += ["window_dark"]
     import datetime as _dt
     from zoneinfo import ZoneInfo
 
@@ -2467,6 +2470,7 @@ def _event_csv(summary) -> tuple[str, str | None]:
             row += [_utc_offset(win["open"], tz), _utc_offset(win["close"], tz)]
             if sim:
                 row += [occ.get("present_peak"), c.get("present_peak_hourly")]
+            row += [bool(win.get("dark_s", s["night"]))]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:

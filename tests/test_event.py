@@ -333,10 +333,12 @@ def test_event_csv_every_local_column_has_its_utc_offset(simulate):
     assert [k for k in local if k.removesuffix("_local") + "_utc_offset" not in head] == []
     # the simulation's present peaks (h74 F3) were appended after them
     present = ["station_peak_present_per_hour", "peak_present_per_hour"] if simulate else []
-    assert head[len(head) - len(present) - 2 :] == [
+    # and the window's dark flag after them (review E3)
+    assert head[len(head) - len(present) - 3 :] == [
         "window_open_utc_offset",
         "window_close_utc_offset",
         *present,
+        "window_dark",
     ]
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert rows and all(
@@ -1723,3 +1725,35 @@ def test_event_timezone_checks_the_starts_of_courses_without_one(tmp_path):
     # the zone whose offset the start has: nothing to say
     event.write_text('name = "E"\ncourses = ["ar.toml"]\ntimezone = "Asia/Dubai"\n')
     assert not [w for w in load_event_plan(event, night=False).warnings if "UTC offset" in w]
+
+
+def test_event_csv_says_whether_the_window_serving_the_row_is_dark():
+    """Review E3: the CSV's only dark flag was `station_night` (any window of the station):
+    a row served by a daytime window of a station also staffed at night read as a night
+    shift (HAUT's Tamatert: the 120's 08:21-17:45 window). `window_dark` is the window's,
+    as the text's "dark" column and the JSON's windows[].dark_s."""
+    from coursekit.cli import _event_csv, _event_text
+
+    n, _ = _night_and_evening()  # N at Col 22:40-00:00 in October: dark
+    d = _race(
+        "D",
+        dt.datetime(2024, 10, 19, 10, 0, tzinfo=TZ),
+        ["Start D", "Col", "Finish D"],
+        [45.3, 45.1, 45.4],
+        [6.0] * 3,
+        [0, 42 * 60, 1.5 * H],
+        [0, 2 * H, 3.5 * H],
+        [0, 1.9 * H, 3.5 * H],
+    )
+    ev = plan_event([n, d], name="Two")
+    summary = event_summary(ev)
+    (col,) = [s for s in summary["stations"] if s["name"] == "Col"]
+    assert [w["dark_s"] > 0 for w in col["windows"]] == [True, False]
+    table, _ = _event_csv(summary)
+    rows = {r["race"]: r for r in csv.DictReader(io.StringIO(table)) if r["station"] == "Col"}
+    assert rows["N"]["station_night"] == rows["D"]["station_night"] == "True"
+    assert (rows["N"]["window_dark"], rows["D"]["window_dark"]) == ("True", "False")
+    # the text's dark column says the same of each window
+    lines = [ln for ln in _event_text(ev, summary).splitlines() if " N " in ln or " D " in ln]
+    col_lines = [ln for ln in lines if "Col" in ln or ln.startswith(" ")]
+    assert ["dark" in ln.split() for ln in col_lines[:2]] == [True, False]
