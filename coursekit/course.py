@@ -1633,12 +1633,22 @@ def load_event(path) -> Event:
     if not courses:
         raise ctx.err("courses", "is required: a non-empty array of course file names")
     paths = []
+    listed_as: dict[Path, str] = {}
     for c in courses:
         p = path.parent / c
         if not p.is_file():
             raise ctx.err("courses", f"{c!r} not found (looked for {p})")
         if p.resolve() == path.resolve():
             raise ctx.err("courses", f"{c!r} is this event file itself: list course files")
+        if p.resolve() in listed_as:
+            first = listed_as[p.resolve()]
+            raise ctx.err(
+                "courses",
+                f"{c!r} is listed twice"
+                + (f" (also as {first!r})" if first != c else "")
+                + ": list each race's course file once",
+            )
+        listed_as[p.resolve()] = c
         paths.append(p)
     tz = _timezone(ctx, raw)
     info = _info(path, raw["info"]) if "info" in raw else {}

@@ -1757,3 +1757,25 @@ def test_event_csv_says_whether_the_window_serving_the_row_is_dark():
     lines = [ln for ln in _event_text(ev, summary).splitlines() if " N " in ln or " D " in ln]
     col_lines = [ln for ln in lines if "Col" in ln or ln.startswith(" ")]
     assert ["dark" in ln.split() for ln in col_lines[:2]] == [True, False]
+
+
+@pytest.mark.parametrize(
+    "listed, message",
+    [
+        ('"ar.toml", "ar.toml"', "key 'courses': 'ar.toml' is listed twice: "),
+        (
+            '"ar.toml", "./ar.toml"',
+            "key 'courses': './ar.toml' is listed twice (also as 'ar.toml')",
+        ),
+    ],
+)
+def test_event_listing_a_course_file_twice_says_so(tmp_path, listed, message):
+    """Review E4: a course file listed twice in `courses` was refused as "ar.toml and
+    ar.toml are both named 'AR'", which reads as two files."""
+    _write_out_and_back(tmp_path)
+    event = tmp_path / "event.toml"
+    event.write_text(f'name = "E"\ncourses = [{listed}]\n')
+    res = CliRunner().invoke(cli, ["event", str(tmp_path)])
+    assert res.exit_code == 1
+    assert res.output.startswith(f"Error: {event}: {message}"), res.output
+    assert "Traceback" not in res.output
