@@ -2119,6 +2119,17 @@ def _event_duration(text: str, option: str = "") -> float:
         raise click.BadParameter(str(exc), param_hint=option) from None
 
 
+def _finite_radius(value: float) -> float:
+    """--radius: a finite distance (click's FloatRange lets inf and nan through, which
+    the grouping then refused as an input error naming ``radius_m``)."""
+    if not math.isfinite(value):
+        raise click.BadParameter(
+            f"{value}: expected a distance in metres (a finite number >= 0)",
+            param_hint="'--radius'",
+        )
+    return value
+
+
 @cli.command()
 @click.argument(
     "event_path", metavar="EVENT.toml|EVENT_DIR", type=click.Path(readable=False, path_type=Path)
@@ -2159,6 +2170,7 @@ def _event_duration(text: str, option: str = "") -> float:
     "--radius",
     "radius_m",
     type=click.FloatRange(min=0),
+    callback=lambda ctx, param, value: _finite_radius(value),
     default=200.0,
     show_default=True,
     metavar="M",

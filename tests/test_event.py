@@ -1779,3 +1779,13 @@ def test_event_listing_a_course_file_twice_says_so(tmp_path, listed, message):
     assert res.exit_code == 1
     assert res.output.startswith(f"Error: {event}: {message}"), res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("radius", ["inf", "nan"])
+def test_event_radius_not_finite_is_a_usage_error(radius):
+    """Review E7: `--radius inf` and `--radius nan` passed click's range and were refused
+    by the grouping as "radius_m must be a finite distance", exit status 1."""
+    course = ROOT / "tests" / "data" / "courses" / "mini.toml"
+    res = CliRunner().invoke(cli, ["event", str(course), "--radius", radius])
+    assert res.exit_code == 2, res.output
+    assert "Invalid value for '--radius'" in res.output and "radius_m" not in res.output
