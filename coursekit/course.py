@@ -384,6 +384,21 @@ def _bounded(value, seconds: float) -> float:
 # ---------------------------------------------------------------- helpers
 
 
+def _quoted_datetime(key: str, v) -> str:
+    """How to fix a date-time written in quotes: TOML reads ``"2024-06-01T04:00:00+01:00"``
+    as a string, and only the bare form as a date-time (black-box finding h91 J1)."""
+    if not isinstance(v, str) or not any(c in v for c in "T t"):
+        return ""
+    try:
+        dt = datetime.fromisoformat(v.strip())
+    except ValueError:
+        return ""
+    return (
+        f" (a date-time in quotes is a string for TOML: remove the quotes, "
+        f"{key} = {dt.isoformat()})"
+    )
+
+
 def _type_name(v) -> str:
     if isinstance(v, bool):
         return "boolean"
@@ -772,7 +787,9 @@ def _cutoff(ctx: _Ctx, raw: dict, start: datetime, tz: str | None, notes: list |
             return after(start, parse_duration(v))
         except ValueError as exc:
             raise ctx.err(
-                "cutoff", f"{exc}; or an offset date-time like 2024-06-01T14:00:00+01:00"
+                "cutoff",
+                f"{exc}; or an offset date-time like 2024-06-01T14:00:00+01:00"
+                f"{_quoted_datetime('cutoff', v)}",
             ) from None
     raise ctx.err(
         "cutoff",
@@ -1373,7 +1390,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         raise top.err(
             "start",
             f"expected an offset date-time like 2024-06-01T04:00:00+01:00, "
-            f"got {_type_name(start)} {got}",
+            f"got {_type_name(start)} {got}{_quoted_datetime('start', start)}",
         )
     clock_notes: list[str] = []  # local times a clock change repeats
     start, localised = _localise(start, tz, top, "start", clock_notes)

@@ -738,3 +738,37 @@ def test_declared_km_are_matched_on_the_km_printed(tmp_path):
     legs = course_legs(load_course(path))
     np.testing.assert_allclose(legs.along, [0, 11_500, 22_000], atol=1.0)
     np.testing.assert_allclose(legs.distance, [0, 11_500, 22_000], atol=1.0)
+
+
+@pytest.mark.parametrize(
+    "key, body",
+    [
+        ("start", BASE.replace("2024-06-01T04:00:00+01:00", '"2024-06-01T04:00:00+01:00"')),
+        (
+            "cutoff",
+            BASE + '[[checkpoints]]\nname = "A"\nkm = 1\ncutoff = "2024-06-01T05:30:00+01:00"\n',
+        ),
+    ],
+    ids=["start", "cutoff"],
+)
+def test_quoted_date_time_says_to_remove_the_quotes(tmp_path, key, body):
+    """Black-box finding h91 J1: a date-time written in quotes was refused with a message that
+    showed the very format written ("expected an offset date-time like ..., got string
+    '2024-06-01T04:00:00+01:00'"); it now says the quotes are the problem and gives the fix."""
+    with pytest.raises(CourseFileError) as exc:
+        load_course(_course(tmp_path, body))
+    value = "2024-06-01T04:00:00+01:00" if key == "start" else "2024-06-01T05:30:00+01:00"
+    assert str(exc.value).endswith(
+        f"(a date-time in quotes is a string for TOML: remove the quotes, {key} = {value})"
+    ), str(exc.value)
+    fixed = body.replace(f'"{value}"', value)
+    load_course(_course(tmp_path, fixed))
+
+
+def test_quoted_non_date_keeps_the_plain_message(tmp_path):
+    """The hint is only for a string that is a date-time: "soon" gets the plain message."""
+    body = BASE.replace("2024-06-01T04:00:00+01:00", '"soon"')
+    with pytest.raises(CourseFileError) as exc:
+        load_course(_course(tmp_path, body))
+    assert "remove the quotes" not in str(exc.value)
+    assert "got string 'soon'" in str(exc.value)
