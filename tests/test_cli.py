@@ -816,3 +816,44 @@ def test_cutoffs_csv_gives_the_warnings_on_standard_error(tmp_path):
         assert err == [f"warning: {w}" for w in warnings]
         table = (tmp_path / "c.csv").read_text() if extra else res.stdout
         assert "warning" not in table and "proposed, not" not in table
+
+
+def test_readme_cutoffs_tour_is_what_the_command_prints():
+    """Black-box finding h91 J7: the README's `coursekit cutoffs courses/haut/haut-120.toml`
+    block printed `km 60.2-90.5` for the second night while the command prints another
+    section: every line the README shows (the `...` elision aside) is a line of the output."""
+    block = README.split("$ coursekit cutoffs courses/haut/haut-120.toml\n", 1)[1]
+    shown = [ln for ln in block.split("```", 1)[0].splitlines() if ln and ln != "..."]
+    course = Path(__file__).parent.parent / "courses" / "haut" / "haut-120.toml"
+    result = CliRunner().invoke(cli, ["cutoffs", str(course)])
+    assert result.exit_code == 0, result.output
+    printed = result.output.splitlines()
+
+    def is_printed(line):  # "model trail(up=9, ...)" shows the start of a printed line
+        head = line.split("...", 1)[0]
+        return line in printed or ("..." in line and any(p.startswith(head) for p in printed))
+
+    assert [ln for ln in shown if not is_printed(ln)] == []
+
+
+OUTPUTS = (Path(__file__).parent.parent / "docs" / "outputs.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_every_cutoffs_output_key_is_documented(fmt):
+    """Black-box finding h91 J2: `cutoffs --format json` wrote keys beyond DESIGN's contract 2
+    (`arrival_elapsed_s`, `required_pace_s_per_m`, `night`, `night_sections` ...) documented
+    nowhere a user reads; docs/outputs.md (linked from the README) names every one."""
+    # a start in the dark: the JSON has night sections, hence their keys
+    course = Path(__file__).parent.parent / "courses" / "haut" / "haut-120.toml"
+    result = CliRunner().invoke(cli, ["cutoffs", str(course), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        obj = json.loads(result.stdout)
+        keys = set(obj) | set(obj["checkpoints"][0]) | set(obj["sun"][0])
+        assert obj["night_sections"]
+        keys |= {k for s in obj["night_sections"] for k in s}
+    else:
+        keys = set(result.stdout.splitlines()[0].split(","))
+    assert sorted(k for k in keys if f"`{k}`" not in OUTPUTS) == []
+    assert "docs/outputs.md" in README
