@@ -1417,8 +1417,8 @@ def write_gpx(
     for w in waypoints:
         gpx.waypoints.append(
             gpxpy.gpx.GPXWaypoint(
-                w.lat,
-                w.lon,
+                round(w.lat, 7),  # as the track points: 1 cm, not every float digit
+                round(w.lon, 7),
                 elevation=None if math.isnan(w.elevation) else round(w.elevation, 1),
                 name=_xml_text(w.name),
                 description=_xml_text(w.description) or None,

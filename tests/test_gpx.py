@@ -350,6 +350,22 @@ def test_write_then_read(tmp_path):
     assert t.waypoints[0].name == "CP1" and t.waypoints[0].description == "food"
 
 
+def test_waypoints_are_written_to_the_track_points_precision(tmp_path):
+    """Black-box finding h91 J6: `export` wrote checkpoint waypoints projected on the track
+    with every float digit (lat="46.57170322308727") while track points keep 7 decimals
+    (1 cm): the waypoints are rounded the same way."""
+    from xml.etree import ElementTree
+
+    w = gpx.Waypoint("CP1", 45.00123456789012, 6.00098765432101, 1005.0, "food", "aid")
+    out = tmp_path / "o.gpx"
+    write_gpx(out, [45.0, 45.002], [6.0, 6.002], waypoints=[w])
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    (wpt,) = ElementTree.parse(out).getroot().findall("g:wpt", ns)
+    assert (wpt.get("lat"), wpt.get("lon")) == ("45.0012346", "6.0009877")
+    (trkpt, _) = ElementTree.parse(out).getroot().findall(".//g:trkpt", ns)
+    assert trkpt.get("lat") == "45.0"
+
+
 def test_write_drops_characters_xml_forbids(tmp_path):
     """Control characters, lone surrogates and U+FFFF in the texts would make a GPX no XML
     parser reads (gpxpy escapes & < > only): replaced, and the file reads back."""
