@@ -157,6 +157,12 @@ def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
         ``polar`` is ``"day"`` (``"night"``) when the sun stays above (below)
         the horizon the whole date.
 
+    Raises
+    ------
+    ValueError
+        ``date`` does not exist on ``tzinfo``'s clocks (a date the zone skips, as
+        Pacific/Apia skipped 30 December 2011): it has no length.
+
     Notes
     -----
     The events are where the sun's elevation crosses a level between the
@@ -176,6 +182,8 @@ def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
     begin = dt.datetime.combine(date, dt.time(0), tzinfo).astimezone(dt.UTC)
     end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo).astimezone(dt.UTC)
     dur = (end - begin).total_seconds()
+    if not dur > 0:
+        raise ValueError(f"{date.isoformat()} does not exist on the clocks of {tzinfo}")
 
     def events(elev, level):
         ups, downs, first = _crossings(
@@ -244,15 +252,19 @@ def clock_misfit(lat: float, lon: float, start: dt.datetime) -> dt.datetime | No
 
 
 def sun_days(lat, lon, start: dt.datetime, end: dt.datetime) -> tuple[SunDay, ...]:
-    """Sun times of every local date from ``start`` to ``end`` (aware datetimes)."""
+    """Sun times of every local date from ``start`` to ``end`` (aware datetimes), but the
+    dates ``start``'s zone skips (no length: no sun line, rather than a polar one)."""
     tz = start.tzinfo
     d0 = start.date()
     d1 = end.astimezone(tz).date()
     out = []
     day = d0
     while day <= d1:
-        out.append(sun_day(lat, lon, day, tz))
-        day += dt.timedelta(days=1)
+        nxt = day + dt.timedelta(days=1)
+        begin = dt.datetime.combine(day, dt.time(0), tz).astimezone(dt.UTC)
+        if dt.datetime.combine(nxt, dt.time(0), tz).astimezone(dt.UTC) > begin:
+            out.append(sun_day(lat, lon, day, tz))
+        day = nxt
     return tuple(out)
 
 

@@ -341,3 +341,17 @@ def test_clock_misfit_at_mcmurdo_and_near_the_polar_circles():
     start = dt.datetime(2024, 6, 15, 9, tzinfo=ZoneInfo("America/New_York"))
     assert sun.clock_misfit(66.50, 25.73, start) is not None
     assert sun.POLAR_CIRCLE_LAT == pytest.approx(66.56, abs=0.01)
+
+
+def test_sun_days_leave_out_a_date_the_zone_skips():
+    """Samoa skipped 30 December 2011 (Pacific/Apia went from -10 to +14 at midnight): the
+    date had no length, and its sun line said "no sunrise (polar night)" at 13.8 S (review
+    N2). The race's dates are those its clock shows, each with its sunrise and sunset."""
+    zone = ZoneInfo("Pacific/Apia")
+    start = dt.datetime(2011, 12, 29, 18, tzinfo=zone)
+    end = start.astimezone(dt.UTC) + dt.timedelta(hours=24)  # Sat 31 Dec 18:00
+    days = sun.sun_days(-13.8, -171.8, start, end)
+    assert [d.date for d in days] == [dt.date(2011, 12, 29), dt.date(2011, 12, 31)]
+    assert all(d.polar == "" and d.sunrise and d.sunset for d in days)
+    with pytest.raises(ValueError, match="2011-12-30"):
+        sun.sun_day(-13.8, -171.8, dt.date(2011, 12, 30), zone)
