@@ -75,6 +75,9 @@ class SunDay(NamedTuple):
     sunset: dt.datetime | None
     dusk: dt.datetime | None
     polar: str  # "" | "day" (sun never sets) | "night" (never rises)
+    # the previous evening's sunset or dusk when it falls in the small hours of a date that
+    # has its own later (near the poles): ``(("dusk", datetime), ...)``, in order
+    early: tuple = ()
 
 
 def day_parts(d: SunDay, *, clock=None) -> list[str]:
@@ -94,14 +97,16 @@ def day_parts(d: SunDay, *, clock=None) -> list[str]:
         def clock(t):
             return f"{t:%H:%M}"
 
-    ordered = d.dawn and d.sunrise and d.sunset and d.dusk
+    ordered = d.dawn and d.sunrise and d.sunset and d.dusk and not d.early
     if ordered and d.dawn < d.sunrise < d.sunset < d.dusk:
         return [
             f"rise {clock(d.sunrise)}",
             f"set {clock(d.sunset)}",
             f"(dark before {clock(d.dawn)} / after {clock(d.dusk)})",
         ]
-    if d.sunrise and d.sunset and d.sunrise < d.sunset and not d.dawn and not d.dusk:
+    if d.early:  # two sunsets or dusks: each one written, in the date's order
+        pass
+    elif d.sunrise and d.sunset and d.sunrise < d.sunset and not d.dawn and not d.dusk:
         return [f"rise {clock(d.sunrise)}", f"set {clock(d.sunset)}"]
     parts = []
     if d.polar == "day":
@@ -109,6 +114,7 @@ def day_parts(d: SunDay, *, clock=None) -> list[str]:
     elif d.polar == "night":
         parts.append("no sunrise (polar night)")
     events = [(d.dawn, "dawn"), (d.sunrise, "rise"), (d.sunset, "set"), (d.dusk, "dusk")]
+    events += [(t, name) for name, t in d.early]
     happen = sorted((t, name) for t, name in events if t is not None)
     parts += [f"{name} {clock(t)}" for t, name in happen]
     if not d.polar:  # one of the two without the other (the sun stops or starts setting)
@@ -174,8 +180,10 @@ def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
     the first upward crossings of the date, sunset and dusk the last downward
     ones. Near the poles a date may have a sunset or dusk in its small hours
     (the previous evening's, after midnight) and none in the evening, or
-    only one of a pair; astral's own sunrise/dawn functions, which solve
-    around the date's noon, raise or return times off by up to hours there.
+    only one of a pair; when it has one in its small hours and another later,
+    the earlier is in ``early`` (``("set", t)``, ``("dusk", t)``); astral's own
+    sunrise/dawn functions, which solve around the date's noon, raise or return
+    times off by up to hours there.
     At mid-latitudes both agree to within a minute.
     """
     obs = _observer(lat, lon)
@@ -203,6 +211,7 @@ def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
     polar = ""
     if not h_up and not h_down:
         polar = "day" if h_first > 0 else "night"
+    early = [("set", t) for t in h_down[:-1]] + [("dusk", t) for t in t_down[:-1]]
     return SunDay(
         date,
         clock(t_up[:1]),
@@ -210,6 +219,7 @@ def sun_day(lat: float, lon: float, date: dt.date, tzinfo: dt.tzinfo) -> SunDay:
         clock(h_down[-1:]),
         clock(t_down[-1:]),
         polar,
+        tuple((name, clock([t])) for name, t in sorted(early, key=lambda e: e[1])),
     )
 
 

@@ -355,3 +355,37 @@ def test_sun_days_leave_out_a_date_the_zone_skips():
     assert all(d.polar == "" and d.sunrise and d.sunset for d in days)
     with pytest.raises(ValueError, match="2011-12-30"):
         sun.sun_day(-13.8, -171.8, dt.date(2011, 12, 30), zone)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "tz", "day", "event", "level", "refraction", "later"),
+    [
+        # Abisko: the dusk of the 10th's night falls at 00:05 on the 11th, which has its own
+        # at 23:50; the line said "(dark before 01:35 / after 23:50)": dark from midnight
+        (68.35, 18.8, "Europe/Stockholm", "2024-08-11", "dusk", -6.0, True, "dawn"),
+        # Nuuk: the sun sets at 00:01 (the 22nd's evening) and again at 23:58
+        (64.18, -51.7, "America/Nuuk", "2024-07-23", "set", -0.833, False, "rise"),
+    ],
+)
+def test_sun_line_keeps_the_small_hours_event_of_a_date_with_two(
+    lat, lon, tz, day, event, level, refraction, later
+):
+    """A date with the previous evening's dusk (sunset) after midnight and one of its own
+    before the next midnight showed only the last: the small-hours one vanished and the line
+    read as dark from midnight (review N1). Both are written, in the date's order."""
+    from coursekit.cli import _sun_line
+
+    date, zone = dt.date.fromisoformat(day), ZoneInfo(tz)
+    text = _sun_line(sun.sun_day(lat, lon, date, zone))
+    # the first downward crossing of the level after midnight, from the elevation itself
+    t = dt.datetime.combine(date, dt.time(0), zone).astimezone(dt.UTC)
+    while not (
+        _elev(lat, lon, t, refraction) >= level
+        and _elev(lat, lon, t + dt.timedelta(minutes=1), refraction) < level
+    ):
+        t += dt.timedelta(minutes=1)
+    first = t.astimezone(zone)
+    assert first.hour == 0, first  # the case: one in the small hours...
+    assert f"  {event} {first:%H:%M}  {later} " in text, text  # ...written before the rest
+    assert "dark before" not in text, text
+    assert text.count(f"{event} ") == 2, text  # and the evening's own
