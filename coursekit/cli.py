@@ -378,8 +378,17 @@ def _keep_freed_memory() -> None:
     mallopt(-1, MALLOC_TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
 
 
-def _profile_record(path: Path, prof, st, *, schematic: bool = False) -> dict:
+def _profile_record(path: Path, prof, st, *, schematic: bool = False, along=None) -> dict:
+    """``profile``'s JSON record of one file; ``along``: the km the tables count at each
+    point (``along_course_distance``, on the map on a sketch) [m], None: the map's."""
+    import numpy as np
+
     from .profile import itra_km_effort
+
+    def on_tables_km(at):
+        if along is None or not math.isfinite(at):
+            return _num(at)
+        return _num(float(np.interp(at, prof.distance, along)))
 
     return {
         "file": str(path),
@@ -401,6 +410,12 @@ def _profile_record(path: Path, prof, st, *, schematic: bool = False) -> dict:
         "steepest_up_1km_start_m": _num(st.steepest_up_at_m),
         "steepest_down_1km_grade": _num(st.steepest_down_grade, 3),
         "steepest_down_1km_start_m": _num(st.steepest_down_at_m),
+        # the same starts on the km of the splits and of legs/cutoffs (km_basis)
+        "steepest_up_1km_start_along_m": on_tables_km(st.steepest_up_at_m),
+        "steepest_down_1km_start_along_m": on_tables_km(st.steepest_down_at_m),
+        "km_basis": "slope"
+        if along is not None and not schematic and prof.has_elevation
+        else "map",
         "segments": int(prof.track.segment.max()) + 1 if len(prof.track) else 0,
         "waypoints": len(prof.track.waypoints),
         "schematic": schematic,
@@ -520,7 +535,15 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
         text = _csv(keys + ["warnings"], rows)
         split_text = None
         if split_km:
-            split_keys = ["start_m", "end_m", "gain_m", "loss_m", "elevation_m"]
+            split_keys = [
+                "start_m",
+                "end_m",
+                "gain_m",
+                "loss_m",
+                "elevation_m",
+                "map_start_m",
+                "map_end_m",
+            ]
             split_text = _csv(
                 ["file", *split_keys],
                 [
@@ -549,22 +572,27 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                     else "  km-effort     - (no elevation: D+ unknown, no ITRA points)"
                 ),
             ]
+            # which km "from km" counts: those of legs and cutoffs (J8)
+            basis = "on the slope" if rec["km_basis"] == "slope" else "on the map"
             up, down = st.steepest_up_grade, st.steepest_down_grade
             if math.isfinite(up) or math.isfinite(down):
                 # a course that never descends has no steepest descent: "-", not a climb
                 lines.append(
                     "  steepest km   up "
                     + (
-                        f"{100 * up:.0f} % from km {st.steepest_up_at_m / 1000:.1f}"
+                        f"{100 * up:.0f} % from km "
+                        f"{rec['steepest_up_1km_start_along_m'] / 1000:.1f}"
                         if math.isfinite(up)
                         else "-"
                     )
                     + ", down "
                     + (
-                        f"{100 * down:.0f} % from km {st.steepest_down_at_m / 1000:.1f}"
+                        f"{100 * down:.0f} % from km "
+                        f"{rec['steepest_down_1km_start_along_m'] / 1000:.1f}"
                         if math.isfinite(down)
                         else "-"
                     )
+                    + f"  (km {basis})"
                 )
             for w in st.warnings:
                 lines.append(f"  warning: {w}")
@@ -581,9 +609,9 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
                     ]
                     for s in rec["splits"]
                 ]
-                text_block += "\n" + _table(
-                    ["from km", "to km", "D+ m", "D- m", "alt m"], rows, "rrrrr"
-                )
+                text_block += (
+                    f"\nsplits every {split_km:g} km {basis}, the km of legs and cutoffs\n"
+                ) + _table(["from km", "to km", "D+ m", "D- m", "alt m"], rows, "rrrrr")
             parts.append(text_block)
         text = "\n".join(parts)
     _emit(text, output)
@@ -1093,7 +1121,7 @@ def _split_decimals(split_km: float) -> int:
 def _profile_one(path, gain_threshold, split_km):
     """``(path, profile, stats, JSON record)`` of one GPX file of ``profile``."""
     from .gpx import is_sketch_gpx, read_gpx
-    from .profile import course_stats, make_profile, splits
+    from .profile import along_course_distance, course_stats, make_profile, splits
 
     track = read_gpx(path)
     prof = make_profile(track, gain_threshold=gain_threshold)
@@ -1101,9 +1129,12 @@ def _profile_one(path, gain_threshold, split_km):
     sketch = is_sketch_gpx(path)
     if sketch:  # what `coursekit sketch` wrote: every output says so
         st = st._replace(warnings=(SKETCH_PROFILE_WARNING, *st.warnings))
-    rec = _profile_record(path, prof, st, schematic=sketch)
+    # the km the legs and cutoffs tables count: on the slope (on the map on a sketch or
+    # without altitude), so "km 42" of a split or of the steepest km is km 42 of the legs
+    along = along_course_distance(prof, slope=not sketch) if len(prof.track) else None
+    rec = _profile_record(path, prof, st, schematic=sketch, along=along)
     if split_km:
-        sp = splits(prof, split_km * 1000)
+        sp = splits(prof, split_km * 1000, along=along)
         # rounded as the legs table is: the splits add up to the total D+ and D- as printed
         _, gains = _cumulative_and_legs([0.0, *itertools.accumulate(sp.gain_m)])
         _, losses = _cumulative_and_legs([0.0, *itertools.accumulate(sp.loss_m)])
@@ -1114,9 +1145,18 @@ def _profile_one(path, gain_threshold, split_km):
                 "gain_m": g,
                 "loss_m": lo,
                 "elevation_m": _num(e, 1),
+                "map_start_m": _num(ma, 1),
+                "map_end_m": _num(mb, 1),
             }
-            for a, b, g, lo, e in zip(
-                sp.start_m, sp.end_m, gains[1:], losses[1:], sp.elevation_m, strict=True
+            for a, b, g, lo, e, ma, mb in zip(
+                sp.start_m,
+                sp.end_m,
+                gains[1:],
+                losses[1:],
+                sp.elevation_m,
+                sp.map_start_m,
+                sp.map_end_m,
+                strict=True,
             )
         ]
     return path, prof, st, rec

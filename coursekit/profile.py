@@ -1943,17 +1943,28 @@ def gain_method_label(method: str) -> str:
 
 
 class Splits(NamedTuple):
-    """Per-split table: start and end distance [m], gain, loss [m], elevation at end [m]."""
+    """Per-split table: start and end distance [m], gain, loss [m], elevation at end [m].
+
+    ``start_m``/``end_m`` are on the distance the profile was cut along (the map
+    distance, or ``along`` of :func:`splits`); ``map_start_m``/``map_end_m`` are the
+    same edges on the map distance [m].
+    """
 
     start_m: np.ndarray
     end_m: np.ndarray
     gain_m: np.ndarray
     loss_m: np.ndarray
     elevation_m: np.ndarray
+    map_start_m: np.ndarray
+    map_end_m: np.ndarray
 
 
-def splits(profile: Profile, every: float = 1000.0) -> Splits:
+def splits(profile: Profile, every: float = 1000.0, *, along=None) -> Splits:
     """Cut the profile every ``every`` metres (last split shorter).
+
+    ``along``: the cumulative distance to cut along at each point of the profile
+    [m], e.g. :func:`along_course_distance` (km on the slope, as the legs and
+    cutoffs tables count them); None cuts along the map distance.
 
     A last split shorter than a millionth of ``every`` (1 mm for 1 km splits) is
     rounding noise of the length, not a split: a 20 km track measured
@@ -1962,7 +1973,15 @@ def splits(profile: Profile, every: float = 1000.0) -> Splits:
     """
     if not every > 0:
         raise ValueError(f"split length must be > 0, got {every}")
-    total = profile.total_distance
+    if along is None:
+        total = profile.total_distance
+    else:
+        along = np.asarray(along, float)
+        if along.shape != np.shape(profile.distance):
+            raise ValueError(
+                f"along has {along.size} points, the profile {np.size(profile.distance)}"
+            )
+        total = float(along[-1]) if along.size else 0.0
     if total / every > 1_000_000:
         raise ValueError(
             f"splits of {every:g} m would make over a million rows on {total / 1000:.1f} km: "
@@ -1973,7 +1992,14 @@ def splits(profile: Profile, every: float = 1000.0) -> Splits:
     edges = np.append(edges, total)
     if edges.size < 2:
         edges = np.array([0.0, total])
-    ele, g, lo = profile.at(edges)
+    if along is None or along.size < 2:
+        map_edges = edges
+    else:  # the map distance at each edge (the last one the map total)
+        map_edges = np.interp(edges, along, np.asarray(profile.distance, float))
+        map_edges[-1] = profile.total_distance
+    ele, g, lo = profile.at(map_edges)
     if not profile.has_elevation:  # unknown, as the totals are (not 0)
         g = lo = np.full(edges.shape, np.nan)
-    return Splits(edges[:-1], edges[1:], np.diff(g), np.diff(lo), ele[1:])
+    return Splits(
+        edges[:-1], edges[1:], np.diff(g), np.diff(lo), ele[1:], map_edges[:-1], map_edges[1:]
+    )

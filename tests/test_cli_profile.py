@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 import pytest
 from click.testing import CliRunner
@@ -238,7 +239,9 @@ def test_steepest_down_on_a_pure_climb_cli(tmp_path):
     assert rec["steepest_up_1km_grade"] == 0.1
     assert rec["steepest_down_1km_grade"] is None and rec["steepest_down_1km_start_m"] is None
     text = _run(f).stdout
-    assert "  steepest km   up 10 % from km " in text and text.rstrip().endswith(", down -")
+    assert "  steepest km   up 10 % from km " in text and text.rstrip().endswith(
+        ", down -  (km on the slope)"
+    )
 
 
 def test_csv_splits_one_table_per_file(tmp_path):
@@ -255,7 +258,16 @@ def test_csv_splits_one_table_per_file(tmp_path):
     assert r.exit_code == 0, r.output
     assert len(list(csv.reader(io.StringIO(out.read_text())))) == 2
     sp = list(csv.DictReader(io.StringIO((tmp_path / "report-splits.csv").read_text())))
-    assert list(sp[0]) == ["file", "start_m", "end_m", "gain_m", "loss_m", "elevation_m"]
+    assert list(sp[0]) == [
+        "file",
+        "start_m",
+        "end_m",
+        "gain_m",
+        "loss_m",
+        "elevation_m",
+        "map_start_m",
+        "map_end_m",
+    ]
     assert [float(s["start_m"]) for s in sp] == [0, 500, 1000]
     # a later run without --splits removes the splits that no longer match
     r = _run(a, "--format", "csv", "-o", out)
@@ -446,3 +458,49 @@ def test_split_km_labels_show_the_edges(tmp_path, every, first_rows):
     head = next(i for i, ln in enumerate(text) if ln.startswith("from km"))
     rows = [" ".join(ln.split()[:2]) for ln in text[head + 2 : head + 2 + len(first_rows)]]
     assert rows == first_rows
+
+
+def _steep(tmp_path):
+    """h91 J8: a 40 % descent (map km 0-1), flat (1-2), a 50 % climb (2-3), flat to 3.5
+    map km, 10 m steps: on the slope 1 km of map is 1077 m (descent) and 1118 m (climb)."""
+
+    def ele(x):
+        if x <= 1000:
+            return 2000 - 0.4 * x
+        if x <= 2000:
+            return 1600.0
+        return 1600 + 0.5 * (min(x, 3000) - 2000)
+
+    return _gpx(tmp_path, "steep.gpx", [ele(10.0 * i) for i in range(351)])
+
+
+def test_splits_and_steepest_km_count_the_km_of_legs(tmp_path):
+    """h91 J8: the splits and the steepest km counted map km (the Eiger's last split
+    ended at 266.1 while legs and cutoffs finish at 269.6, on the slope) and did not
+    say which. They count the km of legs (on the slope) and say so; the map km are
+    kept beside them."""
+    f = _steep(tmp_path)
+    down, climb = 1000 * math.hypot(1, 0.4), 1000 * math.hypot(1, 0.5)  # 1077, 1118 m
+    rec = json.loads(_run(f, "--splits", "1", "--format", "json").stdout)[0]
+    assert rec["km_basis"] == "slope"
+    assert rec["distance_3d_m"] == pytest.approx(down + 1000 + climb + 500, rel=2e-3)
+    sp = rec["splits"]
+    assert [s["start_m"] for s in sp] == [0, 1000, 2000, 3000]
+    assert sp[-1]["end_m"] == rec["distance_3d_m"]
+    assert sp[-1]["map_end_m"] == rec["distance_m"]
+    # slope km 1 is on the descent, at map 1000 / 1.077: 371 m lower than the start
+    assert sp[0]["map_end_m"] == pytest.approx(1000 * 1000 / down, abs=10)
+    assert sp[0]["elevation_m"] == pytest.approx(2000 - 0.4 * 1000 * 1000 / down, abs=4)
+    # slope km 2 is on the flat, 2000 - 1077 m past map km 1
+    assert sp[1]["map_end_m"] == pytest.approx(1000 + 2000 - down, abs=10)
+    # the steepest climb starts at map km 2.0, the legs' km 2.1
+    assert rec["steepest_up_1km_grade"] == pytest.approx(0.5, abs=0.01)
+    assert rec["steepest_up_1km_start_m"] == pytest.approx(2000, abs=15)
+    assert rec["steepest_up_1km_start_along_m"] == pytest.approx(down + 1000, abs=15)
+    text = _run(f, "--splits", "1").stdout.splitlines()
+    steep = next(ln for ln in text if ln.startswith("  steepest km"))
+    assert steep.startswith("  steepest km   up 50 % from km 2.1, down -40 % from km 0.0")
+    assert steep.endswith("(km on the slope)")
+    head = text.index(next(ln for ln in text if ln.startswith("from km")))
+    assert text[head - 1] == "splits every 1 km on the slope, the km of legs and cutoffs"
+    assert text[-1].split()[:2] == ["3.0", f"{rec['distance_3d_m'] / 1000:.1f}"]
