@@ -667,12 +667,14 @@ def _event_index(
     zone: tuple = (None, ""),
     changes=(),
     nav: str = "",
+    warnings=(),
 ) -> str:
     """The event's index page; every time on it is on one clock, ``zone``
     (:func:`coursekit.maps.event_zone`), named under the races' table; ``changes``: that
     clock's changes during the event (:func:`_index_changes`); ``nav``: HTML of a
     navigation line (the link up to the roadbooks' index when there are several events),
-    already escaped."""
+    already escaped; ``warnings``: the event plan's warnings for the organiser (folded
+    with the event file's notes for the organiser, never printed)."""
 
     tz, zone_name = zone
 
@@ -696,10 +698,11 @@ def _event_index(
         )
     else:
         rows_note = ""
-    notes, organiser = "", []
+    notes, organiser = "", list(warnings)
     if isinstance(info, dict):
-        pub, organiser = _split_texts(info.get("notes"))
+        pub, own = _split_texts(info.get("notes"))
         notes = _list_block("Notes", pub)
+        organiser += own
     clock_note = f'<p class="note" id="clock">Times on this page: {_e(zone_name)}.</p>\n'
     if changes:
         span = max(p.start.timestamp() + p.limit_s for p in pages) - min(
@@ -903,6 +906,7 @@ def build_roadbook(
     """
     from . import maps
     from .course import load_course
+    from .event import _event_zone_offset_notes
     from .io import atomic_write_text, output_group
 
     out_dir = Path(out_dir)
@@ -947,8 +951,10 @@ def build_roadbook(
         changes = _index_changes(pages, zone[0])
         stations = _stations_html(pages, zone[0], changes)
         up = '<a href="../index.html">← all events</a>' if several else ""
+        # a start whose offset is not the event zone's there, as `coursekit event` warns
+        warns = [w for p in pages for w in _event_zone_offset_notes(p.plan.course, tzname)]
         files[sub / "index.html"] = _event_index(
-            name, pages, stations, info, offline, zone, changes, nav=up
+            name, pages, stations, info, offline, zone, changes, nav=up, warnings=warns
         )
         summary.append((name, f"{slug}/index.html", pages))
     if several:

@@ -1396,3 +1396,34 @@ def test_a_page_is_never_written_over_a_file_the_roadbook_reads(tmp_path):
     assert build_roadbook(course, tmp_path / "out")
     (tmp_path / "race.toml").write_bytes(before)
     assert tmp_path / "race.html" in build_roadbook(tmp_path / "race.toml", tmp_path)
+
+
+def test_event_index_warns_of_a_start_offset_not_the_event_zones(tmp_path):
+    """h90 E6 follow-up: courses without a ``timezone`` in an event whose ``timezone`` is
+    Europe/Paris, starting at ``+01:00`` in June (Paris is at +02:00): ``coursekit event``
+    warns that the start is shown an hour later on the event's clock, the roadbook's event
+    index showed those times without a word. It folds the same warning in its notes for
+    the organiser, never printed; an event zone that agrees gives no such note."""
+    folder = _zoned_event(tmp_path / "ev", "Europe/Paris")
+    for slug in ("za", "zb"):
+        f = folder / f"{slug}.toml"
+        f.write_text(
+            re.sub(r'timezone = "[^"]*"\n', "", f.read_text(encoding="utf-8")),
+            encoding="utf-8",
+        )
+    res = CliRunner().invoke(cli, ["event", str(folder), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    zone_warns = [w for w in json.loads(res.stdout)["warnings"] if "event file's timezone" in w]
+    assert len(zone_warns) == 2 and all("Europe/Paris" in w for w in zone_warns)
+    build_roadbook(folder, tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    folded = re.search(r'<details class="organiser noprint".*?</details>', index, re.S)
+    assert folded is not None, "no notes for the organiser on the index"
+    for w in zone_warns:
+        assert f"<li>{w.replace(chr(39), '&#x27;')}</li>" in folded.group(0)
+        assert w.replace("'", "&#x27;") not in _published(index)
+    # the event's zone at +01:00 that June day: nothing to say
+    ev = folder / "event.toml"
+    ev.write_text(ev.read_text(encoding="utf-8").replace("Europe/Paris", "Africa/Casablanca"))
+    build_roadbook(folder, tmp_path / "out2")
+    assert "event file's timezone" not in (tmp_path / "out2" / "index.html").read_text()
