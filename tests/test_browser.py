@@ -44,6 +44,13 @@ if sync_playwright is None:
     pytest.skip("Python playwright is not installed", allow_module_level=True)
 
 
+TIMEOUT_MS = 30_000
+"""Playwright's default timeout for every wait and action of a page [ms]. 8000 ms timed
+out once waiting for a popup with two other pytest runs on the 2 cores (h93): a wait
+that succeeds returns as soon as it can, so a longer bound costs nothing when all is
+well; what the tests assert is unchanged."""
+
+
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
@@ -66,7 +73,7 @@ def open_page(browser, path: Path, *, serve_leaflet: bool):
     """Open ``path``; return (page, errors, dialogs, requests that left the file)."""
     files = _leaflet_files()
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.set_default_timeout(8000)
+    page.set_default_timeout(TIMEOUT_MS)
     errors, dialogs, outside = [], [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -94,6 +101,20 @@ def open_offline_page(browser, toml: Path, path: Path):
     path.write_text(race_page(load_course(toml), offline=True).html, encoding="utf-8")
     page, errors, dialogs, _outside = open_page(browser, path, serve_leaflet=False)
     return page, errors, dialogs
+
+
+def wait_still(page, markers, *, every_ms: int = 400) -> None:
+    """Wait until ``markers`` stay where they are for ``every_ms``: the map's view after
+    load is final (a zoom or pan animation moves them, and a click in that time is lost:
+    no popup opens). On a loaded machine the animation lasts longer than on an idle one."""
+    before = None
+    for _ in range(TIMEOUT_MS // every_ms):
+        now = [markers.nth(i).bounding_box() for i in range(markers.count())]
+        if now == before:
+            return
+        before = now
+        page.wait_for_timeout(every_ms)
+    raise AssertionError(f"the markers still move after {TIMEOUT_MS} ms")
 
 
 def check_map(page, html: str):
@@ -385,6 +406,9 @@ def test_template_syntax_shown_as_written_and_race_layer_switchable(browser, tmp
         markers = page.locator(".leaflet-marker-icon.ck-cp")
         assert markers.count() == len(TEMPLATE_NAMES)
         for k, name in enumerate(TEMPLATE_NAMES):
+            # at the final view (an open popup pans the map too): a click during an
+            # animation is lost and no popup opens
+            wait_still(page, markers)
             markers.nth(k).click()
             pop = page.locator(".leaflet-popup-content")
             pop.wait_for()
