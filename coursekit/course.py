@@ -6,7 +6,7 @@ organiser published (``[[declared]]``) and the checkpoints in course order::
     name = "HAUT 120"                       # required
     gpx = "haut-120.gpx"                    # required, relative to this file
     start = 2024-06-01T04:00:00+01:00       # required, TOML offset date-time
-    limit = "34h"                           # required (or a [[proposed]] limit, see below)
+    limit = "34h"                           # required, or "34:00", 34 (or a [[proposed]] limit)
     timezone = "Africa/Casablanca"          # optional IANA name
     scale_to_declared = false               # optional: scale the profile to [[declared]][0]
     schematic = false                       # optional: the track is a sketch, not a route
@@ -309,11 +309,12 @@ class Course:
 _TOKEN = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)?\s*", re.IGNORECASE)
 _UNIT_S = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
 _EXPECTED = 'expected a duration like "34h", "46h45m", "1h30", "5m", "90s" or a number of hours'
+_HOURS_MINUTES = re.compile(r"(\d+):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?")
 MAX_DURATION_S = 60 * 86400.0
 """Longest duration accepted (60 days) [s]: beyond it a value is a typo (or an overflow)."""
 
 
-def parse_duration(value, *, positive: bool = False) -> float:
+def parse_duration(value, *, positive: bool = False, hours_minutes: bool = False) -> float:
     """Parse a duration into seconds.
 
     Parameters
@@ -324,6 +325,11 @@ def parse_duration(value, *, positive: bool = False) -> float:
         ``12.5``).
     positive : bool, default False
         Refuse a number of hours of 0 too (a race's limit), and say "> 0".
+    hours_minutes : bool, default False
+        Also accept ``"H:MM"`` and ``"H:MM:SS"`` (``"34:00"``, ``"46:45"``), the way
+        regulations and coursekit's own tables write elapsed times. Only where the field
+        can only be a duration in hours (a race's limit): elsewhere ``"12:00"`` could be a
+        clock time, ``"5:00"`` minutes and seconds, and it is refused with that reason.
 
     Returns
     -------
@@ -345,6 +351,18 @@ def parse_duration(value, *, positive: bool = False) -> float:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} ({type(value).__name__}): {_EXPECTED}")
     text = value.strip()
+    hm = _HOURS_MINUTES.fullmatch(text)
+    if hm is not None:
+        h, m, sec = hm.group(1), hm.group(2), hm.group(3)
+        if not hours_minutes:
+            raise ValueError(
+                f"{value!r} is ambiguous here (a clock time? hours:minutes? minutes:seconds?): "
+                f'write "{int(h)}h{m}" for {int(h)} h {m} min, or "{int(h)}m{m}s"; {_EXPECTED}'
+            )
+        seconds = int(h) * 3600.0 + int(m) * 60.0 + (float(sec) if sec else 0.0)
+        if positive and seconds == 0:
+            raise ValueError(f"{value!r}: {_EXPECTED} (> 0)")
+        return _bounded(value, seconds)
     if re.fullmatch(r"\d+(\.\d+)?", text):
         raise ValueError(
             f'{value!r} has no unit: {_EXPECTED} (write "{text}h" for hours, or {text} '
@@ -485,11 +503,13 @@ class _Ctx:
             raise self.err(key, f"expected true or false, got {_type_name(v)} {v!r}")
         return v
 
-    def duration(self, d: dict, key: str, default=None, *, positive: bool = False):
+    def duration(
+        self, d: dict, key: str, default=None, *, positive: bool = False, hours_minutes=False
+    ):
         if key not in d:
             return default
         try:
-            return parse_duration(d[key], positive=positive)
+            return parse_duration(d[key], positive=positive, hours_minutes=hours_minutes)
         except ValueError as exc:
             raise self.err(key, str(exc)) from None
 
@@ -771,7 +791,7 @@ def _declared(path: Path, i: int, raw) -> Declared:
         distance_m=None if dist is None else dist * 1000.0,
         gain_m=ctx.num(raw, "gain_m", lo=0),
         loss_m=ctx.num(raw, "loss_m", lo=0),
-        limit_s=ctx.duration(raw, "limit"),
+        limit_s=ctx.duration(raw, "limit", hours_minutes=True),
         note=ctx.str_(raw, "note", default=""),
     )
 
@@ -913,7 +933,7 @@ def _proposed(path: Path, i: int, raw) -> dict:
     }
     if fld == "limit":
         try:
-            rec["value_s"] = parse_duration(value)
+            rec["value_s"] = parse_duration(value, hours_minutes=True)
         except ValueError as exc:
             raise ctx.err("value", str(exc)) from None
     return rec
@@ -1409,7 +1429,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         info["start_offset_note"] = _start_offset_note(start, tz, mismatch)
     info["loop"] = top.bool_(raw, "loop")
 
-    limit_s = top.duration(raw, "limit", positive=True)
+    limit_s = top.duration(raw, "limit", positive=True, hours_minutes=True)
     info["limit_proposed"] = False
     if limit_s is None:
         lim = [p for p in info["proposed"] if p["field"] == "limit"]

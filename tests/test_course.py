@@ -47,6 +47,22 @@ def test_bare_number_string_says_what_is_expected():
         parse_duration("34")
 
 
+@pytest.mark.parametrize(
+    "value, seconds", [("34:00", 34 * 3600), ("46:45", 46 * 3600 + 45 * 60), ("1:02:03", 3723)]
+)
+def test_parse_duration_hours_minutes_where_only_hours_make_sense(value, seconds):
+    # h91 J10: coursekit prints elapsed times as "34:00"; a limit copied from that is hours
+    assert parse_duration(value, hours_minutes=True) == pytest.approx(seconds)
+    with pytest.raises(ValueError, match="ambiguous"):
+        parse_duration(value)  # a cutoff or a dwell: clock time? minutes:seconds?
+
+
+@pytest.mark.parametrize("value", ["34:60", "34:5", ":30", "0:00"])
+def test_parse_duration_hours_minutes_refuses(value):
+    with pytest.raises(ValueError, match="expected a duration"):
+        parse_duration(value, hours_minutes=True, positive=True)
+
+
 def _course(tmp_path, body: str, *, gpx=True) -> Path:
     if gpx:
         la = np.linspace(45.0, 45.09, 400)
@@ -66,6 +82,20 @@ def test_load_minimal(tmp_path):
     assert c.limit_s == 3 * 3600
     assert not c.schematic and not c.scale_to_declared
     assert c.profile.total_distance == pytest.approx(10_000, rel=0.01)
+
+
+def test_limit_as_hours_minutes(tmp_path):
+    body = BASE.replace('limit = "3h"', 'limit = "3:30"')
+    body += '[[declared]]\nsource = "regulations"\nlimit = "3:30"\n'
+    c = load_course(_course(tmp_path, body))
+    assert c.limit_s == 3.5 * 3600
+    assert c.declared[0].limit_s == 3.5 * 3600
+
+
+def test_cutoff_as_hours_minutes_is_refused_as_ambiguous(tmp_path):
+    body = BASE + '[[checkpoints]]\nname = "A"\nkm = 5\ncutoff = "2:00"\n'
+    with pytest.raises(CourseFileError, match=r"cutoff.*ambiguous.*2h00"):
+        load_course(_course(tmp_path, body))
 
 
 def test_mini_course_fixture():
