@@ -1596,10 +1596,10 @@ def _short_race_share(event: EventPlan, sims, shares=None) -> list[str]:
         fit = finish_share_by_effort(effort)
         # what the formula gives, and the bound it is held to (FINISH_SHARE_BOUNDS): 95 %
         # is the cap under 43 km-effort, not the formula's value (98 % at 15 km-effort)
+        # (named only where it changes the printed share: 95.2 % is "95 %", not capped)
         raw = float(np.exp(-FINISH_SHARE_HAZARD * effort))
-        gives = f"{100 * raw:.0f} % at this size" + (
-            f", capped at {100 * fit:.0f} %" if raw > fit else ""
-        )
+        said, cap = f"{100 * raw:.0f}", f"{100 * fit:.0f}"
+        gives = f"{said} % at this size" + (f", capped at {cap} %" if said != cap else "")
         out.append(
             f"{race.name}: {effort:.0f} km-effort, smaller than every race the default field "
             f"was fitted on ({lo:.0f}-{FIELD_EFFORT_RANGE[1]:.0f} km-effort), is simulated "

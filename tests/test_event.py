@@ -1350,6 +1350,26 @@ def test_help_says_the_leader_eta_and_openings_move_with_the_limit(tmp_path):
     assert lead["18h"] / lead["14h"] == pytest.approx(1.13, abs=0.006)
 
 
+def test_the_small_race_warning_names_a_cap_only_where_it_changes_the_share():
+    """h94 R1: between 39 and 43 km-effort exp(-0.00118 x km-effort) rounds to 95 %, the
+    cap, and the warning said "gives 95 % at this size, capped at 95 %". At 42 km-effort
+    (a flat marathon) the formula gives 95.2 %: no cap to name."""
+    import math
+
+    from coursekit.field import FINISH_SHARE_HAZARD
+
+    a, b = make_two_races()
+    a = replace(a, leg_effort=np.r_[0.0, 21.0, 21.0])
+    b = replace(b, leg_effort=np.r_[0.0, 40.0, 40.0])
+    raw = math.exp(-FINISH_SHARE_HAZARD * 42.0)
+    assert 0.95 < raw < 0.955  # above the cap, shown as the cap
+    sim = simulate_event(plan_event([a, b], night=False), n_runners=100, repetitions=2, seed=1)
+    (w,) = [w for w in sim.warnings if "km-effort, smaller than" in w]
+    assert w.startswith("A: 42 km-effort, smaller than")
+    assert f"x km-effort) gives {100 * raw:.0f} % at this size (an extrapolation" in w
+    assert "capped" not in w
+
+
 def test_a_race_smaller_than_the_fitted_ones_is_warned_of_its_ultra_finish_share():
     """Black-box finding 10: an 11 km loop was simulated at a mountain ultra's finish share
     (0.78) with no word. A race under FIELD_EFFORT_RANGE (75 km-effort) is warned about,
