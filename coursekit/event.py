@@ -1696,6 +1696,24 @@ def _station_occupancy(event: EventPlan, station: Station, what: str = "occupanc
     return total
 
 
+def _hourly(event: EventPlan, counts) -> tuple[list, list, float, str | None]:
+    """A station's counts per clock hour (:func:`_station_occupancy`) as the summary gives
+    them: the ISO hours from the first to the last that has any (> 0.005), their counts,
+    the peak and its hour (None when there is no hour)."""
+    nz = np.nonzero(counts > 0.005)[0]
+    a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
+    hours = [_iso(after(event.origin, 3600.0 * h)) for h in range(a, b)]
+    if not counts.size:
+        return hours, [], _r(0.0, 1), None
+    k = int(np.argmax(counts))
+    return (
+        hours,
+        [_r(x, 1) for x in counts[a:b]],
+        _r(counts.max(), 1),
+        _iso(after(event.origin, 3600.0 * k)),
+    )
+
+
 def _station_peak_60min(event: EventPlan, station: Station):
     """The busiest 60 minutes at a station: (mean runners arriving, window start [s from
     the event origin]), on the mean arrivals per minute over the repetitions, all passages
@@ -1921,15 +1939,12 @@ def event_summary(event: EventPlan) -> dict:
         }
         occ = _station_occupancy(event, s)
         if occ is not None:
-            nz = np.nonzero(occ > 0.005)[0]
-            a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
-            hours = [after(event.origin, 3600.0 * h) for h in range(a, b)]
-            k = int(np.argmax(occ)) if occ.size else 0
+            hours, arrivals, peak, peak_hour = _hourly(event, occ)
             rec["occupancy"] = {
-                "hours": [_iso(h) for h in hours],
-                "arrivals": [_r(x, 1) for x in occ[a:b]],
-                "peak": _r(occ.max() if occ.size else 0.0, 1),
-                "peak_hour": _iso(after(event.origin, 3600.0 * k)) if occ.size else None,
+                "hours": hours,
+                "arrivals": arrivals,
+                "peak": peak,
+                "peak_hour": peak_hour,
             }
             peak60, at = _station_peak_60min(event, s)
             rec["occupancy"]["peak_60min"] = _r(peak60, 1)
@@ -1939,18 +1954,15 @@ def event_summary(event: EventPlan) -> dict:
             # the runners present, each from his arrival to the end of his planned stop:
             # the arrivals' figures where no passage has a dwell; their own hours (a stop
             # runs past the last arrival's hour)
-            pres = _station_occupancy(event, s, "present")
-            nz = np.nonzero(pres > 0.005)[0]
-            a, b = (int(nz[0]), int(nz[-1]) + 1) if nz.size else (0, 0)
-            k = int(np.argmax(pres)) if pres.size else 0
-            rec["occupancy"]["present_hours"] = [
-                _iso(after(event.origin, 3600.0 * h)) for h in range(a, b)
-            ]
-            rec["occupancy"]["present"] = [_r(x, 1) for x in pres[a:b]]
-            rec["occupancy"]["present_peak"] = _r(pres.max() if pres.size else 0.0, 1)
-            rec["occupancy"]["present_peak_hour"] = (
-                _iso(after(event.origin, 3600.0 * k)) if pres.size else None
+            hours, present, peak, peak_hour = _hourly(
+                event, _station_occupancy(event, s, "present")
             )
+            rec["occupancy"] |= {
+                "present_hours": hours,
+                "present": present,
+                "present_peak": peak,
+                "present_peak_hour": peak_hour,
+            }
         out["stations"].append(rec)
     if event.simulations:
         sim0 = event.simulations[0]
