@@ -52,6 +52,7 @@ from .field import (
     pace_weights,
     simulate_field,
 )
+from .geodesy import mean_position
 from .history import FINISHER
 
 __all__ = [
@@ -716,10 +717,8 @@ def station_table(
             )
         windows = _windows(passages, margin_s=margin_s, sweep_s=sweep_s, gap_s=gap_s)
         opens, close = windows[0].open, max(w.close for w in windows)
-        lats = np.array([r.lat[j] for r, j in members])
-        lons = np.array([r.lon[j] for r, j in members])
-        lat = float(np.nanmean(lats)) if np.any(np.isfinite(lats)) else math.nan
-        lon = float(np.nanmean(lons)) if np.any(np.isfinite(lons)) else math.nan
+        # the members' mean on the sphere: the plain mean of 179.999 and -179.999 is 0
+        lat, lon = mean_position([r.lat[j] for r, j in members], [r.lon[j] for r, j in members])
         iv, dark_s = (), 0.0
         if night:  # the dark part of the windows, where the station is staffed
             lit = []

@@ -26,6 +26,7 @@ __all__ = [
     "geodesic_line",
     "LocalProjection",
     "local_projection",
+    "mean_position",
 ]
 
 
@@ -228,6 +229,44 @@ def _lon_centre(lon: np.ndarray) -> float:
         return 0.5 * (lo + hi)
     west, east = v[k + 1], v[k] + 360.0  # the points span west .. east
     return float(np.mod(0.5 * (west + east) + 180.0, 360.0) - 180.0)
+
+
+def mean_position(lat, lon) -> tuple[float, float]:
+    """Mean position of points, on the unit sphere: one place for several (a shared station).
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Positions [degrees]; points with a NaN coordinate are left out.
+
+    Returns
+    -------
+    (float, float)
+        Latitude and longitude [degrees, longitude in [-180, 180]] of the normalised mean
+        of the points' unit vectors; NaN, NaN when no point is finite (or the points'
+        vectors cancel out, antipodal points).
+
+    Notes
+    -----
+    The plain means of latitudes and longitudes put points on both sides of the
+    antimeridian (179.999 and -179.999) at longitude 0, the other side of the Earth. The
+    mean of the unit vectors :math:`(\\cos\\phi\\cos\\lambda, \\cos\\phi\\sin\\lambda,
+    \\sin\\phi)` has no seam; for points a few hundred metres apart it is their plain
+    mean to within 1e-7 degrees (second order in the spread).
+    """
+    lat = np.asarray(lat, dtype=np.float64).reshape(-1)
+    lon = np.asarray(lon, dtype=np.float64).reshape(-1)
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    if not ok.any():
+        return float("nan"), float("nan")
+    phi, lam = np.radians(lat[ok]), np.radians(lon[ok])
+    x = float(np.mean(np.cos(phi) * np.cos(lam)))
+    y = float(np.mean(np.cos(phi) * np.sin(lam)))
+    z = float(np.mean(np.sin(phi)))
+    h = float(np.hypot(x, y))
+    if not np.hypot(h, z) > 1e-12:
+        return float("nan"), float("nan")
+    return float(np.degrees(np.arctan2(z, h))), float(np.degrees(np.arctan2(y, x)))
 
 
 def local_projection(lat, lon) -> LocalProjection:

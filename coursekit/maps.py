@@ -996,10 +996,13 @@ def event_map(
         raise ValueError("event_map needs at least one course")
     legs = _as_seq(legs, len(courses), "legs")
     plans = _as_seq(plans, len(courses), "plans")
+    from .geodesy import _lon_centre
+
     lat = np.concatenate([c.profile.track.lat for c in courses])
     lon = np.concatenate([c.profile.track.lon for c in courses])
     m = folium.Map(
-        location=[float(np.mean([lat.min(), lat.max()])), float(np.mean([lon.min(), lon.max()]))],
+        # the middle of the shortest arc of longitudes: not across the Earth over +-180
+        location=[0.5 * float(np.nanmin(lat) + np.nanmax(lat)), _lon_centre(lon)],
         zoom_start=11,
         tiles=None,
         control_scale=True,

@@ -161,6 +161,28 @@ def test_station_night_flag(two_races):
     assert start_a.night and start_a.dark_s > 0
 
 
+def test_shared_station_across_the_antimeridian_is_between_its_members():
+    """Two races share a station 107 m apart on either side of 180 deg (Fiji, +12:00): the
+    station is between them, not at the plain mean of the longitudes (0, the Atlantic),
+    and its window at midday is not in the dark there."""
+    from coursekit.geodesy import distance
+
+    fj = dt.timezone(dt.timedelta(hours=12))
+    s1 = dt.datetime(2024, 6, 1, 9, 0, tzinfo=fj)
+    kw = dict(first=[0, 1 * H, 2 * H], cut=[0, 3 * H, 5 * H], ref=[0, 2.5 * H, 5 * H])
+    a = _race("A", s1, ["S", "Ridge", "F"], [-16.7, -16.8, -16.9], [179.9, 179.9995, 179.9], **kw)
+    b = _race(
+        "B", s1, ["S2", "Ridge", "F2"], [-16.6, -16.8, -16.95], [-179.9, -179.9995, -179.9], **kw
+    )
+    ridge = [s for s in station_table([a, b]) if s.key == "ridge"]
+    assert len(ridge) == 1 and set(ridge[0].races) == {"A", "B"}
+    st = ridge[0]
+    assert distance(st.lat, st.lon, -16.8, 179.9995) < 60
+    assert distance(st.lat, st.lon, -16.8, -179.9995) < 60
+    # 09:00 - 30 min to 12:00 + 30 min in Fiji: daylight (at lon 0 it is 21:00-01:00)
+    assert not st.night
+
+
 def test_event_summary_plain_data(two_races):
     ev = plan_event(two_races, name="Synthetic", night=False)
     ev = simulate_event(ev, n_runners=200, repetitions=5, seed=3)

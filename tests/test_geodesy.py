@@ -138,3 +138,27 @@ def test_distance_of_scalars_is_a_float(lat1, lon1, lat2, lon2):
     # array-likes keep their broadcast shape
     assert distance([lat1], lon1, [lat2], lon2).shape == (1,)
     assert np.isnan(distance(lat1, lon1, float("nan"), lon2))
+
+
+def test_mean_position_across_the_antimeridian():
+    """Two points 107 m apart on either side of 180 deg: their mean is between them (the
+    plain mean of the longitudes, 0, is on the other side of the Earth), at the middle of
+    the geodesic joining them (geographiclib)."""
+    from coursekit.geodesy import distance, mean_position
+
+    lat, lon = mean_position([-16.8, -16.8001], [179.9995, -179.9995])
+    line = G.InverseLine(-16.8, 179.9995, -16.8001, -179.9995)
+    mid = line.Position(line.s13 / 2)
+    assert distance(lat, lon, mid["lat2"], mid["lon2"]) < 0.01
+    assert abs(lon) > 179.999
+    # the same points without the seam: the plain mean, to well under a millimetre
+    lat2, lon2 = mean_position([45.0, 45.0009], [6.9995, 7.0005])
+    assert distance(lat2, lon2, 45.00045, 7.0) < 1e-3
+
+
+def test_mean_position_leaves_out_nan_and_keeps_one_point():
+    from coursekit.geodesy import mean_position
+
+    assert mean_position([31.1, np.nan], [-8.0, -7.0]) == pytest.approx((31.1, -8.0), abs=1e-12)
+    assert np.isnan(mean_position([np.nan], [np.nan])).all()
+    assert np.isnan(mean_position([], [])).all()

@@ -248,6 +248,20 @@ def test_event_map_layers(tmp_path):
         maps.event_map([a, b], plans=[None])
 
 
+def test_map_of_a_course_across_the_antimeridian_is_centred_on_it(tmp_path):
+    """The map's first view is the middle of the course's shortest longitude arc: the
+    middle of min/max of 179.9 .. -179.9 is 0, the other side of the Earth."""
+    n = 201
+    lon = np.mod(np.linspace(179.9, 180.1, n) + 180.0, 360.0) - 180.0
+    write_gpx(tmp_path / "f.gpx", np.full(n, -17.8), lon, np.full(n, 10.0), name="fiji")
+    (tmp_path / "f.toml").write_text(
+        'name = "Fiji"\ngpx = "f.gpx"\nstart = 2024-06-01T08:00:00+12:00\nlimit = "6h"\n'
+    )
+    m = maps.course_map(load_course(tmp_path / "f.toml"))
+    assert m.location[0] == pytest.approx(-17.8)
+    assert abs(m.location[1]) > 179.99
+
+
 def test_write_map_is_atomic(syn, tmp_path, monkeypatch):
     course, _plan = syn
     out = tmp_path / "map.html"
