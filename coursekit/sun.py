@@ -5,6 +5,21 @@ the horizon): a runner needs a head torch. :func:`dark_intervals` and
 :func:`sun_day` both find their times where the sun's elevation crosses a
 level (one scan, :func:`_crossings`), so polar day and night and the days
 around them need no special case (``None`` where a date has no such event).
+
+Notes
+-----
+A plan takes the sun at one place, the course's middle (``cutoffs.course_setup``: mean
+latitude, middle of the shortest longitude arc); a shared station's staffing windows take
+it at the station. Dawn and dusk move about 4 min per degree of longitude (and with
+latitude), so at a checkpoint they differ from the middle's by, measured on every race
+date at 61 points along each track and at every checkpoint (h95 E3): TOR330 2025 (1.0 deg
+east-west, 330 km) 2.1 min (dusk) and 2.0 min (dawn), Eiger E250 2025 1.4 and 2.0 min,
+Grand Raid Reunion 2024 0.5 and 0.7 min, the bundled courses 0.6 min at most (HAUT 120).
+No checkpoint's ``night`` flag of ``coursekit cutoffs`` changes on the 14 bundled courses
+or on those three tracks (checkpoints every 5 km) when the reference runner's night is
+taken at the checkpoint's own place and moment (:func:`is_dark`). The bound passes 3 min
+on a course spanning about 1.5 degrees of longitude (some 120 km east-west at 45 deg): the
+Atlas Mountain Race 2026 bikepacking route (4.4 deg) is 10 min off at its ends.
 """
 
 from __future__ import annotations
