@@ -1614,14 +1614,18 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     if fin:
         i = fin[-1]
         short = float(p.distance[-1] - located.distance[i])  # on the track, like the tolerance
-        if tolerance_m < short <= max(1000.0, 0.01 * float(p.distance[-1])):
+        # beyond what end_notes ("near-end") covers; the row is kept whatever the tolerance
+        # (the finish snaps within END_SNAP_M at most), so a raised one is no cure (h96 B2)
+        near = min(tolerance_m, DEFAULT_TOLERANCE_M)
+        if near < short <= max(1000.0, 0.01 * float(p.distance[-1])):
             f(
                 Finding(
                     "warning",
                     "finish-after-last",
                     f"checkpoints[{i}] {specs[i].name!r} is {short:.0f} m before the end of the "
                     "track: a 'Finish' row is added at the end, barrier = the limit; if "
-                    f"{specs[i].name!r} is the finish, end the track there or raise --tolerance",
+                    f"{specs[i].name!r} is the finish, end the track there (a finish snaps to the "
+                    f"track's end within {END_SNAP_M:.0f} m of it)",
                 )
             )
     # loop

@@ -487,6 +487,25 @@ def test_last_checkpoint_short_of_the_end_is_reported(course_dir):
     assert "[finish-after-last]" not in res.stdout, res.stdout
 
 
+def test_last_checkpoint_short_of_the_end_is_reported_whatever_the_tolerance(course_dir):
+    """h96 B2: the implicit "Finish" row is added after a last checkpoint more than
+    END_SNAP_M (100 m) short of the end whatever the tolerance, so a raised tolerance (as the
+    warning advised) must neither silence the warning nor be offered as the cure."""
+    from coursekit.checkpoints import END_SNAP_M
+
+    path = _with_last(course_dir, '[[checkpoints]]\nname = "Village"\nlat = 45.1164\nlon = 6.0\n')
+    legs = CliRunner().invoke(cli, ["legs", str(path), "--format", "json"])
+    rows = json.loads(legs.stdout)["checkpoints"]
+    gap = rows[-1]["map_distance_m"] - rows[-2]["map_distance_m"]
+    assert rows[-2]["name"] == "Village" and gap > END_SNAP_M, rows[-2:]
+    for tol in ("250", "500", "900"):
+        res = CliRunner().invoke(cli, ["check", str(path), "--tolerance", tol])
+        assert res.exit_code == 0, res.output
+        line = [ln for ln in res.stdout.splitlines() if "[finish-after-last]" in ln]
+        assert len(line) == 1, (tol, res.stdout)
+        assert "'Village' is 398 m before" in line[0] and "tolerance" not in line[0], line[0]
+
+
 def _wiggly_gpx(tmp_path, name: str, amplitude: float, period: float) -> None:
     """hand.gpx: 121 points northwards, a slight zigzag, altitude 1000 m +- a sine."""
     i = np.arange(121)
