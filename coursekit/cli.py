@@ -1213,7 +1213,12 @@ def _clock_change_lines(start, seconds: float, dated: bool = False) -> list[str]
 
 
 def _iso(t) -> str:
-    return t.isoformat(timespec="seconds")
+    """ISO 8601 to the second, rounded as :func:`_num` rounds the ``*_elapsed_s`` beside it
+    (``isoformat`` truncates: a time 1 s before its elapsed seconds; h96 B1)."""
+    import datetime as dt
+
+    up = 1 if t.microsecond >= 500_000 else 0  # a tie of exactly 0.5 s may still differ
+    return (t.replace(microsecond=0) + dt.timedelta(seconds=up)).isoformat(timespec="seconds")
 
 
 def _sun_line(d) -> str:

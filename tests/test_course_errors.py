@@ -506,6 +506,26 @@ def test_last_checkpoint_short_of_the_end_is_reported_whatever_the_tolerance(cou
         assert "'Village' is 398 m before" in line[0] and "tolerance" not in line[0], line[0]
 
 
+def test_cutoffs_json_times_agree_with_their_elapsed_seconds(course_dir):
+    """h96 B1: every ISO time of `cutoffs --format json` is the start plus its `*_elapsed_s`
+    (both to the second): the times were truncated where the elapsed were rounded, 1 s apart
+    on about half of the rows (the leader's ETA, an unrounded barrier)."""
+    import datetime as dt
+
+    text = COURSE.replace('cutoff = "2h"\n', "").replace('cutoff = "3h"\n', "")
+    for limit in ('"4h"', '"4h7m"', "4.37"):
+        path = course_dir / "c.toml"
+        path.write_text(text.replace('limit = "4h"', f"limit = {limit}"), encoding="utf-8")
+        res = CliRunner().invoke(cli, ["cutoffs", str(path), "--format", "json", "--round", "0"])
+        assert res.exit_code == 0, res.output
+        d = json.loads(res.stdout)
+        start = dt.datetime.fromisoformat(d["start"])
+        for row in d["checkpoints"]:
+            for key in ("cutoff", "first_arrival", "opens"):
+                got = (dt.datetime.fromisoformat(row[key]) - start).total_seconds()
+                assert got == row[f"{key}_elapsed_s"], (limit, row["name"], key, row)
+
+
 def _wiggly_gpx(tmp_path, name: str, amplitude: float, period: float) -> None:
     """hand.gpx: 121 points northwards, a slight zigzag, altitude 1000 m +- a sine."""
     i = np.arange(121)
