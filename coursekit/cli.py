@@ -2117,31 +2117,13 @@ def _finish_shares(values) -> float | dict | None:
     return out[""] if list(out) == [""] else out
 
 
-def _check_against_races(ev, n_runners: int, repetitions: int, finish_share) -> None:
-    """The option values that can only be checked once the races are read: a
-    ``--finish-share RACE=`` naming no race, and ``--simulate`` x ``--repetitions`` x the
-    races beyond :data:`coursekit.event.MAX_SIMULATED`. Click's usage errors (exit status
-    2, as for every other bad option value; docs/guarantees.md), before the simulation:
-    ``simulate_event`` refuses both too, as input errors of the event (exit status 1)."""
-    from .event import MAX_SIMULATED
-
-    names = [race.name for race in ev.races]
-    if isinstance(finish_share, dict):
-        unknown = [k for k in finish_share if k and k not in names]
-        if unknown:
-            raise click.BadParameter(
-                f"{', '.join(map(repr, unknown))}: no such race in {ev.path} "
-                f"(races: {', '.join(map(repr, names))})",
-                param_hint="'--finish-share'",
-            )
-    runners = n_runners * len(names)
-    if runners * repetitions > MAX_SIMULATED:
-        raise click.BadParameter(
-            f"{runners:,} runners ({n_runners:,} x {len(names)} races) x {repetitions:,} "
-            f"repetitions is beyond {MAX_SIMULATED:,} runner-repetitions (memory and time); "
-            "lower the runners or the repetitions",
-            param_hint="'--simulate' / '--repetitions'",
-        )
+SIMULATE_OPTIONS = {
+    "n_runners": "'--simulate'",
+    "repetitions": "'--repetitions'",
+    "finish_share": "'--finish-share'",
+}
+"""The `event` option of each keyword argument of :func:`coursekit.event.simulate_event`,
+named by its :class:`~coursekit.errors.OptionError` (a usage error of those options)."""
 
 
 def _event_duration(text: str, option: str = "") -> float:
@@ -2358,7 +2340,6 @@ def event(
     for w in ev.history_warnings:
         click.echo(f"warning: {w}", err=True)
     if n_runners:
-        _check_against_races(ev, n_runners, repetitions, finish_share)
         bar = None
         progress = None
         if n_runners * repetitions >= 200_000 and sys.stderr.isatty():
@@ -2376,10 +2357,11 @@ def event(
                 seed=seed,
                 progress=progress,
             )
-        except OptionError as exc:  # the share asked for is beyond the field's reach
-            if finish_share is None:  # the default's or the past edition's: not an option
-                raise PlanError(f"{event_path}: {exc}") from None
-            raise click.BadParameter(str(exc), param_hint="'--finish-share'") from None
+        except OptionError as exc:  # a value given the races refuse: its option's usage error
+            # (a --finish-share naming no race or beyond the field's reach, --simulate x
+            # --repetitions beyond MAX_SIMULATED; docs/guarantees.md), before the simulation
+            hint = " / ".join(SIMULATE_OPTIONS.get(k, repr(k)) for k in exc.option) or None
+            raise click.BadParameter(exc.detail, param_hint=hint) from None
         except ValueError as exc:
             raise PlanError(f"{event_path}: {exc}") from None
         finally:

@@ -53,6 +53,24 @@ class OutputError(CoursekitError, OSError):
 class OptionError(CoursekitError, ValueError):
     """A value given along with the input files that does not fit them: ``--times RACE=``
     or ``--finish-share RACE=`` naming no race of the event, a finish share the field cannot
-    reach. The command line reports it as a usage error of that option (exit status 2, as
-    for every other bad option value). Also a :class:`ValueError`, for callers of the
-    library that catch those."""
+    reach, more runner-repetitions than a simulation takes. The command line reports it as
+    a usage error of that option (exit status 2, as for every other bad option value). Also
+    a :class:`ValueError`, for callers of the library that catch those.
+
+    Parameters
+    ----------
+    message : str
+        The one line, naming the file and the keyword argument at fault.
+    option : tuple of str, optional
+        The library's keyword arguments whose values are refused (``("finish_share",)``,
+        ``("n_runners", "repetitions")``): the command line names its options for them.
+    detail : str, optional
+        The message without the keyword's own words, for a caller that names the option
+        itself (the command line's ``Invalid value for '--finish-share': ...``); default
+        ``message``.
+    """
+
+    def __init__(self, message: str, *, option: tuple[str, ...] = (), detail: str | None = None):
+        super().__init__(message)
+        self.option = tuple(option)
+        self.detail = message if detail is None else detail

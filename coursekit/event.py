@@ -1446,6 +1446,13 @@ def simulate_event(
     :data:`coursekit.field.FIELD_EFFORT_RANGE` simulated at the default's finish
     share (0.78, an ultra's) gets a warning quoting
     :func:`coursekit.field.finish_share_by_effort`.
+
+    Raises :class:`~coursekit.errors.OptionError` (its ``option`` names the keyword
+    arguments) for values given that the event refuses, before any simulation: a
+    ``finish_share`` naming no race, ``n_runners`` x ``repetitions`` beyond
+    :data:`MAX_SIMULATED`; and for a given ``finish_share`` the field cannot reach. A share
+    not given (the default's, or the past edition's of a race fitted on history) that the
+    field cannot reach is a :class:`~coursekit.errors.PlanError` naming the event file.
     """
     counts = (
         [int(n_runners)] * len(event.races)
@@ -1454,14 +1461,25 @@ def simulate_event(
     )
     if len(counts) != len(event.races):
         raise ValueError(f"n_runners: one value or {len(event.races)} values")
-    work = sum(counts) * int(repetitions)
-    if work > MAX_SIMULATED:
-        raise PlanError(
-            f"{event.path}: simulating {sum(counts):,} runners x {int(repetitions):,} "
-            f"repetitions is beyond {MAX_SIMULATED:,} runner-repetitions "
-            "(memory and time); lower the runners or the repetitions"
-        )
     shares = _shares_by_race(event, finish_share)
+    work = sum(counts) * int(repetitions)
+    if work > MAX_SIMULATED:  # values given: OptionError, before any simulation
+        each = (
+            f"{counts[0]:,} x {len(counts)} races"
+            if len(set(counts)) == 1
+            else " + ".join(f"{c:,}" for c in counts)
+        )
+        detail = (
+            f"{sum(counts):,} runners ({each}) x {int(repetitions):,} repetitions is beyond "
+            f"{MAX_SIMULATED:,} runner-repetitions (memory and time); lower the runners or "
+            "the repetitions"
+        )
+        where = f"{event.path}: " if event.path is not None else ""
+        raise OptionError(
+            f"{where}n_runners x repetitions: {detail}",
+            option=("n_runners", "repetitions"),
+            detail=detail,
+        )
     seeds = np.random.SeedSequence(seed).spawn(len(event.races))
     sims, warns, capped, checks = [], list(event.warnings), [], []
     for race, n, ss, finish_share in zip(event.races, counts, seeds, shares, strict=True):
@@ -1483,7 +1501,12 @@ def simulate_event(
                 **kw,
             )
         except OptionError as exc:  # which race's share cannot be reached
-            raise OptionError(f"{race.name}: {exc}") from None
+            if finish_share is None:  # the default's or the past edition's: not a value given
+                where = f"{event.path}: " if event.path is not None else ""
+                raise PlanError(f"{where}{race.name}: {exc}") from None
+            raise OptionError(
+                f"{race.name}: {exc}", option=("finish_share",), detail=f"{race.name}: {exc}"
+            ) from None
         sims.append(sim)
         # the level solver says whether eliminated_max bound (a field fitted on history
         # keeps its own level; an explicit share or no barrier has no cap)
@@ -1565,10 +1588,12 @@ def _shares_by_race(event: EventPlan, finish_share) -> list[float | None]:
     names = [race.name for race in event.races]
     unknown = [k for k in finish_share if k and k not in names]
     if unknown:
-        raise OptionError(
-            f"finish share for {', '.join(map(repr, unknown))}: no such race "
+        where = f" in {event.path}" if event.path is not None else ""
+        detail = (
+            f"{', '.join(map(repr, unknown))}: no such race{where} "
             f"(races: {', '.join(map(repr, names))})"
         )
+        raise OptionError(f"finish share for {detail}", option=("finish_share",), detail=detail)
     return [finish_share.get(name, finish_share.get("")) for name in names]
 
 

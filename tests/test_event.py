@@ -1831,3 +1831,62 @@ def test_event_radius_not_finite_is_a_usage_error(radius):
     res = CliRunner().invoke(cli, ["event", str(course), "--radius", radius])
     assert res.exit_code == 2, res.output
     assert "Invalid value for '--radius'" in res.output and "radius_m" not in res.output
+
+
+def test_an_unreachable_default_share_beside_a_given_one_is_an_input_error(tmp_path, monkeypatch):
+    """h94 R7: with `--finish-share AR=0.4`, race B's DEFAULT share (0.78) that the field
+    cannot reach was reported as a usage error of '--finish-share' (exit status 2), though
+    no share was given for B; it is the input error (exit status 1) it is without the
+    option. Withdrawals stop half the field here (the library's params, dnf_share 0.5)."""
+    import coursekit.event as event_mod
+    from coursekit.field import DEFAULT_FIELD
+
+    monkeypatch.setitem(
+        event_mod.simulate_event.__kwdefaults__, "params", replace(DEFAULT_FIELD, dnf_share=0.5)
+    )
+    ar = _write_out_and_back(tmp_path)
+    (tmp_path / "b.toml").write_text(ar.read_text().replace('name = "AR"', 'name = "B"'))
+    (tmp_path / "event.toml").write_text('name = "E"\ncourses = ["ar.toml", "b.toml"]\n')
+    base = ["event", str(tmp_path), "--simulate", "50", "--repetitions", "2", "--seed", "1"]
+    alone = CliRunner().invoke(cli, base)
+    given = CliRunner().invoke(cli, [*base, "--finish-share", "AR=0.4"])
+    where = f"Error: {tmp_path / 'event.toml'}: "
+    for res, race in ((given, "B"), (alone, "AR")):  # B: its default share, not AR's 0.4
+        assert res.exit_code == 1, res.output
+        assert res.stdout == "" and "Traceback" not in res.output
+        (line,) = res.stderr.splitlines()
+        assert line.startswith(f"{where}{race}: finish_share 0.780 is not reachable: "), line
+    # a share given that the field cannot reach: the option's usage error, as before
+    asked = CliRunner().invoke(cli, [*base, "--finish-share", "AR=0.4", "--finish-share", "0.6"])
+    assert asked.exit_code == 2, asked.output
+    assert asked.stderr.splitlines()[-1].startswith(
+        "Error: Invalid value for '--finish-share': B: finish_share 0.600 is not reachable"
+    )
+
+
+def test_simulate_event_refuses_values_given_with_the_option_error_naming_them():
+    """h94 R4: the command line repeated simulate_event's refusals of a finish share naming
+    no race and of too many runner-repetitions (a PlanError in the library) to make them
+    usage errors. The library raises one OptionError for both, naming the keyword
+    arguments refused, which the command line maps to its options."""
+    from coursekit.errors import OptionError, PlanError
+    from coursekit.event import MAX_SIMULATED
+
+    event = plan_event(list(make_two_races()), night=False)
+    with pytest.raises(OptionError) as exc:
+        simulate_event(event, n_runners=MAX_SIMULATED // 2 + 1, repetitions=1, seed=1)
+    assert not isinstance(exc.value, PlanError)
+    assert exc.value.option == ("n_runners", "repetitions")
+    n = MAX_SIMULATED // 2 + 1
+    assert exc.value.detail == (
+        f"{2 * n:,} runners ({n:,} x 2 races) x 1 repetitions is beyond "
+        f"{MAX_SIMULATED:,} runner-repetitions (memory and time); lower the runners or the "
+        "repetitions"
+    )
+    with pytest.raises(OptionError) as exc:
+        simulate_event(event, n_runners=[10, MAX_SIMULATED], repetitions=1, seed=1)
+    assert f"runners (10 + {MAX_SIMULATED:,}) x 1 repetitions" in exc.value.detail
+    with pytest.raises(OptionError) as exc:
+        simulate_event(event, n_runners=10, repetitions=1, finish_share={"C": 0.9})
+    assert exc.value.option == ("finish_share",)
+    assert exc.value.detail == "'C': no such race (races: 'A', 'B')"
