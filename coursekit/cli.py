@@ -1395,6 +1395,7 @@ def _read_params(path: Path):
     import dataclasses
     import tomllib
 
+    from .course import unknown_key_note
     from .pace import GRADE_MODELS, TRAIL_2024, params_for, params_range_problem
 
     if not path.is_file():
@@ -1416,14 +1417,9 @@ def _read_params(path: Path):
         raise ValueError(f"{path}: key 'pace': expected a table of pace parameters")
     known = {f.name for f in dataclasses.fields(TRAIL_2024)}
     bad = [k for k in data if k not in known]
-    if bad:  # the first, as the course file names an unknown key (course._Ctx.check_keys)
-        import difflib
-
-        near = difflib.get_close_matches(str(bad[0]).lower(), sorted(known), n=1, cutoff=0.6)
-        hint = f"did you mean '{near[0]}'? " if near else ""
+    if bad:  # the first, as the course file names an unknown key, in its words
         raise ValueError(
-            f"{path}: key {bad[0]!r}: unknown pace parameter ({hint}known: "
-            f"{', '.join(sorted(known))})"
+            f"{path}: key {bad[0]!r}: unknown pace parameter {unknown_key_note(bad[0], known)}"
         )
     for key, v in data.items():
         where = f"{path}: key {key!r}"

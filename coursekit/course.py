@@ -96,6 +96,7 @@ __all__ = [
     "parse_duration",
     "scale_profile",
     "is_sketch_gpx",
+    "unknown_key_note",
 ]
 
 SERVICES = ("water", "food", "hot_meal", "drop_bag", "medical", "toilets", "bus")
@@ -437,6 +438,18 @@ def _type_name(v) -> str:
     return type(v).__name__
 
 
+def unknown_key_note(key, known) -> str:
+    """The end of the message naming an unknown key: ``(did you mean 'limit'? known: gpx,
+    limit, name, ...)``, the closest known key when one is close (:mod:`difflib`, ratio
+    0.6, compared in lower case) and every known key, sorted. One wording for the course,
+    event and places files and the parameter files of ``--params``."""
+    import difflib
+
+    near = difflib.get_close_matches(str(key).lower(), sorted(known), n=1, cutoff=0.6)
+    hint = f"did you mean '{near[0]}'? " if near else ""
+    return f"({hint}known: {', '.join(sorted(known))})"
+
+
 class _Ctx:
     """Error-message builder for one table of one file."""
 
@@ -455,12 +468,8 @@ class _Ctx:
     def check_keys(self, d: dict, allowed, what: str):
         unknown = [k for k in d if k not in allowed]
         if unknown:
-            import difflib
-
             k = unknown[0]
-            near = difflib.get_close_matches(str(k).lower(), sorted(allowed), n=1, cutoff=0.6)
-            hint = f"did you mean '{near[0]}'? " if near else ""
-            raise self.err(k, f"unknown key in {what} ({hint}known: {', '.join(sorted(allowed))})")
+            raise self.err(k, f"unknown key in {what} {unknown_key_note(k, allowed)}")
 
     def refuse_course_keys(self, d: dict, why: str):
         """A table that must not look like a course file (:data:`COURSE_MARKERS`)."""

@@ -355,6 +355,37 @@ def test_unknown_pace_parameter_names_its_key(course_dir):
     ), line
 
 
+def test_an_unknown_key_is_named_in_one_wording_by_course_files_and_params_files(course_dir):
+    """h94 R3: the --params file's "did you mean" lookup was a copy of the course file's
+    (course._Ctx.check_keys). Both end with course.unknown_key_note now: the same closest
+    key and the same sorted list for one misspelling."""
+    import dataclasses
+
+    from coursekit.course import _TOP_KEYS, unknown_key_note
+    from coursekit.pace import TRAIL_2024
+
+    assert unknown_key_note("LIMT", {"name", "limit", "gpx"}) == (
+        "(did you mean 'limit'? known: gpx, limit, name)"
+    )
+    assert unknown_key_note("zzz", {"b", "a"}) == "(known: a, b)"
+    known = {f.name for f in dataclasses.fields(TRAIL_2024)}
+    path = _write(course_dir, "", "")
+    params = course_dir / "pace.toml"
+    params.write_text("[pace]\nfatigu = 1.0\n", encoding="utf-8")
+    line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(path), "--params", str(params)]))
+    assert line == (
+        f"Error: {params}: key 'fatigu': unknown pace parameter {unknown_key_note('fatigu', known)}"
+    )
+    assert "did you mean 'fatigue'?" in line
+    bad = course_dir / "bad.toml"
+    bad.write_text(path.read_text().replace("limit =", "limt ="), encoding="utf-8")
+    with pytest.raises(CourseFileError) as exc:
+        load_course(bad)
+    assert str(exc.value).endswith(
+        "unknown key in the course file " + unknown_key_note("limt", _TOP_KEYS)
+    )
+
+
 @pytest.mark.parametrize("clock", ["06:00:00", "05:55:00"])
 def test_cutoff_on_the_start_row(course_dir, clock):
     """Timing providers list the start with a cutoff at the gun (Grand Raid 2024: 22:00 for
