@@ -814,6 +814,11 @@ class Legs:
         return np.diff(self.loss, prepend=self.loss[:1])
 
     @property
+    def km_effort(self) -> np.ndarray:
+        """Cumulative km-effort of each row from the start: along-course km + D+/100 [-]."""
+        return self.along / 1000.0 + self.gain / 100.0
+
+    @property
     def leg_km_effort(self) -> np.ndarray:
         """km-effort of each leg: along-course km + D+/100 [-]."""
         return self.leg_along / 1000.0 + self.leg_gain / 100.0

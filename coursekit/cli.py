@@ -1614,16 +1614,15 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
         backwards_note,
         early_start_note,
         elapsed_matrix,
+        fit_checks,
         implausible_note,
         map_columns,
-        misfit_notes,
         naive_note,
         origin_column,
         read_times,
         swapped_message,
         timed_ends,
         times_zone,
-        unfit_message,
     )
 
     course = load_course(course_file)
@@ -1707,21 +1706,20 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
     # an implausible km-effort speed, or at speeds that do not follow the course's distances):
     # one line on standard error, whatever the output (the run goes on: exit 0), and in the
     # warnings of a JSON or TOML output
-    misfit = misfit_notes(
+    misfit, unfit = fit_checks(
         el,
         st.finisher,
         mapping,
         legs.names,
+        st.columns,
         limit_s=course.limit_s,
+        course_file=course_file,
         source=times,
-        km_effort=legs.along / 1000.0 + legs.gain / 100.0,
+        km_effort=legs.km_effort,
+        start_column=start_column,
     )
-    if need_checkpoint:
-        unfit = unfit_message(
-            course_file, times, legs.names, st.columns, mapping, misfit, start_column=start_column
-        )
-        if unfit:
-            raise ValueError(unfit)
+    if need_checkpoint and unfit:
+        raise ValueError(unfit)
     for w in misfit:
         click.echo(f"warning: {w}", err=True)
     st = dataclasses.replace(st, warnings=tuple(misfit + warnings))

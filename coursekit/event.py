@@ -1296,16 +1296,15 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     from .history import (
         backwards_note,
         early_start_note,
+        fit_checks,
         implausible_note,
         map_columns,
-        misfit_notes,
         naive_note,
         read_times,
         start_origin,
         swapped_message,
         timed_ends,
         times_zone,
-        unfit_message,
     )
 
     csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
@@ -1379,18 +1378,17 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     # the fit checks of `backtest` and `calibrate`: warned of (the median finisher beyond
     # the limit ...), and refused when no intermediate checkpoint has a column and the file
     # has other columns or does not fit (another race's times)
-    misfit = misfit_notes(
+    misfit, unfit = fit_checks(
         elapsed,
         st.finisher,
         mapping,
         legs.names,
+        st.columns,
         limit_s=plan.course.limit_s,
+        course_file=plan.course.path,
         source=csv_path,
-        km_effort=legs.along / 1000.0 + legs.gain / 100.0,
+        km_effort=legs.km_effort,
         remedy=TIMES_REMEDY,
-    )
-    unfit = unfit_message(
-        plan.course.path, csv_path, legs.names, st.columns, mapping, misfit, remedy=TIMES_REMEDY
     )
     if unfit:
         raise HistoryError(unfit)

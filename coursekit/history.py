@@ -108,6 +108,7 @@ __all__ = [
     "implausible_note",
     "misfit_notes",
     "unfit_message",
+    "fit_checks",
     "COLUMN_REMEDY",
     "MISFIT_SPEED",
     "MISFIT_SPREAD",
@@ -1527,6 +1528,61 @@ def unfit_message(
     # the median finisher's notes (the count of unmatched checkpoints is said above)
     bad = [m for m in misfit if "intermediate checkpoints have a column" not in m]
     return f"{what}, and {bad[0]}" if bad else None
+
+
+def fit_checks(
+    elapsed,
+    finisher,
+    mapping,
+    names,
+    columns,
+    *,
+    limit_s: float,
+    course_file,
+    source,
+    km_effort=None,
+    start_column=None,
+    remedy=None,
+) -> tuple[list[str], str | None]:
+    """The fit checks of a split-time file on a course that ``backtest``, ``calibrate``
+    and ``event --times`` make: :func:`misfit_notes` (warnings), then
+    :func:`unfit_message` on them (the refusal, None when the file may be used).
+
+    Parameters
+    ----------
+    elapsed, finisher, mapping, names, limit_s, km_effort, remedy
+        As :func:`misfit_notes` (``km_effort``: :attr:`coursekit.checkpoints.Legs.km_effort`).
+    columns, start_column
+        As :func:`unfit_message`.
+    course_file, source : str or Path
+        The course file and the split-time file, named in the messages.
+
+    Returns
+    -------
+    misfit : list of str
+    unfit : str or None
+    """
+    misfit = misfit_notes(
+        elapsed,
+        finisher,
+        mapping,
+        names,
+        limit_s=limit_s,
+        source=source,
+        km_effort=km_effort,
+        remedy=remedy,
+    )
+    unfit = unfit_message(
+        course_file,
+        source,
+        names,
+        columns,
+        mapping,
+        misfit,
+        start_column=start_column,
+        remedy=remedy,
+    )
+    return misfit, unfit
 
 
 def _names_list(names, most: int = 6) -> str:

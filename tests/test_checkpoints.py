@@ -293,6 +293,9 @@ def test_mini_course_legs_and_check():
     assert lg.distance[0] == 0 and lg.distance[-1] == pytest.approx(c.profile.total_distance)
     assert lg.elevation[1] == pytest.approx(2300, abs=1)
     np.testing.assert_allclose(lg.leg_km_effort, lg.leg_distance / 1000 + lg.leg_gain / 100)
+    # cumulative km-effort (h94 R5): the legs' km-efforts summed, on along-course km
+    np.testing.assert_allclose(lg.km_effort, np.cumsum(lg.leg_km_effort))
+    assert lg.km_effort[-1] == pytest.approx(lg.along[-1] / 1000 + lg.gain[-1] / 100)
     codes = [f.code for f in check_course(c)]
     assert "schematic" in codes and "declared-conflict" in codes
     # "Village" is the loop's start and finish rows: no duplicate-name (K10)

@@ -1297,6 +1297,42 @@ def test_misfit_notes_library():
     assert misfit_notes(slow, fin, [0, 1, 2, 3], names, **kw40) == []
 
 
+def test_fit_checks_are_the_misfit_warnings_and_the_refusal_they_give():
+    """h94 R5: `backtest`/`calibrate` and `event --times` each ran misfit_notes then
+    unfit_message; history.fit_checks is that sequence, used by both. Another race's times
+    (slower than any median finisher, no intermediate checkpoint matched, an unmatched
+    column) give the warning and the refusal; a fitting file neither."""
+    from coursekit.history import fit_checks
+
+    names = ["S", "A", "B", "F"]
+    fin = np.ones(3, bool)
+    kme = np.array([0.0, 10.0, 20.0, 30.0])
+    el = np.array([[0.0, 1.0, 2.0, 3.0]] * 3) * 3600 * 10  # 1 km-effort/h
+    kw = {"limit_s": 40 * 3600.0, "course_file": "/c/course.toml", "source": "/x/t.csv"}
+    misfit, unfit = fit_checks(
+        el, fin, [0, None, None, 3], names, ["Dep", "X", "Arr"], km_effort=kme, **kw
+    )
+    assert len(misfit) == 2 and "slower than any race's median finisher" in misfit[1]
+    assert unfit.startswith("/x/t.csv: none of the 2 intermediate checkpoints of course.toml")
+    assert "columns: 'Dep', 'X', 'Arr'" in unfit
+    # the start column given is not an unmatched one: a start-and-finish file that is slow
+    misfit, unfit = fit_checks(
+        el,
+        fin,
+        [0, None, None, 2],
+        names,
+        ["Dep", "X", "Arr"],
+        km_effort=kme,
+        start_column="X",
+        **kw,
+    )
+    assert unfit.endswith(misfit[1]) and ", and the median finisher" in unfit
+    assert fit_checks(el / 10, fin, [0, 1, 2, 3], names, list("SABF"), km_effort=kme, **kw) == (
+        [],
+        None,
+    )
+
+
 def test_backtest_counts_each_finisher_once_at_the_first_barrier_that_stops_him(tmp_path):
     """Black-box finding 18: the per-barrier "cut" column counted each barrier on its own,
     so it added up to more than the total (MTR 2024: 2 at Chemin Ratinaud and 2 at La
