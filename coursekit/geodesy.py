@@ -231,6 +231,24 @@ def _lon_centre(lon: np.ndarray) -> float:
     return float(np.mod(0.5 * (west + east) + 180.0, 360.0) - 180.0)
 
 
+def _interp_lon(x, xp, lon) -> np.ndarray:
+    """``np.interp(x, xp, lon)`` for the longitudes of a track [degrees], in -180..180.
+
+    Between two points either side of the antimeridian (179.9998, -179.9998) a plain
+    interpolation gives about 0, the other side of the Earth: the track's longitudes are
+    unwrapped first (no step over 180 degrees), the result brought back into -180..180. A
+    track that never steps over 180 degrees gets ``np.interp`` itself (the same floats).
+    """
+    lon = np.asarray(lon, float)
+    ok = np.isfinite(lon)
+    if not np.any(np.abs(np.diff(lon[ok])) > 180.0):
+        return np.interp(x, xp, lon)
+    u = lon.copy()
+    u[ok] = np.unwrap(lon[ok], period=360.0)
+    v = np.asarray(np.interp(x, xp, u), float)
+    return np.where(v >= 180.0, v - 360.0, np.where(v < -180.0, v + 360.0, v))
+
+
 def mean_position(lat, lon) -> tuple[float, float]:
     """Mean position of points, on the unit sphere: one place for several (a shared station).
 

@@ -407,6 +407,29 @@ def test_locate_across_the_antimeridian():
     assert abs(abs(local_projection(lat, lon).lon0) - 180.0) < 0.01
 
 
+def test_checkpoint_on_the_segment_across_the_antimeridian_keeps_its_longitude():
+    """A checkpoint located between the track points either side of 180 deg: its place was
+    interpolated to a longitude of about 0 (the other side of the Earth)."""
+    from geographiclib.geodesic import Geodesic
+
+    from coursekit.geodesy import distance
+
+    line = Geodesic.WGS84.DirectLine(-16.8, 179.95, 80.0, 10000.0)
+    pos = [line.Position(s) for s in np.arange(0.0, 10001.0, 100.0)]
+    lat = np.array([p["lat2"] for p in pos])
+    lon = np.mod(np.array([p["lon2"] for p in pos]) + 180.0, 360.0) - 180.0
+    k = int(np.flatnonzero(np.abs(np.diff(lon)) > 180.0)[0])
+    n = lat.size
+    tr = Track(lat, lon, np.full(n, np.nan), np.full(n, np.nan), np.zeros(n, np.int64))
+    p = make_profile(tr)
+    cp = line.Position(100.0 * k + 50.0)
+    spec = CheckpointSpec("Seam", None, cp["lat2"], cp["lon2"], None, (), None, 0.0, False)
+    loc = locate_points(p, [spec])
+    assert loc.offset[0] < 1.0
+    assert distance(loc.lat[0], loc.lon[0], cp["lat2"], cp["lon2"]) < 1.0
+    assert -180.0 <= loc.lon[0] < 180.0
+
+
 def _line_course(tmp_path, checkpoints: str, *, loop: bool = False):
     """A 10 km course due north (not a loop) with the given [[checkpoints]] tables."""
     from coursekit.gpx import write_gpx
