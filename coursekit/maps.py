@@ -837,21 +837,49 @@ def _km_every(total_m: float) -> float:
     return 5000.0 if total_m <= 60000 else 10000.0
 
 
-def _race_record(course, legs, plan, *, colour, tolerance_m, grade, km_every) -> dict:
+def _unwrap_lon(lon, centre: float) -> np.ndarray:
+    """``lon`` moved by whole turns into ``centre - 180 .. centre + 180`` [degrees].
+
+    Leaflet joins 179.99 to -179.99 the long way round the world (and fits its view to the
+    whole world): the map draws every layer of a course or an event on one continuous range
+    around their middle (:func:`coursekit.geodesy._lon_centre`), beyond +-180 where a course
+    crosses the antimeridian. A longitude already in the range is returned as is (the same
+    float), non-finite ones too.
+    """
+    lon = np.asarray(lon, float)
+    turns = np.rint((centre - lon) / 360.0)
+    turns = np.where(np.isfinite(turns), turns, 0.0)
+    return np.where(turns != 0.0, lon + 360.0 * turns, lon)
+
+
+def _race_record(
+    course, legs, plan, *, colour, tolerance_m, grade, km_every, lon0: float | None = None
+) -> dict:
+    """The race's JSON for the map script; every longitude drawn is unwrapped around ``lon0``
+    (:func:`_unwrap_lon`; None: as in the track)."""
     prof = course.profile
     lat, lon = prof.track.lat, prof.track.lon
     idx = simplify_line(lat, lon, tolerance_m=tolerance_m)
+    if lon0 is not None:
+        lon = _unwrap_lon(lon, lon0)
     tz = display_tz(course)
     from .clock import DATED_S
 
     dated = course.limit_s > DATED_S
     changes = course_clock_changes(course)
-    cps = [_marker_record(r, tz, dated, changes) for r in checkpoint_rows(course, legs, plan)]
+    rows = checkpoint_rows(course, legs, plan)
+    cps = [_marker_record(r, tz, dated, changes) for r in rows]
+    places = _places(cps)  # on the true positions
+    if lon0 is not None:
+        for c, r in zip(cps, rows, strict=True):
+            u = float(_unwrap_lon(r["lon"], lon0))
+            if u != r["lon"]:  # the marker on the line's side of the antimeridian
+                c["lon"] = round(u, 5)
     rec = {
         "name": str(course.name),
         "colour": colour,
         "cps": cps,
-        "places": _places(cps),
+        "places": places,
     }
     if grade and prof.has_elevation and idx.size >= 2:
         from .profile import smoothed_grade
@@ -1000,9 +1028,11 @@ def event_map(
 
     lat = np.concatenate([c.profile.track.lat for c in courses])
     lon = np.concatenate([c.profile.track.lon for c in courses])
+    # the middle of the shortest arc of longitudes: not across the Earth over +-180; every
+    # layer is drawn on longitudes unwrapped around it (:func:`_unwrap_lon`)
+    lon0 = _lon_centre(lon)
     m = folium.Map(
-        # the middle of the shortest arc of longitudes: not across the Earth over +-180
-        location=[0.5 * float(np.nanmin(lat) + np.nanmax(lat)), _lon_centre(lon)],
+        location=[0.5 * float(np.nanmin(lat) + np.nanmax(lat)), lon0],
         zoom_start=11,
         tiles=None,
         control_scale=True,
@@ -1038,6 +1068,7 @@ def event_map(
                 tolerance_m=tolerance_m,
                 grade=grade,
                 km_every=km_every,
+                lon0=lon0,
             )
         )
     # collapsed: open, the switcher is a 150 px box over the top right of the course

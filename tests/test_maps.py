@@ -262,6 +262,108 @@ def test_map_of_a_course_across_the_antimeridian_is_centred_on_it(tmp_path):
     assert abs(m.location[1]) > 179.99
 
 
+def _across_180(
+    folder, slug, *, lat0=-16.8, west=179.92, east=180.08, cps=(179.95, 179.9998, 180.04)
+):
+    """A course on Taveuni's longitude crossing 180 E = 180 W eastwards (lon 179.92 ..
+    -179.92, about 20 km), with checkpoints given by coordinates (``cps``: their unwrapped
+    longitudes, written in -180..180 as a course file gives them; 179.9998 is on the
+    segment 179.9996 .. -180 of the default track)."""
+    n = 401
+    ulon = np.linspace(west, east, n)
+    lat = lat0 + 0.02 * np.sin(np.linspace(0.0, 3.0 * np.pi, n))
+    wrap = lambda x: float(np.mod(x + 180.0, 360.0) - 180.0)  # noqa: E731
+    write_gpx(folder / f"{slug}.gpx", lat, [wrap(x) for x in ulon], np.full(n, 10.0), name=slug)
+    lines = [
+        f'name = "{slug}"',
+        f'gpx = "{slug}.gpx"',
+        "start = 2024-06-01T08:00:00+12:00",
+        'limit = "8h"',
+    ]
+    for k, x in enumerate(cps):
+        la = float(np.interp(x, ulon, lat))
+        lines += ["", "[[checkpoints]]", f'name = "CP{k + 1}"', f"lat = {la:.6f}"]
+        lines += [f"lon = {wrap(x):.6f}", 'services = ["water"]']
+    path = folder / f"{slug}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_course(path)
+
+
+def _drawn(races):
+    """(lat, lon) of every line point, checkpoint marker and km marker the script draws,
+    and the lines themselves."""
+    lines = []
+    for r in races:
+        lines += [maps.decode_polyline(run[1]) for run in r.get("runs", [])]
+        if "line" in r:
+            lines.append(maps.decode_polyline(r["line"]))
+    pts = [np.column_stack(ln) for ln in lines]
+    pts += [np.array([[c["lat"], c["lon"]] for r in races for c in r["cps"]])]
+    pts += [np.array([[k[0], k[1]] for r in races for k in r["km"]]).reshape(-1, 2)]
+    return np.concatenate(pts), lines
+
+
+def _assert_one_side(races, true_cps):
+    """Continuous lines, every layer on one range of longitudes a few degrees wide, and each
+    marker on the true longitude once brought back into -180..180."""
+    pts, lines = _drawn(races)
+    for la, lo in lines:
+        assert la.size >= 2
+        assert np.max(np.abs(np.diff(lo))) < 180.0  # no jump the long way round the world
+    # the bounds the script fits the first view to: a few degrees, not the whole world
+    assert np.ptp(pts[:, 1]) < 1.0 and np.ptp(pts[:, 0]) < 1.0
+    lons = [c["lon"] for r in races for c in r["cps"]]
+    assert np.mod(np.array(lons) + 180.0, 360.0) - 180.0 == pytest.approx(true_cps, abs=2e-5)
+    # the km markers sit on the line: within the line's own longitudes
+    for r in races:
+        for k in r["km"]:
+            assert np.min(np.abs(np.concatenate([ln[1] for ln in lines]) - k[1])) < 0.01
+
+
+@pytest.mark.parametrize("grade", [False, True])
+def test_map_of_a_course_across_the_antimeridian_is_drawn_across_it(tmp_path, grade):
+    """Leaflet draws a line from 179.99 to -179.99 the long way round the world and fits
+    the first view to the whole world: every layer is unwrapped onto the course's side."""
+    course = _across_180(tmp_path, "taveuni")
+    plan = make_plan(course)
+    races = map_data(maps.map_html(maps.course_map(course, plan=plan, grade=grade)))
+    assert ("runs" in races[0]) == grade
+    true = [float(x) for x in plan.legs.lon]
+    # the file's coordinates (179.9998 was placed at about 0: a plain interpolation of the
+    # longitudes of the segment across 180)
+    assert true[1:-1] == pytest.approx([179.95, 179.9998, -179.96], abs=1e-5)
+    _assert_one_side(races, true)
+    assert races[0]["km"]  # km markers on the line, none at lon 0 (a mean of +-180)
+
+
+def test_event_map_of_races_across_the_antimeridian_is_drawn_across_it(tmp_path):
+    a = _across_180(tmp_path, "a")
+    b = _across_180(tmp_path, "b", lat0=-16.9, west=179.97, east=180.15, cps=(180.01,))
+    plans = [make_plan(a), make_plan(b)]
+    m = maps.event_map([a, b], plans=plans)
+    races = map_data(maps.map_html(m))
+    true = [float(x) for p in plans for x in p.legs.lon]
+    _assert_one_side(races, true)
+    pts, _lines = _drawn(races)
+    # the first view folium sets is on the same range as the layers
+    assert np.min(pts[:, 1]) <= m.location[1] <= np.max(pts[:, 1])
+
+
+def test_roadbook_page_of_a_course_across_the_antimeridian(tmp_path):
+    """The roadbook embeds the same map; its print map (a local projection) is course-sized."""
+    from coursekit.figures import _draw_outline
+
+    course = _across_180(tmp_path, "taveuni")
+    plan = make_plan(course)
+    _assert_one_side(map_data(race_page(course, plan=plan).html), list(plan.legs.lon))
+    fig = _draw_outline(course.profile, legs=plan.legs)
+    xy = np.concatenate([ln.get_xydata() for ln in fig.axes[0].lines])
+    # the track spans 0.16 deg of longitude at 16.8 S: about 17 km, not the Earth's width
+    assert np.ptp(xy[:, 0]) == pytest.approx(
+        0.16 * 111.32e3 * math.cos(math.radians(16.8)), rel=0.05
+    )
+
+
 def test_write_map_is_atomic(syn, tmp_path, monkeypatch):
     course, _plan = syn
     out = tmp_path / "map.html"
