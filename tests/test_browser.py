@@ -423,3 +423,29 @@ def test_template_syntax_shown_as_written_and_race_layer_switchable(browser, tmp
         assert dialogs == []
     finally:
         page.close()
+
+
+def test_course_across_the_antimeridian_opens_on_the_course(browser, tmp_path):
+    """A course crossing 180 deg: the line is drawn across it and the first view fits the
+    ~20 km course (it was the whole world: a line the long way round, from 179.92 to
+    -179.92); every checkpoint marker is in the view."""
+    from test_maps import _across_180
+
+    course = _across_180(tmp_path, "taveuni")
+    path = tmp_path / "taveuni.html"
+    path.write_text(race_page(course, offline=True).html, encoding="utf-8")
+    page, errors, _dialogs, _outside = open_page(browser, path, serve_leaflet=False)
+    try:
+        assert errors == []
+        wait_still(page, page.locator(".leaflet-marker-icon"))
+        scale = page.locator(".leaflet-control-scale-line").first.inner_text()
+        value, unit = scale.split()
+        assert unit == "m" or (unit == "km" and float(value) <= 10.0), scale
+        view = page.locator(".leaflet-container").first.bounding_box()
+        line = page.locator("path.leaflet-interactive").first.bounding_box()
+        assert line["width"] > 0.3 * view["width"]  # the course, fitted: not a speck
+        for i in range(page.locator(".leaflet-marker-icon").count()):
+            b = page.locator(".leaflet-marker-icon").nth(i).bounding_box()
+            assert view["x"] <= b["x"] and b["x"] + b["width"] <= view["x"] + view["width"]
+    finally:
+        page.close()
