@@ -37,7 +37,7 @@ import numpy as np
 from .clock import seconds_between
 from .course import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
 from .errors import CourseFileError
-from .geodesy import _interp_lon
+from .geodesy import interp_lon
 from .profile import along_course_distance
 
 __all__ = [
@@ -252,7 +252,7 @@ class _Geometry:
         return float(np.interp(s, self.dist, self.x)), float(np.interp(s, self.dist, self.y))
 
     def latlon_at(self, s: float):
-        return float(np.interp(s, self.dist, self.lat)), float(_interp_lon(s, self.dist, self.lon))
+        return float(np.interp(s, self.dist, self.lat)), float(interp_lon(s, self.dist, self.lon))
 
 
 def _passages(d: np.ndarray, *, tol: float, prominence: float) -> list[int]:
@@ -632,7 +632,7 @@ def locate_points(
     ok = np.isfinite(dist)
     if ok.any():
         lat[ok] = np.interp(dist[ok], geo.dist, geo.lat)
-        lon[ok] = _interp_lon(dist[ok], geo.dist, geo.lon)  # the short way across +-180
+        lon[ok] = interp_lon(dist[ok], geo.dist, geo.lon)  # the short way across +-180
     passages = tuple(
         reported.get(i, tuple(c[0] for c in cs)) if cs else () for i, cs in enumerate(cands)
     )
@@ -878,7 +878,7 @@ def legs_from_located(
     d = np.asarray(dist, float)
     ele, gain, loss = profile.at(d)
     la = np.interp(d, profile.distance, tr.lat)
-    lo = _interp_lon(d, profile.distance, tr.lon)  # the short way across +-180
+    lo = interp_lon(d, profile.distance, tr.lon)  # the short way across +-180
     al = d.copy() if along is None else np.interp(d, profile.distance, along)
     return Legs(
         names=tuple(names),

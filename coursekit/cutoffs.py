@@ -39,7 +39,7 @@ import numpy as np
 
 from .clock import in_zone
 from .errors import PlanError
-from .geodesy import _lon_centre
+from .geodesy import lon_centre
 from .pace import (
     TRAIL_2024,
     PaceParams,
@@ -951,7 +951,7 @@ def course_setup(course, legs) -> CourseSetup:
         grid=grid,
         start=in_zone(course.start, getattr(course, "timezone", None)),
         lat=float(np.nanmean(prof.track.lat)),
-        lon=_lon_centre(np.asarray(prof.track.lon, float)),  # not a mean across +-180
+        lon=lon_centre(np.asarray(prof.track.lon, float)),  # not a mean across +-180
     )
 
 

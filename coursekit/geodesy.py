@@ -27,6 +27,8 @@ __all__ = [
     "LocalProjection",
     "local_projection",
     "mean_position",
+    "lon_centre",
+    "interp_lon",
 ]
 
 
@@ -212,7 +214,7 @@ class LocalProjection:
         return np.asarray(lat, float), np.asarray(lon, float)
 
 
-def _lon_centre(lon: np.ndarray) -> float:
+def lon_centre(lon: np.ndarray) -> float:
     """Middle of the shortest arc of longitudes holding every point [degrees].
 
     The middle of ``min``/``max`` unless the points straddle the antimeridian
@@ -231,7 +233,7 @@ def _lon_centre(lon: np.ndarray) -> float:
     return float(np.mod(0.5 * (west + east) + 180.0, 360.0) - 180.0)
 
 
-def _interp_lon(x, xp, lon) -> np.ndarray:
+def interp_lon(x, xp, lon) -> np.ndarray:
     """``np.interp(x, xp, lon)`` for the longitudes of a track [degrees], in -180..180.
 
     Between two points either side of the antimeridian (179.9998, -179.9998) a plain
@@ -295,4 +297,4 @@ def local_projection(lat, lon) -> LocalProjection:
     """
     lat = np.asarray(lat, float)
     lon = np.asarray(lon, float)
-    return LocalProjection(0.5 * (np.nanmin(lat) + np.nanmax(lat)), _lon_centre(lon))
+    return LocalProjection(0.5 * (np.nanmin(lat) + np.nanmax(lat)), lon_centre(lon))

@@ -842,7 +842,7 @@ def _unwrap_lon(lon, centre: float) -> np.ndarray:
 
     Leaflet joins 179.99 to -179.99 the long way round the world (and fits its view to the
     whole world): the map draws every layer of a course or an event on one continuous range
-    around their middle (:func:`coursekit.geodesy._lon_centre`), beyond +-180 where a course
+    around their middle (:func:`coursekit.geodesy.lon_centre`), beyond +-180 where a course
     crosses the antimeridian. A longitude already in the range is returned as is (the same
     float), non-finite ones too.
     """
@@ -1024,13 +1024,13 @@ def event_map(
         raise ValueError("event_map needs at least one course")
     legs = _as_seq(legs, len(courses), "legs")
     plans = _as_seq(plans, len(courses), "plans")
-    from .geodesy import _lon_centre
+    from .geodesy import lon_centre
 
     lat = np.concatenate([c.profile.track.lat for c in courses])
     lon = np.concatenate([c.profile.track.lon for c in courses])
     # the middle of the shortest arc of longitudes: not across the Earth over +-180; every
     # layer is drawn on longitudes unwrapped around it (:func:`_unwrap_lon`)
-    lon0 = _lon_centre(lon)
+    lon0 = lon_centre(lon)
     m = folium.Map(
         location=[0.5 * float(np.nanmin(lat) + np.nanmax(lat)), lon0],
         zoom_start=11,

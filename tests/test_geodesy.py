@@ -167,16 +167,16 @@ def test_mean_position_leaves_out_nan_and_keeps_one_point():
 def test_interp_lon_across_the_antimeridian():
     """Interpolated longitudes go the short way across 180 deg, in -180..180; a track that
     never crosses gets np.interp's own floats."""
-    from coursekit.geodesy import _interp_lon
+    from coursekit.geodesy import interp_lon
 
     x = np.array([0.0, 1.0, 2.0])
     lon = np.array([179.9, -179.9, -179.7])
-    got = _interp_lon(np.array([0.25, 0.75, 1.5]), x, lon)
+    got = interp_lon(np.array([0.25, 0.75, 1.5]), x, lon)
     assert got == pytest.approx([179.95, -179.95, -179.8], abs=1e-9)
-    assert abs(_interp_lon(0.5, x, lon)) == pytest.approx(180.0, abs=1e-9)
+    assert abs(interp_lon(0.5, x, lon)) == pytest.approx(180.0, abs=1e-9)
     assert np.all((got >= -180.0) & (got < 180.0))
     west = np.array([-179.9, 179.9])  # westwards
-    assert _interp_lon(0.25, x[:2], west) == pytest.approx(-179.95, abs=1e-9)
+    assert interp_lon(0.25, x[:2], west) == pytest.approx(-179.95, abs=1e-9)
     plain = np.array([6.1, 6.3, 6.2])
     q = np.linspace(0.0, 2.0, 17)
-    assert np.array_equal(_interp_lon(q, x, plain), np.interp(q, x, plain))
+    assert np.array_equal(interp_lon(q, x, plain), np.interp(q, x, plain))
