@@ -42,6 +42,7 @@ from .profile import along_course_distance
 
 __all__ = [
     "SAME_PLACE_M",
+    "SAME_WAYPOINT_M",
     "Finding",
     "Located",
     "Legs",
@@ -72,6 +73,12 @@ __all__ = [
 
 SAME_PLACE_M = 25.0
 """Two checkpoints closer than this are one place (an entry/exit pair) [m]."""
+
+SAME_WAYPOINT_M = 100.0
+"""Waypoints of one name this close to the first of them are one place [m]: a sketch writes a
+place passed twice (an out-and-back's pass) as two waypoints of one name, as
+:data:`coursekit.sketch.SAME_PLACE_M` joins them; the checkpoint's passage is then chosen in
+course order, as for one placed by ``lat`` + ``lon``."""
 
 END_SNAP_M = 100.0
 """The first (last) checkpoint placed this close along the track to its start (end) is the
@@ -147,30 +154,38 @@ def _norm(name: str) -> str:
 
 def find_waypoint(track, name: str):
     """The GPX waypoint called ``name``: exact match first, then ignoring case,
-    accents and repeated spaces.
+    accents and repeated spaces. Several of that name within :data:`SAME_WAYPOINT_M` of the
+    first are one place (a sketch's place passed twice): the first is returned.
 
     Raises
     ------
     CourseFileError
-        No such waypoint (the message lists some names) or several match.
+        No such waypoint (the message lists some names) or several match, farther apart.
     """
     exact = [w for w in track.waypoints if w.name == name]
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
+        apart = _spread_m(exact)
+        if apart <= SAME_WAYPOINT_M:
+            return exact[0]
         lines = ", ".join(str(w.line) for w in exact)
         raise CourseFileError(
             f"{track.path}: waypoint {name!r} is ambiguous: {len(exact)} waypoints have that "
-            f"name (lines {lines})"
+            f"name (lines {lines}), up to {apart:.0f} m apart: give the checkpoint's lat + lon"
         )
     key = _norm(name)
     loose = [w for w in track.waypoints if _norm(w.name) == key]
     if len(loose) == 1:
         return loose[0]
     if len(loose) > 1:
+        apart = _spread_m(loose)
+        if apart <= SAME_WAYPOINT_M:
+            return loose[0]
         names = ", ".join(f"{w.name!r} (line {w.line})" for w in loose)
         raise CourseFileError(
-            f"{track.path}: waypoint {name!r} is ambiguous ignoring case and accents: {names}"
+            f"{track.path}: waypoint {name!r} is ambiguous ignoring case and accents: {names}, "
+            f"up to {apart:.0f} m apart: give the checkpoint's lat + lon"
         )
     known = [w.name for w in track.waypoints]
     like = _similar_names(name, known)
@@ -186,6 +201,16 @@ def find_waypoint(track, name: str):
     else:
         hint = " (the GPX has no waypoints)"
     raise CourseFileError(f"{track.path}: no waypoint named {name!r}{hint}")
+
+
+def _spread_m(waypoints) -> float:
+    """Largest distance from the first of ``waypoints`` to the others [m]."""
+    from .geodesy import distance
+
+    w0 = waypoints[0]
+    lat = np.array([w.lat for w in waypoints[1:]], float)
+    lon = np.array([w.lon for w in waypoints[1:]], float)
+    return float(np.max(distance(np.full(lat.size, w0.lat), np.full(lon.size, w0.lon), lat, lon)))
 
 
 def _similar_names(name: str, known, n: int = 3) -> list[str]:

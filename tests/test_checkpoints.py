@@ -228,9 +228,25 @@ def test_km_placement_and_waypoints():
     np.testing.assert_allclose(d, [500, 700], atol=1)
     with pytest.raises(CourseFileError, match="no waypoint named 'Nope'"):
         find_waypoint(p.track, "Nope")
-    p2 = _profile([0, 3000], [0, 0.0], waypoints=(w, w))
-    with pytest.raises(CourseFileError, match="ambiguous"):
+    la2, lo2 = PROJ.inverse(np.array([2500.0]), np.array([0.0]))
+    w2 = Waypoint("Réfuge du Col", float(la2[0]), float(lo2[0]))
+    p2 = _profile([0, 3000], [0, 0.0], waypoints=(w, w2))
+    with pytest.raises(CourseFileError, match="ambiguous.*1800 m apart.*lat"):
         find_waypoint(p2.track, "Réfuge du Col")
+
+
+def test_waypoint_repeated_on_an_out_and_back():
+    """A sketch writes a place passed twice (an out-and-back's pass) as two waypoints of one
+    name at one position (W1): it is one place, located on each passage in course order."""
+    la, lo = PROJ.inverse(np.array([2000.0, 2010.0]), np.array([0.0, 5.0]))
+    pas = [Waypoint("Pass", float(la[k]), float(lo[k]), line=10 + k) for k in range(2)]
+    p = _profile([0, 5000, 0], [0, 0, 0.0], waypoints=tuple(pas))
+    specs = [
+        _cp("Pass out", waypoint="Pass"),
+        _cp("Turn", km=5.0),
+        _cp("Pass back", waypoint="pass"),
+    ]
+    np.testing.assert_allclose(locate(p, specs), [2000, 5000, 8000], atol=2)
 
 
 def test_unknown_waypoint_suggests_names():
