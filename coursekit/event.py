@@ -61,6 +61,8 @@ __all__ = [
     "Station",
     "Window",
     "STATION_GAP_S",
+    "MAX_EVENT_SPAN_DAYS",
+    "check_event_span",
     "EventPlan",
     "BarrierCheck",
     "FIXED_BARRIER_SHARE",
@@ -592,6 +594,12 @@ def _station_name(passages: Sequence[Passage]) -> str:
     places = [p.place for p in passages if p.place]
     return most(real or places or [p.name for p in passages])
 
+
+MAX_EVENT_SPAN_DAYS = 31
+"""Largest span between the starts of an event file's races [days]: its stations, staffing
+windows and hourly occupancy run from the first start to the last finish, so an edition's
+course listed beside another year's (two years: a station open for two years, 20 s and a
+9 MB JSON) is refused; a festival spread over a week or two is well inside it."""
 
 STATION_GAP_S = 7200.0
 """Longest time inside one staffing window when no race needs the station [s] (2 h):
@@ -1186,6 +1194,30 @@ def _history_by_course(ev_path, courses, history: dict, *, single: bool) -> list
     return out
 
 
+def check_event_span(path, courses) -> None:
+    """Refuse an event whose races start more than :data:`MAX_EVENT_SPAN_DAYS` apart.
+
+    Raises
+    ------
+    CourseFileError
+        Naming ``path`` (the event file), key ``courses``, the first and last races (by
+        start), their dates and the span.
+    """
+    if not courses:
+        return
+    first = min(courses, key=lambda c: c.start)
+    last = max(courses, key=lambda c: c.start)
+    days = seconds_between(first.start, last.start) / 86400.0
+    if days > MAX_EVENT_SPAN_DAYS:
+        raise CourseFileError(
+            f"{path}: key 'courses': {first.name} ({Path(first.path).name}) starts "
+            f"{first.start:%Y-%m-%d} and {last.name} ({Path(last.path).name}) "
+            f"{last.start:%Y-%m-%d}, {days:.0f} days apart: the races of one event start "
+            f"within {MAX_EVENT_SPAN_DAYS} days (its stations and staffing windows run from "
+            "the first start to the last finish); make one event file per edition"
+        )
+
+
 def load_event_plan(
     path,
     *,
@@ -1230,6 +1262,7 @@ def load_event_plan(
                 f"named {course.name!r}: expected one name per race (tables are keyed by it)"
             )
         seen[course.name] = course.path.name
+    check_event_span(ev_path, courses)
     history_of = _history_by_course(ev_path, courses, dict(history or {}), single=single)
     races, warns, history_warns = [], [], []
     for course, csv in zip(courses, history_of, strict=True):

@@ -946,6 +946,10 @@ def build_roadbook(
             files[sub / page.filename] = page.html
             if progress is not None:
                 progress(cp)
+        from .event import check_event_span
+
+        ev_file = Path(target) if Path(target).is_file() else Path(folder) / "event.toml"
+        check_event_span(ev_file if ev_file.is_file() else folder, [p.plan.course for p in pages])
         # one clock for the whole index (docs/course-file.md, event file: timezone)
         zone = maps.event_zone(tzname, [p.plan.course for p in pages])
         changes = _index_changes(pages, zone[0])

@@ -1890,3 +1890,39 @@ def test_simulate_event_refuses_values_given_with_the_option_error_naming_them()
         simulate_event(event, n_runners=10, repetitions=1, finish_share={"C": 0.9})
     assert exc.value.option == ("finish_share",)
     assert exc.value.detail == "'C': no such race (races: 'A', 'B')"
+
+
+def test_event_of_races_years_apart_is_refused_in_one_line(tmp_path):
+    """An event file listing last edition's course beside this year's (W2): one station's
+    window and its hourly occupancy ran over the two years between them (20 s, a 9 MB JSON);
+    races of one event start within MAX_EVENT_SPAN_DAYS of each other."""
+    toml = _write_out_and_back(tmp_path)
+    later = tmp_path / "ar-2026.toml"
+    later.write_text(
+        toml.read_text()
+        .replace('name = "AR"', 'name = "AR 2026"')
+        .replace("2024-10-18T22:00", "2026-10-16T22:00")
+    )
+    week = tmp_path / "ar-week.toml"
+    week.write_text(
+        toml.read_text()
+        .replace('name = "AR"', 'name = "AR week"')
+        .replace("2024-10-18T22:00", "2024-10-25T22:00")
+    )
+    ev = tmp_path / "event.toml"
+    ev.write_text('name = "E"\ncourses = ["ar.toml", "ar-week.toml", "ar-2026.toml"]\n')
+    res = CliRunner().invoke(cli, ["event", str(ev)])
+    assert res.exit_code == 1, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {ev}: key 'courses': "), res.output
+    assert "AR (ar.toml) starts 2024-10-18 and AR 2026 (ar-2026.toml) 2026-10-16" in lines[0]
+    assert "728 days apart" in lines[0]
+    assert "Traceback" not in res.output
+    out = tmp_path / "rb"
+    res = CliRunner().invoke(cli, ["roadbook", str(ev), "-o", str(out), "--offline"])
+    assert res.exit_code == 1, res.output
+    assert res.output.strip().splitlines()[-1] == lines[0], res.output
+    assert not (out / "index.html").exists()
+    ev.write_text('name = "E"\ncourses = ["ar.toml", "ar-week.toml"]\n')
+    res = CliRunner().invoke(cli, ["event", str(ev)])
+    assert res.exit_code == 0, res.output
