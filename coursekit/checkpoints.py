@@ -1249,6 +1249,15 @@ def duplicate_name_notes(specs, located, km, tolerance_m, *, end_m=None) -> list
             continue  # the loop's start and finish rows (NaN, not placed, compares False)
         if len(idx) > 1:
             where = _duplicate_places(idx, specs, located, km, tolerance_m)
+            d = [float(dist[i]) for i in idx]
+            if where is None and all(np.isfinite(d)) and max(d) - min(d) <= SAME_PLACE_M:
+                out.append(
+                    f"checkpoint name {specs[idx[0]].name!r} is used {len(idx)} times "
+                    f"(checkpoints[{', '.join(map(str, idx))}]), all at km {km(d[0]):.1f} on "
+                    "one passage (legs of 0 km): listed twice by mistake? A place passed twice "
+                    "has a checkpoint on each passage, with distinct names"
+                )
+                continue
             out.append(
                 f"checkpoint name {specs[idx[0]].name!r} is used {len(idx)} times "
                 f"(checkpoints[{', '.join(map(str, idx))}]): "

@@ -670,6 +670,25 @@ def test_duplicate_names_at_two_places_are_told_apart(tmp_path):
     assert "(checkpoints[0, 2]): fine for a place passed twice, but tables" in out, out
 
 
+def test_checkpoint_listed_twice_is_not_a_place_passed_twice(tmp_path):
+    """W3: a checkpoint copied twice in a row (both on one passage, a leg of 0 km) was "fine
+    for a place passed twice"; the warning now says both rows are at one point."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    twice = _out_and_back_course(
+        tmp_path, _cp_at("A", 1.0) + _cp_at("A", 1.0) + _cp_at("Turn", 5.0)
+    )
+    out = CliRunner().invoke(cli, ["check", str(twice)]).output
+    assert (
+        "[duplicate-name] checkpoint name 'A' is used 2 times (checkpoints[0, 1]), all at km "
+        "1.0 on one passage (legs of 0 km): listed twice by mistake? A place passed twice has "
+        "a checkpoint on each passage, with distinct names"
+    ) in out, out
+    assert "fine for a place passed twice" not in out, out
+
+
 def test_located_still_unpacks_into_five_values():
     """Review finding 15: `Located` gained a sixth field, `passages`, this sprint, so code
     unpacking the five documented ones (`dist, off, lat, lon, problems = locate_points(...)`)
