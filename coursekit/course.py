@@ -1330,6 +1330,23 @@ def _anchor_mismatch(path: Path, profile, checkpoints, anchors, tol: float, sche
     return None
 
 
+def _windows_path_hint(path: Path, rel: str) -> str:
+    """For a file name written as a Windows path (``C:\\Users\\...``, ``sub\\x.gpx``) that
+    was not found: how to write it (``/`` between folders, relative to ``path``'s folder),
+    naming the file when it is there; "" for any other name."""
+    from pathlib import PureWindowsPath
+
+    if "\\" not in rel:
+        return ""
+    win = PureWindowsPath(rel)
+    rel2 = win.name if win.drive or win.root else win.as_posix()
+    there = (path.parent / rel2).is_file()
+    return (
+        f": a Windows path? backslashes do not separate folders here; write it relative to "
+        f"{path.name} with '/'" + (f": {rel2!r} is there" if there else f" (e.g. {rel2!r})")
+    )
+
+
 def _gpx_path(path: Path, gpx_rel: str) -> Path:
     """The track a course file names (key ``gpx``, relative to the file's folder)."""
     return (path.parent / gpx_rel).resolve() if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
@@ -1478,7 +1495,10 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
             f"{path}: key 'gpx': {gpx_rel!r} is not a regular file (expected a GPX file)"
         )
     if not gpx_path.is_file():
-        raise CourseFileError(f"{path}: key 'gpx': {gpx_rel!r} not found (looked for {gpx_path})")
+        raise CourseFileError(
+            f"{path}: key 'gpx': {gpx_rel!r} not found (looked for {gpx_path})"
+            + _windows_path_hint(path, gpx_rel)
+        )
     try:
         track = read_gpx(gpx_path)
     except CoursekitError as exc:
@@ -1683,7 +1703,9 @@ def load_event(path) -> Event:
     for c in courses:
         p = path.parent / c
         if not p.is_file():
-            raise ctx.err("courses", f"{c!r} not found (looked for {p})")
+            raise ctx.err(
+                "courses", f"{c!r} not found (looked for {p})" + _windows_path_hint(path, c)
+            )
         if p.resolve() == path.resolve():
             raise ctx.err("courses", f"{c!r} is this event file itself: list course files")
         if p.resolve() in listed_as:

@@ -826,3 +826,29 @@ def test_cutoffs_says_a_barrier_before_the_start_may_be_the_next_day(course_dir)
     p.write_text(text.replace('cutoff = "2h"', "cutoff = 2024-05-30T07:00:00+01:00"))
     line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(p)]))  # next day: still before
     assert "not after the start" in line and "next day" not in line, line
+
+
+@pytest.mark.parametrize(
+    "gpx, fix",
+    [
+        ("C:\\\\Users\\\\director\\\\hand.gpx", "'hand.gpx' is there"),
+        ("tracks\\\\hand.gpx", "'tracks/hand.gpx' is there"),
+        ("tracks\\\\nope.gpx", "(e.g. 'tracks/nope.gpx')"),
+    ],
+)
+def test_a_windows_path_says_how_to_write_it(course_dir, gpx, fix):
+    """W4: a director copying the track's path from Windows Explorer got "not found" and no
+    hint: the line now says backslashes do not separate folders and what to write."""
+    (course_dir / "tracks").mkdir()
+    (course_dir / "tracks" / "hand.gpx").write_bytes((course_dir / "hand.gpx").read_bytes())
+    p = _write(course_dir, 'gpx = "hand.gpx"', f'gpx = "{gpx}"')
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
+    assert line.startswith(f"Error: {p}: key 'gpx': "), line
+    assert "a Windows path? backslashes do not separate folders here; write it relative to " in line
+    assert line.endswith(f"c.toml with '/': {fix}" if "is there" in fix else f"'/' {fix}"), line
+
+
+def test_a_path_without_backslash_gets_no_windows_hint(course_dir):
+    p = _write(course_dir, 'gpx = "hand.gpx"', 'gpx = "tracks/nope.gpx"')
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
+    assert line.endswith("not found (looked for " + str(course_dir / "tracks" / "nope.gpx") + ")")
