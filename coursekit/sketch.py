@@ -213,14 +213,22 @@ SAME_PLACE_M = 100.0
 
 def _same_place_altitudes(places: list[Place]) -> list[Place]:
     """Places without ``alt_m`` take the altitude of the same place given elsewhere in the
-    file: same name, or within :data:`SAME_PLACE_M` (a loop's finish, a place passed twice)."""
+    file: same name, or within :data:`SAME_PLACE_M` (a loop's finish, a place passed twice);
+    a place within :data:`SAME_PLACE_M` of one with ``schematic_position`` is at that guessed
+    position too."""
     from dataclasses import replace
 
     from .geodesy import distance
 
     known = [p for p in places if math.isfinite(p.alt_m)]
+    guessed = [p for p in places if p.schematic_position]
     out = []
     for p in places:
+        if not p.schematic_position and any(
+            float(distance(p.lat, p.lon, q.lat, q.lon)) <= SAME_PLACE_M for q in guessed
+        ):
+            # the same guessed position, on another passage (an out-and-back's pass)
+            p = replace(p, schematic_position=True)
         if not math.isfinite(p.alt_m):
             for q in known:
                 near = float(distance(p.lat, p.lon, q.lat, q.lon)) <= SAME_PLACE_M

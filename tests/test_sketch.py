@@ -185,3 +185,28 @@ def test_an_end_place_without_altitude_is_refused(tmp_path, which):
         CourseFileError, match=rf"places\[{i}\] \('{name}'\) key 'alt_m': is missing on the {which}"
     ):
         load_places(p)
+
+
+def test_a_place_repeated_at_a_guessed_position_is_marked_schematic_on_each_passage(tmp_path):
+    """W5: an out-and-back's pass given twice at its guessed position was marked
+    "schematic position" on the way out only: the waypoint of the way back (its map popup,
+    the GPX) read as a surveyed position. Within SAME_PLACE_M of a schematic place, a place
+    is at that guessed position too; 4 km away under the same name, it is not."""
+    text = (
+        'name = "x"\n'
+        '[[places]]\nname = "Imlil"\nlat = 31.126372\nlon = -7.917829\nalt_m = 1740\n'
+        '[[places]]\nname = "Pass"\nlat = 31.135827\nlon = -7.942694\nalt_m = 2489\n'
+        "schematic_position = true\n"
+        '[[places]]\nname = "Village"\nlat = 31.15\nlon = -7.98\nalt_m = 1800\n'
+        '[[places]]\nname = "Pass"\nlat = 31.135827\nlon = -7.942694\n'
+        '[[places]]\nname = "pass"\nlat = 31.17\nlon = -7.93\n'
+        '[[places]]\nname = "Imlil"\nlat = 31.126372\nlon = -7.917829\n'
+    )
+    p = tmp_path / "p.toml"
+    p.write_text(text)
+    flags = [q.schematic_position for q in load_places(p).places]
+    assert flags == [False, True, False, True, False, False]
+    out = tmp_path / "s.gpx"
+    write_sketch(load_places(p), out)
+    types = [w.type for w in read_gpx(out).waypoints]
+    assert types[1] == types[3] == "place (schematic position)", types
