@@ -891,9 +891,25 @@ def check(course_file, fmt, tolerance_m):
 def _cp_description(course, legs, i, plan) -> str:
     """One waypoint's description: km, altitude, services and the plan's barrier (computed,
     or the course file's fixed one, marked so)."""
+    from .checkpoints import find_waypoint
+    from .errors import CourseFileError
+    from .sketch import ALT_ESTIMATED_MARK, is_alt_estimated
+
     bits = [f"km {legs.along[i] / 1000:.1f}"]
+    sp = legs.specs[i]
+    estimated = False
+    if sp is not None and getattr(sp, "waypoint", None) is not None:
+        try:
+            estimated = is_alt_estimated(find_waypoint(course.track, sp.waypoint))
+        except CourseFileError:
+            estimated = False
     if math.isfinite(legs.elevation[i]):
-        bits.append(f"alt {legs.elevation[i]:.0f} m")
+        # an estimate (a sketch place's alt_estimated) is written as `sketch` writes it
+        bits.append(
+            f"alt ~{legs.elevation[i]:.0f} m {ALT_ESTIMATED_MARK}"
+            if estimated
+            else f"alt {legs.elevation[i]:.0f} m"
+        )
     if legs.services[i]:
         bits.append("services: " + ", ".join(legs.services[i]))
 

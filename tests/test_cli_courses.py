@@ -277,3 +277,27 @@ def test_legs_text_rounds_the_altitude_once(tmp_path):
         if line.startswith("Mid ")
     )
     assert cut[2] == "1397", cut
+
+
+def test_export_marks_an_estimated_altitude_as_the_sketch_does(tmp_path):
+    """W6: a checkpoint on a sketch place whose altitude is an estimate (alt_estimated) was
+    exported as "alt 1170 m", as if published; `cutoffs` warns of it, and the runners'
+    waypoint now says "alt ~1170 m (estimated)" as the sketch's own waypoint does."""
+    (tmp_path / "p.toml").write_text(
+        'name = "x"\n'
+        '[[places]]\nname = "A"\nlat = 31.10\nlon = -7.90\nalt_m = 1700\n'
+        '[[places]]\nname = "B"\nlat = 31.14\nlon = -7.90\nalt_m = 1170\nalt_estimated = true\n'
+        '[[places]]\nname = "C"\nlat = 31.18\nlon = -7.90\nalt_m = 1500\n'
+    )
+    assert run("sketch", tmp_path / "p.toml", "-o", tmp_path / "s.gpx").exit_code == 0
+    (tmp_path / "c.toml").write_text(
+        'name = "c"\ngpx = "s.gpx"\nstart = 2026-09-26T05:00:00+01:00\nlimit = "6h"\n'
+        '[[checkpoints]]\nname = "B"\nwaypoint = "B"\n'
+        '[[checkpoints]]\nname = "C"\nwaypoint = "C"\n'
+    )
+    out = tmp_path / "out.gpx"
+    r = run("export", tmp_path / "c.toml", "-o", out)
+    assert r.exit_code == 0, r.output
+    desc = {w.name: w.description for w in gpxpy.parse(out.read_text()).waypoints}
+    assert "; alt ~1170 m (estimated); " in desc["B"], desc
+    assert "; alt 1500 m; " in desc["C"], desc
