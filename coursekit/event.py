@@ -63,6 +63,7 @@ __all__ = [
     "STATION_GAP_S",
     "MAX_EVENT_SPAN_DAYS",
     "check_event_span",
+    "event_span",
     "EventPlan",
     "BarrierCheck",
     "FIXED_BARRIER_SHARE",
@@ -1194,6 +1195,16 @@ def _history_by_course(ev_path, courses, history: dict, *, single: bool) -> list
     return out
 
 
+def event_span(courses) -> tuple[float, object, object]:
+    """Days between the first and the last start of ``courses``, with those two courses
+    (0, None, None when there is none)."""
+    if not courses:
+        return 0.0, None, None
+    first = min(courses, key=lambda c: c.start)
+    last = max(courses, key=lambda c: c.start)
+    return seconds_between(first.start, last.start) / 86400.0, first, last
+
+
 def check_event_span(path, courses) -> None:
     """Refuse an event whose races start more than :data:`MAX_EVENT_SPAN_DAYS` apart.
 
@@ -1203,11 +1214,7 @@ def check_event_span(path, courses) -> None:
         Naming ``path`` (the event file), key ``courses``, the first and last races (by
         start), their dates and the span.
     """
-    if not courses:
-        return
-    first = min(courses, key=lambda c: c.start)
-    last = max(courses, key=lambda c: c.start)
-    days = seconds_between(first.start, last.start) / 86400.0
+    days, first, last = event_span(courses)
     if days > MAX_EVENT_SPAN_DAYS:
         raise CourseFileError(
             f"{path}: key 'courses': {first.name} ({Path(first.path).name}) starts "

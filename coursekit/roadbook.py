@@ -946,17 +946,30 @@ def build_roadbook(
             files[sub / page.filename] = page.html
             if progress is not None:
                 progress(cp)
-        from .event import check_event_span
+        from .event import MAX_EVENT_SPAN_DAYS, check_event_span, event_span
 
         ev_file = Path(target) if Path(target).is_file() else Path(folder) / "event.toml"
-        check_event_span(ev_file if ev_file.is_file() else folder, [p.plan.course for p in pages])
+        courses = [p.plan.course for p in pages]
+        span_notes = []
+        if ev_file.is_file():  # an event file lists one edition's races: refused beyond
+            check_event_span(ev_file, courses)
+        elif (span := event_span(courses))[0] > MAX_EVENT_SPAN_DAYS:
+            # a folder of course files, not an event: races years apart share no staffing
+            days, first, last = span
+            span_notes.append(
+                f"{first.name} starts {first.start:%Y-%m-%d} and {last.name} "
+                f"{last.start:%Y-%m-%d}, {days:.0f} days apart: not one event, so no table "
+                "of shared stations (an event file per edition gives one)"
+            )
         # one clock for the whole index (docs/course-file.md, event file: timezone)
         zone = maps.event_zone(tzname, [p.plan.course for p in pages])
         changes = _index_changes(pages, zone[0])
-        stations = _stations_html(pages, zone[0], changes)
+        stations = "" if span_notes else _stations_html(pages, zone[0], changes)
         up = '<a href="../index.html">← all events</a>' if several else ""
         # a start whose offset is not the event zone's there, as `coursekit event` warns
-        warns = [w for p in pages for w in _event_zone_offset_notes(p.plan.course, tzname)]
+        warns = span_notes + [
+            w for p in pages for w in _event_zone_offset_notes(p.plan.course, tzname)
+        ]
         files[sub / "index.html"] = _event_index(
             name, pages, stations, info, offline, zone, changes, nav=up, warnings=warns
         )

@@ -1892,6 +1892,35 @@ def test_simulate_event_refuses_values_given_with_the_option_error_naming_them()
     assert exc.value.detail == "'C': no such race (races: 'A', 'B')"
 
 
+def test_roadbook_of_a_folder_of_courses_years_apart_builds_without_a_stations_table(tmp_path):
+    """A folder of course files with no event file is not one event: `roadbook DIR` built
+    its pages before the W2 refusal and still does; two editions of one course years apart
+    share no staffing (the window over two years was W2's cost), so the index has no
+    stations table and says why."""
+    toml = _write_out_and_back(tmp_path)
+    (tmp_path / "ar-2026.toml").write_text(
+        toml.read_text()
+        .replace('name = "AR"', 'name = "AR 2026"')
+        .replace("2024-10-18T22:00", "2026-10-16T22:00")
+    )
+    out = tmp_path / "rb"
+    res = CliRunner().invoke(cli, ["roadbook", str(tmp_path), "-o", str(out), "--offline"])
+    assert res.exit_code == 0, res.output
+    index = (out / "index.html").read_text()
+    assert "728 days apart: not one event, so no table of shared stations" in index
+    assert len(list(out.glob("*.html"))) == 3  # two race pages and the index
+    # the same two editions a week apart: one event, its shared stations tabled
+    (tmp_path / "ar-2026.toml").write_text(
+        toml.read_text()
+        .replace('name = "AR"', 'name = "AR week"')
+        .replace("2024-10-18T22:00", "2024-10-25T22:00")
+    )
+    res = CliRunner().invoke(cli, ["roadbook", str(tmp_path), "-o", str(out), "--offline"])
+    assert res.exit_code == 0, res.output
+    index = (out / "index.html").read_text()
+    assert "not one event" not in index and "staffing windows" in index
+
+
 def test_event_of_races_years_apart_is_refused_in_one_line(tmp_path):
     """An event file listing last edition's course beside this year's (W2): one station's
     window and its hourly occupancy ran over the two years between them (20 s, a 9 MB JSON);
