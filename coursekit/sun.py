@@ -119,9 +119,8 @@ def day_parts(d: SunDay, *, clock=None) -> list[str]:
             f"set {clock(d.sunset)}",
             f"(dark before {clock(d.dawn)} / after {clock(d.dusk)})",
         ]
-    if d.early:  # two sunsets or dusks: each one written, in the date's order
-        pass
-    elif d.sunrise and d.sunset and d.sunrise < d.sunset and not d.dawn and not d.dusk:
+    # two sunsets or dusks (d.early): each one written below, in the date's order
+    if not d.early and d.sunrise and d.sunset and d.sunrise < d.sunset and not (d.dawn or d.dusk):
         return [f"rise {clock(d.sunrise)}", f"set {clock(d.sunset)}"]
     parts = []
     if d.polar == "day":
