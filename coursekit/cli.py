@@ -101,22 +101,6 @@ def _figure_path(ctx, param, value):
     return tuple(dict.fromkeys(value))
 
 
-def _same_file(a, b) -> bool:
-    """Whether two paths name one file: the same resolved path, or (both existing) the same
-    file through a hard link or a symbolic link."""
-    import os
-
-    try:
-        if Path(a).resolve() == Path(b).resolve():
-            return True
-    except (OSError, RuntimeError):  # a symbolic-link loop
-        pass
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):  # one does not exist (yet)
-        return False
-
-
 def _distinct_outputs(output, plot=(), inputs=()) -> None:
     """Refuse (usage error, before any work) an output that is another output or an input.
 
@@ -124,11 +108,13 @@ def _distinct_outputs(output, plot=(), inputs=()) -> None:
     (``profile --plot p.png -o p.png``). An output that is one of ``inputs`` (pairs of a
     label and a path: the course file, its track, --times, --params...) would destroy it
     (``export c.toml -o c.gpx``, c.gpx the course's own track)."""
+    from .io import same_file
+
     outputs = [("-o", output)] if output is not None else []
     outputs += [("--plot", path) for path in plot]
     for option, path in outputs:
         for label, source in inputs:
-            if source is not None and _same_file(path, source):
+            if source is not None and same_file(path, source):
                 raise click.UsageError(f"{option} {path} is {label}: give the output its own path")
     if output is None:
         return

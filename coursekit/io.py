@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "output_group"]
+__all__ = ["atomic_write_text", "atomic_write_bytes", "output_group", "same_file"]
 
 # The writes of the current output group: (file created, folders created), in order.
 _GROUP: contextvars.ContextVar[list[tuple[Path | None, list[Path]]] | None] = (
@@ -173,3 +173,18 @@ def _cannot_write(path: Path, exc: OSError) -> OutputError:
 def atomic_write_text(path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically (temp file + rename); return the path."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+def same_file(a, b) -> bool:
+    """Whether two paths name one file: the same resolved path, or (both existing) the same
+    file through a hard link or a symbolic link (an output that would overwrite an input:
+    the commands' -o, the roadbook's pages)."""
+    try:
+        if Path(a).resolve() == Path(b).resolve():
+            return True
+    except (OSError, RuntimeError):  # a symbolic-link loop
+        pass
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one does not exist (yet)
+        return False

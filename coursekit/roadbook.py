@@ -870,16 +870,6 @@ def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
     return found
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one existing file (a link, another spelling of the path)."""
-    import os
-
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
-
-
 def build_roadbook(
     target, out_dir, *, offline: bool = False, progress=None, on_stale=None
 ) -> list[Path]:
@@ -907,7 +897,7 @@ def build_roadbook(
     from . import maps
     from .course import load_course
     from .event import _event_zone_offset_notes
-    from .io import atomic_write_text, output_group
+    from .io import atomic_write_text, output_group, same_file
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -989,7 +979,7 @@ def build_roadbook(
         )
     for path in [*files, out_dir / MANIFEST]:
         for source in read:
-            if _same_file(path, source):
+            if same_file(path, source):
                 raise OutputError(
                     f"{path}: the roadbook would write its page over {source}, which it "
                     "reads: write the roadbook into another folder (-o)",
