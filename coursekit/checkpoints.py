@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -54,6 +55,12 @@ __all__ = [
     "legs_from_located",
     "check_course",
     "end_notes",
+    "FINISH_WORDS",
+    "START_WORDS",
+    "is_finish_name",
+    "is_start_name",
+    "named_ends",
+    "gpx_cut_notes",
     "end_km_text",
     "km_slack_m",
     "clock_place_notes",
@@ -84,6 +91,17 @@ END_SNAP_M = 100.0
 """The first (last) checkpoint placed this close along the track to its start (end) is the
 start (finish) row [m], capped by the tolerance. Farther, it is a checkpoint of its own: a
 bridge 200 m out of town is not the start, whatever the tolerance to the track."""
+
+FINISH_WORDS = frozenset(
+    {"finish", "arrivee", "arrival", "ziel", "meta", "arrivo", "llegada", "chegada", "finale"}
+)
+"""Words that name the finish (compared without case or accents): a last checkpoint whose
+name starts with one (``"Arrivée Chamonix"``, ``"Finish"``), or a start word followed by one
+(``"Start/Finish"``, ``"Départ-Arrivée"``), is the finish (:func:`named_ends`)."""
+
+START_WORDS = frozenset({"start", "depart", "departure", "salida", "partenza", "partida"})
+"""Words that name the start (compared without case or accents): a first checkpoint whose
+name starts with one, or a finish word followed by one, is the start (:func:`named_ends`)."""
 
 
 class Finding(NamedTuple):
@@ -669,15 +687,20 @@ def _final_state(last_states, specs, i: int, total: float, tolerance_m: float) -
     earliest passage, except for the checkpoint listed last (the finish may be listed
     last, contract 1): a passage at the track's end (within :data:`END_SNAP_M`, at most the
     tolerance) as good as the best (within :data:`SAME_PLACE_M`) is the finish, not the
-    pass the track makes near the arch before a last loop in town."""
+    pass the track makes near the arch before a last loop in town. A last checkpoint named as
+    the finish (:func:`is_finish_name`) goes on its last passage as good as the best,
+    wherever the GPX ends (:func:`named_ends` then ends the course there)."""
     cost = np.array([st[1] for st in last_states])
     k = int(np.argmin(cost))
     sp = specs[i]
     if i != len(specs) - 1 or sp.km is not None:
         return k
+    tie = 1e-9 * max(total, 1.0) + 1e-9  # the tie-breaking term's size (eps x distance)
+    if _finish_spec(specs, i):  # the finish named so: its last passage as good as the best
+        ends = [j for j, st in enumerate(last_states) if st[1] <= cost[k] + tie]
+        return max(ends, key=lambda j: last_states[j][0])
     tol = sp.tolerance_m if sp.tolerance_m is not None else tolerance_m
     snap = min(tol, END_SNAP_M)
-    tie = 1e-9 * max(total, 1.0) + 1e-9  # the tie-breaking term's size (eps x distance)
     ends = [
         j
         for j, (s, c, _, d) in enumerate(last_states)
@@ -979,6 +1002,129 @@ def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
                 f"{names[-1]!r} is {gap:.0f} m before the track's end: a checkpoint of its own "
                 "before the finish row; if it is the finish, end the GPX there"
             )
+    return out
+
+
+def _words(name: str) -> list[str]:
+    return re.findall(r"[^\W_]+", _norm(name))
+
+
+def is_finish_name(name: str) -> bool:
+    """True when ``name`` says it is the finish: it starts with a word of
+    :data:`FINISH_WORDS`, or with one of :data:`START_WORDS` followed by a finish word
+    (a loop's ``"Start/Finish"``); case and accents ignored (``"ARRIVEE"``, ``"Arrivée"``)."""
+    w = _words(name)
+    return bool(w) and (
+        w[0] in FINISH_WORDS or (w[0] in START_WORDS and any(x in FINISH_WORDS for x in w[1:]))
+    )
+
+
+def is_start_name(name: str) -> bool:
+    """True when ``name`` says it is the start (:data:`START_WORDS`; see
+    :func:`is_finish_name`)."""
+    w = _words(name)
+    return bool(w) and (
+        w[0] in START_WORDS or (w[0] in FINISH_WORDS and any(x in START_WORDS for x in w[1:]))
+    )
+
+
+class NamedEnds(NamedTuple):
+    """Where a course begins and ends on its GPX (:func:`named_ends`).
+
+    ``start_m``, ``end_m``: distance along the track [m] (0 and the track's length when the
+    course uses the GPX's ends); ``start``, ``finish``: the checkpoint names that put them
+    there, or None."""
+
+    start_m: float
+    end_m: float
+    start: str | None
+    finish: str | None
+
+
+def _finish_spec(specs, i: int) -> bool:
+    """Checkpoint ``i`` is the named finish: the last one, placed by position, named so."""
+    sp = specs[i]
+    return i == len(specs) - 1 and sp.km is None and is_finish_name(sp.name)
+
+
+def _start_spec(specs, i: int) -> bool:
+    """Checkpoint ``i`` is the named start: the first one, placed by position, named so
+    (a lone checkpoint named as both is the finish)."""
+    sp = specs[i]
+    return (
+        i == 0
+        and sp.km is None
+        and is_start_name(sp.name)
+        and not (len(specs) == 1 and is_finish_name(sp.name))
+    )
+
+
+def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, source: str = ""):
+    """The course's own start and finish on a GPX that runs past them.
+
+    A first checkpoint named as the start (:func:`is_start_name`) or a last one named as the
+    finish (:func:`is_finish_name`), placed by ``lat`` + ``lon`` or ``waypoint``, farther
+    than :data:`END_SNAP_M` (at most ``tolerance_m``) along the track from its start (end),
+    is where the course starts (ends): the GPX goes on to the car park, or the watch kept
+    recording. Checkpoints placed by ``km`` are measured from the GPX's start and say
+    nothing about it. The checkpoints are located in course order (:func:`locate_points`;
+    the named finish on the last passage as good as the best, so a last loop through town
+    past the arch stays in the course).
+
+    Parameters
+    ----------
+    profile : Profile
+        The GPX's profile (unscaled).
+    specs : sequence of CheckpointSpec
+    tolerance_m : float
+        The course's tolerance [m] (a checkpoint's own ``tolerance`` wins for placing it).
+    source : str
+        File named in messages.
+
+    Returns
+    -------
+    NamedEnds or None
+        None when the course is the whole GPX.
+    """
+    n = len(specs)
+    first = n >= 1 and _start_spec(specs, 0)
+    last = n >= 1 and _finish_spec(specs, n - 1)
+    if not (first or last):
+        return None
+    loc = locate_points(profile, specs, tolerance_m=tolerance_m, errors="collect", source=source)
+    total = float(profile.total_distance)
+    snap = min(tolerance_m, END_SNAP_M)
+    a, b = 0.0, total
+    d0, d1 = float(loc.distance[0]), float(loc.distance[-1])
+    if first and math.isfinite(d0) and d0 > snap:
+        a = d0
+    if last and math.isfinite(d1) and total - d1 > snap:
+        b = d1
+    if not (a > 0 or b < total) or not b > a:
+        return None
+    return NamedEnds(a, b, specs[0].name if a > 0 else None, specs[-1].name if b < total else None)
+
+
+def gpx_cut_notes(course) -> list[str]:
+    """One line for each end of the GPX that is not part of the course
+    (``course.info["gpx_cut"]``, set by :func:`coursekit.course.load_course` from
+    :func:`named_ends`): how many metres before the named start, after the named finish."""
+    cut = (getattr(course, "info", {}) or {}).get("gpx_cut")
+    if not cut:
+        return []
+    out = []
+    if cut.get("start") is not None:
+        out.append(
+            f"the GPX starts {cut['before_start_m']:.0f} m before {cut['start']!r} (the first "
+            "checkpoint, named as the start): the course starts there; those metres are not "
+            "part of it"
+        )
+    if cut.get("finish") is not None:
+        out.append(
+            f"the GPX runs on {cut['after_finish_m']:.0f} m after {cut['finish']!r} (the last "
+            "checkpoint, named as the finish): the course ends there; those metres are not "
+            "part of it"
+        )
     return out
 
 
@@ -1586,6 +1732,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         tolerance_m,
     ):
         f(Finding("warning", "near-end", msg))
+    for msg in gpx_cut_notes(course):
+        f(Finding("info", "gpx-cut", msg))
     total = float(along[-1])  # checkpoint km are along-course (slope) km
 
     def _km(track_d):

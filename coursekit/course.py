@@ -272,7 +272,10 @@ class Course:
         offset and the warning, when the start's offset contradicts
         ``timezone``), ``ambiguous_times`` (warnings for local date-times a clock
         change repeats: the first occurrence was taken), ``loop`` (bool),
-        ``scale`` (dict of factors when scaled).
+        ``scale`` (dict of factors when scaled), ``gpx_cut`` (when the first or last
+        checkpoint is the start or finish named so, short of the GPX's end: ``start``,
+        ``finish`` (names or None), ``before_start_m``, ``after_finish_m``; ``track`` and
+        ``profile`` are then the course between them).
     tolerance_m : float
         Largest distance from a checkpoint to the track [m] (key ``tolerance``,
         default :data:`DEFAULT_TOLERANCE_M`); a checkpoint's own ``tolerance``
@@ -1367,6 +1370,62 @@ def track_path(path) -> tuple[str, Path] | None:
     return gpx_rel, _gpx_path(path, gpx_rel)
 
 
+def _cut_track(track, distance, a: float, b: float):
+    """The part of ``track`` between ``a`` and ``b`` [m along ``distance``, one value per
+    point], its two ends interpolated on the segment they fall in."""
+    import numpy as np
+
+    from .geodesy import interp_lon
+
+    d = np.asarray(distance, float)
+    inner = np.flatnonzero((d > a) & (d < b))
+    ends = np.array([a, b])
+
+    def pick(x, lon=False):
+        x = np.asarray(x, float)
+        at = interp_lon(ends, d, x) if lon else np.interp(ends, d, x)
+        return np.concatenate([at[:1], x[inner], at[1:]])
+
+    seg = np.asarray(track.segment)
+    i0 = int(np.clip(np.searchsorted(d, a, side="right") - 1, 0, len(d) - 1))
+    i1 = int(np.clip(np.searchsorted(d, b, side="left"), 0, len(d) - 1))
+    return replace(
+        track,
+        lat=pick(track.lat),
+        lon=pick(track.lon, lon=True),
+        elevation=pick(track.elevation),
+        time=pick(track.time),
+        segment=np.concatenate([seg[i0 : i0 + 1], seg[inner], seg[i1 : i1 + 1]]),
+    )
+
+
+def _cut_to_named_ends(path, track, profile, checkpoints, tolerance, gain_threshold):
+    """The track and profile of the course between its named start and finish
+    (:func:`coursekit.checkpoints.named_ends`), and what was cut (``info["gpx_cut"]``:
+    ``start``, ``finish`` names or None, ``before_start_m``, ``after_finish_m`` [m along
+    the GPX]); unchanged and None when the course is the whole GPX."""
+    from .checkpoints import named_ends
+    from .profile import make_profile
+
+    tol = tolerance if tolerance is not None else DEFAULT_TOLERANCE_M
+    ends = named_ends(profile, checkpoints, tolerance_m=tol, source=str(path))
+    if ends is None:
+        return track, profile, None
+    cut_track = _cut_track(track, profile.distance, ends.start_m, ends.end_m)
+    cut_profile = make_profile(cut_track, gain_threshold=gain_threshold)
+    total = float(profile.total_distance)
+    return (
+        cut_track,
+        cut_profile,
+        {
+            "start": ends.start,
+            "finish": ends.finish,
+            "before_start_m": ends.start_m,
+            "after_finish_m": total - ends.end_m,
+        },
+    )
+
+
 def load_course(path, *, tolerance_m: float | None = None) -> Course:
     """Read and validate a course file.
 
@@ -1511,6 +1570,12 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         what = "a single track point" if n == 1 else f"{n} track points all at one place"
         raise top.err("gpx", f"{gpx_rel!r} has {what} (length 0 m): a course needs a track")
     sketch = is_sketch_gpx(gpx_path)
+    tol_cut = tolerance_m if tolerance_m is not None else tolerance
+    track, profile, cut = _cut_to_named_ends(
+        path, track, profile, checkpoints, tol_cut, gain_threshold
+    )
+    if cut:
+        info["gpx_cut"] = cut
     if scale:
         if not declared:
             raise top.err("scale_to_declared", "needs at least one [[declared]] table")

@@ -755,6 +755,8 @@ def course_warnings(course, legs) -> list[str]:
     them itself): a start offset that contradicts the time zone, checkpoints whose ``km``
     is past the end of the course (placed at the finish), a first or last checkpoint near
     the track's end kept as a row of its own (:func:`coursekit.checkpoints.end_notes`),
+    the GPX run on past a finish (before a start) named so
+    (:func:`coursekit.checkpoints.gpx_cut_notes`),
     a checkpoint name used twice, a checkpoint away from its ``declared_km``, a stretch
     with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`,
     checkpoints whose altitude is an estimate (the ``check`` texts, from
@@ -794,6 +796,9 @@ def course_warnings(course, legs) -> list[str]:
             float(course.profile.total_distance),
             tol,
         )
+    from .checkpoints import gpx_cut_notes
+
+    out += gpx_cut_notes(course)
     prof = getattr(course, "profile", None)
     if prof is not None and not getattr(prof, "has_elevation", True):
         out.append(NO_ELEVATION_WARNING)

@@ -1065,3 +1065,90 @@ def test_check_judges_the_start_and_finish_rows_the_tables_build(tmp_path):
     assert names[0] != "Bridge" and "Bridge" in names and names[-1] != "Ford", names
     out = run.invoke(cli, ["check", str(path)]).output
     assert "cutoff-start-row" not in out and "cutoff-finish" not in out, out
+
+
+# ---- J1: a named finish (start) short of the GPX's end (start) ends (starts) the course
+
+
+def test_named_finish_before_the_gpx_end_ends_the_course(tmp_path):
+    """J1: the last checkpoint "Arrivée" placed by lat/lon 278 m before the GPX's end (it
+    goes on to the car park) is the finish: no "Finish" row is added after it, the course
+    (profile, legs, barriers) ends there, the limit applies there, and a note says how many
+    metres of the GPX are left out. A last checkpoint not named so keeps the old rule."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    path = _line_course(tmp_path, '[[checkpoints]]\nname="Mid"\nkm=5\n' + _cp_at("ARRIVEE", 9.72))
+    gpx_len = float(make_profile(read_gpx(tmp_path / "t.gpx")).total_distance)
+    course = load_course(path)
+    legs = course_legs(course)
+    assert legs.names == ("Start", "Mid", "ARRIVEE"), legs.names
+    cut = gpx_len - float(course.profile.total_distance)
+    assert 270 < cut < 290, (gpx_len, course.profile.total_distance)
+    assert legs.distance[-1] == pytest.approx(course.profile.total_distance)
+    plan = json.loads(run.invoke(cli, ["cutoffs", str(path), "--format", "json"]).output)
+    last = plan["checkpoints"][-1]
+    assert last["name"] == "ARRIVEE" and last["cutoff_elapsed_s"] == 3 * 3600, last
+    assert last["distance_m"] < gpx_len - 270, last
+    chk = run.invoke(cli, ["check", str(path)]).output
+    line = [ln for ln in chk.splitlines() if "[gpx-cut]" in ln]
+    assert len(line) == 1 and f"runs on {cut:.0f} m after 'ARRIVEE'" in line[0], chk
+    assert "finish-after-last" not in chk and "near-end" not in chk, chk
+    assert f"runs on {cut:.0f} m after 'ARRIVEE'" in run.invoke(cli, ["cutoffs", str(path)]).output
+    # not named as the finish: unchanged (a row of its own, a "Finish" row at the GPX's end)
+    path = _line_course(tmp_path, _cp_at("Village", 9.72))
+    course = load_course(path)
+    assert course_legs(course).names == ("Start", "Village", "Finish")
+    assert course.profile.total_distance == pytest.approx(gpx_len)
+    assert "gpx_cut" not in course.info
+
+
+def test_named_start_after_the_gpx_start_starts_the_course(tmp_path):
+    """J1, at the start: "Départ" clicked 222 m after the GPX's first point is the start row
+    at km 0; the km of the checkpoints placed by km are counted from it."""
+    path = _line_course(tmp_path, _cp_at("Départ", 0.222) + '[[checkpoints]]\nname="Mid"\nkm=5\n')
+    gpx_len = float(make_profile(read_gpx(tmp_path / "t.gpx")).total_distance)
+    course = load_course(path)
+    legs = course_legs(course)
+    assert legs.names == ("Départ", "Mid", "Finish"), legs.names
+    assert 215 < gpx_len - course.profile.total_distance < 230
+    assert course.track.lat[0] == pytest.approx(45.0 + 0.222 / 111.13, abs=2e-5)
+    msgs = [x.message for x in check_course(course) if x.code == "gpx-cut"]
+    assert len(msgs) == 1 and "starts 2" in msgs[0] and "'Départ'" in msgs[0], msgs
+
+
+def test_named_finish_of_a_loop_is_its_last_passage(tmp_path):
+    """J1 on a loop: 5 km north and back to the arch (km 10), a 1 km loop in town back through
+    the arch (km 11), then 300 m to the car park. "Start/Finish" listed last is the arch's last
+    passage: the town loop is in the course, the 300 m are not."""
+    from coursekit.gpx import write_gpx
+
+    north = np.linspace(0.0, 5000.0, 501)
+    y = np.concatenate([north, north[::-1][1:], np.zeros(50), np.zeros(50), np.zeros(30)])
+    x = np.concatenate(
+        [
+            np.zeros(1001),
+            np.linspace(10.0, 500.0, 50),
+            np.linspace(490.0, 0.0, 50),
+            np.linspace(-10.0, -300.0, 30),
+        ]
+    )
+    la, lo = PROJ.inverse(x, y)
+    write_gpx(tmp_path / "t.gpx", la, lo, np.full(x.size, 1000.0))
+    a0, o0 = PROJ.inverse(0.0, 0.0)
+    at = f"lat = {float(a0):.7f}\nlon = {float(o0):.7f}\n"
+    body = 'name = "L"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    body += "loop = true\n"
+    body += f'[[checkpoints]]\nname = "Start/Finish"\n{at}'
+    body += '[[checkpoints]]\nname = "Turn"\nkm = 5\n'
+    body += f'[[checkpoints]]\nname = "Start/Finish"\n{at}'
+    (tmp_path / "c.toml").write_text(body)
+    course = load_course(tmp_path / "c.toml")
+    legs = course_legs(course)
+    assert legs.names == ("Start/Finish", "Turn", "Start/Finish"), legs.names
+    assert course.profile.total_distance == pytest.approx(11000, abs=30)
+    assert course.info["gpx_cut"]["start"] is None
+    assert course.info["gpx_cut"]["after_finish_m"] == pytest.approx(300, abs=20)
+    assert not [x for x in check_course(course) if x.code == "loop-open"]
