@@ -202,6 +202,11 @@ def _render(fig, fmt: str) -> bytes:
     return buf.getvalue()
 
 
+SAME_END_M = 50.0
+"""Start and finish closer than this [m] (or than 2 % of the print map's span) are drawn as
+one marker of two parts on the print map: the start circle inside the finish square."""
+
+
 def _nice_length(x: float) -> float:
     """The largest 1, 2 or 5 x 10^k not above ``x``."""
     k = 10.0 ** np.floor(np.log10(x))
@@ -230,8 +235,23 @@ def _draw_outline(profile, *, legs=None, width=7.0):
     side_px = min(width, height) * 100
     keep = plot_points(x, y, width_px=side_px, height_px=side_px, y_span=span, x_span=span)
     ax.plot(x[keep], y[keep], color=_BLUE, linewidth=1.6, solid_capstyle="round")
-    ax.plot(x[0], y[0], marker="o", color="#009E73", markersize=8, zorder=5, label="start")
-    ax.plot(x[-1], y[-1], marker="s", color="#000000", markersize=7, zorder=5, label="finish")
+    # start and finish at one place (a loop, an out-and-back; within 2 % of the map's span,
+    # where the two markers overlap on the page): the finish square drawn larger beneath the
+    # start circle, a black frame round it, so that neither hides the other
+    together = float(np.hypot(x[-1] - x[0], y[-1] - y[0])) <= max(SAME_END_M, 0.02 * span)
+    start_size, finish_size = (6, 12) if together else (8, 7)
+    ax.plot(
+        x[0],
+        y[0],
+        marker="o",
+        color="#009E73",
+        markersize=start_size,
+        zorder=6 if together else 5,
+        label="start",
+    )
+    ax.plot(
+        x[-1], y[-1], marker="s", color="#000000", markersize=finish_size, zorder=5, label="finish"
+    )
     labels = []
     if legs is not None:
         d = np.asarray(legs.distance, float)

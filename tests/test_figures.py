@@ -575,3 +575,32 @@ def test_occupancy_shades_each_staffing_window_not_the_span():
     utc = _on_clock(summary, ZoneInfo("UTC"))
     (col_utc,) = [s for s in utc["stations"] if s["name"] == "Col"]
     assert col_utc["windows"][0]["open"] == "2024-10-18T21:10:00+00:00"
+
+
+def _end_markers(fig):
+    """The print map's start and finish markers: {label: Line2D}."""
+    ax = fig.axes[0]
+    return {ln.get_label(): ln for ln in ax.lines if ln.get_label() in ("start", "finish")}
+
+
+def test_print_map_start_and_finish_at_one_place_are_both_visible():
+    """W8: on an out-and-back (start and finish at one place) the finish square (7 pt) was
+    drawn over the start circle (8 pt) at the same zorder and hid it. Now the marker drawn on
+    top is the smaller one, so the one beneath shows round it; the legend has both entries.
+    Apart (a point-to-point course), each keeps its own marker."""
+    import matplotlib.pyplot as plt
+
+    fig = _line_outline(30.0, [("Turn", 15.0)], turn_km=15.0)
+    m = _end_markers(fig)
+    start, finish = m["start"], m["finish"]
+    assert np.allclose(start.get_xydata(), finish.get_xydata())
+    top, below = sorted((start, finish), key=lambda ln: ln.get_zorder(), reverse=True)
+    assert top.get_zorder() > below.get_zorder()
+    assert top.get_markersize() < below.get_markersize() - 3, (top, below)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["start", "finish"], legend
+    plt.close(fig)
+    fig = _line_outline(30.0, [("Mid", 15.0)])
+    m = _end_markers(fig)
+    assert m["start"].get_markersize() == 8 and m["finish"].get_markersize() == 7
+    plt.close(fig)
