@@ -2614,6 +2614,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
     # a planned stop (dwell) somewhere: the runners present per clock hour are not the
     # arrivals, so the tables show their peak too (without one, as before)
     stops = bool(sim) and any(float(d) > 0 for r in ev.races for d in list(r.dwell)[1:])
+    n_rows = {r["name"]: r["checkpoints"] for r in summary.get("races", ())}
     rows = []
     for s in summary["stations"]:
         windows = s.get("windows") or [{"open": s["open"], "close": s["close"]}]
@@ -2625,8 +2626,11 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
             k = p.get("window", 0)
             opens = n == 0 or s["passages"][order[n - 1]].get("window", 0) != k
             # the race's own checkpoint name where the station has another (a start or
-            # finish row at a place, a checkpoint folded into a station within the radius)
-            own = p["name"] if p["name"] != s["name"] else ""
+            # finish row at a place, a checkpoint folded into a station within the radius);
+            # a start or finish row always (a station called "Start" left it blank, where
+            # the CSV and JSON say "Start")
+            end_row = p.get("row") in (0, n_rows.get(p["race"], 0) - 1)
+            own = p["name"] if p["name"] != s["name"] or end_row else ""
             rows.append(
                 [
                     s["name"] if first else "",

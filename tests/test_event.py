@@ -1955,3 +1955,37 @@ def test_event_of_races_years_apart_is_refused_in_one_line(tmp_path):
     ev.write_text('name = "E"\ncourses = ["ar.toml", "ar-week.toml"]\n')
     res = CliRunner().invoke(cli, ["event", str(ev)])
     assert res.exit_code == 0, res.output
+
+
+def test_event_text_start_and_finish_rows_name_their_checkpoint():
+    """W11: a start (finish) row whose station carries the same name (no place known: the
+    station is called "Start") had a blank checkpoint column in the text, where the CSV and
+    JSON say "Start": the text now names the start and finish rows' checkpoint as they do
+    (an intermediate checkpoint named like its station is still left blank)."""
+    ev = plan_event(_finish_then_start(), night=False)
+    d = event_summary(ev)
+    text = _event_text_of(ev, d)
+    lines = text.splitlines()
+    top = next(i for i, ln in enumerate(lines) if ln.startswith("station "))
+    head, body = lines[top], lines[top + 2 :]
+    body = body[: body.index("")] if "" in body else body
+    a, b = head.index("checkpoint"), head.index("first ETA")
+    # (race, checkpoint cell): the cell is the text before the right-aligned km
+    cells = [(ln[:a].split()[-1], ln[a:b].strip().rpartition(" ")[0].strip()) for ln in body]
+    # every passage's (race, checkpoint) as the JSON gives it, in the table's order
+    want = []
+    for s in d["stations"]:
+        order = sorted(range(len(s["passages"])), key=lambda i: s["passages"][i].get("window", 0))
+        want += [(s["passages"][i]["race"], s["passages"][i]["name"]) for i in order]
+    rows = {r["name"]: r["checkpoints"] for r in d["races"]}  # the number of rows
+    ends = [
+        (p["race"], p["name"])
+        for s in d["stations"]
+        for p in s["passages"]
+        if p["row"] in (0, rows[p["race"]] - 1)
+    ]
+    assert len(ends) == 4
+    for e in ends:
+        assert e in cells, (e, cells)
+    assert ("A", "") in cells and ("B", "") in cells  # Col and Pass, named like their station
+    assert {c for c in cells if c[1]} <= set(want)
