@@ -707,8 +707,8 @@ def legs(course_file, fmt, tolerance_m, output):
     from .profile import gain_method_label
 
     _distinct_outputs(output, inputs=_course_inputs(course_file))
-    course = load_course(course_file)
-    lg = course_legs(course, tolerance_m=tolerance_m)
+    course = load_course(course_file, tolerance_m=tolerance_m)  # --tolerance replaces the key
+    lg = course_legs(course)
     recs = _legs_records(course, lg)
     p = course.profile
     if fmt == "json":
@@ -795,10 +795,10 @@ def legs(course_file, fmt, tolerance_m, output):
     _emit(text, output)
 
 
-def _check_findings(course, tolerance_m):
+def _check_findings(course):
     from .checkpoints import Finding, check_course
 
-    findings = list(check_course(course, tolerance_m=tolerance_m))
+    findings = list(check_course(course))
     if any(f.level == "error" for f in findings):
         return findings
     try:
@@ -847,8 +847,9 @@ def check(course_file, fmt, tolerance_m):
     """
     from .course import load_course
 
-    course = load_course(course_file)
-    findings = _check_findings(course, tolerance_m)
+    # --tolerance replaces the file's key for the whole check, the plan's included
+    course = load_course(course_file, tolerance_m=tolerance_m)
+    findings = _check_findings(course)
     n_err = sum(f.level == "error" for f in findings)
     n_warn = sum(f.level == "warning" for f in findings)
     if fmt == "json":
@@ -955,8 +956,8 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
     from .gpx import Waypoint, write_gpx
 
     _distinct_outputs(output, inputs=_course_inputs(course_file))
-    course = load_course(course_file)
-    lg = course_legs(course, tolerance_m=tolerance_m)
+    course = load_course(course_file, tolerance_m=tolerance_m)  # --tolerance replaces the key
+    lg = course_legs(course)
     pl = make_plan(course, legs=lg, round_minutes=round_minutes)
     tr = course.track
     lat, lon, ele = tr.lat, tr.lon, tr.elevation
@@ -1341,7 +1342,7 @@ def _params_conflict(params_file, options) -> None:
         )
 
 
-def _load_plan(course_path, model, round_minutes, fatigue, params_file=None):
+def _load_plan(course_path, model, round_minutes, fatigue, params_file=None, tolerance_m=None):
     """The cutoffs plan of a course file. When the plan is impossible with the pace
     parameters given (``--fatigue``, ``--params``) but possible with the calibrated ones,
     the message blames those parameters, not the course file's limit."""
@@ -1350,7 +1351,7 @@ def _load_plan(course_path, model, round_minutes, fatigue, params_file=None):
     from .cutoffs import plan
     from .pace import params_for
 
-    course = load_course(course_path)
+    course = load_course(course_path, tolerance_m=tolerance_m)
     legs = course_legs(course)
     params = _read_params(params_file) if params_file else None
 
@@ -1482,6 +1483,7 @@ MODEL_OPTION = click.option(
     help="Speed lost per 100 km-effort (default: calibrated). Not with --params.",
 )
 @_params_option("model", "fatigue")
+@TOLERANCE
 @click.option(
     "-o",
     "--output",
@@ -1490,7 +1492,7 @@ MODEL_OPTION = click.option(
     default=None,
     help="Write to this file instead of standard output.",
 )
-def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output):
+def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, tolerance_m, output):
     """Time barriers at every checkpoint inside the overall limit, leader ETAs and night.
 
     Each barrier is the departure deadline of a reference last finisher who
@@ -1512,7 +1514,7 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
     """
     inputs = _course_inputs(course_file) + [("the --params file", params_file)]
     _distinct_outputs(output, inputs=inputs)
-    p = _load_plan(course_file, model, round_minutes, fatigue, params_file)
+    p = _load_plan(course_file, model, round_minutes, fatigue, params_file, tolerance_m)
     rec = _cutoffs_record(p)
     if fmt == "json":
         text = json.dumps(rec, indent=2, ensure_ascii=False) + "\n"
@@ -1599,7 +1601,9 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, output
     _emit(text, output)
 
 
-def _history_setup(course_file, times, start_column, columns, *, need_checkpoint=False):
+def _history_setup(
+    course_file, times, start_column, columns, *, tolerance_m=None, need_checkpoint=False
+):
     """The course, its legs and the split times mapped to its rows (backtest, calibrate).
 
     ``need_checkpoint``: a course with intermediate checkpoints none of which has a column
@@ -1627,7 +1631,7 @@ def _history_setup(course_file, times, start_column, columns, *, need_checkpoint
         times_zone,
     )
 
-    course = load_course(course_file)
+    course = load_course(course_file, tolerance_m=tolerance_m)
     legs = course_legs(course)
     # times without a UTC offset are wall times of the course's zone (as a naive start is);
     # without a zone, of the course start's offset
@@ -1757,6 +1761,7 @@ HISTORY_OPTIONS = [
         metavar="CHECKPOINT=COLUMN",
         help="Map a checkpoint to a CSV column explicitly (repeatable).",
     ),
+    TOLERANCE,
 ]
 
 
@@ -1775,7 +1780,16 @@ def _history_options(f):
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("-o", "--output", type=REPORT_OUTPUT, callback=_report_output, default=None)
 def backtest(
-    course_file, times, start_column, columns, model, round_minutes, params_file, fmt, output
+    course_file,
+    times,
+    start_column,
+    columns,
+    tolerance_m,
+    model,
+    round_minutes,
+    params_file,
+    fmt,
+    output,
 ):
     """Check computed barriers against a past edition's split times.
 
@@ -1803,7 +1817,7 @@ def backtest(
     _distinct_outputs(output, inputs=inputs + [("the --params file", params_file)])
     params = _read_params(params_file) if params_file else None
     course, legs, st, mapping, how, el, misfit = _history_setup(
-        course_file, times, start_column, columns, need_checkpoint=True
+        course_file, times, start_column, columns, tolerance_m=tolerance_m, need_checkpoint=True
     )
     p = plan(course, model=model, round_minutes=round_minutes, legs=legs, params=params)
     # rows with barrier = false stop nobody: not counted as cuts
@@ -1925,7 +1939,7 @@ def backtest(
     "--format", "fmt", type=click.Choice(["toml", "json"]), default="toml", show_default=True
 )
 @click.option("-o", "--output", type=REPORT_OUTPUT, callback=_report_output, default=None)
-def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
+def calibrate(course_file, times, start_column, columns, tolerance_m, quantile, fmt, output):
     """Fit the pace model (fatigue, downhill cost, leader) to a past edition's split times.
 
     The reference runner is fitted to the finishers' QUANTILE passage times
@@ -1960,7 +1974,7 @@ def calibrate(course_file, times, start_column, columns, quantile, fmt, output):
 
     _distinct_outputs(output, inputs=_course_inputs(course_file) + [("the --times file", times)])
     course, legs, st, mapping, how, el, misfit = _history_setup(
-        course_file, times, start_column, columns, need_checkpoint=True
+        course_file, times, start_column, columns, tolerance_m=tolerance_m, need_checkpoint=True
     )
     if mapping[-1] is None:
         raise ValueError(
@@ -2287,6 +2301,9 @@ def event(
     barrier (5-95 % band), the peak at each station (the most runners arriving within
     any 60 minutes, a sliding window: the staffing figure), and the last runner's ETA;
     the runners per clock hour are in the JSON and the occupancy CSV/--plot.
+
+    Checkpoints are located with each course file's 'tolerance' (else 250 m):
+    there is no --tolerance, which would replace every race's at once.
 
     \b
     Example:
@@ -2830,6 +2847,9 @@ def map_command(target, output, offline, grade):
     D+/D-, barrier, opening time), km markers, OpenTopoMap and OpenStreetMap
     tiles, scale bar, fullscreen.
 
+    Checkpoints are located with each course file's 'tolerance' (else 250 m):
+    there is no --tolerance, which would replace every race's at once.
+
     \b
     Example:
         coursekit map courses/haut/haut-120.toml -o haut-120-map.html --offline
@@ -2886,6 +2906,9 @@ def roadbook(target, out_dir, offline):
     track is a sketch), the map, the profile with barriers and night sections,
     the checkpoints table (km, leg D+/D-, barrier, opening time, services),
     equipment, food and notes from the course file; prints on A4.
+
+    Checkpoints are located with each course file's 'tolerance' (else 250 m):
+    there is no --tolerance, which would replace every race's at once.
 
     \b
     Example:

@@ -301,3 +301,77 @@ def test_export_marks_an_estimated_altitude_as_the_sketch_does(tmp_path):
     desc = {w.name: w.description for w in gpxpy.parse(out.read_text()).waypoints}
     assert "; alt ~1170 m (estimated); " in desc["B"], desc
     assert "; alt 1500 m; " in desc["C"], desc
+
+
+# ---------------------------------------------------------------- h102: one course, every command
+
+_LINE_M = 48_000.0
+
+
+def _line_course(tmp_path, body: str, *, header: str = "") -> Path:
+    """A straight 48 km track due east at 45 N (a point every 50 m, flat at 1000 m) and a
+    course file on it: ``header`` goes before the tables, ``body`` after."""
+    import numpy as np
+
+    from coursekit.gpx import write_gpx
+
+    n = int(_LINE_M / 50) + 1
+    lon = 6.0 + np.linspace(0.0, _LINE_M, n) / (111_320.0 * np.cos(np.radians(45.0)))
+    write_gpx(tmp_path / "line.gpx", np.full(n, 45.0), lon, np.full(n, 1000.0), name="line")
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'name = "Line"\ngpx = "line.gpx"\nstart = 2024-06-01T06:00:00+02:00\nlimit = "12h"\n'
+        'timezone = "Europe/Paris"\n' + header + body
+    )
+    return path
+
+
+# a station 300 m north of the track's km 24: beyond the default 250 m, within 400 m
+_OFF_TRACK = '[[checkpoints]]\nname = "Village"\nlat = 45.0026949\nlon = 6.3048969\n'
+_LOCATING = (
+    ["legs"],
+    ["check"],
+    ["cutoffs"],
+    ["export", "-o", "{tmp}/out.gpx"],
+)
+
+
+@pytest.mark.parametrize("cmd", _LOCATING, ids=lambda c: c[0])
+@pytest.mark.parametrize(
+    ("header", "option", "placed"),
+    [
+        ("", [], False),  # the default 250 m
+        ("", ["--tolerance", "400"], True),
+        ("tolerance = 400\n", [], True),  # the course file's key
+        ("tolerance = 400\n", ["--tolerance", "100"], False),  # the option replaces it
+        ("tolerance = 100\n", ["--tolerance", "400"], True),
+    ],
+)
+def test_tolerance_means_the_same_in_every_command_that_locates_checkpoints(
+    tmp_path, cmd, header, option, placed
+):
+    """J6: `cutoffs` had no --tolerance, and `check` planned with the course file's
+    tolerance whatever --tolerance said (a checkpoint --tolerance placed became a [plan]
+    error): every command locating one course's checkpoints takes the option, and it
+    replaces the file's key in all of them."""
+    course = _line_course(tmp_path, _OFF_TRACK, header=header)
+    args = [a.format(tmp=tmp_path) for a in cmd[1:]]
+    r = run(cmd[0], course, *args, *option)
+    if placed:
+        assert r.exit_code == 0, r.output
+        assert "Error" not in r.output and "[plan]" not in r.output, r.output
+    else:
+        assert r.exit_code == 1, r.output
+        assert "'Village'" in r.output and "tolerance" in r.output, r.output
+
+
+def test_tolerance_option_has_one_help_text():
+    """J6: one option, one help text, in each command that locates one course's
+    checkpoints; the commands reading several courses say why they have none."""
+    helps = {}
+    for name in ("legs", "check", "cutoffs", "export", "backtest", "calibrate"):
+        opt = next(o for o in cli.commands[name].params if o.name == "tolerance_m")
+        helps[name] = (tuple(opt.opts), opt.help)
+    assert len(set(helps.values())) == 1, helps
+    for name in ("map", "roadbook", "event"):
+        assert "tolerance" in cli.commands[name].help, name
