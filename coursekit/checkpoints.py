@@ -42,6 +42,7 @@ from .geodesy import interp_lon
 from .profile import along_course_distance
 
 __all__ = [
+    "cutoff_limit_problem",
     "SAME_PLACE_M",
     "SAME_WAYPOINT_M",
     "Finding",
@@ -1555,6 +1556,43 @@ def _duplicate_places(idx, specs, located, km, tolerance_m) -> str | None:
     return f"not one place (km {_km_list(kms)})"
 
 
+def cutoff_limit_problem(where: str, course, cutoff_s: float) -> str | None:
+    """The error of a fixed cutoff at or after the course's limit, else None.
+
+    One wording for `check` (``cutoff-after-limit``) and the plan (`cutoffs`, `export`,
+    the roadbook): a barrier before the finish must be earlier than the finish's, the
+    limit (at the limit, the solver would have no time left after it).
+
+    Parameters
+    ----------
+    where : str
+        The key in the form of the course file's errors:
+        ``checkpoints[3] ('Refuge') key 'cutoff'``.
+    course : Course
+        Its ``start``, ``limit_s`` and ``timezone`` (the clock the times are written on).
+    cutoff_s : float
+        The fixed cutoff, elapsed from the start [s].
+
+    Returns
+    -------
+    str or None
+        ``"<where>: the fixed cutoff Sat 2024-06-01 19:00 (13:00) is after the limit,
+        Sat 2024-06-01 18:00 (12:00)"``; None when the cutoff is before the limit.
+    """
+    from .clock import after, hm, in_zone
+
+    limit_s = float(course.limit_s)
+    if not cutoff_s >= limit_s:
+        return None
+
+    def shown(s: float) -> str:
+        t = in_zone(after(course.start, s), getattr(course, "timezone", None))
+        return f"{t:%a %Y-%m-%d %H:%M} ({hm(s)})"
+
+    rel = "after" if cutoff_s > limit_s else "at"
+    return f"{where}: the fixed cutoff {shown(cutoff_s)} is {rel} the limit, {shown(limit_s)}"
+
+
 def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     """Everything inconsistent in a course file, as findings.
 
@@ -1853,12 +1891,21 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     snap = min(tolerance_m, END_SNAP_M)
     placed = [i for i in range(len(specs)) if np.isfinite(located.distance[i])]
     start_row = placed[0] if placed and located.distance[placed[0]] <= snap else None
+    # the last checkpoint placed within the snap of the end is the finish row
+    finish_row = (
+        placed[-1]
+        if placed
+        and placed[-1] == len(specs) - 1
+        and located.distance[placed[-1]] >= p.distance[-1] - snap
+        else None
+    )
     prev = None
     for i, sp in enumerate(specs):
         c = sp.cutoff
         if c is None:
             continue
         where = f"checkpoints[{i}] {sp.name!r} cutoff {c.isoformat()}"
+        key = f"checkpoints[{i}] ({sp.name!r}) key 'cutoff'"
         if i == start_row:
             # timing providers list the start with a "cutoff" at the gun: the start row's
             # barrier is the start itself, whatever is written
@@ -1887,14 +1934,12 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                     f"{where} is {at} the start {start.isoformat()}{hint}",
                 )
             )
-        elif seconds_between(end, c) > 1:
-            f(
-                Finding(
-                    "error",
-                    "cutoff-after-limit",
-                    f"{where} is after start + limit ({end.isoformat()})",
-                )
-            )
+        elif i != finish_row or seconds_between(end, c) > 1:
+            # in the plan's words (cutoff_limit_problem): at the limit is too late but on
+            # the finish row, whose barrier is the limit (cutoff-finish, below)
+            late = cutoff_limit_problem(key, course, seconds_between(start, c))
+            if late:
+                f(Finding("error", "cutoff-after-limit", late))
         if prev is not None and seconds_between(prev[1], c) < 0:
             f(
                 Finding(

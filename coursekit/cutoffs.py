@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .checkpoints import cutoff_limit_problem
 from .clock import in_zone
 from .errors import PlanError
 from .geodesy import lon_centre
@@ -1087,12 +1088,9 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
             f"differs from the limit ({limit / 3600:.2f} h)"
         )
     for j in range(1, n - 1):
-        if np.isfinite(fixed[j]) and fixed[j] >= limit:  # at the limit: solve refuses it
-            raise PlanError(
-                f"{course.path}: {_cutoff_where(course, legs, j)}: the fixed cutoff "
-                f"({fixed[j] / 3600:.2f} h) is {'after' if fixed[j] > limit else 'at'} the "
-                f"limit ({limit / 3600:.2f} h)"
-            )
+        late = cutoff_limit_problem(_cutoff_where(course, legs, j), course, fixed[j])
+        if np.isfinite(fixed[j]) and late:  # at the limit too: solve refuses it
+            raise PlanError(f"{course.path}: {late}")
         if np.isfinite(fixed[j]) and fixed[j] <= 0:
             # a date-time written with the start's date (as `check` says)
             hint = (

@@ -375,3 +375,22 @@ def test_tolerance_option_has_one_help_text():
     assert len(set(helps.values())) == 1, helps
     for name in ("map", "roadbook", "event"):
         assert "tolerance" in cli.commands[name].help, name
+
+
+@pytest.mark.parametrize(("cutoff", "rel"), [("13h", "after"), ("12h", "at")])
+def test_a_fixed_cutoff_past_the_limit_is_one_message(tmp_path, cutoff, rel):
+    """W9: `check` said "... cutoff 2024-06-01T19:00:00+02:00 is after start + limit (...)"
+    where `cutoffs` said "... key 'cutoff': the fixed cutoff (13.00 h) is after the limit
+    (12.00 h)", and a cutoff at the limit came out of `check` as a [plan] error: one
+    function words it for both."""
+    course = _line_course(
+        tmp_path, f'[[checkpoints]]\nname = "Mid"\nkm = 24\ncutoff = "{cutoff}"\n'
+    )
+    c = run("cutoffs", course)
+    k = run("check", course, "--format", "json")
+    assert c.exit_code == 1 and k.exit_code == 1
+    msg = c.output.strip().removeprefix(f"Error: {course}: ")
+    clock = f"Sat 2024-06-01 {int(cutoff[:2]) + 6}:00 ({cutoff[:2]}:00)"
+    assert f"the fixed cutoff {clock} is {rel}" in msg, msg
+    found = [f for f in json.loads(k.output)["findings"] if f["level"] == "error"]
+    assert [(f["code"], f["message"]) for f in found] == [("cutoff-after-limit", msg)]

@@ -283,10 +283,12 @@ CHECK_FINDINGS = [
         "cutoff-after-limit",
         'cutoff = "3h"',
         'cutoff = "5h"',
-        "[cutoff-after-limit] checkpoints[2] 'Refuge'",
+        # the same words from check and cutoffs (h102 W9), on the course's clock
+        "[cutoff-after-limit] checkpoints[2] ('Refuge') key 'cutoff': the fixed cutoff "
+        "Sat 2024-06-01 12:00 (5:00) is after the limit, Sat 2024-06-01 11:00 (4:00)",
         [
-            "c.toml: checkpoints[2] ('Refuge') key 'cutoff': the fixed cutoff (5.00 h) is after "
-            "the limit (4.00 h)"
+            "c.toml: checkpoints[2] ('Refuge') key 'cutoff': the fixed cutoff "
+            "Sat 2024-06-01 12:00 (5:00) is after the limit, Sat 2024-06-01 11:00 (4:00)"
         ],
     ),
     (
