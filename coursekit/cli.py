@@ -1216,12 +1216,25 @@ def _clock_change_lines(start, seconds: float, dated: bool = False) -> list[str]
 
 
 def _iso(t) -> str:
-    """ISO 8601 to the second, rounded as :func:`_num` rounds the ``*_elapsed_s`` beside it
-    (``isoformat`` truncates: a time 1 s before its elapsed seconds; h96 B1)."""
+    """ISO 8601 to the second, rounded as :func:`_elapsed_s` rounds the ``*_elapsed_s``
+    beside it, halves up (:func:`coursekit.clock.whole_seconds`; ``isoformat`` truncates: a
+    time 1 s before its elapsed seconds, h96 B1; ``round`` went to even at 0.5 s, h102)."""
     import datetime as dt
 
-    up = 1 if t.microsecond >= 500_000 else 0  # a tie of exactly 0.5 s may still differ
+    from .clock import whole_seconds
+
+    up = whole_seconds(t.microsecond / 1e6)
     return (t.replace(microsecond=0) + dt.timedelta(seconds=up)).isoformat(timespec="seconds")
+
+
+def _elapsed_s(x) -> int | None:
+    """An elapsed time for JSON/CSV [s]: to the whole second as :func:`_iso` writes the
+    time beside it (halves up, :func:`coursekit.clock.whole_seconds`); NaN -> None."""
+    from .clock import whole_seconds
+
+    if x is None or not math.isfinite(float(x)):
+        return None
+    return whole_seconds(x)
 
 
 def _sun_line(d) -> str:
@@ -1253,12 +1266,12 @@ def _cutoffs_record(p) -> dict:
                 "leg_gain_m": leg_g[j],
                 "leg_loss_m": leg_l[j],
                 "cutoff": _iso(p.cutoff[j]),
-                "cutoff_elapsed_s": _num(p.cutoff_elapsed[j]),
+                "cutoff_elapsed_s": _elapsed_s(p.cutoff_elapsed[j]),
                 "first_arrival": _iso(p.first_arrival[j]),
-                "first_arrival_elapsed_s": _num(p.first_arrival_elapsed[j]),
+                "first_arrival_elapsed_s": _elapsed_s(p.first_arrival_elapsed[j]),
                 "opens": _iso(p.opens[j]) if p.opens else None,
-                "opens_elapsed_s": _num(p.opens_elapsed[j]) if p.opens else None,
-                "arrival_elapsed_s": _num(p.arrival_elapsed[j]),
+                "opens_elapsed_s": _elapsed_s(p.opens_elapsed[j]) if p.opens else None,
+                "arrival_elapsed_s": _elapsed_s(p.arrival_elapsed[j]),
                 "required_pace_s_per_m": _num(p.required_pace[j], 4),
                 "dwell_s": _num(p.dwell[j]) if p.dwell is not None else 0,
                 "night": bool(p.night[j]),
@@ -1844,7 +1857,7 @@ def backtest(
                 "name": name,
                 "column": st.columns[mapping[j]] if mapping[j] is not None else None,
                 "matched_by": how[j],
-                "cutoff_elapsed_s": _num(p.cutoff_elapsed[j]),
+                "cutoff_elapsed_s": _elapsed_s(p.cutoff_elapsed[j]),
                 "barrier": bool(p.is_barrier[j]),
                 "finishers_passed": int(bt.finishers_passed[j]),
                 "others_passed": int(bt.others_passed[j]),

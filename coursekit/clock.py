@@ -31,6 +31,7 @@ __all__ = [
     "hm",
     "limit_hm",
     "shown_elapsed",
+    "whole_seconds",
 ]
 
 DATED_S = 6.5 * 86400.0
@@ -109,6 +110,28 @@ def shown_elapsed(start: dt.datetime, moment: dt.datetime, *, nearest: bool = Fa
         return 60.0 * math.floor(t.timestamp() / 60.0 + up)
 
     return minute(moment, 0.5 if nearest else 0.0) - minute(start, 0.0)
+
+
+def whole_seconds(seconds: float) -> int:
+    """``seconds`` rounded to the whole second, halves up (towards later: -10.5 s is -10).
+
+    The one rounding of an ISO time written to the second and of the elapsed seconds
+    beside it (``cutoff`` and ``cutoff_elapsed_s`` in `cutoffs --format json`): rounding
+    the instant's fraction of a second rounds the elapsed time the same way when the start
+    falls on a whole second. Python's ``round`` goes to even at a half (10.5 -> 10,
+    11.5 -> 12), so an elapsed time written with it could be 1 s before its ISO time.
+
+    Parameters
+    ----------
+    seconds : float
+        Finite [s].
+
+    Returns
+    -------
+    int
+        ``floor(seconds + 0.5)`` [s].
+    """
+    return math.floor(float(seconds) + 0.5)
 
 
 def after(start: dt.datetime, seconds: float) -> dt.datetime:

@@ -394,3 +394,18 @@ def test_a_fixed_cutoff_past_the_limit_is_one_message(tmp_path, cutoff, rel):
     assert f"the fixed cutoff {clock} is {rel}" in msg, msg
     found = [f for f in json.loads(k.output)["findings"] if f["level"] == "error"]
     assert [(f["code"], f["message"]) for f in found] == [("cutoff-after-limit", msg)]
+
+
+def test_iso_times_and_elapsed_seconds_round_a_half_second_alike():
+    """_iso: the ISO time rounded its half second up where the ``*_elapsed_s`` beside it
+    (Python's round) went to even: 10.5 s after the start was ...:11 beside 10."""
+    import datetime as dt
+
+    from coursekit.cli import _elapsed_s, _iso
+    from coursekit.clock import after
+
+    start = dt.datetime(2024, 6, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    for s in (0.5, 1.5, 10.5, 3600.5, 7201.5, 0.49, 0.51):
+        iso = _iso(after(start, s))
+        back = dt.datetime.fromisoformat(iso)
+        assert (back - start).total_seconds() == _elapsed_s(s), (s, iso, _elapsed_s(s))
