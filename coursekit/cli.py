@@ -875,14 +875,33 @@ def check(course_file, fmt, tolerance_m):
         raise SystemExit(1)
 
 
-def _cp_description(course, legs, i, plan) -> str:
+def _track_km(course, legs):
+    """Where the rows lie along the GPX as written [m], when ``scale_to_declared`` stretched
+    the distance (the tables' km are the declared ones, a watch measures the track), else
+    None. The map distance of the unscaled track at each row's place."""
+    import numpy as np
+
+    from .geodesy import cumulative_distance
+
+    factor = (course.info.get("scale") or {}).get("distance", 1.0)
+    if not course.scale_to_declared or not math.isfinite(factor) or factor == 1.0:
+        return None
+    raw = cumulative_distance(course.track.lat, course.track.lon)
+    return np.interp(np.asarray(legs.distance, float), course.profile.distance, raw)
+
+
+def _cp_description(course, legs, i, plan, track_m=None) -> str:
     """One waypoint's description: km, altitude, services and the plan's barrier (computed,
-    or the course file's fixed one, marked so)."""
+    or the course file's fixed one, marked so). ``track_m`` (:func:`_track_km`): on a
+    scaled course, the km along the written track follow the published km."""
     from .checkpoints import find_waypoint
     from .errors import CourseFileError
     from .sketch import ALT_ESTIMATED_MARK, is_alt_estimated
 
-    bits = [f"km {legs.along[i] / 1000:.1f}"]
+    km = f"{legs.along[i] / 1000:.1f}"
+    bits = [f"km {km}"]
+    if track_m is not None and f"{track_m[i] / 1000:.1f}" != km:
+        bits[0] += f" ({track_m[i] / 1000:.1f} along this track)"
     sp = legs.specs[i]
     estimated = False
     if sp is not None and getattr(sp, "waypoint", None) is not None:
@@ -979,6 +998,13 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
         )
     if course.schematic:
         desc += f"; {SKETCH_MARK}: the track is a sketch, not a surveyed route"
+    track_m = _track_km(course, lg)
+    if track_m is not None:
+        desc += (
+            f"; km scaled to {course.info['scale']['source']!r} ({lg.along[-1] / 1000:.1f} km); "
+            f"the track measures {track_m[-1] / 1000:.1f} km: each waypoint is at its place "
+            "on it and gives both km"
+        )
     if _limit_proposed(course):
         desc += (
             f"; time limit {limit_hm(course.limit_s)} proposed, not published: every "
@@ -990,7 +1016,7 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
             lat=float(lg.lat[i]),
             lon=float(lg.lon[i]),
             elevation=float(lg.elevation[i]),
-            description=_cp_description(course, lg, i, pl),
+            description=_cp_description(course, lg, i, pl, track_m),
             type="checkpoint",
         )
         for i, name in enumerate(lg.names)

@@ -313,10 +313,11 @@ def _line_course(tmp_path, body: str, *, header: str = "") -> Path:
     course file on it: ``header`` goes before the tables, ``body`` after."""
     import numpy as np
 
+    from coursekit.geodesy import distance
     from coursekit.gpx import write_gpx
 
     n = int(_LINE_M / 50) + 1
-    lon = 6.0 + np.linspace(0.0, _LINE_M, n) / (111_320.0 * np.cos(np.radians(45.0)))
+    lon = 6.0 + np.linspace(0.0, _LINE_M, n) / distance(45.0, 6.0, 45.0, 7.0)  # 1 deg [m]
     write_gpx(tmp_path / "line.gpx", np.full(n, 45.0), lon, np.full(n, 1000.0), name="line")
     path = tmp_path / "c.toml"
     path.write_text(
@@ -327,7 +328,7 @@ def _line_course(tmp_path, body: str, *, header: str = "") -> Path:
 
 
 # a station 300 m north of the track's km 24: beyond the default 250 m, within 400 m
-_OFF_TRACK = '[[checkpoints]]\nname = "Village"\nlat = 45.0026949\nlon = 6.3048969\n'
+_OFF_TRACK = '[[checkpoints]]\nname = "Village"\nlat = 45.0027\nlon = 6.3044\n'
 _LOCATING = (
     ["legs"],
     ["check"],
@@ -375,6 +376,35 @@ def test_tolerance_option_has_one_help_text():
     assert len(set(helps.values())) == 1, helps
     for name in ("map", "roadbook", "event"):
         assert "tolerance" in cli.commands[name].help, name
+
+
+def test_export_of_a_scaled_course_names_both_distances(tmp_path):
+    """W7: with scale_to_declared, a waypoint is written at its place on the written
+    (unscaled) track, and says both its published km and its km along that track: a watch
+    measures the track, 48 km long, where the tables print 55."""
+    import numpy as np
+
+    course = _line_course(
+        tmp_path,
+        '[[declared]]\nsource = "regs"\ndistance_km = 55\n'
+        '[[checkpoints]]\nname = "Mid"\nkm = 27.5\n',
+        header="scale_to_declared = true\n",
+    )
+    out = tmp_path / "out.gpx"
+    r = run("export", course, "-o", out)
+    assert r.exit_code == 0, r.output
+    g = gpxpy.parse(out.read_text())
+    track = read_gpx(out)
+    along = np.interp(
+        [w.longitude for w in g.waypoints], track.lon, np.linspace(0.0, _LINE_M, len(track))
+    )
+    # at their true places on the written track (27.5 / 55 of its 48 km)
+    assert np.allclose(along, [0.0, 24_000.0, _LINE_M], atol=1.0), along
+    desc = {w.name: w.description for w in g.waypoints}
+    assert desc["Mid"].startswith("km 27.5 (24.0 along this track); "), desc
+    assert desc["Finish"].startswith("km 55.0 (48.0 along this track); "), desc
+    assert desc["Start"].startswith("km 0.0; "), desc
+    assert "km scaled to 'regs' (55.0 km); the track measures 48.0 km" in g.description
 
 
 @pytest.mark.parametrize(("cutoff", "rel"), [("13h", "after"), ("12h", "at")])
