@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .clock import seconds_between
+from .clock import limit_hm, seconds_between
 from .course import DEFAULT_TOLERANCE_M, MAX_TOLERANCE_M
 from .errors import CourseFileError
 from .geodesy import interp_lon
@@ -1212,11 +1212,6 @@ def _rel(a: float, b: float) -> float:
     return abs(a - b) / abs(b) if b else math.inf
 
 
-def _fmt_dur(s: float) -> str:
-    h, rem = divmod(int(round(s)), 3600)
-    return f"{h}h{rem // 60:02d}"
-
-
 DISTANCE_WARN = 0.05
 """Measured vs declared distance beyond this relative difference warns [-]."""
 GAIN_WARN = 0.10
@@ -1707,7 +1702,7 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                 Finding(
                     "warning",
                     "declared-limit",
-                    f"limit {_fmt_dur(course.limit_s)} differs from {_fmt_dur(d.limit_s)} "
+                    f"limit {limit_hm(course.limit_s)} differs from {limit_hm(d.limit_s)} "
                     f"declared by {d.source!r}",
                 )
             )
@@ -1742,8 +1737,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                     Finding(
                         "warning",
                         "declared-conflict",
-                        f"declared limits contradict: {_fmt_dur(da.limit_s)} ({da.source!r}) "
-                        f"vs {_fmt_dur(db.limit_s)} ({db.source!r})",
+                        f"declared limits contradict: {limit_hm(da.limit_s)} ({da.source!r}) "
+                        f"vs {limit_hm(db.limit_s)} ({db.source!r})",
                     )
                 )
 

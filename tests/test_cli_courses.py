@@ -439,3 +439,24 @@ def test_iso_times_and_elapsed_seconds_round_a_half_second_alike():
         iso = _iso(after(start, s))
         back = dt.datetime.fromisoformat(iso)
         assert (back - start).total_seconds() == _elapsed_s(s), (s, iso, _elapsed_s(s))
+
+
+def test_check_writes_limits_as_cutoffs_does(tmp_path):
+    """A limit differing from a declared one by 30 s was "limit 12h00 differs from 12h00"
+    (minutes only, and not as `cutoffs` writes a limit: "limit 12:00:30"); `check` now
+    writes limits with clock.limit_hm, as `cutoffs` does."""
+    course = _line_course(
+        tmp_path,
+        '[[declared]]\nsource = "regs"\nlimit = "12:00:30"\n'
+        '[[declared]]\nsource = "web"\nlimit = "13h"\n',
+    )
+    msgs = [
+        f["message"]
+        for f in json.loads(run("check", course, "--format", "json").output)["findings"]
+    ]
+    assert any(m.startswith("limit 12:00 differs from 12:00:30 ") for m in msgs), msgs
+    assert any(
+        m.startswith("declared limits contradict: 12:00:30 ('regs') vs 13:00 ('web')") for m in msgs
+    ), msgs
+    head = run("cutoffs", course).output.splitlines()[0]
+    assert "  limit 12:00  " in head, head
