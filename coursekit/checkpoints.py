@@ -1712,9 +1712,9 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         for b in range(a + 1, len(decl)):
             da, db = decl[a], decl[b]
             for attr, what, fmt in (
-                ("distance_m", "distance", lambda x: f"{x / 1000:g} km"),
-                ("gain_m", "D+", lambda x: f"{x:g} m"),
-                ("loss_m", "D-", lambda x: f"{x:g} m"),
+                ("distance_m", "distances", lambda x: f"{x / 1000:g} km"),
+                ("gain_m", "D+ figures", lambda x: f"{x:g} m"),
+                ("loss_m", "D- figures", lambda x: f"{x:g} m"),
             ):
                 va, vb = getattr(da, attr), getattr(db, attr)
                 if va is None or vb is None:

@@ -460,3 +460,21 @@ def test_check_writes_limits_as_cutoffs_does(tmp_path):
     ), msgs
     head = run("cutoffs", course).output.splitlines()[0]
     assert "  limit 12:00  " in head, head
+
+
+def test_check_declared_figures_contradicting_read_as_a_sentence(tmp_path):
+    """Two sources' distances (D+, D-) that disagree read "declared distances contradict",
+    not "declared distance contradict", as the limits' "declared limits contradict"."""
+    course = _line_course(
+        tmp_path,
+        '[[declared]]\nsource = "regs"\ndistance_km = 21\ngain_m = 900\nloss_m = 900\n'
+        '[[declared]]\nsource = "web"\ndistance_km = 25\ngain_m = 1200\nloss_m = 1200\n',
+    )
+    msgs = [
+        f["message"]
+        for f in json.loads(run("check", course, "--format", "json").output)["findings"]
+        if f["code"] == "declared-conflict"
+    ]
+    assert "declared distances contradict: 21 km ('regs') vs 25 km ('web')" in msgs, msgs
+    assert "declared D+ figures contradict: 900 m ('regs') vs 1200 m ('web')" in msgs, msgs
+    assert "declared D- figures contradict: 900 m ('regs') vs 1200 m ('web')" in msgs, msgs
