@@ -43,6 +43,7 @@ from .profile import along_course_distance
 
 __all__ = [
     "cutoff_limit_problem",
+    "finish_cutoff_problem",
     "SAME_PLACE_M",
     "SAME_WAYPOINT_M",
     "Finding",
@@ -1574,18 +1575,57 @@ def cutoff_limit_problem(where: str, course, cutoff_s: float) -> str | None:
         ``"<where>: the fixed cutoff Sat 2024-06-01 19:00 (13:00) is after the limit,
         Sat 2024-06-01 18:00 (12:00)"``; None when the cutoff is before the limit.
     """
-    from .clock import after, hm, in_zone
 
     limit_s = float(course.limit_s)
     if not cutoff_s >= limit_s:
         return None
-
-    def shown(s: float) -> str:
-        t = in_zone(after(course.start, s), getattr(course, "timezone", None))
-        return f"{t:%a %Y-%m-%d %H:%M} ({hm(s)})"
-
     rel = "after" if cutoff_s > limit_s else "at"
-    return f"{where}: the fixed cutoff {shown(cutoff_s)} is {rel} the limit, {shown(limit_s)}"
+    shown = _shown_elapsed
+    return (
+        f"{where}: the fixed cutoff {shown(course, cutoff_s)} is {rel} the limit, "
+        f"{shown(course, limit_s)}"
+    )
+
+
+def _shown_elapsed(course, s: float) -> str:
+    """``Sat 2024-06-01 19:00 (13:00)``: an elapsed time on the course's clock."""
+    from .clock import after, hm, in_zone
+
+    t = in_zone(after(course.start, s), getattr(course, "timezone", None))
+    return f"{t:%a %Y-%m-%d %H:%M} ({hm(s)})"
+
+
+def finish_cutoff_problem(where: str, course, cutoff_s: float) -> str | None:
+    """The error of a fixed cutoff on the finish row that is not the limit, else None.
+
+    One wording for `check` (``cutoff-finish``) and the plan (`cutoffs`, `export`, the
+    roadbook): the finish's barrier is the limit, so a cutoff written there must equal it
+    (within a second).
+
+    Parameters
+    ----------
+    where : str
+        The key in the form of the course file's errors:
+        ``checkpoints[5] ('Finish') key 'cutoff'``.
+    course : Course
+        Its ``start``, ``limit_s`` and ``timezone``.
+    cutoff_s : float
+        The fixed cutoff, elapsed from the start [s].
+
+    Returns
+    -------
+    str or None
+        ``"<where>: the finish's cutoff Sat 2024-06-01 17:00 (11:00) is not the limit,
+        Sat 2024-06-01 18:00 (12:00): remove it or change the limit"``; None within 1 s of
+        the limit.
+    """
+    limit_s = float(course.limit_s)
+    if abs(cutoff_s - limit_s) <= 1:
+        return None
+    return (
+        f"{where}: the finish's cutoff {_shown_elapsed(course, cutoff_s)} is not the limit, "
+        f"{_shown_elapsed(course, limit_s)}: remove it or change the limit"
+    )
 
 
 def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
@@ -1929,9 +1969,9 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                     f"{where} is {at} the start {start.isoformat()}{hint}",
                 )
             )
-        elif i != finish_row or seconds_between(end, c) > 1:
-            # in the plan's words (cutoff_limit_problem): at the limit is too late but on
-            # the finish row, whose barrier is the limit (cutoff-finish, below)
+        elif i != finish_row:
+            # in the plan's words (cutoff_limit_problem); the finish row's barrier is the
+            # limit (cutoff-finish, below)
             late = cutoff_limit_problem(key, course, seconds_between(start, c))
             if late:
                 f(Finding("error", "cutoff-after-limit", late))
@@ -1951,13 +1991,14 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         and np.isfinite(located.distance[-1])
         and (located.distance[-1] >= p.distance[-1] - snap)  # the finish row; track distances
     ):
-        c = specs[-1].cutoff
-        if abs(seconds_between(end, c)) > 60:
-            f(
-                Finding(
-                    "warning",
-                    "cutoff-finish",
-                    f"the finish cutoff {c.isoformat()} is not start + limit ({end.isoformat()})",
-                )
-            )
+        # in the plan's words, an error as the plan refuses it (it was a warning beyond
+        # 60 s, then the plan's refusal again as a [plan] error)
+        n = len(specs) - 1
+        bad = finish_cutoff_problem(
+            f"checkpoints[{n}] ({specs[n].name!r}) key 'cutoff'",
+            course,
+            seconds_between(start, specs[-1].cutoff),
+        )
+        if bad:
+            f(Finding("error", "cutoff-finish", bad))
     return out

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .checkpoints import cutoff_limit_problem
+from .checkpoints import cutoff_limit_problem, finish_cutoff_problem
 from .clock import in_zone
 from .errors import PlanError
 from .geodesy import lon_centre
@@ -1082,11 +1082,11 @@ def plan(course, *, model="trail", fatigue=None, round_minutes=15, legs=None, pa
     names = list(legs.names)
     n = len(names)
     dwell, fixed, no_barrier = spec_arrays(course, legs)
-    if np.isfinite(fixed[-1]) and abs(fixed[-1] - limit) > 1:
-        raise PlanError(
-            f"{course.path}: the finish cutoff of {names[-1]!r} ({fixed[-1] / 3600:.2f} h) "
-            f"differs from the limit ({limit / 3600:.2f} h)"
-        )
+    bad = np.isfinite(fixed[-1]) and finish_cutoff_problem(
+        _cutoff_where(course, legs, n - 1), course, fixed[-1]
+    )
+    if bad:
+        raise PlanError(f"{course.path}: {bad}")
     for j in range(1, n - 1):
         late = cutoff_limit_problem(_cutoff_where(course, legs, j), course, fixed[j])
         if np.isfinite(fixed[j]) and late:  # at the limit too: solve refuses it

@@ -478,3 +478,24 @@ def test_check_declared_figures_contradicting_read_as_a_sentence(tmp_path):
     assert "declared distances contradict: 21 km ('regs') vs 25 km ('web')" in msgs, msgs
     assert "declared D+ figures contradict: 900 m ('regs') vs 1200 m ('web')" in msgs, msgs
     assert "declared D- figures contradict: 900 m ('regs') vs 1200 m ('web')" in msgs, msgs
+
+
+@pytest.mark.parametrize("cutoff", ['"11h"', "2024-06-01T18:00:30+02:00"])
+def test_check_and_cutoffs_refuse_a_finish_cutoff_off_the_limit_alike(tmp_path, cutoff):
+    """A finish cutoff 30 s off the limit passed `check` (it warned beyond 60 s only) while
+    `cutoffs` refused it; 1 h off, `check` gave a warning and the plan's refusal again as a
+    ``[plan]`` error in other words. Now one error, in the words `cutoffs` refuses with."""
+    course = _line_course(
+        tmp_path,
+        '[[checkpoints]]\nname = "Mid"\nkm = 20\n'
+        f'[[checkpoints]]\nname = "Finish"\nkm = 48\ncutoff = {cutoff}\n',
+    )
+    res = run("cutoffs", course)
+    assert res.exit_code == 1
+    line = res.output.strip().splitlines()[-1]
+    assert line.startswith(f"Error: {course}: checkpoints[1] ('Finish') key 'cutoff': "), line
+    said = line.split(f"{course}: ", 1)[1]
+    assert "is not the limit, Sat 2024-06-01 18:00 (12:00)" in said
+    found = json.loads(run("check", course, "--format", "json").output)["findings"]
+    errors = [(f["code"], f["message"]) for f in found if f["level"] == "error"]
+    assert errors == [("cutoff-finish", said)], errors

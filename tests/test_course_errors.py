@@ -585,7 +585,10 @@ def test_finish_cutoff_compared_on_a_steep_track(tmp_path):
     along = along_course_distance(course.profile)
     assert along[-1] - course.profile.distance[-1] > 250.0  # slope km beyond the tolerance
     res = CliRunner().invoke(cli, ["check", str(path)])
-    assert "[cutoff-finish] the finish cutoff 2024-06-01T09:50:00+01:00" in res.stdout, res.stdout
+    assert (
+        "error: [cutoff-finish] checkpoints[3] ('Village') key 'cutoff': the finish's cutoff "
+        "Sat 2024-06-01 10:50 (3:50) is not the limit, Sat 2024-06-01 11:00 (4:00)"
+    ) in res.stdout, res.stdout
 
 
 @pytest.mark.parametrize(
