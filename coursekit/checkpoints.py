@@ -61,7 +61,10 @@ __all__ = [
     "START_WORDS",
     "is_finish_name",
     "is_start_name",
+    "is_finish_checkpoint",
+    "is_start_checkpoint",
     "named_ends",
+    "finish_km_notes",
     "gpx_cut_notes",
     "end_km_text",
     "km_slack_m",
@@ -566,6 +569,14 @@ def locate_points(
                 continue
             if use_along:
                 s_km = float(np.interp(s_km, along, geo.dist))
+            # the finish placed by km is the course's end: its km is the organiser's
+            # measurement of the course, not a place short of the GPX's end
+            # (:func:`finish_km_notes` compares the two)
+            # (the start placed by km, likewise, is the course's start)
+            if is_finish_checkpoint(specs, i):
+                s_km = total
+            elif is_start_checkpoint(specs, i):
+                s_km = 0.0
             cands.append([(min(s_km, total), 0.0)])
             continue
         if sp.waypoint is not None:
@@ -995,14 +1006,16 @@ def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
     if snap < d0 <= near:
         out.append(
             f"{names[0]!r} is {d0:.0f} m along the track from its start: a checkpoint of its "
-            "own after the start row; give it km = 0 if it is the start"
+            "own after the start row; if it is the start, give it start = true (or name it "
+            "'Start'): the course then starts there"
         )
     if len(names) > 1 or d0 > snap:
         gap = total - d1
         if snap < gap <= near:
             out.append(
                 f"{names[-1]!r} is {gap:.0f} m before the track's end: a checkpoint of its own "
-                "before the finish row; if it is the finish, end the GPX there"
+                "before the finish row; if it is the finish, give it finish = true (or name "
+                "it 'Finish'): the course then ends there"
             )
     return out
 
@@ -1043,29 +1056,53 @@ class NamedEnds(NamedTuple):
     finish: str | None
 
 
-def _finish_spec(specs, i: int) -> bool:
-    """Checkpoint ``i`` is the named finish: the last one, placed by position, named so."""
+def is_finish_checkpoint(specs, i: int) -> bool:
+    """True when checkpoint ``i`` of ``specs`` (in course order) is the course's finish: it
+    is listed last and its key ``finish`` says so, or, without the key, its name does
+    (:func:`is_finish_name`). ``finish = false`` opts out of the name (a water point named
+    "Meta"); a lone checkpoint marked ``start = true`` is not the finish."""
+    if i != len(specs) - 1:
+        return False
     sp = specs[i]
-    return i == len(specs) - 1 and sp.km is None and is_finish_name(sp.name)
+    key = getattr(sp, "finish", None)
+    if key is not None:
+        return bool(key)
+    if len(specs) == 1 and getattr(sp, "start", None):
+        return False
+    return is_finish_name(sp.name)
+
+
+def is_start_checkpoint(specs, i: int) -> bool:
+    """True when checkpoint ``i`` of ``specs`` is the course's start: listed first, and its
+    key ``start`` says so, or, without the key, its name does (:func:`is_start_name`); a lone
+    checkpoint that is the finish (:func:`is_finish_checkpoint`) is not also the start."""
+    if i != 0 or not len(specs):
+        return False
+    sp = specs[0]
+    key = getattr(sp, "start", None)
+    if key is not None:
+        return bool(key)
+    if len(specs) == 1 and is_finish_checkpoint(specs, 0):
+        return False
+    return is_start_name(sp.name)
+
+
+def _finish_spec(specs, i: int) -> bool:
+    """Checkpoint ``i`` is the finish (:func:`is_finish_checkpoint`) placed by position."""
+    return specs[i].km is None and is_finish_checkpoint(specs, i)
 
 
 def _start_spec(specs, i: int) -> bool:
-    """Checkpoint ``i`` is the named start: the first one, placed by position, named so
-    (a lone checkpoint named as both is the finish)."""
-    sp = specs[i]
-    return (
-        i == 0
-        and sp.km is None
-        and is_start_name(sp.name)
-        and not (len(specs) == 1 and is_finish_name(sp.name))
-    )
+    """Checkpoint ``i`` is the start (:func:`is_start_checkpoint`) placed by position."""
+    return specs[i].km is None and is_start_checkpoint(specs, i)
 
 
 def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, source: str = ""):
     """The course's own start and finish on a GPX that runs past them.
 
-    A first checkpoint named as the start (:func:`is_start_name`) or a last one named as the
-    finish (:func:`is_finish_name`), placed by ``lat`` + ``lon`` or ``waypoint``, farther
+    A first checkpoint that is the start (:func:`is_start_checkpoint`: named so, or its key
+    ``start = true``) or a last one that is the finish (:func:`is_finish_checkpoint`),
+    placed by ``lat`` + ``lon`` or ``waypoint``, farther
     than :data:`END_SNAP_M` (at most ``tolerance_m``) along the track from its start (end),
     is where the course starts (ends): the GPX goes on to the car park, or the watch kept
     recording. Checkpoints placed by ``km`` are measured from the GPX's start and say
@@ -1128,6 +1165,41 @@ def gpx_cut_notes(course) -> list[str]:
             "part of it"
         )
     return out
+
+
+def finish_km_notes(specs, end_m: float) -> list[tuple[str, str]]:
+    """The finish placed by ``km`` (:func:`is_finish_checkpoint`) compared with the course.
+
+    :func:`locate_points` puts it at the course's end: its km is the organiser's
+    measurement, and a GPX that ends at the finish measures a little more or less. When the
+    file's km falls short of the course's length ``end_m`` [m, along the course, on the
+    slope] by more than :func:`km_slack_m`, one ``(severity, text)``: ``"info"`` up to
+    ``1 - 1 / KM_BEYOND_MAX`` of the course short (the two measures differ), ``"warning"``
+    beyond (a typo in km, or a GPX of another course). A finish km beyond the end is the
+    ``km-beyond-end`` warning's."""
+    n = len(specs)
+    if not n or specs[-1].km is None or not is_finish_checkpoint(specs, n - 1):
+        return []
+    sp = specs[-1]
+    km_m = sp.km * 1000.0
+    short = end_m - km_m
+    if not short > km_slack_m(sp.km):
+        return []
+    pct = 100.0 * short / end_m if end_m > 0 else 0.0
+    text = (
+        f"{sp.name!r}, the finish, is at km {sp.km:g} in the course file and the GPX measures "
+        f"{end_m / 1000:.2f} km ({pct:.1f} % more): the finish row is the GPX's end, at km "
+        f"{end_m / 1000:.2f} on the tables"
+    )
+    if km_m * KM_BEYOND_MAX < end_m:
+        return [("warning", text + "; a typo in its km, or a GPX of another course?")]
+    return [
+        (
+            "info",
+            text + "; if the GPX runs on past the finish, place it by lat + lon or waypoint "
+            "to end the course there",
+        )
+    ]
 
 
 def clock_place_notes(course) -> list[str]:
@@ -1808,6 +1880,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     for msg in gpx_cut_notes(course):
         f(Finding("info", "gpx-cut", msg))
     total = float(along[-1])  # checkpoint km are along-course (slope) km
+    for level, msg in finish_km_notes(specs, total):
+        f(Finding(level, "finish-km", msg))
 
     def _km(track_d):
         return float(np.interp(track_d, p.distance, along)) / 1000.0
@@ -1885,8 +1959,8 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                     "finish-after-last",
                     f"checkpoints[{i}] {specs[i].name!r} is {short:.0f} m before the end of the "
                     "track: a 'Finish' row is added at the end, barrier = the limit; if "
-                    f"{specs[i].name!r} is the finish, end the track there (a finish snaps to the "
-                    f"track's end within {END_SNAP_M:.0f} m of it)",
+                    f"{specs[i].name!r} is the finish, give it finish = true (or name it "
+                    "'Finish'): the course then ends there",
                 )
             )
     # loop

@@ -138,6 +138,8 @@ _CP_KEYS = {
     "dwell",
     "declared_km",
     "note",
+    "start",
+    "finish",
 }
 _INFO_KEYS = {
     "equipment": "list",
@@ -215,6 +217,12 @@ class CheckpointSpec:
         ``scale_to_declared`` the distance is stretched so that the checkpoint
         falls at it; otherwise ``coursekit check`` and the plan warn when the
         track puts it elsewhere (:data:`coursekit.checkpoints.DECLARED_KM_WARN`).
+    start, finish : bool or None
+        Keys ``start`` and ``finish``: True marks the checkpoint listed first (last) as the
+        course's start (finish) whatever its name ("Place de l'Église", "Chamonix"); False
+        says it is not, whatever its name (a water point named "Meta" listed last); None
+        (not given): its name decides (:func:`coursekit.checkpoints.is_start_name`,
+        :func:`coursekit.checkpoints.is_finish_name`).
     """
 
     name: str
@@ -230,6 +238,8 @@ class CheckpointSpec:
     barrier: bool = True
     tolerance_m: float | None = None
     declared_km: float | None = None
+    start: bool | None = None
+    finish: bool | None = None
 
     @property
     def placement(self) -> str:
@@ -881,6 +891,20 @@ def _checkpoint(
     barrier = ctx.bool_(raw, "barrier", default=True)
     if not barrier and "cutoff" in raw:
         raise ctx.err("barrier", "barrier = false contradicts its cutoff: remove one of them")
+    if isinstance(raw.get("start"), datetime | date):
+        raise ctx.err(
+            "start",
+            "the race's start date-time goes at the top of the file, before the first "
+            "[[checkpoints]]; in a checkpoint, start = true marks the course's start",
+        )
+    is_start = ctx.bool_(raw, "start", default=None)
+    is_finish = ctx.bool_(raw, "finish", default=None)
+    if is_start and is_finish:
+        raise ctx.err(
+            "finish",
+            "start = true and finish = true on one checkpoint: list the place twice, first "
+            "as the start and last as the finish",
+        )
     return CheckpointSpec(
         name=name,
         km=km,
@@ -895,7 +919,29 @@ def _checkpoint(
         barrier=barrier,
         tolerance_m=tolerance,
         declared_km=declared_km,
+        start=is_start,
+        finish=is_finish,
     )
+
+
+def _ends_keys(path: Path, checkpoints) -> None:
+    """Refuse ``start = true`` on a checkpoint not listed first and ``finish = true`` on one
+    not listed last: the course's start and finish are its first and last rows."""
+    n = len(checkpoints)
+    for i, sp in enumerate(checkpoints):
+        ctx = _Ctx(path, f"checkpoints[{i}] ({sp.name!r})")
+        if sp.start and i != 0:
+            raise ctx.err(
+                "start",
+                f"start = true is for the checkpoint listed first; this one is listed "
+                f"{i + 1} of {n}: move it to the top or remove the key",
+            )
+        if sp.finish and i != n - 1:
+            raise ctx.err(
+                "finish",
+                f"finish = true is for the checkpoint listed last; this one is listed "
+                f"{i + 1} of {n}: move it to the end or remove the key",
+            )
 
 
 def _tolerance(ctx, raw) -> float | None:
@@ -1540,6 +1586,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     checkpoints = tuple(
         _checkpoint(path, i, c, start, tz, clock_notes) for i, c in enumerate(cps_raw)
     )
+    _ends_keys(path, checkpoints)
     if clock_notes:
         info["ambiguous_times"] = clock_notes
 

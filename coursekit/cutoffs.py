@@ -757,7 +757,8 @@ def course_warnings(course, legs) -> list[str]:
     is past the end of the course (placed at the finish), a first or last checkpoint near
     the track's end kept as a row of its own (:func:`coursekit.checkpoints.end_notes`),
     the GPX run on past a finish (before a start) named so
-    (:func:`coursekit.checkpoints.gpx_cut_notes`),
+    (:func:`coursekit.checkpoints.gpx_cut_notes`), a finish placed by km short of the GPX's
+    end (:func:`coursekit.checkpoints.finish_km_notes`),
     a checkpoint name used twice, a checkpoint away from its ``declared_km``, a stretch
     with no station longer than :data:`coursekit.checkpoints.MAX_STRETCH_KM_EFFORT`,
     checkpoints whose altitude is an estimate (the ``check`` texts, from
@@ -766,7 +767,7 @@ def course_warnings(course, legs) -> list[str]:
 
     out = []
     end_km = float(np.asarray(legs.along, float)[-1]) / 1000.0 if hasattr(legs, "along") else None
-    specs = tuple(getattr(course, "checkpoints", ()))
+    specs = specs_file = tuple(getattr(course, "checkpoints", ()))
     for i, sp in enumerate(specs):
         if (
             end_km is not None
@@ -797,9 +798,11 @@ def course_warnings(course, legs) -> list[str]:
             float(course.profile.total_distance),
             tol,
         )
-    from .checkpoints import gpx_cut_notes
+    from .checkpoints import finish_km_notes, gpx_cut_notes
 
     out += gpx_cut_notes(course)
+    if end_km is not None:
+        out += [msg for _level, msg in finish_km_notes(specs_file, end_km * 1000.0)]
     prof = getattr(course, "profile", None)
     if prof is not None and not getattr(prof, "has_elevation", True):
         out.append(NO_ELEVATION_WARNING)

@@ -1152,3 +1152,133 @@ def test_named_finish_of_a_loop_is_its_last_passage(tmp_path):
     assert course.info["gpx_cut"]["start"] is None
     assert course.info["gpx_cut"]["after_finish_m"] == pytest.approx(300, abs=20)
     assert not [x for x in check_course(course) if x.code == "loop-open"]
+
+
+# ---- h103: the keys start / finish, a finish placed by km, the end notes' advice
+
+
+def test_finish_and_start_keys_end_the_course_whatever_the_names(tmp_path):
+    """h103: a finish called "Chamonix" and a start called "Place de l'Église" are the
+    course's finish and start with ``finish = true`` / ``start = true``, as a finish named so
+    is: the GPX is cut at both (no added "Start"/"Finish" rows), and check says how much.
+    ``finish = false`` opts a last checkpoint named "Meta" (a water point) out of the name
+    rule: it stays a row of its own before the added "Finish"."""
+    path = _line_course(
+        tmp_path,
+        _cp_at("Place de l'Église", 0.222)
+        + "start = true\n"
+        + '[[checkpoints]]\nname="Mid"\nkm=5\n'
+        + _cp_at("Chamonix", 9.72)
+        + "finish = true\n",
+    )
+    gpx_len = float(make_profile(read_gpx(tmp_path / "t.gpx")).total_distance)
+    course = load_course(path)
+    legs = course_legs(course)
+    assert legs.names == ("Place de l'Église", "Mid", "Chamonix"), legs.names
+    cut = course.info["gpx_cut"]
+    assert cut["start"] == "Place de l'Église" and cut["finish"] == "Chamonix", cut
+    assert 215 < cut["before_start_m"] < 230 and 270 < cut["after_finish_m"] < 290, cut
+    assert gpx_len - float(course.profile.total_distance) == pytest.approx(
+        cut["before_start_m"] + cut["after_finish_m"], abs=1
+    )
+    msgs = [x.message for x in check_course(course) if x.code == "gpx-cut"]
+    assert len(msgs) == 2 and "'Chamonix'" in msgs[1], msgs
+    codes = {x.code for x in check_course(course)}
+    assert not codes & {"near-end", "finish-after-last"}, codes
+    # without the keys: rows of their own, the GPX whole (the rule for other names)
+    path = _line_course(tmp_path, _cp_at("Place de l'Église", 0.222) + _cp_at("Chamonix", 9.72))
+    course = load_course(path)
+    assert course_legs(course).names == ("Start", "Place de l'Église", "Chamonix", "Finish")
+    assert "gpx_cut" not in course.info
+    # finish = false: the water point "Meta" 150 m before the end is not the finish
+    path = _line_course(tmp_path, _cp_at("Meta", 9.85) + "finish = false\n")
+    course = load_course(path)
+    assert course_legs(course).names == ("Start", "Meta", "Finish")
+    assert "gpx_cut" not in course.info
+    path = _line_course(tmp_path, _cp_at("Meta", 9.85))
+    assert course_legs(load_course(path)).names == ("Start", "Meta")
+
+
+def test_finish_placed_by_km_is_the_course_end(tmp_path):
+    """h103: a "Finish" at km 9.7 on a GPX of 10.0 km was a row of its own plus an added
+    "Finish" row (the limit applied 300 m after the organiser's finish, which was given an
+    interpolated barrier). The finish placed by km is the course's end: its km is the
+    organiser's measurement; a note (check: info ``finish-km``; cutoffs: a warning line)
+    compares the two. Far short (a typo, another course's GPX) the note is a warning."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    for body in (
+        '[[checkpoints]]\nname="Mid"\nkm=5\n[[checkpoints]]\nname="Finish"\nkm=9.7\n',
+        '[[checkpoints]]\nname="Mid"\nkm=5\n[[checkpoints]]\nname="Chamonix"\nkm=9.7\n'
+        "finish = true\n",
+    ):
+        path = _line_course(tmp_path, body)
+        course = load_course(path)
+        legs = course_legs(course)
+        last = "Finish" if '"Finish"' in body else "Chamonix"
+        assert legs.names == ("Start", "Mid", last), legs.names
+        assert legs.distance[-1] == pytest.approx(course.profile.total_distance)
+        assert "gpx_cut" not in course.info  # the GPX is the course: nothing cut
+        found = [x for x in check_course(course) if x.code == "finish-km"]
+        end_km = float(legs.along[-1]) / 1000
+        assert len(found) == 1 and found[0].level == "info", found
+        assert f"{last!r}, the finish, is at km 9.7" in found[0].message
+        assert f"GPX measures {end_km:.2f} km" in found[0].message, found[0].message
+        chk = run.invoke(cli, ["check", str(path)]).output
+        assert "finish-after-last" not in chk and "near-end" not in chk, chk
+        plan = json.loads(run.invoke(cli, ["cutoffs", str(path), "--format", "json"]).output)
+        assert [r["name"] for r in plan["checkpoints"]] == ["Start", "Mid", last]
+        assert plan["checkpoints"][-1]["cutoff_elapsed_s"] == 3 * 3600
+        assert "the finish, is at km 9.7" in run.invoke(cli, ["cutoffs", str(path)]).output
+    # a finish km far short of the GPX: still the end, and a warning
+    path = _line_course(tmp_path, '[[checkpoints]]\nname="Finish"\nkm=6\n')
+    found = [x for x in check_course(load_course(path)) if x.code == "finish-km"]
+    assert len(found) == 1 and found[0].level == "warning" and "typo" in found[0].message
+    # at the end within the km's rounding: nothing to say
+    path = _line_course(tmp_path, '[[checkpoints]]\nname="Finish"\nkm=10\n')
+    assert not [x for x in check_course(load_course(path)) if x.code == "finish-km"]
+    # another name, or finish = false: the old rule (a row of its own, an added "Finish")
+    for body in ("", "finish = false\n"):
+        name = "Finish" if body else "Col"
+        path = _line_course(tmp_path, f'[[checkpoints]]\nname="{name}"\nkm=9.7\n{body}')
+        assert course_legs(load_course(path)).names == ("Start", name, "Finish")
+
+
+def test_start_placed_by_km_is_the_course_start(tmp_path):
+    """h103: the first checkpoint marked ``start = true`` (or named so) placed by km is the
+    start row at km 0, not a row of its own after an added "Start"."""
+    path = _line_course(tmp_path, '[[checkpoints]]\nname="Bridge"\nkm=0.2\nstart = true\n')
+    assert course_legs(load_course(path)).names == ("Bridge", "Finish")
+    path = _line_course(tmp_path, '[[checkpoints]]\nname="Bridge"\nkm=0.2\n')
+    assert course_legs(load_course(path)).names == ("Start", "Bridge", "Finish")
+
+
+def test_end_notes_advise_the_finish_and_start_keys_and_the_advice_works(tmp_path):
+    """h103: the near-end notes said "end the GPX there" / "give it km = 0"; they now give
+    the simpler fix, the key (or the name), and following it silences them."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    path = _line_course(tmp_path, _cp_at("Bridge", 0.2) + _cp_at("Arch", 9.85))
+    chk = run.invoke(cli, ["check", str(path)]).output
+    start = [ln for ln in chk.splitlines() if "[near-end] 'Bridge'" in ln]
+    assert len(start) == 1 and start[0].endswith(
+        "if it is the start, give it start = true (or name it 'Start'): the course then "
+        "starts there"
+    ), chk
+    end = [ln for ln in chk.splitlines() if "[near-end] 'Arch'" in ln]
+    assert len(end) == 1 and end[0].endswith(
+        "if it is the finish, give it finish = true (or name it 'Finish'): the course then "
+        "ends there"
+    ), chk
+    path = _line_course(
+        tmp_path,
+        _cp_at("Bridge", 0.2) + "start = true\n" + _cp_at("Arch", 9.85) + "finish = true\n",
+    )
+    chk = run.invoke(cli, ["check", str(path)]).output
+    assert "near-end" not in chk and chk.count("[gpx-cut]") == 2, chk

@@ -514,6 +514,18 @@ def test_last_checkpoint_short_of_the_end_is_reported(course_dir):
     assert res.exit_code == 0, res.output
     line = [ln for ln in res.stdout.splitlines() if "[finish-after-last]" in ln]
     assert len(line) == 1 and "checkpoints[3] 'Village' is 398 m before" in line[0], res.stdout
+    # the fix it gives (h103): the key, or the name; the key ends the course there
+    assert line[0].endswith(
+        "if 'Village' is the finish, give it finish = true (or name it 'Finish'): the course "
+        "then ends there"
+    ), line[0]
+    path = _with_last(
+        course_dir,
+        '[[checkpoints]]\nname = "Village"\nlat = 45.1164\nlon = 6.0\nfinish = true\n',
+    )
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert "[finish-after-last]" not in res.stdout, res.stdout
+    assert "[gpx-cut] the GPX runs on 398 m after 'Village'" in res.stdout, res.stdout
     # at the end (within the tolerance): nothing to say
     path = _with_last(course_dir, '[[checkpoints]]\nname = "Village"\nlat = 45.12\nlon = 6.0\n')
     res = CliRunner().invoke(cli, ["check", str(path)])
@@ -857,3 +869,37 @@ def test_a_path_without_backslash_gets_no_windows_hint(course_dir):
     p = _write(course_dir, 'gpx = "hand.gpx"', 'gpx = "tracks/nope.gpx"')
     line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
     assert line.endswith("not found (looked for " + str(course_dir / "tracks" / "nope.gpx") + ")")
+
+
+@pytest.mark.parametrize(
+    ("block", "key", "fragment"),
+    [
+        (
+            'start = true\n[[checkpoints]]\nname = "Arch"\nkm = 12\n',
+            "start",
+            "start = true is for the checkpoint listed first; this one is listed 4 of 5",
+        ),
+        (
+            'finish = true\n[[checkpoints]]\nname = "Arch"\nkm = 12\n',
+            "finish",
+            "finish = true is for the checkpoint listed last; this one is listed 4 of 5",
+        ),
+        ("start = true\nfinish = true\n", "finish", "start = true and finish = true on one"),
+        ('finish = "yes"\n', "finish", "expected true or false"),
+        (
+            "start = 2024-06-01T06:00:00+01:00\n",
+            "start",
+            "the race's start date-time goes at the top of the file",
+        ),
+    ],
+)
+def test_start_and_finish_keys_are_checked(course_dir, block, key, fragment):
+    """h103: the checkpoint keys ``start`` / ``finish`` are booleans, only on the checkpoint
+    listed first / last, not both on one; each refusal is one line naming the file, the
+    table and the key."""
+    path = _with_last(course_dir, f'[[checkpoints]]\nname = "Lodge"\nkm = 11\n{block}')
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert res.exit_code != 0
+    (line,) = res.output.strip().splitlines()
+    assert line.startswith(f"Error: {path}: checkpoints[3] ('Lodge') key '{key}': "), line
+    assert fragment in line, line

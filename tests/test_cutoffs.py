@@ -933,7 +933,9 @@ def test_barrier_short_of_the_finish_is_not_rounded_onto_the_limit(tmp_path):
     """Templiers Endurance: the published finish "Arrivée Millau" 160 m before the GPX end is
     a row of its own; its barrier was rounded up onto the limit, two rows at 24:00 with
     "rounding leaves 0 min" and `check`'s "no time to move". A barrier that rounding would
-    put on the limit while the rows after it need time keeps the reference passage."""
+    put on the limit while the rows after it need time keeps the reference passage. (h103: a
+    finish named so and placed by km is now the course's end, so the row 150 m short of the
+    end is named "Pont" here.)"""
     from coursekit.course import load_course
     from coursekit.gpx import write_gpx
 
@@ -942,12 +944,12 @@ def test_barrier_short_of_the_finish_is_not_rounded_onto_the_limit(tmp_path):
     (tmp_path / "c.toml").write_text(
         'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+01:00\nlimit = "2h"\n'
         '[[checkpoints]]\nname = "Mid"\nkm = 4.3\n'
-        '[[checkpoints]]\nname = "Arrivée"\nkm = 9.85\n'
+        '[[checkpoints]]\nname = "Pont"\nkm = 9.85\n'
     )
     p = plan(load_course(tmp_path / "c.toml"))
-    assert list(p.legs.names) == ["Start", "Mid", "Arrivée", "Finish"]
+    assert list(p.legs.names) == ["Start", "Mid", "Pont", "Finish"]
     assert 100 < p.legs.along[-1] - p.legs.along[2] < 250
-    # Mid is rounded up to the grid as before; Arrivée keeps its reference passage
+    # Mid is rounded up to the grid as before; Pont keeps its reference passage
     assert p.cutoff_elapsed[1] == pytest.approx(3600.0)
     dep = p.arrival_elapsed[2]
     assert 7200 - 300 < dep < 7200
@@ -956,7 +958,7 @@ def test_barrier_short_of_the_finish_is_not_rounded_onto_the_limit(tmp_path):
     assert np.isfinite(p.required_pace[3]) and p.required_pace[3] > 0
     w = [x for x in p.warnings if "reference passage" in x]
     assert len(w) == 1, p.warnings
-    assert w[0].startswith("the barrier at 'Arrivée' is the reference passage (1:5")
+    assert w[0].startswith("the barrier at 'Pont' is the reference passage (1:5")
     assert "not rounded up to 15 min: that would put it on the limit, leaving 0 min of the" in w[0]
     assert "needs to 'Finish'" in w[0]
     assert not [x for x in p.warnings if "leaves 0 min" in x or "rounding to" in x], p.warnings
