@@ -795,20 +795,32 @@ SAME_PLACE_M = 30.0
 """Checkpoint rows closer than this [m] share one map marker (:func:`_places`)."""
 
 
-def _places(cps: list[dict], within_m: float = SAME_PLACE_M) -> list[list[int]]:
+def _places(
+    cps: list[dict], within_m: float = SAME_PLACE_M, *, ends_within_m: float | None = None
+) -> list[list[int]]:
     """Indices of the marker records grouped by place, in course order.
 
     Rows within ``within_m`` of a group's first row join it: a loop's start, its mid-race
     passages at the start's village and its finish get one marker whose popup lists every
     passage (one marker each would stack, the last drawn hiding the others at every zoom).
+    The finish (the last record) joins the start's group (the first record's) within
+    ``ends_within_m`` [m] (default :data:`coursekit.figures.SAME_END_M`, the print map's
+    rule): a loop whose GPX stops 40 m short of the arch has its two 24 px markers
+    overlapping up to zoom 16, the finish drawn over the start.
     """
     from .geodesy import distance
 
+    if ends_within_m is None:
+        from .figures import SAME_END_M
+
+        ends_within_m = SAME_END_M
+    last = len(cps) - 1
     groups: list[list[int]] = []
     for i, c in enumerate(cps):
         for grp in groups:
             f = cps[grp[0]]
-            if distance(f["lat"], f["lon"], c["lat"], c["lon"]) <= within_m:
+            lim = max(within_m, ends_within_m) if (grp[0] == 0 and i == last) else within_m
+            if distance(f["lat"], f["lon"], c["lat"], c["lon"]) <= lim:
                 grp.append(i)
                 break
         else:

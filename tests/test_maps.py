@@ -641,3 +641,38 @@ def test_grade_map_on_a_real_track(realdata, tmp_path):
     runs = [r[1] for r in race["runs"]]
     assert len(runs) > 100
     assert any(o in s for s in runs for o in ("{{", "{%", "{#"))
+
+
+def test_loop_start_and_finish_a_few_tens_of_metres_apart_share_one_marker(tmp_path):
+    """h103: the web map grouped markers within 30 m only; a loop whose GPX ends 40 m from
+    its start drew the finish flag over the start (24 px icons overlap up to zoom 16). The
+    start and the finish now share one marker within figures.SAME_END_M (50 m), as on the
+    print map; a mid-race station 40 m from the start keeps a marker of its own, and a
+    point-to-point course keeps two."""
+    from coursekit.figures import SAME_END_M
+    from coursekit.geodesy import distance
+
+    n = 401
+    up = np.linspace(0.0, 0.045, n // 2 + 1)
+    lat = 45.0 + np.concatenate([up, up[::-1][1:]])
+    east = 40.0 / (111_320.0 * math.cos(math.radians(45.0)))  # the way back 40 m east
+    lon = 6.0 + np.concatenate([np.zeros(n // 2 + 1), np.full(n // 2, east)])
+    write_gpx(tmp_path / "l.gpx", lat, lon, np.full(lat.size, 800.0), name="loop")
+    head = 'name = "L"\ngpx = "l.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    (tmp_path / "l.toml").write_text(head + '[[checkpoints]]\nname = "Hut"\nkm = 5\n')
+    course = load_course(tmp_path / "l.toml")
+    (race,) = map_data(maps.map_html(maps.course_map(course, plan=make_plan(course))))
+    cps = race["cps"]
+    assert [c["name"] for c in cps] == ["Start", "Hut", "Finish"]
+    gap = distance(cps[0]["lat"], cps[0]["lon"], cps[-1]["lat"], cps[-1]["lon"])
+    assert maps.SAME_PLACE_M < gap <= SAME_END_M, gap
+    assert race["places"] == [[0, 2], [1]], race["places"]
+    # a mid-race row as far from the start keeps its own marker; a far finish too
+    here, near, far = (
+        {"lat": 45.0, "lon": 6.0},
+        {"lat": 45.0, "lon": 6.0 + east},
+        {"lat": 45.01, "lon": 6.0},
+    )
+    assert maps._places([here, far, near]) == [[0, 2], [1]]
+    assert maps._places([here, near, far]) == [[0], [1], [2]]
+    assert maps._places([here, far, near], ends_within_m=0.0) == [[0], [1], [2]]
