@@ -2790,7 +2790,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         out.append(
             "  counts are means over the repetitions; 'withdrew after': runners last seen "
             "at that checkpoint before withdrawing (on the start row, on the first leg); "
-            "'peak 60 min': each repetition's most arrivals within any 60 minutes, averaged"
+            "'peak 60 min': each repetition's most arrivals within any 60 minutes, averaged; "
+            "'10 %', 'median', '90 %': arrival times among the runners who reach it "
+            "(at the finish, among those who reach it: the finishers, not the starters)"
         )
         for r in sim["races"]:
             fs = r["finish_share"]

@@ -1989,3 +1989,59 @@ def test_event_text_start_and_finish_rows_name_their_checkpoint():
         assert e in cells, (e, cells)
     assert ("A", "") in cells and ("B", "") in cells  # Col and Pass, named like their station
     assert {c for c in cells if c[1]} <= set(want)
+def test_finish_percentiles_say_they_are_over_the_runners_who_get_there(two_races):
+    """Judge finding J5: the Finish row's 10 % / median / 90 % are arrival times among the
+    runners who reach it (the finishers, and any arriving after the limit), not among the
+    starters; neither the text nor the
+    JSON said so. The JSON names the basis (an additive key) and the text says it once,
+    with each race's finish row in finishers; the numbers are the ones computed over the
+    runners reaching each row (checked against the simulation)."""
+    ev = plan_event(two_races, name="Synthetic", night=False)
+    ev = simulate_event(ev, n_runners=200, repetitions=5, seed=3)
+    d = event_summary(ev)
+    basis = d["simulation"]["arrival_percentiles_basis"]
+    assert "reach" in basis and "finishers" in basis and "starters" in basis
+    for race, sim, r in zip(ev.races, ev.simulations, d["simulation"]["races"], strict=True):
+        fin = r["checkpoints"][-1]
+        # reached: the finishers and those eliminated at the finish for arriving late
+        ends = sim.finishers.mean() + sim.eliminated[:, -1].mean()
+        assert fin["reached"] == pytest.approx(ends, abs=0.05)
+        q = sim.arrival_quantiles[list(np.round(sim.quantile_levels, 3)).index(0.5), -1]
+        gap = dt.datetime.fromisoformat(fin["arrival_p50"]) - race.clock(q)
+        assert abs(gap.total_seconds()) < 60  # written to the minute or second
+    text = _event_text_of(ev, d)
+    assert "among the runners who reach it" in text
+    assert "at the finish, among those who reach it" in text
+
+
+def test_a_long_race_says_the_default_finishes_more_than_past_races_of_its_size(two_races):
+    """Judge finding J4: a long mountain ultra simulated with the default field finished
+    85-88 % of its starters, where past races of that size finish about 70 % (the Diagonale
+    des Fous 0.71, 276 km-effort, default 0.82): the barriers stop at most 5 % and the
+    default's other withdrawals do not grow with the race's length. Not changed (measured,
+    docs/simulation.md, sprint log: withdrawals per km-effort cost no-history cells), so the
+    output says it: the share the size gives, and the option that simulates it."""
+    from coursekit.field import FINISH_SHARE_HAZARD
+
+    long = [
+        replace(r, leg_effort=r.leg_effort * 280.0 / float(np.sum(r.leg_effort))) for r in two_races
+    ]
+    ev = plan_event(long, night=False)
+    sim = simulate_event(ev, n_runners=300, repetitions=4, seed=1)
+    said = [w for w in sim.warnings if "past races of this size finish about" in w]
+    rule = float(np.exp(-FINISH_SHARE_HAZARD * 280.0))
+    assert len(said) == len(ev.races)
+    for r, s, w in zip(ev.races, sim.simulations, said, strict=True):
+        assert s.finish_share > rule + 0.05  # why it is said
+        assert w.startswith(f"{r.name}: 280 km-effort")
+        assert f"{100 * s.finish_share:.0f} % simulated" in w and f"{100 * rule:.0f} %" in w
+        assert f"--finish-share {r.name}={rule:.2f}" in w
+        assert "an extrapolation beyond the largest race measured, 276 km-effort" in w  # 280
+    # a share given, or a race whose size gives about the simulated share: nothing said
+    asked = simulate_event(ev, n_runners=300, repetitions=4, seed=1, finish_share=0.72)
+    assert not [w for w in asked.warnings if "past races of this size" in w]
+    mid = [
+        replace(r, leg_effort=r.leg_effort * 110.0 / float(np.sum(r.leg_effort))) for r in two_races
+    ]
+    short = simulate_event(plan_event(mid, night=False), n_runners=300, repetitions=4, seed=1)
+    assert not [w for w in short.warnings if "past races of this size" in w]
