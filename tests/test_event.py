@@ -1989,6 +1989,8 @@ def test_event_text_start_and_finish_rows_name_their_checkpoint():
         assert e in cells, (e, cells)
     assert ("A", "") in cells and ("B", "") in cells  # Col and Pass, named like their station
     assert {c for c in cells if c[1]} <= set(want)
+
+
 def test_finish_percentiles_say_they_are_over_the_runners_who_get_there(two_races):
     """Judge finding J5: the Finish row's 10 % / median / 90 % are arrival times among the
     runners who reach it (the finishers, and any arriving after the limit), not among the
