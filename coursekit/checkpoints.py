@@ -988,14 +988,24 @@ def same_place_notes(legs) -> list[str]:
     return out
 
 
-def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
+def end_notes(
+    names,
+    distance,
+    total: float,
+    tolerance_m: float,
+    *,
+    not_start: bool = False,
+    not_finish: bool = False,
+) -> list[str]:
     """Notes on a first or last checkpoint kept as a row of its own although it lies near
     the track's start or end: between the snap (:data:`END_SNAP_M`) and the course's
     tolerance, at most :data:`DEFAULT_TOLERANCE_M` (beyond that it is plainly a place of
     its own).
 
     ``names`` and ``distance`` [m along the track] are the placed checkpoints in course
-    order; ``total`` is the track's length [m].
+    order; ``total`` is the track's length [m]. ``not_start`` (``not_finish``): the course
+    file says the first (last) one is not the start (finish), ``start = false``
+    (``finish = false``): no note advising to make it one.
     """
     out = []
     if not len(names):
@@ -1003,13 +1013,13 @@ def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
     snap = min(tolerance_m, END_SNAP_M)
     near = min(tolerance_m, DEFAULT_TOLERANCE_M)
     d0, d1 = float(distance[0]), float(distance[-1])
-    if snap < d0 <= near:
+    if snap < d0 <= near and not not_start:
         out.append(
             f"{names[0]!r} is {d0:.0f} m along the track from its start: a checkpoint of its "
             "own after the start row; if it is the start, give it start = true (or name it "
             "'Start'): the course then starts there"
         )
-    if len(names) > 1 or d0 > snap:
+    if (len(names) > 1 or d0 > snap) and not not_finish:
         gap = total - d1
         if snap < gap <= near:
             out.append(
@@ -1018,6 +1028,11 @@ def end_notes(names, distance, total: float, tolerance_m: float) -> list[str]:
                 "it 'Finish'): the course then ends there"
             )
     return out
+
+
+def _said_not(spec, key: str, listed_there: bool) -> bool:
+    """The checkpoint listed first (last) says ``start = false`` (``finish = false``)."""
+    return listed_there and getattr(spec, key, None) is False
 
 
 def _words(name: str) -> list[str]:
@@ -1875,6 +1890,9 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         located.distance[placed],
         float(p.total_distance),
         tolerance_m,
+        not_start=bool(placed) and _said_not(specs[placed[0]], "start", placed[0] == 0),
+        not_finish=bool(placed)
+        and _said_not(specs[placed[-1]], "finish", placed[-1] == len(specs) - 1),
     ):
         f(Finding("warning", "near-end", msg))
     for msg in gpx_cut_notes(course):

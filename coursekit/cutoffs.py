@@ -792,11 +792,18 @@ def course_warnings(course, legs) -> list[str]:
         from .checkpoints import end_notes
 
         rows = [i for i, sp in enumerate(specs) if sp is not None]
+        listed = list(getattr(course, "checkpoints", ()) or ())
+
+        def said_not(i: int, key: str, k: int) -> bool:  # start/finish = false in the file
+            return bool(listed) and specs[i] is listed[k] and getattr(specs[i], key) is False
+
         out += end_notes(
             [legs.names[i] for i in rows],
             np.asarray(legs.distance, float)[rows],
             float(course.profile.total_distance),
             tol,
+            not_start=bool(rows) and said_not(rows[0], "start", 0),
+            not_finish=bool(rows) and said_not(rows[-1], "finish", -1),
         )
     from .checkpoints import finish_km_notes, gpx_cut_notes
 

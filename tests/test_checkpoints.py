@@ -1282,3 +1282,26 @@ def test_end_notes_advise_the_finish_and_start_keys_and_the_advice_works(tmp_pat
     )
     chk = run.invoke(cli, ["check", str(path)]).output
     assert "near-end" not in chk and chk.count("[gpx-cut]") == 2, chk
+
+
+def test_end_notes_do_not_advise_a_key_the_file_has_set_false(tmp_path):
+    """A first (last) checkpoint near the track's start (end) marked ``start = false``
+    (``finish = false``): the director said it is not the start (finish), so neither
+    `check` nor `cutoffs` advises to give it ``start = true`` (``finish = true``); the
+    rows stay as they are (a row of its own after "Start", before "Finish")."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    run = CliRunner()
+    body = _cp_at("Bridge", 0.2) + "start = false\n" + _cp_at("Arch", 9.85) + "finish = false\n"
+    path = _line_course(tmp_path, body)
+    assert course_legs(load_course(path)).names == ("Start", "Bridge", "Arch", "Finish")
+    for cmd in ("check", "cutoffs"):
+        out = run.invoke(cli, [cmd, str(path)]).output
+        assert "start = true" not in out and "finish = true" not in out, (cmd, out)
+    # one key set, the other end still advised
+    path = _line_course(tmp_path, _cp_at("Bridge", 0.2) + _cp_at("Arch", 9.85) + "finish = false\n")
+    for cmd in ("check", "cutoffs"):
+        out = run.invoke(cli, [cmd, str(path)]).output
+        assert "give it start = true" in out and "finish = true" not in out, (cmd, out)
