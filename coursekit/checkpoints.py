@@ -1675,11 +1675,15 @@ def cutoff_limit_problem(where: str, course, cutoff_s: float) -> str | None:
 
 
 def _shown_elapsed(course, s: float) -> str:
-    """``Sat 2024-06-01 19:00 (13:00)``: an elapsed time on the course's clock."""
-    from .clock import after, hm, in_zone
+    """``Sat 2024-06-01 19:00 (13:00)``: an elapsed time on the course's clock, written as
+    the limit is (:func:`coursekit.clock.limit_hm`), with its seconds when it has some
+    (``17:59:30 (11:59:30)``): a cutoff 30 s before the limit read ``17:59 (12:00)``, one
+    20 s after it the limit's own ``18:00 (12:00)``."""
+    from .clock import after, in_zone, whole_seconds
 
-    t = in_zone(after(course.start, s), getattr(course, "timezone", None))
-    return f"{t:%a %Y-%m-%d %H:%M} ({hm(s)})"
+    t = in_zone(after(course.start, whole_seconds(s)), getattr(course, "timezone", None))
+    clock = f"{t:%a %Y-%m-%d %H:%M:%S}" if t.second else f"{t:%a %Y-%m-%d %H:%M}"
+    return f"{clock} ({limit_hm(s)})"
 
 
 def finish_cutoff_problem(where: str, course, cutoff_s: float) -> str | None:

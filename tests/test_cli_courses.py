@@ -499,3 +499,36 @@ def test_check_and_cutoffs_refuse_a_finish_cutoff_off_the_limit_alike(tmp_path, 
     found = json.loads(run("check", course, "--format", "json").output)["findings"]
     errors = [(f["code"], f["message"]) for f in found if f["level"] == "error"]
     assert errors == [("cutoff-finish", said)], errors
+
+
+@pytest.mark.parametrize(
+    ("row", "cutoff", "said"),
+    [
+        # a finish cutoff 30 s before the limit read "17:59 (12:00) is not the limit,
+        # 18:00 (12:00)": the clock's seconds dropped, the elapsed time rounded
+        (
+            '[[checkpoints]]\nname = "Finish"\nkm = 48\n',
+            "2024-06-01T17:59:30+02:00",
+            "the finish's cutoff Sat 2024-06-01 17:59:30 (11:59:30) is not the limit, "
+            "Sat 2024-06-01 18:00 (12:00)",
+        ),
+        # a cutoff 20 s after the limit read "18:00 (12:00) is after the limit, 18:00 (12:00)"
+        (
+            '[[checkpoints]]\nname = "Mid"\nkm = 24\n',
+            "2024-06-01T18:00:20+02:00",
+            "the fixed cutoff Sat 2024-06-01 18:00:20 (12:00:20) is after the limit, "
+            "Sat 2024-06-01 18:00 (12:00)",
+        ),
+    ],
+    ids=["finish", "after-limit"],
+)
+def test_a_cutoff_seconds_off_the_limit_is_written_with_its_seconds(tmp_path, row, cutoff, said):
+    """W9: a fixed cutoff is a stated figure, written as the limit is (clock.limit_hm):
+    with its seconds when it has some, never the limit's own time twice."""
+    course = _line_course(tmp_path, row + f"cutoff = {cutoff}\n")
+    c = run("cutoffs", course)
+    k = run("check", course, "--format", "json")
+    assert c.exit_code == 1 and k.exit_code == 1, (c.output, k.output)
+    assert said in c.output, c.output
+    found = [f["message"] for f in json.loads(k.output)["findings"] if f["level"] == "error"]
+    assert any(said in m for m in found), found
