@@ -609,10 +609,26 @@ _SCHEMATIC_BANNER = (
     "SCHEMATIC COURSE: the track is a sketch through places, not a surveyed route; "
     "distances and D+/D- are estimates"
 )
+
+
+def _tolerance_option(ctx, param, value):
+    """--tolerance has the course file key's range: at most MAX_TOLERANCE_M (farther, a
+    checkpoint is not on the course; --tolerance 50000 placed one 20 km off the track)."""
+    from .course import MAX_TOLERANCE_M
+
+    if value is not None and value > MAX_TOLERANCE_M:
+        raise click.BadParameter(
+            f"{value:g} m is more than {MAX_TOLERANCE_M:g} m, the largest tolerance a course "
+            "file may set (farther, a checkpoint is not on the course)"
+        )
+    return value
+
+
 TOLERANCE = click.option(
     "--tolerance",
     "tolerance_m",
     type=click.FloatRange(min=0, min_open=True),
+    callback=_tolerance_option,
     default=None,
     metavar="M",
     help="Largest distance from a checkpoint to the track [m] (default: the course file's "

@@ -1481,8 +1481,9 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         The course TOML file (contract 1).
     tolerance_m : float, optional
         Largest distance from a checkpoint to the track [m], instead of the
-        file's ``tolerance`` key (default :data:`DEFAULT_TOLERANCE_M`); a
-        checkpoint's own ``tolerance`` still wins. Checkpoints are located by
+        file's ``tolerance`` key (default :data:`DEFAULT_TOLERANCE_M`), in the key's
+        range (at most :data:`MAX_TOLERANCE_M`, else ValueError); a checkpoint's own
+        ``tolerance`` still wins. Checkpoints are located by
         :func:`coursekit.checkpoints.course_legs`, not here.
 
     Returns
@@ -1499,8 +1500,11 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     from .gpx import read_gpx
     from .profile import make_profile
 
-    if tolerance_m is not None and not tolerance_m > 0:
-        raise ValueError(f"tolerance must be > 0 m, got {tolerance_m}")
+    if tolerance_m is not None and not 0 < tolerance_m <= MAX_TOLERANCE_M:
+        # it replaces the file's key: the key's range (farther, not on the course)
+        raise ValueError(
+            f"tolerance must be > 0 m and at most {MAX_TOLERANCE_M:g} m, got {tolerance_m}"
+        )
     path = Path(path)
     raw = _read_toml(path, "course")
     top = _Ctx(path, "")

@@ -532,3 +532,29 @@ def test_a_cutoff_seconds_off_the_limit_is_written_with_its_seconds(tmp_path, ro
     assert said in c.output, c.output
     found = [f["message"] for f in json.loads(k.output)["findings"] if f["level"] == "error"]
     assert any(said in m for m in found), found
+
+
+@pytest.mark.parametrize("cmd", _LOCATING, ids=lambda c: c[0])
+def test_tolerance_option_is_capped_as_the_course_files_key_is(tmp_path, cmd):
+    """J6: the course file's 'tolerance' stops at MAX_TOLERANCE_M (farther, a checkpoint
+    is not on the course), but --tolerance 50000 placed a station 20 km off the track at
+    km 24 in every command: the option that replaces the key has the key's range."""
+    from coursekit.course import MAX_TOLERANCE_M
+
+    course = _line_course(tmp_path, '[[checkpoints]]\nname = "Far"\nlat = 45.18\nlon = 6.3044\n')
+    args = [a.format(tmp=tmp_path) for a in cmd[1:]]
+    r = run(cmd[0], course, *args, "--tolerance", "50000")
+    assert r.exit_code == 2, r.output
+    assert "--tolerance" in r.output and f"{MAX_TOLERANCE_M:g}" in r.output, r.output
+    r = run(cmd[0], course, *args, "--tolerance", f"{MAX_TOLERANCE_M:g}")
+    assert r.exit_code == 1 and "'Far' is 20004 m from the track" in r.output, r.output
+
+
+def test_load_course_refuses_a_tolerance_the_course_file_may_not_set(tmp_path):
+    """load_course(tolerance_m=...) replaces the file's key: it has the key's range."""
+    from coursekit.course import MAX_TOLERANCE_M, load_course
+
+    course = _line_course(tmp_path, "")
+    with pytest.raises(ValueError, match="5000"):
+        load_course(course, tolerance_m=MAX_TOLERANCE_M + 1)
+    assert load_course(course, tolerance_m=MAX_TOLERANCE_M).tolerance_m == MAX_TOLERANCE_M
