@@ -1708,11 +1708,11 @@ def finish_cutoff_problem(where: str, course, cutoff_s: float) -> str | None:
     str or None
         ``"<where>: the finish's cutoff Sat 2024-06-01 17:00 (11:00) is not the limit,
         Sat 2024-06-01 18:00 (12:00): remove it or change the limit"``; None within 1 s of
-        the limit.
+        the limit, or for no cutoff (NaN).
     """
     limit_s = float(course.limit_s)
-    if abs(cutoff_s - limit_s) <= 1:
-        return None
+    if not math.isfinite(cutoff_s) or abs(cutoff_s - limit_s) <= 1:
+        return None  # no cutoff (NaN), or the limit
     return (
         f"{where}: the finish's cutoff {_shown_elapsed(course, cutoff_s)} is not the limit, "
         f"{_shown_elapsed(course, limit_s)}: remove it or change the limit"

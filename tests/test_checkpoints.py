@@ -1305,3 +1305,25 @@ def test_end_notes_do_not_advise_a_key_the_file_has_set_false(tmp_path):
     for cmd in ("check", "cutoffs"):
         out = run.invoke(cli, [cmd, str(path)]).output
         assert "give it start = true" in out and "finish = true" not in out, (cmd, out)
+
+
+def test_cutoff_problems_of_no_cutoff_are_none():
+    """cutoff_limit_problem and finish_cutoff_problem (public, h102 W9): a row without a
+    fixed cutoff (NaN, as plan's fixed array holds it) has no problem; finish_cutoff_problem
+    raised ValueError ('cannot convert float NaN to integer') where cutoff_limit_problem
+    said None."""
+    import datetime as dt
+    import math
+    from types import SimpleNamespace
+
+    from coursekit.checkpoints import cutoff_limit_problem, finish_cutoff_problem
+
+    start = dt.datetime(2024, 6, 1, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    course = SimpleNamespace(start=start, limit_s=12 * 3600.0, timezone="Europe/Paris")
+    where = "checkpoints[1] ('Finish') key 'cutoff'"
+    for problem in (cutoff_limit_problem, finish_cutoff_problem):
+        assert problem(where, course, math.nan) is None, problem
+    assert finish_cutoff_problem(where, course, 12 * 3600.0 + 1) is None
+    assert finish_cutoff_problem(where, course, 11 * 3600.0).startswith(where + ": the finish's")
+    assert cutoff_limit_problem(where, course, 11 * 3600.0) is None
+    assert "is at the limit" in cutoff_limit_problem(where, course, 12 * 3600.0)
