@@ -43,6 +43,7 @@ from .profile import along_course_distance
 
 __all__ = [
     "cutoff_limit_problem",
+    "NAMED_CUT_MAX_M",
     "finish_cutoff_problem",
     "SAME_PLACE_M",
     "SAME_WAYPOINT_M",
@@ -98,7 +99,7 @@ start (finish) row [m], capped by the tolerance. Farther, it is a checkpoint of 
 bridge 200 m out of town is not the start, whatever the tolerance to the track."""
 
 FINISH_WORDS = frozenset(
-    {"finish", "arrivee", "arrival", "ziel", "meta", "arrivo", "llegada", "chegada", "finale"}
+    {"finish", "arrivee", "arrival", "ziel", "meta", "arrivo", "llegada", "chegada"}
 )
 """Words that name the finish (compared without case or accents): a last checkpoint whose
 name starts with one (``"Arrivée Chamonix"``, ``"Finish"``), or a start word followed by one
@@ -107,6 +108,12 @@ name starts with one (``"Arrivée Chamonix"``, ``"Finish"``), or a start word fo
 START_WORDS = frozenset({"start", "depart", "departure", "salida", "partenza", "partida"})
 """Words that name the start (compared without case or accents): a first checkpoint whose
 name starts with one, or a finish word followed by one, is the start (:func:`named_ends`)."""
+
+NAMED_CUT_MAX_M = 1000.0
+"""Most of the GPX a start or finish known by its *name* alone cuts off, at each end [m]: a
+walk from the car park, a watch that kept recording. Beyond it the name is more likely a
+place's ("Salida", Colorado; "Meta") than the finish's, and the GPX is not cut; the keys
+``start = true`` / ``finish = true`` cut any length."""
 
 
 class Finding(NamedTuple):
@@ -708,6 +715,11 @@ def _final_state(last_states, specs, i: int, total: float, tolerance_m: float) -
     sp = specs[i]
     if i != len(specs) - 1 or sp.km is not None:
         return k
+    if is_finish_checkpoint(specs, i):
+        # the finish (named so, or finish = true) is its last passage within the
+        # tolerance, as named_ends cuts the GPX there: a town crossed at km 3 whose
+        # return passes 30 m off is finished in at km 37, not at km 3
+        return max(range(len(last_states)), key=lambda j: last_states[j][0])
     tie = 1e-9 * max(total, 1.0) + 1e-9  # the tie-breaking term's size (eps x distance)
     if _finish_spec(specs, i):  # the finish named so: its last passage as good as the best
         ends = [j for j, st in enumerate(last_states) if st[1] <= cost[k] + tie]
@@ -1146,14 +1158,26 @@ def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, sour
     if not (first or last):
         return None
     loc = locate_points(profile, specs, tolerance_m=tolerance_m, errors="collect", source=source)
+    if loc.problems:
+        # a checkpoint not placed: the order no longer holds the named ends to their
+        # passage, and its error must be measured on the whole GPX
+        return None
     total = float(profile.total_distance)
     snap = min(tolerance_m, END_SNAP_M)
     a, b = 0.0, total
     d0, d1 = float(loc.distance[0]), float(loc.distance[-1])
+    # the start on its first passage, the finish on its last, within the order: a town
+    # crossed at km 3 and finished in at km 37 ends the course at km 37
+    p0 = [x for x in loc.passages[0] if x <= (loc.distance[1] if n > 1 else total)]
+    p1 = [x for x in loc.passages[-1] if x >= (loc.distance[-2] if n > 1 else 0.0)]
+    d0 = min(p0, default=d0)
+    d1 = max(p1, default=d1)
     if first and math.isfinite(d0) and d0 > snap:
-        a = d0
+        if d0 <= NAMED_CUT_MAX_M or getattr(specs[0], "start", None):
+            a = d0
     if last and math.isfinite(d1) and total - d1 > snap:
-        b = d1
+        if total - d1 <= NAMED_CUT_MAX_M or getattr(specs[-1], "finish", None):
+            b = d1
     if not (a > 0 or b < total) or not b > a:
         return None
     return NamedEnds(a, b, specs[0].name if a > 0 else None, specs[-1].name if b < total else None)

@@ -1327,3 +1327,70 @@ def test_cutoff_problems_of_no_cutoff_are_none():
     assert finish_cutoff_problem(where, course, 11 * 3600.0).startswith(where + ": the finish's")
     assert cutoff_limit_problem(where, course, 11 * 3600.0) is None
     assert "is at the limit" in cutoff_limit_problem(where, course, 12 * 3600.0)
+
+
+def _town_and_back(tmp_path, after_m: float, body: str):
+    """Out 20 km due north at lon 6.0, back on a parallel line 30 m east (lon 6.00038) to
+    the town at km 3 of the way out, then on ``after_m`` metres more: the town (lat 45.027)
+    is passed at km 3 (0 m off) and at km 37 (30 m off)."""
+    from coursekit.gpx import write_gpx
+
+    m = 1 / 111_130.0  # degrees of latitude per metre, about
+    out = 45.0 + np.arange(0, 20_000.1, 50.0) * m
+    back = 45.0 + np.arange(20_000.0, 3_000.0 - after_m - 0.1, -50.0) * m
+    la = np.concatenate([out, back])
+    lo = np.concatenate([np.full(len(out), 6.0), np.full(len(back), 6.00038)])
+    write_gpx(tmp_path / "t.gpx", la, lo, np.full(len(la), 1000.0))
+    head = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "12h"\n'
+    (tmp_path / "c.toml").write_text(head + body)
+    return tmp_path / "c.toml"
+
+
+@pytest.mark.parametrize("after_m", [0.0, 600.0])
+def test_a_named_finish_passed_early_is_finished_in_on_its_last_passage(tmp_path, after_m):
+    """h104 finding 1: the finish "Arrivée Town", crossed at km 3 on the way out and
+    finished in at km 37 on a return 30 m off, was placed at km 3 and the GPX cut there: a
+    3 km course (only an info line said 34 km were left out). The finish is its last
+    passage; the GPX running on 600 m past it is cut there."""
+    town = '[[checkpoints]]\nname = "Arrivée Town"\nlat = 45.027\nlon = 6.0\n'
+    course = load_course(_town_and_back(tmp_path, after_m, town))
+    legs = course_legs(course)
+    assert legs.names == ("Start", "Arrivée Town"), legs.names
+    assert abs(legs.distance[-1] - 37_000) < 60, legs.distance
+    cut = course.info.get("gpx_cut")
+    if after_m:
+        assert cut and abs(cut["after_finish_m"] - after_m) < 60, cut
+    else:
+        assert cut is None
+
+
+def test_a_name_alone_cuts_at_most_named_cut_max_m(tmp_path):
+    """h104 finding 2: place names beginning with a start or finish word ("Salida",
+    Colorado; "Meta") cut 13 km of a 48 km line. A name alone cuts at most
+    NAMED_CUT_MAX_M at each end; the keys start/finish = true cut any length."""
+    from coursekit.checkpoints import NAMED_CUT_MAX_M
+
+    assert NAMED_CUT_MAX_M == 1000.0
+    body = _cp_at("Salida", 1.5) + _cp_at("Meta", 8.0)
+    course = load_course(_line_course(tmp_path, body))
+    assert "gpx_cut" not in course.info
+    assert course_legs(course).names == ("Start", "Salida", "Meta", "Finish")
+    body = _cp_at("Salida", 0.6) + _cp_at("Meta", 9.3)  # within 1 km of each end: cut
+    cut = load_course(_line_course(tmp_path, body)).info["gpx_cut"]
+    assert (cut["start"], cut["finish"]) == ("Salida", "Meta"), cut
+    body = _cp_at("Salida", 1.5) + "start = true\n" + _cp_at("Meta", 8.0) + "finish = true\n"
+    cut = load_course(_line_course(tmp_path, body)).info["gpx_cut"]
+    assert abs(cut["before_start_m"] - 1500) < 30 and abs(cut["after_finish_m"] - 2000) < 60
+
+
+def test_a_checkpoint_not_placed_is_measured_on_the_whole_gpx(tmp_path):
+    """h104 finding 4: a checkpoint beyond the tolerance lost its order, the named finish
+    went to its early passage, the GPX was cut to 3 km and the checkpoint's error measured
+    against the stub ("17050 m from the track ... swapped lat/lon?" for one 55 m off). No
+    cut when a checkpoint is not placed: the error is the whole GPX's."""
+    body = (
+        '[[checkpoints]]\nname = "Turn"\nlat = 45.18046\nlon = 6.0\ntolerance = 20\n'
+        '[[checkpoints]]\nname = "Arrivée Town"\nlat = 45.027\nlon = 6.0\n'
+    )
+    with pytest.raises(Exception, match=r"'Turn' is 5\d m from the track \(nearest at km 20"):
+        course_legs(load_course(_town_and_back(tmp_path, 600.0, body)))
