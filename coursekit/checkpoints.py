@@ -707,9 +707,9 @@ def _final_state(last_states, specs, i: int, total: float, tolerance_m: float) -
     earliest passage, except for the checkpoint listed last (the finish may be listed
     last, contract 1): a passage at the track's end (within :data:`END_SNAP_M`, at most the
     tolerance) as good as the best (within :data:`SAME_PLACE_M`) is the finish, not the
-    pass the track makes near the arch before a last loop in town. A last checkpoint named as
-    the finish (:func:`is_finish_name`) goes on its last passage as good as the best,
-    wherever the GPX ends (:func:`named_ends` then ends the course there)."""
+    pass the track makes near the arch before a last loop in town. The finish named so or
+    marked ``finish = true`` (:func:`is_finish_checkpoint`) goes on its last passage within
+    the tolerance, wherever the GPX ends (:func:`named_ends` then ends the course there)."""
     cost = np.array([st[1] for st in last_states])
     k = int(np.argmin(cost))
     sp = specs[i]
@@ -721,9 +721,6 @@ def _final_state(last_states, specs, i: int, total: float, tolerance_m: float) -
         # return passes 30 m off is finished in at km 37, not at km 3
         return max(range(len(last_states)), key=lambda j: last_states[j][0])
     tie = 1e-9 * max(total, 1.0) + 1e-9  # the tie-breaking term's size (eps x distance)
-    if _finish_spec(specs, i):  # the finish named so: its last passage as good as the best
-        ends = [j for j, st in enumerate(last_states) if st[1] <= cost[k] + tie]
-        return max(ends, key=lambda j: last_states[j][0])
     tol = sp.tolerance_m if sp.tolerance_m is not None else tolerance_m
     snap = min(tol, END_SNAP_M)
     ends = [
@@ -1686,7 +1683,6 @@ def cutoff_limit_problem(where: str, course, cutoff_s: float) -> str | None:
         ``"<where>: the fixed cutoff Sat 2024-06-01 19:00 (13:00) is after the limit,
         Sat 2024-06-01 18:00 (12:00)"``; None when the cutoff is before the limit.
     """
-
     limit_s = float(course.limit_s)
     if not cutoff_s >= limit_s:
         return None
