@@ -789,21 +789,18 @@ def course_warnings(course, legs) -> list[str]:
     specs = getattr(legs, "specs", ())
     tol = getattr(course, "tolerance_m", None)
     if tol is not None and len(specs):
-        from .checkpoints import end_notes
+        from .checkpoints import _said_not, end_notes  # _said_not: start/finish = false
 
         rows = [i for i, sp in enumerate(specs) if sp is not None]
-        listed = list(getattr(course, "checkpoints", ()) or ())
-
-        def said_not(i: int, key: str, k: int) -> bool:  # start/finish = false in the file
-            return bool(listed) and specs[i] is listed[k] and getattr(specs[i], key) is False
-
+        listed = tuple(getattr(course, "checkpoints", ()) or ())
+        first, last = (specs[rows[0]], specs[rows[-1]]) if rows else (None, None)
         out += end_notes(
             [legs.names[i] for i in rows],
             np.asarray(legs.distance, float)[rows],
             float(course.profile.total_distance),
             tol,
-            not_start=bool(rows) and said_not(rows[0], "start", 0),
-            not_finish=bool(rows) and said_not(rows[-1], "finish", -1),
+            not_start=bool(listed) and _said_not(first, "start", first is listed[0]),
+            not_finish=bool(listed) and _said_not(last, "finish", last is listed[-1]),
         )
     from .checkpoints import finish_km_notes, gpx_cut_notes
 
