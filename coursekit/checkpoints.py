@@ -628,6 +628,10 @@ def locate_points(
             and min(abs(c[0] - q) for q in prim) > 2 * SAME_PLACE_M
         ]
         reported[i] = tuple(sorted(prim + again))
+        if _start_spec(specs, i) and reported[i]:
+            # the start (named so, or start = true) is its first passage within the
+            # tolerance, as named_ends cuts the GPX there (the finish's last: _final_state)
+            cands[-1] = [c for c in cands[-1] if c[0] == reported[i][0]] or cands[-1]
 
     def pref(i, s):  # the cost of passage ``s`` of checkpoint ``i`` away from its km
         k = prefer_km[i] if prefer_km is not None else None

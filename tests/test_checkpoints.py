@@ -1394,3 +1394,29 @@ def test_a_checkpoint_not_placed_is_measured_on_the_whole_gpx(tmp_path):
     )
     with pytest.raises(Exception, match=r"'Turn' is 5\d m from the track \(nearest at km 20"):
         course_legs(load_course(_town_and_back(tmp_path, 600.0, body)))
+
+
+def test_a_named_start_passed_again_later_starts_the_course_on_its_first_passage(tmp_path):
+    """h106: the mirror of h104 finding 1 at the start. The GPX leaves a car park 600 m
+    before the town on a line 30 m east, runs 17 km north and comes back through the town
+    (0 m off) to the finish 3 km south of it. named_ends cut the GPX at the start's first
+    passage (km 0.6) but the legs then put "Départ Town" on the closer passage at km 34 of
+    the cut course: an added "Start" row at the cut, the start a row of its own 3 km from
+    the finish. The start is its first passage, as the finish is its last."""
+    from coursekit.gpx import write_gpx
+
+    m = 1 / 111_130.0  # degrees of latitude per metre, about
+    up = 45.0 + np.arange(-600.0, 17_000.1, 50.0) * m
+    down = 45.0 + np.arange(17_000.0, -3_000.1, -50.0) * m
+    la = np.concatenate([up, down])
+    lo = np.concatenate([np.full(len(up), 6.00038), np.full(len(down), 6.0)])
+    write_gpx(tmp_path / "t.gpx", la, lo, np.full(len(la), 1000.0))
+    head = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "12h"\n'
+    body = '[[checkpoints]]\nname = "Départ Town"\nlat = 45.0\nlon = 6.0\n'
+    body += f'[[checkpoints]]\nname = "Arrivée"\nlat = {45.0 - 3000 * m:.7f}\nlon = 6.0\n'
+    (tmp_path / "c.toml").write_text(head + body)
+    course = load_course(tmp_path / "c.toml")
+    legs = course_legs(course)
+    assert legs.names == ("Départ Town", "Arrivée"), legs.names
+    assert abs(course.info["gpx_cut"]["before_start_m"] - 600) < 60, course.info["gpx_cut"]
+    assert abs(legs.distance[-1] - 37_000) < 120, legs.distance
