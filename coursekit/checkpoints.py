@@ -30,7 +30,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -1133,10 +1133,10 @@ def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, sour
     placed by ``lat`` + ``lon`` or ``waypoint``, farther
     than :data:`END_SNAP_M` (at most ``tolerance_m``) along the track from its start (end),
     is where the course starts (ends): the GPX goes on to the car park, or the watch kept
-    recording. Checkpoints placed by ``km`` are measured from the GPX's start and say
-    nothing about it. The checkpoints are located in course order (:func:`locate_points`;
-    the named finish on the last passage as good as the best, so a last loop through town
-    past the arch stays in the course).
+    recording. Checkpoints placed by ``km`` count from the start so found and say nothing
+    about it (they are left out here). The others are located in course order
+    (:func:`locate_points`; the named start on its first passage, the named finish on its
+    last, so a last loop through town past the arch stays in the course).
 
     Parameters
     ----------
@@ -1158,6 +1158,14 @@ def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, sour
     last = n >= 1 and _finish_spec(specs, n - 1)
     if not (first or last):
         return None
+    # the checkpoints placed by km count from the start so found, not from the GPX's: only
+    # those placed by position are located here (no other one taken for an end)
+    specs = [
+        sp if k in (0, n - 1) else replace(sp, start=False, finish=False)
+        for k, sp in enumerate(specs)
+        if sp.km is None
+    ]
+    n = len(specs)
     loc = locate_points(profile, specs, tolerance_m=tolerance_m, errors="collect", source=source)
     if loc.problems:
         # a checkpoint not placed: the order no longer holds the named ends to their

@@ -1420,3 +1420,16 @@ def test_a_named_start_passed_again_later_starts_the_course_on_its_first_passage
     assert legs.names == ("Départ Town", "Arrivée"), legs.names
     assert abs(course.info["gpx_cut"]["before_start_m"] - 600) < 60, course.info["gpx_cut"]
     assert abs(legs.distance[-1] - 37_000) < 120, legs.distance
+
+
+def test_km_checkpoints_count_from_a_named_start_that_cuts_the_gpx(tmp_path):
+    """h106: "Checkpoints placed by km count from the start so found" (course-file.md).
+    named_ends located the checkpoints by km from the GPX's start, so "CP" at km 0.5 (of
+    the course) came before "Départ", 800 m into the GPX: an order error, nothing cut, and
+    the legs refused the file ("'CP' (km 0.5) comes before 'Départ' (km 0.80)")."""
+    body = _cp_at("Départ", 0.8) + '[[checkpoints]]\nname = "CP"\nkm = 0.5\n'
+    course = load_course(_line_course(tmp_path, body))
+    legs = course_legs(course)
+    assert legs.names == ("Départ", "CP", "Finish"), legs.names
+    assert abs(course.info["gpx_cut"]["before_start_m"] - 800) < 20, course.info["gpx_cut"]
+    assert legs.along[1] == pytest.approx(500, abs=1)
