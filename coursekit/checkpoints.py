@@ -1233,7 +1233,8 @@ def finish_km_notes(specs, end_m: float) -> list[tuple[str, str]]:
     short = end_m - km_m
     if not short > km_slack_m(sp.km):
         return []
-    pct = 100.0 * short / end_m if end_m > 0 else 0.0
+    # how much more the GPX measures than the km (the sentence's "% more")
+    pct = 100.0 * short / km_m if km_m > 0 else math.inf
     text = (
         f"{sp.name!r}, the finish, is at km {sp.km:g} in the course file and the GPX measures "
         f"{end_m / 1000:.2f} km ({pct:.1f} % more): the finish row is the GPX's end, at km "

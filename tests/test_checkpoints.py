@@ -1433,3 +1433,22 @@ def test_km_checkpoints_count_from_a_named_start_that_cuts_the_gpx(tmp_path):
     assert legs.names == ("Départ", "CP", "Finish"), legs.names
     assert abs(course.info["gpx_cut"]["before_start_m"] - 800) < 20, course.info["gpx_cut"]
     assert legs.along[1] == pytest.approx(500, abs=1)
+
+
+def test_finish_km_note_gives_how_much_more_the_gpx_measures(tmp_path):
+    """h106: the finish-km note said "the GPX measures 10.00 km (40.0 % more)" for a finish
+    at km 6: 40 % is how much of the GPX the km falls short; the GPX measures 67 % more
+    than 6 km. The percentage is the one the sentence states, and the warning starts where
+    it passes 10 % (KM_BEYOND_MAX)."""
+    from coursekit.checkpoints import KM_BEYOND_MAX
+
+    for km, level in ((6, "warning"), (9.7, "info")):
+        path = _line_course(tmp_path, f'[[checkpoints]]\nname="Finish"\nkm={km}\n')
+        course = load_course(path)
+        end_m = float(course_legs(course).along[-1])
+        more = 100.0 * (end_m - km * 1000.0) / (km * 1000.0)
+        found = [x for x in check_course(course) if x.code == "finish-km"]
+        assert len(found) == 1 and f"({more:.1f} % more)" in found[0].message, found
+        assert found[0].level == level and (more > 100.0 * (KM_BEYOND_MAX - 1)) == (
+            level == "warning"
+        )
