@@ -579,10 +579,13 @@ def locate_points(
             # the finish placed by km is the course's end: its km is the organiser's
             # measurement of the course, not a place short of the GPX's end
             # (:func:`finish_km_notes` compares the two)
-            # (the start placed by km, likewise, is the course's start)
+            # (the start placed by km, likewise, is the course's start; by its name alone
+            # within NAMED_CUT_MAX_M of km 0: "Salida del bosque" at km 8 is not the start)
             if is_finish_checkpoint(specs, i):
                 s_km = total
-            elif is_start_checkpoint(specs, i):
+            elif is_start_checkpoint(specs, i) and (
+                getattr(sp, "start", None) or sp.km * 1000.0 <= NAMED_CUT_MAX_M
+            ):
                 s_km = 0.0
             cands.append([(min(s_km, total), 0.0)])
             continue

@@ -1452,3 +1452,19 @@ def test_finish_km_note_gives_how_much_more_the_gpx_measures(tmp_path):
         assert found[0].level == level and (more > 100.0 * (KM_BEYOND_MAX - 1)) == (
             level == "warning"
         )
+
+
+def test_a_first_checkpoint_by_km_named_like_a_start_far_out_is_not_moved_to_km_0(tmp_path):
+    """h106: "Salida del bosque" (the way out of the wood) at km 8, listed first, was
+    moved to km 0 as the start row without a word (its name starts with a start word).
+    A name alone makes a first checkpoint by km the start within NAMED_CUT_MAX_M of km 0,
+    as a name alone cuts at most that much of the GPX; ``start = true`` still does at any
+    km."""
+    body = '[[checkpoints]]\nname = "Salida del bosque"\nkm = 8\n'
+    legs = course_legs(load_course(_line_course(tmp_path, body)))
+    assert legs.names == ("Start", "Salida del bosque", "Finish"), legs.names
+    assert legs.along[1] == pytest.approx(8000, abs=1)
+    legs = course_legs(load_course(_line_course(tmp_path, body + "start = true\n")))
+    assert legs.names == ("Salida del bosque", "Finish"), legs.names
+    body = '[[checkpoints]]\nname = "Départ"\nkm = 0.3\n'
+    assert course_legs(load_course(_line_course(tmp_path, body))).names == ("Départ", "Finish")
