@@ -109,6 +109,18 @@ START_WORDS = frozenset({"start", "depart", "departure", "salida", "partenza", "
 """Words that name the start (compared without case or accents): a first checkpoint whose
 name starts with one, or a finish word followed by one, is the start (:func:`named_ends`)."""
 
+END_VISIT_M = 1000.0
+"""Passages of a named start or finish closer than this along the track are one visit of
+the place [m]: the start is in its first visit, the finish in its last (a town crossed at
+km 3 and finished in at km 37), and within that visit on the passage nearest the point
+(:func:`_end_passage`)."""
+
+END_PASSAGE_M = 50.0
+"""Within its visit, the finish goes on its last passage no more than this farther from the
+point than the visit's nearest, the start on its first [m]: a finish loop through the village
+past the arch (passages 0 and 30 m off) ends at the arch, but the street 100 m from it that
+the GPX takes to the car park after the finish is not the finish."""
+
 NAMED_CUT_MAX_M = 1000.0
 """Most of the GPX a start or finish known by its *name* alone cuts off, at each end [m]: a
 walk from the car park, a watch that kept recording. Beyond it the name is more likely a
@@ -631,10 +643,10 @@ def locate_points(
             and min(abs(c[0] - q) for q in prim) > 2 * SAME_PLACE_M
         ]
         reported[i] = tuple(sorted(prim + again))
-        if _start_spec(specs, i) and reported[i]:
-            # the start (named so, or start = true) is its first passage within the
-            # tolerance, as named_ends cuts the GPX there (the finish's last: _final_state)
-            cands[-1] = [c for c in cands[-1] if c[0] == reported[i][0]] or cands[-1]
+        if _start_spec(specs, i):
+            # the start (named so, or start = true) is in its first visit, as named_ends
+            # cuts the GPX there (the finish in its last: _final_state)
+            cands[-1] = [cands[-1][_end_passage(cands[-1], last=False)]]
 
     def pref(i, s):  # the cost of passage ``s`` of checkpoint ``i`` away from its km
         k = prefer_km[i] if prefer_km is not None else None
@@ -709,24 +721,44 @@ def locate_points(
     return Located(dist, off, lat, lon, tuple(problems), passages)
 
 
+def _end_passage(passages, *, last: bool) -> int:
+    """Index in ``passages`` (``(s, d, ...)`` tuples sorted by ``s``: distance along the track
+    and from the point [m]) of the named finish (``last``) or start.
+
+    Passages less than :data:`END_VISIT_M` apart are one visit of the place; the finish is in
+    the last visit, the start in the first, on the visit's last (first) passage within
+    :data:`END_PASSAGE_M` of its nearest.
+    """
+    order = range(len(passages) - 1, -1, -1) if last else range(len(passages))
+    visit = []
+    for j in order:
+        if visit and abs(passages[j][0] - passages[visit[-1]][0]) >= END_VISIT_M:
+            break
+        visit.append(j)
+    nearest = min(passages[j][1] for j in visit)
+    return next(j for j in visit if passages[j][1] <= nearest + END_PASSAGE_M)
+
+
 def _final_state(last_states, specs, i: int, total: float, tolerance_m: float) -> int:
     """Index of the cheapest placement of the last placed checkpoint ``i``; ties go to the
     earliest passage, except for the checkpoint listed last (the finish may be listed
     last, contract 1): a passage at the track's end (within :data:`END_SNAP_M`, at most the
     tolerance) as good as the best (within :data:`SAME_PLACE_M`) is the finish, not the
     pass the track makes near the arch before a last loop in town. The finish named so or
-    marked ``finish = true`` (:func:`is_finish_checkpoint`) goes on its last passage within
-    the tolerance, wherever the GPX ends (:func:`named_ends` then ends the course there)."""
+    marked ``finish = true`` (:func:`is_finish_checkpoint`) goes in its last visit
+    (:func:`_end_passage`), wherever the GPX ends (:func:`named_ends` then ends the course
+    there)."""
     cost = np.array([st[1] for st in last_states])
     k = int(np.argmin(cost))
     sp = specs[i]
     if i != len(specs) - 1 or sp.km is not None:
         return k
     if is_finish_checkpoint(specs, i):
-        # the finish (named so, or finish = true) is its last passage within the
-        # tolerance, as named_ends cuts the GPX there: a town crossed at km 3 whose
-        # return passes 30 m off is finished in at km 37, not at km 3
-        return max(range(len(last_states)), key=lambda j: last_states[j][0])
+        # the finish (named so, or finish = true) is in its last visit, as named_ends
+        # cuts the GPX there: a town crossed at km 3 whose return passes 30 m off is
+        # finished in at km 37, not at km 3; the street 100 m from the arch that the GPX
+        # takes to the car park after it is not the finish
+        return _end_passage([(st[0], st[3]) for st in last_states], last=True)
     tie = 1e-9 * max(total, 1.0) + 1e-9  # the tie-breaking term's size (eps x distance)
     tol = sp.tolerance_m if sp.tolerance_m is not None else tolerance_m
     snap = min(tol, END_SNAP_M)
@@ -1138,8 +1170,8 @@ def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, sour
     is where the course starts (ends): the GPX goes on to the car park, or the watch kept
     recording. Checkpoints placed by ``km`` count from the start so found and say nothing
     about it (they are left out here). The others are located in course order
-    (:func:`locate_points`; the named start on its first passage, the named finish on its
-    last, so a last loop through town past the arch stays in the course).
+    (:func:`locate_points`; the named start in its first visit, the named finish in its
+    last, :func:`_end_passage`: a last loop through town past the arch stays in the course).
 
     Parameters
     ----------
@@ -1177,13 +1209,10 @@ def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, sour
     total = float(profile.total_distance)
     snap = min(tolerance_m, END_SNAP_M)
     a, b = 0.0, total
+    # the start in its first visit, the finish in its last, within the order
+    # (locate_points, _end_passage): a town crossed at km 3 and finished in at km 37 ends
+    # the course at km 37
     d0, d1 = float(loc.distance[0]), float(loc.distance[-1])
-    # the start on its first passage, the finish on its last, within the order: a town
-    # crossed at km 3 and finished in at km 37 ends the course at km 37
-    p0 = [x for x in loc.passages[0] if x <= (loc.distance[1] if n > 1 else total)]
-    p1 = [x for x in loc.passages[-1] if x >= (loc.distance[-2] if n > 1 else 0.0)]
-    d0 = min(p0, default=d0)
-    d1 = max(p1, default=d1)
     if first and math.isfinite(d0) and d0 > snap:
         if d0 <= NAMED_CUT_MAX_M or getattr(specs[0], "start", None):
             a = d0

@@ -1468,3 +1468,60 @@ def test_a_first_checkpoint_by_km_named_like_a_start_far_out_is_not_moved_to_km_
     assert legs.names == ("Salida del bosque", "Finish"), legs.names
     body = '[[checkpoints]]\nname = "Départ"\nkm = 0.3\n'
     assert course_legs(load_course(_line_course(tmp_path, body))).names == ("Départ", "Finish")
+
+
+def _xy_course(tmp_path, pts, cps):
+    """A course file on a GPX through the (x, y) points [m] of ``pts`` (every 10 m), the
+    checkpoints ``(name, x, y)`` by lat/lon."""
+    from coursekit.gpx import write_gpx
+
+    xs, ys = [], []
+    for (x0, y0), (x1, y1) in zip(pts[:-1], pts[1:], strict=True):
+        n = max(int(np.hypot(x1 - x0, y1 - y0) / 10.0), 1)
+        t = np.arange(n) / n
+        xs.append(x0 + t * (x1 - x0))
+        ys.append(y0 + t * (y1 - y0))
+    la, lo = PROJ.inverse(np.concatenate([*xs, [pts[-1][0]]]), np.concatenate([*ys, [pts[-1][1]]]))
+    write_gpx(tmp_path / "t.gpx", la, lo, np.full(la.size, 1000.0))
+    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "6h"\n'
+    for name, x, y in cps:
+        a, o = PROJ.inverse(np.array([float(x)]), np.array([float(y)]))
+        body += f'[[checkpoints]]\nname = "{name}"\nlat = {a[0]:.7f}\nlon = {o[0]:.7f}\n'
+    (tmp_path / "c.toml").write_text(body)
+    return tmp_path / "c.toml"
+
+
+def test_the_street_to_the_car_park_after_the_arch_is_not_the_finish(tmp_path):
+    """h106 finding A: after the arch at (0, 5000) the GPX goes 300 m east, back west along
+    a street 100 m south of it and on 100 m to the car park. The finish went on its last
+    passage within the tolerance, the street 100 m off at km 5.7: the course 700 m too long,
+    its finish row 100 m from the arch. It is the nearest passage of its last visit."""
+    pts = [(0, 0), (0, 5000), (300, 5000), (300, 4900), (-100, 4900)]
+    course = load_course(_xy_course(tmp_path, pts, [("Mid", 0, 2000), ("Arrivée", 0, 5000)]))
+    legs = course_legs(course)
+    assert legs.names == ("Start", "Mid", "Arrivée"), legs.names
+    assert abs(legs.distance[-1] - 5000) < 15, legs.distance
+    assert abs(course.info["gpx_cut"]["after_finish_m"] - 800) < 15, course.info["gpx_cut"]
+
+
+def test_a_street_near_the_start_before_the_arch_is_not_the_start(tmp_path):
+    """The mirror at the start (h106 finding A, E2): from the car park the GPX runs up a
+    street 150 m east of the arch, then west to it. The start went on that street's
+    passage (its first within the tolerance): now on the arch, 850 m into the GPX."""
+    pts = [(150, -400), (150, 150), (0, 150), (0, 0), (0, 5000)]
+    course = load_course(_xy_course(tmp_path, pts, [("Départ", 0, 0), ("Mid", 0, 2000)]))
+    legs = course_legs(course)
+    assert legs.names == ("Départ", "Mid", "Finish"), legs.names
+    assert abs(course.info["gpx_cut"]["before_start_m"] - 850) < 15, course.info["gpx_cut"]
+    assert abs(legs.distance[-1] - 5000) < 15, legs.distance
+
+
+def test_a_finish_loop_past_the_arch_ends_on_the_arch_not_before_the_loop(tmp_path):
+    """The rule's other side: the course passes the arch (0 m off), runs a 700 m loop in the
+    village and finishes 30 m from the given point. Both passages are one visit; the last
+    within END_PASSAGE_M of the nearest is the finish: the GPX's end, nothing cut."""
+    pts = [(0, 0), (0, 5000), (0, 5300), (100, 5300), (100, 5000), (30, 5000)]
+    course = load_course(_xy_course(tmp_path, pts, [("Mid", 0, 2000), ("Arrivée", 0, 5000)]))
+    legs = course_legs(course)
+    assert course.info.get("gpx_cut") is None, course.info.get("gpx_cut")
+    assert abs(legs.distance[-1] - 5770) < 15, legs.distance
