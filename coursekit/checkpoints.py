@@ -1265,11 +1265,11 @@ def finish_km_notes(specs, end_m: float) -> list[tuple[str, str]]:
     short = end_m - km_m
     if not short > km_slack_m(sp.km):
         return []
-    # how much more the GPX measures than the km (the sentence's "% more")
-    pct = 100.0 * short / km_m if km_m > 0 else math.inf
+    # how much more the GPX measures than the km (the sentence's "% more"; none at km 0)
+    more = f" ({100.0 * short / km_m:.1f} % more)" if km_m > 0 else ""
     text = (
         f"{sp.name!r}, the finish, is at km {sp.km:g} in the course file and the GPX measures "
-        f"{end_m / 1000:.2f} km ({pct:.1f} % more): the finish row is the GPX's end, at km "
+        f"{end_m / 1000:.2f} km{more}: the finish row is the GPX's end, at km "
         f"{end_m / 1000:.2f} on the tables"
     )
     if km_m * KM_BEYOND_MAX < end_m:

@@ -79,7 +79,7 @@ def limit_hm(seconds: float | None, *, missing: str = "") -> str:
     """
     if seconds is None or not math.isfinite(seconds):
         return missing
-    s = round(float(seconds))
+    s = whole_seconds(seconds)  # halves up, as the clock time beside it
     if s % 60 == 0 or s < 0:
         return hm(seconds, missing=missing)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"

@@ -1454,6 +1454,14 @@ def test_finish_km_note_gives_how_much_more_the_gpx_measures(tmp_path):
         )
 
 
+def test_a_finish_at_km_0_gets_no_infinite_percentage(tmp_path):
+    """h106 finding E: a finish at ``km = 0`` (a typo) was "(inf % more)" than the GPX."""
+    path = _line_course(tmp_path, '[[checkpoints]]\nname="Finish"\nkm=0\n')
+    found = [x for x in check_course(load_course(path)) if x.code == "finish-km"]
+    assert len(found) == 1 and found[0].level == "warning", found
+    assert "inf" not in found[0].message and "is at km 0 in the course file" in found[0].message
+
+
 def test_a_first_checkpoint_by_km_named_like_a_start_far_out_is_not_moved_to_km_0(tmp_path):
     """h106: "Salida del bosque" (the way out of the wood) at km 8, listed first, was
     moved to km 0 as the start row without a word (its name starts with a start word).

@@ -115,6 +115,14 @@ def test_limit_hm_keeps_the_seconds_of_a_limit_that_has_some(seconds, text):
     assert limit_hm(seconds) == text
 
 
+@pytest.mark.parametrize(("seconds", "text"), [(3610.5, "1:00:11"), (3612.5, "1:00:13")])
+def test_limit_hm_rounds_a_half_second_up_as_the_clock_beside_it(seconds, text):
+    """h106 finding D: limit_hm rounded with ``round`` (10.5 -> 10, to even) while the
+    clock time and elapsed seconds beside it use clock.whole_seconds (halves up): a limit
+    ending on a half second was written 1 s before its own clock time."""
+    assert limit_hm(seconds) == text
+
+
 def test_clock_changes_name_both_clocks_and_the_repeated_hour():
     """The changes during a race (shared by `coursekit cutoffs` and the roadbook): the
     instant on the old and the new clock; a clock time of the repeated hour is ``repeated``;
