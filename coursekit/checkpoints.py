@@ -2071,11 +2071,18 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         )
         if gap > tolerance_m:
             why = "loop = true" if course.loop else f"start and finish are both {specs[0].name!r}"
+            cut = course.info.get("gpx_cut") or {}
+            hint = (
+                f"; list {cut['finish']!r} first as well (or a first checkpoint with start = "
+                "true) to start the course there too"
+                if cut.get("finish") and not cut.get("start")
+                else ""
+            )
             f(
                 Finding(
                     "warning",
                     "loop-open",
-                    f"{why}, but the track ends {gap:.0f} m from where it starts",
+                    f"{why}, but the track ends {gap:.0f} m from where it starts{hint}",
                 )
             )
     # fixed cutoffs

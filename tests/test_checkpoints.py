@@ -1478,7 +1478,7 @@ def test_a_first_checkpoint_by_km_named_like_a_start_far_out_is_not_moved_to_km_
     assert course_legs(load_course(_line_course(tmp_path, body))).names == ("Départ", "Finish")
 
 
-def _xy_course(tmp_path, pts, cps):
+def _xy_course(tmp_path, pts, cps, head=""):
     """A course file on a GPX through the (x, y) points [m] of ``pts`` (every 10 m), the
     checkpoints ``(name, x, y)`` by lat/lon."""
     from coursekit.gpx import write_gpx
@@ -1491,7 +1491,7 @@ def _xy_course(tmp_path, pts, cps):
         ys.append(y0 + t * (y1 - y0))
     la, lo = PROJ.inverse(np.concatenate([*xs, [pts[-1][0]]]), np.concatenate([*ys, [pts[-1][1]]]))
     write_gpx(tmp_path / "t.gpx", la, lo, np.full(la.size, 1000.0))
-    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "6h"\n'
+    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "6h"\n' + head
     for name, x, y in cps:
         a, o = PROJ.inverse(np.array([float(x)]), np.array([float(y)]))
         body += f'[[checkpoints]]\nname = "{name}"\nlat = {a[0]:.7f}\nlon = {o[0]:.7f}\n'
@@ -1533,3 +1533,14 @@ def test_a_finish_loop_past_the_arch_ends_on_the_arch_not_before_the_loop(tmp_pa
     legs = course_legs(course)
     assert course.info.get("gpx_cut") is None, course.info.get("gpx_cut")
     assert abs(legs.distance[-1] - 5770) < 15, legs.distance
+
+
+def test_loop_open_after_a_finish_cut_says_to_list_the_place_first_too(tmp_path):
+    """h106 finding B: a loop whose one checkpoint "Start/Finish" is listed last only cuts
+    the GPX's end; the GPX begins 300 m before the arch, and `loop-open` said "the track
+    ends 300 m from where it starts" without the fix (list the place first as well)."""
+    pts = [(0, -300), (0, 0), (0, 3000), (50, 3000), (50, 0), (0, 0), (0, -300)]
+    path = _xy_course(tmp_path, pts, [("Start/Finish", 0, 0)], head="loop = true\n")
+    found = [x for x in check_course(load_course(path)) if x.code == "loop-open"]
+    assert len(found) == 1 and "ends 300 m from where it starts" in found[0].message, found
+    assert "list 'Start/Finish' first as well" in found[0].message, found[0].message
