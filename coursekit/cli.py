@@ -1266,7 +1266,10 @@ def _iso(t) -> str:
     from .clock import whole_seconds
 
     up = whole_seconds(t.microsecond / 1e6)
-    return (t.replace(microsecond=0) + dt.timedelta(seconds=up)).isoformat(timespec="seconds")
+    # in UTC: an aware ``+ timedelta`` on the zone's clock drops ``fold``, and wrote the
+    # second occurrence of the hour the clocks go back with the first one's offset (h105)
+    u = t.astimezone(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=up)
+    return u.astimezone(t.tzinfo).isoformat(timespec="seconds")
 
 
 def _elapsed_s(x) -> int | None:

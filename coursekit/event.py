@@ -1781,7 +1781,9 @@ def _iso(t: dt.datetime | None, *, floor: bool = False):
     if t is None:
         return None
     if not floor and (t.second, t.microsecond) >= (30, 0):
-        t = t + dt.timedelta(minutes=1)  # wall-clock minute: no zone change within it
+        # in UTC: an aware ``+ timedelta`` on the zone's clock drops ``fold`` (the second
+        # occurrence of the hour the clocks go back was written an hour early, h105)
+        t = (t.astimezone(dt.UTC) + dt.timedelta(minutes=1)).astimezone(t.tzinfo)
     return t.replace(second=0, microsecond=0).isoformat(timespec="seconds")
 
 

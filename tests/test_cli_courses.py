@@ -441,6 +441,26 @@ def test_iso_times_and_elapsed_seconds_round_a_half_second_alike():
         assert (back - start).total_seconds() == _elapsed_s(s), (s, iso, _elapsed_s(s))
 
 
+def test_iso_times_in_the_hour_the_clocks_go_back_keep_their_offset():
+    """_iso added its rounding second to the zoned time, and an aware ``+ timedelta`` drops
+    ``fold``: in the hour the clocks go back every second occurrence was written with the
+    first one's offset, an hour early (`cutoffs --format json` on a New York race starting
+    at 01:30 EDT on 3 Nov 2024: a cutoff 1:15 after it, 01:45 EST, was written
+    "01:45:00-04:00" beside cutoff_elapsed_s 4500)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from coursekit.cli import _elapsed_s, _iso
+    from coursekit.clock import after
+
+    start = dt.datetime(2024, 11, 3, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    for s in (1800.0, 2700.4, 3600.5, 4500.0, 5399.6):
+        iso = _iso(after(start, s))
+        back = dt.datetime.fromisoformat(iso)
+        assert (back - start).total_seconds() == _elapsed_s(s), (s, iso, _elapsed_s(s))
+    assert _iso(after(start, 4500)) == "2024-11-03T01:45:00-05:00"
+
+
 def test_check_writes_limits_as_cutoffs_does(tmp_path):
     """A limit differing from a declared one by 30 s was "limit 12h00 differs from 12h00"
     (minutes only, and not as `cutoffs` writes a limit: "limit 12:00:30"); `check` now

@@ -419,6 +419,22 @@ def test_summary_clock_times_are_rounded_like_cutoffs_and_openings_floored():
     assert _iso(None) is None
 
 
+def test_event_iso_in_the_hour_the_clocks_go_back_keeps_its_offset():
+    """event._iso rounded up with an aware ``+ 1 min``, which drops ``fold``: a time in the
+    second occurrence of the repeated hour was written with the first one's offset, an hour
+    early (01:46:40 EST, rounded, was "01:47:00-04:00")."""
+    from zoneinfo import ZoneInfo
+
+    from coursekit.clock import after
+    from coursekit.event import _iso
+
+    start = dt.datetime(2024, 11, 3, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    t = after(start, 4600)  # 01:46:40 EST, the second 01:46
+    assert _iso(t) == "2024-11-03T01:47:00-05:00"
+    assert _iso(t, floor=True) == "2024-11-03T01:46:00-05:00"
+    assert _iso(after(start, 1600)) == "2024-11-03T01:57:00-04:00"  # first occurrence
+
+
 def test_explicit_finish_share_is_the_one_reported(two_races):
     ev = plan_event(two_races, night=False)
     sim = simulate_event(ev, n_runners=300, repetitions=4, seed=1, finish_share=0.4)
