@@ -891,10 +891,12 @@ def check(course_file, fmt, tolerance_m):
         raise SystemExit(1)
 
 
-def _track_km(course, legs):
+def _track_km(course, legs, keep=None):
     """Where the rows lie along the GPX as written [m], when ``scale_to_declared`` stretched
     the distance (the tables' km are the declared ones, a watch measures the track), else
-    None. The map distance of the unscaled track at each row's place."""
+    None. The map distance of the unscaled track at each row's place; with ``keep`` (the
+    indices of the track's points a simplification kept), along the simplified track, the
+    one written (the whole track's figures were written beside a shorter line, h105)."""
     import numpy as np
 
     from .geodesy import cumulative_distance
@@ -902,8 +904,13 @@ def _track_km(course, legs):
     factor = (course.info.get("scale") or {}).get("distance", 1.0)
     if not course.scale_to_declared or not math.isfinite(factor) or factor == 1.0:
         return None
-    raw = cumulative_distance(course.track.lat, course.track.lon)
-    return np.interp(np.asarray(legs.distance, float), course.profile.distance, raw)
+    lat, lon = course.track.lat, course.track.lon
+    raw = cumulative_distance(lat, lon)
+    at = np.interp(np.asarray(legs.distance, float), course.profile.distance, raw)
+    if keep is None:
+        return at
+    index = np.interp(at, raw, np.arange(raw.size, dtype=float))  # fractional point index
+    return np.interp(index, keep, cumulative_distance(lat[keep], lon[keep]))
 
 
 def _cp_description(course, legs, i, plan, track_m=None) -> str:
@@ -997,6 +1004,7 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
     tr = course.track
     lat, lon, ele = tr.lat, tr.lon, tr.elevation
     desc = f"{course.name}: exported by coursekit from {course_file.name}"
+    keep = None
     if simplify_m is not None and len(tr) > 2:
         import shapely
 
@@ -1014,7 +1022,7 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
         )
     if course.schematic:
         desc += f"; {SKETCH_MARK}: the track is a sketch, not a surveyed route"
-    track_m = _track_km(course, lg)
+    track_m = _track_km(course, lg, keep)
     if track_m is not None:
         desc += (
             f"; km scaled to {course.info['scale']['source']!r} ({lg.along[-1] / 1000:.1f} km); "

@@ -407,6 +407,46 @@ def test_export_of_a_scaled_course_names_both_distances(tmp_path):
     assert "km scaled to 'regs' (55.0 km); the track measures 48.0 km" in g.description
 
 
+def test_export_simplified_and_scaled_gives_km_along_the_written_track(tmp_path):
+    """h105: with --simplify on a scaled course the description said "the track measures
+    38.7 km" and each waypoint "(15.9 along this track)", the unsimplified track's figures,
+    where the GPX written measured 32.5 km (MTR 2024 cut to 37 km, --simplify 200). A zigzag
+    2.2 times longer than its straight line, simplified to the line: the figures are the
+    written track's."""
+    import re
+
+    import numpy as np
+
+    from coursekit.geodesy import cumulative_distance, distance
+    from coursekit.gpx import write_gpx
+
+    # 10 km east at 45 N, zigzagging 100 m north and back every 200 m east
+    east = np.arange(0.0, 10_000.1, 100.0)
+    north = np.where(np.arange(east.size) % 2 == 1, 100.0, 0.0)
+    lon = 6.0 + east / distance(45.0, 6.0, 45.0, 7.0)
+    lat = 45.0 + north / distance(45.0, 6.0, 46.0, 6.0)
+    write_gpx(tmp_path / "zz.gpx", lat, lon, np.full(lat.size, 1000.0), name="zz")
+    course = tmp_path / "c.toml"
+    course.write_text(
+        'name = "ZZ"\ngpx = "zz.gpx"\nstart = 2024-06-01T06:00:00+02:00\nlimit = "8h"\n'
+        'scale_to_declared = true\n[[declared]]\nsource = "regs"\ndistance_km = 30\n'
+        '[[checkpoints]]\nname = "Mid"\nkm = 15\n'
+    )
+    out = tmp_path / "out.gpx"
+    r = run("export", course, "-o", out, "--simplify", "150")
+    assert r.exit_code == 0, r.output
+    g = gpxpy.parse(out.read_text())
+    written = read_gpx(out)
+    cum = cumulative_distance(written.lat, written.lon)
+    assert cum[-1] < 11_000.0, cum[-1]  # the zigzag is gone
+    said = re.search(r"the track measures ([0-9.]+) km", g.description)
+    assert said and abs(float(said.group(1)) * 1000 - cum[-1]) < 50.0, (g.description, cum[-1])
+    mid = next(w for w in g.waypoints if w.name == "Mid")
+    at = re.match(r"km 15\.0 \(([0-9.]+) along this track\)", mid.description)
+    expect = float(np.interp(mid.longitude, written.lon, cum))
+    assert at and abs(float(at.group(1)) * 1000 - expect) < 50.0, (mid.description, expect)
+
+
 @pytest.mark.parametrize(("cutoff", "rel"), [("13h", "after"), ("12h", "at")])
 def test_a_fixed_cutoff_past_the_limit_is_one_message(tmp_path, cutoff, rel):
     """W9: `check` said "... cutoff 2024-06-01T19:00:00+02:00 is after start + limit (...)"
