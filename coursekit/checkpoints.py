@@ -67,6 +67,8 @@ __all__ = [
     "named_ends",
     "finish_km_notes",
     "gpx_cut_notes",
+    "named_far_notes",
+    "start_km_notes",
     "end_km_text",
     "km_slack_m",
     "clock_place_notes",
@@ -1111,12 +1113,16 @@ class NamedEnds(NamedTuple):
 
     ``start_m``, ``end_m``: distance along the track [m] (0 and the track's length when the
     course uses the GPX's ends); ``start``, ``finish``: the checkpoint names that put them
-    there, or None."""
+    there, or None. ``before_far_m`` (``after_far_m``): the GPX before (after) a start
+    (finish) known by its name alone, farther than :data:`NAMED_CUT_MAX_M` from the GPX's
+    start (end), so not cut [m]; 0 otherwise."""
 
     start_m: float
     end_m: float
     start: str | None
     finish: str | None
+    before_far_m: float = 0.0
+    after_far_m: float = 0.0
 
 
 def is_finish_checkpoint(specs, i: int) -> bool:
@@ -1186,7 +1192,7 @@ def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, sour
     Returns
     -------
     NamedEnds or None
-        None when the course is the whole GPX.
+        None when the course is the whole GPX and no named end was too far to cut.
     """
     n = len(specs)
     first = n >= 1 and _start_spec(specs, 0)
@@ -1213,15 +1219,35 @@ def named_ends(profile, specs, *, tolerance_m: float = DEFAULT_TOLERANCE_M, sour
     # (locate_points, _end_passage): a town crossed at km 3 and finished in at km 37 ends
     # the course at km 37
     d0, d1 = float(loc.distance[0]), float(loc.distance[-1])
+    before_far = after_far = 0.0  # a name alone too far from the GPX's end to cut
     if first and math.isfinite(d0) and d0 > snap:
         if d0 <= NAMED_CUT_MAX_M or getattr(specs[0], "start", None):
             a = d0
+        else:
+            before_far = d0
     if last and math.isfinite(d1) and total - d1 > snap:
         if total - d1 <= NAMED_CUT_MAX_M or getattr(specs[-1], "finish", None):
             b = d1
-    if not (a > 0 or b < total) or not b > a:
+        else:
+            after_far = total - d1
+    if not (a > 0 or b < total or before_far or after_far) or not b > a:
         return None
-    return NamedEnds(a, b, specs[0].name if a > 0 else None, specs[-1].name if b < total else None)
+    return NamedEnds(
+        a,
+        b,
+        specs[0].name if a > 0 else None,
+        specs[-1].name if b < total else None,
+        before_far,
+        after_far,
+    )
+
+
+def _how_end(course, key: str) -> str:
+    """How the course file makes its first (last) checkpoint the start (finish): ``"marked
+    start = true"`` by the key, else ``"named as the start"``."""
+    specs = tuple(getattr(course, "checkpoints", ()) or ())
+    sp = (specs[0] if key == "start" else specs[-1]) if specs else None
+    return f"marked {key} = true" if getattr(sp, key, None) else f"named as the {key}"
 
 
 def gpx_cut_notes(course) -> list[str]:
@@ -1235,16 +1261,61 @@ def gpx_cut_notes(course) -> list[str]:
     if cut.get("start") is not None:
         out.append(
             f"the GPX starts {cut['before_start_m']:.0f} m before {cut['start']!r} (the first "
-            "checkpoint, named as the start): the course starts there; those metres are not "
-            "part of it"
+            f"checkpoint, {_how_end(course, 'start')}): the course starts there; those metres "
+            "are not part of it"
         )
     if cut.get("finish") is not None:
         out.append(
             f"the GPX runs on {cut['after_finish_m']:.0f} m after {cut['finish']!r} (the last "
-            "checkpoint, named as the finish): the course ends there; those metres are not "
-            "part of it"
+            f"checkpoint, {_how_end(course, 'finish')}): the course ends there; those metres "
+            "are not part of it"
         )
     return out
+
+
+def named_far_notes(course) -> list[str]:
+    """One line for a first (last) checkpoint named as the start (finish) but farther than
+    :data:`NAMED_CUT_MAX_M` from the GPX's start (end), which its name alone does not cut
+    (``course.info["gpx_not_cut"]``, set by :func:`coursekit.course.load_course`): the row
+    "Ziel" 1.9 km before the end followed by an added "Finish" said nothing."""
+    far = (getattr(course, "info", {}) or {}).get("gpx_not_cut")
+    if not far:
+        return []
+    out = []
+    if far.get("start") is not None:
+        out.append(
+            f"{far['start']!r} (the first checkpoint) is named as the start but lies "
+            f"{far['before_start_m'] / 1000:.1f} km into the GPX: the GPX is not cut there (a "
+            f"name alone cuts at most {NAMED_CUT_MAX_M / 1000:g} km); give it start = true to "
+            "start the course there, or start = false to keep it a checkpoint"
+        )
+    if far.get("finish") is not None:
+        out.append(
+            f"{far['finish']!r} (the last checkpoint) is named as the finish but lies "
+            f"{far['after_finish_m'] / 1000:.1f} km before the GPX's end: the GPX is not cut "
+            f"there (a name alone cuts at most {NAMED_CUT_MAX_M / 1000:g} km); give it finish "
+            "= true to end the course there, or finish = false to keep it a checkpoint"
+        )
+    return out
+
+
+def start_km_notes(specs) -> list[tuple[str, str]]:
+    """The start placed by ``km`` (:func:`is_start_checkpoint`, moved to km 0 by
+    :func:`locate_points`) when its km is not 0: one ``(severity, text)``, ``"info"`` within
+    :data:`NAMED_CUT_MAX_M`, ``"warning"`` beyond (``start = true`` at km 5 is as likely a
+    typo as the finish's km, :func:`finish_km_notes`)."""
+    if not len(specs) or specs[0].km is None or not is_start_checkpoint(specs, 0):
+        return []
+    sp = specs[0]
+    km_m = sp.km * 1000.0
+    if not km_m > km_slack_m(sp.km) or not (getattr(sp, "start", None) or km_m <= NAMED_CUT_MAX_M):
+        return []
+    text = (
+        f"{sp.name!r}, the start, is at km {sp.km:g} in the course file: the start row is km 0, "
+        "the GPX's start; if the course starts on the way, place it by lat + lon or waypoint "
+        "to start the course there"
+    )
+    return [("warning" if km_m > NAMED_CUT_MAX_M else "info", text)]
 
 
 def finish_km_notes(specs, end_m: float) -> list[tuple[str, str]]:
@@ -1966,7 +2037,11 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
         f(Finding("warning", "near-end", msg))
     for msg in gpx_cut_notes(course):
         f(Finding("info", "gpx-cut", msg))
+    for msg in named_far_notes(course):
+        f(Finding("warning", "named-end-far", msg))
     total = float(along[-1])  # checkpoint km are along-course (slope) km
+    for level, msg in start_km_notes(specs):
+        f(Finding(level, "start-km", msg))
     for level, msg in finish_km_notes(specs, total):
         f(Finding(level, "finish-km", msg))
 

@@ -285,7 +285,9 @@ class Course:
         ``scale`` (dict of factors when scaled), ``gpx_cut`` (when the first or last
         checkpoint is the start or finish named so, short of the GPX's end: ``start``,
         ``finish`` (names or None), ``before_start_m``, ``after_finish_m``; ``track`` and
-        ``profile`` are then the course between them).
+        ``profile`` are then the course between them), ``gpx_not_cut`` (the same keys, for
+        a start or finish named so but too far from the GPX's end for its name alone to
+        cut, :data:`coursekit.checkpoints.NAMED_CUT_MAX_M`).
     tolerance_m : float
         Largest distance from a checkpoint to the track [m] (key ``tolerance``,
         default :data:`DEFAULT_TOLERANCE_M`); a checkpoint's own ``tolerance``
@@ -1447,19 +1449,31 @@ def _cut_track(track, distance, a: float, b: float):
 
 def _cut_to_named_ends(path, track, profile, checkpoints, tolerance, gain_threshold):
     """The track and profile of the course between its named start and finish
-    (:func:`coursekit.checkpoints.named_ends`), and what was cut (``info["gpx_cut"]``:
+    (:func:`coursekit.checkpoints.named_ends`), what was cut (``info["gpx_cut"]``:
     ``start``, ``finish`` names or None, ``before_start_m``, ``after_finish_m`` [m along
-    the GPX]); unchanged and None when the course is the whole GPX."""
+    the GPX]; None when the course is the whole GPX) and the named ends too far from the
+    GPX's ends for their name alone to cut (``info["gpx_not_cut"]``, the same keys; None
+    when there is none)."""
     from .checkpoints import named_ends
     from .profile import make_profile
 
     tol = tolerance if tolerance is not None else DEFAULT_TOLERANCE_M
     ends = named_ends(profile, checkpoints, tolerance_m=tol, source=str(path))
     if ends is None:
-        return track, profile, None
+        return track, profile, None, None
+    far = None
+    if ends.before_far_m or ends.after_far_m:
+        far = {
+            "start": checkpoints[0].name if ends.before_far_m else None,
+            "finish": checkpoints[-1].name if ends.after_far_m else None,
+            "before_start_m": ends.before_far_m,
+            "after_finish_m": ends.after_far_m,
+        }
+    total = float(profile.total_distance)
+    if not (ends.start_m > 0 or ends.end_m < total):
+        return track, profile, None, far
     cut_track = _cut_track(track, profile.distance, ends.start_m, ends.end_m)
     cut_profile = make_profile(cut_track, gain_threshold=gain_threshold)
-    total = float(profile.total_distance)
     return (
         cut_track,
         cut_profile,
@@ -1469,6 +1483,7 @@ def _cut_to_named_ends(path, track, profile, checkpoints, tolerance, gain_thresh
             "before_start_m": ends.start_m,
             "after_finish_m": total - ends.end_m,
         },
+        far,
     )
 
 
@@ -1622,11 +1637,13 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
         raise top.err("gpx", f"{gpx_rel!r} has {what} (length 0 m): a course needs a track")
     sketch = is_sketch_gpx(gpx_path)
     tol_cut = tolerance_m if tolerance_m is not None else tolerance
-    track, profile, cut = _cut_to_named_ends(
+    track, profile, cut, not_cut = _cut_to_named_ends(
         path, track, profile, checkpoints, tol_cut, gain_threshold
     )
     if cut:
         info["gpx_cut"] = cut
+    if not_cut:
+        info["gpx_not_cut"] = not_cut
     if scale:
         if not declared:
             raise top.err("scale_to_declared", "needs at least one [[declared]] table")

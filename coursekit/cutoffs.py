@@ -802,9 +802,11 @@ def course_warnings(course, legs) -> list[str]:
             not_start=bool(listed) and _said_not(first, "start", first is listed[0]),
             not_finish=bool(listed) and _said_not(last, "finish", last is listed[-1]),
         )
-    from .checkpoints import finish_km_notes, gpx_cut_notes
+    from .checkpoints import finish_km_notes, gpx_cut_notes, named_far_notes, start_km_notes
 
     out += gpx_cut_notes(course)
+    out += named_far_notes(course)
+    out += [msg for _level, msg in start_km_notes(specs_file)]
     if end_km is not None:
         out += [msg for _level, msg in finish_km_notes(specs_file, end_km * 1000.0)]
     prof = getattr(course, "profile", None)

@@ -1544,3 +1544,55 @@ def test_loop_open_after_a_finish_cut_says_to_list_the_place_first_too(tmp_path)
     found = [x for x in check_course(load_course(path)) if x.code == "loop-open"]
     assert len(found) == 1 and "ends 300 m from where it starts" in found[0].message, found
     assert "list 'Start/Finish' first as well" in found[0].message, found[0].message
+
+
+def _codes(path, code):
+    return [x for x in check_course(load_course(path)) if x.code == code]
+
+
+@pytest.mark.parametrize("key", ["", "finish = false\n"])
+def test_a_finish_named_so_too_far_from_the_end_to_cut_is_warned_about(tmp_path, key):
+    """h105 finding B: "Ziel" listed last 1.9 km before the GPX's end (too far for a name
+    alone to cut, NAMED_CUT_MAX_M) was a row followed by an added "Finish", silently. Now a
+    warning says so and how to choose; silent with finish = false."""
+    lat = 45.0 + 0.09 * 8.1 / 10.0  # km 8.1 of the 10 km line
+    body = f'[[checkpoints]]\nname="Mid"\nkm=4\n[[checkpoints]]\nname="Ziel"\nlat={lat}\nlon=6.0\n'
+    path = _line_course(tmp_path, body + key)
+    found = _codes(path, "named-end-far")
+    if key:
+        assert not found, found
+        return
+    assert len(found) == 1 and found[0].level == "warning", found
+    assert "'Ziel' (the last checkpoint) is named as the finish but lies 1.9 km" in found[0].message
+    assert "finish = true" in found[0].message and "finish = false" in found[0].message
+    course = load_course(path)
+    assert "gpx_cut" not in course.info and course_legs(course).names[-2:] == ("Ziel", "Finish")
+
+
+def test_a_start_placed_by_km_away_from_0_is_noted(tmp_path):
+    """h105 finding D: `start = true` on a checkpoint at km 5 made it the start row at km 0
+    with no word (the finish at a km short of the end has `finish-km`). A warning beyond
+    NAMED_CUT_MAX_M, an info within it, nothing at km 0."""
+    for body, level in (
+        ('[[checkpoints]]\nname="Gate"\nkm=5\nstart=true\n', "warning"),
+        ('[[checkpoints]]\nname="Start"\nkm=0.3\n', "info"),
+        ('[[checkpoints]]\nname="Start"\nkm=0\n', None),
+    ):
+        found = _codes(_line_course(tmp_path, body), "start-km")
+        if level is None:
+            assert not found, found
+            continue
+        assert len(found) == 1 and found[0].level == level, (body, found)
+        assert "the start row is km 0" in found[0].message, found
+
+
+def test_the_cut_note_says_marked_when_the_key_cuts(tmp_path):
+    """h105 finding E: a cut made by `start = true` on "Gate" said "(the first checkpoint,
+    named as the start)"; it is marked so, not named."""
+    lat = 45.0 + 0.09 * 0.5 / 10.0
+    body = f'[[checkpoints]]\nname="Gate"\nlat={lat}\nlon=6.0\nstart=true\n'
+    found = _codes(_line_course(tmp_path, body), "gpx-cut")
+    assert len(found) == 1 and "(the first checkpoint, marked start = true)" in found[0].message
+    body = f'[[checkpoints]]\nname="Départ"\nlat={lat}\nlon=6.0\n'
+    found = _codes(_line_course(tmp_path, body), "gpx-cut")
+    assert len(found) == 1 and "(the first checkpoint, named as the start)" in found[0].message
