@@ -1855,6 +1855,11 @@ def finish_cutoff_problem(where: str, course, cutoff_s: float) -> str | None:
     )
 
 
+_TRACK_SHAPE_WARNINGS = ("jump(s) over", "segments joined", "elevation spike", "outside the Earth")
+"""The data warnings of :func:`coursekit.profile.data_warnings` that ``check`` repeats
+(``gpx-data``): those about the course's line and altitude, not its recording."""
+
+
 def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
     """Everything inconsistent in a course file, as findings.
 
@@ -1918,6 +1923,14 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
                 " (the declared D+/D- is not applied: scale_to_declared scales the distance only)"
             )
         f(Finding("warning", "no-elevation", msg))
+    # what `profile` says of the track's shape (a 5 km straight jump between two tracks
+    # makes every leg across it wrong); its times, duplicates and missing altitudes are not
+    # the course's (no-elevation above)
+    from .profile import data_warnings
+
+    for msg in data_warnings(p.track, p.distance, steps=getattr(p, "raw_steps", None)):
+        if any(k in msg for k in _TRACK_SHAPE_WARNINGS):
+            f(Finding("warning", "gpx-data", f"the GPX: {msg}"))
 
     # measured vs declared
     scaled = course.info.get("scale")

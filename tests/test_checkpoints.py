@@ -1596,3 +1596,27 @@ def test_the_cut_note_says_marked_when_the_key_cuts(tmp_path):
     body = f'[[checkpoints]]\nname="Départ"\nlat={lat}\nlon=6.0\n'
     found = _codes(_line_course(tmp_path, body), "gpx-cut")
     assert len(found) == 1 and "(the first checkpoint, named as the start)" in found[0].message
+
+
+def test_check_repeats_what_profile_says_of_the_tracks_shape(tmp_path):
+    """h105 finding F: two track segments 2.2 km apart (joined by a straight line) made
+    `profile` warn of a jump and the joined segments, `check` of nothing, though every leg
+    across the gap is measured on that line. `check` repeats those (`gpx-data`), not the
+    recording's time gaps."""
+    pts = lambda lat0: "".join(  # noqa: E731
+        f'<trkpt lat="{lat0 + k * 0.0005:.5f}" lon="6.0"><ele>1000</ele>'
+        f"<time>2024-06-01T08:{k:02d}:00Z</time></trkpt>"
+        for k in range(20)
+    )
+    (tmp_path / "t.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk>'
+        f"<trkseg>{pts(45.0)}</trkseg><trkseg>{pts(45.03)}</trkseg></trk></gpx>"
+    )
+    (tmp_path / "c.toml").write_text(
+        'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    )
+    found = _codes(tmp_path / "c.toml", "gpx-data")
+    assert [x.level for x in found] == ["warning", "warning"], found
+    assert "jump(s) over" in found[0].message and "segments joined" in found[1].message
+    assert not any("time" in x.message for x in found), found
