@@ -2664,6 +2664,7 @@ def _count(n: int, noun: str) -> str:
 def _event_text(ev, summary, zone=(None, "")) -> str:
     import datetime as _dt
 
+    from .clock import clock_change_text, clock_changes, zoned
     from .event import FIXED_BARRIER_SHARE
     from .maps import zoned_clock
 
@@ -2678,10 +2679,21 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         > DATED_S
     )
 
+    # the event's clock's changes from the first opening to the last closing (none without
+    # one clock: every time then carries its UTC offset): the times from the first change
+    # on, and those of an hour that happens twice, carry their zone, as in the roadbook
+    # (clock.zoned; "open Sun 01:00 close Sun 01:00" was an hour's window, EDT then EST)
+    changes = []
+    if zone[0] is not None and span:
+        first = min(_dt.datetime.fromisoformat(a) for a, _ in span).astimezone(zone[0])
+        last = max(_dt.datetime.fromisoformat(b) for _, b in span)
+        changes = clock_changes(first, seconds_between(first, last))
+
     def clock(iso):  # on the event's clock (maps.event_zone), else with the UTC offset
         if iso is None:
             return "-"
-        return zoned_clock(_dt.datetime.fromisoformat(iso), zone[0], dated=dated)
+        t = _dt.datetime.fromisoformat(iso)
+        return zoned(zoned_clock(t, zone[0], dated=dated), t, zone[0], changes)
 
     out = [
         f"{summary['event']}: {_count(len(summary['races']), 'race')}, "
@@ -2689,6 +2701,7 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         f" (margin {_minutes(ev.margin_s)}, sweep {_minutes(ev.sweep_s)},"
         f" closed when empty for over {_minutes(ev.gap_s)}, shared within {ev.radius_m:.0f} m)",
         f"times: {zone[1]}" if zone[1] else "",
+        *(f"clock change: {clock_change_text(c, dated)}" for c in changes),
         "",
     ]
     sim = summary["simulation"]

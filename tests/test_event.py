@@ -1047,6 +1047,55 @@ def _write_out_and_back(folder: Path) -> Path:
     return toml
 
 
+def _write_new_york_night(folder: Path) -> Path:
+    """A 30 km course north of New York starting at 01:30 EDT on 2024-11-03, the night the
+    clocks go back from 02:00 EDT to 01:00 EST (01:00-02:00 happens twice)."""
+    pts = [(41.0 + 0.27 * i / 100, -74.0, 100 + 5 * i) for i in range(101)]
+    trk = "".join(
+        f'<trkpt lat="{a:.6f}" lon="{b:.6f}"><ele>{e:.1f}</ele></trkpt>' for a, b, e in pts
+    )
+    (folder / "ny.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        f'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{trk}</trkseg></trk></gpx>'
+    )
+    toml = folder / "ny.toml"
+    toml.write_text(
+        'name = "NY"\ngpx = "ny.gpx"\nstart = 2024-11-03T01:30:00-04:00\nlimit = "6h"\n'
+        'timezone = "America/New_York"\n\n[[checkpoints]]\nname = "Mid"\nkm = 15\n'
+        'cutoff = "3h"\n'
+    )
+    return toml
+
+
+def test_event_text_marks_the_times_of_the_hour_the_clocks_go_back(tmp_path):
+    """Black-box finding H (h105): in New York on 2024-11-03 (01:00-02:00 happens twice) the
+    start station read "open Sun 01:00 close Sun 01:00" for a window an hour long (01:00
+    EDT to 01:00 EST). The text now marks its times as the roadbook does (clock.zoned: the
+    repeated hour and every time from the change on carry their zone) and says when the
+    clocks change, as `cutoffs` does."""
+    res = CliRunner().invoke(cli, ["event", str(_write_new_york_night(tmp_path))])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    (start,) = [ln for ln in lines if " Start " in ln]
+    cells = start.split()
+    # open 30 min before the 01:30 EDT start, closed 30 min after it (the sweep): 02:00 EDT
+    assert cells[1:7] == ["Sun", "01:00", "EDT", "Sun", "01:00", "EST"], start
+    # the start itself, 01:30 EDT, is in the hour that happens twice too
+    assert "Sun 01:30 EDT" in start
+    # the finish, after the change: its times say they are on EST
+    (finish,) = [ln for ln in lines if " Finish " in ln]
+    assert " EDT" not in finish and finish.count(" EST") == 4, finish
+    changes = [ln for ln in lines if ln.startswith("clock change: ")]
+    assert changes == [
+        "clock change: Sun 02:00 UTC-04:00 becomes Sun 01:00 UTC-05:00; "
+        "the times after it are on UTC-05:00"
+    ]
+    # without a change in the event, no zone is added and no line written
+    res = CliRunner().invoke(cli, ["event", str(_write_out_and_back(tmp_path))])
+    assert res.exit_code == 0, res.output
+    assert "clock change" not in res.stdout and " EDT" not in res.stdout
+
+
 def test_cli_event_csv_out_and_back_rows_keep_their_own_numbers(tmp_path):
     """Black-box finding 3, from a course file: `event --format csv` gave the start row of
     an out-and-back (start and finish both "Saint-Paul") the finish's simulated numbers,
