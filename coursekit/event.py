@@ -227,6 +227,18 @@ which a first or last checkpoint becomes the start or finish row,
 :data:`coursekit.checkpoints.END_SNAP_M`)."""
 
 
+_NUMBERED = re.compile(r"(#|wpt?)? ?\d+")
+"""A normalised waypoint name that is only a number (GPS units' "001", "#010", "WPT012")."""
+
+
+def _names_no_place(name: str) -> bool:
+    """True when a waypoint's name cannot name a station's place: generic ("Start",
+    :data:`GENERIC_NAMES`), or only a number, as GPS units name the waypoints they record
+    ("001", "#010", "WPT012", "WP 7"): gpxpy's Cerknica start station was called "001"."""
+    key = normalize_name(name)
+    return key in GENERIC_NAMES or _NUMBERED.fullmatch(key) is not None
+
+
 def row_places(plan, *, max_m: float = PLACE_MAX_M) -> tuple[str, ...]:
     """The place of each row of ``plan`` whose name is generic ("Start", "Finish").
 
@@ -234,23 +246,20 @@ def row_places(plan, *, max_m: float = PLACE_MAX_M) -> tuple[str, ...]:
     non-generic name within ``max_m`` of the row; "" for the other rows and when none is
     found. A sketched or published GPX names its start and finish villages this way
     (HAUT 21: "Ouirgane"), so a station made of start and finish rows is called after
-    its place, not "Start" or "Finish".
+    its place, not "Start" or "Finish". A waypoint named only by a number ("001", "#010",
+    "WPT012": a GPS unit's numbering, not a place) names nothing (:func:`_names_no_place`).
     """
     legs = plan.legs
     specs = getattr(legs, "specs", None) or (None,) * len(legs.names)
     track = getattr(plan.course, "track", None)
-    wps = [
-        w
-        for w in getattr(track, "waypoints", ()) or ()
-        if normalize_name(w.name) not in GENERIC_NAMES
-    ]
+    wps = [w for w in getattr(track, "waypoints", ()) or () if not _names_no_place(w.name)]
     out = []
     for i, name in enumerate(legs.names):
         if normalize_name(name) not in GENERIC_NAMES:
             out.append("")
             continue
         own = getattr(specs[i], "waypoint", None) if specs[i] is not None else None
-        if own and normalize_name(own) not in GENERIC_NAMES:
+        if own and not _names_no_place(own):
             out.append(str(own))
             continue
         best, place = max_m, ""

@@ -708,6 +708,61 @@ def test_row_places_from_the_rows_waypoint_or_the_gpx_waypoint_at_it():
     assert set(places[1:-1]) == {""}  # named checkpoints keep their names
 
 
+def _write_numbered_waypoints(folder: Path, start_waypoint: str = "") -> Path:
+    """A 10 km course whose GPX has GPS-numbered waypoints at both ends ("001" on the start,
+    "#010", "WPT012" and "WP 7" on the finish) and a named one, "Village", 55 m from the
+    start; ``start_waypoint``: a first checkpoint "Start" placed at that waypoint."""
+    pts = [(45.0 + 0.09 * i / 100, 6.0, 500 + 3 * i) for i in range(101)]
+    trk = "".join(
+        f'<trkpt lat="{a:.6f}" lon="{b:.6f}"><ele>{e:.1f}</ele></trkpt>' for a, b, e in pts
+    )
+    wpts = [
+        ("001", 45.0, 6.0),
+        ("Village", 45.0005, 6.0),
+        ("#010", 45.09, 6.0),
+        ("WPT012", 45.0902, 6.0),
+        ("WP 7", 45.0901, 6.0001),
+    ]
+    wpt = "".join(f'<wpt lat="{a}" lon="{b}"><name>{n}</name></wpt>' for n, a, b in wpts)
+    (folder / "num.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        f'xmlns="http://www.topografix.com/GPX/1/1">{wpt}<trk><trkseg>{trk}</trkseg></trk></gpx>'
+    )
+    first = (
+        f'\n[[checkpoints]]\nname = "Start"\nwaypoint = "{start_waypoint}"\n'
+        if start_waypoint
+        else ""
+    )
+    toml = folder / "num.toml"
+    toml.write_text(
+        'name = "Num"\ngpx = "num.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+        f'{first}\n[[checkpoints]]\nname = "Col"\nkm = 5\ncutoff = "1h30"\n'
+    )
+    return toml
+
+
+def test_gps_numbered_waypoints_do_not_name_a_station(tmp_path):
+    """Black-box finding I (h105): a start station was named after any non-generic GPX
+    waypoint within 100 m, and gpxpy's Cerknica start station was called "001" (a Garmin
+    auto-numbered waypoint). Purely numbered names ("001", "#010", "WPT012", "WP 7") name
+    no place: the named waypoint beside it does, else the row keeps its generic name."""
+    from coursekit.course import load_course
+    from coursekit.cutoffs import plan
+    from coursekit.event import row_places
+
+    places = row_places(plan(load_course(_write_numbered_waypoints(tmp_path))))
+    assert places[0] == "Village" and places[-1] == "", places
+    # the start row placed at the numbered waypoint itself: named after "Village" too
+    toml = _write_numbered_waypoints(tmp_path, start_waypoint="001")
+    assert row_places(plan(load_course(toml)))[0] == "Village"
+    res = CliRunner().invoke(cli, ["event", str(toml)])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    rows = lines[[ln.startswith("---") for ln in lines].index(True) + 1 :]
+    rows = rows[: (rows + [""]).index("")]
+    assert [ln.split()[0] for ln in rows] == ["Village", "Col", "Finish"], res.stdout
+
+
 def test_far_same_name_warning_says_which_station_took_it():
     """Black-box F10: HAUT 42's Tekent moved 2.5 km was warned about, then shown as a
     second "HAUT 42" row of Assif Zagzawen with no name. The warning now says where it is."""
