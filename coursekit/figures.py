@@ -179,13 +179,34 @@ def _draw(profile, *, legs=None, plan=None, title=None, width=11.0, height=3.6):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if nights:
-        ax.legend(loc="lower left", fontsize=7, frameon=False)
+        _legend_below(fig, ax)
     if title:
         ax.set_title(
             title, fontsize=10, loc="left", pad=70 if legs is not None else 6, parse_math=False
         )
     fig.tight_layout()
     return fig
+
+
+def _legend_below(fig, ax) -> None:
+    """The profile's legend in one row below the axes, under the km axis's ticks and label,
+    flush left: inside the axes it covered the line (lower left, h105 J), and above them
+    are the checkpoints' names. Its offset is the axis's height in points, which
+    ``tight_layout`` keeps; ``tight_layout`` counts the legend and makes room for it."""
+    from matplotlib.transforms import ScaledTranslation
+
+    renderer = fig.canvas.get_renderer()
+    below = ax.get_window_extent(renderer).y0 - ax.xaxis.get_tightbbox(renderer).y0  # [px]
+    shift = ScaledTranslation(0.0, -(below + 2.0) / fig.dpi, fig.dpi_scale_trans)
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        bbox_transform=ax.transAxes + shift,
+        ncol=2,
+        fontsize=7,
+        frameon=False,
+        borderaxespad=0.0,
+    )
 
 
 def _render(fig, fmt: str) -> bytes:

@@ -67,6 +67,40 @@ def test_night_is_hatched_only_at_night(day, night):
     assert "<pattern" not in text and "night (reference runner)" not in text
 
 
+@pytest.mark.parametrize("size", ["default", "roadbook"])
+def test_profile_legend_is_outside_the_plot_area(night, size):
+    """Black-box finding J (h105): the legend ("altitude", "night (reference runner)") was
+    drawn at the lower left inside the axes, over the profile line. It now sits below the
+    axes, under the km axis's ticks and label, whole within the figure."""
+    import matplotlib.pyplot as plt
+
+    from coursekit.figures import _draw
+    from coursekit.roadbook import PRINT_WIDTH_IN, PROFILE_HEIGHT_IN
+
+    course, plan = night
+    kw = {"width": PRINT_WIDTH_IN, "height": PROFILE_HEIGHT_IN} if size == "roadbook" else {}
+    fig = _draw(course.profile, legs=plan.legs, plan=plan, title="T", **kw)
+    try:
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == [
+            "altitude",
+            "night (reference runner)",
+        ]
+        box = legend.get_window_extent(r)
+        area = ax.get_window_extent(r)  # the data area: the line and the night's shading
+        axis = ax.xaxis.get_tightbbox(r)  # the km ticks, their labels and "km"
+        assert box.y1 <= area.y0, (box, area)
+        assert box.y1 <= axis.y0 + 0.5, (box, axis)
+        assert not box.overlaps(area) and not box.overlaps(axis)
+        f = fig.bbox
+        assert f.x0 <= box.x0 and box.x1 <= f.x1 and f.y0 <= box.y0 and box.y1 <= f.y1
+    finally:
+        plt.close(fig)
+
+
 def test_along_axis_matches_tables_at_checkpoints(day):
     course, plan = day
     x = along_axis(course.profile, plan.legs)
