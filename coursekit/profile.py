@@ -1513,7 +1513,11 @@ def smoothed_grade(distance, elevation, *, window: float = 80.0, step: float = 1
     e = _fill_nan(d, e)
     grid, eg = _resample(d, e, step)
     h = grid[1] - grid[0]
-    m = max(int(round(window / (2 * h))), 1)
+    # half the window in grid steps; a track shorter than half a step has a one-step grid
+    # (h < step / 2, a fraction of a nanometre at the pole): there the padding is the line
+    # through its two samples, the grade that line's at any m, so m stays at most what
+    # the window is in steps of ``step`` (it was 2e12 samples, 16 TiB, at the pole)
+    m = max(min(int(round(window / (2 * h))), math.ceil(window / step)), 1)
     j = np.arange(-m, m + 1, dtype=float)
     k = j / (h * np.sum(j * j))
     pad = np.concatenate(

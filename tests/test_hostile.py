@@ -312,3 +312,31 @@ def test_fuzz_only_coursekit_errors(tmp_path_factory, data):
     except CoursekitError as exc:
         assert "\n" not in str(exc) and str(exc).startswith(str(f))
     assert time.perf_counter() - t < FUZZ_SECONDS
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [(90, 0), (90, 1), (90, 2)],  # at the pole: 7e-12 m apart
+        [(45, 6), (45.00000000000001, 6)],  # the last digit of a float: 1e-9 m
+    ],
+    ids=["pole", "last-digit"],
+)
+def test_profile_of_a_track_shorter_than_a_nanometre(tmp_path, points):
+    """``coursekit profile`` on a track a fraction of a nanometre long: the grade
+    regression's window counted in grid steps of that length (2e12 samples at the pole),
+    and the command ended with "Error: MemoryError: Unable to allocate 16.0 TiB"."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    body = "".join(
+        f'<trkpt lat="{la}" lon="{lo}"><ele>{10 + i}</ele></trkpt>'
+        for i, (la, lo) in enumerate(points)
+    )
+    f = tmp_path / "tiny.gpx"
+    f.write_text(f'<gpx version="1.1"><trk><trkseg>{body}</trkseg></trk></gpx>')
+    t = time.perf_counter()
+    res = CliRunner().invoke(cli, ["profile", str(f), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert time.perf_counter() - t < 5.0
