@@ -171,7 +171,7 @@ def parse_time(text: str) -> float:
 
     Accepts the forms gpxpy accepts: ``YYYY-MM-DDTHH:MM:SS``, optional
     fraction (kept to the full precision written, gpxpy keeps microseconds),
-    ``Z`` or an offset ``+hh:mm`` / ``+hhmm`` / ``+hh``. Times without an
+    ``Z`` or an offset ``+hh:mm`` / ``+hhmm`` / ``+hh`` of less than a day. Times without an
     offset are taken as UTC. Raises ``ValueError`` when it is not such a time
     (gpxpy silently drops it; coursekit refuses it).
     """
@@ -184,7 +184,10 @@ def parse_time(text: str) -> float:
     if tz and tz != "Z":
         sign = -1 if tz[0] in "-\u2212" else 1
         digits = tz[1:].replace(":", "")
-        off = int(digits[:2]) * 3600 + (int(digits[2:4]) * 60 if len(digits) > 2 else 0)
+        hh, mm = int(digits[:2]), int(digits[2:4] or 0)
+        if hh > 23 or mm > 59:  # an offset is less than a day (as datetime's)
+            raise ValueError(f"not a GPX time (offset {tz}): {text!r}")
+        off = hh * 3600 + mm * 60
         base -= sign * off
     if m.group(7):  # after the offset (whole seconds, exact), as _utc_rows: one rounding
         base += float("0" + m.group(7))
@@ -270,6 +273,10 @@ def _utc_rows(a: np.ndarray) -> np.ndarray | None:
     dg = a[:, np.concatenate(cols)].astype(np.int64) - 48
     if ((dg < 0) | (dg > 9)).any():
         return None
+    if tz > 1:  # an offset is less than a day, as parse_time checks
+        o = dg[:, 14 + frac_len :]
+        if (o[:, 0] * 10 + o[:, 1] > 23).any() or (tz > 3 and (o[:, 2] * 10 + o[:, 3] > 59).any()):
+            return None
     if n > 1 and (dg[:, :8] == dg[0, :8]).all():
         # one date for every row (each piece of a recording but one across midnight):
         # that day counted once

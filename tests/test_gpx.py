@@ -251,11 +251,34 @@ def test_parse_time(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["yesterday", "2024-06-01", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", ""]
+    "text",
+    [
+        "yesterday",
+        "2024-06-01",
+        "2024-13-01T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "",
+        "2024-06-01T04:00:00+99:99",  # offsets are less than a day (gpxpy: unusable time)
+        "2024-06-01T04:00:00+24:00",
+        "2024-06-01T04:00:00-02:60",
+        "2024-06-01T04:00:00+9999",
+    ],
 )
 def test_parse_time_refuses(text):
     with pytest.raises(ValueError):
         parse_time(text)
+
+
+@pytest.mark.parametrize("zone", ["+99:99", "+24:00", "-0260", "+30"])
+def test_an_offset_of_a_day_or_more_is_refused(tmp_path, zone):
+    """``+99:99`` was read as an offset of 100 h 39 min (the fast path's and parse_time's
+    arithmetic took any two digits); gpxpy makes a time whose UTC offset raises. Every
+    point written so: the vectorised times (the fast path's usual case) refuse it too."""
+    assert gpx._fast_utc_times([f"2024-06-01T04:00:0{i}{zone}".encode() for i in range(3)]) is None
+    f = tmp_path / "z.gpx"
+    f.write_bytes(_regular(5).replace(b"Z</time>", zone.encode() + b"</time>"))
+    with pytest.raises(GPXError, match=rf"z\.gpx: line 3: time '2024-06-01T04:00:00\{zone}'"):
+        read_gpx(f)
 
 
 def test_vectorised_times_equal_parse_time():
