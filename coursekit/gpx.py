@@ -738,8 +738,8 @@ def _waypoint(raw: bytes, line: int, name: str) -> Waypoint:
             state["done"] = True  # lxml's .text stops at the first sub-element
 
     def end(tag):
-        if state["depth"] == 2 and state["child"]:
-            fields[state["child"]] = "".join(state["text"]).strip()
+        if state["depth"] == 2 and state["child"]:  # the first of each, as gpxpy
+            fields.setdefault(state["child"], "".join(state["text"]).strip())
         state["depth"] -= 1
 
     def data(text):
@@ -1265,15 +1265,18 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                     raise GPXError(f"{name}: line {line}: longitude {lo} out of range [-180, 180]")
                 e = nan
                 t = None
+                seen_ele = seen_time = False  # the first of each is read, as gpxpy does
                 for child in elem:
                     ct = child.tag
                     if not isinstance(ct, str):
                         continue
-                    if ct.endswith("ele") and _gpx_local(ct, ns) == "ele":
+                    if not seen_ele and ct.endswith("ele") and _gpx_local(ct, ns) == "ele":
+                        seen_ele = True
                         text = child.text
                         if text is not None and text.strip():
                             e = _float(text, "ele", name, line)
-                    elif ct.endswith("time") and _gpx_local(ct, ns) == "time":
+                    elif not seen_time and ct.endswith("time") and _gpx_local(ct, ns) == "time":
+                        seen_time = True
                         if child.text is not None and child.text.strip():
                             t = child.text
                 dest = trk_pts if tag == "trkpt" else rte_pts
@@ -1285,7 +1288,9 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                 dest[5].append(line)
             elif tag == "wpt":
                 line = elem.sourceline or 0
-                fields = {_gpx_local(c.tag, ns): (c.text or "").strip() for c in elem}
+                fields = {}
+                for c in elem:  # the first of each, as gpxpy
+                    fields.setdefault(_gpx_local(c.tag, ns), (c.text or "").strip())
                 fields.pop("", None)
                 waypoints.append(
                     _make_waypoint(elem.get("lat"), elem.get("lon"), fields, name, line)

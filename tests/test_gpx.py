@@ -1025,3 +1025,33 @@ def test_vector_columns_take_the_usual_files(tmp_path, monkeypatch):
         assert not _same_or_refused(f), name
         assert used and all(used), name
     assert read_gpx(tmp_path / "segments.gpx").segment.max() >= 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"<ele>1002</ele>", b"<ele>1002</ele><ele>5</ele>"),
+        (b"<ele>1002</ele>", b"<ele></ele><ele>5</ele>"),
+        (
+            b"<time>2024-06-01T04:00:02Z</time>",
+            b"<time>2024-06-01T04:00:02Z</time><time>2024-06-01T09:00:00Z</time>",
+        ),
+        (b"<name>W</name>", b"<name>W</name><name>V</name><ele>7</ele><ele>8</ele>"),
+        (b"<name>W</name>", b"<name>W</name><ele></ele><ele>8</ele>"),
+    ],
+    ids=[
+        "ele-twice",
+        "empty-ele-first",
+        "time-twice",
+        "waypoint-name-ele-twice",
+        "waypoint-empty-ele-first",
+    ],
+)
+def test_a_repeated_child_is_read_as_gpxpy_reads_it(tmp_path, old, new):
+    """A point (or waypoint) with two <ele>, <time> or <name>: gpxpy reads the first (an
+    empty first <ele> is no elevation); the general reader took the last. The fast path
+    hands such files over (its tag counts), so both readers now read the first."""
+    f = tmp_path / "twice.gpx"
+    f.write_bytes(_regular(5, wpt=True).replace(old, new, 1))
+    t = read_gpx(f)
+    _assert_same_as_gpxpy(f, t)
