@@ -1269,15 +1269,13 @@ def _iso(t) -> str:
     """ISO 8601 to the second, rounded as :func:`_elapsed_s` rounds the ``*_elapsed_s``
     beside it, halves up (:func:`coursekit.clock.whole_seconds`; ``isoformat`` truncates: a
     time 1 s before its elapsed seconds, h96 B1; ``round`` went to even at 0.5 s, h102)."""
-    import datetime as dt
+    from .clock import after, whole_seconds
 
-    from .clock import whole_seconds
-
+    # clock.after adds in UTC: an aware ``+ timedelta`` on the zone's clock drops ``fold``,
+    # and wrote the second occurrence of the hour the clocks go back with the first
+    # one's offset (h105)
     up = whole_seconds(t.microsecond / 1e6)
-    # in UTC: an aware ``+ timedelta`` on the zone's clock drops ``fold``, and wrote the
-    # second occurrence of the hour the clocks go back with the first one's offset (h105)
-    u = t.astimezone(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=up)
-    return u.astimezone(t.tzinfo).isoformat(timespec="seconds")
+    return after(t.replace(microsecond=0), up).isoformat(timespec="seconds")
 
 
 def _elapsed_s(x) -> int | None:

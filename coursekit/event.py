@@ -1790,9 +1790,10 @@ def _iso(t: dt.datetime | None, *, floor: bool = False):
     if t is None:
         return None
     if not floor and (t.second, t.microsecond) >= (30, 0):
-        # in UTC: an aware ``+ timedelta`` on the zone's clock drops ``fold`` (the second
-        # occurrence of the hour the clocks go back was written an hour early, h105)
-        t = (t.astimezone(dt.UTC) + dt.timedelta(minutes=1)).astimezone(t.tzinfo)
+        # clock.after adds in UTC: an aware ``+ timedelta`` on the zone's clock drops
+        # ``fold`` (the second occurrence of the hour the clocks go back was written an
+        # hour early, h105)
+        t = after(t, 60.0)
     return t.replace(second=0, microsecond=0).isoformat(timespec="seconds")
 
 
