@@ -597,9 +597,7 @@ def locate_points(
             # within NAMED_CUT_MAX_M of km 0: "Salida del bosque" at km 8 is not the start)
             if is_finish_checkpoint(specs, i):
                 s_km = total
-            elif is_start_checkpoint(specs, i) and (
-                getattr(sp, "start", None) or sp.km * 1000.0 <= NAMED_CUT_MAX_M
-            ):
+            elif _start_by_km(specs, i):
                 s_km = 0.0
             cands.append([(min(s_km, total), 0.0)])
             continue
@@ -1156,6 +1154,18 @@ def is_start_checkpoint(specs, i: int) -> bool:
     return is_start_name(sp.name)
 
 
+def _start_by_km(specs, i: int) -> bool:
+    """Checkpoint ``i``, placed by ``km``, is the start row at km 0: marked ``start = true``
+    at any km, or named as the start (:func:`is_start_checkpoint`) within
+    :data:`NAMED_CUT_MAX_M` of km 0 ("Salida del bosque" at km 8 is a checkpoint)."""
+    sp = specs[i]
+    return (
+        sp.km is not None
+        and is_start_checkpoint(specs, i)
+        and bool(getattr(sp, "start", None) or sp.km * 1000.0 <= NAMED_CUT_MAX_M)
+    )
+
+
 def _finish_spec(specs, i: int) -> bool:
     """Checkpoint ``i`` is the finish (:func:`is_finish_checkpoint`) placed by position."""
     return specs[i].km is None and is_finish_checkpoint(specs, i)
@@ -1304,11 +1314,11 @@ def start_km_notes(specs) -> list[tuple[str, str]]:
     :func:`locate_points`) when its km is not 0: one ``(severity, text)``, ``"info"`` within
     :data:`NAMED_CUT_MAX_M`, ``"warning"`` beyond (``start = true`` at km 5 is as likely a
     typo as the finish's km, :func:`finish_km_notes`)."""
-    if not len(specs) or specs[0].km is None or not is_start_checkpoint(specs, 0):
+    if not len(specs) or not _start_by_km(specs, 0):
         return []
     sp = specs[0]
     km_m = sp.km * 1000.0
-    if not km_m > km_slack_m(sp.km) or not (getattr(sp, "start", None) or km_m <= NAMED_CUT_MAX_M):
+    if not km_m > km_slack_m(sp.km):
         return []
     text = (
         f"{sp.name!r}, the start, is at km {sp.km:g} in the course file: the start row is km 0, "
