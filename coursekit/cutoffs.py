@@ -590,7 +590,8 @@ def solve(
         b = int(anchors[anchors >= j][0])
         need = (
             f"the last finisher would need a fresh flat pace of {1000 / vmax / 60:.1f} min/km "
-            f"(faster than {1000 / MAX_FLAT_SPEED / 60:.1f} min/km)"
+            f"(faster than {1000 / MAX_FLAT_SPEED / 60:.1f} min/km: coursekit plans races on "
+            "foot, not by bike)"
         )
         if a == 0 and b == ncp - 1:
             where = (

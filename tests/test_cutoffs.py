@@ -416,6 +416,10 @@ def test_too_tight_fixed_cutoff_is_named_not_the_limit():
         solve(g, limit_s=36_000, params=PLAIN, fixed=late, names=names)
     with pytest.raises(PlanError, match="limit too short: between 'Start' and 'Finish'"):
         solve(g, limit_s=3600, params=PLAIN, names=names)
+    # a bikepacking course with its real limit (outside review, thirty-second sprint: the
+    # Atlas Mountain Race at 200 h) is told why a 2.3 min/km pace is refused
+    with pytest.raises(PlanError, match=r"min/km: coursekit plans races on foot, not by bike\)$"):
+        solve(g, limit_s=3600, params=PLAIN, names=names)
     # a loop's start and finish share their name (K10 aside, twenty-third review): the
     # message said "between 'Chamonix' and 'Chamonix'"
     loop = ["Chamonix", "A", "B", "C", "Chamonix"]
