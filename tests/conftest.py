@@ -30,3 +30,13 @@ def realdata() -> Path:
 @pytest.fixture(scope="session")
 def realdata_index(realdata) -> dict:
     return json.loads((realdata / "index.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def places_json() -> Path:
+    """../shared/places.json, beside the real data (``$COURSEKIT_REALDATA/..``); the test
+    is skipped when it is absent."""
+    path = REALDATA.parent / "places.json"
+    if not path.is_file():
+        pytest.skip(f"places.json not available at {path} (needs ../shared)")
+    return path

@@ -24,7 +24,6 @@ from coursekit.sketch import load_places, sketch_track
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ROOT / "courses"
-PLACES_JSON = ROOT.parent / "shared" / "places.json"
 MOROCCO = timezone(timedelta(hours=1))
 
 COURSE_FILES = sorted(
@@ -270,13 +269,6 @@ def _make_places():
     sys.modules.setdefault("make_places", mod)
     spec.loader.exec_module(mod)
     return mod
-
-
-@pytest.fixture(scope="module")
-def places_json() -> Path:
-    if not PLACES_JSON.is_file():
-        pytest.skip(f"places.json not available at {PLACES_JSON} (needs ../shared)")
-    return PLACES_JSON
 
 
 def test_places_files_are_the_generator_output(places_json):
