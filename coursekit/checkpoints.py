@@ -81,6 +81,8 @@ __all__ = [
     "estimated_altitude_notes",
     "located_from_legs",
     "duplicate_name_notes",
+    "added_rows",
+    "end_name_notes",
     "long_stretch_notes",
     "steep_leg_notes",
     "same_place_notes",
@@ -1309,6 +1311,51 @@ def named_far_notes(course) -> list[str]:
     return out
 
 
+def end_name_notes(specs, km) -> list[str]:
+    """Checkpoints named as the start or the finish (:func:`is_start_name`,
+    :func:`is_finish_name`) that are not the course's start or finish: "Finish" listed first
+    at km 20, "Départ" listed last or in the middle of the list. ``km`` is each one's
+    along-course km as printed (NaN when not placed). A likely typo or a list out of order,
+    but a place may bear the name (a village "Depart"): a warning, the placement is kept.
+
+    Not noted: a start name on the checkpoint listed first, a finish name on the one listed
+    last (their own notes say where they are: ``start-km``, ``finish-km``,
+    ``named-end-far``); a loop's one place listed first and last under a start (finish)
+    name; a checkpoint whose key says it is not the start (``start = false``) or the finish
+    (``finish = false``); ``start = true`` (``finish = true``) on the first (last)."""
+    n = len(specs)
+    out = []
+    for i, sp in enumerate(specs):
+        start = is_start_name(sp.name) and getattr(sp, "start", None) is not False
+        finish = is_finish_name(sp.name) and getattr(sp, "finish", None) is not False
+        if i == 0 and (start or getattr(sp, "start", None)):
+            continue  # the start, or a first checkpoint marked so
+        if i == n - 1 and (finish or getattr(sp, "finish", None)):
+            continue
+        ends_alike = n >= 2 and _norm(specs[0].name) == _norm(specs[-1].name)
+        if i == n - 1 and start and ends_alike:
+            continue  # a loop's start listed again as its finish ("Depart" ... "Depart")
+        if i == 0 and finish and ends_alike:
+            continue
+        if not (start or finish):
+            continue
+        role = "start and finish" if start and finish else "start" if start else "finish"
+        row = {
+            "start": "the start is the first row",
+            "finish": "the finish is the last row",
+            "start and finish": "they are the first and last rows",
+        }[role]
+        keys = " and ".join(f"{r} = false" for r in ("start", "finish") if r in role)
+        at = f" at km {km[i]:.1f}" if math.isfinite(km[i]) else ""
+        out.append(
+            f"checkpoints[{i}] {sp.name!r}{at} is named as the {role} but is not the course's "
+            f"{role} (listed {i + 1} of {n}; {row}): a {role} name mid-course is likely a "
+            "typo or a list out of order; it stays a checkpoint (a place of that name? give "
+            f"it {keys})"
+        )
+    return out
+
+
 def start_km_notes(specs) -> list[tuple[str, str]]:
     """The start placed by ``km`` (:func:`is_start_checkpoint`, moved to km 0 by
     :func:`locate_points`) when its km is not 0: one ``(severity, text)``, ``"info"`` within
@@ -1601,7 +1648,24 @@ def located_from_legs(specs, legs, profile):
     return SimpleNamespace(distance=dist, lat=lat, lon=lon), km, km_of
 
 
-def duplicate_name_notes(specs, located, km, tolerance_m, *, end_m=None) -> list[str]:
+def added_rows(legs) -> list[tuple[str, str, float]]:
+    """The rows a legs table adds itself (:func:`legs_from_located`: no checkpoint within
+    :data:`END_SNAP_M` of the track's start or end): ``(role, name, km)`` with ``role``
+    ``"start"`` or ``"finish"``, ``name`` the row's ("Start", "Finish") and ``km`` its
+    along-course km, for :func:`duplicate_name_notes`'s ``added``."""
+    specs = tuple(getattr(legs, "specs", ()) or ())
+    if not specs:
+        return []
+    along = np.asarray(legs.along, float)
+    out = []
+    if specs[0] is None:
+        out.append(("start", legs.names[0], float(along[0]) / 1000.0))
+    if len(specs) > 1 and specs[-1] is None:
+        out.append(("finish", legs.names[-1], float(along[-1]) / 1000.0))
+    return out
+
+
+def duplicate_name_notes(specs, located, km, tolerance_m, *, end_m=None, added=()) -> list[str]:
     """Checkpoint names used more than once (``coursekit check``'s warning, and the plan's):
     ``located`` has ``distance, lat, lon`` per spec (NaN when not placed), ``km`` converts a
     track distance to the km printed.
@@ -1609,14 +1673,41 @@ def duplicate_name_notes(specs, located, km, tolerance_m, *, end_m=None) -> list
     ``end_m`` (the track's length [m]) given, the start and finish rows of a loop sharing
     their name are not warned of (DESIGN.md, contract 2: the start row's name may equal the
     finish's): the first and last checkpoints, alone with that name, placed within
-    :data:`END_SNAP_M` (at most ``tolerance_m``) of the track's start and end."""
+    :data:`END_SNAP_M` (at most ``tolerance_m``) of the track's start and end.
+
+    ``added`` (:func:`added_rows`): the start and finish rows the legs table adds, whose
+    names count too: a checkpoint "Finish" at km 20 and the added "Finish" at the track's
+    end are two rows of one name in every table."""
     seen: dict[str, list[int]] = {}
     for i, sp in enumerate(specs):
         seen.setdefault(_norm(sp.name), []).append(i)
     dist = np.asarray(located.distance, float)
     snap = min(tolerance_m, END_SNAP_M)
     out = []
-    for idx in seen.values():
+    extra: dict[str, list] = {}
+    for role, name, k in added:
+        extra.setdefault(_norm(name), []).append((role, k))
+    for key, idx in seen.items():
+        rows = extra.get(key)
+        if rows:
+            # the checkpoints and the added row(s) of one name
+            cps = ", ".join(
+                f"checkpoints[{i}] (km {km(float(dist[i])):.1f})"
+                if np.isfinite(dist[i])
+                else f"checkpoints[{i}] (not placed)"
+                for i in idx
+            )
+            ends = " and ".join(
+                f"the {role} row added at the track's {'start' if role == 'start' else 'end'} "
+                f"(km {k:.1f})"
+                for role, k in rows
+            )
+            out.append(
+                f"checkpoint name {specs[idx[0]].name!r} is used {len(idx) + len(rows)} times: "
+                f"{cps} and {ends}, which coursekit adds as no checkpoint is there; tables and "
+                "timing need distinct names: rename the checkpoint"
+            )
+            continue
         if (
             end_m is not None
             and idx == [0, len(specs) - 1]
@@ -2112,16 +2203,20 @@ def check_course(course, *, tolerance_m: float | None = None) -> list[Finding]:
             if note:
                 f(Finding("info", "passages", note))
             placed_prev = dist_i
-    for msg in duplicate_name_notes(specs, located, _km, tolerance_m, end_m=float(p.distance[-1])):
-        f(Finding("warning", "duplicate-name", msg))
+    legs = legs_from_located(p, specs, located, tolerance_m=tolerance_m, along=along)
     km_placed = [_km(d) if np.isfinite(d) else math.nan for d in located.distance]
+    for msg in end_name_notes(specs, km_placed):
+        f(Finding("warning", "end-name-mid", msg))
+    for msg in duplicate_name_notes(
+        specs, located, _km, tolerance_m, end_m=float(p.distance[-1]), added=added_rows(legs)
+    ):
+        f(Finding("warning", "duplicate-name", msg))
     for msg in declared_km_notes(specs, km_placed):
         f(Finding("warning", "declared-km", msg))
     for msg in declared_stretch_notes(course):
         f(Finding("warning", "declared-km-stretch", msg))
     for msg in estimated_altitude_notes(course.track, specs):
         f(Finding("info", "estimated-altitude", msg))
-    legs = legs_from_located(p, specs, located, tolerance_m=tolerance_m, along=along)
     for msg in same_place_notes(legs):
         f(Finding("warning", "same-place", msg))
     for msg in long_stretch_notes(legs):

@@ -849,9 +849,11 @@ def _spec_notes(course, legs) -> list[str]:
     """The ``check`` warnings on checkpoint names, declared km and long stretches, from
     the legs table (:func:`coursekit.checkpoints.located_from_legs`)."""
     from .checkpoints import (
+        added_rows,
         declared_km_notes,
         declared_stretch_notes,
         duplicate_name_notes,
+        end_name_notes,
         estimated_altitude_notes,
         located_from_legs,
         long_stretch_notes,
@@ -866,7 +868,8 @@ def _spec_notes(course, legs) -> list[str]:
         located, km, km_of = located_from_legs(specs, legs, course.profile)
         tol = getattr(course, "tolerance_m", None) or DEFAULT_TOLERANCE_M
         end = float(course.profile.distance[-1])
-        out += duplicate_name_notes(specs, located, km_of, tol, end_m=end)
+        out += end_name_notes(specs, km)
+        out += duplicate_name_notes(specs, located, km_of, tol, end_m=end, added=added_rows(legs))
         out += declared_km_notes(specs, km)
         out += declared_stretch_notes(course)
     if len(row_specs):

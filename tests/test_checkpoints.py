@@ -1620,3 +1620,89 @@ def test_check_repeats_what_profile_says_of_the_tracks_shape(tmp_path):
     assert [x.level for x in found] == ["warning", "warning"], found
     assert "jump(s) over" in found[0].message and "segments joined" in found[1].message
     assert not any("time" in x.message for x in found), found
+
+
+def test_a_start_or_finish_name_mid_course_is_warned_about(tmp_path):
+    """h109 item 1: "Finish" at km 4 and "Depart" at km 6 on a 10 km GPX were silent: `legs`
+    printed Start, Finish, Depart, Finish (two rows "Finish") with 0 warnings. A name that
+    says start or finish (is_start_name / is_finish_name) on a checkpoint that is not the
+    course's start or finish is a warning naming it and its km; the placement is kept (a
+    village may be called "Depart"), and ``finish = false`` / ``start = false`` silence it."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    body = '[[checkpoints]]\nname="Finish"\nkm=4\n[[checkpoints]]\nname="Depart"\nkm=6\n'
+    path = _line_course(tmp_path, body)
+    assert course_legs(load_course(path)).names == ("Start", "Finish", "Depart", "Finish")
+    found = _codes(path, "end-name-mid")
+    assert [x.level for x in found] == ["warning", "warning"], found
+    assert found[0].message.startswith(
+        "checkpoints[0] 'Finish' at km 4.0 is named as the finish but is not the course's "
+        "finish (listed 1 of 2; the finish is the last row)"
+    ), found[0].message
+    assert found[1].message.startswith(
+        "checkpoints[1] 'Depart' at km 6.0 is named as the start but is not the course's "
+        "start (listed 2 of 2; the start is the first row)"
+    ), found[1].message
+    assert "typo" in found[0].message and "finish = false" in found[0].message
+    assert "start = false" in found[1].message
+    res = CliRunner().invoke(cli, ["check", str(path)])
+    assert "warning: [end-name-mid] checkpoints[0] 'Finish' at km 4.0" in res.output, res.output
+    # every plan repeats it
+    out = CliRunner().invoke(cli, ["cutoffs", str(path)]).output
+    assert "'Finish' at km 4.0 is named as the finish but is not" in out, out
+    # in the middle of the list, an accented name
+    body = (
+        '[[checkpoints]]\nname="Col"\nkm=2\n[[checkpoints]]\nname="Arrivée Refuge"\nkm=5\n'
+        '[[checkpoints]]\nname="Lac"\nkm=8\n'
+    )
+    found = _codes(_line_course(tmp_path, body), "end-name-mid")
+    assert len(found) == 1 and "'Arrivée Refuge' at km 5.0 is named as the finish" in (
+        found[0].message
+    ), found
+    # the key says it is a place of that name: silent
+    silent = body.replace("km=5\n", "km=5\nfinish = false\n")
+    assert not _codes(_line_course(tmp_path, silent), "end-name-mid")
+    # the course's own start and finish, a loop's one place listed first and last,
+    # "Start/Finish", a lone "Finish": nothing to say
+    for body in (
+        '[[checkpoints]]\nname="Départ"\nkm=0\n[[checkpoints]]\nname="Arrivée"\nkm=10\n',
+        '[[checkpoints]]\nname="Depart"\nkm=0\n[[checkpoints]]\nname="Col"\nkm=5\n'
+        '[[checkpoints]]\nname="Depart"\nkm=10\n',
+        '[[checkpoints]]\nname="Start/Finish"\nkm=0\n[[checkpoints]]\nname="Col"\nkm=5\n'
+        '[[checkpoints]]\nname="Start/Finish"\nkm=10\n',
+        '[[checkpoints]]\nname="Finish"\nkm=10\n',
+    ):
+        assert not _codes(_line_course(tmp_path, body), "end-name-mid"), body
+
+
+def test_duplicate_name_counts_the_added_start_and_finish_rows(tmp_path):
+    """h109 item 1: a checkpoint "Finish" at km 4 and the "Finish" row coursekit adds at the
+    track's end made two rows "Finish" in every table, but `duplicate-name` counted the
+    course file's names only. The added rows' names count too, in check and in the plans."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    body = '[[checkpoints]]\nname="Finish"\nkm=4\n[[checkpoints]]\nname="Col"\nkm=6\n'
+    path = _line_course(tmp_path, body)
+    end_km = float(course_legs(load_course(path)).along[-1]) / 1000
+    found = _codes(path, "duplicate-name")
+    assert len(found) == 1, found
+    assert found[0].message.startswith(
+        "checkpoint name 'Finish' is used 2 times: checkpoints[0] (km 4.0) and the finish row "
+        f"added at the track's end (km {end_km:.1f})"
+    ), found[0].message
+    out = CliRunner().invoke(cli, ["cutoffs", str(path)]).output
+    assert "checkpoint name 'Finish' is used 2 times: checkpoints[0] (km 4.0)" in out, out
+    # the added start row likewise ("start" without case)
+    body = '[[checkpoints]]\nname="Col"\nkm=4\n[[checkpoints]]\nname="START"\nkm=6\n'
+    found = _codes(_line_course(tmp_path, body), "duplicate-name")
+    assert len(found) == 1 and found[0].message.startswith(
+        "checkpoint name 'START' is used 2 times: checkpoints[1] (km 6.0) and the start row "
+        "added at the track's start (km 0.0)"
+    ), found
+    # a "Finish" that is the finish row: no added row, nothing to say
+    body = '[[checkpoints]]\nname="Col"\nkm=4\n[[checkpoints]]\nname="Finish"\nkm=10\n'
+    assert not _codes(_line_course(tmp_path, body), "duplicate-name")
