@@ -1393,13 +1393,22 @@ def finish_km_notes(specs, end_m: float) -> list[tuple[str, str]]:
     short = end_m - km_m
     if not short > km_slack_m(sp.km):
         return []
-    # how much more the GPX measures than the km (the sentence's "% more"; none at km 0)
-    more = f" ({100.0 * short / km_m:.1f} % more)" if km_m > 0 else ""
-    text = (
-        f"{sp.name!r}, the finish, is at km {sp.km:g} in the course file and the GPX measures "
-        f"{end_m / 1000:.2f} km{more}: the finish row is the GPX's end, at km "
-        f"{end_m / 1000:.2f} on the tables"
-    )
+    if km_m > 0:
+        # how much more the GPX measures than the km (the sentence's "% more"), and what
+        # that does: the checkpoint moves by the difference, a share of the course
+        text = (
+            f"{sp.name!r}, the finish, is at km {sp.km:g} in the course file and the GPX "
+            f"measures {end_m / 1000:.2f} km ({100.0 * short / km_m:.1f} % more): the finish "
+            f"row is moved {short / 1000:.2f} km ({100.0 * short / end_m:.0f} % of the course) "
+            f"on, to the GPX's end: km {end_m / 1000:.2f} on the tables"
+        )
+    else:
+        # no percentage of 0 km: the whole course lies between the km and the row
+        text = (
+            f"{sp.name!r}, the finish, is at km {sp.km:g} in the course file, which leaves no "
+            f"course: the finish row is moved {end_m / 1000:.2f} km (the whole course) on, to "
+            "the GPX's end"
+        )
     if km_m * KM_BEYOND_MAX < end_m:
         return [("warning", text + "; a typo in its km, or a GPX of another course?")]
     return [

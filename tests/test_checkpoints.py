@@ -1706,3 +1706,39 @@ def test_duplicate_name_counts_the_added_start_and_finish_rows(tmp_path):
     # a "Finish" that is the finish row: no added row, nothing to say
     body = '[[checkpoints]]\nname="Col"\nkm=4\n[[checkpoints]]\nname="Finish"\nkm=10\n'
     assert not _codes(_line_course(tmp_path, body), "duplicate-name")
+
+
+def test_the_finish_km_note_says_how_far_the_finish_is_moved(tmp_path):
+    """h109 item 3: "Arrival Refuge" (a finish name) listed last at km 7 on a 10 km GPX
+    becomes the finish row at the GPX's end; the note said "the finish row is the GPX's end"
+    without the consequence: the checkpoint moved 3 km, 30 % of the course. At km 0 (a typo)
+    it said nothing of the km either (no percentage, rightly); it now says the km leaves no
+    course and the row moves the whole course on."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    body = '[[checkpoints]]\nname="Col"\nkm=4\n[[checkpoints]]\nname="Arrival Refuge"\nkm=7\n'
+    path = _line_course(tmp_path, body)
+    course = load_course(path)
+    legs = course_legs(course)
+    assert legs.names == ("Start", "Col", "Arrival Refuge")
+    end_m = float(legs.along[-1])
+    moved, share = (end_m - 7000.0) / 1000.0, 100.0 * (end_m - 7000.0) / end_m
+    found = _codes(path, "finish-km")
+    assert len(found) == 1 and found[0].level == "warning", found
+    assert (
+        f"the finish row is moved {moved:.2f} km ({share:.0f} % of the course) on, to the "
+        f"GPX's end: km {end_m / 1000:.2f} on the tables"
+    ) in found[0].message, found[0].message
+    out = CliRunner().invoke(cli, ["cutoffs", str(path)]).output
+    assert f"the finish row is moved {moved:.2f} km ({share:.0f} % of the course)" in out, out
+    # km 0: no percentage of nothing, the whole course
+    found = _codes(_line_course(tmp_path, '[[checkpoints]]\nname="Finish"\nkm=0\n'), "finish-km")
+    assert len(found) == 1 and found[0].level == "warning", found
+    msg = found[0].message
+    assert "inf" not in msg and "%" not in msg, msg
+    assert (
+        "is at km 0 in the course file, which leaves no course: the finish row is moved "
+        f"{end_m / 1000:.2f} km (the whole course) on, to the GPX's end"
+    ) in msg, msg
