@@ -203,12 +203,46 @@ def find_waypoint(track, name: str):
     accents and repeated spaces. Several of that name within :data:`SAME_WAYPOINT_M` of the
     first are one place (a sketch's place passed twice): the first is returned.
 
+    Without a ``<wpt>`` of that name, the named route points of a GPX that is a route
+    (``track.route_points``: a planner's turns and checkpoints, "#010") are searched the
+    same way: they are points of the course. A ``<wpt>`` wins over a route point of its
+    name.
+
     Raises
     ------
     CourseFileError
-        No such waypoint (the message lists some names) or several match, farther apart.
+        No such waypoint or route point (the message lists some names of both) or several
+        match, farther apart.
     """
-    exact = [w for w in track.waypoints if w.name == name]
+    route = tuple(getattr(track, "route_points", ()) or ())
+    for pool, what in ((track.waypoints, "waypoint"), (route, "route point")):
+        w = _find_named(track, pool, name, what)
+        if w is not None:
+            return w
+    known = [w.name for w in track.waypoints]
+    known_route = list(dict.fromkeys(w.name for w in route))
+    like = _similar_names(name, known + known_route)
+
+    def listed(names):
+        return ", ".join(repr(n) for n in names[:12]) + (" ..." if len(names) > 12 else "")
+
+    if like:
+        hint = " (did you mean " + " or ".join(repr(n) for n in like) + "?)"
+    elif known or known_route:
+        kinds = ([f"waypoints: {listed(known)}"] if known else []) + (
+            [f"named route points: {listed(known_route)}"] if known_route else []
+        )
+        hint = " (" + "; ".join(kinds) + ")"
+    else:
+        hint = " (the GPX has no waypoints)"
+    what = "waypoint or named route point called" if route else "waypoint named"
+    raise CourseFileError(f"{track.path}: no {what} {name!r}{hint}")
+
+
+def _find_named(track, pool, name: str, what: str):
+    """The point of ``pool`` (waypoints, or named route points: ``what``) called ``name``,
+    as :func:`find_waypoint` says; None when none is."""
+    exact = [w for w in pool if w.name == name]
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
@@ -217,11 +251,11 @@ def find_waypoint(track, name: str):
             return exact[0]
         lines = ", ".join(str(w.line) for w in exact)
         raise CourseFileError(
-            f"{track.path}: waypoint {name!r} is ambiguous: {len(exact)} waypoints have that "
+            f"{track.path}: {what} {name!r} is ambiguous: {len(exact)} {what}s have that "
             f"name (lines {lines}), up to {apart:.0f} m apart: give the checkpoint's lat + lon"
         )
     key = _norm(name)
-    loose = [w for w in track.waypoints if _norm(w.name) == key]
+    loose = [w for w in pool if _norm(w.name) == key]
     if len(loose) == 1:
         return loose[0]
     if len(loose) > 1:
@@ -230,23 +264,10 @@ def find_waypoint(track, name: str):
             return loose[0]
         names = ", ".join(f"{w.name!r} (line {w.line})" for w in loose)
         raise CourseFileError(
-            f"{track.path}: waypoint {name!r} is ambiguous ignoring case and accents: {names}, "
+            f"{track.path}: {what} {name!r} is ambiguous ignoring case and accents: {names}, "
             f"up to {apart:.0f} m apart: give the checkpoint's lat + lon"
         )
-    known = [w.name for w in track.waypoints]
-    like = _similar_names(name, known)
-    if like:
-        hint = " (did you mean " + " or ".join(repr(n) for n in like) + "?)"
-    elif known:
-        hint = (
-            " (waypoints: "
-            + ", ".join(repr(n) for n in known[:12])
-            + (" ..." if len(known) > 12 else "")
-            + ")"
-        )
-    else:
-        hint = " (the GPX has no waypoints)"
-    raise CourseFileError(f"{track.path}: no waypoint named {name!r}{hint}")
+    return None
 
 
 def _spread_m(waypoints) -> float:

@@ -88,6 +88,12 @@ class Track:
         The first track's (or route's) name, else the metadata name.
     kind : {"track", "route"}
         Where the points came from: ``<trkpt>`` if the file has any, else ``<rtept>``.
+    route_points : tuple of Waypoint
+        The route points that have a ``<name>`` (a planner's turns and checkpoints), in file
+        order, when the points are the route's (``kind == "route"``): they are points of the
+        course, found by name like the waypoints
+        (:func:`coursekit.checkpoints.find_waypoint`). Empty for a track (a file's route
+        beside its track may be another way).
     path : str
         The file it was read from (for messages).
     """
@@ -102,6 +108,7 @@ class Track:
     kind: str = "track"
     path: str = ""
     metadata: dict = field(default_factory=dict)
+    route_points: tuple[Waypoint, ...] = ()
 
     def __len__(self) -> int:
         return int(self.lat.size)
@@ -1221,6 +1228,7 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     trk_pts: list = [lat, lon, ele, seg, times, lines]
     rte_pts: list = [array("d"), array("d"), array("d"), array("l"), [], []]
     waypoints: list[Waypoint] = []
+    rte_named: list[Waypoint] = []  # route points with a <name>
     names: dict[str, str] = {}
     segment = 0
     route = 0
@@ -1266,10 +1274,13 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                 e = nan
                 t = None
                 seen_ele = seen_time = False  # the first of each is read, as gpxpy does
+                texts: dict = {}  # a route point's name, desc, cmt, type (the first of each)
                 for child in elem:
                     ct = child.tag
                     if not isinstance(ct, str):
                         continue
+                    if tag == "rtept" and ct.endswith(("name", "desc", "cmt", "type")):
+                        texts.setdefault(_gpx_local(ct, ns), (child.text or "").strip())
                     if not seen_ele and ct.endswith("ele") and _gpx_local(ct, ns) == "ele":
                         seen_ele = True
                         text = child.text
@@ -1279,6 +1290,18 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                         seen_time = True
                         if child.text is not None and child.text.strip():
                             t = child.text
+                if texts.get("name"):
+                    rte_named.append(
+                        Waypoint(
+                            name=texts["name"],
+                            lat=la,
+                            lon=lo,
+                            elevation=e,
+                            description=texts.get("desc", "") or texts.get("cmt", ""),
+                            type=texts.get("type", ""),
+                            line=line,
+                        )
+                    )
                 dest = trk_pts if tag == "trkpt" else rte_pts
                 dest[0].append(la)
                 dest[1].append(lo)
@@ -1362,6 +1385,7 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
         name=track_name,
         kind=kind,
         path=name,
+        route_points=tuple(rte_named) if kind == "route" else (),
     )
 
 

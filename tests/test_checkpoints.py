@@ -1742,3 +1742,50 @@ def test_the_finish_km_note_says_how_far_the_finish_is_moved(tmp_path):
         "is at km 0 in the course file, which leaves no course: the finish row is moved "
         f"{end_m / 1000:.2f} km (the whole course) on, to the GPX's end"
     ) in msg, msg
+
+
+def _route_course(tmp_path, waypoint: str, wpt: str = ""):
+    """A course on a GPX that is a route of named points ("#001" ... "#010", every 1 km
+    north; "#005" has no name) with one checkpoint placed by ``waypoint``."""
+    pts = "".join(
+        f'<rtept lat="{45.0 + k / 111.13:.6f}" lon="6.0">'
+        + (f"<name>#{k:03d}</name>" if k != 5 else "")
+        + "</rtept>\n"
+        for k in range(11)
+    )
+    (tmp_path / "r.gpx").write_text(
+        '<?xml version="1.0"?>\n<gpx version="1.1" creator="t" '
+        f'xmlns="http://www.topografix.com/GPX/1/1">{wpt}<rte>\n{pts}</rte></gpx>\n'
+    )
+    body = 'name = "R"\ngpx = "r.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    body += f'[[checkpoints]]\nname = "CP"\nwaypoint = "{waypoint}"\n'
+    (tmp_path / "c.toml").write_text(body)
+    return tmp_path / "c.toml"
+
+
+def test_a_checkpoint_by_waypoint_finds_a_named_route_point(tmp_path):
+    """h109 item 2: ``waypoint = "#007"`` on a GPX that is a route of named points (no <wpt>)
+    said "no waypoint named '#007' (the GPX has no waypoints)". Named route points resolve
+    like waypoints (they are on the course: the route is the track); a <wpt> of the name
+    wins; an unknown name lists the names of both kinds."""
+    course = load_course(_route_course(tmp_path, "#007"))
+    legs = course_legs(course)
+    assert legs.names == ("Start", "CP", "Finish")
+    assert legs.distance[1] == pytest.approx(7000, abs=15), legs.distance
+    assert not [x for x in check_course(course) if x.level == "error"]
+    # case and spacing ignored, as for waypoints
+    legs = course_legs(load_course(_route_course(tmp_path, "#007 ".upper())))
+    assert legs.distance[1] == pytest.approx(7000, abs=15)
+    # a <wpt> of the same name is the file's waypoint: it wins
+    wpt = f'<wpt lat="{45.0 + 2 / 111.13:.6f}" lon="6.0"><name>#007</name></wpt>'
+    legs = course_legs(load_course(_route_course(tmp_path, "#007", wpt)))
+    assert legs.distance[1] == pytest.approx(2000, abs=15), legs.distance
+    # unknown: both kinds of names are offered
+    with pytest.raises(CourseFileError) as exc:
+        course_legs(load_course(_route_course(tmp_path, "Lac")))
+    msg = str(exc.value)
+    assert "no waypoint or named route point called 'Lac'" in msg, msg
+    assert "named route points: '#000', '#001'" in msg, msg
+    with pytest.raises(CourseFileError) as exc:
+        course_legs(load_course(_route_course(tmp_path, "Lac", wpt)))
+    assert "(waypoints: '#007'; named route points: '#000'" in str(exc.value), exc.value

@@ -1055,3 +1055,40 @@ def test_a_repeated_child_is_read_as_gpxpy_reads_it(tmp_path, old, new):
     f.write_bytes(_regular(5, wpt=True).replace(old, new, 1))
     t = read_gpx(f)
     _assert_same_as_gpxpy(f, t)
+
+
+_NAMED_ROUTE = """<?xml version="1.0"?>
+<gpx version="1.1" creator="coursekit tests" xmlns="http://www.topografix.com/GPX/1/1">
+  <rte><name>Planned</name>
+    <rtept lat="45.0" lon="6.0"><ele>1000</ele><name>#001</name></rtept>
+    <rtept lat="45.01" lon="6.0"><name>#002</name><desc>turn left</desc></rtept>
+    <rtept lat="45.02" lon="6.0"/>
+    <rtept lat="45.03" lon="6.0"><name>Col</name><type>summit</type></rtept>
+  </rte>
+</gpx>
+"""
+
+
+def test_named_route_points_are_kept_when_the_route_is_the_course(tmp_path):
+    """h109 item 2: a planner's route (<rtept> only) names its turns and checkpoints ("#010",
+    "Col"); the reader dropped the names, so a checkpoint ``waypoint = "#010"`` could not be
+    placed. They are kept as ``Track.route_points`` (Waypoints, with their line), for a file
+    whose points are the route's; a track's file keeps none (its route may be another)."""
+    path = tmp_path / "r.gpx"
+    path.write_text(_NAMED_ROUTE)
+    t = read_gpx(path)
+    assert t.kind == "route" and t.waypoints == ()
+    assert [w.name for w in t.route_points] == ["#001", "#002", "Col"]
+    w1, w2, col = t.route_points
+    assert (w1.lat, w1.lon, w1.elevation, w1.line) == (45.0, 6.0, 1000.0, 4)
+    assert w2.description == "turn left" and math.isnan(w2.elevation) and w2.line == 5
+    assert col.type == "summit" and col.lat == 45.03 and col.line == 7
+    # a track and a route: the points are the track's; the route's names are not kept
+    trk = _NAMED_ROUTE.replace(
+        "</gpx>",
+        '<trk><trkseg><trkpt lat="45.0" lon="6.0"/><trkpt lat="45.1" lon="6.0"/></trkseg></trk>'
+        "</gpx>",
+    )
+    path.write_text(trk)
+    t = read_gpx(path)
+    assert t.kind == "track" and t.route_points == ()
