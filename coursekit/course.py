@@ -326,6 +326,7 @@ _TOKEN = re.compile(r"(\d+(?:\.\d+)?)\s*(h|min|m|s)?\s*", re.IGNORECASE)
 _UNIT_S = {"h": 3600.0, "m": 60.0, "min": 60.0, "s": 1.0}
 _EXPECTED = 'expected a duration like "34h", "46h45m", "1h30", "5m", "90s" or a number of hours'
 _HOURS_MINUTES = re.compile(r"(\d+):([0-5]\d)(?::([0-5]\d(?:\.\d+)?))?")
+_CLOCK_LIKE = re.compile(r"(\d+):(\d+)(?::(\d+(?:\.\d+)?))?")
 MAX_DURATION_S = 60 * 86400.0
 """Longest duration accepted (60 days) [s]: beyond it a value is a typo (or an overflow)."""
 
@@ -358,14 +359,17 @@ def parse_duration(value, *, positive: bool = False, hours_minutes: bool = False
         For a bare number in a string (``"34"``: hours or minutes?), a
         negative or unparseable value; the message says what is expected.
     """
+    expected = _EXPECTED
+    if hours_minutes:  # the form regulations and coursekit's tables write (outside review)
+        expected = expected.replace('"1h30", ', '"1h30", "34:00", ')
     if isinstance(value, bool):
-        raise ValueError(f"{value!r}: {_EXPECTED}")
+        raise ValueError(f"{value!r}: {expected}")
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0 or (positive and value == 0):
-            raise ValueError(f"{value!r}: {_EXPECTED} ({'> 0' if positive else '>= 0'})")
-        return _bounded(value, float(value) * 3600.0)
+            raise ValueError(f"{value!r}: {expected} ({'> 0' if positive else '>= 0'})")
+        return _bounded(value, float(value) * 3600.0, expected)
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} ({type(value).__name__}): {_EXPECTED}")
+        raise ValueError(f"{value!r} ({type(value).__name__}): {expected}")
     text = value.strip()
     hm = _HOURS_MINUTES.fullmatch(text)
     if hm is not None:
@@ -373,15 +377,20 @@ def parse_duration(value, *, positive: bool = False, hours_minutes: bool = False
         if not hours_minutes:
             raise ValueError(
                 f"{value!r} is ambiguous here (a clock time? hours:minutes? minutes:seconds?): "
-                f'write "{int(h)}h{m}" for {int(h)} h {m} min, or "{int(h)}m{m}s"; {_EXPECTED}'
+                f'write "{int(h)}h{m}" for {int(h)} h {m} min, or "{int(h)}m{m}s"; {expected}'
             )
         seconds = int(h) * 3600.0 + int(m) * 60.0 + (float(sec) if sec else 0.0)
         if positive and seconds == 0:
-            raise ValueError(f"{value!r}: {_EXPECTED} (> 0)")
-        return _bounded(value, seconds)
+            raise ValueError(f"{value!r}: {expected} (> 0)")
+        return _bounded(value, seconds, expected)
+    clock = _CLOCK_LIKE.fullmatch(text)
+    if hours_minutes and clock is not None:  # "46:75", "46:5": the H:MM form, out of range
+        raise ValueError(
+            f"{value!r}: minutes and seconds of H:MM[:SS] are two digits, 00-59; {expected}"
+        )
     if re.fullmatch(r"\d+(\.\d+)?", text):
         raise ValueError(
-            f'{value!r} has no unit: {_EXPECTED} (write "{text}h" for hours, or {text} '
+            f'{value!r} has no unit: {expected} (write "{text}h" for hours, or {text} '
             "without quotes)"
         )
     pos = 0
@@ -391,27 +400,27 @@ def parse_duration(value, *, positive: bool = False, hours_minutes: bool = False
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
-            raise ValueError(f"{value!r}: {_EXPECTED}")
+            raise ValueError(f"{value!r}: {expected}")
         num, unit = float(m.group(1)), (m.group(2) or "").lower()
         if not unit:
             # "1h30": a unitless number is minutes only right after hours, at the end
             if seen != ["h"] or m.end() != len(text):
-                raise ValueError(f"{value!r}: {_EXPECTED}")
+                raise ValueError(f"{value!r}: {expected}")
             unit = "m"
         key = "m" if unit == "min" else unit
         if seen and order.index(key) <= order.index(seen[-1]):
-            raise ValueError(f"{value!r}: {_EXPECTED} (units in the order h, m, s, once each)")
+            raise ValueError(f"{value!r}: {expected} (units in the order h, m, s, once each)")
         seen.append(key)
         total += num * _UNIT_S[unit]
         pos = m.end()
     if not seen:
-        raise ValueError(f"{value!r}: {_EXPECTED}")
-    return _bounded(value, total)
+        raise ValueError(f"{value!r}: {expected}")
+    return _bounded(value, total, expected)
 
 
-def _bounded(value, seconds: float) -> float:
+def _bounded(value, seconds: float, expected: str = _EXPECTED) -> float:
     if not seconds <= MAX_DURATION_S:
-        raise ValueError(f"{value!r}: {_EXPECTED}, at most {MAX_DURATION_S / 3600:.0f}h (60 days)")
+        raise ValueError(f"{value!r}: {expected}, at most {MAX_DURATION_S / 3600:.0f}h (60 days)")
     return seconds
 
 

@@ -63,6 +63,17 @@ def test_parse_duration_hours_minutes_refuses(value):
         parse_duration(value, hours_minutes=True, positive=True)
 
 
+@pytest.mark.parametrize("value", ["34:60", "46:75", "34:5", "1:02:60"])
+def test_limit_out_of_range_minutes_named(value):
+    """Outside review (thirty-second sprint): "46:75" as a limit got the list of forms, which
+    left out "34:00" (the form coursekit prints) and did not say the minutes were wrong."""
+    with pytest.raises(ValueError, match=r"two digits, 00-59; .*\"34:00\""):
+        parse_duration(value, hours_minutes=True, positive=True)
+    with pytest.raises(ValueError) as err:  # a dwell or a cutoff: no H:MM form to offer
+        parse_duration(value)
+    assert "34:00" not in str(err.value) and "00-59" not in str(err.value)
+
+
 def _course(tmp_path, body: str, *, gpx=True) -> Path:
     if gpx:
         la = np.linspace(45.0, 45.09, 400)
