@@ -1869,7 +1869,12 @@ def _passages_note(
     if abs(first - d) <= SAME_PLACE_M:
         how = "the first" if prev is None else "the first after the previous checkpoint"
     else:
-        how = "a later one, nearer than the first after the previous checkpoint"
+        # not "nearer" alone: a passage nearer still may come after it (outside review,
+        # thirty-second sprint: placed 13.5 m off at km 4.7 with a 0 m passage at km 5.0)
+        how = (
+            "a later one, nearer than the first after the previous checkpoint (the first "
+            f"passage within {SAME_PLACE_M:.0f} m of the nearest: farther ones tie)"
+        )
     return (
         f"checkpoints[{i}] {name!r} is passed {len(ss)} times, at km "
         f"{_km_list((km(s) for s in ss), nd)}: placed at km {km(d):.{nd}f}, on {how} "
