@@ -423,11 +423,13 @@ def _profile_record(path: Path, prof, st, *, schematic: bool = False, along=None
 @click.option(
     "--splits",
     "split_km",
-    type=click.FloatRange(min=0, min_open=True),
+    # at most 100,000 km, 2.5 times round the Earth: one row for any course; 1e308 overflowed
+    # ("internal error (OverflowError ...)", hostile-tests review, thirty-second sprint)
+    type=click.FloatRange(min=0, min_open=True, max=100_000),
     default=None,
     metavar="KM",
     help="Add a table of splits every KM kilometres (with --format csv, written to "
-    "OUT-splits.csv next to -o OUT.csv).",
+    "OUT-splits.csv next to -o OUT.csv); at most 100000.",
 )
 @click.option(
     "--plot",

@@ -97,6 +97,12 @@ def test_splits(tmp_path):
     assert sp[-1]["end_m"] == pytest.approx(1495, rel=2e-3)
     r = _run(a, "--splits", "1")
     assert "from km" in r.stdout and "D+ m" in r.stdout
+    # longer than the course: one row; absurdly long (1e308 overflowed to an internal
+    # error): a usage error naming the range
+    sp = json.loads(_run(a, "--splits", "100000", "--format", "json").stdout)[0]["splits"]
+    assert [s["start_m"] for s in sp] == [0]
+    r = _run(a, "--splits", "1e308")
+    assert r.exit_code == 2 and "0<x<=100000" in r.stderr and "internal" not in r.stderr
 
 
 BAD = {
