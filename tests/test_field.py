@@ -471,7 +471,7 @@ def test_pace_weights_reproduce_the_leader_and_refuse_undefined_cases():
     bad = lead.copy()
     bad[2] = bad[1]  # a leg of zero time
     assert pace_weights(ref, bad) is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must have the same length"):
         pace_weights(ref, lead[:-1])
 
 
