@@ -1434,5 +1434,9 @@ def test_finish_share_hazard_is_the_fit_on_the_real_races(realdata):
         m = np.arange(len(rows)) != i
         loo.append(abs(finish_share_by_effort(k[i], hazard=hazard(k[m], f[m])) - f[i]))
         const.append(abs(0.78 - f[i]))
-    assert np.mean(loo) == pytest.approx(0.048, abs=0.001)
+    # the claim: leaving one out, the rule beats the constant by a wide margin; the figures
+    # themselves (0.048 and 0.093 mean abs) are benchmarks/bench_finish_share.py's output,
+    # quoted in docs/simulation.md: only bounded here, so a rule that got worse than the
+    # quoted "within 0.048" (to two decimals) fails without pinning the third
     assert np.mean(loo) < 0.6 * np.mean(const)
+    assert np.mean(loo) < 0.05
