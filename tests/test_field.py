@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import math
 from dataclasses import replace
 
@@ -381,9 +382,14 @@ def test_fit_recovers_parameters():
         elapsed[i, rng.integers(4, rows) :] = np.nan
         status[i] = "WITHDRAWN"
     fit = fit_field(elapsed, status, leg_effort=eff)
-    assert fit.params.spread == pytest.approx(0.2, rel=0.15)
-    assert fit.params.leg_sigma == pytest.approx(0.08, rel=0.15)
-    assert fit.params.fatigue == pytest.approx(0.6, abs=0.2)
+    # tolerances: |mean error| + 3 sd of the error over this generator's seeds 0-9
+    # (/tmp/h114_work/seeds.py, h114): spread -0.2 % sd 1.0 % (this seed -0.05 %);
+    # leg_sigma -4.6 % sd 0.8 % (this seed -5.6 %; 7 % would put it within 20 % of the
+    # bound), a systematic bias, see test_fit_history_ability_without_bias; fatigue
+    # -0.014 sd 0.008 (this seed -0.013)
+    assert fit.params.spread == pytest.approx(0.2, rel=0.03)
+    assert fit.params.leg_sigma == pytest.approx(0.08, rel=0.08)
+    assert fit.params.fatigue == pytest.approx(0.6, abs=0.04)
     assert fit.params.dnf_share == pytest.approx(quit_.mean())
     assert fit.params.dnf_ability > 0.3
 
@@ -632,21 +638,68 @@ HISTORY_TRUTH = FieldParams(
 """The field the fit-back tests draw their synthetic split times from."""
 
 
+@functools.cache
+def _history_fit(seed):
+    """``_synthetic_history(HISTORY_TRUTH, seed=seed)`` and its fit (shared by the tests
+    that fit the same field; nothing here is mutated)."""
+    E, status, eff, cut = _synthetic_history(HISTORY_TRUTH, seed=seed)
+    return E, status, eff, cut, fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
+
+
 def test_fit_recovers_withdrawal_hazards_and_skew():
-    truth = HISTORY_TRUTH
-    E, status, eff, cut = _synthetic_history(truth)
-    fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
+    E, status, eff, cut, fit = _history_fit(0)
     p = fit.params
     assert (status == "WITHDRAWN").sum() > 300 and (status == "OUT_OF_TIME").sum() > 20
-    assert p.skew == pytest.approx(0.8, abs=0.25)
-    assert p.spread == pytest.approx(0.2, rel=0.15)
-    assert p.leg_sigma == pytest.approx(0.06, rel=0.15)
-    assert p.dnf_share == pytest.approx(0.08, abs=0.02)
-    assert p.dnf_ability == pytest.approx(0.0, abs=0.3)
-    assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
-    assert p.behind_slope == pytest.approx(20.0, rel=0.3)
+    # tolerances: |mean error| + 3 sd of the error over seeds 0-19 of this field
+    # (/tmp/h114_work/seeds.py, h114); this test's seed 0 in brackets:
+    # skew +0.21 sd 0.064 (+0.096): biased, only its sign is asserted here (a symmetric
+    #   field fits -0.13..+0.06), the size in test_fit_history_ability_without_bias;
+    # spread -5.2 % sd 1.1 % (-4.8 %) and leg_sigma -4.5 % sd 0.6 % (-5.5 %; 6.3 % would
+    #   put it within 20 % of the bound): biased, also recorded there;
+    # dnf_share -0.0015 sd 0.005 (+0.005); dnf_ability -0.006 sd 0.075 (+0.035);
+    # behind_hazard -3.6 % sd 6.4 % (+6.0 %); behind_slope -0.9 % sd 5.0 % (+0.15 %)
+    assert p.skew > 0.5
+    assert p.spread == pytest.approx(0.2, rel=0.09)
+    assert p.leg_sigma == pytest.approx(0.06, rel=0.07)
+    assert p.dnf_share == pytest.approx(0.08, abs=0.017)
+    assert p.dnf_ability == pytest.approx(0.0, abs=0.23)
+    assert p.behind_hazard == pytest.approx(0.25, rel=0.23)
+    assert p.behind_slope == pytest.approx(20.0, rel=0.16)
     # without the barriers the same split times give no behind-the-barrier hazard
     assert fit_field(E, status, leg_effort=eff).params.behind_hazard == 0.0
+
+
+# the fit's bias on the ability terms of the barriers' field: mean error and sd over seeds
+# 0-19 of _synthetic_history(HISTORY_TRUTH) (/tmp/h114_work/seeds.py, h114); the test asks
+# for the mean of seeds 0-2 within 3 sd / sqrt(3) of the truth
+_HISTORY_BIAS = {
+    "skew": (0.8, "+0.21 (sd 0.064; 0.90-1.13)", 0.064),
+    "spread": (0.2, "-5.2 % (sd 1.1 %)", 0.011 * 0.2),
+    # its cause: each leg's residual is taken against the finish time, which holds that
+    # leg's own noise (sqrt(1 - 1/legs) - 1: -4.7 % on 11 equal legs; measured -10.8 %,
+    # -5.0 %, -2.3 % on 5, 11, 23 equal legs, /tmp/h114_work/legsigma_cause.py)
+    "leg_sigma": (0.06, "-4.5 % (sd 0.6 %), the finish time holds each leg's noise", 0.006 * 0.06),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            k,
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason=f"fit_field's {k} is biased on barriers' fields, over 20 seeds: {v[1]}",
+            ),
+        )
+        for k, v in _HISTORY_BIAS.items()
+    ],
+)
+def test_fit_history_ability_without_bias(name):
+    truth, _, sd = _HISTORY_BIAS[name]
+    got = np.mean([getattr(_history_fit(seed)[4].params, name) for seed in (0, 1, 2)])
+    assert got == pytest.approx(truth, abs=3 * sd / math.sqrt(3))
 
 
 def test_fit_late_stops_by_the_clock_are_eliminations_not_withdrawals():
@@ -1212,11 +1265,12 @@ def test_fit_finds_no_foresight_hazard_where_there_is_none():
     come back."""
     kept = 0
     for seed in range(6):
-        E, status, eff, cut = _synthetic_history(HISTORY_TRUTH, seed=seed)
-        p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
+        p = _history_fit(seed)[4].params
         kept += p.foresight_hazard > 0
         assert p.foresight_hazard < 0.15
-        assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
+        # behind_hazard -3.6 % sd 6.4 % over seeds 0-19 (h114): |mean| + 3 sd; seeds 0-5
+        # here -12.5 % to +6.0 %
+        assert p.behind_hazard == pytest.approx(0.25, rel=0.23)
     assert kept <= 2
 
 
