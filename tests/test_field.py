@@ -993,9 +993,12 @@ def test_fit_recovers_chase_share(chase):
         E, status, eff, cut = _synthetic_history(truth, seed=seed)
         p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
         got.append(p.chase_share)
-        # the withdrawal hazards come out as without chasing
+        # the withdrawal hazards come out as without chasing: |mean error| + 3 sd over
+        # seeds 0-19 (chase 0) and 0-5 (chase 0.5) of these fields (h114), the larger:
+        # behind_hazard -3.6 % sd 6.4 % / -2.0 % sd 9.3 % (the 0.3 kept), behind_slope
+        # -0.9 % sd 5.0 % / +2.3 % sd 4.9 %; seeds 0-1 within -12.5 %..+9.7 %, -0.4 %..+8.7 %
         assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
-        assert p.behind_slope == pytest.approx(20.0, rel=0.3)
+        assert p.behind_slope == pytest.approx(20.0, rel=0.17)
     assert np.mean(got) == pytest.approx(chase, abs=0.08)
     # without barriers there is nothing to chase: not fitted (0)
     assert fit_field(E, status, leg_effort=eff).params.chase_share == 0.0
@@ -1133,10 +1136,18 @@ def test_fit_recovers_ahead_hazard():
         q = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, ahead=False).params
         assert q.ahead_hazard == 0.0
     h2, g2, h0, g0 = np.mean(got, axis=0)
-    assert h2 == pytest.approx(0.15, rel=0.35)
-    assert g2 == pytest.approx(15.0, rel=0.35)
-    assert h0 == pytest.approx(0.25, rel=0.35)
-    assert g0 == pytest.approx(20.0, rel=0.35)
+    # tolerances: |mean error| + 3 sd / sqrt(2) (a mean of two seeds), the error over seeds
+    # 0-19 of this field (/tmp/h114_work/seeds.py, h114); this mean of seeds 0-1 in
+    # brackets: ahead_hazard -4.6 % sd 7.1 % (-4.4 %), ahead_slope +0.1 % sd 4.0 % (-0.04 %),
+    # behind_hazard -1.9 % sd 6.9 % (-4.5 %), behind_slope +0.2 % sd 5.4 % (-6.1 %): the
+    # accepted ranges of the two terms are disjoint (0.12-0.18 / 0.21-0.29, 13.6-16.4 /
+    # 17.6-22.4), so the fit cannot swap them
+    assert h2 == pytest.approx(0.15, rel=0.2)
+    assert g2 == pytest.approx(15.0, rel=0.09)
+    assert h0 == pytest.approx(0.25, rel=0.17)
+    assert g0 == pytest.approx(20.0, rel=0.12)
+    assert abs(h2 - 0.15) < abs(h2 - 0.25) and abs(h0 - 0.25) < abs(h0 - 0.15)
+    assert abs(g2 - 15.0) < abs(g2 - 20.0) and abs(g0 - 20.0) < abs(g0 - 15.0)
 
 
 def test_fit_finds_no_ahead_hazard_where_there_is_none():
@@ -1144,8 +1155,10 @@ def test_fit_finds_no_ahead_hazard_where_there_is_none():
     p = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut).params
     # a negligible term: below 1 % per checkpoint for a runner at the barrier after next
     assert p.ahead_hazard < 0.01
-    assert p.behind_hazard == pytest.approx(0.25, rel=0.3)
-    assert p.behind_slope == pytest.approx(20.0, rel=0.3)
+    # |mean error| + 3 sd over seeds 0-9 of this field (h114): behind_hazard -1.4 % sd
+    # 3.6 % (seed 0: -1.2 %), behind_slope +1.4 % sd 4.0 % (seed 0: -2.0 %)
+    assert p.behind_hazard == pytest.approx(0.25, rel=0.12)
+    assert p.behind_slope == pytest.approx(20.0, rel=0.14)
 
 
 # ---------------------------------------------------------------- the runner's own arrival
@@ -1253,10 +1266,16 @@ def test_fit_recovers_foresight_hazard():
         q = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, foresight=False).params
         assert q.foresight_hazard == 0.0
     h3, g3, h0, g0 = np.mean(got, axis=0)
+    # the error over seeds 0-19 of this field (/tmp/h114_work/seeds.py, h114), and this mean
+    # of seeds 0-1 in brackets: foresight_hazard +7.4 % sd 18.8 % (-20.5 %), foresight_slope
+    # +0.8 % sd 10.6 % (-13.9 %), behind_hazard -4.8 % sd 8.0 % (-2.6 %), behind_slope
+    # -0.6 % sd 5.3 % (+0.9 %). The low values of seeds 0-1 are noise, not a bias (over 20
+    # seeds the fit is centred: 0.23-0.43 and 16-23.4). Tolerances |mean| + 3 sd / sqrt(2)
+    # (a mean of two seeds); for foresight_hazard that is 0.47, kept at the former 0.35
     assert h3 == pytest.approx(0.3, rel=0.35)
-    assert g3 == pytest.approx(20.0, rel=0.35)
-    assert h0 == pytest.approx(0.25, rel=0.35)
-    assert g0 == pytest.approx(20.0, rel=0.35)
+    assert g3 == pytest.approx(20.0, rel=0.24)
+    assert h0 == pytest.approx(0.25, rel=0.22)
+    assert g0 == pytest.approx(20.0, rel=0.12)
 
 
 def test_fit_finds_no_foresight_hazard_where_there_is_none():
@@ -1393,11 +1412,16 @@ def test_fit_recovers_tail_ease(ease):
         E, status, eff, cut = _synthetic_history(truth, seed=seed)
         fit = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut)
         got.append(fit.params.tail_ease)
-        assert fit.params.behind_hazard == pytest.approx(0.25, rel=0.35)
+        # -3.6 % sd 6.4 % (ease 0, seeds 0-19) and -2.9 % sd 6.3 % (ease 0.4, seeds 0-5)
+        # over these fields (h114): |mean error| + 3 sd; seeds 0-2: -12.5 %..+6.0 %
+        assert fit.params.behind_hazard == pytest.approx(0.25, rel=0.23)
         assert any(n.startswith("tail_ease: slow/fast slope ratio") for n in fit.notes)
         q = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, ease=False).params
         assert q.tail_ease == 0.0
-    assert np.mean(got) == pytest.approx(ease, abs=0.1)
+    # a mean of three seeds: +0.0045 sd 0.007 (ease 0, seeds 0-19), -0.010 sd 0.020
+    # (ease 0.4, seeds 0-5) (h114); |mean| + 3 sd / sqrt(3) = 0.016 / 0.045; seeds 0-2
+    # give +0.003 / -0.010
+    assert np.mean(got) == pytest.approx(ease, abs=0.05)
     assert max(got) - min(got) < 0.2
 
 
