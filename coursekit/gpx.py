@@ -769,11 +769,17 @@ def _make_waypoint(lat: str | None, lon: str | None, fields: dict, name: str, li
     if not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0):
         raise GPXError(f"{name}: line {line}: waypoint position {la}, {lo} out of range")
     e = _float(fields["ele"], "wpt ele", name, line) if fields.get("ele") else math.nan
+    return _waypoint_of(fields, la, lo, e, line)
+
+
+def _waypoint_of(fields: dict, lat: float, lon: float, elevation: float, line) -> Waypoint:
+    """A :class:`Waypoint` from a point's child texts (``name``, ``desc`` or else ``cmt``,
+    ``type``): a ``<wpt>``, or a named ``<rtept>`` of a route."""
     return Waypoint(
         name=fields.get("name", ""),
-        lat=la,
-        lon=lo,
-        elevation=e,
+        lat=lat,
+        lon=lon,
+        elevation=elevation,
         description=fields.get("desc", "") or fields.get("cmt", ""),
         type=fields.get("type", ""),
         line=line,
@@ -1291,17 +1297,7 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                         if child.text is not None and child.text.strip():
                             t = child.text
                 if texts.get("name"):
-                    rte_named.append(
-                        Waypoint(
-                            name=texts["name"],
-                            lat=la,
-                            lon=lo,
-                            elevation=e,
-                            description=texts.get("desc", "") or texts.get("cmt", ""),
-                            type=texts.get("type", ""),
-                            line=line,
-                        )
-                    )
+                    rte_named.append(_waypoint_of(texts, la, lo, e, line))
                 dest = trk_pts if tag == "trkpt" else rte_pts
                 dest[0].append(la)
                 dest[1].append(lo)
