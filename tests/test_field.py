@@ -383,7 +383,7 @@ def test_fit_recovers_parameters():
         status[i] = "WITHDRAWN"
     fit = fit_field(elapsed, status, leg_effort=eff)
     # tolerances: |mean error| + 3 sd of the error over this generator's seeds 0-9
-    # (/tmp/h114_work/seeds.py, h114): spread -0.2 % sd 1.0 % (this seed -0.05 %);
+    # (bench_field_fit_seeds.py): spread -0.2 % sd 1.0 % (this seed -0.05 %);
     # leg_sigma -4.6 % sd 0.8 % (this seed -5.6 %; 7 % would put it within 20 % of the
     # bound), a systematic bias, see test_fit_history_ability_without_bias; fatigue
     # -0.014 sd 0.008 (this seed -0.013)
@@ -651,7 +651,7 @@ def test_fit_recovers_withdrawal_hazards_and_skew():
     p = fit.params
     assert (status == "WITHDRAWN").sum() > 300 and (status == "OUT_OF_TIME").sum() > 20
     # tolerances: |mean error| + 3 sd of the error over seeds 0-19 of this field
-    # (/tmp/h114_work/seeds.py, h114); this test's seed 0 in brackets:
+    # (bench_field_fit_seeds.py); this test's seed 0 in brackets:
     # skew +0.21 sd 0.064 (+0.096): biased, only its sign is asserted here (a symmetric
     #   field fits -0.13..+0.06), the size in test_fit_history_ability_without_bias;
     # spread -5.2 % sd 1.1 % (-4.8 %) and leg_sigma -4.5 % sd 0.6 % (-5.5 %; 6.3 % would
@@ -670,14 +670,14 @@ def test_fit_recovers_withdrawal_hazards_and_skew():
 
 
 # the fit's bias on the ability terms of the barriers' field: mean error and sd over seeds
-# 0-19 of _synthetic_history(HISTORY_TRUTH) (/tmp/h114_work/seeds.py, h114); the test asks
+# 0-19 of _synthetic_history(HISTORY_TRUTH) (bench_field_fit_seeds.py); the test asks
 # for the mean of seeds 0-2 within 3 sd / sqrt(3) of the truth
 _HISTORY_BIAS = {
     "skew": (0.8, "+0.21 (sd 0.064; 0.90-1.13)", 0.064),
     "spread": (0.2, "-5.2 % (sd 1.1 %)", 0.011 * 0.2),
     # its cause: each leg's residual is taken against the finish time, which holds that
     # leg's own noise (sqrt(1 - 1/legs) - 1: -4.7 % on 11 equal legs; measured -10.8 %,
-    # -5.0 %, -2.3 % on 5, 11, 23 equal legs, /tmp/h114_work/legsigma_cause.py)
+    # -5.0 %, -2.3 % on 5, 11, 23 equal legs, benchmarks/bench_field_fit_seeds.py --leg-sigma)
     "leg_sigma": (0.06, "-4.5 % (sd 0.6 %), the finish time holds each leg's noise", 0.006 * 0.06),
 }
 
@@ -1137,7 +1137,7 @@ def test_fit_recovers_ahead_hazard():
         assert q.ahead_hazard == 0.0
     h2, g2, h0, g0 = np.mean(got, axis=0)
     # tolerances: |mean error| + 3 sd / sqrt(2) (a mean of two seeds), the error over seeds
-    # 0-19 of this field (/tmp/h114_work/seeds.py, h114); this mean of seeds 0-1 in
+    # 0-19 of this field (bench_field_fit_seeds.py); this mean of seeds 0-1 in
     # brackets: ahead_hazard -4.6 % sd 7.1 % (-4.4 %), ahead_slope +0.1 % sd 4.0 % (-0.04 %),
     # behind_hazard -1.9 % sd 6.9 % (-4.5 %), behind_slope +0.2 % sd 5.4 % (-6.1 %): the
     # accepted ranges of the two terms are disjoint (0.12-0.18 / 0.21-0.29, 13.6-16.4 /
@@ -1266,7 +1266,7 @@ def test_fit_recovers_foresight_hazard():
         q = fit_field(E, status, leg_effort=eff, cutoff_elapsed=cut, foresight=False).params
         assert q.foresight_hazard == 0.0
     h3, g3, h0, g0 = np.mean(got, axis=0)
-    # the error over seeds 0-19 of this field (/tmp/h114_work/seeds.py, h114), and this mean
+    # the error over seeds 0-19 of this field (bench_field_fit_seeds.py), and this mean
     # of seeds 0-1 in brackets: foresight_hazard +7.4 % sd 18.8 % (-20.5 %), foresight_slope
     # +0.8 % sd 10.6 % (-13.9 %), behind_hazard -4.8 % sd 8.0 % (-2.6 %), behind_slope
     # -0.6 % sd 5.3 % (+0.9 %). The low values of seeds 0-1 are noise, not a bias (over 20

@@ -1,0 +1,158 @@
+"""Seed-to-seed error of ``fit_field`` on the synthetic fields of tests/test_field.py.
+
+The fit-back tests of tests/test_field.py assert each fitted parameter within
+``|mean error| + 3 sd`` of its truth (sd divided by sqrt(k) where a test averages k
+seeds); this script measures those errors, so the tolerances can be re-derived (h114,
+thirty-second sprint). Each job regenerates a test's field with the test's own generator
+and sizes for several seeds and fits it; one JSON line per (job, seed), then the mean and
+sd of the relative error per parameter against the job's truth.
+
+``--leg-sigma`` checks the cause of the -4.5 % ``leg_sigma`` bias recorded as a strict
+xfail in the tests: each leg's residual is taken against the finish time, which holds the
+leg's own noise, so on L equal legs the fit is low by ``sqrt(1 - 1/L)`` (measured -10.8,
+-5.0, -2.3 % on 5, 11, 23 legs against -10.6, -4.7, -2.2 % predicted).
+
+Usage::
+
+    python benchmarks/bench_field_fit_seeds.py JOBS [--seeds N] [--first S] [--leg-sigma]
+
+JOBS: comma-separated among params, history, history_ahead_slack, ahead, foresight,
+chase05, ease04 (e.g. ``history,ahead --seeds 20``). A job takes 5-30 s a seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from multiprocessing import Pool
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import test_field as T  # noqa: E402
+
+from coursekit.field import FieldParams, fatigue_weights, fit_field  # noqa: E402
+
+KEYS = (
+    "skew",
+    "spread",
+    "leg_sigma",
+    "fatigue",
+    "dnf_share",
+    "dnf_ability",
+    "behind_hazard",
+    "behind_slope",
+    "ahead_hazard",
+    "ahead_slope",
+    "foresight_hazard",
+    "foresight_slope",
+    "chase_share",
+    "tail_ease",
+)
+PARAMS_TRUTH = FieldParams(spread=0.2, leg_sigma=0.08, fatigue=0.6, dnf_share=0.0)
+
+
+def _truths() -> dict:
+    return {
+        "params": (PARAMS_TRUTH, None),
+        "history": (T.HISTORY_TRUTH, {}),
+        "history_ahead_slack": (T.HISTORY_TRUTH, {"slack": T.AHEAD_SLACK}),
+        "ahead": (
+            replace(T.HISTORY_TRUTH, ahead_hazard=0.15, ahead_slope=15.0),
+            {"slack": T.AHEAD_SLACK},
+        ),
+        "foresight": (replace(T.HISTORY_TRUTH, foresight_hazard=0.3, foresight_slope=20.0), {}),
+        "chase05": (replace(T.HISTORY_TRUTH, chase_share=0.5), {}),
+        "ease04": (replace(T.HISTORY_TRUTH, tail_ease=0.4), {}),
+    }
+
+
+def _params_fit(seed: int):
+    """The field of ``test_fit_recovers_parameters`` (its generator and sizes)."""
+    rng = np.random.default_rng(seed)
+    n, rows = 4000, 12
+    r = np.r_[0.0, rng.uniform(2000, 5000, rows - 1)]
+    eff = np.r_[0.0, rng.uniform(5, 15, rows - 1)]
+    true = PARAMS_TRUTH
+    w = fatigue_weights(r, eff, fatigue=true.fatigue)
+    theta = true.spread * rng.standard_normal(n)
+    legs = r[1:] * np.exp(theta[:, None] * w + true.leg_sigma * rng.standard_normal((n, rows - 1)))
+    elapsed = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    status = np.array(["FINISHER"] * n)
+    quit_ = rng.random(n) < 0.1 * np.exp(theta / 0.2) / np.exp(0.5)
+    for i in np.nonzero(quit_)[0]:
+        elapsed[i, rng.integers(4, rows) :] = np.nan
+        status[i] = "WITHDRAWN"
+    return fit_field(elapsed, status, leg_effort=eff).params
+
+
+def run(job):
+    name, seed = job
+    t = time.time()
+    if name == "params":
+        p = _params_fit(seed)
+    else:
+        truth, kw = _truths()[name]
+        elapsed, status, eff, cut = T._synthetic_history(truth, seed=seed, **kw)
+        p = fit_field(elapsed, status, leg_effort=eff, cutoff_elapsed=cut).params
+    out = {"job": name, "seed": seed, "s": round(time.time() - t, 1)}
+    out.update({k: float(getattr(p, k)) for k in KEYS})
+    return out
+
+
+def leg_sigma_cause() -> None:
+    for n_legs in (5, 11, 23):
+        got = []
+        for seed in range(4):
+            rng = np.random.default_rng(seed)
+            n = 4000
+            r = np.r_[0.0, np.full(n_legs, 3000.0)]
+            eff = np.r_[0.0, np.full(n_legs, 10.0)]
+            theta = 0.2 * rng.standard_normal(n)
+            legs = r[1:] * np.exp(theta[:, None] + 0.08 * rng.standard_normal((n, n_legs)))
+            elapsed = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+            status = np.array(["FINISHER"] * n)
+            got.append(fit_field(elapsed, status, leg_effort=eff).params.leg_sigma / 0.08 - 1)
+        print(
+            f"{n_legs} legs: leg_sigma error {100 * np.mean(got):+.1f} %, "
+            f"sqrt(1 - 1/L) predicts {100 * (np.sqrt(1 - 1 / n_legs) - 1):+.1f} %"
+        )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("jobs", nargs="?", default="params")
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first", type=int, default=0)
+    ap.add_argument("--leg-sigma", action="store_true")
+    a = ap.parse_args()
+    if a.leg_sigma:
+        leg_sigma_cause()
+        return
+    truths = _truths()
+    names = a.jobs.split(",")
+    jobs = [(n, s) for n in names for s in range(a.first, a.first + a.seeds)]
+    rows: dict = {n: [] for n in names}
+    with Pool(2) as pool:
+        for out in pool.imap_unordered(run, jobs):
+            print(json.dumps(out), flush=True)
+            rows[out["job"]].append(out)
+    for n in names:
+        truth = truths[n][0]
+        print(f"\n{n}: relative error over {len(rows[n])} seeds (mean, sd)")
+        for k in KEYS:
+            t = float(getattr(truth, k))
+            if t == 0:
+                continue
+            e = np.array([r[k] / t - 1 for r in rows[n]])
+            print(f"  {k:18s} {100 * e.mean():+6.1f} % {100 * e.std(ddof=1):5.1f} %")
+
+
+if __name__ == "__main__":
+    main()
