@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import test_field as T  # noqa: E402
 
-from coursekit.field import FieldParams, fatigue_weights, fit_field  # noqa: E402
+from coursekit.field import fit_field  # noqa: E402
 
 KEYS = (
     "skew",
@@ -55,7 +55,7 @@ KEYS = (
     "chase_share",
     "tail_ease",
 )
-PARAMS_TRUTH = FieldParams(spread=0.2, leg_sigma=0.08, fatigue=0.6, dnf_share=0.0)
+PARAMS_TRUTH = T.PARAMS_TRUTH
 
 
 def _truths() -> dict:
@@ -74,21 +74,8 @@ def _truths() -> dict:
 
 
 def _params_fit(seed: int):
-    """The field of ``test_fit_recovers_parameters`` (its generator and sizes)."""
-    rng = np.random.default_rng(seed)
-    n, rows = 4000, 12
-    r = np.r_[0.0, rng.uniform(2000, 5000, rows - 1)]
-    eff = np.r_[0.0, rng.uniform(5, 15, rows - 1)]
-    true = PARAMS_TRUTH
-    w = fatigue_weights(r, eff, fatigue=true.fatigue)
-    theta = true.spread * rng.standard_normal(n)
-    legs = r[1:] * np.exp(theta[:, None] * w + true.leg_sigma * rng.standard_normal((n, rows - 1)))
-    elapsed = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
-    status = np.array(["FINISHER"] * n)
-    quit_ = rng.random(n) < 0.1 * np.exp(theta / 0.2) / np.exp(0.5)
-    for i in np.nonzero(quit_)[0]:
-        elapsed[i, rng.integers(4, rows) :] = np.nan
-        status[i] = "WITHDRAWN"
+    """The fit of ``test_fit_recovers_parameters``'s field (its generator and sizes)."""
+    elapsed, status, eff = T._params_field(seed)
     return fit_field(elapsed, status, leg_effort=eff).params
 
 
