@@ -52,6 +52,21 @@ POINTS = (
 )
 
 
+_HWM_PRELUDE = textwrap.dedent(
+    """
+    import json, re
+    from coursekit.errors import GPXError
+    from coursekit.gpx import read_gpx
+    from lxml import etree  # imported by the general reader: not counted as its memory
+    def hwm():  # the process's peak RSS (VmHWM: per address space, reset by exec) [MB]
+        status = open("/proc/self/status").read()
+        return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
+    base = hwm()
+    """
+)
+"""Start of the child scripts that measure ``read_gpx``'s memory: ``hwm()`` and ``base``."""
+
+
 def _read_in_child(path):
     """read_gpx(path) in a child process: (points or None, name length, error, MB grown).
 
@@ -60,16 +75,8 @@ def _read_in_child(path):
     shows there, on any machine. The read fails as a hang after HANG_SECONDS only (its
     speed is in benchmarks/bench_fuzz.py).
     """
-    code = textwrap.dedent(
+    code = _HWM_PRELUDE + textwrap.dedent(
         f"""
-        import json, re
-        from coursekit.errors import GPXError
-        from coursekit.gpx import read_gpx
-        from lxml import etree  # imported by the general reader: not counted as its memory
-        def hwm():
-            status = open("/proc/self/status").read()
-            return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
-        base = hwm()
         try:
             t = read_gpx({str(path)!r})
             out = [len(t), len(t.name), "root:" in t.name, None]
@@ -191,15 +198,8 @@ def test_big_file_streams_with_bounded_memory(tmp_path):
     f = tmp_path / "big.gpx"
     n_points = write_big_gpx(f, 120_000_000)
     size_mb = f.stat().st_size / 1e6
-    code = textwrap.dedent(
+    code = _HWM_PRELUDE + textwrap.dedent(
         f"""
-        import re
-        from coursekit.gpx import read_gpx
-        from lxml import etree  # imported by the general reader: not counted as its memory
-        def hwm():
-            status = open("/proc/self/status").read()
-            return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024
-        base = hwm()
         t = read_gpx({str(f)!r})
         print(len(t), base, hwm())
         """
