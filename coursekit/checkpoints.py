@@ -1345,6 +1345,7 @@ def end_name_notes(specs, km) -> list[str]:
     name; a checkpoint whose key says it is not the start (``start = false``) or the finish
     (``finish = false``); ``start = true`` (``finish = true``) on the first (last)."""
     n = len(specs)
+    ends_alike = n >= 2 and _norm(specs[0].name) == _norm(specs[-1].name)
     out = []
     for i, sp in enumerate(specs):
         start = is_start_name(sp.name) and getattr(sp, "start", None) is not False
@@ -1353,7 +1354,6 @@ def end_name_notes(specs, km) -> list[str]:
             continue  # the start, or a first checkpoint marked so
         if i == n - 1 and (finish or getattr(sp, "finish", None)):
             continue
-        ends_alike = n >= 2 and _norm(specs[0].name) == _norm(specs[-1].name)
         if i == n - 1 and start and ends_alike:
             continue  # a loop's start listed again as its finish ("Depart" ... "Depart")
         if i == 0 and finish and ends_alike:
