@@ -29,6 +29,7 @@ from .clock import (
     limit_hm,
     seconds_between,
     shown_elapsed,
+    zone_abbreviation,
 )
 from .errors import CoursekitError, OptionError, PlanError
 
@@ -947,7 +948,10 @@ def _cp_description(course, legs, i, plan, track_m=None) -> str:
     def when(t):
         el = shown_elapsed(course.start, t)  # the minute the clock shows
         loc = in_zone(t, course.timezone)  # the zone's clock, not the offset written
-        return f"{_clock(loc, course.limit_s > DATED_S)} ({_hm(el)})"  # as `cutoffs` writes it
+        # as `cutoffs` writes it, with the zone the roadbook writes after a clock time
+        # (clock.zone_abbreviation): a waypoint is read alone, on a watch on any clock
+        zone = zone_abbreviation(loc)
+        return f"{_clock(loc, course.limit_s > DATED_S)} {zone} ({_hm(el)})"
 
     if i and plan.no_barrier is not None and plan.no_barrier[i]:
         bits.append(f"no barrier (closes {when(plan.cutoff[i])})")
@@ -985,7 +989,8 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
 
     Each waypoint says its km, altitude, services and barrier: the one
     `coursekit cutoffs` computes (default model), or the course file's fixed
-    cutoff ("fixed"); "no barrier (closes ...)" where nobody is stopped.
+    cutoff ("fixed"); "no barrier (closes ...)" where nobody is stopped. Its
+    clock time names the course's zone ("Sat 07:15 CEST (1:15)").
 
     \b
     Example:

@@ -187,7 +187,7 @@ def test_every_output_dates_races_over_a_week(tmp_path):
     out = tmp_path / "x.gpx"
     res = CliRunner().invoke(cli, ["export", str(long), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert "cutoff Tue 01 Jul 10:00 (240:00)" in out.read_text(encoding="utf-8")
+    assert "cutoff Tue 01 Jul 10:00 CEST (240:00)" in out.read_text(encoding="utf-8")
     (tmp_path / "ev.toml").write_text('name = "E"\ncourses = ["c.toml"]\n', encoding="utf-8")
     res = CliRunner().invoke(cli, ["event", str(tmp_path / "ev.toml")])
     assert res.exit_code == 0, res.output
@@ -454,7 +454,7 @@ def test_round_0_clock_and_elapsed_of_one_cell_agree(tmp_path):
     out = tmp_path / "w.gpx"
     res = CliRunner().invoke(cli, ["export", str(course), "-o", str(out), "--round", "0"])
     assert res.exit_code == 0, res.output
-    assert "cutoff Sat 08:29 (2:29) fixed" in out.read_text(encoding="utf-8")
+    assert "cutoff Sat 08:29 CEST (2:29) fixed" in out.read_text(encoding="utf-8")
     page = race_page(load_course(course)).html
     row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", page) if ">CP2" in r)
     assert ">Sat 08:29</td>" in row and ">2:29</td>" in row, row

@@ -154,15 +154,47 @@ def test_export_roundtrip(tmp_path):
     for d, row in zip(descs[1:], plan[1:], strict=True):
         clock = datetime.fromisoformat(row["cutoff"]).strftime("%a %H:%M")
         h, m = divmod(round(row["cutoff_elapsed_s"] / 60), 60)
-        assert f"cutoff {clock} ({h}:{m:02d})" in d, (d, row)
+        # Africa/Casablanca's abbreviation is numeric ("+01"): its UTC offset is written
+        assert f"cutoff {clock} UTC+01:00 ({h}:{m:02d})" in d, (d, row)
     # the elapsed time written as `cutoffs` writes it ("1:15", not "1h15")
     text = run("cutoffs", MINI).output
     assert "Sat 07:15 (1:15)*" in text and "Sat 09:00 (3:00)" in text
-    assert "cutoff Sat 07:15 (1:15) fixed" in descs[1] and "fixed" in descs[2]
-    assert "cutoff Sat 09:00 (3:00);" in descs[3] and "fixed" not in descs[3]
+    assert "cutoff Sat 07:15 UTC+01:00 (1:15) fixed" in descs[1] and "fixed" in descs[2]
+    assert "cutoff Sat 09:00 UTC+01:00 (3:00);" in descs[3] and "fixed" not in descs[3]
     tr = read_gpx(out)
     assert len(tr) == len(g.tracks[0].segments[0].points) < len(read_gpx(COURSES / "mini.gpx"))
     assert tr.waypoints[1].description.startswith("km 2.")
+
+
+@pytest.mark.parametrize(
+    ("start", "zone"),
+    [("2024-06-01T06:00:00+02:00", "CEST"), ("2024-01-13T06:00:00+01:00", "CET")],
+)
+def test_export_barrier_clock_names_its_zone(tmp_path, start, zone):
+    """A waypoint's barrier read "cutoff Sat 07:15 (1:15)" with no zone: a runner whose
+    watch is on another clock could not tell which. Each clock time carries the abbreviation
+    of the course's time zone at that date (summer or winter), as the roadbook writes one."""
+    from zoneinfo import ZoneInfo
+
+    text = (COURSES / "mini.toml").read_text(encoding="utf-8")
+    text = text.replace('"mini.gpx"', '"{}"'.format((COURSES / "mini.gpx").as_posix()))
+    text = text.replace("2024-06-01T06:00:00+01:00", start).replace(
+        "2024-06-01T08:30:00+01:00", start[:11] + "08:30:00" + start[19:]
+    )
+    text = text.replace('"Africa/Casablanca"', '"Europe/Paris"')
+    course = tmp_path / "paris.toml"
+    course.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.gpx"
+    r = run("export", course, "-o", out)
+    assert r.exit_code == 0, r.output
+    descs = [w.description for w in gpxpy.parse(out.read_text()).waypoints]
+    plan = json.loads(run("cutoffs", course, "--format", "json").output)["checkpoints"]
+    assert "cutoff" not in descs[0]
+    for d, row in zip(descs[1:], plan[1:], strict=True):
+        t = datetime.fromisoformat(row["cutoff"]).astimezone(ZoneInfo("Europe/Paris"))
+        assert t.tzname() == zone
+        h, m = divmod(round(row["cutoff_elapsed_s"] / 60), 60)
+        assert f"cutoff {t:%a %H:%M} {zone} ({h}:{m:02d})" in d, (d, row)
 
 
 def test_sketch_command(tmp_path):
