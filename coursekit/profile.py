@@ -551,7 +551,9 @@ def _swing_cumulative(v: np.ndarray, turns: np.ndarray):
 
 # Calibration constants of the automatic method (see auto_gain_loss Notes).
 _GRID_M = 5.0  # resampling step [m]
-_MAX_GRID = 1_000_000  # largest grid: the step grows beyond 5,000 km (bounded time and memory)
+# largest grid: the step grows beyond 5,000 km (gain, 5 m) and 10,000 km (grade, 10 m), for
+# bounded time and memory
+_MAX_GRID = 1_000_000
 _DENSE_SMOOTH_PER_NOISE = 33.0  # smoothing sigma per metre of sample noise, recordings [m/m]
 _MAX_SMOOTH_M = 60.0
 # Sparse tracks: sigma calibrated by simulation (see _calibrated_sigma).
@@ -1494,7 +1496,9 @@ def smoothed_grade(distance, elevation, *, window: float = 80.0, step: float = 1
         Width of the regression window along the track [m] (50-100 m keeps
         real climbs and drops point noise).
     step : float, default 10
-        Resampling step [m].
+        Resampling step [m]; it grows to keep the grid within ``_MAX_GRID`` samples
+        beyond 10,000 km of track (at 10 m): a track of jumps between the poles (a glitch;
+        :func:`data_warnings` names its jumps) had 2,000,000 samples per jump.
 
     Returns
     -------
@@ -1511,6 +1515,7 @@ def smoothed_grade(distance, elevation, *, window: float = 80.0, step: float = 1
     if d.size < 2 or d[-1] <= 0 or not np.isfinite(e).any():
         return np.zeros(d.size)
     e = _fill_nan(d, e)
+    step = max(float(step), float(d[-1]) / _MAX_GRID)  # bounded time and memory
     grid, eg = _resample(d, e, step)
     h = grid[1] - grid[0]
     # half the window in grid steps; a track shorter than half a step has a one-step grid

@@ -17,10 +17,11 @@ import pytest
 HANG_SECONDS = 120.0
 """A run still going after this long is hung, on any machine [s]."""
 
-MAX_GRID_SAMPLES = 2_100_000
-"""Most samples of one resampling grid on a hostile input: ``auto_gain_loss`` caps its
-grid at ``_MAX_GRID`` (1,000,000 (+ 2)) samples; ``smoothed_grade``'s 10 m grid over a jump
-across half the Earth (20,000 km) has 2,000,000."""
+MAX_GRID_SAMPLES = 1_000_002
+"""Most samples of one resampling grid on a hostile input: ``auto_gain_loss`` and
+``smoothed_grade`` cap their grids at ``_MAX_GRID`` (1,000,000 (+ 2)) samples, their step
+growing beyond (``smoothed_grade``'s 10 m grid had 2,000,000 samples per jump across half
+the Earth, h115)."""
 
 
 class Hang(BaseException):

@@ -413,3 +413,31 @@ def test_profile_of_a_track_shorter_than_a_nanometre(tmp_path, points, monkeypat
     # ceil(80 m / 10 m) = 8 steps either side (it was 2e12 samples at the pole)
     assert kernels and max(kernels) <= 2 * 8 + 1 + max(sizes["grid"]), (kernels, sizes)
     assert max(sizes["grid"]) <= 10, sizes
+
+
+def test_grade_grid_of_a_track_of_pole_to_pole_jumps_is_capped(tmp_path):
+    """h113: the grade regression's 10 m grid had no cap: each jump from pole to pole
+    between two consecutive points added 2,000,000 samples (5 jumps: 10 million, 80 MB an
+    array). Its step grows beyond ``_MAX_GRID`` samples, as ``auto_gain_loss``'s does."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.profile import _MAX_GRID
+
+    body = "".join(
+        f'<trkpt lat="{89.0 if i % 2 else -89.0}" lon="6"><ele>{10 + i}</ele></trkpt>'
+        for i in range(6)
+    )
+    f = tmp_path / "poles.gpx"
+    f.write_text(f'<gpx version="1.1"><trk><trkseg>{body}</trkseg></trk></gpx>')
+    with hang_guard("profile of a track of pole-to-pole jumps"), size_spy() as sizes:
+        res = CliRunner().invoke(cli, ["profile", str(f), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)[0]["distance_m"] > 5 * 19_000_000  # 5 jumps, ~19,800 km
+    # the grade's grids (``_resample``), not only the box grids of auto_gain_loss
+    grade = list(sizes["grid"])
+    for n in sizes["box"]:
+        grade.remove(n)
+    assert grade, sizes
+    assert max(grade) <= _MAX_GRID + 2, sizes
+    assert_bounded(sizes, "pole-to-pole jumps")
