@@ -522,7 +522,44 @@ def test_declared_distance_compared_on_the_map_or_the_slope(tmp_path):
             if x.code == "declared-distance"
         ]
         assert bool(found) == warned, found
-    assert "(map 10.0 km, slope 10.4 km)" in found[0].message, found[0].message
+    assert "10.4 km on the slope" in found[0].message, found[0].message
+    assert "(10.0 km on the map)" in found[0].message, found[0].message
+
+
+def test_declared_distance_warning_leads_with_the_slope_km_the_tables_print(tmp_path):
+    """h110 finding 7: "measured distance 266.1 km (map 266.1 km, slope 269.6 km) differs
+    from 250.0 km ... by +6.5 %": the headline figure and its % were the map's (the nearer
+    one) while every table prints slope km. The warning leads with the slope km and its %,
+    then the map km and its own; a declared figure within DISTANCE_WARN of either is an
+    organiser's map or slope km and is not warned."""
+    from coursekit.course import load_course
+    from coursekit.gpx import write_gpx
+
+    la = np.linspace(45.0, 45.09, 400)  # 10.0 km on the map, 10.4 km on the slope
+    write_gpx(tmp_path / "t.gpx", la, np.full(400, 6.0), np.linspace(0.0, 3000.0, 400))
+    base = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "6h"\n'
+
+    def warned(km):
+        (tmp_path / "c.toml").write_text(
+            base + f'[[declared]]\nsource = "rules"\ndistance_km = {km}\n'
+        )
+        course = load_course(tmp_path / "c.toml")
+        found = [x for x in check_course(course) if x.code == "declared-distance"]
+        return course, found
+
+    course, found = warned(9.0)  # the map nearer: +11.1 % from it, +16.0 % from the slope
+    assert len(found) == 1, found
+    slope = float(along_course_distance(course.profile)[-1])
+    mapped = course.profile.total_distance
+    assert f"{slope / 1000:.1f}" == "10.4" and f"{mapped / 1000:.1f}" == "10.0"
+    msg = found[0].message
+    assert msg.startswith(
+        f"measured distance {slope / 1000:.1f} km on the slope, the km the tables print "
+        f"({mapped / 1000:.1f} km on the map), differs from 9.0 km declared by 'rules' "
+        f"by {100 * (slope - 9000) / 9000:+.1f} % "
+        f"(map {100 * (mapped - 9000) / 9000:+.1f} %; beyond ±5 % on both)"
+    ), msg
+    assert not warned(9.8)[1]  # 2 % from the map km, 6.5 % from the slope km: a map figure
 
 
 def test_checkpoint_near_an_end_of_the_track_is_not_moved_onto_it(tmp_path):
