@@ -664,6 +664,7 @@ LOO_MEDIANS = (
     "dnf_ability",
     "behind_hazard",
     "behind_slope",
+    "fastest",
 )
 """The numbers of ``DEFAULT_FIELD`` that are medians of :func:`coursekit.field.fit_field` over
 the ten race-editions (the withdrawals: each edition's joint maximum likelihood, medians)."""
@@ -925,7 +926,8 @@ def main(quick: bool = False):
     print(
         f"{'race':26s} {'finish':>6s} {'dnf':>5s} {'spread':>6s} {'sigma':>6s} "
         f"{'fatigue':>7s} {'kappa':>6s} {'mu':>6s} {'h0':>6s} {'gamma':>6s} {'skew':>5s} "
-        f"{'chase':>5s} {'h2':>6s} {'gamma2':>6s} {'h3':>6s} {'gamma3':>6s} {'ease':>5s}"
+        f"{'chase':>5s} {'h2':>6s} {'gamma2':>6s} {'h3':>6s} {'gamma3':>6s} {'ease':>5s} "
+        f"{'fast':>5s}"
     )
     for rid in ids:
         rc = races[rid]
@@ -944,8 +946,8 @@ def main(quick: bool = False):
             f"{p.leg_sigma:6.3f} {p.fatigue:7.2f} {p.dnf_ability:6.2f} {f.ability_mean:6.3f} "
             f"{p.behind_hazard:6.3f} {p.behind_slope:6.1f} {p.skew:5.2f} {p.chase_share:5.2f} "
             f"{p.ahead_hazard:6.3f} {p.ahead_slope:6.1f} "
-            f"{p.foresight_hazard:6.3f} {p.foresight_slope:6.1f} {p.tail_ease:5.2f}"
-            + (f"  ({'; '.join(f.notes)})" if f.notes else "")
+            f"{p.foresight_hazard:6.3f} {p.foresight_slope:6.1f} {p.tail_ease:5.2f} "
+            f"{p.fastest:5.3f}" + (f"  ({'; '.join(f.notes)})" if f.notes else "")
         )
     keys = (
         "spread",
@@ -963,6 +965,7 @@ def main(quick: bool = False):
         "foresight_hazard",
         "foresight_slope",
         "tail_ease",
+        "fastest",
     )
     med = {k: float(np.median([getattr(fits[i].params, k) for i in ids])) for k in keys}
     print("median: " + ", ".join(f"{k}={v:.3f}" for k, v in med.items()))

@@ -1889,6 +1889,7 @@ def _params_dict(p: FieldParams) -> dict:
         "foresight_hazard": _r(p.foresight_hazard, 4),
         "foresight_slope": _r(p.foresight_slope, 2),
         "tail_ease": _r(p.tail_ease, 3),
+        "fastest": _r(p.fastest, 3),
         "source": p.source,
     }
 

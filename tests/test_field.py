@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy.special import ndtri
 
 from coursekit.field import (
     DEFAULT_FIELD,
@@ -574,6 +575,49 @@ def test_skewed_ability_quantiles(skew):
     np.testing.assert_allclose(sim.arrival_quantiles[:, -1], expect, rtol=0.005)
     if skew > 0:  # long fast tail, short slow tail in log time
         assert np.log(expect[1] / expect[0]) > np.log(expect[2] / expect[1])
+
+
+@pytest.mark.parametrize("fastest", [0.0, 0.6])
+def test_fastest_floors_the_fast_tail(fastest):
+    # skew 1.0: g(z) = ln(1 + 0.2 z) runs to ln(0.05) as z -> -5; the floor holds the
+    # fastest runner at 0.6 of the median runner's time (no leg noise, no fatigue)
+    r = np.r_[0.0, np.full(5, 3600.0)]
+    p = FieldParams(spread=0.2, leg_sigma=0.0, dnf_share=0.0, skew=1.0, fastest=fastest)
+    sim = simulate_field(
+        r,
+        leg_effort=np.r_[0.0, np.full(5, 10.0)],
+        leg_weights=np.ones(5),
+        n_runners=50_000,
+        repetitions=2,
+        params=p,
+        ability_mean=0.1,
+        seed=3,
+        quantiles=(0.0005, 0.1, 0.5),
+    )
+    q = sim.arrival_quantiles[:, -1] / (5 * 3600.0 * np.exp(0.1))  # over the median runner's
+    closed = np.log1p(0.2 * ndtri(np.array([0.0005, 0.1, 0.5])))
+    np.testing.assert_allclose(q[1:], np.exp(closed[1:]), rtol=0.005)  # the body unchanged
+    if fastest:
+        assert q[0] == pytest.approx(0.6, rel=0.002)  # held at the floor
+    else:
+        assert q[0] == pytest.approx(math.exp(closed[0]), rel=0.01)  # 0.51: the open tail
+
+
+def test_fit_fastest_is_the_winner_over_the_median_runner():
+    # everyone finishes, log-normal abilities, little leg noise: the floor fitted is the
+    # winner's finish over the median runner's
+    rng = np.random.default_rng(5)
+    n = 4001
+    r = np.r_[0.0, np.full(6, 3000.0)]
+    theta = 0.2 * rng.standard_normal(n)
+    legs = r[1:] * np.exp(theta[:, None] + 0.005 * rng.standard_normal((n, 6)))
+    elapsed = np.c_[np.zeros(n), np.cumsum(legs, axis=1)]
+    fit = fit_field(elapsed, np.array(["FINISHER"] * n), leg_effort=np.r_[0.0, [10.0] * 6])
+    finish = elapsed[:, -1]
+    assert fit.params.fastest == pytest.approx(finish.min() / np.median(finish), rel=0.02)
+    assert FieldParams().fastest == 0.0  # no floor unless fitted or given
+    with pytest.raises(ValueError, match="fastest"):
+        FieldParams(fastest=1.5)
 
 
 def _synthetic_history(truth, n=6000, rows=12, seed=0, slack=(1.3, 1.3, 1.3, 1.3)):
