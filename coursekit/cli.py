@@ -2291,7 +2291,9 @@ def _finite_radius(value: float) -> float:
     type=click.IntRange(min=1),
     default=None,
     metavar="N",
-    help="Simulate N runners per race: eliminations per barrier, runners per hour, sweep.",
+    help="Simulate N runners per race: eliminations per barrier, runners per hour, sweep. "
+    "A race given its starters in the event file's [runners] table is simulated with those "
+    "(they win over N; N is the default for the others).",
 )
 @click.option(
     "--repetitions",

@@ -152,7 +152,11 @@ _INFO_KEYS = {
     "place": "str",
 }
 _PROPOSED_KEYS = {"field", "value", "basis", "note"}
-_EVENT_KEYS = {"name", "courses", "timezone", "info", "combined"}
+_EVENT_KEYS = {"name", "courses", "timezone", "info", "combined", "runners"}
+
+MAX_RACE_RUNNERS = 100_000
+"""Largest ``[runners]`` value of an event file: a race's starters (the largest trail fields are
+~10,000; 100,000 x the default 200 repetitions is ``coursekit.event.MAX_SIMULATED``)."""
 _COMBINED_KEYS = {"name", "courses", "ranking", "note"}
 
 
@@ -1765,7 +1769,11 @@ class Event:
         ranking = "cumulative"          # "cumulative" (sum of times)
         note = "..."
 
+        [runners]                       # optional: starters per race, by course file
+        "haut-120.toml" = 300           # (coursekit event --simulate: wins over its N)
+
     An event file must not look like a course file (no ``gpx``/``start``).
+    ``runners`` maps course paths (as in ``course_paths``) to their field size.
     """
 
     name: str
@@ -1774,6 +1782,7 @@ class Event:
     timezone: str | None = None
     info: dict = field(default_factory=dict)
     combined: tuple[dict, ...] = ()
+    runners: dict = field(default_factory=dict)
 
     def load_courses(self, *, tolerance_m: float | None = None) -> tuple[Course, ...]:
         """Load every course file of the event (in the order listed)."""
@@ -1909,4 +1918,37 @@ def load_event(path) -> Event:
         timezone=tz,
         info=info,
         combined=tuple(combined),
+        runners=_event_runners(ctx, raw, path, paths, courses),
     )
+
+
+def _event_runners(ctx, raw: dict, path: Path, paths, courses) -> dict:
+    """An event file's ``[runners]``: ``{course path: starters}`` (course paths as listed)."""
+    if "runners" not in raw:
+        return {}
+    table = raw["runners"]
+    if not isinstance(table, dict):
+        raise ctx.err(
+            "runners",
+            f"expected a table of course file = starters, got {_type_name(table)} {table!r} "
+            '(e.g. [runners] "race.toml" = 300)',
+        )
+    listed = {p.resolve(): p for p in paths}
+    out: dict = {}
+    seen: dict = {}
+    for key, n in table.items():
+        r = (path.parent / key).resolve()
+        if r not in listed:
+            raise ctx.err("runners", f"{key!r} is not one of the event's courses {list(courses)}")
+        if r in seen:
+            raise ctx.err("runners", f"{key!r} is given twice (also as {seen[r]!r})")
+        seen[r] = key
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise ctx.err(
+                "runners",
+                f"{key!r}: expected a whole number of starters, got {_type_name(n)} {n!r}",
+            )
+        if not 1 <= n <= MAX_RACE_RUNNERS:
+            raise ctx.err("runners", f"{key!r}: {n} starters is outside 1-{MAX_RACE_RUNNERS:,}")
+        out[listed[r]] = n
+    return out

@@ -341,6 +341,9 @@ class Race:
     limit_proposed : bool
         The limit comes from a ``[[proposed]]`` table of the course file (none is
         published): every barrier rests on it.
+    runners : int or None
+        The race's starters from the event file's ``[runners]`` (None: not given):
+        :func:`simulate_event` simulates that many, whatever one number it is given.
     """
 
     name: str
@@ -366,6 +369,7 @@ class Race:
     places: tuple = ()
     fixed: np.ndarray | None = None
     limit_proposed: bool = False
+    runners: int | None = None
 
     def __post_init__(self):
         n = len(self.names)
@@ -1273,12 +1277,14 @@ def load_event_plan(
     single = path.is_file() and path.suffix.lower() == ".toml" and is_course_file(path)
     combined_raw: tuple = ()
     ev_tz = None
+    runners: dict = {}
     if single:
         courses, ev_name, ev_path = [load_course(path)], None, path
     else:
         ev = load_event(path)
         courses, ev_name, ev_path = list(ev.load_courses()), ev.name, ev.path
         combined_raw, ev_tz = ev.combined, ev.timezone
+        runners = {Path(p).resolve(): n for p, n in ev.runners.items()}
     seen: dict[str, object] = {}
     for course in courses:
         if course.name in seen:
@@ -1299,6 +1305,8 @@ def load_event_plan(
             history_warns += read
         else:
             races.append(Race.from_plan(p))
+        if (n := runners.get(Path(course.path).resolve())) is not None:
+            races[-1] = replace(races[-1], runners=n)
         warns += [f"{course.name}: {w}" for w in p.warnings]
         warns += _event_zone_offset_notes(course, ev_tz)
     # [[combined]] names course files: their races by the file each race was read from
@@ -1492,7 +1500,9 @@ def simulate_event(
 ) -> EventPlan:
     """Simulate the field of every race of ``event`` (see :func:`simulate_race`).
 
-    ``n_runners`` is one number for every race or one per race. ``finish_share``
+    ``n_runners`` is one number for every race or one per race; one number is the
+    default: a race with its own field size (``Race.runners``, the event file's
+    ``[runners]``) is simulated with that. ``finish_share``
     is one share for every race, or a mapping from race names to shares (a race
     not in it keeps the default; the key ``""`` sets the share of every race not
     named); an unknown race name is an error. Each race gets
@@ -1511,7 +1521,7 @@ def simulate_event(
     field cannot reach is a :class:`~coursekit.errors.PlanError` naming the event file.
     """
     counts = (
-        [int(n_runners)] * len(event.races)
+        [int(n_runners if r.runners is None else r.runners) for r in event.races]
         if np.ndim(n_runners) == 0
         else [int(x) for x in n_runners]
     )

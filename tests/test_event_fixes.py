@@ -1,0 +1,72 @@
+"""coursekit event: the h117 review's findings (per-race field sizes, per-window peaks, the
+sweep of a race without barriers, early arrivals)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coursekit.cli import cli
+from coursekit.course import MAX_RACE_RUNNERS, load_event
+
+ROOT = Path(__file__).resolve().parents[1]
+HAUT = ROOT / "courses" / "haut"
+
+
+def _haut_pair(folder: Path, runners: str = "") -> Path:
+    """An event of HAUT 21 and HAUT 10 (copied) with ``runners`` as its [runners] table."""
+    for stem in ("haut-21", "haut-10"):
+        for suffix in (".toml", ".gpx", ".places.toml"):
+            src = HAUT / f"{stem}{suffix}"
+            if src.is_file():
+                shutil.copy(src, folder / src.name)
+    ev = folder / "event.toml"
+    ev.write_text(
+        'name = "pair"\ncourses = ["haut-21.toml", "haut-10.toml"]\n'
+        'timezone = "Africa/Casablanca"\n' + runners,
+        encoding="utf-8",
+    )
+    return ev
+
+
+def test_event_file_runners_set_each_races_field_and_simulate_n_is_the_default(tmp_path):
+    """h117 finding 1: one --simulate N for every race; a race's own field size wins."""
+    ev = _haut_pair(tmp_path, '\n[runners]\n"haut-21.toml" = 70\n')
+    args = ["event", str(ev), "--simulate", "30", "--repetitions", "2", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    races = {r["race"]: r["n_runners"] for r in json.loads(res.stdout)["simulation"]["races"]}
+    assert races == {"HAUT 21": 70, "HAUT 10": 30}
+    text = CliRunner().invoke(cli, args)
+    assert text.exit_code == 0, text.output
+    assert "HAUT 21 (70 runners)" in text.stdout and "HAUT 10 (30 runners)" in text.stdout
+
+
+@pytest.mark.parametrize(
+    "table, problem",
+    [
+        ('"haut-21.toml" = 0', "0 starters is outside 1-"),
+        (f'"haut-21.toml" = {MAX_RACE_RUNNERS + 1}', "starters is outside 1-"),
+        ('"haut-21.toml" = 12.5', "expected a whole number of starters, got"),
+        ('"haut-21.toml" = "300"', "expected a whole number of starters, got"),
+        ('"haut-99.toml" = 300', "'haut-99.toml' is not one of the event's courses"),
+        ('"haut-21.toml" = 3\n"./haut-21.toml" = 4', "is given twice"),
+    ],
+)
+def test_event_file_runners_refused_with_one_line(tmp_path, table, problem):
+    ev = _haut_pair(tmp_path, f"\n[runners]\n{table}\n")
+    res = CliRunner().invoke(cli, ["event", str(ev), "--simulate", "10", "--repetitions", "1"])
+    assert res.exit_code == 1, res.output
+    line = res.stderr.strip()
+    assert "\n" not in line and line.startswith(f"Error: {ev}: key 'runners': ")
+    assert problem in line
+
+
+def test_bundled_event_runners_name_listed_courses():
+    for ev_file in sorted((ROOT / "courses").glob("*/event.toml")):
+        ev = load_event(ev_file)
+        assert set(ev.runners) <= set(ev.course_paths)
