@@ -2546,6 +2546,15 @@ def _event_csv(summary) -> tuple[str, str | None]:
     # whether the window serving the row is staffed in the dark (the text's "dark", the
     # JSON's windows[].dark_s): station_night is any window's; last, for the same reason
     head += ["window_dark"]
+    if sim:
+        # the busiest 60 minutes of the staffing window serving the row (a shift's figure;
+        # station_peak_arrivals_60min is the station's, maybe another window's); last
+        head += [
+            "window_peak_arrivals_60min",
+            "window_peak_60min_start",
+            "window_peak_60min_start_local",
+            "window_peak_60min_start_utc_offset",
+        ]
     import datetime as _dt
     from zoneinfo import ZoneInfo
 
@@ -2596,6 +2605,9 @@ def _event_csv(summary) -> tuple[str, str | None]:
             if sim:
                 row += [occ.get("present_peak"), c.get("present_peak_hourly")]
             row += [bool(win.get("dark_s", s["night"]))]
+            if sim:  # the window's own busiest 60 minutes (station_peak_* is the station's)
+                at = win.get("peak_60min_start")
+                row += [win.get("peak_60min"), at, _local(at, tz), _utc_offset(at, tz)]
             rows.append(row)
     table = _csv(head, rows)
     if not sim:
@@ -2749,11 +2761,15 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
                 ]
             )
             if sim:  # the simulation's columns (none without one: no empty columns)
+                # each staffing window its own busiest 60 minutes (a shift's figure), and
+                # when they start, on the window's first line
+                wp = windows[k].get("peak_60min") if opens and s.get("occupancy") else None
+                wat = windows[k].get("peak_60min_start")
                 rows[-1] += [
                     (
-                        _fmt(s["occupancy"]["peak_60min"], "{:.0f}")
-                        if first and s.get("occupancy")
-                        else ""
+                        ""
+                        if wp is None
+                        else _fmt(wp, "{:.0f}") + (f" from {clock(wat)}" if wat and wp else "")
                     ),
                     _fmt(starters.get(p["race"]), "{:.0f}") if p["row"] == 0 else "",
                 ]
@@ -2782,8 +2798,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
     )
     if sim:
         out.append(
-            "peak 60 min: most runners arriving within any 60 minutes (a sliding window, "
-            "not clock hours), all races, on the mean arrivals per minute over "
+            "peak 60 min: per staffing window, the most runners arriving within any 60 "
+            "minutes (a sliding window, not clock hours) and when those 60 minutes start, all "
+            "the races the window serves, on the mean arrivals per minute over "
             f"{sim['repetitions']} repetitions (a race's starters are not arrivals: "
             "'starting' gives them on its start row); per clock hour: --format json or csv, "
             "--plot."

@@ -1852,16 +1852,20 @@ def _hourly(event: EventPlan, counts) -> tuple[list, list, float, str | None]:
     )
 
 
-def _station_peak_60min(event: EventPlan, station: Station):
+def _station_peak_60min(event: EventPlan, station: Station, window: int | None = None):
     """The busiest 60 minutes at a station: (mean runners arriving, window start [s from
     the event origin]), on the mean arrivals per minute over the repetitions, all passages
     summed except start rows (as :func:`_station_occupancy`); a sliding window, so a bunch
-    straddling a clock hour is counted whole. None without a simulation."""
+    straddling a clock hour is counted whole. With ``window`` (an index in
+    ``station.windows``), only the passages that staffing window serves: its shift's own
+    figure. None without a simulation."""
     if not event.simulations:
         return None
     by_name = {r.name: s for r, s in zip(event.races, event.simulations, strict=True)}
+    keep = range(len(station.passages)) if window is None else station.windows[window].passages
     total = np.zeros(0)
-    for p in station.passages:
+    for i in keep:
+        p = station.passages[i]
         if p.row == 0:
             continue
         o = by_name[p.race].minute_occupancy[p.row]
@@ -2092,6 +2096,12 @@ def event_summary(event: EventPlan) -> dict:
             rec["occupancy"]["peak_60min_start"] = (
                 _iso(after(event.origin, at)) if at is not None else None
             )
+            # each staffing window (a shift) its own busiest 60 minutes: the station's
+            # may belong to another window
+            for k, w in enumerate(rec["windows"]):
+                wpeak, wat = _station_peak_60min(event, s, k)
+                w["peak_60min"] = _r(wpeak, 1)
+                w["peak_60min_start"] = _iso(after(event.origin, wat)) if wat is not None else None
             # the runners present, each from his arrival to the end of his planned stop:
             # the arrivals' figures where no passage has a dwell; their own hours (a stop
             # runs past the last arrival's hour)

@@ -355,12 +355,23 @@ def test_event_csv_every_local_column_has_its_utc_offset(simulate):
     assert [k for k in local if k.removesuffix("_local") + "_utc_offset" not in head] == []
     # the simulation's present peaks (h74 F3) were appended after them
     present = ["station_peak_present_per_hour", "peak_present_per_hour"] if simulate else []
-    # and the window's dark flag after them (review E3)
-    assert head[len(head) - len(present) - 3 :] == [
+    # and the window's dark flag after them (review E3), then the window's own peak (h118)
+    window_peak = (
+        [
+            "window_peak_arrivals_60min",
+            "window_peak_60min_start",
+            "window_peak_60min_start_local",
+            "window_peak_60min_start_utc_offset",
+        ]
+        if simulate
+        else []
+    )
+    assert head[len(head) - len(present) - 3 - len(window_peak) :] == [
         "window_open_utc_offset",
         "window_close_utc_offset",
         *present,
         "window_dark",
+        *window_peak,
     ]
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert rows and all(
@@ -1234,7 +1245,8 @@ def test_event_peak_is_the_busiest_60_minutes_not_the_busiest_clock_hour():
     text = _event_text_of(ev, d)
     assert "peak 60 min" in text and "peak/h" not in text
     station, simulated = [ln for ln in text.splitlines() if ln.startswith("Col ")]
-    assert station.split()[-1] == "300" and simulated.split()[-1] == "300"
+    # the station's one window: its peak and when those 60 minutes start (h118)
+    assert " 300 from Sat 04:" in station and simulated.split()[-1] == "300"
 
 
 def test_event_outputs_count_the_runners_present_over_their_planned_stop(tmp_path):

@@ -70,3 +70,38 @@ def test_bundled_event_runners_name_listed_courses():
     for ev_file in sorted((ROOT / "courses").glob("*/event.toml")):
         ev = load_event(ev_file)
         assert set(ev.runners) <= set(ev.course_paths)
+
+
+def test_each_staffing_window_has_its_own_peak_in_text_json_and_csv(tmp_path):
+    """h117 finding 4: Amizmiz's start window (no arrivals) showed the station's peak, which
+    is Sunday's finishes; the CSV repeated the station's figure on every window."""
+    ev = ROOT / "courses" / "amizmiz" / "event.toml"
+    args = ["event", str(ev), "--simulate", "100", "--repetitions", "4", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    (st,) = [s for s in d["stations"] if s["name"] == "Amizmiz"]
+    assert len(st["windows"]) >= 2
+    peaks = [w["peak_60min"] for w in st["windows"]]
+    assert peaks[0] == 0 and st["occupancy"]["peak_60min"] > 0  # starters do not arrive
+    assert max(peaks) == st["occupancy"]["peak_60min"]
+    busiest = st["windows"][peaks.index(max(peaks))]
+    assert busiest["peak_60min_start"] == st["occupancy"]["peak_60min_start"]
+    assert busiest["open"] <= busiest["peak_60min_start"] <= busiest["close"]
+    text = CliRunner().invoke(cli, args)
+    (start_line,) = [ln for ln in text.stdout.splitlines() if ln.startswith("Amizmiz ")]
+    assert f"{st['occupancy']['peak_60min']:.0f}" not in start_line.split("night")[-1]
+    assert f"{max(peaks):.0f} from " in text.stdout
+    out = tmp_path / "amizmiz.csv"
+    res = CliRunner().invoke(cli, [*args, "--format", "csv", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    import csv
+
+    rows = [
+        r
+        for r in csv.DictReader(out.read_text(encoding="utf-8").splitlines())
+        if r["station"] == "Amizmiz"
+    ]
+    by_window = {r["window_open"]: float(r["window_peak_arrivals_60min"]) for r in rows}
+    assert sorted(by_window.values()) == sorted(peaks)
+    assert {float(r["station_peak_arrivals_60min"]) for r in rows} == {max(peaks)}
