@@ -1763,7 +1763,10 @@ def _late_after_close(event: EventPlan, sims) -> list[str]:
     window serving him closes: runners timed out there still arrive, and the sweep comes
     behind them. One line per such window (a station with several windows may have more)."""
     # the median over repetitions once per race, not once per passage
-    index = {r.name: (r, s.last_arrival_band()[0]) for r, s in zip(event.races, sims, strict=True)}
+    index = {
+        r.name: (r, _swept(r, s.last_arrival_band())[0])
+        for r, s in zip(event.races, sims, strict=True)
+    }
     out = []
     for st in event.stations:
         late: dict[int, list] = {}
@@ -1882,6 +1885,19 @@ def _station_peak_60min(event: EventPlan, station: Station, window: int | None =
     return float(sums[m]), 60.0 * max(m - width + 1, 0)
 
 
+def _swept(race: Race, band):
+    """A race's last-arrival band (:meth:`~coursekit.field.FieldSimulation.last_arrival_band`)
+    with every row's last runner at the race's limit at the latest: the race closes at its
+    limit and the sweep pulls whoever is still out. The field simulation stops a runner only
+    on arriving at a barrier row, so with no barrier before the finish a runner over the limit
+    ran the whole course and was timed out at the line, hours late (Amizmiz 90: Sun 13:09
+    for a Sun 07:00 limit). A race without a limit (NaN) is left as it is."""
+    limit = float(race.cutoff_elapsed[-1])
+    if not math.isfinite(limit):
+        return band
+    return tuple(np.where(np.isfinite(b), np.minimum(b, limit), b) for b in band)
+
+
 def _params_dict(p: FieldParams) -> dict:
     return {
         "spread": _r(p.spread, 4),
@@ -1984,8 +2000,9 @@ def event_summary(event: EventPlan) -> dict:
         eliminated_p95, arrival_p10, arrival_p50, arrival_p90`` (among the runners who
         reach the row: at the finish, the finishers and any arriving after the limit;
         ``arrival_percentiles_basis`` says so in the output), ``last_arrival,
-        last_arrival_p95, peak_hourly, peak_hourly_p95`` (mean and 95th percentile over
-        the repetitions of the largest count in one clock hour), ``peak_60min,
+        last_arrival_p95`` (at the race's limit at the latest: the sweep pulls whoever is
+        still out then, :func:`_swept`), ``peak_hourly, peak_hourly_p95`` (mean and 95th
+        percentile over the repetitions of the largest count in one clock hour), ``peak_60min,
         peak_60min_p95`` (the same of the most arrivals within any 60 minutes),
         ``present_peak_hourly, present_peak_hourly_p95`` (the same of the most runners
         present in one clock hour, each over his planned stop: ``peak_hourly`` without a
@@ -2125,7 +2142,7 @@ def event_summary(event: EventPlan) -> dict:
         races = []
         for race, sim in zip(event.races, event.simulations, strict=True):
             em, elo, ehi = sim.band(sim.eliminated)
-            lm, _, lhi = sim.last_arrival_band()
+            lm, _, lhi = _swept(race, sim.last_arrival_band())
             pm, _, phi = sim.band(sim.occupancy_peak)
             wm, _, whi = sim.band(sim.occupancy_peak_60min)
             km, _, khi = sim.band(sim.present_peak)

@@ -105,3 +105,19 @@ def test_each_staffing_window_has_its_own_peak_in_text_json_and_csv(tmp_path):
     by_window = {r["window_open"]: float(r["window_peak_arrivals_60min"]) for r in rows}
     assert sorted(by_window.values()) == sorted(peaks)
     assert {float(r["station_peak_arrivals_60min"]) for r in rows} == {max(peaks)}
+
+
+def test_sweep_of_a_race_without_barriers_stops_at_its_limit():
+    """h117 finding 7: Amizmiz 90 (no checkpoint between start and finish) printed its last
+    runner Sun 13:09 for a Sun 07:00 limit: runners over the limit ran the whole course."""
+    course = ROOT / "courses" / "amizmiz" / "amizmiz-90.toml"
+    args = ["event", str(course), "--simulate", "300", "--repetitions", "10", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    finish = d["simulation"]["races"][0]["checkpoints"][-1]
+    (passage,) = [p for s in d["stations"] for p in s["passages"] if p["row"] == 1]
+    assert finish["eliminated"] > 0  # some runners were over the limit
+    assert finish["last_arrival"] <= passage["cutoff"] < "2025-04-27T07:01"
+    assert finish["last_arrival_p95"] <= passage["cutoff"]
+    assert finish["arrival_p90"] <= finish["last_arrival"]
