@@ -760,7 +760,15 @@ def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
     lead = lead.pop() if len(lead) == 1 else None
     if not ev.stations:
         return ""
-    charts = _occupancy_html(ev, tz, changes)
+    summary = _field_summary(ev)
+    charts = _occupancy_html(ev, tz, changes, summary)
+    # each staffing window's busiest 60 minutes of the chart's field (shared stations only)
+    peaks = {
+        st["name"]: [w.get("peak_60min") for w in st["windows"]]
+        for st in (summary or {}).get("stations", ())
+        if len(st.get("races", ())) > 1
+    }
+    race_order = {r.name: i for i, r in enumerate(races)}  # the event file's order
     dated = (
         seconds_between(min(st.open for st in ev.stations), max(st.close for st in ev.stations))
         > DATED_S
@@ -775,12 +783,17 @@ def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
             continue
         # one row per staffing window (a station no race needs for hours closes between)
         for k, w in enumerate(st.windows):
-            rn = ", ".join(sorted({str(st.passages[i].race) for i in w.passages}))
+            rn = ", ".join(
+                sorted({st.passages[i].race for i in w.passages}, key=race_order.__getitem__)
+            )
+            pk = peaks.get(st.name, [None] * len(st.windows))[k]
             body.append(
                 f'<tr><td class="l">{_e(st.name) if k == 0 else ""}</td>'
                 f'<td class="l">{_e(rn)}</td>'
                 f'<td class="t">{when(w.open)}</td><td class="t">{when(w.close)}</td>'
-                f'<td class="l">{"yes" if w.dark_s > 0 else ""}</td></tr>\n'
+                f'<td class="l">{"yes" if w.dark_s > 0 else ""}</td>'
+                + (f"<td>{'' if pk is None else f'{pk:.0f}'}</td>" if peaks else "")
+                + "</tr>\n"
             )
     return (
         "<h2>Aid stations: staffing windows</h2>\n"
@@ -790,9 +803,18 @@ def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
         + "the leader ETA's error was up to ~15 % on the races measured, more on multi-day "
         f"races); close = latest barrier plus {sweep_s / 60:.0f} min for the sweep. A station "
         f"no race needs for more than {ev.gap_s / 3600:g} h closes in between: one row per "
-        "staffing window.</p>\n"
-        '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
-        '<th>open</th><th>close</th><th class="l">in the dark</th></tr></thead>\n'
+        "staffing window."
+        + (
+            f" Peak 60 min: the most runners arriving within any 60 minutes in that window, "
+            f"shared stations only, of the simulated field below ({FIELD_RUNNERS} runners per "
+            "race, an assumption).</p>\n"
+            if peaks
+            else "</p>\n"
+        )
+        + '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
+        '<th>open</th><th>close</th><th class="l">in the dark</th>'
+        + ("<th>peak 60 min</th>" if peaks else "")
+        + "</tr></thead>\n"
         f"<tbody>{''.join(body)}</tbody></table>\n"
         f"{charts}"
     )
@@ -803,19 +825,27 @@ FIELD_RUNNERS = 200
 charts: an assumption stated on the page, not a registration figure."""
 
 
-def _occupancy_html(ev, tz=None, changes=()) -> str:
+def _field_summary(ev) -> dict | None:
+    """The event summary of the index's seeded field (:data:`FIELD_RUNNERS` per race, 40
+    repetitions), or None when no station is shared (a single race, or races sharing
+    nothing: no chart, and no simulation is run)."""
+    from .event import event_summary, simulate_event
+
+    if not any(len(st.races) > 1 for st in ev.stations):
+        return None
+    return event_summary(simulate_event(ev, n_runners=FIELD_RUNNERS, repetitions=40, seed=1))
+
+
+def _occupancy_html(ev, tz=None, changes=(), summary=None) -> str:
     """Arrivals per hour at the shared stations, from a seeded simulation of the field (its
     time axis on the index's clock ``tz``, its ticks marked by the index's clock
-    ``changes`` as its tables' times are, :func:`coursekit.clock.zoned`)."""
-    from .event import event_summary, simulate_event
+    ``changes`` as its tables' times are, :func:`coursekit.clock.zoned`); ``summary``:
+    :func:`_field_summary`'s, when already run."""
     from .figures import occupancy_figure
 
-    # only stations served by several races: a single race (or an event whose races share
-    # nothing) gets no chart, and no simulation is run for it
-    if not any(len(st.races) > 1 for st in ev.stations):
+    summary = summary if summary is not None else _field_summary(ev)
+    if summary is None:
         return ""
-    sim = simulate_event(ev, n_runners=FIELD_RUNNERS, repetitions=40, seed=1)
-    summary = event_summary(sim)
     shared = [s["name"] for s in summary["stations"] if len(s.get("races", ())) > 1]
     if not shared:
         return ""
