@@ -121,3 +121,37 @@ def test_sweep_of_a_race_without_barriers_stops_at_its_limit():
     assert finish["last_arrival"] <= passage["cutoff"] < "2025-04-27T07:01"
     assert finish["last_arrival_p95"] <= passage["cutoff"]
     assert finish["arrival_p90"] <= finish["last_arrival"]
+
+
+def _early_warnings(event, *extra):
+    args = ["event", str(event), "--simulate", "300", "--repetitions", "40", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, *extra, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    return d, [w for w in d["warnings"] if "before it opens" in w or "before a station opens" in w]
+
+
+def test_runners_arriving_before_a_station_opens_are_warned_of():
+    """h117 finding 3 (the warning): simulated runners arriving before a window opens got no
+    warning, unlike the last runner after it closes."""
+    import datetime as dt
+
+    d, warns = _early_warnings(ROOT / "courses" / "amizmiz" / "event.toml")
+    (line,) = [w for w in warns if w.startswith("station 'Amizmiz': ")]
+    n = float(line.split(": ")[1].split()[0])
+    assert n > 0 and "arrive before it opens Sat 10:10" in line and "--margin" in line
+    (st,) = [s for s in d["stations"] if s["name"] == "Amizmiz"]
+    opens = dt.datetime.fromisoformat(st["windows"][1]["open"])
+    whole_hours_before = sum(
+        a
+        for h, a in zip(st["occupancy"]["hours"], st["occupancy"]["arrivals"], strict=True)
+        if dt.datetime.fromisoformat(h) + dt.timedelta(hours=1) <= opens
+    )
+    assert whole_hours_before <= n + 0.05
+    # a few tenths at many stations: one line naming them
+    _, haut = _early_warnings(HAUT / "event.toml")
+    (few,) = [w for w in haut if w.startswith("simulated runners arriving before a station")]
+    assert "Tizi Oussem 0." in few and "Tamatert 0." in few
+    # the team there six hours before the leader: nobody arrives before the opening
+    _, none = _early_warnings(HAUT / "event.toml", "--margin", "6h")
+    assert none == []
