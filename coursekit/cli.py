@@ -2861,7 +2861,9 @@ def _event_text(ev, summary, zone=(None, "")) -> str:
         for r in sim["races"]:
             fs = r["finish_share"]
             out.append(
-                f"\n{r['race']} ({r['n_runners']} runners): finish {100 * fs['mean']:.1f} %"
+                f"\n{r['race']} ({r['n_runners']} runners"
+                + (", the event file's [runners]" if r.get("n_runners_from_event_file") else "")
+                + f"): finish {100 * fs['mean']:.1f} %"
                 f" [{100 * fs['p05']:.1f}-{100 * fs['p95']:.1f}]"
             )
             if r.get("field"):

@@ -2057,7 +2057,8 @@ def event_summary(event: EventPlan) -> dict:
         seed, params`` (the field of the races without history when they all share it;
         None when every race is calibrated on its history, or when those races' fields
         differ, e.g. a finish share given to one race: see each race's ``params``) and
-        ``races``: per race ``race, n_runners, field``
+        ``races``: per race ``race, n_runners, n_runners_from_event_file`` (the race's
+        ``[runners]`` of the event file, not the one number given), ``field``
         (how the field was calibrated, None for the default), ``params,
         ability_mean, finish_share`` (mean, p05, p95) and ``checkpoints`` (one per row, in
         race order): ``name, row`` (the row index, the key to join a station's
@@ -2252,6 +2253,9 @@ def event_summary(event: EventPlan) -> dict:
                 {
                     "race": race.name,
                     "n_runners": sim.n_runners,
+                    # the race's own starters from the event file's [runners] (h118)
+                    "n_runners_from_event_file": race.runners is not None
+                    and sim.n_runners == race.runners,
                     "field": race.field_note or None,
                     "params": _params_dict(sim.params),
                     "ability_mean": _r(sim.ability_mean, 4),

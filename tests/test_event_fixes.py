@@ -39,11 +39,13 @@ def test_event_file_runners_set_each_races_field_and_simulate_n_is_the_default(t
     args = ["event", str(ev), "--simulate", "30", "--repetitions", "2", "--seed", "1"]
     res = CliRunner().invoke(cli, [*args, "--format", "json"])
     assert res.exit_code == 0, res.output
-    races = {r["race"]: r["n_runners"] for r in json.loads(res.stdout)["simulation"]["races"]}
-    assert races == {"HAUT 21": 70, "HAUT 10": 30}
+    sims = json.loads(res.stdout)["simulation"]["races"]
+    assert {r["race"]: r["n_runners"] for r in sims} == {"HAUT 21": 70, "HAUT 10": 30}
+    assert [r["n_runners_from_event_file"] for r in sims] == [True, False]
     text = CliRunner().invoke(cli, args)
     assert text.exit_code == 0, text.output
-    assert "HAUT 21 (70 runners)" in text.stdout and "HAUT 10 (30 runners)" in text.stdout
+    assert "HAUT 21 (70 runners, the event file's [runners])" in text.stdout
+    assert "HAUT 10 (30 runners)" in text.stdout
 
 
 @pytest.mark.parametrize(
