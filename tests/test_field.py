@@ -551,28 +551,30 @@ def test_behind_hazard_turns_eliminations_into_withdrawals():
     np.testing.assert_array_equal(tot, 5000)
 
 
-@pytest.mark.parametrize("skew", [0.0, 1.0, -0.5])
-def test_skewed_ability_quantiles(skew):
-    from scipy.special import ndtri
-
-    r = np.r_[0.0, np.full(5, 3600.0)]
-    eff = np.r_[0.0, np.full(5, 10.0)]
-    p = FieldParams(spread=0.2, leg_sigma=0.0, dnf_share=0.0, skew=skew)
+def _five_hour_field(quantiles=(0.1, 0.5, 0.9), **params):
+    """Final-row arrival quantiles of 2 x 50,000 runners on 5 legs of 1 h, no leg noise,
+    no withdrawals, the median runner at exp(0.1) of the reference."""
     sim = simulate_field(
-        r,
-        leg_effort=eff,
+        np.r_[0.0, np.full(5, 3600.0)],
+        leg_effort=np.r_[0.0, np.full(5, 10.0)],
         leg_weights=np.ones(5),
         n_runners=50_000,
         repetitions=2,
-        params=p,
+        params=FieldParams(spread=0.2, leg_sigma=0.0, dnf_share=0.0, **params),
         ability_mean=0.1,
         seed=3,
+        quantiles=quantiles,
     )
+    return sim.arrival_quantiles[:, -1]
+
+
+@pytest.mark.parametrize("skew", [0.0, 1.0, -0.5])
+def test_skewed_ability_quantiles(skew):
     levels = np.array([0.1, 0.5, 0.9])
     z = ndtri(levels)
     g = 0.2 * z if skew == 0 else np.log1p(skew * 0.2 * z) / skew
     expect = 5 * 3600.0 * np.exp(0.1 + g)
-    np.testing.assert_allclose(sim.arrival_quantiles[:, -1], expect, rtol=0.005)
+    np.testing.assert_allclose(_five_hour_field(skew=skew), expect, rtol=0.005)
     if skew > 0:  # long fast tail, short slow tail in log time
         assert np.log(expect[1] / expect[0]) > np.log(expect[2] / expect[1])
 
@@ -581,21 +583,9 @@ def test_skewed_ability_quantiles(skew):
 def test_fastest_floors_the_fast_tail(fastest):
     # skew 1.0: g(z) = ln(1 + 0.2 z) runs to ln(0.05) as z -> -5; the floor holds the
     # fastest runner at 0.6 of the median runner's time (no leg noise, no fatigue)
-    r = np.r_[0.0, np.full(5, 3600.0)]
-    p = FieldParams(spread=0.2, leg_sigma=0.0, dnf_share=0.0, skew=1.0, fastest=fastest)
-    sim = simulate_field(
-        r,
-        leg_effort=np.r_[0.0, np.full(5, 10.0)],
-        leg_weights=np.ones(5),
-        n_runners=50_000,
-        repetitions=2,
-        params=p,
-        ability_mean=0.1,
-        seed=3,
-        quantiles=(0.0005, 0.1, 0.5),
-    )
-    q = sim.arrival_quantiles[:, -1] / (5 * 3600.0 * np.exp(0.1))  # over the median runner's
-    closed = np.log1p(0.2 * ndtri(np.array([0.0005, 0.1, 0.5])))
+    levels = (0.0005, 0.1, 0.5)
+    q = _five_hour_field(levels, skew=1.0, fastest=fastest) / (5 * 3600.0 * np.exp(0.1))
+    closed = np.log1p(0.2 * ndtri(np.array(levels)))
     np.testing.assert_allclose(q[1:], np.exp(closed[1:]), rtol=0.005)  # the body unchanged
     if fastest:
         assert q[0] == pytest.approx(0.6, rel=0.002)  # held at the floor
