@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from coursekit.cli import cli
 from coursekit.course import MAX_RACE_RUNNERS, load_event
+from coursekit.field import DEFAULT_FIELD
 
 ROOT = Path(__file__).resolve().parents[1]
 HAUT = ROOT / "courses" / "haut"
@@ -125,12 +126,19 @@ def test_sweep_of_a_race_without_barriers_stops_at_its_limit():
     assert finish["arrival_p90"] <= finish["last_arrival"]
 
 
-def _early_warnings(event, *extra):
-    args = ["event", str(event), "--simulate", "300", "--repetitions", "40", "--seed", "1"]
-    res = CliRunner().invoke(cli, [*args, *extra, "--format", "json"])
-    assert res.exit_code == 0, res.output
-    d = json.loads(res.stdout)
-    return d, [w for w in d["warnings"] if "before it opens" in w or "before a station opens" in w]
+def _early_warnings(event, margin_s=1800.0, fastest=0.0):
+    """The event simulated with the default field, its fast tail open (``fastest`` 0, the
+    field before the thirty-third sprint: a long fast tail, runners before the openings) or
+    floored; (summary, the early-arrival warnings)."""
+    from dataclasses import replace
+
+    from coursekit.event import event_summary, load_event_plan, simulate_event
+
+    plan = load_event_plan(event, margin_s=margin_s)
+    params = replace(DEFAULT_FIELD, fastest=fastest)
+    sim = simulate_event(plan, n_runners=300, repetitions=40, seed=1, params=params)
+    warns = [w for w in sim.warnings if "before it opens" in w or "before a station opens" in w]
+    return event_summary(sim), warns
 
 
 def test_runners_arriving_before_a_station_opens_are_warned_of():
@@ -155,5 +163,9 @@ def test_runners_arriving_before_a_station_opens_are_warned_of():
     (few,) = [w for w in haut if w.startswith("simulated runners arriving before a station")]
     assert "Tizi Oussem 0." in few and "Tamatert 0." in few
     # the team there six hours before the leader: nobody arrives before the opening
-    _, none = _early_warnings(HAUT / "event.toml", "--margin", "6h")
+    _, none = _early_warnings(HAUT / "event.toml", margin_s=6 * 3600.0)
     assert none == []
+    # the default field's fast tail floored at the winner's ratio (FieldParams.fastest):
+    # nobody before the openings of HAUT either
+    _, floored = _early_warnings(HAUT / "event.toml", fastest=DEFAULT_FIELD.fastest)
+    assert floored == []
