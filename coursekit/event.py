@@ -1792,15 +1792,6 @@ def _late_after_close(event: EventPlan, sims) -> list[str]:
     return out
 
 
-def _median_rows(v) -> np.ndarray:
-    """Median over repetitions of a (repetitions, rows) array, NaN where every one is."""
-    v = np.asarray(v, float)
-    out = np.full(v.shape[1], np.nan)
-    ok = np.isfinite(v).any(axis=0)
-    out[ok] = np.nanmedian(v[:, ok], axis=0)
-    return out
-
-
 EARLY_ARRIVALS_NOTE = 0.1
 """Mean simulated runners arriving at a station window before it opens from which
 :func:`simulate_event` warns (one runner in ten repetitions; the real GRR 2024 and Templiers
@@ -1816,8 +1807,7 @@ def _early_before_open(event: EventPlan, sims) -> list[str]:
     :data:`EARLY_ARRIVALS_NOTE` or more arrive before the opening. Start rows are left out
     (starters leave)."""
     index = {
-        r.name: (r, s, _median_rows(s.first_arrival))
-        for r, s in zip(event.races, sims, strict=True)
+        r.name: (r, s, s.first_arrival_band()[0]) for r, s in zip(event.races, sims, strict=True)
     }
     out, few = [], []
     for st in event.stations:

@@ -779,6 +779,20 @@ def minute_window_peak(per_minute, width_min: int = int(PEAK_WINDOW_S // 60)) ->
     return (cs[..., w:] - cs[..., :-w]).max(axis=-1)
 
 
+def _nan_band(v, lo: float, hi: float):
+    """(median, lo-th, hi-th percentile) over repetitions of a (repetitions, rows) array,
+    ignoring NaN (a row no runner reached in a repetition); NaN where none reached it."""
+    import warnings
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (
+            np.nanmedian(v, axis=0),
+            np.nanpercentile(v, lo, axis=0),
+            np.nanpercentile(v, hi, axis=0),
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class FieldSimulation:
     """Result of :func:`simulate_field` (rows = checkpoints, start first).
@@ -869,17 +883,11 @@ class FieldSimulation:
 
     def last_arrival_band(self, lo: float = 5.0, hi: float = 95.0):
         """Last runner's arrival per row: (median, low, high) over repetitions [s]."""
-        v = self.last_arrival
-        with np.errstate(all="ignore"):
-            import warnings
+        return _nan_band(self.last_arrival, lo, hi)
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                return (
-                    np.nanmedian(v, axis=0),
-                    np.nanpercentile(v, lo, axis=0),
-                    np.nanpercentile(v, hi, axis=0),
-                )
+    def first_arrival_band(self, lo: float = 5.0, hi: float = 95.0):
+        """First runner's arrival per row: (median, low, high) over repetitions [s]."""
+        return _nan_band(self.first_arrival, lo, hi)
 
 
 def _as_rows(x, n, what, fill=math.nan):
