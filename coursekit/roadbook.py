@@ -742,18 +742,25 @@ SWEEP_S = 1800.0
 """A station closes this long after its latest barrier, for the sweep [s]."""
 
 
-def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
+def _stations_html(pages: list[RacePage], tz, changes=(), runners=None) -> str:
     """Staffing windows of the stations shared by the event's races (coursekit.event), on
     the index's clock ``tz`` (:func:`coursekit.maps.event_zone`; None: each time on its
     race's clock, with its UTC offset); with ``changes`` (:func:`_index_changes`), the
-    times they make ambiguous carry their zone (:func:`_zoned`)."""
+    times they make ambiguous carry their zone (:func:`_zoned`). ``runners``: the event
+    file's ``[runners]`` (``{course path: starters}``), the field size of the races it
+    names in the simulated field (the others: :data:`FIELD_RUNNERS`), as ``coursekit event
+    --simulate`` uses it."""
     from .maps import zoned_clock
 
     try:
         from .event import Race, plan_event
     except ImportError:  # pragma: no cover
         return ""
-    races = [Race.from_plan(p.plan) for p in pages]
+    sizes = {Path(k).resolve(): n for k, n in (runners or {}).items()}
+    races = [
+        replace(r, runners=sizes.get(Path(p.plan.course.path).resolve()))
+        for p, r in ((p, Race.from_plan(p.plan)) for p in pages)
+    ]
     margin_s, sweep_s = 1800.0, SWEEP_S
     ev = plan_event(races, name="event", margin_s=margin_s, sweep_s=sweep_s)
     lead = {getattr(getattr(p.plan, "params", None), "leader_margin", None) for p in pages}
@@ -805,9 +812,9 @@ def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
         f"no race needs for more than {ev.gap_s / 3600:g} h closes in between: one row per "
         "staffing window."
         + (
-            f" Peak 60 min: the most runners arriving within any 60 minutes in that window, "
-            f"shared stations only, of the simulated field below ({FIELD_RUNNERS} runners per "
-            "race, an assumption).</p>\n"
+            " Peak 60 min: the most runners arriving within any 60 minutes in that window, "
+            f"shared stations only, of the simulated field below: {_field_size_text(summary)}."
+            "</p>\n"
             if peaks
             else "</p>\n"
         )
@@ -822,7 +829,37 @@ def _stations_html(pages: list[RacePage], tz, changes=()) -> str:
 
 FIELD_RUNNERS = 200
 """Runners per race of the illustrative field simulated for the event index's occupancy
-charts: an assumption stated on the page, not a registration figure."""
+charts, for a race the event file's ``[runners]`` does not size: an assumption stated on
+the page, not a registration figure."""
+
+
+def _field_size_text(summary: dict) -> str:
+    """How many runners the index's field simulated, race by race, and where each number
+    comes from (the event file's ``[runners]``, or :data:`FIELD_RUNNERS` assumed)."""
+    races = ((summary or {}).get("simulation") or {}).get("races") or []
+    given = [r for r in races if r.get("n_runners_from_event_file")]
+    assumed = [r for r in races if not r.get("n_runners_from_event_file")]
+    parts = []
+    if given:
+        sizes = {r["n_runners"] for r in given}
+        parts.append(
+            (
+                f"{sizes.pop():,} runners per race"
+                if len(sizes) == 1 and not assumed
+                else ", ".join(f"{r['race']} {r['n_runners']:,}" for r in given)
+            )
+            + " (the event file's [runners])"
+        )
+    if assumed:
+        parts.append(
+            (
+                f"{FIELD_RUNNERS} runners per race"
+                if not given
+                else ", ".join(f"{r['race']} {FIELD_RUNNERS}" for r in assumed)
+            )
+            + " (an assumption, not a registration figure)"
+        )
+    return "; ".join(parts) if parts else f"{FIELD_RUNNERS} runners per race (an assumption)"
 
 
 def _field_summary(ev) -> dict | None:
@@ -858,8 +895,8 @@ def _occupancy_html(ev, tz=None, changes=(), summary=None) -> str:
     svg = svg[svg.find("<svg") :]
     return (
         "<h2>Aid stations: runners arriving per hour</h2>\n"
-        f'<p class="note">Simulated field of {FIELD_RUNNERS} runners per race (an assumption, '
-        "not a registration figure), pushed through the same pace model as the barriers; "
+        f'<p class="note">Simulated field: {_field_size_text(summary)}, pushed through the '
+        "same pace model as the barriers; "
         "mean over 40 seeded repetitions. Use it to size food and volunteer shifts.</p>\n"
         f'<div class="profile">{svg}</div>\n'
     )
@@ -925,7 +962,7 @@ def build_roadbook(
     Returns the written pages (not the manifest).
     """
     from . import maps
-    from .course import load_course
+    from .course import is_event_file, load_course, load_event
     from .event import _event_zone_offset_notes
     from .io import atomic_write_text, output_group, same_file
 
@@ -984,7 +1021,9 @@ def build_roadbook(
         # one clock for the whole index (docs/course-file.md, event file: timezone)
         zone = maps.event_zone(tzname, [p.plan.course for p in pages])
         changes = _index_changes(pages, zone[0])
-        stations = "" if span_notes else _stations_html(pages, zone[0], changes)
+        is_event = ev_file.is_file() and (ev_file.name == "event.toml" or is_event_file(ev_file))
+        sizes = load_event(ev_file).runners if is_event else {}
+        stations = "" if span_notes else _stations_html(pages, zone[0], changes, sizes)
         up = '<a href="../index.html">← all events</a>' if several else ""
         # a start whose offset is not the event zone's there, as `coursekit event` warns
         warns = span_notes + [

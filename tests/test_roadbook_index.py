@@ -30,3 +30,60 @@ def test_index_staffing_table_lists_races_in_event_order_with_each_windows_peak(
     tizi = [r for r in rows if r[0] == "Tizi Oussem"]
     assert tizi and tizi[0][1] == "HAUT 120, HAUT 80, HAUT 42"
     assert re.search(r"<td>(\d+)</td>$", tizi[0][2])  # its window's peak
+
+
+def _pair(folder: Path, runners: str) -> Path:
+    """HAUT 42 and HAUT 21 copied into ``folder`` with an event file ending in ``runners``."""
+    import shutil
+
+    for stem in ("haut-42", "haut-21"):
+        for suffix in (".toml", ".gpx", ".places.toml"):
+            src = ROOT / "courses" / "haut" / f"{stem}{suffix}"
+            if src.is_file():
+                shutil.copy(src, folder / src.name)
+    ev = folder / "event.toml"
+    ev.write_text(
+        'name = "pair"\ncourses = ["haut-42.toml", "haut-21.toml"]\n'
+        'timezone = "Africa/Casablanca"\n' + runners,
+        encoding="utf-8",
+    )
+    return ev
+
+
+def _peaks_and_note(ev: Path, out: Path) -> tuple[list[int], str]:
+    build_roadbook(ev, out, offline=True)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('<table id="stations">') :]
+    table = table[: table.index("</table>")]
+    peaks = [int(x) for x in re.findall(r"<td>(\d+)</td></tr>", table)]
+    note = html[html.index("Simulated field") :]
+    return peaks, note[: note.index("</p>")]
+
+
+def test_index_field_uses_the_event_files_runners_and_says_so(tmp_path):
+    """The index simulated 200 runners per race and said so even when the event file's
+    [runners] gave each race its own field size (coursekit event --simulate used it)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain, plain_note = _peaks_and_note(_pair(tmp_path / "a", ""), tmp_path / "rb_a")
+    sized, sized_note = _peaks_and_note(
+        _pair(tmp_path / "b", '\n[runners]\n"haut-42.toml" = 900\n"haut-21.toml" = 900\n'),
+        tmp_path / "rb_b",
+    )
+    assert "200 runners per race (an assumption" in plain_note
+    assert "900 runners per race (the event file's [runners])" in sized_note
+    assert "200" not in sized_note
+    assert plain and len(sized) == len(plain)
+    # 4.5 times the field: every shared window's peak grows (same seed, same model)
+    assert all(s > p for s, p in zip(sized, plain, strict=True)), (plain, sized)
+    assert sum(sized) > 3 * sum(plain)
+
+
+def test_index_field_names_which_races_the_event_file_sizes(tmp_path):
+    """One race sized by [runners], the other assumed: the note names each."""
+    (tmp_path / "c").mkdir()
+    _peaks, note = _peaks_and_note(
+        _pair(tmp_path / "c", '\n[runners]\n"haut-42.toml" = 350\n'), tmp_path / "rb_c"
+    )
+    assert "HAUT 42 350 (the event file's [runners])" in note
+    assert "HAUT 21 200 (an assumption" in note
