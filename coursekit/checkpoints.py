@@ -91,6 +91,12 @@ __all__ = [
 SAME_PLACE_M = 25.0
 """Two checkpoints closer than this are one place (an entry/exit pair) [m]."""
 
+ONE_VISIT_M = 500.0
+"""Passages of one checkpoint's position closer than this along the track are one visit
+for the ``[passages]`` note [m]: a hairpin through a village, a loop round its square, the
+two sides of a spur to the aid station (an outside review, h120: UTMB's Saint-Gervais
+"passed 2 times, at km 21.5 and 21.6"). The placement still chooses among them."""
+
 SAME_WAYPOINT_M = 100.0
 """Waypoints of one name this close to the first of them are one place [m]: a sketch writes a
 place passed twice (an out-and-back's pass) as two waypoints of one name, as
@@ -838,15 +844,23 @@ def _order_message(src, specs, cands, chain, states, i, km_of, total) -> str:
     )
 
 
+FAR_OFF_TRACK_M = 1000.0
+"""Distance from the track beyond which the off-track error asks to check the coordinates
+before suggesting a ``tolerance`` [m]."""
+
+
 def _off_track_hint(d: float) -> str:
     """What to do about a checkpoint ``d`` metres from the track: a ``tolerance`` that
     places it, while one is allowed (:data:`MAX_TOLERANCE_M`); farther, its position is
     likely wrong."""
     tol = _round_up_tolerance(d)
     if tol <= MAX_TOLERANCE_M:
+        # a kilometre off the route is rarer than a typo in lat/lon (h120: a latitude off
+        # by 0.1 was told "set tolerance = 4250", which would have put it out of order)
+        check = "check its lat/lon first (a typo?); " if d > FAR_OFF_TRACK_M else ""
         return (
-            f"(if the station is really that far from the route, set tolerance = {tol} in its "
-            "[[checkpoints]] table)"
+            f"({check}if the station is really that far from the route, set tolerance = "
+            f"{tol} in its [[checkpoints]] table)"
         )
     return (
         f"(farther than any allowed tolerance, {MAX_TOLERANCE_M:.0f} m: check its lat/lon: "
@@ -1839,7 +1853,9 @@ def _passages_note(
     none: the start, the end), ± :data:`SAME_PLACE_M` (an out-and-back, a village crossed
     twice): where it could be and which passage it is on, so that a checkpoint listed out
     of course order shows. None when one passage is left in that window (the list's order
-    chose it, as for every outward station of a well-ordered out-and-back), and for the
+    chose it, as for every outward station of a well-ordered out-and-back), when the
+    passages left are one visit (each less than :data:`ONE_VISIT_M` along the track from
+    the next), and for the
     start and finish rows of a loop (placed within :data:`END_SNAP_M`, at most
     ``tolerance_m``, of the track's start or end: the start/finish rule). ``tolerance_m`` is
     the checkpoint's own tolerance when it has one."""
@@ -1856,6 +1872,8 @@ def _passages_note(
     after = [s for s in ss if lo <= s <= hi]
     if len(after) < 2:
         return None  # one passage left between its neighbours: the order decides
+    if all(b - a < ONE_VISIT_M for a, b in zip(after[:-1], after[1:], strict=True)):
+        return None  # one visit (ONE_VISIT_M): which of its passages changes no leg much
     first = after[0]
     nd = _km_decimals_apart([km(s) for s in ss])
     if prefer is not None and min(after, key=lambda s: abs(km(s) - prefer)) == min(

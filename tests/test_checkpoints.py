@@ -1864,3 +1864,38 @@ def test_a_checkpoint_by_waypoint_finds_a_named_route_point(tmp_path):
     with pytest.raises(CourseFileError) as exc:
         course_legs(load_course(_route_course(tmp_path, "Lac", wpt)))
     assert "(waypoints: '#007'; named route points: '#000'" in str(exc.value), exc.value
+
+
+@pytest.mark.parametrize("north, noted", [(80, False), (400, True)])
+def test_passages_of_one_visit_are_not_noted(tmp_path, north, noted):
+    """Outside review (h120): UTMB's Saint-Gervais, a hairpin through the village, was
+    "passed 2 times, at km 21.5 and 21.6" in `check`'s info. Passages less than
+    ONE_VISIT_M apart along the track are one visit: no note; a loop of 860 m is two."""
+    from click.testing import CliRunner
+
+    from coursekit.checkpoints import ONE_VISIT_M
+    from coursekit.cli import cli
+    from coursekit.gpx import write_gpx
+
+    # metres east (x) and north (y) of the checkpoint: over it, a hairpin ``north`` m up
+    # and back 20 m west of it, then away south; the passages are 2 x north + 60 m apart
+    corners = [(-1000, 0), (20, 0), (20, north), (-20, north), (-20, 0), (-20, -1000)]
+    assert (2 * north + 60 < ONE_VISIT_M) is not noted
+    x, y = [], []
+    for (x0, y0), (x1, y1) in zip(corners[:-1], corners[1:], strict=True):
+        n = max(int(np.hypot(x1 - x0, y1 - y0) / 10), 1)
+        x += list(np.linspace(x0, x1, n, endpoint=False))
+        y += list(np.linspace(y0, y1, n, endpoint=False))
+    x, y = np.append(x, corners[-1][0]), np.append(y, corners[-1][1])
+    lat = 45.0 + np.asarray(y) / 111_132.0
+    lon = 6.0 + np.asarray(x) / (111_320.0 * np.cos(np.radians(45.0)))
+    write_gpx(tmp_path / "t.gpx", lat, lon, np.full(lat.size, 1000.0))
+    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
+    body += '[[checkpoints]]\nname = "P"\nlat = 45.0\nlon = 6.0\n'
+    (tmp_path / "c.toml").write_text(body)
+    res = CliRunner().invoke(cli, ["check", str(tmp_path / "c.toml")])
+    assert res.exit_code == 0, res.output
+    assert ("'P' is passed 2 times" in res.output) is noted, res.output
+    legs = CliRunner().invoke(cli, ["legs", str(tmp_path / "c.toml"), "--format", "json"])
+    p = json.loads(legs.output)["checkpoints"][1]
+    assert p["name"] == "P" and p["offset_m"] < 1.0, p  # placement unchanged: over it

@@ -657,8 +657,8 @@ def test_off_track_error_gives_the_file_km(tmp_path):
     line = _one_line(CliRunner().invoke(cli, ["legs", str(p)]))
     assert line == (
         f"Error: {p}: checkpoints[1] 'Col' is 3863 m from the track (nearest at km 6.96), "
-        "beyond the tolerance of 250 m (if the station is really that far from the route, "
-        "set tolerance = 3900 in its [[checkpoints]] table)"
+        "beyond the tolerance of 250 m (check its lat/lon first (a typo?); if the station is "
+        "really that far from the route, set tolerance = 3900 in its [[checkpoints]] table)"
     ), line
     # the km `legs` gives the Col when the tolerance lets it be placed there
     res = CliRunner().invoke(cli, ["legs", str(p), "--tolerance", "5000", "--format", "json"])
@@ -697,6 +697,7 @@ def test_tolerance_keys_place_a_station_off_the_route(course_dir):
     p = _write(course_dir, *off)
     line = _one_line(CliRunner().invoke(cli, ["cutoffs", str(p)]))
     assert "beyond the tolerance of 250 m" in line and "set tolerance = 400" in line, line
+    assert "check its lat/lon" not in line, line  # 383 m: a station in a village, no typo
 
     def col(args):
         res = CliRunner().invoke(cli, args)
