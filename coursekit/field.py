@@ -806,13 +806,16 @@ class FieldSimulation:
     params : FieldParams
     finishers : ndarray, shape (repetitions,)
     eliminated : ndarray, shape (repetitions, rows)
-        Runners stopped by the barrier of each row.
+        Runners stopped by the barrier of each row, or at a row they reached
+        after the race's limit (:func:`simulate_field`, Notes).
     withdrawn : ndarray, shape (repetitions, rows)
         Runners withdrawing at each row (DNF hazard).
     reached : ndarray, shape (repetitions, rows)
         Runners arriving at each row (each counted once per passage).
     first_arrival, last_arrival : ndarray, shape (repetitions, rows)
-        Earliest and latest arrival [s from start] (NaN when nobody arrives).
+        Earliest and latest arrival [s from start] (NaN when nobody arrives);
+        at the race's limit at the latest (a runner stopped after it is
+        recorded at it).
     quantile_levels : ndarray
     arrival_quantiles : ndarray, shape (levels, rows)
         Arrival percentiles among runners reaching the row [s from start],
@@ -929,7 +932,8 @@ def simulate_field(
         proportional to it.
     cutoff_elapsed : array_like, shape (rows,), optional
         Departure deadlines [s from start]; NaN where there is none. A runner
-        whose arrival plus ``dwell`` is after it is eliminated there.
+        whose arrival plus ``dwell`` is after it is eliminated there. The
+        finish row's is the race's limit, which closes every row (Notes).
     dwell : array_like, shape (rows,), optional
         Planned stop per row [s] (0).
     leg_weights : array_like, shape (rows - 1,), optional
@@ -964,6 +968,26 @@ def simulate_field(
     The model is that of :class:`FieldParams`. Runners start together (start
     waves are not modelled); a runner withdraws or is eliminated at a
     checkpoint (counted as arriving there) and goes no further.
+
+    The race's limit (``cutoff_elapsed[-1]``, when finite) closes the race at
+    every row, not only at the finish: the sweep pulls every runner still out
+    when it passes. A runner whose arrival at a row is after the limit is
+    stopped at that row, the one ending the leg he is on when the limit
+    passes, and counted there as eliminated, like a runner a barrier stops.
+    The test is on the arrival alone, on the barriers' clock (elapsed from
+    the start): unlike a barrier's departure deadline, the row's planned stop
+    is not added (the limit closes the race; it is no departure deadline at
+    a station), except at the finish, whose barrier is the limit itself. His
+    passage there is recorded at the limit (``last_arrival``,
+    ``arrival_quantiles``, the arrivals and runners present per hour, the
+    limit's minute and clock hour), so no row receives a runner after the
+    limit. A runner over the limit at an intermediate row is over it at the
+    finish too, so at a given ``ability_mean`` the finishers are the same as
+    with the limit at the finish alone; a runner who withdrew after the limit
+    is now eliminated where the limit caught him (and counts so against
+    ``params.eliminated_max`` when the level is solved). Barriers earlier than
+    the limit, the withdrawal hazards and barrier chasing are unchanged (they
+    look at the barriers only).
     """
     r = np.asarray(reference_leg_s, float).reshape(-1)
     rows = r.size
@@ -990,6 +1014,12 @@ def simulate_field(
     limit_eff = cut[1:] - dw[1:]
     limit_eff = np.where(np.isfinite(limit_eff), limit_eff, np.inf)
     has_barrier = bool(np.any(np.isfinite(limit_eff)))
+    # the race's limit (the finish row's barrier) closes every row: a runner arriving after
+    # it is stopped at that row, his passage there recorded at the limit (the sweep pulls
+    # him on the leg into it). The barriers and withdrawal hazards keep ``limit_eff``.
+    limit = float(cut[-1])
+    closes = math.isfinite(limit)
+    stop_eff = np.minimum(limit_eff, limit) if closes else limit_eff
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     seed_value = None if isinstance(seed, np.random.Generator) else seed
 
@@ -1085,7 +1115,7 @@ def simulate_field(
                 t = _chase_arrivals_2d(x + nc, dv, r[1:], late_at, chase)
             else:
                 t = np.cumsum(r[None, 1:] * np.exp(x + dv + nc), axis=1)
-            over = t > limit_eff[None, :]
+            over = t > stop_eff[None, :]
             first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
             if behind:
                 stop = _last_seen(
@@ -1136,7 +1166,10 @@ def simulate_field(
     w32 = w.astype(np.float32)
     wd32 = start_weights(r[1:], w, mu, params).astype(np.float32)
     ws32 = _slow_weights(start_weights(r[1:], w, mu, params), eff[1:], ease).astype(np.float32)
-    lim = limit_eff.astype(np.float32)
+    lim = stop_eff.astype(np.float32)
+    limit32 = np.float32(limit) if closes else None
+    if closes and float(limit32) > limit:  # a float32 passage at the limit at the latest
+        limit32 = np.nextafter(limit32, np.float32(-np.inf))
     late32 = late_at.astype(np.float32)
     legidx = np.arange(L, dtype=np.int32)
     # planned stops: a runner is present at a row from his arrival to arrival + dwell
@@ -1208,6 +1241,8 @@ def simulate_field(
                     sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min, ahead, fore
                 )
         dnf_row = _last_seen(dnf_row, L)
+        if closes:  # stopped after the limit: his passage at the limit (only his can exceed it)
+            np.minimum(t, limit32, out=t)
         elim = first_over <= dnf_row
         stop = np.minimum(first_over, dnf_row)
         rep_off = (np.arange(c) * rows)[:, None]

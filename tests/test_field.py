@@ -967,20 +967,22 @@ def test_fit_start_compression_without_slopes_and_bad_shapes():
 
 
 def test_chasing_pulls_late_runners_toward_the_median():
-    """Two legs of 1 h, a barrier at the finish at 1.2 x the reference's 2 h: after leg 1 a
+    """Two legs of 1 h, a barrier at their end at 1.2 x the reference's 2 h: after leg 1 a
     runner at deviation d > ln 1.2 is projected late (q = e^d / 1.2 > 1) and runs leg 2 at
-    e^((1 - c) d). Noise-free runners: the 99th percentile at the finish is the runner at
-    z = 2.326 (closed form), the median and every runner on time are unchanged."""
-    r = np.array([0.0, 3600.0, 3600.0])
-    cut = np.array([np.nan, np.nan, 1.2 * 7200.0])
+    e^((1 - c) d). Noise-free runners: the 99th percentile at the barrier is the runner at
+    z = 2.326 (closed form), the median and every runner on time are unchanged. A third leg
+    to a finish without a limit (h119: a race's limit, the finish's barrier, records a runner
+    over it at the limit, so the late runners' own times would not show there)."""
+    r = np.array([0.0, 3600.0, 3600.0, 3600.0])
+    cut = np.array([np.nan, np.nan, 1.2 * 7200.0, np.nan])
     s, c = 0.2, 0.5
     base = FieldParams(
         spread=s, leg_sigma=0.0, fatigue=0.0, dnf_share=0.0, skew=0.0, chase_share=0.0
     )
     kw = dict(
-        leg_effort=[0.0, 5.0, 5.0],
+        leg_effort=[0.0, 5.0, 5.0, 5.0],
         cutoff_elapsed=cut,
-        leg_weights=[1.0, 1.0],
+        leg_weights=[1.0, 1.0, 1.0],
         n_runners=20_000,
         repetitions=5,
         ability_mean=0.0,
@@ -1583,3 +1585,109 @@ def test_finish_share_hazard_is_the_fit_on_the_real_races(realdata):
     # quoted "within 0.048" (to two decimals) fails without pinning the third
     assert np.mean(loo) < 0.6 * np.mean(const)
     assert np.mean(loo) < 0.05
+
+
+def _no_barrier_but_the_limit(n=10, leg=3000.0, slack=1.0, dwell=600.0):
+    """A course with no barrier before the finish: the race's limit (``slack`` times the
+    reference runner's finish) on the finish row only; a planned stop at every aid station."""
+    r = np.r_[0.0, np.full(n - 1, leg)]
+    eff = np.r_[0.0, np.linspace(5, 15, n - 1)]
+    cut = np.full(n, np.nan)
+    cut[-1] = slack * float(np.sum(r))
+    dw = np.r_[0.0, np.full(n - 2, dwell), 0.0]
+    return r, eff, cut, dw
+
+
+def test_the_race_limit_closes_every_row_without_a_barrier():
+    """h119 (h117 review finding 7): a runner over the race's limit ran every remaining
+    station and was timed out only at the finish (Amizmiz 90: last runner Sun 13:09 for a
+    Sun 07:00 limit). He is stopped at the first row he reaches after the limit, counted there
+    as eliminated, his passage recorded at the limit: no row receives a runner after it."""
+    r, eff, cut, dw = _no_barrier_but_the_limit()
+    limit, off, n, reps = float(cut[-1]), 1800.0, 2000, 6
+    sim = simulate_field(
+        r,
+        leg_effort=eff,
+        cutoff_elapsed=cut,
+        dwell=dw,
+        n_runners=n,
+        repetitions=reps,
+        ability_mean=0.05,  # a slow field: its median runner over the limit
+        # runners who do not see the limit coming (the behind-the-barrier hazard would have
+        # most of them withdraw before it)
+        params=replace(DEFAULT_FIELD, behind_hazard=0.0),
+        hour_offset_s=off,
+        seed=3,
+        chunk_elements=40_000,
+    )
+    # stopped where the limit catches them, not only at the finish
+    assert np.all(sim.eliminated[:, 1:-1].sum(axis=1) > 0)
+    assert sim.finishers.mean() > 0.2 * n
+    # no passage after the limit (elapsed from the start, the barriers' clock)
+    assert np.nanmax(sim.last_arrival) <= limit
+    assert np.nanmax(sim.arrival_quantiles) <= limit
+    # nor in the arrivals per minute and per hour (the limit's own minute holds the pulled)
+    last_min = int((limit + off) // 60)
+    assert sim.minute_occupancy[:, last_min + 1 :].sum() == 0
+    assert sim.minute_occupancy[1:-1, last_min].sum() > 0
+    assert sim.occupancy[:, int((limit + off) // H) + 1 :].sum() == 0
+    # present: no later than the planned stop of a runner pulled at the limit
+    assert sim.present[:, int((limit + off + dw.max()) // H) + 1 :].sum() == 0
+    # every runner ends once; stopping at k still arrives at k
+    tot = sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, n)
+    np.testing.assert_array_equal(
+        sim.reached[:, :-1] - sim.reached[:, 1:],
+        sim.eliminated[:, :-1] + sim.withdrawn[:, :-1],
+    )
+    np.testing.assert_array_equal(sim.reached[:, -1], sim.finishers + sim.eliminated[:, -1])
+    np.testing.assert_allclose(sim.occupancy.sum(axis=1), sim.reached.mean(axis=0))
+    # the eliminations' band: the limit's rows, where the runners were
+    mean, lo, hi = sim.band(sim.eliminated)
+    assert np.all(lo <= mean) and np.all(mean <= hi) and hi[1:-1].sum() > 0
+
+
+def test_the_race_limit_after_an_earlier_barrier():
+    """h119: with a barrier on the first third, that barrier still eliminates the runners late
+    there, and the limit stops the runners over it at the rows after it (none before it: the
+    barrier is earlier than the limit)."""
+    r, eff, cut, dw = _no_barrier_but_the_limit(n=12, dwell=0.0)
+    cut[4] = 1.02 * float(np.sum(r[:5]))  # a barrier on the first third
+    p = replace(DEFAULT_FIELD, behind_hazard=0.0)
+    kw = dict(leg_effort=eff, dwell=dw, n_runners=3000, repetitions=4, ability_mean=0.0, params=p)
+    sim = simulate_field(r, cutoff_elapsed=cut, seed=11, **kw)
+    limit = float(cut[-1])
+    assert sim.eliminated[:, 4].sum() > 0  # the barrier still eliminates
+    assert sim.eliminated[:, 5:-1].sum() > 0  # and the limit at the rows after it
+    assert sim.eliminated[:, 1:4].sum() == 0  # nobody over the limit before the barrier
+    assert np.nanmax(sim.last_arrival) <= limit
+    assert np.nanmax(sim.last_arrival[:, 4]) <= limit
+    tot = sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1)
+    np.testing.assert_array_equal(tot, 3000)
+
+
+def test_a_field_within_the_limit_is_unchanged_by_it():
+    """h119: the limit at every row stops only runners over it: a field well inside it gives
+    the same results, to the last bit, as the same seed with no limit at all (barrier chasing
+    off: with a barrier the chase runs leg by leg, a different summation)."""
+    r, eff, cut, dw = _no_barrier_but_the_limit(slack=3.0)
+    p = replace(DEFAULT_FIELD, chase_share=0.0)
+    kw = dict(leg_effort=eff, dwell=dw, n_runners=1500, repetitions=5, params=p, ability_mean=-0.1)
+    a = simulate_field(r, cutoff_elapsed=cut, seed=8, hour_offset_s=900.0, **kw)
+    b = simulate_field(r, cutoff_elapsed=None, seed=8, hour_offset_s=900.0, **kw)
+    assert a.eliminated.sum() == 0 and np.nanmax(a.last_arrival) < 0.7 * cut[-1]
+    for key in (
+        "finishers",
+        "eliminated",
+        "withdrawn",
+        "reached",
+        "first_arrival",
+        "last_arrival",
+        "arrival_quantiles",
+        "occupancy",
+        "minute_occupancy",
+        "present",
+        "occupancy_peak_60min",
+        "present_peak",
+    ):
+        np.testing.assert_array_equal(getattr(a, key), getattr(b, key), err_msg=key)
