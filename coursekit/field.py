@@ -1241,9 +1241,12 @@ def simulate_field(
                     sub, coef, hz[ri, ni], x[ri, ni], cfrac, h0, gamma, q_min, ahead, fore
                 )
         dnf_row = _last_seen(dnf_row, L)
-        if closes:  # stopped after the limit: his passage at the limit (only his can exceed it)
-            np.minimum(t, limit32, out=t)
         elim = first_over <= dnf_row
+        if closes:  # stopped after the limit: his passage there at the limit (the rows before
+            # his stop are on time, those after it not reached)
+            ri, ni = np.nonzero(elim & (first_over < L))
+            ki = first_over[ri, ni]
+            t[ri, ki, ni] = np.minimum(t[ri, ki, ni], limit32)
         stop = np.minimum(first_over, dnf_row)
         rep_off = (np.arange(c) * rows)[:, None]
         e_idx = (rep_off + first_over + 1)[elim & (first_over < L)]
