@@ -967,8 +967,8 @@ class BarrierCheck:
 
 ARRIVAL_PERCENTILES_BASIS = (
     "runners who reach each checkpoint, not the starters: at the finish, the finishers "
-    "and any who arrive after the limit (withdrawn runners and those eliminated earlier are "
-    "not in the later rows' percentiles)"
+    "and those the limit stopped on the last leg, at the limit (withdrawn runners and those "
+    "eliminated earlier are not in the later rows' percentiles)"
 )
 """What the simulated arrival percentiles (``arrival_p10/p50/p90``) are taken over, as the
 event JSON's ``simulation.arrival_percentiles_basis`` says (judge finding J5)."""
@@ -1606,22 +1606,25 @@ TIMED_OUT_NOTE = 0.5
 
 
 def _timed_out_at_the_line(event: EventPlan, sims) -> list[str]:
-    """Races with no barrier before the finish whose simulated field is timed out at the
-    line: those runners ran the whole course to be stopped there (HAUT 10: ~15 of 300)."""
+    """Races with no barrier before the finish whose simulated field is timed out by the
+    race's limit: those runners ran until it, to be pulled by the sweep on the leg they were
+    on (:func:`coursekit.field.simulate_field`; HAUT 10, start and finish only: ~15 of 300
+    on its one leg)."""
     out = []
     for race, sim in zip(event.races, sims, strict=True):
         if np.any(np.isfinite(race.cutoff_elapsed[1:-1])) or not np.isfinite(
             race.cutoff_elapsed[-1]
         ):
             continue
-        mean, lo, hi = sim.band(sim.eliminated[:, -1])
+        # every elimination is the limit's: at the finish or where it caught the runner
+        mean, lo, hi = sim.band(sim.eliminated[:, 1:].sum(axis=1))
         if float(mean) >= TIMED_OUT_NOTE:
             out.append(
                 f"{race.name}: no barrier before the finish: {float(mean):.1f} of "
-                f"{sim.n_runners} runners timed out at the line (mean over {sim.repetitions} "
-                f"repetitions, {float(lo):.0f}-{float(hi):.0f} in 90 % of them): they run the "
-                "whole course to be stopped at the finish; a barrier on the course stops "
-                "them earlier"
+                f"{sim.n_runners} runners timed out by the limit (mean over {sim.repetitions} "
+                f"repetitions, {float(lo):.0f}-{float(hi):.0f} in 90 % of them): they run "
+                "until it, to be pulled by the sweep on the leg they are on; a barrier on the "
+                "course stops them earlier"
             )
     return out
 
@@ -1764,10 +1767,7 @@ def _late_after_close(event: EventPlan, sims) -> list[str]:
     window serving him closes: runners timed out there still arrive, and the sweep comes
     behind them. One line per such window (a station with several windows may have more)."""
     # the median over repetitions once per race, not once per passage
-    index = {
-        r.name: (r, _swept(r, s.last_arrival_band())[0])
-        for r, s in zip(event.races, sims, strict=True)
-    }
+    index = {r.name: (r, s.last_arrival_band()[0]) for r, s in zip(event.races, sims, strict=True)}
     out = []
     for st in event.stations:
         late: dict[int, list] = {}
@@ -1942,19 +1942,6 @@ def _station_peak_60min(event: EventPlan, station: Station, window: int | None =
     return float(sums[m]), 60.0 * max(m - width + 1, 0)
 
 
-def _swept(race: Race, band):
-    """A race's last-arrival band (:meth:`~coursekit.field.FieldSimulation.last_arrival_band`)
-    with every row's last runner at the race's limit at the latest: the race closes at its
-    limit and the sweep pulls whoever is still out. The field simulation stops a runner only
-    on arriving at a barrier row, so with no barrier before the finish a runner over the limit
-    ran the whole course and was timed out at the line, hours late (Amizmiz 90: Sun 13:09
-    for a Sun 07:00 limit). A race without a limit (NaN) is left as it is."""
-    limit = float(race.cutoff_elapsed[-1])
-    if not math.isfinite(limit):
-        return band
-    return tuple(np.where(np.isfinite(b), np.minimum(b, limit), b) for b in band)
-
-
 def _params_dict(p: FieldParams) -> dict:
     return {
         "spread": _r(p.spread, 4),
@@ -2056,10 +2043,11 @@ def event_summary(event: EventPlan) -> dict:
         withdrawn`` (runners last seen at this checkpoint before withdrawing: on the start
         row, those who withdrew on the first leg), ``eliminated, eliminated_p05,
         eliminated_p95, arrival_p10, arrival_p50, arrival_p90`` (among the runners who
-        reach the row: at the finish, the finishers and any arriving after the limit;
-        ``arrival_percentiles_basis`` says so in the output), ``last_arrival,
-        last_arrival_p95`` (at the race's limit at the latest: the sweep pulls whoever is
-        still out then, :func:`_swept`), ``peak_hourly, peak_hourly_p95`` (mean and 95th
+        reach the row: at the finish, the finishers and those the limit stopped on the last
+        leg, at the limit; ``arrival_percentiles_basis`` says so in the output),
+        ``last_arrival, last_arrival_p95`` (at the race's limit at the latest: the sweep
+        pulls whoever is still out then, :func:`coursekit.field.simulate_field`),
+        ``peak_hourly, peak_hourly_p95`` (mean and 95th
         percentile over the repetitions of the largest count in one clock hour), ``peak_60min,
         peak_60min_p95`` (the same of the most arrivals within any 60 minutes),
         ``present_peak_hourly, present_peak_hourly_p95`` (the same of the most runners
@@ -2200,7 +2188,7 @@ def event_summary(event: EventPlan) -> dict:
         races = []
         for race, sim in zip(event.races, event.simulations, strict=True):
             em, elo, ehi = sim.band(sim.eliminated)
-            lm, _, lhi = _swept(race, sim.last_arrival_band())
+            lm, _, lhi = sim.last_arrival_band()
             pm, _, phi = sim.band(sim.occupancy_peak)
             wm, _, whi = sim.band(sim.occupancy_peak_60min)
             km, _, khi = sim.band(sim.present_peak)

@@ -126,6 +126,42 @@ def test_sweep_of_a_race_without_barriers_stops_at_its_limit():
     assert finish["arrival_p90"] <= finish["last_arrival"]
 
 
+def test_no_station_receives_a_runner_after_the_race_limit():
+    """h119 (h117 finding 7, in the simulation): the sweep ETA was only capped for display
+    (h118); the simulated runners over Amizmiz 90's limit still reached the finish until Sun
+    13:xx, in the station's arrivals and runners present per hour. The limit now stops them
+    where it catches them, at the limit: no arrival, nobody present, in a later hour."""
+    import datetime as dt
+
+    course = ROOT / "courses" / "amizmiz" / "amizmiz-90.toml"
+    args = ["event", str(course), "--simulate", "300", "--repetitions", "10", "--seed", "1"]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    (st,) = d["stations"]
+    (passage,) = [p for p in st["passages"] if p["row"] == 1]
+    limit = dt.datetime.fromisoformat(passage["cutoff"])
+    occ = st["occupancy"]
+    late = [
+        (h, a)
+        for h, a in zip(occ["hours"], occ["arrivals"], strict=True)
+        if dt.datetime.fromisoformat(h) > limit and a > 0
+    ]
+    assert late == []
+    assert not [
+        (h, n)
+        for h, n in zip(occ["present_hours"], occ["present"], strict=True)
+        if dt.datetime.fromisoformat(h) > limit and n > 0
+    ]
+    finish = d["simulation"]["races"][0]["checkpoints"][-1]
+    assert finish["eliminated"] > 0  # runners over the limit, counted at the finish
+    assert any(
+        a > 0
+        for h, a in zip(occ["hours"], occ["arrivals"], strict=True)
+        if dt.datetime.fromisoformat(h) == limit
+    )  # pulled at the limit: its hour holds them
+
+
 def _early_warnings(event, margin_s=1800.0, fastest=0.0):
     """The event simulated with the default field, its fast tail open (``fastest`` 0, the
     field before the thirty-third sprint: a long fast tail, runners before the openings) or
