@@ -4,10 +4,10 @@ sweep of a race without barriers, early arrivals)."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from bundled import haut_event
 from click.testing import CliRunner
 
 from coursekit.cli import cli
@@ -20,18 +20,7 @@ HAUT = ROOT / "courses" / "haut"
 
 def _haut_pair(folder: Path, runners: str = "") -> Path:
     """An event of HAUT 21 and HAUT 10 (copied) with ``runners`` as its [runners] table."""
-    for stem in ("haut-21", "haut-10"):
-        for suffix in (".toml", ".gpx", ".places.toml"):
-            src = HAUT / f"{stem}{suffix}"
-            if src.is_file():
-                shutil.copy(src, folder / src.name)
-    ev = folder / "event.toml"
-    ev.write_text(
-        'name = "pair"\ncourses = ["haut-21.toml", "haut-10.toml"]\n'
-        'timezone = "Africa/Casablanca"\n' + runners,
-        encoding="utf-8",
-    )
-    return ev
+    return haut_event(folder, ("haut-21", "haut-10"), runners)
 
 
 def test_event_file_runners_set_each_races_field_and_simulate_n_is_the_default(tmp_path):

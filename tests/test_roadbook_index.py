@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bundled import haut_event
+
 from coursekit.event import load_event_plan
 from coursekit.roadbook import build_roadbook
 
@@ -34,20 +36,7 @@ def test_index_staffing_table_lists_races_in_event_order_with_each_windows_peak(
 
 def _pair(folder: Path, runners: str) -> Path:
     """HAUT 42 and HAUT 21 copied into ``folder`` with an event file ending in ``runners``."""
-    import shutil
-
-    for stem in ("haut-42", "haut-21"):
-        for suffix in (".toml", ".gpx", ".places.toml"):
-            src = ROOT / "courses" / "haut" / f"{stem}{suffix}"
-            if src.is_file():
-                shutil.copy(src, folder / src.name)
-    ev = folder / "event.toml"
-    ev.write_text(
-        'name = "pair"\ncourses = ["haut-42.toml", "haut-21.toml"]\n'
-        'timezone = "Africa/Casablanca"\n' + runners,
-        encoding="utf-8",
-    )
-    return ev
+    return haut_event(folder, ("haut-42", "haut-21"), runners)
 
 
 def _peaks_and_note(ev: Path, out: Path) -> tuple[list[int], str]:
