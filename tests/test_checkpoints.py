@@ -616,18 +616,11 @@ def _cp_at(name: str, km_north: float) -> str:
     return f'[[checkpoints]]\nname = "{name}"\nlat = {45.0 + km_north / 111.13:.6f}\nlon = 6.0001\n'
 
 
-def test_passages_note_says_nearer_passages_tie(tmp_path):
-    """Outside review (thirty-second sprint): a point passed at 60, 13.5 and 0 m went on the
-    13.5 m passage (the first within 25 m of the nearest) and the note said "a later one,
-    nearer than the first", which read as the nearest; it now says the tie rule."""
-    from click.testing import CliRunner
-
-    from coursekit.cli import cli
+def _course_of_corners(folder: Path, corners) -> Path:
+    """``folder/c.toml``: checkpoint "P" at 45 N 6 E on a track through ``corners``
+    (metres east, north of P), a point every 10 m (``folder/t.gpx``)."""
     from coursekit.gpx import write_gpx
 
-    # local metres east (x) and north (y) of the checkpoint, passes at y = 60, 13.5 and 0
-    corners = [(-1000, 60), (300, 60), (300, 500), (-300, 500), (-300, 13.5), (300, 13.5)]
-    corners += [(300, -500), (-300, -500), (-300, 0), (1000, 0)]
     x, y = [], []
     for (x0, y0), (x1, y1) in zip(corners[:-1], corners[1:], strict=True):
         n = max(int(np.hypot(x1 - x0, y1 - y0) / 10), 1)
@@ -636,10 +629,25 @@ def test_passages_note_says_nearer_passages_tie(tmp_path):
     x, y = np.append(x, corners[-1][0]), np.append(y, corners[-1][1])
     lat = 45.0 + y / 111_132.0
     lon = 6.0 + x / (111_320.0 * np.cos(np.radians(45.0)))
-    write_gpx(tmp_path / "t.gpx", lat, lon, np.full(lat.size, 1000.0))
+    write_gpx(folder / "t.gpx", lat, lon, np.full(lat.size, 1000.0))
     body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
     body += '[[checkpoints]]\nname = "P"\nlat = 45.0\nlon = 6.0\n'
-    (tmp_path / "c.toml").write_text(body)
+    (folder / "c.toml").write_text(body)
+    return folder / "c.toml"
+
+
+def test_passages_note_says_nearer_passages_tie(tmp_path):
+    """Outside review (thirty-second sprint): a point passed at 60, 13.5 and 0 m went on the
+    13.5 m passage (the first within 25 m of the nearest) and the note said "a later one,
+    nearer than the first", which read as the nearest; it now says the tie rule."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    # local metres east (x) and north (y) of the checkpoint, passes at y = 60, 13.5 and 0
+    corners = [(-1000, 60), (300, 60), (300, 500), (-300, 500), (-300, 13.5), (300, 13.5)]
+    corners += [(300, -500), (-300, -500), (-300, 0), (1000, 0)]
+    _course_of_corners(tmp_path, corners)
     run = CliRunner()
     legs = json.loads(
         run.invoke(cli, ["legs", str(tmp_path / "c.toml"), "--format", "json"]).output
@@ -1875,24 +1883,12 @@ def test_passages_of_one_visit_are_not_noted(tmp_path, north, noted):
 
     from coursekit.checkpoints import ONE_VISIT_M
     from coursekit.cli import cli
-    from coursekit.gpx import write_gpx
 
     # metres east (x) and north (y) of the checkpoint: over it, a hairpin ``north`` m up
     # and back 20 m west of it, then away south; the passages are 2 x north + 60 m apart
     corners = [(-1000, 0), (20, 0), (20, north), (-20, north), (-20, 0), (-20, -1000)]
     assert (2 * north + 60 < ONE_VISIT_M) is not noted
-    x, y = [], []
-    for (x0, y0), (x1, y1) in zip(corners[:-1], corners[1:], strict=True):
-        n = max(int(np.hypot(x1 - x0, y1 - y0) / 10), 1)
-        x += list(np.linspace(x0, x1, n, endpoint=False))
-        y += list(np.linspace(y0, y1, n, endpoint=False))
-    x, y = np.append(x, corners[-1][0]), np.append(y, corners[-1][1])
-    lat = 45.0 + np.asarray(y) / 111_132.0
-    lon = 6.0 + np.asarray(x) / (111_320.0 * np.cos(np.radians(45.0)))
-    write_gpx(tmp_path / "t.gpx", lat, lon, np.full(lat.size, 1000.0))
-    body = 'name = "T"\ngpx = "t.gpx"\nstart = 2024-06-01T08:00:00+02:00\nlimit = "3h"\n'
-    body += '[[checkpoints]]\nname = "P"\nlat = 45.0\nlon = 6.0\n'
-    (tmp_path / "c.toml").write_text(body)
+    _course_of_corners(tmp_path, corners)
     res = CliRunner().invoke(cli, ["check", str(tmp_path / "c.toml")])
     assert res.exit_code == 0, res.output
     assert ("'P' is passed 2 times" in res.output) is noted, res.output
