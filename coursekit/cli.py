@@ -152,9 +152,9 @@ def _event_inputs(target) -> list[tuple[str, Path]]:
         return []
     target = Path(target)
     inputs = []
-    if target.is_file() and all(target not in paths for *_, paths, _i, _tz in events):
+    if target.is_file() and all(target not in paths for *_, paths, _i, _tz, _n in events):
         inputs.append(("the event file", target))
-    for _name, folder, course_paths, _info, _tz in events:
+    for _name, folder, course_paths, _info, _tz, _n in events:
         if (Path(folder) / "event.toml").is_file():
             inputs.append(("an event file", Path(folder) / "event.toml"))
         for path in course_paths:
@@ -2969,7 +2969,7 @@ def map_command(target, output, offline, grade):
 
     _distinct_outputs(output, inputs=_event_inputs(target))
     events = discover(target)
-    paths = [p for _name, _f, cps, _i, _tz in events for p in cps]
+    paths = [p for _name, _f, cps, _i, _tz, _n in events for p in cps]
     courses = [load_course(p) for p in paths]
     plans = [make_plan(c) for c in courses]
     m = maps.event_map(courses, plans=plans, grade=grade)

@@ -902,8 +902,10 @@ def _occupancy_html(ev, tz=None, changes=(), summary=None) -> str:
     )
 
 
-def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
-    """What to build from a path: ``(event name, folder, course files, info, timezone)``.
+def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None, dict]]:
+    """What to build from a path: ``(event name, folder, course files, info, timezone,
+    runners)``, ``runners`` the event file's ``[runners]`` (``{course path: starters}``,
+    empty without an event file).
 
     A course file is a single race; an event file (by its content, whatever its name:
     :func:`coursekit.course.is_event_file`) or a folder with ``event.toml`` is an event; a
@@ -917,20 +919,22 @@ def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None]]:
     if target.is_file():
         if target.name == "event.toml" or is_event_file(target):
             ev = load_event(target)
-            return [(ev.name, target.parent, list(ev.course_paths), ev.info, ev.timezone)]
-        return [(target.stem, target.parent, [target], {}, None)]
+            return [
+                (ev.name, target.parent, list(ev.course_paths), ev.info, ev.timezone, ev.runners)
+            ]
+        return [(target.stem, target.parent, [target], {}, None, {})]
     if (target / "event.toml").is_file():
         ev = load_event(target)
-        return [(ev.name, target, list(ev.course_paths), ev.info, ev.timezone)]
+        return [(ev.name, target, list(ev.course_paths), ev.info, ev.timezone, ev.runners)]
     found = []
     for sub in sorted(p for p in target.iterdir() if p.is_dir()):
         if (sub / "event.toml").is_file():
             ev = load_event(sub)
-            found.append((ev.name, sub, list(ev.course_paths), ev.info, ev.timezone))
+            found.append((ev.name, sub, list(ev.course_paths), ev.info, ev.timezone, ev.runners))
     if not found:
         tomls = sorted(p for p in target.glob("*.toml") if not p.name.endswith(".places.toml"))
         if tomls:
-            return [(target.name, target, tomls, {}, None)]
+            return [(target.name, target, tomls, {}, None, {})]
         raise CourseFileError(
             f"{target}: no event.toml, no event folders and no course files found"
         )
@@ -962,7 +966,7 @@ def build_roadbook(
     Returns the written pages (not the manifest).
     """
     from . import maps
-    from .course import is_event_file, load_course, load_event
+    from .course import load_course
     from .event import _event_zone_offset_notes
     from .io import atomic_write_text, output_group, same_file
 
@@ -985,7 +989,7 @@ def build_roadbook(
     # page overwrote the other, and the index linked both races to it)
     folders: set[str] = set()
     read = [Path(target)]  # the files this run reads: no page may be written over one
-    for name, folder, course_paths, info, tzname in events:
+    for name, folder, course_paths, info, tzname, sizes in events:
         read.append(Path(folder) / "event.toml")
         slug = _unique(_slug(folder.name, fallback="event"), folders) if several else ""
         sub = out_dir / slug if several else out_dir
@@ -1021,8 +1025,6 @@ def build_roadbook(
         # one clock for the whole index (docs/course-file.md, event file: timezone)
         zone = maps.event_zone(tzname, [p.plan.course for p in pages])
         changes = _index_changes(pages, zone[0])
-        is_event = ev_file.is_file() and (ev_file.name == "event.toml" or is_event_file(ev_file))
-        sizes = load_event(ev_file).runners if is_event else {}
         stations = "" if span_notes else _stations_html(pages, zone[0], changes, sizes)
         up = '<a href="../index.html">← all events</a>' if several else ""
         # a start whose offset is not the event zone's there, as `coursekit event` warns
