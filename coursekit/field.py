@@ -58,6 +58,7 @@ __all__ = [
 HOUR = 3600.0
 _OCC_BINS = 2_000_000  # minute bins (rows x minutes x repetitions) counted in one pass
 _PRESENT_VALUES = 1 << 20  # runner arrivals at one row placed in hours in one pass
+_CAL_PART = 5_000  # runners per part of the level's calibration sample (one thread's work)
 
 # ---------------------------------------------------------------- parameters
 
@@ -1104,28 +1105,48 @@ def simulate_field(
 
         dev_c = _ability(zc, params.spread, params.skew, params.fastest)[:, None]
 
-        def shares(mu):
-            """(finish share, share eliminated by a barrier) at ``mu``."""
-            wd = start_weights(r[1:], w, mu, params)
-            x = (mu + level_c)[:, None] * w[None, :]
-            dv = dev_c * wd[None, :]
+        def counts(mu, wd, ws, p):
+            """(finishers, eliminated by a barrier) among the runners of part ``p``."""
+            sl = slice(p * _CAL_PART, (p + 1) * _CAL_PART)
+            x = (mu + level_c[sl])[:, None] * w[None, :]
+            dev = dev_c[sl]
+            dv = dev * wd[None, :]
             if ease > 0:  # slower than the median: his late deviation eased (tail_ease)
-                dv = np.where(dev_c > 0, dev_c * _slow_weights(wd, eff[1:], ease)[None, :], dv)
+                dv = np.where(dev > 0, dev * ws[None, :], dv)
             if chasing:
-                t = _chase_arrivals_2d(x + nc, dv, r[1:], late_at, chase)
+                t = _chase_arrivals_2d(x + nc[sl], dv, r[1:], late_at, chase)
             else:
-                t = np.cumsum(r[None, 1:] * np.exp(x + dv + nc), axis=1)
+                t = np.cumsum(r[None, 1:] * np.exp(x + dv + nc[sl]), axis=1)
             over = t > stop_eff[None, :]
             first_over = np.where(over.any(axis=1), over.argmax(axis=1), L)
             if behind:
                 stop = _last_seen(
-                    _withdraw_leg(t.T, coef, base_c, xc, cfrac, h0, gamma, q_min, ahead, fore), L
+                    _withdraw_leg(
+                        t.T, coef, base_c[sl], xc[sl], cfrac, h0, gamma, q_min, ahead, fore
+                    ),
+                    L,
                 )
             else:
-                stop = dnf_row_c
-            return float(np.mean((first_over >= L) & (stop >= L))), float(
-                np.mean((first_over < L) & (first_over <= stop))
+                stop = dnf_row_c[sl]
+            return int(np.count_nonzero((first_over >= L) & (stop >= L))), int(
+                np.count_nonzero((first_over < L) & (first_over <= stop))
             )
+
+        # the sample in parts of fixed size, evaluated on threads: the same counts on any
+        # number of threads (each runner's race is computed alone)
+        n_parts = -(-m // _CAL_PART)
+        cal_pool = _pool(min(n_parts, _threads()))
+
+        def shares(mu):
+            """(finish share, share eliminated by a barrier) at ``mu``."""
+            wd = start_weights(r[1:], w, mu, params)
+            ws = _slow_weights(wd, eff[1:], ease) if ease > 0 else None
+            parts = range(n_parts)
+            if cal_pool is None:
+                got = [counts(mu, wd, ws, p) for p in parts]
+            else:
+                got = list(cal_pool.map(lambda p: counts(mu, wd, ws, p), parts))
+            return sum(g[0] for g in got) / m, sum(g[1] for g in got) / m
 
         def largest(ok, lo, hi):
             """The largest mu in [lo, hi] with ok(mu) (true below it), to 6 / 2**24."""
@@ -1134,13 +1155,17 @@ def simulate_field(
                 lo, hi = (mid, hi) if ok(mid) else (lo, mid)
             return lo
 
-        if shares(-3.0)[0] < share:
-            raise OptionError(f"finish_share {share} not reachable even with very fast runners")
-        mu = largest(lambda m: shares(m)[0] >= share, -3.0, 3.0)
-        cap = params.eliminated_max if finish_share is None else None
-        capped = cap is not None and shares(mu)[1] > cap
-        if capped:  # a faster field: see eliminated_max
-            mu = largest(lambda m: shares(m)[1] <= cap, -3.0, mu)
+        try:
+            if shares(-3.0)[0] < share:
+                raise OptionError(f"finish_share {share} not reachable even with very fast runners")
+            mu = largest(lambda m: shares(m)[0] >= share, -3.0, 3.0)
+            cap = params.eliminated_max if finish_share is None else None
+            capped = cap is not None and shares(mu)[1] > cap
+            if capped:  # a faster field: see eliminated_max
+                mu = largest(lambda m: shares(m)[1] <= cap, -3.0, mu)
+        finally:
+            if cal_pool is not None:
+                cal_pool.shutdown()
         if finish_share is not None:  # the parameters reported are the ones used
             params = replace(
                 params,
@@ -1350,14 +1375,10 @@ def simulate_field(
     ppeak = np.zeros((repetitions, rows))
     qrows = None
     jobs = [(c, sd, i == 0) for i, (c, sd) in enumerate(zip(sizes, seeds, strict=True))]
-    workers = min(len(jobs), _threads())
-    if workers > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(workers)
+    pool = _pool(min(len(jobs), _threads()))
+    if pool is not None:
         results = pool.map(lambda job: run(*job), jobs)
     else:
-        pool = None
         results = (run(*job) for job in jobs)
     done = 0
     try:
@@ -1453,6 +1474,15 @@ def _present(counts, nhp, a, k, t, mi, mask, stay, dwell, hour_offset_s, step):
             diff[(b - a) * width : (e - a) * width] -= np.bincount(hi, minlength=n)
         pres[:, j + 1, :] = np.cumsum(diff.reshape(k, width), axis=1)[:, :nhp]
     return pres
+
+
+def _pool(workers: int):
+    """A pool of ``workers`` threads, or None for one (run in the caller's thread)."""
+    if workers <= 1:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(workers)
 
 
 def _threads() -> int:

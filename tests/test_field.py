@@ -848,6 +848,24 @@ def test_simulation_same_result_on_any_number_of_threads(monkeypatch):
     np.testing.assert_array_equal(a.last_arrival, b.last_arrival)
 
 
+def test_level_is_solved_the_same_on_any_split_of_its_sample(monkeypatch):
+    """The level's calibration sample is evaluated in parts (on threads): each runner's race
+    is computed alone, so one part, four or eight give the same level and the same field."""
+    import coursekit.field as field_module
+
+    r, eff, cut = _course()
+    kw = dict(leg_effort=eff, cutoff_elapsed=cut, n_runners=300, repetitions=4, seed=11)
+    params = replace(DEFAULT_FIELD, chase_share=0.3, tail_ease=0.5)
+    out = []
+    for part, threads in ((20_000, "1"), (5_000, "1"), (5_000, "2"), (3_000, "3")):
+        monkeypatch.setattr(field_module, "_CAL_PART", part)
+        monkeypatch.setenv("COURSEKIT_THREADS", threads)
+        out.append(simulate_field(r, params=params, **kw))
+    for sim in out[1:]:
+        assert sim.ability_mean == out[0].ability_mean
+        np.testing.assert_array_equal(sim.eliminated, out[0].eliminated)
+
+
 def test_level_sd_widens_the_bands_not_the_share():
     """One shift of the field per repetition (edition to edition): wider bands, same mean."""
     r, eff, cut = _course(slack=1.0)
