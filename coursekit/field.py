@@ -1281,13 +1281,13 @@ def simulate_field(
         out["finishers"] = np.sum(stop >= L, axis=1)
         mask = legidx[:, None] <= stop[:, None, :]  # runner reaches row k+1
         out["reached"] = mask.sum(axis=2)
-        tm = np.where(mask, t, np.float32(np.inf))
-        mn = tm.min(axis=2)
+        # the rows a runner does not reach are NaN from here on (every use below masks
+        # them): the first and last arrivals are NaN-ignoring reductions, no temporary
+        np.copyto(t, np.float32(np.nan), where=~mask)
+        mn = np.fmin.reduce(t, axis=2)
         out["first"] = np.where(np.isfinite(mn), mn, np.nan)
-        np.copyto(tm, np.float32(-np.inf), where=~mask)
-        mx = tm.max(axis=2)
+        mx = np.fmax.reduce(t, axis=2)
         out["last"] = np.where(np.isfinite(mx), mx, np.nan)
-        del tm
         # arrivals per minute and repetition, in one pass (runners not arriving go to a
         # dump bin): the clock hours sum them, the busiest 60 minutes slide over them
         hs = max(int(math.floor(hour_offset_s / HOUR)), 0)
@@ -1298,7 +1298,8 @@ def simulate_field(
         mins = t + np.float32(hour_offset_s)
         mins *= np.float32(1.0 / 60.0)
         np.maximum(mins, 0, out=mins)
-        mi = mins.astype(np.int32)
+        with np.errstate(invalid="ignore"):  # NaN (not reached): overwritten below
+            mi = mins.astype(np.int32)
         del mins
         np.minimum(mi, nm - 1, out=mi)
         np.copyto(mi, np.int32(nm), where=~mask)
@@ -1460,7 +1461,8 @@ def _present(counts, nhp, a, k, t, mi, mask, stay, dwell, hour_offset_s, step):
             u = t[b:e, j, :] + dep  # the departure, minutes as the arrival's
             u *= np.float32(1.0 / 60.0)
             np.maximum(u, 0, out=u)
-            hour_out = u.astype(np.int32) // 60
+            with np.errstate(invalid="ignore"):  # NaN: a runner not reaching it (masked)
+                hour_out = u.astype(np.int32) // 60
             del u
             np.clip(hour_out, hour_in, nhp - 1, out=hour_out)
             base = (np.arange(e - b, dtype=np.int64) * width)[:, None]
