@@ -231,7 +231,7 @@ def cli():
 
     \b
     Example:
-        coursekit profile course.gpx
+        coursekit profile courses/haut/haut-120.gpx
         coursekit cutoffs courses/haut/haut-120.toml
     """
 
@@ -457,10 +457,10 @@ def profile(files, fmt, gain_threshold, split_km, plot, output):
 
     \b
     Example:
-        coursekit profile course.gpx
-        coursekit profile a.gpx b.gpx --format json
-        coursekit profile course.gpx --gain-threshold 10 --splits 1 --plot profile.png
-        coursekit profile course.gpx --plot profile.png --plot profile.svg
+        coursekit profile courses/haut/haut-120.gpx
+        coursekit profile courses/haut/haut-120.gpx courses/haut/haut-80.gpx --format json
+        coursekit profile courses/haut/haut-42.gpx --gain-threshold 10 --splits 1 --plot p.png
+        coursekit profile courses/haut/haut-42.gpx --plot p.png --plot p.svg
     """
     _distinct_outputs(output, plot, [("an input file", f) for f in files])
     if len(plot) > 1 and len(files) > 1:  # one figure per file, or formats of the first?
@@ -719,7 +719,7 @@ def legs(course_file, fmt, tolerance_m, output):
     \b
     Example:
         coursekit legs courses/haut/haut-120.toml
-        coursekit legs course.toml --format json
+        coursekit legs courses/haut/haut-42.toml --format json
     """
     from .checkpoints import course_legs
     from .course import load_course
@@ -862,7 +862,7 @@ def check(course_file, fmt, tolerance_m):
     \b
     Example:
         coursekit check courses/haut/haut-120.toml
-        coursekit check course.toml --format json
+        coursekit check courses/haut/haut-42.toml --format json
     """
     from .course import load_course
 
@@ -995,7 +995,7 @@ def export(course_file, output, simplify_m, tolerance_m, round_minutes):
     \b
     Example:
         coursekit export courses/haut/haut-120.toml -o haut-120-watch.gpx
-        coursekit export course.toml -o out.gpx --simplify 5
+        coursekit export courses/haut/haut-42.toml -o out.gpx --simplify 5
     """
     import numpy as np
 
@@ -1579,9 +1579,9 @@ def cutoffs(course_file, fmt, model, round_minutes, fatigue, params_file, tolera
 
     \b
     Example:
-        coursekit cutoffs course.toml
-        coursekit cutoffs course.toml --format json -o cutoffs.json
-        coursekit cutoffs course.toml --round 5 --fatigue 0.2
+        coursekit cutoffs courses/haut/haut-120.toml
+        coursekit cutoffs courses/haut/haut-120.toml --format json -o cutoffs.json
+        coursekit cutoffs courses/haut/haut-120.toml --round 5 --fatigue 0.2
     """
     inputs = _course_inputs(course_file) + [("the --params file", params_file)]
     _distinct_outputs(output, inputs=inputs)
