@@ -257,6 +257,22 @@ def test_hand_mistake_one_clear_line(course_dir, old, new, fragments):
         assert frag in line, (frag, line)
 
 
+@pytest.mark.parametrize("limit", ['"1441h"', "1441", '"86401m"', '"1440:01"'])
+def test_durations_above_60_days_are_refused(course_dir, limit):
+    """docs/guarantees.md: durations are at most 60 days (1440 h): a limit beyond is one line."""
+    path = _write(course_dir, 'limit = "4h"', f"limit = {limit}")
+    line = _one_line(CliRunner().invoke(cli, ["legs", str(path)]))
+    assert line.startswith(f"Error: {path}: "), line
+    assert "at most 1440h (60 days)" in line, line
+
+
+def test_a_limit_of_60_days_is_accepted(course_dir):
+    """Control for the bound above: 1440 h itself loads."""
+    path = _write(course_dir, 'limit = "4h"', 'limit = "1440h"')
+    res = CliRunner().invoke(cli, ["legs", str(path)])
+    assert res.exit_code == 0, res.output
+
+
 def test_the_hand_written_course_is_valid(course_dir):
     """Control: without the edit every command succeeds (so each case above tests its edit)."""
     path = _write(course_dir, "", "")

@@ -85,6 +85,21 @@ def test_bad_files(tmp_path):
         read_times(tmp_path / "missing.csv")
 
 
+def test_oversize_csv_refused_before_reading(tmp_path, monkeypatch):
+    """docs/guarantees.md: a split-time CSV above MAX_CSV_BYTES (256 MB) is refused by its
+    size, in one line naming the file (lowered here so the test writes a small file)."""
+    import coursekit.history as history
+
+    p = tmp_path / "big.csv"
+    p.write_text(
+        "bib,status,A\n" + "".join(f"{i},FINISHER,2024-06-01T05:00:00+00:00\n" for i in range(50))
+    )
+    assert list(read_times(p).status) == ["FINISHER"] * 50  # readable at the real bound
+    monkeypatch.setattr(history, "MAX_CSV_BYTES", p.stat().st_size - 1)
+    with pytest.raises(HistoryError, match=r"big\.csv: larger than .* not a split-time CSV"):
+        read_times(p)
+
+
 def test_realdata_templiers_2023_wrong_offset_durations(realdata):
     st = read_times(realdata / "templiers_gtt_2023_times.csv")
     assert "MassebiauD" in st.columns  # the column the source left unnamed
