@@ -26,6 +26,7 @@ __all__ = [
     "along_axis",
     "plot_points",
     "occupancy_figure",
+    "occupancy_panels",
 ]
 
 _BLUE = "#0072B2"  # Okabe-Ito
@@ -649,6 +650,53 @@ def occupancy_figure(
     return atomic_write_bytes(path, data)
 
 
+def occupancy_panels(
+    summary: dict,
+    *,
+    stations: Sequence[str] | None = None,
+    dpi=110,
+    tz=None,
+    changes: Sequence | None = None,
+) -> list[bytes]:
+    """The panels of :func:`occupancy_figure` as one SVG each, for a page that prints.
+
+    One SVG of one tall figure was a single block on paper: a printer moved it whole to
+    the next page (a page left blank under its heading) and then cut it across pages
+    wherever the page ended, and only the last page had the time axis's labels. Each panel
+    here has its own time labels; they keep the one shared time axis (the same hours and
+    ticks on every panel, :func:`_union_hours`) when the drawn stations fit in
+    :data:`SHARED_AXIS_MAX_S`, and the legend is on the first. Parameters as
+    :func:`occupancy_figure`'s (no ``path``: the SVG bytes come back, in station order).
+    """
+    from .event import normalize_name
+
+    if tz is not None:
+        summary = _on_clock(summary, tz)
+    else:
+        changes = ()
+    recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
+    if stations is not None:
+        want = {normalize_name(x) for x in stations}
+        recs = [s for s in recs if s["key"] in want]
+    if not recs:
+        raise ValueError("occupancy_panels: no simulated station to draw (run with --simulate)")
+    union = _union_hours(recs)
+    return [
+        _render(
+            _draw_occupancy(
+                {**summary, "stations": [s]},
+                dpi=dpi,
+                tz=tz,
+                changes=changes,
+                axis_hours=union,
+                legend=i == 0,
+            ),
+            "svg",
+        )
+        for i, s in enumerate(recs)
+    ]
+
+
 def _on_clock(summary: dict, tz) -> dict:
     """The stations of ``summary`` with the times the chart reads (hours, window,
     barriers) written on the clock ``tz``."""
@@ -672,9 +720,13 @@ def _on_clock(summary: dict, tz) -> dict:
     return {**summary, "stations": stations}
 
 
-def _draw_occupancy(summary: dict, *, stations=None, dpi=110, tz=None, changes=()):
+def _draw_occupancy(
+    summary: dict, *, stations=None, dpi=110, tz=None, changes=(), axis_hours=None, legend=True
+):
     """The figure of :func:`occupancy_figure` (a matplotlib Figure); ``changes`` None: those
-    of ``tz`` over the drawn hours."""
+    of ``tz`` over the drawn hours. ``axis_hours``: the hours of a time axis shared with
+    panels drawn apart (:func:`occupancy_panels`), else those of the drawn stations;
+    ``legend``: whether the first panel has the legend."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -689,7 +741,7 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110, tz=None, changes=(
     if not recs:
         raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
     n = len(recs)
-    union = _union_hours(recs)
+    union = _union_hours(recs) if axis_hours is None else axis_hours
     shared = union is not None
     fig, axes = plt.subplots(
         n, 1, figsize=(8, 1.6 * n + 0.6), dpi=dpi, squeeze=False, sharex=shared
@@ -697,7 +749,7 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110, tz=None, changes=(
     for i, (ax, s) in enumerate(zip(axes[:, 0], recs, strict=True)):
         o = s["occupancy"]
         hours = [dt.datetime.fromisoformat(h) for h in o["hours"]]
-        _window_and_barriers(ax, s, legend=i == 0)
+        _window_and_barriers(ax, s, legend=legend and i == 0)
         ax.bar(
             hours,
             o["arrivals"],
@@ -705,7 +757,7 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110, tz=None, changes=(
             align="edge",
             color=_BLUE,
             zorder=2,
-            label="runners arriving per clock hour (mean)" if i == 0 else None,
+            label="runners arriving per clock hour (mean)" if legend and i == 0 else None,
         )
         ax.set_ylabel("runners/h", fontsize=7)
         # a "$" in a station or race name is text, not mathtext (which can raise)
@@ -720,5 +772,9 @@ def _draw_occupancy(summary: dict, *, stations=None, dpi=110, tz=None, changes=(
         _clock_ticks(axes[-1, 0], union, most=10, tz=tz, changes=own)
     if any(ax.get_legend_handles_labels()[1] for ax in axes[:1, 0]):
         axes[0, 0].legend(loc="upper right", fontsize=6, frameon=False)
-    fig.tight_layout()
+    if axis_hours is None:
+        fig.tight_layout()
+    else:  # panels drawn apart: the same margins, so that their time axes line up
+        w, h = fig.get_size_inches()
+        fig.subplots_adjust(left=0.6 / w, right=1 - 0.15 / w, bottom=0.3 / h, top=1 - 0.3 / h)
     return fig

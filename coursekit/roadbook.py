@@ -873,12 +873,34 @@ def _field_summary(ev) -> dict | None:
     return event_summary(simulate_event(ev, n_runners=FIELD_RUNNERS, repetitions=40, seed=1))
 
 
+_DEF = re.compile(r'<path id="[^"]+"[^>]*/>')
+"""A definition matplotlib writes in an SVG's ``<defs>``: a glyph of a font
+(``DejaVuSans-53``) or a tick marker (``m92f08c24f9``), its id a hash of what it draws."""
+_DEFS = re.compile(r"<defs>.*?</defs>", re.S)
+
+
+def _shared_defs(svgs: list[str]) -> list[str]:
+    """``svgs`` to inline in one page, each definition written once: a later SVG's copy
+    of an identical one (same id, same drawing) is dropped, its ``<use>`` finds the first
+    in the page. The index's occupancy panels share their glyphs and tick markers (~10 kB
+    each)."""
+    seen: set[str] = set()
+
+    def once(m: re.Match) -> str:
+        if m[0] in seen:
+            return ""
+        seen.add(m[0])
+        return m[0]
+
+    return [_DEFS.sub(lambda d: _DEF.sub(once, d[0]), svg) for svg in svgs]
+
+
 def _occupancy_html(ev, tz=None, changes=(), summary=None) -> str:
     """Arrivals per hour at the shared stations, from a seeded simulation of the field (its
     time axis on the index's clock ``tz``, its ticks marked by the index's clock
     ``changes`` as its tables' times are, :func:`coursekit.clock.zoned`); ``summary``:
     :func:`_field_summary`'s, when already run."""
-    from .figures import occupancy_figure
+    from .figures import occupancy_panels
 
     summary = summary if summary is not None else _field_summary(ev)
     if summary is None:
@@ -886,19 +908,19 @@ def _occupancy_html(ev, tz=None, changes=(), summary=None) -> str:
     shared = [s["name"] for s in summary["stations"] if len(s.get("races", ())) > 1]
     if not shared:
         return ""
-    try:
-        svg = occupancy_figure(summary, None, stations=shared, tz=tz, changes=changes).decode(
-            "utf-8"
-        )
+    try:  # one SVG per station: on paper, each panel with its time axis on one page
+        panels = occupancy_panels(summary, stations=shared, tz=tz, changes=changes)
     except ValueError:
         return ""
-    svg = svg[svg.find("<svg") :]
+    svgs = _shared_defs([svg.decode("utf-8") for svg in panels])
+    divs = [f'<div class="profile keep">{svg[svg.find("<svg") :]}</div>\n' for svg in svgs]
+    # the heading and the note stay with the first panel (a page never ends on them)
     return (
-        "<h2>Aid stations: runners arriving per hour</h2>\n"
+        '<section class="keep" id="occupancy"><h2>Aid stations: runners arriving per hour</h2>\n'
         f'<p class="note">Simulated field: {_field_size_text(summary)}, pushed through the '
         "same pace model as the barriers; "
         "mean over 40 seeded repetitions. Use it to size food and volunteer shifts.</p>\n"
-        f'<div class="profile">{svg}</div>\n'
+        f"{divs[0]}</section>\n" + "".join(divs[1:])
     )
 
 

@@ -367,6 +367,50 @@ def test_pdf_keeps_profile_heading_with_chart_and_bullets_whole(browser, bundled
         page.close()
 
 
+CHART_MARK_JS = """() => {
+  const link = (name) => { const a = document.createElement('a');
+    a.href = 'https://mark.invalid/' + name; a.textContent = '.'; return a; };
+  const h2 = [...document.querySelectorAll('h2')]
+    .find(e => e.textContent.trim() === 'Aid stations: runners arriving per hour');
+  if (!h2) return 0;
+  h2.appendChild(link('heading'));
+  const svgs = [...document.querySelectorAll('.profile svg')];
+  svgs.forEach((svg, i) => {
+    svg.parentElement.insertBefore(link('svg' + i + '-top'), svg);
+    svg.parentElement.appendChild(link('svg' + i + '-end')); });
+  return svgs.length;
+}"""
+
+
+def test_pdf_index_occupancy_chart_not_cut_across_pages(browser, bundled_book):
+    """Chromium's A4 PDF of every event index with an occupancy chart: the chart's heading
+    is on the page of its first panel, and each chart SVG (with its time axis) is whole on
+    one page.
+
+    Before, HAUT's ten stations were one 17-inch SVG: page 2 held the heading and its note
+    over a blank page, the chart began on page 3 and ended on page 4, Tinzert's title was
+    on page 3 and its bars on page 4, and page 3's panels had no time labels.
+    """
+    page = _print_page(browser)
+    try:
+        indexes = [p for p in bundled_book if p.name == "index.html" and p.parent.name]
+        charted = 0
+        for path in indexes:
+            page.goto(path.as_uri(), wait_until="load")
+            n = page.evaluate(CHART_MARK_JS)
+            if not n:
+                continue
+            charted += 1
+            links = _pdf_links(page.pdf(format="A4", prefer_css_page_size=True))
+            at = {k.rsplit("/", 1)[-1]: v for k, v in links.items() if "mark.invalid" in k}
+            assert at["heading"] == at["svg0-top"], (path.parent.name, at)
+            for i in range(n):
+                assert at[f"svg{i}-top"] == at[f"svg{i}-end"], (path.parent.name, i, at)
+        assert charted >= 2  # HAUT, Atlas Quest (Amizmiz too if its races share stations)
+    finally:
+        page.close()
+
+
 @pytest.mark.skipif(
     not os.environ.get("COURSEKIT_SCREENSHOT"), reason="set COURSEKIT_SCREENSHOT=1 to rewrite it"
 )

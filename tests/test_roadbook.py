@@ -529,7 +529,7 @@ def test_haut_index_has_occupancy_chart_of_shared_stations(haut):
     out, _written = haut
     index = (out / "index.html").read_text(encoding="utf-8")
     i = index.index("runners arriving per hour")
-    chart = index[i : index.index("</svg>", i)]
+    chart = index[i : index.index("<h2>", i)]  # its panels, one SVG each, to the next heading
     assert "<svg" in chart and "200 runners per race" in chart
     assert "Tizi Oussem (HAUT 120, HAUT 80, HAUT 42)" in chart  # a station shared by three races
     assert "Oukaïmeden (" not in chart  # served by the 120 only: not a shared station
@@ -1306,7 +1306,12 @@ def test_event_index_occupancy_axis_carries_the_zone_across_a_clock_change(tmp_p
     build_roadbook(folder, tmp_path / "out")
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     chart = index[index.index("runners arriving per hour") :]
-    ticks = re.findall(r"<!-- (Sun \d\d:\d\d(?: [A-Z]+)?) -->", chart)
+    # one SVG per station, each with the shared time axis's labels
+    panels = re.findall(r"<svg.*?</svg>", chart, re.S)
+    assert panels, "no chart"
+    axes = [re.findall(r"<!-- (Sun \d\d:\d\d(?: [A-Z]+)?) -->", svg) for svg in panels]
+    assert all(ticks == axes[0] for ticks in axes), axes
+    ticks = axes[0]
     assert ticks, "no time axis on the chart"
     assert "Sun 02:00 CEST" in ticks and "Sun 02:00 CET" in ticks, ticks
     change = [datetime(2024, 10, 27, 1, 0, tzinfo=ZoneInfo("UTC"))]

@@ -76,3 +76,25 @@ def test_index_field_names_which_races_the_event_file_sizes(tmp_path):
     )
     assert "HAUT 42 350 (the event file's [runners])" in note
     assert "HAUT 21 200 (an assumption" in note
+
+
+def test_index_occupancy_chart_is_one_svg_per_shared_station_each_with_its_time_axis(tmp_path):
+    """The chart was one tall SVG (HAUT: ten stations, 17 in): printed, it could not break
+    between panels, and only its last panel had time labels. Now one SVG per shared
+    station, in the staffing table's order, each labelled with the same time ticks."""
+    event = ROOT / "courses" / "haut" / "event.toml"
+    build_roadbook(event, tmp_path / "rb", offline=True)
+    html = (tmp_path / "rb" / "index.html").read_text(encoding="utf-8")
+    table = html[html.index('<table id="stations">') :]
+    table = table[: table.index("</table>")]
+    peaks = re.findall(r'<tr><td class="l">([^<]+)</td>.*?<td>(\d+)</td></tr>', table)
+    # the stations with a peak are the shared ones; one where races only start (Imlil,
+    # peak 0) has no arrivals to draw
+    shared = [name for name, peak in peaks if int(peak) > 0]
+    start = html.index("<h2>Aid stations: runners arriving per hour</h2>")
+    chart = html[start : html.index("<h2>", start + 4)]
+    panels = re.findall(r"<svg.*?</svg>", chart, re.S)
+    titles = [re.search(r"<!-- (.+?) \((?:HAUT [^)]*)\) -->", svg)[1] for svg in panels]
+    assert sorted(titles) == sorted(shared) and len(panels) >= 8, (titles, shared)
+    ticks = [re.findall(r"<!-- ((?:Sat|Sun) \d\d:\d\d) -->", svg) for svg in panels]
+    assert len(ticks[0]) >= 4 and all(t == ticks[0] for t in ticks), ticks
