@@ -75,7 +75,16 @@ td.t { white-space: nowrap; }
 details.organiser { margin-top: 1.6rem; }
 details.organiser summary { font-weight: 600; cursor: pointer; }
 nav a { margin-right: 1rem; }
+.wide { overflow-x: auto; }
+@media (max-width: 600px) {
+  body { padding: .8rem .7rem 2rem; }
+  ul.cols { columns: 1; }
+  .profile { overflow-x: auto; }
+  .profile svg { min-width: 560px; }
+}
 @media print {
+  .wide, .profile { overflow: visible; }
+  .profile svg { min-width: 0; }
   @page { size: A4; margin: 12mm; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   .mapbox { display: none; }
@@ -491,8 +500,9 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         + f". Pace model: {_e(plan.model)}.</p>\n"
     )
     out.append(
-        '<table id="legs"><thead><tr><th class="l">checkpoint</th><th>km</th><th>leg km</th>'
-        "<th>leg D+</th><th>leg D-</th><th>alt m</th><th>barrier</th><th>elapsed</th>"
+        '<div class="wide"><table id="legs"><thead><tr><th class="l">checkpoint</th><th>km</th>'
+        "<th>leg km</th><th>leg D+</th><th>leg D-</th><th>alt m</th><th>barrier</th>"
+        "<th>elapsed</th>"
         '<th>leader</th><th>opens</th><th class="l">services</th><th class="l">night</th>'
         "</tr></thead>\n<tbody>"
     )
@@ -520,7 +530,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'
         )
-    out.append("</tbody></table>\n")
+    out.append("</tbody></table></div>\n")
     from .cutoffs import proposed_note
 
     # the page labels each proposed value where it shows it (and lists them in a note):
@@ -715,8 +725,9 @@ def _event_index(
         f"<title>{_e(name)} — roadbook</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         + (f'<nav class="noprint">{nav}</nav>\n' if nav else "")
         + f"<h1>{_e(name)}</h1>\n<h2>Races</h2>\n"
-        '<table id="races"><thead><tr><th class="l">race</th><th>start</th><th>km</th>'
-        f"<th>D+ m</th><th>limit</th></tr></thead>\n<tbody>{rows}</tbody></table>\n"
+        '<div class="wide"><table id="races"><thead><tr><th class="l">race</th><th>start</th>'
+        f"<th>km</th><th>D+ m</th><th>limit</th></tr></thead>\n<tbody>{rows}</tbody>"
+        "</table></div>\n"
         f"{rows_note}{_km_note(pages)}{clock_note}{stations_html}{notes}{_organiser_block(organiser)}"
         '<p class="note">Made with coursekit.</p>\n</body>\n</html>\n'
     )
@@ -818,11 +829,12 @@ def _stations_html(pages: list[RacePage], tz, changes=(), runners=None) -> str:
             if peaks
             else "</p>\n"
         )
-        + '<table id="stations"><thead><tr><th class="l">station</th><th class="l">races</th>'
+        + '<div class="wide"><table id="stations"><thead><tr><th class="l">station</th>'
+        '<th class="l">races</th>'
         '<th>open</th><th>close</th><th class="l">in the dark</th>'
         + ("<th>peak 60 min</th>" if peaks else "")
         + "</tr></thead>\n"
-        f"<tbody>{''.join(body)}</tbody></table>\n"
+        f"<tbody>{''.join(body)}</tbody></table></div>\n"
         f"{charts}"
     )
 

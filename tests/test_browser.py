@@ -308,6 +308,42 @@ def test_print_tables_fit_a4_width(browser, bundled_book):
         page.close()
 
 
+PHONE_WIDTH_PX = 390
+"""A phone's viewport width [CSS px] (iPhone 12-15)."""
+
+
+def test_phone_width_page_does_not_scroll_sideways_and_tables_scroll_in_place(
+    browser, bundled_book
+):
+    """At a phone's width no page is wider than the screen: a wide table scrolls inside
+    its own box (all of it still reachable), the rest of the page stays put.
+
+    Before, the checkpoints table made every race page 806-838 px wide on a 390 px
+    phone (the whole page, headings and text with it, scrolled sideways), and the event
+    indexes' staffing tables 437-479 px.
+    """
+    page = browser.new_page(viewport={"width": PHONE_WIDTH_PX, "height": 800})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    measure = """() => [...document.querySelectorAll('table')].map(t => {
+        let box = t.parentElement;
+        const scrolls = getComputedStyle(box).overflowX;
+        return [t.id, t.scrollWidth, box.clientWidth, box.scrollWidth, scrolls]; })"""
+    try:
+        assert len(bundled_book) == 18
+        wide = 0
+        for path in bundled_book:
+            page.goto(path.as_uri(), wait_until="load")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE_WIDTH_PX, (path.parent.name, path.name, width)
+            for tid, table_w, room, scroll_w, overflow in page.evaluate(measure):
+                if table_w > room:  # wider than the screen: its box scrolls to all of it
+                    wide += 1
+                    assert overflow == "auto" and scroll_w >= table_w, (path.name, tid)
+        assert wide >= 14  # every race page's checkpoints table at least
+    finally:
+        page.close()
+
+
 def _pdf_links(pdf: bytes) -> dict[str, int]:
     """``{link URI: page number}`` of a Chromium PDF (its objects are not compressed
     together, and a link's URI is a plain string): no PDF library needed."""
