@@ -94,6 +94,10 @@ nav a { margin-right: 1rem; }
   .keep { break-inside: avoid; page-break-inside: avoid; }
   table { font-size: 8pt; }
   th, td { padding: .15rem .2rem; }
+  /* backgrounds are dropped in print by default: the night rows' tint and the header's grey
+     are printed, the tint darker so that a laser printer keeps it */
+  th, tr.night td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  tr.night td { background: #e4e4ec; }
   a { color: inherit; text-decoration: none; }
 }
 """

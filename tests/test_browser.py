@@ -344,6 +344,30 @@ def test_phone_width_page_does_not_scroll_sideways_and_tables_scroll_in_place(
         page.close()
 
 
+def test_print_keeps_night_row_shading_and_header_tint(browser, bundled_book):
+    """Printing drops backgrounds by default (Chromium's PDF, the print dialog's
+    "Background graphics" off): the night rows' tint and the table header's grey were lost
+    on paper. Both are now printed as they are (``print-color-adjust: exact``)."""
+    page = _print_page(browser)
+    page.emulate_media(media="print")
+    look = """() => [...document.querySelectorAll('tr.night td, thead th')].map(c => {
+        const s = getComputedStyle(c);
+        return [c.tagName, s.backgroundColor, s.printColorAdjust]; })"""
+    try:
+        path = next(p for p in bundled_book if p.name == "haut-120.html")
+        page.goto(path.as_uri(), wait_until="load")
+        cells = page.evaluate(look)
+        assert {c[0] for c in cells} == {"TD", "TH"}  # HAUT 120 has night rows
+        for tag, bg, adjust in cells:
+            assert bg not in ("rgba(0, 0, 0, 0)", "transparent") and adjust == "exact", (
+                tag,
+                bg,
+                adjust,
+            )
+    finally:
+        page.close()
+
+
 def _pdf_links(pdf: bytes) -> dict[str, int]:
     """``{link URI: page number}`` of a Chromium PDF (its objects are not compressed
     together, and a link's URI is a plain string): no PDF library needed."""
