@@ -668,18 +668,11 @@ def occupancy_panels(
     :data:`SHARED_AXIS_MAX_S`, and the legend is on the first. Parameters as
     :func:`occupancy_figure`'s (no ``path``: the SVG bytes come back, in station order).
     """
-    from .event import normalize_name
-
     if tz is not None:
         summary = _on_clock(summary, tz)
     else:
         changes = ()
-    recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
-    if stations is not None:
-        want = {normalize_name(x) for x in stations}
-        recs = [s for s in recs if s["key"] in want]
-    if not recs:
-        raise ValueError("occupancy_panels: no simulated station to draw (run with --simulate)")
+    recs = _drawn_stations(summary, stations, "occupancy_panels")
     union = _union_hours(recs)
     return [
         _render(
@@ -695,6 +688,20 @@ def occupancy_panels(
         )
         for i, s in enumerate(recs)
     ]
+
+
+def _drawn_stations(summary: dict, stations, caller: str) -> list[dict]:
+    """The stations of ``summary`` with simulated arrivals, those named in ``stations``
+    (all when None); a ValueError naming ``caller`` when none is left."""
+    from .event import normalize_name
+
+    recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
+    if stations is not None:
+        want = {normalize_name(x) for x in stations}
+        recs = [s for s in recs if s["key"] in want]
+    if not recs:
+        raise ValueError(f"{caller}: no simulated station to draw (run with --simulate)")
+    return recs
 
 
 def _on_clock(summary: dict, tz) -> dict:
@@ -732,14 +739,7 @@ def _draw_occupancy(
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    from .event import normalize_name
-
-    recs = [s for s in summary["stations"] if s.get("occupancy") and s["occupancy"]["hours"]]
-    if stations is not None:
-        want = {normalize_name(x) for x in stations}
-        recs = [s for s in recs if s["key"] in want]
-    if not recs:
-        raise ValueError("occupancy_figure: no simulated station to draw (run with --simulate)")
+    recs = _drawn_stations(summary, stations, "occupancy_figure")
     n = len(recs)
     union = _union_hours(recs) if axis_hours is None else axis_hours
     shared = union is not None
