@@ -1189,8 +1189,9 @@ def simulate_field(
     q_reps = max(1, min(repetitions, 100_000 // n_runners))
     r32 = r[1:].astype(np.float32)
     w32 = w.astype(np.float32)
-    wd32 = start_weights(r[1:], w, mu, params).astype(np.float32)
-    ws32 = _slow_weights(start_weights(r[1:], w, mu, params), eff[1:], ease).astype(np.float32)
+    wd = start_weights(r[1:], w, mu, params)
+    wd32 = wd.astype(np.float32)
+    ws32 = _slow_weights(wd, eff[1:], ease).astype(np.float32)
     lim = stop_eff.astype(np.float32)
     limit32 = np.float32(limit) if closes else None
     if closes and float(limit32) > limit:  # a float32 passage at the limit at the latest
