@@ -5,7 +5,14 @@ Prints, per synthetic kind (tests/synthetic.py, known truth) and per real file
 auto figure and its error, and for comparison gpxpy's ``get_uphill_downhill()``
 / ``length_2d()`` and the raw sums, all measured in the same run.
 
-Run: ``python benchmarks/bench_accuracy.py [--seeds N] [--sweep] [--heldout]``
+Run: ``python benchmarks/bench_accuracy.py [--seeds N] [--sweep] [--heldout] [--band]``
+
+``--band`` measures the uncertainty band the GPS-altitude warning quotes
+(:data:`coursekit.profile.GPS_ALTITUDE_GAIN_BAND`): the automatic gain's absolute
+error on the 40 held-out courses and on the 75 GPS-altitude files (kind c) of the
+blind generator at base seeds 1000-9000 (benchmarks/blind_tracks.py, read as users
+read them, ``read_gpx`` + ``make_profile``), by measured climb per km: count, share
+within 3 % and 90th percentile, next to the band the code quotes (about 40 s).
 
 ``--heldout`` checks the automatic gain on 40 GPS-altitude courses kept out of
 every tuning so far (seeds 900-919 of both families, family "a" with noise level,
@@ -83,7 +90,11 @@ def main():
     ap.add_argument("--sweep", action="store_true", help="wider dense-recording check")
     ap.add_argument("--heldout", action="store_true", help="held-out GPS-altitude courses")
     ap.add_argument("--planner", action="store_true", help="route-planner sweep (120 courses)")
+    ap.add_argument("--band", action="store_true", help="GPS-altitude uncertainty band")
     args = ap.parse_args()
+    if args.band:
+        band()
+        return
     if args.sweep:
         sweep()
     if args.heldout:
@@ -209,6 +220,63 @@ def heldout():
         print(f"  {fam} {seed:4d} true {syn.true_gain:6.0f} err {e:+6.1f} %  {syn.description}")
     for fam, sl in (("a", slice(0, 20)), ("b", slice(20, 40)), ("all", slice(None))):
         print(f"  {fam:3s}: {_summary(errs[sl], 3)}")
+
+
+BAND_BLIND_SEEDS = (1000, 3000, 5000, 7000, 9000)
+"""Base seeds of benchmarks/blind_tracks.py whose kind c files measure the band."""
+
+
+def band():
+    """Gain error of GPS-altitude recordings by climb per km, against the band quoted."""
+    import tempfile
+
+    import blind_tracks
+    from synthetic import make_track
+
+    import coursekit.profile as P
+    from coursekit.gpx import read_gpx
+
+    rows = []  # (measured climb [m/km], error [%], fitted by the AR(1) branch)
+    for seed, kw in _heldout_cases():
+        syn = make_track("gps", seed, **kw)
+        d, _ = P.denoise_distance(syn.lat, syn.lon, syn.time)
+        gl = P.auto_gain_loss(d, syn.elevation, syn.time)
+        g = float(gl.gain[-1])
+        rows.append(
+            (g / (d[-1] / 1000), 100 * (g / syn.true_gain - 1), "ar1-noise-sim" in gl.method)
+        )
+    for base in BAND_BLIND_SEEDS:
+        with tempfile.TemporaryDirectory() as tmp:
+            truth = blind_tracks.write_set(Path(tmp), base, 15, 0)
+            for fn, t in truth.items():
+                if t["kind"] != "c":
+                    continue
+                p = P.make_profile(read_gpx(Path(tmp) / fn))
+                g = p.total_gain
+                rows.append(
+                    (
+                        g / (p.total_distance / 1000),
+                        100 * (g / t["true_gain"] - 1),
+                        "ar1-noise-sim" in p.gain_method,
+                    )
+                )
+    a = np.array(rows, float)
+    climb, err, ar1 = a[:, 0], np.abs(a[:, 1]), a[:, 2] > 0
+    print(
+        f"GPS-altitude recordings: {len(a)} (40 held-out, {len(a) - 40} blind kind c at base"
+        f" seeds {', '.join(map(str, BAND_BLIND_SEEDS))}); {int(ar1.sum())} took the AR(1) branch"
+    )
+    lo = 0.0
+    for top, quoted in P.GPS_ALTITUDE_GAIN_BAND:
+        m = (climb >= lo) & (climb < top)
+        if m.any():
+            print(
+                f"  climb {lo:3.0f}-{top:3.0f} m/km: {int(m.sum()):3d} recordings, "
+                f"{np.mean(err[m] <= 3):.0%} within 3 %, 90th percentile "
+                f"{np.percentile(err[m], 90):4.1f} %, worst {err[m].max():4.1f} %; "
+                f"quoted +-{100 * quoted:.0f} %"
+            )
+        lo = top
 
 
 def _staircase_box(distance, elevation, step):

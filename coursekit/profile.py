@@ -58,6 +58,8 @@ __all__ = [
     "published_km_effort",
     "data_warnings",
     "threshold_noise_warning",
+    "gps_altitude_warning",
+    "GPS_ALTITUDE_GAIN_BAND",
 ]
 
 GAIN_METHODS = ("auto", "threshold")
@@ -1856,9 +1858,9 @@ def course_stats(profile: Profile) -> Stats:
     kme = published_km_effort(p.total_distance, p.total_gain) if has else float("nan")
     su, sua, sd, sda = _steepest(p.distance, p.elevation) if has else (np.nan,) * 4
     warnings = data_warnings(p.track, p.distance, steps=p.raw_steps)
-    noisy = threshold_noise_warning(p)
-    if noisy:
-        warnings.append(noisy)
+    for extra in (threshold_noise_warning(p), gps_altitude_warning(p)):
+        if extra:
+            warnings.append(extra)
     return Stats(
         points=len(p.track),
         distance_m=p.total_distance,
@@ -1922,6 +1924,71 @@ def threshold_noise_warning(profile: Profile) -> str | None:
         f"elevation noise about {s:.1f} m against a {m:g} m threshold: the threshold rule "
         "counts the noise as climbing, so D+/D- are too high (the automatic method, "
         "without --gain-threshold, measures the noise)"
+    )
+
+
+GPS_ALTITUDE_GAIN_BAND = ((40.0, 0.12), (math.inf, 0.06))
+"""How far the automatic D+ of a GPS-altitude recording can be from the truth.
+
+Pairs ``(climb, band)``: a recording whose measured D+ per km is below ``climb``
+[m/km] (the first pair that fits) has the band ``band`` [fraction of the D+], the
+90th percentile of the absolute gain error on synthetic 1 Hz GPS-altitude
+recordings never used to tune the method, rounded up to a whole percent: the 40
+held-out courses of ``benchmarks/bench_accuracy.py --heldout`` and the 75 kind c
+files of the blind generator at base seeds 1000, 3000, 5000, 7000 and 9000
+(``python benchmarks/bench_accuracy.py --band`` measures it again). Thirty-sixth
+sprint: below 40 m/km, 43 recordings, 35 % within 3 %, 90th percentile 11.9 %;
+from 40 m/km, 72 recordings, 68 % within 3 %, 90th percentile 5.1 %. The fitted
+noise (sd, correlation time) does not sort the errors (90th percentile 8-11 % in
+every class of correlation time); the climb does: where the rollers and the noise
+are the same size, the smoothing cannot tell them apart (docs/gain.md).
+"""
+
+_GPS_ALT_MARK = "calibrated:ar1-noise-sim"
+"""What ``gain_method`` says when the automatic method took a track as GPS altitude."""
+
+
+def gps_altitude_warning(profile: Profile) -> str | None:
+    """A warning that D+/D- come from GPS altitude, with how uncertain they are.
+
+    Parameters
+    ----------
+    profile : Profile
+        Any profile; only one the automatic method measured as a GPS-altitude
+        recording (its ``gain_method`` names the AR(1) noise calibration), not
+        scaled to declared figures, gets a warning.
+
+    Returns
+    -------
+    str or None
+        The warning, with the band of :data:`GPS_ALTITUDE_GAIN_BAND` for the
+        profile's climb per km; the figures themselves are not changed. The
+        fitted noise is in ``gain_method`` (``sd``, ``tau``), not in the warning:
+        its correlation time is often fitted at its 60 s bound.
+
+    Notes
+    -----
+    GPS altitude carries noise of a few metres correlated over tens of seconds,
+    which at running speed is as long as a course's small hills: no smoothing
+    of the altitude series alone separates the two (docs/gain.md), so the figure
+    is given with its measured uncertainty, and the way out: a barometric
+    altimeter, or the altitude of a digital elevation model along the track
+    (a route planner's export).
+    """
+    method = profile.gain_method or ""
+    km = profile.total_distance / 1000.0
+    # a profile scaled to a course file's declared D+/D- shows the declared figures
+    if _GPS_ALT_MARK not in method or ", scaled" in method or not profile.has_elevation:
+        return None
+    if not km > 0:
+        return None
+    climb = profile.total_gain / km
+    band = next(b for top, b in GPS_ALTITUDE_GAIN_BAND if climb < top)
+    return (
+        "D+/D- measured on GPS altitude (time-correlated noise, fitted in gain_method): "
+        f"uncertain by about ±{100 * band:.0f} % at {climb:.0f} m of climb per km "
+        "(9 in 10 synthetic GPS-altitude recordings came within it); a barometric or "
+        "elevation-model altitude is more accurate"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -1016,3 +1017,44 @@ def test_a_time_that_jumps_back_is_not_also_a_gap():
     t2[300:310] -= 3600.0
     tr2 = Track(lat, np.full(n, 6.0), np.full(n, 500.0), t2, np.zeros(n, int))
     assert "1 time gap(s) over 5 min (largest 20 min)" in data_warnings(tr2)
+
+
+def _recorded(kind: str, seed: int, **kw):
+    syn = make_track(kind, seed, **kw)
+    n = syn.lat.size
+    return make_profile(Track(syn.lat, syn.lon, syn.elevation, syn.time, np.zeros(n, int)))
+
+
+@pytest.mark.parametrize(("seed", "band"), [(0, "±6 %"), (1, "±12 %")])
+def test_gps_altitude_warning_quotes_the_band_of_the_climb(seed, band):
+    # family "a" seed 0 climbs 57 m/km, seed 1 37 m/km: either side of the 40 m/km class
+    p = _recorded("gps", seed)
+    climb = p.total_gain / (p.total_distance / 1000)
+    w = profile_module.gps_altitude_warning(p)
+    assert w is not None and "GPS altitude" in w
+    assert f"uncertain by about {band} at {climb:.0f} m of climb per km" in w
+    assert w in course_stats(p).warnings
+
+
+@pytest.mark.parametrize("kind", ["planner", "baro"])
+def test_gps_altitude_warning_silent_without_gps_altitude(kind):
+    p = _recorded(kind, 0)
+    assert profile_module.gps_altitude_warning(p) is None
+    assert not any("GPS altitude" in w for w in course_stats(p).warnings)
+
+
+def test_gps_altitude_warning_silent_for_the_threshold_rule_and_scaled_figures():
+    syn = make_track("gps", 0)
+    t = Track(syn.lat, syn.lon, syn.elevation, syn.time, np.zeros(syn.lat.size, int))
+    assert profile_module.gps_altitude_warning(make_profile(t, gain_threshold=10)) is None
+    p = make_profile(t)
+    scaled = dataclasses.replace(
+        p, gain_method=p.gain_method + ", scaled gain x1.0100 loss x0.9900 to 'x'"
+    )
+    assert profile_module.gps_altitude_warning(scaled) is None
+
+
+def test_gps_altitude_band_is_ordered_and_ends_open():
+    tops = [top for top, _ in profile_module.GPS_ALTITUDE_GAIN_BAND]
+    assert tops == sorted(tops) and tops[-1] == float("inf")
+    assert all(0 < b < 1 for _, b in profile_module.GPS_ALTITUDE_GAIN_BAND)
