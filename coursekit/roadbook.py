@@ -76,6 +76,12 @@ details.organiser { margin-top: 1.6rem; }
 details.organiser summary { font-weight: 600; cursor: pointer; }
 nav a { margin-right: 1rem; }
 .wide { overflow-x: auto; }
+/* a wide table scrolls in its box (a phone): its first column (the checkpoint, the station,
+   the race) stays in view, opaque over the cells scrolling under it, night rows shaded */
+.wide td:first-child, .wide th:first-child { position: sticky; left: 0; z-index: 1;
+  box-shadow: inset -1px 0 0 var(--line); }
+.wide td:first-child { background: #fff; }
+.wide tr.night td:first-child { background: #f4f4f8; }
 @media (max-width: 600px) {
   body { padding: .8rem .7rem 2rem; }
   ul.cols { columns: 1; }
@@ -84,6 +90,7 @@ nav a { margin-right: 1rem; }
 }
 @media print {
   .wide, .profile { overflow: visible; }
+  .wide td:first-child, .wide th:first-child { position: static; box-shadow: none; }
   .profile svg { min-width: 0; }
   @page { size: A4; margin: 12mm; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
@@ -97,7 +104,7 @@ nav a { margin-right: 1rem; }
   /* backgrounds are dropped in print by default: the night rows' tint and the header's grey
      are printed, the tint darker so that a laser printer keeps it */
   th, tr.night td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-  tr.night td { background: #e4e4ec; }
+  tr.night td, .wide tr.night td:first-child { background: #e4e4ec; }
   a { color: inherit; text-decoration: none; }
 }
 """

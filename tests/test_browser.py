@@ -344,6 +344,61 @@ def test_phone_width_page_does_not_scroll_sideways_and_tables_scroll_in_place(
         page.close()
 
 
+WHITE, CLEAR = "rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"
+
+NAME_STAYS_JS = """() => {
+  const t = document.querySelector('#legs'), box = t.parentElement;
+  const head = [...t.tHead.rows[0].cells], barrier = head.find(c => c.textContent === 'barrier');
+  const hit = (cell) => { const r = cell.getBoundingClientRect();
+    return cell.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)); };
+  // the page scrolled down to a cell, not sideways (scrollIntoView would scroll the box too)
+  const down = (c) => window.scrollTo(0, window.scrollY + c.getBoundingClientRect().top - 300);
+  const look = (scroll) => { box.scrollLeft = scroll;
+    return [...t.rows].map(row => { const c = row.cells[0]; down(c);
+      const r = c.getBoundingClientRect();
+      return [r.left, r.right, hit(c), getComputedStyle(c).backgroundColor,
+              getComputedStyle(row.cells[1]).backgroundColor]; }); };
+  const out = {room: box.clientWidth, width: t.scrollWidth};
+  out.end = look(box.scrollWidth);
+  // the barrier column just right of the checkpoint names: both in full view
+  box.scrollLeft = 0;
+  const gap = barrier.getBoundingClientRect().left - head[0].getBoundingClientRect().right;
+  out.at_barrier = look(Math.floor(gap));
+  down(barrier);
+  const b = barrier.getBoundingClientRect();
+  out.barrier = [b.left, b.right, hit(barrier), head[0].getBoundingClientRect().right];
+  return out; }"""
+
+
+def test_phone_checkpoint_names_stay_in_view_while_the_table_scrolls(browser, bundled_book):
+    """On a phone the checkpoints table scrolls sideways in its box: the checkpoint column
+    stays at the box's left edge, opaque over the cells scrolling under it (header and
+    night rows with their own shading), and the barrier column can be shown next to it.
+
+    Before, scrolling to the barrier column (from 359 px on a 390 px phone) took the
+    checkpoint names off the screen: a runner saw "Sun 04:30" with no place to it.
+    """
+    page = browser.new_page(viewport={"width": PHONE_WIDTH_PX, "height": 800})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    try:
+        races = [p for p in bundled_book if p.name != "index.html"]
+        assert len(races) == 14
+        for path in races:
+            page.goto(path.as_uri(), wait_until="load")
+            got = page.evaluate(NAME_STAYS_JS)
+            assert got["width"] > got["room"], path.name  # it does scroll
+            for where in ("end", "at_barrier"):
+                for left, right, on_top, bg, next_bg in got[where]:
+                    assert 0 <= left and right <= 0.4 * PHONE_WIDTH_PX, (path.name, where, left)
+                    assert on_top, (path.name, where, left)  # not under the scrolled cells
+                    # the row's own shading (the header's grey, a night row's tint)
+                    assert bg == (WHITE if next_bg == CLEAR else next_bg), (path.name, where, bg)
+            left, right, on_top, names_end = got["barrier"]
+            assert names_end <= left and right <= PHONE_WIDTH_PX and on_top, (path.name, got)
+    finally:
+        page.close()
+
+
 def test_print_keeps_night_row_shading_and_header_tint(browser, bundled_book):
     """Printing drops backgrounds by default (Chromium's PDF, the print dialog's
     "Background graphics" off): the night rows' tint and the table header's grey were lost

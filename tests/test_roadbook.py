@@ -277,6 +277,22 @@ def test_print_css_keeps_blocks_whole_and_times_on_one_line(syn_page):
     assert row.count('<td class="t">') == 4  # barrier, elapsed, leader, opens
 
 
+def test_phone_css_keeps_the_first_column_of_a_wide_table_in_view(syn_page):
+    """A wide table scrolling in its box keeps its first column (the checkpoint names) at
+    the left edge, opaque, night rows tinted as the rest of the row; on paper it is a plain
+    column again (nothing scrolls there). The browser test measures it on a phone."""
+    _course, page = syn_page
+    css = page.html[page.html.index("<style>\n:root") :]
+    css = css[: css.index("</style>")]
+    screen, printing = css[: css.index("@media print")], css[css.index("@media print") :]
+    assert ".wide td:first-child, .wide th:first-child { position: sticky; left: 0;" in screen
+    assert ".wide td:first-child { background: #fff; }" in screen
+    assert ".wide tr.night td:first-child { background: #f4f4f8; }" in screen
+    assert "tr.night td { background: #f4f4f8; }" in screen
+    assert ".wide td:first-child, .wide th:first-child { position: static;" in printing
+    assert "tr.night td, .wide tr.night td:first-child { background: #e4e4ec; }" in printing
+
+
 def test_stats_come_from_the_full_track(tmp_path):
     """A +-2 m zigzag every point: the 5 m display line drops it, the statistics do not."""
     from coursekit.maps import decode_polyline
