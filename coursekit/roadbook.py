@@ -118,6 +118,14 @@ sizes of its text are those on paper."""
 PROFILE_HEIGHT_IN = 3.6
 """Height of the race page's profile [in] (the rotated checkpoint labels take its top)."""
 
+KEEP_TABLE_ROWS = 20
+"""A race page's checkpoints table of at most this many rows (start and finish included) is
+printed on one page with its heading and note, moved whole to the next page when it would
+be split: HAUT 120's 15 rows are 340 px at 8 pt, a third of A4's 1032 px text height, and
+20 rows of two lines each still fit. A longer table is split across pages, its header
+repeated on each and no row cut: Chromium pushes an unbreakable block taller than a page to
+a fresh page and splits it there all the same (a 47-row table: one page more, no gain)."""
+
 
 def _e(x) -> str:
     return html.escape("" if x is None else str(x), quote=True)
@@ -491,7 +499,11 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
         f"{_profile_caption(course)}</section>\n"
     )
     out.append(_daylight_html(plan, tz, changes))
-    out.append("<h2>Checkpoints, barriers and opening times</h2>\n")
+    # one block with its heading and note: print keeps a table that fits one page whole
+    keep = ' class="keep"' if len(rows) <= KEEP_TABLE_ROWS else ""
+    out.append(
+        f'<section{keep} id="checkpoints"><h2>Checkpoints, barriers and opening times</h2>\n'
+    )
     margin = getattr(getattr(plan, "params", None), "leader_margin", None)
     out.append(
         '<p class="note">Barrier = latest departure from the checkpoint; leader = expected '
@@ -541,7 +553,7 @@ def race_page(course, *, plan=None, offline: bool = False, nav: str = "") -> Rac
             f'<td class="l">{_e(svc)}{" · drop bag" if r["drop_bag"] and "drop_bag" not in r["services"] else ""}</td>'  # noqa: E501
             f'<td class="l">{"night" if night else ""}</td></tr>\n'
         )
-    out.append("</tbody></table></div>\n")
+    out.append("</tbody></table></div></section>\n")
     from .cutoffs import proposed_note
 
     # the page labels each proposed value where it shows it (and lists them in a note):

@@ -17,7 +17,7 @@ import pytest
 from test_roadbook import EVIL, PAYLOADS, evil_course, loop_course, make_course, table_rows
 
 from coursekit.course import load_course
-from coursekit.roadbook import build_roadbook, race_page
+from coursekit.roadbook import KEEP_TABLE_ROWS, build_roadbook, race_page
 
 pytestmark = pytest.mark.browser
 
@@ -478,6 +478,44 @@ def test_pdf_keeps_profile_heading_with_chart_and_bullets_whole(browser, bundled
             items = {k.rsplit("-", 1)[0] for k in at if k.startswith("li")}
             for li in items:
                 assert at[f"{li}-first"] == at[f"{li}-last"], (path.name, li)
+    finally:
+        page.close()
+
+
+TABLE_MARK_JS = """() => {
+  const link = (name) => { const a = document.createElement('a');
+    a.href = 'https://mark.invalid/' + name; a.textContent = '.'; return a; };
+  document.querySelectorAll('h1, h2').forEach((h, i) => h.appendChild(link('head' + i)));
+  [...document.querySelectorAll('h2')].find(e => e.textContent.startsWith('Checkpoints'))
+    .appendChild(link('heading'));
+  const rows = [...document.querySelectorAll('#legs tbody tr')];
+  rows.forEach((r, i) => r.cells[0].appendChild(link('row' + i)));
+  document.body.appendChild(link('end'));
+  return rows.length;
+}"""
+
+
+def test_pdf_keeps_a_checkpoints_table_of_one_page_on_one_page(browser, bundled_book):
+    """Chromium's A4 PDF of every race page: a checkpoints table that fits one page (at most
+    :data:`~coursekit.roadbook.KEEP_TABLE_ROWS` rows) is on one page with its heading, and
+    no page is left without a heading or a row of the table (no blank page before it).
+
+    Before, HAUT 120's table was split 6 rows / 9 rows, HAUT 80's 6 / 5 and UTAT 105's 6 / 1
+    (its finish alone on the next page).
+    """
+    page = _print_page(browser)
+    try:
+        races = [p for p in bundled_book if p.name != "index.html"]
+        assert len(races) == 14
+        for path in races:
+            page.goto(path.as_uri(), wait_until="load")
+            n = page.evaluate(TABLE_MARK_JS)
+            assert 2 <= n <= KEEP_TABLE_ROWS, (path.name, n)
+            links = _pdf_links(page.pdf(format="A4", prefer_css_page_size=True))
+            at = {k.rsplit("/", 1)[-1]: v for k, v in links.items() if "mark.invalid" in k}
+            table = {at["heading"]} | {at[f"row{i}"] for i in range(n)}
+            assert len(table) == 1, (path.name, at)
+            assert set(at.values()) == set(range(1, at["end"] + 1)), (path.name, at)
     finally:
         page.close()
 

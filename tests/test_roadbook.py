@@ -20,7 +20,7 @@ from coursekit.cli import cli
 from coursekit.course import load_course
 from coursekit.errors import CourseFileError
 from coursekit.gpx import write_gpx
-from coursekit.roadbook import build_roadbook, race_page
+from coursekit.roadbook import KEEP_TABLE_ROWS, build_roadbook, race_page
 
 ROOT = Path(__file__).parent.parent
 COURSES = ROOT / "courses"
@@ -275,6 +275,25 @@ def test_print_css_keeps_blocks_whole_and_times_on_one_line(syn_page):
     assert m and m.group(1).startswith("<h2>Profile</h2>") and "<svg" in m.group(1)
     row = re.search(r'<tr class="[^"]*"><td class="l">Alpha.*?</tr>', page.html).group(0)
     assert row.count('<td class="t">') == 4  # barrier, elapsed, leader, opens
+
+
+def test_checkpoints_table_one_block_kept_whole_when_it_fits_a_page(tmp_path):
+    """The checkpoints heading, note and table are one section, unbreakable in print up to
+    :data:`~coursekit.roadbook.KEEP_TABLE_ROWS` rows (start and finish included); a longer
+    table is left to split across pages (Chromium would push a taller unbreakable block to
+    a fresh page and split it there anyway). The browser test checks the PDF."""
+    for rows in (KEEP_TABLE_ROWS, KEEP_TABLE_ROWS + 1):
+        n = rows - 2
+        cps = [
+            (f"Station {i}", round(60.0 * i / (n + 1), 1), ["water"], None) for i in range(1, n + 1)
+        ]
+        toml = make_course(tmp_path / str(rows), cps=cps, length_m=60000.0, n=3000, limit="14h")
+        html = race_page(load_course(toml)).html
+        assert len(table_rows(html, "legs")) == rows
+        m = re.search(r'<section( class="keep")? id="checkpoints">(.*?)</section>', html, re.S)
+        assert m and m.group(2).startswith("<h2>Checkpoints, barriers and opening times</h2>")
+        assert m.group(2).rstrip().endswith("</table></div>")
+        assert bool(m.group(1)) == (rows <= KEEP_TABLE_ROWS), rows
 
 
 def test_phone_css_keeps_the_first_column_of_a_wide_table_in_view(syn_page):
