@@ -114,17 +114,95 @@ def test_legs_keys_are_the_documented_ones():
     ]
 
 
+def _subsections(text: str) -> dict[str, str]:
+    """The ``### `` sub-sections of ``text`` by JSON path: each backquoted path of a heading
+    (``Top level`` is the path ``""``) maps to the sub-section's text."""
+    out = {}
+    for part in re.split(r"^### ", text, flags=re.M)[1:]:
+        head = part.splitlines()[0]
+        paths = [""] if head.strip() == "Top level" else re.findall(r"`([^`]+)`", head)
+        for path in paths:
+            out[path] = part
+    return out
+
+
+def _keys_by_path(obj, path: str = "", acc: dict | None = None) -> dict[str, set[str]]:
+    """The keys written in every object of ``obj`` by JSON path (``races[].checkpoints[]``)."""
+    acc = {} if acc is None else acc
+    if isinstance(obj, dict):
+        acc.setdefault(path, set()).update(obj)
+        for k, v in obj.items():
+            _keys_by_path(v, f"{path}.{k}" if path else k, acc)
+    elif isinstance(obj, list):
+        for v in obj:
+            _keys_by_path(v, path + "[]", acc)
+    return acc
+
+
+SIMULATED_ONLY = "with `--simulate` only"
+
+
+@pytest.fixture(scope="module")
+def event_out(tmp_path_factory):
+    """``coursekit event --format json``: the HAUT event without a simulation, Atlas Quest
+    (a combined ranking, ``[runners]``) simulated, and a race with a fixed barrier simulated
+    (``fixed_barriers`` is empty on the bundled courses, which have none)."""
+    folder = tmp_path_factory.mktemp("fixed")
+    src = (ROOT / COURSE).read_text(encoding="utf-8")
+    src = src.replace('gpx = "haut-42.gpx"', f"gpx = {json.dumps(str(ROOT / GPX))}", 1)
+    src = src.replace('name = "Tizi Oussem"\n', 'name = "Tizi Oussem"\ncutoff = "4h"\n', 1)
+    assert 'cutoff = "4h"' in src
+    (folder / "fixed.toml").write_text(src, encoding="utf-8")
+    sim = ["--format", "json", "--simulate", "50", "--repetitions", "3", "--seed", "1"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        plain = json.loads(_run("event", "courses/haut", "--format", "json"))
+        simulated = [
+            json.loads(_run("event", "courses/atlas-quest", *sim)),
+            json.loads(_run("event", str(folder / "fixed.toml"), *sim)),
+        ]
+    return plain, simulated
+
+
+def test_event_json_keys_are_the_documented_ones(event_out):
+    """Every object of the event JSON has the keys its table in docs/outputs.md lists, no
+    more, no fewer (the keys marked "with `--simulate` only" absent without a simulation),
+    and every documented object is written."""
+    subs = _subsections(_section("coursekit event").split("### CSV")[0])
+    doc = {path: _table_keys(text) for path, text in subs.items()}
+    only_sim = {
+        path: {
+            k
+            for line in text.splitlines()
+            if line.startswith("| `") and SIMULATED_ONLY in line
+            for k in re.findall(r"`([a-z0-9_]+)`", line.split("|")[1])
+        }
+        for path, text in subs.items()
+    }
+    plain, simulated = event_out
+    assert plain["simulation"] is None and plain["combined"] == []
+    assert simulated[0]["combined"] and all(d["simulation"] for d in simulated)
+    assert simulated[1]["simulation"]["races"][0]["fixed_barriers"]
+    seen = set()
+    for data, sim in [(plain, False), *((d, True) for d in simulated)]:
+        for path, keys in _keys_by_path(data).items():
+            assert path in doc, f"docs/outputs.md: no '### `{path}`' table for event JSON"
+            want = doc[path] if sim else doc[path] - only_sim[path]
+            assert keys - want == set(), f"{path}: written but not documented"
+            assert want - keys == set(), f"{path}: documented but not written"
+            seen.add(path)
+    assert set(doc) - seen == set(), "documented objects the event JSON does not write"
+
+
 def test_event_csv_columns_are_the_documented_ones(tmp_path):
-    sec = _section("coursekit event")
+    sec = _section("coursekit event").split("### CSV")[1]
     doc = {w for span in re.findall(r"`([^`]+)`", sec) for w in re.findall(r"[a-z0-9_]+", span)}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(ROOT)
-        data = json.loads(_run("event", "courses/haut", "--format", "json"))
         out = tmp_path / "ev.csv"
         _run("event", "courses/haut", "--format", "csv", "-o", str(out), "--simulate", "50")
     header = _csv_header(out.read_text(encoding="utf-8"))
     occupancy = _csv_header((tmp_path / "ev-occupancy.csv").read_text(encoding="utf-8"))
-    assert set(data) <= doc
     assert set(header) - doc == set()
     assert set(occupancy) - doc == set()
 
