@@ -2001,7 +2001,7 @@ def event_summary(event: EventPlan) -> dict:
         ``event, file, origin, timezone`` (the event's one clock, :func:`event_timezone`:
         the event file's ``timezone``, else the races' IANA zone when they share one, else
         None), ``margin_s, sweep_s, gap_s, radius_m, warnings``;
-        ``races``: ``name, start, limit_s, checkpoints, timezone``;
+        ``races``: ``name, start, limit_s, checkpoints, timezone, limit_proposed``;
         ``combined`` (rankings over several races, ``[[combined]]``; ``[]`` without):
         ``name, ranking`` (``"cumulative"``: the sum of the stage times, so a stage not
         started or not finished is a withdrawal from the ranking), ``note``, ``limit_s``
@@ -2040,8 +2040,9 @@ def event_summary(event: EventPlan) -> dict:
         ability_mean, finish_share`` (mean, p05, p95) and ``checkpoints`` (one per row, in
         race order): ``name, row`` (the row index, the key to join a station's
         ``passages``: a name can be used twice in a race), ``reached,
-        withdrawn`` (runners last seen at this checkpoint before withdrawing: on the start
-        row, those who withdrew on the first leg), ``eliminated, eliminated_p05,
+        withdrawn`` (runners withdrawing at this checkpoint; a withdrawal on the last leg
+        is booked at the checkpoint before the finish, on the start row when the race has
+        none: nobody withdraws at the finish line), ``eliminated, eliminated_p05,
         eliminated_p95, arrival_p10, arrival_p50, arrival_p90`` (among the runners who
         reach the row: at the finish, the finishers and those the limit stopped on the last
         leg, at the limit; ``arrival_percentiles_basis`` says so in the output),
@@ -2059,6 +2060,7 @@ def event_summary(event: EventPlan) -> dict:
         ``eliminated_share`` (the simulation's own there).
         Counts are means over the repetitions (bands: 5th-95th percentiles).
         Times are ISO 8601 with offset; durations and distances SI.
+        Every key, with its unit and when it is null, is in docs/outputs.md.
     """
     by_name = {r.name: r for r in event.races}
     out = {
