@@ -370,6 +370,13 @@ NAME_STAYS_JS = """() => {
   return out; }"""
 
 
+def _race_pages(book) -> list:
+    """The bundled roadbook's 14 race pages (its index left out)."""
+    races = [p for p in book if p.name != "index.html"]
+    assert len(races) == 14
+    return races
+
+
 def test_phone_checkpoint_names_stay_in_view_while_the_table_scrolls(browser, bundled_book):
     """On a phone the checkpoints table scrolls sideways in its box: the checkpoint column
     stays at the box's left edge, opaque over the cells scrolling under it (header and
@@ -381,9 +388,7 @@ def test_phone_checkpoint_names_stay_in_view_while_the_table_scrolls(browser, bu
     page = browser.new_page(viewport={"width": PHONE_WIDTH_PX, "height": 800})
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
     try:
-        races = [p for p in bundled_book if p.name != "index.html"]
-        assert len(races) == 14
-        for path in races:
+        for path in _race_pages(bundled_book):
             page.goto(path.as_uri(), wait_until="load")
             got = page.evaluate(NAME_STAYS_JS)
             assert got["width"] > got["room"], path.name  # it does scroll
@@ -467,9 +472,7 @@ def test_pdf_keeps_profile_heading_with_chart_and_bullets_whole(browser, bundled
     """
     page = _print_page(browser)
     try:
-        races = [p for p in bundled_book if p.name != "index.html"]
-        assert len(races) == 14
-        for path in races:
+        for path in _race_pages(bundled_book):
             page.goto(path.as_uri(), wait_until="load")
             page.evaluate(MARK_JS)
             links = _pdf_links(page.pdf(format="A4", prefer_css_page_size=True))
@@ -505,9 +508,7 @@ def test_pdf_keeps_a_checkpoints_table_of_one_page_on_one_page(browser, bundled_
     """
     page = _print_page(browser)
     try:
-        races = [p for p in bundled_book if p.name != "index.html"]
-        assert len(races) == 14
-        for path in races:
+        for path in _race_pages(bundled_book):
             page.goto(path.as_uri(), wait_until="load")
             n = page.evaluate(TABLE_MARK_JS)
             assert 2 <= n <= KEEP_TABLE_ROWS, (path.name, n)
