@@ -405,13 +405,14 @@ def _parse_times(texts: list, path: str, lines: list | None) -> np.ndarray:
 # seven variants: lon first, single quotes, <time> before <ele>). For those
 # the fast path reads the file in pieces, checks it is well-formed XML with
 # expat (C, no callbacks after the header) and takes the numbers of a piece with
-# numpy (_vector_columns: positions of '<' and '"', bulk casts; the usual form
-# written plainly) or else with one regular expression (_expression_columns).
-# Every assumption is checked by counting tags. The checks (expat over the whole
-# file, tag counts) run on big files in a forked child process (gpxcheck), in
-# parallel, and the reader compares the counts when both are done; for files
-# whose points start <trkpt lat=" the reader counts the tags itself (numpy counts
-# them from the positions it has, in the same pass) and the child only runs expat;
+# numpy (_vector_columns: positions of '<' and of the quote, bulk casts; any of the
+# eight forms written plainly) or else with one regular expression
+# (_expression_columns). Every assumption is checked by counting tags. The checks
+# (expat over the whole file, tag counts) run on big files in a forked child process
+# (gpxcheck), in parallel, and the reader compares the counts when both are done; for
+# files whose points start <trkpt lat=" (or lon=, or with ') the reader counts the tags
+# itself (numpy counts them from the positions it has, in the same pass) and the child
+# only runs expat;
 # when anything is unusual (comments or CDATA among the points or hiding tags in the
 # header, other attributes in <trkpt>, forms mixed in one file, prefixes, routes, entities
 # in values, a bad value) it gives up and the general lxml reader reads the file, so both
@@ -451,17 +452,19 @@ def _point_pattern(lon_first: bool = False, quote: bytes = b'"', time_first: boo
     return pattern, tuple(groups.index(c) for c in _COLUMNS)
 
 
+_USUAL_FORM = (False, b'"', False)  # lat first, double quotes, <ele> before <time>
 _FIRST_POINT = re.compile(rb"<trkpt\s[^>]*>")
 _ELE_TIME = re.compile(rb"</ele>\s*<time>")
 _TIME_ELE = re.compile(rb"</time>\s*<ele>")
 
 
-def _pattern_for(piece: bytes):
-    """:func:`_point_pattern` for the way the first ``<trkpt>`` of ``piece`` is written
-    (the usual form when there is none, or when it is not one of the eight)."""
+def _form_of(piece: bytes) -> tuple[bool, bytes, bool]:
+    """The form ``(lon_first, quote, time_first)`` of :func:`_point_pattern` in which the
+    first ``<trkpt>`` of ``piece`` is written (the usual form when there is none, or when
+    it is not one of the eight)."""
     m = _FIRST_POINT.search(piece)
     if m is None:
-        return _point_pattern()
+        return _USUAL_FORM
     tag = m.group()
     la, lo = tag.find(b"lat="), tag.find(b"lon=")
     quote = tag[la + 4 : la + 5] if la >= 0 else b'"'
@@ -469,11 +472,9 @@ def _pattern_for(piece: bytes):
     ele_time = _ELE_TIME.search(piece, m.start())
     time_ele = _TIME_ELE.search(piece, m.start())
     time_first = time_ele is not None and (ele_time is None or time_ele.start() < ele_time.start())
-    key = (0 <= lo < la, quote if quote in (b'"', b"'") else b'"', time_first)
-    return _point_pattern(*key)
+    return (0 <= lo < la, quote if quote in (b'"', b"'") else b'"', time_first)
 
 
-_USUAL_FORM = (False, b'"', False)  # lat first, double quotes, <ele> before <time>
 _WHITESPACE = np.zeros(256, bool)
 _WHITESPACE[list(b" \t\n\r\x0b\x0c")] = True  # what re's \s matches in bytes
 _MAX_GAP = 40  # whitespace between a point's tags, at most [bytes] (else: the expression)
@@ -513,22 +514,41 @@ def _numbers(a: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray |
         return np.ascontiguousarray(m).view(f"S{m.shape[1]}").ravel().astype(np.float64)
 
 
-def _vector_columns(piece: bytes, segment: int, start: int):
+def _vector_columns(piece: bytes, segment: int, start: int, form: tuple = _USUAL_FORM):
     """The fast path's columns of one piece without the expression, or None.
 
-    For the usual form, when every point is written ``<trkpt lat="…" lon="…">``
-    (one space) then optionally ``<ele>…</ele>`` and ``<time>…</time>`` with only
-    whitespace between the tags, as :func:`_point_pattern` would read it: the tags
-    are found with numpy (positions of ``<`` and ``"``) and the numbers cast in bulk,
-    with no Python object per point. Anything else (another spacing, a point with
-    an empty ``<ele>``, some points with a time and some without, times written in
-    different lengths, ``&`` anywhere in the piece) returns None and the expression
-    reads the piece. What it returns is what the expression's captures give:
-    ``(counts, lat, lon, ele, time, seg)`` with counts ``(points, with <ele>, with
-    <time>, <trkseg>)``. Those counts equal the piece's tags (``<trkpt``, ``<ele`` and
-    ``<time`` from ``start``, ``<trkseg``) or it returns None: what
-    :func:`gpxcheck.tag_counts` gives, from the same positions of ``<``.
+    Parameters
+    ----------
+    piece : bytes
+        The piece of the file (:func:`gpxcheck.pieces`), waypoints cut out.
+    segment : int
+        The number of ``<trkseg>`` starts before the piece.
+    start : int
+        Where ``<ele>`` and ``<time>`` start to count: the file's first ``<trkpt``
+        when it is in this piece, else 0.
+    form : tuple
+        ``(lon_first, quote, time_first)``, the way the file's first point is written
+        (:func:`_form_of`, :func:`_point_pattern`).
+
+    Returns
+    -------
+    tuple or None
+        When every point is written as ``form`` says, plainly: ``<trkpt lat="…" lon="…">``
+        (one space; ``lon`` first, ``'`` quotes as ``form`` says) then optionally
+        ``<ele>…</ele>`` and ``<time>…</time>`` (``<time>`` first as ``form`` says)
+        with only whitespace between the tags, the tags are found with numpy
+        (positions of ``<`` and of the quote) and the numbers cast in bulk, with no
+        Python object per point. What it returns is what the expression of ``form``
+        captures: ``(counts, lat, lon, ele, time, seg)`` with counts ``(points, with
+        <ele>, with <time>, <trkseg>)``. Those counts equal the piece's tags
+        (``<trkpt``, ``<ele`` and ``<time`` from ``start``, ``<trkseg``), what
+        :func:`gpxcheck.tag_counts` gives, from the same positions of ``<``. Anything
+        else (another spacing, a point with an empty ``<ele>``, some points with a
+        time and some without, times written in different lengths, ``&`` anywhere in
+        the piece, a point in another form) returns None and the expression reads the
+        piece.
     """
+    lon_first, quote, time_first = form
     if b"&" in piece:
         return None
     buf = piece + bytes(_MAX_GAP)  # zeros after the piece: see _rows
@@ -569,24 +589,29 @@ def _vector_columns(piece: bytes, segment: int, start: int):
     if n == 0:
         counts = (0, 0, 0, seg_at.size)
         return (counts, None, None, None, None, None) if counts == tags else None
-    if not (at(pt, b"<trkpt l") & at(pt + 8, b'at="')).all():
+    # the start tag: <trkpt first="…" second="…"> (first, second: lat and lon, in order)
+    first_name, second_name = (b"lon", b"lat") if lon_first else (b"lat", b"lon")
+    if not (at(pt, b"<trkpt " + first_name[:1]) & at(pt + 8, first_name[1:] + b"=" + quote)).all():
         return None
-    quotes = np.flatnonzero(a == 34)
-    lat_end = quotes[np.minimum(np.searchsorted(quotes, pt + 12), quotes.size - 1)]
-    lon_end = quotes[np.minimum(np.searchsorted(quotes, lat_end + 7), quotes.size - 1)]
+    quotes = np.flatnonzero(a == quote[0])
+    first_end = quotes[np.minimum(np.searchsorted(quotes, pt + 12), quotes.size - 1)]
+    second_end = quotes[np.minimum(np.searchsorted(quotes, first_end + 7), quotes.size - 1)]
     if not (
-        (lat_end > pt + 12).all()
-        and (lon_end > lat_end + 7).all()
-        and at(lat_end, b'" lon="').all()
-        and (a[lon_end + 1] == 62).all()  # '>'
+        (first_end > pt + 12).all()
+        and (second_end > first_end + 7).all()
+        and at(first_end, quote + b" " + second_name + b"=" + quote).all()
+        and (a[second_end + 1] == 62).all()  # '>'
     ):
         return None
-    lat = _numbers(a, pt + 12, lat_end)
-    lon = _numbers(a, lat_end + 7, lon_end)
-    if lat is None or lon is None or not (np.isfinite(lat).all() and np.isfinite(lon).all()):
+    first_values = _numbers(a, pt + 12, first_end)
+    second_values = _numbers(a, first_end + 7, second_end)
+    if first_values is None or second_values is None:
+        return None
+    lat, lon = (second_values, first_values) if lon_first else (first_values, second_values)
+    if not (np.isfinite(lat).all() and np.isfinite(lon).all()):
         return None  # (the expression then gives up on a value that is not finite)
     # the tags after each point's start tag: the k-th '<' after it
-    first = np.searchsorted(lt, lon_end)
+    first = np.searchsorted(lt, second_end)
     if first[-1] + 3 >= lt.size:  # the last point's tags would run past the piece
         lt = np.append(lt, np.full(4, len(piece)))
 
@@ -597,40 +622,48 @@ def _vector_columns(piece: bytes, segment: int, start: int):
         m = _rows(a, start, stop)
         return m is not None and bool(_WHITESPACE_OR_PAD[m].all())
 
-    t1 = lt[first]
-    if not gap_ok(lon_end + 2, t1):
+    if not gap_ok(second_end + 2, lt[first]):
         return None
-    has_ele = at(t1, b"<ele>")
-    n_ele = int(np.count_nonzero(has_ele))
-    if n_ele not in (0, n):
-        return None
-    if n_ele:
-        t2, t3 = lt[first + 1], lt[first + 2]
-        if not at(t2, b"</ele>").all() or not gap_ok(t2 + 6, t3):
+    # then <ele> and <time> (or <time> and <ele>), each in every point or in none; the
+    # whitespace between the two tags as the expression's \s*
+    ele = times = None
+    n_ele = n_time = 0
+    tag_at = first  # the index in lt of each point's next tag
+    order = (b"time", b"ele") if time_first else (b"ele", b"time")
+    for name in order:
+        opening = lt[tag_at]
+        present = int(np.count_nonzero(at(opening, b"<" + name + b">")))
+        if present not in (0, n):
             return None
-        ele = _numbers(a, t1 + 5, t2)
-        if ele is None or not np.isfinite(ele).all():
+        if not present:
+            continue
+        closing = lt[tag_at + 1]
+        tag_at = tag_at + 2
+        if not at(closing, b"</" + name + b">").all():
             return None
-        t4 = lt[first + 3]
-    else:
-        ele = np.full(n, math.nan)
-        t3, t4 = t1, lt[first + 1]
-    n_time = int(np.count_nonzero(at(t3, b"<time>")))
-    if n_time not in (0, n):
-        return None
-    if n_time:
-        size = t4 - (t3 + 6)
-        if not at(t4, b"</time>").all() or (size != size[0]).any():
+        # (what follows the last tag the expression reads is not its business)
+        if name != order[-1] and not gap_ok(closing + len(name) + 3, lt[tag_at]):
             return None
-        m = _rows(a, t3 + 6, t4)
-        times = None if m is None else _utc_rows(m)
-        if times is None:
-            return None
-    else:
-        times = np.full(n, math.nan)
+        value_at = opening + len(name) + 2
+        if name == b"ele":
+            ele = _numbers(a, value_at, closing)
+            if ele is None or not np.isfinite(ele).all():
+                return None
+            n_ele = n
+        else:
+            size = closing - value_at
+            if (size != size[0]).any():
+                return None
+            m = _rows(a, value_at, closing)
+            times = None if m is None else _utc_rows(m)
+            if times is None:
+                return None
+            n_time = n
     counts = (n, n_ele, n_time, seg_at.size)
     if counts != tags:
         return None
+    ele = np.full(n, math.nan) if ele is None else ele
+    times = np.full(n, math.nan) if times is None else times
     seg = segment + np.searchsorted(seg_at, pt)
     return counts, lat, lon, ele, times, seg
 
@@ -956,7 +989,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
     lines = counted = offset = 0
     waypoints: list[Waypoint] = []
     form = None  # how points are written (the first <trkpt> says)
-    usual = True  # ... in the usual form (or no point yet): _vector_columns may read
+    written = _USUAL_FORM  # ... as (lon_first, quote, time_first): _vector_columns reads
     self_counting = False  # the check leaves the counts to the reader (reader_counts)
     gap = None  # <trkseg> starts and ends since the last point (see _segment_steps)
     try:
@@ -1005,11 +1038,11 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     first = piece.find(b"<trkpt")
                     start = first if first >= 0 else len(piece)
                     if first >= 0:
-                        form = _pattern_for(piece)
-                        usual = form[0].pattern == _point_pattern(*_USUAL_FORM)[0].pattern
+                        written = _form_of(piece)
+                        form = _point_pattern(*written)
                         self_counting = gpxcheck.reader_counts(piece, first)
                 own_counts = has_wpt or self_counting
-                cols = _vector_columns(piece, segment, start) if usual else None
+                cols = _vector_columns(piece, segment, start, written)
                 if cols is None:
                     if not _alternating(piece):
                         raise _GiveUp("a point inside a point")

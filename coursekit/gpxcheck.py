@@ -6,8 +6,9 @@ is well-formed XML with no DOCTYPE or processing instruction, no comment or CDAT
 among the points (the header may have harmless ones, :func:`header_ok`), and if the
 reader captured every ``<trkpt>``, ``<ele>``, ``<time>`` and ``<trkseg>``. This module
 makes those checks (expat, tag counts) piece by piece; the tags are counted here or,
-for points written ``<trkpt lat="`` (:func:`reader_counts`), by the reader. On big
-files the checks run in a forked child process while the reader goes on (two cores).
+for points written ``<trkpt lat="`` (or ``lon`` first, or with ``'``; see
+:func:`reader_counts`), by the reader. On big files the checks run in a forked child
+process while the reader goes on (two cores).
 It imports no numpy: ``coursekit profile`` calls :func:`start` first, so the check
 also overlaps the import of numpy.
 """
@@ -137,10 +138,14 @@ def tag_counts(piece: bytes, start: int, seen: bool = True) -> tuple:
 
 def reader_counts(piece: bytes, first: int) -> bool:
     """True when the reader counts the tags itself, from the piece holding the file's
-    first ``<trkpt`` (at ``first``) on: the points start ``<trkpt lat="``, as those the
-    reader takes with numpy, which counts the tags for it in the same pass (see
-    ``coursekit.gpx._vector_columns``); the check then only checks the XML."""
-    return piece.startswith(b'<trkpt lat="', first)
+    first ``<trkpt`` (at ``first``) on: the points start ``<trkpt lat="`` (or ``lon``
+    first, or ``'`` quotes), as those the reader takes with numpy, which counts the tags
+    for it in the same pass (see ``coursekit.gpx._vector_columns``); the check then only
+    checks the XML."""
+    return piece.startswith(_COUNTED_STARTS, first)
+
+
+_COUNTED_STARTS = (b'<trkpt lat="', b"<trkpt lat='", b'<trkpt lon="', b"<trkpt lon='")
 
 
 def check_pieces(path: Path) -> tuple | None:

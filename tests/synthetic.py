@@ -46,6 +46,7 @@ centred on the start, whose scale error over a 30 km course is below 1e-6.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -457,3 +458,25 @@ def write_big_gpx(path, size_bytes: int) -> int:
             fh.write(block)
         fh.write(b"</trkseg></trk></gpx>\n")
     return 1000 * (size_bytes // len(block))
+
+
+# the eight ways of writing a GPX track point that coursekit.gpx._point_pattern reads:
+# (lon_first, quote, time_first), the usual one first
+POINT_FORMS = [(lon, q, t) for lon in (False, True) for q in ('"', "'") for t in (False, True)]
+
+
+def in_form(data: bytes, form: tuple) -> bytes:
+    """``data``, GPX whose points are written ``<trkpt lat="…" lon="…">`` with ``<ele>``
+    before ``<time>``, with its points written in ``form`` (one of :data:`POINT_FORMS`)."""
+    lon_first, quote, time_first = form
+    q = quote.encode()
+
+    def start_tag(m):
+        lat = b"lat=%s%s%s" % (q, m.group(1), q)
+        lon = b"lon=%s%s%s" % (q, m.group(2), q)
+        return b"<trkpt %s %s>" % ((lon, lat) if lon_first else (lat, lon))
+
+    data = re.sub(rb'<trkpt lat="([^"]*)" lon="([^"]*)">', start_tag, data)
+    if time_first:
+        data = re.sub(rb"(<ele>[^<]*</ele>)(\s*)(<time>[^<]*</time>)", rb"\3\2\1", data)
+    return data

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic import POINT_FORMS, in_form
 
 from coursekit import gpx, gpxcheck
 from coursekit.errors import GPXError
@@ -924,24 +925,44 @@ def test_broken_xml_and_non_toml_still_say_not_valid_xml(tmp_path, text):
 _GAPS = ["", "", "\n", "\n    ", "\t", " \r\n"]
 
 
+_FORMS = POINT_FORMS
+
+
+def _form_id(form) -> str:
+    lon_first, quote, time_first = form
+    first = "lon" if lon_first else "lat"
+    quotes = "single" if quote == "'" else "double"
+    return f"{first}-{quotes}-{'time' if time_first else 'ele'}-first"
+
+
 @st.composite
-def _point_texts(draw):
-    """One ``<trkpt>`` as writers write it, mostly in the usual form, sometimes not."""
+def _point_texts(draw, form):
+    """One ``<trkpt>`` as writers write it in ``form`` (``(lon_first, quote, time_first)``,
+    the eight forms of ``gpx._point_pattern``), mostly plainly, sometimes not, and now and
+    then in another form (a file that mixes forms)."""
+    lon_first, q, time_first = draw(st.sampled_from([form] * 12 + _FORMS))
     lat = draw(st.floats(-89.9, 89.9, allow_nan=False))
     lon = draw(st.floats(-179.9, 179.9, allow_nan=False))
     digits = draw(st.integers(0, 9))
+    first, second = ("lon", "lat") if lon_first else ("lat", "lon")
     la, lo = f"{lat:.{digits}f}", f"{lon:.{digits}f}"
+    one, two = (lo, la) if lon_first else (la, lo)
+    a, b = f"{first}={q}{one}{q}", f"{second}={q}{two}{q}"
+    other = "'" if q == '"' else '"'
     attrs = draw(
         st.sampled_from(
-            [f'lat="{la}" lon="{lo}"'] * 6
-            + [f'lat="{la}"  lon="{lo}"', f'lat="{la}" lon="{lo}" ', f'lat=" {la}" lon="{lo}"']
+            [f"{a} {b}"] * 6
+            + [f"{a}  {b}", f"{a} {b} ", f"{first}={q} {one}{q} {b}"]
+            + [f"{a} {second}={other}{two}{other}"]  # quotes mixed in one tag
         )
     )
     gap = draw(st.sampled_from(_GAPS))
-    parts = [f"<trkpt {attrs}>"]
+    # text after the start tag or between the tags (the expression stops there)
+    lead, between = (draw(st.sampled_from([gap] * 6 + ["x", " x "])) for _ in range(2))
+    tags = []
     ele = draw(st.sampled_from(["1000.5", "-3", "12e1", "", " 7 ", None, "1_0"]))
     if ele is not None:
-        parts.append(f"{gap}<ele>{ele}</ele>")
+        tags.append(f"<ele>{ele}</ele>")
     when = draw(
         st.sampled_from(
             [
@@ -954,23 +975,46 @@ def _point_texts(draw):
         )
     )
     if when is not None:
-        parts.append(f"{gap}<time>{when.format(s=draw(st.integers(0, 9)))}</time>")
+        tags.append(f"<time>{when.format(s=draw(st.integers(0, 9)))}</time>")
+    parts = [f"<trkpt {attrs}>", lead, between.join(tags[::-1] if time_first else tags)]
     parts.append(draw(st.sampled_from(["", "<extensions><hr>140</hr></extensions>"])))
     parts.append(f"{gap}</trkpt>")
     mark = draw(st.sampled_from([""] * 8 + ["</trkseg><trkseg>", "<trkseg/>"]))
     return mark + "".join(parts) + "\n"
 
 
-@settings(max_examples=150, deadline=None)
-@given(
-    points=st.lists(_point_texts(), min_size=1, max_size=30), chunk=st.sampled_from([300, 1 << 20])
-)
-def test_vector_columns_read_what_the_expression_reads(points, chunk):
-    """The columns taken with numpy equal the expression's captures, piece by piece: the
+@st.composite
+def _tracks(draw):
+    """``(form, points)``: the points of a track, written mostly in ``form``."""
+    form = draw(st.sampled_from(_FORMS))
+    return form, draw(st.lists(_point_texts(form), min_size=1, max_size=30))
+
+
+def _piece_columns_agree(data: bytes, form) -> None:
+    """The numpy columns of ``data`` read as one piece in ``form`` are None or exactly the
+    expression's captures (counts, values, segments)."""
+    key = (form[0], form[1].encode(), form[2])
+    start = data.find(b"<trkpt")
+    vector = gpx._vector_columns(data, 0, start, key)
+    if vector is None:
+        return
+    expression = gpx._expression_columns(data, gpx._point_pattern(*key), 0, "p.gpx")
+    assert vector[0] == expression[0]
+    for k, (x, y) in enumerate(zip(vector[1:], expression[1:], strict=True)):
+        np.testing.assert_array_equal(x, y, err_msg=gpx._COLUMNS[k + 1])
+
+
+@settings(max_examples=300, deadline=None)
+@given(track=_tracks(), chunk=st.sampled_from([300, 1 << 20]))
+def test_vector_columns_read_what_the_expression_reads(track, chunk):
+    """The columns taken with numpy equal the expression's captures, piece by piece, in
+    each of the eight forms (lat or lon first, either quote, <ele> or <time> first): the
     fast path with and without them gives the same Track (or both hand over), and that
     Track is the general reader's."""
+    form, points = track
     head = '<gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>\n'
     data = (head + "".join(points) + "</trkseg></trk></gpx>").encode()
+    _piece_columns_agree(data, form)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -1024,6 +1068,40 @@ def test_vector_columns_take_the_usual_files(tmp_path, monkeypatch):
         f.write_bytes(data)
         assert not _same_or_refused(f), name
         assert used and all(used), name
+    assert read_gpx(tmp_path / "segments.gpx").segment.max() >= 1
+
+
+@pytest.mark.parametrize("form", _FORMS[1:], ids=_form_id)
+def test_vector_columns_take_the_other_forms(tmp_path, monkeypatch, form):
+    """The seven other forms (lon first, single quotes, <time> before <ele>), written
+    plainly, are read by the numpy columns too, not by the expression, and the fast path
+    reads them as the general reader does (they were the expression's: 1.5-2x slower)."""
+    monkeypatch.setattr(gpxcheck, "CHUNK", 997)
+    used = []
+    real = gpx._vector_columns
+    monkeypatch.setattr(
+        gpx, "_vector_columns", lambda *a: used.append(real(*a) is not None) or real(*a)
+    )
+    pretty = _regular(300).replace(b"><ele>", b">\n  <ele>").replace(b"</ele><", b"</ele>\n  <")
+    variants = {
+        "plain": _regular(300),
+        "pretty": pretty,
+        "segments": _regular(300).replace(
+            b'</trkpt>\n<trkpt lat="45.01', b'</trkpt></trkseg><trkseg><trkpt lat="45.01'
+        ),
+        "no-time": re.sub(rb"<time>[^<]*</time>", b"", _regular(300)),
+        "no-ele": re.sub(rb"<ele>[^<]*</ele>", b"", pretty),
+    }
+    for name, data in variants.items():
+        used.clear()
+        f = tmp_path / f"{name}.gpx"
+        written = in_form(data, form)
+        assert written != data or name in ("no-time", "no-ele"), name
+        f.write_bytes(written)
+        assert not _same_or_refused(f), name
+        assert used and all(used), name
+        track = read_gpx(f)
+        assert len(track) == 300 and np.isfinite(track.lat).all(), name
     assert read_gpx(tmp_path / "segments.gpx").segment.max() >= 1
 
 

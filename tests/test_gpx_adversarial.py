@@ -9,6 +9,7 @@ import re
 import warnings
 
 import pytest
+from synthetic import POINT_FORMS, in_form
 
 from coursekit import gpx, gpxcheck
 from coursekit.errors import GPXError
@@ -277,22 +278,32 @@ _CASES = {
 }
 
 
+# the usual form and the two farthest from it (lon first, ' quotes, <time> first or not)
+_SOME_FORMS = [POINT_FORMS[0], (True, "'", False), (True, "'", True)]
+
+
+@pytest.mark.parametrize("form", _SOME_FORMS, ids=["usual", "lon-single", "lon-single-time"])
 @pytest.mark.parametrize("case", sorted(_CASES))
-def test_one_unusual_point_among_usual_ones(tmp_path, monkeypatch, case):
+def test_one_unusual_point_among_usual_ones(tmp_path, monkeypatch, case, form):
     """One unusual point (or tag) among 60 usual ones, in pieces cut around it: the fast
     path, numpy columns or expression, in-process or forked, reads what the general
-    reader reads or hands over."""
+    reader reads or hands over; the file's points written in the usual form or in
+    another one (the unusual point too, where its start tag and tags are rewritten)."""
     head = HEAD.replace(b"<gpx ", b'<gpx xmlns:x="http://x.example/" ')
     f = tmp_path / "c.gpx"
-    f.write_bytes(_doc(_points(0, 30) + _CASES[case] + _points(31, 60), head))
+    f.write_bytes(in_form(_doc(_points(0, 30) + _CASES[case] + _points(31, 60), head), form))
     assert not _differences(f, monkeypatch)
 
 
-@pytest.mark.parametrize("variant", ["bom-crlf", "wpt-first", "lon-first-later", "big-forked"])
+@pytest.mark.parametrize(
+    "variant", ["bom-crlf", "wpt-first", "lon-first-later", "big-forked", "big-forked-lon-single"]
+)
 def test_whole_file_variants(tmp_path, monkeypatch, variant):
     """A BOM and CRLF; a waypoint in the piece of the first point; a
     first point <trkpt lat= and later ones lon first; a file past FORK_BYTES checked by
-    the forked child as it is (no monkeypatch), with an <ele> hidden in an extension."""
+    the forked child as it is (no monkeypatch), with an <ele> hidden in an extension,
+    its points written in the usual form or lon first with ' quotes (the reader counts
+    the tags of both, the child only runs expat)."""
     data = _doc(_points(0, 60))
     if variant == "bom-crlf":
         data = b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n")
@@ -304,13 +315,16 @@ def test_whole_file_variants(tmp_path, monkeypatch, variant):
         data = data.replace(later, swapped)
     else:
         n = gpxcheck.FORK_BYTES // len(_point(0)) + 100
-        data = _doc(
-            _points(0, n - 1) + _point(n - 1, _T + b"<extensions><ele>7</ele></extensions>")
-        )
+        hidden = _T + b"<extensions><ele>7</ele></extensions>"
+        if variant == "big-forked-lon-single":  # (the last point's own <ele> too)
+            hidden = b"<ele>5</ele>" + hidden
+        data = _doc(_points(0, n - 1) + _point(n - 1, hidden))
         assert len(data) > gpxcheck.FORK_BYTES
+        if variant == "big-forked-lon-single":
+            data = in_form(data, (True, "'", False))
     f = tmp_path / "v.gpx"
     f.write_bytes(data)
-    if variant == "big-forked":
+    if variant.startswith("big-forked"):
         assert gpx._read_fast(f, str(f), 10**7) is None
         f.write_bytes(data.replace(b"<extensions><ele>7</ele></extensions>", b""))
         assert gpx._read_fast(f, str(f), 10**7) is not None
