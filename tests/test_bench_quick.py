@@ -35,3 +35,27 @@ def test_quick_times_the_issues_size_and_skips_the_validation(monkeypatch, capsy
     out = capsys.readouterr().out
     assert "10,000 runners x 30 checkpoints x 200 repetitions" in out
     assert "target 2.0 s" in out
+
+
+def test_bench_read_forms_write_the_same_recording(tmp_path):
+    """bench_read.py --form: the three forms hold the same points (what read_gpx gives is
+    equal), and really are written differently (lon first with ', <time> before <ele>)."""
+    import bench_read as bench
+    import numpy as np
+
+    from coursekit.gpx import read_gpx
+
+    tracks, texts = {}, {}
+    for form in bench.FORMS:
+        path = bench.make_recording(tmp_path / f"{form}.gpx", 300, "garmin", form)
+        texts[form] = path.read_text(encoding="utf-8")
+        tracks[form] = read_gpx(path)
+    assert "<trkpt lon='" in texts["lon-first"] and '<trkpt lat="' not in texts["lon-first"]
+    first_point = {form: text[text.index("<trkpt") :] for form, text in texts.items()}
+    assert first_point["time-first"].index("<time>") < first_point["time-first"].index("<ele>")
+    assert first_point["usual"].index("<ele>") < first_point["usual"].index("<time>")
+    for form in ("lon-first", "time-first"):
+        for column in ("lat", "lon", "elevation", "time"):
+            np.testing.assert_array_equal(
+                getattr(tracks[form], column), getattr(tracks["usual"], column)
+            )
