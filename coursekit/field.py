@@ -1192,7 +1192,10 @@ def simulate_field(
     wd = start_weights(r[1:], w, mu, params)
     wd32 = wd.astype(np.float32)
     ws32 = _slow_weights(wd, eff[1:], ease).astype(np.float32)
+    # the barriers rounded down to float32, as the arrivals are: rounded to the nearest,
+    # a runner after a barrier by less than half a float32 step passed it (h128)
     lim = stop_eff.astype(np.float32)
+    lim = np.where(lim > stop_eff, np.nextafter(lim, np.float32(-np.inf)), lim)
     limit32 = np.float32(limit) if closes else None
     if closes and float(limit32) > limit:  # a float32 passage at the limit at the latest
         limit32 = np.nextafter(limit32, np.float32(-np.inf))

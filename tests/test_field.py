@@ -1684,6 +1684,40 @@ def test_the_race_limit_after_an_earlier_barrier():
     np.testing.assert_array_equal(tot, 3000)
 
 
+@pytest.mark.parametrize("rows", [2, 3])
+def test_a_barrier_lets_through_no_runner_after_it_by_float32_rounding(rows):
+    """h128 (tests/test_simulation_properties.py): arrivals are float32 and were compared with
+    the barriers rounded to the nearest float32, so a runner after a barrier by less than
+    half a float32 step (0.03 ms at 1000 s, 16 ms at 100 h) passed it: a finisher arrived
+    after the race's limit, against "no row receives a runner after the limit". Identical
+    runners (no spread, no noise) arrive at row 1 at exactly float32(1000.1) s; the barrier
+    there is a quarter step earlier, so every one of them is late: eliminated there, his
+    passage at the limit at the latest."""
+    p = FieldParams(spread=0.0, leg_sigma=0.0, fatigue=0.5, dnf_share=0.0, behind_hazard=0.0)
+    t32 = np.float32(1000.1)
+    barrier = float(t32) - float(np.spacing(t32)) / 4  # float32(barrier) == t32
+    assert np.float32(barrier) == t32 and float(t32) > barrier
+    r = np.r_[0.0, 1000.1, np.full(rows - 2, 500.0)]
+    cut = np.full(rows, np.nan)
+    cut[1] = barrier  # the limit on one leg, an intermediate barrier on two
+    if rows > 2:
+        cut[-1] = 5000.0
+    sim = simulate_field(
+        r,
+        leg_effort=np.r_[0.0, np.full(rows - 1, 10.0)],
+        cutoff_elapsed=cut,
+        n_runners=5,
+        repetitions=2,
+        params=p,
+        ability_mean=0.0,
+        seed=0,
+    )
+    np.testing.assert_array_equal(sim.eliminated[:, 1], 5)
+    np.testing.assert_array_equal(sim.finishers, 0)
+    if rows == 2:
+        assert np.nanmax(sim.last_arrival) <= barrier
+
+
 def test_a_field_within_the_limit_is_unchanged_by_it():
     """h119: the limit at every row stops only runners over it: a field well inside it gives
     the same results, to the last bit, as the same seed with no limit at all (barrier chasing
