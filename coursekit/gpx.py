@@ -704,6 +704,18 @@ def _declarations_ok(piece: bytes, head: _Head, root_at: int) -> bool:
     return True
 
 
+def _waypoint_declarations_ok(wpt: re.Match, head: _Head) -> bool:
+    """False when the waypoint ``wpt`` declares a default namespace that is not GPX's (nor
+    none): the general reader, as gpxpy, does not read the elements in it (nor the
+    ``<wpt>`` itself when declared there), where :func:`_waypoint`, which knows no
+    namespaces, would."""
+    for m in _XMLNS.finditer(wpt.group()):
+        uri = m.group(2) if m.group(2) is not None else m.group(3)
+        if not m.group(1) and uri and uri.decode("utf-8", "replace") not in head.namespaces:
+            return False
+    return True
+
+
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _XMLDECL = gpxcheck.XMLDECL
 
@@ -1019,6 +1031,8 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     for m in _WPT.finditer(piece):
                         if b"<trk" in m.group():  # a point or segment the cut would drop
                             raise _GiveUp("<trk in a waypoint")
+                        if b"xmlns" in m.group() and not _waypoint_declarations_ok(m, head):
+                            raise _GiveUp("a default namespace declared in a waypoint")
                         line = lines + piece.count(b"\n", 0, m.start()) + 1
                         waypoints.append(_waypoint(m.group(), line, name))
                         kept.append(piece[pos : m.start()])

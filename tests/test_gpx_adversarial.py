@@ -158,6 +158,39 @@ def test_namespace_declarations_that_move_elements_in_or_out_of_gpx(tmp_path, mo
     assert not _differences(f, monkeypatch)
 
 
+@pytest.mark.parametrize(
+    "waypoint",
+    [
+        b'<wpt lat="1" lon="2"><ele xmlns="http://x.example/">7</ele><name>W</name></wpt>',
+        b'<wpt lat="1" lon="2"><name xmlns="http://x.example/">X</name><name>W</name></wpt>',
+        b"<wpt lat='1' lon='2'><desc xmlns = 'http://x.example/'>D</desc><name>W</name></wpt>",
+        b'<wpt xmlns="http://x.example/" lat="1" lon="2"><ele>7</ele><name>W</name></wpt>',
+    ],
+    ids=["on-ele", "on-name", "on-desc-single-quotes", "on-wpt"],
+)
+def test_a_default_namespace_declared_in_a_waypoint(tmp_path, monkeypatch, waypoint):
+    """A default namespace (not GPX's) declared in a waypoint takes its elements out of
+    GPX: the general reader (and gpxpy) read no such <ele>/<name>/<desc>, no such
+    <wpt>; the fast path's waypoint parser, which knows no namespaces, read them (found
+    by the differential fuzz)."""
+    f = tmp_path / "w.gpx"
+    f.write_bytes(_doc(waypoint + b"\n" + _points(0, 30)))
+    assert not _differences(f, monkeypatch)
+
+
+def test_namespace_declarations_in_waypoints_the_fast_path_still_takes(tmp_path, monkeypatch):
+    """No namespace, GPX's own or a prefix declared in a waypoint: the fast path reads it."""
+    waypoints = (
+        b'<wpt lat="1" lon="2"><ele xmlns="">7</ele><name>W</name></wpt>\n'
+        b'<wpt lat="1" lon="3"><ele xmlns="http://www.topografix.com/GPX/1/1">8</ele></wpt>\n'
+        b'<wpt lat="1" lon="4"><x:e xmlns:x="http://x.example/">9</x:e><name>V</name></wpt>\n'
+    )
+    f = tmp_path / "w.gpx"
+    f.write_bytes(_doc(waypoints + _points(0, 30)))
+    assert gpx._read_fast(f, str(f), 10**6) is not None
+    assert not _differences(f, monkeypatch, forks=(False,))
+
+
 def test_namespace_declarations_the_fast_path_still_takes(tmp_path, monkeypatch):
     """Declarations on the root or on extensions (other namespaces) keep the fast path."""
     head = HEAD.replace(b"<gpx ", b'<gpx xmlns:x="http://x.example/" ')
