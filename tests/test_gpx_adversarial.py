@@ -364,3 +364,78 @@ def test_whole_file_variants(tmp_path, monkeypatch, variant):
         assert not _differences(f, monkeypatch, chunks=(1 << 18,), forks=(False,))
     else:
         assert not _differences(f, monkeypatch)
+
+
+# Files in one of the seven other forms with one point (or every point) written so that
+# a check of the numpy columns must give up, or read as written (from the differential
+# fuzz of read_gpx against the general reader): each fails when one check of
+# _vector_columns is taken out (the start tag, the second name, the counts) or lat and
+# lon are not swapped back. Point 30 is lat 45.0030000, lon 6.0030000.
+_P30 = (b"45.0030000", b"6.0030000")
+_T30 = b"<time>2024-06-01T00:00:30Z</time>"
+_FORM_CASES = {
+    "lon-single-plain": ((True, "'", False), b"", b""),
+    "lon-single-time-plain": ((True, "'", True), b"", b""),
+    "lon-first-second-name-typo": ((True, '"', False), b'lat="45.0030000"', b'lax="45.0030000"'),
+    "lon-single-time-first-name-typo": ((True, "'", True), b"lon='6.0030000'", b"lan='6.0030000'"),
+    "lat-single-second-name-typo": ((False, "'", False), b"lon='6.0030000'", b"lom='6.0030000'"),
+    "lon-single-time-every-point-sym-first": (
+        (True, "'", True),
+        b"'><time>",
+        b"'><sym>s</sym><time>",
+    ),
+    "lon-single-apostrophes-between-points": (
+        (True, "'", False),
+        b"</time></trkpt>",
+        b'</time><extensions><x:n>it\'s "q"</x:n></extensions></trkpt>',
+    ),
+    "lon-double-one-point-tab": (
+        (True, '"', False),
+        b'0" lat="45.0030000"',
+        b'0"\tlat="45.0030000"',
+    ),
+}
+
+
+def _same_as_general(f, monkeypatch, chunks=(300, 997, 1 << 18)):
+    """``read_gpx`` reads what ``_read_lxml`` reads (bit for bit, waypoints too), or both
+    refuse, with the file in pieces of each size: a list of what differs."""
+    monkeypatch.setattr(gpxcheck, "FORK_BYTES", 1 << 40)
+    try:
+        slow = gpx._read_lxml(f, str(f), 10**6)
+    except GPXError:
+        slow = None
+    out = []
+    for chunk in chunks:
+        monkeypatch.setattr(gpxcheck, "CHUNK", chunk)
+        try:
+            fast = gpx.read_gpx(f)
+        except GPXError:
+            fast = None
+        if fast is None or slow is None:
+            if (fast is None) != (slow is None):
+                out.append((chunk, "one refuses"))
+            continue
+        for k in ("lat", "lon", "elevation", "time", "segment"):
+            x, y = getattr(fast, k), getattr(slow, k)
+            if x.shape != y.shape or x.tobytes() != y.tobytes():  # bit-identical
+                out.append((chunk, k))
+        if fast.waypoints != slow.waypoints:
+            out.append((chunk, "waypoints"))
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(_FORM_CASES))
+def test_other_forms_read_as_the_general_reader(tmp_path, monkeypatch, case):
+    """A file in one of the seven other forms with a point that the numpy columns must
+    not take (another attribute name, quote, order or a tag before <time> in every
+    point), or taken as written (lon first: lat and lon swapped back): ``read_gpx`` reads
+    what the general reader reads, or both refuse."""
+    form, old, new = _FORM_CASES[case]
+    head = HEAD.replace(b"<gpx ", b'<gpx xmlns:x="http://x.example/" ')
+    data = in_form(_doc(_points(0, 60), head), form)
+    assert old in data
+    data = data.replace(old, new)
+    f = tmp_path / "f.gpx"
+    f.write_bytes(data)
+    assert not _same_as_general(f, monkeypatch)
