@@ -742,6 +742,9 @@ class _Head:
 
     def start(self, tag, attrs):
         ns, _, local = tag.rpartition(" ")
+        if self.text is not None:  # an element inside <name>: its text before it only
+            self.names.setdefault(self.stack[-2], "".join(self.text).strip())
+            self.text = None
         if self.root is None:
             self.root = local
             self.namespaces = _GPX_NAMESPACES | {ns}

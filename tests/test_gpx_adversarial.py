@@ -62,6 +62,8 @@ def _differences(f, monkeypatch, chunks=(300, 997, 1 << 22), forks=(False, True)
                         out.append((fork, chunk, vector, k))
                 if fast.waypoints != slow.waypoints:
                     out.append((fork, chunk, vector, "waypoints"))
+                if fast.name != slow.name:
+                    out.append((fork, chunk, vector, "name"))
     monkeypatch.setattr(gpx, "_vector_columns", real)
     return out
 
@@ -176,6 +178,29 @@ def test_a_default_namespace_declared_in_a_waypoint(tmp_path, monkeypatch, waypo
     f = tmp_path / "w.gpx"
     f.write_bytes(_doc(waypoint + b"\n" + _points(0, 30)))
     assert not _differences(f, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "track"),
+    [
+        (b"", b"A<extensions><x/></extensions>B"),
+        (b"", b"<b>x</b>T"),
+        (b"<metadata><name>M<x/>N</name></metadata>", b"<b>x</b>T"),
+        (b"<metadata><name>M<x/>N</name></metadata>", b""),
+    ],
+    ids=["text-around-a-child", "child-first", "child-first-metadata", "metadata-only"],
+)
+def test_a_name_holding_an_element(tmp_path, monkeypatch, metadata, track):
+    """A <name> holding an element (mixed content, not GPX's string): the general reader
+    takes its text before the element (lxml's ``.text``; gpxpy reads no name); the fast
+    path's header reader joined all its text, the element's too ('AB', 'xT'; found by
+    the differential fuzz)."""
+    head = HEAD + metadata
+    name = b"<name>%s</name>" % track if track else b""
+    f = tmp_path / "n.gpx"
+    f.write_bytes(head + b"<trk>%s<trkseg>\n" % name + _points(0, 30) + b"</trkseg></trk></gpx>")
+    assert gpx._read_fast(f, str(f), 10**6) is not None
+    assert not _differences(f, monkeypatch, forks=(False,))
 
 
 def test_namespace_declarations_in_waypoints_the_fast_path_still_takes(tmp_path, monkeypatch):
