@@ -1045,7 +1045,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     piece = b"".join(kept)
                     if b"<wpt" in piece:
                         raise _GiveUp("wpt count")
-                if gap != (False, False) or _has(piece, b"<trkseg", 6):
+                if gap != (False, False) or _has(piece, b"trkseg", 5):  # <trkseg or </trkseg
                     gap = _segment_steps(piece, gap)
                 # the tag counts of a piece the check does not count are made here (`own`:
                 # a piece with waypoints, on what is left; every piece when reader_counts

@@ -8,6 +8,7 @@ import datetime
 import re
 import warnings
 
+import numpy as np
 import pytest
 from synthetic import POINT_FORMS, in_form
 
@@ -201,6 +202,26 @@ def test_a_name_holding_an_element(tmp_path, monkeypatch, metadata, track):
     f.write_bytes(head + b"<trk>%s<trkseg>\n" % name + _points(0, 30) + b"</trkseg></trk></gpx>")
     assert gpx._read_fast(f, str(f), 10**6) is not None
     assert not _differences(f, monkeypatch, forks=(False,))
+
+
+def test_points_after_a_segment_ends_in_a_later_piece(tmp_path, monkeypatch):
+    """Points outside any segment after a ``</trkseg>`` (not GPX, but read): a piece that
+    held the ``</trkseg>`` and no ``<trkseg`` was not looked at for segment steps, so the
+    fast path numbered the points after it in the segment before (0, 0, 0, 1 where the
+    general reader has 0, 1, 1, 2; found by the differential fuzz): it gives them up to
+    the general reader, as it did when the ``</trkseg>`` shared a piece with a
+    ``<trkseg``."""
+    body = (
+        _points(0, 5)
+        + b"</trkseg>\n"
+        + _points(5, 40)
+        + b"<trkseg>\n</trkseg><trkseg>\n"  # (a start alone before a point: given up)
+        + _points(40, 60)
+    )
+    f = tmp_path / "s.gpx"
+    f.write_bytes(_doc(body))
+    assert not _differences(f, monkeypatch)
+    assert len(np.unique(gpx.read_gpx(f).segment)) == 3
 
 
 def test_namespace_declarations_in_waypoints_the_fast_path_still_takes(tmp_path, monkeypatch):
