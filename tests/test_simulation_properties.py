@@ -74,33 +74,27 @@ def _sim(course, **kw):
     return simulate_field(r, leg_effort=eff, cutoff_elapsed=cut, dwell=dwell, **kw)
 
 
-FIELD_ARGS = dict(
-    params=st.sampled_from(PARAMS),
-    mu=st.floats(-1.0, 1.0),
-    n=st.integers(1, 40),
-    reps=st.integers(1, 4),
-    offset=st.floats(0.0, 2 * H),
-    seed=st.integers(0, 2**32 - 1),
+FIELD_KWARGS = st.fixed_dictionaries(
+    dict(
+        params=st.sampled_from(PARAMS),
+        ability_mean=st.floats(-1.0, 1.0),
+        n_runners=st.integers(1, 40),
+        repetitions=st.integers(1, 4),
+        hour_offset_s=st.floats(0.0, 2 * H),
+        seed=st.integers(0, 2**32 - 1),
+    )
 )
+"""simulate_field's keywords of a small field, every model term on or off."""
 
 
 # ---------------------------------------------------------------- one field
 
 
 @settings(max_examples=40, deadline=None)
-@given(course=courses(), **FIELD_ARGS)
-def test_every_runner_ends_once_and_every_passage_is_counted_once(
-    course, params, mu, n, reps, offset, seed
-):
-    sim = _sim(
-        course,
-        params=params,
-        ability_mean=mu,
-        n_runners=n,
-        repetitions=reps,
-        hour_offset_s=offset,
-        seed=seed,
-    )
+@given(course=courses(), kw=FIELD_KWARGS)
+def test_every_runner_ends_once_and_every_passage_is_counted_once(course, kw):
+    sim = _sim(course, **kw)
+    n, reps = kw["n_runners"], kw["repetitions"]
     # finished, eliminated at a barrier (or by the limit) or withdrawn, once each
     np.testing.assert_array_equal(
         sim.finishers + sim.eliminated.sum(axis=1) + sim.withdrawn.sum(axis=1), n
@@ -193,20 +187,12 @@ def test_one_runner_passes_in_order_and_on_time(course, params, mu, seed):
 
 
 @settings(max_examples=30, deadline=None)
-@given(course=courses(), **FIELD_ARGS)
-def test_no_row_receives_a_runner_after_the_limit(course, params, mu, n, reps, offset, seed):
+@given(course=courses(), kw=FIELD_KWARGS)
+def test_no_row_receives_a_runner_after_the_limit(course, kw):
     r, eff, cut, dwell = course
     cut[-1] = float(np.cumsum(r)[-1]) * 1.2 if not math.isfinite(cut[-1]) else cut[-1]
-    limit = cut[-1]
-    sim = _sim(
-        course,
-        params=params,
-        ability_mean=mu,
-        n_runners=n,
-        repetitions=reps,
-        hour_offset_s=offset,
-        seed=seed,
-    )
+    limit, offset = cut[-1], kw["hour_offset_s"]
+    sim = _sim(course, **kw)
     assert np.all(np.nan_to_num(sim.last_arrival, nan=-1.0) <= limit)
     assert np.all(np.nan_to_num(sim.arrival_quantiles, nan=-1.0) <= limit)
     # no arrival in a clock hour or minute after the limit's
@@ -215,16 +201,10 @@ def test_no_row_receives_a_runner_after_the_limit(course, params, mu, n, reps, o
 
 
 @settings(max_examples=15, deadline=None)
-@given(course=courses(), **FIELD_ARGS)
-def test_same_seed_same_result(course, params, mu, n, reps, offset, seed):
-    kw = dict(
-        params=params,
-        ability_mean=mu,
-        n_runners=n,
-        repetitions=reps,
-        hour_offset_s=offset,
-        chunk_elements=n * (len(course[0]) - 1),  # one repetition per chunk
-    )
+@given(course=courses(), kw=FIELD_KWARGS)
+def test_same_seed_same_result(course, kw):
+    seed = kw.pop("seed")
+    kw["chunk_elements"] = kw["n_runners"] * (len(course[0]) - 1)  # one repetition per chunk
     a = _sim(course, seed=seed, **kw)
     b = _sim(course, seed=seed, **kw)
     c = _sim(course, seed=np.random.default_rng(seed), **kw)  # the same stream
