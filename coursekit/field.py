@@ -894,6 +894,13 @@ class FieldSimulation:
         return _nan_band(self.first_arrival, lo, hi)
 
 
+def _float32_down(x) -> np.ndarray:
+    """``x`` in float32, rounded down (the largest float32 at most ``x``; inf stays)."""
+    x = np.asarray(x, np.float64)
+    y = x.astype(np.float32)
+    return np.where(y > x, np.nextafter(y, np.float32(-np.inf)), y)
+
+
 def _as_rows(x, n, what, fill=math.nan):
     if x is None:
         return np.full(n, fill)
@@ -1192,13 +1199,11 @@ def simulate_field(
     wd = start_weights(r[1:], w, mu, params)
     wd32 = wd.astype(np.float32)
     ws32 = _slow_weights(wd, eff[1:], ease).astype(np.float32)
-    # the barriers rounded down to float32, as the arrivals are: rounded to the nearest,
-    # a runner after a barrier by less than half a float32 step passed it (h128)
-    lim = stop_eff.astype(np.float32)
-    lim = np.where(lim > stop_eff, np.nextafter(lim, np.float32(-np.inf)), lim)
-    limit32 = np.float32(limit) if closes else None
-    if closes and float(limit32) > limit:  # a float32 passage at the limit at the latest
-        limit32 = np.nextafter(limit32, np.float32(-np.inf))
+    # the barriers in float32, as the arrivals are, rounded down: rounded to the nearest,
+    # a runner after a barrier by less than half a float32 step passed it (h128); the
+    # limit too, so a passage recorded at it is at it at the latest
+    lim = _float32_down(stop_eff)
+    limit32 = _float32_down(limit)[()] if closes else None
     late32 = late_at.astype(np.float32)
     legidx = np.arange(L, dtype=np.int32)
     # planned stops: a runner is present at a row from his arrival to arrival + dwell
