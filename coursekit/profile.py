@@ -824,6 +824,10 @@ def _zigzag_gain(y: np.ndarray) -> float:
     return float(dv[dv > 0].sum())
 
 
+_GPS_ALT_MARK = "calibrated:ar1-noise-sim"
+"""What ``gain_method`` says when the automatic method took a track as GPS altitude."""
+
+
 def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
     """Noise-robust gain and loss, for any source of altitude.
 
@@ -991,7 +995,7 @@ def auto_gain_loss(distance, elevation, time=None) -> GainLoss:
             draws=_DENSE_CALIB_DRAWS,
         )
         how = (
-            f"gauss{sigma:.1f}m(calibrated:ar1-noise-sim,sd={sd:.1f}m,tau={tau:.0f}s,"
+            f"gauss{sigma:.1f}m({_GPS_ALT_MARK},sd={sd:.1f}m,tau={tau:.0f}s,"
             f"white={white:.1f}m,{_DENSE_CALIB_ITER}x{_DENSE_CALIB_DRAWS}draws,seed{_CALIB_SEED})"
         )
     elif dense:
@@ -1943,9 +1947,6 @@ noise (sd, correlation time) does not sort the errors (90th percentile 8-11 % in
 every class of correlation time); the climb does: where the rollers and the noise
 are the same size, the smoothing cannot tell them apart (docs/gain.md).
 """
-
-_GPS_ALT_MARK = "calibrated:ar1-noise-sim"
-"""What ``gain_method`` says when the automatic method took a track as GPS altitude."""
 
 
 def gps_altitude_warning(profile: Profile) -> str | None:
