@@ -436,6 +436,14 @@ class Race:
     def clock(self, elapsed_s: float) -> dt.datetime:
         return after(self.start, elapsed_s)
 
+    def with_starters(self, runners, course_path) -> Race:
+        """This race with its starters from an event file's ``[runners]``
+        (``{course path: starters}``, :attr:`coursekit.course.Event.runners`) when it
+        names the course file ``course_path``; unchanged otherwise."""
+        sizes = {Path(p).resolve(): n for p, n in runners.items()}
+        n = sizes.get(Path(course_path).resolve())
+        return self if n is None else replace(self, runners=n)
+
     @classmethod
     def from_plan(cls, plan, *, name: str | None = None) -> Race:
         """Arrays of a :class:`coursekit.cutoffs.Plan` (course, legs, barriers, ETAs).
@@ -1277,14 +1285,14 @@ def load_event_plan(
     single = path.is_file() and path.suffix.lower() == ".toml" and is_course_file(path)
     combined_raw: tuple = ()
     ev_tz = None
-    runners: dict = {}
+    runners: dict = {}  # the event file's [runners]
     if single:
         courses, ev_name, ev_path = [load_course(path)], None, path
     else:
         ev = load_event(path)
         courses, ev_name, ev_path = list(ev.load_courses()), ev.name, ev.path
         combined_raw, ev_tz = ev.combined, ev.timezone
-        runners = {Path(p).resolve(): n for p, n in ev.runners.items()}
+        runners = ev.runners
     seen: dict[str, object] = {}
     for course in courses:
         if course.name in seen:
@@ -1305,8 +1313,7 @@ def load_event_plan(
             history_warns += read
         else:
             races.append(Race.from_plan(p))
-        if (n := runners.get(Path(course.path).resolve())) is not None:
-            races[-1] = replace(races[-1], runners=n)
+        races[-1] = races[-1].with_starters(runners, course.path)
         warns += [f"{course.name}: {w}" for w in p.warnings]
         warns += _event_zone_offset_notes(course, ev_tz)
     # [[combined]] names course files: their races by the file each race was read from

@@ -790,11 +790,7 @@ def _stations_html(pages: list[RacePage], tz, changes=(), runners=None) -> str:
         from .event import Race, plan_event
     except ImportError:  # pragma: no cover
         return ""
-    sizes = {Path(k).resolve(): n for k, n in (runners or {}).items()}
-    races = [
-        replace(r, runners=sizes.get(Path(p.plan.course.path).resolve()))
-        for p, r in ((p, Race.from_plan(p.plan)) for p in pages)
-    ]
+    races = [Race.from_plan(p.plan).with_starters(runners or {}, p.plan.course.path) for p in pages]
     margin_s, sweep_s = 1800.0, SWEEP_S
     ev = plan_event(races, name="event", margin_s=margin_s, sweep_s=sweep_s)
     lead = {getattr(getattr(p.plan, "params", None), "leader_margin", None) for p in pages}
