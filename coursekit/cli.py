@@ -152,12 +152,12 @@ def _event_inputs(target) -> list[tuple[str, Path]]:
         return []
     target = Path(target)
     inputs = []
-    if target.is_file() and all(target not in paths for *_, paths, _i, _tz, _n in events):
+    if target.is_file() and all(target not in ev.course_paths for ev in events):
         inputs.append(("the event file", target))
-    for _name, folder, course_paths, _info, _tz, _n in events:
-        if (Path(folder) / "event.toml").is_file():
-            inputs.append(("an event file", Path(folder) / "event.toml"))
-        for path in course_paths:
+    for ev in events:
+        if (ev.folder / "event.toml").is_file():
+            inputs.append(("an event file", ev.folder / "event.toml"))
+        for path in ev.course_paths:
             inputs += _course_inputs(path)
     return inputs
 
@@ -2969,16 +2969,16 @@ def map_command(target, output, offline, grade):
 
     _distinct_outputs(output, inputs=_event_inputs(target))
     events = discover(target)
-    paths = [p for _name, _f, cps, _i, _tz, _n in events for p in cps]
+    paths = [p for ev in events for p in ev.course_paths]
     courses = [load_course(p) for p in paths]
     plans = [make_plan(c) for c in courses]
     m = maps.event_map(courses, plans=plans, grade=grade)
     if len(courses) == 1:
         title = courses[0].name
     elif len(events) == 1:
-        title = events[0][0]
+        title = events[0].name
     else:  # a folder of events: name them all, not only the first
-        title = " · ".join(name for name, *_ in events)
+        title = " · ".join(ev.name for ev in events)
     maps.write_map(output, m, title=title, offline=offline)
     click.echo(f"wrote {output}", err=True)
 

@@ -25,13 +25,14 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from .clock import DATED_S, clock_changes, hm, limit_hm, seconds_between, shown_elapsed
 from .clock import zoned as _zoned  # the one rule of a time's zone across a clock change
 from .course import _INFO_KEYS
 from .errors import CourseFileError, OutputError
 
-__all__ = ["RacePage", "race_page", "build_roadbook", "discover", "MANIFEST"]
+__all__ = ["RacePage", "race_page", "build_roadbook", "discover", "Discovered", "MANIFEST"]
 
 MANIFEST = ".coursekit-roadbook.json"
 """The file in a roadbook's output folder listing the files the last run wrote there (path
@@ -955,10 +956,25 @@ def _occupancy_html(ev, tz=None, changes=(), summary=None) -> str:
     )
 
 
-def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None, dict]]:
-    """What to build from a path: ``(event name, folder, course files, info, timezone,
-    runners)``, ``runners`` the event file's ``[runners]`` (``{course path: starters}``,
-    empty without an event file).
+class Discovered(NamedTuple):
+    """One event (or lone race) found by :func:`discover`."""
+
+    name: str
+    """The event's name (a lone course file: its stem; a folder of course files: its name)."""
+    folder: Path
+    """The folder holding the event (its ``event.toml``, if any, and the pages' links)."""
+    course_paths: list[Path]
+    """The course files, in the event file's order."""
+    info: dict
+    """The event file's ``[info]`` table (empty without an event file)."""
+    timezone: str | None
+    """The event file's time zone (None without one)."""
+    runners: dict
+    """The event file's ``[runners]``: ``{course path: starters}`` (empty without one)."""
+
+
+def discover(target) -> list[Discovered]:
+    """What to build from a path: one :class:`Discovered` per event.
 
     A course file is a single race; an event file (by its content, whatever its name:
     :func:`coursekit.course.is_event_file`) or a folder with ``event.toml`` is an event; a
@@ -972,26 +988,28 @@ def discover(target) -> list[tuple[str, Path, list[Path], dict, str | None, dict
     if target.is_file():
         if target.name == "event.toml" or is_event_file(target):
             ev = load_event(target)
-            return [
-                (ev.name, target.parent, list(ev.course_paths), ev.info, ev.timezone, ev.runners)
-            ]
-        return [(target.stem, target.parent, [target], {}, None, {})]
+            return [_discovered(ev, target.parent)]
+        return [Discovered(target.stem, target.parent, [target], {}, None, {})]
     if (target / "event.toml").is_file():
         ev = load_event(target)
-        return [(ev.name, target, list(ev.course_paths), ev.info, ev.timezone, ev.runners)]
+        return [_discovered(ev, target)]
     found = []
     for sub in sorted(p for p in target.iterdir() if p.is_dir()):
         if (sub / "event.toml").is_file():
             ev = load_event(sub)
-            found.append((ev.name, sub, list(ev.course_paths), ev.info, ev.timezone, ev.runners))
+            found.append(_discovered(ev, sub))
     if not found:
         tomls = sorted(p for p in target.glob("*.toml") if not p.name.endswith(".places.toml"))
         if tomls:
-            return [(target.name, target, tomls, {}, None, {})]
+            return [Discovered(target.name, target, tomls, {}, None, {})]
         raise CourseFileError(
             f"{target}: no event.toml, no event folders and no course files found"
         )
     return found
+
+
+def _discovered(ev, folder: Path) -> Discovered:
+    return Discovered(ev.name, folder, list(ev.course_paths), ev.info, ev.timezone, ev.runners)
 
 
 def build_roadbook(
@@ -1042,13 +1060,13 @@ def build_roadbook(
     # page overwrote the other, and the index linked both races to it)
     folders: set[str] = set()
     read = [Path(target)]  # the files this run reads: no page may be written over one
-    for name, folder, course_paths, info, tzname, sizes in events:
-        read.append(Path(folder) / "event.toml")
-        slug = _unique(_slug(folder.name, fallback="event"), folders) if several else ""
+    for ev in events:
+        read.append(ev.folder / "event.toml")
+        slug = _unique(_slug(ev.folder.name, fallback="event"), folders) if several else ""
         sub = out_dir / slug if several else out_dir
         pages = []
         taken = {"index"}  # the event's index page
-        for cp in course_paths:
+        for cp in ev.course_paths:
             course = load_course(cp)
             read += [course.path, course.gpx_path]
             nav = '<a href="index.html">← event index</a>' + (
@@ -1062,7 +1080,7 @@ def build_roadbook(
                 progress(cp)
         from .event import MAX_EVENT_SPAN_DAYS, check_event_span, event_span
 
-        ev_file = Path(target) if Path(target).is_file() else Path(folder) / "event.toml"
+        ev_file = Path(target) if Path(target).is_file() else ev.folder / "event.toml"
         courses = [p.plan.course for p in pages]
         span_notes = []
         if ev_file.is_file():  # an event file lists one edition's races: refused beyond
@@ -1076,18 +1094,18 @@ def build_roadbook(
                 "of shared stations (an event file per edition gives one)"
             )
         # one clock for the whole index (docs/course-file.md, event file: timezone)
-        zone = maps.event_zone(tzname, [p.plan.course for p in pages])
+        zone = maps.event_zone(ev.timezone, [p.plan.course for p in pages])
         changes = _index_changes(pages, zone[0])
-        stations = "" if span_notes else _stations_html(pages, zone[0], changes, sizes)
+        stations = "" if span_notes else _stations_html(pages, zone[0], changes, ev.runners)
         up = '<a href="../index.html">← all events</a>' if several else ""
         # a start whose offset is not the event zone's there, as `coursekit event` warns
         warns = span_notes + [
-            w for p in pages for w in _event_zone_offset_notes(p.plan.course, tzname)
+            w for p in pages for w in _event_zone_offset_notes(p.plan.course, ev.timezone)
         ]
         files[sub / "index.html"] = _event_index(
-            name, pages, stations, info, offline, zone, changes, nav=up, warnings=warns
+            ev.name, pages, stations, ev.info, offline, zone, changes, nav=up, warnings=warns
         )
-        summary.append((name, f"{slug}/index.html", pages))
+        summary.append((ev.name, f"{slug}/index.html", pages))
     if several:
         items = "".join(
             f'<li><a href="{_e(href)}">{_e(name)}</a> — '

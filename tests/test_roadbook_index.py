@@ -98,3 +98,36 @@ def test_index_occupancy_chart_is_one_svg_per_shared_station_each_with_its_time_
     assert sorted(titles) == sorted(shared) and len(panels) >= 8, (titles, shared)
     ticks = [re.findall(r"<!-- ((?:Sat|Sun) \d\d:\d\d) -->", svg) for svg in panels]
     assert len(ticks[0]) >= 4 and all(t == ticks[0] for t in ticks), ticks
+
+
+def test_discover_names_each_events_folder_courses_and_runners(tmp_path):
+    """`discover` returns one named record per event: a folder of events, an event file with
+    ``[runners]``, a lone course file and a folder of course files without an event file."""
+    from coursekit.roadbook import discover
+
+    found = discover(ROOT / "courses")
+    assert [ev.folder.name for ev in found] == ["amizmiz", "atlas-quest", "haut"]
+    haut = found[2]
+    assert haut.course_paths[0].name == "haut-120.toml" and len(haut.course_paths) == 5
+    assert haut.timezone == "Africa/Casablanca" and haut.name.endswith("HAUT 2024")
+
+    (tmp_path / "pair").mkdir()
+    event = _pair(tmp_path / "pair", '\n[runners]\n"haut-42.toml" = 300\n')
+    (ev,) = discover(event)
+    assert ev.folder == event.parent
+    assert [p.name for p in ev.course_paths] == ["haut-42.toml", "haut-21.toml"]
+    assert list(ev.runners.values()) == [300]
+
+    (lone,) = discover(ev.course_paths[1])
+    assert (lone.name, lone.course_paths, lone.runners, lone.timezone) == (
+        "haut-21",
+        [ev.course_paths[1]],
+        {},
+        None,
+    )
+    event.unlink()
+    (folder,) = discover(event.parent)
+    assert folder.name == "pair" and [p.name for p in folder.course_paths] == [
+        "haut-21.toml",
+        "haut-42.toml",
+    ]
