@@ -1,0 +1,216 @@
+"""Split-time files as other timing systems and spreadsheets export them: read correctly
+(values checked) or refused in one line, ``Error: <file>: <problem>``, never misread."""
+
+from __future__ import annotations
+
+import math
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+
+from coursekit.errors import HistoryError
+from coursekit.history import read_times
+
+HEAD = "bib,status,category,sex,Start,A,Finish"
+R1 = (
+    "1,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T05:00:00+02:00,"
+    "2023-10-20T06:00:00+02:00"
+)
+R2 = "2,WITHDRAWN,SE,FEMALE,2023-10-20T04:00:00+02:00,2023-10-20T05:30:00+02:00,"
+T0 = 1697767200.0  # 2023-10-20T04:00:00+02:00
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _write(tmp_path, data, name="t.csv"):
+    p = tmp_path / name
+    p.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return p
+
+
+def _elapsed_h(st):
+    return ((st.time - st.time[:, :1]) / 3600).round(4).tolist()
+
+
+def _same(a, b):
+    return all(
+        (math.isnan(x) and math.isnan(y)) or x == y
+        for ra, rb in zip(a, b, strict=True)
+        for x, y in zip(ra, rb, strict=True)
+    )
+
+
+PLAIN = HEAD + "\n" + R1 + "\n" + R2 + "\n"
+EXPECTED = [[0.0, 1.0, 2.0], [0.0, 1.5, math.nan]]
+
+
+def _semicolon(text):
+    return text.replace(",", ";")
+
+
+READ = {
+    "utf8 bom": "\ufeff" + PLAIN,
+    "semicolons": _semicolon(PLAIN),
+    "semicolons and bom": "\ufeff" + _semicolon(PLAIN),
+    "tabs": PLAIN.replace(",", "\t"),
+    "crlf": PLAIN.replace("\n", "\r\n"),
+    "cr alone (old Mac Excel)": PLAIN.replace("\n", "\r"),
+    "quoted fields": "\n".join(
+        ",".join(f'"{c}"' for c in line.split(",")) for line in PLAIN.splitlines()
+    )
+    + "\n",
+    "blank lines": HEAD + "\n\n" + R1 + "\n\r\n" + R2 + "\n\n\n",
+    "rows with trailing empty fields": HEAD + "\n" + R1 + ",,\n" + R2 + ",,,\n",
+    "header spaces and case": " Bib , STATUS ,Category,Sex, Start , A ,Finish\n" + R1 + "\n" + R2,
+    "no final line break": PLAIN.rstrip("\n"),
+    "spaced date and time": PLAIN.replace("T0", " 0"),
+    "Z and milliseconds": PLAIN.replace("+02:00", ".000Z"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(READ))
+def test_exports_read_as_written(tmp_path, case):
+    st = read_times(_write(tmp_path, READ[case]))
+    assert st.columns == ("Start", "A", "Finish")
+    assert st.bib == ("1", "2") and st.status == ("FINISHER", "WITHDRAWN")
+    assert _same(_elapsed_h(st), EXPECTED)
+    if "Z" not in case:
+        assert st.time[0, 0] == T0
+
+
+def test_decimal_comma_seconds_in_a_semicolon_file(tmp_path):
+    """Excel in France writes a decimal comma: ISO 8601 allows it in the seconds."""
+    text = (
+        "bib;status;category;sex;Start;A;Finish\n"
+        "1;FINISHER;SE;MALE;2023-10-20T04:00:00,5+02:00;2023-10-20T05:00:00,25+02:00;"
+        "2023-10-20T06:00:00+02:00\n"
+    )
+    st = read_times(_write(tmp_path, text))
+    assert st.time[0].tolist() == [T0 + 0.5, T0 + 3600.25, T0 + 7200]
+
+
+def test_local_times_without_offset_read_in_the_course_zone(tmp_path):
+    """``YYYY-MM-DD HH:MM:SS`` without an offset: wall times of the course's zone (CEST
+    here), counted in ``naive``; with an offset, the offset (``+0200`` and `` +02:00``)."""
+    text = HEAD + "\n1,FINISHER,SE,MALE,2023-10-20 04:00:00,2023-10-20 05:00,2023-10-21 06:00:00\n"
+    st = read_times(_write(tmp_path, text), tz=PARIS)
+    assert st.time[0].tolist() == [T0, T0 + 3600, T0 + 26 * 3600] and st.naive == 3
+    text = (
+        HEAD + "\n1,FINISHER,SE,MALE,2023-10-20 04:00:00+02:00,2023-10-20 05:00:00+0200,"
+        "2023-10-20 06:00:00 +02:00\n"
+    )
+    st = read_times(_write(tmp_path, text), tz=PARIS)
+    assert st.time[0].tolist() == [T0, T0 + 3600, T0 + 7200] and st.naive == 0
+
+
+def test_missing_and_out_of_order_passages_kept_as_written(tmp_path):
+    """An empty cell is a passage not timed (NaN); a later checkpoint timed earlier (a mat
+    error) is kept as written: backtest and calibrate warn of it (backwards_note)."""
+    text = (
+        HEAD + "\n1,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,,2023-10-20T06:00:00+02:00\n"
+        "2,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T07:00:00+02:00,"
+        "2023-10-20T06:00:00+02:00\n"
+    )
+    st = read_times(_write(tmp_path, text))
+    assert _same(_elapsed_h(st), [[0.0, math.nan, 2.0], [0.0, 3.0, 2.0]])
+
+
+def test_statuses_spelled_otherwise(tmp_path):
+    rows = [
+        R1.replace("FINISHER", "finisher"),
+        R2.replace("WITHDRAWN", "Abandon"),
+        "3" + R2[1:].replace("WITHDRAWN", "dnf"),
+        "4" + R2[1:].replace("WITHDRAWN", "Out of time"),
+        "5,dns,SE,MALE,,,",
+    ]
+    st = read_times(_write(tmp_path, HEAD + "\n" + "\n".join(rows) + "\n"))
+    assert st.status == ("FINISHER", "WITHDRAWN", "WITHDRAWN", "OUT_OF_TIME")
+    assert any("did not start" in w and "bib 5" in w for w in st.warnings)
+
+
+# ------------------------------------------------------------------ refused in one line
+
+REFUSED = {
+    # case: (bytes, the message after "Error: <file>: ")
+    "elapsed times": (
+        HEAD + "\n1,FINISHER,SE,MALE,00:00:00,01:00:00,27:15:02\n",
+        r"line 2, column 'Start': .*'00:00:00'",
+    ),
+    "elapsed over 99 h": (
+        HEAD + "\n1,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,,101:15:02\n",
+        r"line 2, column 'Finish': .*'101:15:02'",
+    ),
+    "day/month/year": (
+        HEAD + "\n1,FINISHER,SE,MALE,20/10/2023 04:00,20/10/2023 05:00,20/10/2023 06:00\n",
+        r"line 2, column 'Start': not an ISO 8601 time: '20/10/2023 04:00'",
+    ),
+    "duplicate runner": (HEAD + "\n" + R1 + "\n" + R1 + "\n", r"line 3: bib '1' already on line 2"),
+    "unknown status": (
+        HEAD + "\n" + R1.replace("FINISHER", "Arrivé") + "\n",
+        r"line 2, column 'status': unknown status 'Arrivé'",
+    ),
+    "header and no rows": (HEAD + "\r\n\r\n", r"no runners: only a header row"),
+    "last line truncated in a field": (
+        HEAD + "\n" + R1 + "\n" + R1.replace("1", "2", 1)[:40],
+        r"line 3: 5 fields, expected 7",
+    ),
+    "last line truncated in a time": (
+        HEAD + "\n" + R1 + "\n" + R1.replace("1", "2", 1)[:-10],
+        r"line 3, column 'Finish': not an ISO 8601 time: '2023-10-20T06:0'",
+    ),
+    "latin-1": (
+        (HEAD.replace("Start", "Départ") + "\n" + R1 + "\n").encode("latin-1"),
+        r"not UTF-8 text .*save it as UTF-8",
+    ),
+    "column of non-times": (
+        HEAD + ",Rank\n" + R1 + ",1\n" + R2 + ",2\n",
+        r"column 'Rank' is not a checkpoint's times",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_exports_refused_in_one_line(tmp_path, case):
+    data, message = REFUSED[case]
+    p = _write(tmp_path, data)
+    with pytest.raises(HistoryError, match=rf"^{p}: {message}") as exc:
+        read_times(p)
+    assert "\n" not in str(exc.value)
+
+
+# --------------------------------------------------------------------- through the CLI
+
+
+def _course(tmp_path):
+    """A flat 30 km course, start 04:00 +02:00 (Europe/Paris), 10 h, Start/A/Finish."""
+    from coursekit.gpx import write_gpx
+
+    n = 301
+    lat = np.linspace(44.0, 44.0 + 30_000 / 111_195, n)
+    write_gpx(tmp_path / "c.gpx", lat, np.full(n, 3.0), np.full(n, 400.0), name="c")
+    cps = "".join(
+        f'\n[[checkpoints]]\nname = "{name}"\nkm = {km}\n'
+        for name, km in (("Start", 0), ("A", 10), ("Finish", 30))
+    )
+    (tmp_path / "c.toml").write_text(
+        'name = "Flat 30"\ngpx = "c.gpx"\nstart = 2023-10-20T04:00:00+02:00\nlimit = "10h"\n'
+        'timezone = "Europe/Paris"\n' + cps
+    )
+    return tmp_path / "c.toml"
+
+
+@pytest.mark.parametrize("command", ["backtest", "calibrate"])
+@pytest.mark.parametrize("case", ["elapsed times", "latin-1", "duplicate runner"])
+def test_cli_refuses_in_one_line_without_traceback(tmp_path, command, case):
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    course = _course(tmp_path)
+    data, message = REFUSED[case]
+    p = _write(tmp_path, data)
+    r = CliRunner().invoke(cli, [command, str(course), "--times", str(p)])
+    assert r.exit_code not in (0, None) and not isinstance(r.exception, HistoryError)
+    assert "Traceback" not in r.output
+    errors = [line for line in r.output.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"Error: {p}: ")
