@@ -16,8 +16,11 @@ time, in any row while others do is refused as a column ("not a checkpoint's tim
 remove it"); a column of dates alone, or of one cell with a typo, names that cell.
 Two checkpoint columns of the same name with case and spaces ignored (``Lac``,
 ``lac``) are an error. Columns are joined by *name*,
-never by position: they are not always in course order. Every row has the
-header's number of fields (trailing empty ones excepted), the file at least one
+never by position: they are not always in course order. A header field without a
+name (a spreadsheet's empty columns, ``Finish,,``) is no checkpoint's: dropped
+when every row leaves it empty, an error naming the line and field when one holds
+anything. Every row has the header's number of fields (trailing empty ones
+excepted, and those of the header's last fields without a name), the file at least one
 runner, and each status is one of :data:`STATUSES` (case, spaces and hyphens
 ignored; :data:`STATUS_ALIASES`): anything else is an error naming the line (the
 physical line the row begins on, a quoted value may span lines). A runner who did
@@ -311,6 +314,7 @@ def read_times(path, *, tz=None) -> SplitTimes:
     HistoryError
         Missing file, missing ``bib``/``status`` columns (or either twice), no runners, a
         row whose number of fields is not the header's (trailing empty fields excepted), a
+        value in a column without a name, a
         status not in :data:`STATUSES`, bad timestamps (a date without a time among
         them), a checkpoint column holding no time while others do, two checkpoint
         columns of the same name with case and spaces ignored.
@@ -443,7 +447,7 @@ def _not_times(exc, path, line, i, row, header, tcols, times, rows) -> HistoryEr
     k = tcols.index(i)
     if any(math.isfinite(t[k]) for t in times):
         return exc
-    rest = [r for r in rows if len(r) >= len(header)]
+    rest = [r for r in rows if len(r) > max(tcols)]
     if any(_looks_timed(r[i]) for r in [row, *rest]):
         return exc
     others = [j for j in tcols if j != i]
@@ -508,7 +512,11 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     details = {
         i for i, h in enumerate(header) if keys[i] not in FIXED_COLUMNS and _key(h) in TEXT_COLUMNS
     }
-    tcols = [i for i, h in enumerate(keys) if h not in FIXED_COLUMNS]
+    # fields without a name (a spreadsheet's empty columns: "Finish,,"): no checkpoint's,
+    # dropped; a row may stop before them, and one holding a value there is an error
+    unnamed = [i for i, h in enumerate(header) if not h]
+    named = max((i for i, h in enumerate(header) if h), default=-1) + 1
+    tcols = [i for i, h in enumerate(keys) if h and h not in FIXED_COLUMNS]
     _refuse_duplicates(path, header, [i for i in tcols if i not in details])
     held: dict[int, int] = {}  # a details column: the first line holding a time
     bad: dict[int, HistoryError] = {}  # ... its first cell that is no time
@@ -543,7 +551,7 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
         line, end = end + 1, getattr(rows, "line_num", end + 1)
         if not row or all(not c.strip() for c in row):
             continue
-        if len(row) < len(header) or any(c.strip() for c in row[len(header) :]):
+        if len(row) < named or any(c.strip() for c in row[len(header) :]):
             raise HistoryError(
                 f"{path}: line {line}: {len(row)} fields, expected {len(header)} as in the "
                 f"header (a truncated row, or a {_SEPARATOR[delimiter]} inside an unquoted "
@@ -551,6 +559,12 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             )
         if len(row) > len(header):
             extra += 1  # trailing empty fields (a comma at the end of the row)
+        for i in unnamed:
+            if i < len(row) and row[i].strip():
+                raise HistoryError(
+                    f"{path}: line {line}: field {i + 1} has no name in the header but holds "
+                    f"{row[i].strip()!r}: name the column after its checkpoint, or empty it"
+                )
         # one row per runner: a bib twice (two exports pasted together, a chip re-imported)
         # counted the runner twice in every share, median and fit
         bib = row[ib].strip()

@@ -214,3 +214,36 @@ def test_cli_refuses_in_one_line_without_traceback(tmp_path, command, case):
     assert "Traceback" not in r.output
     errors = [line for line in r.output.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and errors[0].startswith(f"Error: {p}: ")
+
+
+# ------------------------------------------------------------- columns without a name
+
+
+def test_unnamed_empty_columns_are_dropped(tmp_path):
+    """A spreadsheet's empty columns after the last (``Finish,,``): the header's fields
+    without a name, empty in every row, are no checkpoint's. Two of them were refused as
+    "duplicate checkpoint columns '' and ''"; one was read as a checkpoint named ''."""
+    for head, tail in ((",,", ",,"), (",", ","), (",,", ""), (",,", ",")):
+        text = HEAD + head + "\n" + R1 + tail + "\n" + R2 + tail + "\n"
+        st = read_times(_write(tmp_path, text))
+        assert st.columns == ("Start", "A", "Finish"), (head, tail)
+        assert _same(_elapsed_h(st), EXPECTED)
+    # between named columns too (a column emptied by hand)
+    row = R1.replace(",2023-10-20T05", ",,2023-10-20T05")
+    text = "bib,status,category,sex,Start,,A,Finish\n" + row
+    st = read_times(_write(tmp_path, text + "\n"))
+    assert st.columns == ("Start", "A", "Finish") and st.time[0, 1] == T0 + 3600
+
+
+def test_unnamed_column_holding_a_time_is_refused(tmp_path):
+    """A passage time under no name (LiveTrail's Templiers GTT 2023 source: 18 names, 19
+    fields) cannot be matched to a checkpoint: it was read as a column named '', never
+    used, without a word."""
+    text = HEAD + ",\n" + R1 + ",\n" + R2 + "2023-10-20T06:30:00+02:00,2023-10-20T07:00:00+02:00\n"
+    p = _write(tmp_path, text)
+    with pytest.raises(HistoryError) as exc:
+        read_times(p)
+    assert str(exc.value) == (
+        f"{p}: line 3: field 8 has no name in the header but holds "
+        "'2023-10-20T07:00:00+02:00': name the column after its checkpoint, or empty it"
+    )
