@@ -21,7 +21,10 @@ name (a spreadsheet's empty columns, ``Finish,,``) is no checkpoint's: dropped
 when every row leaves it empty, an error naming the line and field when one holds
 anything. Every row has the header's number of fields (trailing empty ones
 excepted, and those of the header's last fields without a name), the file at least one
-runner, and each status is one of :data:`STATUSES` (case, spaces and hyphens
+runner (a file that ends without a line break inside a value written as the beginning of
+its column's others, ``...T07:45`` where they read ``...T07:45:00+02:00``, was cut short:
+an error naming the line; a last value left empty is a passage not timed, as anywhere),
+and each status is one of :data:`STATUSES` (case, spaces and hyphens
 ignored; :data:`STATUS_ALIASES`): anything else is an error naming the line (the
 physical line the row begins on, a quoted value may span lines). A runner who did
 not start (``DNS``, :data:`NOT_STARTED`) is neither a finisher nor a starter: his
@@ -314,7 +317,7 @@ def read_times(path, *, tz=None) -> SplitTimes:
     HistoryError
         Missing file, missing ``bib``/``status`` columns (or either twice), no runners, a
         row whose number of fields is not the header's (trailing empty fields excepted), a
-        value in a column without a name, a
+        value in a column without a name, a file cut short inside its last value, a
         status not in :data:`STATUSES`, bad timestamps (a date without a time among
         them), a checkpoint column holding no time while others do, two checkpoint
         columns of the same name with case and spaces ignored.
@@ -326,6 +329,9 @@ def read_times(path, *, tz=None) -> SplitTimes:
         raise HistoryError(f"{path}: larger than {MAX_CSV_BYTES // 2**20} MB: not a split-time CSV")
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
+        with path.open("rb") as raw:  # a file cut short ends without a line break
+            raw.seek(max(path.stat().st_size - 1, 0))
+            ended = raw.read(1) in (b"", b"\n", b"\r")
     except OSError as exc:
         raise HistoryError(f"{path}: cannot read split times: {exc.strerror}") from None
     try:
@@ -333,7 +339,7 @@ def read_times(path, *, tz=None) -> SplitTimes:
             first = fh.readline()
             d = _delimiter(first)
             rows = csv.reader(itertools.chain([first] if first else [], fh), delimiter=d)
-            return _read_rows(path, rows, tz, d)
+            return _read_rows(path, rows, tz, d, ended=ended)
     except UnicodeDecodeError as exc:
         raise HistoryError(
             f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
@@ -484,7 +490,36 @@ def _refuse_duplicates(path, header, cols) -> None:
     )
 
 
-def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
+def _form(text: str) -> str:
+    """How a value is written: its digits as ``9`` (``2023-10-20T07:45`` ->
+    ``9999-99-99T99:99``)."""
+    import re
+
+    return re.sub(r"\d", "9", text.strip())
+
+
+def _refuse_cut(path, line: int, col: str, text: str, others: dict) -> None:
+    """A :class:`HistoryError` when ``text``, the last value of a file that ends without a
+    line break, is written as the beginning of the other values of its column (``others``:
+    ``{form: a value}``) and like none of them: the file was cut short inside it
+    (``...T07:45:00+02:00`` cut to ``...T07:45:00``, ``...T07`` still reads as a time, and
+    a wrong one). An empty value tells nothing (a passage not timed), and is read so."""
+    f = _form(text)
+    if not f or f in others:
+        return
+    longer = [v for g, v in others.items() if g.startswith(f)]
+    if longer:
+        raise HistoryError(
+            f"{path}: line {line}, column {col!r}: the file ends inside this value, "
+            f"{text.strip()!r}, where the column's others are written like {longer[0]!r} (a "
+            "truncated file? export it again)"
+        )
+
+
+def _read_rows(path: Path, rows, tz=None, delimiter: str = ",", *, ended=True) -> SplitTimes:
+    """A :class:`SplitTimes` from the CSV ``rows`` of ``path`` (header first); ``ended``:
+    whether the file ends with a line break (if not, its last value may be cut short:
+    :func:`_refuse_cut`)."""
     warnings = []
     try:
         header = [h.strip() for h in next(rows)]
@@ -547,10 +582,19 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
     # lines: counting records put every later error a line early)
     end = getattr(rows, "line_num", 1)
     line = end
+    # how the values of a full row's last column are written ({form: a value}), for a file
+    # that ends without a line break: its last value may be cut short (_refuse_cut)
+    last = named - 1
+    forms: dict[str, str] = {}
+    final = None  # the row read last: (line, row)
     for row in rows:
         line, end = end + 1, getattr(rows, "line_num", end + 1)
+        if final is not None and len(final[1]) > last and final[1][last].strip():
+            forms.setdefault(_form(final[1][last]), final[1][last].strip())
+        final = None
         if not row or all(not c.strip() for c in row):
             continue
+        final = (line, row)
         if len(row) < named or any(c.strip() for c in row[len(header) :]):
             raise HistoryError(
                 f"{path}: line {line}: {len(row)} fields, expected {len(header)} as in the "
@@ -596,6 +640,8 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",") -> SplitTimes:
             except HistoryError as exc:
                 raise _not_times(exc, path, line, i, row, header, tcols, times, rows) from None
         times.append(cells)
+    if not ended and final is not None and len(final[1]) == named:
+        _refuse_cut(path, final[0], header[last], final[1][last], forms)
     for i in sorted(held):
         if i in bad:  # a details column holding times: a checkpoint's, its bad cell an error
             raise HistoryError(

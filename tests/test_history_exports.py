@@ -247,3 +247,33 @@ def test_unnamed_column_holding_a_time_is_refused(tmp_path):
         f"{p}: line 3: field 8 has no name in the header but holds "
         "'2023-10-20T07:00:00+02:00': name the column after its checkpoint, or empty it"
     )
+
+
+# ------------------------------------------------------------------ a truncated file
+
+
+@pytest.mark.parametrize("cut", [3, 6, 9, 12])
+@pytest.mark.parametrize("tz", [None, PARIS])
+def test_last_line_cut_inside_a_time_that_still_reads_is_refused(tmp_path, cut, tz):
+    """A file cut short (a download interrupted) in its last time, where what is left still
+    reads as one: ``...T07:45:00+02`` (an offset of whole hours), ``...T07:45:00`` or
+    ``...T07:45`` (no offset: a local time, 2 h off without a zone), ``...T07`` (07:00). The
+    runner's finish was read 45 min early or 2 h late, without a word (or with a warning that
+    "elapsed times from a start column are unaffected")."""
+    last = "2,FINISHER,SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T05:30:00+02:00,"
+    cell = "2023-10-20T07:45:00+02:00"
+    p = _write(tmp_path, HEAD + "\n" + R1 + "\n" + last + cell[:-cut])
+    with pytest.raises(HistoryError) as exc:
+        read_times(p, tz=tz)
+    assert str(exc.value) == (
+        f"{p}: line 3, column 'Finish': the file ends inside this value, {cell[:-cut]!r}, "
+        "where the column's others are written like '2023-10-20T06:00:00+02:00' (a "
+        "truncated file? export it again)"
+    )
+    # the same row ended by a line break was written so: read (the times without offset as
+    # local times)
+    p = _write(tmp_path, HEAD + "\n" + R1 + "\n" + last + cell[:-cut] + "\n")
+    assert read_times(p, tz=tz).bib == ("1", "2")
+    # and a complete last time without a final line break is the usual file
+    p = _write(tmp_path, HEAD + "\n" + R1 + "\n" + last + cell)
+    assert read_times(p, tz=tz).time[1, 2] == T0 + 3.75 * 3600
