@@ -340,12 +340,26 @@ def read_times(path, *, tz=None) -> SplitTimes:
             d = _delimiter(first)
             rows = csv.reader(itertools.chain([first] if first else [], fh), delimiter=d)
             return _read_rows(path, rows, tz, d, ended=ended)
-    except UnicodeDecodeError as exc:
-        raise HistoryError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
-        ) from None
+    except UnicodeDecodeError:
+        where = _not_utf8(path)
+        raise HistoryError(f"{path}: not UTF-8 text ({where}); save it as UTF-8") from None
     except csv.Error as exc:
         raise HistoryError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _not_utf8(path: Path) -> str:
+    """Where ``path`` is not UTF-8: the reason, line and byte (from the file's start; the
+    text stream's error counts from the chunk it was decoding)."""
+    data = path.read_bytes()
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = exc.start + bom
+        head = data[:at]
+        line = head.count(b"\n") + 1 if b"\n" in data else head.count(b"\r") + 1
+        return f"{exc.reason} at line {line}, byte {at:,}"
+    return "undecodable"
 
 
 DELIMITERS = (",", ";", "\t")

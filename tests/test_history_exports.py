@@ -277,3 +277,20 @@ def test_last_line_cut_inside_a_time_that_still_reads_is_refused(tmp_path, cut, 
     # and a complete last time without a final line break is the usual file
     p = _write(tmp_path, HEAD + "\n" + R1 + "\n" + last + cell)
     assert read_times(p, tz=tz).time[1, 2] == T0 + 3.75 * 3600
+
+
+def test_latin1_byte_named_at_its_line(tmp_path):
+    """A Windows spreadsheet's accented category far down the file: the error said "at
+    byte 5091", the offset in the 8 KB chunk being decoded, not in the file (29,667): the
+    organiser looked for it in the wrong place. It names the line, as a course file's does."""
+    rows = "".join(f"{k}" + R1[1:] + "\n" for k in range(1, 301))
+    data = (HEAD + "\n" + rows).encode() + "301,FINISHER,Vétéran,MALE,,,\n".encode("latin-1")
+    p = _write(tmp_path, data)
+    with pytest.raises(HistoryError) as exc:
+        read_times(p)
+    at = data.index(b"\xe9")  # the first byte that is not UTF-8, from the file's start
+    assert at > 8192
+    assert str(exc.value) == (
+        f"{p}: not UTF-8 text (invalid continuation byte at line 302, byte {at:,}); save it "
+        "as UTF-8"
+    )
