@@ -694,12 +694,17 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",", *, ended=True) -
         warnings.append(
             f"{extra} rows have more fields than the header, all empty; extra fields ignored"
         )
+    arr = np.array(times, dtype=float).reshape(len(times), len(tcols))[:, keep]
     if naive[0] and tz is None:
+        aware = int(np.isfinite(arr).sum()) - naive[0]
         warnings.append(
-            f"{naive[0]} times have no UTC offset: read as UTC (no time zone given); "
+            f"{naive[0]} times have no UTC offset: read as UTC (no time zone given), while "
+            f"the file's other {aware} times have one: elapsed times between the two are off "
+            "by that offset"
+            if aware
+            else f"{naive[0]} times have no UTC offset: read as UTC (no time zone given); "
             "elapsed times from a start column are unaffected"
         )
-    arr = np.array(times, dtype=float).reshape(len(times), len(tcols))[:, keep]
     folds = np.array(fold1, dtype=float).reshape(len(times), len(tcols))[:, keep]
     amb, gap = _resolve_folds(arr, folds)
     if amb or gap:
@@ -734,7 +739,9 @@ def times_zone(course) -> dt.tzinfo:
 
 def naive_note(st: SplitTimes, course) -> str | None:
     """The warning that ``st``'s times without a UTC offset were read in
-    :func:`times_zone` of ``course`` (None when every time has one)."""
+    :func:`times_zone` of ``course`` (None when every time has one); when the file's other
+    times have an offset, it says so: a cell typed by hand among an export's, read right
+    only if the export's offsets are."""
     if not st.naive:
         return None
     zone = getattr(course, "timezone", None)
@@ -744,7 +751,16 @@ def naive_note(st: SplitTimes, course) -> str | None:
         else f"the course start's UTC offset {course.start.strftime('%z')} (the course "
         "file gives no timezone; add one if the file's times are another clock's)"
     )
-    return f"{st.naive} times in {st.path.name} have no UTC offset: read as local times of {where}"
+    aware = int(np.isfinite(st.time).sum()) - st.naive
+    mixed = (
+        f", while the file's other {aware} times have one: check that the two agree"
+        if aware > 0
+        else ""
+    )
+    return (
+        f"{st.naive} times in {st.path.name} have no UTC offset: read as local times of "
+        f"{where}{mixed}"
+    )
 
 
 def _norm(s: str) -> str:

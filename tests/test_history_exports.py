@@ -294,3 +294,34 @@ def test_latin1_byte_named_at_its_line(tmp_path):
         f"{p}: not UTF-8 text (invalid continuation byte at line 302, byte {at:,}); save it "
         "as UTF-8"
     )
+
+
+def test_times_with_and_without_offset_in_one_file_are_said(tmp_path):
+    """A cell typed by hand without the offset the export writes elsewhere
+    (``2023-10-20 07:45`` among ``...+02:00``): without a zone it is read as UTC, 2 h off
+    the others, and the warning said "elapsed times from a start column are unaffected";
+    with the course's zone, it is read right only if the file's offsets are (Templiers 2023
+    wrote +00:00 for +02:00). Both say that the file mixes the two."""
+    import types
+
+    from coursekit.history import naive_note
+
+    text = HEAD + "\n" + R1 + "\n2,FINISHER,SE,MALE,2023-10-20 04:00,2023-10-20 05:30,\n"
+    p = _write(tmp_path, text)
+    st = read_times(p)
+    assert st.naive == 2 and st.time[1, 0] == T0 + 7200
+    assert st.warnings == (
+        "2 times have no UTC offset: read as UTC (no time zone given), while the file's other "
+        "3 times have one: elapsed times between the two are off by that offset",
+    )
+    course = types.SimpleNamespace(timezone="Europe/Paris")
+    st = read_times(p, tz=PARIS)
+    assert st.time[1].tolist()[:2] == [T0, T0 + 5400] and st.warnings == ()
+    assert naive_note(st, course) == (
+        "2 times in t.csv have no UTC offset: read as local times of the course's time zone "
+        "Europe/Paris, while the file's other 3 times have one: check that the two agree"
+    )
+    # all without an offset: as before
+    st = read_times(_write(tmp_path, text.replace(R1, R1.replace("+02:00", ""))))
+    assert st.warnings[0].endswith("elapsed times from a start column are unaffected")
+    assert naive_note(read_times(st.path, tz=PARIS), course).endswith("time zone Europe/Paris")
