@@ -162,6 +162,14 @@ REFUSED = {
         (HEAD.replace("Start", "Départ") + "\n" + R1 + "\n").encode("latin-1"),
         r"not UTF-8 text .*save it as UTF-8",
     ),
+    "time under no name": (
+        HEAD + ",\n" + R1 + ",2023-10-20T07:00:00+02:00\n",
+        r"line 2: field 8 has no name in the header",
+    ),
+    "file cut inside its last time": (
+        HEAD + "\n" + R1 + "\n" + R1.replace("1", "2", 1)[:-12],
+        r"line 3, column 'Finish': the file ends inside this value, '2023-10-20T06'",
+    ),
     "column of non-times": (
         HEAD + ",Rank\n" + R1 + ",1\n" + R2 + ",2\n",
         r"column 'Rank' is not a checkpoint's times",
@@ -200,7 +208,16 @@ def _course(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["backtest", "calibrate"])
-@pytest.mark.parametrize("case", ["elapsed times", "latin-1", "duplicate runner"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "elapsed times",
+        "latin-1",
+        "duplicate runner",
+        "time under no name",
+        "file cut inside its last time",
+    ],
+)
 def test_cli_refuses_in_one_line_without_traceback(tmp_path, command, case):
     from click.testing import CliRunner
 
