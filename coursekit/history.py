@@ -24,12 +24,13 @@ excepted, and those of the header's last fields without a name), the file at lea
 runner (a file that ends without a line break inside a value written as the beginning of
 its column's others, ``...T07:45`` where they read ``...T07:45:00+02:00``, was cut short:
 an error naming the line; a last value left empty is a passage not timed, as anywhere),
-and each status is one of :data:`STATUSES` (case, spaces and hyphens
-ignored; :data:`STATUS_ALIASES`): anything else is an error naming the line (the
-physical line the row begins on, a quoted value may span lines). A runner who did
-not start (``DNS``, :data:`NOT_STARTED`) is neither a finisher nor a starter: his
-row is left out, times included (a chip read in the start pen must not move the
-first wave's gun, nor count him as passing a barrier), with a warning.
+and each status is one of :data:`STATUSES` (case, spaces, hyphens and accents
+ignored; :data:`STATUS_ALIASES`: ``DNF``, ``Abandon``, ``Arrivée``, ``Hors délai``...):
+anything else is an error naming the line (the physical line the row begins on, a
+quoted value may span lines). A runner who did not start (``DNS``, :data:`NOT_STARTED`)
+is neither a finisher nor a starter: his row is left out, times included (a chip read in
+the start pen must not move the first wave's gun, nor count him as passing a barrier),
+with a warning.
 
 Elapsed times are measured from the first wave's start in the start column
 (:func:`start_origin`: the earliest start, unless one or two stray cells lie well before
@@ -158,17 +159,30 @@ STATUSES = (
     NOT_STARTED,
 )
 """Statuses of a split-time CSV (LiveTrail's, as in ../shared/realdata, and
-:data:`NOT_STARTED`); case, spaces and hyphens are ignored (``Out of time``,
+:data:`NOT_STARTED`); case, spaces, hyphens and accents are ignored (``Out of time``,
 ``out-of-time``), and :data:`STATUS_ALIASES` are read as the status they stand for.
 Anything else is an error naming the row. A runner who did not start is neither a finisher
 nor a starter: :func:`read_times` leaves his row out (and any time it holds), with a
 warning."""
 STATUS_ALIASES = {
+    "FINISHED": FINISHER,
+    "ARRIVE": FINISHER,  # arrivé(e)
     "ABANDON": "WITHDRAWN",
+    "ABANDONNE": "WITHDRAWN",  # abandonné(e)
+    "ABD": "WITHDRAWN",
     "DNF": "WITHDRAWN",
+    "DID_NOT_FINISH": "WITHDRAWN",
+    "HORS_DELAI": OUT_OF_TIME,  # hors délai(s): stopped by a barrier
+    "HORS_DELAIS": OUT_OF_TIME,
+    "TIMED_OUT": OUT_OF_TIME,
     "DSQ": "DISQUALIFIED",
+    "DISQUALIFIE": "DISQUALIFIED",  # disqualifié(e)
     "DNS": NOT_STARTED,
+    "NON_PARTANT": NOT_STARTED,
 }
+"""Other spellings of the statuses, English and French as timing exports and
+spreadsheets write them (case, spaces, hyphens and accents ignored; a trailing ``E`` of
+the French feminine too: ``Arrivée``, ``Abandonnée``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,18 +220,25 @@ class SplitTimes:
         return self.columns.index(name)
 
 
+def _unaccented(text: str) -> str:
+    """``text`` without its accents (``Arrivé`` -> ``Arrive``)."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _parse_status(text: str, path, line: int) -> str:
     import re
 
     raw = text.strip()
-    st = re.sub(r"[\s_-]+", "_", raw.upper())
-    st = STATUS_ALIASES.get(st, st)
+    st = re.sub(r"[\s_-]+", "_", _unaccented(raw).upper())
+    st = STATUS_ALIASES.get(st, STATUS_ALIASES.get(st.removesuffix("E"), st))
     if st in STATUSES:
         return st
     what = f"unknown status {raw!r}" if raw else "empty status"
     raise HistoryError(
         f"{path}: line {line}, column 'status': {what}; expected one of "
-        f"{', '.join(STATUSES)} (case, spaces and hyphens ignored; also "
+        f"{', '.join(STATUSES)} (case, spaces, hyphens and accents ignored; also "
         f"{', '.join(STATUS_ALIASES)})"
     )
 

@@ -316,7 +316,7 @@ def test_read_times_statuses_liberal_but_never_silent(tmp_path):
     ]
     p.write_text(_csv_text(rows))
     assert read_times(p).status == ("FINISHER", "OUT_OF_TIME", "OUT_OF_TIME", "WITHDRAWN")
-    for bad, what in (("FINISHED", "unknown status 'FINISHED'"), ("", "empty status")):
+    for bad, what in (("PENDING", "unknown status 'PENDING'"), ("", "empty status")):
         p.write_text(_csv_text([ROW, "2" + ROW[1:].replace("FINISHER", bad)]))
         with pytest.raises(HistoryError) as exc:
             read_times(p)
@@ -570,7 +570,7 @@ def test_cli_backtest_warns_of_backwards_passages(tmp_path):
         ("column", "t.csv: column 'Nope' given for 'A' is not in the split times"),
         ("short", "bad.csv: line 3: 6 fields, expected 8 as in the header"),
         ("empty", "bad.csv: no runners"),
-        ("status", "bad.csv: line 2, column 'status': unknown status 'FINISHED'"),
+        ("status", "bad.csv: line 2, column 'status': unknown status 'PENDING'"),
         ("same", "Error: --column: column 'B' given for both 'A' and 'B'"),
         ("twice", "Error: --column: checkpoint 'A' given twice, for columns 'B' and 'A'"),
     ],
@@ -598,7 +598,7 @@ def test_cli_history_input_errors_one_line(tmp_path, cmd, case, message):
         elif case == "empty":
             lines = lines[:1]
         else:
-            lines[1] = lines[1].replace("FINISHER", "FINISHED")
+            lines[1] = lines[1].replace("FINISHER", "PENDING")
         times = tmp_path / "bad.csv"
         times.write_text("\n".join(lines) + "\n")
     r = CliRunner().invoke(cli, [cmd, str(course), "--times", str(times), *extra])
@@ -1414,9 +1414,9 @@ def test_read_times_names_physical_lines_after_a_quoted_newline(tmp_path):
     were counted, not lines); a record is named by the line it begins on."""
     p = tmp_path / "q.csv"
     quoted = '2,WITHDRAWN,"SE\nH",MALE,2023-10-20T04:00:00+00:00,,'
-    bad = "3" + ROW[1:].replace("FINISHER", "FINISHED")
+    bad = "3" + ROW[1:].replace("FINISHER", "PENDING")
     p.write_text(_csv_text([ROW, quoted, bad]))
-    assert p.read_text().splitlines()[4].startswith("3,FINISHED")  # physical line 5
+    assert p.read_text().splitlines()[4].startswith("3,PENDING")  # physical line 5
     with pytest.raises(HistoryError, match=r"q\.csv: line 5, column 'status': unknown status"):
         read_times(p)
     p.write_text(_csv_text([ROW, quoted, "2" + ROW[1:]]))

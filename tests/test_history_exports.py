@@ -128,6 +128,32 @@ def test_statuses_spelled_otherwise(tmp_path):
     assert any("did not start" in w and "bib 5" in w for w in st.warnings)
 
 
+def test_french_and_english_statuses_of_timing_exports(tmp_path):
+    """French results write Arrivé(e), Abandon(né), ABD, Hors délai(s), Disqualifié(e),
+    Non partant; English ones Finished, Did not finish, Timed out: each read as the status
+    it stands for (accents ignored), where they were refused as unknown."""
+    spelled = {
+        "Arrivée": "FINISHER",
+        "arrivé": "FINISHER",
+        "Finished": "FINISHER",
+        "ABD": "WITHDRAWN",
+        "Abandonnée": "WITHDRAWN",
+        "did not finish": "WITHDRAWN",
+        "Hors délai": "OUT_OF_TIME",
+        "hors-délais": "OUT_OF_TIME",
+        "Timed out": "OUT_OF_TIME",
+        "Disqualifié": "DISQUALIFIED",
+    }
+    rows = [
+        f"{i},{word},SE,MALE,2023-10-20T04:00:00+02:00,2023-10-20T05:00:00+02:00,"
+        for i, word in enumerate(spelled)
+    ]
+    rows.append("99,Non partant,SE,MALE,,,")
+    st = read_times(_write(tmp_path, HEAD + "\n" + "\n".join(rows) + "\n"))
+    assert st.status == tuple(spelled.values())
+    assert any("did not start" in w and "bib 99" in w for w in st.warnings)
+
+
 # ------------------------------------------------------------------ refused in one line
 
 REFUSED = {
@@ -146,8 +172,8 @@ REFUSED = {
     ),
     "duplicate runner": (HEAD + "\n" + R1 + "\n" + R1 + "\n", r"line 3: bib '1' already on line 2"),
     "unknown status": (
-        HEAD + "\n" + R1.replace("FINISHER", "Arrivé") + "\n",
-        r"line 2, column 'status': unknown status 'Arrivé'",
+        HEAD + "\n" + R1.replace("FINISHER", "Pending") + "\n",
+        r"line 2, column 'status': unknown status 'Pending'",
     ),
     "header and no rows": (HEAD + "\r\n\r\n", r"no runners: only a header row"),
     "last line truncated in a field": (
