@@ -1700,6 +1700,7 @@ def _history_setup(
         swapped_message,
         timed_ends,
         times_zone,
+        unused_columns_note,
     )
 
     course = load_course(course_file, tolerance_m=tolerance_m)
@@ -1765,6 +1766,9 @@ def _history_setup(
     back = backwards_note(stamps, st.bib, times)
     if back:
         warnings.append(back)
+    idle = unused_columns_note(st, mapping, course_file, start_column=start_column)
+    if idle:
+        warnings.append(idle)
     el = elapsed_matrix(st, mapping, start_column=start_column, start_ts=course.start.timestamp())
     # a start cell before the first wave (a chip tested at the arch, a wrong date) is not the
     # origin: named, so that the user knows which row the file has wrong

@@ -1378,6 +1378,7 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
         swapped_message,
         timed_ends,
         times_zone,
+        unused_columns_note,
     )
 
     csv_path, explicit = (spec, None) if isinstance(spec, str | Path) else spec
@@ -1425,6 +1426,9 @@ def _history_race_from_csv(plan, spec, *, warnings: list | None = None) -> Race:
     back = backwards_note(stamps, st.bib, csv_path)
     if back:
         notes.append(back)
+    idle = unused_columns_note(st, mapping, plan.course.path, remedy=TIMES_REMEDY)
+    if idle:
+        notes.append(idle)
     # each runner's own start passage (start waves); the first wave when not timed, and
     # for a stray start cell before it (a chip read at the arch, a wrong date), named as
     # `backtest` names it: the plain earliest cell shifted every runner's start offset

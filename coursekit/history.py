@@ -105,6 +105,7 @@ __all__ = [
     "STATUSES",
     "STATUS_ALIASES",
     "backwards_passages",
+    "unused_columns_note",
     "calibrate",
     "CALIBRATE_BOUNDS",
     "calibrate_notes",
@@ -1855,6 +1856,47 @@ def swapped_message(stamps: np.ndarray, names, columns, mapping, source, *, reme
         f"earlier than a previous one, most of them {names[j]!r} (column "
         f"{columns[mapping[j]]!r}) before {names[i]!r} (column {columns[mapping[i]]!r}): "
         f"these columns look matched to the wrong checkpoints; {remedy}"
+    )
+
+
+def unused_columns_note(
+    st: SplitTimes, mapping, course_file, *, start_column=None, remedy=None
+) -> str | None:
+    """A warning naming the columns of ``st`` that hold times but that no checkpoint row
+    uses (None when every timed column is used).
+
+    A timing point the course file does not list is harmless, but a column that stayed
+    unused because its checkpoint was renamed leaves a checkpoint unchecked without a word:
+    the warning names each column and how many times it holds, and how to map it.
+
+    Parameters
+    ----------
+    st : SplitTimes
+        The file read (:func:`read_times`).
+    mapping : sequence of int or None
+        Column index of each checkpoint row (:func:`map_columns`, :func:`timed_ends`).
+    course_file : path
+        The course file, named in the warning.
+    start_column : str, optional
+        The column given as the start (``--start-column``): used.
+    remedy : str, optional
+        How to map a column (default: :data:`COLUMN_REMEDY`).
+    """
+    used = {c for c in mapping if c is not None}
+    if start_column is not None and start_column in st.columns:
+        used.add(st.columns.index(start_column))
+    idle = []
+    for c, name in enumerate(st.columns):
+        n = int(np.count_nonzero(np.isfinite(st.time[:, c])))
+        if c not in used and n:
+            idle.append(f"{name!r} ({n} time{'s' if n > 1 else ''})")
+    if not idle:
+        return None
+    several = len(idle) > 1
+    return (
+        f"{Path(st.path).name}: column{'s' if several else ''} {', '.join(idle)} "
+        f"match{'' if several else 'es'} no checkpoint of {Path(course_file).name}: not used "
+        f"(a checkpoint renamed? {remedy or COLUMN_REMEDY})"
     )
 
 

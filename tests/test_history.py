@@ -1928,3 +1928,35 @@ def test_backtest_report_written_with_o_keeps_the_misfit_warnings(tmp_path):
         return [x for x in text.splitlines() if not x.startswith("warning: ")]
 
     assert table(report) == table(plain)  # the same report otherwise
+
+
+def test_unused_timed_columns_are_named_by_backtest_and_event(tmp_path):
+    """h132 finding: a column of passage times matching no checkpoint (a timing point the
+    course file does not list, or a checkpoint renamed) was dropped without a word.
+    backtest and event --times now name it, its count of times and how to map it; a
+    column given with --column is used, and an empty column holds nothing: neither named."""
+    from coursekit.event import load_event_plan
+
+    course = _named_course(tmp_path, ["Start", "B", "Finish"], km=(0, 20, 30))
+    cols = ["Start", "A", "B", "Finish"]
+    times = _times_csv(tmp_path / "t.csv", cols, [H0, HA, HB, HF], n=40)
+    out, _ = _bt([course, "--times", times])
+    note = "t.csv: column 'A' (40 times) matches no checkpoint of n.toml: not used"
+    assert any(w.startswith(note) and "--column" in w for w in out["warnings"]), out["warnings"]
+    ev = load_event_plan(course, history={"": times})
+    assert any(note in w and "name the file's columns" in w for w in ev.warnings), ev.warnings
+    # the same column renamed in the course: mapped by --column, used, nothing said
+    course = _named_course(tmp_path, ["Start", "Lac", "B", "Finish"])
+    extra = _times_csv(tmp_path / "x.csv", [*cols, "X"], [H0, HA, HB, HF, HF], n=40)
+    out, _ = _bt([course, "--times", extra])
+    assert any("columns 'A' (40 times), 'X' (40 times) match no" in w for w in out["warnings"])
+    out, _ = _bt([course, "--times", extra, "--column", "Lac=A"])
+    named = [w for w in out["warnings"] if "no checkpoint of" in w]
+    assert len(named) == 1 and named[0].startswith("x.csv: column 'X' (40 times) matches"), named
+    # an empty column: nothing to check, not named
+    text = times.read_text().splitlines()
+    empty = tmp_path / "e.csv"
+    empty.write_text("\n".join([text[0] + ",Y"] + [r + "," for r in text[1:]]) + "\n")
+    course = _named_course(tmp_path, ["Start", "A", "B", "Finish"])
+    out, _ = _bt([course, "--times", empty])
+    assert not any("no checkpoint of" in w for w in out["warnings"]), out["warnings"]
