@@ -334,16 +334,30 @@ class _Geometry:
             self.segs = None
 
     def project(self, px: float, py: float):
-        """Per segment: distance from (px, py) [m] and along-course distance of the foot [m]."""
+        """The distance-to-track of (px, py) along the track: per segment, its distance [m]
+        and the along-course distance of its foot [m], with between two segments the
+        distance to their shared point and that point's along-course distance.
+
+        A segment's distance is its nearest point's: on two segments whose feet are their
+        shared point, or the two sides of a turnaround inside them, it stays the same while
+        the track goes hundreds of metres away and back (a planner's out-and-back on long
+        segments); the shared points' distances are the rise between the two passages.
+        """
         import shapely
 
         pt = shapely.points(px, py)
-        d = shapely.distance(self.segs, pt)
+        d = np.asarray(shapely.distance(self.segs, pt), float)
         with np.errstate(invalid="ignore"):
             t = shapely.line_locate_point(self.segs, pt, normalized=True)
         t = np.where(np.isfinite(t), t, 0.0)
         s = self.dist[:-1] + t * np.diff(self.dist)
-        return np.asarray(d, float), s
+        n = d.size
+        d_all = np.empty(2 * n - 1)
+        s_all = np.empty(2 * n - 1)
+        d_all[0::2], s_all[0::2] = d, s
+        d_all[1::2] = np.hypot(self.x[1:-1] - px, self.y[1:-1] - py)
+        s_all[1::2] = self.dist[1:-1]
+        return d_all, s_all
 
     def point_at(self, s: float):
         """(x, y) of the track at course distance ``s`` [m]."""

@@ -130,7 +130,8 @@ def courses_with_checkpoints(draw, max_noise=20.0):
     passage is clearly closer to (by more than 25 m - a margin), are left out.
     """
     kind, x, y = draw(shapes())
-    c = Course(x, y)
+    # points every 10 m, or the shape's corners alone (a planner's long straight segments)
+    c = Course(x, y, step=draw(st.sampled_from([10.0, 1e9])))
     n = draw(st.integers(1, 7))
     fr = sorted(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
     points, truth = [], []
@@ -395,3 +396,27 @@ def test_start_and_finish_by_km_are_the_ends(shape, f_start, f_finish):
     ]
     got = locate(c.profile, specs)
     assert got[0] == 0.0 and got[-1] == pytest.approx(c.total)
+
+
+# ---------------------------------------------------------------- regressions
+
+
+def test_out_and_back_on_long_segments_finds_the_way_back():
+    """A planner's out-and-back: 750 m segments, the way back on the way out's points. The
+    distance to each segment stayed 7 m across the turnaround (both segments' nearest point
+    is the station's foot), so the way back was no passage of its own: "out of order"."""
+    c = Course([0, 750, 1500, 750, 0], [0, 0, 0, 0, 0], step=1e9)
+    specs = [cp("Bridge", 1125, 7), cp("Turn", 1500, 0), cp("Bridge", 1125, 7)]
+    loc = locate_points(c.profile, specs)
+    np.testing.assert_allclose(loc.distance, [1125, 1500, 1875], atol=1)
+    np.testing.assert_allclose(loc.passages[0], [1125, 1875], atol=1)
+
+
+def test_place_on_a_shared_point_of_an_out_and_back_has_two_passages():
+    """A station on a point of the track the way back passes through again (a sketch puts its
+    waypoints on the route's points): every segment is 0 m from it, so it had one passage."""
+    c = Course([0, 1500, 3000, 1500, 0], [0, 0, 0, 0, 0], step=1e9)
+    specs = [cp("Turn", 3000, 0), cp("Bridge", 1500, 0)]
+    np.testing.assert_allclose(locate(c.profile, specs), [3000, 4500], atol=1)
+    loc = locate_points(c.profile, [cp("Bridge", 1500, 0)])
+    np.testing.assert_allclose(loc.passages[0], [1500, 4500], atol=1)
