@@ -345,9 +345,14 @@ def test_a_point_too_far_is_refused_never_matched(shape, f, th, far):
     st.floats(0.0, 2 * math.pi),
     st.floats(0.0, 1.0),
     st.floats(-20.0, 20.0),
+    st.sampled_from([10.0, 1e9]),
+    st.floats(-50.0, 50.0),
 )
-def test_out_and_back_reports_both_passages_and_takes_each_in_turn(length, ang, f, lateral):
-    c = Course([0, length * math.cos(ang), 0], [0, length * math.sin(ang), 0])
+def test_out_and_back_reports_both_passages_and_takes_each_in_turn(
+    length, ang, f, lateral, step, apart
+):
+    x, y = [0, length * math.cos(ang), 0], [0, length * math.sin(ang), 0]
+    c = Course(x, y, step=step)
     # on the way out, >= 100 m before the turnaround; > 100 m from the start, as a place
     # as good at the track's end is the finish when listed last (``_final_state``)
     s0 = 120.0 + f * (length - 220.0)
@@ -363,6 +368,16 @@ def test_out_and_back_reports_both_passages_and_takes_each_in_turn(length, ang, 
     # listed once, it is the way out (the first passage); listed after the turnaround, back
     assert locate(c.profile, [out])[0] == pytest.approx(s0, abs=2.0)
     assert locate(c.profile, [turn, out])[1] == pytest.approx(back, abs=2.0)
+    # two waypoints of one name, on either side of the road (within 100 m): one place,
+    # taken on each passage in course order
+    wp = [
+        Waypoint("Place", *(float(v) for v in PROJ.inverse(px + dx, py + dy)))
+        for dx, dy in ((0.0, 0.0), (-apart * math.sin(ang), apart * math.cos(ang)))
+    ]
+    c2 = Course(x, y, step=step, waypoints=wp)
+    by_wp = cp("Place", waypoint="Place")
+    got = locate(c2.profile, [by_wp, turn, by_wp])
+    np.testing.assert_allclose(got, [s0, c.total / 2, back], atol=2.0)
 
 
 @SETTINGS
