@@ -355,6 +355,31 @@ def _contradiction(names, fixed: np.ndarray, a: int, b: int) -> str:
     )
 
 
+def _no_time_to_move(names, targets: np.ndarray, a: int, b: int, stops: float) -> PlanError:
+    """The error of a piece (rows ``a`` to ``b``, anchored at ``targets``) whose planned
+    stops (``stops`` [s]) leave no time for moving: the limit is too short when the piece
+    is the whole race, else the fixed cutoff that bounds it is too early (``b``'s) or too
+    late for the limit (``a``'s, the piece ending at the finish), with its row."""
+    last = len(targets) - 1
+    tail = f"no time left for moving after the planned stops ({stops / 60:.0f} min)"
+    if a == 0 and b == last:
+        return PlanError(
+            f"limit too short: {tail} in the limit ({targets[b] / 3600:.2f} h) "
+            f"from {names[a]!r} to {names[b]!r}"
+        )
+    if b < last:
+        return _FixedContradiction(
+            f"fixed cutoff at {names[b]!r} ({targets[b] / 3600:.2f} h) too early: {tail} "
+            f"from {names[a]!r}" + (f" ({targets[a] / 3600:.2f} h)" if a > 0 else ""),
+            row=b,
+        )
+    return _FixedContradiction(
+        f"fixed cutoff at {names[a]!r} ({targets[a] / 3600:.2f} h) too late for the limit: "
+        f"{tail} from there to {names[b]!r} ({targets[b] / 3600:.2f} h)",
+        row=a,
+    )
+
+
 def _cutoff_where(course, legs, j: int) -> str:
     """Where the fixed cutoff of legs row ``j`` is written, in the form of the course
     file's other errors (``course._Ctx``): ``checkpoints[3] ('Refuge') key 'cutoff'``."""
@@ -554,6 +579,10 @@ def solve(
                     stopped += dw[j]
                 arr[b] = t1 + end_stop  # = its barrier minus its own stop: the rest is waiting
                 continue  # speed stays NaN: nothing to run
+            if t1 - t0 - de.sum() <= 0 and c.sum() > 0:
+                # the planned stops fill the piece: say what bounds it, the limit or a fixed
+                # cutoff (which plan() locates in the course file), as the pace check does
+                raise _no_time_to_move(names, targets, a, b, targets[b] - t1 + de.sum())
             pace = _solve_piece(c, e, t0, t1, de, dark, what)
             if pace <= 0 and c.sum() > 0:
                 raise PlanError(f"{what}: impossible pace")

@@ -335,7 +335,13 @@ CHECK_FINDINGS = [
         'dwell = "5m"',
         'dwell = "5h"',
         "[plan]",
-        ["'Refuge'", "no time left for moving after the planned stops"],
+        # the fixed cutoff the stop fills, where it is written (said "reference runner from
+        # 'Col' to 'Refuge': no time left ...", naming neither the cutoff nor its place)
+        [
+            "c.toml: checkpoints[2] ('Refuge') key 'cutoff': fixed cutoff at 'Refuge' "
+            "(3.00 h) too early: no time left for moving after the planned stops (300 min) "
+            "from 'Col' (2.00 h)"
+        ],
     ),
 ]
 

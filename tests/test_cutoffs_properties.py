@@ -502,7 +502,7 @@ def test_plan_refuses_an_impossible_limit_in_one_line(course, share):
     with tempfile.TemporaryDirectory() as tmp:
         for lim, says in (
             (limit, "limit too short: between 'Start' and 'Finish'"),
-            (stops, "from 'Start' to 'Finish': no time left for moving"),
+            (stops, "limit too short: no time left for moving after the planned stops"),
         ):
             if lim <= 0:
                 continue  # no stops: no limit of theirs
@@ -554,3 +554,48 @@ def test_a_plan_passes_its_own_checks(course, minutes, hour, data):
     assert np.all(p.opens_elapsed <= p.first_arrival_elapsed)
     for j in rows:
         assert p.fixed[j] and c[j] == 60 * round(free.departure[j] / 60)
+
+
+@FAST
+@given(courses(min_cps=2), st.data())
+def test_stops_longer_than_the_time_a_fixed_cutoff_leaves_name_that_cutoff(course, data):
+    """Planned stops that fill all the time between a fixed cutoff and the anchor before
+    (after) it: the error names the fixed cutoff to move, as a too-early (too-late) one,
+    and :func:`plan` says where it is written; stops longer than the limit itself say the
+    limit. The message was "reference runner from 'A' to 'B': no time left for moving
+    after the planned stops", naming neither the cutoff nor the limit."""
+    grid, names, limit = course.grid, course.names, course.limit
+    n = len(names)
+    j = data.draw(st.integers(1, n - 2))  # the row with the long stop
+    dwell = np.zeros(n)
+    dwell[j] = data.draw(st.floats(1.0, 3.0)) * limit
+    kw = dict(limit_s=limit, params=TRAIL_2024, dwell=dwell, names=names)
+    with pytest.raises(
+        PlanError,
+        match=r"^limit too short: .*no time left for moving after "
+        r"the planned stops .* from 'Start' to 'Finish'$",
+    ):
+        solve(grid, **kw)
+    # a fixed cutoff at j or after it, whose piece holds the stop
+    k = data.draw(st.integers(j, n - 2))
+    fixed = np.full(n, np.nan)
+    fixed[k] = data.draw(st.floats(0.2, 0.9)) * limit
+    with pytest.raises(
+        PlanError,
+        match=rf"^fixed cutoff at {names[k]!r} \(.* h\) too early: "
+        r"no time left for moving after the planned stops",
+    ) as err:
+        solve(grid, fixed=fixed, **kw)
+    assert getattr(err.value, "row", None) == k
+    # a fixed cutoff before j: the piece from it to the finish holds the stop
+    if j > 1:
+        i = data.draw(st.integers(1, j - 1))
+        fixed = np.full(n, np.nan)
+        fixed[i] = data.draw(st.floats(0.05, 0.5)) * limit
+        with pytest.raises(
+            PlanError,
+            match=rf"^fixed cutoff at {names[i]!r} \(.* h\) too late "
+            r"for the limit: no time left for moving after the planned stops",
+        ) as err:
+            solve(grid, fixed=fixed, **kw)
+        assert getattr(err.value, "row", None) == i
