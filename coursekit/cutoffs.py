@@ -629,15 +629,18 @@ def solve(
                 else f"between {names[a]!r} and {names[b]!r}"
             )
             raise PlanError(f"limit too short: {where} {need}")
-        # a fixed cutoff bounds the piece: it is what to fix, not the limit
+        # a fixed cutoff bounds the piece: it is what to fix, not the limit (plan() says
+        # where the course file writes it)
         if b < ncp - 1:
-            raise PlanError(
+            raise _FixedContradiction(
                 f"fixed cutoff at {names[b]!r} ({fx[b] / 3600:.2f} h) too early: "
-                f"from {names[a]!r} {need}"
+                f"from {names[a]!r} {need}",
+                row=b,
             )
-        raise PlanError(
+        raise _FixedContradiction(
             f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) too late for the "
-            f"limit: from there to {names[b]!r} {need}"
+            f"limit: from there to {names[b]!r} {need}",
+            row=a,
         )
 
     stops = np.ones(ncp, bool) if barrier is None else np.asarray(barrier, bool).copy()

@@ -599,3 +599,38 @@ def test_stops_longer_than_the_time_a_fixed_cutoff_leaves_name_that_cutoff(cours
         ) as err:
             solve(grid, fixed=fixed, **kw)
         assert getattr(err.value, "row", None) == i
+
+
+@PLAN
+@given(courses(min_cps=2, max_cps=4), st.data())
+def test_plan_locates_a_fixed_cutoff_out_of_reach(course, data):
+    """A fixed cutoff the reference last finisher would need a pace faster than 4 min/km
+    to keep (too early) or to finish from (too late for the limit) is what to fix: the
+    error says where the course file writes it, as for fixed cutoffs out of order (it gave
+    the path and the message only)."""
+    import tempfile
+
+    n = len(course.cps)
+    k = data.draw(st.integers(1, n - 2))
+    early = data.draw(st.booleans())
+    if early:  # 1 s per 10 m: 16.7 min/km ... faster than 4 min/km
+        t = max(round(course.cps[k] / 1000 * 60), 1)
+        says = rf"fixed cutoff at 'CP{k}' \(.* h\) too early: from "
+    else:
+        t = round(course.limit - (course.cps[-1] - course.cps[k]) / 1000 * 60)
+        says = rf"fixed cutoff at 'CP{k}' \(.* h\) too late for the limit: from there"
+    assume(0 < t < course.limit - 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write_course(
+            tmp,
+            course._replace(limit=round(course.limit), dwell=np.zeros(n)),  # no stops
+            start="2024-06-01T06:00:00+01:00",
+            tz="Africa/Casablanca",
+            cutoffs={k: f'"{t}s"'},
+        )
+        with pytest.raises(
+            PlanError,
+            match=rf"^{path}: checkpoints\[{k - 1}\] \('CP{k}'\) "
+            rf"key 'cutoff': {says}",
+        ):
+            _plan(path)
