@@ -912,8 +912,9 @@ def _track_km(course, legs, keep=None):
     at = np.interp(np.asarray(legs.distance, float), course.profile.distance, raw)
     if keep is None:
         return at
-    index = np.interp(at, raw, np.arange(raw.size, dtype=float))  # fractional point index
-    return np.interp(index, keep, cumulative_distance(lat[keep], lon[keep]))
+    # between two kept points, at the same share of the distance the course runs between
+    # them (by point index, uneven spacing put a waypoint tens of metres off: h134)
+    return np.interp(at, raw[keep], cumulative_distance(lat[keep], lon[keep]))
 
 
 def _cp_description(course, legs, i, plan, track_m=None) -> str:

@@ -15,7 +15,7 @@ import math
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from coursekit.clock import after, seconds_between
@@ -519,3 +519,71 @@ def test_export_leaves_an_existing_file_intact_on_error(tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["export", str(tmp_path / "c.toml"), "-o", str(out)])
     assert res.exit_code != 0
     assert out.read_bytes() == before
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.floats(1.15, 1.6),
+    st.sampled_from((None, 3.0, 15.0)),
+    st.lists(st.floats(0.15, 0.85), min_size=1, max_size=3, unique=True),
+    st.integers(0, 2**16),
+)
+@example(factor=1.5, tol=3.0, fracs=[0.34375], seed=0)  # found: 1.7 printed, 1.76 along
+def test_export_scaled_course_gives_the_km_along_the_track_written(
+    tmp_path_factory, factor, tol, fracs, seed
+):
+    """A course scaled to its declared distance: each waypoint gives the published km and
+    the km along the GPX written (simplified or not), where a watch on that GPX measures it."""
+    import re
+
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+    from coursekit.geodesy import cumulative_distance, local_projection
+    from coursekit.gpx import read_gpx, write_gpx
+
+    tmp = tmp_path_factory.mktemp("scaled")
+    rng = np.random.default_rng(seed)
+    n = 200
+    heading = np.cumsum(rng.uniform(-0.15, 0.15, n - 1))  # gentle: no crossing
+    steps = rng.uniform(10, 40, n - 1)
+    x = np.r_[0.0, np.cumsum(steps * np.sin(heading))]
+    y = np.r_[0.0, np.cumsum(steps * np.cos(heading))]
+    lat, lon = LAT0 + y * M_LAT, LON0 + x * M_LON
+    write_gpx(tmp / "t.gpx", lat, lon, np.full(n, 500.0))
+    total = float(cumulative_distance(lat, lon)[-1])
+    fracs = sorted(fracs)
+    fracs = [f for a, f in zip([0.0, *fracs], fracs, strict=False) if f - a > 0.1]
+    body = "".join(
+        f'[[checkpoints]]\nname = "CP{k}"\nkm = {total * factor * f / 1000:.3f}\n'
+        for k, f in enumerate(fracs)
+    )
+    (tmp / "c.toml").write_text(
+        'name = "S"\ngpx = "t.gpx"\nstart = 2024-06-01T06:00:00+02:00\nlimit = "5h"\n'
+        'timezone = "Europe/Paris"\nscale_to_declared = true\n'
+        f'[[declared]]\nsource = "x"\ndistance_km = {total * factor / 1000:.3f}\n{body}'
+    )
+    out = tmp / "o.gpx"
+    extra = [] if tol is None else ["--simplify", f"{tol:g}"]
+    res = CliRunner().invoke(cli, ["export", str(tmp / "c.toml"), "-o", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    back = read_gpx(out)
+    # the distance along the written line to each waypoint's projection on it
+    proj = local_projection(back.lat, back.lon)
+    bx, by = proj.forward(back.lat, back.lon)
+    along = cumulative_distance(back.lat, back.lon)
+    for w in back.waypoints[1:-1]:
+        m = re.match(r"km ([\d.]+) \(([\d.]+) along this track\)", w.description)
+        assert m, w.description
+        px, py = proj.forward(np.array([w.lat]), np.array([w.lon]))
+        best = (math.inf, 0.0)
+        for i in range(bx.size - 1):
+            ax, ay, dx, dy = bx[i], by[i], bx[i + 1] - bx[i], by[i + 1] - by[i]
+            t = np.clip(((px[0] - ax) * dx + (py[0] - ay) * dy) / (dx * dx + dy * dy), 0, 1)
+            d = math.hypot(ax + t * dx - px[0], ay + t * dy - py[0])
+            if d < best[0]:
+                best = (d, along[i] + t * (along[i + 1] - along[i]))
+        # printed to 0.1 km; the waypoint (a point of the course) lies best[0] off the
+        # simplified line, so its place along the line is known to about that (+ 1 m)
+        slack = 0.05 + (best[0] + 1.0) / 1000
+        assert abs(float(m.group(2)) - best[1] / 1000) <= slack, (w.description, best)
