@@ -860,7 +860,9 @@ def _checkpoint(
     ctx = _Ctx(path, f"checkpoints[{i}]")
     if not isinstance(raw, dict):
         raise ctx.err(None, f"expected a table, got {_type_name(raw)}")
-    name = ctx.str_(raw, "name", required=True)
+    # spaces around a name are a typing slip: " Lac " is printed, matched (split times,
+    # stations, waypoints) and written to GPX as "Lac" (GPX readers strip them anyway)
+    name = ctx.str_(raw, "name", required=True).strip()
     ctx = _Ctx(path, f"checkpoints[{i}] ({name!r})")
     ctx.check_keys(raw, _CP_KEYS, "[[checkpoints]]")
     km = ctx.num(raw, "km", lo=0)
@@ -1556,7 +1558,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
             "'coursekit sketch', not a course file"
         )
     top.check_keys(raw, _TOP_KEYS, "the course file")
-    name = top.str_(raw, "name", required=True)
+    name = top.str_(raw, "name", required=True).strip()
     gpx_rel = top.str_(raw, "gpx", required=True)
     tz = _timezone(top, raw)
     if "start" not in raw:

@@ -1895,3 +1895,12 @@ def test_passages_of_one_visit_are_not_noted(tmp_path, north, noted):
     legs = CliRunner().invoke(cli, ["legs", str(tmp_path / "c.toml"), "--format", "json"])
     p = json.loads(legs.output)["checkpoints"][1]
     assert p["name"] == "P" and p["offset_m"] < 1.0, p  # placement unchanged: over it
+
+
+def test_spaces_around_a_checkpoint_name_are_dropped(tmp_path):
+    """h134: a name typed " Mid " was printed, matched and written to GPX with its spaces
+    (GPX readers strip them, so an exported waypoint no longer matched its row)."""
+    pts = [(0, 0), (0, 5000)]
+    course = load_course(_xy_course(tmp_path, pts, [(" Mid ", 0, 2000), ("End\t", 0, 5000)]))
+    assert [c.name for c in course.checkpoints] == ["Mid", "End"]
+    assert course_legs(course).names == ("Start", "Mid", "End")
