@@ -21,7 +21,7 @@ name (a spreadsheet's empty columns, ``Finish,,``) is no checkpoint's: dropped
 when every row leaves it empty, an error naming the line and field when one holds
 anything. Every row has the header's number of fields (trailing empty ones
 excepted, and those of the header's last fields without a name), the file at least one
-runner (a file that ends without a line break inside a value written as the beginning of
+runner (a file that ends without a line break inside a passage time written as the beginning of
 its column's others, ``...T07:45`` where they read ``...T07:45:00+02:00``, was cut short:
 an error naming the line; a last value left empty is a passage not timed, as anywhere),
 and each status is one of :data:`STATUSES` (case, spaces, hyphens and accents
@@ -676,8 +676,6 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",", *, ended=True) -
             except HistoryError as exc:
                 raise _not_times(exc, path, line, i, row, header, tcols, times, rows) from None
         times.append(cells)
-    if not ended and final is not None and len(final[1]) == named:
-        _refuse_cut(path, final[0], header[last], final[1][last], forms)
     for i in sorted(held):
         if i in bad:  # a details column holding times: a checkpoint's, its bad cell an error
             raise HistoryError(
@@ -686,6 +684,11 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",", *, ended=True) -
             )
         naive[0] += held_naive[i]
     ignored = [i for i in sorted(details) if i not in held]
+    # a file without a final line break: its last value cut short, if a checkpoint's time
+    # (a bib, status or runner's details beginning like another row's is no cut time)
+    timed = last in tcols and last not in ignored
+    if not ended and timed and final is not None and len(final[1]) == named:
+        _refuse_cut(path, final[0], header[last], final[1][last], forms)
     if ignored:
         warnings.append(
             f"column{'s' if len(ignored) > 1 else ''} "

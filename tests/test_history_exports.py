@@ -368,3 +368,25 @@ def test_times_with_and_without_offset_in_one_file_are_said(tmp_path):
     st = read_times(_write(tmp_path, text.replace(R1, R1.replace("+02:00", ""))))
     assert st.warnings[0].endswith("elapsed times from a start column are unaffected")
     assert naive_note(read_times(st.path, tz=PARIS), course).endswith("time zone Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    "head, rows",
+    [
+        # the bib last: '12' begins like '123'
+        ("status,Start,Finish,bib", ["FINISHER,{s},{f},123", "FINISHER,{s},{f},12"]),
+        # a runner's name last: 'Jean' begins like 'Jeanne'
+        ("bib,status,Start,Finish,name", ["1,FINISHER,{s},{f},Jeanne", "2,FINISHER,{s},{f},Jean"]),
+        # the status last: 'Abandon' begins like 'Abandonné' (both WITHDRAWN)
+        ("bib,Start,Finish,status", ["1,{s},{f},Abandonné", "2,{s},{f},Abandon"]),
+    ],
+)
+def test_file_without_final_line_break_is_read_whatever_its_last_column(tmp_path, head, rows):
+    """A complete file that merely lacks a final line break, whose last column is no
+    checkpoint's (the bib, a runner's details, the status): its last value beginning like
+    another row's is no cut time. It was refused as "the file ends inside this value"."""
+    s, f = "2023-10-20T04:00:00+02:00", "2023-10-20T06:00:00+02:00"
+    text = head + "\n" + "\n".join(r.format(s=s, f=f) for r in rows)
+    st = read_times(_write(tmp_path, text))
+    assert len(st.bib) == 2 and st.columns == ("Start", "Finish")
+    assert st.time[1].tolist() == [T0, T0 + 7200]
