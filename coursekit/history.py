@@ -539,11 +539,24 @@ def _refuse_cut(path, line: int, col: str, text: str, others: dict) -> None:
     line break, is written as the beginning of the other values of its column (``others``:
     ``{form: a value}``) and like none of them: the file was cut short inside it
     (``...T07:45:00+02:00`` cut to ``...T07:45:00``, ``...T07`` still reads as a time, and
-    a wrong one). An empty value tells nothing (a passage not timed), and is read so."""
+    a wrong one). An empty value tells nothing (a passage not timed), and is read so; nor
+    does one written without the seconds or fraction of a second of the others
+    (``...T07:45`` among ``...T06:00:30``, ``...T07:45:00`` among ``...T06:00:00.250``:
+    a cell typed by hand, a fraction written only when there is one)."""
+    import re
+
     f = _form(text)
     if not f or f in others:
         return
-    longer = [v for g, v in others.items() if g.startswith(f)]
+    # a time of day written to the minute, the second or a fraction of it, where the others
+    # go on with seconds or a fraction only (no offset): a coarser cell, not a cut (a cut
+    # there would lose less than a minute)
+    coarse = re.search(r"99:99(:99(\.9*)?)?$", f) is not None
+    longer = [
+        v
+        for g, v in others.items()
+        if g.startswith(f) and not (coarse and re.fullmatch(r"[9:.]*", g[len(f) :]))
+    ]
     if longer:
         raise HistoryError(
             f"{path}: line {line}, column {col!r}: the file ends inside this value, "

@@ -390,3 +390,28 @@ def test_file_without_final_line_break_is_read_whatever_its_last_column(tmp_path
     st = read_times(_write(tmp_path, text))
     assert len(st.bib) == 2 and st.columns == ("Start", "Finish")
     assert st.time[1].tolist() == [T0, T0 + 7200]
+
+
+@pytest.mark.parametrize(
+    "others, last, seconds",
+    [
+        # fractions of a second written only when there are some (Python's isoformat)
+        ("2023-10-20T06:00:00.250", "2023-10-20T07:45:00", 0),
+        ("2023-10-20T06:00:00.250", "2023-10-20T07:45:00.5", 0.5),
+        # a spreadsheet's cell typed without seconds among exported ones
+        ("2023-10-20 06:00:30", "2023-10-20 07:45", 0),
+    ],
+)
+def test_last_time_written_to_a_coarser_second_is_no_cut(tmp_path, others, last, seconds):
+    """A complete file without a final line break whose last time is written without the
+    seconds or fraction its column's others have: what a cut there could lose is less than
+    a minute, and the value is the one the file holds. It was refused as "the file ends
+    inside this value"; a cut in the hours, minutes or UTC offset still is (above)."""
+    head = "bib,status,Start,Finish\n"
+    text = head + f"1,FINISHER,2023-10-20T04:00:00,{others}\n2,FINISHER,2023-10-20T04:00:00,{last}"
+    st = read_times(_write(tmp_path, text), tz=PARIS)
+    assert st.time[1, 1] - st.time[1, 0] == 3.75 * 3600 + seconds
+    # a cut in the minutes is still refused ('2023-10-20T07' reads as 07:00)
+    cut = text[: len(text) - len(last) + 13]
+    with pytest.raises(HistoryError, match=f"the file ends inside this value, {cut[-13:]!r}"):
+        read_times(_write(tmp_path, cut), tz=PARIS)
