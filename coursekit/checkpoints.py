@@ -408,8 +408,9 @@ candidates [m] (the reported passages merge minima by the larger ``prominence``)
 
 def _candidates(d, s, *, tol: float, prominence: float):
     """Placement candidates of one checkpoint: ``(s, d, excess, passage)`` per local
-    minimum of ``d`` (distance to each segment [m]) within ``tol``, ``s`` the foot's course
-    distance [m], ``passage`` True for the minima :func:`_passages` keeps.
+    minimum of ``d`` (distance to each segment and shared point, :meth:`_Geometry.project`
+    [m]) within ``tol``, ``s`` the foot's course distance [m], ``passage`` True for the
+    minima :func:`_passages` keeps.
 
     :func:`_passages` merges minima not separated by a rise of more than ``prominence``
     (the GPS wiggles of one passage). Merging decides which passages are reported, not
