@@ -167,9 +167,11 @@ nor a starter: :func:`read_times` leaves his row out (and any time it holds), wi
 warning."""
 STATUS_ALIASES = {
     "FINISHED": FINISHER,
-    "ARRIVE": FINISHER,  # arrivé(e)
+    "ARRIVE": FINISHER,  # arrivé
+    "ARRIVEE": FINISHER,  # arrivée
     "ABANDON": "WITHDRAWN",
-    "ABANDONNE": "WITHDRAWN",  # abandonné(e)
+    "ABANDONNE": "WITHDRAWN",  # abandonné
+    "ABANDONNEE": "WITHDRAWN",  # abandonnée
     "ABD": "WITHDRAWN",
     "DNF": "WITHDRAWN",
     "DID_NOT_FINISH": "WITHDRAWN",
@@ -177,13 +179,14 @@ STATUS_ALIASES = {
     "HORS_DELAIS": OUT_OF_TIME,
     "TIMED_OUT": OUT_OF_TIME,
     "DSQ": "DISQUALIFIED",
-    "DISQUALIFIE": "DISQUALIFIED",  # disqualifié(e)
+    "DISQUALIFIE": "DISQUALIFIED",  # disqualifié
+    "DISQUALIFIEE": "DISQUALIFIED",  # disqualifiée
     "DNS": NOT_STARTED,
     "NON_PARTANT": NOT_STARTED,
 }
 """Other spellings of the statuses, English and French as timing exports and
-spreadsheets write them (case, spaces, hyphens and accents ignored; a trailing ``E`` of
-the French feminine too: ``Arrivée``, ``Abandonnée``)."""
+spreadsheets write them (case, spaces, hyphens and accents ignored: ``Arrivée``,
+``hors-délai``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,7 +236,7 @@ def _parse_status(text: str, path, line: int) -> str:
 
     raw = text.strip()
     st = re.sub(r"[\s_-]+", "_", _unaccented(raw).upper())
-    st = STATUS_ALIASES.get(st, STATUS_ALIASES.get(st.removesuffix("E"), st))
+    st = STATUS_ALIASES.get(st, st)
     if st in STATUSES:
         return st
     what = f"unknown status {raw!r}" if raw else "empty status"

@@ -149,6 +149,10 @@ def test_french_and_english_statuses_of_timing_exports(tmp_path):
         for i, word in enumerate(spelled)
     ]
     rows.append("99,Non partant,SE,MALE,,,")
+    for typo in ("DNSE", "ABDE"):  # no loose rule reads a typo as a status
+        bad = HEAD + "\n" + R1.replace("FINISHER", typo) + "\n"
+        with pytest.raises(HistoryError, match=f"unknown status '{typo}'"):
+            read_times(_write(tmp_path, bad, name="typo.csv"))
     st = read_times(_write(tmp_path, HEAD + "\n" + "\n".join(rows) + "\n"))
     assert st.status == tuple(spelled.values())
     assert any("did not start" in w and "bib 99" in w for w in st.warnings)
