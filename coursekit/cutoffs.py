@@ -363,9 +363,13 @@ def _no_time_to_move(names, targets: np.ndarray, a: int, b: int, stops: float) -
     last = len(targets) - 1
     tail = f"no time left for moving after the planned stops ({stops / 60:.0f} min)"
     if a == 0 and b == last:
+        where = (
+            f"round the loop from {names[a]!r}"  # not "from 'X' to 'X'"
+            if names[a] == names[b]
+            else f"from {names[a]!r} to {names[b]!r}"
+        )
         return PlanError(
-            f"limit too short: {tail} in the limit ({targets[b] / 3600:.2f} h) "
-            f"from {names[a]!r} to {names[b]!r}"
+            f"limit too short: {tail} in the limit ({targets[b] / 3600:.2f} h) {where}"
         )
     if b < last:
         return _FixedContradiction(

@@ -576,6 +576,10 @@ def test_stops_longer_than_the_time_a_fixed_cutoff_leaves_name_that_cutoff(cours
         r"the planned stops .* from 'Start' to 'Finish'$",
     ):
         solve(grid, **kw)
+    # a loop (start and finish of one name): "round the loop", not "from 'X' to 'X'"
+    loop = dict(kw, names=["Village", *names[1:-1], "Village"])
+    with pytest.raises(PlanError, match=r"planned stops .* round the loop from 'Village'$"):
+        solve(grid, **loop)
     # a fixed cutoff at j or after it, whose piece holds the stop
     k = data.draw(st.integers(j, n - 2))
     fixed = np.full(n, np.nan)
