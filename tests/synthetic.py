@@ -186,6 +186,20 @@ def trail(rng, s, z):
     return x, y
 
 
+def densify(x, y, step: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
+    """The polyline through the points ``(x, y)`` [m] with a point at least every ``step``
+    m along each segment (its vertices kept)."""
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    xs, ys = [x[:1]], [y[:1]]
+    for i in range(x.size - 1):
+        n = max(int(np.ceil(np.hypot(x[i + 1] - x[i], y[i + 1] - y[i]) / step)), 1)
+        t = np.arange(1, n + 1) / n
+        xs.append(x[i] + t * (x[i + 1] - x[i]))
+        ys.append(y[i] + t * (y[i + 1] - y[i]))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
 def _to_wgs84(x, y, lat0=45.9, lon0=6.87):
     from pyproj import Transformer
 

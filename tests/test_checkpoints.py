@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic import densify
 
 from coursekit.checkpoints import (
     check_course,
@@ -32,15 +33,7 @@ COURSES = Path(__file__).parent / "data" / "courses"
 
 def _profile(x, y, *, waypoints=(), step=10.0):
     """Profile of a polyline given in metres (densified every ``step`` m)."""
-    x = np.asarray(x, float)
-    y = np.asarray(y, float)
-    xs, ys = [x[:1]], [y[:1]]
-    for i in range(x.size - 1):
-        n = max(int(np.ceil(np.hypot(x[i + 1] - x[i], y[i + 1] - y[i]) / step)), 1)
-        t = np.arange(1, n + 1) / n
-        xs.append(x[i] + t * (x[i + 1] - x[i]))
-        ys.append(y[i] + t * (y[i + 1] - y[i]))
-    X, Y = np.concatenate(xs), np.concatenate(ys)
+    X, Y = densify(x, y, step)
     lat, lon = PROJ.inverse(X, Y)
     n = lat.size
     tr = Track(

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from synthetic import densify
 
 from coursekit.checkpoints import SAME_PLACE_M, legs_from_located, locate, locate_points
 from coursekit.course import CheckpointSpec
@@ -35,15 +36,7 @@ class Course:
     """A polyline in metres densified every ``step`` m, its profile and its geometry."""
 
     def __init__(self, x, y, *, waypoints=(), step=10.0, hills=0.0):
-        x = np.asarray(x, float)
-        y = np.asarray(y, float)
-        xs, ys = [x[:1]], [y[:1]]
-        for i in range(x.size - 1):
-            n = max(int(np.ceil(np.hypot(x[i + 1] - x[i], y[i + 1] - y[i]) / step)), 1)
-            t = np.arange(1, n + 1) / n
-            xs.append(x[i] + t * (x[i + 1] - x[i]))
-            ys.append(y[i] + t * (y[i + 1] - y[i]))
-        self.x, self.y = np.concatenate(xs), np.concatenate(ys)
+        self.x, self.y = densify(x, y, step)
         cum = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(self.x), np.diff(self.y)))])
         n = self.x.size
         ele = np.full(n, np.nan)
