@@ -130,21 +130,20 @@ def _increase_or_warned(sol, names) -> None:
         assert any(pair in w for w in sol.warnings), (j, c, sol.warnings)
 
 
+def _drawn(course, night) -> dict:
+    """``solve``'s keywords for a drawn course and night: its limit, stops and names, the
+    night's dark mask and pace parameters."""
+    dark, params = night
+    return dict(
+        limit_s=course.limit, params=params, dwell=course.dwell, names=course.names, dark=dark
+    )
+
+
 @FAST
 @given(courses(), st.sampled_from([0, 5, 15]), starts, nights)
 def test_barriers_increase_end_on_the_limit_and_round_later(course, minutes, start, night):
     grid, names, dwell, limit = course.grid, course.names, course.dwell, course.limit
-    dark, params = night
-    sol = solve(
-        grid,
-        limit_s=limit,
-        params=params,
-        dwell=dwell,
-        start=start,
-        dark=dark,
-        round_minutes=minutes,
-        names=names,
-    )
+    sol = solve(grid, **_drawn(course, night), start=start, round_minutes=minutes)
     c, dep, arr = sol.cutoff, sol.departure, sol.arrival
     _increase_or_warned(sol, names)
     assert c[0] == 0.0 and c[-1] == limit
@@ -172,19 +171,9 @@ def test_barriers_increase_end_on_the_limit_and_round_later(course, minutes, sta
 @FAST
 @given(courses(), st.sampled_from([0, 5, 15]), nights)
 def test_leader_before_the_reference_before_the_barrier(course, minutes, night):
-    grid, names, dwell, limit = course.grid, course.names, course.dwell, course.limit
+    grid, limit = course.grid, course.limit
     start = dt.datetime(2024, 6, 1, 6, 0, tzinfo=dt.UTC)
-    dark, params = night
-    sol = solve(
-        grid,
-        limit_s=limit,
-        params=params,
-        dwell=dwell,
-        start=start,
-        dark=dark,
-        round_minutes=minutes,
-        names=names,
-    )
+    sol = solve(grid, **_drawn(course, night), start=start, round_minutes=minutes)
     assert np.all(sol.opens <= sol.first_arrival + 1e-9)
     assert np.all(sol.first_arrival <= sol.arrival + 1e-9)
     assert np.all(sol.arrival <= sol.cutoff + 1e-6)
@@ -200,9 +189,8 @@ def test_a_fixed_cutoff_equal_to_the_solved_one_changes_nothing(course, data, ni
     night; with it to a minute: the night factor is one per grid cell, at its mid time, so
     each piece's end jumps with the pace where a cell crosses dusk or dawn, and each
     piece's root lands on its own jump (``solve`` spreads the miss, up to ~1 min)."""
-    grid, names, dwell, limit = course.grid, course.names, course.dwell, course.limit
-    dark, params = night
-    kw = dict(limit_s=limit, params=params, dwell=dwell, round_minutes=0, names=names, dark=dark)
+    grid, names = course.grid, course.names
+    kw = dict(_drawn(course, night), round_minutes=0)
     free = solve(grid, **kw)
     j = data.draw(st.integers(1, len(names) - 2))
     fixed = np.full(len(names), np.nan)
@@ -210,6 +198,7 @@ def test_a_fixed_cutoff_equal_to_the_solved_one_changes_nothing(course, data, ni
     pinned = solve(grid, fixed=fixed, **kw)
     assert pinned.cutoff[j] == fixed[j]  # unchanged in the output
     assert pinned.fixed.tolist() == [i == j for i in range(len(names))]
+    params = night[1]
     tol = 60.0 if params.night_base or params.night_steep else 1.0
     np.testing.assert_allclose(pinned.cutoff, free.cutoff, rtol=0, atol=tol)
     np.testing.assert_allclose(pinned.arrival, free.arrival, rtol=0, atol=tol)
@@ -244,13 +233,11 @@ def test_fixed_cutoffs_appear_unchanged_and_pieces_stay_ordered(course, data, mi
 @FAST
 @given(courses(), st.floats(1.05, 2.0), st.sampled_from([0, 5, 15]), nights)
 def test_a_longer_limit_never_moves_a_barrier_earlier(course, k, minutes, night):
-    grid, names, dwell, limit = course.grid, course.names, course.dwell, course.limit
+    grid, limit = course.grid, course.limit
     start = dt.datetime(2024, 6, 1, 5, 0, tzinfo=dt.UTC)
-    dark, params = night
-    kw = dict(params=params, dwell=dwell, start=start, round_minutes=minutes, names=names)
-    kw["dark"] = dark
-    short = solve(grid, limit_s=limit, **kw)
-    long = solve(grid, limit_s=k * limit, **kw)
+    kw = dict(_drawn(course, night), start=start, round_minutes=minutes)
+    short = solve(grid, **kw)
+    long = solve(grid, **dict(kw, limit_s=k * limit))
     assert np.all(long.departure >= short.departure - 1e-6)
     assert np.all(long.cutoff >= short.cutoff - 1e-6)
 
