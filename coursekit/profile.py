@@ -1835,11 +1835,14 @@ def data_warnings(
     ok = np.isfinite(e)
     if ok.sum() >= 5:
         ev = e[ok]
-        # the median of each 5 (ends padded with the end values): the min and max of
-        # four of them are on either side of it, the median of the two left and the
+        # the median of each 5 (ends padded with their mirror image): the min and max
+        # of four of them are on either side of it, the median of the two left and the
         # middle one is it. Selections (the value of one of the 5, as a partition
-        # gives): 0.2 ms on 100k points, a partition of the windows 2 ms.
-        p = np.pad(ev, 2, mode="edge")
+        # gives): 0.2 ms on 100k points, a partition of the windows 2 ms. Padded with
+        # the end value, an end point's window held it three times: its median was the
+        # point itself, and a spike at the first point (a GPS's first fix) was never
+        # reported; mirrored, its window is it and its two neighbours, each twice.
+        p = np.pad(ev, 2, mode="reflect")
         x0, x1, x2, x3, x4 = (p[k : k + ev.size] for k in range(5))
         lo = np.maximum(np.minimum(x0, x1), np.minimum(x3, x4))
         hi = np.minimum(np.maximum(x0, x1), np.maximum(x3, x4))

@@ -13,14 +13,15 @@ from coursekit.profile import clean_elevation, data_warnings
 
 def _spikes_by_partition(ele: np.ndarray) -> int:
     """The spike count as data_warnings made it before (a partition of each window), on
-    the altitudes it looks at (dropouts to 0 m taken out)."""
+    the altitudes it looks at (dropouts to 0 m taken out), the ends mirrored as it pads
+    them (h133: padded with the end value, a spike at an end was its own median)."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     e = clean_elevation(ele).elevation
     ev = e[np.isfinite(e)]
     if ev.size < 5:
         return 0
-    med5 = np.partition(sliding_window_view(np.pad(ev, 2, mode="edge"), 5), 2, axis=1)[:, 2]
+    med5 = np.partition(sliding_window_view(np.pad(ev, 2, mode="reflect"), 5), 2, axis=1)[:, 2]
     return int(np.count_nonzero(np.abs(ev - med5) > 50))
 
 
