@@ -2050,6 +2050,10 @@ def splits(profile: Profile, every: float = 1000.0, *, along=None) -> Splits:
     rounding noise of the length, not a split: a 20 km track measured
     20000.00000004 m has 20 splits of 1 km, not a 21st from 20.0 to 20.0 km. A track
     without elevation has unknown (NaN) gain and loss in every split, as in its totals.
+
+    The splits' gain and loss add up to the profile's totals: the first split starts
+    at the first point (a start written twice, with two altitudes, keeps the climb
+    between them) and the last ends at the last point.
     """
     if not every > 0:
         raise ValueError(f"split length must be > 0, got {every}")
@@ -2078,6 +2082,12 @@ def splits(profile: Profile, every: float = 1000.0, *, along=None) -> Splits:
         map_edges = np.interp(edges, along, np.asarray(profile.distance, float))
         map_edges[-1] = profile.total_distance
     ele, g, lo = profile.at(map_edges)
+    if g.size and np.size(profile.gain):
+        # km 0 is the first point: np.interp reads a distance written more than once at
+        # its last point, so a start written twice with another altitude (a planner's
+        # first point and its elevation-model one) lost the D+ between them from every
+        # split (0 m of splits against 20 m of total)
+        g[0], lo[0] = profile.gain[0], profile.loss[0]
     if not profile.has_elevation:  # unknown, as the totals are (not 0)
         g = lo = np.full(edges.shape, np.nan)
     return Splits(
