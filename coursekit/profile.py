@@ -1748,18 +1748,44 @@ def _steepest(distance: np.ndarray, elevation: np.ndarray, length: float = 1000.
     The climb is the km that rises most, the descent the one that falls most:
     when no km rises (a pure descent, a flat course) the climb is NaN, and when
     no km falls the descent is NaN, not the least steep climb.
+
+    A distance written at several points with other altitudes (a point repeated, a
+    stop whose steps were bridged) is a step of the profile: a window's end there
+    may be any of its points (the windows just before and after it reach the first
+    and the last). ``np.interp`` reads one of them only: a km falling 100 m into a
+    step was "no km falls" (NaN).
     """
-    if distance[-1] < length or not np.isfinite(elevation).any():
+    d = np.asarray(distance, float)
+    e = np.asarray(elevation, float)
+    if d[-1] < length or not np.isfinite(e).any():
         return (np.nan, np.nan, np.nan, np.nan)
-    starts = _unique(np.concatenate([distance, distance - length]))
-    starts = starts[(starts >= 0.0) & (starts <= distance[-1] - length)]
-    e0 = np.interp(starts, distance, elevation)
-    e1 = np.interp(starts + length, distance, elevation)
-    diff = e1 - e0
-    iu = int(np.argmax(diff))
-    idn = int(np.argmin(diff))
-    up = (diff[iu] / length, float(starts[iu])) if diff[iu] > 0 else (np.nan, np.nan)
-    down = (diff[idn] / length, float(starts[idn])) if diff[idn] < 0 else (np.nan, np.nan)
+    first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+    u = d[first]  # each distance once, with the lowest and highest altitude written there
+    lo = np.minimum.reduceat(e, first)
+    hi = np.maximum.reduceat(e, first)
+
+    def span(x):  # the lowest and highest altitude of the profile at x
+        v = np.interp(x, d, e)
+        k = np.clip(np.searchsorted(u, x), 1, max(u.size - 1, 1))
+        k = np.where(np.abs(u[k - 1] - x) <= np.abs(u[k] - x), k - 1, k)
+        # a vertex (to the rounding of x = u_j - L + L)
+        hit = np.abs(u[k] - x) <= 1e-12 * np.maximum(np.abs(x), 1.0)
+        return np.where(hit, lo[k], v), np.where(hit, hi[k], v)
+
+    # a vertex at the start of the window, then one at its end
+    a = u <= d[-1] - length
+    b = u >= length
+    a_lo, a_hi = span(u[a] + length)
+    b_lo, b_hi = span(u[b] - length)
+    starts = np.concatenate([u[a], u[b] - length])
+    rise = np.concatenate([a_hi - lo[a], hi[b] - b_lo])
+    fall = np.concatenate([a_lo - hi[a], lo[b] - b_hi])
+    order = np.argsort(starts, kind="stable")  # of equal windows, the first
+    starts, rise, fall = starts[order], rise[order], fall[order]
+    iu = int(np.argmax(rise))
+    idn = int(np.argmin(fall))
+    up = (rise[iu] / length, float(starts[iu])) if rise[iu] > 0 else (np.nan, np.nan)
+    down = (fall[idn] / length, float(starts[idn])) if fall[idn] < 0 else (np.nan, np.nan)
     return up + down
 
 
