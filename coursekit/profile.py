@@ -1720,7 +1720,9 @@ class Stats(NamedTuple):
     ``km_effort`` is that of the published figures (:func:`published_km_effort`:
     the distance to 0.01 km and the D+ to the metre, as ITRA is given them), and
     ``itra_points`` are its points; both within 0.01 of ``km_effort(distance_m,
-    gain_m)``, and NaN / None without elevation.
+    gain_m)``, and NaN / None without elevation. The steepest km's grade and start
+    (``steepest_*``) are NaN on a track shorter than 1 km of map, without elevation,
+    and when no km rises (up) or none falls (down).
     """
 
     points: int
