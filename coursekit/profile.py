@@ -1419,14 +1419,32 @@ class Profile:
         return bool(np.isfinite(self.elevation).any())
 
     def at(self, distance):
-        """Elevation, cumulative gain and loss at given distances [m] (interpolated)."""
+        """Elevation, cumulative gain and loss at given distances [m] (interpolated).
+
+        At the start (a distance up to the first point's) they are the first point's:
+        a start written twice with two altitudes (a planner's first point and its
+        elevation-model one) is read at its first point, not at the repeated one
+        (``np.interp`` reads a repeated distance at its last point, so km 0 had the
+        climb between the two already: the legs' start row 20 m of D+, the first leg
+        and the first split 20 m short).
+        """
         d = np.asarray(distance, float)
         ele = (
             np.interp(d, self.distance, self.elevation)
             if self.has_elevation
             else np.full(d.shape, np.nan)
         )
-        return ele, np.interp(d, self.distance, self.gain), np.interp(d, self.distance, self.loss)
+        gain = np.interp(d, self.distance, self.gain)
+        loss = np.interp(d, self.distance, self.loss)
+        if self.distance.size > 1 and self.distance[1] == self.distance[0]:
+            start = d <= self.distance[0]
+            if start.any():
+                firsts = (self.elevation[0], self.gain[0], self.loss[0])
+                ele, gain, loss = (
+                    np.where(start, v0, v)[()]
+                    for v0, v in zip(firsts, (ele, gain, loss), strict=True)
+                )
+        return ele, gain, loss
 
 
 def make_profile(
@@ -2109,13 +2127,7 @@ def splits(profile: Profile, every: float = 1000.0, *, along=None) -> Splits:
     else:  # the map distance at each edge (the last one the map total)
         map_edges = np.interp(edges, along, np.asarray(profile.distance, float))
         map_edges[-1] = profile.total_distance
-    ele, g, lo = profile.at(map_edges)
-    if g.size and np.size(profile.gain):
-        # km 0 is the first point: np.interp reads a distance written more than once at
-        # its last point, so a start written twice with another altitude (a planner's
-        # first point and its elevation-model one) lost the D+ between them from every
-        # split (0 m of splits against 20 m of total)
-        g[0], lo[0] = profile.gain[0], profile.loss[0]
+    ele, g, lo = profile.at(map_edges)  # km 0 at the first point (a start written twice)
     if not profile.has_elevation:  # unknown, as the totals are (not 0)
         g = lo = np.full(edges.shape, np.nan)
     return Splits(

@@ -468,3 +468,19 @@ def test_spike_at_the_first_point_is_reported(tmp_path):
         path = _write_gpx(tmp_path / f"spike{j}.gpx", _with(clean, elevation=ele))
         warnings = course_stats(make_profile(read_gpx(path))).warnings
         assert "1 elevation spike(s) over 50 m from their neighbours" in warnings
+
+
+def test_profile_at_the_start_is_the_first_point():
+    """Profile.at (the legs' rows, the splits' edges) reads km 0 at the first point of a
+    start written twice with two altitudes: D+ 0 there, all 20 m in the first leg. It
+    read the repeated point: the legs' start row had 20 m of D+ and the first leg none."""
+    from coursekit.checkpoints import Located, legs_from_located
+
+    p = make_profile(_track([0, 600, 600], [1000, 1020, 1020, 1020]), gain_threshold=5)
+    ele, gain, loss = p.at(0.0)
+    assert (ele, gain, loss) == (1000.0, 0.0, 0.0)
+    ele, gain, _ = p.at(np.array([0.0, 300.0, p.total_distance]))
+    assert ele.tolist() == [1000.0, 1020.0, 1020.0] and gain.tolist() == [0.0, 20.0, 20.0]
+    none = np.array([])
+    legs = legs_from_located(p, [], Located(none, none, none, none, ()))
+    assert legs.gain.tolist() == [0.0, 20.0] and legs.elevation[0] == 1000.0
