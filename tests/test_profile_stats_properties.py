@@ -192,6 +192,27 @@ def test_profile_with_threshold_is_the_rule_on_the_file(tr, m_dm, data):
     assert st_.min_elevation_m == min(known) and st_.max_elevation_m == max(known)
 
 
+@SETTINGS
+@given(tracks(min_points=3, max_points=50, dup=False), thresholds_dm, st.data())
+def test_dropouts_to_zero_are_missing_for_the_rule_and_the_range(tr, m_dm, data):
+    """Points written at 0 m inside a profile far above 0 (an app's missing altitude) are
+    skipped by the threshold rule and are not the course's lowest altitude."""
+    steps, dm = tr
+    assume(min(dm) >= 500)  # every neighbour of a 0 m point is 50 m or more above it
+    zeros = set(data.draw(st.lists(st.integers(0, len(dm) - 1), max_size=5)))
+    kept = [None if k in zeros else v for k, v in enumerate(dm)]
+    assume(any(v is not None for v in kept))
+    written = [0 if v is None else v for v in kept]
+    p = make_profile(_track(steps, _metres(written)), gain_threshold=m_dm / 10)
+    gain, loss, _ = _threshold_truth(kept, m_dm)
+    assert p.total_gain == pytest.approx(gain / 10, abs=1e-9)
+    assert p.total_loss == pytest.approx(loss / 10, abs=1e-9)
+    assert p.dropouts == len(zeros)
+    s = course_stats(p)
+    known = [v / 10 for v in kept if v is not None]
+    assert s.min_elevation_m == min(known) and s.max_elevation_m == max(known)
+
+
 # ------------------------------------------------------------------ splits
 
 
