@@ -268,8 +268,8 @@ def _solve_piece(cost, night_extra, t0, t1, dwell_end, dark_iv, what):
     avail = t1 - t0 - fixed_time
     if total_cost <= 0:
         return 0.0
-    if avail <= 0:
-        raise PlanError(f"{what}: no time left for moving after the planned stops")
+    # stops filling the piece are refused by solve() first, naming what bounds it
+    assert avail > 0, f"{what}: no time left for moving after the planned stops"
 
     def f(pace):
         return _march(cost, night_extra, t0, pace, dwell_end, dark_iv)[-1] - t1
@@ -355,31 +355,30 @@ def _contradiction(names, fixed: np.ndarray, a: int, b: int) -> str:
     )
 
 
-def _no_time_to_move(names, targets: np.ndarray, a: int, b: int, stops: float) -> PlanError:
-    """The error of a piece (rows ``a`` to ``b``, anchored at ``targets``) whose planned
-    stops (``stops`` [s]) leave no time for moving: the limit is too short when the piece
-    is the whole race, else the fixed cutoff that bounds it is too early (``b``'s) or too
-    late for the limit (``a``'s, the piece ending at the finish), with its row."""
-    last = len(targets) - 1
-    tail = f"no time left for moving after the planned stops ({stops / 60:.0f} min)"
+def _piece_error(names, anchors: np.ndarray, a: int, b: int, reason: str) -> PlanError:
+    """The error of a piece (rows ``a`` to ``b``, anchored at ``anchors``) the reference
+    runner cannot run, for ``reason``: the limit is too short when the piece is the whole
+    race, else the fixed cutoff that bounds it is too early (``b``'s) or too late for the
+    limit (``a``'s, the piece ending at the finish), with its row (:func:`plan` says where
+    the course file writes it)."""
+    last = len(names) - 1
     if a == 0 and b == last:
         where = (
-            f"round the loop from {names[a]!r}"  # not "from 'X' to 'X'"
+            f"round the loop from {names[a]!r}"  # not "between 'X' and 'X'"
             if names[a] == names[b]
-            else f"from {names[a]!r} to {names[b]!r}"
+            else f"between {names[a]!r} and {names[b]!r}"
         )
-        return PlanError(
-            f"limit too short: {tail} in the limit ({targets[b] / 3600:.2f} h) {where}"
-        )
+        return PlanError(f"limit too short: {where} {reason}")
     if b < last:
+        since = f" ({anchors[a] / 3600:.2f} h)" if a > 0 else ""
         return _FixedContradiction(
-            f"fixed cutoff at {names[b]!r} ({targets[b] / 3600:.2f} h) too early: {tail} "
-            f"from {names[a]!r}" + (f" ({targets[a] / 3600:.2f} h)" if a > 0 else ""),
+            f"fixed cutoff at {names[b]!r} ({anchors[b] / 3600:.2f} h) too early: "
+            f"from {names[a]!r}{since} {reason}",
             row=b,
         )
     return _FixedContradiction(
-        f"fixed cutoff at {names[a]!r} ({targets[a] / 3600:.2f} h) too late for the limit: "
-        f"{tail} from there to {names[b]!r} ({targets[b] / 3600:.2f} h)",
+        f"fixed cutoff at {names[a]!r} ({anchors[a] / 3600:.2f} h) too late for the limit: "
+        f"from there to {names[b]!r} {reason}",
         row=a,
     )
 
@@ -584,9 +583,10 @@ def solve(
                 arr[b] = t1 + end_stop  # = its barrier minus its own stop: the rest is waiting
                 continue  # speed stays NaN: nothing to run
             if t1 - t0 - de.sum() <= 0 and c.sum() > 0:
-                # the planned stops fill the piece: say what bounds it, the limit or a fixed
-                # cutoff (which plan() locates in the course file), as the pace check does
-                raise _no_time_to_move(names, targets, a, b, targets[b] - t1 + de.sum())
+                # the planned stops fill the piece: say what bounds it, as the pace check
+                stops = (targets[b] - t1 + de.sum()) / 60
+                reason = f"the planned stops ({stops:.0f} min) leave no time for moving"
+                raise _piece_error(names, targets, a, b, reason)
             pace = _solve_piece(c, e, t0, t1, de, dark, what)
             if pace <= 0 and c.sum() > 0:
                 raise PlanError(f"{what}: impossible pace")
@@ -626,26 +626,7 @@ def solve(
             f"(faster than {1000 / MAX_FLAT_SPEED / 60:.1f} min/km: coursekit plans races on "
             "foot, not by bike)"
         )
-        if a == 0 and b == ncp - 1:
-            where = (
-                f"round the loop from {names[a]!r}"  # not "between 'X' and 'X'"
-                if names[a] == names[b]
-                else f"between {names[a]!r} and {names[b]!r}"
-            )
-            raise PlanError(f"limit too short: {where} {need}")
-        # a fixed cutoff bounds the piece: it is what to fix, not the limit (plan() says
-        # where the course file writes it)
-        if b < ncp - 1:
-            raise _FixedContradiction(
-                f"fixed cutoff at {names[b]!r} ({fx[b] / 3600:.2f} h) too early: "
-                f"from {names[a]!r} {need}",
-                row=b,
-            )
-        raise _FixedContradiction(
-            f"fixed cutoff at {names[a]!r} ({fx[a] / 3600:.2f} h) too late for the "
-            f"limit: from there to {names[b]!r} {need}",
-            row=a,
-        )
+        raise _piece_error(names, fx, a, b, need)
 
     stops = np.ones(ncp, bool) if barrier is None else np.asarray(barrier, bool).copy()
     stops[0] = stops[-1] = True

@@ -339,8 +339,8 @@ CHECK_FINDINGS = [
         # 'Col' to 'Refuge': no time left ...", naming neither the cutoff nor its place)
         [
             "c.toml: checkpoints[2] ('Refuge') key 'cutoff': fixed cutoff at 'Refuge' "
-            "(3.00 h) too early: no time left for moving after the planned stops (300 min) "
-            "from 'Col' (2.00 h)"
+            "(3.00 h) too early: from 'Col' (2.00 h) the planned stops (300 min) leave no "
+            "time for moving"
         ],
     ),
 ]

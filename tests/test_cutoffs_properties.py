@@ -489,7 +489,7 @@ def test_plan_refuses_an_impossible_limit_in_one_line(course, share):
     with tempfile.TemporaryDirectory() as tmp:
         for lim, says in (
             (limit, "limit too short: between 'Start' and 'Finish'"),
-            (stops, "limit too short: no time left for moving after the planned stops"),
+            (stops, "limit too short: between 'Start' and 'Finish' the planned stops"),
         ):
             if lim <= 0:
                 continue  # no stops: no limit of theirs
@@ -559,13 +559,13 @@ def test_stops_longer_than_the_time_a_fixed_cutoff_leaves_name_that_cutoff(cours
     kw = dict(limit_s=limit, params=TRAIL_2024, dwell=dwell, names=names)
     with pytest.raises(
         PlanError,
-        match=r"^limit too short: .*no time left for moving after "
-        r"the planned stops .* from 'Start' to 'Finish'$",
+        match=r"^limit too short: between 'Start' and 'Finish' the planned stops "
+        r"\(\d+ min\) leave no time for moving$",
     ):
         solve(grid, **kw)
-    # a loop (start and finish of one name): "round the loop", not "from 'X' to 'X'"
+    # a loop (start and finish of one name): "round the loop", not "between 'X' and 'X'"
     loop = dict(kw, names=["Village", *names[1:-1], "Village"])
-    with pytest.raises(PlanError, match=r"planned stops .* round the loop from 'Village'$"):
+    with pytest.raises(PlanError, match=r"^limit too short: round the loop from 'Village' the"):
         solve(grid, **loop)
     # a fixed cutoff at j or after it, whose piece holds the stop
     k = data.draw(st.integers(j, n - 2))
@@ -573,8 +573,8 @@ def test_stops_longer_than_the_time_a_fixed_cutoff_leaves_name_that_cutoff(cours
     fixed[k] = data.draw(st.floats(0.2, 0.9)) * limit
     with pytest.raises(
         PlanError,
-        match=rf"^fixed cutoff at {names[k]!r} \(.* h\) too early: "
-        r"no time left for moving after the planned stops",
+        match=rf"^fixed cutoff at {names[k]!r} \(.* h\) too early: from .* the planned "
+        r"stops \(\d+ min\) leave no time for moving$",
     ) as err:
         solve(grid, fixed=fixed, **kw)
     assert getattr(err.value, "row", None) == k
@@ -585,8 +585,8 @@ def test_stops_longer_than_the_time_a_fixed_cutoff_leaves_name_that_cutoff(cours
         fixed[i] = data.draw(st.floats(0.05, 0.5)) * limit
         with pytest.raises(
             PlanError,
-            match=rf"^fixed cutoff at {names[i]!r} \(.* h\) too late "
-            r"for the limit: no time left for moving after the planned stops",
+            match=rf"^fixed cutoff at {names[i]!r} \(.* h\) too late for the limit: "
+            r"from there to 'Finish' the planned stops \(\d+ min\) leave no time for moving$",
         ) as err:
             solve(grid, fixed=fixed, **kw)
         assert getattr(err.value, "row", None) == i
