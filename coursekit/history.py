@@ -635,13 +635,14 @@ def _read_rows(path: Path, rows, tz=None, delimiter: str = ",", *, ended=True) -
     end = getattr(rows, "line_num", 1)
     line = end
     # how the values of a full row's last column are written ({form: a value}), for a file
-    # that ends without a line break: its last value may be cut short (_refuse_cut)
+    # that ends without a line break: its last value may be cut short (_refuse_cut); not
+    # gathered for a file that ends with one (nearly all: a regex per row saved)
     last = named - 1
     forms: dict[str, str] = {}
     final = None  # the row read last: (line, row)
     for row in rows:
         line, end = end + 1, getattr(rows, "line_num", end + 1)
-        if final is not None and len(final[1]) > last and final[1][last].strip():
+        if not ended and final is not None and len(final[1]) > last and final[1][last].strip():
             forms.setdefault(_form(final[1][last]), final[1][last].strip())
         final = None
         if not row or all(not c.strip() for c in row):
