@@ -813,11 +813,8 @@ def _words(s: str) -> list[str]:
     """Words of a name in order, accents and punctuation dropped: "Mas de Bru (P88)" ->
     mas, de, bru, p88."""
     import re
-    import unicodedata
 
-    t = unicodedata.normalize("NFKD", str(s).casefold())
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    return re.findall(r"[^\W_]+", t)
+    return re.findall(r"[^\W_]+", _unaccented(str(s).casefold()))
 
 
 def _tokens(s: str) -> frozenset:
