@@ -5,7 +5,11 @@ Split-time CSV layout (LiveTrail exports, ../shared/realdata/*_times.csv):
 date and time of the passage (empty when not passed; a date alone, a clock time
 alone or an elapsed time is an error naming the line and column). Fields are
 separated by commas, or by semicolons or tabs when those give the header its
-``bib`` and ``status`` columns (:data:`DELIMITERS`). The names of these four
+``bib`` and ``status`` columns (:data:`DELIMITERS`). The file is UTF-8 (a byte-order
+mark allowed); one that is not is read as a spreadsheet writes it, UTF-16 after its
+byte-order mark (Excel's "Unicode text") or Windows-1252 (Excel's "CSV" on a
+Western-European Windows), with a warning naming the encoding; anything else is
+refused naming the line and byte. The names of these four
 columns ignore case (``Bib``, ``STATUS``); a ``bib`` or ``status`` column twice
 is an error. Columns of runners' details (:data:`TEXT_COLUMNS`: ``name``,
 ``country``, ``club`` ... as in LiveTrail's own exports) are ignored, with a
@@ -69,7 +73,9 @@ intermediate checkpoint's (:func:`looks_like`, truncated names included:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
+import io
 import itertools
 import math
 from dataclasses import dataclass
@@ -340,7 +346,8 @@ def read_times(path, *, tz=None) -> SplitTimes:
     Raises
     ------
     HistoryError
-        Missing file, missing ``bib``/``status`` columns (or either twice), no runners, a
+        Missing file, text neither UTF-8 nor UTF-16 (after its byte-order mark) nor
+        Windows-1252, missing ``bib``/``status`` columns (or either twice), no runners, a
         row whose number of fields is not the header's (trailing empty fields excepted), a
         value in a column without a name, a file cut short inside its last value, a
         status not in :data:`STATUSES`, bad timestamps (a date without a time among
@@ -361,15 +368,57 @@ def read_times(path, *, tz=None) -> SplitTimes:
         raise HistoryError(f"{path}: cannot read split times: {exc.strerror}") from None
     try:
         with fh:
-            first = fh.readline()
-            d = _delimiter(first)
-            rows = csv.reader(itertools.chain([first] if first else [], fh), delimiter=d)
-            return _read_rows(path, rows, tz, d, ended=ended)
+            return _read_text(path, fh, tz, ended)
     except UnicodeDecodeError:
-        where = _not_utf8(path)
-        raise HistoryError(f"{path}: not UTF-8 text ({where}); save it as UTF-8") from None
+        pass
     except csv.Error as exc:
         raise HistoryError(f"{path}: not a readable CSV file ({exc})") from None
+    text, encoding = _decode_spreadsheet(path)
+    try:
+        st = _read_text(path, io.StringIO(text, newline=""), tz, text[-1:] in ("", "\n", "\r"))
+    except csv.Error as exc:
+        raise HistoryError(f"{path}: not a readable CSV file ({exc})") from None
+    return dataclasses.replace(
+        st,
+        warnings=(
+            f"not UTF-8: read as {encoding} (as a spreadsheet saves it); check the "
+            "names, or save the file as UTF-8",
+        )
+        + st.warnings,
+    )
+
+
+def _read_text(path: Path, fh, tz, ended: bool) -> SplitTimes:
+    """:func:`read_times` on the text stream ``fh`` of ``path``."""
+    first = fh.readline()
+    d = _delimiter(first)
+    rows = csv.reader(itertools.chain([first] if first else [], fh), delimiter=d)
+    return _read_rows(path, rows, tz, d, ended=ended)
+
+
+def _decode_spreadsheet(path: Path) -> tuple:
+    """The text of ``path``, not UTF-8, and its encoding's name, when a spreadsheet wrote
+    it: UTF-16 with a byte-order mark (Excel's "Unicode text"), or Windows-1252 (Excel's
+    "CSV" on a Western-European Windows). Anything else, a file with NUL bytes or bytes
+    Windows-1252 leaves undefined, is refused naming the first byte that is not UTF-8.
+    """
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError as exc:
+            raise HistoryError(
+                f"{path}: not UTF-16 text after its UTF-16 byte-order mark ({exc.reason} at "
+                f"byte {exc.start:,}); save it as UTF-8"
+            ) from None
+    nor = " (it holds NUL bytes: UTF-16 without a byte-order mark?)" if b"\x00" in data else ""
+    if not nor:
+        try:
+            return data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError as exc:
+            nor = f", nor Windows-1252 (byte 0x{data[exc.start]:02X} {_at(data, exc.start)})"
+    where = _not_utf8(path)
+    raise HistoryError(f"{path}: not UTF-8 text ({where}){nor}; save it as UTF-8")
 
 
 def _not_utf8(path: Path) -> str:
@@ -380,11 +429,16 @@ def _not_utf8(path: Path) -> str:
     try:
         data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        at = exc.start + bom
-        head = data[:at]
-        line = head.count(b"\n") + 1 if b"\n" in data else head.count(b"\r") + 1
-        return f"{exc.reason} at line {line}, byte {at:,}"
+        return f"{exc.reason} {_at(data, exc.start + bom)}"
     return "undecodable"
+
+
+def _at(data: bytes, at: int) -> str:
+    """``at line L, byte B`` for the offset ``at`` of ``data`` (lines ended by LF, or by
+    CR in a file without LF)."""
+    head = data[:at]
+    line = head.count(b"\n") + 1 if b"\n" in data else head.count(b"\r") + 1
+    return f"at line {line}, byte {at:,}"
 
 
 DELIMITERS = (",", ";", "\t")

@@ -188,9 +188,18 @@ REFUSED = {
         HEAD + "\n" + R1 + "\n" + R1.replace("1", "2", 1)[:-10],
         r"line 3, column 'Finish': not an ISO 8601 time: '2023-10-20T06:0'",
     ),
-    "latin-1": (
-        (HEAD.replace("Start", "Départ") + "\n" + R1 + "\n").encode("latin-1"),
-        r"not UTF-8 text .*save it as UTF-8",
+    "neither UTF-8 nor Windows-1252": (
+        (HEAD.replace("Start", "Départ") + "\n" + R1 + "\n").encode("latin-1") + b"\x81\n",
+        r"not UTF-8 text \(invalid continuation byte at line 1, byte \d+\), nor "
+        r"Windows-1252 \(byte 0x81 at line 3, byte \d+\); save it as UTF-8",
+    ),
+    "UTF-16 without its byte-order mark": (
+        (HEAD.replace("Start", "Départ") + "\n" + R1 + "\n").encode("utf-16-le"),
+        r"not UTF-8 text \(.*\) \(it holds NUL bytes: UTF-16 without a byte-order mark\?\)",
+    ),
+    "UTF-16 mark, then bytes UTF-16 cannot decode": (
+        b"\xff\xfe" + HEAD.encode("utf-16-le") + b"\x00\xd8\n\x00",
+        r"not UTF-16 text after its UTF-16 byte-order mark \(.* at byte \d+\); save it",
     ),
     "time under no name": (
         HEAD + ",\n" + R1 + ",2023-10-20T07:00:00+02:00\n",
@@ -242,7 +251,7 @@ def _course(tmp_path):
     "case",
     [
         "elapsed times",
-        "latin-1",
+        "neither UTF-8 nor Windows-1252",
         "duplicate runner",
         "time under no name",
         "file cut inside its last time",
@@ -326,21 +335,54 @@ def test_last_line_cut_inside_a_time_that_still_reads_is_refused(tmp_path, cut, 
     assert read_times(p, tz=tz).time[1, 2] == T0 + 3.75 * 3600
 
 
-def test_latin1_byte_named_at_its_line(tmp_path):
-    """A Windows spreadsheet's accented category far down the file: the error said "at
-    byte 5091", the offset in the 8 KB chunk being decoded, not in the file (29,667): the
+def test_undecodable_byte_named_at_its_line(tmp_path):
+    """A byte neither UTF-8 nor Windows-1252 far down the file: the error said "at byte
+    5091", the offset in the 8 KB chunk being decoded, not in the file (29,667): the
     organiser looked for it in the wrong place. It names the line, as a course file's does."""
     rows = "".join(f"{k}" + R1[1:] + "\n" for k in range(1, 301))
-    data = (HEAD + "\n" + rows).encode() + "301,FINISHER,Vétéran,MALE,,,\n".encode("latin-1")
+    data = (HEAD + "\n" + rows).encode() + "301,FINISHER,V\x81t,MALE,,,\n".encode("latin-1")
     p = _write(tmp_path, data)
     with pytest.raises(HistoryError) as exc:
         read_times(p)
-    at = data.index(b"\xe9")  # the first byte that is not UTF-8, from the file's start
+    at = data.index(b"\x81")  # the first byte that is not UTF-8, from the file's start
     assert at > 8192
     assert str(exc.value) == (
-        f"{p}: not UTF-8 text (invalid continuation byte at line 302, byte {at:,}); save it "
-        "as UTF-8"
+        f"{p}: not UTF-8 text (invalid start byte at line 302, byte {at:,}), nor Windows-1252 "
+        f"(byte 0x81 at line 302, byte {at:,}); save it as UTF-8"
     )
+
+
+ACCENTED = HEAD.replace("Start", "Départ").replace("Finish", "Arrivée")
+
+
+@pytest.mark.parametrize(
+    "encoding, mark",
+    [("cp1252", b""), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")],
+)
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_spreadsheet_encodings_read_with_a_warning(tmp_path, encoding, mark, eol):
+    """Excel saves "CSV" in Windows-1252 on a Western-European Windows, and "Unicode
+    text" in UTF-16 with a byte-order mark (tabs between fields): both were refused
+    ("not UTF-8 text"), sending the organiser to re-export a file that says what it is.
+    They are read, the accented names kept, with a warning naming the encoding."""
+    text = ACCENTED + eol + R1 + eol + R2 + eol
+    if encoding != "cp1252":
+        text = text.replace(",", "\t")
+    st = read_times(_write(tmp_path, mark + text.encode(encoding)))
+    assert st.columns == ("Départ", "A", "Arrivée")
+    assert st.bib == ("1", "2") and st.status == ("FINISHER", "WITHDRAWN")
+    assert _same(_elapsed_h(st), EXPECTED) and st.time[0, 0] == T0
+    name = "Windows-1252" if encoding == "cp1252" else "UTF-16"
+    assert st.warnings[0].startswith(f"not UTF-8: read as {name} ")
+    # the same text in UTF-8: no warning
+    assert read_times(_write(tmp_path, text.encode())).warnings == ()
+
+
+def test_windows_1252_file_cut_short_is_still_refused(tmp_path):
+    """The cut-short check needs the file's end: read from the decoded text."""
+    cut = (ACCENTED + "\n" + R1 + "\n" + R1.replace("1", "3", 1)[:-12]).encode("cp1252")
+    with pytest.raises(HistoryError, match=r"line 3, column 'Arrivée': the file ends inside"):
+        read_times(_write(tmp_path, cut))
 
 
 def test_times_with_and_without_offset_in_one_file_are_said(tmp_path):
