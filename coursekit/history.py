@@ -269,7 +269,7 @@ def _parse_time(text: str, path, line: int, col: str, tz=None, naive=None, fold1
         t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise HistoryError(
-            f"{path}: line {line}, column {col!r}: not an ISO 8601 time: {text!r}"
+            f"{path}: line {line}, column {col!r}: not an ISO 8601 time: {text!r}{_hint(text)}"
         ) from None
     wrong = _no_clock(text)
     if wrong:  # a date alone was read as midnight
@@ -283,6 +283,28 @@ def _parse_time(text: str, path, line: int, col: str, tz=None, naive=None, fold1
     if fold1 is not None:
         fold1.append(alt)
     return t.timestamp()
+
+
+def _hint(text: str) -> str:
+    """How to write ``text``, a value that is no ISO 8601 time, when it looks like a
+    clock or elapsed time (``27:15:02``) or a day/month/year date (``20/10/2023 04:00``),
+    the two forms spreadsheets write; else nothing."""
+    import re
+
+    if re.fullmatch(r"\d+:\d{2}(?::\d{2}(?:[.,]\d+)?)?", text):
+        return (
+            " (a clock or elapsed time without its date: write each passage's date and time, "
+            "2023-10-20T05:00:00+02:00)"
+        )
+    m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T]+(\d{1,2}:\d{2}(?::\d{2})?))?", text)
+    if m:
+        a, b, y, clock = m.groups()
+        order, (d, mo) = ("month/day/year", (b, a)) if int(b) > 12 else ("day/month/year", (a, b))
+        return (
+            f" ({order}? write year-month-day and the time: {y}-{int(mo):02d}-{int(d):02d} "
+            f"{clock.zfill(len(clock) + 1) if clock and clock[1] == ':' else clock or '05:00'})"
+        )
+    return ""
 
 
 def _no_clock(text: str) -> str | None:

@@ -1566,11 +1566,19 @@ def test_read_times_names_the_cell_of_a_column_of_dates_or_of_a_typo(tmp_path):
     with pytest.raises(HistoryError) as exc:
         read_times(p)
     assert str(exc.value) == f"{p}: line 3, column 'Detour': not an ISO 8601 time: {typo!r}"
-    for cell in ("20/10/2023 05:00", "1:00:00", "2023-10-20_05:00:00+00:00"):
+    hints = {
+        "20/10/2023 05:00": " (day/month/year? write year-month-day and the time: "
+        "2023-10-20 05:00)",
+        "10/20/2023 5:00": " (month/day/year? write year-month-day and the time: 2023-10-20 05:00)",
+        "1:00:00": " (a clock or elapsed time without its date: write each passage's date "
+        "and time, 2023-10-20T05:00:00+02:00)",
+        "2023-10-20_05:00:00+00:00": "",
+    }
+    for cell, hint in hints.items():
         p.write_text(_csv_text([ROW.replace("2023-10-20T05:00:00+00:00", cell)]))
         with pytest.raises(HistoryError) as exc:
             read_times(p)
-        assert str(exc.value) == f"{p}: line 2, column 'A': not an ISO 8601 time: {cell!r}"
+        assert str(exc.value) == (f"{p}: line 2, column 'A': not an ISO 8601 time: {cell!r}{hint}")
     ranks = [f"{k}" + ROW[1:].replace(",2023-10-20T05", f",{k},2023-10-20T05") for k in (1, 2)]
     p.write_text(_csv_text(ranks, head="bib,status,category,sex,Start,rank,A,Finish"))
     with pytest.raises(HistoryError) as exc:
