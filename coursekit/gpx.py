@@ -729,6 +729,7 @@ class _Head:
         self.root = None
         self.namespaces = _GPX_NAMESPACES
         self.names: dict[str, str] = {}
+        self.point_path: tuple | None = None
         self.text: list[str] | None = None
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
@@ -753,6 +754,7 @@ class _Head:
         if ns and ns not in self.namespaces:
             local = ""  # not a GPX element (as the general reader)
         if local == "trkpt":
+            self.point_path = tuple(self.stack)  # the first point's ancestors
             p = self.parser
             p.StartElementHandler = p.EndElementHandler = p.CharacterDataHandler = None
             return
@@ -898,33 +900,44 @@ class _Columns:
             del a
 
 
-_TRKSEG = re.compile(rb"<(/?)trkseg(?=[\s>/])[^>]*>")
+_TRKSEG = re.compile(rb"<(/?)trk(seg)?(?=[\s>/])[^>]*>")
+_NO_STEP = (False, False, False, False)
 
 
 def _segment_steps(piece: bytes, gap: tuple | None) -> tuple | None:
-    """The ``<trkseg>`` starts and ends seen since the last point, after ``piece``.
+    """The ``<trkseg>`` and ``<trk>`` starts and ends seen since the last point, after ``piece``.
 
-    ``gap`` is ``(started, ended)`` after the pieces before (None before the first
-    point, whose segment is the first in both readers). The general reader numbers a
-    point's segment by the ``<trkseg>`` *ends* before it, the fast path by the *starts*:
-    the same segments when, between two points, a segment starts if and only if one
-    ends (``<trkseg/>`` is both). Raises GiveUp when a step is only one of them: a point
-    between segments or outside any in a track that has some, nested segments.
+    ``gap`` is ``(segment started, segment ended, track started, track ended)`` after the
+    pieces before (None before the first point, whose segment is the first in both
+    readers). The general reader numbers a point's segment by the ``<trkseg>`` *ends*
+    before it, the fast path by the *starts*: the same segments when, between two points,
+    a segment starts if and only if one ends (``<trkseg/>`` is both). Raises GiveUp when a
+    step is only one of them: a point between segments or outside any in a track that has
+    some, nested segments; or when a track ends and none starts (a ``<trkseg>`` outside a
+    ``<trk>``, whose points the general reader does not read).
     """
     pos = 0
     for m in _TRKSEG.finditer(piece):
         if piece.find(b"<trkpt", pos, m.start()) >= 0:
-            if gap is not None and gap[0] != gap[1]:
+            if gap is not None and (gap[0] != gap[1] or gap[2] != gap[3]):
                 raise _GiveUp("a point outside a segment, or nested segments")
-            gap = (False, False)
+            gap = _NO_STEP
         if gap is not None:  # (before the first point: no step)
             closing, both = bool(m.group(1)), m.group().endswith(b"/>")
-            gap = (gap[0] or not closing or both, gap[1] or closing or both)
+            k = 0 if m.group(2) else 2
+            if k == 0 and not gap[1] and (both or not closing):
+                # a segment (<trkseg/> too) starting inside the point's own: nested, none
+                # of the file's for the general reader (as gpxpy)
+                raise _GiveUp("nested segments")
+            step = [*gap]
+            step[k] = gap[k] or not closing or both
+            step[k + 1] = gap[k + 1] or closing or both
+            gap = tuple(step)
         pos = m.end()
     if piece.find(b"<trkpt", pos) >= 0:
-        if gap is not None and gap[0] != gap[1]:
+        if gap is not None and (gap[0] != gap[1] or gap[2] != gap[3]):
             raise _GiveUp("a point outside a segment, or nested segments")
-        gap = (False, False)
+        gap = _NO_STEP
     return gap
 
 
@@ -1045,7 +1058,7 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     piece = b"".join(kept)
                     if b"<wpt" in piece:
                         raise _GiveUp("wpt count")
-                if gap != (False, False) or _has(piece, b"trkseg", 5):  # <trkseg or </trkseg
+                if gap != _NO_STEP or _has(piece, b"trkseg", 5):  # <trkseg or </trkseg
                     gap = _segment_steps(piece, gap)
                 # the tag counts of a piece the check does not count are made here (`own`:
                 # a piece with waypoints, on what is left; every piece when reader_counts
@@ -1055,6 +1068,8 @@ def _read_fast(path: Path, name: str, max_points: int) -> Track | None:
                     first = piece.find(b"<trkpt")
                     start = first if first >= 0 else len(piece)
                     if first >= 0:
+                        if head.point_path != ("gpx", "trk", "trkseg"):
+                            raise _GiveUp("the first point is not in <gpx><trk><trkseg>")
                         written = _form_of(piece)
                         form = _point_pattern(*written)
                         self_counting = gpxcheck.reader_counts(piece, first)
@@ -1273,6 +1288,29 @@ def _not_xml_kind(path: Path) -> str | None:
     return "a TOML file, not GPX"
 
 
+_PLACES = {
+    "trkpt": ("trkseg", "trk"),
+    "trkseg": ("trk",),
+    "rtept": ("rte",),
+    "rte": (),
+}
+"""Where a GPX element is one of the file's: its ancestors from its parent up to the root
+``<gpx>`` (excluded), as the schema places them and gpxpy reads them (child by child
+from the root). (A ``<wpt>`` is still read wherever it is, as the fast path cuts it out.)"""
+
+
+def _in_place(elem, ancestors: tuple, ns) -> bool:
+    """True when ``elem``'s ancestors are ``ancestors`` (GPX elements, parent first) then the
+    root: a ``<trkpt>`` in a ``<trkseg>`` in a ``<trk>`` of the ``<gpx>``, not one in an
+    extension or in a ``<trk>`` without ``<trkseg>``."""
+    up = elem.getparent()
+    for tag in ancestors:
+        if up is None or _gpx_local(up.tag, ns) != tag:
+            return False
+        up = up.getparent()
+    return up is not None and up.getparent() is None
+
+
 def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     """The general reader: lxml ``iterparse``, any valid GPX, errors with line numbers."""
     from lxml import etree
@@ -1290,6 +1328,7 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     route = 0
     nan = math.nan
     n_points = 0
+    misplaced = 0  # <trkpt> elements outside <gpx><trk><trkseg>, not read
 
     tags = ("{*}trkpt", "{*}rtept", "{*}wpt", "{*}trkseg", "{*}rte", "{*}name")
     ns = None  # the namespaces whose elements are GPX's (set at the first element)
@@ -1316,6 +1355,12 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
                     root_tag[1 : root_tag.find("}")] if root_tag[:1] == "{" else ""
                 }
             tag = _gpx_local(elem.tag, ns)
+            if tag in _PLACES and not _in_place(elem, _PLACES[tag], ns):
+                # a point, route or segment elsewhere (in an extension, a <trkpt> in a
+                # <trk> without <trkseg>) is none of the file's, as gpxpy reads it
+                if tag == "trkpt":
+                    misplaced += 1
+                continue
             if tag == "trkpt" or tag == "rtept":
                 n_points += 1
                 if n_points > max_points:
@@ -1409,7 +1454,12 @@ def _read_lxml(path: Path, name: str, max_points: int) -> Track:
     pts = trk_pts
     if len(lat) == 0:
         if len(rte_pts[0]) == 0:
-            raise GPXError(f"{name}: no track or route points")
+            where = (
+                f" ({misplaced:,} <trkpt> outside <gpx><trk><trkseg>: not read)"
+                if misplaced
+                else ""
+            )
+            raise GPXError(f"{name}: no track or route points{where}")
         pts = rte_pts
         kind = "route"
     la = np.frombuffer(pts[0], dtype=np.float64).copy()
