@@ -345,7 +345,8 @@ def parse_duration(value, *, positive: bool = False, hours_minutes: bool = False
         ``"5min"``, ``"90s"``, ``"1h30m15s"``, or a number of hours (``34``,
         ``12.5``).
     positive : bool, default False
-        Refuse a number of hours of 0 too (a race's limit), and say "> 0".
+        Refuse a duration of 0 too, in every form (``0``, ``"0h"``, ``"0:00"``: a race's
+        limit), and say "> 0".
     hours_minutes : bool, default False
         Also accept ``"H:MM"`` and ``"H:MM:SS"`` (``"34:00"``, ``"46:45"``), the way
         regulations and coursekit's own tables write elapsed times. Only where the field
@@ -419,6 +420,8 @@ def parse_duration(value, *, positive: bool = False, hours_minutes: bool = False
         pos = m.end()
     if not seen:
         raise ValueError(f"{value!r}: {expected}")
+    if positive and total == 0:
+        raise ValueError(f"{value!r}: {expected} (> 0)")
     return _bounded(value, total, expected)
 
 
@@ -828,7 +831,7 @@ def _declared(path: Path, i: int, raw) -> Declared:
         distance_m=None if dist is None else dist * 1000.0,
         gain_m=ctx.num(raw, "gain_m", lo=0),
         loss_m=ctx.num(raw, "loss_m", lo=0),
-        limit_s=ctx.duration(raw, "limit", hours_minutes=True),
+        limit_s=ctx.duration(raw, "limit", positive=True, hours_minutes=True),
         note=ctx.str_(raw, "note", default=""),
     )
 
@@ -1008,7 +1011,7 @@ def _proposed(path: Path, i: int, raw) -> dict:
     }
     if fld == "limit":
         try:
-            rec["value_s"] = parse_duration(value, hours_minutes=True)
+            rec["value_s"] = parse_duration(value, positive=True, hours_minutes=True)
         except ValueError as exc:
             raise ctx.err("value", str(exc)) from None
     return rec
@@ -1606,8 +1609,7 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
             )
         limit_s = lim[0]["value_s"]
         info["limit_proposed"] = True
-    if limit_s <= 0:
-        raise top.err("limit", "must be longer than zero")
+    assert limit_s > 0  # both read with positive=True
 
     declared_raw = raw.get("declared", [])
     if not isinstance(declared_raw, list):

@@ -157,7 +157,7 @@ LOAD_ERRORS = [
         ["checkpoints[0] ('Lac')", "exactly one of: km | lat + lon | waypoint", "km and waypoint"],
     ),
     ("negative-km", "km = 3.5", "km = -3.5", ["checkpoints[0] ('Lac')", "key 'km'", ">= 0"]),
-    ("limit-zero", 'limit = "4h"', 'limit = "0h"', ["key 'limit'", "longer than zero"]),
+    ("limit-zero", 'limit = "4h"', 'limit = "0h"', ["key 'limit'", "'0h'", "(> 0)"]),
     (
         "limit-negative-hours",
         'limit = "4h"',
