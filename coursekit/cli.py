@@ -119,9 +119,8 @@ def _distinct_outputs(output, plot=(), inputs=()) -> None:
                 raise click.UsageError(f"{option} {path} is {label}: give the output its own path")
     if output is None:
         return
-    target = Path(output).resolve()
     for path in plot:
-        if Path(path).resolve() == target:
+        if same_file(path, output):
             raise click.UsageError(
                 f"--plot {path} and -o {output} are the same file: give each output its own path"
             )

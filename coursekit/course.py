@@ -74,6 +74,7 @@ Decisions (documented in docs/course-file.md):
 from __future__ import annotations
 
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -1416,9 +1417,16 @@ def _windows_path_hint(path: Path, rel: str) -> str:
     )
 
 
+def _resolved(path) -> Path:
+    """``path`` absolute, its symbolic links followed: :meth:`Path.resolve`, except that a
+    link loop is left as it is (the file is then not found) rather than a RuntimeError
+    (Python 3.11) naming no course file."""
+    return Path(os.path.realpath(path))
+
+
 def _gpx_path(path: Path, gpx_rel: str) -> Path:
     """The track a course file names (key ``gpx``, relative to the file's folder)."""
-    return (path.parent / gpx_rel).resolve() if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
+    return _resolved(path.parent / gpx_rel) if not Path(gpx_rel).is_absolute() else Path(gpx_rel)
 
 
 def track_path(path) -> tuple[str, Path] | None:
@@ -1635,6 +1643,11 @@ def load_course(path, *, tolerance_m: float | None = None) -> Course:
     if gpx_path.exists() and not gpx_path.is_file():
         raise CourseFileError(
             f"{path}: key 'gpx': {gpx_rel!r} is not a regular file (expected a GPX file)"
+        )
+    if not gpx_path.is_file() and os.path.lexists(gpx_path):
+        raise CourseFileError(
+            f"{path}: key 'gpx': {gpx_rel!r} is a symbolic link to no file (broken, or a "
+            f"loop: {gpx_path})"
         )
     if not gpx_path.is_file():
         raise CourseFileError(
@@ -1861,17 +1874,17 @@ def load_event(path) -> Event:
             raise ctx.err(
                 "courses", f"{c!r} not found (looked for {p})" + _windows_path_hint(path, c)
             )
-        if p.resolve() == path.resolve():
+        if _resolved(p) == _resolved(path):
             raise ctx.err("courses", f"{c!r} is this event file itself: list course files")
-        if p.resolve() in listed_as:
-            first = listed_as[p.resolve()]
+        if _resolved(p) in listed_as:
+            first = listed_as[_resolved(p)]
             raise ctx.err(
                 "courses",
                 f"{c!r} is listed twice"
                 + (f" (also as {first!r})" if first != c else "")
                 + ": list each race's course file once",
             )
-        listed_as[p.resolve()] = c
+        listed_as[_resolved(p)] = c
         paths.append(p)
     tz = _timezone(ctx, raw)
     info = _info(path, raw["info"]) if "info" in raw else {}
@@ -1885,10 +1898,10 @@ def load_event(path) -> Event:
             raise cc.err(None, "expected a table")
         cc.check_keys(c, _COMBINED_KEYS, "[[combined]]")
         members = cc.str_list(c, "courses")
-        listed = {p.resolve(): p for p in paths}
+        listed = {_resolved(p): p for p in paths}
         seen: dict = {}
         for m in members:
-            r = (path.parent / m).resolve()
+            r = _resolved(path.parent / m)
             if r not in listed:
                 raise cc.err("courses", f"{m!r} is not one of the event's courses {list(courses)}")
             if r in seen:
@@ -1910,7 +1923,7 @@ def load_event(path) -> Event:
         combined.append(
             {
                 "name": cc.str_(c, "name", required=True),
-                "courses": [listed[(path.parent / m).resolve()] for m in members],
+                "courses": [listed[_resolved(path.parent / m)] for m in members],
                 "ranking": ranking,
                 "note": cc.str_(c, "note", default=""),
             }
@@ -1937,11 +1950,11 @@ def _event_runners(ctx, raw: dict, path: Path, paths, courses) -> dict:
             f"expected a table of course file = starters, got {_type_name(table)} {table!r} "
             '(e.g. [runners] "race.toml" = 300)',
         )
-    listed = {p.resolve(): p for p in paths}
+    listed = {_resolved(p): p for p in paths}
     out: dict = {}
     seen: dict = {}
     for key, n in table.items():
-        r = (path.parent / key).resolve()
+        r = _resolved(path.parent / key)
         if r not in listed:
             raise ctx.err("runners", f"{key!r} is not one of the event's courses {list(courses)}")
         if r in seen:

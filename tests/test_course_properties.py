@@ -21,6 +21,7 @@ few examples only.
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -28,7 +29,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
 from coursekit.cli import cli
-from coursekit.course import load_course, parse_duration
+from coursekit.course import load_course, load_event, parse_duration
 from coursekit.errors import CoursekitError
 from coursekit.gpx import write_gpx
 
@@ -118,3 +119,52 @@ def test_zero_is_no_positive_duration_in_any_form():
         with pytest.raises(ValueError, match="> 0"):
             parse_duration(text, positive=True, hours_minutes=True)
         assert parse_duration(text, hours_minutes=True) == 0.0
+
+
+def _loop(folder, name="loop"):
+    """A symbolic link to itself (``name`` -> ``name``): resolving it loops."""
+    os.symlink(name, folder / name)
+    return name
+
+
+def test_a_gpx_that_is_a_symlink_loop_is_one_error_line(tmp_path):
+    """The course's ``gpx`` resolved with :meth:`Path.resolve`, which raises RuntimeError on
+    a link loop (Python 3.11): every command said "internal error"."""
+    path = tmp_path / "c.toml"
+    path.write_text(course_text(base_top(gpx=_loop(tmp_path))), encoding="utf-8")
+    with pytest.raises(CoursekitError, match="key 'gpx'"):
+        load_course(path)
+    assert_one_error_line(*run("cutoffs", path), path)
+    assert_one_error_line(*run("roadbook", path, "-o", tmp_path / "rb"), path)
+    assert not (tmp_path / "rb").exists()
+
+
+@pytest.mark.parametrize("table", ["combined", "runners"])
+def test_an_event_naming_a_symlink_loop_is_one_error_line(tmp_path, table):
+    write_gpx(tmp_path / "t.gpx", [45.0, 45.01], [6.0, 6.0], [1000.0, 1000.0], name="t")
+    for k in (1, 2):
+        (tmp_path / f"r{k}.toml").write_text(course_text(base_top()), encoding="utf-8")
+    loop = _loop(tmp_path)
+    body = 'name = "Ev"\ncourses = ["r1.toml", "r2.toml"]\n'
+    if table == "combined":
+        body += f'[[combined]]\nname = "Both"\ncourses = ["r1.toml", "{loop}"]\n'
+    else:
+        body += f'[runners]\n"{loop}" = 10\n'
+    event = tmp_path / "event.toml"
+    event.write_text(body, encoding="utf-8")
+    with pytest.raises(CoursekitError, match=f"{table}.*{loop}"):
+        load_event(event)
+    assert_one_error_line(*run("event", event), event)
+
+
+def test_an_output_that_is_a_symlink_loop_is_no_internal_error(tmp_path):
+    """``-o`` was resolved with :meth:`Path.resolve` to compare it with ``--plot``'s, which
+    raised RuntimeError on a link loop: cutoffs, export and map said "internal error". The
+    output replaces the link, as it replaces any file there (an atomic rename)."""
+    write_gpx(tmp_path / "t.gpx", [45.0, 45.01], [6.0, 6.0], [1000.0, 1000.0], name="t")
+    path = tmp_path / "c.toml"
+    path.write_text(course_text(base_top()), encoding="utf-8")
+    out = tmp_path / _loop(tmp_path)
+    code, text, exc = run("cutoffs", path, "-o", out, "--format", "json")
+    assert exc is None and code == 0, text
+    assert json.loads(out.read_text(encoding="utf-8"))["course"] == "Prop 11"
