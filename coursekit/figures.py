@@ -35,6 +35,24 @@ _GREY = "#999999"
 _MAX_LABEL = 32  # characters of a checkpoint name shown on the figure
 
 
+def _missing_glyphs_quiet(func):
+    """Draw without matplotlib's "Glyph ... missing from font(s)" warnings: a name with a
+    character the figure's font lacks (an emoji, a CJK name with DejaVu Sans) is drawn with
+    the font's empty box for it, as a browser without the font shows one. The warnings
+    printed several lines of Python to stderr per figure (a roadbook page draws three), and
+    under ``-W error`` ended the command as an internal error."""
+    import functools
+    import warnings
+
+    @functools.wraps(func)
+    def quiet(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
+            return func(*args, **kwargs)
+
+    return quiet
+
+
 def along_axis(profile, legs=None) -> np.ndarray:
     """Distance of each track point on the scale of the tables [m].
 
@@ -444,6 +462,7 @@ def _overlap(a, b) -> float:
     return max(w, 0.0) * max(h, 0.0)
 
 
+@_missing_glyphs_quiet
 def outline_svg(profile, *, legs=None) -> str:
     """A static map of the course (for print: no tiles), as an SVG document (text).
 
@@ -454,6 +473,7 @@ def outline_svg(profile, *, legs=None) -> str:
     return _render(_draw_outline(profile, legs=legs), "svg").decode("utf-8")
 
 
+@_missing_glyphs_quiet
 def profile_svg(
     profile, *, legs=None, plan=None, title=None, width: float = 11.0, height: float = 3.6
 ) -> str:
@@ -467,6 +487,7 @@ def profile_svg(
     return _render(fig, "svg").decode("utf-8")
 
 
+@_missing_glyphs_quiet
 def profile_figure(profile, out_path, *, legs=None, plan=None, title=None) -> Path:
     """Draw altitude against km to ``out_path`` (PNG or SVG, by suffix), atomically.
 
@@ -596,6 +617,7 @@ def _window_and_barriers(ax, s: dict, *, legend: bool) -> None:
         )
 
 
+@_missing_glyphs_quiet
 def occupancy_figure(
     summary: dict,
     path,
@@ -650,6 +672,7 @@ def occupancy_figure(
     return atomic_write_bytes(path, data)
 
 
+@_missing_glyphs_quiet
 def occupancy_panels(
     summary: dict,
     *,
