@@ -421,8 +421,10 @@ def _read_text(path: Path, fh, tz, ended: bool) -> SplitTimes:
 def _decode_spreadsheet(path: Path) -> tuple:
     """The text of ``path``, not UTF-8, and its encoding's name, when a spreadsheet wrote
     it: UTF-16 with a byte-order mark (Excel's "Unicode text"), or Windows-1252 (Excel's
-    "CSV" on a Western-European Windows). Anything else, a file with NUL bytes or bytes
-    Windows-1252 leaves undefined, is refused naming the first byte that is not UTF-8.
+    "CSV" on a Western-European Windows). Anything else, a file with NUL bytes, bytes
+    Windows-1252 leaves undefined, or UTF-8 accents beside bytes that are not UTF-8 (two
+    encodings in one file: neither reading is right), is refused naming the first byte
+    that is not UTF-8.
     """
     data = path.read_bytes()
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -434,6 +436,11 @@ def _decode_spreadsheet(path: Path) -> tuple:
                 f"byte {exc.start:,}); save it as UTF-8"
             ) from None
     nor = " (it holds NUL bytes: UTF-16 without a byte-order mark?)" if b"\x00" in data else ""
+    # UTF-8 accents beside the bytes that are not: two encodings in one file (rows of a
+    # spreadsheet pasted under an export), which no single reading gets right
+    mixed = not nor and any(127 < ord(c) != 0xFFFD for c in data.decode("utf-8", "replace"))
+    if mixed:
+        nor = ", though other accents in it are UTF-8: two encodings in one file?"
     if not nor:
         try:
             return data.decode("cp1252"), "Windows-1252"

@@ -193,6 +193,12 @@ REFUSED = {
         r"not UTF-8 text \(invalid continuation byte at line 1, byte \d+\), nor "
         r"Windows-1252 \(byte 0x81 at line 3, byte \d+\); save it as UTF-8",
     ),
+    "UTF-8 accents and Windows-1252 ones": (
+        (HEAD.replace("Start", "Départ") + "\n").encode()
+        + (R1.replace("SE", "Vétéran") + "\n").encode("cp1252"),
+        r"not UTF-8 text \(invalid continuation byte at line 2, byte \d+\), though other "
+        r"accents in it are UTF-8: two encodings in one file\?; save it as UTF-8",
+    ),
     "UTF-16 without its byte-order mark": (
         (HEAD.replace("Start", "Départ") + "\n" + R1 + "\n").encode("utf-16-le"),
         r"not UTF-8 text \(.*\) \(it holds NUL bytes: UTF-16 without a byte-order mark\?\)",
