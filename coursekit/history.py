@@ -302,7 +302,7 @@ def _hint(text: str) -> str:
         order, (d, mo) = ("month/day/year", (b, a)) if int(b) > 12 else ("day/month/year", (a, b))
         return (
             f" ({order}? write year-month-day and the time: {y}-{int(mo):02d}-{int(d):02d} "
-            f"{clock.zfill(len(clock) + 1) if clock and clock[1] == ':' else clock or '05:00'})"
+            f"{clock.zfill(len(clock) + 1) if clock and clock[1] == ':' else clock or 'HH:MM'})"
         )
     return ""
 
@@ -438,14 +438,17 @@ def _decode_spreadsheet(path: Path) -> tuple:
     nor = " (it holds NUL bytes: UTF-16 without a byte-order mark?)" if b"\x00" in data else ""
     # UTF-8 accents beside the bytes that are not: two encodings in one file (rows of a
     # spreadsheet pasted under an export), which no single reading gets right
-    mixed = not nor and any(127 < ord(c) != 0xFFFD for c in data.decode("utf-8", "replace"))
-    if mixed:
+    # (a UTF-8 byte-order mark alone: says UTF-8, but nothing in the text does)
+    body_bytes = data.removeprefix(b"\xef\xbb\xbf")
+    body = body_bytes.decode("utf-8", "replace")
+    if not nor and any(127 < ord(c) != 0xFFFD for c in body):
         nor = ", though other accents in it are UTF-8: two encodings in one file?"
     if not nor:
         try:
-            return data.decode("cp1252"), "Windows-1252"
+            return body_bytes.decode("cp1252"), "Windows-1252"
         except UnicodeDecodeError as exc:
-            nor = f", nor Windows-1252 (byte 0x{data[exc.start]:02X} {_at(data, exc.start)})"
+            at = exc.start + len(data) - len(body_bytes)
+            nor = f", nor Windows-1252 (byte 0x{data[at]:02X} {_at(data, at)})"
     where = _not_utf8(path)
     raise HistoryError(f"{path}: not UTF-8 text ({where}){nor}; save it as UTF-8")
 
