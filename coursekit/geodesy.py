@@ -29,6 +29,7 @@ __all__ = [
     "mean_position",
     "lon_centre",
     "interp_lon",
+    "simplify_track",
 ]
 
 
@@ -298,3 +299,60 @@ def local_projection(lat, lon) -> LocalProjection:
     lat = np.asarray(lat, float)
     lon = np.asarray(lon, float)
     return LocalProjection(0.5 * (np.nanmin(lat) + np.nanmax(lat)), lon_centre(lon))
+
+
+def simplify_track(lat, lon, elevation=None, *, tolerance_m: float) -> np.ndarray:
+    """Indices of the points a Douglas-Peucker simplification of a track keeps, its
+    profile included.
+
+    A point is dropped only when it lies within ``tolerance_m`` of the simplified line in
+    a local projection (:func:`local_projection`) *and* its elevation within
+    ``tolerance_m`` of the simplified profile (linear between the kept points along the
+    distance): a pass that lies on the straight line between two kept points in plan is
+    kept, where a plane simplification dropped it with its climb.
+
+    Parameters
+    ----------
+    lat, lon : array_like
+        Positions [degrees].
+    elevation : array_like, optional
+        Altitudes [m]; NaN ones (and None) constrain nothing.
+    tolerance_m : float
+        Largest horizontal and vertical distance of a dropped point [m], >= 0.
+
+    Returns
+    -------
+    ndarray of int
+        Increasing indices into ``lat``; the first and last point are always kept.
+    """
+    lat = np.asarray(lat, float)
+    lon = np.asarray(lon, float)
+    if not tolerance_m >= 0:
+        raise ValueError(f"tolerance_m must be >= 0, got {tolerance_m}")
+    n = lat.size
+    if n <= 2:
+        return np.arange(n)
+    z = np.full(n, np.nan) if elevation is None else np.asarray(elevation, float)
+    x, y = local_projection(lat, lon).forward(lat, lon)
+    s = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(x), np.diff(y)))])
+    keep = np.zeros(n, bool)
+    keep[[0, n - 1]] = True
+    stack = [(0, n - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        px, py = x[a + 1 : b] - x[a], y[a + 1 : b] - y[a]
+        dx, dy = x[b] - x[a], y[b] - y[a]
+        d2 = dx * dx + dy * dy
+        t = np.clip((px * dx + py * dy) / d2, 0.0, 1.0) if d2 > 0 else np.zeros(px.size)
+        err = np.hypot(px - t * dx, py - t * dy)
+        span = s[b] - s[a]
+        f = (s[a + 1 : b] - s[a]) / span if span > 0 else np.zeros(px.size)
+        err = np.fmax(err, np.abs(z[a + 1 : b] - (z[a] + f * (z[b] - z[a]))))
+        i = int(np.nanargmax(err)) if not np.isnan(err).all() else 0
+        if err[i] > tolerance_m:
+            k = a + 1 + i
+            keep[k] = True
+            stack += [(a, k), (k, b)]
+    return np.flatnonzero(keep)
