@@ -309,6 +309,9 @@ def sketch_track(places, *, spacing: float = 25.0) -> SketchTrack:
     known = np.isfinite(alt)
     if known.any():
         ele = np.interp(dist, dist[place_index][known], alt[known])
+        # each place's own point at its altitude: two places at one position (no distance
+        # between them) both took the second's (h140)
+        ele[place_index[known]] = alt[known]
     else:
         ele = np.full(lat.size, np.nan)
     return SketchTrack(lat, lon, ele, place_index, dist)

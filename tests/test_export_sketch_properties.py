@@ -340,3 +340,18 @@ def test_sketch_passes_through_every_place_in_order(tmp_path_factory, places):
     assert steps.max(initial=0.0) <= 25.0 + 0.05
     km = cumulative_distance(tr.lat, tr.lon)[-1] / 1000
     assert f"{km:.2f} km" in r.output, r.output
+
+
+def test_two_places_at_one_position_keep_their_altitudes(tmp_path):
+    """h140: two places at the same position with different altitudes (a vertical step
+    in a places file) both took the second's altitude on the track: np.interp at one
+    distance given twice. Each place's point is at its own altitude."""
+    (tmp_path / "p.toml").write_text(
+        'name = "P"\n[[places]]\nname = "a"\nlat = 31.1\nlon = -7.9\nalt_m = 500\n'
+        '[[places]]\nname = "b"\nlat = 31.1\nlon = -7.9\nalt_m = 501\n'
+        '[[places]]\nname = "c"\nlat = 31.11\nlon = -7.9\nalt_m = 600\n'
+    )
+    r = run("sketch", tmp_path / "p.toml", "-o", tmp_path / "s.gpx")
+    assert r.exit_code == 0, r.output
+    tr = read_gpx(tmp_path / "s.gpx")
+    assert tr.elevation[:2].tolist() == [500.0, 501.0] and tr.elevation[-1] == 600.0
