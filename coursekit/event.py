@@ -604,17 +604,27 @@ def _minute(t: dt.datetime, how: str = "round") -> dt.datetime:
     return after(base, 60.0) if up else base
 
 
-def _station_name(passages: Sequence[Passage]) -> str:
+def _station_name(passages: Sequence[Passage], elsewhere: frozenset = frozenset()) -> str:
     """The most frequent checkpoint name of a station that is not generic ("Start",
     "Finish"); else the most frequent place of its start and finish rows; else the most
-    frequent name (ties: the first passage's)."""
+    frequent name. Ties go to a name no checkpoint of another station carries
+    (``elsewhere``: their normalised names), then to the name of the earliest passage (the
+    leader's ETA), then to the first in normalised order: never to the first race of the
+    event file, so that listing its courses in another order does not rename the station."""
 
-    def most(names):
-        return max(names, key=names.count)
+    def most(named):  # (name, passage) pairs
+        names = [n for n, _ in named]
+        top = max(names.count(n) for n in names)
+        tied = [
+            (normalize_name(n) in elsewhere, p.first_arrival, normalize_name(n), n)
+            for n, p in named
+            if names.count(n) == top
+        ]
+        return min(tied)[3]
 
-    real = [p.name for p in passages if normalize_name(p.name) not in GENERIC_NAMES]
-    places = [p.place for p in passages if p.place]
-    return most(real or places or [p.name for p in passages])
+    real = [(p.name, p) for p in passages if normalize_name(p.name) not in GENERIC_NAMES]
+    places = [(p.place, p) for p in passages if p.place]
+    return most(real or places or [(p.name, p) for p in passages])
 
 
 MAX_EVENT_SPAN_DAYS = 31
@@ -706,10 +716,13 @@ def station_table(
     A station is named after its most frequent checkpoint name that is not generic
     ("Start", "Finish": :data:`GENERIC_NAMES`); when it holds only start and finish rows,
     after their place (:attr:`Race.places`: the row's waypoint or the GPX waypoint at
-    it); else "Start" or "Finish". Same-named stations kept apart get in brackets the
-    races whose checkpoint there carries the name ("CP1 (A)", "CP1 (B)"), with their km
-    when a race has the name at two places ("Water (A km 2.0)", "Water (A km 9.0)"). Each
-    passage keeps its own checkpoint name (``Passage.name``).
+    it); else "Start" or "Finish". A tie goes to a name no other station's checkpoint
+    carries, then to the name of the earliest passage (the leader's ETA), then to the first
+    in normalised order: the order of ``races`` does not rename a station. Same-named
+    stations kept apart get in brackets the races whose checkpoint there carries the name
+    ("CP1 (A)", "CP1 (B)"), in the order of ``races``, with their km when a race has the
+    name at two places ("Water (A km 2.0)", "Water (A km 9.0)"). Each passage keeps its own
+    checkpoint name (``Passage.name``).
     """
     if margin_s < 0 or sweep_s < 0:
         raise ValueError(f"margin and sweep must be >= 0; got {margin_s}, {sweep_s}")
@@ -718,6 +731,7 @@ def station_table(
     flat = [(r, j) for r in races for j in range(len(r.names))]
     if not flat:
         return ()
+    keys = [normalize_name(r.names[j]) for r, j in flat]
     labels = group_stations(
         [r.names[j] for r, j in flat],
         [r.lat[j] for r, j in flat],
@@ -757,7 +771,7 @@ def station_table(
                 iv, dark_s = iv + wiv, dark_s + ws
                 lit.append(replace(w, dark_s=ws))
             windows = tuple(lit)
-        name = _station_name(passages)
+        name = _station_name(passages, frozenset(k for i, k in enumerate(keys) if labels[i] != lab))
         stations.append(
             Station(
                 name=name,

