@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -1309,12 +1310,14 @@ def load_event_plan(
         runners = ev.runners
     seen: dict[str, object] = {}
     for course in courses:
+        # each file as the event file lists it: two folders' a.toml are not "a.toml and a.toml"
+        listed = os.path.relpath(course.path, Path(ev_path).parent)
         if course.name in seen:
             raise CourseFileError(
-                f"{ev_path}: key 'courses': {course.path.name} and {seen[course.name]} are both "
+                f"{ev_path}: key 'courses': {listed} and {seen[course.name]} are both "
                 f"named {course.name!r}: expected one name per race (tables are keyed by it)"
             )
-        seen[course.name] = course.path.name
+        seen[course.name] = listed
     check_event_span(ev_path, courses)
     history_of = _history_by_course(ev_path, courses, dict(history or {}), single=single)
     races, warns, history_warns = [], [], []

@@ -155,3 +155,45 @@ def test_a_station_of_two_names_is_named_alike_in_either_order():
         assert assif.name == "Assif"
         (w,) = [w for w in ev.warnings if "share a name" in w]
         assert w.endswith("; B's 'Tekent' is in station 'Assif'"), w
+
+
+# ---------------------------------------------------------------- event files
+
+
+def _write_course(folder, name="A", start="2024-06-01T06:00:00+02:00", zone="Europe/Paris"):
+    """A 10 km course north of LAT0 (its GPX beside it) with checkpoints "Col" and "Lac"."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pts = [(LAT0 + 0.09 * i / 50, LON0, 500 + 10 * i) for i in range(51)]
+    trk = "".join(f'<trkpt lat="{a:.6f}" lon="{b:.6f}"><ele>{e}</ele></trkpt>' for a, b, e in pts)
+    (folder / "a.gpx").write_text(
+        '<?xml version="1.0"?><gpx version="1.1" creator="t" '
+        f'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{trk}</trkseg></trk></gpx>'
+    )
+    toml = folder / "a.toml"
+    toml.write_text(
+        f'name = "{name}"\ngpx = "a.gpx"\nstart = {start}\nlimit = "3h"\n'
+        + (f'timezone = "{zone}"\n' if zone else "")
+        + '\n[[checkpoints]]\nname = "Col"\nkm = 3\n\n[[checkpoints]]\nname = "Lac"\nkm = 6\n'
+    )
+    return toml
+
+
+def test_two_folders_course_files_of_one_name_are_named_as_listed(tmp_path):
+    """Two course files of one race name from two folders, both called a.toml, were
+    refused as "a.toml and a.toml are both named 'A'", which reads as one file listed
+    twice (a case the event file refuses in its own words): each is named as listed."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    _write_course(tmp_path / "ev")
+    _write_course(tmp_path / "other")
+    event = tmp_path / "ev" / "event.toml"
+    event.write_text('name = "E"\ncourses = ["a.toml", "../other/a.toml"]\n')
+    res = CliRunner().invoke(cli, ["event", str(event)])
+    assert res.exit_code == 1, res.output
+    (line,) = res.output.strip().splitlines()
+    assert line == (
+        f"Error: {event}: key 'courses': ../other/a.toml and a.toml are both named 'A': "
+        "expected one name per race (tables are keyed by it)"
+    )
