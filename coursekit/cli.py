@@ -2223,11 +2223,11 @@ named by its :class:`~coursekit.errors.OptionError` (a usage error of those opti
 
 def _event_duration(text: str, option: str = "") -> float:
     """An option's duration; a bad value is click's usage error (exit status 2), and a bare
-    0 is accepted (no unit needed for nothing)."""
+    0 in any form ("0", "00", "0.00") is accepted (no unit needed for nothing)."""
     from .course import parse_duration
 
     bare = str(text).strip()
-    if bare in ("0", "0.0"):
+    if re.fullmatch(r"\d+(\.\d+)?", bare) and float(bare) == 0:  # "0", "00", "0.00"
         return 0.0
     if re.fullmatch(r"\d+(\.\d+)?", bare):  # the course file's advice is TOML's, not ours
         raise click.BadParameter(

@@ -12,10 +12,12 @@ with hostile content give a one-line error naming the file.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_event_export_properties import LAT0, LON0, M_LAT, M_LON, races
@@ -160,18 +162,20 @@ def test_a_station_of_two_names_is_named_alike_in_either_order():
 # ---------------------------------------------------------------- event files
 
 
-def _write_course(folder, name="A", start="2024-06-01T06:00:00+02:00", zone="Europe/Paris"):
+def _write_course(
+    folder, stem="a", name="A", start="2024-06-01T06:00:00+02:00", zone="Europe/Paris"
+):
     """A 10 km course north of LAT0 (its GPX beside it) with checkpoints "Col" and "Lac"."""
     folder.mkdir(parents=True, exist_ok=True)
     pts = [(LAT0 + 0.09 * i / 50, LON0, 500 + 10 * i) for i in range(51)]
     trk = "".join(f'<trkpt lat="{a:.6f}" lon="{b:.6f}"><ele>{e}</ele></trkpt>' for a, b, e in pts)
-    (folder / "a.gpx").write_text(
+    (folder / f"{stem}.gpx").write_text(
         '<?xml version="1.0"?><gpx version="1.1" creator="t" '
         f'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{trk}</trkseg></trk></gpx>'
     )
-    toml = folder / "a.toml"
+    toml = folder / f"{stem}.toml"
     toml.write_text(
-        f'name = "{name}"\ngpx = "a.gpx"\nstart = {start}\nlimit = "3h"\n'
+        f'name = "{name}"\ngpx = "{stem}.gpx"\nstart = {start}\nlimit = "3h"\n'
         + (f'timezone = "{zone}"\n' if zone else "")
         + '\n[[checkpoints]]\nname = "Col"\nkm = 3\n\n[[checkpoints]]\nname = "Lac"\nkm = 6\n'
     )
@@ -197,3 +201,66 @@ def test_two_folders_course_files_of_one_name_are_named_as_listed(tmp_path):
         f"Error: {event}: key 'courses': ../other/a.toml and a.toml are both named 'A': "
         "expected one name per race (tables are keyed by it)"
     )
+
+
+@pytest.fixture(scope="module")
+def two_races(tmp_path_factory):
+    """An event of two races on one course, A at 06:00 and B at 09:00."""
+    folder = tmp_path_factory.mktemp("two")
+    _write_course(folder)
+    _write_course(folder, "b", "B", "2024-06-01T09:00:00+02:00")
+    (folder / "event.toml").write_text('name = "E"\ncourses = ["a.toml", "b.toml"]\n')
+    return folder
+
+
+@pytest.mark.parametrize(
+    "option, value, seconds",
+    [
+        ("--margin", "0", 0.0),
+        ("--margin", "00", 0.0),
+        ("--sweep", "0.00", 0.0),
+        ("--gap", "0m", 0.0),
+        ("--margin", "1440h", 1440 * H),
+        ("--sweep", "1h30", 5400.0),
+        ("--gap", "1000h", 1000 * H),
+        ("--radius", "0", 0.0),
+        ("--radius", "1e7", 1e7),
+        ("--margin", "1x", None),
+        ("--margin", "-5m", None),
+        ("--sweep", "5", None),
+        ("--gap", "nan", None),
+        ("--gap", "", None),
+        ("--margin", "1441h", None),
+        ("--radius", "-5", None),
+        ("--radius", "1x", None),
+        ("--radius", "inf", None),
+    ],
+)
+def test_option_values_at_their_edges_give_a_result_or_a_usage_error(
+    two_races, option, value, seconds
+):
+    """Each edge value of --margin/--sweep/--gap/--radius gives the JSON with the value
+    read back, or one usage error naming the option (exit status 2), never a traceback.
+    A zero needs no unit in any form: "00" was refused as "'00' has no unit: write
+    --margin 00m for minutes" where "0" was taken."""
+    from click.testing import CliRunner
+
+    from coursekit.cli import cli
+
+    res = CliRunner().invoke(cli, ["event", str(two_races), "--format", "json", option, value])
+    assert "Traceback" not in res.output
+    if seconds is None:
+        assert res.exit_code == 2, res.output
+        assert f"Invalid value for '{option}'" in res.output or f"for {option}:" in res.output
+        assert res.output.strip().splitlines()[-1].startswith("Error: ")
+        return
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    key = {"--margin": "margin_s", "--sweep": "sweep_s", "--gap": "gap_s"}.get(option, "radius_m")
+    assert out[key] == seconds
+    if option == "--radius" and seconds >= 1e4:  # everything is one station
+        assert len(out["stations"]) == 1
+    for s in out["stations"]:
+        for a, b in zip(s["windows"], s["windows"][1:], strict=False):
+            gap = dt.datetime.fromisoformat(b["open"]) - dt.datetime.fromisoformat(a["close"])
+            assert gap.total_seconds() > out["gap_s"]
