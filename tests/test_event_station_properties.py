@@ -11,16 +11,19 @@ with hostile content give a one-line error naming the file.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import random
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_event_export_properties import LAT0, LON0, M_LAT, M_LON, races
+from test_event_export_properties import LAT0, LON0, M_LAT, M_LON, ZONES, races
 
 from coursekit.event import Race, plan_event, station_table
 
@@ -264,3 +267,57 @@ def test_option_values_at_their_edges_give_a_result_or_a_usage_error(
         for a, b in zip(s["windows"], s["windows"][1:], strict=False):
             gap = dt.datetime.fromisoformat(b["open"]) - dt.datetime.fromisoformat(a["close"])
             assert gap.total_seconds() > out["gap_s"]
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)])
+def test_a_chain_within_the_radius_is_one_station_in_any_order(order):
+    """Checkpoints 150 m apart in a line (A - B - C, A and C 300 m apart, over the 200 m
+    radius) are one station: the groups are closed through the chain (group_stations),
+    whatever the order of the races, and the station's window serves the three."""
+    zone = ZoneInfo("Europe/Paris")
+    t0 = dt.datetime(2024, 6, 1, 6, 0, tzinfo=zone)
+    names = ("Col", "Refuge", "Lac")
+    rs = [
+        _race(
+            f"R{k}",
+            ["Start", names[k], "Finish"],
+            [(k * 5000, 0), (0, 3000 + 150 * k), (k * 5000, 9000)],
+            t0,
+            [0, H, 2 * H],
+        )
+        for k in range(3)
+    ]
+    stations = station_table([rs[k] for k in order], night=False)
+    (chain,) = [s for s in stations if len(s.passages) == 3]
+    assert {(p.race, p.row) for p in chain.passages} == {("R0", 1), ("R1", 1), ("R2", 1)}
+    assert chain.name == "Col"  # a three-way tie: the first in normalised order (same ETAs)
+    assert len(chain.windows) == 1 and chain.windows[0].passages == (0, 1, 2)
+
+
+@settings(SETTINGS, max_examples=20)
+@given(races(), st.sampled_from((None, *ZONES)))
+def test_csv_rows_carry_the_json_windows_on_the_event_clock(case, ev_zone):
+    """Each CSV row's window columns are the JSON window serving its passage (ISO and, on
+    the event's clock or else the race's, local with its UTC offset), and its dark flag."""
+    from coursekit.cli import _event_csv
+    from coursekit.event import event_summary, plan_event
+
+    rs, margin, sweep, gap = case
+    ev = replace(plan_event(rs, margin_s=margin, sweep_s=sweep, gap_s=gap), timezone=ev_zone)
+    summary = event_summary(ev)
+    table, _ = _event_csv(summary)
+    rows = list(csv.DictReader(io.StringIO(table)))
+    by = {r.name: r for r in rs}
+    want = [(s, p) for s in summary["stations"] for p in s["passages"]]
+    assert len(rows) == len(want)
+    for row, (s, p) in zip(rows, want, strict=True):
+        assert (row["station"], row["race"]) == (s["name"], p["race"])
+        w = s["windows"][p["window"]]
+        clock = ZoneInfo(summary["timezone"] or by[p["race"]].timezone)
+        for key in ("open", "close"):
+            t = dt.datetime.fromisoformat(w[key])
+            assert dt.datetime.fromisoformat(row[f"window_{key}"]) == t
+            local = t.astimezone(clock)
+            assert row[f"window_{key}_local"] == local.strftime("%Y-%m-%d %H:%M")
+            assert row[f"window_{key}_utc_offset"] == local.isoformat()[-6:]
+        assert row["window_dark"] == str(w["dark_s"] > 0)
